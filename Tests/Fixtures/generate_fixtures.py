@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Reference fixtures for Wirtinger's parity tests.
+
+Runs PyTorch 2.13 (CPU) and cplxmodule 2022.6 on small, seeded inputs and writes one
+safetensors file per group into this directory. See README.md for the schema.
+
+Usage:
+    python3 generate_fixtures.py            # all groups
+    python3 generate_fixtures.py ops_real layers   # only the named groups
+"""
+
+import json
+import math
+import os
+import sys
+import warnings
+import zlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+import cplxmodule
+from cplxmodule import cplx
+from cplxmodule.cplx import Cplx
+import cplxmodule.nn as cnn
+from cplxmodule.nn.modules.casting import (
+    ConcatenatedRealToCplx, CplxToConcatenatedReal, TensorToCplx, CplxToTensor)
+from cplxmodule.nn.modules.linear import CplxPhaseShift
+import cplxmodule.nn.relevance as rel
+import cplxmodule.nn.relevance.extensions as relx
+import cplxmodule.nn.masked as msk
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+F64, F32 = torch.float64, torch.float32
+DTYPE_NAME = {F64: "float64", F32: "float32"}
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+warnings.filterwarnings("ignore")
+
+VERSIONS = {"torch": torch.__version__, "cplxmodule": cplxmodule.__version__,
+            "numpy": np.__version__}
+
+
+# --------------------------------------------------------------------------------------
+# infrastructure
+# --------------------------------------------------------------------------------------
+
+def case_seed(case_id):
+    """Seed derived from the case id (without the .f32 suffix), so that adding or
+    removing cases never changes the values of other cases, and the float32
+    variant sees the same numbers as its float64 twin."""
+    base = case_id[:-4] if case_id.endswith(".f32") else case_id
+    return zlib.crc32(base.encode()) & 0x7FFFFFFF
+
+
+class Group:
+    """Collects tensors `<case>/<role>` and per-case JSON metadata for one file."""
+
+    def __init__(self, name):
+        self.name = name
+        self.tensors = {}
+        self.meta = {}
+
+    def put(self, case, role, x):
+        if isinstance(x, Cplx):
+            self.put(case, role + ".real", x.real)
+            self.put(case, role + ".imag", x.imag)
+            return
+        if not torch.is_tensor(x):
+            x = torch.tensor(x, dtype=F64)
+        key = f"{case}/{role}"
+        assert key not in self.tensors, key
+        self.tensors[key] = x.detach().clone().contiguous()
+
+    def set_meta(self, case, meta):
+        assert case not in self.meta, case
+        meta = dict(meta)
+        meta.setdefault("quirks", [])
+        self.meta[case] = json.dumps(meta)
+
+    def save(self, path=None):
+        path = path or os.path.join(HERE, self.name + ".safetensors")
+        meta = dict(self.meta)
+        meta["__generator__"] = json.dumps(
+            {"script": "Tests/Fixtures/generate_fixtures.py", "group": self.name, **VERSIONS})
+        save_file(self.tensors, path, metadata=meta)
+        size = os.path.getsize(path)
+        print(f"wrote {path}: {len(self.meta)} cases, {len(self.tensors)} tensors, {size/1024:.1f} KiB")
+
+
+def rn(*shape, scale=1.0):
+    return torch.randn(*shape, dtype=F64) * scale
+
+
+def crn(*shape, scale=1.0):
+    return Cplx(rn(*shape, scale=scale), rn(*shape, scale=scale))
+
+
+def cast(x, dtype):
+    if isinstance(x, Cplx):
+        return Cplx(x.real.to(dtype), x.imag.to(dtype))
+    if torch.is_tensor(x) and x.is_floating_point():
+        return x.to(dtype)
+    return x
+
+
+def leaf(x):
+    """A fresh leaf (or pair of leaves) that requires grad."""
+    if isinstance(x, Cplx):
+        return Cplx(x.real.detach().clone().requires_grad_(True),
+                    x.imag.detach().clone().requires_grad_(True))
+    return x.detach().clone().requires_grad_(True)
+
+
+def flat(x):
+    return [x.real, x.imag] if isinstance(x, Cplx) else [x]
+
+
+def like_random(out):
+    if isinstance(out, Cplx):
+        return Cplx(torch.randn(out.shape, dtype=F64).to(out.dtype),
+                    torch.randn(out.shape, dtype=F64).to(out.dtype))
+    return torch.randn(out.shape, dtype=F64).to(out.dtype)
+
+
+def pairing(cot, out):
+    """L = sum(cot.real*out.real + cot.imag*out.imag) (plain dot product for real)."""
+    if isinstance(out, Cplx):
+        return (cot.real * out.real).sum() + (cot.imag * out.imag).sum()
+    return (cot * out).sum()
+
+
+def vjp(out, cot, leaves):
+    """Gradients of pairing(cot, out) w.r.t. the named leaves (Cplx or tensor).
+    Leaves not reached by the graph get zeros (their true gradient)."""
+    names = list(leaves)
+    flat_leaves = []
+    for n in names:
+        flat_leaves += flat(leaves[n])
+    L = pairing(cot, out)
+    grads = torch.autograd.grad(L, flat_leaves, allow_unused=True)
+    grads = [torch.zeros_like(l) if g is None else g for g, l in zip(grads, flat_leaves)]
+    res, i = {}, 0
+    for n in names:
+        if isinstance(leaves[n], Cplx):
+            res[n] = Cplx(grads[i], grads[i + 1])
+            i += 2
+        else:
+            res[n] = grads[i]
+            i += 1
+    return res
+
+
+def scalar_grads(value, leaves):
+    """Gradient of a scalar w.r.t. named leaves (zeros where unused)."""
+    names = list(leaves)
+    flat_leaves = []
+    for n in names:
+        flat_leaves += flat(leaves[n])
+    grads = torch.autograd.grad(value, flat_leaves, allow_unused=True)
+    grads = [torch.zeros_like(l) if g is None else g for g, l in zip(grads, flat_leaves)]
+    res, i = {}, 0
+    for n in names:
+        if isinstance(leaves[n], Cplx):
+            res[n] = Cplx(grads[i], grads[i + 1])
+            i += 2
+        else:
+            res[n] = grads[i]
+            i += 1
+    return res
+
+
+def shape_of(x):
+    return list(x.shape)
+
+
+def record_function(g, case, meta, fn, inputs, dtype=F64, cot=None, grad_inputs=None):
+    """Evaluate fn(**inputs) in `dtype`, store inputs/output/cot/grads.
+    inputs: ordered dict role -> tensor/Cplx (float64 master values, cast here);
+    grad_inputs: roles to differentiate (default: all floating inputs)."""
+    ins = {k: cast(v, dtype) for k, v in inputs.items()}
+    if grad_inputs is None:
+        grad_inputs = [k for k, v in ins.items()
+                       if isinstance(v, Cplx) or (torch.is_tensor(v) and v.is_floating_point())]
+    leaves = {k: leaf(ins[k]) for k in grad_inputs}
+    call = {k: leaves.get(k, v) for k, v in ins.items()}
+    out = fn(**call)
+    if cot is None:
+        cot = like_random(out)
+    else:
+        cot = cast(cot, dtype)
+    grads = vjp(out, cot, leaves) if leaves else {}
+    for k, v in ins.items():
+        g.put(case, k, v)
+    g.put(case, "output", out)
+    g.put(case, "cot", cot)
+    for k, v in grads.items():
+        g.put(case, "grad/" + k, v)
+    meta = dict(meta)
+    meta["dtype"] = DTYPE_NAME[dtype]
+    meta["shapes"] = {k: shape_of(v) for k, v in ins.items()}
+    meta["shapes"]["output"] = shape_of(out)
+    meta["complex_roles"] = [k for k, v in list(ins.items()) + [("output", out)] if isinstance(v, Cplx)]
+    g.set_meta(case, meta)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# group 1: real ops
+# --------------------------------------------------------------------------------------
+
+def conv_in_shape(n, batch, cin, spatial):
+    return (batch, cin) + tuple([spatial] * n if isinstance(spatial, int) else spatial)
+
+
+def gen_ops_real():
+    g = Group("ops_real")
+
+    def case(cid, meta, fn, inputs, dtype=F64, **kw):
+        torch.manual_seed(case_seed(cid))
+        ins = inputs() if callable(inputs) else inputs
+        return record_function(g, cid, meta, fn, ins, dtype=dtype, **kw)
+
+    # linear
+    for bias in (True, False):
+        cid = f"linear.{'bias' if bias else 'nobias'}"
+        torch.manual_seed(case_seed(cid))
+        ins = {"input": rn(3, 5), "weight": rn(4, 5)}
+        if bias:
+            ins["bias"] = rn(4)
+        record_function(g, cid, {"op": "linear", "bias": bias, "formula": "y = x W^T + b"},
+                        lambda input, weight, bias=None: F.linear(input, weight, bias), ins)
+    cid = "linear.batched3d_bias"
+    torch.manual_seed(case_seed(cid))
+    record_function(g, cid, {"op": "linear", "bias": True},
+                    lambda input, weight, bias: F.linear(input, weight, bias),
+                    {"input": rn(2, 3, 5), "weight": rn(4, 5), "bias": rn(4)})
+
+    # matmul
+    for name, sa, sb in [("2d", (3, 4), (4, 5)),
+                         ("batched", (2, 3, 4), (2, 4, 5)),
+                         ("broadcast", (2, 1, 3, 4), (5, 4, 2)),
+                         ("vec_mat", (4,), (2, 4, 3)),
+                         ("mat_vec", (2, 3, 4), (4,))]:
+        cid = f"matmul.{name}"
+        torch.manual_seed(case_seed(cid))
+        record_function(g, cid, {"op": "matmul", "semantics": "torch.matmul broadcasting"},
+                        lambda input1, input2: torch.matmul(input1, input2),
+                        {"input1": rn(*sa), "input2": rn(*sb)})
+
+    # bilinear
+    for bias in (True, False):
+        cid = f"bilinear.{'bias' if bias else 'nobias'}"
+        torch.manual_seed(case_seed(cid))
+        ins = {"input1": rn(3, 4), "input2": rn(3, 5), "weight": rn(6, 4, 5)}
+        if bias:
+            ins["bias"] = rn(6)
+        record_function(g, cid, {"op": "bilinear", "bias": bias,
+                                 "formula": "y_k = sum_ij x1_i W_kij x2_j + b_k"},
+                        lambda input1, input2, weight, bias=None: F.bilinear(input1, input2, weight, bias), ins)
+
+    # convolutions
+    convs = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+    conv_cases = {
+        1: [("basic", dict(k=3, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 4, 9),
+            ("stride2_pad1", dict(k=3, stride=2, padding=1, dilation=1, groups=1, bias=True), 2, 4, 9),
+            ("dil2_pad2_nobias", dict(k=3, stride=1, padding=2, dilation=2, groups=1, bias=False), 3, 2, 8),
+            ("groups2", dict(k=2, stride=1, padding=0, dilation=1, groups=2, bias=True), 4, 6, 7),
+            ("stride2_pad1_dil2_groups2", dict(k=3, stride=2, padding=1, dilation=2, groups=2, bias=True), 4, 4, 11),
+            ("groups_depthwise", dict(k=3, stride=1, padding=1, dilation=1, groups=3, bias=True), 3, 6, 6)],
+        2: [("basic", dict(k=3, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 3, (6, 5)),
+            ("stride2_1_pad1_0", dict(k=(3, 2), stride=(2, 1), padding=(1, 0), dilation=1, groups=1, bias=True), 2, 3, (7, 6)),
+            ("dil2_nobias", dict(k=2, stride=1, padding=1, dilation=2, groups=1, bias=False), 2, 2, (6, 6)),
+            ("groups2", dict(k=3, stride=1, padding=1, dilation=1, groups=2, bias=True), 4, 2, (5, 5)),
+            ("stride2_pad1_dil2_groups2", dict(k=3, stride=(2, 1), padding=1, dilation=2, groups=2, bias=True), 4, 4, (8, 7))],
+        3: [("basic", dict(k=2, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 3, (4, 4, 3)),
+            ("stride2_pad1", dict(k=3, stride=2, padding=1, dilation=1, groups=1, bias=True), 2, 2, (5, 4, 5)),
+            ("dil2_groups2", dict(k=2, stride=1, padding=(1, 0, 1), dilation=2, groups=2, bias=False), 2, 4, (4, 5, 4))],
+    }
+    for n, lst in conv_cases.items():
+        for name, hp, cin, cout, sp in lst:
+            for dtype in (F64,):
+                cid = f"conv{n}d.{name}"
+                torch.manual_seed(case_seed(cid))
+                k = hp["k"] if isinstance(hp["k"], tuple) else (hp["k"],) * n
+                ins = {"input": rn(*conv_in_shape(n, 2, cin, sp)),
+                       "weight": rn(cout, cin // hp["groups"], *k)}
+                if hp["bias"]:
+                    ins["bias"] = rn(cout)
+                meta = {"op": f"conv{n}d", "stride": hp["stride"], "padding": hp["padding"],
+                        "dilation": hp["dilation"], "groups": hp["groups"], "bias": hp["bias"],
+                        "weight_layout": "[C_out, C_in/groups, *k]"}
+                fnc = convs[n]
+                record_function(g, cid, meta,
+                                lambda input, weight, bias=None, fnc=fnc, hp=hp: fnc(
+                                    input, weight, bias, stride=hp["stride"], padding=hp["padding"],
+                                    dilation=hp["dilation"], groups=hp["groups"]), ins, dtype=dtype)
+
+    # transposed convolutions
+    tconvs = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+    tconv_cases = {
+        1: [("basic", dict(k=3, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True), 2, 3, 5),
+            ("stride2_pad1_outpad1", dict(k=3, stride=2, padding=1, output_padding=1, dilation=1, groups=1, bias=True), 2, 3, 5),
+            ("dil2_nobias", dict(k=3, stride=1, padding=1, output_padding=0, dilation=2, groups=1, bias=False), 3, 2, 5),
+            ("groups2", dict(k=2, stride=2, padding=0, output_padding=0, dilation=1, groups=2, bias=True), 4, 6, 4),
+            ("stride3_pad2_outpad2_dil2_groups2", dict(k=3, stride=3, padding=2, output_padding=2, dilation=2, groups=2, bias=True), 4, 4, 5)],
+        2: [("basic", dict(k=3, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True), 2, 3, (4, 3)),
+            ("stride2_1_pad1_outpad1_0", dict(k=(3, 2), stride=(2, 1), padding=1, output_padding=(1, 0), dilation=1, groups=1, bias=True), 2, 3, (4, 4)),
+            ("dil2_groups2", dict(k=2, stride=1, padding=0, output_padding=0, dilation=2, groups=2, bias=False), 4, 2, (3, 4)),
+            ("stride2_pad1_outpad1_dil2_groups2", dict(k=3, stride=2, padding=1, output_padding=1, dilation=2, groups=2, bias=True), 2, 4, (3, 3))],
+        3: [("basic", dict(k=2, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True), 2, 2, (3, 2, 3)),
+            ("stride2_pad1_outpad1_groups2", dict(k=3, stride=2, padding=1, output_padding=1, dilation=1, groups=2, bias=True), 2, 4, (2, 3, 2)),
+            ("dil2_nobias", dict(k=2, stride=(1, 2, 1), padding=0, output_padding=(0, 1, 0), dilation=2, groups=1, bias=False), 1, 2, (2, 2, 3))],
+    }
+    for n, lst in tconv_cases.items():
+        for name, hp, cin, cout, sp in lst:
+            cid = f"conv_transpose{n}d.{name}"
+            torch.manual_seed(case_seed(cid))
+            k = hp["k"] if isinstance(hp["k"], tuple) else (hp["k"],) * n
+            ins = {"input": rn(*conv_in_shape(n, 2, cin, sp)),
+                   "weight": rn(cin, cout // hp["groups"], *k)}
+            if hp["bias"]:
+                ins["bias"] = rn(cout)
+            meta = {"op": f"conv_transpose{n}d", "stride": hp["stride"], "padding": hp["padding"],
+                    "output_padding": hp["output_padding"], "dilation": hp["dilation"],
+                    "groups": hp["groups"], "bias": hp["bias"],
+                    "weight_layout": "[C_in, C_out/groups, *k]"}
+            fnc = tconvs[n]
+            record_function(g, cid, meta,
+                            lambda input, weight, bias=None, fnc=fnc, hp=hp: fnc(
+                                input, weight, bias, stride=hp["stride"], padding=hp["padding"],
+                                output_padding=hp["output_padding"], groups=hp["groups"],
+                                dilation=hp["dilation"]), ins)
+
+    # pooling
+    pools = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
+             ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
+    pool_cases = {
+        1: [("k2", dict(kernel_size=2, stride=None, padding=0), 7),
+            ("k3_s2_p1", dict(kernel_size=3, stride=2, padding=1), 8),
+            ("k3_s1", dict(kernel_size=3, stride=1, padding=0), 6)],
+        2: [("k2", dict(kernel_size=2, stride=None, padding=0), (5, 6)),
+            ("k3_2_s2_1_p1_0", dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)), (6, 5)),
+            ("k3_s2_p1", dict(kernel_size=3, stride=2, padding=1), (5, 5))],
+        3: [("k2", dict(kernel_size=2, stride=None, padding=0), (4, 4, 5)),
+            ("k3_s2_p1", dict(kernel_size=3, stride=2, padding=1), (4, 5, 3))],
+    }
+    for kind in ("max", "avg"):
+        for n, lst in pool_cases.items():
+            for name, hp, sp in lst:
+                cid = f"{kind}_pool{n}d.{name}"
+                torch.manual_seed(case_seed(cid))
+                fnc = pools[(kind, n)]
+                meta = {"op": f"{kind}_pool{n}d", **hp}
+                if kind == "avg":
+                    meta["count_include_pad"] = True
+                    meta["ceil_mode"] = False
+                else:
+                    meta["dilation"] = 1
+                    meta["ceil_mode"] = False
+                    meta["note"] = "random input, no ties; stride null means stride = kernel_size"
+                record_function(g, cid, meta, lambda input, fnc=fnc, hp=hp: fnc(input, **hp),
+                                {"input": rn(*conv_in_shape(n, 2, 2, sp))})
+
+    # elementwise activations at extreme arguments
+    ext64 = [0.0, 1e-8, -1e-8, 20.0, -20.0, 50.0, -50.0, 100.0, -100.0, 700.0, -700.0,
+             0.5, -0.5, 3.0, -3.0, 19.9, 20.1, -37.0, 37.0]
+    ext32 = [0.0, 1e-8, -1e-8, 20.0, -20.0, 50.0, -50.0, 80.0, -80.0, 100.0, -100.0,
+             0.5, -0.5, 3.0, -3.0, 15.0, -15.0, 19.9, 20.1]
+    acts = {"softplus": F.softplus, "sigmoid": torch.sigmoid, "logsigmoid": F.logsigmoid,
+            "tanh": torch.tanh}
+    for name, fnc in acts.items():
+        for dtype, vals in ((F64, ext64), (F32, ext32)):
+            cid = f"{name}.extreme" + (".f32" if dtype == F32 else "")
+            torch.manual_seed(case_seed(cid))
+            meta = {"op": name, "note": "extreme arguments; cot is all ones so grad/input = f'(x)"}
+            if name == "softplus":
+                meta.update(beta=1, threshold=20,
+                            note2="torch returns x itself where x*beta > threshold (20)")
+            x = torch.tensor(vals, dtype=F64)
+            record_function(g, cid, meta, lambda input, fnc=fnc: fnc(input), {"input": x},
+                            dtype=dtype, cot=torch.ones(len(vals), dtype=F64))
+        cid = f"{name}.random"
+        torch.manual_seed(case_seed(cid))
+        record_function(g, cid, {"op": name}, lambda input, fnc=fnc: fnc(input), {"input": rn(3, 4, scale=3.0)})
+
+    # softmax / log_softmax
+    for name, fnc in (("softmax", F.softmax), ("log_softmax", F.log_softmax)):
+        for dim in (1, -1):
+            cid = f"{name}.dim{dim}"
+            torch.manual_seed(case_seed(cid))
+            record_function(g, cid, {"op": name, "dim": dim},
+                            lambda input, fnc=fnc, dim=dim: fnc(input, dim=dim), {"input": rn(2, 3, 4, scale=2.0)})
+        cid = f"{name}.large_values"
+        torch.manual_seed(case_seed(cid))
+        x = rn(3, 5) + torch.tensor([[1000.0], [-1000.0], [0.0]])
+        x[2, 0] = 800.0
+        record_function(g, cid, {"op": name, "dim": 1, "note": "large offsets test max-subtraction"},
+                        lambda input, fnc=fnc: fnc(input, dim=1), {"input": x})
+
+    # logsumexp
+    for name, dim, keep in (("dim1", 1, False), ("dim-1_keepdim", -1, True)):
+        cid = f"logsumexp.{name}"
+        torch.manual_seed(case_seed(cid))
+        record_function(g, cid, {"op": "logsumexp", "dim": dim, "keepdim": keep},
+                        lambda input, dim=dim, keep=keep: torch.logsumexp(input, dim=dim, keepdim=keep),
+                        {"input": rn(2, 3, 4, scale=2.0)})
+    cid = "logsumexp.large_values"
+    torch.manual_seed(case_seed(cid))
+    x = rn(3, 4) + torch.tensor([[1000.0], [-1000.0], [0.0]])
+    x[2, 1] = -math.inf
+    record_function(g, cid, {"op": "logsumexp", "dim": 1, "keepdim": False,
+                             "note": "row offsets +-1000 and one -inf entry (its grad is 0)"},
+                    lambda input: torch.logsumexp(input, dim=1), {"input": x})
+
+    # losses
+    for red in ("mean", "sum", "none"):
+        cid = f"cross_entropy.{red}"
+        torch.manual_seed(case_seed(cid))
+        ins = {"input": rn(5, 7, scale=2.0), "target": torch.randint(0, 7, (5,))}
+        record_function(g, cid, {"op": "cross_entropy", "reduction": red, "target_dtype": "int64",
+                                 "note": "input are logits [N, C]; target class indices"},
+                        lambda input, target, red=red: F.cross_entropy(input, target, reduction=red), ins)
+        cid = f"nll_loss.{red}"
+        torch.manual_seed(case_seed(cid))
+        ins = {"input": F.log_softmax(rn(5, 7, scale=2.0), dim=1), "target": torch.randint(0, 7, (5,))}
+        record_function(g, cid, {"op": "nll_loss", "reduction": red, "target_dtype": "int64",
+                                 "note": "input are log-probabilities; loss_i = -input[i, target_i]"},
+                        lambda input, target, red=red: F.nll_loss(input, target, reduction=red), ins)
+        cid = f"mse_loss.{red}"
+        torch.manual_seed(case_seed(cid))
+        ins = {"input": rn(3, 4), "target": rn(3, 4)}
+        record_function(g, cid, {"op": "mse_loss", "reduction": red},
+                        lambda input, target, red=red: F.mse_loss(input, target, reduction=red), ins)
+        cid = f"binary_cross_entropy_with_logits.{red}"
+        torch.manual_seed(case_seed(cid))
+        x = rn(3, 4, scale=3.0)
+        x[0, 0], x[0, 1], x[1, 0], x[1, 1] = 50.0, -50.0, 700.0, -700.0
+        ins = {"input": x, "target": torch.rand(3, 4, dtype=F64)}
+        ins["target"][2, :2] = torch.tensor([0.0, 1.0])
+        record_function(g, cid, {"op": "binary_cross_entropy_with_logits", "reduction": red,
+                                 "note": "includes logits +-50 and +-700; targets in [0, 1]"},
+                        lambda input, target, red=red: F.binary_cross_entropy_with_logits(input, target, reduction=red), ins)
+    cid = "cross_entropy.spatial_mean"
+    torch.manual_seed(case_seed(cid))
+    record_function(g, cid, {"op": "cross_entropy", "reduction": "mean", "target_dtype": "int64",
+                             "note": "input [N, C, L] logits, class axis 1; target [N, L]"},
+                    lambda input, target: F.cross_entropy(input, target),
+                    {"input": rn(2, 4, 3), "target": torch.randint(0, 4, (2, 3))})
+    return g
+
+
+GROUPS = {}
+
+
+def main(argv):
+    names = argv[1:] or list(GROUPS)
+    for n in names:
+        GROUPS[n]()
+
+
+GROUPS["ops_real"] = lambda: gen_ops_real().save()
+
+if __name__ == "__main__":
+    main(sys.argv)
