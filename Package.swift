@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+// Wirtinger: real- and complex-valued neural networks with Bayesian sparsification.
+// No dependencies and no unsafeFlags, so the package can be depended on by version.
+import PackageDescription
+
+let package = Package(
+    name: "Wirtinger",
+    products: [
+        .library(name: "Wirtinger", targets: ["Autodiff", "Ops", "NN", "Relevance"]),
+        .executable(name: "wirtinger", targets: ["wirtinger"]),
+    ],
+    targets: [
+        // Hot loops in C: GEMM, vector math, Ei, im2col. AVX2/FMA paths are whole functions
+        // with function-level target attributes, chosen once at run time.
+        .target(name: "Kernels", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
+        .target(name: "Autodiff", dependencies: ["Kernels"]),
+        .target(name: "Ops", dependencies: ["Autodiff", "Kernels"]),
+        .target(name: "NN", dependencies: ["Ops", "Autodiff"]),
+        .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff"]),
+        .executableTarget(name: "wirtinger", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Ops"]),
+        .testTarget(name: "OpsTests", dependencies: ["Ops", "Autodiff", "NN"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Ops", "Autodiff"]),
+        .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

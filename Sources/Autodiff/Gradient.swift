@@ -1,0 +1,104 @@
+/// The gradient API: each call creates its own ``Tape``, runs the function on traced copies of
+/// its inputs, walks the tape backwards once, and frees it before returning.
+///
+/// A function of several variables is differentiated with respect to all of them; values
+/// the function reads that are not inputs (captured tensors) are constants.
+
+/// The gradient of a scalar function at `x`, and its value.
+/// - Precondition: `f` returns a one-element tensor. For other outputs use
+///   ``valueWithPullback(at:of:)`` and give the cotangent explicitly.
+public func valueWithGradient(at x: Tensor, of f: (Tensor) throws -> Tensor) rethrows -> (value: Tensor, gradient: Tensor) {
+    let (v, g) = try valueWithGradient(at: [x]) { try f($0[0]) }
+    return (v, g[0])
+}
+
+/// The gradient of a scalar function at `x`.
+public func gradient(at x: Tensor, of f: (Tensor) throws -> Tensor) rethrows -> Tensor {
+    try valueWithGradient(at: x, of: f).gradient
+}
+
+/// The gradients of a scalar function of two tensors, and its value.
+public func valueWithGradient(at x: Tensor, _ y: Tensor, of f: (Tensor, Tensor) throws -> Tensor) rethrows
+    -> (value: Tensor, gradient: (Tensor, Tensor)) {
+    let (v, g) = try valueWithGradient(at: [x, y]) { try f($0[0], $0[1]) }
+    return (v, (g[0], g[1]))
+}
+
+/// The gradient of a scalar function of a complex tensor in PyTorch's convention,
+/// `∂L/∂Re z + i·∂L/∂Im z`, and its value.
+public func valueWithGradient(at z: ComplexTensor, of f: (ComplexTensor) throws -> Tensor) rethrows
+    -> (value: Tensor, gradient: ComplexTensor) {
+    let (v, g) = try valueWithGradient(at: [z.real, z.imag]) { try f(ComplexTensor(real: $0[0], imag: $0[1])) }
+    return (v, ComplexTensor(real: g[0], imag: g[1]))
+}
+
+/// The gradient of a scalar function of a complex tensor (see ``valueWithGradient(at:of:)-7x0lz``).
+public func gradient(at z: ComplexTensor, of f: (ComplexTensor) throws -> Tensor) rethrows -> ComplexTensor {
+    try valueWithGradient(at: z, of: f).gradient
+}
+
+/// The gradient of a scalar function of a parameter tree: a tree with the same keys (zeros
+/// for entries the function does not use), and the value.
+public func valueWithGradient(at tree: ParameterTree, of f: (ParameterTree) throws -> Tensor) rethrows
+    -> (value: Tensor, gradient: ParameterTree) {
+    let keys = tree.keys
+    let (v, g) = try valueWithGradient(at: keys.map { tree[$0]! }) { xs in
+        try f(ParameterTree(Array(Swift.zip(keys, xs))))
+    }
+    return (v, ParameterTree(Array(Swift.zip(keys, g))))
+}
+
+/// The gradient of a scalar function of a parameter tree.
+public func gradient(at tree: ParameterTree, of f: (ParameterTree) throws -> Tensor) rethrows -> ParameterTree {
+    try valueWithGradient(at: tree, of: f).gradient
+}
+
+/// The gradients of a scalar function of several tensors, and its value.
+/// - Precondition: `f` returns a one-element tensor.
+public func valueWithGradient(at xs: [Tensor], of f: ([Tensor]) throws -> Tensor) rethrows -> (value: Tensor, gradient: [Tensor]) {
+    let tape = Tape()
+    defer { tape.finish() }
+    let leaves = xs.map { tape.leaf($0) }
+    let y = try f(leaves)
+    precondition(y.count == 1,
+                 "valueWithGradient: the function returned shape \(y.shape); a gradient needs a one-element output. "
+                 + "Reduce it (e.g. sum or mean) or use valueWithPullback(at:of:) with an explicit cotangent")
+    let seed = Tensor.ones(y.shape, dtype: y.dtype)
+    return (y.detached(), gradients(tape, leaves, outputs: [y], cotangents: [seed]))
+}
+
+/// Reads the leaf gradients after seeding `outputs` with `cotangents` (zeros for unreached leaves).
+private func gradients(_ tape: Tape, _ leaves: [Tensor], outputs: [Tensor], cotangents: [Tensor]) -> [Tensor] {
+    var seeds: [(slot: Int, cotangent: Tensor)] = []
+    for (y, c) in Swift.zip(outputs, cotangents) {
+        precondition(c.shape == y.shape, "pullback: cotangent has shape \(c.shape) but the output has shape \(y.shape)")
+        if let tr = y.trace, tr.tape === tape { seeds.append((tr.slot, c.converted(to: y.dtype))) }
+    }
+    let grads = tape.backward(seeds: seeds)
+    return leaves.map { grads[$0.trace!.slot] ?? Tensor.zeros($0.shape, dtype: $0.dtype) }
+}
+
+/// Keeps a tape alive for a pullback and frees its entries (breaking the reference cycle
+/// between entries and the traced values they captured) when the pullback is released.
+private final class TapeHandle: @unchecked Sendable {
+    let tape: Tape
+    init(_ tape: Tape) { self.tape = tape }
+    deinit { tape.finish() }
+}
+
+/// The values of a vector function and its pullback (vector–Jacobian product): given one
+/// cotangent per output (same shapes), the pullback returns one cotangent per input,
+/// `∂⟨c, f(x)⟩/∂x`. The pullback may be called any number of times.
+public func valueWithPullback(at xs: [Tensor], of f: ([Tensor]) throws -> [Tensor]) rethrows
+    -> (value: [Tensor], pullback: ([Tensor]) -> [Tensor]) {
+    let tape = Tape()
+    let leaves = xs.map { tape.leaf($0) }
+    let ys: [Tensor]
+    do { ys = try f(leaves) } catch { tape.finish(); throw error }
+    let handle = TapeHandle(tape)
+    let pullback: ([Tensor]) -> [Tensor] = { cots in
+        precondition(cots.count == ys.count, "pullback: \(cots.count) cotangents for \(ys.count) outputs")
+        return gradients(handle.tape, leaves, outputs: ys, cotangents: cots)
+    }
+    return (ys.map { $0.detached() }, pullback)
+}

@@ -1,0 +1,136 @@
+/// The reverse-mode record of one gradient call.
+///
+/// A tape is a list of entries in execution order. Each entry names the slots of its inputs
+/// and outputs and holds the pullback that maps output cotangents to input cotangents.
+/// Backward walks the list once in reverse. Every gradient call creates its own tape, so
+/// independent gradient computations may run on different threads; a single tape is only
+/// ever touched by the thread running its gradient call (that is what makes the
+/// `@unchecked Sendable` sound).
+public final class Tape: @unchecked Sendable {
+    /// A pullback: given one cotangent per output (zeros where the output got none), returns
+    /// one cotangent per input, or `nil` for an input that receives no gradient. A returned
+    /// cotangent may have the broadcast shape of the op; the tape sums it down to the input's shape.
+    public typealias Pullback = ([Tensor]) -> [Tensor?]
+
+    struct Entry {
+        let name: String
+        let inputs: [Int]    // slot per input, −1 for a constant
+        let outputs: [Int]
+        let pullback: Pullback
+    }
+
+    private(set) var entries: [Entry] = []
+    private var slotShapes: [[Int]] = []
+    private var slotTypes: [DType] = []
+    /// False once backward has started or the gradient call has returned: ops then record nothing.
+    public private(set) var isRecording = true
+
+    init() {}
+
+    /// Number of recorded entries (for tests and diagnostics).
+    public var entryCount: Int { entries.count }
+
+    private func newSlot(_ t: Tensor) -> Int {
+        slotShapes.append(t.shape)
+        slotTypes.append(t.dtype)
+        return slotShapes.count - 1
+    }
+
+    /// Marks `t` as an independent variable of this tape.
+    func leaf(_ t: Tensor) -> Tensor {
+        var v = t
+        v.trace = Trace(tape: self, slot: newSlot(t))
+        return v
+    }
+
+    /// Stops recording and drops every entry (and with them the values the pullbacks captured).
+    func finish() {
+        isRecording = false
+        entries.removeAll()
+    }
+
+    // MARK: - Recording
+
+    /// The recording tape of the traced inputs, if any.
+    /// - Precondition: all traced inputs belong to the same tape (nested differentiation is not supported).
+    static func active(_ inputs: [Tensor]) -> Tape? {
+        var found: Tape?
+        for t in inputs {
+            guard let tr = t.trace, tr.tape.isRecording else { continue }
+            if let f = found {
+                precondition(f === tr.tape, "Tape: inputs come from two different gradient calls; nested differentiation is not supported")
+            } else { found = tr.tape }
+        }
+        return found
+    }
+
+    /// Records a primitive with one output. Returns `output`, traced when some input is traced.
+    ///
+    /// This is how every differentiable op is defined: compute the forward value with
+    /// untraced kernels, then `Tape.record` it with its pullback.
+    ///
+    /// ```swift
+    /// let y = x.mapElements(expf, exp)
+    /// return Tape.record("exp", y, inputs: [x]) { g in [g * y] }
+    /// ```
+    @inlinable
+    public static func record(_ name: String, _ output: Tensor, inputs: [Tensor],
+                              pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard inputs.contains(where: { $0.isTraced }) else { return output }
+        return record(name, outputs: [output], inputs: inputs) { pullback($0[0]) }[0]
+    }
+
+    /// Records a primitive with several outputs (a complex op has two: real and imaginary part).
+    /// Returns `outputs`, traced when some input is traced.
+    public static func record(_ name: String, outputs: [Tensor], inputs: [Tensor],
+                              pullback: @escaping Pullback) -> [Tensor] {
+        guard let tape = active(inputs) else { return outputs }
+        let inSlots = inputs.map { t -> Int in
+            if let tr = t.trace, tr.tape === tape { return tr.slot } else { return -1 }
+        }
+        var outs = outputs
+        for i in outs.indices { outs[i].trace = Trace(tape: tape, slot: tape.newSlot(outs[i])) }
+        tape.entries.append(Entry(name: name, inputs: inSlots, outputs: outs.map { $0.trace!.slot }, pullback: pullback))
+        return outs
+    }
+
+    // MARK: - Backward
+
+    /// Propagates `seeds` (slot → cotangent) backwards and returns the cotangent of every slot
+    /// that received one. Recording stays off afterwards.
+    func backward(seeds: [(slot: Int, cotangent: Tensor)]) -> [Tensor?] {
+        isRecording = false
+        var grads = [Tensor?](repeating: nil, count: slotShapes.count)
+        for (slot, g) in seeds { accumulate(&grads, slot, g) }
+        for entry in entries.reversed() {
+            guard entry.outputs.contains(where: { grads[$0] != nil }) else { continue }
+            let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
+            let inGrads = entry.pullback(cots)
+            precondition(inGrads.count == entry.inputs.count,
+                         "Tape: pullback of \(entry.name) returned \(inGrads.count) cotangents for \(entry.inputs.count) inputs")
+            for (k, slot) in entry.inputs.enumerated() where slot >= 0 {
+                if let g = inGrads[k] { accumulate(&grads, slot, g) }
+            }
+        }
+        return grads
+    }
+
+    private func accumulate(_ grads: inout [Tensor?], _ slot: Int, _ g: Tensor) {
+        var g = g.detached()
+        if g.shape != slotShapes[slot] { g = g.summed(toShape: slotShapes[slot]) }
+        if g.dtype != slotTypes[slot] { g = g.converted(to: slotTypes[slot]) }
+        if let old = grads[slot] {
+            grads[slot] = Tensor.zipElements(old, g, op: "accumulate", +, +)
+        } else {
+            grads[slot] = g
+        }
+    }
+}
+
+/// Where a value sits on a tape: the tape and the slot of the value.
+public struct Trace: Sendable {
+    /// The tape the value was recorded on.
+    public let tape: Tape
+    /// Index of the value on the tape.
+    public let slot: Int
+}

@@ -1,0 +1,14 @@
+// Kernels: the C hot loops of Wirtinger. Umbrella header.
+//
+// Every function works on raw buffers with explicit sizes and strides; no function
+// allocates memory that outlives the call, knows about shapes, or sees Swift types.
+// x86 fast paths are whole functions compiled with __attribute__((target("avx2,fma")))
+// and selected once at run time; each has a portable fallback that is tested too.
+#ifndef WIRTINGER_KERNELS_H
+#define WIRTINGER_KERNELS_H
+
+#include "kernels_dispatch.h"
+#include "kernels_gemm.h"
+#include "kernels_special.h"
+
+#endif

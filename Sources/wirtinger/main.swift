@@ -1,0 +1,2 @@
+import Relevance
+print("usage: wirtinger <sparsify|train|inspect|bench> [options]")

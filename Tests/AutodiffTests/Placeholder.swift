@@ -1,0 +1,2 @@
+import XCTest
+final class AutodiffTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class NNTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class RelevanceTestsSmoke: XCTestCase { func testBuilds() {} }
