@@ -453,6 +453,246 @@ def gen_ops_real():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 2: complex ops (cplxmodule.cplx)
+# --------------------------------------------------------------------------------------
+
+TCONV = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+CCONV = {1: cplx.conv1d, 2: cplx.conv2d, 3: cplx.conv3d}
+CTCONV = {1: cplx.conv_transpose1d, 2: cplx.conv_transpose2d, 3: cplx.conv_transpose3d}
+
+TRANSPOSE_EMULATION_NOTE = ("cplxmodule's CplxConvTranspose*d.forward crashes on torch 2.13 "
+                            "(private _output_padding signature); computed with 4 real conv_transpose "
+                            "calls: re = T(xr,Wr) - T(xi,Wi), im = T(xr,Wi) + T(xi,Wr), + bias")
+
+
+def cplx_conv_transpose(n, z, W, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Complex transposed convolution from four real ones (weight [C_in, C_out/groups, *k])."""
+    T = TCONV[n]
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
+              dilation=dilation)
+    re = T(z.real, W.real, None, **kw) - T(z.imag, W.imag, None, **kw)
+    im = T(z.real, W.imag, None, **kw) + T(z.imag, W.real, None, **kw)
+    if b is not None:
+        shp = (-1,) + (1,) * n
+        re = re + b.real.reshape(shp)
+        im = im + b.imag.reshape(shp)
+    return Cplx(re, im)
+
+
+def check_emulation(n, z, W, b, **kw):
+    """The emulation agrees with cplxmodule's functional (explicit groups) on this torch."""
+    with torch.no_grad():
+        ours = cplx_conv_transpose(n, z, W, b, **kw)
+        ref = CTCONV[n](z, W, b, kw["stride"], kw["padding"], kw["output_padding"], kw["groups"],
+                        kw["dilation"])
+        assert torch.allclose(ours.real, ref.real) and torch.allclose(ours.imag, ref.imag)
+
+
+def gen_ops_complex():
+    g = Group("ops_complex")
+
+    def rec(cid, meta, fn, inputs_fn, **kw):
+        torch.manual_seed(case_seed(cid))
+        return record_function(g, cid, meta, fn, inputs_fn(), **kw)
+
+    # arithmetic
+    bin_cases = [
+        ("cc", lambda: {"input1": crn(3, 4), "input2": crn(3, 4)}),
+        ("cr", lambda: {"input1": crn(3, 4), "input2": rn(3, 4)}),
+        ("rc", lambda: {"input1": rn(3, 4), "input2": crn(3, 4)}),
+        ("bcast_cc", lambda: {"input1": crn(3, 1, 4), "input2": crn(2, 4)}),
+        ("bcast_cr", lambda: {"input1": crn(2, 3, 4), "input2": rn(4)}),
+    ]
+    for opname, fnc in (("mul", lambda input1, input2: input1 * input2),
+                        ("div", lambda input1, input2: input1 / input2)):
+        for name, ins in bin_cases:
+            meta = {"op": opname, "operands": name,
+                    "semantics": "cplxmodule Cplx operator; real operand is a plain real tensor whose grad is real"}
+            if opname == "div":
+                meta["formula"] = "u / v = u * conj(v) / (vr^2 + vi^2)"
+            rec(f"{opname}.{name}", meta, fnc, ins)
+    rec("matmul.bcast_cc", {"op": "matmul", "formula": "(ur@vr - ui@vi) + i(ui@vr + ur@vi), torch.matmul broadcasting"},
+        lambda input1, input2: input1 @ input2, lambda: {"input1": crn(2, 3, 4), "input2": crn(4, 2)})
+    rec("add.cc", {"op": "add"}, lambda input1, input2: input1 + input2,
+        lambda: {"input1": crn(3, 4), "input2": crn(3, 4)})
+    rec("sub.cc", {"op": "sub"}, lambda input1, input2: input1 - input2,
+        lambda: {"input1": crn(3, 4), "input2": crn(3, 4)})
+
+    # elementwise functions
+    funcs = {
+        "exp": (cplx.exp, "e^u (cos v + i sin v)"),
+        "log": (cplx.log, "log|z| + i angle(z)"),
+        "sin": (cplx.sin, "sin u cosh v + i cos u sinh v"),
+        "cos": (cplx.cos, "cos u cosh v - i sin u sinh v"),
+        "tan": (cplx.tan, "sin / cos (Cplx division)"),
+        "sinh": (cplx.sinh, "sinh u cos v + i cosh u sin v"),
+        "cosh": (cplx.cosh, "cosh u cos v + i sinh u sin v"),
+        "tanh": (cplx.tanh, "sinh / cosh (Cplx division)"),
+        "abs": (lambda z: abs(z), "sqrt(re^2 + im^2) via torch.norm(stack) (grad 0 at z = 0)"),
+        "angle": (lambda z: z.angle, "atan2(im, re)"),
+        "conj": (lambda z: z.conj, "re - i im"),
+    }
+    for name, (fnc, formula) in funcs.items():
+        def ins(name=name):
+            z = crn(3, 5)
+            if name == "abs":
+                z.real[0, 0] = 0.0
+                z.imag[0, 0] = 0.0
+                z.real[0, 1] = 1e-8
+                z.imag[0, 1] = 0.0
+            return {"input": z}
+        meta = {"op": name, "formula": formula}
+        if name == "abs":
+            meta["note"] = "element [0,0] is exactly 0 (grad 0 there), [0,1] is 1e-8"
+        rec(f"{name}.random", meta, lambda input, fnc=fnc: fnc(input), ins)
+
+    # linear / bilinear
+    for bias in (True, False):
+        def ins(bias=bias):
+            d = {"input": crn(2, 3, 5), "weight": crn(4, 5)}
+            if bias:
+                d["bias"] = crn(4)
+            return d
+        rec(f"linear.{'bias' if bias else 'nobias'}",
+            {"op": "cplx.linear", "bias": bias, "formula": "y = x W^T + b (no conjugation)"},
+            lambda input, weight, bias=None: cplx.linear(input, weight, bias), ins)
+    for conj in (True, False):
+        for bias in (True, False):
+            def ins(bias=bias):
+                d = {"input1": crn(3, 4), "input2": crn(3, 5), "weight": crn(6, 4, 5)}
+                if bias:
+                    d["bias"] = crn(6)
+                return d
+            rec(f"bilinear.{'conj' if conj else 'noconj'}_{'bias' if bias else 'nobias'}",
+                {"op": "cplx.bilinear", "conjugate": conj, "bias": bias,
+                 "formula": "y_k = sum_ij c(x1_i) W_kij x2_j + b_k, c = conj if conjugate else identity"},
+                lambda input1, input2, weight, bias=None, conj=conj: cplx.bilinear(input1, input2, weight, bias, conj),
+                ins)
+
+    # convolutions
+    conv_cases = {
+        1: [("basic", dict(k=3, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 3, 8),
+            ("stride2_pad1_dil2_groups2", dict(k=3, stride=2, padding=1, dilation=2, groups=2, bias=True), 4, 4, 10),
+            ("groups2_nobias", dict(k=2, stride=1, padding=0, dilation=1, groups=2, bias=False), 2, 4, 6)],
+        2: [("basic", dict(k=3, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 3, (5, 6)),
+            ("stride2_1_pad1_dil2_groups2", dict(k=3, stride=(2, 1), padding=1, dilation=2, groups=2, bias=True), 4, 4, (7, 6)),
+            ("k3_2_pad1_0_nobias", dict(k=(3, 2), stride=1, padding=(1, 0), dilation=1, groups=1, bias=False), 2, 2, (4, 5))],
+        3: [("basic", dict(k=2, stride=1, padding=0, dilation=1, groups=1, bias=True), 2, 2, (3, 4, 3)),
+            ("stride2_pad1_groups2", dict(k=3, stride=2, padding=1, dilation=1, groups=2, bias=True), 2, 4, (4, 3, 4))],
+    }
+    for n, lst in conv_cases.items():
+        for name, hp, cin, cout, sp in lst:
+            k = hp["k"] if isinstance(hp["k"], tuple) else (hp["k"],) * n
+            def ins(n=n, hp=hp, cin=cin, cout=cout, sp=sp, k=k):
+                d = {"input": crn(*conv_in_shape(n, 2, cin, sp)), "weight": crn(cout, cin // hp["groups"], *k)}
+                if hp["bias"]:
+                    d["bias"] = crn(cout)
+                return d
+            meta = {"op": f"cplx.conv{n}d", "stride": hp["stride"], "padding": hp["padding"],
+                    "dilation": hp["dilation"], "groups": hp["groups"], "bias": hp["bias"],
+                    "weight_layout": "[C_out, C_in/groups, *k]",
+                    "formula": "(Wr*u - Wi*v) + i(Wi*u + Wr*v) + b, cross-correlation, no kernel conjugation"}
+            rec(f"conv{n}d.{name}", meta,
+                lambda input, weight, bias=None, n=n, hp=hp: CCONV[n](
+                    input, weight, bias, hp["stride"], hp["padding"], hp["dilation"], hp["groups"]), ins)
+
+    tconv_cases = {
+        1: [("basic", dict(k=3, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True), 2, 3, 5),
+            ("stride2_pad1_outpad1_dil2_groups2", dict(k=3, stride=2, padding=1, output_padding=1, dilation=2, groups=2, bias=True), 4, 2, 4)],
+        2: [("basic_nobias", dict(k=2, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=False), 2, 3, (3, 4)),
+            ("stride2_1_pad1_outpad1_0_groups2", dict(k=3, stride=(2, 1), padding=1, output_padding=(1, 0), dilation=1, groups=2, bias=True), 2, 4, (3, 3))],
+        3: [("stride2_pad1_outpad1", dict(k=2, stride=2, padding=1, output_padding=1, dilation=1, groups=1, bias=True), 2, 2, (2, 3, 2))],
+    }
+    for n, lst in tconv_cases.items():
+        for name, hp, cin, cout, sp in lst:
+            k = hp["k"] if isinstance(hp["k"], tuple) else (hp["k"],) * n
+            def ins(n=n, hp=hp, cin=cin, cout=cout, sp=sp, k=k):
+                d = {"input": crn(*conv_in_shape(n, 2, cin, sp)), "weight": crn(cin, cout // hp["groups"], *k)}
+                if hp["bias"]:
+                    d["bias"] = crn(cout)
+                kw = {kk: hp[kk] for kk in ("stride", "padding", "output_padding", "groups", "dilation")}
+                check_emulation(n, d["input"], d["weight"], d.get("bias"), **kw)
+                return d
+            meta = {"op": f"cplx.conv_transpose{n}d", "stride": hp["stride"], "padding": hp["padding"],
+                    "output_padding": hp["output_padding"], "dilation": hp["dilation"],
+                    "groups": hp["groups"], "bias": hp["bias"], "weight_layout": "[C_in, C_out/groups, *k]",
+                    "emulated": True, "quirks": [TRANSPOSE_EMULATION_NOTE]}
+            rec(f"conv_transpose{n}d.{name}", meta,
+                lambda input, weight, bias=None, n=n, hp=hp: cplx_conv_transpose(
+                    n, input, weight, bias, hp["stride"], hp["padding"], hp["output_padding"],
+                    hp["groups"], hp["dilation"]), ins)
+
+    # modReLU
+    def modrelu_input():
+        z = crn(4, 6)
+        tiny = [(0.0, 0.0), (1e-7, 0.0), (0.0, -1e-7), (6e-6, 8e-6), (3e-6, 4e-6), (1e-5, 1e-5),
+                (0.3, 0.4), (-0.3, 0.4), (3.0, 4.0), (0.29, 0.4), (0.31, -0.4), (1e-3, -2e-3)]
+        for i, (a, b) in enumerate(tiny):
+            z.real[i // 6, i % 6] = a
+            z.imag[i // 6, i % 6] = b
+        return {"input": z}
+    for tau in (0.5, -0.5):
+        rec(f"modrelu.threshold{tau}",
+            {"op": "cplx.modrelu", "threshold": tau,
+             "formula": "z * relu(1 - threshold / clamp(|z|, min=1e-5))",
+             "note": "first two rows hold hand-picked values: exact 0, moduli 1e-7, 1e-5 (clamp region), "
+                     "|z| = 0.5 +- 0.01 (near the kink), 5",
+             "quirks": ["sign opposite to Arjovsky et al. 2016: out = max(0, |z| - threshold) e^{i angle}",
+                        "modulus clamped at 1e-5: for |z| < 1e-5 and threshold < 0 out = z (1 - threshold/1e-5)"]},
+            lambda input, tau=tau: cplx.modrelu(input, tau), modrelu_input)
+    rec("modrelu.tensor_threshold",
+        {"op": "cplx.modrelu", "threshold": "tensor role 'threshold' broadcast over the last axis",
+         "formula": "z * relu(1 - threshold / clamp(|z|, min=1e-5))",
+         "quirks": ["sign opposite to Arjovsky et al. 2016"]},
+        lambda input, threshold: cplx.modrelu(input, threshold),
+        lambda: {"input": crn(3, 5), "threshold": torch.tensor([0.5, -0.5, 0.1, 1.0, 0.0])})
+
+    rec("phaseshift.per_channel", {"op": "cplx.phaseshift", "formula": "z * (cos phi + i sin phi)"},
+        lambda input, phi: cplx.phaseshift(input, phi),
+        lambda: {"input": crn(2, 3, 4), "phi": rn(3, 1)})
+
+    # max pooling by modulus
+    for n, name, hp, sp in ((1, "k2", dict(kernel_size=2, stride=None, padding=0), 7),
+                            (1, "k3_s2_p1", dict(kernel_size=3, stride=2, padding=1), 8),
+                            (2, "k2", dict(kernel_size=2, stride=None, padding=0), (4, 5)),
+                            (2, "k3_2_s2_1_p1_0", dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)), (5, 4))):
+        fnc = cplx.max_pool1d if n == 1 else cplx.max_pool2d
+        rec(f"max_pool{n}d.{name}",
+            {"op": f"cplx.max_pool{n}d", **hp, "dilation": 1, "ceil_mode": False,
+             "semantics": "picks the element of largest modulus in each window (both parts from that element); "
+                          "random input, no ties"},
+            lambda input, fnc=fnc, hp=hp: fnc(input, **hp),
+            lambda n=n, sp=sp: {"input": crn(*conv_in_shape(n, 2, 2, sp))})
+
+    # real <-> complex conversions
+    rec("from_interleaved_real.dim-1", {"op": "from_interleaved_real", "dim": -1,
+                                        "formula": "z_k = x[2k] + i x[2k+1]"},
+        lambda input: cplx.from_interleaved_real(input, True, -1), lambda: {"input": rn(3, 8)})
+    rec("from_interleaved_real.dim1", {"op": "from_interleaved_real", "dim": 1},
+        lambda input: cplx.from_interleaved_real(input, True, 1), lambda: {"input": rn(2, 6, 3)})
+    rec("from_concatenated_real.dim-1", {"op": "from_concatenated_real", "dim": -1,
+                                         "formula": "first half real, second half imaginary"},
+        lambda input: cplx.from_concatenated_real(input, True, -1), lambda: {"input": rn(3, 8)})
+    rec("from_concatenated_real.dim0", {"op": "from_concatenated_real", "dim": 0},
+        lambda input: cplx.from_concatenated_real(input, True, 0), lambda: {"input": rn(4, 3)})
+    rec("to_interleaved_real.dim-1", {"op": "to_interleaved_real", "dim": -1, "flatten": True,
+                                      "formula": "[..., 2D]: re0, im0, re1, im1, ..."},
+        lambda input: cplx.to_interleaved_real(input, True, -1), lambda: {"input": crn(3, 4)})
+    rec("to_interleaved_real.dim1", {"op": "to_interleaved_real", "dim": 1, "flatten": True},
+        lambda input: cplx.to_interleaved_real(input, True, 1), lambda: {"input": crn(2, 3, 2)})
+    rec("to_interleaved_real.noflatten", {"op": "to_interleaved_real", "dim": -1, "flatten": False,
+                                          "formula": "new trailing axis of size 2 (re, im)"},
+        lambda input: cplx.to_interleaved_real(input, False, -1), lambda: {"input": crn(3, 4)})
+    rec("to_concatenated_real.dim-1", {"op": "to_concatenated_real", "dim": -1,
+                                       "formula": "cat([re, im], dim)"},
+        lambda input: cplx.to_concatenated_real(input, None, -1), lambda: {"input": crn(3, 4)})
+    rec("to_concatenated_real.dim0", {"op": "to_concatenated_real", "dim": 0},
+        lambda input: cplx.to_concatenated_real(input, None, 0), lambda: {"input": crn(2, 3)})
+    return g
+
+
 GROUPS = {}
 
 
@@ -463,6 +703,7 @@ def main(argv):
 
 
 GROUPS["ops_real"] = lambda: gen_ops_real().save()
+GROUPS["ops_complex"] = lambda: gen_ops_complex().save()
 
 if __name__ == "__main__":
     main(sys.argv)
