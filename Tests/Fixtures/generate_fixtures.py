@@ -693,6 +693,298 @@ def gen_ops_complex():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 3: layers (torch.nn and cplxmodule.nn)
+# --------------------------------------------------------------------------------------
+
+COMPLEX_KEY_ORDER = "complex parameters appear as <name>.imag before <name>.real in state_dict order"
+SWAPPED_FANS = ("cplxmodule's init.get_fans swaps fan_in/fan_out for 2-D weights (bias init range); "
+                "irrelevant here because every parameter is stored explicitly")
+
+
+def module_desc(mod):
+    return f"{type(mod).__name__}({mod.extra_repr()})"
+
+
+def is_float_like(v):
+    return isinstance(v, Cplx) or (torch.is_tensor(v) and v.is_floating_point())
+
+
+def record_module(g, cid, mod, inputs, meta, dtype=F64, forward=None, train=False, cot=None):
+    """Run one forward of `mod` (cast to dtype, train/eval mode) on `inputs` and store
+    param/<key> (state before the call), inputs, output, cot, grad/<input>, grad/<param key>,
+    and state_after/<buffer key> for training-mode calls."""
+    mod = mod.to(dtype)
+    mod.train(train)
+    ins = {k: cast(v, dtype) for k, v in inputs.items()}
+    state = {k: v.detach().clone() for k, v in mod.state_dict().items()}
+    in_leaves = {k: leaf(v) for k, v in ins.items() if is_float_like(v)}
+    params = dict(mod.named_parameters())
+    call = {k: in_leaves.get(k, v) for k, v in ins.items()}
+    out = forward(mod, **call) if forward is not None else mod(*call.values())
+    cot = like_random(out) if cot is None else cast(cot, dtype)
+    leaves = {("in", k): v for k, v in in_leaves.items()}
+    leaves.update({("par", k): v for k, v in params.items()})
+    grads = vjp(out, cot, leaves)
+    for k, v in state.items():
+        g.put(cid, "param/" + k, v)
+    for k, v in ins.items():
+        g.put(cid, k, v)
+    g.put(cid, "output", out)
+    g.put(cid, "cot", cot)
+    for (kind, k), v in grads.items():
+        g.put(cid, "grad/" + k, v)
+    buffers = [k for k, _ in mod.named_buffers()]
+    if train:
+        after = mod.state_dict()
+        for k in buffers:
+            g.put(cid, "state_after/" + k, after[k])
+    meta = dict(meta)
+    meta.setdefault("module", module_desc(mod))
+    meta["mode"] = "train" if train else "eval"
+    meta["dtype"] = DTYPE_NAME[dtype]
+    meta["keys"] = list(state)
+    meta["parameters"] = list(params)
+    meta["buffers"] = buffers
+    meta["shapes"] = {**{k: list(v.shape) for k, v in state.items()},
+                      **{k: shape_of(v) for k, v in ins.items()}, "output": shape_of(out)}
+    meta["complex_roles"] = [k for k, v in list(ins.items()) + [("output", out)] if isinstance(v, Cplx)]
+    g.set_meta(cid, meta)
+    return mod
+
+
+def both_dtypes(g, cid, build, meta, dtypes=(F64, F32), **kw):
+    """build() -> (module, inputs), called under the case seed once per dtype."""
+    for dtype in dtypes:
+        c = cid + (".f32" if dtype == F32 else "")
+        torch.manual_seed(case_seed(c))
+        mod, ins = build()
+        record_module(g, c, mod, ins, meta, dtype=dtype, **kw)
+
+
+def randomize_(mod, scale=0.5):
+    """Overwrite every parameter with N(0, scale^2) values (under the current seed)."""
+    with torch.no_grad():
+        for _, p in mod.named_parameters():
+            p.copy_(torch.randn(p.shape, dtype=F64) * scale)
+    return mod
+
+
+def gen_layers():
+    g = Group("layers")
+
+    # ---- real torch.nn layers
+    for bias in (True, False):
+        both_dtypes(g, f"Linear.{'bias' if bias else 'nobias'}",
+                    lambda bias=bias: (torch.nn.Linear(5, 4, bias=bias), {"input": rn(3, 5)}),
+                    {"class": "torch.nn.Linear", "ctor": {"in_features": 5, "out_features": 4, "bias": bias}})
+    both_dtypes(g, "Bilinear.bias",
+                lambda: (torch.nn.Bilinear(4, 5, 3), {"input1": rn(3, 4), "input2": rn(3, 5)}),
+                {"class": "torch.nn.Bilinear", "ctor": {"in1_features": 4, "in2_features": 5, "out_features": 3, "bias": True}})
+    real_convs = [
+        ("Conv1d.stride2_pad1_groups2", torch.nn.Conv1d,
+         dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, dilation=1, groups=2, bias=True), (2, 4, 9)),
+        ("Conv1d.dil2_nobias", torch.nn.Conv1d,
+         dict(in_channels=2, out_channels=3, kernel_size=2, stride=1, padding=0, dilation=2, groups=1, bias=False), (2, 2, 7)),
+        ("Conv2d.stride2_1_pad1_dil1_2", torch.nn.Conv2d,
+         dict(in_channels=2, out_channels=4, kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=1, bias=True), (2, 2, 6, 5)),
+        ("Conv2d.groups2", torch.nn.Conv2d,
+         dict(in_channels=4, out_channels=4, kernel_size=3, stride=1, padding=1, dilation=1, groups=2, bias=True), (2, 4, 4, 4)),
+        ("Conv3d.pad1", torch.nn.Conv3d,
+         dict(in_channels=2, out_channels=2, kernel_size=2, stride=1, padding=1, dilation=1, groups=1, bias=True), (2, 2, 3, 3, 2)),
+        ("ConvTranspose1d.stride2_pad1_outpad1_groups2", torch.nn.ConvTranspose1d,
+         dict(in_channels=4, out_channels=2, kernel_size=3, stride=2, padding=1, output_padding=1, groups=2, bias=True, dilation=1), (2, 4, 5)),
+        ("ConvTranspose2d.stride2_pad1_outpad1", torch.nn.ConvTranspose2d,
+         dict(in_channels=2, out_channels=3, kernel_size=3, stride=2, padding=1, output_padding=1, groups=1, bias=True, dilation=1), (2, 2, 3, 4)),
+        ("ConvTranspose2d.dil2_nobias", torch.nn.ConvTranspose2d,
+         dict(in_channels=2, out_channels=2, kernel_size=2, stride=1, padding=0, output_padding=0, groups=1, bias=False, dilation=2), (1, 2, 3, 3)),
+        ("ConvTranspose3d.stride2", torch.nn.ConvTranspose3d,
+         dict(in_channels=2, out_channels=2, kernel_size=2, stride=2, padding=0, output_padding=0, groups=1, bias=True, dilation=1), (2, 2, 2, 2, 3)),
+    ]
+    for cid, cls, ctor, shp in real_convs:
+        layout = "[C_in, C_out/groups, *k]" if "Transpose" in cid else "[C_out, C_in/groups, *k]"
+        both_dtypes(g, cid, lambda cls=cls, ctor=ctor, shp=shp: (cls(**ctor), {"input": rn(*shp)}),
+                    {"class": "torch.nn." + cls.__name__, "ctor": ctor, "weight_layout": layout})
+
+    # ---- batch norm (real and complex): training call then eval call
+    def bn_pair(cid, make, in_shape, extra_meta, randomize_state):
+        for dtype in (F64, F32):
+            suffix = ".f32" if dtype == F32 else ""
+            torch.manual_seed(case_seed(cid + ".train"))
+            mod = make()
+            randomize_state(mod)
+            x = rn(*in_shape, scale=1.5) + 0.7 if not extra_meta.get("complex") else \
+                Cplx(rn(*in_shape, scale=1.5) + 0.7, rn(*in_shape) * 0.8 + 0.5 * rn(*in_shape, scale=1.5))
+            meta = dict(extra_meta)
+            meta["note"] = "training-mode forward; state_after/* are the buffers after this one call"
+            mod = record_module(g, cid + ".train" + suffix, mod, {"input": x}, meta, dtype=dtype, train=True)
+            torch.manual_seed(case_seed(cid + ".eval"))
+            x2 = rn(*in_shape) if not extra_meta.get("complex") else crn(*in_shape)
+            meta = dict(extra_meta)
+            meta["note"] = f"eval-mode forward of the module after the training call of case {cid}.train{suffix} (param/* hold that state)"
+            record_module(g, cid + ".eval" + suffix, mod, {"input": x2}, meta, dtype=dtype, train=False)
+
+    def rand_real_bn(mod):
+        with torch.no_grad():
+            C = mod.num_features
+            mod.weight.copy_(1.0 + 0.3 * torch.randn(C, dtype=F64))
+            mod.bias.copy_(0.3 * torch.randn(C, dtype=F64))
+            mod.running_mean.copy_(0.2 * torch.randn(C, dtype=F64))
+            mod.running_var.copy_(0.5 + torch.rand(C, dtype=F64))
+
+    def rand_cplx_bn(mod):
+        with torch.no_grad():
+            C = mod.num_features
+            mod.weight.copy_(torch.eye(2, dtype=F64).unsqueeze(-1) + 0.3 * torch.randn(2, 2, C, dtype=F64))
+            mod.bias.copy_(0.3 * torch.randn(2, C, dtype=F64))
+            mod.running_mean.copy_(0.2 * torch.randn(2, C, dtype=F64))
+            a = 0.5 + torch.rand(C, dtype=F64)
+            b = 0.5 + torch.rand(C, dtype=F64)
+            c = 0.3 * (torch.rand(C, dtype=F64) - 0.5)
+            mod.running_var.copy_(torch.stack([torch.stack([a, c]), torch.stack([c, b])]))
+
+    real_bn_meta = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True,
+                    "quirks": ["torch BatchNorm: normalisation uses the biased batch variance, "
+                               "running_var is updated with the unbiased (Bessel-corrected) one"]}
+    bn_pair("BatchNorm1d.input2d", lambda: torch.nn.BatchNorm1d(3), (6, 3),
+            {"class": "torch.nn.BatchNorm1d", "ctor": {"num_features": 3}, **real_bn_meta}, rand_real_bn)
+    bn_pair("BatchNorm1d.input3d", lambda: torch.nn.BatchNorm1d(3), (4, 3, 5),
+            {"class": "torch.nn.BatchNorm1d", "ctor": {"num_features": 3}, **real_bn_meta}, rand_real_bn)
+    bn_pair("BatchNorm2d.basic", lambda: torch.nn.BatchNorm2d(3), (3, 3, 4, 4),
+            {"class": "torch.nn.BatchNorm2d", "ctor": {"num_features": 3}, **real_bn_meta}, rand_real_bn)
+    cplx_bn_meta = {"complex": True, "eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True,
+                    "layout": "weight [2,2,F] (rows: out re/im, cols: whitened re/im), bias [2,F], "
+                              "running_mean [2,F], running_var [2,2,F] (2x2 covariance per feature); all real tensors",
+                    "quirks": ["running_var stores the covariance including the 1e-5 nugget on the diagonal; "
+                               "no Bessel correction (1/N); eval uses running_var as is (no nugget added)",
+                               "whitening by the 2x2 inverse square root (whiten2x2); gradients flow through "
+                               "batch mean and covariance in training"]}
+    bn_pair("CplxBatchNorm1d.input2d", lambda: cnn.CplxBatchNorm1d(3), (6, 3),
+            {"class": "cplxmodule.nn.CplxBatchNorm1d", "ctor": {"num_features": 3}, **cplx_bn_meta}, rand_cplx_bn)
+    bn_pair("CplxBatchNorm1d.input3d", lambda: cnn.CplxBatchNorm1d(3), (4, 3, 5),
+            {"class": "cplxmodule.nn.CplxBatchNorm1d", "ctor": {"num_features": 3}, **cplx_bn_meta}, rand_cplx_bn)
+    bn_pair("CplxBatchNorm2d.basic", lambda: cnn.CplxBatchNorm2d(3), (3, 3, 4, 4),
+            {"class": "cplxmodule.nn.CplxBatchNorm2d", "ctor": {"num_features": 3}, **cplx_bn_meta}, rand_cplx_bn)
+
+    # ---- complex linear layers
+    cq = [COMPLEX_KEY_ORDER, SWAPPED_FANS]
+    for bias in (True, False):
+        both_dtypes(g, f"CplxLinear.{'bias' if bias else 'nobias'}",
+                    lambda bias=bias: (cnn.CplxLinear(5, 4, bias=bias), {"input": crn(3, 5)}),
+                    {"class": "cplxmodule.nn.CplxLinear", "ctor": {"in_features": 5, "out_features": 4, "bias": bias},
+                     "formula": "y = x W^T + b", "quirks": cq})
+    for conj in (True, False):
+        both_dtypes(g, f"CplxBilinear.{'conj' if conj else 'noconj'}",
+                    lambda conj=conj: (cnn.CplxBilinear(4, 5, 3, bias=True, conjugate=conj),
+                                       {"input1": crn(3, 4), "input2": crn(3, 5)}),
+                    {"class": "cplxmodule.nn.CplxBilinear",
+                     "ctor": {"in1_features": 4, "in2_features": 5, "out_features": 3, "bias": True, "conjugate": conj},
+                     "formula": "y_k = sum_ij c(x1_i) W_kij x2_j + b_k (c = conj if conjugate)", "quirks": cq})
+    cplx_convs = [
+        ("CplxConv1d.stride2_pad1_groups2", cnn.CplxConv1d,
+         dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, dilation=1, groups=2, bias=True), (2, 4, 9)),
+        ("CplxConv1d.dil2_nobias", cnn.CplxConv1d,
+         dict(in_channels=2, out_channels=3, kernel_size=2, stride=1, padding=0, dilation=2, groups=1, bias=False), (2, 2, 7)),
+        ("CplxConv2d.stride2_1_pad1_dil1_2", cnn.CplxConv2d,
+         dict(in_channels=2, out_channels=4, kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=1, bias=True), (2, 2, 6, 5)),
+        ("CplxConv2d.groups2", cnn.CplxConv2d,
+         dict(in_channels=4, out_channels=4, kernel_size=3, stride=1, padding=1, dilation=1, groups=2, bias=True), (2, 4, 4, 4)),
+        ("CplxConv3d.pad1", cnn.CplxConv3d,
+         dict(in_channels=2, out_channels=2, kernel_size=2, stride=1, padding=1, dilation=1, groups=1, bias=True), (2, 2, 3, 3, 2)),
+    ]
+    for cid, cls, ctor, shp in cplx_convs:
+        both_dtypes(g, cid, lambda cls=cls, ctor=ctor, shp=shp: (cls(**ctor), {"input": crn(*shp)}),
+                    {"class": "cplxmodule.nn." + cls.__name__, "ctor": ctor, "weight_layout": "[C_out, C_in/groups, *k]",
+                     "formula": "(Wr*u - Wi*v) + i(Wi*u + Wr*v) + b", "quirks": [COMPLEX_KEY_ORDER]})
+    cplx_tconvs = [
+        ("CplxConvTranspose1d.stride2_pad1_outpad1_groups2", cnn.CplxConvTranspose1d, 1,
+         dict(in_channels=4, out_channels=2, kernel_size=3, stride=2, padding=1, dilation=1, output_padding=1, groups=2, bias=True), (2, 4, 5)),
+        ("CplxConvTranspose1d.default_nobias", cnn.CplxConvTranspose1d, 1,
+         dict(in_channels=2, out_channels=3, kernel_size=3, stride=1, padding=0, dilation=1, output_padding=0, groups=1, bias=None), (2, 2, 4)),
+        ("CplxConvTranspose2d.stride2_pad1_outpad1_dil2", cnn.CplxConvTranspose2d, 2,
+         dict(in_channels=2, out_channels=3, kernel_size=3, stride=2, padding=1, dilation=2, output_padding=1, groups=1, bias=True), (2, 2, 3, 3)),
+        ("CplxConvTranspose3d.stride2_groups2", cnn.CplxConvTranspose3d, 3,
+         dict(in_channels=2, out_channels=4, kernel_size=2, stride=2, padding=0, dilation=1, output_padding=0, groups=2, bias=True), (1, 2, 2, 2, 3)),
+    ]
+    for cid, cls, n, ctor, shp in cplx_tconvs:
+        def fwd(mod, input, n=n, ctor=ctor):
+            return cplx_conv_transpose(n, input, mod.weight, mod.bias, ctor["stride"], ctor["padding"],
+                                       ctor["output_padding"], ctor["groups"], ctor["dilation"])
+        both_dtypes(g, cid, lambda cls=cls, ctor=ctor, shp=shp: (cls(**ctor), {"input": crn(*shp)}),
+                    {"class": "cplxmodule.nn." + cls.__name__, "ctor": ctor, "weight_layout": "[C_in, C_out/groups, *k]",
+                     "emulated": True,
+                     "quirks": [TRANSPOSE_EMULATION_NOTE, COMPLEX_KEY_ORDER,
+                                "constructor order is (..., dilation, output_padding, groups, bias) and bias defaults "
+                                "to None (no bias), unlike torch"]},
+                    forward=fwd)
+
+    # ---- activations, pooling, casting, phase shift
+    mr_q = ["sign opposite to Arjovsky et al. 2016: out = max(0, |z| - threshold) e^{i angle}",
+            "modulus clamped at 1e-5"]
+    both_dtypes(g, "CplxModReLU.fixed0.5", lambda: (cnn.CplxModReLU(0.5), {"input": crn(3, 5, scale=0.6)}),
+                {"class": "cplxmodule.nn.CplxModReLU", "ctor": {"threshold": 0.5}, "quirks": mr_q + ["a float threshold is a constant (no state)"]})
+
+    def learnable():
+        m = cnn.CplxModReLU(None)
+        with torch.no_grad():
+            m.threshold.fill_(0.3)
+        return m, {"input": crn(3, 5, scale=0.6)}
+    both_dtypes(g, "CplxModReLU.learnable", learnable,
+                {"class": "cplxmodule.nn.CplxModReLU", "ctor": {"threshold": None}, "threshold_value": 0.3,
+                 "quirks": mr_q + ["any non-float threshold (None, int, tensor) creates a learnable parameter "
+                                   "'threshold' of shape (1,) initialised U(0, 0.25); set to 0.3 here"]})
+
+    def adaptive(dim):
+        def build():
+            m = cnn.CplxAdaptiveModReLU(*dim)
+            with torch.no_grad():
+                m.threshold.copy_(torch.randn(m.threshold.shape, dtype=F64) * 0.4)
+            return m, {"input": crn(3, 5, scale=0.6)}
+        return build
+    both_dtypes(g, "CplxAdaptiveModReLU.dim5", adaptive((5,)),
+                {"class": "cplxmodule.nn.CplxAdaptiveModReLU", "ctor": {"dim": [5]}, "quirks": mr_q})
+    both_dtypes(g, "CplxAdaptiveModReLU.default", adaptive(()),
+                {"class": "cplxmodule.nn.CplxAdaptiveModReLU", "ctor": {"dim": []},
+                 "quirks": mr_q + ["empty dim means threshold shape (1,)"]})
+    both_dtypes(g, "CplxModulus.basic", lambda: (cnn.CplxModulus(), {"input": crn(3, 4)}),
+                {"class": "cplxmodule.nn.CplxModulus", "formula": "|z|"})
+    both_dtypes(g, "CplxAngle.basic", lambda: (cnn.CplxAngle(), {"input": crn(3, 4)}),
+                {"class": "cplxmodule.nn.CplxAngle", "formula": "atan2(im, re)"})
+    both_dtypes(g, "CplxMaxPool1d.k2", lambda: (cnn.CplxMaxPool1d(2), {"input": crn(2, 3, 7)}),
+                {"class": "cplxmodule.nn.CplxMaxPool1d", "ctor": {"kernel_size": 2},
+                 "semantics": "max by modulus; stride defaults to kernel_size"})
+    both_dtypes(g, "CplxMaxPool2d.k3_s2_p1", lambda: (cnn.CplxMaxPool2d(3, stride=2, padding=1), {"input": crn(2, 2, 5, 6)}),
+                {"class": "cplxmodule.nn.CplxMaxPool2d", "ctor": {"kernel_size": 3, "stride": 2, "padding": 1},
+                 "semantics": "max by modulus", "quirks": ["return_indices is ignored by cplxmodule"]})
+
+    def phase():
+        m = CplxPhaseShift(3, 1)
+        with torch.no_grad():
+            m.phi.copy_(torch.randn(3, 1, dtype=F64))
+        return m, {"input": crn(2, 3, 4)}
+    both_dtypes(g, "CplxPhaseShift.per_channel", phase,
+                {"class": "cplxmodule.nn.modules.linear.CplxPhaseShift", "ctor": {"dim": [3, 1]},
+                 "formula": "z * (cos phi + i sin phi)",
+                 "quirks": ["not exported from cplxmodule.nn; phi init randn*0.02 (overwritten here)"]})
+
+    casts = [
+        ("RealToCplx.interleaved", lambda: cnn.RealToCplx(), lambda: rn(3, 8), "cplxmodule.nn.RealToCplx (InterleavedRealToCplx)", "z_k = x[2k] + i x[2k+1] along dim -1"),
+        ("ConcatenatedRealToCplx.basic", lambda: ConcatenatedRealToCplx(), lambda: rn(3, 8), "cplxmodule.nn.modules.casting.ConcatenatedRealToCplx", "first half real, second half imaginary"),
+        ("CplxToReal.interleaved", lambda: cnn.CplxToReal(), lambda: crn(3, 4), "cplxmodule.nn.CplxToReal (CplxToInterleavedReal)", "re0, im0, re1, im1, ..."),
+        ("CplxToConcatenatedReal.basic", lambda: CplxToConcatenatedReal(), lambda: crn(3, 4), "cplxmodule.nn.modules.casting.CplxToConcatenatedReal", "cat([re, im], -1)"),
+        ("AsTypeCplx.basic", lambda: cnn.AsTypeCplx(), lambda: rn(3, 4), "cplxmodule.nn.AsTypeCplx", "x + 0i"),
+        ("TensorToCplx.basic", lambda: TensorToCplx(), lambda: rn(3, 4, 2), "cplxmodule.nn.modules.casting.TensorToCplx", "x[..., 0] + i x[..., 1]"),
+        ("CplxToTensor.basic", lambda: CplxToTensor(), lambda: crn(3, 4), "cplxmodule.nn.modules.casting.CplxToTensor", "stack([re, im], -1)"),
+        ("CplxReal.basic", lambda: cnn.CplxReal(), lambda: crn(3, 4), "cplxmodule.nn.CplxReal", "re"),
+        ("CplxImag.basic", lambda: cnn.CplxImag(), lambda: crn(3, 4), "cplxmodule.nn.CplxImag", "im"),
+    ]
+    for cid, make, inp, cls, formula in casts:
+        both_dtypes(g, cid, lambda make=make, inp=inp: (make(), {"input": inp()}),
+                    {"class": cls, "formula": formula})
+    return g
+
+
 GROUPS = {}
 
 
@@ -704,6 +996,7 @@ def main(argv):
 
 GROUPS["ops_real"] = lambda: gen_ops_real().save()
 GROUPS["ops_complex"] = lambda: gen_ops_complex().save()
+GROUPS["layers"] = lambda: gen_layers().save()
 
 if __name__ == "__main__":
     main(sys.argv)
