@@ -154,6 +154,8 @@ public struct LoadReport: Sendable, Equatable, CustomStringConvertible {
         public var key: String
         public var expected: [Int]
         public var found: [Int]
+        /// A mismatch of `key`: the receiver has `expected`, the source `found`.
+        public init(key: String, expected: [Int], found: [Int]) { self.key = key; self.expected = expected; self.found = found }
     }
 
     public init() {}

@@ -1,0 +1,54 @@
+import XCTest
+import Autodiff
+
+final class ParameterTreeTests: XCTestCase {
+    let dense: ParameterTree = ["0.weight": .ones([4, 3]), "0.bias": .ones([4])]
+
+    func testScopingAndPrefixing() {
+        let t: ParameterTree = ["classifier.0.weight": .ones([2]), "classifier.1.bias": .zeros([1]), "features.x": .ones([1])]
+        XCTAssertEqual(t.scoped("classifier").keys, ["0.weight", "1.bias"])
+        XCTAssertEqual(t.scoped("classifier.0").keys, ["weight"])
+        XCTAssertEqual(t.scoped("classifier").prefixed("net").keys, ["net.0.weight", "net.1.bias"])
+        XCTAssertEqual(t.filter { k, _ in k.hasSuffix("bias") }.keys, ["classifier.1.bias"])
+    }
+
+    func testNonStrictLoadReportsMissingAndUnexpected() throws {
+        let bayes: ParameterTree = ["0.weight": .zeros([4, 3]), "0.bias": .zeros([4]), "0.log_sigma2": .full([4, 3], -10)]
+        let (loaded, report) = try bayes.loading(dense, strict: false)
+        XCTAssertEqual(report.missing, ["0.log_sigma2"]); XCTAssertEqual(report.unexpected, [])
+        XCTAssertEqual(loaded["0.weight"]!.scalars, Array(repeating: 1, count: 12))
+        XCTAssertEqual(loaded["0.log_sigma2"]!.scalars.first, -10)
+        XCTAssertThrowsError(try bayes.loading(dense, strict: true))
+        let (_, back) = try dense.loading(bayes, strict: false)
+        XCTAssertEqual(back.unexpected, ["0.log_sigma2"]); XCTAssertEqual(back.missing, [])
+    }
+
+    func testShapeMismatchIsReportedAndNotLoaded() throws {
+        let other: ParameterTree = ["0.weight": .zeros([3, 3]), "0.bias": .zeros([4])]
+        let (loaded, report) = try dense.loading(other, strict: false)
+        XCTAssertEqual(report.shapeMismatches, [.init(key: "0.weight", expected: [4, 3], found: [3, 3])])
+        XCTAssertEqual(loaded["0.weight"]!.scalars.first, 1)
+        XCTAssertThrowsError(try dense.loading(other, strict: true)) { error in
+            XCTAssertTrue("\(error)".contains("size mismatch for 0.weight"), "\(error)")
+        }
+    }
+
+    func testRealToComplexPromotion() throws {
+        let cplx: ParameterTree = ["0.weight.real": .zeros([4, 3]), "0.weight.imag": .ones([4, 3]),
+                                   "0.bias.real": .zeros([4]), "0.bias.imag": .ones([4])]
+        let (loaded, report) = try cplx.loading(dense, strict: true)
+        XCTAssertTrue(report.isClean); XCTAssertEqual(report.promoted, ["0.weight", "0.bias"])
+        XCTAssertEqual(loaded["0.weight.real"]!.scalars.first, 1)
+        XCTAssertEqual(loaded["0.weight.imag"]!.scalars.first, 0)
+        // complex → real: nothing matches
+        let (_, back) = try dense.loading(cplx, strict: false)
+        XCTAssertEqual(back.missing, ["0.weight", "0.bias"])
+        XCTAssertEqual(back.unexpected, ["0.weight.real", "0.weight.imag", "0.bias.real", "0.bias.imag"])
+    }
+
+    func testLoadConvertsToTheReceivingDType() throws {
+        let t: ParameterTree = ["w": .zeros([2], dtype: .float32)]
+        let (loaded, _) = try t.loading(["w": Tensor([1, 2], dtype: .float64)], strict: true)
+        XCTAssertEqual(loaded["w"]!.dtype, .float32)
+    }
+}

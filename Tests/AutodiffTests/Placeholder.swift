@@ -1,2 +1,0 @@
-import XCTest
-final class AutodiffTestsSmoke: XCTestCase { func testBuilds() {} }
