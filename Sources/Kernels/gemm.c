@@ -1,0 +1,154 @@
+// GEMM entry points: argument handling, instruction-set dispatch, cache blocking and threading.
+//
+// Blocking (BLIS order): for each NC-wide column block of C, for each KC-deep slice of k, pack the
+// KC×NC block of op(B); then for each MC-tall row block, pack the MC×KC block of op(A) and run the
+// macro-kernel, which walks NR-wide / MR-tall micro-tiles over the packed blocks. The first k-slice
+// applies the caller's beta, later slices accumulate (beta = 1). Block sizes and building blocks
+// come from the wt_?gemm_impl chosen by wt_active_isa() on every call.
+//
+// Threads: a large enough product is split into independent sub-products along n (or m, whichever
+// is larger), in multiples of NR (MR); each part packs its own operands and runs on the persistent
+// pool in threadpool.c. If the pool is busy (another thread's GEMM holds it), the call runs serially.
+#include "kernels_gemm.h"
+#include "kernels_dispatch.h"
+#include "gemm_internal.h"
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/// Products with fewer multiply-adds than this run on the calling thread only (waking a worker
+/// costs a few tens of microseconds).
+#define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 21))
+
+static _Atomic int gemm_threads = 0;  // 0: not yet initialised
+
+static int default_threads(void) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus >= 2 ? 2 : 1;
+}
+
+int wt_set_num_threads(int n) {
+    if (n < 1) n = 1;
+    if (n > 64) n = 64;
+    atomic_store_explicit(&gemm_threads, n, memory_order_relaxed);
+    return n;
+}
+
+int wt_get_num_threads(void) {
+    int n = atomic_load_explicit(&gemm_threads, memory_order_relaxed);
+    if (n == 0) {
+        int expected = 0;
+        n = default_threads();
+        if (!atomic_compare_exchange_strong(&gemm_threads, &expected, n)) n = expected;
+    }
+    return n;
+}
+
+/// Splits `total` items into `blocks` nearly equal blocks, each a multiple of `unit` (except the
+/// last): returns the block size.
+static ptrdiff_t balanced_block(ptrdiff_t total, ptrdiff_t max_block, ptrdiff_t unit) {
+    ptrdiff_t blocks = (total + max_block - 1) / max_block;
+    ptrdiff_t size = (total + blocks - 1) / blocks;
+    return (size + unit - 1) / unit * unit;
+}
+
+/// 64-byte aligned scratch memory; freed with free(*raw).
+static void *aligned_scratch(size_t bytes, void **raw) {
+    *raw = malloc(bytes + 64);
+    if (!*raw) return 0;
+    return (void *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63);
+}
+
+#define DEFINE_GEMM_DRIVER(P, T)                                                                     \
+/* Serial blocked GEMM; m, n, k > 0. Without scratch memory it uses the unpacked oracle. */        \
+static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m, ptrdiff_t n,     \
+                          ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,\
+                          T beta, T *c, ptrdiff_t ldc) {                                             \
+    ptrdiff_t mb = balanced_block(m, im->mc, im->mr);                                                \
+    ptrdiff_t kb = balanced_block(k, im->kc, 1);                                                     \
+    ptrdiff_t nb = balanced_block(n, im->nc, im->nr);                                                \
+    size_t a_len = (size_t)mb * (size_t)kb, b_len = (size_t)nb * (size_t)kb;                         \
+    void *raw;                                                                                       \
+    T *pa = aligned_scratch((a_len + b_len) * sizeof(T) + 64, &raw);                                 \
+    if (!pa) {                                                                                       \
+        wt_##P##gemm_portable(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);                 \
+        return;                                                                                      \
+    }                                                                                                \
+    T *pb = (T *)(((uintptr_t)(pa + a_len) + 63) & ~(uintptr_t)63);                                  \
+    for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
+        ptrdiff_t nc = n - jc < nb ? n - jc : nb;                                                    \
+        for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                   \
+            ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                \
+            im->pack_b(tb, kc, nc, tb ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, pb);             \
+            T slice_beta = pc == 0 ? beta : (T)1;                                                    \
+            for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                               \
+                ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                            \
+                im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
+                im->macro(mc, nc, kc, alpha, pa, pb, slice_beta, c + ic * ldc + jc, ldc);            \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+    free(raw);                                                                                       \
+}                                                                                                    \
+                                                                                                     \
+typedef struct {                                                                                     \
+    const wt_##P##gemm_impl *im;                                                                     \
+    int ta, tb, split_n;                                                                             \
+    ptrdiff_t m, n, k, lda, ldb, ldc, units;                                                         \
+    T alpha, beta;                                                                                   \
+    const T *a, *b;                                                                                  \
+    T *c;                                                                                            \
+} P##gemm_job;                                                                                       \
+                                                                                                     \
+/* Runs part `part` of `parts`: a contiguous range of NR-column (or MR-row) panels of C. */         \
+static void P##gemm_part(void *context, int part, int parts) {                                       \
+    P##gemm_job *j = context;                                                                        \
+    ptrdiff_t unit = j->split_n ? j->im->nr : j->im->mr;                                             \
+    ptrdiff_t lo = j->units * part / parts * unit, hi = j->units * (part + 1) / parts * unit;        \
+    ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
+    if (hi > extent) hi = extent;                                                                    \
+    if (lo >= hi) return;                                                                            \
+    if (j->split_n)                                                                                  \
+        P##gemm_serial(j->im, j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda,        \
+                            j->tb ? j->b + lo * j->ldb : j->b + lo, j->ldb, j->beta, j->c + lo,      \
+                            j->ldc);                                                                 \
+    else                                                                                             \
+        P##gemm_serial(j->im, j->ta, j->tb, hi - lo, j->n, j->k, j->alpha,                      \
+                            j->ta ? j->a + lo : j->a + lo * j->lda, j->lda, j->b, j->ldb, j->beta,   \
+                            j->c + lo * j->ldc, j->ldc);                                             \
+}                                                                                                    \
+                                                                                                     \
+void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,                   \
+                  T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,                     \
+                  T beta, T *c, ptrdiff_t ldc) {                                                     \
+    if (m <= 0 || n <= 0) return;                                                                    \
+    if (k <= 0 || alpha == 0) {  /* C = beta · C; beta = 0 writes zeros without reading C */         \
+        for (ptrdiff_t i = 0; i < m; i++)                                                            \
+            for (ptrdiff_t j = 0; j < n; j++)                                                        \
+                c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];                           \
+        return;                                                                                      \
+    }                                                                                                \
+    const wt_##P##gemm_impl *im = &wt_##P##gemm_impl_blocked;                                        \
+    WT_GEMM_PICK_AVX2(P)                                                                             \
+    int threads = wt_get_num_threads();                                                              \
+    if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
+        P##gemm_job job = {.im = im, .ta = trans_a, .tb = trans_b, .split_n = n >= m,                \
+                           .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,               \
+                           .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};                    \
+        ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \
+        job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
+        if (job.units < threads) threads = (int)job.units;                                           \
+        if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \
+    }                                                                                                \
+    P##gemm_serial(im, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);              \
+}
+
+#ifdef WT_GEMM_HAVE_AVX2
+#define WT_GEMM_PICK_AVX2(P) if (wt_active_isa() == WT_ISA_AVX2_FMA) im = &wt_##P##gemm_impl_avx2;
+#else
+#define WT_GEMM_PICK_AVX2(P)
+#endif
+
+DEFINE_GEMM_DRIVER(s, float)
+DEFINE_GEMM_DRIVER(d, double)

@@ -1,0 +1,61 @@
+// Portable blocked GEMM building blocks (plain C, any CPU): the fallback behind wt_sgemm / wt_dgemm
+// when AVX2+FMA is not available (or wt_set_isa(WT_ISA_PORTABLE) forces it). Same packing layout
+// and driver as the AVX2 path; the micro-kernel keeps an MR×NR accumulator block in local arrays
+// with fixed trip counts so that the compiler can hold it in vector registers of the baseline ISA
+// (SSE2 on x86-64, NEON on arm64).
+#include "gemm_internal.h"
+
+#define DEFINE_BLOCKED(P, T, MR, NR, MC, KC, NC)                                                    \
+static void P##pack_a_blocked(int trans, ptrdiff_t mc, ptrdiff_t kc, const T *a, ptrdiff_t lda,     \
+                              T *dst) {                                                             \
+    for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {                                                     \
+        ptrdiff_t rows = mc - i0 < MR ? mc - i0 : MR;                                               \
+        for (ptrdiff_t p = 0; p < kc; p++, dst += MR) {                                             \
+            ptrdiff_t r = 0;                                                                        \
+            if (trans) { const T *src = a + p * lda + i0; for (; r < rows; r++) dst[r] = src[r]; }  \
+            else { const T *src = a + i0 * lda + p; for (; r < rows; r++) dst[r] = src[r * lda]; }  \
+            for (; r < MR; r++) dst[r] = 0;                                                         \
+        }                                                                                           \
+    }                                                                                               \
+}                                                                                                   \
+static void P##pack_b_blocked(int trans, ptrdiff_t kc, ptrdiff_t nc, const T *b, ptrdiff_t ldb,     \
+                              T *dst) {                                                             \
+    for (ptrdiff_t j0 = 0; j0 < nc; j0 += NR) {                                                     \
+        ptrdiff_t cols = nc - j0 < NR ? nc - j0 : NR;                                               \
+        for (ptrdiff_t p = 0; p < kc; p++, dst += NR) {                                             \
+            ptrdiff_t j = 0;                                                                        \
+            if (!trans) { const T *src = b + p * ldb + j0; for (; j < cols; j++) dst[j] = src[j]; } \
+            else { const T *src = b + j0 * ldb + p; for (; j < cols; j++) dst[j] = src[j * ldb]; }  \
+            for (; j < NR; j++) dst[j] = 0;                                                         \
+        }                                                                                           \
+    }                                                                                               \
+}                                                                                                   \
+static void P##macro_blocked(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, T alpha, const T *pa,        \
+                             const T *pb, T beta, T *c, ptrdiff_t ldc) {                            \
+    for (ptrdiff_t j0 = 0; j0 < nc; j0 += NR) {                                                     \
+        ptrdiff_t nr = nc - j0 < NR ? nc - j0 : NR;                                                 \
+        for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {                                                 \
+            ptrdiff_t mr = mc - i0 < MR ? mc - i0 : MR;                                             \
+            const T *a = pa + i0 * kc, *b = pb + j0 * kc;                                           \
+            T acc[MR][NR];                                                                          \
+            for (int i = 0; i < MR; i++) for (int j = 0; j < NR; j++) acc[i][j] = 0;                \
+            for (ptrdiff_t p = 0; p < kc; p++, a += MR, b += NR)                                    \
+                for (int i = 0; i < MR; i++) {                                                      \
+                    T av = a[i];                                                                    \
+                    for (int j = 0; j < NR; j++) acc[i][j] += av * b[j];                            \
+                }                                                                                   \
+            T *cc = c + i0 * ldc + j0;                                                              \
+            for (ptrdiff_t i = 0; i < mr; i++)                                                      \
+                for (ptrdiff_t j = 0; j < nr; j++)                                                  \
+                    cc[i * ldc + j] = beta == 0 ? alpha * acc[i][j]                                 \
+                                                : alpha * acc[i][j] + beta * cc[i * ldc + j];       \
+        }                                                                                           \
+    }                                                                                               \
+}                                                                                                   \
+const wt_##P##gemm_impl wt_##P##gemm_impl_blocked = {                                               \
+    .mr = MR, .nr = NR, .mc = MC, .kc = KC, .nc = NC,                                               \
+    .pack_a = P##pack_a_blocked, .pack_b = P##pack_b_blocked, .macro = P##macro_blocked,            \
+};
+
+DEFINE_BLOCKED(s, float, 4, 8, 128, 256, 4096)
+DEFINE_BLOCKED(d, double, 4, 4, 64, 256, 4096)

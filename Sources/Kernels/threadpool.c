@@ -1,0 +1,90 @@
+// Persistent worker pool for the GEMM (see gemm_internal.h).
+//
+// Workers are created lazily, on the first parallel call that needs them, and then sleep on a
+// condition variable between jobs; no call creates or joins threads once the pool is large enough.
+// One caller at a time owns the pool (`owner` mutex, taken with trylock): a second thread that calls
+// in concurrently does not wait, it gets 0 back and runs its work single-threaded.
+#include "gemm_internal.h"
+#include <pthread.h>
+
+#define WT_POOL_MAX_WORKERS 63
+
+static struct {
+    pthread_mutex_t owner;     // held by the caller that is using the pool
+    pthread_mutex_t lock;      // guards every field below
+    pthread_cond_t wake;       // workers wait here for a new generation
+    pthread_cond_t done;       // the owner waits here for `pending` to reach 0
+    int workers;               // workers started so far
+    unsigned long generation;  // incremented for every job
+    wt_pool_task task;
+    void *context;
+    int parts;
+    int pending;               // workers that have not yet finished the current job
+    unsigned long start_generation[WT_POOL_MAX_WORKERS + 1];  // generation current at each worker's start
+} pool = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+    0, 0, 0, 0, 0, 0, {0},
+};
+
+static void *worker_main(void *arg) {
+    int index = (int)(ptrdiff_t)arg;  // this worker runs part index (1-based; part 0 is the owner's)
+    pthread_mutex_lock(&pool.lock);
+    // Not pool.generation: this thread may first run after its first job was already posted.
+    unsigned long seen = pool.start_generation[index];
+    for (;;) {
+        while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        seen = pool.generation;
+        wt_pool_task task = pool.task;
+        void *context = pool.context;
+        int parts = pool.parts;
+        pthread_mutex_unlock(&pool.lock);
+        if (index < parts) task(context, index, parts);
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+    }
+    return 0;
+}
+
+/// Starts workers until there are `wanted` (owner mutex held). Returns the number running.
+static int ensure_workers(int wanted) {
+    if (wanted > WT_POOL_MAX_WORKERS) wanted = WT_POOL_MAX_WORKERS;
+    while (pool.workers < wanted) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_t thread;
+        pthread_mutex_lock(&pool.lock);
+        int index = pool.workers + 1;
+        pool.start_generation[index] = pool.generation;
+        int failed = pthread_create(&thread, &attr, worker_main, (void *)(ptrdiff_t)index);
+        if (!failed) pool.workers++;
+        pthread_mutex_unlock(&pool.lock);
+        pthread_attr_destroy(&attr);
+        if (failed) break;
+    }
+    return pool.workers;
+}
+
+int wt_pool_try_run(int parts, wt_pool_task task, void *context) {
+    if (parts <= 1) { if (parts == 1) task(context, 0, 1); return 1; }
+    if (pthread_mutex_trylock(&pool.owner) != 0) return 0;
+    if (ensure_workers(parts - 1) < parts - 1) { pthread_mutex_unlock(&pool.owner); return 0; }
+
+    pthread_mutex_lock(&pool.lock);
+    pool.task = task;
+    pool.context = context;
+    pool.parts = parts;
+    pool.pending = pool.workers;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+
+    task(context, 0, parts);
+
+    pthread_mutex_lock(&pool.lock);
+    while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool.owner);
+    return 1;
+}
