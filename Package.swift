@@ -19,11 +19,14 @@ let package = Package(
         .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff"]),
         .executableTarget(name: "wirtinger", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
 
+        // Shared test helpers: fixture loading, deterministic samples, closeness assertions.
+        .target(name: "TestSupport", dependencies: ["NN", "Ops", "Autodiff"], path: "Tests/Support"),
+
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Ops"]),
-        .testTarget(name: "OpsTests", dependencies: ["Ops", "Autodiff", "NN"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Ops", "Autodiff"]),
-        .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "Ops"]),
+        .testTarget(name: "OpsTests", dependencies: ["TestSupport", "Ops", "Autodiff", "NN"]),
+        .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Ops", "Autodiff"]),
+        .testTarget(name: "RelevanceTests", dependencies: ["TestSupport", "Relevance", "NN", "Ops", "Autodiff"]),
     ],
     swiftLanguageModes: [.v6]
 )

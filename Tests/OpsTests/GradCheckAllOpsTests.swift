@@ -1,5 +1,6 @@
 import XCTest
 import Ops
+import TestSupport
 
 /// Runs `gradcheck` (float64, central differences, eps 1e-6, atol 1e-5, rtol 1e-3) on every
 /// sample of every op in ``OpTable``.

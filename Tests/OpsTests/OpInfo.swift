@@ -1,4 +1,5 @@
 import Ops
+import TestSupport
 
 /// One differentiable op under test: a name, sample inputs (float64), and the function.
 /// Complex inputs and outputs are flattened to (real, imag) pairs so both directions are checked.
@@ -23,24 +24,6 @@ struct OpInfo {
 
     init(name: String, samples: [[Tensor]], function: @escaping ([Tensor]) -> [Tensor]) {
         self.name = name; self.samples = samples; self.function = function
-    }
-}
-
-/// Deterministic float64 test data.
-enum Sample {
-    /// Standard normal values of `shape`, fixed by `seed`.
-    static func normal(_ shape: [Int], seed: UInt64) -> Tensor {
-        var rng = SplitMix64(seed: seed)
-        return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() }, dtype: .float64)
-    }
-    /// Uniform values in [low, high).
-    static func uniform(_ shape: [Int], _ low: Double, _ high: Double, seed: UInt64) -> Tensor {
-        var rng = SplitMix64(seed: seed)
-        return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in low + (high - low) * rng.nextUniform() }, dtype: .float64)
-    }
-    /// A complex standard normal tensor.
-    static func complex(_ shape: [Int], seed: UInt64) -> ComplexTensor {
-        ComplexTensor(real: normal(shape, seed: seed), imag: normal(shape, seed: seed &+ 7777))
     }
 }
 

@@ -1,4 +1,5 @@
 import Ops
+import TestSupport
 
 extension OpTable {
     /// Arithmetic and sum/mean.
