@@ -985,6 +985,249 @@ def gen_layers():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 4: relevance (VD / ARD / L0 / LASSO) and masked layers
+# --------------------------------------------------------------------------------------
+
+LOG_ALPHA = "log_alpha = log_sigma2 - 2 log(|W| + 1e-12) (|W| the complex modulus for complex layers)"
+PENALTY_FORMULA = {
+    "VD": "real VD (Molchanov 2017 approx.): n = -log_alpha; 0.5 softplus(n) + 0.63576 sigmoid(1.48695 n - 1.87320)",
+    "ARD": "real ARD: 0.5 softplus(-log_alpha)",
+    "CVD": "complex VD: euler_gamma - log_alpha - Ei(-exp(-log_alpha)), euler_gamma = 0.5772156649015329",
+    "CARD": "complex ARD: softplus(-log_alpha) (no factor 1/2)",
+    "CVDScaleFree": "L = log(|W| + 1e-12); L - log_sigma2 - 0.5 Ei(-exp(2L - log_sigma2))",
+    "CVDApprox": "n = -log_alpha; softplus(n) + 0.57810 sigmoid(1.36526 n - 1.45926)",
+    "CVDBogus": "value: -log_alpha - 0 (Ei replaced by zeros in forward); gradient: that of complex VD",
+}
+PENALTY_QUIRKS = {
+    "VD": [], "ARD": ["real ARD has a factor 1/2, complex ARD has none"],
+    "CVD": ["Ei evaluated by scipy.special.expi on the CPU (ExpiFunction); backward grad*exp(x)/x"],
+    "CARD": ["complex ARD has no factor 1/2 (real ARD has)"],
+    "CVDScaleFree": ["penalty omits the constant euler_gamma/2 the docstring promises: values can be negative"],
+    "CVDApprox": ["code uses 5-digit constants 0.57810, 1.45926, 1.36526 (docstring has 8 digits)"],
+    "CVDBogus": ["penalty VALUE is bogus by design (= -log_alpha, can be negative); its GRADIENT equals the exact "
+                 "complex VD gradient"],
+}
+
+
+def randomize_bayes(mod, zero_idx=(), ls2_range=(-12.0, 4.0), la_range=(-5.0, 5.0)):
+    """Random weights N(0, 0.5^2) (a few exact zeros at flat indices zero_idx, both parts for
+    complex), biases N(0, 0.3^2), log_sigma2 ~ U(ls2_range), L0 log_alpha ~ U(la_range)."""
+    with torch.no_grad():
+        for name, p in mod.named_parameters():
+            if name.startswith("weight"):
+                p.copy_(torch.randn(p.shape, dtype=F64) * 0.5)
+                flatp = p.view(-1)
+                for i in zero_idx:
+                    if i < flatp.numel():
+                        flatp[i] = 0.0
+            elif name.startswith("bias"):
+                p.copy_(torch.randn(p.shape, dtype=F64) * 0.3)
+            elif name == "log_sigma2":
+                p.copy_(torch.rand(p.shape, dtype=F64) * (ls2_range[1] - ls2_range[0]) + ls2_range[0])
+            elif name == "log_alpha":
+                p.copy_(torch.rand(p.shape, dtype=F64) * (la_range[1] - la_range[0]) + la_range[0])
+    return mod
+
+
+def put_penalty(g, c, mod, pen):
+    g.put(c, "penalty", pen)
+    params = dict(mod.named_parameters())
+    for k, v in scalar_grads(pen.sum(), params).items():
+        g.put(c, "grad_penalty/" + k, v)
+
+
+def vd_extras(g, c, mod):
+    g.put(c, "log_alpha", mod.log_alpha)
+    put_penalty(g, c, mod, mod.penalty)
+    for t in (-0.5, 3):
+        g.put(c, f"relevance@{t}", mod.relevance(threshold=t))
+
+
+def relevance_cases(g, cid, build, meta, extras, dtypes=(F64, F32)):
+    for dtype in dtypes:
+        c = cid + (".f32" if dtype == F32 else "")
+        torch.manual_seed(case_seed(c))
+        mod, ins = build()
+        mod = record_module(g, c, mod, ins, meta, dtype=dtype)
+        extras(g, c, mod)
+
+
+def gen_relevance():
+    g = Group("relevance")
+    zeros = (0, 3, 7)
+
+    real_specs = [  # (kind, ctor, input builder)
+        ("Linear", dict(in_features=5, out_features=4, bias=True), lambda: {"input": rn(3, 5)}),
+        ("Conv1d", dict(in_channels=2, out_channels=4, kernel_size=3, stride=2, padding=1, dilation=1, groups=2, bias=True),
+         lambda: {"input": rn(2, 2, 8)}),
+        ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, groups=1, bias=True),
+         lambda: {"input": rn(2, 2, 5, 4)}),
+        ("Conv3d", dict(in_channels=2, out_channels=2, kernel_size=2, stride=1, padding=1, dilation=(1, 2, 1), groups=1, bias=True),
+         lambda: {"input": rn(1, 2, 3, 3, 4)}),
+        ("Bilinear", dict(in1_features=4, in2_features=5, out_features=3, bias=True),
+         lambda: {"input1": rn(3, 4), "input2": rn(3, 5)}),
+    ]
+    for kind, ctor, inp in real_specs:
+        for method in ("VD", "ARD"):
+            cls = getattr(rel, kind + method)
+            meta = {"class": f"cplxmodule.nn.relevance.{kind}{method}", "ctor": ctor,
+                    "log_alpha": LOG_ALPHA, "penalty": PENALTY_FORMULA[method],
+                    "relevance": "float(log_alpha <= threshold)",
+                    "init": "weights N(0, 0.25) with exact zeros at flat indices [0, 3, 7], log_sigma2 ~ U(-12, 4)",
+                    "quirks": PENALTY_QUIRKS[method] + [
+                        "eval forward is the mean (deterministic); grad/log_sigma2 of the eval output is zero"]}
+            relevance_cases(g, f"{kind}{method}.basic",
+                            lambda cls=cls, ctor=ctor, inp=inp: (randomize_bayes(cls(**ctor), zeros), inp()),
+                            meta, vd_extras)
+
+    cplx_specs = [
+        ("Linear", dict(in_features=5, out_features=4, bias=True), lambda: {"input": crn(3, 5)}),
+        ("Conv1d", dict(in_channels=4, out_channels=4, kernel_size=3, stride=2, padding=1, dilation=1, groups=2, bias=True),
+         lambda: {"input": crn(2, 4, 8)}),
+        ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, groups=1, bias=True),
+         lambda: {"input": crn(2, 2, 5, 4)}),
+        ("Conv3d", dict(in_channels=2, out_channels=2, kernel_size=2, stride=1, padding=1, dilation=(1, 2, 1), groups=1, bias=True),
+         lambda: {"input": crn(1, 2, 3, 3, 4)}),
+        ("Bilinear", dict(in1_features=4, in2_features=5, out_features=3, bias=True, conjugate=True),
+         lambda: {"input1": crn(3, 4), "input2": crn(3, 5)}),
+    ]
+    methods = [("VD", rel, "CVD"), ("ARD", rel, "CARD"), ("VDScaleFree", relx, "CVDScaleFree"),
+               ("VDApprox", relx, "CVDApprox"), ("VDBogus", relx, "CVDBogus")]
+    for kind, ctor, inp in cplx_specs:
+        for method, pkg, pkey in methods:
+            cls = getattr(pkg, f"Cplx{kind}{method}")
+            meta = {"class": f"{pkg.__name__}.Cplx{kind}{method}", "ctor": ctor,
+                    "log_alpha": LOG_ALPHA, "penalty": PENALTY_FORMULA[pkey],
+                    "relevance": "float(log_alpha <= threshold)",
+                    "init": "weight parts N(0, 0.25) with exact zeros (both parts) at flat indices [0, 3, 7], "
+                            "log_sigma2 ~ U(-12, 4)",
+                    "quirks": PENALTY_QUIRKS[pkey] + [
+                        "state_dict order: log_sigma2 first, then weight.imag, weight.real, bias.imag, bias.real",
+                        "eval forward is the mean (deterministic); grad/log_sigma2 of the eval output is zero"]}
+            relevance_cases(g, f"Cplx{kind}{method}.basic",
+                            lambda cls=cls, ctor=ctor, inp=inp: (randomize_bayes(cls(**ctor), zeros), inp()),
+                            meta, vd_extras)
+
+    # complex VD with log_alpha < -88.7: exp(-log_alpha) overflows float32
+    def tiny_alpha():
+        mod = randomize_bayes(rel.CplxLinearVD(4, 3))
+        with torch.no_grad():
+            mod.log_sigma2.view(-1)[:6] = torch.tensor([-95.0, -100.0, -90.0, -89.5, -120.0, -95.0])
+        return mod, {"input": crn(2, 4)}
+    relevance_cases(g, "CplxLinearVD.logalpha_below_-88.7", tiny_alpha,
+                    {"class": "cplxmodule.nn.relevance.CplxLinearVD", "ctor": {"in_features": 4, "out_features": 3},
+                     "log_alpha": LOG_ALPHA, "penalty": PENALTY_FORMULA["CVD"],
+                     "note": "first 6 entries of log_sigma2 are in [-120, -89.5] so log_alpha < -88.7 there",
+                     "quirks": ["float32: exp(-log_alpha) overflows to inf, Ei(-inf) = -0 and the backward "
+                                "exp(x)/x * d(-exp(-log_alpha)) gives 0 * inf = NaN in grad_penalty/log_sigma2 "
+                                "(stored as torch gives it); the float64 twin is finite"]},
+                    vd_extras)
+
+    # L0
+    def l0_extras(g, c, mod):
+        put_penalty(g, c, mod, mod.penalty)
+        with torch.no_grad():
+            g.put(c, "relevance_hard", mod.relevance(hard=True))
+            g.put(c, "relevance_soft", mod.relevance(hard=False))
+            g.put(c, "gate_eval", mod.gate(None))
+            g.put(c, "gate_logit0", mod.gate(torch.zeros((), dtype=mod.log_alpha.dtype)))
+    def l0_build(group):
+        mod = randomize_bayes(rel.LinearL0(5, 4, bias=True, group=group), la_range=(-5.0, 6.0))
+        with torch.no_grad():  # make sure some gates are exactly zero in eval
+            mod.log_alpha.view(-1)[0] = 0.3   # and some open, unclamped ones
+            mod.log_alpha.view(-1)[1] = 2.5
+            mod.log_alpha.view(-1)[2] = -1.0
+            mod.log_alpha.view(-1)[-1] = 4.0
+        return mod
+
+    for group, lash in ((None, (4, 5)), ("input", (1, 5)), ("output", (4, 1))):
+        meta = {"class": "cplxmodule.nn.relevance.LinearL0",
+                "ctor": {"in_features": 5, "out_features": 4, "bias": True, "group": group},
+                "constants": {"beta": 0.66, "gamma": -0.1, "zeta": 1.1},
+                "gate": "gate(logit) = clamp(1.2 sigmoid((logit - log_alpha)/beta) - 0.1, 0, 1); "
+                        "gate(None) = clamp(1.2 sigmoid(-log_alpha) - 0.1, 0, 1) (eval, no temperature)",
+                "penalty": "sigmoid(0.66 ln 11 - log_alpha) = sigmoid(1.5826108800469247 - log_alpha)",
+                "eval_forward": {"None": "x (W * gate)^T + b", "input": "(x * gate) W^T + b",
+                                 "output": "(x W^T) * gate + b"}[str(group)],
+                "init": "weights N(0, 0.25), log_alpha ~ U(-5, 6) with flat entries 0, 1, 2, -1 set to 0.3, 2.5 (closed), -1.0, 4.0 (closed)",
+                "quirks": ["relevance takes hard= (not threshold=); relevance_hard = float(gate_eval > 0), "
+                           "relevance_soft = gate_eval, both expanded to the weight shape",
+                           "log_alpha is the negated Louizos parameterisation (high = likely zero)",
+                           "in training the default group shares one gate sample across the batch"]}
+        relevance_cases(g, f"LinearL0.group_{group}",
+                        lambda group=group: (l0_build(group), {"input": rn(3, 5)}),
+                        meta, l0_extras)
+
+    # LASSO
+    def lasso_extras(g, c, mod):
+        put_penalty(g, c, mod, mod.penalty)
+        for t in (-0.5, 3, -2):
+            r = mod.relevance(threshold=t)
+            assert r.dtype == torch.bool
+            g.put(c, f"relevance@{t}", r.to(mod.weight.dtype))
+    relevance_cases(g, "LinearLASSO.basic",
+                    lambda: (randomize_bayes(rel.LinearLASSO(5, 4), zeros), {"input": rn(3, 5)}),
+                    {"class": "cplxmodule.nn.relevance.LinearLASSO", "ctor": {"in_features": 5, "out_features": 4},
+                     "penalty": "|W| (grad_penalty/weight = sign(W), 0 at W = 0)",
+                     "relevance": "log(|W| + 1e-20) >= threshold",
+                     "quirks": ["cplxmodule returns a bool relevance tensor; stored here as 0.0/1.0 in the case dtype",
+                                "relevance@-2 is added because thresholds -0.5 and 3 are nearly trivial for |W| ~ 0.5"]},
+                    lasso_extras)
+
+    # masked layers
+    def masked_build(cls, ctor, inp, mask_shape=None, mask_values=None):
+        def build():
+            mod = randomize_bayes(cls(**ctor))
+            wshape = (mod.weight.real if isinstance(mod.weight, Cplx) else mod.weight).shape
+            shp = mask_shape or wshape
+            if mask_values == "nonbinary":
+                m = torch.tensor([0.0, 1.0, 0.5, 2.0, -1.0], dtype=F64)[torch.randint(0, 5, shp)]
+            else:
+                m = (torch.rand(shp, dtype=F64) > 0.35).to(F64)
+            mod.mask = m
+            return mod, inp()
+        return build
+
+    def masked_extras(g, c, mod):
+        g.put(c, "mask", mod.mask)
+        g.put(c, "weight_masked", mod.weight_masked)
+
+    masked_specs = [
+        ("LinearMasked.basic", msk.LinearMasked, dict(in_features=5, out_features=4, bias=True), lambda: {"input": rn(3, 5)}, None, None),
+        ("LinearMasked.input_mask", msk.LinearMasked, dict(in_features=5, out_features=4, bias=True), lambda: {"input": rn(3, 5)}, (1, 5), None),
+        ("LinearMasked.nonbinary", msk.LinearMasked, dict(in_features=5, out_features=4, bias=True), lambda: {"input": rn(3, 5)}, None, "nonbinary"),
+        ("Conv1dMasked.basic", msk.Conv1dMasked, dict(in_channels=2, out_channels=4, kernel_size=3, stride=2, padding=1, groups=2), lambda: {"input": rn(2, 2, 8)}, None, None),
+        ("Conv2dMasked.basic", msk.Conv2dMasked, dict(in_channels=2, out_channels=3, kernel_size=(3, 2), stride=(2, 1), padding=1), lambda: {"input": rn(2, 2, 5, 4)}, None, None),
+        ("Conv3dMasked.basic", msk.Conv3dMasked, dict(in_channels=2, out_channels=2, kernel_size=2, padding=1), lambda: {"input": rn(1, 2, 3, 3, 2)}, None, None),
+        ("BilinearMasked.basic", msk.BilinearMasked, dict(in1_features=4, in2_features=5, out_features=3), lambda: {"input1": rn(3, 4), "input2": rn(3, 5)}, None, None),
+        ("CplxLinearMasked.basic", msk.CplxLinearMasked, dict(in_features=5, out_features=4, bias=True), lambda: {"input": crn(3, 5)}, None, None),
+        ("CplxLinearMasked.output_mask", msk.CplxLinearMasked, dict(in_features=5, out_features=4, bias=True), lambda: {"input": crn(3, 5)}, (4, 1), None),
+        ("CplxConv1dMasked.basic", msk.CplxConv1dMasked, dict(in_channels=4, out_channels=4, kernel_size=3, stride=2, padding=1, groups=2), lambda: {"input": crn(2, 4, 8)}, None, None),
+        ("CplxConv2dMasked.basic", msk.CplxConv2dMasked, dict(in_channels=2, out_channels=3, kernel_size=(3, 2), stride=(2, 1), padding=1), lambda: {"input": crn(2, 2, 5, 4)}, None, None),
+        ("CplxConv3dMasked.basic", msk.CplxConv3dMasked, dict(in_channels=2, out_channels=2, kernel_size=2, padding=1), lambda: {"input": crn(1, 2, 3, 3, 2)}, None, None),
+        ("CplxBilinearMasked.conj", msk.CplxBilinearMasked, dict(in1_features=4, in2_features=5, out_features=3, conjugate=True), lambda: {"input1": crn(3, 4), "input2": crn(3, 5)}, None, None),
+    ]
+    for cid, cls, ctor, inp, mshape, mvals in masked_specs:
+        quirks = ["the mask buffer (state key 'mask') always has the full weight shape; a broadcastable mask "
+                  "is expanded when set", "masked-out weights get exactly zero gradient"]
+        if cls.__name__.startswith("Cplx"):
+            quirks.append("state_dict order: mask first, then weight.imag, weight.real, bias.imag, bias.real; "
+                          "one real mask multiplies both parts")
+        if cls is msk.CplxBilinearMasked:
+            quirks.append("CplxBilinearMasked.forward ignores the conjugate flag (always conjugates input1); "
+                          "only conjugate=True is recorded")
+        if cls.__name__.startswith("Conv"):
+            quirks.append("real ConvNdMasked ignores padding_mode (zeros used)")
+        meta = {"class": f"cplxmodule.nn.masked.{cls.__name__}", "ctor": ctor,
+                "mask_set_with_shape": list(mshape) if mshape else "weight shape",
+                "mask_values": "0/1 (P(0) = 0.35)" if mvals is None else "drawn from {0, 1, 0.5, 2, -1}",
+                "formula": "forward uses weight * mask", "quirks": quirks}
+        relevance_cases(g, cid, masked_build(cls, ctor, inp, mshape, mvals), meta, masked_extras)
+    return g
+
+
 GROUPS = {}
 
 
@@ -997,6 +1240,7 @@ def main(argv):
 GROUPS["ops_real"] = lambda: gen_ops_real().save()
 GROUPS["ops_complex"] = lambda: gen_ops_complex().save()
 GROUPS["layers"] = lambda: gen_layers().save()
+GROUPS["relevance"] = lambda: gen_relevance().save()
 
 if __name__ == "__main__":
     main(sys.argv)
