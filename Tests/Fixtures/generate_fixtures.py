@@ -1228,6 +1228,189 @@ def gen_relevance():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 5: models (the seed's MNIST classifier and relatives)
+# --------------------------------------------------------------------------------------
+
+N_HIDDEN = 8
+KL_COEF = 0.01
+
+
+class MNISTFullyConnected(torch.nn.Module):
+    """The relevance README's classifier: Flatten(-3,-1) -> linear(784, h) -> ReLU -> linear(h, 10)."""
+
+    def __init__(self, n_hidden=N_HIDDEN, linear=torch.nn.Linear):
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Flatten(-3, -1))
+        self.classifier = torch.nn.Sequential(
+            linear(28 * 28, n_hidden, bias=True), torch.nn.ReLU(), linear(n_hidden, 10, bias=True))
+
+    def forward(self, input):
+        return self.classifier(self.features(input))
+
+
+class CplxMNISTFullyConnected(torch.nn.Module):
+    """Complex twin: Flatten(-3,-1) -> RealToCplx (interleaved: 784 reals -> 392 complex)
+    -> linear(392, h) -> CplxModReLU(0.1) -> linear(h, 10) -> CplxModulus (10 real logits)."""
+
+    def __init__(self, n_hidden=N_HIDDEN, linear=cnn.CplxLinear):
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Flatten(-3, -1), cnn.RealToCplx())
+        self.classifier = torch.nn.Sequential(
+            linear(28 * 28 // 2, n_hidden, bias=True), cnn.CplxModReLU(0.1),
+            linear(n_hidden, 10, bias=True), cnn.CplxModulus())
+
+    def forward(self, input):
+        return self.classifier(self.features(input))
+
+
+class SmallConvNet(torch.nn.Module):
+    """conv(1, 2, 5, stride=3) -> ReLU -> Flatten(-3,-1) (2*8*8 = 128) -> linear(128, 10)."""
+
+    def __init__(self, conv=torch.nn.Conv2d, linear=torch.nn.Linear):
+        super().__init__()
+        self.features = torch.nn.Sequential(conv(1, 2, 5, stride=3), torch.nn.ReLU(), torch.nn.Flatten(-3, -1))
+        self.classifier = torch.nn.Sequential(linear(2 * 8 * 8, 10, bias=True))
+
+    def forward(self, input):
+        return self.classifier(self.features(input))
+
+
+ARCH = {
+    "MNISTFullyConnected": f"features = Sequential(Flatten(-3, -1)); classifier = Sequential(L(784, {N_HIDDEN}), ReLU(), "
+                           f"L({N_HIDDEN}, 10)); input [B, 1, 28, 28] -> logits [B, 10]",
+    "CplxMNISTFullyConnected": f"features = Sequential(Flatten(-3, -1), RealToCplx()) (interleaved: z_k = x[2k] + i x[2k+1], "
+                               f"784 -> 392 complex); classifier = Sequential(L(392, {N_HIDDEN}), CplxModReLU(0.1), "
+                               f"L({N_HIDDEN}, 10), CplxModulus()); input [B, 1, 28, 28] real -> |z| [B, 10] real",
+    "SmallConvNet": "features = Sequential(C(1, 2, kernel 5, stride 3), ReLU(), Flatten(-3, -1)); "
+                    "classifier = Sequential(L(128, 10)); input [B, 1, 28, 28] -> logits [B, 10]",
+}
+
+
+def set_log_sigma2_(model, lo=-14.0, hi=-2.0):
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("log_sigma2"):
+                p.copy_(torch.rand(p.shape, dtype=F64) * (hi - lo) + lo)
+    return model
+
+
+def set_random_masks_(model, p_zero=0.4):
+    with torch.no_grad():
+        for _, m in model.named_modules():
+            if isinstance(m, msk.base.BaseMasked):
+                w = m.weight.real if isinstance(m.weight, Cplx) else m.weight
+                m.mask = (torch.rand(w.shape, dtype=F64) > p_zero).to(F64)
+    return model
+
+
+def build_model(kind):
+    """Seeded construction of the fixture models, shared with interop/check_swift_file.py."""
+    torch.manual_seed(case_seed("model:" + kind))
+    if kind == "mlp.dense":
+        return MNISTFullyConnected()
+    if kind == "mlp.ard":
+        return set_log_sigma2_(MNISTFullyConnected(linear=rel.LinearARD))
+    if kind == "mlp.masked":
+        return set_random_masks_(MNISTFullyConnected(linear=msk.LinearMasked))
+    if kind == "cplx_mlp.dense":
+        return CplxMNISTFullyConnected()
+    if kind == "cplx_mlp.vd":
+        return set_log_sigma2_(CplxMNISTFullyConnected(linear=rel.CplxLinearVD))
+    if kind == "cplx_mlp.masked":
+        return set_random_masks_(CplxMNISTFullyConnected(linear=msk.CplxLinearMasked))
+    if kind == "conv.vd":
+        return set_log_sigma2_(SmallConvNet(conv=rel.Conv2dVD, linear=rel.LinearVD))
+    if kind == "conv.conv2d_linear_ard":
+        return set_log_sigma2_(SmallConvNet(conv=torch.nn.Conv2d, linear=rel.LinearARD))
+    raise KeyError(kind)
+
+
+MASKED_TWIN = {
+    "mlp.ard": lambda: MNISTFullyConnected(linear=msk.LinearMasked),
+    "cplx_mlp.vd": lambda: CplxMNISTFullyConnected(linear=msk.CplxLinearMasked),
+    "conv.vd": lambda: SmallConvNet(conv=msk.Conv2dMasked, linear=msk.LinearMasked),
+}
+
+MODEL_INFO = {
+    "mlp.dense": ("MNISTFullyConnected", "L = torch.nn.Linear"),
+    "mlp.ard": ("MNISTFullyConnected", "L = cplxmodule.nn.relevance.LinearARD"),
+    "mlp.masked": ("MNISTFullyConnected", "L = cplxmodule.nn.masked.LinearMasked (random 0/1 masks)"),
+    "cplx_mlp.dense": ("CplxMNISTFullyConnected", "L = cplxmodule.nn.CplxLinear"),
+    "cplx_mlp.vd": ("CplxMNISTFullyConnected", "L = cplxmodule.nn.relevance.CplxLinearVD"),
+    "cplx_mlp.masked": ("CplxMNISTFullyConnected", "L = cplxmodule.nn.masked.CplxLinearMasked (random 0/1 masks)"),
+    "conv.vd": ("SmallConvNet", "C = cplxmodule.nn.relevance.Conv2dVD, L = cplxmodule.nn.relevance.LinearVD"),
+    "conv.conv2d_linear_ard": ("SmallConvNet", "C = torch.nn.Conv2d, L = cplxmodule.nn.relevance.LinearARD"),
+}
+
+
+def model_input(batch=4):
+    torch.manual_seed(case_seed("model-input"))
+    return torch.rand(batch, 1, 28, 28, dtype=F64), torch.randint(0, 10, (batch,))
+
+
+def gen_models():
+    g = Group("models")
+    x, target = model_input()
+    for kind in ("mlp.dense", "mlp.ard", "mlp.masked", "cplx_mlp.dense", "cplx_mlp.vd", "cplx_mlp.masked", "conv.vd"):
+        model = build_model(kind).eval()
+        sd = model.state_dict()
+        for k, v in sd.items():
+            g.put(kind, "param/" + k, v)
+        g.put(kind, "input", x)
+        g.put(kind, "target", target)
+        out = model(x)
+        g.put(kind, "output", out)
+        # loss and its gradient (eval mode, deterministic)
+        params = dict(model.named_parameters())
+        pens = list(rel.named_penalties(model, reduction="sum"))
+        loss = F.cross_entropy(out, target) + KL_COEF * sum(p for _, p in pens)
+        g.put(kind, "loss", loss)
+        for k, v in scalar_grads(loss, params).items():
+            g.put(kind, "grad_loss/" + k, v)
+        arch, layer = MODEL_INFO[kind]
+        meta = {"model": arch, "layers": layer, "architecture": ARCH[arch], "n_hidden": N_HIDDEN,
+                "dtype": "float64", "mode": "eval", "keys": list(sd), "shapes": {k: list(v.shape) for k, v in sd.items()},
+                "loss": f"cross_entropy(output, target) + {KL_COEF} * sum(named_penalties(model, 'sum'))",
+                "penalty_paths": [n for n, _ in pens]}
+        with torch.no_grad():
+            for red in ("sum", "mean", None):
+                for n, p in rel.named_penalties(model, reduction=red):
+                    g.put(kind, f"penalty_{red or 'none'}/{n}", p)
+        if kind in MASKED_TWIN:
+            with torch.no_grad():
+                for t in (-0.5, 3):
+                    masks = rel.compute_ard_masks(model, threshold=t)
+                    for k, v in masks.items():
+                        g.put(kind, f"masks@{t}/{k}", v)
+                masks = rel.compute_ard_masks(model, threshold=-0.5)
+                bsd, bmasks = msk.binarize_masks(model.state_dict(), masks)
+                changed = [k for k in bsd if "weight" in k and k.rsplit("weight", 1)[0] + "mask" in bmasks]
+                for k in changed:
+                    g.put(kind, f"binarized@-0.5/{k}", bsd[k])
+                for k, v in bmasks.items():
+                    g.put(kind, f"binarized@-0.5/{k}", v)
+                bsd = dict(bsd)
+                bsd.update(bmasks)
+                twin = MASKED_TWIN[kind]().eval()
+                res = twin.load_state_dict(bsd, strict=False)
+                g.put(kind, "masked_output@-0.5", twin(x))
+            meta["masked_twin"] = type(twin).__name__ + " with " + \
+                ", ".join(sorted({type(m).__name__ for m in twin.modules() if isinstance(m, msk.base.BaseMasked)}))
+            meta["masked_load"] = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}
+            meta["binarized_keys"] = changed + list(bmasks)
+            meta["masks"] = list(masks)
+            meta["binarize_note"] = ("binarized@-0.5 holds only the entries binarize_masks changes (weight keys with "
+                                     "a mask: weight * mask, -0 -> +0) and the 0/1 masks; every other key equals param/")
+            meta["quirks"] = ["binarize_masks matches the substring 'weight' anywhere in a key",
+                              "masked twin loaded with load_state_dict(strict=False): log_sigma2 keys unexpected"]
+        if kind.startswith("cplx"):
+            meta["quirks"] = meta.get("quirks", []) + [COMPLEX_KEY_ORDER, SWAPPED_FANS]
+        g.set_meta(kind, meta)
+    return g
+
+
 GROUPS = {}
 
 
@@ -1241,6 +1424,7 @@ GROUPS["ops_real"] = lambda: gen_ops_real().save()
 GROUPS["ops_complex"] = lambda: gen_ops_complex().save()
 GROUPS["layers"] = lambda: gen_layers().save()
 GROUPS["relevance"] = lambda: gen_relevance().save()
+GROUPS["models"] = lambda: gen_models().save()
 
 if __name__ == "__main__":
     main(sys.argv)
