@@ -1411,6 +1411,75 @@ def gen_models():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 6: optimizers and gradient clipping
+# --------------------------------------------------------------------------------------
+
+def gen_optim():
+    g = Group("optim")
+    keys = ["layer.weight", "layer.bias"]
+    shapes = {"layer.weight": (3, 2), "layer.bias": (3,)}
+    configs = [
+        ("sgd.plain", torch.optim.SGD, dict(lr=0.1)),
+        ("sgd.momentum", torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+        ("sgd.nesterov", torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+        ("sgd.momentum_wd", torch.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+        ("sgd.nesterov_wd", torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+        ("sgd.wd", torch.optim.SGD, dict(lr=0.1, weight_decay=0.01)),
+        ("adam.default", torch.optim.Adam, dict()),
+        ("adam.lr0.1", torch.optim.Adam, dict(lr=0.1)),
+        ("adam.lr0.1_wd0.01", torch.optim.Adam, dict(lr=0.1, weight_decay=0.01)),
+        ("adamw.default", torch.optim.AdamW, dict()),
+        ("adamw.lr0.1_wd0.01", torch.optim.AdamW, dict(lr=0.1, weight_decay=0.01)),
+        ("adamw.lr0.1_wd0.1", torch.optim.AdamW, dict(lr=0.1, weight_decay=0.1)),
+    ]
+    for cid, cls, kw in configs:
+        torch.manual_seed(case_seed(cid))
+        params = {k: torch.randn(shapes[k], dtype=F64).requires_grad_(True) for k in keys}
+        grads = [{k: torch.randn(shapes[k], dtype=F64) * (1.0 + i) for k in keys} for i in range(5)]
+        opt = cls([params[k] for k in keys], foreach=False, **kw)
+        for k in keys:
+            g.put(cid, f"params/step0/{k}", params[k])
+        for i, gr in enumerate(grads, start=1):
+            for k in keys:
+                params[k].grad = gr[k].clone()
+                g.put(cid, f"grads/step{i}/{k}", gr[k])
+            opt.step()
+            for k in keys:
+                g.put(cid, f"params/step{i}/{k}", params[k])
+        hp = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.defaults.items()
+              if isinstance(v, (int, float, bool, tuple, type(None)))}
+        g.set_meta(cid, {"optimizer": f"torch.optim.{cls.__name__}", "args": kw, "hyperparameters": hp,
+                         "steps": 5, "keys": keys, "shapes": {k: list(v) for k, v in shapes.items()},
+                         "dtype": "float64",
+                         "note": "params/step0 are the initial values; before step i the gradient grads/step<i> is "
+                                 "assigned, then optimizer.step(); params/step<i> is the result",
+                         "semantics": {"SGD": "buf = momentum*buf + g (first step buf = g; g includes weight_decay*p); "
+                                              "nesterov: g + momentum*buf; p -= lr*update",
+                                       "Adam": "L2: g += weight_decay*p; bias-corrected moments; "
+                                               "p -= lr * m_hat / (sqrt(v_hat) + eps)",
+                                       "AdamW": "decoupled: p *= 1 - lr*weight_decay, then the Adam update"}[cls.__name__]})
+
+    for cid, max_norm, norm_type, scale in (("clip.exceeds", 1.0, 2.0, 1.0), ("clip.within", 10.0, 2.0, 1.0),
+                                            ("clip.inf_norm", 0.5, math.inf, 1.0)):
+        torch.manual_seed(case_seed(cid))
+        params = {k: torch.randn(shapes[k], dtype=F64).requires_grad_(True) for k in keys}
+        for k in keys:
+            params[k].grad = torch.randn(shapes[k], dtype=F64) * scale
+            g.put(cid, f"clip/before/{k}", params[k].grad)
+        total = torch.nn.utils.clip_grad_norm_([params[k] for k in keys], max_norm, norm_type=norm_type)
+        for k in keys:
+            g.put(cid, f"clip/after/{k}", params[k].grad)
+        g.put(cid, "total_norm", total)
+        g.set_meta(cid, {"op": "torch.nn.utils.clip_grad_norm_", "max_norm": max_norm,
+                         "norm_type": "inf" if norm_type == math.inf else norm_type, "keys": keys,
+                         "dtype": "float64",
+                         "formula": "total = norm of all gradients together; coef = min(1, max_norm / (total + 1e-6)); "
+                                    "g *= coef; total_norm is the norm before clipping"})
+    return g
+
+
 GROUPS = {}
 
 
@@ -1425,6 +1494,7 @@ GROUPS["ops_complex"] = lambda: gen_ops_complex().save()
 GROUPS["layers"] = lambda: gen_layers().save()
 GROUPS["relevance"] = lambda: gen_relevance().save()
 GROUPS["models"] = lambda: gen_models().save()
+GROUPS["optim"] = lambda: gen_optim().save()
 
 if __name__ == "__main__":
     main(sys.argv)
