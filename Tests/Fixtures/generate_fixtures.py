@@ -1480,6 +1480,36 @@ def gen_optim():
     return g
 
 
+
+# --------------------------------------------------------------------------------------
+# group 7: interop (state dicts saved the way a PyTorch user saves them)
+# --------------------------------------------------------------------------------------
+
+INTEROP = {  # file stem -> build_model kind
+    "cplx_mlp_vd": "cplx_mlp.vd",
+    "conv2d_linear_ard": "conv.conv2d_linear_ard",
+}
+
+
+def gen_interop():
+    d = os.path.join(HERE, "interop")
+    os.makedirs(d, exist_ok=True)
+    x, _ = model_input()
+    for stem, kind in INTEROP.items():
+        model = build_model(kind).eval()
+        # exactly what a PyTorch user would write:
+        save_file(model.state_dict(), os.path.join(d, stem + ".safetensors"))
+        with torch.no_grad():
+            out = model(x)
+        arch, layer = MODEL_INFO[kind]
+        meta = {"model_file": stem + ".safetensors", "build_model_kind": kind, "model": arch, "layers": layer,
+                "architecture": ARCH[arch], "keys": list(model.state_dict()), "mode": "eval", "dtype": "float64",
+                **VERSIONS}
+        save_file({"input": x.clone(), "output": out.clone()}, os.path.join(d, stem + ".io.safetensors"),
+                  metadata={"info": json.dumps(meta)})
+        print(f"wrote interop/{stem}.safetensors and interop/{stem}.io.safetensors")
+
+
 GROUPS = {}
 
 
@@ -1495,6 +1525,7 @@ GROUPS["layers"] = lambda: gen_layers().save()
 GROUPS["relevance"] = lambda: gen_relevance().save()
 GROUPS["models"] = lambda: gen_models().save()
 GROUPS["optim"] = lambda: gen_optim().save()
+GROUPS["interop"] = gen_interop
 
 if __name__ == "__main__":
     main(sys.argv)
