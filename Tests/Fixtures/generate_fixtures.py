@@ -87,8 +87,30 @@ class Group:
         meta["__generator__"] = json.dumps(
             {"script": "Tests/Fixtures/generate_fixtures.py", "group": self.name, **VERSIONS})
         save_file(self.tensors, path, metadata=meta)
+        canonicalize_header(path)
         size = os.path.getsize(path)
         print(f"wrote {path}: {len(self.meta)} cases, {len(self.tensors)} tensors, {size/1024:.1f} KiB")
+
+
+def canonicalize_header(path):
+    """safetensors writes the __metadata__ map in hash order, which differs from run to run.
+    Rewrite the JSON header with __metadata__ keys sorted (tensor entries, offsets and data are
+    left exactly as save_file wrote them) so that regenerating gives byte-identical files."""
+    with open(path, "rb") as fh:
+        blob = fh.read()
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    out = {}
+    if "__metadata__" in header:
+        out["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    out.update((k, v) for k, v in header.items() if k != "__metadata__")
+    text = json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path + ".tmp", "wb") as fh:
+        fh.write(len(text).to_bytes(8, "little"))
+        fh.write(text)
+        fh.write(blob[8 + n:])
+    os.replace(path + ".tmp", path)
 
 
 def rn(*shape, scale=1.0):
