@@ -1,0 +1,163 @@
+// Convolutions: conv1d/2d/3d and convTranspose1d/2d/3d in PyTorch's layouts, one code path
+// for every spatial rank (im2col/col2im + GEMM in ConvolutionKernels.swift, whose header
+// lists the untraced raw functions that complex convolutions build on).
+//
+// Each op: forward with the raw kernels, then `Tape.record` with the pullback:
+//   regular:    x̄ = convolutionInputGradRaw(ȳ, w),  w̄ = convolutionWeightGradRaw(x, ȳ),  b̄ = Σ ȳ
+//   transposed: x̄ = convolutionForwardRaw(ȳ, w),    w̄ = convolutionWeightGradRaw(ȳ, x),  b̄ = Σ ȳ
+
+/// A per-spatial-axis option of a convolution or pooling op: one `Int` for every axis
+/// (`stride: 2`), one value per axis (`stride: [2, 1]`), or, where the op allows it, `nil`
+/// for the op's default (`Int?.none`).
+public protocol SpatialOption: Sendable {
+    /// The values given: one (for all axes) or one per axis; `nil` for "use the default".
+    var spatialValues: [Int]? { get }
+}
+
+extension Int: SpatialOption {
+    /// `[self]`: the same value on every axis.
+    public var spatialValues: [Int]? { [self] }
+}
+
+extension Array: SpatialOption where Element == Int {
+    /// `self`: one value per axis (or a single value for all axes).
+    public var spatialValues: [Int]? { self }
+}
+
+extension Optional: SpatialOption where Wrapped: SpatialOption {
+    /// The wrapped option's values, or `nil` (the op's default).
+    public var spatialValues: [Int]? { self?.spatialValues }
+}
+
+/// Expands an option to `n` values (`default` for nil); stops naming `op` and `name` if it has
+/// neither 1 nor `n` values.
+func expandSpatial(_ option: some SpatialOption, _ n: Int, default value: Int, name: String, op: String) -> [Int] {
+    guard let v = option.spatialValues else { return [Int](repeating: value, count: n) }
+    if v.count == 1 { return [Int](repeating: v[0], count: n) }
+    precondition(v.count == n, "\(op): \(name) \(v) must have 1 or \(n) values")
+    return v
+}
+
+/// Shared body of the regular convolutions (`n` spatial axes). Accepts an unbatched input
+/// `[C, *S]` like PyTorch (the result is then unbatched too).
+func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeometry, op: String) -> Tensor {
+    let n = geo.spatialRank
+    if x.rank == n + 1 {
+        let y = convolutionOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
+        return reshape(y, Array(y.shape.dropFirst()))
+    }
+    precondition(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
+    precondition(weight.rank == n + 2, "\(op): weight must be [C_out, C_in/groups, \(n) kernel sizes], got \(weight.shape)")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
+    var y = convolutionForwardRaw(x.detached(), weight.detached(), geo, op: op)
+    if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return Tape.record(op, y, inputs: inputs) { g in
+        var grads: [Tensor?] = [
+            convolutionInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op),
+            convolutionWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op),
+        ]
+        if bias != nil { grads.append(channelBiasGradRaw(g)) }
+        return grads
+    }
+}
+
+/// Shared body of the transposed convolutions (`n` spatial axes); unbatched input allowed.
+func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeometry, op: String) -> Tensor {
+    let n = geo.spatialRank
+    if x.rank == n + 1 {
+        let y = convTransposeOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
+        return reshape(y, Array(y.shape.dropFirst()))
+    }
+    precondition(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
+    precondition(weight.rank == n + 2, "\(op): weight must be [C_in, C_out/groups, \(n) kernel sizes], got \(weight.shape)")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
+    var y = convTransposeForwardRaw(x.detached(), weight.detached(), geo, op: op)
+    if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return Tape.record(op, y, inputs: inputs) { g in
+        var grads: [Tensor?] = [
+            convTransposeInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op),
+            convTransposeWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op),
+        ]
+        if bias != nil { grads.append(channelBiasGradRaw(g)) }
+        return grads
+    }
+}
+
+/// 1-d convolution (cross-correlation, like PyTorch's `F.conv1d`).
+///
+/// `y[n, o, t] = b[o] + Σ_{c ∈ group(o), j} W[o, c, j] · x[n, c, t·stride − padding + j·dilation]`
+/// (zeros outside the input).
+/// - Parameters:
+///   - x: `[N, C_in, L]` (or unbatched `[C_in, L]`).
+///   - weight: `[C_out, C_in/groups, k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - stride, padding, dilation: an `Int` or `[Int]` with one value.
+///   - groups: channel groups; `C_in` and `C_out` must be divisible by it.
+/// - Returns: `[N, C_out, ⌊(L + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1]`.
+public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv1d")
+    return convolutionOp(x, weight, bias: bias, geo, op: "conv1d")
+}
+
+/// 2-d convolution (PyTorch's `F.conv2d`): x `[N, C_in, H, W]` (or `[C_in, H, W]`), weight
+/// `[C_out, C_in/groups, kH, kW]`, bias `[C_out]`; per-axis options as `Int` or `[h, w]`.
+/// Each output size is `⌊(S + 2p − d(k − 1) − 1)/s⌋ + 1`; see ``conv1d(_:_:bias:stride:padding:dilation:groups:)``
+/// for the formula.
+public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv2d")
+    return convolutionOp(x, weight, bias: bias, geo, op: "conv2d")
+}
+
+/// 3-d convolution (PyTorch's `F.conv3d`): x `[N, C_in, D, H, W]` (or `[C_in, D, H, W]`),
+/// weight `[C_out, C_in/groups, kD, kH, kW]`, bias `[C_out]`; per-axis options as `Int` or
+/// `[d, h, w]`. Output sizes as for ``conv2d(_:_:bias:stride:padding:dilation:groups:)``.
+public func conv3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv3d")
+    return convolutionOp(x, weight, bias: bias, geo, op: "conv3d")
+}
+
+/// 1-d transposed convolution (PyTorch's `F.conv_transpose1d`), the adjoint of
+/// ``conv1d(_:_:bias:stride:padding:dilation:groups:)`` with respect to its input:
+/// `y[n, o, t·stride − padding + j·dilation] += W[c, o, j] · x[n, c, t]` (+ `b[o]`), with
+/// output positions outside `[0, L_out)` dropped.
+/// - Parameters:
+///   - x: `[N, C_in, L]` (or unbatched `[C_in, L]`).
+///   - weight: `[C_in, C_out/groups, k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - outputPadding: extra size on the far end; must be smaller than stride or dilation.
+/// - Returns: `[N, C_out, (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1]`.
+public func convTranspose1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "convTranspose1d")
+    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose1d")
+}
+
+/// 2-d transposed convolution (PyTorch's `F.conv_transpose2d`): x `[N, C_in, H, W]`, weight
+/// `[C_in, C_out/groups, kH, kW]`, bias `[C_out]`; each output size is
+/// `(S − 1)s − 2p + d(k − 1) + outputPadding + 1`. See
+/// ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
+public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "convTranspose2d")
+    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose2d")
+}
+
+/// 3-d transposed convolution (PyTorch's `F.conv_transpose3d`): x `[N, C_in, D, H, W]`,
+/// weight `[C_in, C_out/groups, kD, kH, kW]`, bias `[C_out]`. See
+/// ``convTranspose2d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
+public func convTranspose3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "convTranspose3d")
+    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose3d")
+}

@@ -1,0 +1,412 @@
+// Untraced convolution kernels shared by the real and the complex convolution ops.
+//
+// One code path serves 1-, 2- and 3-d: every geometry is lifted to 3 spatial axes (missing
+// leading axes have size 1, kernel 1, stride 1, padding 0, dilation 1). A convolution is
+// im2col (per sample: the receptive fields of all output positions as the columns of a
+// `[C_in·Πk, Πout]` matrix) followed by one GEMM per group; its adjoint is a GEMM followed
+// by col2im (scatter-add of the columns back into the input).
+//
+// Internal API for other ops in this module (e.g. the complex convolutions, which combine
+// real convolutions of the parts). Shapes use PyTorch's layouts; none of these functions
+// records anything on a tape:
+//
+//   ConvGeometry(spatialRank:stride:padding:dilation:outputPadding:groups:op:)
+//       stride / padding / dilation / output padding per spatial axis, and groups.
+//   convOutputSpatial(input:kernel:_:)            regular conv output size per axis
+//   convTransposeOutputSpatial(input:kernel:_:)   transposed conv output size per axis
+//
+//   convolutionForwardRaw(x, w, geo)              x [N, C_in, *S], w [C_out, C_in/g, *k] → [N, C_out, *O]
+//   convolutionInputGradRaw(gy, w, inputSpatial:, geo)
+//                                                 ∂/∂x of ⟨gy, conv(x, w)⟩ → [N, C_in, *S]
+//                                                 (= a transposed convolution of gy)
+//   convolutionWeightGradRaw(x, gy, kernelSpatial:, geo)
+//                                                 ∂/∂w of ⟨gy, conv(x, w)⟩ → [C_out, C_in/g, *k]
+//   convTransposeForwardRaw(x, w, geo)            x [N, C_in, *S], w [C_in, C_out/g, *k] → [N, C_out, *O]
+//   convTransposeInputGradRaw(gy, w, inputSpatial:, geo)    → [N, C_in, *S]   (a regular conv of gy)
+//   convTransposeWeightGradRaw(x, gy, kernelSpatial:, geo)  → [C_in, C_out/g, *k]
+//   addChannelBiasRaw(&y, b)                      y[n, c, …] += b[c]
+//   channelBiasGradRaw(gy)                        Σ over n and space → [C]
+//
+// The `op` argument (default "conv") names the calling op in precondition messages.
+
+/// The geometry of an N-d convolution (N = 1, 2 or 3): per spatial axis stride, padding
+/// (zeros on both sides), dilation and output padding (transposed convolutions only), plus
+/// the number of groups. Internal to `Ops`; shared by real and complex convolutions.
+struct ConvGeometry: Sendable, Equatable {
+    /// Step between output positions, per spatial axis (≥ 1).
+    var stride: [Int]
+    /// Implicit zeros added on both sides, per spatial axis (≥ 0).
+    var padding: [Int]
+    /// Spacing between kernel taps, per spatial axis (≥ 1).
+    var dilation: [Int]
+    /// Extra size added on one side of a transposed convolution's output, per axis (≥ 0).
+    var outputPadding: [Int]
+    /// Number of channel groups (≥ 1).
+    var groups: Int
+
+    /// Expands Int-or-per-axis options to `spatialRank` values each and validates them.
+    init(spatialRank n: Int, stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+         dilation: some SpatialOption = 1, outputPadding: some SpatialOption = 0, groups: Int = 1, op: String = "conv") {
+        self.stride = expandSpatial(stride, n, default: 1, name: "stride", op: op)
+        self.padding = expandSpatial(padding, n, default: 0, name: "padding", op: op)
+        self.dilation = expandSpatial(dilation, n, default: 1, name: "dilation", op: op)
+        self.outputPadding = expandSpatial(outputPadding, n, default: 0, name: "outputPadding", op: op)
+        self.groups = groups
+        precondition(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
+        precondition(self.padding.allSatisfy { $0 >= 0 }, "\(op): padding must be ≥ 0, got \(self.padding)")
+        precondition(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
+        precondition(self.outputPadding.allSatisfy { $0 >= 0 }, "\(op): outputPadding must be ≥ 0, got \(self.outputPadding)")
+        precondition(groups >= 1, "\(op): groups must be ≥ 1, got \(groups)")
+    }
+
+    /// Number of spatial axes.
+    var spatialRank: Int { stride.count }
+}
+
+/// Output size per axis of a regular convolution: `⌊(S + 2p − d(k − 1) − 1) / s⌋ + 1`
+/// (may be ≤ 0 when the input is too small; callers check).
+func convOutputSpatial(input: [Int], kernel: [Int], _ geo: ConvGeometry) -> [Int] {
+    (0..<input.count).map { i in
+        let num = input[i] + 2 * geo.padding[i] - geo.dilation[i] * (kernel[i] - 1) - 1
+        return floorDiv(num, geo.stride[i]) + 1
+    }
+}
+
+/// Output size per axis of a transposed convolution: `(S − 1)s − 2p + d(k − 1) + outputPadding + 1`.
+func convTransposeOutputSpatial(input: [Int], kernel: [Int], _ geo: ConvGeometry) -> [Int] {
+    (0..<input.count).map { i in
+        (input[i] - 1) * geo.stride[i] - 2 * geo.padding[i] + geo.dilation[i] * (kernel[i] - 1) + geo.outputPadding[i] + 1
+    }
+}
+
+@inline(__always) func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+@inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+
+/// A convolution lifted to three spatial axes, with all sizes resolved.
+struct ConvPlan {
+    var batch, cin, cout, groups: Int
+    var inS, k, outS, s, p, d: [Int]      // 3 entries each
+    var cinG: Int { cin / groups }
+    var coutG: Int { cout / groups }
+    var kCount: Int { k[0] * k[1] * k[2] }
+    var inCount: Int { inS[0] * inS[1] * inS[2] }
+    var outCount: Int { outS[0] * outS[1] * outS[2] }
+    /// Rows of the per-sample column matrix: C_in·Πk.
+    var colRows: Int { cin * kCount }
+    /// True when im2col is the identity (1×…×1 kernel, stride 1, no padding): the input is its own column matrix.
+    var isPointwise: Bool { kCount == 1 && s == [1, 1, 1] && p == [0, 0, 0] && inS == outS }
+
+    init(batch: Int, cin: Int, cout: Int, input: [Int], kernel: [Int], output: [Int], _ geo: ConvGeometry) {
+        let lift = 3 - input.count
+        func up(_ v: [Int], _ fill: Int) -> [Int] { [Int](repeating: fill, count: lift) + v }
+        self.batch = batch; self.cin = cin; self.cout = cout; self.groups = geo.groups
+        inS = up(input, 1); k = up(kernel, 1); outS = up(output, 1)
+        s = up(geo.stride, 1); p = up(geo.padding, 0); d = up(geo.dilation, 1)
+    }
+}
+
+/// Writes the column matrix of one sample: `col[(c·Πk + kk), o] = x[c, o·s − p + kk·d]` (0 outside).
+/// `x` points at channel 0 of the sample; `channels` channels are read.
+func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ col: UnsafeMutablePointer<T>) {
+    let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
+    let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
+    let P = pl.outCount, inP = pl.inCount
+    var row = 0
+    for c in 0..<channels {
+        let xc = x + c * inP
+        for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
+            let dst = col + row * P
+            row += 1
+            let off2 = k2 * pl.d[2] - pl.p[2]
+            let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
+            let hi = Swift.max(lo, Swift.min(O2, ceilDiv(S2 - off2, pl.s[2])))
+            var o = 0
+            for o0 in 0..<O0 {
+                let i0 = o0 * pl.s[0] - pl.p[0] + k0 * pl.d[0]
+                if i0 < 0 || i0 >= S0 { (dst + o).update(repeating: 0, count: O1 * O2); o += O1 * O2; continue }
+                for o1 in 0..<O1 {
+                    let i1 = o1 * pl.s[1] - pl.p[1] + k1 * pl.d[1]
+                    if i1 < 0 || i1 >= S1 { (dst + o).update(repeating: 0, count: O2); o += O2; continue }
+                    let src = xc + (i0 * S1 + i1) * S2 + off2
+                    let out = dst + o
+                    for o2 in 0..<lo { out[o2] = 0 }
+                    if pl.s[2] == 1 {
+                        (out + lo).update(from: src + lo, count: hi - lo)
+                    } else {
+                        for o2 in lo..<hi { out[o2] = src[o2 * pl.s[2]] }
+                    }
+                    for o2 in hi..<O2 { out[o2] = 0 }
+                    o += O2
+                }
+            }
+        } } }
+    }
+}
+
+/// The adjoint of ``im2col(_:channels:_:_:)``: adds every column entry back into the input
+/// position it was read from. `x` (channel 0 of one sample) must be initialised (zeros).
+func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ x: UnsafeMutablePointer<T>) {
+    let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
+    let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
+    let P = pl.outCount, inP = pl.inCount
+    var row = 0
+    for c in 0..<channels {
+        let xc = x + c * inP
+        for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
+            let srcRow = col + row * P
+            row += 1
+            let off2 = k2 * pl.d[2] - pl.p[2]
+            let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
+            let hi = Swift.max(lo, Swift.min(O2, ceilDiv(S2 - off2, pl.s[2])))
+            for o0 in 0..<O0 {
+                let i0 = o0 * pl.s[0] - pl.p[0] + k0 * pl.d[0]
+                if i0 < 0 || i0 >= S0 { continue }
+                for o1 in 0..<O1 {
+                    let i1 = o1 * pl.s[1] - pl.p[1] + k1 * pl.d[1]
+                    if i1 < 0 || i1 >= S1 { continue }
+                    let dst = xc + (i0 * S1 + i1) * S2 + off2
+                    let src = srcRow + (o0 * O1 + o1) * O2
+                    for o2 in lo..<hi { dst[o2 * pl.s[2]] += src[o2] }
+                }
+            }
+        } } }
+    }
+}
+
+/// Runs `body` with a scratch column matrix of one sample (`colRows × outCount`) as `T`.
+@inline(__always)
+private func withColumns<T: TensorScalar>(_ pl: ConvPlan, _: T.Type, _ body: (UnsafeMutablePointer<T>) -> Void) {
+    let n = Swift.max(1, pl.colRows * pl.outCount)
+    let buf = UnsafeMutablePointer<T>.allocate(capacity: n)
+    defer { buf.deallocate() }
+    body(buf)
+}
+
+@inline(__always)
+private func dispatch(_ dtype: DType, _ f32: () -> Void, _ f64: () -> Void) {
+    switch dtype {
+    case .float32: f32()
+    case .float64: f64()
+    }
+}
+
+private func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, transposed: Bool) {
+    let n = geo.spatialRank
+    precondition(x.count == n + 2, "\(op): input must be [N, C, \(n) spatial dims], got \(x) (weight \(w))")
+    precondition(w.count == n + 2, "\(op): weight must have rank \(n + 2), got \(w) (input \(x))")
+    if transposed {
+        precondition(x[1] == w[0] && w[0] % geo.groups == 0,
+                     "\(op): input \(x) has \(x[1]) channels but weight \(w) expects [C_in, C_out/groups, *k] with C_in = \(w[0]) divisible by groups = \(geo.groups)")
+    } else {
+        precondition(x[1] == w[1] * geo.groups && w[0] % geo.groups == 0,
+                     "\(op): input \(x) and weight \(w) do not match for groups = \(geo.groups) (need weight [C_out, C_in/groups, *k] with C_out divisible by groups)")
+    }
+}
+
+/// Regular convolution, untraced: `y[n, o_c, p] = Σ_{c ∈ group(o_c), kk} w[o_c, c, kk] · x[n, c, p·s − pad + kk·d]`.
+/// `x` `[N, C_in, *S]`, `w` `[C_out, C_in/groups, *k]` → `[N, C_out, *O]` with
+/// `O = convOutputSpatial` (or `outputSpatial` when given; it must not exceed that).
+func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outputSpatial: [Int]? = nil,
+                           op: String = "conv") -> Tensor {
+    checkConvShapes(x.shape, w.shape, geo, op: op, transposed: false)
+    precondition(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(w.shape.dropFirst(2))
+    let full = convOutputSpatial(input: spatial, kernel: kernel, geo)
+    let out = outputSpatial ?? full
+    precondition(out.allSatisfy { $0 > 0 } && zip(out, full).allSatisfy { $0 <= $1 },
+                 "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), stride \(geo.stride), "
+                 + "padding \(geo.padding), dilation \(geo.dilation)")
+    let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: spatial, kernel: kernel, output: out, geo)
+    var y = Tensor(uninitializedShape: [pl.batch, pl.cout] + out, dtype: x.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(x, T.self) { px in
+            withBase(w, T.self) { pw in
+                withMutableBase(&y, T.self) { py in
+                    let K = pl.cinG * pl.kCount, P = pl.outCount
+                    func product(_ col: UnsafePointer<T>, _ n: Int) {
+                        for g in 0..<pl.groups {
+                            gemm(false, false, pl.coutG, P, K, pw + g * pl.coutG * K, K, col + g * K * P, P,
+                                 py + (n * pl.cout + g * pl.coutG) * P, P)
+                        }
+                    }
+                    if pl.isPointwise {
+                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+                    } else {
+                        withColumns(pl, T.self) { col in
+                            for n in 0..<pl.batch {
+                                im2col(px + n * pl.cin * pl.inCount, channels: pl.cin, pl, col)
+                                product(col, n)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+    return y
+}
+
+/// Gradient of a regular convolution with respect to its input, untraced: the adjoint
+/// (a transposed convolution) of `gy` `[N, C_out, *O]` with `w` `[C_out, C_in/groups, *k]`,
+/// giving `[N, C_in, *inputSpatial]`. `O` is read from `gy`.
+func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ geo: ConvGeometry,
+                             op: String = "conv") -> Tensor {
+    let n = geo.spatialRank
+    precondition(gy.rank == n + 2 && w.rank == n + 2 && inputSpatial.count == n && gy.shape[1] == w.shape[0]
+                 && w.shape[0] % geo.groups == 0,
+                 "\(op): output gradient \(gy.shape) does not match weight \(w.shape) and input size \(inputSpatial) (groups \(geo.groups))")
+    precondition(gy.dtype == w.dtype, "\(op): gradient is \(gy.dtype) but weight is \(w.dtype)")
+    let kernel = Array(w.shape.dropFirst(2)), out = Array(gy.shape.dropFirst(2))
+    let full = convOutputSpatial(input: inputSpatial, kernel: kernel, geo)
+    precondition(zip(out, full).allSatisfy { $0 <= $1 },
+                 "\(op): output size \(out) is too large for input size \(inputSpatial) and weight \(w.shape)")
+    let pl = ConvPlan(batch: gy.shape[0], cin: w.shape[1] * geo.groups, cout: w.shape[0], input: inputSpatial,
+                      kernel: kernel, output: out, geo)
+    var gx = Tensor.zeros([pl.batch, pl.cin] + inputSpatial, dtype: gy.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(gy, T.self) { pg in
+            withBase(w, T.self) { pw in
+                withMutableBase(&gx, T.self) { px in
+                    let K = pl.cinG * pl.kCount, P = pl.outCount
+                    func product(_ col: UnsafeMutablePointer<T>, _ n: Int) {
+                        for g in 0..<pl.groups {
+                            gemm(true, false, K, P, pl.coutG, pw + g * pl.coutG * K, K,
+                                 pg + (n * pl.cout + g * pl.coutG) * P, P, col + g * K * P, P)
+                        }
+                    }
+                    if pl.isPointwise {
+                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+                    } else {
+                        withColumns(pl, T.self) { col in
+                            for n in 0..<pl.batch {
+                                product(col, n)
+                                col2im(col, channels: pl.cin, pl, px + n * pl.cin * pl.inCount)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dispatch(gy.dtype, { run(Float.self) }, { run(Double.self) })
+    return gx
+}
+
+/// Gradient of a regular convolution with respect to its weight, untraced:
+/// `w̄[o_c, c, kk] = Σ_{n, p} gy[n, o_c, p] · x[n, c, p·s − pad + kk·d]`, with `x` `[N, C_in, *S]`
+/// and `gy` `[N, C_out, *O]`, giving `[C_out, C_in/groups, *kernelSpatial]`.
+func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _ geo: ConvGeometry,
+                              op: String = "conv") -> Tensor {
+    let n = geo.spatialRank
+    precondition(x.rank == n + 2 && gy.rank == n + 2 && kernelSpatial.count == n && x.shape[0] == gy.shape[0]
+                 && x.shape[1] % geo.groups == 0 && gy.shape[1] % geo.groups == 0,
+                 "\(op): input \(x.shape) and output gradient \(gy.shape) do not match (kernel \(kernelSpatial), groups \(geo.groups))")
+    precondition(x.dtype == gy.dtype, "\(op): input is \(x.dtype) but gradient is \(gy.dtype)")
+    let spatial = Array(x.shape.dropFirst(2)), out = Array(gy.shape.dropFirst(2))
+    let full = convOutputSpatial(input: spatial, kernel: kernelSpatial, geo)
+    precondition(zip(out, full).allSatisfy { $0 <= $1 },
+                 "\(op): output size \(out) is too large for input \(x.shape) and kernel \(kernelSpatial)")
+    let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: gy.shape[1], input: spatial, kernel: kernelSpatial,
+                      output: out, geo)
+    var gw = Tensor.zeros([pl.cout, pl.cinG] + kernelSpatial, dtype: x.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(x, T.self) { px in
+            withBase(gy, T.self) { pg in
+                withMutableBase(&gw, T.self) { pw in
+                    let K = pl.cinG * pl.kCount, P = pl.outCount
+                    func product(_ col: UnsafePointer<T>, _ n: Int) {
+                        for g in 0..<pl.groups {
+                            gemm(false, true, pl.coutG, K, P, pg + (n * pl.cout + g * pl.coutG) * P, P, col + g * K * P, P,
+                                 pw + g * pl.coutG * K, K, accumulate: true)
+                        }
+                    }
+                    if pl.isPointwise {
+                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+                    } else {
+                        withColumns(pl, T.self) { col in
+                            for n in 0..<pl.batch {
+                                im2col(px + n * pl.cin * pl.inCount, channels: pl.cin, pl, col)
+                                product(col, n)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+    return gw
+}
+
+/// Transposed convolution, untraced: `x` `[N, C_in, *S]`, `w` `[C_in, C_out/groups, *k]` →
+/// `[N, C_out, *O]` with `O = convTransposeOutputSpatial` (includes `outputPadding`):
+/// `y[n, o_c, p·s − pad + kk·d] += w[c, o_c, kk] · x[n, c, p]` — the input-gradient of the
+/// regular convolution whose weight is `w`.
+func convTransposeForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, op: String = "convTranspose") -> Tensor {
+    checkConvShapes(x.shape, w.shape, geo, op: op, transposed: true)
+    precondition(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(w.shape.dropFirst(2))
+    precondition((0..<geo.spatialRank).allSatisfy { geo.outputPadding[$0] < Swift.max(geo.stride[$0], geo.dilation[$0]) },
+                 "\(op): outputPadding \(geo.outputPadding) must be smaller than stride \(geo.stride) or dilation \(geo.dilation)")
+    let out = convTransposeOutputSpatial(input: spatial, kernel: kernel, geo)
+    precondition(out.allSatisfy { $0 > 0 },
+                 "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), stride \(geo.stride), "
+                 + "padding \(geo.padding), dilation \(geo.dilation), outputPadding \(geo.outputPadding)")
+    return convolutionInputGradRaw(x, w, inputSpatial: out, geo, op: op)
+}
+
+/// Gradient of a transposed convolution with respect to its input, untraced: the regular
+/// convolution of `gy` `[N, C_out, *O]` with `w` `[C_in, C_out/groups, *k]`, cropped to
+/// `inputSpatial` → `[N, C_in, *inputSpatial]`.
+func convTransposeInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ geo: ConvGeometry,
+                               op: String = "convTranspose") -> Tensor {
+    convolutionForwardRaw(gy, w, geo, outputSpatial: inputSpatial, op: op)
+}
+
+/// Gradient of a transposed convolution with respect to its weight, untraced, for input
+/// `x` `[N, C_in, *S]` and output gradient `gy` `[N, C_out, *O]` → `[C_in, C_out/groups, *kernelSpatial]`.
+func convTransposeWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _ geo: ConvGeometry,
+                                op: String = "convTranspose") -> Tensor {
+    convolutionWeightGradRaw(gy, x, kernelSpatial: kernelSpatial, geo, op: op)
+}
+
+/// Adds a per-channel bias in place: `y[n, c, …] += b[c]` for `y` `[N, C, *S]` and `b` `[C]`.
+func addChannelBiasRaw(_ y: inout Tensor, _ b: Tensor, op: String = "conv") {
+    precondition(y.rank >= 2 && b.shape == [y.shape[1]], "\(op): bias \(b.shape) does not match output \(y.shape) (need [C_out])")
+    precondition(y.dtype == b.dtype, "\(op): bias is \(b.dtype) but output is \(y.dtype)")
+    let (batch, channels) = (y.shape[0], y.shape[1])
+    let inner = y.shape.dropFirst(2).reduce(1, *)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(b, T.self) { pb in
+            withMutableBase(&y, T.self) { py in
+                for n in 0..<batch { for c in 0..<channels {
+                    let row = py + (n * channels + c) * inner, v = pb[c]
+                    for i in 0..<inner { row[i] += v }
+                } }
+            }
+        }
+    }
+    dispatch(y.dtype, { run(Float.self) }, { run(Double.self) })
+}
+
+/// Gradient of a per-channel bias: `b̄[c] = Σ_{n, …} gy[n, c, …]` → `[C]`.
+func channelBiasGradRaw(_ gy: Tensor) -> Tensor {
+    let (batch, channels) = (gy.shape[0], gy.shape[1])
+    let inner = gy.shape.dropFirst(2).reduce(1, *)
+    var gb = Tensor.zeros([channels], dtype: gy.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(gy, T.self) { pg in
+            withMutableBase(&gb, T.self) { pb in
+                for n in 0..<batch { for c in 0..<channels {
+                    let row = pg + (n * channels + c) * inner
+                    var s: T = 0
+                    for i in 0..<inner { s += row[i] }
+                    pb[c] += s
+                } }
+            }
+        }
+    }
+    dispatch(gy.dtype, { run(Float.self) }, { run(Double.self) })
+    return gb
+}
