@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["Kernels"]),
         .target(name: "Ops", dependencies: ["Autodiff", "Kernels"]),
         .target(name: "NN", dependencies: ["Ops", "Autodiff"]),
-        .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff"]),
+        .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff", "Kernels"]),
         .executableTarget(name: "wirtinger", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
 
         // Shared test helpers: fixture loading, deterministic samples, closeness assertions.

@@ -1,0 +1,92 @@
+/// A node of a model: it owns some parameters and buffers and has named children.
+///
+/// A module is a value describing hyper-parameters; it stores no tensors. Its parameters live
+/// in a ``ParameterTree`` keyed by dotted paths that mirror PyTorch's `state_dict()`: a
+/// module's own entries first (in the order PyTorch registers them), then each child's
+/// entries under `childName.`.
+public protocol Module: Sendable {
+    /// Named sub-modules in order: property names, or `0`, `1`, … inside ``Sequential``.
+    var children: [(name: String, module: any Module)] { get }
+
+    /// Freshly initialised parameters and buffers owned by this module itself (not by its
+    /// children), with keys relative to the module (`weight`, `bias`, `log_sigma2`, …).
+    /// - Parameters:
+    ///   - key: the random key for this module (already specific to its path).
+    ///   - dtype: element type of floating-point entries.
+    func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree
+}
+
+extension Module {
+    public var children: [(name: String, module: any Module)] { [] }
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { ParameterTree() }
+
+    /// The parameters of this module and all its descendants, keyed like `state_dict()`.
+    /// Each module's entries are drawn from `key` folded with the module's path, so adding a
+    /// layer does not change the initialisation of the others.
+    public func initialParameters(key: RandomKey, dtype: DType = .float32) -> ParameterTree {
+        var tree = ParameterTree()
+        for (path, module) in namedModules() {
+            tree.merge(module.ownParameters(key: key.fold(path), dtype: dtype).prefixed(path))
+        }
+        return tree
+    }
+
+    /// Every module of the tree in depth-first pre-order with its dotted path, the root first
+    /// with path `prefix` (empty by default), like PyTorch's `named_modules()`.
+    public func namedModules(prefix: String = "") -> [(path: String, module: any Module)] {
+        var out: [(path: String, module: any Module)] = [(prefix, self)]
+        for (name, child) in children {
+            out.append(contentsOf: child.namedModules(prefix: prefix.isEmpty ? name : prefix + "." + name))
+        }
+        return out
+    }
+}
+
+/// A module that maps an input to an output given its parameters and a call context.
+///
+/// Layers are pure functions: the same input, parameters and context give the same output.
+/// Randomness (dropout, the reparameterisation noise of Bayesian layers) comes from
+/// ``Context/randomKey`` which is specific to the layer's path.
+public protocol Layer: Module {
+    /// What the layer consumes: `Tensor`, `ComplexTensor`, or a pair for bilinear layers.
+    associatedtype Input
+    /// What the layer produces.
+    associatedtype Output
+
+    /// Applies the layer.
+    /// - Parameters:
+    ///   - input: the input (shapes documented by each layer).
+    ///   - parameters: this layer's entries, keys relative to the layer (see ``Module/ownParameters(key:dtype:)``).
+    ///   - context: train/eval mode, random key and path of this call.
+    func callAsFunction(_ input: Input, parameters: ParameterTree, context: Context) -> Output
+}
+
+extension Layer {
+    /// Applies this layer as the child `name` of a parent: scopes the parent's parameters to
+    /// `name.` and extends the context's path.
+    public func callAsChild(_ name: String, _ input: Input, parameters: ParameterTree, context: Context) -> Output {
+        self(input, parameters: parameters.scoped(name), context: context.child(name))
+    }
+
+    /// Applies the layer in evaluation mode with no randomness (a convenience for inference).
+    public func callAsFunction(_ input: Input, parameters: ParameterTree) -> Output {
+        self(input, parameters: parameters, context: Context(training: false))
+    }
+}
+
+extension ParameterTree {
+    /// The entry `key` that a layer needs; stops with a message naming the layer path and the
+    /// key when it is absent (a model called with parameters of another model).
+    public func required(_ key: String, by context: Context) -> Tensor {
+        guard let t = self[key] else {
+            preconditionFailure("\(context.path.isEmpty ? "<root>" : context.path): parameter '\(key)' is missing "
+                                + "(the tree has \(keys.prefix(8))\(keys.count > 8 ? "…" : ""))")
+        }
+        return t
+    }
+
+    /// The complex entry `key` (`key.real` and `key.imag`) that a layer needs.
+    public func requiredComplex(_ key: String, by context: Context) -> ComplexTensor {
+        ComplexTensor(real: required(key + ".real", by: context), imag: required(key + ".imag", by: context))
+    }
+}

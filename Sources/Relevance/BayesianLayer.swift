@@ -1,0 +1,52 @@
+/// What relevance masks are computed from. cplxmodule spells this `threshold=` for VD, ARD and
+/// LASSO layers and `hard=` for L0 layers; here both live in one value, so one call works on a
+/// model that mixes them. Layers read the field they need and ignore the other.
+public struct RelevanceOptions: Sendable {
+    /// log α threshold (VD/ARD: keep where `log α ≤ threshold`; LASSO: keep where
+    /// `log(|w| + 1e-20) ≥ threshold`).
+    public var threshold: Double
+    /// L0 only: binary masks (`gate > 0`) when true, the soft gate when false.
+    public var hard: Bool
+
+    /// Options with a log-threshold (required, as in cplxmodule) and the L0 hardness (default true).
+    public init(threshold: Double, hard: Bool = true) {
+        self.threshold = threshold
+        self.hard = hard
+    }
+}
+
+/// A layer with a sparsity-inducing penalty and a relevance score per weight (cplxmodule's
+/// `BaseARD`): variational dropout, ARD, L0 and LASSO layers, real and complex.
+public protocol BayesianLayer: Module {
+    /// The elementwise penalty (KL divergence or regulariser), differentiable in the parameters.
+    /// Shape: the weight's for VD/ARD/LASSO, `log_alpha`'s for L0.
+    func penalty(parameters: ParameterTree) -> Tensor
+
+    /// The relevance mask, shape of the weight: 1 (or the soft gate) where the weight is kept,
+    /// 0 where it is dropped. Not recorded on a tape.
+    func relevance(parameters: ParameterTree, options: RelevanceOptions) -> Tensor
+
+    /// Parameter keys (relative to the layer) that are variational parameters rather than
+    /// weights, ignored by sparsity statistics (`log_sigma2`, `log_alpha`).
+    var variationalKeys: [String] { get }
+}
+
+/// A wrapper's noise: add `std · ε` to a mean, with ε standard normal for real outputs and
+/// complex normal with each part of variance ½ for complex outputs.
+public protocol GaussianOutput: ActivationValue {
+    /// `mean + std·ε`, ε drawn from `key`; `std` real with the mean's shape.
+    static func sample(mean: Self, std: Tensor, key: RandomKey) -> Self
+}
+
+extension Tensor: GaussianOutput {
+    public static func sample(mean: Tensor, std: Tensor, key: RandomKey) -> Tensor {
+        mean + std * normal(std.shape, key: key, dtype: std.dtype)
+    }
+}
+
+extension ComplexTensor: GaussianOutput {
+    public static func sample(mean: ComplexTensor, std: Tensor, key: RandomKey) -> ComplexTensor {
+        let eps = complexNormal(std.shape, key: key, dtype: std.dtype)
+        return ComplexTensor(real: mean.real + std * eps.real, imag: mean.imag + std * eps.imag)
+    }
+}

@@ -1,0 +1,75 @@
+/// A layer whose weight is multiplied by a fixed `mask` (cplxmodule's `nn.masked` layers):
+/// `y = base(x; W ⊙ mask, b)`. Gradients of masked-out weights are exactly zero.
+///
+/// Parameters: the base layer's plus `mask` (real, shape of the weight, one mask for both
+/// parts of a complex weight). Key order follows cplxmodule: real `weight, bias, mask`;
+/// complex `mask, weight.imag, weight.real, bias.imag, bias.real`.
+///
+/// Difference from cplxmodule: a freshly initialised masked layer has an all-ones (dense)
+/// mask, so a tree from ``Module/initialParameters(key:dtype:)`` runs, and loading a dense
+/// state dict reports `mask` as missing exactly as cplxmodule does. A tree without `mask`
+/// (removed on purpose) stops the call with a message naming the layer.
+public struct Masked<Base: WeightedLayer>: Layer {
+    public typealias Input = Base.Input
+    public typealias Output = Base.Output
+
+    /// The layer whose weight is masked.
+    public let base: Base
+
+    /// Wraps `base`.
+    public init(_ base: Base) { self.base = base }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        let own: ParameterTree = ["mask": Tensor.ones(base.weightShape, dtype: dtype)]
+        let inherited = base.ownParameters(key: key, dtype: dtype)
+        return Base.Weight.kind == .complex ? own.merging(inherited) : inherited.merging(own)
+    }
+
+    public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
+        guard let mask = p["mask"] else {
+            preconditionFailure("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
+                                + "load one (computeARDMasks + binarizeMasks) or call deployMasks")
+        }
+        let weight = Base.Weight.required("weight", in: p, by: context).masked(by: mask)
+        return base.forward(x, weight: weight, bias: base.hasBias ? Base.Weight.required("bias", in: p, by: context) : nil)
+    }
+}
+
+extension Masked: SequentialLayer where Base: SequentialLayer {}
+
+/// Marks masked layers for the traversals below.
+public protocol MaskedLayer: Module {}
+extension Masked: MaskedLayer {}
+
+/// A dense layer with a fixed sparsity mask.
+public typealias LinearMasked = Masked<Linear>
+
+extension Masked where Base == Linear {
+    /// `Linear(in, out, bias:)` with a mask.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
+}
+
+/// `(path, mask or nil)` for every masked layer, in `named_modules` order.
+public func namedMasks(_ model: some Module, parameters: ParameterTree) -> [(path: String, mask: Tensor?)] {
+    model.namedModules().compactMap { path, module in
+        guard module is any MaskedLayer else { return nil }
+        return (path, parameters[path.isEmpty ? "mask" : path + ".mask"])
+    }
+}
+
+/// Whether the masked layer at `path` has a mask in `parameters`.
+public func isSparse(_ model: some Module, at path: String, parameters: ParameterTree) -> Bool {
+    namedMasks(model, parameters: parameters).contains { $0.path == path && $0.mask != nil }
+}
+
+/// `parameters` with the masks of `masks` (keys `path.mask`) set on the masked layers of
+/// `model`; with `reset`, masked layers absent from `masks` lose their mask. Masks whose path is
+/// not a masked layer are ignored, like cplxmodule's `deploy_masks`.
+public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: ParameterTree, reset: Bool = false) -> ParameterTree {
+    var out = parameters
+    for (path, _) in namedMasks(model, parameters: parameters) {
+        let key = path.isEmpty ? "mask" : path + ".mask"
+        if let m = masks[key] { out[key] = m } else if reset { out[key] = nil }
+    }
+    return out
+}

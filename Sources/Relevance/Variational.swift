@@ -1,0 +1,72 @@
+/// A Gaussian variational layer: the base layer's weight W becomes the mean of a factorised
+/// Gaussian with variance σ² = exp(`log_sigma2`) per element, regularised by `Prior`'s KL.
+///
+/// - Training: the local reparameterisation trick — `μ = base(x; W, b)`,
+///   `s² = base.outputVariance(x; σ²)` (= `Σ x²σ²`, or `Σ |z|²σ²` for complex input),
+///   `y = μ + ε·√max(s², 1e-8)` with ε drawn from the layer's key (complex ε: each part N(0, ½)).
+/// - Evaluation: `y = μ`.
+/// - Parameters: the base layer's plus `log_sigma2` (shape of the weight, initialised to −10).
+///   Key order follows cplxmodule: real layers `weight, bias, log_sigma2`; complex layers
+///   `log_sigma2, weight.imag, weight.real, bias.imag, bias.real`.
+/// - `log α = log σ² − 2·log(|W| + 1e-12)`; relevance keeps `log α ≤ threshold`.
+///
+/// cplxmodule's layers are this struct with a base and a prior, e.g. `LinearVD =
+/// Variational<Linear, RealVD>`, `CplxConv2dARD = Variational<CplxConv2d, ComplexARD>`.
+public struct Variational<Base: WeightedLayer, Prior: KLPrior>: BayesianLayer, Layer
+where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
+    public typealias Input = Base.Input
+    public typealias Output = Base.Output
+
+    /// The deterministic layer whose weight is made Gaussian.
+    public let base: Base
+    /// Initial value of every `log_sigma2` entry.
+    public var initialLogSigma2: Double = -10
+
+    /// Wraps `base`.
+    public init(_ base: Base) { self.base = base }
+
+    public var variationalKeys: [String] { ["log_sigma2"] }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        let own: ParameterTree = ["log_sigma2": Tensor.full(base.weightShape, initialLogSigma2, dtype: dtype)]
+        let inherited = base.ownParameters(key: key, dtype: dtype)
+        return Base.Weight.kind == .complex ? own.merging(inherited) : inherited.merging(own)
+    }
+
+    /// `log α = log σ² − 2·log(|W| + 1e-12)`, shape of the weight.
+    public func logAlpha(parameters p: ParameterTree) -> Tensor {
+        let ctx = Context(training: false)
+        return Prior.logAlpha(p.required("log_sigma2", by: ctx), Base.Weight.required("weight", in: p, by: ctx).logModulus)
+    }
+
+    public func penalty(parameters p: ParameterTree) -> Tensor {
+        let ctx = Context(training: false)
+        return Prior.penalty(logSigma2: p.required("log_sigma2", by: ctx),
+                             logModulus: Base.Weight.required("weight", in: p, by: ctx).logModulus)
+    }
+
+    public func relevance(parameters p: ParameterTree, options: RelevanceOptions) -> Tensor {
+        logAlpha(parameters: p.detached()) .<= options.threshold
+    }
+
+    public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
+        let weight = Base.Weight.required("weight", in: p, by: context)
+        let bias = base.hasBias ? Base.Weight.required("bias", in: p, by: context) : nil
+        let mean = base.forward(x, weight: weight, bias: bias)
+        guard context.training else { return mean }
+        let s2 = base.outputVariance(x, weightVariance: exp(p.required("log_sigma2", by: context)))
+        return Output.sample(mean: mean, std: sqrt(maximum(s2, Tensor(scalar: 1e-8, dtype: s2.dtype))), key: context.randomKey)
+    }
+}
+
+extension Variational: SequentialLayer where Base: SequentialLayer {}
+
+/// Real sparse variational dropout on a dense layer (Molchanov et al. 2017).
+public typealias LinearVD = Variational<Linear, RealVD>
+/// Real ARD on a dense layer (Kharitonov et al. 2018).
+public typealias LinearARD = Variational<Linear, RealARD>
+
+extension Variational where Base == Linear {
+    /// `Linear(in, out, bias:)` with a Gaussian weight.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
+}
