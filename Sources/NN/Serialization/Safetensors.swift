@@ -1,0 +1,452 @@
+import Foundation
+import Autodiff
+
+#if _endian(big)
+#error("Safetensors I/O assumes a little-endian host (tensor memory is copied to and from the file as is)")
+#endif
+
+/// The contents of a safetensors file: its tensors as a ``ParameterTree`` and its `__metadata__`.
+public struct SafetensorsFile: Sendable {
+    /// The tensors, in the order of their data offsets in the file (for files written by the
+    /// reference writer or ours that is: 8-byte dtypes first, then 4-, 2-, 1-byte ones, each
+    /// group sorted by name). A `C64` tensor `k` appears as `k.real` then `k.imag`.
+    public var tensors: ParameterTree
+    /// The `__metadata__` map (empty when the file has none).
+    public var metadata: [String: String]
+    /// The dtype each entry of ``tensors`` had in the file (`C64` for both parts of a complex
+    /// tensor, `I64` for an integer buffer read as `float64`, …).
+    public var storedDTypes: [String: SafetensorsDType]
+
+    /// A file value with the given tensors and metadata (stored dtypes taken from the tensors).
+    public init(tensors: ParameterTree, metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+        var d: [String: SafetensorsDType] = [:]
+        for (k, t) in tensors { d[k] = t.dtype == .float32 ? .f32 : .f64 }
+        self.storedDTypes = d
+    }
+
+    init(tensors: ParameterTree, metadata: [String: String], storedDTypes: [String: SafetensorsDType]) {
+        self.tensors = tensors
+        self.metadata = metadata
+        self.storedDTypes = storedDTypes
+    }
+}
+
+/// One tensor described by a safetensors header (no data read).
+public struct SafetensorsEntry: Sendable, Equatable {
+    /// The tensor name as written in the file.
+    public var name: String
+    /// Its dtype.
+    public var dtype: SafetensorsDType
+    /// Its shape (`[]` for a scalar).
+    public var shape: [Int]
+    /// Byte range `[begin, end)` relative to the start of the data section (byte `8 + N`).
+    public var dataOffsets: Range<Int>
+}
+
+/// The parsed and validated header of a safetensors file.
+public struct SafetensorsHeader: Sendable, Equatable {
+    /// The tensor entries sorted by data offset (the order the reference validates them in).
+    public var entries: [SafetensorsEntry]
+    /// The `__metadata__` map.
+    public var metadata: [String: String]
+    /// `N`, the header length in bytes (the data section starts at byte `8 + N`).
+    public var headerLength: Int
+}
+
+/// Reading and writing the safetensors format (huggingface/safetensors).
+///
+/// Layout: 8 bytes `N` (u64 little-endian), `N` bytes of UTF-8 JSON mapping each tensor name to
+/// `{"dtype", "shape", "data_offsets": [begin, end]}` plus an optional `"__metadata__"` object of
+/// strings, then the data section: little-endian, row-major tensor bytes, offsets relative to
+/// byte `8 + N`.
+///
+/// **Reading** performs every check of the reference reader, in its order — file ≥ 8 bytes;
+/// `N` ≤ 100 000 000; `8 + N` ≤ file size; UTF-8; JSON; then, with tensors sorted by
+/// `data_offsets`, each must start where the previous ended (the first at 0) with `end ≥ begin`;
+/// the element and bit counts must not overflow; sub-byte dtypes must fill whole bytes;
+/// `end − begin` must equal the tensor's byte size; and the last tensor must end exactly at the
+/// end of the file — plus explicit rejection of duplicate keys and of a tensor named
+/// `__metadata__`. Leading and trailing JSON whitespace around the header object is accepted
+/// (the reference does too). Offsets need not be aligned: data are copied, never reinterpreted.
+/// Reading a file allocates nothing for the data until the header has been validated against the
+/// file size, so a header claiming a terabyte or a truncated file fails cheaply.
+///
+/// dtype mapping on read: `F32` → `float32`, `F64` → `float64` (bit-exact); `F16`, `BF16` →
+/// `float32` (exact widening); `C64` (interleaved re, im float32) → two `float32` entries
+/// `key.real` and `key.imag`, the layout cplxmodule uses for complex parameters; `BOOL`, `U8`,
+/// `I8`, `I16`, `U16`, `I32`, `U32`, `I64`, `U64` → `float64` (exact; a value beyond ±2⁵³
+/// throws). The 4/6/8-bit float formats throw ``SafetensorsError/unsupportedDType(file:key:dtype:)``.
+///
+/// **Writing** (`F32`, `F64`, the dtypes of ``Tensor``) matches the reference writer byte for
+/// byte: tensors ordered by descending dtype alignment (so `F64` before `F32`) then by name
+/// (byte-wise UTF-8), offsets contiguous from 0, compact JSON with fields in the order `dtype`,
+/// `shape`, `data_offsets`, `__metadata__` first (its keys sorted, and omitted when empty), header
+/// padded with spaces to a multiple of 8. ``write(_:metadata:to:)`` is atomic.
+public enum Safetensors {
+    /// The largest header the reference accepts (and writes): 100 000 000 bytes.
+    public static let maxHeaderLength: UInt64 = 100_000_000
+
+    // MARK: - Reading
+
+    /// Reads and validates the safetensors file at `url`.
+    /// - Throws: ``SafetensorsError`` naming the file (and the key at fault).
+    public static func read(contentsOf url: URL) throws -> SafetensorsFile {
+        let file = try ReadOnlyFile(path: url.path)
+        defer { file.close() }
+        let header = try parseHeader(size: file.size, source: url.path) { offset, count in try file.read(offset: offset, count: count) }
+        let dataStart = 8 + header.headerLength
+        return try materialize(header, source: url.path) { range, dest in
+            try file.read(offset: dataStart + range.lowerBound, into: dest)
+        }
+    }
+
+    /// Reads and validates only the header of the file at `url` (the data are not read, but the
+    /// file size is checked against the offsets).
+    public static func readHeader(contentsOf url: URL) throws -> SafetensorsHeader {
+        let file = try ReadOnlyFile(path: url.path)
+        defer { file.close() }
+        return try parseHeader(size: file.size, source: url.path) { offset, count in try file.read(offset: offset, count: count) }
+    }
+
+    /// Decodes a safetensors file held in memory. `source` names it in errors.
+    public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> SafetensorsFile {
+        try bytes.withUnsafeBytes { try decode(raw: $0, source: source) }
+    }
+
+    /// Decodes a safetensors file held in memory. `source` names it in errors.
+    public static func decode(_ data: Data, source: String = "<memory>") throws -> SafetensorsFile {
+        try data.withUnsafeBytes { try decode(raw: $0, source: source) }
+    }
+
+    static func decode(raw: UnsafeRawBufferPointer, source: String) throws -> SafetensorsFile {
+        let header = try parseHeader(size: raw.count, source: source) { offset, count in
+            Array(raw[offset..<(offset + count)])
+        }
+        let dataStart = 8 + header.headerLength
+        return try materialize(header, source: source) { range, dest in
+            if range.count > 0 {
+                dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(dataStart + range.lowerBound)..<(dataStart + range.upperBound)]))
+            }
+        }
+    }
+
+    /// Validates everything but the tensor values. `readBytes(offset, count)` returns `count`
+    /// bytes of the file at `offset`; it is only called within `0..<size`.
+    static func parseHeader(size: Int, source: String,
+                            readBytes: (Int, Int) throws -> [UInt8]) throws -> SafetensorsHeader {
+        // 1. the length prefix
+        guard size >= 8 else { throw SafetensorsError.fileTooSmall(file: source, size: size) }
+        let prefix = try readBytes(0, 8)
+        var n: UInt64 = 0
+        for (j, b) in prefix.enumerated() { n |= UInt64(b) << (8 * UInt64(j)) }
+        // 2. header size limit (before any allocation)
+        guard n <= maxHeaderLength else { throw SafetensorsError.headerTooLarge(file: source, length: n) }
+        let headerLength = Int(n)
+        // 3. the header must fit in the file
+        guard 8 + headerLength <= size else {
+            throw SafetensorsError.invalidHeaderLength(file: source, length: n, fileSize: size)
+        }
+        let headerBytes = try readBytes(8, headerLength)
+        // 4. UTF-8
+        guard String(validating: headerBytes, as: UTF8.self) != nil else { throw SafetensorsError.headerNotUTF8(file: source) }
+        // 5. JSON and its schema
+        let json: HeaderJSON
+        do {
+            json = try HeaderJSONParser.parse(headerBytes)
+        } catch {
+            switch error {
+            case .syntax(let offset, let reason): throw SafetensorsError.invalidJSON(file: source, offset: offset, reason: reason)
+            case .duplicateKey(let k): throw SafetensorsError.duplicateKey(file: source, key: k)
+            }
+        }
+        guard case .object(let top) = json else {
+            throw SafetensorsError.invalidJSON(file: source, offset: 0, reason: "the header must be a JSON object, found \(json.kind)")
+        }
+        var metadata: [String: String] = [:]
+        var infos: [(name: String, dtype: SafetensorsDType, shape: [UInt64], begin: UInt64, end: UInt64)] = []
+        for (name, value) in top {
+            if name == "__metadata__" {
+                guard case .object(let m) = value else {
+                    throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__")
+                }
+                // a tensor written under the reserved name (safetensors issue #849)
+                let fieldNames = Set(m.map(\.0))
+                if fieldNames.isSuperset(of: ["dtype", "shape", "data_offsets"]),
+                   m.contains(where: { if case .string = $0.1 { return false } else { return true } }) {
+                    throw SafetensorsError.reservedTensorName(file: source, key: "__metadata__")
+                }
+                for (k, v) in m {
+                    guard case .string(let s) = v else { throw SafetensorsError.metadataNotStringToString(file: source, key: k) }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard case .object(let fields) = value else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "entry must be an object, found \(value.kind)")
+            }
+            func field(_ f: String) throws -> HeaderJSON {
+                guard let v = fields.first(where: { $0.0 == f })?.1 else {
+                    throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "missing field \"\(f)\"")
+                }
+                return v
+            }
+            guard case .string(let dtypeName) = try field("dtype") else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"dtype\" must be a string")
+            }
+            guard case .array(let shapeItems) = try field("shape") else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must be an array")
+            }
+            let shape = shapeItems.compactMap(\.unsignedInteger)
+            guard shape.count == shapeItems.count else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must hold non-negative integers")
+            }
+            guard case .array(let offsetItems) = try field("data_offsets"), offsetItems.count == 2,
+                  let begin = offsetItems[0].unsignedInteger, let end = offsetItems[1].unsignedInteger else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"data_offsets\" must be two non-negative integers")
+            }
+            guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+                throw SafetensorsError.unknownDType(file: source, key: name, dtype: dtypeName)
+            }
+            infos.append((name, dtype, shape, begin, end))
+        }
+        // 6–9. offsets, sizes (sorted by offsets, stable, as the reference does)
+        let order = infos.indices.sorted { a, b in
+            (infos[a].begin, infos[a].end, a) < (infos[b].begin, infos[b].end, b)
+        }
+        var entries: [SafetensorsEntry] = []
+        entries.reserveCapacity(infos.count)
+        var runningEnd: UInt64 = 0
+        for idx in order {
+            let t = infos[idx]
+            if t.end < t.begin {
+                throw SafetensorsError.offsetsReversed(file: source, key: t.name, begin: t.begin, end: t.end)
+            }
+            if t.begin > runningEnd {
+                throw SafetensorsError.offsetGap(file: source, key: t.name, begin: t.begin, expected: runningEnd)
+            }
+            if t.begin < runningEnd {
+                throw SafetensorsError.offsetOverlap(file: source, key: t.name, begin: t.begin, expected: runningEnd)
+            }
+            runningEnd = t.end
+            // element count and bit count without overflow (and every dimension usable as Int)
+            var elements = 1
+            var shapeInts: [Int] = []
+            for d in t.shape {
+                guard d <= UInt64(Int.max) else { throw SafetensorsError.sizeOverflow(file: source, key: t.name, shape: t.shape) }
+                let (p, o) = elements.multipliedReportingOverflow(by: Int(d))
+                guard !o else { throw SafetensorsError.sizeOverflow(file: source, key: t.name, shape: t.shape) }
+                elements = p
+                shapeInts.append(Int(d))
+            }
+            let (bits, o) = elements.multipliedReportingOverflow(by: t.dtype.bitSize)
+            guard !o else { throw SafetensorsError.sizeOverflow(file: source, key: t.name, shape: t.shape) }
+            guard bits % 8 == 0 else {
+                throw SafetensorsError.misalignedSlice(file: source, key: t.name, dtype: t.dtype.rawValue, shape: shapeInts)
+            }
+            guard UInt64(bits / 8) == t.end - t.begin else {
+                throw SafetensorsError.sizeMismatch(file: source, key: t.name, dtype: t.dtype.rawValue, shape: shapeInts,
+                                                    expectedBytes: UInt64(bits / 8), actualBytes: t.end - t.begin)
+            }
+            entries.append(SafetensorsEntry(name: t.name, dtype: t.dtype, shape: shapeInts,
+                                            dataOffsets: Int(t.begin)..<Int(t.end)))
+        }
+        // 10. the data section must end exactly at the end of the file
+        let (described, o1) = runningEnd.addingReportingOverflow(UInt64(8 + headerLength))
+        if o1 || described > UInt64(size) {
+            throw SafetensorsError.truncated(file: source, expectedSize: o1 ? .max : described, actualSize: size)
+        }
+        if described < UInt64(size) {
+            throw SafetensorsError.trailingBytes(file: source, expectedSize: described, actualSize: size)
+        }
+        // names reserved by the format or by our complex splitting
+        let names = Set(entries.map(\.name))
+        for e in entries {
+            if e.dtype == .c64, names.contains(e.name + ".real") || names.contains(e.name + ".imag") {
+                throw SafetensorsError.complexKeyCollision(file: source, key: e.name)
+            }
+        }
+        let produced = entries.flatMap { $0.dtype == .c64 ? [$0.name + ".real", $0.name + ".imag"] : [$0.name] }
+        if Set(produced).count != produced.count {
+            let dup = Dictionary(grouping: produced, by: { $0 }).first { $0.value.count > 1 }!.key
+            throw SafetensorsError.complexKeyCollision(file: source, key: dup)
+        }
+        return SafetensorsHeader(entries: entries, metadata: metadata, headerLength: headerLength)
+    }
+
+    /// Builds the tensors of a validated header. `fill(range, dest)` copies the data-section bytes
+    /// `range` into `dest` (`dest.count == range.count`).
+    static func materialize(_ header: SafetensorsHeader, source: String,
+                            fill: (Range<Int>, UnsafeMutableRawBufferPointer) throws -> Void) throws -> SafetensorsFile {
+        var tree = ParameterTree()
+        var stored: [String: SafetensorsDType] = [:]
+        for e in header.entries {
+            let byteCount = e.dataOffsets.count
+            func native(_ dtype: DType) throws -> Tensor {
+                var t = Tensor(uninitializedShape: e.shape, dtype: dtype)
+                switch dtype {
+                case .float32: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
+                case .float64: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
+                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
+                }
+                return t
+            }
+            func rawBytes() throws -> [UInt8] {
+                var bytes = [UInt8](repeating: 0, count: byteCount)
+                try bytes.withUnsafeMutableBytes { try fill(e.dataOffsets, $0) }
+                return bytes
+            }
+            switch e.dtype {
+            case .f32:
+                tree[e.name] = try native(.float32)
+            case .f64:
+                tree[e.name] = try native(.float64)
+            case .f16, .bf16:
+                let bytes = try rawBytes()
+                let n = byteCount / 2
+                var values = [Float](repeating: 0, count: n)
+                for j in 0..<n {
+                    let bits = UInt16(bytes[2 * j]) | UInt16(bytes[2 * j + 1]) << 8
+                    values[j] = e.dtype == .f16 ? HalfFloat.toFloat(bits) : Float(bitPattern: UInt32(bits) << 16)
+                }
+                tree[e.name] = Tensor(shape: e.shape, scalars: values)
+            case .c64:
+                var both = Tensor(uninitializedShape: e.shape + [2], dtype: .float32)
+                try both.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
+                let interleaved = both.scalars(as: Float.self)
+                let n = interleaved.count / 2
+                tree[e.name + ".real"] = Tensor(shape: e.shape, scalars: (0..<n).map { interleaved[2 * $0] })
+                tree[e.name + ".imag"] = Tensor(shape: e.shape, scalars: (0..<n).map { interleaved[2 * $0 + 1] })
+                stored[e.name + ".real"] = .c64
+                stored[e.name + ".imag"] = .c64
+                continue
+            case .bool, .u8, .i8, .i16, .u16, .i32, .u32, .i64, .u64:
+                let bytes = try rawBytes()
+                let width = e.dtype.bitSize / 8
+                let n = width == 0 ? 0 : byteCount / width
+                var values = [Double](repeating: 0, count: n)
+                for j in 0..<n {
+                    var u: UInt64 = 0
+                    for b in 0..<width { u |= UInt64(bytes[j * width + b]) << (8 * UInt64(b)) }
+                    let v: Double
+                    switch e.dtype {
+                    case .bool: v = u == 0 ? 0 : 1
+                    case .i8: v = Double(Int8(truncatingIfNeeded: u))
+                    case .i16: v = Double(Int16(truncatingIfNeeded: u))
+                    case .i32: v = Double(Int32(truncatingIfNeeded: u))
+                    case .i64:
+                        let s = Int64(bitPattern: u)
+                        guard s.magnitude <= 1 << 53 else {
+                            throw SafetensorsError.integerNotRepresentable(file: source, key: e.name, value: String(s))
+                        }
+                        v = Double(s)
+                    case .u64:
+                        guard u <= 1 << 53 else {
+                            throw SafetensorsError.integerNotRepresentable(file: source, key: e.name, value: String(u))
+                        }
+                        v = Double(u)
+                    default: v = Double(u)  // U8, U16, U32
+                    }
+                    values[j] = v
+                }
+                tree[e.name] = Tensor(shape: e.shape, scalars: values, dtype: .float64)
+            case .f4, .f6e2m3, .f6e3m2, .f8e5m2, .f8e4m3, .f8e8m0, .f8e4m3fnuz, .f8e5m2fnuz:
+                throw SafetensorsError.unsupportedDType(file: source, key: e.name, dtype: e.dtype.rawValue)
+            }
+            stored[e.name] = e.dtype
+        }
+        return SafetensorsFile(tensors: tree, metadata: header.metadata, storedDTypes: stored)
+    }
+
+    // MARK: - Writing
+
+    /// The bytes of a safetensors file holding `tree` (F32/F64 tensors) and `metadata`, exactly
+    /// as the reference writer lays them out (see the type's documentation).
+    /// - Throws: ``SafetensorsError/reservedTensorName(file:key:)`` for a key `__metadata__`;
+    ///   ``SafetensorsError/headerTooLarge(file:length:)`` when the header exceeds 100 MB.
+    ///   `source` names the destination in those errors.
+    public static func encode(_ tree: ParameterTree, metadata: [String: String] = [:],
+                              source: String = "<memory>") throws -> [UInt8] {
+        for k in tree.keys where k == "__metadata__" { throw SafetensorsError.reservedTensorName(file: source, key: k) }
+        let items = tree.map { ($0.key, $0.value) }.sorted { a, b in
+            if a.1.dtype != b.1.dtype { return a.1.dtype.byteSize > b.1.dtype.byteSize }
+            return a.0.utf8.lexicographicallyPrecedes(b.0.utf8)
+        }
+        var header: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        if !metadata.isEmpty {
+            HeaderJSONWriter.appendString("__metadata__", to: &header)
+            header += Array(":{".utf8)
+            for (j, k) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if j > 0 { header.append(UInt8(ascii: ",")) }
+                HeaderJSONWriter.appendString(k, to: &header)
+                header.append(UInt8(ascii: ":"))
+                HeaderJSONWriter.appendString(metadata[k]!, to: &header)
+            }
+            header.append(UInt8(ascii: "}"))
+            first = false
+        }
+        var offset = 0
+        for (name, t) in items {
+            if !first { header.append(UInt8(ascii: ",")) }
+            first = false
+            let nbytes = t.count * t.dtype.byteSize
+            HeaderJSONWriter.appendString(name, to: &header)
+            header += Array(":{\"dtype\":\"\(t.dtype.safetensorsName)\",\"shape\":[".utf8)
+            for (j, d) in t.shape.enumerated() {
+                if j > 0 { header.append(UInt8(ascii: ",")) }
+                HeaderJSONWriter.appendInteger(d, to: &header)
+            }
+            header += Array("],\"data_offsets\":[".utf8)
+            HeaderJSONWriter.appendInteger(offset, to: &header)
+            header.append(UInt8(ascii: ","))
+            HeaderJSONWriter.appendInteger(offset + nbytes, to: &header)
+            header += Array("]}".utf8)
+            offset += nbytes
+        }
+        header.append(UInt8(ascii: "}"))
+        while header.count % 8 != 0 { header.append(0x20) }
+        guard UInt64(header.count) <= maxHeaderLength else {
+            throw SafetensorsError.headerTooLarge(file: source, length: UInt64(header.count))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + header.count + offset)
+        let n = UInt64(header.count)
+        for j in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(j)))) }
+        out += header
+        for (_, t) in items { t.withUnsafeRawBytes { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    /// Writes `tree` and `metadata` to `url` atomically: the bytes are encoded first (nothing
+    /// on disk changes if that throws), written to a temporary file in the same directory,
+    /// flushed with `fsync`, then renamed over `url`; the directory is synced afterwards. A
+    /// reader never sees a partial file, and an existing file at `url` stays intact on failure.
+    public static func write(_ tree: ParameterTree, metadata: [String: String] = [:], to url: URL) throws {
+        let bytes = try encode(tree, metadata: metadata, source: url.path)
+        try AtomicFile.write(bytes, to: url)
+    }
+}
+
+/// IEEE 754 binary16 → binary32 conversion (exact), written out so that it does not depend on
+/// `Float16` being available on the platform.
+enum HalfFloat {
+    static func toFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exp = Int((h >> 10) & 0x1F)
+        let mant = UInt32(h & 0x3FF)
+        if exp == 0x1F {  // inf / NaN
+            return Float(bitPattern: sign | 0x7F80_0000 | (mant << 13))
+        }
+        if exp == 0 {
+            if mant == 0 { return Float(bitPattern: sign) }
+            // subnormal: mant × 2⁻²⁴
+            let v = Float(mant) * Float(bitPattern: 0x3380_0000)  // 2^-24
+            return sign == 0 ? v : -v
+        }
+        return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | (mant << 13))
+    }
+}
