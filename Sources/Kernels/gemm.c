@@ -21,6 +21,11 @@
 /// costs a few tens of microseconds).
 #define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 21))
 
+/// Work items per thread in a parallel product (taken dynamically, see gemm_part).
+#ifndef WT_GEMM_CHUNKS_PER_THREAD
+#define WT_GEMM_CHUNKS_PER_THREAD 2
+#endif
+
 static _Atomic int gemm_threads = 0;  // 0: not yet initialised
 
 static int default_threads(void) {
@@ -94,29 +99,37 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
                                                                                                      \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
-    int ta, tb, split_n;                                                                             \
+    int ta, tb, split_n, chunks;                                                                     \
     ptrdiff_t m, n, k, lda, ldb, ldc, units;                                                         \
     T alpha, beta;                                                                                   \
     const T *a, *b;                                                                                  \
     T *c;                                                                                            \
+    _Atomic int next_chunk;                                                                          \
 } P##gemm_job;                                                                                       \
                                                                                                      \
-/* Runs part `part` of `parts`: a contiguous range of NR-column (or MR-row) panels of C. */         \
+/* Each participating thread takes chunks (contiguous ranges of NR-column or MR-row panels of C)  \
+   until none are left, so a worker that wakes late just does fewer of them. */                     \
 static void P##gemm_part(void *context, int part, int parts) {                                       \
+    (void)part; (void)parts;                                                                         \
     P##gemm_job *j = context;                                                                        \
     ptrdiff_t unit = j->split_n ? j->im->nr : j->im->mr;                                             \
-    ptrdiff_t lo = j->units * part / parts * unit, hi = j->units * (part + 1) / parts * unit;        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
-    if (hi > extent) hi = extent;                                                                    \
-    if (lo >= hi) return;                                                                            \
-    if (j->split_n)                                                                                  \
-        P##gemm_serial(j->im, j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda,        \
-                            j->tb ? j->b + lo * j->ldb : j->b + lo, j->ldb, j->beta, j->c + lo,      \
-                            j->ldc);                                                                 \
-    else                                                                                             \
-        P##gemm_serial(j->im, j->ta, j->tb, hi - lo, j->n, j->k, j->alpha,                      \
-                            j->ta ? j->a + lo : j->a + lo * j->lda, j->lda, j->b, j->ldb, j->beta,   \
-                            j->c + lo * j->ldc, j->ldc);                                             \
+    for (;;) {                                                                                       \
+        int chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);              \
+        if (chunk >= j->chunks) return;                                                              \
+        ptrdiff_t lo = j->units * chunk / j->chunks * unit;                                          \
+        ptrdiff_t hi = j->units * (chunk + 1) / j->chunks * unit;                                    \
+        if (hi > extent) hi = extent;                                                                \
+        if (lo >= hi) continue;                                                                      \
+        if (j->split_n)                                                                              \
+            P##gemm_serial(j->im, j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda,         \
+                           j->tb ? j->b + lo * j->ldb : j->b + lo, j->ldb, j->beta, j->c + lo,       \
+                           j->ldc);                                                                  \
+        else                                                                                         \
+            P##gemm_serial(j->im, j->ta, j->tb, hi - lo, j->n, j->k, j->alpha,                       \
+                           j->ta ? j->a + lo : j->a + lo * j->lda, j->lda, j->b, j->ldb, j->beta,    \
+                           j->c + lo * j->ldc, j->ldc);                                              \
+    }                                                                                                \
 }                                                                                                    \
                                                                                                      \
 void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,                   \
@@ -139,6 +152,9 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
         ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \
         job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
         if (job.units < threads) threads = (int)job.units;                                           \
+        job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
+        if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
+        atomic_init(&job.next_chunk, 0);                                                             \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \
     }                                                                                                \
     P##gemm_serial(im, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);              \

@@ -1,0 +1,340 @@
+import Foundation
+import Kernels
+import XCTest
+
+/// Signature shared by wt_sgemm / wt_dgemm and their portable oracles.
+private typealias GEMMFunction<T> = (
+    Int32, Int32, Int, Int, Int, T, UnsafePointer<T>?, Int, UnsafePointer<T>?, Int, T,
+    UnsafeMutablePointer<T>?, Int
+) -> Void
+
+/// Deterministic SplitMix64 stream of uniform values in [-1, 1).
+private struct SplitMix {
+    var state: UInt64
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(1 << 53) * 2 - 1
+    }
+}
+
+/// One GEMM problem: C[m×n] = alpha·op(A)·op(B) + beta·C with leading dimensions = width + pad.
+private struct GEMMCase: CustomStringConvertible, Sendable {
+    var transA: Bool
+    var transB: Bool
+    var m: Int
+    var n: Int
+    var k: Int
+    var alpha: Double
+    var beta: Double
+    var pad: Int
+
+    var lda: Int { (transA ? m : k) + pad }
+    var ldb: Int { (transB ? k : n) + pad }
+    var ldc: Int { n + pad }
+    var aCount: Int { (transA ? k : m) * lda }
+    var bCount: Int { (transB ? n : k) * ldb }
+    var cCount: Int { m * ldc }
+
+    var description: String {
+        "op(A)=\(transA ? "Aᵀ" : "A") op(B)=\(transB ? "Bᵀ" : "B") m=\(m) n=\(n) k=\(k) "
+            + "alpha=\(alpha) beta=\(beta) pad=\(pad)"
+    }
+}
+
+/// Operands and the oracle's result for one case, plus the per-element error bound.
+private struct Prepared<T: BinaryFloatingPoint & Sendable>: Sendable {
+    var a: [T]
+    var b: [T]
+    var c0: [T]
+    var expected: [T]
+    /// Allowed |fast − oracle| per element of C (row-major m×n): both results carry at most
+    /// γ_{k+3}·(|alpha|·Σₚ|op(A)ᵢₚ||op(B)ₚⱼ| + |beta|·|Cᵢⱼ|) rounding error (Higham, dot products in any
+    /// order, plus the alpha scaling and the beta update), so their difference is at most (k+3)·ε times that.
+    var bound: [Double]
+}
+
+private func prepare<T: BinaryFloatingPoint & Sendable>(
+    _ cs: GEMMCase, _: T.Type, oracle: GEMMFunction<T>, seed: UInt64
+) -> Prepared<T> {
+    var rng = SplitMix(state: seed)
+    let a = (0..<max(cs.aCount, 1)).map { _ in T(rng.next()) }
+    let b = (0..<max(cs.bCount, 1)).map { _ in T(rng.next()) }
+    // beta = 0 must overwrite C without reading it: fill C with NaN so any read shows up.
+    let c0 = (0..<max(cs.cCount, 1)).map { _ in cs.beta == 0 ? T.nan : T(rng.next()) }
+    var expected = c0
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            expected.withUnsafeMutableBufferPointer { pc in
+                oracle(cs.transA ? 1 : 0, cs.transB ? 1 : 0, cs.m, cs.n, cs.k, T(cs.alpha),
+                       pa.baseAddress, cs.lda, pb.baseAddress, cs.ldb, T(cs.beta), pc.baseAddress, cs.ldc)
+            }
+        }
+    }
+    let eps = Double(T.ulpOfOne)
+    // |op(A)| (m×k) and |op(B)| (k×n) as dense Double matrices, then Σₚ|op(A)ᵢₚ||op(B)ₚⱼ|.
+    var absA = [Double](repeating: 0, count: cs.m * cs.k), absB = [Double](repeating: 0, count: cs.k * cs.n)
+    for i in 0..<cs.m { for p in 0..<cs.k { absA[i * cs.k + p] = abs(Double(cs.transA ? a[p * cs.lda + i] : a[i * cs.lda + p])) } }
+    for p in 0..<cs.k { for j in 0..<cs.n { absB[p * cs.n + j] = abs(Double(cs.transB ? b[j * cs.ldb + p] : b[p * cs.ldb + j])) } }
+    var bound = [Double](repeating: 0, count: cs.m * cs.n)
+    absA.withUnsafeBufferPointer { pa in
+        absB.withUnsafeBufferPointer { pb in
+            bound.withUnsafeMutableBufferPointer { s in
+                for i in 0..<cs.m {
+                    for p in 0..<cs.k {
+                        let av = pa[i * cs.k + p]
+                        for j in 0..<cs.n { s[i * cs.n + j] += av * pb[p * cs.n + j] }
+                    }
+                }
+            }
+        }
+    }
+    for i in 0..<cs.m {
+        for j in 0..<cs.n {
+            let cTerm = cs.beta == 0 ? 0 : abs(cs.beta) * abs(Double(c0[i * cs.ldc + j]))
+            bound[i * cs.n + j] = Double(cs.k + 3) * eps * (abs(cs.alpha) * bound[i * cs.n + j] + cTerm)
+        }
+    }
+    return Prepared(a: a, b: b, c0: c0, expected: expected, bound: bound)
+}
+
+/// Runs `gemm` on the prepared operands and compares with the oracle's result: every element of
+/// C within the bound, and the padding columns of C (j ≥ n) untouched.
+private func check<T: BinaryFloatingPoint & Sendable>(
+    _ cs: GEMMCase, _ p: Prepared<T>, gemm: GEMMFunction<T>, label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    var c = p.c0
+    p.a.withUnsafeBufferPointer { pa in
+        p.b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                gemm(cs.transA ? 1 : 0, cs.transB ? 1 : 0, cs.m, cs.n, cs.k, T(cs.alpha),
+                     pa.baseAddress, cs.lda, pb.baseAddress, cs.ldb, T(cs.beta), pc.baseAddress, cs.ldc)
+            }
+        }
+    }
+    var failures = 0
+    for i in 0..<cs.m {
+        for j in 0..<cs.ldc {
+            let got = c[i * cs.ldc + j], want = p.expected[i * cs.ldc + j]
+            let ok: Bool
+            if j >= cs.n {
+                ok = got == want || (got.isNaN && want.isNaN)
+            } else {
+                ok = got.isFinite && abs(Double(got) - Double(want)) <= p.bound[i * cs.n + j]
+            }
+            if !ok {
+                failures += 1
+                if failures <= 3 {
+                    XCTFail("\(label) \(cs): C[\(i)][\(j)] = \(got), oracle \(want)"
+                            + (j < cs.n ? ", bound \(p.bound[i * cs.n + j])" : " (padding changed)"),
+                            file: file, line: line)
+                }
+            }
+        }
+    }
+    if failures > 3 { XCTFail("\(label) \(cs): \(failures) elements wrong in total", file: file, line: line) }
+}
+
+/// alpha/beta pairs the grid cycles through (beta = 0 with NaN-filled C among them).
+private let scalars: [(alpha: Double, beta: Double)] = [(1, 0), (-0.5, 1), (2, 0.25), (0.75, -1.5)]
+
+/// Restores the instruction set and thread count after a test changes them.
+private func withSettings(_ body: () -> Void) {
+    let isa = wt_active_isa()
+    let threads = wt_get_num_threads()
+    defer {
+        wt_set_isa(isa)
+        wt_set_num_threads(threads)
+    }
+    body()
+}
+
+/// Checks one case with the dispatching entry point on the detected ISA and forced portable,
+/// with 1 and 2 threads.
+private func checkAllPaths<T: BinaryFloatingPoint & Sendable>(
+    _ cs: GEMMCase, _ type: T.Type, gemm: GEMMFunction<T>, oracle: GEMMFunction<T>, seed: UInt64,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    let prepared = prepare(cs, type, oracle: oracle, seed: seed)
+    withSettings {
+        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            wt_set_isa(isa)
+            for threads in [Int32(1), 2] {
+                wt_set_num_threads(threads)
+                check(cs, prepared, gemm: gemm,
+                      label: "\(T.self) isa=\(isa.rawValue) threads=\(threads)", file: file, line: line)
+            }
+        }
+    }
+}
+
+/// Per-caller result arrays filled from concurrent threads (every access under the lock).
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [[Float]]
+    init(count: Int) { values = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ v: [Float]) { lock.lock(); values[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [Float] { lock.lock(); defer { lock.unlock() }; return values[i] }
+}
+
+final class GEMMTests: XCTestCase {
+    /// Sizes around the micro-tile edges (6×16 / 6×8 AVX2, 4×8 / 4×4 portable) and a
+    /// multi-block one.
+    private let sizes = [1, 7, 17, 33, 101]
+
+    private func runGrid<T: BinaryFloatingPoint & Sendable>(
+        _ type: T.Type, gemm: GEMMFunction<T>, oracle: GEMMFunction<T>
+    ) {
+        var index = 0
+        for transA in [false, true] {
+            for transB in [false, true] {
+                for m in sizes {
+                    for n in sizes {
+                        for k in sizes {
+                            let s = scalars[index % scalars.count]
+                            let cs = GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k,
+                                              alpha: s.alpha, beta: s.beta, pad: index % 3 == 0 ? 0 : index % 3 + 1)
+                            checkAllPaths(cs, type, gemm: gemm, oracle: oracle, seed: UInt64(index))
+                            index += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testSGEMMMatchesOracleOnGrid() {
+        runGrid(Float.self, gemm: wt_sgemm, oracle: wt_sgemm_portable)
+    }
+
+    func testDGEMMMatchesOracleOnGrid() {
+        runGrid(Double.self, gemm: wt_dgemm, oracle: wt_dgemm_portable)
+    }
+
+    /// Products large enough to be split across two threads (m·n·k ≥ 2²¹), split along n (n ≥ m)
+    /// and along m, with two k-slices and (for m) two row blocks per part, all transpose combinations.
+    func testLargeProductsSplitAcrossThreads() {
+        let shapes = [(m: 40, n: 203, k: 300), (m: 301, n: 25, k: 280)]
+        var index = 0
+        for (m, n, k) in shapes {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    let s = scalars[index % scalars.count]
+                    let cs = GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k,
+                                      alpha: s.alpha, beta: s.beta, pad: index % 2 * 5)
+                    checkAllPaths(cs, Float.self, gemm: wt_sgemm, oracle: wt_sgemm_portable, seed: 1000 + UInt64(index))
+                    checkAllPaths(cs, Double.self, gemm: wt_dgemm, oracle: wt_dgemm_portable, seed: 2000 + UInt64(index))
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// m = 0 or n = 0 leaves C alone; k = 0 or alpha = 0 gives C = beta·C (zeros for beta = 0,
+    /// even over NaN).
+    func testDegenerateSizesAndZeroAlpha() {
+        withSettings {
+            for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+                wt_set_isa(isa)
+                let a: [Float] = [.nan, 1, 2, 3]
+                let b: [Float] = [4, .nan, 6, 7]
+                for beta: Float in [0, 2] {
+                    var c: [Float] = [Float.nan, 1, -3, Float.nan, 5, 6]
+                    if beta != 0 { c = [1, 2, 3, 4, 5, 6] }
+                    let before = c
+                    // m = 0 and n = 0: nothing written
+                    wt_sgemm(0, 0, 0, 3, 2, 1, a, 2, b, 3, beta, &c, 3)
+                    wt_sgemm(0, 0, 2, 0, 2, 1, a, 2, b, 3, beta, &c, 3)
+                    XCTAssertEqual(c.map(\.bitPattern), before.map(\.bitPattern))
+                    // k = 0: C = beta·C
+                    wt_sgemm(0, 0, 2, 3, 0, 1, a, 2, b, 3, beta, &c, 3)
+                    XCTAssertEqual(c, before.map { beta == 0 ? 0 : beta * $0 }, "k = 0, beta = \(beta)")
+                    // alpha = 0: A and B (with NaNs) are not used
+                    var d: [Double] = beta == 0 ? [.nan, .nan, 1, 2] : [1, 2, 3, 4]
+                    let dBefore = d
+                    let da: [Double] = [.nan, 1, 2, 3], db: [Double] = [.nan, 5, 6, 7]
+                    wt_dgemm(1, 1, 2, 2, 2, 0, da, 2, db, 2, Double(beta), &d, 2)
+                    XCTAssertEqual(d, dBefore.map { beta == 0 ? 0 : Double(beta) * $0 }, "alpha = 0, beta = \(beta)")
+                }
+            }
+        }
+    }
+
+    /// A small hand-checked product with every transpose combination, to pin the convention.
+    func testKnownProduct() {
+        // op(A) = [[1, 2, 3], [4, 5, 6]], op(B) = [[1, 0], [0, 1], [1, 1]] → op(A)·op(B) = [[4, 5], [10, 11]]
+        let opA: [[Double]] = [[1, 2, 3], [4, 5, 6]]
+        let opB: [[Double]] = [[1, 0], [0, 1], [1, 1]]
+        withSettings {
+            for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+                wt_set_isa(isa)
+                for transA in [false, true] {
+                    for transB in [false, true] {
+                        let a = transA ? (0..<3).flatMap { p in (0..<2).map { opA[$0][p] } } : opA.flatMap { $0 }
+                        let b = transB ? (0..<2).flatMap { j in (0..<3).map { opB[$0][j] } } : opB.flatMap { $0 }
+                        var c: [Double] = [1, 1, 1, 1]
+                        wt_dgemm(transA ? 1 : 0, transB ? 1 : 0, 2, 2, 3, 2, a, transA ? 2 : 3, b,
+                                 transB ? 3 : 2, -1, &c, 2)
+                        XCTAssertEqual(c, [7, 9, 19, 21], "transA=\(transA) transB=\(transB) isa=\(isa.rawValue)")
+                        let af = a.map(Float.init), bf = b.map(Float.init)
+                        var cf: [Float] = [1, 1, 1, 1]
+                        wt_sgemm(transA ? 1 : 0, transB ? 1 : 0, 2, 2, 3, 2, af, transA ? 2 : 3, bf,
+                                 transB ? 3 : 2, -1, &cf, 2)
+                        XCTAssertEqual(cf, [7, 9, 19, 21], "transA=\(transA) transB=\(transB) isa=\(isa.rawValue)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testThreadCountSetting() {
+        withSettings {
+            XCTAssertEqual(wt_set_num_threads(0), 1)
+            XCTAssertEqual(wt_get_num_threads(), 1)
+            XCTAssertEqual(wt_set_num_threads(2), 2)
+            XCTAssertEqual(wt_get_num_threads(), 2)
+        }
+    }
+
+    /// Several threads calling GEMM at once with 2 GEMM threads set: one caller gets the pool, the
+    /// others run single-threaded; every result must still match the oracle.
+    func testConcurrentCallers() {
+        let callers = 4
+        let cs = GEMMCase(transA: false, transB: true, m: 150, n: 170, k: 200, alpha: 1, beta: 0, pad: 1)
+        let prepared = (0..<callers).map { prepare(cs, Float.self, oracle: wt_sgemm_portable, seed: 77 + UInt64($0)) }
+        let results = ResultSlots(count: callers)
+        withSettings {
+            wt_set_num_threads(2)
+            for _ in 0..<5 {
+                DispatchQueue.concurrentPerform(iterations: callers) { t in
+                    var c = prepared[t].c0
+                    prepared[t].a.withUnsafeBufferPointer { pa in
+                        prepared[t].b.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                wt_sgemm(0, 1, cs.m, cs.n, cs.k, 1, pa.baseAddress, cs.lda, pb.baseAddress,
+                                         cs.ldb, 0, pc.baseAddress, cs.ldc)
+                            }
+                        }
+                    }
+                    results.set(t, c)
+                }
+                for t in 0..<callers {
+                    let c = results.get(t)
+                    for i in 0..<cs.m {
+                        for j in 0..<cs.n {
+                            let got = c[i * cs.ldc + j], want = prepared[t].expected[i * cs.ldc + j]
+                            if !(abs(Double(got) - Double(want)) <= prepared[t].bound[i * cs.n + j]) {
+                                XCTFail("caller \(t): C[\(i)][\(j)] = \(got), oracle \(want)")
+                                return
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
