@@ -10,5 +10,6 @@
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "kernels_special.h"
+#include "kernels_vmath.h"
 
 #endif
