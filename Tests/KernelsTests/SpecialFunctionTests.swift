@@ -1,0 +1,214 @@
+import Foundation
+import Kernels
+import XCTest
+
+// Shared helpers for the Kernels numerics tests (also used by VectorMathTests).
+
+#if arch(x86_64) || arch(i386)
+/// Wider type for reference values (64-bit significand on x86).
+typealias WideFloat = Float80
+#else
+typealias WideFloat = Double
+#endif
+
+/// |got - expected| in units of the last place of `expected` (as a `T`), computed in WideFloat.
+/// NaN expected requires NaN; infinite expected requires the same infinity; otherwise any
+/// non-finite `got` counts as an infinite error.
+func ulpError<T: BinaryFloatingPoint>(_ got: T, expected: WideFloat, as _: T.Type = T.self) -> Double {
+    if expected.isNaN { return got.isNaN ? 0 : .infinity }
+    let rounded = T(expected)
+    if rounded.isInfinite { return (got.isInfinite && got.sign == rounded.sign) ? 0 : .infinity }
+    if !got.isFinite { return .infinity }
+    let ulp = WideFloat(rounded.ulp)  // ulp of 0 is the least subnormal
+    return Double(abs(WideFloat(got) - expected) / ulp)
+}
+
+/// Runs `body` once per available kernel path (portable always, AVX2/FMA when the CPU has it),
+/// restoring the previously active path afterwards.
+func forEachISA(_ body: (String) throws -> Void) rethrows {
+    let saved = wt_active_isa()
+    defer { _ = wt_set_isa(saved) }
+    var paths: [(wt_isa, String)] = [(WT_ISA_PORTABLE, "portable")]
+    if wt_detected_isa() == WT_ISA_AVX2_FMA { paths.append((WT_ISA_AVX2_FMA, "avx2")) }
+    for (isa, name) in paths {
+        XCTAssertEqual(wt_set_isa(isa), isa)
+        try body(name)
+    }
+}
+
+/// Applies a C array kernel `(x, y, n)` to `x`, out of place.
+func apply<T>(_ kernel: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void, _ x: [T]) -> [T] {
+    guard let first = x.first else { return [] }
+    var y = [T](repeating: first, count: x.count)
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in kernel(xp.baseAddress, yp.baseAddress, x.count) }
+    }
+    return y
+}
+
+/// Applies a C array kernel in place (y aliases x).
+func applyInPlace<T>(_ kernel: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void, _ x: [T]) -> [T] {
+    var y = x
+    y.withUnsafeMutableBufferPointer { p in kernel(UnsafePointer(p.baseAddress), p.baseAddress, p.count) }
+    return y
+}
+
+/// Small deterministic generator (SplitMix64) so the random cases are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+final class SpecialFunctionTests: XCTestCase {
+    /// Measured maximum over the reference table is 1.65 ulp (Docs/Kernels-Special.md).
+    let maxUlp64 = 2.0
+    /// Float Ei is evaluated in double (relative error < 2^-34) and rounded once.
+    let maxUlp32 = 0.501
+
+    func testExpiDoubleMatchesExactValues() {
+        let xs = expiReference64.map(\.x)
+        forEachISA { path in
+            let ys = apply(wt_expi_array, xs)
+            var worst = 0.0
+            for (i, ref) in expiReference64.enumerated() {
+                let err = ulpError(ys[i], expected: WideFloat(ref.exact))
+                XCTAssertLessThanOrEqual(err, maxUlp64, "\(path): Ei(\(ref.x)) = \(ys[i]), exact \(ref.exact)")
+                worst = max(worst, err)
+                // Same as scipy up to scipy's own error (scipy is up to ~50 ulp off near x = 40 and
+                // far more near the zero of Ei, and overflows early above x = 709.78).
+                if ref.scipy.isFinite && ref.exact.isFinite {
+                    let unit = WideFloat(ref.exact.ulp)
+                    let scipyErr = abs(WideFloat(ref.scipy) - WideFloat(ref.exact)) / unit
+                    let apart = abs(WideFloat(ys[i]) - WideFloat(ref.scipy)) / unit
+                    XCTAssertLessThanOrEqual(Double(apart), Double(scipyErr) + maxUlp64, "\(path): Ei(\(ref.x)) vs scipy")
+                }
+            }
+            XCTAssertGreaterThan(worst, 0)  // the table really exercises rounding
+        }
+        for ref in expiReference64 {
+            XCTAssertLessThanOrEqual(ulpError(wt_expi(ref.x), expected: WideFloat(ref.exact)), maxUlp64, "scalar Ei(\(ref.x))")
+        }
+    }
+
+    func testExpiFloatMatchesExactValuesAndScipy() {
+        let xs = expiReference32.map(\.x)
+        forEachISA { path in
+            let ys = apply(wt_expif_array, xs)
+            for (i, ref) in expiReference32.enumerated() {
+                XCTAssertLessThanOrEqual(ulpError(ys[i], expected: WideFloat(ref.exact)), maxUlp32,
+                                         "\(path): Eif(\(ref.x)) = \(ys[i]), exact \(ref.exact)")
+                // scipy computes float32 in double and rounds, so it is (almost always) the exact value too.
+                XCTAssertLessThanOrEqual(ulpError(ys[i], expected: WideFloat(ref.scipy)), 1.0, "\(path): Eif(\(ref.x)) vs scipy")
+            }
+        }
+        for ref in expiReference32 {
+            XCTAssertLessThanOrEqual(ulpError(wt_expif(ref.x), expected: WideFloat(ref.exact)), maxUlp32, "scalar Eif(\(ref.x))")
+        }
+    }
+
+    func testExpiSpecialValues() {
+        forEachISA { path in
+            let xs: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 716.0, 717.0, -745.0, -1e300, 1e300]
+            for (f, name) in [(apply(wt_expi_array, xs), "array"), (xs.map { wt_expi($0) }, "scalar")] {
+                XCTAssertEqual(f[0], -.infinity, "\(path) \(name): Ei(0)")
+                XCTAssertEqual(f[1], -.infinity, "\(path) \(name): Ei(-0)")
+                XCTAssertEqual(f[2], .infinity, "\(path) \(name): Ei(inf)")
+                XCTAssertTrue(f[3] == 0 && f[3].sign == .minus, "\(path) \(name): Ei(-inf) = \(f[3]), want -0")
+                XCTAssertTrue(f[4].isNaN, "\(path) \(name): Ei(nan)")
+                XCTAssertTrue(f[5].isFinite && f[5] > 1e308, "\(path) \(name): Ei(716) = \(f[5]) is finite")
+                XCTAssertEqual(f[6], .infinity, "\(path) \(name): Ei(717) overflows")
+                XCTAssertTrue(f[7] == 0 && f[7].sign == .minus, "\(path) \(name): Ei(-745) underflows to -0")
+                XCTAssertTrue(f[8] == 0 && f[8].sign == .minus, "\(path) \(name): Ei(-1e300)")
+                XCTAssertEqual(f[9], .infinity, "\(path) \(name): Ei(1e300)")
+            }
+            let xf: [Float] = [0, .infinity, -.infinity, .nan, 93.0, 95.0, -110.0]
+            let g = apply(wt_expif_array, xf)
+            XCTAssertEqual(g[0], -.infinity)
+            XCTAssertEqual(g[1], .infinity)
+            XCTAssertTrue(g[2] == 0 && g[2].sign == .minus)
+            XCTAssertTrue(g[3].isNaN)
+            XCTAssertTrue(g[4].isFinite, "\(path): Eif(93) = \(g[4]) is finite")
+            XCTAssertEqual(g[5], .infinity, "\(path): Eif(95) overflows")
+            XCTAssertTrue(g[6] == 0 && g[6].sign == .minus, "\(path): Eif(-110) underflows to -0")
+        }
+    }
+
+    /// Relative accuracy around the zero x0 of Ei and the sign change across it.
+    func testExpiNearItsZero() {
+        let x0 = 0x1.7d72952b4b5fcp-2  // nearest double to x0 = 0.37250741078136663446...
+        let x0lo = 0x1.e4c986021c6f2p-57  // x0 - (that double)
+        forEachISA { path in
+            let xs = [x0.nextDown, x0, x0.nextUp, x0 + 1e-12, x0 - 1e-12]
+            let ys = apply(wt_expi_array, xs)
+            XCTAssertLessThan(ys[0], 0, path)
+            XCTAssertLessThan(ys[1], 0, path)
+            XCTAssertGreaterThan(ys[2], 0, path)
+            // Ei(x) = Ei'(x0) (x - x0) (1 + O(x - x0)), Ei'(x0) = e^x0 / x0 = 3.8962157339...:
+            // full relative accuracy right next to the zero. (x - x0 double is exact here.)
+            for i in [1, 2, 3, 4] {
+                let h = (xs[i] - x0) - x0lo
+                XCTAssertEqual(ys[i] / h, 3.896215733907, accuracy: 1e-10 + 3 * abs(h), "\(path): x = x0 + \(h)")
+            }
+        }
+    }
+
+    func testPortableAndFastPathsAgreeAndAliasingWorks() {
+        var rng = SplitMix64(state: 42)
+        let xs = (0..<4099).map { i -> Double in
+            i % 3 == 0 ? Double.random(in: -700...700, using: &rng)
+                : (i % 3 == 1 ? Double.random(in: -5...5, using: &rng) : -exp(Double.random(in: -10...10, using: &rng)))
+        }
+        let xf = xs.map { Float($0 / 8) }
+        var results64: [[Double]] = []
+        var results32: [[Float]] = []
+        forEachISA { path in
+            let y = apply(wt_expi_array, xs)
+            XCTAssertEqual(applyInPlace(wt_expi_array, xs), y, "\(path): in-place equals out-of-place")
+            results64.append(y)
+            let yf = apply(wt_expif_array, xf)
+            XCTAssertEqual(applyInPlace(wt_expif_array, xf), yf, "\(path): in-place equals out-of-place (float)")
+            results32.append(yf)
+            // every length 0...13 (the tails of the 8-wide loop) agrees with the scalar function
+            for n in 0...13 {
+                let part = Array(xs[0..<n])
+                let out = apply(wt_expi_array, part)
+                XCTAssertEqual(out.count, n)
+                for i in 0..<n {
+                    XCTAssertLessThanOrEqual(ulpError(out[i], expected: WideFloat(wt_expi(part[i]))), 2 * maxUlp64,
+                                             "\(path): length \(n), element \(i)")
+                }
+            }
+        }
+        for i in 1..<results64.count {
+            for j in xs.indices {
+                XCTAssertLessThanOrEqual(ulpError(results64[i][j], expected: WideFloat(results64[0][j])), 2 * maxUlp64, "Ei(\(xs[j]))")
+                XCTAssertLessThanOrEqual(ulpError(results32[i][j], expected: WideFloat(results32[0][j])), 1, "Eif(\(xf[j]))")
+            }
+        }
+    }
+
+    /// The complex variational-dropout KL (cplxmodule CplxVDMixin.penalty):
+    /// γ_E − log α − Ei(−exp(−log α)), reference values from the cplxmodule inventory §8.8.
+    func testComplexVariationalDropoutPenalty() {
+        let logAlpha: [Double] = [-10, -3, -1, 0, 1, 3, 10]
+        let expected: [Double] = [10.577216, 3.577216, 1.595948, 0.7966, 0.336631, 0.049174, 4.5e-05]
+        let args = logAlpha.map { -exp(-$0) }
+        forEachISA { path in
+            let ei = apply(wt_expi_array, args)
+            for i in logAlpha.indices {
+                let penalty = 0.5772156649015329 - logAlpha[i] - ei[i]
+                XCTAssertEqual(penalty, expected[i], accuracy: 1e-6, "\(path): log α = \(logAlpha[i])")
+            }
+            let torchExpi = apply(wt_expif_array, [Float(-5), -1, -0.1])
+            XCTAssertEqual(torchExpi[0], -0.0011483, accuracy: 1e-7)
+            XCTAssertEqual(torchExpi[1], -0.2193839, accuracy: 1e-7)
+            XCTAssertEqual(torchExpi[2], -1.8229239, accuracy: 1e-7)
+        }
+    }
+}
