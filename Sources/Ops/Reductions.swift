@@ -37,3 +37,99 @@ public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Ten
     let n = ax.reduce(1) { $0 * x.shape[$1] }
     return sum(x, axes: ax, keepDims: keepDims) / Double(n)
 }
+
+// MARK: - Extrema and log-sum-exp
+
+extension ElementwiseKernels {
+    /// Reduces `x` over `axes` (normalised, sorted) with `combine`, starting from `initial`; the
+    /// result has the kept shape (reduced dimensions are 1). Untraced.
+    static func reduceKept(_ x: Tensor, axes: [Int], initial: Double,
+                           _ c32: (Float, Float) -> Float, _ c64: (Double, Double) -> Double) -> Tensor {
+        let kept = reducedShape(x.shape, axes: axes, keepDims: true)
+        var out = Tensor.full(kept, initial, dtype: x.dtype)
+        let strides = Broadcast.strides(of: kept, broadcastTo: x.shape)
+        let all = kept.reduce(1, *) == 1
+        func run<T: TensorScalar>(_ f: (T, T) -> T) {
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in
+                    if all {
+                        var acc = q[0]
+                        for v in p { acc = f(acc, v) }
+                        q[0] = acc
+                    } else {
+                        Broadcast.forEach(x.shape, Broadcast.contiguousStrides(x.shape), strides) { _, ix, iy in
+                            q[iy] = f(q[iy], p[ix])
+                        }
+                    }
+                }
+            }
+        }
+        switch x.dtype {
+        case .float32: run(c32)
+        case .float64: run(c64)
+        }
+        return out
+    }
+
+    /// The maximum over `axes` with the kept shape (−inf for an empty reduction; NaN propagates).
+    static func maxKept(_ x: Tensor, axes: [Int]) -> Tensor {
+        reduceKept(x, axes: axes, initial: -.infinity, maximum, maximum)
+    }
+
+    /// log Σ exp over `axes`, kept shape, shifted by the (finite) maximum so nothing overflows.
+    static func logSumExpKept(_ x: Tensor, axes: [Int]) -> Tensor {
+        let m = maxKept(x, axes: axes).mapElements({ $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
+        let e = Tensor.zipElements(x, m, op: "logSumExp", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
+        let s = e.summed(toShape: m.shape)
+        return Tensor.zipElements(s, m, op: "logSumExp", { Float.log($0) + $1 }, { Double.log($0) + $1 })
+    }
+}
+
+/// Maximum over `axes` (all when `nil`; negative axes count from the end), like PyTorch's
+/// `amax`. Shape: the reduced dimensions removed, or kept as 1 with `keepDims`. NaN propagates.
+/// Pullback: g is split evenly among the elements equal to the maximum (amax's tie rule).
+/// - Precondition: every reduced axis is non-empty.
+public func max(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    extremum(x, axes: axes, keepDims: keepDims, name: "max")
+}
+
+/// Minimum over `axes` (all when `nil`), like PyTorch's `amin`; see ``max(_:axes:keepDims:)``.
+/// Pullback: g split evenly among the elements equal to the minimum.
+/// - Precondition: every reduced axis is non-empty.
+public func min(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    extremum(x, axes: axes, keepDims: keepDims, name: "min")
+}
+
+private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
+    let ax = normalizedAxes(axes, rank: x.rank, op: name)
+    precondition(ax.allSatisfy { x.shape[$0] > 0 },
+                 "\(name): cannot reduce over an empty axis (shape \(x.shape), axes \(ax))")
+    let isMax = name == "max"
+    let yKept = isMax
+        ? ElementwiseKernels.maxKept(x, axes: ax)
+        : ElementwiseKernels.reduceKept(x, axes: ax, initial: .infinity, ElementwiseKernels.minimum, ElementwiseKernels.minimum)
+    let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
+    let x0 = x.detached()
+    return Tape.record(name, out, inputs: [x]) { g in
+        // Indicator of the extreme elements, divided by how many there are in each slice.
+        let hit = Tensor.zipElements(x0, yKept, op: "\(name) pullback", { $0 == $1 ? 1 : 0 }, { $0 == $1 ? 1 : 0 })
+        let count = hit.summed(toShape: yKept.shape)
+        let share = Tensor.zipElements(g.withShape(yKept.shape), count, op: "\(name) pullback", /, /)
+        return [Tensor.zipElements(hit, share, op: "\(name) pullback", *, *)]
+    }
+}
+
+/// log Σ exp(x) over `axes` (all when `nil`), computed as m + log Σ exp(x − m) with m the
+/// maximum of each slice (0 when that maximum is ±inf), so large values neither overflow nor
+/// lose precision. An empty reduction gives −inf, like PyTorch.
+/// Pullback: g·exp(x − y), i.e. g times the softmax of each slice (0 for −inf entries).
+public func logSumExp(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    let ax = normalizedAxes(axes, rank: x.rank, op: "logSumExp")
+    let yKept = ElementwiseKernels.logSumExpKept(x, axes: ax)
+    let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
+    let x0 = x.detached()
+    return Tape.record("logSumExp", out, inputs: [x]) { g in
+        let p = Tensor.zipElements(x0, yKept, op: "logSumExp pullback", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
+        return [Tensor.zipElements(p, g.withShape(yKept.shape), op: "logSumExp pullback", *, *)]
+    }
+}

@@ -1,0 +1,26 @@
+// Special functions: the exponential integral Ei, evaluated by the Kernels C target.
+
+import Kernels
+
+/// The exponential integral Ei(x) = −PV∫_{−x}^{∞} e^{−t}/t dt elementwise (scipy's `expi`):
+/// Ei(0) = −inf, Ei(−inf) = −0, Ei(+inf) = +inf. Same shape and dtype as `x`.
+/// Evaluated by `wt_expi_array` / `wt_expif_array` in `Kernels`.
+/// Pullback: g·eˣ/x (since dEi/dx = eˣ/x; infinite at x = 0).
+public func expi(_ x: Tensor) -> Tensor {
+    var y = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+    let n = x.count
+    switch x.dtype {
+    case .float64:
+        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in
+            y.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in
+                if n > 0 { wt_expi_array(p.baseAddress!, q.baseAddress!, n) } } }
+    case .float32:
+        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in
+            y.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in
+                if n > 0 { wt_expif_array(p.baseAddress!, q.baseAddress!, n) } } }
+    }
+    let x0 = x.detached()
+    return Tape.record("expi", y, inputs: [x]) { g in
+        [Tensor.zipElements(g, x0, op: "expi pullback", { $0 * Float.exp($1) / $1 }, { $0 * Double.exp($1) / $1 })]
+    }
+}
