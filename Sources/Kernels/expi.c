@@ -98,23 +98,23 @@ VM_AVX2 __m256d ei4_eval(__m256d x, const double *tab, const int stride, const i
     __m256d y = p;
     // root: (x - x0) P
     __m256d rootm = _mm256_and_pd(_mm256_cmp_pd(x, vm4_c(0.25), _CMP_GE_OQ), _mm256_cmp_pd(x, vm4_c(0.5), _CMP_LT_OQ));
-    if (_mm256_movemask_pd(rootm)) {
+    {  // branch-free: mixed vectors are common (e.g. x = -1/alpha), mispredictions cost more
         __m256d d = _mm256_sub_pd(_mm256_sub_pd(x, vm4_c(ei_x0_hi)), vm4_c(ei_x0_lo));
         y = _mm256_blendv_pd(y, _mm256_mul_pd(p, d), rootm);
     }
-    if (_mm256_movemask_pd(logm)) {
+    {
         __m256d l = _mm256_add_pd(vm4_log_pos(_mm256_blendv_pd(vm4_c(1.0), ax, logm)), p);
         l = _mm256_blendv_pd(l, vm4_c(-INFINITY), _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
         y = _mm256_blendv_pd(y, l, logm);
     }
     __m256d expm = _mm256_cmp_pd(ax, vm4_c(4.0), _CMP_GE_OQ);
-    if (_mm256_movemask_pd(expm)) {
+    {
         __m128i k;
         __m256d em1 = vm4_expm1_reduced(x, &k);
         __m256d v = _mm256_fmadd_pd(em1, p, p);  // e^r P
         y = _mm256_blendv_pd(y, vm4_scale(v, k), expm);
         __m256d big = _mm256_cmp_pd(ax, vm4_c(1024.0), _CMP_GE_OQ);
-        if (_mm256_movemask_pd(big)) {
+        {
             __m256d lim = _mm256_blendv_pd(vm4_c(-0.0), vm4_c(INFINITY), _mm256_cmp_pd(x, zero, _CMP_GT_OQ));
             y = _mm256_blendv_pd(y, lim, big);
         }
