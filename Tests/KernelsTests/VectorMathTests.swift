@@ -36,13 +36,13 @@ final class VectorMathTests: XCTestCase {
     let edges64: [Double] = [
         0, -0.0, .infinity, -.infinity, .nan, 1, -1, 0.5, -0.5, 2, 1e-300, -1e-300, 1e300, -1e300,
         .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude, .leastNonzeroMagnitude,
-        -.leastNonzeroMagnitude, 1e-310, -1e-310, 709.78, 709.79, 710, -708.4, -745.1, -745.2, -746,
+        -.leastNonzeroMagnitude, Double(bitPattern: 0x0001_2345_6789_abcd), -Double(bitPattern: 0x000f_ffff_ffff_ffff), 709.78, 709.79, 710, -708.4, -745.1, -745.2, -746,
         0x1p-54, 0x1p-30, 0x1p-28, -0x1p-28, 1.5e-8, 19.06, 22, -22, 40, 1e-17, -0.9999999999999999, 36.7, -36.7,
     ]
     let edges32: [Float] = [
         0, -0.0, .infinity, -.infinity, .nan, 1, -1, 0.5, 2, 1e-38, -1e-38, 1e38, -1e38,
         .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude, .leastNonzeroMagnitude,
-        -.leastNonzeroMagnitude, 1e-40, -1e-40, 88.72, 88.73, 89, -87.3, -103.9, -104, 0x1p-25, 0x1p-12,
+        -.leastNonzeroMagnitude, Float(bitPattern: 0x0001_2345), -Float(bitPattern: 0x007f_ffff), 88.72, 88.73, 89, -87.3, -103.9, -104, 0x1p-25, 0x1p-12,
         9.01, -9.01, 16.6, -0.99999994, 1e-7,
     ]
 

@@ -27,6 +27,11 @@ def lit(v, swift_type):
         return f"{swift_type}.infinity" if v > 0 else f"-{swift_type}.infinity"
     if v == 0:
         return "-0.0" if np.signbit(v) else "0.0"
+    tiny = 2.0 ** -1022 if swift_type == "Double" else 2.0 ** -126
+    if abs(v) < tiny:  # subnormal: exact bit pattern (Swift warns on subnormal float literals)
+        if swift_type == "Double":
+            return f"Double(bitPattern: 0x{np.float64(v).view(np.uint64):016x})"
+        return f"Float(bitPattern: 0x{np.float32(v).view(np.uint32):08x})"
     return float.hex(v)
 
 
