@@ -30,25 +30,28 @@ static void P##pack_b_blocked(int trans, ptrdiff_t kc, ptrdiff_t nc, const T *b,
         }                                                                                           \
     }                                                                                               \
 }                                                                                                   \
+/* acc += Ã·B̃ for one MR×NR tile; only constant indices, so acc can live in registers. */             \
+static inline void P##tile_blocked(ptrdiff_t kc, const T *a, const T *b, T *out) {                  \
+    T acc[MR * NR];                                                                                 \
+    for (int x = 0; x < MR * NR; x++) acc[x] = 0;                                                   \
+    for (ptrdiff_t p = 0; p < kc; p++, a += MR, b += NR)                                            \
+        for (int i = 0; i < MR; i++)                                                                \
+            for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i] * b[j];                            \
+    for (int x = 0; x < MR * NR; x++) out[x] = acc[x];                                              \
+}                                                                                                   \
 static void P##macro_blocked(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, T alpha, const T *pa,        \
                              const T *pb, T beta, T *c, ptrdiff_t ldc) {                            \
+    T t[MR * NR];                                                                                   \
     for (ptrdiff_t j0 = 0; j0 < nc; j0 += NR) {                                                     \
         ptrdiff_t nr = nc - j0 < NR ? nc - j0 : NR;                                                 \
         for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {                                                 \
             ptrdiff_t mr = mc - i0 < MR ? mc - i0 : MR;                                             \
-            const T *a = pa + i0 * kc, *b = pb + j0 * kc;                                           \
-            T acc[MR][NR];                                                                          \
-            for (int i = 0; i < MR; i++) for (int j = 0; j < NR; j++) acc[i][j] = 0;                \
-            for (ptrdiff_t p = 0; p < kc; p++, a += MR, b += NR)                                    \
-                for (int i = 0; i < MR; i++) {                                                      \
-                    T av = a[i];                                                                    \
-                    for (int j = 0; j < NR; j++) acc[i][j] += av * b[j];                            \
-                }                                                                                   \
+            P##tile_blocked(kc, pa + i0 * kc, pb + j0 * kc, t);                                     \
             T *cc = c + i0 * ldc + j0;                                                              \
             for (ptrdiff_t i = 0; i < mr; i++)                                                      \
                 for (ptrdiff_t j = 0; j < nr; j++)                                                  \
-                    cc[i * ldc + j] = beta == 0 ? alpha * acc[i][j]                                 \
-                                                : alpha * acc[i][j] + beta * cc[i * ldc + j];       \
+                    cc[i * ldc + j] = beta == 0 ? alpha * t[i * NR + j]                             \
+                                                : alpha * t[i * NR + j] + beta * cc[i * ldc + j];   \
         }                                                                                           \
     }                                                                                               \
 }                                                                                                   \
