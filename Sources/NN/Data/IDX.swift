@@ -1,0 +1,178 @@
+import Foundation
+import Autodiff
+
+/// Why an IDX (MNIST) file could not be used. Every case names the file.
+public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file could not be read.
+    case io(file: String, message: String)
+    /// The file is shorter than its header says (`expected` bytes in all, `actual` present).
+    case truncated(file: String, expected: Int, actual: Int)
+    /// The file is longer than its header says.
+    case trailingBytes(file: String, expected: Int, actual: Int)
+    /// The 4-byte magic number is not the one required (`0x00000803` for images,
+    /// `0x00000801` for labels): the wrong file, or not an IDX file.
+    case wrongMagic(file: String, found: UInt32, expected: UInt32)
+    /// The dimension sizes overflow.
+    case sizeOverflow(file: String, dimensions: [Int])
+    /// Images of another size than the dataset requires (MNIST: 28 × 28).
+    case unexpectedImageSize(file: String, rows: Int, columns: Int, expectedRows: Int, expectedColumns: Int)
+    /// A label outside `0..<classCount` at `index`.
+    case labelOutOfRange(file: String, index: Int, label: Int, classCount: Int)
+    /// The image and label files hold different numbers of examples.
+    case countMismatch(imagesFile: String, images: Int, labelsFile: String, labels: Int)
+
+    public var description: String {
+        switch self {
+        case let .io(f, m): return "\(f): cannot read: \(m)"
+        case let .truncated(f, e, a): return "\(f): truncated IDX file: header describes \(e) bytes, file has \(a)"
+        case let .trailingBytes(f, e, a): return "\(f): \(a - e) unexpected bytes after the IDX data (header describes \(e) bytes)"
+        case let .wrongMagic(f, found, exp):
+            return "\(f): IDX magic number is 0x\(String(found, radix: 16, uppercase: true)), expected 0x\(String(exp, radix: 16, uppercase: true))"
+                + (exp == IDX.imagesMagic ? " (an idx3 image file)" : " (an idx1 label file)")
+        case let .sizeOverflow(f, d): return "\(f): IDX dimensions \(d) overflow"
+        case let .unexpectedImageSize(f, r, c, er, ec): return "\(f): images are \(r)×\(c), expected \(er)×\(ec)"
+        case let .labelOutOfRange(f, i, l, n): return "\(f): label \(l) at index \(i) is outside 0..<\(n)"
+        case let .countMismatch(fi, ni, fl, nl): return "\(fi) holds \(ni) images but \(fl) holds \(nl) labels"
+        }
+    }
+}
+
+/// Reader for the IDX format of the MNIST files: a big-endian magic number
+/// `0x00 0x00 <type> <rank>` (type `0x08` = unsigned byte), `rank` big-endian `UInt32`
+/// dimension sizes, then the bytes in row-major order.
+public enum IDX {
+    /// Magic number of an unsigned-byte rank-3 file (images `[N, rows, columns]`).
+    public static let imagesMagic: UInt32 = 0x0000_0803
+    /// Magic number of an unsigned-byte rank-1 file (labels `[N]`).
+    public static let labelsMagic: UInt32 = 0x0000_0801
+
+    /// The dimension sizes and the raw bytes of an unsigned-byte IDX file whose magic number
+    /// must be `magic`. The header is checked against the file size before the data are used.
+    public static func read(contentsOf url: URL, magic: UInt32) throws -> (dimensions: [Int], bytes: [UInt8]) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw IDXError.io(file: url.path, message: "\(error.localizedDescription)") }
+        return try parse([UInt8](data), magic: magic, source: url.path)
+    }
+
+    /// As ``read(contentsOf:magic:)`` for bytes in memory; `source` names them in errors.
+    public static func parse(_ bytes: [UInt8], magic: UInt32, source: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+        }
+        guard bytes.count >= 4 else { throw IDXError.truncated(file: source, expected: 4, actual: bytes.count) }
+        let found = u32(0)
+        guard found == magic else { throw IDXError.wrongMagic(file: source, found: found, expected: magic) }
+        let rank = Int(magic & 0xFF)
+        let headerSize = 4 + 4 * rank
+        guard bytes.count >= headerSize else { throw IDXError.truncated(file: source, expected: headerSize, actual: bytes.count) }
+        let dims = (0..<rank).map { Int(u32(4 + 4 * $0)) }
+        var total = headerSize
+        var count = 1
+        for d in dims {
+            let (c, o) = count.multipliedReportingOverflow(by: d)
+            guard !o else { throw IDXError.sizeOverflow(file: source, dimensions: dims) }
+            count = c
+        }
+        let (t, o) = total.addingReportingOverflow(count)
+        guard !o else { throw IDXError.sizeOverflow(file: source, dimensions: dims) }
+        total = t
+        if bytes.count < total { throw IDXError.truncated(file: source, expected: total, actual: bytes.count) }
+        if bytes.count > total { throw IDXError.trailingBytes(file: source, expected: total, actual: bytes.count) }
+        return (dims, Array(bytes[headerSize...]))
+    }
+
+    /// Images of an idx3 file as a `float32` tensor `[N, 1, rows, columns]` with values
+    /// `byte / 255` in [0, 1] (no mean/std normalisation: that is the model's business).
+    public static func readImages(contentsOf url: URL) throws -> Tensor {
+        let (dims, bytes) = try read(contentsOf: url, magic: imagesMagic)
+        return images(dims: dims, bytes: bytes)
+    }
+
+    static func images(dims: [Int], bytes: [UInt8]) -> Tensor {
+        var t = Tensor(uninitializedShape: [dims[0], 1, dims[1], dims[2]], dtype: .float32)
+        t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+            for i in 0..<bytes.count { p[i] = Float(bytes[i]) / 255 }
+        }
+        return t
+    }
+
+    /// Labels of an idx1 file, each checked to lie in `0..<classCount`.
+    public static func readLabels(contentsOf url: URL, classCount: Int = 10) throws -> [Int] {
+        let (_, bytes) = try read(contentsOf: url, magic: labelsMagic)
+        return try labels(bytes, classCount: classCount, source: url.path)
+    }
+
+    static func labels(_ bytes: [UInt8], classCount: Int, source: String) throws -> [Int] {
+        var out = [Int](repeating: 0, count: bytes.count)
+        for (i, b) in bytes.enumerated() {
+            guard Int(b) < classCount else {
+                throw IDXError.labelOutOfRange(file: source, index: i, label: Int(b), classCount: classCount)
+            }
+            out[i] = Int(b)
+        }
+        return out
+    }
+}
+
+/// One split of MNIST: images `[N, 1, 28, 28]` (`float32`, values in [0, 1]) and labels 0…9.
+public struct MNISTSplit: Sendable {
+    /// `[N, 1, 28, 28]`, `float32`, `byte / 255`.
+    public var images: Tensor
+    /// `N` class indices in `0...9`.
+    public var labels: [Int]
+
+    /// Number of examples.
+    public var count: Int { labels.count }
+
+    /// The images at `indices` as `[indices.count, 1, 28, 28]` and their labels, in the order given.
+    /// - Precondition: every index is in `0..<count`.
+    public func batch(_ indices: [Int]) -> (images: Tensor, labels: [Int]) {
+        let per = images.shape.dropFirst().reduce(1, *)
+        var out = Tensor(uninitializedShape: [indices.count] + images.shape.dropFirst(), dtype: images.dtype)
+        images.withUnsafeBufferPointer { (src: UnsafeBufferPointer<Float>) in
+            out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<Float>) in
+                for (row, i) in indices.enumerated() {
+                    precondition(i >= 0 && i < count, "MNISTSplit.batch: index \(i) out of range 0..<\(count)")
+                    for j in 0..<per { dst[row * per + j] = src[i * per + j] }
+                }
+            }
+        }
+        return (out, indices.map { labels[$0] })
+    }
+}
+
+/// The MNIST database read from its four IDX files.
+public struct MNIST: Sendable {
+    /// 60 000 training examples.
+    public var train: MNISTSplit
+    /// 10 000 test examples.
+    public var test: MNISTSplit
+
+    /// The standard file names: `train-images.idx3-ubyte`, `train-labels.idx1-ubyte`,
+    /// `t10k-images.idx3-ubyte`, `t10k-labels.idx1-ubyte`.
+    public static let fileNames = (trainImages: "train-images.idx3-ubyte", trainLabels: "train-labels.idx1-ubyte",
+                                   testImages: "t10k-images.idx3-ubyte", testLabels: "t10k-labels.idx1-ubyte")
+
+    /// Reads the four standard files from `directory`, checking magic numbers, sizes, 28 × 28
+    /// images, labels in 0…9 and equal image and label counts.
+    /// - Throws: ``IDXError`` naming the file at fault.
+    public static func load(directory: URL) throws -> MNIST {
+        let n = fileNames
+        return MNIST(train: try split(directory, n.trainImages, n.trainLabels),
+                     test: try split(directory, n.testImages, n.testLabels))
+    }
+
+    /// One split from an image file and a label file.
+    public static func split(_ directory: URL, _ imagesName: String, _ labelsName: String) throws -> MNISTSplit {
+        let iu = directory.appendingPathComponent(imagesName), lu = directory.appendingPathComponent(labelsName)
+        let (dims, bytes) = try IDX.read(contentsOf: iu, magic: IDX.imagesMagic)
+        guard dims[1] == 28, dims[2] == 28 else {
+            throw IDXError.unexpectedImageSize(file: iu.path, rows: dims[1], columns: dims[2], expectedRows: 28, expectedColumns: 28)
+        }
+        let labels = try IDX.readLabels(contentsOf: lu, classCount: 10)
+        guard labels.count == dims[0] else {
+            throw IDXError.countMismatch(imagesFile: iu.path, images: dims[0], labelsFile: lu.path, labels: labels.count)
+        }
+        return MNISTSplit(images: IDX.images(dims: dims, bytes: bytes), labels: labels)
+    }
+}

@@ -1,0 +1,55 @@
+/// A classification dataset held in memory: inputs `[N, *sampleShape]` (float32) and one class
+/// index per example.
+public struct LabeledDataset: Sendable {
+    /// All inputs, `[N, *sampleShape]`.
+    public var inputs: Tensor
+    /// Class index of each example, in `0..<classNames.count`.
+    public var labels: [Int]
+    /// Human-readable class names.
+    public var classNames: [String]
+    /// Where the data came from (for reports).
+    public var name: String
+
+    /// A dataset. - Precondition: one label per input row, labels within range.
+    public init(name: String, inputs: Tensor, labels: [Int], classNames: [String]) {
+        precondition(inputs.rank >= 1 && inputs.shape[0] == labels.count,
+                     "LabeledDataset(\(name)): \(labels.count) labels for inputs of shape \(inputs.shape)")
+        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
+                     "LabeledDataset(\(name)): a label is outside 0..<\(classNames.count)")
+        self.name = name; self.inputs = inputs; self.labels = labels; self.classNames = classNames
+    }
+
+    /// Number of examples.
+    public var count: Int { labels.count }
+    /// Number of classes.
+    public var classCount: Int { classNames.count }
+    /// Shape of one example.
+    public var sampleShape: [Int] { Array(inputs.shape.dropFirst()) }
+
+    /// The examples at `indices`, in that order: inputs `[indices.count, *sampleShape]`.
+    public func batch(_ indices: [Int]) -> (inputs: Tensor, labels: [Int]) {
+        let row = sampleShape.reduce(1, *)
+        var out = Tensor(uninitializedShape: [indices.count] + sampleShape, dtype: inputs.dtype)
+        func copy<T: TensorScalar>(_: T.Type) {
+            inputs.withUnsafeBufferPointer { (src: UnsafeBufferPointer<T>) in
+                out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
+                    for (k, i) in indices.enumerated() {
+                        precondition(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
+                        for j in 0..<row { dst[k * row + j] = src[i * row + j] }
+                    }
+                }
+            }
+        }
+        switch inputs.dtype {
+        case .float32: copy(Float.self)
+        case .float64: copy(Double.self)
+        }
+        return (out, indices.map { labels[$0] })
+    }
+
+    /// The examples `range` as a new dataset.
+    public func subset(_ range: Range<Int>) -> LabeledDataset {
+        let b = batch(Array(range))
+        return LabeledDataset(name: name, inputs: b.inputs, labels: b.labels, classNames: classNames)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Autodiff
+
+/// The state an optimizer carries between steps, itself a ``ParameterTree`` so that it can be
+/// saved with ``Safetensors`` like any other tree.
+///
+/// `buffers` is keyed `<param>.<name>` with torch.optim's per-parameter state names:
+/// `<param>.momentum_buffer` (SGD with momentum), `<param>.exp_avg` and `<param>.exp_avg_sq`
+/// (Adam, AdamW), and `<param>.step` (a scalar `float64` tensor: how many updates this
+/// parameter received — PyTorch keeps `step` per parameter too, and skips a parameter whose
+/// gradient is absent).
+public struct OptimizerState: Sendable {
+    /// Number of ``Optimizer/update(_:gradients:state:)`` calls made with this state.
+    public var step: Int
+    /// The per-parameter buffers (see the type's documentation for the keys).
+    public var buffers: ParameterTree
+
+    /// A state with the given step count and buffers.
+    public init(step: Int = 0, buffers: ParameterTree = ParameterTree()) {
+        self.step = step
+        self.buffers = buffers
+    }
+}
+
+/// A first-order optimizer as a pure function over trees:
+/// `new = update(params, gradients, &state)`. Nothing is stored in the optimizer value itself,
+/// so one value can drive any number of independent trainings.
+///
+/// Updates are computed with untraced elementwise kernels (no tape) in each parameter's dtype.
+/// Complex parameters are stored as `P.real` / `P.imag` entries and are updated as two real
+/// parameters, which is exactly what torch.optim does for complex tensors (it optimizes
+/// `view_as_real(p)`).
+public protocol Optimizer: Sendable {
+    /// Which keys are optimized; the others (buffers such as `running_mean`, masks) are
+    /// returned unchanged and get no state.
+    var trainable: @Sendable (String) -> Bool { get }
+
+    /// The state before the first step for `params` (buffers created eagerly where torch's
+    /// first step would create zeros; SGD's momentum buffer is created by the first step).
+    func initialState(for params: ParameterTree) -> OptimizerState
+
+    /// One optimization step: returns the updated parameters (same keys and order as `params`)
+    /// and advances `state`.
+    ///
+    /// Entries of `params` that are not trainable, or have no gradient, are returned unchanged
+    /// (like a PyTorch parameter whose `.grad` is `None`).
+    /// - Precondition: every key of `gradients` that is trainable exists in `params` with the
+    ///   same shape and dtype (the message names the key).
+    func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState) -> ParameterTree
+}
+
+/// Helpers shared by the optimizers.
+public enum Optimizers {
+    /// The state-dict leaf names that are buffers, not parameters: `mask`, `running_mean`,
+    /// `running_var`, `num_batches_tracked`.
+    public static let bufferNames: Set<String> = ["mask", "running_mean", "running_var", "num_batches_tracked"]
+
+    /// The default trainability filter: a key is trainable unless its last dotted component is
+    /// one of ``bufferNames`` (`features.1.running_mean`, `classifier.0.mask` are skipped).
+    public static func isTrainableByDefault(_ key: String) -> Bool {
+        let last = key.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? key
+        return !bufferNames.contains(last)
+    }
+
+    /// The gradient for `key`, checked against the parameter.
+    static func gradient(_ gradients: ParameterTree, _ key: String, for p: Tensor, optimizer: String) -> Tensor? {
+        guard let g = gradients[key] else { return nil }
+        precondition(g.shape == p.shape, "\(optimizer): gradient for \(key) has shape \(g.shape) but the parameter has \(p.shape)")
+        precondition(g.dtype == p.dtype, "\(optimizer): gradient for \(key) is \(g.dtype) but the parameter is \(p.dtype)")
+        return g.detached()
+    }
+
+    /// Stops when `gradients` has a trainable key that `params` lacks.
+    static func checkKeys(_ params: ParameterTree, _ gradients: ParameterTree, trainable: (String) -> Bool, optimizer: String) {
+        for k in gradients.keys where trainable(k) {
+            precondition(params.contains(k), "\(optimizer): gradient for \(k), which is not a parameter")
+        }
+    }
+
+    /// The per-parameter step count stored at `<key>.step` (0 when absent).
+    static func stepCount(_ state: OptimizerState, _ key: String) -> Int {
+        state.buffers[key + ".step"].map { Int($0.item) } ?? 0
+    }
+}
+
+/// Total norm of a set of gradients and the gradients rescaled so that this norm is at most
+/// `maxNorm`, like `torch.nn.utils.clip_grad_norm_`.
+///
+/// `total = ‖(‖g₁‖ₚ, ‖g₂‖ₚ, …)‖ₚ` over the trainable entries (p = `normType`, default 2;
+/// `.infinity` gives the largest |gᵢ|), `coef = min(1, maxNorm / (total + 1e-6))`, and every
+/// trainable gradient is multiplied by `coef` (in its own dtype; entries for which
+/// `trainable` is false are returned unchanged and do not count). The norm is accumulated in
+/// `Double`. Returns the clipped tree and the norm **before** clipping.
+/// - Precondition: `maxNorm` ≥ 0 and `normType` > 0.
+public func clipGradNorm(_ grads: ParameterTree, maxNorm: Double, normType: Double = 2,
+                         trainable: (String) -> Bool = Optimizers.isTrainableByDefault) -> (ParameterTree, totalNorm: Double) {
+    precondition(maxNorm >= 0, "clipGradNorm: maxNorm must be ≥ 0, got \(maxNorm)")
+    precondition(normType > 0, "clipGradNorm: normType must be > 0, got \(normType)")
+    var total = 0.0
+    var anyEntry = false
+    for (k, g) in grads where trainable(k) {
+        anyEntry = true
+        let xs = g.scalars
+        if normType == .infinity {
+            for x in xs { total = Swift.max(total, abs(x)) }
+            if xs.contains(where: \.isNaN) { total = .nan }
+        } else if normType == 2 {
+            var s = 0.0
+            for x in xs { s += x * x }
+            total += s
+        } else {
+            var s = 0.0
+            for x in xs { s += pow(abs(x), normType) }
+            total += s
+        }
+    }
+    if !anyEntry { return (grads, 0) }
+    if normType == 2 { total = total.squareRoot() } else if normType != .infinity { total = pow(total, 1 / normType) }
+    let coef = Swift.min(1, maxNorm / (total + 1e-6))
+    let out = grads.map { k, g in
+        guard trainable(k) else { return g }
+        let c32 = Float(coef)
+        return g.detached().mapElements({ $0 * c32 }, { $0 * coef })
+    }
+    return (out, total)
+}
