@@ -17,7 +17,10 @@ let package = Package(
         .target(name: "Ops", dependencies: ["Autodiff", "Kernels"]),
         .target(name: "NN", dependencies: ["Ops", "Autodiff"]),
         .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff", "Kernels"]),
-        .executableTarget(name: "wirtinger", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+        // Ready-made models (the seed's MLP, LeNets, complex nets) with a layer flavour, the
+        // training loop and the dense → Bayesian → masked pipeline, used by the CLI and by users.
+        .target(name: "Recipes", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+        .executableTarget(name: "wirtinger", dependencies: ["Recipes", "Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
 
         // Shared test helpers: fixture loading, deterministic samples, closeness assertions.
         .target(name: "TestSupport", dependencies: ["NN", "Ops", "Autodiff"], path: "Tests/Support"),
@@ -26,6 +29,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "Ops"]),
         .testTarget(name: "OpsTests", dependencies: ["TestSupport", "Ops", "Autodiff", "NN"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Ops", "Autodiff"]),
+        .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes", "Relevance", "NN"]),
         .testTarget(name: "RelevanceTests", dependencies: ["TestSupport", "Relevance", "NN", "Ops", "Autodiff"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,2 +1,40 @@
-import Relevance
-print("usage: wirtinger <sparsify|train|inspect|bench> [options]")
+import Foundation
+import Recipes
+
+// wirtinger: the command-line main job. Parsing, printing and files only; the work is in the
+// library targets (Recipes, Relevance, NN).
+
+let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = [
+    (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (benchSpec, runBench),
+]
+
+func mainUsage() -> String {
+    var s = "usage: wirtinger <command> [options]\n\ncommands:\n"
+    for c in commands { s += "  \(c.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(c.spec.summary.split(separator: ".").first ?? "")\n" }
+    s += "\nRun `wirtinger <command> --help` for the options of a command.\n"
+    return s
+}
+
+let argv = Array(CommandLine.arguments.dropFirst())
+guard let name = argv.first, name != "--help", name != "-h" else {
+    print(mainUsage())
+    exit(argv.isEmpty ? 2 : 0)
+}
+guard let command = commands.first(where: { $0.spec.name == name }) else {
+    printError("error: unknown command '\(name)' (commands: \(commands.map(\.spec.name).joined(separator: ", ")))")
+    exit(2)
+}
+installInterruptHandler()
+do {
+    let parsed = try command.spec.parse(Array(argv.dropFirst()))
+    if parsed.helpRequested { print(command.spec.usage); exit(0) }
+    try command.run(parsed)
+} catch let e as UsageError {
+    printError("error: \(e.message)")
+    exit(2)
+} catch let e as ExitCode {
+    exit(e.code)
+} catch {
+    printError("error: \(error)")
+    exit(1)
+}

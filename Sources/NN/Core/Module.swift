@@ -47,7 +47,7 @@ extension Module {
 /// Layers are pure functions: the same input, parameters and context give the same output.
 /// Randomness (dropout, the reparameterisation noise of Bayesian layers) comes from
 /// ``Context/randomKey`` which is specific to the layer's path.
-public protocol Layer: Module {
+public protocol Layer<Input, Output>: Module {
     /// What the layer consumes: `Tensor`, `ComplexTensor`, or a pair for bilinear layers.
     associatedtype Input
     /// What the layer produces.

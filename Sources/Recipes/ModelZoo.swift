@@ -1,0 +1,186 @@
+/// Which version of each weighted layer a model is built with — cplxmodule's "type
+/// substitution": the same architecture dense, Bayesian or masked, with identical paths so
+/// parameter trees move between the versions by non-strict loading.
+public enum LayerFlavor: String, Sendable, CaseIterable {
+    /// Plain layers (`Linear`, `Conv2d`, `CplxLinear`, …).
+    case dense
+    /// Sparse variational dropout (`LinearVD`, `CplxLinearVD`, …).
+    case vd
+    /// Automatic relevance determination (`LinearARD`, `CplxLinearARD`, …).
+    case ard
+    /// L0 hard-concrete gates (`LinearL0`; real dense layers only, convolutions stay VD).
+    case l0
+    /// Fixed sparsity masks (`LinearMasked`, `CplxConv2dMasked`, …).
+    case masked
+
+    /// Whether layers of this flavour carry a penalty.
+    public var isBayesian: Bool { self == .vd || self == .ard || self == .l0 }
+}
+
+/// The architectures of the command line and the papers.
+public enum Architecture: String, Sendable, CaseIterable {
+    /// The seed's `MNISTFullyConnected`: Flatten → Linear(in, 400) → ReLU → Linear(400, classes).
+    case mlp
+    /// LeNet-300-100 (Molchanov et al. 2017): in → 300 → 100 → classes with ReLU.
+    case lenet300 = "lenet300"
+    /// LeNet-5-Caffe: Conv(1→20, 5) → MaxPool 2 → Conv(20→50, 5) → MaxPool 2 → Linear(800, 500) → ReLU → Linear(500, classes).
+    case lenet5 = "lenet5"
+    /// Complex MLP: Flatten → RealToCplx (interleaved pairs) → CplxLinear(in/2, hidden) →
+    /// CplxModReLU → CplxLinear(hidden, classes) → CplxModulus (real logits).
+    case cplxMLP = "cplx-mlp"
+    /// Complex CNN: RealToCplx on the last axis → CplxConv(c→16, 5) → CplxModReLU → CplxMaxPool 2 →
+    /// CplxConv(16→32, 5) → CplxModReLU → CplxMaxPool 2 → Flatten → CplxLinear(·, 64) →
+    /// CplxModReLU → CplxLinear(64, classes) → CplxModulus. 1-D or 2-D by the input.
+    case cplxConv = "cplx-conv"
+
+    /// Whether the network is complex-valued inside.
+    public var isComplex: Bool { self == .cplxMLP || self == .cplxConv }
+}
+
+/// A classifier in the seed's two parts, `features` then `classifier`, so parameter paths read
+/// `features.0.weight`, `classifier.2.log_sigma2`, … as in PyTorch.
+public struct FeatureClassifier<Hidden: ActivationValue>: SequentialLayer {
+    public let features: Sequential<Tensor, Hidden>
+    public let classifier: Sequential<Hidden, Tensor>
+
+    public init(features: Sequential<Tensor, Hidden>, classifier: Sequential<Hidden, Tensor>) {
+        self.features = features; self.classifier = classifier
+    }
+
+    public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
+
+    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let h = features.callAsChild("features", x, parameters: p, context: context)
+        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+    }
+}
+
+/// Builds the layers of a given flavour.
+struct LayerFactory {
+    let flavor: LayerFlavor
+
+    func linear(_ i: Int, _ o: Int) -> any SequentialLayer {
+        switch flavor {
+        case .dense: return Linear(i, o)
+        case .vd: return LinearVD(i, o)
+        case .ard: return LinearARD(i, o)
+        case .l0: return LinearL0(i, o)
+        case .masked: return LinearMasked(i, o)
+        }
+    }
+
+    func conv2d(_ i: Int, _ o: Int, _ k: Int) -> any SequentialLayer {
+        let base = Conv2d(i, o, k)
+        switch flavor {
+        case .dense: return base
+        case .vd, .l0: return Variational<Conv2d, RealVD>(base)
+        case .ard: return Variational<Conv2d, RealARD>(base)
+        case .masked: return Masked(base)
+        }
+    }
+
+    func cplxLinear(_ i: Int, _ o: Int) -> any SequentialLayer {
+        let base = CplxLinear(i, o)
+        switch flavor {
+        case .dense: return base
+        case .vd, .l0: return Variational<CplxLinear, ComplexVD>(base)
+        case .ard: return Variational<CplxLinear, ComplexARD>(base)
+        case .masked: return Masked(base)
+        }
+    }
+
+    func cplxConv(_ rank: Int, _ i: Int, _ o: Int, _ k: Int) -> any SequentialLayer {
+        if rank == 1 {
+            let base = CplxConv1d(i, o, k)
+            switch flavor {
+            case .dense: return base
+            case .vd, .l0: return Variational<CplxConv1d, ComplexVD>(base)
+            case .ard: return Variational<CplxConv1d, ComplexARD>(base)
+            case .masked: return Masked(base)
+            }
+        }
+        let base = CplxConv2d(i, o, k)
+        switch flavor {
+        case .dense: return base
+        case .vd, .l0: return Variational<CplxConv2d, ComplexVD>(base)
+        case .ard: return Variational<CplxConv2d, ComplexARD>(base)
+        case .masked: return Masked(base)
+        }
+    }
+}
+
+/// Errors in choosing a model for some data.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// The architecture cannot take inputs of this shape.
+    case unsupportedInput(architecture: String, sampleShape: [Int], reason: String)
+    /// The flavour does not exist for this architecture.
+    case unsupportedFlavor(architecture: String, flavor: String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedInput(let a, let s, let r): return "model \(a) cannot take inputs of shape \(s): \(r)"
+        case .unsupportedFlavor(let a, let f): return "model \(a) has no \(f) version (L0 gates exist for real linear layers only)"
+        }
+    }
+}
+
+/// A classifier of `architecture` in `flavor` for inputs of `sampleShape` (one example,
+/// without the batch axis) and `classes` outputs.
+///
+/// - `mlp`, `lenet300`, `cplx-mlp` take any shape (flattened; `cplx-mlp` needs an even size).
+/// - `lenet5` takes `[1, 28, 28]`.
+/// - `cplx-conv` takes `[C, 2L]` (1-D, interleaved I/Q) or `[C, H, 2W]` (2-D).
+/// - `hidden` overrides the hidden width of `mlp` (400) and `cplx-mlp` (100).
+public func makeClassifier(_ architecture: Architecture, flavor: LayerFlavor, sampleShape: [Int], classes: Int,
+                           hidden: Int? = nil) throws -> any Layer<Tensor, Tensor> {
+    let f = LayerFactory(flavor: flavor)
+    let size = sampleShape.reduce(1, *)
+    if flavor == .l0 && architecture.isComplex {
+        throw ModelError.unsupportedFlavor(architecture: architecture.rawValue, flavor: flavor.rawValue)
+    }
+    switch architecture {
+    case .mlp:
+        let h = hidden ?? 400
+        return FeatureClassifier(features: Sequential<Tensor, Tensor>(Flatten(1, -1)),
+                                 classifier: Sequential<Tensor, Tensor>(f.linear(size, h), ReLU(), f.linear(h, classes)))
+    case .lenet300:
+        return FeatureClassifier(features: Sequential<Tensor, Tensor>(Flatten(1, -1)),
+                                 classifier: Sequential<Tensor, Tensor>(f.linear(size, 300), ReLU(), f.linear(300, 100), ReLU(),
+                                                                        f.linear(100, classes)))
+    case .lenet5:
+        guard sampleShape == [1, 28, 28] else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape, reason: "LeNet-5 needs [1, 28, 28]")
+        }
+        return FeatureClassifier(features: Sequential<Tensor, Tensor>(f.conv2d(1, 20, 5), MaxPool2d(2), f.conv2d(20, 50, 5), MaxPool2d(2),
+                                                                      Flatten(1, -1)),
+                                 classifier: Sequential<Tensor, Tensor>(f.linear(800, 500), ReLU(), f.linear(500, classes)))
+    case .cplxMLP:
+        guard size % 2 == 0 else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape,
+                                              reason: "interleaved real-to-complex needs an even number of values")
+        }
+        let h = hidden ?? 100
+        return FeatureClassifier(features: Sequential<Tensor, ComplexTensor>(Flatten(1, -1), RealToCplx()),
+                                 classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(size / 2, h), CplxModReLU(),
+                                                                               f.cplxLinear(h, classes), CplxModulus()))
+    case .cplxConv:
+        let rank = sampleShape.count - 1
+        guard rank == 1 || rank == 2, let last = sampleShape.last, last % 2 == 0 else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape,
+                                              reason: "need [C, 2L] or [C, H, 2W] with an even last axis")
+        }
+        var spatial = Array(sampleShape.dropFirst())
+        spatial[spatial.count - 1] /= 2
+        // two (conv 5, pool 2) stages
+        for _ in 0..<2 { spatial = spatial.map { ($0 - 4) / 2 } }
+        guard spatial.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape, reason: "input too small for two 5-wide convolutions")
+        }
+        let flat = 32 * spatial.reduce(1, *)
+        let pool: any SequentialLayer = rank == 1 ? CplxMaxPool1d(2) : CplxMaxPool2d(2)
+        return FeatureClassifier(
+            features: Sequential<Tensor, ComplexTensor>(RealToCplx(), f.cplxConv(rank, sampleShape[0], 16, 5), CplxModReLU(), pool,
+                                                        f.cplxConv(rank, 16, 32, 5), CplxModReLU(), pool, CplxFlatten(1, -1)),
+            classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(flat, 64), CplxModReLU(), f.cplxLinear(64, classes), CplxModulus()))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Recipes
+
+let trainSpec = CommandSpec(
+    name: "train",
+    summary: """
+    Train one stage alone (dense, vd, ard, l0 or masked layers), optionally starting from the weights of another
+    stage's file (non-strict load, as the seed does). A checkpoint with the parameters and the optimizer state is
+    written atomically after every epoch and on Ctrl-C; --resume continues from it with the same results as an
+    uninterrupted run.
+    """,
+    positionals: [],
+    options: [
+        OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv", defaultValue: "mlp"),
+        OptionSpec(name: "flavor", valueName: "NAME", help: "dense | vd | ard | l0 | masked", defaultValue: "dense"),
+        OptionSpec(name: "init", valueName: "FILE", help: "start from these weights (non-strict load)", defaultValue: nil),
+        OptionSpec(name: "epochs", valueName: "N", help: "epochs", defaultValue: "3"),
+        OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
+        OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate", defaultValue: "0.001"),
+        OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL", defaultValue: "1"),
+        OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
+        OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
+        OptionSpec(name: "checkpoint", valueName: "FILE", help: "checkpoint file", defaultValue: "checkpoint.safetensors"),
+        OptionSpec(name: "resume", valueName: nil, help: "continue from --checkpoint", defaultValue: nil),
+        OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
+    ] + dataOptions)
+
+/// Checkpoint layout: the model's entries as they are, the optimizer buffers under
+/// `optimizer.<key>`, and metadata `completed_epochs`, `optimizer_step`.
+func writeCheckpoint(_ params: ParameterTree, _ state: OptimizerState, epochs: Int, to url: URL) throws {
+    var tree = params
+    tree.merge(state.buffers.prefixed("optimizer"))
+    try Safetensors.write(tree, metadata: ["completed_epochs": String(epochs), "optimizer_step": String(state.step),
+                                           "producer": "wirtinger train"], to: url)
+}
+
+/// Why a checkpoint cannot be resumed.
+struct CheckpointError: Error, CustomStringConvertible {
+    let description: String
+}
+
+func runTrain(_ args: CommandSpec.Parsed) throws {
+    let arch = try args.choice("model", Architecture.self)!
+    let flavor = try args.choice("flavor", LayerFlavor.self)!
+    let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
+    var options = TrainingOptions()
+    options.epochs = try args.int("epochs", in: 0...100_000)!
+    options.batchSize = try args.int("batch-size", in: 1...1_000_000)!
+    options.learningRate = try args.double("lr")!
+    options.klWeight = try args.double("kl-weight")!
+    options.seed = seed
+    options.checkFinite = !args.flags.contains("no-check-finite")
+    let checkpoint = URL(fileURLWithPath: args.string("checkpoint")!)
+
+    let (train, test) = try loadData(args, architecture: arch, seed: seed)
+    let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
+                                   hidden: try args.int("hidden", in: 1...100_000))
+    var params = model.initialParameters(key: RandomKey(seed: seed))
+    var state: OptimizerState?
+    var startEpoch = 0
+    if args.flags.contains("resume") {
+        let file = try Safetensors.read(contentsOf: checkpoint)
+        guard let e = file.metadata["completed_epochs"].flatMap(Int.init), let s = file.metadata["optimizer_step"].flatMap(Int.init) else {
+            throw CheckpointError(description: "\(checkpoint.path): not a wirtinger checkpoint (metadata completed_epochs / optimizer_step missing)")
+        }
+        let (loaded, _) = try params.loading(file.tensors.filter { k, _ in !k.hasPrefix("optimizer.") }, strict: true)
+        params = loaded
+        state = OptimizerState(step: s, buffers: file.tensors.scoped("optimizer"))
+        startEpoch = e
+        print("resuming \(checkpoint.path) after epoch \(e)")
+    } else if let initFile = args.string("init") {
+        let file = try Safetensors.read(contentsOf: URL(fileURLWithPath: initFile))
+        let (loaded, report) = try params.loading(file.tensors, strict: false)
+        params = loaded
+        print("loaded \(initFile): \(report)")
+    }
+    let progress = Progress()
+    var epoch = startEpoch
+    while epoch < options.epochs {
+        var one = options; one.epochs = epoch + 1
+        let r = try Recipes.train(model, parameters: params, data: train, options: one, optimizerState: state, startEpoch: epoch, onStep: { r in
+            if r.step == 0 { progress.begin("epoch \(r.epoch + 1)/\(options.epochs)", total: r.stepsPerEpoch) }
+            progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
+        }, shouldStop: { interruptRequested != 0 })
+        if r.completedEpochs <= epoch {   // interrupted inside the epoch: keep the last full epoch's checkpoint
+            print("interrupted: the checkpoint \(checkpoint.path) holds epoch \(epoch)")
+            throw ExitCode(130)
+        }
+        params = r.parameters; state = r.optimizerState; epoch = r.completedEpochs
+        try writeCheckpoint(params, state!, epochs: epoch, to: checkpoint)
+        let acc = evaluate(model, parameters: params, data: test).accuracy
+        print(String(format: "epoch %d: test accuracy %.4f, checkpoint written", epoch, acc))
+        if interruptRequested != 0 { throw ExitCode(130) }
+    }
+}
+
+/// Ends the process with a given status after a clean stop.
+struct ExitCode: Error { let code: Int32; init(_ c: Int32) { code = c } }
