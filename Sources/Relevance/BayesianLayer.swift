@@ -1,14 +1,16 @@
 /// What relevance masks are computed from. cplxmodule spells this `threshold=` for VD, ARD and
-/// LASSO layers and `hard=` for L0 layers; here both live in one value, so one call works on a
-/// model that mixes them. Layers read the field they need and ignore the other.
+/// LASSO layers and `hard=` for L0 layers (and raises a `TypeError` when a layer gets the other
+/// one); here both live in one value, so one call works on a model that mixes them. Each layer
+/// reads the field it needs and ignores the other.
 public struct RelevanceOptions: Sendable {
     /// log α threshold (VD/ARD: keep where `log α ≤ threshold`; LASSO: keep where
     /// `log(|w| + 1e-20) ≥ threshold`).
     public var threshold: Double
-    /// L0 only: binary masks (`gate > 0`) when true, the soft gate when false.
+    /// L0: binary masks (`gate > 0`) when true, the soft gate when false. Masked layers in
+    /// ``namedSparsity(_:parameters:options:)``: count `mask ≠ 0` when true, `Σ mask` when false.
     public var hard: Bool
 
-    /// Options with a log-threshold (required, as in cplxmodule) and the L0 hardness (default true).
+    /// Options with a log-threshold (required, as in cplxmodule) and the hardness (default true).
     public init(threshold: Double, hard: Bool = true) {
         self.threshold = threshold
         self.hard = hard
@@ -18,9 +20,13 @@ public struct RelevanceOptions: Sendable {
 /// A layer with a sparsity-inducing penalty and a relevance score per weight (cplxmodule's
 /// `BaseARD`): variational dropout, ARD, L0 and LASSO layers, real and complex.
 public protocol BayesianLayer: Module {
-    /// The elementwise penalty (KL divergence or regulariser), differentiable in the parameters.
-    /// Shape: the weight's for VD/ARD/LASSO, `log_alpha`'s for L0.
+    /// The elementwise penalty (KL divergence or regulariser) that training adds to the loss,
+    /// differentiable in the parameters. Shape: the weight's for VD/ARD/LASSO, `log_alpha`'s for L0.
     func penalty(parameters: ParameterTree) -> Tensor
+
+    /// The true value of the penalty, for logging. Equal to ``penalty(parameters:)`` except for
+    /// ``ComplexVDBogus`` layers, whose training penalty reports `−log α` by design.
+    func exactPenalty(parameters: ParameterTree) -> Tensor
 
     /// The relevance mask, shape of the weight: 1 (or the soft gate) where the weight is kept,
     /// 0 where it is dropped. Not recorded on a tape.
@@ -29,6 +35,15 @@ public protocol BayesianLayer: Module {
     /// Parameter keys (relative to the layer) that are variational parameters rather than
     /// weights, ignored by sparsity statistics (`log_sigma2`, `log_alpha`).
     var variationalKeys: [String] { get }
+
+    /// The parameter keys (relative to the layer) the relevance mask applies to: `weight`, or
+    /// `weight.imag` and `weight.real` for a complex weight (one mask for both parts).
+    var weightKeys: [String] { get }
+}
+
+extension BayesianLayer {
+    /// The training penalty itself: only layers with a bogus training value override this.
+    public func exactPenalty(parameters: ParameterTree) -> Tensor { penalty(parameters: parameters) }
 }
 
 /// A wrapper's noise: add `std · ε` to a mean, with ε standard normal for real outputs and
@@ -39,12 +54,15 @@ public protocol GaussianOutput: ActivationValue {
 }
 
 extension Tensor: GaussianOutput {
+    /// `mean + std·ε`, ε ~ N(0, 1) elementwise.
     public static func sample(mean: Tensor, std: Tensor, key: RandomKey) -> Tensor {
         mean + std * normal(std.shape, key: key, dtype: std.dtype)
     }
 }
 
 extension ComplexTensor: GaussianOutput {
+    /// `mean + std·ε`, ε ~ CN(0, 1) (``complexNormal(_:key:dtype:)``: real and imaginary parts
+    /// independent N(0, ½), cplxmodule's `cplx.randn_like`), so each output part has variance `std²/2`.
     public static func sample(mean: ComplexTensor, std: Tensor, key: RandomKey) -> ComplexTensor {
         let eps = complexNormal(std.shape, key: key, dtype: std.dtype)
         return ComplexTensor(real: mean.real + std * eps.real, imag: mean.imag + std * eps.imag)

@@ -13,9 +13,17 @@ public protocol KLPrior: Sendable {
     ///   - logSigma2: `log σ²`, shape of the weight.
     ///   - logModulus: `log(|W| + 1e-12)`, same shape.
     static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor
+    /// The true KL value, for logging; equals ``penalty(logSigma2:logModulus:)`` for every prior
+    /// except ``ComplexVDBogus``.
+    static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor
 }
 
 extension KLPrior {
+    /// The training penalty, which is exact for every prior but ``ComplexVDBogus``.
+    public static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
+        penalty(logSigma2: logSigma2, logModulus: logModulus)
+    }
+
     /// log α from its parts.
     static func logAlpha(_ logSigma2: Tensor, _ logModulus: Tensor) -> Tensor { logSigma2 - 2 * logModulus }
 }

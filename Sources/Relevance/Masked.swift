@@ -37,16 +37,15 @@ public struct Masked<Base: WeightedLayer>: Layer {
 
 extension Masked: SequentialLayer where Base: SequentialLayer {}
 
-/// Marks masked layers for the traversals below.
-public protocol MaskedLayer: Module {}
-extension Masked: MaskedLayer {}
+/// A layer with a `mask` entry that multiplies its weight; the traversals below find these.
+public protocol MaskedLayer: Module {
+    /// The parameter keys (relative to the layer) the mask multiplies: `weight`, or
+    /// `weight.imag` and `weight.real`.
+    var weightKeys: [String] { get }
+}
 
-/// A dense layer with a fixed sparsity mask.
-public typealias LinearMasked = Masked<Linear>
-
-extension Masked where Base == Linear {
-    /// `Linear(in, out, bias:)` with a mask.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
+extension Masked: MaskedLayer {
+    public var weightKeys: [String] { Base.Weight.storageKeys("weight") }
 }
 
 /// `(path, mask or nil)` for every masked layer, in `named_modules` order.

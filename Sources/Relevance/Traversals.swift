@@ -15,11 +15,14 @@ public enum PenaltyReduction: String, Sendable {
 /// - Parameters:
 ///   - parameters: the whole model's tree (keys like `classifier.0.log_sigma2`).
 ///   - reduction: `.sum` (default), `.mean` or `.none` (elementwise).
+///   - exact: report ``BayesianLayer/exactPenalty(parameters:)`` (the true KL, for logging)
+///     instead of the training penalty; they differ only for `…VDBogus` layers.
 public func namedPenalties(_ model: some Module, parameters: ParameterTree,
-                           reduction: PenaltyReduction = .sum) -> [(path: String, penalty: Tensor)] {
+                           reduction: PenaltyReduction = .sum, exact: Bool = false) -> [(path: String, penalty: Tensor)] {
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
-        let p = layer.penalty(parameters: parameters.scoped(path))
+        let scoped = parameters.scoped(path)
+        let p = exact ? layer.exactPenalty(parameters: scoped) : layer.penalty(parameters: scoped)
         switch reduction {
         case .none: return (path, p)
         case .sum: return (path, sum(p))
@@ -43,10 +46,17 @@ public func totalPenalty(_ model: some Module, parameters: ParameterTree) -> Ten
 }
 
 /// `(path, mask)` of every Bayesian layer: the relevance masks (see ``BayesianLayer/relevance(parameters:options:)``).
+/// `threshold` is read by VD/ARD/LASSO layers and `hard` by L0 layers, so one call serves a
+/// mixed model (cplxmodule needs `threshold=` for some layers and `hard=` for others).
 public func namedRelevance(_ model: some Module, parameters: ParameterTree, threshold: Double,
                            hard: Bool = true) -> [(path: String, relevance: Tensor)] {
-    let options = RelevanceOptions(threshold: threshold, hard: hard)
-    return model.namedModules().compactMap { path, module in
+    namedRelevance(model, parameters: parameters, options: RelevanceOptions(threshold: threshold, hard: hard))
+}
+
+/// `(path, mask)` of every Bayesian layer, with the options as one value.
+public func namedRelevance(_ model: some Module, parameters: ParameterTree,
+                           options: RelevanceOptions) -> [(path: String, relevance: Tensor)] {
+    model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
         return (path, layer.relevance(parameters: parameters.scoped(path), options: options).detached())
     }

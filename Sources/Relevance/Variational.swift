@@ -3,7 +3,7 @@
 ///
 /// - Training: the local reparameterisation trick — `μ = base(x; W, b)`,
 ///   `s² = base.outputVariance(x; σ²)` (= `Σ x²σ²`, or `Σ |z|²σ²` for complex input),
-///   `y = μ + ε·√max(s², 1e-8)` with ε drawn from the layer's key (complex ε: each part N(0, ½)).
+///   `y = μ + ε·√clamp(s², min: 1e-8)` with ε drawn from the layer's key (complex ε: each part N(0, ½)).
 /// - Evaluation: `y = μ`.
 /// - Parameters: the base layer's plus `log_sigma2` (shape of the weight, initialised to −10).
 ///   Key order follows cplxmodule: real layers `weight, bias, log_sigma2`; complex layers
@@ -27,6 +27,8 @@ where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
 
     public var variationalKeys: [String] { ["log_sigma2"] }
 
+    public var weightKeys: [String] { Base.Weight.storageKeys("weight") }
+
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         let own: ParameterTree = ["log_sigma2": Tensor.full(base.weightShape, initialLogSigma2, dtype: dtype)]
         let inherited = base.ownParameters(key: key, dtype: dtype)
@@ -45,6 +47,14 @@ where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
                              logModulus: Base.Weight.required("weight", in: p, by: ctx).logModulus)
     }
 
+    /// The true KL (differs from ``penalty(parameters:)`` only for ``ComplexVDBogus``, whose
+    /// training value is `−log α`): what logs and early stopping should read.
+    public func exactPenalty(parameters p: ParameterTree) -> Tensor {
+        let ctx = Context(training: false)
+        return Prior.exactPenalty(logSigma2: p.required("log_sigma2", by: ctx),
+                                  logModulus: Base.Weight.required("weight", in: p, by: ctx).logModulus)
+    }
+
     public func relevance(parameters p: ParameterTree, options: RelevanceOptions) -> Tensor {
         logAlpha(parameters: p.detached()) .<= options.threshold
     }
@@ -55,18 +65,9 @@ where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
         let mean = base.forward(x, weight: weight, bias: bias)
         guard context.training else { return mean }
         let s2 = base.outputVariance(x, weightVariance: exp(p.required("log_sigma2", by: context)))
-        return Output.sample(mean: mean, std: sqrt(maximum(s2, Tensor(scalar: 1e-8, dtype: s2.dtype))), key: context.randomKey)
+        return Output.sample(mean: mean, std: sqrt(clamp(s2, min: 1e-8)), key: context.randomKey)
     }
 }
 
 extension Variational: SequentialLayer where Base: SequentialLayer {}
 
-/// Real sparse variational dropout on a dense layer (Molchanov et al. 2017).
-public typealias LinearVD = Variational<Linear, RealVD>
-/// Real ARD on a dense layer (Kharitonov et al. 2018).
-public typealias LinearARD = Variational<Linear, RealARD>
-
-extension Variational where Base == Linear {
-    /// `Linear(in, out, bias:)` with a Gaussian weight.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
-}
