@@ -3,6 +3,7 @@
 // Derivations: Docs/gradients/real-elementwise.md.
 
 import Foundation
+import Kernels
 
 // MARK: - Scalar kernels (generic over Float and Double, untraced)
 
@@ -17,20 +18,9 @@ enum ElementwiseKernels {
         return e / (1 + e)
     }
 
-    /// ln σ(x) = min(x, 0) − log1p(e^{−|x|}).
-    @inlinable static func logSigmoid<T: TensorScalar>(_ x: T) -> T {
-        (x < 0 ? x : 0) - T.log1p(T.exp(-Swift.abs(x)))
-    }
-
     /// ln(1 + e^{x}) = max(x, 0) + log1p(e^{−|x|}) (never overflows).
     @inlinable static func softplusStable<T: TensorScalar>(_ x: T) -> T {
         (x > 0 ? x : 0) + T.log1p(T.exp(-Swift.abs(x)))
-    }
-
-    /// PyTorch's softplus: x where βx > threshold, else ln(1 + e^{βx}) / β.
-    @inlinable static func softplus<T: TensorScalar>(_ x: T, _ beta: T, _ threshold: T) -> T {
-        let bx = beta * x
-        return bx > threshold ? x : softplusStable(bx) / beta
     }
 
     /// d softplus / dx: 1 where βx > threshold, else σ(βx).
@@ -48,6 +38,26 @@ enum ElementwiseKernels {
     @inlinable static func maximum<T: TensorScalar>(_ a: T, _ b: T) -> T { a > b || a.isNaN ? a : b }
     /// min(a, b) propagating NaN from either side.
     @inlinable static func minimum<T: TensorScalar>(_ a: T, _ b: T) -> T { a < b || a.isNaN ? a : b }
+
+    /// A `Kernels` array function `y[i] = f(x[i])` for `n` contiguous elements.
+    typealias ArrayKernel<T> = (UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void
+
+    /// Applies a vector-math kernel of `Kernels` (AVX2/FMA or portable, chosen at run time)
+    /// to every element: a new untraced tensor of the same shape and dtype.
+    static func vectorMap(_ x: Tensor, _ f32: ArrayKernel<Float>, _ f64: ArrayKernel<Double>) -> Tensor {
+        var out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+        let n = x.count
+        if n == 0 { return out }
+        switch x.dtype {
+        case .float32:
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in f32(p.baseAddress, q.baseAddress, n) } }
+        case .float64:
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in f64(p.baseAddress, q.baseAddress, n) } }
+        }
+        return out
+    }
 
     /// Copies `t` broadcast to `shape` (untraced). `shape` must be a broadcast of `t.shape`.
     static func broadcastCopy(_ t: Tensor, to shape: [Int]) -> Tensor {
@@ -111,20 +121,20 @@ private func chain(_ g: Tensor, _ x: Tensor, op: String,
 
 /// eˣ elementwise. Shape and dtype of `x`. Pullback: g·eˣ (reusing the output).
 public func exp(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(Float.exp, Double.exp)
+    let y = K.vectorMap(x, wt_expf_array, wt_exp_array)
     return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", *, *)] }
 }
 
 /// ln x elementwise (−inf at 0, NaN below 0). Pullback: g / x.
 public func log(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(Float.log, Double.log)
+    let y = K.vectorMap(x, wt_logf_array, wt_log_array)
     let x0 = x.detached()
     return Tape.record("log", y, inputs: [x]) { g in [Tensor.zipElements(g, x0, op: "log pullback", /, /)] }
 }
 
 /// ln(1 + x) elementwise, accurate for small x. Pullback: g / (1 + x).
 public func log1p(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(Float.log1p, Double.log1p)
+    let y = K.vectorMap(x, wt_log1pf_array, wt_log1p_array)
     let x0 = x.detached()
     return Tape.record("log1p", y, inputs: [x]) { g in
         [chain(g, x0, op: "log1p pullback", { $0 / (1 + $1) }, { $0 / (1 + $1) })]
@@ -272,7 +282,10 @@ public func leakyReLU(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor {
 /// The logistic function σ(x) = 1 / (1 + e^{−x}), evaluated stably in both tails
 /// (σ(−700) is the tiny positive e^{−700}, not 0/NaN). Pullback: g·σ(x)·(1 − σ(x)).
 public func sigmoid(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(K.sigmoid, K.sigmoid)
+    // float64: the Kernels vector sigmoid (within 2 ulp). float32: evaluated in float32 like
+    // PyTorch, because the pullback σ(1 − σ) inherits the rounding of σ near ±15, where a
+    // one-ulp different σ changes the gradient by 20% (see Docs/gradients/real-elementwise.md).
+    let y = x.dtype == .float32 ? x.mapElements(K.sigmoid, K.sigmoid) : K.vectorMap(x, wt_sigmoidf_array, wt_sigmoid_array)
     return Tape.record("sigmoid", y, inputs: [x]) { g in
         [chain(g, y, op: "sigmoid pullback", { $0 * $1 * (1 - $1) }, { $0 * $1 * (1 - $1) })]
     }
@@ -281,7 +294,7 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 /// ln σ(x) = −softplus(−x), evaluated as min(x, 0) − log1p(e^{−|x|}) (finite for every finite x).
 /// Pullback: g·(1 − σ(x)) = g·σ(−x), evaluated stably.
 public func logSigmoid(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(K.logSigmoid, K.logSigmoid)
+    let y = K.vectorMap(x, wt_log_sigmoidf_array, wt_log_sigmoid_array)
     let x0 = x.detached()
     return Tape.record("logSigmoid", y, inputs: [x]) { g in
         [chain(g, x0, op: "logSigmoid pullback", { $0 * K.sigmoid(-$1) }, { $0 * K.sigmoid(-$1) })]
@@ -290,7 +303,7 @@ public func logSigmoid(_ x: Tensor) -> Tensor {
 
 /// tanh x elementwise. Pullback: g·(1 − tanh²x).
 public func tanh(_ x: Tensor) -> Tensor {
-    let y = x.mapElements(Float.tanh, Double.tanh)
+    let y = K.vectorMap(x, wt_tanhf_array, wt_tanh_array)
     return Tape.record("tanh", y, inputs: [x]) { g in
         [chain(g, y, op: "tanh pullback", { $0 * (1 - $1 * $1) }, { $0 * (1 - $1 * $1) })]
     }
@@ -301,8 +314,12 @@ public func tanh(_ x: Tensor) -> Tensor {
 /// and any threshold. Pullback: g·σ(βx), and g where βx > threshold.
 public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> Tensor {
     let b32 = Float(beta), t32 = Float(threshold)
-    let y = x.mapElements({ K.softplus($0, b32, t32) }, { K.softplus($0, beta, threshold) })
     let x0 = x.detached()
+    // ln(1 + e^{βx}) by the vector kernel, then /β, and x itself where βx > threshold.
+    let bx = beta == 1 ? x0 : x0.mapElements({ $0 * b32 }, { $0 * beta })
+    let lse = K.vectorMap(bx, wt_softplusf_array, wt_softplus_array)
+    let y = Tensor.zipElements(x0, lse, op: "softplus", { b32 * $0 > t32 ? $0 : $1 / b32 },
+                               { beta * $0 > threshold ? $0 : $1 / beta })
     return Tape.record("softplus", y, inputs: [x]) { g in
         [chain(g, x0, op: "softplus pullback", { $0 * K.softplusDerivative($1, b32, t32) },
                { $0 * K.softplusDerivative($1, beta, threshold) })]
