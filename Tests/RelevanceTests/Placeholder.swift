@@ -1,2 +1,0 @@
-import XCTest
-final class RelevanceTestsSmoke: XCTestCase { func testBuilds() {} }
