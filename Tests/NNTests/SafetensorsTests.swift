@@ -205,6 +205,34 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertNotNil(m["class"])
     }
 
+    /// Reading a file written by PyTorch's `save_file` and writing it back gives the same bytes:
+    /// same entry order, JSON, padding and data (the generator sorted the metadata keys, as we do).
+    func testReencodingPyTorchFilesReproducesTheirBytes() throws {
+        for name in ["layers", "ops_real", "optim"] {
+            let url = Fixture.directory.appendingPathComponent(name + ".safetensors")
+            let raw = [UInt8](try Data(contentsOf: url))
+            let f = try Safetensors.read(contentsOf: url)
+            let intKeys = { (k: String) in f.storedDTypes[k] == .i64 }
+            XCTAssertEqual(try Safetensors.encode(f.tensors, metadata: f.metadata, int64: intKeys), raw, name)
+        }
+    }
+
+    func testNumBatchesTrackedIsWrittenAsInt64() throws {
+        let tree: ParameterTree = ["bn.weight": Tensor([Float(1)]), "bn.num_batches_tracked": Tensor(scalar: 7, dtype: .float64)]
+        let bytes = try Safetensors.encode(tree)
+        let header = String(decoding: bytes[8..<(8 + Int(bytes[0]))], as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix(#"{"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]}"#), header)
+        let back = try Safetensors.decode(bytes)
+        XCTAssertEqual(back.storedDTypes["bn.num_batches_tracked"], .i64)
+        XCTAssertEqual(back.tensors["bn.num_batches_tracked"]!.scalars, [7])
+        XCTAssertThrowsError(try Safetensors.encode(["n": Tensor([0.5])], int64: { _ in true }, source: "x")) { e in
+            guard case .integerNotRepresentable("x", "n", _)? = e as? SafetensorsError else { return XCTFail("\(e)") }
+        }
+        // opting out keeps the float dtype
+        let plain = try Safetensors.decode(try Safetensors.encode(tree, int64: { _ in false }))
+        XCTAssertEqual(plain.storedDTypes["bn.num_batches_tracked"], .f64)
+    }
+
     func testReadsCplxmoduleSavedInteropFiles() throws {
         for name in ["interop/cplx_mlp_vd", "interop/conv2d_linear_ard"] {
             let url = Fixture.directory.appendingPathComponent(name + ".safetensors")

@@ -79,11 +79,12 @@ public struct SafetensorsHeader: Sendable, Equatable {
 /// `I8`, `I16`, `U16`, `I32`, `U32`, `I64`, `U64` → `float64` (exact; a value beyond ±2⁵³
 /// throws). The 4/6/8-bit float formats throw ``SafetensorsError/unsupportedDType(file:key:dtype:)``.
 ///
-/// **Writing** (`F32`, `F64`, the dtypes of ``Tensor``) matches the reference writer byte for
-/// byte: tensors ordered by descending dtype alignment (so `F64` before `F32`) then by name
+/// **Writing** (`F32`, `F64`, the dtypes of ``Tensor``; `I64` for `num_batches_tracked` or the
+/// keys chosen by the `int64` argument) matches the reference writer byte for byte: tensors
+/// ordered by the reference's descending dtype order (`I64`, then `F64`, then `F32`) then by name
 /// (byte-wise UTF-8), offsets contiguous from 0, compact JSON with fields in the order `dtype`,
 /// `shape`, `data_offsets`, `__metadata__` first (its keys sorted, and omitted when empty), header
-/// padded with spaces to a multiple of 8. ``write(_:metadata:to:)`` is atomic.
+/// padded with spaces to a multiple of 8. ``write(_:metadata:int64:to:)`` is atomic.
 public enum Safetensors {
     /// The largest header the reference accepts (and writes): 100 000 000 bytes.
     public static let maxHeaderLength: UInt64 = 100_000_000
@@ -363,17 +364,40 @@ public enum Safetensors {
 
     // MARK: - Writing
 
-    /// The bytes of a safetensors file holding `tree` (F32/F64 tensors) and `metadata`, exactly
-    /// as the reference writer lays them out (see the type's documentation).
+    /// The default for which keys are written as `I64`: those whose last dotted component is
+    /// `num_batches_tracked` (PyTorch keeps that batch-norm counter as int64, so files load
+    /// into PyTorch models with the dtypes they expect).
+    public static func isInt64ByDefault(_ key: String) -> Bool {
+        key == "num_batches_tracked" || key.hasSuffix(".num_batches_tracked")
+    }
+
+    /// The bytes of a safetensors file holding `tree` and `metadata`, exactly as the reference
+    /// writer lays them out (see the type's documentation). Each tensor is stored as its dtype
+    /// (`F32` or `F64`), except keys for which `int64` is true, stored as `I64`.
     /// - Throws: ``SafetensorsError/reservedTensorName(file:key:)`` for a key `__metadata__`;
+    ///   ``SafetensorsError/integerNotRepresentable(file:key:value:)`` when an `I64` key holds a
+    ///   value that is not an integer within ±2⁵³;
     ///   ``SafetensorsError/headerTooLarge(file:length:)`` when the header exceeds 100 MB.
     ///   `source` names the destination in those errors.
     public static func encode(_ tree: ParameterTree, metadata: [String: String] = [:],
+                              int64: (String) -> Bool = isInt64ByDefault,
                               source: String = "<memory>") throws -> [UInt8] {
         for k in tree.keys where k == "__metadata__" { throw SafetensorsError.reservedTensorName(file: source, key: k) }
-        let items = tree.map { ($0.key, $0.value) }.sorted { a, b in
-            if a.1.dtype != b.1.dtype { return a.1.dtype.byteSize > b.1.dtype.byteSize }
-            return a.0.utf8.lexicographicallyPrecedes(b.0.utf8)
+        var items: [(name: String, dtype: SafetensorsDType, tensor: Tensor)] = []
+        for (k, t) in tree {
+            guard int64(k) else {
+                items.append((k, t.dtype == .float32 ? .f32 : .f64, t))
+                continue
+            }
+            for v in t.scalars where !(v.rounded() == v && abs(v) <= 0x1p53) {
+                throw SafetensorsError.integerNotRepresentable(file: source, key: k, value: "\(v)")
+            }
+            items.append((k, .i64, t))
+        }
+        // descending dtype order of the reference enum, then byte-wise name order
+        items.sort { a, b in
+            if a.dtype != b.dtype { return a.dtype > b.dtype }
+            return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
         }
         var header: [UInt8] = [UInt8(ascii: "{")]
         var first = true
@@ -390,12 +414,12 @@ public enum Safetensors {
             first = false
         }
         var offset = 0
-        for (name, t) in items {
+        for (name, dtype, t) in items {
             if !first { header.append(UInt8(ascii: ",")) }
             first = false
-            let nbytes = t.count * t.dtype.byteSize
+            let nbytes = t.count * dtype.bitSize / 8
             HeaderJSONWriter.appendString(name, to: &header)
-            header += Array(":{\"dtype\":\"\(t.dtype.safetensorsName)\",\"shape\":[".utf8)
+            header += Array(":{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[".utf8)
             for (j, d) in t.shape.enumerated() {
                 if j > 0 { header.append(UInt8(ascii: ",")) }
                 HeaderJSONWriter.appendInteger(d, to: &header)
@@ -417,7 +441,13 @@ public enum Safetensors {
         let n = UInt64(header.count)
         for j in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(j)))) }
         out += header
-        for (_, t) in items { t.withUnsafeRawBytes { out.append(contentsOf: $0) } }
+        for (_, dtype, t) in items {
+            if dtype == .i64 {
+                for v in t.scalars { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+            } else {
+                t.withUnsafeRawBytes { out.append(contentsOf: $0) }
+            }
+        }
         return out
     }
 
@@ -425,8 +455,10 @@ public enum Safetensors {
     /// on disk changes if that throws), written to a temporary file in the same directory,
     /// flushed with `fsync`, then renamed over `url`; the directory is synced afterwards. A
     /// reader never sees a partial file, and an existing file at `url` stays intact on failure.
-    public static func write(_ tree: ParameterTree, metadata: [String: String] = [:], to url: URL) throws {
-        let bytes = try encode(tree, metadata: metadata, source: url.path)
+    /// `int64` selects the keys stored as `I64` (see ``encode(_:metadata:int64:source:)``).
+    public static func write(_ tree: ParameterTree, metadata: [String: String] = [:],
+                             int64: (String) -> Bool = isInt64ByDefault, to url: URL) throws {
+        let bytes = try encode(tree, metadata: metadata, int64: int64, source: url.path)
         try AtomicFile.write(bytes, to: url)
     }
 }

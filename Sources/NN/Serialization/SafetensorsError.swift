@@ -55,7 +55,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A `C64` tensor `key` would become `key.real`/`key.imag`, but the file already has one of
     /// those names.
     case complexKeyCollision(file: String, key: String)
-    /// An integer tensor holds a value that `float64` cannot represent exactly (|v| > 2⁵³).
+    /// An integer tensor holds a value that `float64` cannot represent exactly (|v| > 2⁵³), or a
+    /// tensor to be written as `I64` holds a value that is not such an integer.
     case integerNotRepresentable(file: String, key: String, value: String)
     /// A system call failed (`operation` is e.g. `open`, `read`, `fsync`, `rename`).
     case io(file: String, operation: String, errno: Int32, message: String)
@@ -132,7 +133,7 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .complexKeyCollision(f, k):
             return "\(f): complex tensor \"\(k)\" cannot be split into \"\(k).real\"/\"\(k).imag\": that name is taken"
         case let .integerNotRepresentable(f, k, v):
-            return "\(f): tensor \"\(k)\" holds integer \(v), which float64 cannot represent exactly"
+            return "\(f): tensor \"\(k)\" holds \(v), which is not an integer within ±2^53 (exact in both I64 and float64)"
         case let .io(f, op, e, msg):
             return "\(f): \(op) failed (errno \(e)): \(msg)"
         }
