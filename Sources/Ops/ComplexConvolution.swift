@@ -1,0 +1,131 @@
+// Complex convolutions: conv1d/2d/3d and convTranspose1d/2d/3d on complex inputs with complex
+// weights, each ONE tape entry over the parts, built from the untraced real kernels of
+// ConvolutionKernels.swift (four real convolutions per complex one).
+//
+// PyTorch's cross-correlation with no conjugation of the kernel (cplxmodule's convention):
+//   re = conv(xr, Wr) − conv(xi, Wi),   im = conv(xr, Wi) + conv(xi, Wr)   (+ bias per channel).
+// A convolution is a sum of products w·x, so like C = A·B its pullback is
+//   x̄ = adjointₓ(ȳ, conj W),   W̄ = adjoint_W(conj x, ȳ),   b̄ = Σ_{n, space} ȳ,
+// where adjointₓ / adjoint_W are the real input- and weight-gradient kernels applied to complex
+// operands (four real calls each). Derivation: Docs/Gradients.md.
+
+private typealias K = CplxKernel
+
+/// The shared body of the complex convolutions (`transposed` selects the transposed kind);
+/// accepts an unbatched input `[C, *S]` like the real ops.
+private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?, _ geo: ConvGeometry,
+                                transposed: Bool, op: String) -> ComplexTensor {
+    let n = geo.spatialRank
+    if z.rank == n + 1 {
+        let y = complexConvolution(reshape(z, [1] + z.shape), weight, bias: bias, geo, transposed: transposed, op: op)
+        return reshape(y, Array(y.shape.dropFirst()))
+    }
+    let layout = transposed ? "[C_in, C_out/groups, \(n) kernel sizes]" : "[C_out, C_in/groups, \(n) kernel sizes]"
+    precondition(z.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(z.shape)")
+    precondition(weight.rank == n + 2, "\(op): weight must be \(layout), got \(weight.shape)")
+    precondition(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
+    let spatial = Array(z.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
+    let x = K.Operand(z.detached()), w = K.Operand(weight.detached())
+    let forward: (Tensor, Tensor) -> Tensor = transposed
+        ? { convTransposeForwardRaw($0, $1, geo, op: op) }
+        : { convolutionForwardRaw($0, $1, geo, op: op) }
+    let y = K.combine(x, w, op: op, forward)
+    var yr = y.re, yi = y.im!
+    if let bias {
+        precondition(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
+        addChannelBiasRaw(&yr, bias.real.detached(), op: op)
+        addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
+    }
+    var inputs = [z.real, z.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    return K.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
+        let g = K.Operand(re: gr, im: gi)
+        let gx = K.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
+            transposed ? convTransposeInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
+                       : convolutionInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
+        }
+        let gw = K.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
+            transposed ? convTransposeWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
+                       : convolutionWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
+        }
+        var grads: [Tensor?] = [gx.re, gx.im!, gw.re, gw.im!]
+        if bias != nil { grads += [channelBiasGradRaw(gr), channelBiasGradRaw(gi)] }
+        return grads
+    }
+}
+
+/// Complex 1-d convolution (cplxmodule's `cplx.conv1d`): cross-correlation of `z` with the
+/// complex kernel, no conjugation, `y = (Wr⋆zr − Wi⋆zi) + i(Wi⋆zr + Wr⋆zi) + b`.
+/// - Parameters:
+///   - z: `[N, C_in, L]` (or unbatched `[C_in, L]`).
+///   - weight: `[C_out, C_in/groups, k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - stride, padding, dilation: an `Int` or `[Int]` with one value; `groups` divides both channel counts.
+/// - Returns: `[N, C_out, ⌊(L + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1]`.
+///
+/// Pullback: `z̄ = convᵀ(ȳ, conj W)`, `W̄ = corr(conj z, ȳ)`, `b̄ = Σ ȳ` (see the file header).
+public func conv1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv1d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv1d")
+}
+
+/// Complex 2-d convolution: `z` `[N, C_in, H, W]` (or `[C_in, H, W]`), weight
+/// `[C_out, C_in/groups, kH, kW]`, bias `[C_out]`; options `Int` or `[h, w]`. Math and pullback as
+/// ``conv1d(_:_:bias:stride:padding:dilation:groups:)`` for complex tensors.
+public func conv2d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv2d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv2d")
+}
+
+/// Complex 3-d convolution: `z` `[N, C_in, D, H, W]` (or `[C_in, D, H, W]`), weight
+/// `[C_out, C_in/groups, kD, kH, kW]`, bias `[C_out]`; options `Int` or `[d, h, w]`.
+public func conv3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                   padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv3d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv3d")
+}
+
+/// Complex 1-d transposed convolution (the input-adjoint of the real-style convolution, no
+/// kernel conjugation): `y = (T(zr, Wr) − T(zi, Wi)) + i(T(zr, Wi) + T(zi, Wr)) + b`, T = PyTorch's
+/// `conv_transpose1d`.
+/// - Parameters:
+///   - z: `[N, C_in, L]` (or unbatched `[C_in, L]`).
+///   - weight: `[C_in, C_out/groups, k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - outputPadding: extra size on the far end; smaller than stride or dilation.
+/// - Returns: `[N, C_out, (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1]`.
+///
+/// Pullback: `z̄ = conv(ȳ, conj W)`, `W̄ = Tᵂ(conj z, ȳ)`, `b̄ = Σ ȳ`.
+public func convTranspose1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                            groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose1d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose1d")
+}
+
+/// Complex 2-d transposed convolution: `z` `[N, C_in, H, W]`, weight `[C_in, C_out/groups, kH, kW]`,
+/// bias `[C_out]`. See ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
+public func convTranspose2d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                            groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose2d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose2d")
+}
+
+/// Complex 3-d transposed convolution: `z` `[N, C_in, D, H, W]`, weight
+/// `[C_in, C_out/groups, kD, kH, kW]`, bias `[C_out]`.
+/// See ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
+public func convTranspose3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                            groups: Int = 1) -> ComplexTensor {
+    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose3d")
+    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose3d")
+}

@@ -1,0 +1,195 @@
+// Complex elementwise functions: modulus, argument, exp/log, trigonometric and hyperbolic
+// functions (cplxmodule's formulas), modReLU and phase shifts.
+//
+// Holomorphic f: pullback conj(f'(z))·g. Real-valued r(z) (abs, angle) with real cotangent g:
+// pullback g·(∂r/∂x + i·∂r/∂y). Derivations: Docs/Gradients.md.
+
+import Foundation
+
+private typealias K = CplxKernel
+
+/// Records a holomorphic elementwise function `w = f(z)`: the pullback is `conj(f'(z))·g`,
+/// where `derivative(z, w)` returns f'(z) (untraced).
+private func holomorphic(_ name: String, _ z: ComplexTensor, _ w: ComplexTensor,
+                         derivative: @escaping (_ z: ComplexTensor, _ w: ComplexTensor) -> ComplexTensor) -> ComplexTensor {
+    K.record(name, w, inputs: [z.real, z.imag]) { gr, gi in
+        let d = derivative(z.detached(), w)
+        let g = K.zip(.init(d), .init(re: gr, im: gi), op: "\(name) pullback", K.mulConj)
+        return [g.real, g.imag]
+    }
+}
+
+/// The modulus `|z| = √(re² + im²)` (a real tensor of `z`'s shape).
+/// Pullback: `g·z/|z|`, and 0 at `z = 0` (like cplxmodule, whose norm has gradient 0 there).
+public func abs(_ z: ComplexTensor) -> Tensor {
+    let r = K.mapToReal(z.real, z.imag) { x, y in Double.hypot(x, y) }
+    let outs = Tape.record("complex abs", outputs: [r], inputs: [z.real, z.imag]) { gs in
+        let g = K.zip(.init(z.detached()), .init(gs[0]), op: "complex abs pullback") { x, y, g, _ in
+            let m = Double.hypot(x, y)
+            return m == 0 ? (0, 0) : (g * x / m, g * y / m)
+        }
+        return [g.real, g.imag]
+    }
+    return outs[0]
+}
+
+/// The argument `atan2(im, re)` ∈ (−π, π] (a real tensor of `z`'s shape).
+/// Pullback: `g·(−im + i·re)/|z|² = g·i·z/|z|²`, and 0 at `z = 0` (where the argument is not differentiable).
+public func angle(_ z: ComplexTensor) -> Tensor {
+    let a = K.mapToReal(z.real, z.imag) { x, y in Double.atan2(y, x) }
+    let outs = Tape.record("angle", outputs: [a], inputs: [z.real, z.imag]) { gs in
+        let g = K.zip(.init(z.detached()), .init(gs[0]), op: "angle pullback") { x, y, g, _ in
+            let m2 = x * x + y * y
+            return m2 == 0 ? (0, 0) : (-g * y / m2, g * x / m2)
+        }
+        return [g.real, g.imag]
+    }
+    return outs[0]
+}
+
+/// `exp(z) = e^re·(cos im + i·sin im)`. Pullback: `conj(exp z)·g`.
+public func exp(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in
+        let e = Double.exp(x)
+        return (e * Double.cos(y), e * Double.sin(y))
+    }
+    return holomorphic("complex exp", z, w) { _, w in w }
+}
+
+/// `log(z) = log|z| + i·angle(z)` (log 0 = −inf). Pullback: `g / conj(z)`.
+public func log(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in (Double.log(Double.hypot(x, y)), Double.atan2(y, x)) }
+    return holomorphic("complex log", z, w) { z, _ in K.map(z.real, z.imag) { x, y in K.div(1, 0, x, y) } }
+}
+
+/// `sin(z) = sin re·cosh im + i·cos re·sinh im`. Pullback: `conj(cos z)·g`.
+public func sin(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in (Double.sin(x) * Double.cosh(y), Double.cos(x) * Double.sinh(y)) }
+    return holomorphic("complex sin", z, w) { z, _ in
+        K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+    }
+}
+
+/// `cos(z) = cos re·cosh im − i·sin re·sinh im`. Pullback: `conj(−sin z)·g`.
+public func cos(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+    return holomorphic("complex cos", z, w) { z, _ in
+        K.map(z.real, z.imag) { x, y in (-Double.sin(x) * Double.cosh(y), -Double.cos(x) * Double.sinh(y)) }
+    }
+}
+
+/// `sinh(z) = sinh re·cos im + i·cosh re·sin im`. Pullback: `conj(cosh z)·g`.
+public func sinh(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+    return holomorphic("complex sinh", z, w) { z, _ in
+        K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+    }
+}
+
+/// `cosh(z) = cosh re·cos im + i·sinh re·sin im`. Pullback: `conj(sinh z)·g`.
+public func cosh(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+    return holomorphic("complex cosh", z, w) { z, _ in
+        K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+    }
+}
+
+/// `tanh(z) = sinh z / cosh z`, evaluated with Kahan's formula
+/// `(β·ρ·s + i·t) / (1 + β·s²)`, `t = tan im, β = 1 + t², s = sinh re, ρ = √(1 + s²)`, and its
+/// limit `±1 + i·4·sin(im)·cos(im)·e^{−2|re|}` for `|re| > 22`. This equals cplxmodule's
+/// `sinh/cosh` where that is finite and stays finite where cplxmodule's overflows to NaN
+/// (`|re|` above ~710). Pullback: `conj(1 − tanh² z)·g`.
+public func tanh(_ z: ComplexTensor) -> ComplexTensor {
+    let w = K.map(z.real, z.imag) { x, y in
+        if Swift.abs(x) > 22 {
+            let e = Double.exp(-2 * Swift.abs(x))
+            return (x > 0 ? 1 : -1, 4 * Double.sin(y) * Double.cos(y) * e)
+        }
+        let t = Foundation.tan(y), beta = 1 + t * t, s = Double.sinh(x), rho = (1 + s * s).squareRoot()
+        let d = 1 + beta * s * s
+        return (beta * rho * s / d, t / d)
+    }
+    return holomorphic("complex tanh", z, w) { _, w in
+        K.map(w.real, w.imag) { u, v in (1 - (u * u - v * v), -2 * u * v) }
+    }
+}
+
+/// Multiplies `z` by the unit phasor `e^{iφ} = cos φ + i·sin φ` of a real tensor `phi`
+/// (broadcast against `z`): cplxmodule's `phaseshift`. Shape: the broadcast of both shapes.
+/// Pullback: `e^{−iφ}·g` for `z`; `Im(conj(g)·i·w)`-style `gim·Re w − gre·Im w` for `φ`.
+public func phaseShift(_ z: ComplexTensor, phi: Tensor) -> ComplexTensor {
+    let w = K.zip(.init(z), .init(phi), op: "phaseShift") { x, y, p, _ in
+        K.mul(x, y, Double.cos(p), Double.sin(p))
+    }
+    return K.record("phaseShift", w, inputs: [z.real, z.imag, phi]) { gr, gi in
+        let g = K.Operand(re: gr, im: gi)
+        let gz = K.zip(g, .init(phi.detached()), op: "phaseShift pullback") { p, q, f, _ in
+            K.mulConj(Double.cos(f), Double.sin(f), p, q)
+        }
+        let gphi = K.zipToReal(g, .init(w), op: "phaseShift pullback") { p, q, u, v in q * u - p * v }
+        return [gz.real, gz.imag, gphi]
+    }
+}
+
+/// The modulus below which modReLU clamps `|z|` (cplxmodule's constant).
+private let modReLUMinModulus = 1e-5
+
+/// modReLU with a fixed threshold τ: `z·relu(1 − τ/m)`, `m = max(|z|, 1e-5)` — for
+/// `|z| ≥ 1e-5` that is `max(0, |z| − τ)·e^{i·angle z}`. The sign of τ follows cplxmodule
+/// (opposite to Arjovsky et al. 2016, whose bias is −τ). Pullback: see
+/// the tensor-threshold overload.
+public func modReLU(_ z: ComplexTensor, threshold: Double) -> ComplexTensor {
+    modReLU(z, threshold: Tensor(scalar: threshold, dtype: z.dtype))
+}
+
+/// modReLU with a (learnable) threshold tensor τ broadcast against `z`:
+/// `w = z·relu(1 − τ/m)`, `m = max(|z|, 1e-5)`. Shape: the broadcast of `z` and `τ`.
+///
+/// Pullback, with `s = 1 − τ/m`, `r = |z|`, `c = Re(conj(z)·g)`, all zero where `s ≤ 0`:
+/// `s·g + [r ≥ 1e-5]·τ·c·z/r³` for `z`, and `−c/m` for `τ`.
+public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor {
+    precondition(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
+    let shape = z.shape == tau.shape ? z.shape : K.broadcastShape([z.shape, tau.shape], op: "modReLU")
+    let w = K.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
+        let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
+        let s = 1 - t / m
+        return s > 0 ? (x * s, y * s) : (0, 0)
+    }
+    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+        let zd = z.detached(), td = tau.detached()
+        var gzr = Tensor(uninitializedShape: shape, dtype: z.dtype)
+        var gzi = Tensor(uninitializedShape: shape, dtype: z.dtype)
+        var gt = Tensor(uninitializedShape: shape, dtype: z.dtype)
+        let sz = Broadcast.strides(of: z.shape, broadcastTo: shape)
+        let st = Broadcast.strides(of: tau.shape, broadcastTo: shape)
+        func run<T: TensorScalar>(_: T.Type) {
+            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+            td.withUnsafeBufferPointer { (tp: UnsafeBufferPointer<T>) in
+            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
+            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
+            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
+            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
+            gt.withUnsafeMutableBufferPointer { (at: UnsafeMutableBufferPointer<T>) in
+                Broadcast.forEach(shape, sz, st) { i, iz, it in
+                    let x = Double(xr[iz]), y = Double(xi[iz]), t = Double(tp[it])
+                    let p = Double(pr[i]), q = Double(pi[i])
+                    let r = (x * x + y * y).squareRoot()
+                    let m = Swift.max(r, modReLUMinModulus)
+                    let s = 1 - t / m
+                    guard s > 0 else { ar[i] = 0; ai[i] = 0; at[i] = 0; return }
+                    let c = x * p + y * q
+                    let k = r >= modReLUMinModulus ? t * c / (r * r * r) : 0
+                    ar[i] = T(s * p + k * x)
+                    ai[i] = T(s * q + k * y)
+                    at[i] = T(-c / m)
+                }
+            }}}}}}}}
+        }
+        switch z.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return [gzr, gzi, gt]
+    }
+}

@@ -1,0 +1,284 @@
+// Complex linear algebra: matmul (complex⊗complex, complex⊗real, real⊗complex), linear and
+// bilinear, each ONE tape entry over the parts, built on the real batched GEMM
+// (`batchedMatmulRaw`, LinearAlgebra.swift) with four real products per complex product
+// (two when one operand is real).
+//
+// For C = A·B (holomorphic in each factor) the pullbacks are Ā = C̄·Bᴴ and B̄ = Aᴴ·C̄;
+// a real operand keeps the real part of its complex cotangent. Derivations: Docs/Gradients.md.
+
+private typealias K = CplxKernel
+
+extension CplxKernel {
+    /// Batched complex product `op(A')·op(B')` (untraced) where `A' = conj(A)` when `conjA`
+    /// (likewise B), op = transpose when `transA` / `transB`, with `batchedMatmulRaw`'s batch
+    /// broadcasting and `outBatch` reduction. A `nil` imaginary part is a real operand; the
+    /// result's imaginary part is `nil` when both operands are real.
+    ///
+    /// `(ar + i·sa·ai)(br + i·sb·bi) = (ar·br − sa·sb·ai·bi) + i(sb·ar·bi + sa·ai·br)`, `s = ∓1`.
+    static func product(_ a: Operand, _ b: Operand, transA: Bool = false, transB: Bool = false,
+                        conjA: Bool = false, conjB: Bool = false, outBatch: [Int]? = nil, op: String) -> (re: Tensor, im: Tensor?) {
+        combine(a, b, conjA: conjA, conjB: conjB, op: op) { x, y in
+            batchedMatmulRaw(x, y, transA: transA, transB: transB, outBatch: outBatch, op: op)
+        }
+    }
+
+    /// A complex bilinear map from a real one: for `f` real-bilinear (a product, a convolution,
+    /// …), `f(A', B')` with `A' = conj(A)` when `conjA` (likewise B) as
+    /// `(f(ar, br) − sa·sb·f(ai, bi)) + i(sb·f(ar, bi) + sa·f(ai, br))`, `s = ∓1`: four real
+    /// calls (two when one operand is real, one when both are). A `nil` imaginary part is a
+    /// real operand; the result's is `nil` when both operands are real.
+    static func combine(_ a: Operand, _ b: Operand, conjA: Bool = false, conjB: Bool = false, op: String,
+                        _ f: (Tensor, Tensor) -> Tensor) -> (re: Tensor, im: Tensor?) {
+        let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
+        let rr = f(a.re, b.re)
+        switch (a.im, b.im) {
+        case (nil, nil):
+            return (rr, nil)
+        case (let ai?, nil):
+            let ir = f(ai, b.re)
+            return (rr, sa == 1 ? ir : ir.mapElements({ -$0 }, { -$0 }))
+        case (nil, let bi?):
+            let ri = f(a.re, bi)
+            return (rr, sb == 1 ? ri : ri.mapElements({ -$0 }, { -$0 }))
+        case (let ai?, let bi?):
+            let ii = f(ai, bi), ri = f(a.re, bi), ir = f(ai, b.re)
+            let s = sa * sb
+            let re = Tensor.zipElements(rr, ii, op: op, { $0 - Float(s) * $1 }, { $0 - s * $1 })
+            let im = Tensor.zipElements(ri, ir, op: op, { Float(sb) * $0 + Float(sa) * $1 }, { sb * $0 + sa * $1 })
+            return (re, im)
+        }
+    }
+
+    /// `x` with the shape `shape` (same element count), untraced.
+    static func view(_ x: Tensor?, _ shape: [Int]) -> Tensor? { x?.detached().withShape(shape) }
+
+    /// An operand viewed with another shape.
+    static func view(_ o: Operand, _ shape: [Int]) -> Operand {
+        Operand(re: o.re.detached().withShape(shape), im: view(o.im, shape))
+    }
+}
+
+/// The shared core of the three matmul overloads: `a`, `b` complex or real (imag `nil`).
+private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> ComplexTensor {
+    let (ra, rb) = (a.re.rank, b.re.rank)
+    precondition(ra >= 1 && rb >= 1, "\(name): operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
+    precondition(a.re.dtype == b.re.dtype, "\(name): dtypes \(a.re.dtype) and \(b.re.dtype) differ")
+    let a2Shape = ra == 1 ? [1, a.shape[0]] : a.shape
+    let b2Shape = rb == 1 ? [b.shape[0], 1] : b.shape
+    precondition(a2Shape[a2Shape.count - 1] == b2Shape[b2Shape.count - 2],
+                 "\(name): inner dimensions differ for shapes \(a.shape) and \(b.shape)")
+    guard Broadcast.shape(Array(a2Shape.dropLast(2)), Array(b2Shape.dropLast(2))) != nil else {
+        preconditionFailure("\(name): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
+    }
+    let a2 = K.view(a, a2Shape), b2 = K.view(b, b2Shape)
+    let full = K.product(a2, b2, op: name)
+    let fullShape = full.re.shape
+    var outShape = Array(fullShape.dropLast(2))
+    if ra > 1 { outShape.append(fullShape[fullShape.count - 2]) }
+    if rb > 1 { outShape.append(fullShape[fullShape.count - 1]) }
+    let dtype = a.re.dtype
+    let y = ComplexTensor(real: full.re.withShape(outShape),
+                          imag: full.im?.withShape(outShape) ?? Tensor.zeros(outShape, dtype: dtype))
+    var inputs = [a.re]; if let ai = a.im { inputs.append(ai) }
+    inputs.append(b.re); if let bi = b.im { inputs.append(bi) }
+    let aComplex = a.im != nil, bComplex = b.im != nil
+    return K.record(name, y, inputs: inputs) { gr, gi in
+        let g = K.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
+        // Ā = C̄·Bᴴ, B̄ = Aᴴ·C̄ (summed over the batch dimensions each operand was broadcast along)
+        let ga = K.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
+        let gb = K.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
+        var grads: [Tensor?] = [ga.re.withShape(a.shape)]
+        if aComplex { grads.append(ga.im!.withShape(a.shape)) }
+        grads.append(gb.re.withShape(b.shape))
+        if bComplex { grads.append(gb.im!.withShape(b.shape)) }
+        return grads
+    }
+}
+
+/// Complex matrix product with `torch.matmul`'s rules (1-D operands, broadcast batch
+/// dimensions; see the real ``matmul(_:_:)``):
+/// `A·B = (Ar·Br − Ai·Bi) + i(Ar·Bi + Ai·Br)`. Pullback: `Ā = C̄·Bᴴ`, `B̄ = Aᴴ·C̄`.
+public func matmul(_ a: ComplexTensor, _ b: ComplexTensor) -> ComplexTensor {
+    complexMatmul(.init(a), .init(b), name: "complex matmul")
+}
+
+/// Complex × real matrix product: `A·X = Ar·X + i·Ai·X` (matmul rules).
+/// Pullback: `Ā = C̄·Xᵀ`, `X̄ = Re(Aᴴ·C̄) = Arᵀ·C̄r + Aiᵀ·C̄i`.
+public func matmul(_ a: ComplexTensor, _ x: Tensor) -> ComplexTensor {
+    complexMatmul(.init(a), .init(x), name: "complex×real matmul")
+}
+
+/// Real × complex matrix product: `X·B = X·Br + i·X·Bi` (matmul rules).
+/// Pullback: `X̄ = Re(C̄·Bᴴ) = C̄r·Brᵀ + C̄i·Biᵀ`, `B̄ = Xᵀ·C̄`.
+public func matmul(_ x: Tensor, _ b: ComplexTensor) -> ComplexTensor {
+    complexMatmul(.init(x), .init(b), name: "real×complex matmul")
+}
+
+/// Complex affine map `y = z·Wᵀ + b` (cplxmodule's `cplx.linear`; no conjugation of W).
+///
+/// - Parameters:
+///   - z: `[…, in]`.
+///   - weight: `[out, in]`.
+///   - bias: `[out]`, or `nil`.
+/// - Returns: `[…, out]`.
+///
+/// Pullback: `z̄ = ȳ·conj(W)`, `W̄ = ȳᵀ·conj(z)` (rows of all leading dimensions stacked), `b̄ = Σ_rows ȳ`.
+public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil) -> ComplexTensor {
+    precondition(weight.rank == 2 && z.rank >= 1 && z.shape[z.rank - 1] == weight.shape[1],
+                 "complex linear: input \(z.shape) does not match weight \(weight.shape) (need input [..., in], weight [out, in])")
+    precondition(z.dtype == weight.dtype, "complex linear: input is \(z.dtype) but weight is \(weight.dtype)")
+    if let bias {
+        precondition(bias.shape == [weight.shape[0]],
+                     "complex linear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
+        precondition(bias.dtype == z.dtype, "complex linear: bias is \(bias.dtype) but input is \(z.dtype)")
+    }
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    let rows = z.shape.dropLast().reduce(1, *)
+    let outShape = Array(z.shape.dropLast()) + [outF]
+    let z2 = K.view(K.Operand(z), [rows, inF]), w = K.Operand(weight.detached())
+    let p = K.product(z2, w, transB: true, op: "complex linear")
+    var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
+    if let bias {
+        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", +, +),
+                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", +, +))
+    }
+    var inputs = [z.real, z.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    return K.record("complex linear", y, inputs: inputs) { gr, gi in
+        let g = K.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
+        let gz = K.product(g, w, conjB: true, op: "complex linear pullback")
+        let gw = K.product(g, z2, transA: true, conjB: true, op: "complex linear pullback")
+        var grads: [Tensor?] = [gz.re.withShape(z.shape), gz.im!.withShape(z.shape), gw.re, gw.im!]
+        if bias != nil {
+            grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(g.im!.summed(toShape: [1, outF]).withShape([outF]))
+        }
+        return grads
+    }
+}
+
+/// Complex bilinear form `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with `c` = conjugation when
+/// `conjugate` (a sesquilinear form, cplxmodule's default) and the identity otherwise.
+///
+/// - Parameters:
+///   - z1: `[…, in1]`.
+///   - z2: `[…, in2]` with the same leading dimensions as `z1`.
+///   - weight: `[out, in1, in2]`.
+///   - bias: `[out]`, or `nil`.
+/// - Returns: `[…, out]`.
+///
+/// With `a = c(z1)` and `P_k = a·W_k` (`[rows, in2]`), `y_k = Σ_j P_kj·z2_j`. Pullback, with
+/// `H_k = conj(z2)·ȳ_k`: `z̄2 = Σ_k conj(P_k)·ȳ_k`, `ā = Σ_k H_k·W_kᴴ`, `z̄1 = c(ā)`,
+/// `W̄_k = aᴴ·H_k`, `b̄ = Σ_rows ȳ`.
+public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                     conjugate: Bool = true) -> ComplexTensor {
+    precondition(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
+                 && z1.shape[z1.rank - 1] == weight.shape[1] && z2.shape[z2.rank - 1] == weight.shape[2]
+                 && z1.shape.dropLast() == z2.shape.dropLast(),
+                 "complex bilinear: inputs \(z1.shape) and \(z2.shape) do not match weight \(weight.shape) "
+                 + "(need z1 [..., in1], z2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
+    precondition(z1.dtype == weight.dtype && z2.dtype == weight.dtype,
+                 "complex bilinear: dtypes \(z1.dtype), \(z2.dtype) and \(weight.dtype) differ")
+    if let bias {
+        precondition(bias.shape == [weight.shape[0]],
+                     "complex bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
+        precondition(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
+    }
+    let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
+    let lead = Array(z1.shape.dropLast())
+    let rows = lead.reduce(1, *)
+    let dtype = weight.dtype
+    let a = K.view(K.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
+    let x2 = K.view(K.Operand(z2), [rows, in2])
+    let w = K.Operand(weight.detached())
+    // P[k, r, j] = Σ_i c(z1)[r, i]·W[k, i, j]
+    let p = K.product(a, w, conjA: conjugate, op: "complex bilinear")
+    let pIm = p.im!
+    // y[r, k] = Σ_j P[k, r, j]·z2[r, j] + b_k
+    var yr = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
+    var yi = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
+    let bre = bias?.real.detached(), bim = bias?.imag.detached()
+    func forward<T: TensorScalar>(_: T.Type) {
+        p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
+        pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
+        x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+        x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+        yr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
+        yi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+            for r in 0..<rows {
+                for k in 0..<outF {
+                    var sr: T = 0, si: T = 0
+                    let base = (k * rows + r) * in2, xb = r * in2
+                    for j in 0..<in2 {
+                        let (u, v, c, d) = (pr[base + j], pi[base + j], xr[xb + j], xi[xb + j])
+                        sr += u * c - v * d
+                        si += u * d + v * c
+                    }
+                    or[r * outF + k] = sr; oi[r * outF + k] = si
+                }
+            }
+            if let bre, let bim {
+                bre.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
+                bim.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
+                    for r in 0..<rows { for k in 0..<outF { or[r * outF + k] += br[k]; oi[r * outF + k] += bi[k] } }
+                }}
+            }
+        }}}}}}
+    }
+    switch dtype {
+    case .float32: forward(Float.self)
+    case .float64: forward(Double.self)
+    }
+    let y = ComplexTensor(real: yr, imag: yi)
+    var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    return K.record("complex bilinear", y, inputs: inputs) { gr, gi in
+        // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
+        var g2r = Tensor.zeros([rows, in2], dtype: dtype), g2i = Tensor.zeros([rows, in2], dtype: dtype)
+        var hr = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
+        var hi = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
+        func pullback<T: TensorScalar>(_: T.Type) {
+            p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
+            pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
+            x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+            x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+            gr.withUnsafeBufferPointer { (qr: UnsafeBufferPointer<T>) in
+            gi.withUnsafeBufferPointer { (qi: UnsafeBufferPointer<T>) in
+            g2r.withUnsafeMutableBufferPointer { (sr: UnsafeMutableBufferPointer<T>) in
+            g2i.withUnsafeMutableBufferPointer { (si: UnsafeMutableBufferPointer<T>) in
+            hr.withUnsafeMutableBufferPointer { (tr: UnsafeMutableBufferPointer<T>) in
+            hi.withUnsafeMutableBufferPointer { (ti: UnsafeMutableBufferPointer<T>) in
+                for r in 0..<rows {
+                    for k in 0..<outF {
+                        let c = qr[r * outF + k], d = qi[r * outF + k]
+                        let base = (k * rows + r) * in2, xb = r * in2
+                        for j in 0..<in2 {
+                            let (u, v) = (pr[base + j], pi[base + j])
+                            sr[xb + j] += u * c + v * d
+                            si[xb + j] += u * d - v * c
+                            let (e, f) = (xr[xb + j], xi[xb + j])
+                            tr[base + j] = e * c + f * d
+                            ti[base + j] = e * d - f * c
+                        }
+                    }
+                }
+            }}}}}}}}}}
+        }
+        switch dtype {
+        case .float32: pullback(Float.self)
+        case .float64: pullback(Double.self)
+        }
+        let h = K.Operand(re: hr, im: hi)
+        // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
+        let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
+        let gw = K.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
+        let g1r = ga.re.withShape(z1.shape)
+        let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
+        var grads: [Tensor?] = [g1r, g1i, g2r.withShape(z2.shape), g2i.withShape(z2.shape), gw.re, gw.im!]
+        if bias != nil {
+            grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+        }
+        return grads
+    }
+}

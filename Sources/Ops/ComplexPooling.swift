@@ -1,0 +1,49 @@
+// Complex max pooling by modulus (Zhang et al. 2017, cplxmodule's `cplx.max_pool*d`): in each
+// window the element of largest |z| is selected and both of its parts are returned. One tape
+// entry over the parts; the pullback routes each output's cotangent (both parts) to the
+// selected element. Built on the real pooling's raw arg-max kernel (Pooling.swift).
+
+private typealias K = CplxKernel
+
+/// Shared body: arg-max of |z| per window, then gather/scatter both parts at those offsets.
+private func complexMaxPool(_ z: ComplexTensor, _ geo: PoolGeometry, op: String) -> ComplexTensor {
+    let modulus = K.mapToReal(z.real, z.imag) { x, y in Double.hypot(x, y) }
+    let (picked, indices) = maxPoolRaw(modulus, geo, op: op)
+    let y = ComplexTensor(real: gatherFlat(z.real, indices: indices, shape: picked.shape),
+                          imag: gatherFlat(z.imag, indices: indices, shape: picked.shape))
+    return K.record(op, y, inputs: [z.real, z.imag]) { gr, gi in
+        [scatterAddFlat(gr, indices: indices, into: z.shape), scatterAddFlat(gi, indices: indices, into: z.shape)]
+    }
+}
+
+/// 1-d max pooling by modulus: `y[n, c, t] = z[n, c, j*]` with `j*` the tap of largest `|z|` in
+/// window `t` (the first one on ties; padding never wins).
+/// - Parameters:
+///   - z: `[N, C, L]` or `[C, L]`.
+///   - kernelSize: window size; `stride` defaults to it (`Int?.none`).
+///   - padding: at most half the kernel size.
+///   - ceilMode: round the output size up instead of down.
+/// - Returns: `[N, C, ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1]`.
+///
+/// Pullback: each output's complex cotangent goes to the selected element.
+public func maxPool1d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
+                      padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
+    complexMaxPool(z, PoolGeometry(spatialRank: 1, kernelSize: kernelSize, stride: stride, padding: padding,
+                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool1d"), op: "complex maxPool1d")
+}
+
+/// 2-d max pooling by modulus over `[N, C, H, W]` or `[C, H, W]`; options `Int` or `[h, w]`.
+/// See ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
+public func maxPool2d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
+                      padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
+    complexMaxPool(z, PoolGeometry(spatialRank: 2, kernelSize: kernelSize, stride: stride, padding: padding,
+                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool2d"), op: "complex maxPool2d")
+}
+
+/// 3-d max pooling by modulus over `[N, C, D, H, W]` or `[C, D, H, W]`.
+/// See ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
+public func maxPool3d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
+                      padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
+    complexMaxPool(z, PoolGeometry(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding,
+                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool3d"), op: "complex maxPool3d")
+}

@@ -1,0 +1,182 @@
+// Shared machinery of the complex ops: recording one tape entry over both parts, and the
+// untraced elementwise loops (with broadcasting) that their forwards and pullbacks run.
+//
+// Elementwise complex kernels evaluate their scalar formula in Double for both dtypes and
+// round once to the tensor's dtype; for float32 that is at least as accurate as single
+// precision arithmetic and keeps every formula written once.
+
+/// Internal helpers of the complex ops (a namespace, so names cannot collide with other files).
+enum CplxKernel {
+    /// Records a complex op as ONE tape entry: `inputs` are the real tensors the op read (both
+    /// parts of each complex operand, real operands as they are), the outputs are the two parts
+    /// of `out`. `pullback` receives the output cotangent `g = gre + i·gim` as two tensors and
+    /// returns one cotangent per input (`nil` for none); broadcast-shaped cotangents are summed
+    /// down by the tape.
+    static func record(_ name: String, _ out: ComplexTensor, inputs: [Tensor],
+                       pullback: @escaping (_ gre: Tensor, _ gim: Tensor) -> [Tensor?]) -> ComplexTensor {
+        let outs = Tape.record(name, outputs: [out.real, out.imag], inputs: inputs) { g in pullback(g[0], g[1]) }
+        return ComplexTensor(real: outs[0], imag: outs[1])
+    }
+
+    /// Applies `f(re, im) -> (re', im')` to every element of `(re, im)` (equal shapes and dtypes).
+    static func map(_ re: Tensor, _ im: Tensor, _ f: (Double, Double) -> (Double, Double)) -> ComplexTensor {
+        var outR = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+        var outI = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+        func run<T: TensorScalar>(_: T.Type) {
+            re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+                im.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+                    outR.withUnsafeMutableBufferPointer { (yr: UnsafeMutableBufferPointer<T>) in
+                        outI.withUnsafeMutableBufferPointer { (yi: UnsafeMutableBufferPointer<T>) in
+                            for i in 0..<xr.count {
+                                let (a, b) = f(Double(xr[i]), Double(xi[i]))
+                                yr[i] = T(a); yi[i] = T(b)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        switch re.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return ComplexTensor(real: outR, imag: outI)
+    }
+
+    /// Applies a real-valued `f(re, im)` to every element of `(re, im)`.
+    static func mapToReal(_ re: Tensor, _ im: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
+        var out = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+        func run<T: TensorScalar>(_: T.Type) {
+            re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+                im.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+                    out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<T>) in
+                        for i in 0..<xr.count { y[i] = T(f(Double(xr[i]), Double(xi[i]))) }
+                    }
+                }
+            }
+        }
+        switch re.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return out
+    }
+
+    /// A complex operand of a binary kernel: a real part and an optional imaginary part
+    /// (`nil` = a real operand, imaginary part 0). Both parts have one shape.
+    struct Operand {
+        let re: Tensor
+        let im: Tensor?
+        init(_ z: ComplexTensor) { re = z.real; im = z.imag }
+        init(_ x: Tensor) { re = x; im = nil }
+        init(re: Tensor, im: Tensor?) { self.re = re; self.im = im }
+        var shape: [Int] { re.shape }
+    }
+
+    /// The broadcast shape of several operands, or a precondition failure naming `op`.
+    static func broadcastShape(_ shapes: [[Int]], op: String) -> [Int] {
+        var s = shapes[0]
+        for t in shapes.dropFirst() {
+            guard let b = Broadcast.shape(s, t) else {
+                preconditionFailure("\(op): shapes \(shapes.map { "\($0)" }.joined(separator: ", ")) cannot be broadcast together")
+            }
+            s = b
+        }
+        return s
+    }
+
+    /// Combines two complex (or real) operands elementwise with broadcasting:
+    /// `f(aRe, aIm, bRe, bIm) -> (re, im)`. The dtypes must agree (the message names `op`).
+    static func zip(_ a: Operand, _ b: Operand, op: String,
+                    _ f: (Double, Double, Double, Double) -> (Double, Double)) -> ComplexTensor {
+        precondition(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
+        let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
+        var outR = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
+        var outI = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
+        let sa = Broadcast.strides(of: a.shape, broadcastTo: shape)
+        let sb = Broadcast.strides(of: b.shape, broadcastTo: shape)
+        let aHasIm = a.im != nil, bHasIm = b.im != nil
+        let aIm = a.im ?? a.re, bIm = b.im ?? b.re   // placeholders are never read
+        func run<T: TensorScalar>(_: T.Type) {
+            a.re.withUnsafeBufferPointer { (ar: UnsafeBufferPointer<T>) in
+            aIm.withUnsafeBufferPointer { (ai: UnsafeBufferPointer<T>) in
+            b.re.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
+            bIm.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
+            outR.withUnsafeMutableBufferPointer { (yr: UnsafeMutableBufferPointer<T>) in
+            outI.withUnsafeMutableBufferPointer { (yi: UnsafeMutableBufferPointer<T>) in
+                Broadcast.forEach(shape, sa, sb) { i, ia, ib in
+                    let (u, v) = f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
+                                   Double(br[ib]), bHasIm ? Double(bi[ib]) : 0)
+                    yr[i] = T(u); yi[i] = T(v)
+                }
+            }}}}}}
+        }
+        switch a.re.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return ComplexTensor(real: outR, imag: outI)
+    }
+
+    /// Like ``zip(_:_:op:_:)`` with a real result `f(aRe, aIm, bRe, bIm)`.
+    static func zipToReal(_ a: Operand, _ b: Operand, op: String,
+                          _ f: (Double, Double, Double, Double) -> Double) -> Tensor {
+        precondition(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
+        let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
+        var out = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
+        let sa = Broadcast.strides(of: a.shape, broadcastTo: shape)
+        let sb = Broadcast.strides(of: b.shape, broadcastTo: shape)
+        let aHasIm = a.im != nil, bHasIm = b.im != nil
+        let aIm = a.im ?? a.re, bIm = b.im ?? b.re
+        func run<T: TensorScalar>(_: T.Type) {
+            a.re.withUnsafeBufferPointer { (ar: UnsafeBufferPointer<T>) in
+            aIm.withUnsafeBufferPointer { (ai: UnsafeBufferPointer<T>) in
+            b.re.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
+            bIm.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
+            out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<T>) in
+                Broadcast.forEach(shape, sa, sb) { i, ia, ib in
+                    y[i] = T(f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
+                               Double(br[ib]), bHasIm ? Double(bi[ib]) : 0))
+                }
+            }}}}}
+        }
+        switch a.re.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return out
+    }
+
+    /// A real tensor broadcast (copied) to `shape`.
+    static func expand(_ x: Tensor, to shape: [Int]) -> Tensor {
+        if x.shape == shape { return x.detached() }
+        return Tensor.zipElements(x.detached(), Tensor.zeros(shape, dtype: x.dtype), op: "expand", +, +)
+    }
+
+    /// Normalises a possibly negative axis against `rank` (the message names `op`).
+    static func axis(_ a: Int, rank: Int, op: String) -> Int {
+        let b = a < 0 ? a + rank : a
+        precondition(b >= 0 && b < rank, "\(op): axis \(a) is out of range for rank \(rank)")
+        return b
+    }
+}
+
+// MARK: - Scalar complex arithmetic used by the kernels
+
+extension CplxKernel {
+    /// `(a + ib)(c + id)`.
+    @inline(__always) static func mul(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> (Double, Double) {
+        (a * c - b * d, a * d + b * c)
+    }
+
+    /// `conj(a + ib)·(c + id)`.
+    @inline(__always) static func mulConj(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> (Double, Double) {
+        (a * c + b * d, a * d - b * c)
+    }
+
+    /// `(a + ib) / (c + id)`, computed as `(a + ib)·conj(c + id) / (c² + d²)` (cplxmodule's formula).
+    @inline(__always) static func div(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> (Double, Double) {
+        let n = c * c + d * d
+        return ((a * c + b * d) / n, (b * c - a * d) / n)
+    }
+}
