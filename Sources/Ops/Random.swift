@@ -33,6 +33,7 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
     /// The key words as one 64-bit number (inverse of ``init(seed:)``).
     public var rawValue: UInt64 { UInt64(words.x) | (UInt64(words.y) << 32) }
 
+    /// `RandomKey(0x…)` with the key as one hexadecimal number.
     public var description: String { "RandomKey(0x" + String(rawValue, radix: 16) + ")" }
 
     private static let splitTag: UInt32 = 0x5350_4C54  // "SPLT"
@@ -109,28 +110,33 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
                                key: words)
     }
 
-    /// Element `i` of this key's uniform stream: a double in [0, 1) with 53 random bits, from
-    /// words 2(i mod 2), 2(i mod 2)+1 of block ⌊i/2⌋.
+    /// The two 53-bit uniforms in [0, 1) of sample block `block`: elements 2·block and
+    /// 2·block + 1 of this key's uniform stream (words 0–1 and 2–3 of the block).
     @inlinable
-    func uniformDouble(_ i: Int) -> Double {
-        let w = block(i >> 1)
-        let (a, b) = i & 1 == 0 ? (w.x, w.y) : (w.z, w.w)
-        return Double((UInt64(a) << 32 | UInt64(b)) >> 11) * 0x1.0p-53
+    func uniformPair(_ block: Int) -> (Double, Double) {
+        let w = self.block(block)
+        return (Double((UInt64(w.x) << 32 | UInt64(w.y)) >> 11) * 0x1.0p-53,
+                Double((UInt64(w.z) << 32 | UInt64(w.w)) >> 11) * 0x1.0p-53)
     }
 }
 
-/// Writes `values(i)` for every element into a new tensor of `shape` and `dtype`. Float32
-/// results are the float64 values rounded once, so both dtypes see the same numbers.
-private func generate(_ shape: [Int], dtype: DType, op: String, _ values: (Int) -> Double) -> Tensor {
+/// A new tensor of `shape` and `dtype` whose elements 2j and 2j+1 are `pair(j)`. Float32 results
+/// are the float64 values rounded once, so both dtypes see the same numbers; every element
+/// depends only on its index, never on the order or thread of evaluation.
+private func generate(_ shape: [Int], dtype: DType, op: String, _ pair: (Int) -> (Double, Double)) -> Tensor {
     precondition(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
+    func fill<T: TensorScalar>(_ p: UnsafeMutableBufferPointer<T>) {
+        let n = p.count
+        for j in 0..<(n + 1) / 2 {
+            let (a, b) = pair(j)
+            p[2 * j] = T(a)
+            if 2 * j + 1 < n { p[2 * j + 1] = T(b) }
+        }
+    }
     switch dtype {
-    case .float64:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
-            for i in 0..<p.count { p[i] = values(i) } }
-    case .float32:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-            for i in 0..<p.count { p[i] = Float(values(i)) } }
+    case .float64: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in fill(p) }
+    case .float32: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in fill(p) }
     }
     return out
 }
@@ -141,7 +147,11 @@ private func generate(_ shape: [Int], dtype: DType, op: String, _ values: (Int) 
 /// - Precondition: low ≤ high, both finite.
 public func uniform(_ shape: [Int], key: RandomKey, dtype: DType = .float32, low: Double = 0, high: Double = 1) -> Tensor {
     precondition(low.isFinite && high.isFinite && low <= high, "uniform: need finite low ≤ high, got [\(low), \(high))")
-    var t = generate(shape, dtype: dtype, op: "uniform") { low + (high - low) * key.uniformDouble($0) }
+    let width = high - low
+    var t = generate(shape, dtype: dtype, op: "uniform") { j in
+        let (u, v) = key.uniformPair(j)
+        return (low + width * u, low + width * v)
+    }
     if dtype == .float32 && high > low {
         let top = Float(high), below = Float(high).nextDown
         t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
@@ -155,13 +165,12 @@ public func uniform(_ shape: [Int], key: RandomKey, dtype: DType = .float32, low
 /// 2j and 2j+1 come from block j of `key`'s stream, u₁ ∈ (0, 1] from its first two words and
 /// u₂ ∈ [0, 1) from the last two: r = √(−2 ln u₁), z₂ⱼ = r cos 2πu₂, z₂ⱼ₊₁ = r sin 2πu₂.
 public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> Tensor {
-    generate(shape, dtype: dtype, op: "normal") { i in
-        let w = key.block(i >> 1)
-        let u1 = Double(((UInt64(w.x) << 32 | UInt64(w.y)) >> 11) + 1) * 0x1.0p-53
-        let u2 = Double((UInt64(w.z) << 32 | UInt64(w.w)) >> 11) * 0x1.0p-53
+    generate(shape, dtype: dtype, op: "normal") { j in
+        let (a, b) = key.uniformPair(j)
+        let u1 = a + 0x1.0p-53  // (0, 1], exact: the logarithm stays finite
         let r = (-2 * Foundation.log(u1)).squareRoot()
-        let theta = 2 * Double.pi * u2
-        return i & 1 == 0 ? r * Foundation.cos(theta) : r * Foundation.sin(theta)
+        let theta = 2 * Double.pi * b
+        return (r * Foundation.cos(theta), r * Foundation.sin(theta))
     }
 }
 
@@ -170,7 +179,10 @@ public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> T
 /// - Precondition: 0 ≤ probability ≤ 1.
 public func bernoulli(_ shape: [Int], probability: Double, key: RandomKey, dtype: DType = .float32) -> Tensor {
     precondition(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) is not in [0, 1]")
-    return generate(shape, dtype: dtype, op: "bernoulli") { key.uniformDouble($0) < probability ? 1 : 0 }
+    return generate(shape, dtype: dtype, op: "bernoulli") { j in
+        let (u, v) = key.uniformPair(j)
+        return (u < probability ? 1 : 0, v < probability ? 1 : 0)
+    }
 }
 
 /// Inverted dropout: in training, each element of `x` is zeroed with probability p and the
@@ -183,6 +195,9 @@ public func dropout(_ x: Tensor, probability: Double, key: RandomKey, training: 
     if !training || probability == 0 { return x }
     if probability == 1 { return x * Tensor.zeros(x.shape, dtype: x.dtype) }
     let keep = 1 - probability, scale = 1 / keep
-    let mask = generate(x.shape, dtype: x.dtype, op: "dropout") { key.uniformDouble($0) < keep ? scale : 0 }
+    let mask = generate(x.shape, dtype: x.dtype, op: "dropout") { j in
+        let (u, v) = key.uniformPair(j)
+        return (u < keep ? scale : 0, v < keep ? scale : 0)
+    }
     return x * mask
 }
