@@ -166,5 +166,11 @@ final class OptimizerTests: XCTestCase {
         let (c, t) = clipGradNorm(["a": Tensor([3.0]), "b": Tensor([4.0])], maxNorm: 1)
         XCTAssertEqual(t, 5)
         XCTAssertEqual(c["a"]!.item, 3 / (5 + 1e-6), accuracy: 1e-15)
+        // p = 1 over float32 gradients; non-trainable entries neither count nor change
+        let (d, one) = clipGradNorm(["a": Tensor([Float(3), -4]), "b.mask": Tensor([Float(100)])], maxNorm: 3.5, normType: 1)
+        XCTAssertEqual(one, 7)
+        XCTAssertEqual(d["a"]!.dtype, .float32)
+        XCTAssertEqual(d["a"]!.scalars(as: Float.self), [3, -4].map { $0 * Float(3.5 / (7 + 1e-6)) })
+        XCTAssertEqual(d["b.mask"]!.scalars, [100])
     }
 }

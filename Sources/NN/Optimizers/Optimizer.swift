@@ -98,24 +98,32 @@ public func clipGradNorm(_ grads: ParameterTree, maxNorm: Double, normType: Doub
     precondition(normType > 0, "clipGradNorm: normType must be > 0, got \(normType)")
     var total = 0.0
     var anyEntry = false
-    for (k, g) in grads where trainable(k) {
-        anyEntry = true
-        let xs = g.scalars
+    /// Σ|x|ᵖ (or max |x| for p = ∞) over one tensor, accumulated in Double.
+    func accumulate<T: TensorScalar>(_ p: UnsafeBufferPointer<T>, into total: inout Double) {
         if normType == .infinity {
-            for x in xs { total = Swift.max(total, abs(x)) }
-            if xs.contains(where: \.isNaN) { total = .nan }
+            for x in p {
+                let a = Double(abs(x))
+                if a.isNaN { total = .nan } else if a > total { total = a }
+            }
         } else if normType == 2 {
             var s = 0.0
-            for x in xs { s += x * x }
+            for x in p { let d = Double(x); s += d * d }
             total += s
         } else {
             var s = 0.0
-            for x in xs { s += pow(abs(x), normType) }
+            for x in p { s += Foundation.pow(Double(abs(x)), normType) }
             total += s
         }
     }
+    for (k, g) in grads where trainable(k) {
+        anyEntry = true
+        switch g.dtype {
+        case .float32: g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in accumulate(p, into: &total) }
+        case .float64: g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in accumulate(p, into: &total) }
+        }
+    }
     if !anyEntry { return (grads, 0) }
-    if normType == 2 { total = total.squareRoot() } else if normType != .infinity { total = pow(total, 1 / normType) }
+    if normType == 2 { total = total.squareRoot() } else if normType != .infinity { total = Foundation.pow(total, 1 / normType) }
     let coef = Swift.min(1, maxNorm / (total + 1e-6))
     let out = grads.map { k, g in
         guard trainable(k) else { return g }
