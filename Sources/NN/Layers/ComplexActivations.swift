@@ -1,0 +1,73 @@
+/// The threshold of a ``CplxModReLU``: a constant, or a learnable parameter.
+///
+/// cplxmodule chooses by the argument's Python type (a `float` is a constant; `None`, an `int`
+/// such as `1`, or a tensor silently make a learnable parameter — inventory §14.23). Here the
+/// choice is explicit.
+public enum ModReLUThreshold: Sendable, Equatable {
+    /// A constant threshold; the layer has no parameters.
+    case fixed(Double)
+    /// A learnable threshold: entry `threshold` of shape `[1]`, initialised U(0, 0.25).
+    case learnable
+}
+
+/// The modulus ReLU `modReLU(z) = max(0, |z| − τ)·z/|z|` (cplxmodule's `CplxModReLU`; its
+/// sign convention, which subtracts τ — Arjovsky et al. 2016 add a bias instead — with |z|
+/// clamped at 1e-5 in the division).
+///
+/// Shapes: any complex → same. Entries: `threshold [1]` for `.learnable`, none for `.fixed`.
+public struct CplxModReLU: SequentialLayer {
+    /// The threshold τ.
+    public let threshold: ModReLUThreshold
+
+    /// A modReLU with the given threshold (cplxmodule's default is `.fixed(0.5)`).
+    public init(_ threshold: ModReLUThreshold = .fixed(0.5)) { self.threshold = threshold }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        guard case .learnable = threshold else { return ParameterTree() }
+        return ["threshold": uniform([1], key: key, dtype: dtype, low: 0, high: 0.25)]
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        switch threshold {
+        case .fixed(let t): return modReLU(z, threshold: t)
+        case .learnable: return modReLU(z, threshold: p.required("threshold", by: context))
+        }
+    }
+}
+
+/// modReLU with a learnable threshold per position of the trailing dimensions
+/// (cplxmodule's `CplxAdaptiveModReLU(*dim)`): τ of shape `dim` broadcast against the input.
+///
+/// Shapes: complex `[..., *dim]` → same. Entries: `threshold` of shape `dim` (`[1]` when
+/// empty), initialised N(0, 1)·0.02.
+public struct CplxAdaptiveModReLU: SequentialLayer {
+    /// The shape of the threshold.
+    public let dim: [Int]
+
+    /// cplxmodule's `CplxAdaptiveModReLU(*dim)`.
+    public init(_ dim: Int...) { self.init(dim) }
+    /// An adaptive modReLU whose threshold has shape `dim` (`[1]` when empty).
+    public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ["threshold": normal(dim, key: key, dtype: dtype) * 0.02]
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        modReLU(z, threshold: p.required("threshold", by: context))
+    }
+}
+
+/// The modulus |z| = √(re² + im²) (cplxmodule's `CplxModulus`). Shapes: any complex → same, real.
+public struct CplxModulus: SequentialLayer {
+    /// cplxmodule's `CplxModulus()`.
+    public init() {}
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { abs(z) }
+}
+
+/// The argument atan2(im, re) ∈ (−π, π] (cplxmodule's `CplxAngle`). Shapes: any complex → same, real.
+public struct CplxAngle: SequentialLayer {
+    /// cplxmodule's `CplxAngle()`.
+    public init() {}
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { angle(z) }
+}

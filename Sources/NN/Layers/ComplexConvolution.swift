@@ -1,0 +1,107 @@
+/// A complex convolution over `Rank.count` spatial axes (cplxmodule's `CplxConv1d/2d/3d`; use
+/// ``CplxConv1d``, ``CplxConv2d``, ``CplxConv3d``):
+/// `y = (Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` for z = u + iv, ⋆ the real convolution of ``Convolution``.
+///
+/// Shapes: complex input `[N, C_in, *S]` (or unbatched `[C_in, *S]`, which cplxmodule
+/// mishandles) → `[N, C_out, *S']` as for ``Convolution``.
+/// Entries: `weight.imag/real [C_out, C_in/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
+/// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
+/// C_in/groups·∏k. Padding mode: zeros only (cplxmodule's `circular` is not offered).
+public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
+    public let initConvention: ComplexInitConvention
+
+    /// cplxmodule's (= PyTorch's) arguments and defaults.
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention = .standard) {
+        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConv\(Rank.count)d", inChannels: inChannels,
+                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
+        self.initConvention = initConvention
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
+                                 convention: initConvention, key: key, dtype: dtype)
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        let w = p.requiredComplex("weight", by: context)
+        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
+        let o = options
+        switch Rank.count {
+        case 1: return conv1d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        case 2: return conv2d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        default: return conv3d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        }
+    }
+}
+
+/// A complex transposed convolution (cplxmodule's `CplxConvTranspose1d/2d/3d`, working; use
+/// ``CplxConvTranspose1d``, ``CplxConvTranspose2d``, ``CplxConvTranspose3d``): the complex
+/// version of ``ConvolutionTranspose``.
+///
+/// Differences from cplxmodule 2022.06, on purpose: the arguments follow **PyTorch's order**
+/// (`stride, padding, outputPadding, groups, bias, dilation`; cplxmodule: `…, dilation,
+/// output_padding, groups, bias`), and **`bias` defaults to `true`** like PyTorch (cplxmodule's
+/// default `bias=None` gives no bias — pass `bias: false` for its default). cplxmodule's forward
+/// always raises on torch ≥ 2 (it calls a private torch API with an old signature); this one works.
+///
+/// Shapes: complex `[N, C_in, *S]` → `[N, C_out, *S']`,
+/// `S' = (S − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`.
+/// Entries: `weight.imag/real [C_in, C_out/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
+/// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
+/// C_out/groups·∏k (PyTorch's fan of the transposed weight). Padding mode: zeros only.
+public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
+    public let initConvention: ComplexInitConvention
+
+    /// PyTorch's `ConvTransposeNd` arguments, order and defaults (see the type's discussion).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1,
+                initConvention: ComplexInitConvention = .standard) {
+        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConvTranspose\(Rank.count)d", inChannels: inChannels,
+                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
+                                     transposed: true)
+        self.initConvention = initConvention
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
+                                 convention: initConvention, key: key, dtype: dtype)
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        let w = p.requiredComplex("weight", by: context)
+        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
+        let o = options
+        switch Rank.count {
+        case 1: return convTranspose1d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                       dilation: o.dilation, groups: o.groups)
+        case 2: return convTranspose2d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                       dilation: o.dilation, groups: o.groups)
+        default: return convTranspose3d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                        dilation: o.dilation, groups: o.groups)
+        }
+    }
+}
+
+/// cplxmodule's `CplxConv1d`. See ``ComplexConvolution``.
+public typealias CplxConv1d = ComplexConvolution<Spatial1D>
+/// cplxmodule's `CplxConv2d`. See ``ComplexConvolution``.
+public typealias CplxConv2d = ComplexConvolution<Spatial2D>
+/// cplxmodule's `CplxConv3d`. See ``ComplexConvolution``.
+public typealias CplxConv3d = ComplexConvolution<Spatial3D>
+/// cplxmodule's `CplxConvTranspose1d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose1d = ComplexConvolutionTranspose<Spatial1D>
+/// cplxmodule's `CplxConvTranspose2d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose2d = ComplexConvolutionTranspose<Spatial2D>
+/// cplxmodule's `CplxConvTranspose3d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose3d = ComplexConvolutionTranspose<Spatial3D>

@@ -1,0 +1,90 @@
+/// `y = z·Wᵀ + b` for complex z, W, b (cplxmodule's `CplxLinear`).
+///
+/// Shapes: complex input `[..., inFeatures]` → `[..., outFeatures]`.
+/// Entries, in cplxmodule's `state_dict` order: `weight.imag [out, in]`, `weight.real [out, in]`,
+/// `bias.imag [out]`, `bias.real [out]` (if `bias`).
+/// Initialisation: each weight part U(±1/√(2·in)); each bias part U(±1/√in) (`.standard`) or
+/// U(±1/√out) (`.cplxmodule`, reproducing its swapped fans; see ``ComplexInitConvention``).
+public struct CplxLinear: SequentialLayer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let bias: Bool
+    /// Which fan the bias initialisation uses.
+    public let initConvention: ComplexInitConvention
+
+    /// cplxmodule's `CplxLinear(in_features, out_features, bias=True)`.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initConvention: ComplexInitConvention = .standard) {
+        self.inFeatures = inFeatures; self.outFeatures = outFeatures; self.bias = bias; self.initConvention = initConvention
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: [outFeatures, inFeatures], biasCount: bias ? outFeatures : nil,
+                                 convention: initConvention, key: key, dtype: dtype)
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        linear(z, p.requiredComplex("weight", by: context), bias: bias ? p.requiredComplex("bias", by: context) : nil)
+    }
+}
+
+/// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k`, c = conjugation when `conjugate` (cplxmodule's `CplxBilinear`).
+///
+/// Shapes: complex inputs `([..., in1], [..., in2])` → `[..., out]`.
+/// Entries: `weight.imag/real [out, in1, in2]`, `bias.imag/real [out]` (if `bias`).
+/// Initialisation: weight parts U(±1/√(2·in1·in2)), bias parts U(±1/√(in1·in2)) (both
+/// conventions agree for 3-D weights).
+public struct CplxBilinear: Layer {
+    public let in1Features: Int
+    public let in2Features: Int
+    public let outFeatures: Int
+    public let bias: Bool
+    /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
+    public let conjugate: Bool
+    /// Which fan the bias initialisation uses (no effect for 3-D weights).
+    public let initConvention: ComplexInitConvention
+
+    /// cplxmodule's `CplxBilinear(in1_features, in2_features, out_features, bias=True, conjugate=True)`.
+    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, conjugate: Bool = true,
+                initConvention: ComplexInitConvention = .standard) {
+        self.in1Features = in1Features; self.in2Features = in2Features; self.outFeatures = outFeatures
+        self.bias = bias; self.conjugate = conjugate; self.initConvention = initConvention
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: [outFeatures, in1Features, in2Features], biasCount: bias ? outFeatures : nil,
+                                 convention: initConvention, key: key, dtype: dtype)
+    }
+
+    /// Applies the form to the pair `(z1, z2)`.
+    public func callAsFunction(_ input: (ComplexTensor, ComplexTensor), parameters p: ParameterTree,
+                               context: Context) -> ComplexTensor {
+        bilinear(input.0, input.1, p.requiredComplex("weight", by: context),
+                 bias: bias ? p.requiredComplex("bias", by: context) : nil, conjugate: conjugate)
+    }
+}
+
+/// Returns its complex input (cplxmodule's `CplxIdentity`).
+public typealias CplxIdentity = Identity<ComplexTensor>
+
+/// `z·e^{iφ}` with a learnable phase φ broadcast against the input (cplxmodule's `CplxPhaseShift`).
+///
+/// Shapes: complex input broadcastable with `phi` (e.g. `[C, 1]` per channel of `[N, C, L]`,
+/// `[d]` per feature, `[1]` global) → the broadcast shape.
+/// Entries: `phi` of shape `dim` (`[1]` when empty), initialised N(0, 1)·0.02.
+public struct CplxPhaseShift: SequentialLayer {
+    /// The shape of `phi`.
+    public let dim: [Int]
+
+    /// cplxmodule's `CplxPhaseShift(*dim)`.
+    public init(_ dim: Int...) { self.init(dim) }
+    /// A phase shift whose `phi` has shape `dim` (`[1]` when empty).
+    public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        ["phi": normal(dim, key: key, dtype: dtype) * 0.02]
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
+        phaseShift(z, phi: p.required("phi", by: context))
+    }
+}

@@ -1,0 +1,220 @@
+/// The number of spatial axes of a convolution, pooling or batch-norm layer, as a type, so that
+/// `Conv2d` and `Conv3d` are distinct types sharing one implementation.
+public protocol SpatialRank: Sendable {
+    /// 1, 2 or 3.
+    static var count: Int { get }
+}
+
+/// One spatial axis (`Conv1d`, `MaxPool1d`, `BatchNorm1d`): inputs `[N, C, L]`.
+public enum Spatial1D: SpatialRank { public static var count: Int { 1 } }
+/// Two spatial axes (`Conv2d`, …): inputs `[N, C, H, W]`.
+public enum Spatial2D: SpatialRank { public static var count: Int { 2 } }
+/// Three spatial axes (`Conv3d`, …): inputs `[N, C, D, H, W]`.
+public enum Spatial3D: SpatialRank { public static var count: Int { 3 } }
+
+/// Expands an `Int`-or-per-axis option to `n` values (`fallback` for `nil`); stops naming
+/// the layer and the option when it has neither 1 nor `n` values.
+func spatialValues(_ option: some SpatialOption, _ n: Int, fallback: [Int]? = nil, name: String, layer: String) -> [Int] {
+    guard let v = option.spatialValues else {
+        guard let f = fallback else { preconditionFailure("\(layer): \(name) is required") }
+        return f
+    }
+    if v.count == 1 { return [Int](repeating: v[0], count: n) }
+    precondition(v.count == n, "\(layer): \(name) \(v) must have 1 or \(n) values")
+    return v
+}
+
+/// Hyper-parameters shared by every convolution layer (real, complex, regular, transposed).
+public struct ConvolutionOptions: Sendable, Equatable {
+    /// Input channels C_in.
+    public let inChannels: Int
+    /// Output channels C_out.
+    public let outChannels: Int
+    /// Kernel size per spatial axis.
+    public let kernelSize: [Int]
+    /// Step between output positions per axis.
+    public let stride: [Int]
+    /// Implicit zero padding on both sides per axis (padding mode `zeros`; PyTorch's
+    /// `reflect`, `replicate` and `circular` modes and string paddings are not offered).
+    public let padding: [Int]
+    /// Spacing between kernel taps per axis.
+    public let dilation: [Int]
+    /// Extra output size on the far side per axis (transposed convolutions only; zeros otherwise).
+    public let outputPadding: [Int]
+    /// Channel groups; both channel counts must be divisible by it.
+    public let groups: Int
+    /// Whether the layer adds a learnable bias `[C_out]`.
+    public let bias: Bool
+    /// Transposed convolution (weight `[C_in, C_out/groups, *k]`) or regular (`[C_out, C_in/groups, *k]`).
+    public let transposed: Bool
+
+    init(rank n: Int, layer: String, inChannels: Int, outChannels: Int, kernelSize: some SpatialOption,
+         stride: some SpatialOption, padding: some SpatialOption, dilation: some SpatialOption,
+         outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool) {
+        precondition(inChannels > 0 && outChannels > 0, "\(layer): channel counts must be positive, got \(inChannels) → \(outChannels)")
+        precondition(groups >= 1, "\(layer): groups must be ≥ 1, got \(groups)")
+        precondition(inChannels % groups == 0, "\(layer): in_channels \(inChannels) must be divisible by groups \(groups)")
+        precondition(outChannels % groups == 0, "\(layer): out_channels \(outChannels) must be divisible by groups \(groups)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = spatialValues(kernelSize, n, name: "kernelSize", layer: layer)
+        self.stride = spatialValues(stride, n, fallback: [Int](repeating: 1, count: n), name: "stride", layer: layer)
+        self.padding = spatialValues(padding, n, fallback: [Int](repeating: 0, count: n), name: "padding", layer: layer)
+        self.dilation = spatialValues(dilation, n, fallback: [Int](repeating: 1, count: n), name: "dilation", layer: layer)
+        self.outputPadding = spatialValues(outputPadding, n, fallback: [Int](repeating: 0, count: n), name: "outputPadding", layer: layer)
+        precondition(self.kernelSize.allSatisfy { $0 >= 1 }, "\(layer): kernelSize must be ≥ 1, got \(self.kernelSize)")
+        precondition(self.stride.allSatisfy { $0 >= 1 }, "\(layer): stride must be ≥ 1, got \(self.stride)")
+        precondition(self.padding.allSatisfy { $0 >= 0 }, "\(layer): padding must be ≥ 0, got \(self.padding)")
+        precondition(self.dilation.allSatisfy { $0 >= 1 }, "\(layer): dilation must be ≥ 1, got \(self.dilation)")
+        if transposed {
+            for (i, p) in self.outputPadding.enumerated() {
+                precondition(p < self.stride[i] || p < self.dilation[i],
+                             "\(layer): outputPadding \(self.outputPadding) must be smaller than stride \(self.stride) or dilation \(self.dilation)")
+            }
+        }
+        self.groups = groups
+        self.bias = bias
+        self.transposed = transposed
+    }
+
+    /// The weight shape: `[C_out, C_in/groups, *k]`, or `[C_in, C_out/groups, *k]` when transposed.
+    public var weightShape: [Int] {
+        transposed ? [inChannels, outChannels / groups] + kernelSize : [outChannels, inChannels / groups] + kernelSize
+    }
+
+    /// PyTorch's fan_in of the weight: `shape[1]·∏k` (`C_in/groups·∏k`, or `C_out/groups·∏k` when transposed).
+    public var fanIn: Int { weightShape[1] * kernelSize.reduce(1, *) }
+
+    /// PyTorch's default real initialisation: W ~ U(±1/√fan_in) (Kaiming uniform, a = √5),
+    /// b ~ U(±1/√fan_in), bias shape `[C_out]`.
+    func realDefault(key: RandomKey, dtype: DType) -> ParameterTree {
+        let (kw, kb) = key.split()
+        let bound = 1 / Double(fanIn).squareRoot()
+        var p: ParameterTree = ["weight": Init.kaimingUniform(weightShape, fanIn: fanIn, key: kw, dtype: dtype)]
+        if bias { p["bias"] = Init.uniform([outChannels], bound: bound, key: kb, dtype: dtype) }
+        return p
+    }
+}
+
+/// A convolution over `Rank.count` spatial axes (PyTorch's `nn.Conv1d/2d/3d`; use the
+/// aliases ``Conv1d``, ``Conv2d``, ``Conv3d``).
+///
+/// `y[n, o, p] = b[o] + Σ_{c ∈ group(o), j} W[o, c, j]·x[n, c, p·stride − padding + j·dilation]`.
+///
+/// Shapes: input `[N, C_in, *S]` → output `[N, C_out, *S']` with
+/// `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` per axis.
+/// Parameters: `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
+/// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in), fan_in = C_in/groups·∏k.
+/// Padding mode: zeros only.
+public struct Convolution<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+
+    /// A convolution with PyTorch's arguments and defaults; each per-axis option is an `Int`
+    /// (every axis) or `[Int]` (one per axis).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true) {
+        options = ConvolutionOptions(rank: Rank.count, layer: "Conv\(Rank.count)d", inChannels: inChannels,
+                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
+
+    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let w = p.required("weight", by: context)
+        let b = options.bias ? p.required("bias", by: context) : nil
+        let o = options
+        switch Rank.count {
+        case 1: return conv1d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        case 2: return conv2d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        default: return conv3d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
+        }
+    }
+}
+
+/// A transposed convolution over `Rank.count` spatial axes (PyTorch's
+/// `nn.ConvTranspose1d/2d/3d`; use ``ConvTranspose1d``, ``ConvTranspose2d``, ``ConvTranspose3d``),
+/// the adjoint of ``Convolution`` with respect to its input.
+///
+/// Shapes: input `[N, C_in, *S]` → output `[N, C_out, *S']` with
+/// `S' = (S − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1` per axis.
+/// Parameters: `weight [C_in, C_out/groups, *k]`, `bias [C_out]` (if `bias`).
+/// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in) with PyTorch's fan_in of the
+/// weight, C_out/groups·∏k. Padding mode: zeros only; the output size is fixed by
+/// `outputPadding` (PyTorch's `forward(input, output_size)` is not offered).
+public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+
+    /// A transposed convolution with PyTorch's arguments, order and defaults (`stride`,
+    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
+        options = ConvolutionOptions(rank: Rank.count, layer: "ConvTranspose\(Rank.count)d", inChannels: inChannels,
+                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
+                                     transposed: true)
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
+
+    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let w = p.required("weight", by: context)
+        let b = options.bias ? p.required("bias", by: context) : nil
+        let o = options
+        switch Rank.count {
+        case 1: return convTranspose1d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                       dilation: o.dilation, groups: o.groups)
+        case 2: return convTranspose2d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                       dilation: o.dilation, groups: o.groups)
+        default: return convTranspose3d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
+                                        dilation: o.dilation, groups: o.groups)
+        }
+    }
+}
+
+/// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
+public typealias Conv1d = Convolution<Spatial1D>
+/// PyTorch's `nn.Conv2d`: input `[N, C_in, H, W]`. See ``Convolution``.
+public typealias Conv2d = Convolution<Spatial2D>
+/// PyTorch's `nn.Conv3d`: input `[N, C_in, D, H, W]`. See ``Convolution``.
+public typealias Conv3d = Convolution<Spatial3D>
+/// PyTorch's `nn.ConvTranspose1d`. See ``ConvolutionTranspose``.
+public typealias ConvTranspose1d = ConvolutionTranspose<Spatial1D>
+/// PyTorch's `nn.ConvTranspose2d`. See ``ConvolutionTranspose``.
+public typealias ConvTranspose2d = ConvolutionTranspose<Spatial2D>
+/// PyTorch's `nn.ConvTranspose3d`. See ``ConvolutionTranspose``.
+public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
+
+/// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k` (PyTorch's `nn.Bilinear`).
+///
+/// Shapes: inputs `([..., in1], [..., in2])` (same leading dimensions) → `[..., out]`.
+/// Parameters: `weight [out, in1, in2]`, `bias [out]` (if `bias`). Initialisation: PyTorch's,
+/// W and b ~ U(±1/√in1).
+public struct Bilinear: Layer {
+    public let in1Features: Int
+    public let in2Features: Int
+    public let outFeatures: Int
+    public let bias: Bool
+
+    /// PyTorch's `Bilinear(in1_features, in2_features, out_features, bias=True)`.
+    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true) {
+        self.in1Features = in1Features; self.in2Features = in2Features; self.outFeatures = outFeatures; self.bias = bias
+    }
+
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
+        let (kw, kb) = key.split()
+        let bound = 1 / Double(in1Features).squareRoot()
+        var p: ParameterTree = ["weight": Init.uniform([outFeatures, in1Features, in2Features], bound: bound, key: kw, dtype: dtype)]
+        if bias { p["bias"] = Init.uniform([outFeatures], bound: bound, key: kb, dtype: dtype) }
+        return p
+    }
+
+    /// Applies the form to the pair `(x1, x2)`.
+    public func callAsFunction(_ input: (Tensor, Tensor), parameters p: ParameterTree, context: Context) -> Tensor {
+        bilinear(input.0, input.1, p.required("weight", by: context), bias: bias ? p.required("bias", by: context) : nil)
+    }
+}

@@ -1,0 +1,183 @@
+/// Hyper-parameters of a pooling layer.
+public struct PoolingOptions: Sendable, Equatable {
+    /// Window size per spatial axis.
+    public let kernelSize: [Int]
+    /// Step per axis (PyTorch's default: the kernel size).
+    public let stride: [Int]
+    /// Implicit padding on both sides per axis (−∞ for max pooling, zeros for average pooling);
+    /// at most half the kernel size.
+    public let padding: [Int]
+    /// Spacing between window taps per axis (max pooling only; 1 for average pooling).
+    public let dilation: [Int]
+    /// Round the output size up instead of down (a window must still start inside the input
+    /// or its left padding).
+    public let ceilMode: Bool
+
+    init(rank n: Int, layer: String, kernelSize: some SpatialOption, stride: some SpatialOption,
+         padding: some SpatialOption, dilation: some SpatialOption, ceilMode: Bool) {
+        self.kernelSize = spatialValues(kernelSize, n, name: "kernelSize", layer: layer)
+        self.stride = spatialValues(stride, n, fallback: self.kernelSize, name: "stride", layer: layer)
+        self.padding = spatialValues(padding, n, fallback: [Int](repeating: 0, count: n), name: "padding", layer: layer)
+        self.dilation = spatialValues(dilation, n, fallback: [Int](repeating: 1, count: n), name: "dilation", layer: layer)
+        self.ceilMode = ceilMode
+        precondition(self.kernelSize.allSatisfy { $0 >= 1 } && self.stride.allSatisfy { $0 >= 1 }
+                     && self.dilation.allSatisfy { $0 >= 1 },
+                     "\(layer): kernelSize \(self.kernelSize), stride \(self.stride), dilation \(self.dilation) must be ≥ 1")
+        for i in 0..<n {
+            precondition(self.padding[i] >= 0 && 2 * self.padding[i] <= self.kernelSize[i],
+                         "\(layer): padding \(self.padding) must be ≥ 0 and at most half the kernel size \(self.kernelSize)")
+        }
+    }
+}
+
+/// Max pooling over `Rank.count` spatial axes (PyTorch's `nn.MaxPool1d/2d/3d`; use
+/// ``MaxPool1d``, ``MaxPool2d``, ``MaxPool3d``): the maximum of each window.
+///
+/// Shapes: `[N, C, *S]` (or `[C, *S]`) → `[N, C, *S']`,
+/// `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` (⌈…⌉ with `ceilMode`).
+/// No parameters. `return_indices` is not offered. Gradient: to the arg-max of each window.
+public struct MaxPool<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: PoolingOptions
+
+    /// PyTorch's `MaxPoolNd(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`;
+    /// omitting `stride` (or passing `Int?.none`) means the kernel size.
+    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
+                dilation: some SpatialOption = 1, ceilMode: Bool = false) {
+        options = PoolingOptions(rank: Rank.count, layer: "MaxPool\(Rank.count)d", kernelSize: kernelSize, stride: stride,
+                                 padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
+        let o = options
+        switch Rank.count {
+        case 1: return maxPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        case 2: return maxPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        default: return maxPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        }
+    }
+}
+
+/// Average pooling over `Rank.count` spatial axes (PyTorch's `nn.AvgPool1d/2d/3d`; use
+/// ``AvgPool1d``, ``AvgPool2d``, ``AvgPool3d``): the mean of each window.
+///
+/// Shapes: `[N, C, *S]` (or `[C, *S]`) → `[N, C, *S']`, `S' = ⌊(S + 2·padding − k)/stride⌋ + 1`
+/// (⌈…⌉ with `ceilMode`). With `countIncludePad` the padded zeros count in the divisor.
+/// No parameters. PyTorch's `divisor_override` is not offered.
+public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters (dilation is always 1).
+    public let options: PoolingOptions
+    /// Whether padded zeros count in the divisor (PyTorch's default `true`).
+    public let countIncludePad: Bool
+
+    /// PyTorch's `AvgPoolNd(kernel_size, stride=None, padding=0, ceil_mode=False,
+    /// count_include_pad=True)`; omitting `stride` (or passing `Int?.none`) means the kernel size.
+    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
+                ceilMode: Bool = false, countIncludePad: Bool = true) {
+        options = PoolingOptions(rank: Rank.count, layer: "AvgPool\(Rank.count)d", kernelSize: kernelSize, stride: stride,
+                                 padding: padding, dilation: 1, ceilMode: ceilMode)
+        self.countIncludePad = countIncludePad
+    }
+
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
+        let o = options
+        switch Rank.count {
+        case 1: return avgPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
+                                 countIncludePad: countIncludePad)
+        case 2: return avgPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
+                                 countIncludePad: countIncludePad)
+        default: return avgPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
+                                  countIncludePad: countIncludePad)
+        }
+    }
+}
+
+/// Complex max pooling (cplxmodule's `CplxMaxPool1d/2d/3d`; use ``CplxMaxPool1d``,
+/// ``CplxMaxPool2d``, ``CplxMaxPool3d``): each window yields its element of largest modulus
+/// |z| (both parts of that element).
+///
+/// Shapes as ``MaxPool``, on complex input. No parameters. cplxmodule's `return_indices` (which
+/// it stores and ignores) is not offered.
+public struct ComplexMaxPool<Rank: SpatialRank>: SequentialLayer {
+    /// The hyper-parameters.
+    public let options: PoolingOptions
+
+    /// cplxmodule's `CplxMaxPoolNd(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`.
+    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
+                dilation: some SpatialOption = 1, ceilMode: Bool = false) {
+        options = PoolingOptions(rank: Rank.count, layer: "CplxMaxPool\(Rank.count)d", kernelSize: kernelSize, stride: stride,
+                                 padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
+        let o = options
+        switch Rank.count {
+        case 1: return maxPool1d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        case 2: return maxPool2d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        default: return maxPool3d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+        }
+    }
+}
+
+/// PyTorch's `nn.MaxPool1d`. See ``MaxPool``.
+public typealias MaxPool1d = MaxPool<Spatial1D>
+/// PyTorch's `nn.MaxPool2d`. See ``MaxPool``.
+public typealias MaxPool2d = MaxPool<Spatial2D>
+/// PyTorch's `nn.MaxPool3d`. See ``MaxPool``.
+public typealias MaxPool3d = MaxPool<Spatial3D>
+/// PyTorch's `nn.AvgPool1d`. See ``AvgPool``.
+public typealias AvgPool1d = AvgPool<Spatial1D>
+/// PyTorch's `nn.AvgPool2d`. See ``AvgPool``.
+public typealias AvgPool2d = AvgPool<Spatial2D>
+/// PyTorch's `nn.AvgPool3d`. See ``AvgPool``.
+public typealias AvgPool3d = AvgPool<Spatial3D>
+/// cplxmodule's `CplxMaxPool1d`. See ``ComplexMaxPool``.
+public typealias CplxMaxPool1d = ComplexMaxPool<Spatial1D>
+/// cplxmodule's `CplxMaxPool2d`. See ``ComplexMaxPool``.
+public typealias CplxMaxPool2d = ComplexMaxPool<Spatial2D>
+/// cplxmodule's `CplxMaxPool3d`. See ``ComplexMaxPool``.
+public typealias CplxMaxPool3d = ComplexMaxPool<Spatial3D>
+
+/// Inverted dropout (PyTorch's `nn.Dropout`): in training each element is zeroed with
+/// probability `probability` and the survivors are scaled by 1/(1 − p); identity in evaluation.
+///
+/// Shapes: any → same. No parameters. The mask comes from ``Context/randomKey`` (training
+/// mode needs a context with a key).
+public struct Dropout: SequentialLayer {
+    /// The drop probability p ∈ [0, 1].
+    public let probability: Double
+
+    /// PyTorch's `Dropout(p=0.5)`.
+    public init(_ probability: Double = 0.5) {
+        precondition(probability >= 0 && probability <= 1, "Dropout: probability \(probability) is not in [0, 1]")
+        self.probability = probability
+    }
+
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
+        guard context.training && probability > 0 else { return x }
+        return dropout(x, probability: probability, key: context.randomKey, training: true)
+    }
+}
+
+/// Complex dropout (cplxmodule's `CplxDropout`): in training each complex element is dropped
+/// with probability `probability` — one mask shared by the real and imaginary parts — and the
+/// survivors are scaled by 1/(1 − p); identity in evaluation.
+///
+/// Shapes: any → same. No parameters. Randomness from ``Context/randomKey``.
+public struct CplxDropout: SequentialLayer {
+    /// The drop probability p ∈ [0, 1].
+    public let probability: Double
+
+    /// cplxmodule's `CplxDropout(p=0.5)`.
+    public init(_ probability: Double = 0.5) {
+        precondition(probability >= 0 && probability <= 1, "CplxDropout: probability \(probability) is not in [0, 1]")
+        self.probability = probability
+    }
+
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
+        guard context.training && probability > 0 else { return z }
+        if probability == 1 { return z * Tensor.zeros(z.shape, dtype: z.dtype) }
+        let mask = bernoulli(z.shape, probability: 1 - probability, key: context.randomKey, dtype: z.dtype) / (1 - probability)
+        return z * mask
+    }
+}
