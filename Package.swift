@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "Ops"]),
         .testTarget(name: "OpsTests", dependencies: ["TestSupport", "Ops", "Autodiff", "NN"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Ops", "Autodiff"]),
-        .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes", "Relevance", "NN"]),
+        .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes", "Relevance", "NN", "wirtinger"]),
         .testTarget(name: "RelevanceTests", dependencies: ["TestSupport", "Relevance", "NN", "Ops", "Autodiff"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,7 +22,7 @@ final class Progress {
             let width = 24, filled = total > 0 ? width * done / total : 0
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             print("\r\(label) [\(bar)] \(done)/\(total) \(String(format: "%.1f", rate)) it/s ETA \(Int(eta))s \(detail)   ", terminator: "")
-            fflush(stdout)
+            fflush(nil)
             if done == total { print("") }
         } else if done == total || Date().timeIntervalSince(lastLine) > 5 {
             print("\(label) \(done)/\(total) (\(String(format: "%.1f", rate)) it/s) \(detail)")

@@ -8,7 +8,7 @@ let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = 
     (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (benchSpec, runBench),
 ]
 
-func mainUsage() -> String {
+@MainActor func mainUsage() -> String {
     var s = "usage: wirtinger <command> [options]\n\ncommands:\n"
     for c in commands { s += "  \(c.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(c.spec.summary.split(separator: ".").first ?? "")\n" }
     s += "\nRun `wirtinger <command> --help` for the options of a command.\n"

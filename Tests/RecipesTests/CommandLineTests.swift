@@ -1,0 +1,106 @@
+import XCTest
+import Foundation
+
+/// Runs the `wirtinger` executable built next to the test bundle.
+struct CLI {
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wirtinger")
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+final class CommandLineTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        // The test target depends on the executable, so it is always built next to the tests.
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// The error output is exactly one line starting with "error:".
+    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error:") && r.stderr.contains(needle), "stderr: \(r.stderr)", file: file, line: line)
+    }
+
+    func testHelpForEverySubcommand() throws {
+        for c in ["sparsify", "train", "inspect", "bench"] {
+            let r = try CLI.run([c, "--help"])
+            XCTAssertEqual(r.status, 0, c)
+            XCTAssertTrue(r.stdout.contains("usage: wirtinger \(c)"), r.stdout)
+        }
+    }
+
+    func testBadArgumentsGiveOneLineAndStatus2() throws {
+        assertOneLineError(try CLI.run(["frobnicate"]), status: 2, contains: "unknown command")
+        assertOneLineError(try CLI.run(["sparsify", "--method", "magic"]), status: 2, contains: "--method")
+        assertOneLineError(try CLI.run(["sparsify", "--threshold", "abc"]), status: 2, contains: "--threshold")
+        assertOneLineError(try CLI.run(["sparsify", "--bogus"]), status: 2, contains: "unknown option --bogus")
+        assertOneLineError(try CLI.run(["sparsify", "--epochs", "1,2"]), status: 2, contains: "--epochs")
+        assertOneLineError(try CLI.run(["inspect"]), status: 2, contains: "expected 1 argument")
+    }
+
+    func testMissingDataDirectory() throws {
+        let r = try CLI.run(["sparsify", "--mnist", tmp.appendingPathComponent("nope").path, "--out", tmp.path])
+        assertOneLineError(r, status: 1, contains: "nope")
+    }
+
+    func testTruncatedIDXFile() throws {
+        // valid headers, then the image file is cut short
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+        let images = be32(0x0803) + be32(10) + be32(28) + be32(28) + [UInt8](repeating: 0, count: 100)
+        let labels = be32(0x0801) + be32(10) + [UInt8](repeating: 1, count: 10)
+        for split in ["train", "t10k"] {
+            try Data(images).write(to: tmp.appendingPathComponent("\(split)-images.idx3-ubyte"))
+            try Data(labels).write(to: tmp.appendingPathComponent("\(split)-labels.idx1-ubyte"))
+        }
+        let r = try CLI.run(["sparsify", "--mnist", tmp.path, "--out", tmp.appendingPathComponent("out").path])
+        assertOneLineError(r, status: 1, contains: "images.idx3-ubyte")
+    }
+
+    func testUnreadableCheckpoint() throws {
+        let bad = tmp.appendingPathComponent("bad.safetensors")
+        try Data([1, 2, 3]).write(to: bad)
+        assertOneLineError(try CLI.run(["inspect", bad.path]), status: 1, contains: "bad.safetensors")
+        assertOneLineError(try CLI.run(["train", "--resume", "--checkpoint", bad.path, "--train-size", "20", "--test-size", "10"]),
+                           status: 1, contains: "bad.safetensors")
+    }
+
+    func testSparsifyTinyRunWritesEveryOutput() throws {
+        let out = tmp.appendingPathComponent("run")
+        let r = try CLI.run(["sparsify", "--train-size", "300", "--test-size", "100", "--epochs", "1,2,1", "--hidden", "16",
+                             "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        XCTAssertTrue(r.stdout.contains("compression ratio"), r.stdout)
+        for f in ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        XCTAssertEqual((report["stages"] as! [Any]).count, 3)
+        XCTAssertEqual((report["bayesLoad"] as! [String: [String]])["missing"], ["classifier.0.log_sigma2", "classifier.2.log_sigma2"])
+        let svg = try String(contentsOf: out.appendingPathComponent("threshold.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("threshold (log α)") && svg.contains("test accuracy"))
+        let inspect = try CLI.run(["inspect", out.appendingPathComponent("masked.safetensors").path])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("classifier.0.mask") && inspect.stdout.contains("compression"), inspect.stdout)
+    }
+}
