@@ -123,6 +123,33 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// Checkpointing: the state is a tree, so it survives a safetensors round trip mid-training
+    /// and the resumed trajectory is the uninterrupted one, bit for bit.
+    func testStateSurvivesSafetensorsCheckpoint() throws {
+        let fx = try Fixture.load("optim")
+        for (id, opt) in [("adamw.lr0.1_wd0.1", AdamW(learningRate: 0.1, weightDecay: 0.1) as any Optimizer),
+                          ("sgd.nesterov_wd", SGD(learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01))] {
+            var p = Fixture.entries(fx, case: id, role: "params/step0")
+            var s = opt.initialState(for: p)
+            for i in 1...2 { p = opt.update(p, gradients: Fixture.entries(fx, case: id, role: "grads/step\(i)"), state: &s) }
+            let bytes = try Safetensors.encode(p.prefixed("params").merging(s.buffers.prefixed("optimizer")),
+                                               metadata: ["step": String(s.step)])
+            let file = try Safetensors.decode(bytes, source: "checkpoint")
+            var p2 = file.tensors.scoped("params")
+            var s2 = OptimizerState(step: Int(file.metadata["step"]!)!, buffers: file.tensors.scoped("optimizer"))
+            for i in 3...5 {
+                let g = Fixture.entries(fx, case: id, role: "grads/step\(i)")
+                p = opt.update(p, gradients: g, state: &s)
+                p2 = opt.update(p2, gradients: g, state: &s2)
+            }
+            XCTAssertEqual(s2.step, 5)
+            for (k, t) in p { XCTAssertTrue(p2[k]!.isIdentical(to: t), "\(id) \(k)") }
+            for (k, e) in Fixture.entries(fx, case: id, role: "params/step5") {
+                assertClose(p2[k]!, e, rtol: 1e-13, atol: 1e-15, "\(id) \(k)")
+            }
+        }
+    }
+
     func testSGDFirstStepMomentumBufferIsTheGradientEvenWithDampening() {
         let opt = SGD(learningRate: 1, momentum: 0.9, dampening: 0.5)
         var state = opt.initialState(for: ["w": Tensor([0.0])])

@@ -1,7 +1,7 @@
 /// Why a safetensors file could not be read or written.
 ///
 /// Every case names the file (`file`: the path, or the `source` label given to
-/// ``Safetensors/decode(_:source:)-(UInt8)``) and, where one is at fault, the tensor key.
+/// `Safetensors.decode(_:source:)`) and, where one is at fault, the tensor key.
 /// The cases follow the reference implementation's checks (huggingface/safetensors,
 /// `SafeTensors::read_metadata` and `Metadata::validate`), split more finely where the reference
 /// lumps distinct problems together (truncation vs trailing bytes, gap vs overlap, duplicate keys).
