@@ -213,22 +213,23 @@ extension ParameterTree {
                 continue
             }
             // real → complex promotion: P.real / P.imag both absent, P present
+            var handled = false
             for (suffix, isReal) in [(".real", true), (".imag", false)] where k.hasSuffix(suffix) {
                 let base = String(k.dropLast(suffix.count))
                 let partner = base + (isReal ? ".imag" : ".real")
                 guard contains(partner), source[partner] == nil, let s = source[base] else { continue }
                 used.insert(base)
+                handled = true
                 if s.shape != target.shape {
-                    report.shapeMismatches.append(.init(key: base, expected: target.shape, found: s.shape))
+                    if !report.shapeMismatches.contains(where: { $0.key == base }) {
+                        report.shapeMismatches.append(.init(key: base, expected: target.shape, found: s.shape))
+                    }
                 } else {
                     out[k] = isReal ? s.converted(to: target.dtype) : .zeros(target.shape, dtype: target.dtype)
-                    if isReal { report.promoted.append(base) }
+                    if !report.promoted.contains(base) { report.promoted.append(base) }
                 }
             }
-            if !used.contains(k) && !report.promoted.contains(where: { k == $0 + ".real" || k == $0 + ".imag" })
-                && !report.shapeMismatches.contains(where: { k.hasPrefix($0.key + ".") && !contains($0.key) }) {
-                report.missing.append(k)
-            }
+            if !handled { report.missing.append(k) }
         }
         report.unexpected = source.keys.filter { !used.contains($0) }
         if strict && !report.isClean { throw ParameterTreeError.strictLoadFailed(report) }

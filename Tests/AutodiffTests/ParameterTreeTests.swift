@@ -46,6 +46,22 @@ final class ParameterTreeTests: XCTestCase {
         XCTAssertEqual(back.unexpected, ["0.weight.real", "0.weight.imag", "0.bias.real", "0.bias.imag"])
     }
 
+    func testPromotionDoesNotDependOnPartOrder() throws {
+        // cplxmodule lists `weight.imag` before `weight.real`
+        let cplx: ParameterTree = ["0.weight.imag": .ones([4, 3]), "0.weight.real": .zeros([4, 3]),
+                                   "0.bias.imag": .ones([4]), "0.bias.real": .zeros([4])]
+        let (loaded, report) = try cplx.loading(dense, strict: true)
+        XCTAssertEqual(report.missing, []); XCTAssertEqual(report.unexpected, [])
+        XCTAssertEqual(report.promoted, ["0.weight", "0.bias"])
+        XCTAssertEqual(loaded["0.weight.real"]!.scalars.first, 1)
+        XCTAssertEqual(loaded["0.weight.imag"]!.scalars.first, 0)
+        // a promoted entry of the wrong shape is one mismatch, loaded nowhere
+        let wrong: ParameterTree = ["0.weight": .ones([2, 3]), "0.bias": .ones([4])]
+        let (_, bad) = try cplx.loading(wrong, strict: false)
+        XCTAssertEqual(bad.shapeMismatches, [.init(key: "0.weight", expected: [4, 3], found: [2, 3])])
+        XCTAssertEqual(bad.missing, [])
+    }
+
     func testLoadConvertsToTheReceivingDType() throws {
         let t: ParameterTree = ["w": .zeros([2], dtype: .float32)]
         let (loaded, _) = try t.loading(["w": Tensor([1, 2], dtype: .float64)], strict: true)
