@@ -1,0 +1,43 @@
+import XCTest
+import Recipes
+
+// The README's Swift example, verbatim except for the data (4 random images).
+struct MNISTFullyConnected: SequentialLayer {
+    let features = Sequential<Tensor, Tensor>(Flatten(-3, -1))
+    let classifier: Sequential<Tensor, Tensor>
+    init(hidden: Int = 400, linear: (Int, Int) -> any SequentialLayer = { Linear($0, $1) }) {
+        classifier = Sequential(linear(28 * 28, hidden), ReLU(), linear(hidden, 10))
+    }
+    var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
+    func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let h = features.callAsChild("features", x, parameters: p, context: context)
+        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+    }
+}
+
+final class ReadmeExampleTests: XCTestCase {
+    func testReadmeExampleRuns() throws {
+        let x = uniform([4, 1, 28, 28], key: RandomKey(seed: 9)), y = [0, 3, 5, 9]
+        let dense = MNISTFullyConnected(), bayes = MNISTFullyConnected(linear: { LinearARD($0, $1) })
+        let denseParams = dense.initialParameters(key: RandomKey(seed: 0))
+        let (params, report) = try bayes.initialParameters(key: RandomKey(seed: 1)).loading(denseParams, strict: false)
+        XCTAssertEqual(report.missing, ["classifier.0.log_sigma2", "classifier.2.log_sigma2"])
+        XCTAssertEqual(report.unexpected, [])
+        let (loss, grads) = valueWithGradient(at: params) { p in
+            crossEntropy(bayes(x, parameters: p, context: Context(training: true, key: RandomKey(seed: 2))), targets: y)
+                + 1e-2 / 60_000 * totalPenalty(bayes, parameters: p)
+        }
+        XCTAssertTrue(loss.item.isFinite)
+        XCTAssertEqual(grads.keys, params.keys)
+        XCTAssertGreaterThan(grads["classifier.0.log_sigma2"]!.scalars.map(abs).max()!, 0, "the KL term reaches log σ²")
+        let masks = computeARDMasks(bayes, parameters: params, threshold: -0.5)
+        XCTAssertEqual(masks.keys, ["classifier.0.mask", "classifier.2.mask"])
+        let (stateDict, binary) = binarizeMasks(params, masks: masks)
+        // log σ² = −10 everywhere, so log α = −10 − 2·log|W| ≤ −0.5 exactly where |W| ≥ e^{−4.75}
+        let w = params["classifier.0.weight"]!.scalars
+        let keep = w.map { abs($0) >= exp(-4.75) ? 1.0 : 0.0 }
+        XCTAssertEqual(binary["classifier.0.mask"]!.scalars, keep)
+        XCTAssertGreaterThan(keep.filter { $0 == 1 }.count, 400 * 784 / 2, "the bulk of the copied weights is relevant")
+        XCTAssertEqual(stateDict["classifier.0.weight"]!.scalars, zip(w, keep).map { $1 == 1 ? $0 : 0 })
+    }
+}
