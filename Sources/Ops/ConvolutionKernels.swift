@@ -106,16 +106,17 @@ struct ConvPlan {
 }
 
 /// Writes the column matrix of one sample: `col[(c·Πk + kk), o] = x[c, o·s − p + kk·d]` (0 outside).
-/// `x` points at channel 0 of the sample; `channels` channels are read.
-func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ col: UnsafeMutablePointer<T>) {
+/// `x` points at channel 0 of the sample; `channels` channels are read; rows of `col` are
+/// `ld` elements apart (`ld ≥ Πout`, so several samples can sit side by side).
+func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ col: UnsafeMutablePointer<T>, ld: Int) {
     let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
     let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
-    let P = pl.outCount, inP = pl.inCount
+    let inP = pl.inCount
     var row = 0
     for c in 0..<channels {
         let xc = x + c * inP
         for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
-            let dst = col + row * P
+            let dst = col + row * ld
             row += 1
             let off2 = k2 * pl.d[2] - pl.p[2]
             let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
@@ -144,16 +145,17 @@ func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, channels: Int, _ pl: ConvPla
 }
 
 /// The adjoint of ``im2col(_:channels:_:_:)``: adds every column entry back into the input
-/// position it was read from. `x` (channel 0 of one sample) must be initialised (zeros).
-func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ x: UnsafeMutablePointer<T>) {
+/// position it was read from. `x` (channel 0 of one sample) must be initialised (zeros);
+/// rows of `col` are `ld` elements apart.
+func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ x: UnsafeMutablePointer<T>, ld: Int) {
     let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
     let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
-    let P = pl.outCount, inP = pl.inCount
+    let inP = pl.inCount
     var row = 0
     for c in 0..<channels {
         let xc = x + c * inP
         for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
-            let srcRow = col + row * P
+            let srcRow = col + row * ld
             row += 1
             let off2 = k2 * pl.d[2] - pl.p[2]
             let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
@@ -173,13 +175,54 @@ func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, channels: Int, _ pl: ConvP
     }
 }
 
-/// Runs `body` with a scratch column matrix of one sample (`colRows × outCount`) as `T`.
+/// Column matrices of several samples side by side are at most this many elements (0.5 MiB in
+/// float32, about an L2 cache): small outputs get wide GEMMs without spilling the columns to memory.
+let convColumnBudget = 1 << 17
+
+/// Samples per chunk so that the chunk's column matrix (`colRows × chunk·Πout`) stays within budget.
+func convChunkSize(_ pl: ConvPlan) -> Int {
+    Swift.max(1, Swift.min(pl.batch, convColumnBudget / Swift.max(1, pl.colRows * pl.outCount)))
+}
+
+/// Runs `body` with scratch memory of `count` elements of `T`.
 @inline(__always)
-private func withColumns<T: TensorScalar>(_ pl: ConvPlan, _: T.Type, _ body: (UnsafeMutablePointer<T>) -> Void) {
-    let n = Swift.max(1, pl.colRows * pl.outCount)
-    let buf = UnsafeMutablePointer<T>.allocate(capacity: n)
+func withScratch<T: TensorScalar>(_ count: Int, _: T.Type, _ body: (UnsafeMutablePointer<T>) -> Void) {
+    let buf = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, count))
     defer { buf.deallocate() }
     body(buf)
+}
+
+/// Walks the batch in chunks of ``convChunkSize(_:)`` samples: `body(n0, nb, col, tmp)` with
+/// scratch for the chunk's column matrix (`colRows × nb·Πout`) and for an output-shaped
+/// matrix `[C_out, nb·Πout]` (samples side by side).
+@inline(__always)
+func forEachChunk<T: TensorScalar>(_ pl: ConvPlan, _: T.Type,
+                                   _ body: (_ n0: Int, _ nb: Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    let chunk = convChunkSize(pl)
+    withScratch(pl.colRows * chunk * pl.outCount, T.self) { col in
+        withScratch(pl.cout * chunk * pl.outCount, T.self) { tmp in
+            var n0 = 0
+            while n0 < pl.batch {
+                let nb = Swift.min(chunk, pl.batch - n0)
+                body(n0, nb, col, tmp)
+                n0 += nb
+            }
+        }
+    }
+}
+
+/// `tmp[c, j·Πout + p] = y[n0 + j, c, p]`: samples `n0..<n0+nb` of an `[N, C_out, Πout]` tensor side by side.
+@inline(__always)
+func packChunk<T: TensorScalar>(_ y: UnsafePointer<T>, into tmp: UnsafeMutablePointer<T>, _ pl: ConvPlan, n0: Int, nb: Int) {
+    let P = pl.outCount, ld = nb * P
+    for c in 0..<pl.cout { for j in 0..<nb { (tmp + c * ld + j * P).update(from: y + ((n0 + j) * pl.cout + c) * P, count: P) } }
+}
+
+/// The inverse of ``packChunk(_:into:_:n0:nb:)``.
+@inline(__always)
+func unpackChunk<T: TensorScalar>(_ tmp: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ pl: ConvPlan, n0: Int, nb: Int) {
+    let P = pl.outCount, ld = nb * P
+    for c in 0..<pl.cout { for j in 0..<nb { (y + ((n0 + j) * pl.cout + c) * P).update(from: tmp + c * ld + j * P, count: P) } }
 }
 
 @inline(__always)
@@ -232,11 +275,15 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
-                        withColumns(pl, T.self) { col in
-                            for n in 0..<pl.batch {
-                                im2col(px + n * pl.cin * pl.inCount, channels: pl.cin, pl, col)
-                                product(col, n)
+                        // Chunks of samples side by side: one GEMM per group and chunk.
+                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                            let ld = nb * P
+                            for j in 0..<nb { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            for g in 0..<pl.groups {
+                                gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld,
+                                     tmp + g * pl.coutG * ld, ld)
                             }
+                            unpackChunk(tmp, into: py, pl, n0: n0, nb: nb)
                         }
                     }
                 }
@@ -278,11 +325,14 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
-                        withColumns(pl, T.self) { col in
-                            for n in 0..<pl.batch {
-                                product(col, n)
-                                col2im(col, channels: pl.cin, pl, px + n * pl.cin * pl.inCount)
+                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                            let ld = nb * P
+                            packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
+                            for g in 0..<pl.groups {
+                                gemm(true, false, K, ld, pl.coutG, pw + g * pl.coutG * K, K, tmp + g * pl.coutG * ld, ld,
+                                     col + g * K * ld, ld)
                             }
+                            for j in 0..<nb { col2im(col + j * P, channels: pl.cin, pl, px + (n0 + j) * pl.cin * pl.inCount, ld: ld) }
                         }
                     }
                 }
@@ -324,10 +374,13 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
-                        withColumns(pl, T.self) { col in
-                            for n in 0..<pl.batch {
-                                im2col(px + n * pl.cin * pl.inCount, channels: pl.cin, pl, col)
-                                product(col, n)
+                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                            let ld = nb * P
+                            for j in 0..<nb { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
+                            for g in 0..<pl.groups {
+                                gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,
+                                     pw + g * pl.coutG * K, K, accumulate: true)
                             }
                         }
                     }

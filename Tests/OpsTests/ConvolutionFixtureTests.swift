@@ -156,6 +156,28 @@ final class ConvolutionFixtureTests: XCTestCase {
         assertClose(g, row([0.5, 0.5 + 1.0 / 3, 1.0 / 3, 1.0 / 3 + 0.5, 0.5]))
     }
 
+    /// A batch large enough to be processed in several multi-sample chunks (the kernels put
+    /// up to 2¹⁷ column elements side by side; here 5 samples per chunk, chunks 5 + 2) gives
+    /// the same values and gradients as one sample at a time.
+    func testChunkedBatchesMatchSingleSamples() {
+        let x = Sample.normal([7, 4, 36, 36], seed: 41), w = Sample.normal([6, 2, 3, 3], seed: 42)
+        let b = Sample.normal([6], seed: 43), cot = Sample.normal([7, 6, 17, 36], seed: 44)
+        func f(_ a: [Tensor]) -> [Tensor] { [conv2d(a[0], a[1], bias: a[2], stride: [2, 1], padding: [0, 1], groups: 2)] }
+        let (y, pb) = valueWithPullback(at: [x, w, b], of: f)
+        let g = pb([cot])
+        var gw = Tensor.zeros(w.shape, dtype: .float64), gb = Tensor.zeros(b.shape, dtype: .float64)
+        for n in 0..<7 {
+            let xn = slice(x, axis: 0, start: n, end: n + 1), cn = slice(cot, axis: 0, start: n, end: n + 1)
+            let (yn, pbn) = valueWithPullback(at: [xn, w, b], of: f)
+            let gn = pbn([cn])
+            assertClose(slice(y[0], axis: 0, start: n, end: n + 1), yn[0], rtol: 1e-12, "output of sample \(n)")
+            assertClose(slice(g[0], axis: 0, start: n, end: n + 1), gn[0], rtol: 1e-12, "input gradient of sample \(n)")
+            gw = gw + gn[1]; gb = gb + gn[2]
+        }
+        assertClose(g[1], gw, rtol: 1e-10, atol: 1e-10, "weight gradient")
+        assertClose(g[2], gb, rtol: 1e-10, atol: 1e-10, "bias gradient")
+    }
+
     func testConvolutionOutputShapes() {
         let x = Tensor.zeros([2, 4, 9, 8], dtype: .float64)
         XCTAssertEqual(conv2d(x, .zeros([6, 2, 3, 3], dtype: .float64), stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2).shape,
