@@ -88,21 +88,23 @@ func maxPoolRaw(_ x: Tensor, _ geo: PoolGeometry, op: String = "maxPool") -> (va
         withBase(x, T.self) { px in
             withMutableBase(&y, T.self) { py in
                 indices.withUnsafeMutableBufferPointer { pi in
+                    let (K0, K1, K2) = (k[0], k[1], k[2]), (S0, S1, S2) = (inS[0], inS[1], inS[2])
+                    let (s0, s1, s2) = (s[0], s[1], s[2]), (p0, p1, p2) = (p[0], p[1], p[2]), (d0, d1, d2) = (d[0], d[1], d[2])
                     var o = 0
                     for plane in 0..<planes {
                         let base = plane * inP
                         for o0 in 0..<outS[0] { for o1 in 0..<outS[1] { for o2 in 0..<outS[2] {
                             var best = -T.infinity, bi = -1
-                            for k0 in 0..<k[0] {
-                                let i0 = o0 * s[0] - p[0] + k0 * d[0]
-                                if i0 < 0 || i0 >= inS[0] { continue }
-                                for k1 in 0..<k[1] {
-                                    let i1 = o1 * s[1] - p[1] + k1 * d[1]
-                                    if i1 < 0 || i1 >= inS[1] { continue }
-                                    let row = base + (i0 * inS[1] + i1) * inS[2]
-                                    for k2 in 0..<k[2] {
-                                        let i2 = o2 * s[2] - p[2] + k2 * d[2]
-                                        if i2 < 0 || i2 >= inS[2] { continue }
+                            for k0 in 0..<K0 {
+                                let i0 = o0 * s0 - p0 + k0 * d0
+                                if i0 < 0 || i0 >= S0 { continue }
+                                for k1 in 0..<K1 {
+                                    let i1 = o1 * s1 - p1 + k1 * d1
+                                    if i1 < 0 || i1 >= S1 { continue }
+                                    let row = base + (i0 * S1 + i1) * S2
+                                    for k2 in 0..<K2 {
+                                        let i2 = o2 * s2 - p2 + k2 * d2
+                                        if i2 < 0 || i2 >= S2 { continue }
                                         let v = px[row + i2]
                                         if v > best || v.isNaN || bi < 0 { best = v; bi = row + i2 }
                                     }
@@ -167,17 +169,27 @@ private func forEachAvgWindow(planes: Int, inS: [Int], outS: [Int], _ geo: PoolG
                               _ body: (_ o: Int, _ base: Int, _ divisor: Int, _ lo: (Int, Int, Int), _ hi: (Int, Int, Int)) -> Void) {
     let (k, s, p, _) = geo.lifted()
     let inP = inS[0] * inS[1] * inS[2]
+    /// Padded and clipped window bounds along one axis.
+    @inline(__always) func bounds(_ o: Int, _ a: Int) -> (lo: Int, hi: Int, padded: Int) {
+        let start = o * s[a] - p[a]
+        let end = Swift.min(start + k[a], inS[a] + p[a])
+        return (Swift.max(start, 0), Swift.min(end, inS[a]), end - start)
+    }
     var o = 0
     for plane in 0..<planes {
-        for o0 in 0..<outS[0] { for o1 in 0..<outS[1] { for o2 in 0..<outS[2] {
-            var lo = [o0 * s[0] - p[0], o1 * s[1] - p[1], o2 * s[2] - p[2]]
-            var hi = (0..<3).map { Swift.min(lo[$0] + k[$0], inS[$0] + p[$0]) }
-            let padded = (0..<3).reduce(1) { $0 * (hi[$1] - lo[$1]) }
-            for a in 0..<3 { lo[a] = Swift.max(lo[a], 0); hi[a] = Swift.min(hi[a], inS[a]) }
-            let valid = (0..<3).reduce(1) { $0 * Swift.max(0, hi[$1] - lo[$1]) }
-            body(o, plane * inP, countIncludePad ? padded : valid, (lo[0], lo[1], lo[2]), (hi[0], hi[1], hi[2]))
-            o += 1
-        } } }
+        for o0 in 0..<outS[0] {
+            let a0 = bounds(o0, 0)
+            for o1 in 0..<outS[1] {
+                let a1 = bounds(o1, 1)
+                for o2 in 0..<outS[2] {
+                    let a2 = bounds(o2, 2)
+                    let valid = Swift.max(0, a0.hi - a0.lo) * Swift.max(0, a1.hi - a1.lo) * Swift.max(0, a2.hi - a2.lo)
+                    body(o, plane * inP, countIncludePad ? a0.padded * a1.padded * a2.padded : valid,
+                         (a0.lo, a1.lo, a2.lo), (a0.hi, a1.hi, a2.hi))
+                    o += 1
+                }
+            }
+        }
     }
 }
 
