@@ -30,7 +30,9 @@ public struct Masked<Base: WeightedLayer>: Layer {
             preconditionFailure("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
                                 + "load one (computeARDMasks + binarizeMasks) or call deployMasks")
         }
-        let weight = Base.Weight.required("weight", in: p, by: context).masked(by: mask)
+        // Like cplxmodule, the mask is a constant (detached) in the weight's dtype.
+        let dtype = p.required(Base.Weight.storageKeys("weight")[0], by: context).dtype
+        let weight = Base.Weight.required("weight", in: p, by: context).masked(by: mask.converted(to: dtype))
         return base.forward(x, weight: weight, bias: base.hasBias ? Base.Weight.required("bias", in: p, by: context) : nil)
     }
 }
@@ -64,11 +66,33 @@ public func isSparse(_ model: some Module, at path: String, parameters: Paramete
 /// `parameters` with the masks of `masks` (keys `path.mask`) set on the masked layers of
 /// `model`; with `reset`, masked layers absent from `masks` lose their mask. Masks whose path is
 /// not a masked layer are ignored, like cplxmodule's `deploy_masks`.
+///
+/// As cplxmodule's `mask_` does, a mask is stored detached, in the weight's dtype and expanded to
+/// the weight's full shape (so `[1, in]` masks whole input features and `[out, 1]` whole outputs).
+/// - Precondition: the mask broadcasts to the weight's shape.
 public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: ParameterTree, reset: Bool = false) -> ParameterTree {
     var out = parameters
-    for (path, _) in namedMasks(model, parameters: parameters) {
+    for (path, module) in model.namedModules() {
+        guard let layer = module as? any MaskedLayer else { continue }
         let key = path.isEmpty ? "mask" : path + ".mask"
-        if let m = masks[key] { out[key] = m } else if reset { out[key] = nil }
+        guard let m = masks[key] else {
+            if reset { out[key] = nil }
+            continue
+        }
+        let weightKey = (path.isEmpty ? "" : path + ".") + layer.weightKeys[0]
+        if let w = parameters[weightKey] {
+            precondition(broadcastable(m.shape, to: w.shape),
+                         "deployMasks: mask \(key) of shape \(m.shape) does not broadcast to the weight \(weightKey) \(w.shape)")
+            out[key] = expand(m.converted(to: w.dtype), to: w.shape)
+        } else {
+            out[key] = m.detached()
+        }
     }
     return out
+}
+
+/// Whether `shape` broadcasts to exactly `target` (PyTorch's `expand` rule).
+private func broadcastable(_ shape: [Int], to target: [Int]) -> Bool {
+    guard shape.count <= target.count else { return false }
+    return zip(shape.reversed(), target.reversed()).allSatisfy { $0 == $1 || $0 == 1 }
 }
