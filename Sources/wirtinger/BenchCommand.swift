@@ -1,12 +1,107 @@
 import Foundation
+import Kernels
 import Recipes
 
 let benchSpec = CommandSpec(
     name: "bench",
-    summary: "Run the benchmark suite (release build) and print a table and JSON.",
+    summary: """
+    Run the benchmark suite and print a table (and JSON with --json): GEMM shapes at 1 and 2 threads, LeNet-5
+    convolutions, training steps (dense / VD / ARD MLP, complex VD / ARD MLP, LeNet-5 VD; batch 128, Adam, float32),
+    Ei throughput, and sparse inference of a masked MLP at 0/90/95/99% sparsity. Each figure is the median per-call
+    time of repeated samples after a warm-up. Build in release: swift run -c release wirtinger bench.
+    Benchmarks/pytorch_reference.py measures the same workloads with PyTorch; Benchmarks/compare.py prints ratios.
+    """,
     positionals: [],
-    options: [OptionSpec(name: "json", valueName: "FILE", help: "also write the results as JSON", defaultValue: nil)])
+    options: [
+        OptionSpec(name: "json", valueName: "FILE", help: "also write the results as JSON", defaultValue: nil),
+        OptionSpec(name: "filter", valueName: "NAME", help: "run only workloads whose name contains NAME (comma-separated: any of them)",
+                   defaultValue: nil),
+        OptionSpec(name: "threads", valueName: "N", help: "threads for everything but the GEMM rows (which run at 1 and 2)",
+                   defaultValue: "2"),
+        OptionSpec(name: "budget", valueName: "SECONDS", help: "measuring time per workload after the warm-up", defaultValue: "1"),
+        OptionSpec(name: "list", valueName: nil, help: "list the workload names and exit", defaultValue: nil),
+    ])
+
+/// The JSON document shared with Benchmarks/pytorch_reference.py.
+struct BenchReport: Codable {
+    var suite: String
+    var threads: Int
+    var build: String
+    var isa: String
+    var date: String
+    var results: [BenchResult]
+}
 
 func runBench(_ args: CommandSpec.Parsed) throws {
-    throw UsageError(message: "bench: not available in this build yet")
+    #if DEBUG
+    printError("warning: this is a debug build; timings are meaningless. Use: swift run -c release wirtinger bench")
+    let build = "debug"
+    #else
+    let build = "release"
+    #endif
+    let threads = try args.int("threads", in: 1...64)!
+    guard let budget = try args.double("budget"), budget > 0 else { throw UsageError(message: "--budget: expected a positive number") }
+    let filters = args.string("filter").map { $0.split(separator: ",").map(String.init) } ?? []
+    var workloads = allBenchWorkloads()
+    if !filters.isEmpty { workloads = workloads.filter { w in filters.contains { w.name.contains($0) } } }
+    if args.flags.contains("list") {
+        for w in workloads { print(w.name) }
+        return
+    }
+    guard !workloads.isEmpty else { throw UsageError(message: "--filter: no workload name contains \(filters.joined(separator: " or "))") }
+
+    let isa = wt_active_isa() == WT_ISA_AVX2_FMA ? "avx2_fma" : "portable"
+    print("wirtinger bench: \(workloads.count) workloads, \(build) build, ISA \(isa), threads \(threads) (GEMM rows: as named)")
+    print(benchHeader())
+    var timer = BenchTimer()
+    timer.budget = budget
+    var results: [BenchResult] = []
+    for w in workloads {
+        if interruptRequested != 0 { break }
+        _ = wt_set_num_threads(Int32(threads))
+        let body = try w.make()
+        let t = timer.measure(body)
+        let r = BenchResult(name: w.name, group: w.group, median_s: t.median, min_s: t.min, samples: t.samples,
+                            calls_per_sample: t.inner, unit: w.unit,
+                            throughput: w.work.map { $0 / t.median / (w.unit == "GFLOP/s" ? 1e9 : 1e6) }, note: w.note)
+        results.append(r)
+        print(benchRow(r))
+    }
+    _ = wt_set_num_threads(Int32(threads))
+    if let path = args.string("json") {
+        let report = BenchReport(suite: "wirtinger", threads: threads, build: build, isa: isa,
+                                 date: ISO8601DateFormatter().string(from: Date()), results: results)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try enc.encode(report).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw UsageError(message: "--json: cannot write \(path): \(error.localizedDescription)")
+        }
+        print("wrote \(path)")
+    }
+}
+
+func benchHeader() -> String {
+    "name".padding(toLength: 46, withPad: " ", startingAt: 0) + "  " + "median".leftPadded(11) + "  " + "min".leftPadded(11)
+        + "  " + "samples".leftPadded(7) + "  throughput"
+}
+
+func benchRow(_ r: BenchResult) -> String {
+    var s = r.name.padding(toLength: 46, withPad: " ", startingAt: 0) + "  " + formatSeconds(r.median_s).leftPadded(11) + "  "
+        + formatSeconds(r.min_s).leftPadded(11) + "  " + String(r.samples).leftPadded(7)
+    if let t = r.throughput, let u = r.unit { s += "  " + String(format: "%.1f %@", t, u) }
+    return s
+}
+
+/// Seconds with a readable unit (ns, µs, ms, s).
+func formatSeconds(_ t: Double) -> String {
+    if t < 1e-6 { return String(format: "%.1f ns", t * 1e9) }
+    if t < 1e-3 { return String(format: "%.2f µs", t * 1e6) }
+    if t < 1 { return String(format: "%.3f ms", t * 1e3) }
+    return String(format: "%.3f s", t)
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

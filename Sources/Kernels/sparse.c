@@ -1,0 +1,295 @@
+// Sparse-weight linear map (CSR) for inference: y = x · Wᵀ + bias. See kernels_sparse.h.
+//
+// Two schemes:
+//  * batch < WT_SP_GATHER_MAX: per example and output row, a dot product of the row's nonzeros
+//    with the gathered inputs (four partial sums to hide the add latency).
+//  * otherwise: the batch is cut into tiles of WT_SP_TILE examples; x is transposed tile by tile
+//    into a scratch buffer xt[tile][col][WT_SP_TILE] (padding examples are zero). A nonzero w at
+//    (r, c) then adds w · xt[tile][c][0..<64] to the 64 accumulators of row r: a broadcast and
+//    eight FMAs over contiguous memory, with the accumulators in registers. Eight rows at a time
+//    are transposed back into y with 8×8 register transposes.
+// Rows are split over the GEMM worker pool when the product is big enough, balanced by nonzeros.
+#include "kernels_sparse.h"
+#include "kernels_dispatch.h"
+#include "kernels_gemm.h"
+#include "gemm_internal.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define WT_SP_HAVE_AVX2 1
+#endif
+
+#define WT_SP_TILE 64          // examples per tile (8 AVX2 vectors)
+#define WT_SP_GATHER_MAX 4     // batches below this use the gathered dot products
+#define WT_SP_PARALLEL_MIN (1L << 17)  // batch · nnz below this stays on the calling thread
+
+typedef struct {
+    ptrdiff_t rows, cols;
+    const int32_t *row_ptr, *col_idx;
+    const float *values, *bias;
+    ptrdiff_t batch;
+    const float *x;
+    ptrdiff_t ldx;
+    float *y;
+    ptrdiff_t ldy;
+    const float *xt;      // transposed tiles (tile path only)
+    ptrdiff_t tiles;
+    int use_avx2;
+    ptrdiff_t split[65];  // row boundaries of the parts
+} wt_sp_job;
+
+// ---------------------------------------------------------------------------------------------
+// Portable pieces.
+
+static void sp_gather_portable(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
+    for (ptrdiff_t b = 0; b < j->batch; b++) {
+        const float *xb = j->x + b * j->ldx;
+        float *yb = j->y + b * j->ldy;
+        for (ptrdiff_t r = r0; r < r1; r++) {
+            int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (; k + 4 <= end; k += 4) {
+                s0 += j->values[k] * xb[j->col_idx[k]];
+                s1 += j->values[k + 1] * xb[j->col_idx[k + 1]];
+                s2 += j->values[k + 2] * xb[j->col_idx[k + 2]];
+                s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
+            }
+            for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
+            yb[r] = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+        }
+    }
+}
+
+/// xt[c][i] = x[(b0 + i)·ldx + c] for i < nb, 0 for nb ≤ i < WT_SP_TILE.
+static void sp_transpose_tile_portable(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
+    for (ptrdiff_t c = 0; c < cols; c++) {
+        float *dst = xt + c * WT_SP_TILE;
+        for (ptrdiff_t i = 0; i < nb; i++) dst[i] = x[i * ldx + c];
+        for (ptrdiff_t i = nb; i < WT_SP_TILE; i++) dst[i] = 0.0f;
+    }
+}
+
+static void sp_tile_rows_portable(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1) {
+    float acc[WT_SP_TILE];
+    for (ptrdiff_t r = r0; r < r1; r++) {
+        float init = j->bias ? j->bias[r] : 0.0f;
+        for (int i = 0; i < WT_SP_TILE; i++) acc[i] = init;
+        for (int32_t k = j->row_ptr[r]; k < j->row_ptr[r + 1]; k++) {
+            const float w = j->values[k];
+            const float *xc = xt + (ptrdiff_t)j->col_idx[k] * WT_SP_TILE;
+            for (int i = 0; i < WT_SP_TILE; i++) acc[i] += w * xc[i];
+        }
+        for (ptrdiff_t i = 0; i < nb; i++) j->y[(b0 + i) * j->ldy + r] = acc[i];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2/FMA pieces.
+
+#ifdef WT_SP_HAVE_AVX2
+__attribute__((target("avx2,fma")))
+static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
+    // Same arithmetic as the portable path; compiled for AVX2 so the scalar FMAs fuse.
+    for (ptrdiff_t b = 0; b < j->batch; b++) {
+        const float *xb = j->x + b * j->ldx;
+        float *yb = j->y + b * j->ldy;
+        for (ptrdiff_t r = r0; r < r1; r++) {
+            int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (; k + 4 <= end; k += 4) {
+                s0 += j->values[k] * xb[j->col_idx[k]];
+                s1 += j->values[k + 1] * xb[j->col_idx[k + 1]];
+                s2 += j->values[k + 2] * xb[j->col_idx[k + 2]];
+                s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
+            }
+            for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
+            yb[r] = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+        }
+    }
+}
+
+/// In-register transpose of the 8×8 block held in r[0..8) (row i in r[i]).
+__attribute__((target("avx2,fma")))
+static inline void sp_transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20); r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+__attribute__((target("avx2,fma")))
+static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
+    ptrdiff_t c8 = cols & ~(ptrdiff_t)7;
+    ptrdiff_t i = 0;
+    for (; i + 8 <= nb; i += 8) {
+        for (ptrdiff_t c = 0; c < c8; c += 8) {
+            __m256 r[8];
+            for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(x + (i + q) * ldx + c);
+            sp_transpose8(r);
+            for (int q = 0; q < 8; q++) _mm256_storeu_ps(xt + (c + q) * WT_SP_TILE + i, r[q]);
+        }
+        for (ptrdiff_t c = c8; c < cols; c++)
+            for (int q = 0; q < 8; q++) xt[c * WT_SP_TILE + i + q] = x[(i + q) * ldx + c];
+    }
+    // Leftover examples (fewer than 8) and the zero padding.
+    for (ptrdiff_t c = 0; c < cols; c++) {
+        float *dst = xt + c * WT_SP_TILE;
+        for (ptrdiff_t q = i; q < nb; q++) dst[q] = x[q * ldx + c];
+        for (ptrdiff_t q = nb; q < WT_SP_TILE; q++) dst[q] = 0.0f;
+    }
+}
+
+/// Row r's 64 accumulators: bias + Σ_k w_k · xt[col_k][0..<64], into out[0..<8].
+__attribute__((target("avx2,fma")))
+static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m256 out[8]) {
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_set1_ps(j->bias ? j->bias[r] : 0.0f);
+    const int32_t *ci = j->col_idx;
+    const float *v = j->values;
+    for (int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1]; k < end; k++) {
+        const float *xc = xt + (ptrdiff_t)ci[k] * WT_SP_TILE;
+        __m256 w = _mm256_broadcast_ss(v + k);
+        a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 0), a0);
+        a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 8), a1);
+        a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 16), a2);
+        a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 24), a3);
+        a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 32), a4);
+        a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 40), a5);
+        a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 48), a6);
+        a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 56), a7);
+    }
+    out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3; out[4] = a4; out[5] = a5; out[6] = a6; out[7] = a7;
+}
+
+__attribute__((target("avx2,fma")))
+static void sp_tile_rows_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1) {
+    float *y = j->y;
+    const ptrdiff_t ldy = j->ldy;
+    ptrdiff_t r = r0;
+    if (nb == WT_SP_TILE) {
+        // Eight rows at a time: acc[row][vec] then 8×8 transposes straight into y.
+        __m256 acc[8][8];
+        for (; r + 8 <= r1; r += 8) {
+            for (int q = 0; q < 8; q++) sp_row64_avx2(j, xt, r + q, acc[q]);
+            for (int v = 0; v < 8; v++) {
+                __m256 blk[8];
+                for (int q = 0; q < 8; q++) blk[q] = acc[q][v];
+                sp_transpose8(blk);  // blk[e] = rows r..r+7 of example b0 + 8v + e
+                for (int e = 0; e < 8; e++) _mm256_storeu_ps(y + (b0 + 8 * v + e) * ldy + r, blk[e]);
+            }
+        }
+    }
+    float tmp[WT_SP_TILE] __attribute__((aligned(32)));
+    for (; r < r1; r++) {
+        __m256 a[8];
+        sp_row64_avx2(j, xt, r, a);
+        for (int v = 0; v < 8; v++) _mm256_store_ps(tmp + 8 * v, a[v]);
+        for (ptrdiff_t i = 0; i < nb; i++) y[(b0 + i) * ldy + r] = tmp[i];
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Driver.
+
+static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
+    if (r0 >= r1) return;
+    if (j->xt == NULL) {
+#ifdef WT_SP_HAVE_AVX2
+        if (j->use_avx2) { sp_gather_avx2(j, r0, r1); return; }
+#endif
+        sp_gather_portable(j, r0, r1);
+        return;
+    }
+    for (ptrdiff_t t = 0; t < j->tiles; t++) {
+        const float *xt = j->xt + t * j->cols * WT_SP_TILE;
+        ptrdiff_t b0 = t * WT_SP_TILE;
+        ptrdiff_t nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
+#ifdef WT_SP_HAVE_AVX2
+        if (j->use_avx2) { sp_tile_rows_avx2(j, xt, b0, nb, r0, r1); continue; }
+#endif
+        sp_tile_rows_portable(j, xt, b0, nb, r0, r1);
+    }
+}
+
+static void sp_task(void *context, int part, int parts) {
+    (void)parts;
+    const wt_sp_job *j = (const wt_sp_job *)context;
+    sp_run_rows(j, j->split[part], j->split[part + 1]);
+}
+
+static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                     const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
+                     float *y, ptrdiff_t ldy, int use_avx2, int threads) {
+    if (batch <= 0 || rows <= 0) return 0;
+    wt_sp_job j;
+    memset(&j, 0, sizeof j);
+    j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
+    j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.use_avx2 = use_avx2;
+    float *scratch = NULL;
+    if (batch >= WT_SP_GATHER_MAX && cols > 0) {
+        j.tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
+        size_t bytes = (size_t)j.tiles * (size_t)cols * WT_SP_TILE * sizeof(float);
+        scratch = (float *)aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        if (!scratch) return -1;
+        for (ptrdiff_t t = 0; t < j.tiles; t++) {
+            ptrdiff_t b0 = t * WT_SP_TILE;
+            ptrdiff_t nb = batch - b0 < WT_SP_TILE ? batch - b0 : WT_SP_TILE;
+            float *dst = scratch + t * cols * WT_SP_TILE;
+#ifdef WT_SP_HAVE_AVX2
+            if (use_avx2) { sp_transpose_tile_avx2(x + b0 * ldx, ldx, nb, cols, dst); continue; }
+#endif
+            sp_transpose_tile_portable(x + b0 * ldx, ldx, nb, cols, dst);
+        }
+        j.xt = scratch;
+    }
+
+    long long work = (long long)batch * (long long)row_ptr[rows];
+    int parts = threads;
+    if (parts > 64) parts = 64;
+    if (work < WT_SP_PARALLEL_MIN || rows < 16) parts = 1;
+    // Balance the parts by nonzeros (plus one per row for the fixed cost), on multiples of 8 rows.
+    j.split[0] = 0;
+    for (int p = 1; p < parts; p++) {
+        long long target = ((long long)row_ptr[rows] + rows) * p / parts;
+        ptrdiff_t lo = j.split[p - 1], hi = rows;
+        while (lo < hi) {  // first row index whose prefix cost reaches the target
+            ptrdiff_t mid = lo + (hi - lo) / 2;
+            if ((long long)row_ptr[mid] + mid < target) lo = mid + 1; else hi = mid;
+        }
+        ptrdiff_t s = (lo + 4) & ~(ptrdiff_t)7;
+        if (s < j.split[p - 1]) s = j.split[p - 1];
+        if (s > rows) s = rows;
+        j.split[p] = s;
+    }
+    j.split[parts] = rows;
+    if (parts == 1 || !wt_pool_try_run(parts, sp_task, &j)) sp_run_rows(&j, 0, rows);
+    free(scratch);
+    return 0;
+}
+
+int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                   const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
+                   float *y, ptrdiff_t ldy) {
+#ifdef WT_SP_HAVE_AVX2
+    int avx2 = wt_active_isa() == WT_ISA_AVX2_FMA;
+#else
+    int avx2 = 0;
+#endif
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, avx2, wt_get_num_threads());
+}
+
+int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                            const float *values, const float *bias, ptrdiff_t batch, const float *x,
+                            ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, 0, 1);
+}

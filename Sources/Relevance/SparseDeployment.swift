@@ -1,0 +1,270 @@
+// Sparse deployment: compiling masked (or binarized) linear weights into a compressed form for
+// fast inference. The arithmetic is the C kernel `wt_scsr_linear` (Sources/Kernels/sparse.c).
+
+import Autodiff
+import Kernels
+import NN
+import Ops
+
+/// A real matrix in compressed sparse row (CSR) form, float32 values and 32-bit indices.
+///
+/// Row `r` holds the values `values[k]` at columns `columnIndices[k]` for
+/// `k in rowPointers[r] ..< rowPointers[r + 1]`; columns ascend within a row.
+public struct CSRMatrix: Sendable, Equatable {
+    /// Number of rows (output features of a linear weight).
+    public let rows: Int
+    /// Number of columns (input features).
+    public let columns: Int
+    /// `rows + 1` offsets into `columnIndices` / `values`, starting at 0.
+    public let rowPointers: [Int32]
+    /// Column of each stored value.
+    public let columnIndices: [Int32]
+    /// The stored values.
+    public let values: [Float]
+
+    /// The nonzero elements of `dense ⊙ mask` (`mask` optional, same shape `[rows, columns]`).
+    /// A masked-out element is dropped even if the weight is not zero; a kept element that is
+    /// exactly zero is dropped too (it contributes nothing). float64 weights are rounded to float32.
+    /// - Precondition: `dense` has rank 2, the mask (if any) has its shape, and the counts fit in Int32.
+    public init(dense: Tensor, mask: Tensor? = nil) {
+        precondition(dense.rank == 2, "CSRMatrix: need a [rows, columns] weight, got \(dense.shape)")
+        if let m = mask {
+            precondition(m.shape == dense.shape, "CSRMatrix: mask \(m.shape) does not match weight \(dense.shape)")
+        }
+        let rows = dense.shape[0], columns = dense.shape[1]
+        precondition(rows * columns <= Int(Int32.max), "CSRMatrix: \(dense.shape) has too many elements for 32-bit indices")
+        let weight = dense.converted(to: .float32).scalars(as: Float.self)
+        let keep: [Float]? = mask.map { $0.converted(to: .float32).scalars(as: Float.self) }
+        var pointers = [Int32](repeating: 0, count: rows + 1)
+        var indices: [Int32] = [], vals: [Float] = []
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let i = r * columns + c
+                let v = keep.map { weight[i] * $0[i] } ?? weight[i]
+                if v != 0 { indices.append(Int32(c)); vals.append(v) }
+            }
+            pointers[r + 1] = Int32(indices.count)
+        }
+        self.rows = rows; self.columns = columns
+        self.rowPointers = pointers; self.columnIndices = indices; self.values = vals
+    }
+
+    /// A matrix from its three arrays.
+    /// - Precondition: `rowPointers` has `rows + 1` non-decreasing entries from 0 to
+    ///   `values.count`, `columnIndices` has as many entries as `values`, each in `0 ..< columns`.
+    public init(rows: Int, columns: Int, rowPointers: [Int32], columnIndices: [Int32], values: [Float]) {
+        precondition(rows >= 0 && columns >= 0, "CSRMatrix: negative size \(rows)×\(columns)")
+        precondition(rowPointers.count == rows + 1 && rowPointers.first == 0 && Int(rowPointers.last!) == values.count,
+                     "CSRMatrix: rowPointers must have \(rows + 1) entries from 0 to \(values.count)")
+        precondition(zip(rowPointers, rowPointers.dropFirst()).allSatisfy { $0 <= $1 }, "CSRMatrix: rowPointers decrease")
+        precondition(columnIndices.count == values.count, "CSRMatrix: \(columnIndices.count) column indices for \(values.count) values")
+        precondition(columnIndices.allSatisfy { $0 >= 0 && Int($0) < columns }, "CSRMatrix: a column index is outside 0..<\(columns)")
+        self.rows = rows; self.columns = columns
+        self.rowPointers = rowPointers; self.columnIndices = columnIndices; self.values = values
+    }
+
+    /// Number of stored values.
+    public var nonzeroCount: Int { values.count }
+
+    /// Stored values / (rows · columns); 0 for an empty shape.
+    public var density: Double { rows * columns == 0 ? 0 : Double(values.count) / Double(rows * columns) }
+
+    /// The matrix as a dense float32 `[rows, columns]` tensor.
+    public func dense() -> Tensor {
+        var out = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows {
+            for k in Int(rowPointers[r])..<Int(rowPointers[r + 1]) { out[r * columns + Int(columnIndices[k])] = values[k] }
+        }
+        return Tensor(shape: [rows, columns], scalars: out)
+    }
+
+    /// `x · selfᵀ + bias` for `x` of shape `[..., columns]` (float32): shape `[..., rows]`.
+    /// `bias` (float32 `[rows]`) is optional. Computed by `wt_scsr_linear`.
+    /// - Precondition: shapes as above, float32 tensors.
+    public func linear(_ x: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(x.rank >= 1 && x.shape.last == columns,
+                     "CSRMatrix.linear: input \(x.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
+        precondition(x.dtype == .float32, "CSRMatrix.linear: sparse inference is float32, got a \(x.dtype) input")
+        if let b = bias {
+            precondition(b.shape == [rows] && b.dtype == .float32, "CSRMatrix.linear: bias must be float32 [\(rows)], got \(b.dtype) \(b.shape)")
+        }
+        let batch = x.count / Swift.max(columns, 1)
+        let n = columns == 0 ? x.shape.dropLast().reduce(1, *) : batch
+        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [rows], dtype: .float32)
+        let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
+            y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
+                rowPointers.withUnsafeBufferPointer { rp in
+                    columnIndices.withUnsafeBufferPointer { ci in
+                        values.withUnsafeBufferPointer { vp in
+                            let run = { (bp: UnsafePointer<Float>?) -> Int32 in
+                                // Empty arrays may have no base address; the kernel reads none of them then.
+                                wt_scsr_linear(rows, columns, rp.baseAddress, ci.baseAddress, vp.baseAddress, bp, n,
+                                               xp.baseAddress, columns, yp.baseAddress, rows)
+                            }
+                            if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
+                            return run(nil)
+                        }
+                    }
+                }
+            }
+        }
+        precondition(status == 0, "CSRMatrix.linear: out of memory for the \(n)×\(columns) scratch tile")
+        return y
+    }
+}
+
+/// An inference-only linear layer whose weight was compiled from a masked or sparse dense weight:
+/// `y = x · (W ⊙ mask)ᵀ + b`, input `[..., in]` → output `[..., out]`, float32.
+///
+/// The weight is stored in CSR form when its density (kept nonzeros / elements) is at most
+/// `maxDensity`, else as a dense float32 matrix (the dense GEMM wins above roughly 40–50% density on
+/// an AVX2 machine, see Docs/Benchmarks.md). Unlike the other layers it holds its tensors itself
+/// and ignores the `parameters` it is called with, so a compiled model runs with the tree that
+/// ``compileSparse(_:parameters:maxDensity:)`` returns. It records nothing on a tape: calling it on
+/// a traced tensor (inside a gradient computation) stops with a message.
+public struct SparseLinear: SequentialLayer {
+    public typealias Input = Tensor
+    public typealias Output = Tensor
+
+    /// How the weight is stored.
+    public enum Storage: Sendable, Equatable {
+        /// Compressed sparse rows.
+        case csr(CSRMatrix)
+        /// A dense float32 `[out, in]` matrix (already multiplied by the mask).
+        case dense(Tensor)
+
+        public static func == (a: Storage, b: Storage) -> Bool {
+            switch (a, b) {
+            case (.csr(let x), .csr(let y)): return x == y
+            case (.dense(let x), .dense(let y)): return x.shape == y.shape && x.scalars == y.scalars
+            default: return false
+            }
+        }
+    }
+
+    /// The density at or below which ``init(weight:bias:mask:maxDensity:)`` chooses CSR.
+    public static let defaultMaxDensity = 0.4
+
+    /// Input features.
+    public let inFeatures: Int
+    /// Output features.
+    public let outFeatures: Int
+    /// The compiled weight.
+    public let storage: Storage
+    /// float32 `[out]`, or nil.
+    public let bias: Tensor?
+
+    /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
+    /// `bias [out]`; float32 or float64, stored as float32).
+    public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity) {
+        precondition(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
+        if let b = bias { precondition(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
+        let csr = CSRMatrix(dense: weight, mask: mask)
+        inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
+        if csr.density <= maxDensity {
+            storage = .csr(csr)
+        } else {
+            var w = weight.detached().converted(to: .float32)
+            if let m = mask { w = w * m.detached().converted(to: .float32) }
+            storage = .dense(w)
+        }
+        self.bias = bias?.detached().converted(to: .float32)
+    }
+
+    /// Compiles the masked linear layer `layer` with its parameters `p` (`weight`, `bias`, `mask`).
+    /// - Precondition: `p` holds the layer's weight (and bias) and a `mask`.
+    public init(_ layer: Masked<Linear>, parameters p: ParameterTree, maxDensity: Double = SparseLinear.defaultMaxDensity) {
+        guard let w = p["weight"], let m = p["mask"] else {
+            preconditionFailure("SparseLinear: masked layer parameters need 'weight' and 'mask', got \(p.keys)")
+        }
+        self.init(weight: w, bias: layer.base.bias ? p["bias"] : nil, mask: m, maxDensity: maxDensity)
+    }
+
+    /// Number of stored weights (nonzeros for CSR, all elements for dense storage).
+    public var storedWeightCount: Int {
+        switch storage { case .csr(let c): return c.nonzeroCount; case .dense(let w): return w.count }
+    }
+
+    /// Whether the weight is stored in CSR form.
+    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+
+    /// `x · Wᵀ + b` for float32 `x [..., in]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
+        switch storage {
+        case .csr(let c): return c.linear(x, bias: bias)
+        case .dense(let w):
+            precondition(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
+            return Ops.linear(x, w, bias: bias)
+        }
+    }
+
+    /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor { self(x) }
+}
+
+/// A module that can replace itself by a form for sparse inference (see ``compileSparse(_:parameters:maxDensity:)``).
+public protocol SparseCompilable: SequentialLayer {
+    /// The inference form of this layer and the parameters it still needs (keys relative to the
+    /// layer). `parameters` are the layer's own (scoped) entries; `path` names it in messages.
+    func compiledForSparseInference(parameters: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree)
+}
+
+extension Masked: SparseCompilable where Base == Linear {
+    /// A ``SparseLinear`` of `weight ⊙ mask`; no parameters remain.
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        guard p["mask"] != nil else {
+            preconditionFailure("\(path.isEmpty ? "<root>" : path): masked layer has no sparsity mask to compile")
+        }
+        guard p["weight"] != nil else { preconditionFailure("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
+        return (SparseLinear(self, parameters: p, maxDensity: maxDensity), ParameterTree())
+    }
+}
+
+extension Linear: SparseCompilable {
+    /// A ``SparseLinear`` of the weight's nonzeros (weights zeroed by ``binarizeMasks(_:masks:)``);
+    /// CSR only when the weight is sparse enough, else dense storage.
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        guard let w = p["weight"] else { preconditionFailure("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
+        return (SparseLinear(weight: w, bias: bias ? p["bias"] : nil, maxDensity: maxDensity), ParameterTree())
+    }
+}
+
+extension Sequential: SparseCompilable {
+    /// The container with every compilable child compiled (recursively).
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        let (s, rest) = compileSparse(self, parameters: p, maxDensity: maxDensity, path: path)
+        return (s, rest)
+    }
+}
+
+/// Compiles a model for sparse inference: every `LinearMasked` child becomes a ``SparseLinear`` of
+/// `weight ⊙ mask`, every plain `Linear` one of its weight's nonzeros (as left by
+/// ``binarizeMasks(_:masks:)``), nested `Sequential`s are compiled recursively, and other layers
+/// are kept. Returns the new container and the parameters it still needs (the compiled layers'
+/// entries removed). Outputs equal the dense masked path up to float32 summation order.
+///
+/// Weights at most `maxDensity` dense are stored as CSR, denser ones as dense matrices.
+public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree,
+                                maxDensity: Double = SparseLinear.defaultMaxDensity, path: String = "")
+    -> (model: Sequential<I, O>, parameters: ParameterTree) {
+    var layers: [any SequentialLayer] = []
+    var rest = ParameterTree()
+    for (i, layer) in model.layers.enumerated() {
+        let name = String(i)
+        let own = parameters.scoped(name)
+        if let c = layer as? any SparseCompilable {
+            let (l, p) = c.compiledForSparseInference(parameters: own, path: path.isEmpty ? name : path + "." + name, maxDensity: maxDensity)
+            layers.append(l)
+            rest.merge(p.prefixed(name))
+        } else {
+            layers.append(layer)
+            rest.merge(own.prefixed(name))
+        }
+    }
+    return (Sequential<I, O>(layers), rest)
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Kernels
+import Recipes
+
+// The workloads of `wirtinger bench`. Names are shared with Benchmarks/pytorch_reference.py so
+// Benchmarks/compare.py can pair them; keep both lists in step.
+
+/// Deterministic float32 values in [lo, hi) (SplitMix64), for inputs whose values do not matter.
+func benchUniform(_ count: Int, seed: UInt64, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in lo + (hi - lo) * Float(rng.next() >> 40) / Float(1 << 24) }
+}
+
+func benchTensor(_ shape: [Int], seed: UInt64, _ lo: Float = -1, _ hi: Float = 1) -> Tensor {
+    Tensor(shape: shape, scalars: benchUniform(shape.reduce(1, *), seed: seed, lo, hi))
+}
+
+// MARK: - GEMM
+
+/// One GEMM shape: C[m×n] = op(A)·op(B) with the transposes of the MLP's products.
+struct GemmShape {
+    let label: String
+    let m: Int, n: Int, k: Int
+    let transA: Bool, transB: Bool
+}
+
+/// 512³, 1024³ and the 784-400-10 MLP's first-layer products at batch 128:
+/// forward x·Wᵀ (128×400×784, B transposed), weight gradient gᵀ·x (400×784×128, A transposed),
+/// input gradient g·W (128×784×400).
+let benchGemmShapes: [GemmShape] = [
+    GemmShape(label: "512x512x512", m: 512, n: 512, k: 512, transA: false, transB: false),
+    GemmShape(label: "1024x1024x1024", m: 1024, n: 1024, k: 1024, transA: false, transB: false),
+    GemmShape(label: "mlp_fwd_128x400x784_nt", m: 128, n: 400, k: 784, transA: false, transB: true),
+    GemmShape(label: "mlp_dw_400x784x128_tn", m: 400, n: 784, k: 128, transA: true, transB: false),
+    GemmShape(label: "mlp_dx_128x784x400_nn", m: 128, n: 784, k: 400, transA: false, transB: false),
+]
+
+func gemmWorkloads() -> [BenchWorkload] {
+    var out: [BenchWorkload] = []
+    for threads in [1, 2] {
+        for s in benchGemmShapes {
+            for dtype in ["s", "d"] {
+                out.append(BenchWorkload(
+                    name: "\(dtype)gemm.\(s.label).t\(threads)", group: "gemm", work: 2.0 * Double(s.m * s.n * s.k), unit: "GFLOP/s",
+                    note: "wt_\(dtype)gemm, \(threads) thread(s)",
+                    make: {
+                        // A is stored m×k (or k×m when transposed), B k×n (or n×k).
+                        let a = benchUniform(s.m * s.k, seed: 1), b = benchUniform(s.k * s.n, seed: 2)
+                        let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
+                        let ta: Int32 = s.transA ? 1 : 0, tb: Int32 = s.transB ? 1 : 0
+                        let box = GemmBuffers(a: a, b: b, c: s.m * s.n)
+                        return {
+                            _ = wt_set_num_threads(Int32(threads))
+                            if dtype == "s" {
+                                wt_sgemm(ta, tb, s.m, s.n, s.k, 1, box.a, lda, box.b, ldb, 0, box.c, s.n)
+                            } else {
+                                wt_dgemm(ta, tb, s.m, s.n, s.k, 1, box.ad, lda, box.bd, ldb, 0, box.cd, s.n)
+                            }
+                        }
+                    }))
+            }
+        }
+    }
+    return out
+}
+
+/// Owned raw buffers for the GEMM workloads (float and double copies of the same values).
+final class GemmBuffers {
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    let ad: UnsafeMutablePointer<Double>, bd: UnsafeMutablePointer<Double>, cd: UnsafeMutablePointer<Double>
+    init(a av: [Float], b bv: [Float], c count: Int) {
+        a = .allocate(capacity: av.count); a.initialize(from: av, count: av.count)
+        b = .allocate(capacity: bv.count); b.initialize(from: bv, count: bv.count)
+        c = .allocate(capacity: count); c.initialize(repeating: 0, count: count)
+        ad = .allocate(capacity: av.count); for i in 0..<av.count { ad[i] = Double(av[i]) }
+        bd = .allocate(capacity: bv.count); for i in 0..<bv.count { bd[i] = Double(bv[i]) }
+        cd = .allocate(capacity: count); cd.initialize(repeating: 0, count: count)
+    }
+    deinit { a.deallocate(); b.deallocate(); c.deallocate(); ad.deallocate(); bd.deallocate(); cd.deallocate() }
+}
+
+// MARK: - Convolutions
+
+/// LeNet-5's two convolutions at batch 128: forward, and forward + backward (gradients of the
+/// weight and bias; of the input too for the second, as inside the network).
+func convWorkloads() -> [BenchWorkload] {
+    struct Conv { let label: String; let x: [Int]; let w: [Int]; let inputGrad: Bool }
+    let convs = [Conv(label: "lenet5_c1_128x1x28x28_k20x5x5", x: [128, 1, 28, 28], w: [20, 1, 5, 5], inputGrad: false),
+                 Conv(label: "lenet5_c2_128x20x12x12_k50x5x5", x: [128, 20, 12, 12], w: [50, 20, 5, 5], inputGrad: true)]
+    var out: [BenchWorkload] = []
+    for c in convs {
+        let ho = c.x[2] - c.w[2] + 1, wo = c.x[3] - c.w[3] + 1
+        let flops = 2.0 * Double(c.x[0] * c.w[0] * ho * wo * c.w[1] * c.w[2] * c.w[3])
+        out.append(BenchWorkload(name: "conv.\(c.label).fwd", group: "conv", work: flops, unit: "GFLOP/s", note: "conv2d forward", make: {
+            let x = benchTensor(c.x, seed: 3), w = benchTensor(c.w, seed: 4, -0.2, 0.2), b = benchTensor([c.w[0]], seed: 5)
+            return { benchKeep(conv2d(x, w, bias: b)) }
+        }))
+        out.append(BenchWorkload(name: "conv.\(c.label).fwdbwd", group: "conv", work: 3 * flops, unit: "GFLOP/s",
+                                 note: "conv2d forward + backward of sum (dW, db\(c.inputGrad ? ", dx" : ""))", make: {
+            let x = benchTensor(c.x, seed: 3), w = benchTensor(c.w, seed: 4, -0.2, 0.2), b = benchTensor([c.w[0]], seed: 5)
+            if c.inputGrad {
+                return { benchKeep(valueWithGradient(at: [x, w, b]) { t in sum(conv2d(t[0], t[1], bias: t[2])) }) }
+            }
+            return { benchKeep(valueWithGradient(at: [w, b]) { t in sum(conv2d(x, t[0], bias: t[1])) }) }
+        }))
+    }
+    return out
+}
+
+// MARK: - Training steps
+
+/// One step of `Recipes.train` (forward, cross entropy + penalties, backward, Adam, the per-step
+/// finiteness check) on a fixed batch of 128 MNIST-shaped float32 examples.
+func trainWorkloads() -> [BenchWorkload] {
+    let cases: [(String, Architecture, LayerFlavor, Int?)] = [
+        ("train.mlp.dense", .mlp, .dense, nil), ("train.mlp.vd", .mlp, .vd, nil), ("train.mlp.ard", .mlp, .ard, nil),
+        ("train.cplxmlp.vd", .cplxMLP, .vd, 400), ("train.cplxmlp.ard", .cplxMLP, .ard, 400),
+        ("train.lenet5.vd", .lenet5, .vd, nil),
+    ]
+    return cases.map { name, arch, flavor, hidden in
+        BenchWorkload(name: name, group: "train",
+                      note: "\(arch.rawValue) \(flavor.rawValue)\(hidden.map { " hidden \($0)" } ?? ""), batch 128, Adam, float32", make: {
+            let model = try makeClassifier(arch, flavor: flavor, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
+            let data = benchMNISTBatch()
+            let box = TrainState(params: model.initialParameters(key: RandomKey(seed: 0)))
+            var options = TrainingOptions()
+            options.epochs = 1
+            options.batchSize = 128
+            return {
+                // One epoch over 128 examples is exactly one step; the state carries over.
+                let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state)
+                box.params = r.parameters; box.state = r.optimizerState
+            }
+        })
+    }
+}
+
+/// Parameters and optimizer state carried from one timed step to the next.
+final class TrainState {
+    var params: ParameterTree
+    var state: OptimizerState?
+    init(params: ParameterTree) { self.params = params }
+}
+
+/// 128 random MNIST-shaped examples in [0, 1) with labels 0...9.
+func benchMNISTBatch() -> LabeledDataset {
+    var rng = SplitMix64(seed: 9)
+    let labels = (0..<128).map { _ in Int(rng.next() % 10) }
+    return LabeledDataset(name: "bench", inputs: benchTensor([128, 1, 28, 28], seed: 8, 0, 1), labels: labels,
+                          classNames: (0..<10).map(String.init))
+}
+
+// MARK: - Ei
+
+/// Ei over 2²⁰ elements: magnitudes log-uniform in [1e-3, 1e3] with negative sign (the −1/α
+/// inputs of the VD penalty), and uniform in [−50, 50]; float64 and float32.
+func expiInputs(_ kind: String, count: Int) -> [Double] {
+    // x_i from the golden-ratio sequence frac(i·0.6180339887498949), identical in Python.
+    (0..<count).map { i in
+        let u = (Double(i) * 0.6180339887498949).truncatingRemainder(dividingBy: 1)
+        return kind == "neglog" ? -Foundation.pow(10, -3 + 6 * u) : -50 + 100 * u
+    }
+}
+
+func expiWorkloads() -> [BenchWorkload] {
+    let n = 1 << 20
+    var out: [BenchWorkload] = []
+    for kind in ["neglog", "uniform50"] {
+        for dtype in ["f64", "f32"] {
+            out.append(BenchWorkload(name: "ei.\(kind).\(dtype)", group: "ei", work: Double(n), unit: "Melem/s",
+                                     note: "Ei of 2^20 elements (\(kind == "neglog" ? "-10^U(-3,3)" : "U(-50,50)")), one thread", make: {
+                let xs = expiInputs(kind, count: n)
+                let x = Tensor(shape: [n], scalars: xs, dtype: dtype == "f64" ? .float64 : .float32)
+                return { benchKeep(expi(x)) }
+            }))
+        }
+    }
+    return out
+}
+
+// MARK: - Sparse inference
+
+/// A 784-400-10 masked MLP whose two masks keep a random (1 − sparsity) of the weights, at
+/// batch 1 and 128, three ways: the masked model as trained (`masked`: W ⊙ mask on every call),
+/// a dense model with the mask multiplied in once (`dense`), and the model compiled by
+/// `compileSparse` (`csr`; weights denser than `SparseLinear.defaultMaxDensity` stay dense).
+func sparseWorkloads() -> [BenchWorkload] {
+    var out: [BenchWorkload] = []
+    for sparsity in [0, 90, 95, 99] {
+        for batch in [1, 128] {
+            for form in ["masked", "dense", "csr"] {
+                out.append(BenchWorkload(name: "sparse.mlp.s\(sparsity).b\(batch).\(form)", group: "sparse",
+                                         note: "784-400-10 inference, \(sparsity)% of weights masked, batch \(batch), \(form)", make: {
+                    let (model, params) = try benchMaskedMLP(sparsity: Double(sparsity) / 100)
+                    let x = benchTensor([batch, 1, 28, 28], seed: 12, 0, 1)
+                    switch form {
+                    case "masked":
+                        return { benchKeep(model(x, parameters: params)) }
+                    case "dense":
+                        let dense = try makeClassifier(.mlp, flavor: .dense, sampleShape: [1, 28, 28], classes: 10)
+                        var baked = ParameterTree()
+                        for k in ["classifier.0", "classifier.2"] {
+                            baked[k + ".weight"] = params[k + ".weight"]! * params[k + ".mask"]!
+                            baked[k + ".bias"] = params[k + ".bias"]!
+                        }
+                        return { benchKeep(dense(x, parameters: baked)) }
+                    default:
+                        let (compiled, rest) = compileSparseClassifier(model, parameters: params)
+                        return { benchKeep(compiled(x, parameters: rest)) }
+                    }
+                }))
+            }
+        }
+    }
+    return out
+}
+
+/// The masked 784-400-10 MLP with random masks of the given sparsity (seeded).
+func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, ParameterTree) {
+    let model = try makeClassifier(.mlp, flavor: .masked, sampleShape: [1, 28, 28], classes: 10)
+    var params = model.initialParameters(key: RandomKey(seed: 1))
+    var rng = SplitMix64(seed: 77)
+    for k in ["classifier.0.mask", "classifier.2.mask"] {
+        let shape = params[k]!.shape
+        let m = (0..<shape.reduce(1, *)).map { _ -> Float in Double(rng.next() >> 11) / Double(1 << 53) < sparsity ? 0 : 1 }
+        params[k] = Tensor(shape: shape, scalars: m)
+    }
+    return (model, params)
+}
+
+/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`).
+func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree) -> (any Layer<Tensor, Tensor>, ParameterTree) {
+    if let fc = model as? FeatureClassifier<Tensor> {
+        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"))
+        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"))
+        return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
+    }
+    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters) }
+    return (model, parameters)
+}
+
+/// Every workload in suite order.
+func allBenchWorkloads() -> [BenchWorkload] {
+    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads()
+}
