@@ -36,6 +36,7 @@ typedef struct {
     const float *xt;      // transposed tiles (tile path only)
     ptrdiff_t tiles;
     int use_avx2;
+    int relu;             // WT_SPARSE_RELU: y = max(y, 0)
     ptrdiff_t split[65];  // row boundaries of the parts
 } wt_sp_job;
 
@@ -56,7 +57,8 @@ static void sp_gather_portable(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
                 s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
             }
             for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
-            yb[r] = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+            float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+            yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
         }
     }
 }
@@ -80,6 +82,8 @@ static void sp_tile_rows_portable(const wt_sp_job *j, const float *xt, ptrdiff_t
             const float *xc = xt + (ptrdiff_t)j->col_idx[k] * WT_SP_TILE;
             for (int i = 0; i < WT_SP_TILE; i++) acc[i] += w * xc[i];
         }
+        if (j->relu)
+            for (int i = 0; i < WT_SP_TILE; i++) acc[i] = (acc[i] > 0.0f || acc[i] != acc[i]) ? acc[i] : 0.0f;
         for (ptrdiff_t i = 0; i < nb; i++) j->y[(b0 + i) * j->ldy + r] = acc[i];
     }
 }
@@ -104,7 +108,8 @@ static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
                 s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
             }
             for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
-            yb[r] = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+            float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+            yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
         }
     }
 }
@@ -166,6 +171,14 @@ static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t 
         a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 40), a5);
         a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 48), a6);
         a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 56), a7);
+    }
+    if (j->relu) {
+        // Keep a where a > 0 or a is NaN, else +0: Ops.relu's rule exactly (-0 becomes +0, NaN stays).
+        const __m256 z = _mm256_setzero_ps();
+#define WT_SP_RELU(a) a = _mm256_and_ps(a, _mm256_or_ps(_mm256_cmp_ps(a, z, _CMP_GT_OQ), _mm256_cmp_ps(a, a, _CMP_UNORD_Q)))
+        WT_SP_RELU(a0); WT_SP_RELU(a1); WT_SP_RELU(a2); WT_SP_RELU(a3);
+        WT_SP_RELU(a4); WT_SP_RELU(a5); WT_SP_RELU(a6); WT_SP_RELU(a7);
+#undef WT_SP_RELU
     }
     out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3; out[4] = a4; out[5] = a5; out[6] = a6; out[7] = a7;
 }
@@ -229,12 +242,13 @@ static void sp_task(void *context, int part, int parts) {
 
 static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                      const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
-                     float *y, ptrdiff_t ldy, int use_avx2, int threads) {
+                     float *y, ptrdiff_t ldy, int flags, int use_avx2, int threads) {
     if (batch <= 0 || rows <= 0) return 0;
     wt_sp_job j;
     memset(&j, 0, sizeof j);
     j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
     j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.use_avx2 = use_avx2;
+    j.relu = (flags & WT_SPARSE_RELU) != 0;
     float *scratch = NULL;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
         j.tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
@@ -279,17 +293,17 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
 
 int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
-                   float *y, ptrdiff_t ldy) {
+                   float *y, ptrdiff_t ldy, int flags) {
 #ifdef WT_SP_HAVE_AVX2
     int avx2 = wt_active_isa() == WT_ISA_AVX2_FMA;
 #else
     int avx2 = 0;
 #endif
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, avx2, wt_get_num_threads());
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, avx2, wt_get_num_threads());
 }
 
 int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
-                            ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, 0, 1);
+                            ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags) {
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, 0, 1);
 }

@@ -139,5 +139,11 @@ public func argmaxRows(_ t: Tensor) -> [Int] {
     }
 }
 
-/// Whether every element is finite.
-public func isAllFinite(_ t: Tensor) -> Bool { t.scalars.allSatisfy { $0.isFinite } }
+/// Whether every element is finite. Reads the elements in place (no `[Double]` copy: this runs
+/// on every gradient of every training step).
+public func isAllFinite(_ t: Tensor) -> Bool {
+    switch t.dtype {
+    case .float32: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in p.allSatisfy { $0.isFinite } }
+    case .float64: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in p.allSatisfy { $0.isFinite } }
+    }
+}

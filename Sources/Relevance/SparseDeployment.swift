@@ -79,9 +79,10 @@ public struct CSRMatrix: Sendable, Equatable {
     }
 
     /// `x · selfᵀ + bias` for `x` of shape `[..., columns]` (float32): shape `[..., rows]`.
-    /// `bias` (float32 `[rows]`) is optional. Computed by `wt_scsr_linear`.
+    /// `bias` (float32 `[rows]`) is optional; with `relu`, the result goes through ReLU in the same
+    /// pass (elements > 0 or NaN kept, others +0, like `Ops.relu`). Computed by `wt_scsr_linear`.
     /// - Precondition: shapes as above, float32 tensors.
-    public func linear(_ x: Tensor, bias: Tensor? = nil) -> Tensor {
+    public func linear(_ x: Tensor, bias: Tensor? = nil, relu: Bool = false) -> Tensor {
         precondition(x.rank >= 1 && x.shape.last == columns,
                      "CSRMatrix.linear: input \(x.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
         precondition(x.dtype == .float32, "CSRMatrix.linear: sparse inference is float32, got a \(x.dtype) input")
@@ -99,7 +100,7 @@ public struct CSRMatrix: Sendable, Equatable {
                             let run = { (bp: UnsafePointer<Float>?) -> Int32 in
                                 // Empty arrays may have no base address; the kernel reads none of them then.
                                 wt_scsr_linear(rows, columns, rp.baseAddress, ci.baseAddress, vp.baseAddress, bp, n,
-                                               xp.baseAddress, columns, yp.baseAddress, rows)
+                                               xp.baseAddress, columns, yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
                             }
                             if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
                             return run(nil)
@@ -153,6 +154,8 @@ public struct SparseLinear: SequentialLayer {
     public let storage: Storage
     /// float32 `[out]`, or nil.
     public let bias: Tensor?
+    /// Whether a following ReLU is applied in the same pass (see ``fusingReLU()``).
+    public let fusedReLU: Bool
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32).
@@ -169,7 +172,17 @@ public struct SparseLinear: SequentialLayer {
             storage = .dense(w)
         }
         self.bias = bias?.detached().converted(to: .float32)
+        fusedReLU = false
     }
+
+    private init(_ other: SparseLinear, fusedReLU: Bool) {
+        inFeatures = other.inFeatures; outFeatures = other.outFeatures
+        storage = other.storage; bias = other.bias; self.fusedReLU = fusedReLU
+    }
+
+    /// This layer followed by ReLU, computed in one pass: `relu(x · Wᵀ + b)` (as `Ops.relu`:
+    /// elements > 0 or NaN kept, others +0).
+    public func fusingReLU() -> SparseLinear { SparseLinear(self, fusedReLU: true) }
 
     /// Compiles the masked linear layer `layer` with its parameters `p` (`weight`, `bias`, `mask`).
     /// - Precondition: `p` holds the layer's weight (and bias) and a `mask`.
@@ -188,14 +201,20 @@ public struct SparseLinear: SequentialLayer {
     /// Whether the weight is stored in CSR form.
     public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
 
-    /// `x · Wᵀ + b` for float32 `x [..., in]`.
+    /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
         switch storage {
-        case .csr(let c): return c.linear(x, bias: bias)
+        case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
             precondition(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
-            return Ops.linear(x, w, bias: bias)
+            var y = Ops.linear(x, w, bias: bias)
+            if fusedReLU {
+                y.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+                    for i in p.indices where !(p[i] > 0 || p[i].isNaN) { p[i] = 0 }
+                }
+            }
+            return y
         }
     }
 
@@ -245,7 +264,8 @@ extension Sequential: SparseCompilable {
 /// Compiles a model for sparse inference: every `LinearMasked` child becomes a ``SparseLinear`` of
 /// `weight ⊙ mask`, every plain `Linear` one of its weight's nonzeros (as left by
 /// ``binarizeMasks(_:masks:)``), nested `Sequential`s are compiled recursively, and other layers
-/// are kept. Returns the new container and the parameters it still needs (the compiled layers'
+/// are kept. A `ReLU` right after a compiled layer is fused into it and replaced by `Identity`
+/// (so the children keep their indices and parameter paths). Returns the new container and the parameters it still needs (the compiled layers'
 /// entries removed). Outputs equal the dense masked path up to float32 summation order.
 ///
 /// Weights at most `maxDensity` dense are stored as CSR, denser ones as dense matrices.
@@ -257,7 +277,10 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
     for (i, layer) in model.layers.enumerated() {
         let name = String(i)
         let own = parameters.scoped(name)
-        if let c = layer as? any SparseCompilable {
+        if layer is ReLU, let previous = layers.last as? SparseLinear, !previous.fusedReLU {
+            layers[layers.count - 1] = previous.fusingReLU()
+            layers.append(Identity<Tensor>())
+        } else if let c = layer as? any SparseCompilable {
             let (l, p) = c.compiledForSparseInference(parameters: own, path: path.isEmpty ? name : path + "." + name, maxDensity: maxDensity)
             layers.append(l)
             rest.merge(p.prefixed(name))

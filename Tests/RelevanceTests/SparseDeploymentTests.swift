@@ -1,0 +1,207 @@
+import XCTest
+import Autodiff
+import Kernels
+import NN
+import Ops
+import Relevance
+import TestSupport
+
+/// The sparse inference path (`CSRMatrix`, `SparseLinear`, `compileSparse`, the C kernel
+/// `wt_scsr_linear`) against the dense masked path and a float64 reference.
+final class SparseDeploymentTests: XCTestCase {
+    override func tearDown() {
+        _ = wt_set_isa(wt_detected_isa())
+        _ = wt_set_num_threads(2)
+        super.tearDown()
+    }
+
+    /// float32 weight `[out, in]`, a 0/1 mask keeping about `keep` of it (rows listed in
+    /// `emptyRows` fully masked), and a float32 bias.
+    func problem(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int>, seed: UInt64) -> (w: Tensor, mask: Tensor, b: Tensor) {
+        let w = Sample.normal([out, inF], seed: seed, dtype: .float32)
+        let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
+        var m = [Float](repeating: 0, count: out * inF)
+        for r in 0..<out where !emptyRows.contains(r) {
+            for c in 0..<inF where u[r * inF + c] < keep { m[r * inF + c] = 1 }
+        }
+        return (w, Tensor(shape: [out, inF], scalars: m), Sample.normal([out], seed: seed + 2, dtype: .float32))
+    }
+
+    /// y = x·(w⊙m)ᵀ + b in float64 and, per element, the float32 rounding bound
+    /// (k + 2)·ε·(Σ|w m x| + |b|) for a sum of k products.
+    func reference(_ x: Tensor, _ w: Tensor, _ m: Tensor, _ b: Tensor?) -> (y: [Double], bound: [Double]) {
+        let (n, k, o) = (x.shape[0], x.shape[1], w.shape[0])
+        let xs = x.scalars, ws = w.scalars, ms = m.scalars, bs = b?.scalars
+        var y = [Double](repeating: 0, count: n * o), bound = y
+        for i in 0..<n {
+            for r in 0..<o {
+                var s = bs?[r] ?? 0, a = abs(bs?[r] ?? 0)
+                for c in 0..<k {
+                    let t = ws[r * k + c] * ms[r * k + c] * xs[i * k + c]
+                    s += t; a += abs(t)
+                }
+                y[i * o + r] = s
+                bound[i * o + r] = Double(k + 2) * Double(Float.ulpOfOne) * a
+            }
+        }
+        return (y, bound)
+    }
+
+    func assertWithin(_ y: Tensor, _ ref: (y: [Double], bound: [Double]), _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        let v = y.scalars
+        XCTAssertEqual(v.count, ref.y.count, what, file: file, line: line)
+        var worst = 0.0
+        for i in 0..<min(v.count, ref.y.count) { worst = max(worst, abs(v[i] - ref.y[i]) - ref.bound[i]) }
+        XCTAssertLessThanOrEqual(worst, 0, "\(what): an element is outside the float32 summation bound by \(worst)", file: file, line: line)
+    }
+
+    func testCSRRoundTripKeepsExactlyTheMaskedNonzeros() {
+        let (w, m, _) = problem(out: 9, in: 13, keep: 0.3, emptyRows: [0, 4, 8], seed: 11)
+        let csr = CSRMatrix(dense: w, mask: m)
+        XCTAssertEqual(csr.rowPointers.count, 10)
+        XCTAssertEqual(csr.rowPointers[1], 0, "row 0 is empty")
+        XCTAssertEqual(csr.nonzeroCount, m.scalars.filter { $0 != 0 }.count)
+        XCTAssertEqual(csr.dense().scalars, (w * m).scalars)
+        for r in 0..<9 {
+            let cols = csr.columnIndices[Int(csr.rowPointers[r])..<Int(csr.rowPointers[r + 1])]
+            XCTAssertEqual(Array(cols), cols.sorted(), "columns ascend in row \(r)")
+        }
+        XCTAssertEqual(CSRMatrix(dense: Tensor.zeros([3, 4])).nonzeroCount, 0)
+        XCTAssertEqual(CSRMatrix(dense: Tensor.zeros([3, 4])).rowPointers, [0, 0, 0, 0])
+    }
+
+    /// Every batch regime (gathered dot products, full tiles, partial tiles) on both kernels.
+    func testSparseEqualsDenseMaskedPathAcrossBatchSizesAndKernels() {
+        let (w, m, b) = problem(out: 37, in: 53, keep: 0.1, emptyRows: [0, 5, 36], seed: 21)
+        let layer = LinearMasked(53, 37)
+        let params: ParameterTree = ["weight": w, "bias": b, "mask": m]
+        let sparse = SparseLinear(layer, parameters: params)
+        XCTAssertTrue(sparse.isCSR)
+        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            _ = wt_set_isa(isa)
+            for n in [1, 2, 3, 4, 7, 8, 9, 63, 64, 65, 130] {
+                let x = Sample.normal([n, 53], seed: UInt64(100 + n), dtype: .float32)
+                let ref = reference(x, w, m, b)
+                let dense = layer(x, parameters: params)
+                let y = sparse(x)
+                XCTAssertEqual(y.shape, [n, 37])
+                assertWithin(dense, ref, "dense masked path, batch \(n)")
+                assertWithin(y, ref, "sparse path, isa \(isa.rawValue), batch \(n)")
+                // Fully masked rows give exactly the bias.
+                for i in 0..<n { for r in [0, 5, 36] { XCTAssertEqual(y[i, r], b[r], "empty row \(r), example \(i)") } }
+            }
+        }
+    }
+
+    func testFullySparseGivesTheBiasAndNoBiasGivesZeros() {
+        let (w, _, b) = problem(out: 16, in: 24, keep: 0, emptyRows: [], seed: 31)
+        let zeroMask = Tensor.zeros([16, 24])
+        for n in [1, 5, 128] {
+            let x = Sample.normal([n, 24], seed: 32, dtype: .float32)
+            let withBias = SparseLinear(weight: w, bias: b, mask: zeroMask)
+            XCTAssertTrue(withBias.isCSR)
+            XCTAssertEqual(withBias.storedWeightCount, 0)
+            let y = withBias(x)
+            for i in 0..<n { for r in 0..<16 { XCTAssertEqual(y[i, r], b[r]) } }
+            let noBias = SparseLinear(weight: w, bias: nil, mask: zeroMask)(x)
+            XCTAssertEqual(noBias.scalars, [Double](repeating: 0, count: n * 16))
+        }
+    }
+
+    func testUnmaskedWeightInCSRAndInDenseStorage() {
+        let (w, _, b) = problem(out: 40, in: 70, keep: 1, emptyRows: [], seed: 41)
+        let ones = Tensor.ones([40, 70])
+        let forcedCSR = SparseLinear(weight: w, bias: b, mask: ones, maxDensity: 1)
+        let automatic = SparseLinear(weight: w, bias: b, mask: ones)
+        XCTAssertTrue(forcedCSR.isCSR)
+        XCTAssertEqual(forcedCSR.storedWeightCount, 40 * 70)
+        XCTAssertFalse(automatic.isCSR, "a fully dense weight is stored dense")
+        for n in [1, 6, 128] {
+            let x = Sample.normal([n, 70], seed: UInt64(42 + n), dtype: .float32)
+            let ref = reference(x, w, ones, b)
+            assertWithin(forcedCSR(x), ref, "CSR at 0% sparsity, batch \(n)")
+            assertWithin(automatic(x), ref, "dense storage, batch \(n)")
+        }
+    }
+
+    /// Big enough to be split over two threads; the split does not change any row's arithmetic.
+    func testTwoThreadsGiveIdenticalResults() {
+        let (w, m, b) = problem(out: 300, in: 500, keep: 0.2, emptyRows: [7, 299], seed: 51)
+        let sparse = SparseLinear(weight: w, bias: b, mask: m)
+        for n in [1, 130] {
+            let x = Sample.normal([n, 500], seed: 52, dtype: .float32)
+            _ = wt_set_num_threads(1)
+            let one = sparse(x)
+            _ = wt_set_num_threads(2)
+            let two = sparse(x)
+            XCTAssertEqual(one.scalars, two.scalars, "batch \(n)")
+            assertWithin(two, reference(x, w, m, b), "two threads, batch \(n)")
+        }
+    }
+
+    /// The fused ReLU equals Ops.relu of the unfused output exactly, on both kernels, both storages,
+    /// with NaN inputs propagating and negative results becoming +0.
+    func testFusedReLUEqualsReLUOfTheOutput() {
+        let (w, m, b) = problem(out: 19, in: 33, keep: 0.3, emptyRows: [4], seed: 81)
+        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            _ = wt_set_isa(isa)
+            for maxDensity in [1.0, 0.0] {
+                let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: maxDensity)
+                let fused = plain.fusingReLU()
+                for n in [1, 5, 70] {
+                    var xs = Sample.normal([n, 33], seed: UInt64(82 + n), dtype: .float32).scalars(as: Float.self)
+                    xs[0] = .nan
+                    let x = Tensor(shape: [n, 33], scalars: xs)
+                    let expected = relu(plain(x)).scalars, got = fused(x).scalars
+                    XCTAssertEqual(got.count, expected.count)
+                    for i in 0..<got.count {
+                        if expected[i].isNaN { XCTAssertTrue(got[i].isNaN, "NaN kept at \(i)"); continue }
+                        XCTAssertEqual(got[i], expected[i], "isa \(isa.rawValue), maxDensity \(maxDensity), batch \(n), element \(i)")
+                        XCTAssertEqual(got[i].sign, expected[i].sign, "+0 for non-positive values at \(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testLeadingAxesAreBatchAxes() {
+        let (w, m, b) = problem(out: 6, in: 10, keep: 0.5, emptyRows: [2], seed: 61)
+        let sparse = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        let x = Sample.normal([3, 5, 10], seed: 62, dtype: .float32)
+        let y = sparse(x)
+        XCTAssertEqual(y.shape, [3, 5, 6])
+        XCTAssertEqual(y.scalars, sparse(x.withShape([15, 10])).scalars)
+    }
+
+    /// A masked MLP compiled as a whole: same outputs, SparseLinear layers, no parameters left;
+    /// a plain Linear whose weight was zeroed (binarized) compiles to CSR as well.
+    func testCompileSparseReplacesMaskedAndBinarizedLinearLayers() {
+        let model = Sequential<Tensor, Tensor>(Flatten(1, -1), LinearMasked(48, 30), ReLU(),
+                                               Sequential<Tensor, Tensor>(LinearMasked(30, 12), ReLU()), Linear(12, 5))
+        var params = model.initialParameters(key: RandomKey(seed: 7))
+        let (_, m1, _) = problem(out: 30, in: 48, keep: 0.05, emptyRows: [3], seed: 71)
+        let (_, m2, _) = problem(out: 12, in: 30, keep: 0.1, emptyRows: [], seed: 72)
+        let (_, m3, _) = problem(out: 5, in: 12, keep: 0.2, emptyRows: [1], seed: 73)
+        params["1.mask"] = m1
+        params["3.0.mask"] = m2
+        params["4.weight"] = params["4.weight"]! * m3  // binarized: zeros live in the weight itself
+        let (compiled, rest) = compileSparse(model, parameters: params)
+        XCTAssertTrue(rest.isEmpty, "compiled layers keep no parameters, got \(rest.keys)")
+        XCTAssertTrue((compiled.layers[1] as? SparseLinear)?.fusedReLU ?? false, "the ReLU after layer 1 is fused")
+        XCTAssertTrue(compiled.layers[2] is Identity<Tensor>)
+        XCTAssertTrue(compiled.layers[4] is SparseLinear)
+        XCTAssertFalse((compiled.layers[4] as? SparseLinear)?.fusedReLU ?? true)
+        XCTAssertTrue(((compiled.layers[3] as? Sequential<Tensor, Tensor>)?.layers[0] as? SparseLinear)?.fusedReLU ?? false)
+        XCTAssertTrue((compiled.layers[4] as? SparseLinear)?.isCSR ?? false)
+        for n in [1, 3, 128] {
+            let x = Sample.normal([n, 3, 4, 4], seed: UInt64(74 + n), dtype: .float32)
+            let dense = model(x, parameters: params)
+            let sparse = compiled(x, parameters: rest)
+            XCTAssertEqual(sparse.shape, [n, 5])
+            let d = dense.scalars, s = sparse.scalars
+            // Three layers of float32 sums of ≤ 48 terms of magnitude ≲ 10: a few 1e-5 at most.
+            let scale = d.map(abs).max() ?? 1
+            for i in 0..<d.count { XCTAssertEqual(s[i], d[i], accuracy: 1e-5 * max(scale, 1), "batch \(n), element \(i)") }
+        }
+    }
+}
