@@ -81,6 +81,8 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
         let (axes, fs) = batchNormAxes(x.shape)
         let xhat: Tensor
         if context.training || !trackRunningStats {
+            precondition(!context.training || x.count / numFeatures > 1,
+                         "\(context.path.isEmpty ? layer : context.path): expected more than 1 value per channel when training, got input of shape \(x.shape)")
             let mu = mean(x, axes: axes, keepDims: true)
             let xc = x - mu
             let variance = mean(xc * xc, axes: axes, keepDims: true)

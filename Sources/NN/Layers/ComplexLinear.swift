@@ -6,8 +6,11 @@
 /// Initialisation: each weight part U(±1/√(2·in)); each bias part U(±1/√in) (`.standard`) or
 /// U(±1/√out) (`.cplxmodule`, reproducing its swapped fans; see ``ComplexInitConvention``).
 public struct CplxLinear: SequentialLayer {
+    /// Size of the last input dimension.
     public let inFeatures: Int
+    /// Size of the last output dimension.
     public let outFeatures: Int
+    /// Whether the layer adds a learnable bias.
     public let bias: Bool
     /// Which fan the bias initialisation uses.
     public let initConvention: ComplexInitConvention
@@ -34,9 +37,13 @@ public struct CplxLinear: SequentialLayer {
 /// Initialisation: weight parts U(±1/√(2·in1·in2)), bias parts U(±1/√(in1·in2)) (both
 /// conventions agree for 3-D weights).
 public struct CplxBilinear: Layer {
+    /// Size of the last dimension of the first input.
     public let in1Features: Int
+    /// Size of the last dimension of the second input.
     public let in2Features: Int
+    /// Size of the last output dimension.
     public let outFeatures: Int
+    /// Whether the layer adds a learnable bias.
     public let bias: Bool
     /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
     public let conjugate: Bool

@@ -195,9 +195,13 @@ public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
 /// Parameters: `weight [out, in1, in2]`, `bias [out]` (if `bias`). Initialisation: PyTorch's,
 /// W and b ~ U(±1/√in1).
 public struct Bilinear: Layer {
+    /// Size of the last dimension of the first input.
     public let in1Features: Int
+    /// Size of the last dimension of the second input.
     public let in2Features: Int
+    /// Size of the last output dimension.
     public let outFeatures: Int
+    /// Whether the layer adds a learnable bias.
     public let bias: Bool
 
     /// PyTorch's `Bilinear(in1_features, in2_features, out_features, bias=True)`.
