@@ -31,5 +31,6 @@ func loadData(_ args: CommandSpec.Parsed, architecture: Architecture, seed: UInt
         }
         return (train, test)
     }
-    return (SyntheticData.glyphs(count: trainSize ?? 6000, seed: seed), SyntheticData.glyphs(count: testSize ?? 1000, seed: seed &+ 1))
+    return (SyntheticData.glyphs(count: trainSize ?? 6000, seed: seed, sampleSeed: 1),
+            SyntheticData.glyphs(count: testSize ?? 1000, seed: seed, sampleSeed: 2))
 }

@@ -65,25 +65,16 @@ public struct Sequential<Input: ActivationValue, Output: ActivationValue>: Seque
     public let layers: [any SequentialLayer]
 
     /// A container of `layers`.
-    /// - Precondition: each layer's input kind is the previous output kind (the first takes
-    ///   `Input`, the last gives `Output`; an empty container needs `Input == Output`).
+    /// - Precondition: the layers chain (see ``validate(_:)``, which gives the same check as a
+    ///   typed error): each layer's input kind is the previous output kind, the first takes
+    ///   `Input`, the last gives `Output`.
     public init(_ layers: [any SequentialLayer]) {
-        var kind = Input.kind
-        for (i, layer) in layers.enumerated() {
-            let k = Self.inputKind(of: layer)
-            precondition(k == kind, "Sequential: layer \(i) (\(type(of: layer))) takes \(k) input but receives \(kind) "
-                         + (i == 0 ? "(the container's input)" : "from layer \(i - 1) (\(type(of: layers[i - 1])))"))
-            kind = Self.outputKind(of: layer)
-        }
-        precondition(kind == Output.kind, "Sequential: the last layer produces \(kind) output but the container returns \(Output.kind)")
+        do { try Self.validate(layers) } catch { preconditionFailure("\(error)") }
         self.layers = layers
     }
 
     /// A container of the given layers.
     public init(_ layers: any SequentialLayer...) { self.init(layers) }
-
-    private static func inputKind<L: SequentialLayer>(of layer: L) -> ActivationKind { L.Input.kind }
-    private static func outputKind<L: SequentialLayer>(of layer: L) -> ActivationKind { L.Output.kind }
 
     public var children: [(name: String, module: any Module)] {
         layers.enumerated().map { (String($0.offset), $0.element as any Module) }

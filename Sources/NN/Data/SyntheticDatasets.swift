@@ -8,7 +8,12 @@ public enum SyntheticData {
     /// width 1.2 px) whose end points come from `seed`. An example is its class template
     /// shifted by up to ±2 pixels in each direction, scaled by an intensity in [0.7, 1.1],
     /// plus N(0, 0.15²) pixel noise, clipped to [0, 1]. Classes are balanced (round robin).
-    public static func glyphs(count: Int, seed: UInt64) -> LabeledDataset {
+    ///
+    /// - Parameters:
+    ///   - seed: fixes the ten class templates (the task).
+    ///   - sampleSeed: fixes the examples drawn from them; give the training and test sets the
+    ///     same `seed` and different `sampleSeed`s.
+    public static func glyphs(count: Int, seed: UInt64 = 0, sampleSeed: UInt64) -> LabeledDataset {
         var rng = SplitMix64(seed: seed)
         let side = 28
         var templates: [[Float]] = []
@@ -31,6 +36,7 @@ public enum SyntheticData {
             }
             templates.append(img)
         }
+        rng = SplitMix64(seed: sampleSeed &* 0x2545_F491_4F6C_DD1D &+ 0x1234_5678)
         var data = [Float](repeating: 0, count: count * side * side)
         var labels: [Int] = []
         for n in 0..<count {
