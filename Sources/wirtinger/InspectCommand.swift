@@ -10,17 +10,17 @@ let inspectSpec = CommandSpec(
 func runInspect(_ args: CommandSpec.Parsed) throws {
     let url = URL(fileURLWithPath: args.positionals[0])
     let file = try Safetensors.read(contentsOf: url)
-    print("\(url.path): \(file.tensors.count) tensors, \(file.tensors.parameterCount) values")
+    say("\(url.path): \(file.tensors.count) tensors, \(file.tensors.parameterCount) values")
     if !file.metadata.isEmpty {
-        print("metadata:")
-        for k in file.metadata.keys.sorted() { print("  \(k) = \(file.metadata[k]!)") }
+        say("metadata:")
+        for k in file.metadata.keys.sorted() { say("  \(k) = \(file.metadata[k]!)") }
     }
-    print("tensors:")
+    say("tensors:")
     let width = max(8, file.tensors.keys.map(\.count).max() ?? 8)
     for (key, t) in file.tensors {
         let zeros = t.scalars.filter { $0 == 0 }.count
         let pct = t.count == 0 ? 0 : 100 * Double(zeros) / Double(t.count)
-        print("  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.safetensorsName)  \("\(t.shape)".padding(toLength: 18, withPad: " ", startingAt: 0)) zeros \(String(format: "%6.2f", pct))%")
+        say("  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.safetensorsName)  \("\(t.shape)".padding(toLength: 18, withPad: " ", startingAt: 0)) zeros \(String(format: "%6.2f", pct))%")
     }
     // per layer: weights (real or complex parts) and masks, grouped by the layer path
     var layers: [String: (zeros: Int, total: Int)] = [:]
@@ -37,15 +37,15 @@ func runInspect(_ args: CommandSpec.Parsed) throws {
         }
     }
     if !order.isEmpty {
-        print("per layer (weights; a complex weight counts as two reals):")
+        say("per layer (weights; a complex weight counts as two reals):")
         var zeros = 0, total = 0
         for p in order {
             let l = layers[p]!
             zeros += l.zeros; total += l.total
-            print(String(format: "  %-\(width)@  kept %9d / %9d  (%.2f%% zero)", (p.isEmpty ? "<root>" : p) as NSString,
+            say(String(format: "  %-\(width)@  kept %9d / %9d  (%.2f%% zero)", (p.isEmpty ? "<root>" : p) as NSString,
                          l.total - l.zeros, l.total, 100 * Double(l.zeros) / Double(max(l.total, 1))))
         }
         let kept = total - zeros
-        print(String(format: "overall: %d of %d weights nonzero, compression %.1f×", kept, total, kept == 0 ? .infinity : Double(total) / Double(kept)))
+        say(String(format: "overall: %d of %d weights nonzero, compression %.1f×", kept, total, kept == 0 ? .infinity : Double(total) / Double(kept)))
     }
 }

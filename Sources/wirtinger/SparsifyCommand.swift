@@ -62,24 +62,24 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
 
     let (train, test) = try loadData(args, architecture: arch, seed: seed)
-    print("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
-    print("model: \(arch.rawValue), method: \(method.rawValue), threshold: \(config.threshold)")
+    say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
+    say("model: \(arch.rawValue), method: \(method.rawValue), threshold: \(config.threshold)")
 
     let progress = Progress()
     var observer = PipelineObserver()
-    observer.stageStarted = { name, epochs in print("— stage \(name): \(epochs) epoch(s)") }
+    observer.stageStarted = { name, epochs in say("— stage \(name): \(epochs) epoch(s)") }
     observer.step = { name, r in
         if r.step == 0 { progress.begin("\(name) epoch \(r.epoch + 1)", total: r.stepsPerEpoch) }
         progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
     }
     observer.stageFinished = { s in
-        print(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
+        say(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
     }
-    observer.message = { print("  " + $0) }
+    observer.message = { say("  " + $0) }
     observer.shouldStop = { interruptRequested != 0 }
 
     let result = try sparsify(config: config, train: train, test: test, observer: observer)
-    if interruptRequested != 0 { print("interrupted: writing what was computed so far") }
+    if interruptRequested != 0 { say("interrupted: writing what was computed so far") }
 
     let meta = ["producer": "wirtinger sparsify", "model": arch.rawValue, "method": method.rawValue]
     try Safetensors.write(result.dense, metadata: meta.merging(["stage": "dense"]) { $1 }, to: out.appendingPathComponent("dense.safetensors"))
@@ -87,15 +87,15 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     try Safetensors.write(result.masked, metadata: meta.merging(["stage": "masked", "threshold": String(config.threshold)]) { $1 },
                           to: out.appendingPathComponent("masked.safetensors"))
 
-    print("\nper-layer sparsity (masked model):")
+    say("\nper-layer sparsity (masked model):")
     for l in result.layers {
-        print(String(format: "  %-24@ kept %8d / %8d  (%.2f%%)", l.path as NSString, l.kept, l.total, 100 * l.keptFraction))
+        say(String(format: "  %-24@ kept %8d / %8d  (%.2f%%)", l.path as NSString, l.kept, l.total, 100 * l.keptFraction))
     }
-    print(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
+    say(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
 
     try writeReport(result, config: config, train: train, to: out)
     try writeFigures(result, config: config, to: out)
-    print("wrote dense.safetensors, bayes.safetensors, masked.safetensors, report.json, curves.svg, threshold.svg, layers.svg to \(out.path)")
+    say("wrote dense.safetensors, bayes.safetensors, masked.safetensors, report.json, curves.svg, threshold.svg, layers.svg to \(out.path)")
 }
 
 func writeReport(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDataset, to dir: URL) throws {

@@ -1,5 +1,12 @@
 import Foundation
 
+/// Prints to standard output and flushes, so progress shows up at once when the output is a
+/// file or a pipe (which the C library would otherwise buffer in large blocks).
+func say(_ s: String = "", terminator: String = "\n") {
+    Swift.print(s, terminator: terminator)
+    fflush(nil)
+}
+
 /// Writes a line to standard error.
 func printError(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
@@ -21,11 +28,10 @@ final class Progress {
         if isTerminal {
             let width = 24, filled = total > 0 ? width * done / total : 0
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            print("\r\(label) [\(bar)] \(done)/\(total) \(String(format: "%.1f", rate)) it/s ETA \(Int(eta))s \(detail)   ", terminator: "")
-            fflush(nil)
-            if done == total { print("") }
+            say("\r\(label) [\(bar)] \(done)/\(total) \(String(format: "%.1f", rate)) it/s ETA \(Int(eta))s \(detail)   ", terminator: "")
+            if done == total { say("") }
         } else if done == total || Date().timeIntervalSince(lastLine) > 5 {
-            print("\(label) \(done)/\(total) (\(String(format: "%.1f", rate)) it/s) \(detail)")
+            say("\(label) \(done)/\(total) (\(String(format: "%.1f", rate)) it/s) \(detail)")
             lastLine = Date()
         }
     }

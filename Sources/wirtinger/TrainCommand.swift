@@ -67,12 +67,12 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         params = loaded
         state = OptimizerState(step: s, buffers: file.tensors.scoped("optimizer"))
         startEpoch = e
-        print("resuming \(checkpoint.path) after epoch \(e)")
+        say("resuming \(checkpoint.path) after epoch \(e)")
     } else if let initFile = args.string("init") {
         let file = try Safetensors.read(contentsOf: URL(fileURLWithPath: initFile))
         let (loaded, report) = try params.loading(file.tensors, strict: false)
         params = loaded
-        print("loaded \(initFile): \(report)")
+        say("loaded \(initFile): \(report)")
     }
     let progress = Progress()
     var epoch = startEpoch
@@ -83,13 +83,13 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
             progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
         }, shouldStop: { interruptRequested != 0 })
         if r.completedEpochs <= epoch {   // interrupted inside the epoch: keep the last full epoch's checkpoint
-            print("interrupted: the checkpoint \(checkpoint.path) holds epoch \(epoch)")
+            say("interrupted: the checkpoint \(checkpoint.path) holds epoch \(epoch)")
             throw ExitCode(130)
         }
         params = r.parameters; state = r.optimizerState; epoch = r.completedEpochs
         try writeCheckpoint(params, state!, epochs: epoch, to: checkpoint)
         let acc = evaluate(model, parameters: params, data: test).accuracy
-        print(String(format: "epoch %d: test accuracy %.4f, checkpoint written", epoch, acc))
+        say(String(format: "epoch %d: test accuracy %.4f, checkpoint written", epoch, acc))
         if interruptRequested != 0 { throw ExitCode(130) }
     }
 }

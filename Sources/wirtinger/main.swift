@@ -17,7 +17,7 @@ let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = 
 
 let argv = Array(CommandLine.arguments.dropFirst())
 guard let name = argv.first, name != "--help", name != "-h" else {
-    print(mainUsage())
+    say(mainUsage())
     exit(argv.isEmpty ? 2 : 0)
 }
 guard let command = commands.first(where: { $0.spec.name == name }) else {
@@ -27,7 +27,7 @@ guard let command = commands.first(where: { $0.spec.name == name }) else {
 installInterruptHandler()
 do {
     let parsed = try command.spec.parse(Array(argv.dropFirst()))
-    if parsed.helpRequested { print(command.spec.usage); exit(0) }
+    if parsed.helpRequested { say(command.spec.usage); exit(0) }
     try command.run(parsed)
 } catch let e as UsageError {
     printError("error: \(e.message)")
