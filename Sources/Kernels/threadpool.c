@@ -1,13 +1,47 @@
 // Persistent worker pool for the GEMM (see gemm_internal.h).
 //
-// Workers are created lazily, on the first parallel call that needs them, and then sleep on a
-// condition variable between jobs; no call creates or joins threads once the pool is large enough.
+// Workers are created lazily, on the first parallel call that needs them, and are then kept; no
+// call creates or joins threads once the pool is large enough. Between jobs a worker first polls
+// for the next job for a short while (WT_POOL_SPIN_NS; back-to-back GEMMs then start without a
+// wake-up, which matters when other processes keep the cores busy) and then sleeps on a condition
+// variable. The owner likewise polls briefly for the workers to finish before sleeping.
 // One caller at a time owns the pool (`owner` mutex, taken with trylock): a second thread that calls
 // in concurrently does not wait, it gets 0 back and runs its work single-threaded.
 #include "gemm_internal.h"
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #define WT_POOL_MAX_WORKERS 63
+#ifndef WT_POOL_SPIN_NS
+#define WT_POOL_SPIN_NS 200000L
+#endif
+
+static long monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// Polls until (*value == target) == equal (returns 1) or WT_POOL_SPIN_NS pass (returns 0).
+static int spin_until(_Atomic unsigned long *value, unsigned long target, int equal) {
+    long deadline = monotonic_ns() + WT_POOL_SPIN_NS;
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            if ((atomic_load_explicit(value, memory_order_acquire) == target) == equal) return 1;
+            cpu_relax();
+        }
+        if (monotonic_ns() > deadline) return 0;
+    }
+}
 
 static struct {
     pthread_mutex_t owner;     // held by the caller that is using the pool
@@ -15,11 +49,11 @@ static struct {
     pthread_cond_t wake;       // workers wait here for a new generation
     pthread_cond_t done;       // the owner waits here for `pending` to reach 0
     int workers;               // workers started so far
-    unsigned long generation;  // incremented for every job
+    _Atomic unsigned long generation;  // incremented for every job (under `lock`; polled without)
     wt_pool_task task;
     void *context;
     int parts;
-    int pending;               // workers that have not yet finished the current job
+    _Atomic unsigned long pending;     // workers yet to finish the current job (under `lock`; polled without)
     unsigned long start_generation[WT_POOL_MAX_WORKERS + 1];  // generation current at each worker's start
 } pool = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
@@ -41,7 +75,10 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&pool.lock);
         if (index < parts) task(context, index, parts);
         pthread_mutex_lock(&pool.lock);
-        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+        if (atomic_fetch_sub(&pool.pending, 1) == 1) pthread_cond_signal(&pool.done);
+        pthread_mutex_unlock(&pool.lock);
+        spin_until(&pool.generation, seen, 0);  // the next job, if it comes soon
+        pthread_mutex_lock(&pool.lock);
     }
     return 0;
 }
@@ -75,16 +112,18 @@ int wt_pool_try_run(int parts, wt_pool_task task, void *context) {
     pool.task = task;
     pool.context = context;
     pool.parts = parts;
-    pool.pending = pool.workers;
-    pool.generation++;
+    atomic_store(&pool.pending, (unsigned long)pool.workers);
+    atomic_fetch_add(&pool.generation, 1);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
 
     task(context, 0, parts);
 
-    pthread_mutex_lock(&pool.lock);
-    while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
-    pthread_mutex_unlock(&pool.lock);
+    if (!spin_until(&pool.pending, 0, 1)) {
+        pthread_mutex_lock(&pool.lock);
+        while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+    }
     pthread_mutex_unlock(&pool.owner);
     return 1;
 }

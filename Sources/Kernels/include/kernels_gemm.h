@@ -8,7 +8,11 @@ extern "C" {
 /// C[M×N] = alpha · op(A)[M×K] · op(B)[K×N] + beta · C, row-major.
 /// op(A) = A (trans_a = 0, A is M×K with row stride lda) or Aᵀ (trans_a = 1, A is K×M).
 /// op(B) = B (trans_b = 0, B is K×N with row stride ldb) or Bᵀ (trans_b = 1, B is N×K).
-/// beta = 0 overwrites C without reading it (NaNs in C do not propagate).
+/// beta = 0 overwrites C without reading it (NaNs in C do not propagate); alpha = 0 or k = 0 gives
+/// C = beta · C without reading A or B; m = 0 or n = 0 does nothing. C must not overlap A or B.
+/// Uses the AVX2/FMA kernels when wt_active_isa() says so, else a portable blocked kernel; large
+/// products are shared with the GEMM worker pool (see wt_set_num_threads). Safe to call from several
+/// threads at once (on different C): a call that finds the pool busy runs on its own thread.
 void wt_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
               float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
               float beta, float *c, ptrdiff_t ldc);
@@ -25,8 +29,11 @@ void wt_dgemm_portable(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
                        double alpha, const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
                        double beta, double *c, ptrdiff_t ldc);
 
-/// Number of threads the GEMM may use (1 or more; default: min(2, online CPUs)). Returns the value now set.
+/// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
+/// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
+/// call that needs them and then kept; products under about 2²¹ multiply-adds stay on one thread.
 int wt_set_num_threads(int n);
+/// The number of threads one GEMM call may use.
 int wt_get_num_threads(void);
 
 #ifdef __cplusplus
