@@ -3,12 +3,14 @@
 //   swift build -c release --scratch-path .build-gemm --target Kernels
 //   clang -O2 -ISources/Kernels/include Benchmarks/gemm/bench_gemm.c \
 //         .build-gemm/release/Kernels.build/*.o -lm -lpthread -ldl -o /tmp/bench_gemm
-//   [WT_BENCH_CLOCK=thread] /tmp/bench_gemm [trials] [openblas.so]
+//   [WT_BENCH_CLOCK=thread] [WT_BENCH_THREADS=n] /tmp/bench_gemm [trials] [openblas.so]
 //
 // For every shape and thread count (1, 2) it runs `trials` rounds; a round times a batch of calls
 // (about 0.3 GFLOP) of wt_?gemm and, if an OpenBLAS shared library is given (numpy's bundled
 // libscipy_openblas64_*.so works), of its cblas_?gemm on the same operands right after. The best
 // round is reported, which filters out time slices lost to other processes on a shared machine.
+// Compare two-thread figures with bench_numpy.py in a separate process: OpenBLAS's idle threads
+// keep polling for a while after each call and would take the core from ours when interleaved.
 #include "Kernels.h"
 #include <dlfcn.h>
 #include <stdint.h>
@@ -77,8 +79,10 @@ int main(int argc, char **argv) {
     int trials = argc > 1 ? atoi(argv[1]) : 20;
     const char *clock_name = getenv("WT_BENCH_CLOCK");
     int thread_clock = clock_name && strcmp(clock_name, "thread") == 0;
-    int max_threads = thread_clock ? 1 : 2;
+    int min_threads = 1, max_threads = thread_clock ? 1 : 2;
     if (thread_clock) bench_clock = CLOCK_THREAD_CPUTIME_ID;
+    const char *only = getenv("WT_BENCH_THREADS");  // run just this thread count
+    if (only && atoi(only) >= 1) min_threads = max_threads = atoi(only);
     if (argc > 2) {
         void *lib = dlopen(argv[2], RTLD_NOW);
         if (!lib) { fprintf(stderr, "%s\n", dlerror()); return 1; }
@@ -99,7 +103,7 @@ int main(int argc, char **argv) {
     printf("isa=%s trials=%d clock=%s\n", wt_active_isa() == WT_ISA_AVX2_FMA ? "avx2+fma" : "portable", trials,
            thread_clock ? "thread CPU time (1 thread only)" : "wall");
     printf("%-7s %-8s %-34s %8s%s\n", "threads", "type", "shape", "GFLOP/s", blas_s ? "  openblas  ratio" : "");
-    for (int threads = 1; threads <= max_threads; threads++) {
+    for (int threads = min_threads; threads <= max_threads; threads++) {
         wt_set_num_threads(threads);
         if (blas_threads) blas_threads(threads);
         for (int i = 0; i < count; i++)

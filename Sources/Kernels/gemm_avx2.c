@@ -15,12 +15,13 @@
 // float
 
 enum { SMR = 6, SNR = 16 };
-// Cache blocks (elements): an MC×KC block of A in L2, a KC×NR micro-panel of B in L1.
+// Cache blocks (elements): an MC×KC block of A in L2, a KC×NR micro-panel of B in L1 (25 KiB
+// float, 20 KiB double). KC was measured on Zen 4: 400/320 beat 256 by ~10% at k = 784.
 #ifndef WT_AVX2_SMC
 #define WT_AVX2_SMC 144
 #endif
 #ifndef WT_AVX2_SKC
-#define WT_AVX2_SKC 256
+#define WT_AVX2_SKC 400
 #endif
 #ifndef WT_AVX2_SNC
 #define WT_AVX2_SNC 4080
@@ -221,7 +222,7 @@ enum { DMR = 6, DNR = 8 };
 #define WT_AVX2_DMC 72
 #endif
 #ifndef WT_AVX2_DKC
-#define WT_AVX2_DKC 256
+#define WT_AVX2_DKC 320
 #endif
 #ifndef WT_AVX2_DNC
 #define WT_AVX2_DNC 4080

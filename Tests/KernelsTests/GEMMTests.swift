@@ -216,9 +216,10 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Products large enough to be split across two threads (m·n·k ≥ 2²¹), split along n (n ≥ m)
-    /// and along m, with two k-slices and (for m) two row blocks per part, all transpose combinations.
+    /// and along m, with two k-slices (KC = 400 float, 320 double) and, on one thread, several row
+    /// blocks; all transpose combinations.
     func testLargeProductsSplitAcrossThreads() {
-        let shapes = [(m: 40, n: 203, k: 300), (m: 301, n: 25, k: 280)]
+        let shapes = [(m: 40, n: 203, k: 450), (m: 301, n: 25, k: 450)]
         var index = 0
         for (m, n, k) in shapes {
             for transA in [false, true] {
