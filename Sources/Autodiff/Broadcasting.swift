@@ -18,7 +18,7 @@ public enum Broadcast {
     /// The broadcast shape of `a` and `b`; stops with a message naming `op` and both shapes otherwise.
     public static func shape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
         guard let s = shape(a, b) else {
-            preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
+            fatalError("\(op): shapes \(a) and \(b) cannot be broadcast together")
         }
         return s
     }
@@ -98,7 +98,7 @@ extension Tensor {
     @inlinable
     public static func zipElements(_ a: Tensor, _ b: Tensor, op: String,
                                    _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) -> Tensor {
-        precondition(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ (convert one first)")
+        require(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ (convert one first)")
         let shape = a.shape == b.shape ? a.shape : Broadcast.shape(a.shape, b.shape, op: op)
         var out = Tensor(uninitializedShape: shape, dtype: a.dtype)
         func run<T: TensorScalar>(_ f: (T, T) -> T) {
@@ -133,7 +133,7 @@ extension Tensor {
     /// - Precondition: `shape` is a broadcast of `target`.
     public func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
-        precondition(Broadcast.shape(target, shape) == shape,
+        require(Broadcast.shape(target, shape) == shape,
                      "unbroadcast: shape \(shape) is not a broadcast of \(target)")
         var out = Tensor.zeros(target, dtype: dtype)
         let strides = Broadcast.strides(of: target, broadcastTo: shape)

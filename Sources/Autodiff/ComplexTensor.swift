@@ -13,9 +13,9 @@ public struct ComplexTensor: Sendable {
     /// `real + i·imag`.
     /// - Precondition: equal shapes and dtypes (no broadcasting here).
     public init(real: Tensor, imag: Tensor) {
-        precondition(real.shape == imag.shape,
+        require(real.shape == imag.shape,
                      "ComplexTensor: real part has shape \(real.shape) but imaginary part \(imag.shape)")
-        precondition(real.dtype == imag.dtype,
+        require(real.dtype == imag.dtype,
                      "ComplexTensor: real part is \(real.dtype) but imaginary part \(imag.dtype)")
         self.real = real
         self.imag = imag

@@ -35,7 +35,7 @@ public struct GradCheckFailure: Error, CustomStringConvertible {
 public func gradcheck(_ f: ([Tensor]) -> [Tensor], at inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5,
                       rtol: Double = 1e-3, seed: UInt64 = 0x5eed) throws {
     for (i, x) in inputs.enumerated() {
-        precondition(x.dtype == .float64, "gradcheck: input \(i) is \(x.dtype); gradients are checked in float64")
+        require(x.dtype == .float64, "gradcheck: input \(i) is \(x.dtype); gradients are checked in float64")
     }
     let (ys, pullback) = valueWithPullback(at: inputs, of: f)
     var rng = SplitMix64(seed: seed)
@@ -44,7 +44,7 @@ public func gradcheck(_ f: ([Tensor]) -> [Tensor], at inputs: [Tensor], eps: Dou
     func loss(_ xs: [Tensor]) -> Double {
         var s = 0.0
         for (y, c) in Swift.zip(f(xs), cots) {
-            precondition(y.shape == c.shape, "gradcheck: output shape changed under perturbation")
+            require(y.shape == c.shape, "gradcheck: output shape changed under perturbation")
             for (a, b) in Swift.zip(y.scalars, c.scalars) { s += a * b }
         }
         return s

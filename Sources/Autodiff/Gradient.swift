@@ -60,7 +60,7 @@ public func valueWithGradient(at xs: [Tensor], of f: ([Tensor]) throws -> Tensor
     defer { tape.finish() }
     let leaves = xs.map { tape.leaf($0) }
     let y = try f(leaves)
-    precondition(y.count == 1,
+    require(y.count == 1,
                  "valueWithGradient: the function returned shape \(y.shape); a gradient needs a one-element output. "
                  + "Reduce it (e.g. sum or mean) or use valueWithPullback(at:of:) with an explicit cotangent")
     let seed = Tensor.ones(y.shape, dtype: y.dtype)
@@ -71,7 +71,7 @@ public func valueWithGradient(at xs: [Tensor], of f: ([Tensor]) throws -> Tensor
 private func gradients(_ tape: Tape, _ leaves: [Tensor], outputs: [Tensor], cotangents: [Tensor]) -> [Tensor] {
     var seeds: [(slot: Int, cotangent: Tensor)] = []
     for (y, c) in Swift.zip(outputs, cotangents) {
-        precondition(c.shape == y.shape, "pullback: cotangent has shape \(c.shape) but the output has shape \(y.shape)")
+        require(c.shape == y.shape, "pullback: cotangent has shape \(c.shape) but the output has shape \(y.shape)")
         if let tr = y.trace, tr.tape === tape { seeds.append((tr.slot, c.converted(to: y.dtype))) }
     }
     let grads = tape.backward(seeds: seeds)
@@ -97,7 +97,7 @@ public func valueWithPullback(at xs: [Tensor], of f: ([Tensor]) throws -> [Tenso
     do { ys = try f(leaves) } catch { tape.finish(); throw error }
     let handle = TapeHandle(tape)
     let pullback: ([Tensor]) -> [Tensor] = { cots in
-        precondition(cots.count == ys.count, "pullback: \(cots.count) cotangents for \(ys.count) outputs")
+        require(cots.count == ys.count, "pullback: \(cots.count) cotangents for \(ys.count) outputs")
         return gradients(handle.tape, leaves, outputs: ys, cotangents: cots)
     }
     return (ys.map { $0.detached() }, pullback)

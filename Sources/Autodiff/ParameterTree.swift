@@ -16,7 +16,7 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     /// - Precondition: no key appears twice.
     public init(_ entries: [(String, Tensor)]) {
         for (k, v) in entries {
-            precondition(values[k] == nil, "ParameterTree: duplicate key \(k)")
+            require(values[k] == nil, "ParameterTree: duplicate key \(k)")
             self[k] = v
         }
     }
@@ -102,7 +102,7 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     public func zip(_ other: ParameterTree, _ combine: (String, Tensor, Tensor) throws -> Tensor) rethrows -> ParameterTree {
         var out = ParameterTree()
         for k in keys {
-            guard let o = other.values[k] else { preconditionFailure("ParameterTree.zip: key \(k) missing from the second tree") }
+            guard let o = other.values[k] else { fatalError("ParameterTree.zip: key \(k) missing from the second tree") }
             out[k] = try combine(k, values[k]!, o)
         }
         return out

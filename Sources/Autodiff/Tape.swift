@@ -58,7 +58,7 @@ public final class Tape: @unchecked Sendable {
         for t in inputs {
             guard let tr = t.trace, tr.tape.isRecording else { continue }
             if let f = found {
-                precondition(f === tr.tape, "Tape: inputs come from two different gradient calls; nested differentiation is not supported")
+                require(f === tr.tape, "Tape: inputs come from two different gradient calls; nested differentiation is not supported")
             } else { found = tr.tape }
         }
         return found
@@ -106,7 +106,7 @@ public final class Tape: @unchecked Sendable {
             guard entry.outputs.contains(where: { grads[$0] != nil }) else { continue }
             let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
             let inGrads = entry.pullback(cots)
-            precondition(inGrads.count == entry.inputs.count,
+            require(inGrads.count == entry.inputs.count,
                          "Tape: pullback of \(entry.name) returned \(inGrads.count) cotangents for \(entry.inputs.count) inputs")
             for (k, slot) in entry.inputs.enumerated() where slot >= 0 {
                 if let g = inGrads[k] { accumulate(&grads, slot, g) }

@@ -33,7 +33,7 @@ public struct Tensor: Sendable {
     /// - Precondition: every dimension is ≥ 0.
     @inlinable
     public init(uninitializedShape shape: [Int], dtype: DType) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
         let count = shape.reduce(1, *)
         self.init(shape: shape, dtype: dtype, buffer: TensorBuffer(byteCount: count * dtype.byteSize))
     }
@@ -43,7 +43,7 @@ public struct Tensor: Sendable {
     ///   - shape: the shape, e.g. `[batch, features]`.
     ///   - dtype: `float32` unless given.
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor.zeros: negative dimension in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor.zeros: negative dimension in shape \(shape)")
         let count = shape.reduce(1, *)
         return Tensor(shape: shape, dtype: dtype, buffer: TensorBuffer(zeroedByteCount: count * dtype.byteSize))
     }
@@ -65,7 +65,7 @@ public struct Tensor: Sendable {
 
     /// `[start, start + step, …]` up to but excluding `end` (1-D), like `torch.arange`.
     public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        precondition(step != 0, "Tensor.arange: step must be non-zero")
+        require(step != 0, "Tensor.arange: step must be non-zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [n], scalars: (0..<n).map { start + Double($0) * step }, dtype: dtype)
     }
@@ -74,7 +74,7 @@ public struct Tensor: Sendable {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Float]) {
         self.init(uninitializedShape: shape, dtype: .float32)
-        precondition(scalars.count == count, "Tensor(shape: \(shape)): got \(scalars.count) values, need \(count)")
+        require(scalars.count == count, "Tensor(shape: \(shape)): got \(scalars.count) values, need \(count)")
         withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in _ = p.initialize(from: scalars) }
     }
 
@@ -82,7 +82,7 @@ public struct Tensor: Sendable {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Double], dtype: DType = .float64) {
         self.init(uninitializedShape: shape, dtype: dtype)
-        precondition(scalars.count == count, "Tensor(shape: \(shape)): got \(scalars.count) values, need \(count)")
+        require(scalars.count == count, "Tensor(shape: \(shape)): got \(scalars.count) values, need \(count)")
         switch dtype {
         case .float64: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in _ = p.initialize(from: scalars) }
         case .float32: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
@@ -119,7 +119,7 @@ public struct Tensor: Sendable {
     /// - Precondition: `T.dtype == dtype`.
     @inlinable
     public func withUnsafeBufferPointer<T: TensorScalar, R>(_ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "Tensor: requested \(T.dtype) elements of a \(dtype) tensor")
+        require(T.dtype == dtype, "Tensor: requested \(T.dtype) elements of a \(dtype) tensor")
         return try body(UnsafeBufferPointer(start: buffer.raw.assumingMemoryBound(to: T.self), count: count))
     }
 
@@ -128,7 +128,7 @@ public struct Tensor: Sendable {
     /// - Precondition: `T.dtype == dtype`.
     @inlinable
     public mutating func withUnsafeMutableBufferPointer<T: TensorScalar, R>(_ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "Tensor: requested \(T.dtype) elements of a \(dtype) tensor")
+        require(T.dtype == dtype, "Tensor: requested \(T.dtype) elements of a \(dtype) tensor")
         if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
         _trace = nil
         return try body(UnsafeMutableBufferPointer(start: buffer.raw.assumingMemoryBound(to: T.self), count: count))
@@ -143,7 +143,7 @@ public struct Tensor: Sendable {
     /// - Precondition: `bytes.count == shape.product × dtype.byteSize`.
     public init(shape: [Int], dtype: DType, bytes: UnsafeRawBufferPointer) {
         self.init(uninitializedShape: shape, dtype: dtype)
-        precondition(bytes.count == count * dtype.byteSize,
+        require(bytes.count == count * dtype.byteSize,
                      "Tensor(shape: \(shape), dtype: \(dtype)): got \(bytes.count) bytes, need \(count * dtype.byteSize)")
         if bytes.count > 0 { buffer.raw.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
     }
@@ -168,18 +168,18 @@ public struct Tensor: Sendable {
 
     /// The only element of a one-element tensor.
     public var item: Double {
-        precondition(count == 1, "Tensor.item: tensor of shape \(shape) has \(count) elements, need 1")
+        require(count == 1, "Tensor.item: tensor of shape \(shape) has \(count) elements, need 1")
         return scalars[0]
     }
 
     /// Row-major offset of a multi-index. Negative indices count from the end.
     @inlinable
     func offset(of indices: [Int]) -> Int {
-        precondition(indices.count == rank, "Tensor subscript: \(indices.count) indices for shape \(shape)")
+        require(indices.count == rank, "Tensor subscript: \(indices.count) indices for shape \(shape)")
         var off = 0
         for (d, var i) in indices.enumerated() {
             if i < 0 { i += shape[d] }
-            precondition(i >= 0 && i < shape[d], "Tensor subscript: index \(indices) out of range for shape \(shape)")
+            require(i >= 0 && i < shape[d], "Tensor subscript: index \(indices) out of range for shape \(shape)")
             off = off * shape[d] + i
         }
         return off
@@ -226,7 +226,7 @@ public struct Tensor: Sendable {
     /// The same memory viewed with another shape of equal element count. Not recorded on a
     /// tape; use `Ops`' `reshape` for a differentiable one.
     public func withShape(_ newShape: [Int]) -> Tensor {
-        precondition(newShape.reduce(1, *) == count && newShape.allSatisfy { $0 >= 0 },
+        require(newShape.reduce(1, *) == count && newShape.allSatisfy { $0 >= 0 },
                      "withShape: cannot view shape \(shape) (\(count) elements) as \(newShape)")
         return Tensor(shape: newShape, dtype: dtype, buffer: buffer)
     }

@@ -11,7 +11,7 @@ final class TensorBuffer: @unchecked Sendable {
     /// Uninitialised memory of `byteCount` bytes.
     @usableFromInline
     init(byteCount: Int) {
-        precondition(byteCount >= 0, "TensorBuffer: negative byte count \(byteCount)")
+        require(byteCount >= 0, "TensorBuffer: negative byte count \(byteCount)")
         self.byteCount = byteCount
         self.raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
     }

@@ -112,7 +112,7 @@ public func toInterleaved(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
 public func fromConcatenated(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
     let a = K.axis(axis, rank: x.rank, op: "fromConcatenated")
     let n = x.shape[a]
-    precondition(n % 2 == 0, "fromConcatenated: axis \(axis) of shape \(x.shape) has odd size \(n); "
+    require(n % 2 == 0, "fromConcatenated: axis \(axis) of shape \(x.shape) has odd size \(n); "
                  + "it must hold the real parts followed by as many imaginary parts")
     let h = n / 2
     return realToComplex(x, axis: a, count: h, op: "fromConcatenated") { p, k in p * h + k }

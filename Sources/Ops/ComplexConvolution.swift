@@ -21,9 +21,9 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
         return reshape(y, Array(y.shape.dropFirst()))
     }
     let layout = transposed ? "[C_in, C_out/groups, \(n) kernel sizes]" : "[C_out, C_in/groups, \(n) kernel sizes]"
-    precondition(z.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(z.shape)")
-    precondition(weight.rank == n + 2, "\(op): weight must be \(layout), got \(weight.shape)")
-    precondition(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
+    require(z.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(z.shape)")
+    require(weight.rank == n + 2, "\(op): weight must be \(layout), got \(weight.shape)")
+    require(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
     let spatial = Array(z.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
     let x = K.Operand(z.detached()), w = K.Operand(weight.detached())
     let forward: (Tensor, Tensor) -> Tensor = transposed
@@ -32,7 +32,7 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     let y = K.combine(x, w, op: op, forward)
     var yr = y.re, yi = y.im!
     if let bias {
-        precondition(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
+        require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
         addChannelBiasRaw(&yr, bias.real.detached(), op: op)
         addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
     }

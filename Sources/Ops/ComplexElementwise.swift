@@ -148,7 +148,7 @@ public func modReLU(_ z: ComplexTensor, threshold: Double) -> ComplexTensor {
 /// Pullback, with `s = 1 − τ/m`, `r = |z|`, `c = Re(conj(z)·g)`, all zero where `s ≤ 0`:
 /// `s·g + [r ≥ 1e-5]·τ·c·z/r³` for `z`, and `−c/m` for `τ`.
 public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor {
-    precondition(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
+    require(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
     let shape = z.shape == tau.shape ? z.shape : K.broadcastShape([z.shape, tau.shape], op: "modReLU")
     let w = K.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
         let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)

@@ -61,14 +61,14 @@ extension CplxKernel {
 /// The shared core of the three matmul overloads: `a`, `b` complex or real (imag `nil`).
 private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> ComplexTensor {
     let (ra, rb) = (a.re.rank, b.re.rank)
-    precondition(ra >= 1 && rb >= 1, "\(name): operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
-    precondition(a.re.dtype == b.re.dtype, "\(name): dtypes \(a.re.dtype) and \(b.re.dtype) differ")
+    require(ra >= 1 && rb >= 1, "\(name): operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
+    require(a.re.dtype == b.re.dtype, "\(name): dtypes \(a.re.dtype) and \(b.re.dtype) differ")
     let a2Shape = ra == 1 ? [1, a.shape[0]] : a.shape
     let b2Shape = rb == 1 ? [b.shape[0], 1] : b.shape
-    precondition(a2Shape[a2Shape.count - 1] == b2Shape[b2Shape.count - 2],
+    require(a2Shape[a2Shape.count - 1] == b2Shape[b2Shape.count - 2],
                  "\(name): inner dimensions differ for shapes \(a.shape) and \(b.shape)")
     guard Broadcast.shape(Array(a2Shape.dropLast(2)), Array(b2Shape.dropLast(2))) != nil else {
-        preconditionFailure("\(name): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
+        fatalError("\(name): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
     }
     let a2 = K.view(a, a2Shape), b2 = K.view(b, b2Shape)
     let full = K.product(a2, b2, op: name)
@@ -124,13 +124,13 @@ public func matmul(_ x: Tensor, _ b: ComplexTensor) -> ComplexTensor {
 ///
 /// Pullback: `z̄ = ȳ·conj(W)`, `W̄ = ȳᵀ·conj(z)` (rows of all leading dimensions stacked), `b̄ = Σ_rows ȳ`.
 public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil) -> ComplexTensor {
-    precondition(weight.rank == 2 && z.rank >= 1 && z.shape[z.rank - 1] == weight.shape[1],
+    require(weight.rank == 2 && z.rank >= 1 && z.shape[z.rank - 1] == weight.shape[1],
                  "complex linear: input \(z.shape) does not match weight \(weight.shape) (need input [..., in], weight [out, in])")
-    precondition(z.dtype == weight.dtype, "complex linear: input is \(z.dtype) but weight is \(weight.dtype)")
+    require(z.dtype == weight.dtype, "complex linear: input is \(z.dtype) but weight is \(weight.dtype)")
     if let bias {
-        precondition(bias.shape == [weight.shape[0]],
+        require(bias.shape == [weight.shape[0]],
                      "complex linear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        precondition(bias.dtype == z.dtype, "complex linear: bias is \(bias.dtype) but input is \(z.dtype)")
+        require(bias.dtype == z.dtype, "complex linear: bias is \(bias.dtype) but input is \(z.dtype)")
     }
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = z.shape.dropLast().reduce(1, *)
@@ -172,17 +172,17 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// `W̄_k = aᴴ·H_k`, `b̄ = Σ_rows ȳ`.
 public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
                      conjugate: Bool = true) -> ComplexTensor {
-    precondition(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
+    require(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
                  && z1.shape[z1.rank - 1] == weight.shape[1] && z2.shape[z2.rank - 1] == weight.shape[2]
                  && z1.shape.dropLast() == z2.shape.dropLast(),
                  "complex bilinear: inputs \(z1.shape) and \(z2.shape) do not match weight \(weight.shape) "
                  + "(need z1 [..., in1], z2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    precondition(z1.dtype == weight.dtype && z2.dtype == weight.dtype,
+    require(z1.dtype == weight.dtype && z2.dtype == weight.dtype,
                  "complex bilinear: dtypes \(z1.dtype), \(z2.dtype) and \(weight.dtype) differ")
     if let bias {
-        precondition(bias.shape == [weight.shape[0]],
+        require(bias.shape == [weight.shape[0]],
                      "complex bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        precondition(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
+        require(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
     }
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(z1.shape.dropLast())

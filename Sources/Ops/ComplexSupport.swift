@@ -78,7 +78,7 @@ enum CplxKernel {
         var s = shapes[0]
         for t in shapes.dropFirst() {
             guard let b = Broadcast.shape(s, t) else {
-                preconditionFailure("\(op): shapes \(shapes.map { "\($0)" }.joined(separator: ", ")) cannot be broadcast together")
+                fatalError("\(op): shapes \(shapes.map { "\($0)" }.joined(separator: ", ")) cannot be broadcast together")
             }
             s = b
         }
@@ -89,7 +89,7 @@ enum CplxKernel {
     /// `f(aRe, aIm, bRe, bIm) -> (re, im)`. The dtypes must agree (the message names `op`).
     static func zip(_ a: Operand, _ b: Operand, op: String,
                     _ f: (Double, Double, Double, Double) -> (Double, Double)) -> ComplexTensor {
-        precondition(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
+        require(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
         let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
         var outR = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
         var outI = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
@@ -121,7 +121,7 @@ enum CplxKernel {
     /// Like ``zip(_:_:op:_:)`` with a real result `f(aRe, aIm, bRe, bIm)`.
     static func zipToReal(_ a: Operand, _ b: Operand, op: String,
                           _ f: (Double, Double, Double, Double) -> Double) -> Tensor {
-        precondition(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
+        require(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
         let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
         var out = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
         let sa = Broadcast.strides(of: a.shape, broadcastTo: shape)
@@ -156,7 +156,7 @@ enum CplxKernel {
     /// Normalises a possibly negative axis against `rank` (the message names `op`).
     static func axis(_ a: Int, rank: Int, op: String) -> Int {
         let b = a < 0 ? a + rank : a
-        precondition(b >= 0 && b < rank, "\(op): axis \(a) is out of range for rank \(rank)")
+        require(b >= 0 && b < rank, "\(op): axis \(a) is out of range for rank \(rank)")
         return b
     }
 }

@@ -34,7 +34,7 @@ extension Optional: SpatialOption where Wrapped: SpatialOption {
 func expandSpatial(_ option: some SpatialOption, _ n: Int, default value: Int, name: String, op: String) -> [Int] {
     guard let v = option.spatialValues else { return [Int](repeating: value, count: n) }
     if v.count == 1 { return [Int](repeating: v[0], count: n) }
-    precondition(v.count == n, "\(op): \(name) \(v) must have 1 or \(n) values")
+    require(v.count == n, "\(op): \(name) \(v) must have 1 or \(n) values")
     return v
 }
 
@@ -46,8 +46,8 @@ func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeom
         let y = convolutionOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
         return reshape(y, Array(y.shape.dropFirst()))
     }
-    precondition(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
-    precondition(weight.rank == n + 2, "\(op): weight must be [C_out, C_in/groups, \(n) kernel sizes], got \(weight.shape)")
+    require(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
+    require(weight.rank == n + 2, "\(op): weight must be [C_out, C_in/groups, \(n) kernel sizes], got \(weight.shape)")
     let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
     var y = convolutionForwardRaw(x.detached(), weight.detached(), geo, op: op)
     if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
@@ -69,8 +69,8 @@ func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGe
         let y = convTransposeOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
         return reshape(y, Array(y.shape.dropFirst()))
     }
-    precondition(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
-    precondition(weight.rank == n + 2, "\(op): weight must be [C_in, C_out/groups, \(n) kernel sizes], got \(weight.shape)")
+    require(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
+    require(weight.rank == n + 2, "\(op): weight must be [C_in, C_out/groups, \(n) kernel sizes], got \(weight.shape)")
     let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
     var y = convTransposeForwardRaw(x.detached(), weight.detached(), geo, op: op)
     if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }

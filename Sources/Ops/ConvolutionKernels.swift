@@ -52,11 +52,11 @@ struct ConvGeometry: Sendable, Equatable {
         self.dilation = expandSpatial(dilation, n, default: 1, name: "dilation", op: op)
         self.outputPadding = expandSpatial(outputPadding, n, default: 0, name: "outputPadding", op: op)
         self.groups = groups
-        precondition(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
-        precondition(self.padding.allSatisfy { $0 >= 0 }, "\(op): padding must be ≥ 0, got \(self.padding)")
-        precondition(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
-        precondition(self.outputPadding.allSatisfy { $0 >= 0 }, "\(op): outputPadding must be ≥ 0, got \(self.outputPadding)")
-        precondition(groups >= 1, "\(op): groups must be ≥ 1, got \(groups)")
+        require(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
+        require(self.padding.allSatisfy { $0 >= 0 }, "\(op): padding must be ≥ 0, got \(self.padding)")
+        require(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
+        require(self.outputPadding.allSatisfy { $0 >= 0 }, "\(op): outputPadding must be ≥ 0, got \(self.outputPadding)")
+        require(groups >= 1, "\(op): groups must be ≥ 1, got \(groups)")
     }
 
     /// Number of spatial axes.
@@ -235,13 +235,13 @@ private func dispatch(_ dtype: DType, _ f32: () -> Void, _ f64: () -> Void) {
 
 private func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, transposed: Bool) {
     let n = geo.spatialRank
-    precondition(x.count == n + 2, "\(op): input must be [N, C, \(n) spatial dims], got \(x) (weight \(w))")
-    precondition(w.count == n + 2, "\(op): weight must have rank \(n + 2), got \(w) (input \(x))")
+    require(x.count == n + 2, "\(op): input must be [N, C, \(n) spatial dims], got \(x) (weight \(w))")
+    require(w.count == n + 2, "\(op): weight must have rank \(n + 2), got \(w) (input \(x))")
     if transposed {
-        precondition(x[1] == w[0] && w[0] % geo.groups == 0,
+        require(x[1] == w[0] && w[0] % geo.groups == 0,
                      "\(op): input \(x) has \(x[1]) channels but weight \(w) expects [C_in, C_out/groups, *k] with C_in = \(w[0]) divisible by groups = \(geo.groups)")
     } else {
-        precondition(x[1] == w[1] * geo.groups && w[0] % geo.groups == 0,
+        require(x[1] == w[1] * geo.groups && w[0] % geo.groups == 0,
                      "\(op): input \(x) and weight \(w) do not match for groups = \(geo.groups) (need weight [C_out, C_in/groups, *k] with C_out divisible by groups)")
     }
 }
@@ -252,11 +252,11 @@ private func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: St
 func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outputSpatial: [Int]? = nil,
                            op: String = "conv") -> Tensor {
     checkConvShapes(x.shape, w.shape, geo, op: op, transposed: false)
-    precondition(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
+    require(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
     let spatial = Array(x.shape.dropFirst(2)), kernel = Array(w.shape.dropFirst(2))
     let full = convOutputSpatial(input: spatial, kernel: kernel, geo)
     let out = outputSpatial ?? full
-    precondition(out.allSatisfy { $0 > 0 } && zip(out, full).allSatisfy { $0 <= $1 },
+    require(out.allSatisfy { $0 > 0 } && zip(out, full).allSatisfy { $0 <= $1 },
                  "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), stride \(geo.stride), "
                  + "padding \(geo.padding), dilation \(geo.dilation)")
     let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: spatial, kernel: kernel, output: out, geo)
@@ -300,13 +300,13 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
 func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ geo: ConvGeometry,
                              op: String = "conv") -> Tensor {
     let n = geo.spatialRank
-    precondition(gy.rank == n + 2 && w.rank == n + 2 && inputSpatial.count == n && gy.shape[1] == w.shape[0]
+    require(gy.rank == n + 2 && w.rank == n + 2 && inputSpatial.count == n && gy.shape[1] == w.shape[0]
                  && w.shape[0] % geo.groups == 0,
                  "\(op): output gradient \(gy.shape) does not match weight \(w.shape) and input size \(inputSpatial) (groups \(geo.groups))")
-    precondition(gy.dtype == w.dtype, "\(op): gradient is \(gy.dtype) but weight is \(w.dtype)")
+    require(gy.dtype == w.dtype, "\(op): gradient is \(gy.dtype) but weight is \(w.dtype)")
     let kernel = Array(w.shape.dropFirst(2)), out = Array(gy.shape.dropFirst(2))
     let full = convOutputSpatial(input: inputSpatial, kernel: kernel, geo)
-    precondition(zip(out, full).allSatisfy { $0 <= $1 },
+    require(zip(out, full).allSatisfy { $0 <= $1 },
                  "\(op): output size \(out) is too large for input size \(inputSpatial) and weight \(w.shape)")
     let pl = ConvPlan(batch: gy.shape[0], cin: w.shape[1] * geo.groups, cout: w.shape[0], input: inputSpatial,
                       kernel: kernel, output: out, geo)
@@ -349,13 +349,13 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
 func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _ geo: ConvGeometry,
                               op: String = "conv") -> Tensor {
     let n = geo.spatialRank
-    precondition(x.rank == n + 2 && gy.rank == n + 2 && kernelSpatial.count == n && x.shape[0] == gy.shape[0]
+    require(x.rank == n + 2 && gy.rank == n + 2 && kernelSpatial.count == n && x.shape[0] == gy.shape[0]
                  && x.shape[1] % geo.groups == 0 && gy.shape[1] % geo.groups == 0,
                  "\(op): input \(x.shape) and output gradient \(gy.shape) do not match (kernel \(kernelSpatial), groups \(geo.groups))")
-    precondition(x.dtype == gy.dtype, "\(op): input is \(x.dtype) but gradient is \(gy.dtype)")
+    require(x.dtype == gy.dtype, "\(op): input is \(x.dtype) but gradient is \(gy.dtype)")
     let spatial = Array(x.shape.dropFirst(2)), out = Array(gy.shape.dropFirst(2))
     let full = convOutputSpatial(input: spatial, kernel: kernelSpatial, geo)
-    precondition(zip(out, full).allSatisfy { $0 <= $1 },
+    require(zip(out, full).allSatisfy { $0 <= $1 },
                  "\(op): output size \(out) is too large for input \(x.shape) and kernel \(kernelSpatial)")
     let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: gy.shape[1], input: spatial, kernel: kernelSpatial,
                       output: out, geo)
@@ -398,12 +398,12 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
 /// regular convolution whose weight is `w`.
 func convTransposeForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, op: String = "convTranspose") -> Tensor {
     checkConvShapes(x.shape, w.shape, geo, op: op, transposed: true)
-    precondition(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
+    require(x.dtype == w.dtype, "\(op): input is \(x.dtype) but weight is \(w.dtype)")
     let spatial = Array(x.shape.dropFirst(2)), kernel = Array(w.shape.dropFirst(2))
-    precondition((0..<geo.spatialRank).allSatisfy { geo.outputPadding[$0] < Swift.max(geo.stride[$0], geo.dilation[$0]) },
+    require((0..<geo.spatialRank).allSatisfy { geo.outputPadding[$0] < Swift.max(geo.stride[$0], geo.dilation[$0]) },
                  "\(op): outputPadding \(geo.outputPadding) must be smaller than stride \(geo.stride) or dilation \(geo.dilation)")
     let out = convTransposeOutputSpatial(input: spatial, kernel: kernel, geo)
-    precondition(out.allSatisfy { $0 > 0 },
+    require(out.allSatisfy { $0 > 0 },
                  "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), stride \(geo.stride), "
                  + "padding \(geo.padding), dilation \(geo.dilation), outputPadding \(geo.outputPadding)")
     return convolutionInputGradRaw(x, w, inputSpatial: out, geo, op: op)
@@ -426,8 +426,8 @@ func convTransposeWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int],
 
 /// Adds a per-channel bias in place: `y[n, c, …] += b[c]` for `y` `[N, C, *S]` and `b` `[C]`.
 func addChannelBiasRaw(_ y: inout Tensor, _ b: Tensor, op: String = "conv") {
-    precondition(y.rank >= 2 && b.shape == [y.shape[1]], "\(op): bias \(b.shape) does not match output \(y.shape) (need [C_out])")
-    precondition(y.dtype == b.dtype, "\(op): bias is \(b.dtype) but output is \(y.dtype)")
+    require(y.rank >= 2 && b.shape == [y.shape[1]], "\(op): bias \(b.shape) does not match output \(y.shape) (need [C_out])")
+    require(y.dtype == b.dtype, "\(op): bias is \(b.dtype) but output is \(y.dtype)")
     let (batch, channels) = (y.shape[0], y.shape[1])
     let inner = y.shape.dropFirst(2).reduce(1, *)
     func run<T: TensorScalar>(_: T.Type) {

@@ -82,10 +82,10 @@ enum ElementwiseKernels {
     /// shape (untraced). The message of a shape mismatch names `op`.
     static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor, op: String,
                      _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) -> Tensor {
-        precondition(a.dtype == b.dtype && b.dtype == c.dtype,
+        require(a.dtype == b.dtype && b.dtype == c.dtype,
                      "\(op): dtypes \(a.dtype), \(b.dtype) and \(c.dtype) differ (convert first)")
         guard let ab = Broadcast.shape(a.shape, b.shape), let shape = Broadcast.shape(ab, c.shape) else {
-            preconditionFailure("\(op): shapes \(a.shape), \(b.shape) and \(c.shape) cannot be broadcast together")
+            fatalError("\(op): shapes \(a.shape), \(b.shape) and \(c.shape) cannot be broadcast together")
         }
         let x = broadcastCopy(a, to: shape), y = broadcastCopy(b, to: shape), z = broadcastCopy(c, to: shape)
         var out = Tensor(uninitializedShape: shape, dtype: a.dtype)
@@ -210,7 +210,7 @@ public func pow(_ x: Tensor, _ e: Tensor) -> Tensor {
 /// Pullback: g where min ≤ x ≤ max (bounds inclusive, PyTorch's rule), 0 elsewhere.
 /// - Precondition: at least one bound is given.
 public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor {
-    precondition(min != nil || max != nil, "clamp: give at least one of min and max")
+    require(min != nil || max != nil, "clamp: give at least one of min and max")
     let lo = min ?? -Double.infinity, hi = max ?? Double.infinity
     let lo32 = Float(lo), hi32 = Float(hi)
     func f<T: TensorScalar>(_ v: T, _ lo: T, _ hi: T) -> T {
@@ -333,7 +333,7 @@ public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> T
 /// comparison); `a` and `b` share one dtype, which is the result's.
 /// Pullback: g to `a` where the mask is set, g to `b` elsewhere; the mask gets no gradient.
 public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.dtype == b.dtype, "select: dtypes \(a.dtype) and \(b.dtype) of the two branches differ")
+    require(a.dtype == b.dtype, "select: dtypes \(a.dtype) and \(b.dtype) of the two branches differ")
     let m = mask.converted(to: a.dtype)
     let y = K.zip3(m, a, b, op: "select", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
     return Tape.record("select", y, inputs: [mask, a, b]) { g in

@@ -53,18 +53,18 @@ func withMutableBase<T: TensorScalar, R>(_ t: inout Tensor, _: T.Type, _ body: (
 /// how a pullback un-broadcasts without materialising the full product).
 func batchedMatmulRaw(_ a: Tensor, _ b: Tensor, transA: Bool = false, transB: Bool = false,
                       outBatch: [Int]? = nil, op: String = "matmul") -> Tensor {
-    precondition(a.rank >= 2 && b.rank >= 2, "\(op): batched product needs rank ≥ 2 operands, got \(a.shape) and \(b.shape)")
-    precondition(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ")
+    require(a.rank >= 2 && b.rank >= 2, "\(op): batched product needs rank ≥ 2 operands, got \(a.shape) and \(b.shape)")
+    require(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ")
     let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
     let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
     let (m, k) = transA ? (ac, ar) : (ar, ac)
     let (k2, n) = transB ? (bc, br) : (br, bc)
-    precondition(k == k2, "\(op): inner dimensions differ for shapes \(a.shape) and \(b.shape)")
+    require(k == k2, "\(op): inner dimensions differ for shapes \(a.shape) and \(b.shape)")
     guard let batch = Broadcast.shape(aBatch, bBatch) else {
-        preconditionFailure("\(op): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
+        fatalError("\(op): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
     }
     let oBatch = outBatch ?? batch
-    precondition(Broadcast.shape(oBatch, batch) == batch, "\(op): \(oBatch) is not a reduction of batch shape \(batch)")
+    require(Broadcast.shape(oBatch, batch) == batch, "\(op): \(oBatch) is not a reduction of batch shape \(batch)")
     var out = Tensor.zeros(oBatch + [m, n], dtype: a.dtype)
     let batchCount = batch.reduce(1, *), aCount = aBatch.reduce(1, *), bCount = bBatch.reduce(1, *)
     let oCount = oBatch.reduce(1, *)
@@ -121,14 +121,14 @@ func batchedMatmulRaw(_ a: Tensor, _ b: Tensor, transA: Bool = false, transB: Bo
 /// `C = A·B`. Pullback: `Ā = C̄·Bᵀ`, `B̄ = Aᵀ·C̄`, each summed over the batch dimensions the
 /// operand was broadcast along.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
-    precondition(a.dtype == b.dtype, "matmul: dtypes \(a.dtype) and \(b.dtype) differ")
+    require(a.rank >= 1 && b.rank >= 1, "matmul: operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
+    require(a.dtype == b.dtype, "matmul: dtypes \(a.dtype) and \(b.dtype) differ")
     let a2 = a.rank == 1 ? a.detached().withShape([1, a.shape[0]]) : a.detached()
     let b2 = b.rank == 1 ? b.detached().withShape([b.shape[0], 1]) : b.detached()
-    precondition(a2.shape[a2.rank - 1] == b2.shape[b2.rank - 2],
+    require(a2.shape[a2.rank - 1] == b2.shape[b2.rank - 2],
                  "matmul: inner dimensions differ for shapes \(a.shape) and \(b.shape)")
     guard Broadcast.shape(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2))) != nil else {
-        preconditionFailure("matmul: batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
+        fatalError("matmul: batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
     }
     let full = batchedMatmulRaw(a2, b2, op: "matmul")
     var outShape = Array(full.shape.dropLast(2))
@@ -156,12 +156,12 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// One GEMM with the weight read transposed in place. Pullback: `x̄ = ȳ·W`, `W̄ = ȳᵀ·x`
 /// (rows of all leading dimensions stacked), `b̄ = Σ_rows ȳ`.
 public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+    require(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
                  "linear: input \(x.shape) does not match weight \(weight.shape) (need input [..., in], weight [out, in])")
-    precondition(x.dtype == weight.dtype, "linear: input is \(x.dtype) but weight is \(weight.dtype)")
+    require(x.dtype == weight.dtype, "linear: input is \(x.dtype) but weight is \(weight.dtype)")
     if let bias {
-        precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        precondition(bias.dtype == x.dtype, "linear: bias is \(bias.dtype) but input is \(x.dtype)")
+        require(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
+        require(bias.dtype == x.dtype, "linear: bias is \(bias.dtype) but input is \(x.dtype)")
     }
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = x.shape.dropLast().reduce(1, *)
@@ -225,16 +225,16 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
 /// Pullback with `P[r, k, i] = ȳ[r, k]·x1[r, i]`: `x̄1[r, i] = Σ_k ȳ[r, k]·V[r, k, i]`,
 /// `x̄2 = P·W'` and `W̄' = Pᵀ·x2` (two GEMMs), `b̄ = Σ_r ȳ`.
 public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    precondition(weight.rank == 3 && x1.rank >= 1 && x2.rank >= 1
+    require(weight.rank == 3 && x1.rank >= 1 && x2.rank >= 1
                  && x1.shape[x1.rank - 1] == weight.shape[1] && x2.shape[x2.rank - 1] == weight.shape[2]
                  && x1.shape.dropLast() == x2.shape.dropLast(),
                  "bilinear: inputs \(x1.shape) and \(x2.shape) do not match weight \(weight.shape) "
                  + "(need x1 [..., in1], x2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    precondition(x1.dtype == weight.dtype && x2.dtype == weight.dtype,
+    require(x1.dtype == weight.dtype && x2.dtype == weight.dtype,
                  "bilinear: dtypes \(x1.dtype), \(x2.dtype) and \(weight.dtype) differ")
     if let bias {
-        precondition(bias.shape == [weight.shape[0]], "bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        precondition(bias.dtype == weight.dtype, "bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
+        require(bias.shape == [weight.shape[0]], "bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
+        require(bias.dtype == weight.dtype, "bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
     }
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(x1.shape.dropLast())

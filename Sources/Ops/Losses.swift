@@ -24,7 +24,7 @@ private func reduce(_ loss: Tensor, _ reduction: Reduction) -> Tensor {
 /// The normalised class/softmax axis of a tensor of `rank`, or a stop naming `op`.
 private func softmaxAxis(_ axis: Int, rank: Int, op: String) -> [Int] {
     let r = Swift.max(rank, 1)
-    precondition(axis >= -r && axis < r, "\(op): axis \(axis) is out of range for rank \(rank)")
+    require(axis >= -r && axis < r, "\(op): axis \(axis) is out of range for rank \(rank)")
     return normalizedAxes([axis], rank: rank, op: op)
 }
 
@@ -73,17 +73,17 @@ public func nllLoss(_ logProbs: Tensor, targets: [Int], reduction: Reduction = .
 }
 
 private func nll(_ x: Tensor, targets: [Int], reduction: Reduction, op: String) -> Tensor {
-    precondition(x.rank >= 1, "\(op): input must have a class axis, got shape \(x.shape)")
+    require(x.rank >= 1, "\(op): input must have a class axis, got shape \(x.shape)")
     let oneSample = x.rank == 1
     let n = oneSample ? 1 : x.shape[0]
     let c = oneSample ? x.shape[0] : x.shape[1]
     let inner = oneSample ? 1 : x.shape.dropFirst(2).reduce(1, *)
     let outShape = oneSample ? [] : [n] + x.shape.dropFirst(2)
     let m = n * inner
-    precondition(targets.count == m,
+    require(targets.count == m,
                  "\(op): \(targets.count) targets for input of shape \(x.shape) (need \(m), one per position of \(outShape))")
     for (k, t) in targets.enumerated() {
-        precondition(t >= 0 && t < c, "\(op): target \(t) at position \(k) is out of range for \(c) classes")
+        require(t >= 0 && t < c, "\(op): target \(t) at position \(k) is out of range for \(c) classes")
     }
     // Flat offset of the selected log-probability of each position k = i·inner + s.
     let offsets = (0..<m).map { k -> Int in
@@ -122,7 +122,7 @@ private func nll(_ x: Tensor, targets: [Int], reduction: Reduction, op: String) 
 /// Pullback (through the two primitives): softmax(logits) − onehot(target), times g (and 1/count for `.mean`).
 /// - Precondition: every target is in range (the message names `crossEntropy` and the value).
 public func crossEntropy(_ logits: Tensor, targets: [Int], reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank >= 1, "crossEntropy: logits must have a class axis, got shape \(logits.shape)")
+    require(logits.rank >= 1, "crossEntropy: logits must have a class axis, got shape \(logits.shape)")
     return nll(logSoftmax(logits, axis: logits.rank == 1 ? 0 : 1), targets: targets, reduction: reduction,
                op: "crossEntropy")
 }

@@ -24,16 +24,16 @@ struct PoolGeometry: Sendable, Equatable {
     /// PyTorch (padding at most half the kernel size).
     init(spatialRank n: Int, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
          padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false, op: String) {
-        precondition(kernelSize.spatialValues != nil, "\(op): kernelSize is required")
+        require(kernelSize.spatialValues != nil, "\(op): kernelSize is required")
         kernel = expandSpatial(kernelSize, n, default: 1, name: "kernelSize", op: op)
         self.stride = stride.spatialValues == nil ? kernel : expandSpatial(stride, n, default: 1, name: "stride", op: op)
         self.padding = expandSpatial(padding, n, default: 0, name: "padding", op: op)
         self.dilation = expandSpatial(dilation, n, default: 1, name: "dilation", op: op)
         self.ceilMode = ceilMode
-        precondition(kernel.allSatisfy { $0 >= 1 }, "\(op): kernelSize must be ≥ 1, got \(kernel)")
-        precondition(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
-        precondition(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
-        precondition(zip(self.padding, kernel).allSatisfy { $0 >= 0 && $0 <= $1 / 2 },
+        require(kernel.allSatisfy { $0 >= 1 }, "\(op): kernelSize must be ≥ 1, got \(kernel)")
+        require(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
+        require(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
+        require(zip(self.padding, kernel).allSatisfy { $0 >= 0 && $0 <= $1 / 2 },
                      "\(op): padding \(self.padding) must be between 0 and half the kernel size \(kernel)")
     }
 
@@ -62,11 +62,11 @@ func poolOutputSpatial(input: [Int], _ geo: PoolGeometry) -> [Int] {
 /// the output shape; checks the rank and the output size.
 private func poolShapes(_ shape: [Int], _ geo: PoolGeometry, op: String) -> (planes: Int, inS: [Int], outS: [Int], outShape: [Int]) {
     let n = geo.spatialRank
-    precondition(shape.count == n + 1 || shape.count == n + 2,
+    require(shape.count == n + 1 || shape.count == n + 2,
                  "\(op): input must be [N, C, \(n) spatial] or [C, \(n) spatial], got \(shape)")
     let spatial = Array(shape.suffix(n))
     let out = poolOutputSpatial(input: spatial, geo)
-    precondition(out.allSatisfy { $0 > 0 },
+    require(out.allSatisfy { $0 > 0 },
                  "\(op): output size \(out) is too small for input \(shape), kernel \(geo.kernel), stride \(geo.stride), "
                  + "padding \(geo.padding), dilation \(geo.dilation)")
     let lead = Array(shape.dropLast(n))
@@ -127,7 +127,7 @@ func maxPoolRaw(_ x: Tensor, _ geo: PoolGeometry, op: String = "maxPool") -> (va
 
 /// `y[i] = t.flat[indices[i]]` as a tensor of `shape` (0 where the index is −1), untraced.
 func gatherFlat(_ t: Tensor, indices: [Int], shape: [Int]) -> Tensor {
-    precondition(indices.count == shape.reduce(1, *), "gatherFlat: \(indices.count) indices for shape \(shape)")
+    require(indices.count == shape.reduce(1, *), "gatherFlat: \(indices.count) indices for shape \(shape)")
     var y = Tensor(uninitializedShape: shape, dtype: t.dtype)
     func run<T: TensorScalar>(_: T.Type) {
         withBase(t, T.self) { pt in
@@ -146,7 +146,7 @@ func gatherFlat(_ t: Tensor, indices: [Int], shape: [Int]) -> Tensor {
 /// The adjoint of ``gatherFlat(_:indices:shape:)``: zeros of `shape` with `g[i]` added at
 /// flat offset `indices[i]` (skipped where −1), untraced.
 func scatterAddFlat(_ g: Tensor, indices: [Int], into shape: [Int]) -> Tensor {
-    precondition(indices.count == g.count, "scatterAddFlat: \(indices.count) indices for \(g.count) values")
+    require(indices.count == g.count, "scatterAddFlat: \(indices.count) indices for \(g.count) values")
     var out = Tensor.zeros(shape, dtype: g.dtype)
     func run<T: TensorScalar>(_: T.Type) {
         withBase(g, T.self) { pg in
@@ -224,7 +224,7 @@ func avgPoolRaw(_ x: Tensor, _ geo: PoolGeometry, countIncludePad: Bool, op: Str
 func avgPoolBackwardRaw(_ g: Tensor, inputShape: [Int], _ geo: PoolGeometry, countIncludePad: Bool,
                         op: String = "avgPool") -> Tensor {
     let (planes, inS, outS, outShape) = poolShapes(inputShape, geo, op: op)
-    precondition(g.shape == outShape, "\(op): gradient \(g.shape) does not match output \(outShape)")
+    require(g.shape == outShape, "\(op): gradient \(g.shape) does not match output \(outShape)")
     var gx = Tensor.zeros(inputShape, dtype: g.dtype)
     func run<T: TensorScalar>(_: T.Type) {
         withBase(g, T.self) { pg in

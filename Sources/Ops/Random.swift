@@ -49,7 +49,7 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
     /// `split(n)[j]` is the same for every `n > j`.
     /// - Precondition: n ≥ 0.
     public func split(_ n: Int) -> [RandomKey] {
-        precondition(n >= 0, "RandomKey.split: negative count \(n)")
+        require(n >= 0, "RandomKey.split: negative count \(n)")
         return (0..<n).map { j in
             let c = SIMD4<UInt32>(UInt32(truncatingIfNeeded: j), UInt32(truncatingIfNeeded: UInt64(j) >> 32), 0, Self.splitTag)
             let out = Self.philox4x32(counter: c, key: words)
@@ -124,7 +124,7 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
 /// are the float64 values rounded once, so both dtypes see the same numbers; every element
 /// depends only on its index, never on the order or thread of evaluation.
 private func generate(_ shape: [Int], dtype: DType, op: String, _ pair: (Int) -> (Double, Double)) -> Tensor {
-    precondition(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
+    require(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
     func fill<T: TensorScalar>(_ p: UnsafeMutableBufferPointer<T>) {
         let n = p.count
@@ -146,7 +146,7 @@ private func generate(_ shape: [Int], dtype: DType, op: String, _ pair: (Int) ->
 /// the float just below it, so the interval stays half-open.
 /// - Precondition: low ≤ high, both finite.
 public func uniform(_ shape: [Int], key: RandomKey, dtype: DType = .float32, low: Double = 0, high: Double = 1) -> Tensor {
-    precondition(low.isFinite && high.isFinite && low <= high, "uniform: need finite low ≤ high, got [\(low), \(high))")
+    require(low.isFinite && high.isFinite && low <= high, "uniform: need finite low ≤ high, got [\(low), \(high))")
     let width = high - low
     var t = generate(shape, dtype: dtype, op: "uniform") { j in
         let (u, v) = key.uniformPair(j)
@@ -178,7 +178,7 @@ public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> T
 /// with the same uniforms as ``uniform(_:key:dtype:low:high:)``).
 /// - Precondition: 0 ≤ probability ≤ 1.
 public func bernoulli(_ shape: [Int], probability: Double, key: RandomKey, dtype: DType = .float32) -> Tensor {
-    precondition(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) is not in [0, 1]")
+    require(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) is not in [0, 1]")
     return generate(shape, dtype: dtype, op: "bernoulli") { j in
         let (u, v) = key.uniformPair(j)
         return (u < probability ? 1 : 0, v < probability ? 1 : 0)
@@ -191,7 +191,7 @@ public func bernoulli(_ shape: [Int], probability: Double, key: RandomKey, dtype
 /// Differentiable in `x` (pullback g ⊙ m/(1 − p)); the mask is a constant.
 /// - Precondition: 0 ≤ probability ≤ 1.
 public func dropout(_ x: Tensor, probability: Double, key: RandomKey, training: Bool) -> Tensor {
-    precondition(probability >= 0 && probability <= 1, "dropout: probability \(probability) is not in [0, 1]")
+    require(probability >= 0 && probability <= 1, "dropout: probability \(probability) is not in [0, 1]")
     if !training || probability == 0 { return x }
     if probability == 1 { return x * Tensor.zeros(x.shape, dtype: x.dtype) }
     let keep = 1 - probability, scale = 1 / keep

@@ -6,7 +6,7 @@ public func normalizedAxes(_ axes: [Int]?, rank: Int, op: String) -> [Int] {
     guard let axes else { return Array(0..<rank) }
     let out = axes.map { a -> Int in
         let b = a < 0 ? a + rank : a
-        precondition(b >= 0 && b < Swift.max(rank, 1), "\(op): axis \(a) is out of range for rank \(rank)")
+        require(b >= 0 && b < Swift.max(rank, 1), "\(op): axis \(a) is out of range for rank \(rank)")
         return b
     }
     return Array(Set(out)).sorted().filter { $0 < rank }
@@ -102,7 +102,7 @@ public func min(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tens
 
 private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
     let ax = normalizedAxes(axes, rank: x.rank, op: name)
-    precondition(ax.allSatisfy { x.shape[$0] > 0 },
+    require(ax.allSatisfy { x.shape[$0] > 0 },
                  "\(name): cannot reduce over an empty axis (shape \(x.shape), axes \(ax))")
     let isMax = name == "max"
     let yKept = isMax

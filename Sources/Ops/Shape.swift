@@ -9,7 +9,7 @@
 /// `op` when it is out of range.
 func normalizedAxis(_ axis: Int, rank: Int, op: String) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    precondition(a >= 0 && a < rank, "\(op): axis \(axis) is out of range for rank \(rank)")
+    require(a >= 0 && a < rank, "\(op): axis \(axis) is out of range for rank \(rank)")
     return a
 }
 
@@ -36,7 +36,7 @@ func stridedGather(_ x: Tensor, shape: [Int], strides: [Int], offset: Int = 0) -
 /// The adjoint of ``stridedGather(_:shape:strides:offset:)``: adds each element of `src`
 /// (of shape `shape`) into `dst[offset + Σ_d i_d·strides[d]]`.
 func stridedScatterAdd(_ src: Tensor, into dst: inout Tensor, strides: [Int], offset: Int = 0) {
-    precondition(src.dtype == dst.dtype, "stridedScatterAdd: dtypes \(src.dtype) and \(dst.dtype) differ")
+    require(src.dtype == dst.dtype, "stridedScatterAdd: dtypes \(src.dtype) and \(dst.dtype) differ")
     let shape = src.shape
     let zero = [Int](repeating: 0, count: shape.count)
     func run<T: TensorScalar>(_: T.Type) {
@@ -56,15 +56,15 @@ func stridedScatterAdd(_ src: Tensor, into dst: inout Tensor, strides: [Int], of
 /// Resolves a target shape with at most one `-1` against `count` elements.
 func resolvedShape(_ shape: [Int], count: Int, from original: [Int], op: String) -> [Int] {
     let unknown = shape.indices.filter { shape[$0] == -1 }
-    precondition(unknown.count <= 1 && shape.allSatisfy { $0 >= -1 }, "\(op): invalid target shape \(shape) for input \(original)")
+    require(unknown.count <= 1 && shape.allSatisfy { $0 >= -1 }, "\(op): invalid target shape \(shape) for input \(original)")
     var out = shape
     if let u = unknown.first {
         let known = shape.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
-        precondition(known != 0 && count % known == 0,
+        require(known != 0 && count % known == 0,
                      "\(op): cannot reshape \(original) (\(count) elements) to \(shape)")
         out[u] = count / known
     }
-    precondition(out.reduce(1, *) == count, "\(op): cannot reshape \(original) (\(count) elements) to \(shape)")
+    require(out.reduce(1, *) == count, "\(op): cannot reshape \(original) (\(count) elements) to \(shape)")
     return out
 }
 
@@ -83,7 +83,7 @@ public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor {
 public func flatten(_ x: Tensor, startAxis: Int = 0, endAxis: Int = -1) -> Tensor {
     if x.rank == 0 { return reshape(x, [1]) }
     let s = normalizedAxis(startAxis, rank: x.rank, op: "flatten"), e = normalizedAxis(endAxis, rank: x.rank, op: "flatten")
-    precondition(s <= e, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(x.shape)")
+    require(s <= e, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(x.shape)")
     let merged = x.shape[s...e].reduce(1, *)
     return reshape(x, Array(x.shape[..<s]) + [merged] + Array(x.shape[(e + 1)...]))
 }
@@ -114,9 +114,9 @@ public func unsqueeze(_ x: Tensor, axis: Int) -> Tensor {
 /// Reorders the axes: result axis `d` is input axis `permutation[d]` (negative allowed).
 /// Pullback: the cotangent permuted by the inverse permutation.
 public func permute(_ x: Tensor, _ permutation: [Int]) -> Tensor {
-    precondition(permutation.count == x.rank, "permute: \(permutation) has \(permutation.count) axes for shape \(x.shape)")
+    require(permutation.count == x.rank, "permute: \(permutation) has \(permutation.count) axes for shape \(x.shape)")
     let perm = permutation.map { normalizedAxis($0, rank: x.rank, op: "permute") }
-    precondition(Set(perm).count == perm.count, "permute: \(permutation) is not a permutation of the axes of \(x.shape)")
+    require(Set(perm).count == perm.count, "permute: \(permutation) is not a permutation of the axes of \(x.shape)")
     let y = permuteRaw(x.detached(), perm)
     var inverse = [Int](repeating: 0, count: perm.count)
     for (d, p) in perm.enumerated() { inverse[p] = d }
@@ -142,17 +142,17 @@ public func transpose(_ x: Tensor, _ axis0: Int, _ axis1: Int) -> Tensor {
 /// may be added and size-1 dimensions repeated; `-1` keeps the input's size. Pullback: the
 /// cotangent summed over the broadcast dimensions.
 public func expand(_ x: Tensor, to shape: [Int]) -> Tensor {
-    precondition(shape.count >= x.rank, "expand: cannot expand \(x.shape) to fewer dimensions \(shape)")
+    require(shape.count >= x.rank, "expand: cannot expand \(x.shape) to fewer dimensions \(shape)")
     let lead = shape.count - x.rank
     var target = shape
     for d in 0..<shape.count {
         if shape[d] == -1 {
-            precondition(d >= lead, "expand: -1 is not allowed for the new leading dimension \(d) in \(shape)")
+            require(d >= lead, "expand: -1 is not allowed for the new leading dimension \(d) in \(shape)")
             target[d] = x.shape[d - lead]
         }
-        precondition(target[d] >= 0, "expand: invalid target shape \(shape)")
+        require(target[d] >= 0, "expand: invalid target shape \(shape)")
         if d >= lead {
-            precondition(x.shape[d - lead] == target[d] || x.shape[d - lead] == 1,
+            require(x.shape[d - lead] == target[d] || x.shape[d - lead] == 1,
                          "expand: cannot expand \(x.shape) to \(shape) (dimension \(d))")
         }
     }
@@ -166,8 +166,8 @@ public func expand(_ x: Tensor, to shape: [Int]) -> Tensor {
 /// out-of-range bounds are clamped (so an empty slice is allowed). `step` must be ≥ 1.
 /// Pullback: the cotangent scattered into zeros of the input's shape.
 public func slice(_ x: Tensor, axis: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) -> Tensor {
-    precondition(x.rank >= 1, "slice: cannot slice a scalar (shape \(x.shape))")
-    precondition(step >= 1, "slice: step must be ≥ 1, got \(step) (shape \(x.shape))")
+    require(x.rank >= 1, "slice: cannot slice a scalar (shape \(x.shape))")
+    require(step >= 1, "slice: step must be ≥ 1, got \(step) (shape \(x.shape))")
     let a = normalizedAxis(axis, rank: x.rank, op: "slice")
     let n = x.shape[a]
     func clamp(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
@@ -189,12 +189,12 @@ public func slice(_ x: Tensor, axis: Int, start: Int? = nil, end: Int? = nil, st
 /// Joins tensors along an existing `axis`; all other dimensions and the dtypes must agree.
 /// Pullback: the matching slice of the cotangent to each input.
 public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
-    precondition(!xs.isEmpty, "concat: no tensors given")
+    require(!xs.isEmpty, "concat: no tensors given")
     let first = xs[0]
-    precondition(first.rank >= 1, "concat: cannot concatenate scalars")
+    require(first.rank >= 1, "concat: cannot concatenate scalars")
     let a = normalizedAxis(axis, rank: first.rank, op: "concat")
     for t in xs {
-        precondition(t.rank == first.rank && t.dtype == first.dtype
+        require(t.rank == first.rank && t.dtype == first.dtype
                      && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
                      "concat: shapes \(xs.map(\.shape)) (dtypes \(xs.map(\.dtype))) do not match outside axis \(axis)")
     }
@@ -236,8 +236,8 @@ public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
 /// Stacks equally shaped tensors along a new `axis` ∈ `[−rank−1, rank]`:
 /// `[s…] × n → […, n, …]`. Pullback: the matching slice of the cotangent to each input.
 public func stack(_ xs: [Tensor], axis: Int) -> Tensor {
-    precondition(!xs.isEmpty, "stack: no tensors given")
-    precondition(xs.allSatisfy { $0.shape == xs[0].shape }, "stack: shapes \(xs.map(\.shape)) differ")
+    require(!xs.isEmpty, "stack: no tensors given")
+    require(xs.allSatisfy { $0.shape == xs[0].shape }, "stack: shapes \(xs.map(\.shape)) differ")
     let a = normalizedAxis(axis, rank: xs[0].rank + 1, op: "stack")
     return concat(xs.map { unsqueeze($0, axis: a) }, axis: a)
 }
@@ -245,8 +245,8 @@ public func stack(_ xs: [Tensor], axis: Int) -> Tensor {
 /// Zero padding: `padding[d] = (before, after)` zeros added on each side of axis `d` (one
 /// pair per axis, each ≥ 0). Pullback: the cotangent with the padding cut away.
 public func pad(_ x: Tensor, _ padding: [(before: Int, after: Int)]) -> Tensor {
-    precondition(padding.count == x.rank, "pad: \(padding.count) (before, after) pairs for shape \(x.shape); need one per axis")
-    precondition(padding.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: padding \(padding) must be ≥ 0 (shape \(x.shape))")
+    require(padding.count == x.rank, "pad: \(padding.count) (before, after) pairs for shape \(x.shape); need one per axis")
+    require(padding.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: padding \(padding) must be ≥ 0 (shape \(x.shape))")
     let shape = (0..<x.rank).map { x.shape[$0] + padding[$0].before + padding[$0].after }
     if shape == x.shape { return x }
     let st = Broadcast.contiguousStrides(shape)

@@ -27,7 +27,7 @@ public struct Masked<Base: WeightedLayer>: Layer {
 
     public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
         guard let mask = p["mask"] else {
-            preconditionFailure("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
+            fatalError("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
                                 + "load one (computeARDMasks + binarizeMasks) or call deployMasks")
         }
         // Like cplxmodule, the mask is a constant (detached) in the weight's dtype.
@@ -81,7 +81,7 @@ public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: 
         }
         let weightKey = (path.isEmpty ? "" : path + ".") + layer.weightKeys[0]
         if let w = parameters[weightKey] {
-            precondition(broadcastable(m.shape, to: w.shape),
+            require(broadcastable(m.shape, to: w.shape),
                          "deployMasks: mask \(key) of shape \(m.shape) does not broadcast to the weight \(weightKey) \(w.shape)")
             out[key] = expand(m.converted(to: w.dtype), to: w.shape)
         } else {

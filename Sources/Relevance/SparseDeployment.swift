@@ -27,12 +27,12 @@ public struct CSRMatrix: Sendable, Equatable {
     /// exactly zero is dropped too (it contributes nothing). float64 weights are rounded to float32.
     /// - Precondition: `dense` has rank 2, the mask (if any) has its shape, and the counts fit in Int32.
     public init(dense: Tensor, mask: Tensor? = nil) {
-        precondition(dense.rank == 2, "CSRMatrix: need a [rows, columns] weight, got \(dense.shape)")
+        require(dense.rank == 2, "CSRMatrix: need a [rows, columns] weight, got \(dense.shape)")
         if let m = mask {
-            precondition(m.shape == dense.shape, "CSRMatrix: mask \(m.shape) does not match weight \(dense.shape)")
+            require(m.shape == dense.shape, "CSRMatrix: mask \(m.shape) does not match weight \(dense.shape)")
         }
         let rows = dense.shape[0], columns = dense.shape[1]
-        precondition(rows * columns <= Int(Int32.max), "CSRMatrix: \(dense.shape) has too many elements for 32-bit indices")
+        require(rows * columns <= Int(Int32.max), "CSRMatrix: \(dense.shape) has too many elements for 32-bit indices")
         let weight = dense.converted(to: .float32).scalars(as: Float.self)
         let keep: [Float]? = mask.map { $0.converted(to: .float32).scalars(as: Float.self) }
         var pointers = [Int32](repeating: 0, count: rows + 1)
@@ -53,12 +53,12 @@ public struct CSRMatrix: Sendable, Equatable {
     /// - Precondition: `rowPointers` has `rows + 1` non-decreasing entries from 0 to
     ///   `values.count`, `columnIndices` has as many entries as `values`, each in `0 ..< columns`.
     public init(rows: Int, columns: Int, rowPointers: [Int32], columnIndices: [Int32], values: [Float]) {
-        precondition(rows >= 0 && columns >= 0, "CSRMatrix: negative size \(rows)×\(columns)")
-        precondition(rowPointers.count == rows + 1 && rowPointers.first == 0 && Int(rowPointers.last!) == values.count,
+        require(rows >= 0 && columns >= 0, "CSRMatrix: negative size \(rows)×\(columns)")
+        require(rowPointers.count == rows + 1 && rowPointers.first == 0 && Int(rowPointers.last!) == values.count,
                      "CSRMatrix: rowPointers must have \(rows + 1) entries from 0 to \(values.count)")
-        precondition(zip(rowPointers, rowPointers.dropFirst()).allSatisfy { $0 <= $1 }, "CSRMatrix: rowPointers decrease")
-        precondition(columnIndices.count == values.count, "CSRMatrix: \(columnIndices.count) column indices for \(values.count) values")
-        precondition(columnIndices.allSatisfy { $0 >= 0 && Int($0) < columns }, "CSRMatrix: a column index is outside 0..<\(columns)")
+        require(zip(rowPointers, rowPointers.dropFirst()).allSatisfy { $0 <= $1 }, "CSRMatrix: rowPointers decrease")
+        require(columnIndices.count == values.count, "CSRMatrix: \(columnIndices.count) column indices for \(values.count) values")
+        require(columnIndices.allSatisfy { $0 >= 0 && Int($0) < columns }, "CSRMatrix: a column index is outside 0..<\(columns)")
         self.rows = rows; self.columns = columns
         self.rowPointers = rowPointers; self.columnIndices = columnIndices; self.values = values
     }
@@ -83,11 +83,11 @@ public struct CSRMatrix: Sendable, Equatable {
     /// pass (elements > 0 or NaN kept, others +0, like `Ops.relu`). Computed by `wt_scsr_linear`.
     /// - Precondition: shapes as above, float32 tensors.
     public func linear(_ x: Tensor, bias: Tensor? = nil, relu: Bool = false) -> Tensor {
-        precondition(x.rank >= 1 && x.shape.last == columns,
+        require(x.rank >= 1 && x.shape.last == columns,
                      "CSRMatrix.linear: input \(x.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
-        precondition(x.dtype == .float32, "CSRMatrix.linear: sparse inference is float32, got a \(x.dtype) input")
+        require(x.dtype == .float32, "CSRMatrix.linear: sparse inference is float32, got a \(x.dtype) input")
         if let b = bias {
-            precondition(b.shape == [rows] && b.dtype == .float32, "CSRMatrix.linear: bias must be float32 [\(rows)], got \(b.dtype) \(b.shape)")
+            require(b.shape == [rows] && b.dtype == .float32, "CSRMatrix.linear: bias must be float32 [\(rows)], got \(b.dtype) \(b.shape)")
         }
         let batch = x.count / Swift.max(columns, 1)
         let n = columns == 0 ? x.shape.dropLast().reduce(1, *) : batch
@@ -109,7 +109,7 @@ public struct CSRMatrix: Sendable, Equatable {
                 }
             }
         }
-        precondition(status == 0, "CSRMatrix.linear: out of memory for the \(n)×\(columns) scratch tile")
+        require(status == 0, "CSRMatrix.linear: out of memory for the \(n)×\(columns) scratch tile")
         return y
     }
 }
@@ -160,8 +160,8 @@ public struct SparseLinear: SequentialLayer {
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32).
     public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity) {
-        precondition(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
-        if let b = bias { precondition(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
+        require(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
+        if let b = bias { require(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
         let csr = CSRMatrix(dense: weight, mask: mask)
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
         if csr.density <= maxDensity {
@@ -188,7 +188,7 @@ public struct SparseLinear: SequentialLayer {
     /// - Precondition: `p` holds the layer's weight (and bias) and a `mask`.
     public init(_ layer: Masked<Linear>, parameters p: ParameterTree, maxDensity: Double = SparseLinear.defaultMaxDensity) {
         guard let w = p["weight"], let m = p["mask"] else {
-            preconditionFailure("SparseLinear: masked layer parameters need 'weight' and 'mask', got \(p.keys)")
+            fatalError("SparseLinear: masked layer parameters need 'weight' and 'mask', got \(p.keys)")
         }
         self.init(weight: w, bias: layer.base.bias ? p["bias"] : nil, mask: m, maxDensity: maxDensity)
     }
@@ -203,11 +203,11 @@ public struct SparseLinear: SequentialLayer {
 
     /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
+        require(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
         switch storage {
         case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
-            precondition(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
+            require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
             var y = Ops.linear(x, w, bias: bias)
             if fusedReLU {
                 y.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
@@ -235,9 +235,9 @@ extension Masked: SparseCompilable where Base == Linear {
     public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
         -> (layer: any SequentialLayer, parameters: ParameterTree) {
         guard p["mask"] != nil else {
-            preconditionFailure("\(path.isEmpty ? "<root>" : path): masked layer has no sparsity mask to compile")
+            fatalError("\(path.isEmpty ? "<root>" : path): masked layer has no sparsity mask to compile")
         }
-        guard p["weight"] != nil else { preconditionFailure("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
+        guard p["weight"] != nil else { fatalError("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
         return (SparseLinear(self, parameters: p, maxDensity: maxDensity), ParameterTree())
     }
 }
@@ -247,7 +247,7 @@ extension Linear: SparseCompilable {
     /// CSR only when the weight is sparse enough, else dense storage.
     public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
         -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        guard let w = p["weight"] else { preconditionFailure("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
+        guard let w = p["weight"] else { fatalError("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
         return (SparseLinear(weight: w, bias: bias ? p["bias"] : nil, maxDensity: maxDensity), ParameterTree())
     }
 }

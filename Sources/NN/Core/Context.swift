@@ -33,7 +33,7 @@ public struct Context: Sendable {
     /// - Precondition: the context was made with a key (training with noise needs one).
     public var randomKey: RandomKey {
         guard let k = baseKey else {
-            preconditionFailure("\(path.isEmpty ? "<root>" : path): this layer draws random numbers in training mode; "
+            fatalError("\(path.isEmpty ? "<root>" : path): this layer draws random numbers in training mode; "
                                 + "create the Context with a key: Context(training: true, key: RandomKey(seed: …))")
         }
         return k.fold(path)

@@ -79,7 +79,7 @@ extension ParameterTree {
     /// key when it is absent (a model called with parameters of another model).
     public func required(_ key: String, by context: Context) -> Tensor {
         guard let t = self[key] else {
-            preconditionFailure("\(context.path.isEmpty ? "<root>" : context.path): parameter '\(key)' is missing "
+            fatalError("\(context.path.isEmpty ? "<root>" : context.path): parameter '\(key)' is missing "
                                 + "(the tree has \(keys.prefix(8))\(keys.count > 8 ? "…" : ""))")
         }
         return t

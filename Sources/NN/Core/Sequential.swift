@@ -48,7 +48,7 @@ extension SequentialLayer {
     /// The layer applied to a type-erased value.
     func callErased(_ x: Activation, parameters: ParameterTree, context: Context) -> Activation {
         guard let input = Input(x) else {
-            preconditionFailure("\(context.path): layer \(Self.self) takes \(Input.kind) input, got \(x.kind)")
+            fatalError("\(context.path): layer \(Self.self) takes \(Input.kind) input, got \(x.kind)")
         }
         return self(input, parameters: parameters, context: context).activation
     }
@@ -69,7 +69,7 @@ public struct Sequential<Input: ActivationValue, Output: ActivationValue>: Seque
     ///   typed error): each layer's input kind is the previous output kind, the first takes
     ///   `Input`, the last gives `Output`.
     public init(_ layers: [any SequentialLayer]) {
-        do { try Self.validate(layers) } catch { preconditionFailure("\(error)") }
+        do { try Self.validate(layers) } catch { fatalError("\(error)") }
         self.layers = layers
     }
 

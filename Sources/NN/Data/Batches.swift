@@ -29,8 +29,8 @@ public struct Batches: Sequence, Sendable {
     /// The batches of epoch `epoch` over `count` examples.
     /// - Precondition: `count ≥ 0`, `batchSize > 0`.
     public init(count: Int, batchSize: Int, shuffle: Bool = true, seed: UInt64, epoch: Int, dropLast: Bool = false) {
-        precondition(count >= 0, "Batches: negative example count \(count)")
-        precondition(batchSize > 0, "Batches: batch size must be positive, got \(batchSize)")
+        require(count >= 0, "Batches: negative example count \(count)")
+        require(batchSize > 0, "Batches: batch size must be positive, got \(batchSize)")
         self.count = count
         self.batchSize = batchSize
         self.dropLast = dropLast

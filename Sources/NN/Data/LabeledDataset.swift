@@ -12,9 +12,9 @@ public struct LabeledDataset: Sendable {
 
     /// A dataset. - Precondition: one label per input row, labels within range.
     public init(name: String, inputs: Tensor, labels: [Int], classNames: [String]) {
-        precondition(inputs.rank >= 1 && inputs.shape[0] == labels.count,
+        require(inputs.rank >= 1 && inputs.shape[0] == labels.count,
                      "LabeledDataset(\(name)): \(labels.count) labels for inputs of shape \(inputs.shape)")
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
+        require(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
                      "LabeledDataset(\(name)): a label is outside 0..<\(classNames.count)")
         self.name = name; self.inputs = inputs; self.labels = labels; self.classNames = classNames
     }
@@ -34,7 +34,7 @@ public struct LabeledDataset: Sendable {
             inputs.withUnsafeBufferPointer { (src: UnsafeBufferPointer<T>) in
                 out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
                     for (k, i) in indices.enumerated() {
-                        precondition(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
+                        require(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
                         for j in 0..<row { dst[k * row + j] = src[i * row + j] }
                     }
                 }

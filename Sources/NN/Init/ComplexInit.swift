@@ -49,7 +49,7 @@ public enum ComplexInit {
     /// weights under ``ComplexInitConvention/cplxmodule``.
     /// - Precondition: at least 2 dimensions.
     public static func fans(_ shape: [Int], convention: ComplexInitConvention = .standard) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "ComplexInit.fans: fan in and fan out need at least 2 dimensions, got \(shape)")
+        require(shape.count >= 2, "ComplexInit.fans: fan in and fan out need at least 2 dimensions, got \(shape)")
         let f = Init.fans(shape)
         if convention == .cplxmodule && shape.count == 2 { return (f.fanOut, f.fanIn) }
         return f
@@ -149,7 +149,7 @@ public enum ComplexInit {
     public static func trabelsiIndependent(_ shape: [Int], kind: TrabelsiKind = .glorot,
                                            convention: ComplexInitConvention = .standard,
                                            key: RandomKey, dtype: DType) -> ComplexTensor {
-        precondition(shape.count >= 2, "ComplexInit.trabelsiIndependent: need at least 2 dimensions, got \(shape)")
+        require(shape.count >= 2, "ComplexInit.trabelsiIndependent: need at least 2 dimensions, got \(shape)")
         let sigma = trabelsiScale(shape, kind: kind, convention: convention)
         let rows = shape.count == 2 ? shape[0] : shape[0] * shape[1]
         let cols = shape.count == 2 ? shape[1] : shape.dropFirst(2).reduce(1, *)

@@ -5,7 +5,7 @@ public enum Init {
     /// fan_in and fan_out of a weight of `shape` as PyTorch computes them:
     /// `fan_in = shape[1]·∏shape[2...]`, `fan_out = shape[0]·∏shape[2...]`.
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Init.fans: need at least 2 dimensions, got \(shape)")
+        require(shape.count >= 2, "Init.fans: need at least 2 dimensions, got \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }

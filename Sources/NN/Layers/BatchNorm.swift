@@ -5,8 +5,8 @@ import Foundation
 func checkBatchNormInput(_ shape: [Int], spatial: Int, features: Int, layer: String) {
     let ok = spatial == 1 ? (shape.count == 2 || shape.count == 3) : shape.count == spatial + 2
     let expected = spatial == 1 ? "2D or 3D" : "\(spatial + 2)D"
-    precondition(ok, "\(layer): expected \(expected) input, got \(shape.count)D input of shape \(shape)")
-    precondition(shape[1] == features, "\(layer): expected \(features) features (axis 1), got input of shape \(shape)")
+    require(ok, "\(layer): expected \(expected) input, got \(shape.count)D input of shape \(shape)")
+    require(shape[1] == features, "\(layer): expected \(features) features (axis 1), got input of shape \(shape)")
 }
 
 /// The axes a batch norm reduces over (all but the feature axis 1) and the shape that
@@ -56,7 +56,7 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
     /// PyTorch's `BatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`.
     public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true) {
-        precondition(numFeatures > 0, "BatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
+        require(numFeatures > 0, "BatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
         self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum
         self.affine = affine; self.trackRunningStats = trackRunningStats
     }
@@ -81,7 +81,7 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
         let (axes, fs) = batchNormAxes(x.shape)
         let xhat: Tensor
         if context.training || !trackRunningStats {
-            precondition(!context.training || x.count / numFeatures > 1,
+            require(!context.training || x.count / numFeatures > 1,
                          "\(context.path.isEmpty ? layer : context.path): expected more than 1 value per channel when training, got input of shape \(x.shape)")
             let mu = mean(x, axes: axes, keepDims: true)
             let xc = x - mu
@@ -153,7 +153,7 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
     /// cplxmodule's `CplxBatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`.
     public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true) {
-        precondition(numFeatures > 0, "CplxBatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
+        require(numFeatures > 0, "CplxBatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
         self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum
         self.affine = affine; self.trackRunningStats = trackRunningStats
     }

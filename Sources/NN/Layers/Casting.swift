@@ -83,7 +83,7 @@ public struct TensorToCplx: SequentialLayer {
     /// cplxmodule's `TensorToCplx()`.
     public init() {}
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == 2,
+        require(x.rank >= 1 && x.shape[x.rank - 1] == 2,
                      "\(context.path.isEmpty ? "TensorToCplx" : context.path): the last dimension must be 2, got shape \(x.shape)")
         let z = fromInterleaved(x, axis: -1)
         let shape = Array(x.shape.dropLast())

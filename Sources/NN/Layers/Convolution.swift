@@ -16,11 +16,11 @@ public enum Spatial3D: SpatialRank { public static var count: Int { 3 } }
 /// the layer and the option when it has neither 1 nor `n` values.
 func spatialValues(_ option: some SpatialOption, _ n: Int, fallback: [Int]? = nil, name: String, layer: String) -> [Int] {
     guard let v = option.spatialValues else {
-        guard let f = fallback else { preconditionFailure("\(layer): \(name) is required") }
+        guard let f = fallback else { fatalError("\(layer): \(name) is required") }
         return f
     }
     if v.count == 1 { return [Int](repeating: v[0], count: n) }
-    precondition(v.count == n, "\(layer): \(name) \(v) must have 1 or \(n) values")
+    require(v.count == n, "\(layer): \(name) \(v) must have 1 or \(n) values")
     return v
 }
 
@@ -51,10 +51,10 @@ public struct ConvolutionOptions: Sendable, Equatable {
     init(rank n: Int, layer: String, inChannels: Int, outChannels: Int, kernelSize: some SpatialOption,
          stride: some SpatialOption, padding: some SpatialOption, dilation: some SpatialOption,
          outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool) {
-        precondition(inChannels > 0 && outChannels > 0, "\(layer): channel counts must be positive, got \(inChannels) → \(outChannels)")
-        precondition(groups >= 1, "\(layer): groups must be ≥ 1, got \(groups)")
-        precondition(inChannels % groups == 0, "\(layer): in_channels \(inChannels) must be divisible by groups \(groups)")
-        precondition(outChannels % groups == 0, "\(layer): out_channels \(outChannels) must be divisible by groups \(groups)")
+        require(inChannels > 0 && outChannels > 0, "\(layer): channel counts must be positive, got \(inChannels) → \(outChannels)")
+        require(groups >= 1, "\(layer): groups must be ≥ 1, got \(groups)")
+        require(inChannels % groups == 0, "\(layer): in_channels \(inChannels) must be divisible by groups \(groups)")
+        require(outChannels % groups == 0, "\(layer): out_channels \(outChannels) must be divisible by groups \(groups)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = spatialValues(kernelSize, n, name: "kernelSize", layer: layer)
@@ -62,13 +62,13 @@ public struct ConvolutionOptions: Sendable, Equatable {
         self.padding = spatialValues(padding, n, fallback: [Int](repeating: 0, count: n), name: "padding", layer: layer)
         self.dilation = spatialValues(dilation, n, fallback: [Int](repeating: 1, count: n), name: "dilation", layer: layer)
         self.outputPadding = spatialValues(outputPadding, n, fallback: [Int](repeating: 0, count: n), name: "outputPadding", layer: layer)
-        precondition(self.kernelSize.allSatisfy { $0 >= 1 }, "\(layer): kernelSize must be ≥ 1, got \(self.kernelSize)")
-        precondition(self.stride.allSatisfy { $0 >= 1 }, "\(layer): stride must be ≥ 1, got \(self.stride)")
-        precondition(self.padding.allSatisfy { $0 >= 0 }, "\(layer): padding must be ≥ 0, got \(self.padding)")
-        precondition(self.dilation.allSatisfy { $0 >= 1 }, "\(layer): dilation must be ≥ 1, got \(self.dilation)")
+        require(self.kernelSize.allSatisfy { $0 >= 1 }, "\(layer): kernelSize must be ≥ 1, got \(self.kernelSize)")
+        require(self.stride.allSatisfy { $0 >= 1 }, "\(layer): stride must be ≥ 1, got \(self.stride)")
+        require(self.padding.allSatisfy { $0 >= 0 }, "\(layer): padding must be ≥ 0, got \(self.padding)")
+        require(self.dilation.allSatisfy { $0 >= 1 }, "\(layer): dilation must be ≥ 1, got \(self.dilation)")
         if transposed {
             for (i, p) in self.outputPadding.enumerated() {
-                precondition(p < self.stride[i] || p < self.dilation[i],
+                require(p < self.stride[i] || p < self.dilation[i],
                              "\(layer): outputPadding \(self.outputPadding) must be smaller than stride \(self.stride) or dilation \(self.dilation)")
             }
         }

@@ -20,11 +20,11 @@ public struct PoolingOptions: Sendable, Equatable {
         self.padding = spatialValues(padding, n, fallback: [Int](repeating: 0, count: n), name: "padding", layer: layer)
         self.dilation = spatialValues(dilation, n, fallback: [Int](repeating: 1, count: n), name: "dilation", layer: layer)
         self.ceilMode = ceilMode
-        precondition(self.kernelSize.allSatisfy { $0 >= 1 } && self.stride.allSatisfy { $0 >= 1 }
+        require(self.kernelSize.allSatisfy { $0 >= 1 } && self.stride.allSatisfy { $0 >= 1 }
                      && self.dilation.allSatisfy { $0 >= 1 },
                      "\(layer): kernelSize \(self.kernelSize), stride \(self.stride), dilation \(self.dilation) must be ≥ 1")
         for i in 0..<n {
-            precondition(self.padding[i] >= 0 && 2 * self.padding[i] <= self.kernelSize[i],
+            require(self.padding[i] >= 0 && 2 * self.padding[i] <= self.kernelSize[i],
                          "\(layer): padding \(self.padding) must be ≥ 0 and at most half the kernel size \(self.kernelSize)")
         }
     }
@@ -149,7 +149,7 @@ public struct Dropout: SequentialLayer {
 
     /// PyTorch's `Dropout(p=0.5)`.
     public init(_ probability: Double = 0.5) {
-        precondition(probability >= 0 && probability <= 1, "Dropout: probability \(probability) is not in [0, 1]")
+        require(probability >= 0 && probability <= 1, "Dropout: probability \(probability) is not in [0, 1]")
         self.probability = probability
     }
 
@@ -170,7 +170,7 @@ public struct CplxDropout: SequentialLayer {
 
     /// cplxmodule's `CplxDropout(p=0.5)`.
     public init(_ probability: Double = 0.5) {
-        precondition(probability >= 0 && probability <= 1, "CplxDropout: probability \(probability) is not in [0, 1]")
+        require(probability >= 0 && probability <= 1, "CplxDropout: probability \(probability) is not in [0, 1]")
         self.probability = probability
     }
 

@@ -65,15 +65,15 @@ public enum Optimizers {
     /// The gradient for `key`, checked against the parameter.
     static func gradient(_ gradients: ParameterTree, _ key: String, for p: Tensor, optimizer: String) -> Tensor? {
         guard let g = gradients[key] else { return nil }
-        precondition(g.shape == p.shape, "\(optimizer): gradient for \(key) has shape \(g.shape) but the parameter has \(p.shape)")
-        precondition(g.dtype == p.dtype, "\(optimizer): gradient for \(key) is \(g.dtype) but the parameter is \(p.dtype)")
+        require(g.shape == p.shape, "\(optimizer): gradient for \(key) has shape \(g.shape) but the parameter has \(p.shape)")
+        require(g.dtype == p.dtype, "\(optimizer): gradient for \(key) is \(g.dtype) but the parameter is \(p.dtype)")
         return g.detached()
     }
 
     /// Stops when `gradients` has a trainable key that `params` lacks.
     static func checkKeys(_ params: ParameterTree, _ gradients: ParameterTree, trainable: (String) -> Bool, optimizer: String) {
         for k in gradients.keys where trainable(k) {
-            precondition(params.contains(k), "\(optimizer): gradient for \(k), which is not a parameter")
+            require(params.contains(k), "\(optimizer): gradient for \(k), which is not a parameter")
         }
     }
 
@@ -94,8 +94,8 @@ public enum Optimizers {
 /// - Precondition: `maxNorm` ≥ 0 and `normType` > 0.
 public func clipGradNorm(_ grads: ParameterTree, maxNorm: Double, normType: Double = 2,
                          trainable: (String) -> Bool = Optimizers.isTrainableByDefault) -> (ParameterTree, totalNorm: Double) {
-    precondition(maxNorm >= 0, "clipGradNorm: maxNorm must be ≥ 0, got \(maxNorm)")
-    precondition(normType > 0, "clipGradNorm: normType must be > 0, got \(normType)")
+    require(maxNorm >= 0, "clipGradNorm: maxNorm must be ≥ 0, got \(maxNorm)")
+    require(normType > 0, "clipGradNorm: normType must be > 0, got \(normType)")
     var total = 0.0
     var anyEntry = false
     /// Σ|x|ᵖ (or max |x| for p = ∞) over one tensor, accumulated in Double.

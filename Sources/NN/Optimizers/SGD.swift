@@ -32,10 +32,10 @@ public struct SGD: Optimizer {
     public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
                 weightDecay: Double = 0,
                 trainable: @escaping @Sendable (String) -> Bool = { Optimizers.isTrainableByDefault($0) }) {
-        precondition(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
-        precondition(momentum >= 0, "SGD: invalid momentum \(momentum)")
-        precondition(weightDecay >= 0, "SGD: invalid weight decay \(weightDecay)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum and zero dampening")
+        require(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
+        require(momentum >= 0, "SGD: invalid momentum \(momentum)")
+        require(weightDecay >= 0, "SGD: invalid weight decay \(weightDecay)")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum and zero dampening")
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening
