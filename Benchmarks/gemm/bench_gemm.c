@@ -3,7 +3,7 @@
 //   swift build -c release --scratch-path .build-gemm --target Kernels
 //   clang -O2 -ISources/Kernels/include Benchmarks/gemm/bench_gemm.c \
 //         .build-gemm/release/Kernels.build/*.o -lm -lpthread -ldl -o /tmp/bench_gemm
-//   [WT_BENCH_CLOCK=thread] [WT_BENCH_THREADS=n] /tmp/bench_gemm [trials] [openblas.so]
+//   [WT_BENCH_CLOCK=thread] [WT_BENCH_THREADS=n] [WT_BENCH_ISA=portable] /tmp/bench_gemm [trials] [openblas.so]
 //
 // For every shape and thread count (1, 2) it runs `trials` rounds; a round times a batch of calls
 // (about 0.3 GFLOP) of wt_?gemm and, if an OpenBLAS shared library is given (numpy's bundled
@@ -81,6 +81,8 @@ int main(int argc, char **argv) {
     int thread_clock = clock_name && strcmp(clock_name, "thread") == 0;
     int min_threads = 1, max_threads = thread_clock ? 1 : 2;
     if (thread_clock) bench_clock = CLOCK_THREAD_CPUTIME_ID;
+    const char *isa = getenv("WT_BENCH_ISA");  // "portable": time the portable blocked path
+    if (isa && strcmp(isa, "portable") == 0) wt_set_isa(WT_ISA_PORTABLE);
     const char *only = getenv("WT_BENCH_THREADS");  // run just this thread count
     if (only && atoi(only) >= 1) min_threads = max_threads = atoi(only);
     if (argc > 2) {
