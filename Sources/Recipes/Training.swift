@@ -13,8 +13,9 @@ public struct TrainingOptions: Sendable {
     public var klWeight: Double = 1e-2
     /// Seed of the shuffling order and of the layers' noise.
     public var seed: UInt64 = 0
-    /// Check every step that the loss and all parameters are finite; stop with a message
-    /// naming the first non-finite tensor path otherwise.
+    /// Check every step that the parameters, their gradients and the loss are finite (in that
+    /// order); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the first
+    /// non-finite one (`classifier.0.weight`, `gradient of classifier.0.weight`, or `loss`).
     public var checkFinite: Bool = true
 
     public init() {}
@@ -82,6 +83,11 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             if shouldStop() { return (params, state, epoch) }
             let idx = Array(order[(step * options.batchSize)..<Swift.min(data.count, (step + 1) * options.batchSize)])
             let (x, y) = data.batch(idx)
+            // a parameter that is already non-finite (e.g. loaded from a file) is the cause to name,
+            // not the NaN loss it produces
+            if options.checkFinite, let bad = params.first(where: { !isAllFinite($0.value) }) {
+                throw TrainingError.nonFinite(path: bad.key, epoch: epoch, step: step)
+            }
             let trainable = params.filter { k, _ in isTrainable(k) }
             let frozen = params.filter { k, _ in !isTrainable(k) }
             let updates = StateUpdates()
@@ -97,10 +103,10 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 return ce + coef * kl
             }
             if options.checkFinite {
-                if !loss.item.isFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
                 if let bad = grads.first(where: { !isAllFinite($0.value) }) {
                     throw TrainingError.nonFinite(path: "gradient of " + bad.key, epoch: epoch, step: step)
                 }
+                if !loss.item.isFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
             }
             params = optimizer.update(params, gradients: grads, state: &state)
             params.merge(updates.tree)
