@@ -1,5 +1,6 @@
 import Foundation
 import Autodiff
+import Kernels
 
 /// Adam (Kingma & Ba 2015) with PyTorch's update, `torch.optim.Adam` (`amsgrad = false`,
 /// `maximize = false`). For step t of a parameter (t counted per parameter, from 1):
@@ -60,44 +61,62 @@ public struct Adam: Optimizer {
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
         var out = ParameterTree()
         for (key, p0) in params {
-            var p = p0.detached()
-            guard trainable(key), var g = Optimizers.gradient(gradients, key, for: p, optimizer: name) else {
+            let p = p0.detached()
+            guard trainable(key), let g = Optimizers.gradient(gradients, key, for: p, optimizer: name) else {
                 out[key] = p0
                 continue
             }
             let t = Optimizers.stepCount(state, key) + 1
-            if wd != 0 {
-                if decoupled {
-                    let f = 1 - lr * wd, f32 = Float(f)
-                    p = p.mapElements({ $0 * f32 }, { $0 * f })
-                } else {
-                    let wd32 = Float(wd)
-                    g = Tensor.zipElements(g, p, op: "\(name) weight decay", { $0 + wd32 * $1 }, { $0 + wd * $1 })
-                }
-            }
-            let m0 = state.buffers[key + ".exp_avg"] ?? .zeros(p.shape, dtype: p.dtype)
-            let v0 = state.buffers[key + ".exp_avg_sq"] ?? .zeros(p.shape, dtype: p.dtype)
-            // m.lerp_(g, 1 − β₁), with torch's two-sided lerp formula
-            let w = 1 - b1, w32 = Float(w)
-            let m = Tensor.zipElements(m0, g, op: "\(name) exp_avg",
-                                       { w32 < 0.5 ? $0 + w32 * ($1 - $0) : $1 - ($1 - $0) * (1 - w32) },
-                                       { w < 0.5 ? $0 + w * ($1 - $0) : $1 - ($1 - $0) * (1 - w) })
-            // v.mul_(β₂).addcmul_(g, g, value = 1 − β₂), evaluated as v·β₂ + (1 − β₂)·g·g left to right
-            let c = 1 - b2, c32 = Float(c), b2f = Float(b2)
-            let v = Tensor.zipElements(v0, g, op: "\(name) exp_avg_sq", { $0 * b2f + c32 * $1 * $1 }, { $0 * b2 + c * $1 * $1 })
+            let mKey = key + ".exp_avg", vKey = key + ".exp_avg_sq"
+            var m = Optimizers.takeBuffer(&state, mKey, like: p, optimizer: name)
+            var v = Optimizers.takeBuffer(&state, vKey, like: p, optimizer: name)
+            // One fused pass (Kernels wt_adam_*), element by element the same operations as
+            // torch.optim.Adam's foreach update:
+            //   p ← p·(1 − lr·wd) (AdamW);  g ← g + wd·p (Adam's L2 term)
+            //   m.lerp_(g, 1 − β₁) with torch's two-sided lerp formula
+            //   v ← v·β₂ + (1 − β₂)·g·g
+            //   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+            let w = 1 - b1, c = 1 - b2
             let bc1 = 1 - Foundation.pow(b1, Double(t))
             let bc2Sqrt = (1 - Foundation.pow(b2, Double(t))).squareRoot()
-            let stepSize = lr / bc1
-            // denom = √v / √bc2 + ε;  p ← p − stepSize · m / denom
-            let bc32 = Float(bc2Sqrt), eps32 = Float(eps)
-            let denom = v.mapElements({ $0.squareRoot() / bc32 + eps32 }, { $0.squareRoot() / bc2Sqrt + eps })
-            // p.addcdiv_(m, denom, value = −stepSize)
-            let s32 = Float(-stepSize), s = -stepSize
-            let ratio = Tensor.zipElements(m, denom, op: "\(name) step", { $0 / $1 }, { $0 / $1 })
-            let delta = ratio.mapElements({ s32 * $0 }, { s * $0 })
-            out[key] = Tensor.zipElements(p, delta, op: "\(name) step", { $0 + $1 }, { $0 + $1 })
-            state.buffers[key + ".exp_avg"] = m
-            state.buffers[key + ".exp_avg_sq"] = v
+            let negStep = -(lr / bc1)
+            let decay = decoupled && wd != 0 ? 1 - lr * wd : 1
+            let coupled = decoupled ? 0 : wd
+            var next = Tensor(uninitializedShape: p.shape, dtype: p.dtype)
+            let n = p.count
+            switch p.dtype {
+            case .float64:
+                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<Double>) in
+                    g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<Double>) in
+                        m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<Double>) in
+                            v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<Double>) in
+                                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<Double>) in
+                                    wt_adam_f64(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, n,
+                                                decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
+                                }
+                            }
+                        }
+                    }
+                }
+            case .float32:
+                let w32 = Float(w)
+                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<Float>) in
+                    g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<Float>) in
+                        m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<Float>) in
+                            v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<Float>) in
+                                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<Float>) in
+                                    wt_adam_f32(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, n,
+                                                Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
+                                                Float(bc2Sqrt), Float(eps), Float(negStep))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out[key] = next
+            state.buffers[mKey] = m
+            state.buffers[vKey] = v
             state.buffers[key + ".step"] = Tensor(scalar: Double(t), dtype: .float64)
         }
         state.step += 1

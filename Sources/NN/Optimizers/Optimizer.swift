@@ -77,6 +77,21 @@ public enum Optimizers {
         }
     }
 
+    /// An empty tensor that holds a buffer's place in a state tree while the buffer is updated.
+    static let placeholder = Tensor.zeros([0], dtype: .float64)
+
+    /// The state buffer at `key` (zeros shaped like `p` when absent), detached from the tree so
+    /// that a fused kernel can update it in place: the entry keeps its position but holds a
+    /// placeholder until the caller stores the updated buffer back.
+    /// - Precondition: the buffer has the parameter's shape and dtype (the message names the key).
+    static func takeBuffer(_ state: inout OptimizerState, _ key: String, like p: Tensor, optimizer: String) -> Tensor {
+        guard let b = state.buffers[key] else { return .zeros(p.shape, dtype: p.dtype) }
+        require(b.shape == p.shape && b.dtype == p.dtype,
+                "\(optimizer): state \(key) is \(b.dtype) \(b.shape) but the parameter is \(p.dtype) \(p.shape)")
+        state.buffers[key] = placeholder
+        return b.detached()
+    }
+
     /// The per-parameter step count stored at `<key>.step` (0 when absent).
     static func stepCount(_ state: OptimizerState, _ key: String) -> Int {
         state.buffers[key + ".step"].map { Int($0.item) } ?? 0

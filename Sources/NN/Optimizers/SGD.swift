@@ -1,4 +1,5 @@
 import Autodiff
+import Kernels
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2
 /// weight decay — the update of `torch.optim.SGD` (`maximize = false`):
@@ -53,33 +54,43 @@ public struct SGD: Optimizer {
         var out = ParameterTree()
         for (key, p0) in params {
             let p = p0.detached()
-            guard trainable(key), var g = Optimizers.gradient(gradients, key, for: p, optimizer: "SGD") else {
+            guard trainable(key), let g = Optimizers.gradient(gradients, key, for: p, optimizer: "SGD") else {
                 out[key] = p0
                 continue
             }
-            if wd != 0 {
-                let wd32 = Float(wd)
-                g = Tensor.zipElements(g, p, op: "SGD weight decay", { $0 + wd32 * $1 }, { $0 + wd * $1 })
-            }
-            if mom != 0 {
-                let bufKey = key + ".momentum_buffer"
-                let buf: Tensor
-                if let b = state.buffers[bufKey] {
-                    let m32 = Float(mom), d32 = Float(1 - damp), d = 1 - damp
-                    buf = Tensor.zipElements(b, g, op: "SGD momentum", { m32 * $0 + d32 * $1 }, { mom * $0 + d * $1 })
-                } else {
-                    buf = g
+            // One fused pass (Kernels wt_sgd_*) with torch.optim.SGD's operations per element.
+            let bufKey = key + ".momentum_buffer"
+            let first = mom != 0 && state.buffers[bufKey] == nil
+            var buf: Tensor? = mom == 0 ? nil
+                : (first ? Tensor(uninitializedShape: p.shape, dtype: p.dtype)
+                         : Optimizers.takeBuffer(&state, bufKey, like: p, optimizer: "SGD"))
+            var next = Tensor(uninitializedShape: p.shape, dtype: p.dtype)
+            let n = p.count
+            func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
+                                                            UnsafeMutablePointer<T>?) -> Void) {
+                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<T>) in
+                    g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<T>) in
+                        next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<T>) in
+                            if buf != nil {
+                                buf!.withUnsafeMutableBufferPointer { (bp: UnsafeMutableBufferPointer<T>) in
+                                    kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, bp.baseAddress)
+                                }
+                            } else {
+                                kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, nil)
+                            }
+                        }
+                    }
                 }
-                state.buffers[bufKey] = buf
-                if nesterov {
-                    let m32 = Float(mom)
-                    g = Tensor.zipElements(g, buf, op: "SGD nesterov", { $0 + m32 * $1 }, { $0 + mom * $1 })
-                } else {
-                    g = buf
-                }
             }
-            let lr32 = Float(lr)
-            out[key] = Tensor.zipElements(p, g, op: "SGD step", { $0 - lr32 * $1 }, { $0 - lr * $1 })
+            let firstFlag: Int32 = first ? 1 : 0, nesterovFlag: Int32 = nesterov ? 1 : 0
+            switch p.dtype {
+            case .float64:
+                run(Double.self) { wt_sgd_f64($0, $1, $2, $3, n, lr, wd, mom, 1 - damp, firstFlag, nesterovFlag) }
+            case .float32:
+                run(Float.self) { wt_sgd_f32($0, $1, $2, $3, n, Float(lr), Float(wd), Float(mom), Float(1 - damp), firstFlag, nesterovFlag) }
+            }
+            if let b = buf { state.buffers[bufKey] = b }
+            out[key] = next
             state.buffers[key + ".step"] = Tensor(scalar: Double(Optimizers.stepCount(state, key) + 1), dtype: .float64)
         }
         state.step += 1

@@ -1,0 +1,46 @@
+#ifndef WIRTINGER_KERNELS_OPTIM_H
+#define WIRTINGER_KERNELS_OPTIM_H
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Fused optimizer updates: one pass over the parameter, its gradient and the state buffers.
+// Every element is computed with the same operations, in the same order, as the unfused update
+// it replaces (no contraction into FMAs), so the AVX2 and the portable path give identical bits.
+// p_out is a separate buffer (it must not overlap p); m, v and buf are updated in place.
+// No other overlap is allowed.
+
+/// Adam / AdamW step for n elements (torch.optim's update, see Sources/NN/Optimizers/Adam.swift):
+///
+///     p ← p · decay                                   (AdamW: decay = 1 − lr·wd; Adam: decay = 1)
+///     g ← g + weight_decay · p                        (Adam's coupled L2 term, skipped when 0)
+///     m ← w < ½ ? m + w·(g − m) : g − (g − m)·one_minus_w      (torch's lerp, w = 1 − β₁)
+///     v ← v·beta2 + (c2·g)·g                          (c2 = 1 − β₂)
+///     p_out ← p + neg_step · (m / (√v / bc2_sqrt + eps))
+///
+/// with neg_step = −lr / (1 − β₁ᵗ) and bc2_sqrt = √(1 − β₂ᵗ).
+void wt_adam_f64(double *p_out, const double *p, const double *g, double *m, double *v, ptrdiff_t n,
+                 double decay, double weight_decay, double w, double one_minus_w, double beta2, double c2,
+                 double bc2_sqrt, double eps, double neg_step);
+/// Float version of wt_adam_f64 (every operation in float, the constants given as floats).
+void wt_adam_f32(float *p_out, const float *p, const float *g, float *m, float *v, ptrdiff_t n,
+                 float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
+                 float bc2_sqrt, float eps, float neg_step);
+
+/// SGD step for n elements (torch.optim.SGD):
+///
+///     g ← g + weight_decay · p                        (skipped when weight_decay = 0)
+///     if buf ≠ NULL:   buf ← first ? g : momentum·buf + one_minus_dampening·g
+///                      g ← nesterov ? g + momentum·buf : buf
+///     p_out ← p − lr·g
+void wt_sgd_f64(double *p_out, const double *p, const double *g, double *buf, ptrdiff_t n, double lr,
+                double weight_decay, double momentum, double one_minus_dampening, int first, int nesterov);
+/// Float version of wt_sgd_f64.
+void wt_sgd_f32(float *p_out, const float *p, const float *g, float *buf, ptrdiff_t n, float lr,
+                float weight_decay, float momentum, float one_minus_dampening, int first, int nesterov);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

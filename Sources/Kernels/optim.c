@@ -1,0 +1,107 @@
+// Fused optimizer updates (kernels_optim.h). The element formula is written once as a static
+// inline body; it is instantiated for the portable path and, on x86, inside whole functions
+// compiled for AVX2 (which the compiler vectorises). Contraction is off, so both paths round
+// every multiply and add separately, exactly like the Swift reference formulas.
+#include "kernels_optim.h"
+#include "kernels_dispatch.h"
+#include <math.h>
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define OPT_X86 1
+#define OPT_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define OPT_X86 0
+#endif
+
+// One Adam pass; WD says whether the coupled L2 term is added (the reference skips it when the
+// decay is 0, and g + 0·p would turn an infinite p into NaN). p·decay with decay = 1 is exact.
+#define ADAM_LOOP(T, SQRT, WD, LERP)                                                           \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                        \
+        T pi = p[i] * decay, gi = g[i];                                                        \
+        if (WD) gi = gi + weight_decay * pi;                                                   \
+        T mi = LERP;                                                                           \
+        T vi = v[i] * beta2 + c2 * gi * gi;                                                    \
+        m[i] = mi;                                                                             \
+        v[i] = vi;                                                                             \
+        p_out[i] = pi + neg_step * (mi / (SQRT(vi) / bc2_sqrt + eps));                         \
+    }
+
+#define ADAM_FN(NAME, T, SQRT, ATTR)                                                           \
+    static ATTR void NAME(T *restrict p_out, const T *restrict p, const T *restrict g,         \
+                          T *restrict m, T *restrict v, ptrdiff_t n, T decay, T weight_decay,  \
+                          T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps, T neg_step) {  \
+        int low = w < (T)0.5;                                                                  \
+        if (weight_decay != 0) {                                                               \
+            if (low) ADAM_LOOP(T, SQRT, 1, m[i] + w * (gi - m[i]))                             \
+            else ADAM_LOOP(T, SQRT, 1, gi - (gi - m[i]) * one_minus_w)                         \
+        } else {                                                                               \
+            if (low) ADAM_LOOP(T, SQRT, 0, m[i] + w * (gi - m[i]))                             \
+            else ADAM_LOOP(T, SQRT, 0, gi - (gi - m[i]) * one_minus_w)                         \
+        }                                                                                      \
+    }
+
+ADAM_FN(adam_d_portable, double, sqrt, )
+ADAM_FN(adam_f_portable, float, sqrtf, )
+#if OPT_X86
+ADAM_FN(adam_d_avx2, double, sqrt, OPT_AVX2)
+ADAM_FN(adam_f_avx2, float, sqrtf, OPT_AVX2)
+#define OPT_PICK(PRE) (wt_active_isa() == WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
+#else
+#define OPT_PICK(PRE) PRE##_portable
+#endif
+
+void wt_adam_f64(double *p_out, const double *p, const double *g, double *m, double *v, ptrdiff_t n,
+                 double decay, double weight_decay, double w, double one_minus_w, double beta2, double c2,
+                 double bc2_sqrt, double eps, double neg_step) {
+    OPT_PICK(adam_d)(p_out, p, g, m, v, n, decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step);
+}
+
+void wt_adam_f32(float *p_out, const float *p, const float *g, float *m, float *v, ptrdiff_t n,
+                 float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
+                 float bc2_sqrt, float eps, float neg_step) {
+    OPT_PICK(adam_f)(p_out, p, g, m, v, n, decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step);
+}
+
+// ---------------------------------------------------------------- SGD
+
+#define SGD_FN(NAME, T, ATTR)                                                                  \
+    static ATTR void NAME(T *restrict p_out, const T *restrict p, const T *restrict g, T *restrict buf, \
+                          ptrdiff_t n, T lr, T weight_decay, T momentum, T one_minus_dampening,  \
+                          int first, int nesterov) {                                           \
+        int wd = weight_decay != 0;                                                            \
+        if (!buf) {                                                                            \
+            if (wd) for (ptrdiff_t i = 0; i < n; i++) p_out[i] = p[i] - lr * (g[i] + weight_decay * p[i]); \
+            else for (ptrdiff_t i = 0; i < n; i++) p_out[i] = p[i] - lr * g[i];               \
+            return;                                                                            \
+        }                                                                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T pi = p[i];                                                                       \
+            T gi = wd ? g[i] + weight_decay * pi : g[i];                                       \
+            T b = first ? gi : momentum * buf[i] + one_minus_dampening * gi;                   \
+            buf[i] = b;                                                                        \
+            T d = nesterov ? gi + momentum * b : b;                                            \
+            p_out[i] = pi - lr * d;                                                            \
+        }                                                                                      \
+    }
+
+SGD_FN(sgd_d_portable, double, )
+SGD_FN(sgd_f_portable, float, )
+#if OPT_X86
+SGD_FN(sgd_d_avx2, double, OPT_AVX2)
+SGD_FN(sgd_f_avx2, float, OPT_AVX2)
+#endif
+
+void wt_sgd_f64(double *p_out, const double *p, const double *g, double *buf, ptrdiff_t n, double lr,
+                double weight_decay, double momentum, double one_minus_dampening, int first, int nesterov) {
+    OPT_PICK(sgd_d)(p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
+}
+
+void wt_sgd_f32(float *p_out, const float *p, const float *g, float *buf, ptrdiff_t n, float lr,
+                float weight_decay, float momentum, float one_minus_dampening, int first, int nesterov) {
+    OPT_PICK(sgd_f)(p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
+}
