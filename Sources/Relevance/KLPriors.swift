@@ -16,12 +16,29 @@ public protocol KLPrior: Sendable {
     /// The true KL value, for logging; equals ``penalty(logSigma2:logModulus:)`` for every prior
     /// except ``ComplexVDBogus``.
     static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor
+    /// The elementwise penalty from `log σ²` and the weight itself (same shape): equal to
+    /// ``penalty(logSigma2:logModulus:)`` with `logModulus = log(|W| + 1e-12)`. The built-in
+    /// priors evaluate it as one fused tape entry (value and both partial derivatives in one pass
+    /// of a Kernels routine); the default composes the ops.
+    static func penalty(logSigma2: Tensor, weight: Weight) -> Tensor
+    /// ``exactPenalty(logSigma2:logModulus:)`` from the weight itself (see ``penalty(logSigma2:weight:)``).
+    static func exactPenalty(logSigma2: Tensor, weight: Weight) -> Tensor
 }
 
 extension KLPrior {
     /// The training penalty, which is exact for every prior but ``ComplexVDBogus``.
     public static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         penalty(logSigma2: logSigma2, logModulus: logModulus)
+    }
+
+    /// The penalty composed from ops: `penalty(logSigma2:logModulus: weight.logModulus)`.
+    public static func penalty(logSigma2: Tensor, weight: Weight) -> Tensor {
+        penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+
+    /// The exact KL composed from ops: `exactPenalty(logSigma2:logModulus: weight.logModulus)`.
+    public static func exactPenalty(logSigma2: Tensor, weight: Weight) -> Tensor {
+        exactPenalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
 
     /// log α from its parts.
@@ -38,6 +55,11 @@ public enum RealVD: KLPrior {
         let n = -logAlpha(logSigma2, logModulus)
         return 0.5 * softplus(n) + k1 * sigmoid(k3 * n - k2)
     }
+    /// One fused tape entry (`wt_kl_real_*`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
+        fusedRealPrior(WT_KL_REAL_VD, logSigma2, weight, op: "RealVD penalty")
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
 }
 
 /// Automatic relevance determination for real weights with the empirical-Bayes Gaussian
@@ -46,6 +68,11 @@ public enum RealARD: KLPrior {
     public typealias Weight = Tensor
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         0.5 * softplus(-logAlpha(logSigma2, logModulus))
+    }
+    /// One fused tape entry (`wt_kl_real_*`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
+        fusedRealPrior(WT_KL_REAL_ARD, logSigma2, weight, op: "RealARD penalty")
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
 }
 
@@ -58,6 +85,11 @@ public enum ComplexVD: KLPrior {
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus))
     }
+    /// One fused tape entry (`wt_kl_cplx_*`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        fusedComplexPrior(WT_KL_CPLX_VD, logSigma2, weight, op: "ComplexVD penalty")
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
 }
 
 /// Complex ARD: `KL = softplus(−log α) = log(1 + 1/α)` (no ½, unlike the real ARD).
@@ -65,6 +97,11 @@ public enum ComplexARD: KLPrior {
     public typealias Weight = ComplexTensor
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         softplus(-logAlpha(logSigma2, logModulus))
+    }
+    /// One fused tape entry (`wt_kl_cplx_*`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        fusedComplexPrior(WT_KL_CPLX_ARD, logSigma2, weight, op: "ComplexARD penalty")
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
 }
 
@@ -101,6 +138,15 @@ public enum ComplexVDBogus: KLPrior {
     public static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         ComplexVD.penalty(logSigma2: logSigma2, logModulus: logModulus)
     }
+    /// One fused tape entry (`wt_kl_cplx_*`): value `−log α`, the gradient of ``ComplexVD``.
+    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        fusedComplexPrior(WT_KL_CPLX_VD_BOGUS, logSigma2, weight, op: "ComplexVDBogus penalty")
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// The true KL from W (``ComplexVD``'s fused penalty), for logging.
+    public static func exactPenalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        ComplexVD.penalty(logSigma2: logSigma2, weight: weight)
+    }
 }
 
 /// The complex VD divergence `KL(a) = γ − a − Ei(−e^{−a})` of log α = a, as one tape entry.
@@ -113,15 +159,15 @@ public enum ComplexVDBogus: KLPrior {
 /// - Parameter bogusValue: report `−a` as the value (VDBogus) while keeping the exact gradient.
 public func complexVDDivergence(_ logAlpha: Tensor, bogusValue: Bool = false) -> Tensor {
     let a = logAlpha.detached()
-    let value: Tensor
-    if bogusValue {
-        value = -a
-    } else {
-        value = a.mapElements({ Float(exactComplexVD(Double($0))) }, { exactComplexVD($0) })
-    }
-    return Tape.record("complexVDDivergence", value, inputs: [logAlpha]) { g in
-        [g * a.mapElements({ Foundation.expm1f(-Foundation.expf(-$0)) }, { Foundation.expm1(-Foundation.exp(-$0)) })]
-    }
+    let traced = logAlpha.isTraced
+    let bogus: Int32 = bogusValue ? 1 : 0
+    // value and derivative in one pass of wt_cplx_vd_kl_* (vector exp, log and Ei)
+    let outs = FusedKernel.run([a], outputs: traced ? 2 : 1,
+                               { i, o in wt_cplx_vd_kl_f32(i[0], o[0], traced ? o[1] : nil, a.count, bogus) },
+                               { i, o in wt_cplx_vd_kl_f64(i[0], o[0], traced ? o[1] : nil, a.count, bogus) })
+    guard traced else { return outs[0] }
+    let derivative = outs[1]
+    return Tape.record("complexVDDivergence", outs[0], inputs: [logAlpha]) { g in [FusedKernel.chain(g, derivative)] }
 }
 
 /// γ − a − Ei(−e^{−a}) in double precision (see ``complexVDDivergence(_:bogusValue:)``).
@@ -141,4 +187,86 @@ func exactComplexVD(_ a: Double) -> Double {
     }
     let ei = wt_expi(-x)
     return 0.57721566490153286061 - a - ei
+}
+
+// MARK: - Fused kernels
+
+/// Runs Kernels routines on the elements of same-shaped, same-dtype tensors.
+enum FusedKernel {
+    /// Calls `f32` or `f64` (by the inputs' dtype) with pointers to the inputs' elements and to
+    /// `outputs` new tensors of the same shape and dtype, which it must fill; returns them.
+    /// - Precondition: `inputs` is non-empty and all have the shape and dtype of the first.
+    static func run(_ inputs: [Tensor], outputs: Int,
+                    _ f32: ([UnsafePointer<Float>], [UnsafeMutablePointer<Float>]) -> Void,
+                    _ f64: ([UnsafePointer<Double>], [UnsafeMutablePointer<Double>]) -> Void) -> [Tensor] {
+        let shape = inputs[0].shape, dtype = inputs[0].dtype
+        for t in inputs {
+            require(t.shape == shape && t.dtype == dtype,
+                    "fused kernel: operands \(inputs.map { "\($0.dtype) \($0.shape)" }) differ")
+        }
+        var outs = (0..<outputs).map { _ in Tensor(uninitializedShape: shape, dtype: dtype) }
+        // A TensorBuffer is a class whose memory does not move while it is referenced, and the
+        // fresh outputs are uniquely referenced (no copy-on-write): the pointers stay valid for
+        // as long as `inputs` and `outs` are alive, which withExtendedLifetime guarantees.
+        func call<T: TensorScalar>(_: T.Type, _ body: ([UnsafePointer<T>], [UnsafeMutablePointer<T>]) -> Void) {
+            var o: [UnsafeMutablePointer<T>] = []
+            for k in outs.indices {
+                o.append(outs[k].withUnsafeMutableBufferPointer { (b: UnsafeMutableBufferPointer<T>) in b.baseAddress! })
+            }
+            let i = inputs.map { t in t.withUnsafeBufferPointer { (b: UnsafeBufferPointer<T>) in b.baseAddress! } }
+            withExtendedLifetime(inputs) { withExtendedLifetime(outs) { body(i, o) } }
+        }
+        switch dtype {
+        case .float32: call(Float.self, f32)
+        case .float64: call(Double.self, f64)
+        }
+        return outs
+    }
+
+    /// `g · d` elementwise (a cotangent times a stored derivative), one Kernels pass when the
+    /// shapes and dtypes agree, the broadcasting op otherwise.
+    static func chain(_ g: Tensor, _ d: Tensor) -> Tensor {
+        guard g.shape == d.shape, g.dtype == d.dtype else { return g * d }
+        let n = g.count
+        return run([g.detached(), d], outputs: 1,
+                   { i, o in wt_mul_f32(i[0], i[1], o[0], n) },
+                   { i, o in wt_mul_f64(i[0], i[1], o[0], n) })[0]
+    }
+}
+
+/// A real prior of `log σ²` and W as one tape entry, or nil when the operands do not have one
+/// shape and dtype (the caller then composes the ops).
+func fusedRealPrior(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: Tensor, op: String) -> Tensor? {
+    guard logSigma2.shape == weight.shape, logSigma2.dtype == weight.dtype else { return nil }
+    let ls = logSigma2.detached(), w = weight.detached(), n = ls.count
+    let traced = logSigma2.isTraced || weight.isTraced
+    let outs = FusedKernel.run([ls, w], outputs: traced ? 3 : 1,
+                               { i, o in wt_kl_real_f32(prior, i[0], i[1], o[0], traced ? o[1] : nil, traced ? o[2] : nil, n) },
+                               { i, o in wt_kl_real_f64(prior, i[0], i[1], o[0], traced ? o[1] : nil, traced ? o[2] : nil, n) })
+    guard traced else { return outs[0] }
+    let dls = outs[1], dw = outs[2]
+    let tls = logSigma2.isTraced, tw = weight.isTraced  // (recording is off once backward runs)
+    return Tape.record(op, outs[0], inputs: [logSigma2, weight]) { g in
+        [tls ? FusedKernel.chain(g, dls) : nil, tw ? FusedKernel.chain(g, dw) : nil]
+    }
+}
+
+/// A complex prior of `log σ²` and W = re + i·im as one tape entry (inputs log σ², re, im), or
+/// nil when the operands do not have one shape and dtype.
+func fusedComplexPrior(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: ComplexTensor, op: String) -> Tensor? {
+    guard logSigma2.shape == weight.real.shape, logSigma2.dtype == weight.real.dtype,
+          weight.imag.shape == weight.real.shape, weight.imag.dtype == weight.real.dtype else { return nil }
+    let ls = logSigma2.detached(), re = weight.real.detached(), im = weight.imag.detached(), n = ls.count
+    let traced = logSigma2.isTraced || weight.real.isTraced || weight.imag.isTraced
+    let outs = FusedKernel.run([ls, re, im], outputs: traced ? 4 : 1,
+                               { i, o in wt_kl_cplx_f32(prior, i[0], i[1], i[2], o[0], traced ? o[1] : nil,
+                                                        traced ? o[2] : nil, traced ? o[3] : nil, n) },
+                               { i, o in wt_kl_cplx_f64(prior, i[0], i[1], i[2], o[0], traced ? o[1] : nil,
+                                                        traced ? o[2] : nil, traced ? o[3] : nil, n) })
+    guard traced else { return outs[0] }
+    let dls = outs[1], dre = outs[2], dim = outs[3]
+    let tls = logSigma2.isTraced, tre = weight.real.isTraced, tim = weight.imag.isTraced
+    return Tape.record(op, outs[0], inputs: [logSigma2, weight.real, weight.imag]) { g in
+        [tls ? FusedKernel.chain(g, dls) : nil, tre ? FusedKernel.chain(g, dre) : nil, tim ? FusedKernel.chain(g, dim) : nil]
+    }
 }

@@ -1,0 +1,78 @@
+#ifndef WIRTINGER_KERNELS_RELEVANCE_H
+#define WIRTINGER_KERNELS_RELEVANCE_H
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Fused elementwise chains of the Bayesian layers (Sources/Relevance): each function reads its
+// inputs once and writes the value and, when the derivative pointers are non-NULL, the partial
+// derivatives of every element in the same pass. All arithmetic is done in double (float inputs
+// are widened and every result is rounded once), with the vector math of kernels_vmath.h and the
+// Ei of kernels_special.h, so the AVX2/FMA or portable path follows wt_active_isa().
+// Outputs must not overlap the inputs.
+
+/// Which KL penalty a fused prior kernel evaluates. With L = log(|w| + 1e-12) (|w| the modulus
+/// of a complex weight), log α = log σ² − 2L and n = −log α:
+typedef enum {
+    WT_KL_REAL_VD = 0,      ///< ½·softplus(n) + k₁·σ(k₃n − k₂), k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695
+    WT_KL_REAL_ARD = 1,     ///< ½·softplus(n)
+    WT_KL_CPLX_ARD = 2,     ///< softplus(n)
+    WT_KL_CPLX_VD = 3,      ///< γ − log α − Ei(−1/α)  (series for 1/α < ½)
+    WT_KL_CPLX_VD_BOGUS = 4 ///< value −log α, derivative that of WT_KL_CPLX_VD
+} wt_kl_prior;
+// softplus(n) is n where n > 20 (derivative 1), like the Ops softplus (PyTorch's threshold).
+
+/// Real priors (WT_KL_REAL_VD, WT_KL_REAL_ARD) of n elements from log σ² and the weight w:
+/// value[i], and d_ls[i] = ∂value/∂log σ², d_w[i] = ∂value/∂w (d/dw L = sign(w)/(|w| + 1e-12),
+/// 0 at w = 0). d_ls and d_w may be NULL (value only). Float: |w| + 1e-12 is rounded to float
+/// (the unfused chain's rounding), the rest is evaluated in double.
+void wt_kl_real_f64(wt_kl_prior prior, const double *log_sigma2, const double *w, double *value,
+                    double *d_ls, double *d_w, ptrdiff_t n);
+/// Float version of wt_kl_real_f64.
+void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, float *value,
+                    float *d_ls, float *d_w, ptrdiff_t n);
+
+/// Complex priors (WT_KL_CPLX_*) of n elements from log σ² and the weight re + i·im (modulus
+/// |w| = √(re² + im²) without overflow): value and ∂/∂log σ², ∂/∂re, ∂/∂im (d|w|/d re = re/|w|,
+/// 0 at w = 0). The derivative pointers may be NULL together.
+void wt_kl_cplx_f64(wt_kl_prior prior, const double *log_sigma2, const double *re, const double *im,
+                    double *value, double *d_ls, double *d_re, double *d_im, ptrdiff_t n);
+/// Float version of wt_kl_cplx_f64 (|w| and |w| + 1e-12 rounded to float as in the unfused chain).
+void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
+                    float *value, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
+
+/// The complex VD divergence of a = log α: value[i] = γ − a − Ei(−e^{−a}) (for e^{−a} < ½ the
+/// series −Σ_{k=1..15} (−x)^k/(k·k!), x = e^{−a}, which does not cancel) and, if deriv ≠ NULL,
+/// deriv[i] = expm1(−e^{−a}) ∈ [−1, 0], finite for every a but NaN. If bogus ≠ 0 the value is −a.
+void wt_cplx_vd_kl_f64(const double *log_alpha, double *value, double *deriv, ptrdiff_t n, int bogus);
+/// Float version of wt_cplx_vd_kl_f64.
+void wt_cplx_vd_kl_f32(const float *log_alpha, float *value, float *deriv, ptrdiff_t n, int bogus);
+
+/// The local reparameterisation tail: y = μ + √max(s², 1e-8)·ε (max keeps a NaN s²), evaluated
+/// in the input precision (float: float sqrt, multiply, add), n elements.
+void wt_reparam_f64(const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n);
+/// Float version of wt_reparam_f64 (the bound is (float)1e-8).
+void wt_reparam_f32(const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n);
+/// Its derivative to s²: g_s2 = (g·ε) / (2·√max(s², 1e-8)) where s² ≥ 1e-8 (PyTorch's clamp
+/// gradient passes at the bound), else 0. The derivative to μ is g itself.
+void wt_reparam_grad_f64(const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n);
+/// Float version of wt_reparam_grad_f64.
+void wt_reparam_grad_f32(const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n);
+/// Complex mean, shared real standard deviation: g_s2 = (g_re·ε_re + g_im·ε_im) / (2·√max(s², 1e-8))
+/// where s² ≥ 1e-8, else 0 (the forward is wt_reparam_* on the real and the imaginary part).
+void wt_reparam_grad_cplx_f64(const double *g_re, const double *g_im, const double *s2, const double *eps_re,
+                              const double *eps_im, double *g_s2, ptrdiff_t n);
+/// Float version of wt_reparam_grad_cplx_f64.
+void wt_reparam_grad_cplx_f32(const float *g_re, const float *g_im, const float *s2, const float *eps_re,
+                              const float *eps_im, float *g_s2, ptrdiff_t n);
+
+/// out[i] = g[i]·d[i] (the chain rule with a stored derivative), n elements.
+void wt_mul_f64(const double *g, const double *d, double *out, ptrdiff_t n);
+/// Float version of wt_mul_f64.
+void wt_mul_f32(const float *g, const float *d, float *out, ptrdiff_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,276 @@
+// Fused elementwise chains of the Bayesian layers (kernels_relevance.h).
+//
+// The penalties run in blocks of RB elements: the inputs are widened to double on the stack, the
+// transcendental steps call the dispatching array kernels of vmath.c and expi.c on the whole block
+// (so they take the AVX2/FMA or the portable path per wt_active_isa()), and the glue between them
+// is plain C loops. The reparameterisation tail is a plain loop instantiated twice (portable and
+// inside an AVX2 function), with contraction off so that both paths round like the unfused ops.
+#include "kernels_relevance.h"
+#include "kernels_dispatch.h"
+#include "kernels_special.h"
+#include "kernels_vmath.h"
+#include <math.h>
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define RL_X86 1
+#define RL_AVX2 __attribute__((target("avx2,fma")))
+#define RL_PICK(PRE) (wt_active_isa() == WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
+#else
+#define RL_X86 0
+#define RL_PICK(PRE) PRE##_portable
+#endif
+
+#define RB 256
+#define RL_EULER_GAMMA 0.57721566490153286061
+#define RL_K1 0.63576
+#define RL_K2 1.87320
+#define RL_K3 1.48695
+
+// ---------------------------------------------------------------- priors of log alpha (double blocks)
+
+/// softplus(n) and its derivative for n = -a, with the threshold 20 of the Ops softplus.
+static void softplus_block(const double *a, double *sp, double *dsp, int cnt, double *tmp) {
+    for (int i = 0; i < cnt; i++) tmp[i] = -fabs(a[i]);  // -|n|
+    wt_exp_array(tmp, tmp, cnt);                          // e = exp(-|n|)
+    wt_log1p_array(tmp, sp, cnt);                         // log1p(e)
+    for (int i = 0; i < cnt; i++) {
+        double n = -a[i], e = tmp[i];
+        sp[i] = n > 20 ? n : (n > 0 ? n : 0.0) + sp[i];
+        if (dsp) dsp[i] = n > 20 ? 1.0 : (n >= 0 ? 1.0 : e) / (1.0 + e);
+    }
+}
+
+/// The complex VD divergence of a block of a = log alpha (see wt_cplx_vd_kl_f64); da may be NULL.
+static void cplx_vd_block(const double *a, double *val, double *da, int cnt, int bogus) {
+    double x[RB], ei[RB], e2[RB], l2[RB];
+    double c[15];  // c[k-1] = (-1)^(k+1) / (k k!)
+    double fact = 1;
+    for (int k = 1; k <= 15; k++) {
+        fact *= k;
+        c[k - 1] = ((k & 1) ? 1.0 : -1.0) / ((double)k * fact);
+    }
+    for (int i = 0; i < cnt; i++) x[i] = -a[i];
+    wt_exp_array(x, x, cnt);                              // x = e^{-a}
+    for (int i = 0; i < cnt; i++) ei[i] = -x[i];
+    if (da) {
+        wt_exp_array(ei, e2, cnt);                        // e^{-x}
+        wt_log_array(e2, l2, cnt);                        // its log, for Kahan's expm1
+    }
+    if (!bogus) wt_expi_array(ei, ei, cnt);               // Ei(-x)
+    for (int i = 0; i < cnt; i++) {
+        double xi = x[i];
+        if (bogus) {
+            val[i] = -a[i];
+        } else if (xi < 0.5) {
+            // KL = -sum_{k=1..15} (-x)^k / (k k!) = x (1 - x/4 + x^2/18 - ...); the 16th term is
+            // below 2^-60 of the sum for x < 1/2. Horner from the smallest coefficient.
+            double p = 0;
+            for (int k = 14; k >= 0; k--) p = p * xi + c[k];
+            val[i] = xi * p;
+        } else {
+            val[i] = RL_EULER_GAMMA - a[i] - ei[i];
+        }
+        if (da) {
+            // expm1(-x): e^{-x} - 1 is accurate for x >= 1; below, Kahan's (u - 1)·y / log u with
+            // u = e^{y}, y = -x, which cancels the rounding of u (u = 1 means |y| < 2^-53).
+            double u = e2[i], y = -xi;
+            double d;
+            if (xi >= 1 || xi != xi) d = u - 1.0;
+            else if (u == 1.0) d = y;
+            else d = (u - 1.0) * y / l2[i];
+            da[i] = d;
+        }
+    }
+}
+
+/// value and d value / d a of a block of a = log alpha for any prior; da may be NULL.
+static void prior_block(wt_kl_prior prior, const double *a, double *val, double *da, int cnt) {
+    double sp[RB], dsp[RB], tmp[RB];
+    switch (prior) {
+    case WT_KL_CPLX_VD:
+    case WT_KL_CPLX_VD_BOGUS:
+        cplx_vd_block(a, val, da, cnt, prior == WT_KL_CPLX_VD_BOGUS);
+        return;
+    case WT_KL_REAL_ARD:
+    case WT_KL_CPLX_ARD: {
+        double h = prior == WT_KL_REAL_ARD ? 0.5 : 1.0;
+        softplus_block(a, sp, da ? dsp : NULL, cnt, tmp);
+        for (int i = 0; i < cnt; i++) {
+            val[i] = h * sp[i];
+            if (da) da[i] = -(h * dsp[i]);
+        }
+        return;
+    }
+    case WT_KL_REAL_VD: {
+        double u[RB];
+        softplus_block(a, sp, da ? dsp : NULL, cnt, tmp);
+        for (int i = 0; i < cnt; i++) u[i] = -fabs(RL_K3 * -a[i] - RL_K2);
+        wt_exp_array(u, tmp, cnt);                        // e = exp(-|u|), u = k3 n - k2
+        for (int i = 0; i < cnt; i++) {
+            double ui = RL_K3 * -a[i] - RL_K2, e = tmp[i];
+            double s = (ui >= 0 ? 1.0 : e) / (1.0 + e);   // sigma(u)
+            val[i] = 0.5 * sp[i] + RL_K1 * s;
+            if (da) {
+                double ds = e / ((1.0 + e) * (1.0 + e));  // sigma(u)(1 - sigma(u)), no cancellation
+                da[i] = -(0.5 * dsp[i] + RL_K1 * (RL_K3 * ds));
+            }
+        }
+        return;
+    }
+    }
+}
+
+// ---------------------------------------------------------------- the public prior kernels
+
+// Real weight: t = |w| + 1e-12 (rounded to T), L = log t, a = ls - 2L, dL/dw = sign(w) / t.
+#define KL_REAL_IMPL(NAME, T)                                                                  \
+    void NAME(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n) { \
+        double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
+        int grad = d_ls != NULL && d_w != NULL;                                                \
+        for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
+            int cnt = (int)(n - s < RB ? n - s : RB);                                          \
+            for (int i = 0; i < cnt; i++) {                                                    \
+                T wi = w[s + i];                                                               \
+                T t = (T)(fabs((double)wi) + (T)1e-12);                                        \
+                L[i] = (double)t;                                                              \
+                q[i] = wi > 0 ? 1.0 / (double)t : (wi < 0 ? -1.0 / (double)t : (double)wi * 0.0); \
+            }                                                                                  \
+            wt_log_array(L, L, cnt);                                                           \
+            for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
+            prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
+            for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                            \
+            if (grad)                                                                          \
+                for (int i = 0; i < cnt; i++) {                                                \
+                    d_ls[s + i] = (T)da[i];                                                    \
+                    d_w[s + i] = (T)(-2.0 * da[i] * q[i]);                                     \
+                }                                                                              \
+        }                                                                                      \
+    }
+
+KL_REAL_IMPL(wt_kl_real_f64, double)
+KL_REAL_IMPL(wt_kl_real_f32, float)
+
+/// |re + i im| without overflow or underflow of the squares.
+static inline double rl_modulus(double re, double im) {
+    double ar = fabs(re), ai = fabs(im), mx = ar > ai ? ar : ai;
+    if (mx > 0x1p500 || (mx < 0x1p-500 && mx > 0) || mx != mx || mx == INFINITY) return hypot(re, im);
+    return sqrt(re * re + im * im);
+}
+
+// Complex weight: m = |w| (rounded to T), t = m + 1e-12 (rounded to T), dL/d re = re / (m t).
+#define KL_CPLX_IMPL(NAME, T)                                                                  \
+    void NAME(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls,     \
+              T *d_re, T *d_im, ptrdiff_t n) {                                                 \
+        double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
+        int grad = d_ls != NULL && d_re != NULL && d_im != NULL;                               \
+        for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
+            int cnt = (int)(n - s < RB ? n - s : RB);                                          \
+            for (int i = 0; i < cnt; i++) {                                                    \
+                T m = (T)rl_modulus((double)re[s + i], (double)im[s + i]);                     \
+                T t = (T)(m + (T)1e-12);                                                       \
+                L[i] = (double)t;                                                              \
+                q[i] = m > 0 ? 1.0 / ((double)m * (double)t) : (m == 0 ? 0.0 : (double)m);    \
+            }                                                                                  \
+            wt_log_array(L, L, cnt);                                                           \
+            for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
+            prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
+            for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                            \
+            if (grad)                                                                          \
+                for (int i = 0; i < cnt; i++) {                                                \
+                    double f = -2.0 * da[i] * q[i];                                            \
+                    d_ls[s + i] = (T)da[i];                                                    \
+                    d_re[s + i] = (T)(f * (double)re[s + i]);                                  \
+                    d_im[s + i] = (T)(f * (double)im[s + i]);                                  \
+                }                                                                              \
+        }                                                                                      \
+    }
+
+KL_CPLX_IMPL(wt_kl_cplx_f64, double)
+KL_CPLX_IMPL(wt_kl_cplx_f32, float)
+
+#define CPLX_VD_IMPL(NAME, T)                                                                  \
+    void NAME(const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus) {                \
+        double a[RB], val[RB], da[RB];                                                         \
+        for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
+            int cnt = (int)(n - s < RB ? n - s : RB);                                          \
+            for (int i = 0; i < cnt; i++) a[i] = (double)log_alpha[s + i];                     \
+            cplx_vd_block(a, val, deriv ? da : NULL, cnt, bogus);                              \
+            for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                            \
+            if (deriv)                                                                         \
+                for (int i = 0; i < cnt; i++) deriv[s + i] = (T)da[i];                         \
+        }                                                                                      \
+    }
+
+CPLX_VD_IMPL(wt_cplx_vd_kl_f64, double)
+CPLX_VD_IMPL(wt_cplx_vd_kl_f32, float)
+
+// ---------------------------------------------------------------- reparameterisation tail
+
+// The std is max(s2, lo) with a NaN s2 kept (s2 < lo is false for NaN), then sqrt, in precision T.
+#define REPARAM_FNS(SUF, T, SQRT, ATTR)                                                        \
+    static ATTR void reparam_##SUF(const T *restrict mu, const T *restrict s2, const T *restrict eps, \
+                                   T *restrict y, ptrdiff_t n) {                               \
+        const T lo = (T)1e-8;                                                                  \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T v = s2[i] < lo ? lo : s2[i];                                                     \
+            y[i] = mu[i] + SQRT(v) * eps[i];                                                   \
+        }                                                                                      \
+    }                                                                                          \
+    static ATTR void reparam_grad_##SUF(const T *restrict g, const T *restrict s2,             \
+                                        const T *restrict eps, T *restrict gs, ptrdiff_t n) {  \
+        const T lo = (T)1e-8;                                                                  \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T v = s2[i] < lo ? lo : s2[i];                                                     \
+            T r = (g[i] * eps[i]) / (2 * SQRT(v));                                             \
+            gs[i] = s2[i] >= lo ? r : 0;                                                       \
+        }                                                                                      \
+    }                                                                                          \
+    static ATTR void reparam_grad_cplx_##SUF(const T *restrict gr, const T *restrict gi,       \
+                                             const T *restrict s2, const T *restrict er,       \
+                                             const T *restrict ei, T *restrict gs, ptrdiff_t n) { \
+        const T lo = (T)1e-8;                                                                  \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T v = s2[i] < lo ? lo : s2[i];                                                     \
+            T r = (gr[i] * er[i] + gi[i] * ei[i]) / (2 * SQRT(v));                             \
+            gs[i] = s2[i] >= lo ? r : 0;                                                       \
+        }                                                                                      \
+    }                                                                                          \
+    static ATTR void mul_##SUF(const T *restrict g, const T *restrict d, T *restrict out, ptrdiff_t n) { \
+        for (ptrdiff_t i = 0; i < n; i++) out[i] = g[i] * d[i];                                \
+    }
+
+REPARAM_FNS(d_portable, double, sqrt, )
+REPARAM_FNS(f_portable, float, sqrtf, )
+#if RL_X86
+REPARAM_FNS(d_avx2, double, sqrt, RL_AVX2)
+REPARAM_FNS(f_avx2, float, sqrtf, RL_AVX2)
+#endif
+
+void wt_reparam_f64(const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n) {
+    RL_PICK(reparam_d)(mu, s2, eps, y, n);
+}
+void wt_reparam_f32(const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n) {
+    RL_PICK(reparam_f)(mu, s2, eps, y, n);
+}
+void wt_reparam_grad_f64(const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n) {
+    RL_PICK(reparam_grad_d)(g, s2, eps, g_s2, n);
+}
+void wt_reparam_grad_f32(const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n) {
+    RL_PICK(reparam_grad_f)(g, s2, eps, g_s2, n);
+}
+void wt_reparam_grad_cplx_f64(const double *g_re, const double *g_im, const double *s2, const double *eps_re,
+                              const double *eps_im, double *g_s2, ptrdiff_t n) {
+    RL_PICK(reparam_grad_cplx_d)(g_re, g_im, s2, eps_re, eps_im, g_s2, n);
+}
+void wt_reparam_grad_cplx_f32(const float *g_re, const float *g_im, const float *s2, const float *eps_re,
+                              const float *eps_im, float *g_s2, ptrdiff_t n) {
+    RL_PICK(reparam_grad_cplx_f)(g_re, g_im, s2, eps_re, eps_im, g_s2, n);
+}
+void wt_mul_f64(const double *g, const double *d, double *out, ptrdiff_t n) { RL_PICK(mul_d)(g, d, out, n); }
+void wt_mul_f32(const float *g, const float *d, float *out, ptrdiff_t n) { RL_PICK(mul_f)(g, d, out, n); }

@@ -1,0 +1,267 @@
+import XCTest
+import Foundation
+import Autodiff
+import Kernels
+import NN
+import Ops
+@testable import Relevance
+import TestSupport
+
+/// The fused tape entries of the Bayesian layers (Kernels relevance.c) and the fused optimizer
+/// kernels (optim.c): gradients checked in float64, the fused value and gradient equal to the
+/// op-by-op composition they replace, and the AVX2 path equal to the portable one.
+final class FusedKernelTests: XCTestCase {
+    override func tearDown() {
+        _ = wt_set_isa(wt_detected_isa())
+        super.tearDown()
+    }
+
+    /// Runs `body` once on the portable path and once on the detected path (restored afterwards).
+    func onBothPaths<R>(_ body: () throws -> R) rethrows -> (portable: R, fast: R) {
+        let detected = wt_detected_isa()
+        defer { _ = wt_set_isa(detected) }
+        _ = wt_set_isa(WT_ISA_PORTABLE)
+        let p = try body()
+        _ = wt_set_isa(detected)
+        return (p, try body())
+    }
+
+    /// log σ² in [−14, 4] and a weight with magnitudes from 1e-4 to 2 and both signs (no zeros:
+    /// log|w| has a kink there, checked separately), `n` elements.
+    func realOperands(_ n: Int, seed: UInt64, dtype: DType = .float64) -> (ls: Tensor, w: Tensor) {
+        let ls = Sample.uniform([n], -14, 4, seed: seed, dtype: dtype)
+        let mag = Sample.uniform([n], -4, 0.3, seed: seed + 1)
+        let sign = Sample.uniform([n], -1, 1, seed: seed + 2)
+        let w = zip(mag.scalars, sign.scalars).map { Foundation.pow(10, $0) * ($1 < 0 ? -1 : 1) }
+        return (ls, Tensor(shape: [n], scalars: w, dtype: dtype))
+    }
+
+    func complexOperands(_ n: Int, seed: UInt64, dtype: DType = .float64) -> (ls: Tensor, w: ComplexTensor) {
+        let (ls, re) = realOperands(n, seed: seed, dtype: dtype)
+        let (_, im) = realOperands(n, seed: seed + 10, dtype: dtype)
+        return (ls, ComplexTensor(real: re, imag: im))
+    }
+
+    /// Value and the gradient of Σ c·f for a fixed random cotangent c.
+    func valueAndGradients(_ inputs: [Tensor], _ f: ([Tensor]) -> Tensor) -> [Tensor] {
+        let (ys, pullback) = valueWithPullback(at: inputs) { [f($0)] }
+        let c = Sample.normal(ys[0].shape, seed: 99, dtype: ys[0].dtype)
+        return [ys[0]] + pullback([c])
+    }
+
+    // MARK: - gradcheck (float64)
+
+    func testGradcheckRealPriors() throws {
+        let (ls, w) = realOperands(40, seed: 1)
+        try gradcheck({ [RealVD.penalty(logSigma2: $0[0], weight: $0[1])] }, at: [ls, w])
+        try gradcheck({ [RealARD.penalty(logSigma2: $0[0], weight: $0[1])] }, at: [ls, w])
+    }
+
+    func testGradcheckComplexPriors() throws {
+        let (ls, z) = complexOperands(40, seed: 2)
+        func check<P: KLPrior>(_: P.Type) throws where P.Weight == ComplexTensor {
+            try gradcheck({ [P.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2]))] },
+                          at: [ls, z.real, z.imag])
+        }
+        try check(ComplexVD.self)
+        try check(ComplexARD.self)
+        // VDBogus (not gradcheckable by design): the gradient is ComplexVD's, the value −log α
+        let inputs = [ls, z.real, z.imag]
+        let bogus = valueAndGradients(inputs) { ComplexVDBogus.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2])) }
+        let exact = valueAndGradients(inputs) { ComplexVD.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2])) }
+        for k in 1..<4 { XCTAssertEqual(bogus[k].scalars, exact[k].scalars, "bogus gradient \(k)") }
+        let a = ComplexVD.logAlpha(ls, z.logModulus)
+        assertClose(bogus[0], -a, rtol: 1e-12, atol: 1e-12, "bogus value")
+    }
+
+    func testGradcheckComplexVDDivergenceOnBothBranches() throws {
+        // e^{−a} < ½ (series) for a > ln 2, Ei otherwise; stay 1e-3 away from the switch
+        var a = Sample.uniform([60], -6, 8, seed: 3).scalars
+        a = a.map { Swift.abs($0 - Foundation.log(2)) < 1e-3 ? $0 + 0.01 : $0 }
+        try gradcheck({ [complexVDDivergence($0[0])] }, at: [Tensor(a)])
+        let exact = valueAndGradients([Tensor(a)]) { complexVDDivergence($0[0]) }
+        let bogus = valueAndGradients([Tensor(a)]) { complexVDDivergence($0[0], bogusValue: true) }
+        XCTAssertEqual(bogus[1].scalars, exact[1].scalars, "bogus gradient")
+        XCTAssertEqual(bogus[0].scalars, a.map { -$0 }, "bogus value")
+    }
+
+    func testGradcheckReparameterization() throws {
+        let mu = Sample.normal([7, 9], seed: 4)
+        let s2 = Sample.uniform([7, 9], 1e-4, 3, seed: 5)
+        let eps = Sample.normal([7, 9], seed: 6)
+        try gradcheck({ [fusedReparameterization(mean: $0[0], variance: $0[1], eps: eps)] }, at: [mu, s2])
+        let muIm = Sample.normal([7, 9], seed: 7), epsIm = Sample.normal([7, 9], seed: 8)
+        try gradcheck({ xs in
+            let y = fusedReparameterization(mean: ComplexTensor(real: xs[0], imag: xs[1]), variance: xs[2],
+                                            eps: ComplexTensor(real: eps, imag: epsIm))
+            return [y.real, y.imag]
+        }, at: [mu, muIm, s2])
+    }
+
+    // MARK: - fused = composed
+
+    func testFusedPriorsEqualTheComposedOps() {
+        for dtype in [DType.float64, .float32] {
+            let rtol = dtype == .float64 ? 1e-11 : 1e-5, atol = dtype == .float64 ? 1e-13 : 1e-7
+            let (ls, w) = realOperands(1000, seed: 11, dtype: dtype)
+            func compareReal<P: KLPrior>(_: P.Type) where P.Weight == Tensor {
+                let fused = valueAndGradients([ls, w]) { P.penalty(logSigma2: $0[0], weight: $0[1]) }
+                let composed = valueAndGradients([ls, w]) { P.penalty(logSigma2: $0[0], logModulus: $0[1].logModulus) }
+                for k in 0..<3 { assertClose(fused[k], composed[k], rtol: rtol, atol: atol, "\(P.self) \(dtype) output \(k)") }
+            }
+            compareReal(RealVD.self)
+            compareReal(RealARD.self)
+            let (cls, z) = complexOperands(1000, seed: 12, dtype: dtype)
+            func compareComplex<P: KLPrior>(_: P.Type) where P.Weight == ComplexTensor {
+                let fused = valueAndGradients([cls, z.real, z.imag]) {
+                    P.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2]))
+                }
+                let composed = valueAndGradients([cls, z.real, z.imag]) {
+                    P.penalty(logSigma2: $0[0], logModulus: ComplexTensor(real: $0[1], imag: $0[2]).logModulus)
+                }
+                for k in 0..<4 {
+                    // VDBogus' float value −log α = 2L − log σ² cancels: the composed ops round L
+                    // and the difference to float (error ~2⁻²⁴·|log σ²|), the fused kernel does not
+                    let a = P.self == ComplexVDBogus.self && dtype == .float32 && k == 0 ? 4e-6 : atol
+                    assertClose(fused[k], composed[k], rtol: rtol, atol: a, "\(P.self) \(dtype) output \(k)")
+                }
+            }
+            compareComplex(ComplexVD.self)
+            compareComplex(ComplexARD.self)
+            compareComplex(ComplexVDBogus.self)
+        }
+    }
+
+    func testZeroWeightHasZeroWeightGradientAndFiniteLogSigmaGradient() {
+        for dtype in [DType.float64, .float32] {
+            let ls = Tensor(shape: [3], scalars: [-10, 0, 3], dtype: dtype)
+            let w = Tensor.zeros([3], dtype: dtype)
+            for f in [{ RealVD.penalty(logSigma2: $0, weight: $1) }, { RealARD.penalty(logSigma2: $0, weight: $1) }] as [(Tensor, Tensor) -> Tensor] {
+                let g = valueAndGradients([ls, w]) { f($0[0], $0[1]) }
+                XCTAssertTrue(g[0].scalars.allSatisfy(\.isFinite), "\(dtype) value \(g[0].scalars)")
+                XCTAssertTrue(g[1].scalars.allSatisfy(\.isFinite), "\(dtype) d/d log σ² \(g[1].scalars)")
+                XCTAssertEqual(g[2].scalars, [0, 0, 0], "\(dtype) d/dw at w = 0")
+            }
+            let z = ComplexTensor(real: w, imag: w)
+            let g = valueAndGradients([ls, w, w]) { ComplexVD.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2])) }
+            XCTAssertTrue(g[0].scalars.allSatisfy(\.isFinite) && g[1].scalars.allSatisfy(\.isFinite), "\(dtype) complex at 0")
+            XCTAssertEqual(g[2].scalars, [0, 0, 0])
+            XCTAssertEqual(g[3].scalars, [0, 0, 0])
+            _ = z
+        }
+    }
+
+    func testComplexVDDivergenceAgainstTheScalarReference() {
+        // a from −100 to 100 with points on both sides of the branch switch at ln 2
+        var a = stride(from: -100.0, through: 100.0, by: 0.37).map { $0 }
+        a += [Foundation.log(2) - 1e-12, Foundation.log(2), Foundation.log(2) + 1e-12, 700, 800, -700, -800, 0]
+        let x = Tensor(a)
+        let (ys, pullback) = valueWithPullback(at: [x]) { [complexVDDivergence($0[0])] }
+        let d = pullback([Tensor.ones([a.count], dtype: .float64)])[0]
+        for (i, ai) in a.enumerated() {
+            let v = ys[0].scalars[i], ref = exactComplexVD(ai)
+            XCTAssertEqual(v, ref, accuracy: 1e-13 * Swift.max(1, Swift.abs(ref)), "KL(\(ai))")
+            let dref = Foundation.expm1(-Foundation.exp(-ai))
+            XCTAssertEqual(d.scalars[i], dref, accuracy: 1e-14 * Swift.max(1e-300, Swift.abs(dref)) + 1e-300, "KL'(\(ai))")
+        }
+    }
+
+    func testReparameterizationEqualsTheComposedOpsBitForBit() {
+        for dtype in [DType.float64, .float32] {
+            // variances straddling the clamp bound 1e-8, the bound itself and a NaN-free range
+            let s2 = Tensor(shape: [2, 5], scalars: [1e-12, 5e-9, 1e-8, 2e-8, 1e-4, 0.5, 2, 0, 1e-7, 3], dtype: dtype)
+            let mu = Sample.normal([2, 5], seed: 21, dtype: dtype), eps = Sample.normal([2, 5], seed: 22, dtype: dtype)
+            let fused = valueAndGradients([mu, s2]) { fusedReparameterization(mean: $0[0], variance: $0[1], eps: eps) }
+            let composed = valueAndGradients([mu, s2]) { $0[0] + sqrt(clamp($0[1], min: 1e-8)) * eps }
+            for k in 0..<3 { XCTAssertEqual(fused[k].scalars, composed[k].scalars, "\(dtype) output \(k)") }
+            // below the bound the gradient is 0, at and above it passes (PyTorch's clamp)
+            let gs = fused[2].scalars
+            XCTAssertEqual(gs[0], 0)
+            XCTAssertEqual(gs[1], 0)
+            XCTAssertNotEqual(gs[2], 0)
+            XCTAssertEqual(gs[7], 0)
+            // complex: shared variance
+            let muIm = Sample.normal([2, 5], seed: 23, dtype: dtype), epsIm = Sample.normal([2, 5], seed: 24, dtype: dtype)
+            let cf = valueAndGradientsComplex(mu, muIm, s2) {
+                fusedReparameterization(mean: $0, variance: $1, eps: ComplexTensor(real: eps, imag: epsIm))
+            }
+            let cc = valueAndGradientsComplex(mu, muIm, s2) { z, v in
+                let std = sqrt(clamp(v, min: 1e-8))
+                return ComplexTensor(real: z.real + std * eps, imag: z.imag + std * epsIm)
+            }
+            for k in 0..<5 {
+                assertClose(cf[k], cc[k], rtol: dtype == .float64 ? 1e-15 : 1e-6, atol: 0, "complex \(dtype) output \(k)")
+            }
+        }
+    }
+
+    /// Real and imaginary value, then the gradients of Σ c₁·Re y + c₂·Im y to Re μ, Im μ and s².
+    func valueAndGradientsComplex(_ re: Tensor, _ im: Tensor, _ s2: Tensor,
+                                  _ f: (ComplexTensor, Tensor) -> ComplexTensor) -> [Tensor] {
+        let (ys, pullback) = valueWithPullback(at: [re, im, s2]) { xs in
+            let y = f(ComplexTensor(real: xs[0], imag: xs[1]), xs[2])
+            return [y.real, y.imag]
+        }
+        let c1 = Sample.normal(ys[0].shape, seed: 31, dtype: ys[0].dtype), c2 = Sample.normal(ys[0].shape, seed: 32, dtype: ys[0].dtype)
+        return ys + pullback([c1, c2])
+    }
+
+    // MARK: - AVX2 = portable
+
+    func testFastAndPortablePriorKernelsAgree() {
+        for dtype in [DType.float64, .float32] {
+            // float: both paths round the same double result once, but the double results may
+            // differ in the last bits (FMA), which can move the float rounding by one ulp
+            let rtol = dtype == .float64 ? 1e-13 : 2.4e-7
+            let (ls, w) = realOperands(1037, seed: 41, dtype: dtype)
+            let (cls, z) = complexOperands(1037, seed: 42, dtype: dtype)
+            let a = Sample.uniform([1037], -90, 60, seed: 43, dtype: dtype)
+            let runs = onBothPaths { () -> [[Tensor]] in
+                [valueAndGradients([ls, w]) { RealVD.penalty(logSigma2: $0[0], weight: $0[1]) },
+                 valueAndGradients([ls, w]) { RealARD.penalty(logSigma2: $0[0], weight: $0[1]) },
+                 valueAndGradients([cls, z.real, z.imag]) { ComplexVD.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2])) },
+                 valueAndGradients([cls, z.real, z.imag]) { ComplexARD.penalty(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2])) },
+                 valueAndGradients([a]) { complexVDDivergence($0[0]) }]
+            }
+            for (i, (p, f)) in zip(runs.portable, runs.fast).enumerated() {
+                for (k, (tp, tf)) in zip(p, f).enumerated() {
+                    assertClose(tf, tp, rtol: rtol, atol: 1e-300, "\(dtype) op \(i) output \(k)")
+                }
+            }
+        }
+    }
+
+    func testFastAndPortableReparameterizationAreIdentical() {
+        for dtype in [DType.float64, .float32] {
+            let mu = Sample.normal([37], seed: 51, dtype: dtype), eps = Sample.normal([37], seed: 52, dtype: dtype)
+            let s2 = Sample.uniform([37], -1e-7, 1, seed: 53, dtype: dtype)
+            let runs = onBothPaths { valueAndGradients([mu, s2]) { fusedReparameterization(mean: $0[0], variance: $0[1], eps: eps) } }
+            for k in 0..<3 { XCTAssertEqual(runs.portable[k].scalars, runs.fast[k].scalars, "\(dtype) output \(k)") }
+        }
+    }
+
+    func testFastAndPortableOptimizerKernelsAreIdentical() {
+        // 37 elements: vector body and scalar tail; three steps so momentum/moments are used
+        for dtype in [DType.float64, .float32] {
+            let params: ParameterTree = ["w": Sample.normal([37], seed: 61, dtype: dtype), "b": Sample.normal([5], seed: 62, dtype: dtype)]
+            let grads: ParameterTree = ["w": Sample.normal([37], seed: 63, dtype: dtype), "b": Sample.normal([5], seed: 64, dtype: dtype)]
+            let optimizers: [any Optimizer] = [
+                Adam(learningRate: 0.1, weightDecay: 0.01), Adam(beta1: 0.7), AdamW(learningRate: 0.1, weightDecay: 0.1),
+                SGD(learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01),
+                SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.3), SGD(learningRate: 0.1, weightDecay: 0.01),
+            ]
+            for opt in optimizers {
+                let runs = onBothPaths { () -> ParameterTree in
+                    var state = opt.initialState(for: params)
+                    var p = params
+                    for _ in 0..<3 { p = opt.update(p, gradients: grads, state: &state) }
+                    return p.merging(state.buffers)
+                }
+                XCTAssertEqual(runs.portable.keys, runs.fast.keys)
+                for k in runs.portable.keys {
+                    XCTAssertEqual(runs.portable[k]!.scalars, runs.fast[k]!.scalars, "\(type(of: opt)) \(dtype) \(k)")
+                }
+            }
+        }
+    }
+}
