@@ -16,6 +16,9 @@ public struct SparsifyConfig: Sendable {
     public var seed: UInt64 = 0
     /// Stage 1 (dense), 2 (Bayesian) and 3 (masked fine-tuning) settings.
     public var dense = TrainingOptions(), bayes = TrainingOptions(), finetune = TrainingOptions()
+    /// A trained Bayesian model's parameters: when set, stages 1 and 2 are skipped and the
+    /// masks are computed from these (to try other thresholds or longer fine-tuning).
+    public var pretrainedBayes: ParameterTree? = nil
     /// Thresholds of the accuracy/sparsity sweep after stage 2.
     public var sweep: [Double] = stride(from: -3.0, through: 3.0, by: 0.5).map { $0 }
 
@@ -120,14 +123,22 @@ public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: Labele
         return out
     }
 
-    // 1. dense
     var options = config.dense; options.klWeight = 0
-    let dense = try runStage("dense", denseModel, denseModel.initialParameters(key: key.fold("dense")), options)
-
-    // 2. Bayesian, initialised from the dense weights
-    let (bayesInit, bayesLoad) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(dense, strict: false)
-    observer.message("dense → \(config.method.rawValue): \(bayesLoad)")
-    let bayes = try runStage(config.method.rawValue, bayesModel, bayesInit, config.bayes)
+    let dense: ParameterTree, bayes: ParameterTree, bayesLoad: LoadReport
+    if let pretrained = config.pretrainedBayes {
+        // start from a trained Bayesian model: its keys must match the architecture exactly
+        dense = ParameterTree()
+        (bayes, bayesLoad) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(pretrained, strict: true)
+        observer.message("using the given \(config.method.rawValue) parameters; stages dense and \(config.method.rawValue) skipped")
+    } else {
+        // 1. dense
+        dense = try runStage("dense", denseModel, denseModel.initialParameters(key: key.fold("dense")), options)
+        // 2. Bayesian, initialised from the dense weights
+        let (bayesInit, report) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(dense, strict: false)
+        bayesLoad = report
+        observer.message("dense → \(config.method.rawValue): \(bayesLoad)")
+        bayes = try runStage(config.method.rawValue, bayesModel, bayesInit, config.bayes)
+    }
 
     // threshold sweep (masked model evaluated without fine-tuning)
     func maskedParameters(threshold: Double) throws -> (ParameterTree, LoadReport) {

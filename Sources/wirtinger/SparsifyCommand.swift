@@ -23,6 +23,7 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
+        OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors)", defaultValue: nil),
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
@@ -58,6 +59,9 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
     }
+    if let file = args.string("bayes") {
+        config.pretrainedBayes = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
+    }
     let out = URL(fileURLWithPath: args.string("out")!)
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
 
@@ -82,7 +86,9 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     if interruptRequested != 0 { say("interrupted: writing what was computed so far") }
 
     let meta = ["producer": "wirtinger sparsify", "model": arch.rawValue, "method": method.rawValue]
-    try Safetensors.write(result.dense, metadata: meta.merging(["stage": "dense"]) { $1 }, to: out.appendingPathComponent("dense.safetensors"))
+    if !result.dense.isEmpty {
+        try Safetensors.write(result.dense, metadata: meta.merging(["stage": "dense"]) { $1 }, to: out.appendingPathComponent("dense.safetensors"))
+    }
     try Safetensors.write(result.bayes, metadata: meta.merging(["stage": "bayes"]) { $1 }, to: out.appendingPathComponent("bayes.safetensors"))
     try Safetensors.write(result.masked, metadata: meta.merging(["stage": "masked", "threshold": String(config.threshold)]) { $1 },
                           to: out.appendingPathComponent("masked.safetensors"))

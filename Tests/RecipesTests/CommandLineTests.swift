@@ -102,5 +102,18 @@ final class CommandLineTests: XCTestCase {
         let inspect = try CLI.run(["inspect", out.appendingPathComponent("masked.safetensors").path])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.contains("classifier.0.mask") && inspect.stdout.contains("compression"), inspect.stdout)
+
+        // masks at another threshold from the trained Bayesian model, without retraining it
+        let again = tmp.appendingPathComponent("again")
+        let r2 = try CLI.run(["sparsify", "--train-size", "300", "--test-size", "100", "--epochs", "1,2,1", "--hidden", "16",
+                              "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--threshold", "1", "--out", again.path])
+        XCTAssertEqual(r2.status, 0, r2.stderr + r2.stdout)
+        XCTAssertTrue(r2.stdout.contains("skipped"), r2.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: again.appendingPathComponent("dense.safetensors").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: again.appendingPathComponent("masked.safetensors").path))
+        // a Bayesian file of another model is refused with the load report
+        let wrong = try CLI.run(["sparsify", "--model", "lenet300", "--train-size", "50", "--test-size", "20",
+                                 "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", again.path])
+        assertOneLineError(wrong, status: 1, contains: "strict load failed")
     }
 }
