@@ -74,23 +74,111 @@ public enum Broadcast {
     }
 }
 
+/// How one operand of a binary elementwise op is laid out against the (contiguous) output,
+/// after leading 1s are dropped: the cases the engine runs as tight loops without an index walk.
+@usableFromInline
+enum OperandLayout: Equatable {
+    /// Same element count as the output: element i is element i.
+    case full
+    /// One element, read for every output element.
+    case scalar
+    /// A trailing block of the output's shape (a bias `[C]` against `[N, C]`): element i is `i % inner`.
+    case row(inner: Int)
+    /// A leading block followed by 1s (`[N, 1]` against `[N, C]`): element i is `i / inner`.
+    case column(inner: Int)
+    /// Anything else: the strided walk of ``Broadcast/forEach(_:_:_:_:)``.
+    case general
+
+    /// The layout of an operand of `shape` broadcast to `out` (`shape` must broadcast to `out`).
+    @usableFromInline
+    static func of(_ shape: [Int], in out: [Int]) -> OperandLayout {
+        let n = out.reduce(1, *), m = shape.reduce(1, *)
+        if m == n { return .full }   // a broadcast that keeps the count only adds 1s
+        if m == 1 { return .scalar }
+        // align shape against out from the right; leading missing dims count as 1
+        let offset = out.count - shape.count
+        // row: shape (without its leading 1s) equals a suffix of out
+        var firstReal = 0
+        while firstReal < shape.count && shape[firstReal] == 1 { firstReal += 1 }
+        var isRow = true
+        for i in firstReal..<shape.count where shape[i] != out[i + offset] { isRow = false; break }
+        if isRow { return .row(inner: m) }
+        // column: shape equals a prefix of out followed by 1s
+        var lastReal = shape.count - 1
+        while lastReal >= 0 && shape[lastReal] == 1 { lastReal -= 1 }
+        var isColumn = true
+        for i in 0...lastReal where shape[i] != out[i + offset] { isColumn = false; break }
+        if isColumn && (0..<offset).allSatisfy({ out[$0] == 1 }) { return .column(inner: n / m) }
+        return .general
+    }
+}
+
 extension Tensor {
     /// Applies a scalar function to every element, giving a new tensor of the same shape and
     /// dtype. Not recorded on a tape: this is the building block of op forwards and pullbacks.
     @inlinable
     public func mapElements(_ f32: (Float) -> Float, _ f64: (Double) -> Double) -> Tensor {
-        var out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let n = count
         switch dtype {
         case .float32:
-            withUnsafeBufferPointer { (x: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<Float>) in
-                    for i in 0..<x.count { y[i] = f32(x[i]) } } }
+            let x = buffer.raw.assumingMemoryBound(to: Float.self), y = out.buffer.raw.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { y[i] = f32(x[i]) }
         case .float64:
-            withUnsafeBufferPointer { (x: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<Double>) in
-                    for i in 0..<x.count { y[i] = f64(x[i]) } } }
+            let x = buffer.raw.assumingMemoryBound(to: Double.self), y = out.buffer.raw.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { y[i] = f64(x[i]) }
         }
-        return out
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// The loop of ``zipElements(_:_:op:_:_:)`` for one element type: `z = f(x, y)` over the
+    /// output of `shape`, with a tight loop for every ``OperandLayout`` pair but `general`.
+    @inlinable
+    static func zipLoop<T: TensorScalar>(_ x: UnsafePointer<T>, _ la: OperandLayout, _ aShape: [Int],
+                                         _ y: UnsafePointer<T>, _ lb: OperandLayout, _ bShape: [Int],
+                                         _ z: UnsafeMutablePointer<T>, _ shape: [Int], _ n: Int,
+                                         _ f: (T, T) -> T) {
+        switch (la, lb) {
+        case (.full, .full):
+            for i in 0..<n { z[i] = f(x[i], y[i]) }
+        case (.full, .scalar):
+            let s = y[0]; for i in 0..<n { z[i] = f(x[i], s) }
+        case (.scalar, .full):
+            let s = x[0]; for i in 0..<n { z[i] = f(s, y[i]) }
+        case (.full, .row(let inner)):
+            var o = 0
+            while o < n {
+                let xo = x + o, zo = z + o
+                for j in 0..<inner { zo[j] = f(xo[j], y[j]) }
+                o += inner
+            }
+        case (.row(let inner), .full):
+            var o = 0
+            while o < n {
+                let yo = y + o, zo = z + o
+                for j in 0..<inner { zo[j] = f(x[j], yo[j]) }
+                o += inner
+            }
+        case (.full, .column(let inner)):
+            var o = 0, r = 0
+            while o < n {
+                let s = y[r], xo = x + o, zo = z + o
+                for j in 0..<inner { zo[j] = f(xo[j], s) }
+                o += inner; r += 1
+            }
+        case (.column(let inner), .full):
+            var o = 0, r = 0
+            while o < n {
+                let s = x[r], yo = y + o, zo = z + o
+                for j in 0..<inner { zo[j] = f(s, yo[j]) }
+                o += inner; r += 1
+            }
+        default:
+            Broadcast.forEach(shape, Broadcast.strides(of: aShape, broadcastTo: shape),
+                              Broadcast.strides(of: bShape, broadcastTo: shape)) { i, ia, ib in
+                z[i] = f(x[ia], y[ib])
+            }
+        }
     }
 
     /// Combines two tensors elementwise with broadcasting. Not recorded on a tape.
@@ -99,33 +187,44 @@ extension Tensor {
     public static func zipElements(_ a: Tensor, _ b: Tensor, op: String,
                                    _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) -> Tensor {
         require(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ (convert one first)")
-        let shape = a.shape == b.shape ? a.shape : Broadcast.shape(a.shape, b.shape, op: op)
-        var out = Tensor(uninitializedShape: shape, dtype: a.dtype)
-        func run<T: TensorScalar>(_ f: (T, T) -> T) {
-            a.withUnsafeBufferPointer { (x: UnsafeBufferPointer<T>) in
-                b.withUnsafeBufferPointer { (y: UnsafeBufferPointer<T>) in
-                    out.withUnsafeMutableBufferPointer { (z: UnsafeMutableBufferPointer<T>) in
-                        if a.shape == b.shape {
-                            for i in 0..<z.count { z[i] = f(x[i], y[i]) }
-                        } else if b.count == 1 {
-                            let s = y[0]; for i in 0..<z.count { z[i] = f(x[i], s) }
-                        } else if a.count == 1 {
-                            let s = x[0]; for i in 0..<z.count { z[i] = f(s, y[i]) }
-                        } else {
-                            Broadcast.forEach(shape, Broadcast.strides(of: a.shape, broadcastTo: shape),
-                                              Broadcast.strides(of: b.shape, broadcastTo: shape)) { i, ia, ib in
-                                z[i] = f(x[ia], y[ib])
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let same = a.shape == b.shape
+        let shape = same ? a.shape : Broadcast.shape(a.shape, b.shape, op: op)
+        let out = Tensor(uninitializedShape: shape, dtype: a.dtype)
+        let n = out.count
+        if n == 0 { return out }
+        let la: OperandLayout = same ? .full : .of(a.shape, in: shape)
+        let lb: OperandLayout = same ? .full : .of(b.shape, in: shape)
         switch a.dtype {
-        case .float32: run(f32)
-        case .float64: run(f64)
+        case .float32:
+            zipLoop(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Float.self)), la, a.shape,
+                    UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Float.self)), lb, b.shape,
+                    out.buffer.raw.assumingMemoryBound(to: Float.self), shape, n, f32)
+        case .float64:
+            zipLoop(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Double.self)), la, a.shape,
+                    UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Double.self)), lb, b.shape,
+                    out.buffer.raw.assumingMemoryBound(to: Double.self), shape, n, f64)
         }
-        return out
+        return withExtendedLifetime((a, b)) { out }
+    }
+
+    /// Adds `other` (same shape and dtype) into this tensor's memory when that memory is not
+    /// shared with any other value, and returns true; returns false (and changes nothing) when
+    /// it is shared. The tape's gradient accumulation uses it to avoid a new buffer per sum.
+    /// The sum of each element is `self[i] + other[i]`, the same as `zipElements(self, other, +)`.
+    mutating func addInPlaceIfUnique(_ other: Tensor) -> Bool {
+        guard shape == other.shape, dtype == other.dtype, isKnownUniquelyReferenced(&buffer) else { return false }
+        _trace = nil
+        let n = count
+        switch dtype {
+        case .float32:
+            let y = buffer.raw.assumingMemoryBound(to: Float.self), x = other.buffer.raw.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { y[i] = y[i] + x[i] }
+        case .float64:
+            let y = buffer.raw.assumingMemoryBound(to: Double.self), x = other.buffer.raw.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { y[i] = y[i] + x[i] }
+        }
+        withExtendedLifetime(other) {}
+        return true
     }
 
     /// Sums a broadcast value back down to `target` (the shape it was broadcast from): the
@@ -135,24 +234,48 @@ extension Tensor {
         if shape == target { return self }
         require(Broadcast.shape(target, shape) == shape,
                      "unbroadcast: shape \(shape) is not a broadcast of \(target)")
-        var out = Tensor.zeros(target, dtype: dtype)
-        let strides = Broadcast.strides(of: target, broadcastTo: shape)
-        let single = target.reduce(1, *) == 1
+        let n = count
+        if n == 0 || target.reduce(1, *) == n {
+            // only 1s were added or removed (or nothing to sum): same elements, new shape
+            var out = Tensor.zeros(target, dtype: dtype)
+            if n > 0 { out.buffer.raw.copyMemory(from: buffer.raw, byteCount: n * dtype.byteSize) }
+            out._trace = nil
+            return out
+        }
+        let layout = OperandLayout.of(target, in: shape)
+        var out = layout == .general ? Tensor.zeros(target, dtype: dtype) : Tensor(uninitializedShape: target, dtype: dtype)
         func run<T: TensorScalar>(_: T.Type) {
-            withUnsafeBufferPointer { (x: UnsafeBufferPointer<T>) in
-                out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<T>) in
-                    if single {
-                        var s: T = 0; for v in x { s += v }; y[0] = s
-                    } else {
-                        Broadcast.forEach(shape, Broadcast.contiguousStrides(shape), strides) { _, ix, iy in y[iy] += x[ix] }
-                    }
+            let x = buffer.raw.assumingMemoryBound(to: T.self), y = out.buffer.raw.assumingMemoryBound(to: T.self)
+            switch layout {
+            case .scalar:
+                var s: T = 0; for i in 0..<n { s += x[i] }; y[0] = s
+            case .row(let inner):
+                // y[j] = Σ_rows x[row, j], rows added in order (same rounding as the strided walk)
+                for j in 0..<inner { y[j] = x[j] }
+                var o = inner
+                while o < n {
+                    let xo = x + o
+                    for j in 0..<inner { y[j] += xo[j] }
+                    o += inner
                 }
+            case .column(let inner):
+                var o = 0, r = 0
+                while o < n {
+                    var s: T = 0
+                    for j in 0..<inner { s += x[o + j] }
+                    y[r] = s
+                    o += inner; r += 1
+                }
+            default:
+                let strides = Broadcast.strides(of: target, broadcastTo: shape)
+                Broadcast.forEach(shape, Broadcast.contiguousStrides(shape), strides) { _, ix, iy in y[iy] += x[ix] }
             }
         }
         switch dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
         }
+        out._trace = nil
         return out
     }
 }

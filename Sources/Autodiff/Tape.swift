@@ -22,6 +22,7 @@ public final class Tape: @unchecked Sendable {
     private(set) var entries: [Entry] = []
     private var slotShapes: [[Int]] = []
     private var slotTypes: [DType] = []
+    private var leafSlots: Set<Int> = []
     /// False once backward has started or the gradient call has returned: ops then record nothing.
     public private(set) var isRecording = true
 
@@ -39,7 +40,9 @@ public final class Tape: @unchecked Sendable {
     /// Marks `t` as an independent variable of this tape.
     func leaf(_ t: Tensor) -> Tensor {
         var v = t
-        v.trace = Trace(tape: self, slot: newSlot(t))
+        let slot = newSlot(t)
+        leafSlots.insert(slot)
+        v.trace = Trace(tape: self, slot: slot)
         return v
     }
 
@@ -96,34 +99,50 @@ public final class Tape: @unchecked Sendable {
 
     // MARK: - Backward
 
-    /// Propagates `seeds` (slot → cotangent) backwards and returns the cotangent of every slot
-    /// that received one. Recording stays off afterwards.
+    /// Propagates `seeds` (slot → cotangent) backwards and returns the cotangent of every leaf
+    /// slot (``leaf(_:)``) that received one; the cotangents of intermediate values are released
+    /// as soon as the entry that produced them has been pulled back (nothing can add to them
+    /// afterwards), which keeps their memory free for reuse. Recording stays off afterwards.
     func backward(seeds: [(slot: Int, cotangent: Tensor)]) -> [Tensor?] {
         isRecording = false
         var grads = [Tensor?](repeating: nil, count: slotShapes.count)
         for (slot, g) in seeds { accumulate(&grads, slot, g) }
         for entry in entries.reversed() {
             guard entry.outputs.contains(where: { grads[$0] != nil }) else { continue }
-            let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
-            let inGrads = entry.pullback(cots)
+            var inGrads: [Tensor?]
+            do {
+                let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
+                for s in entry.outputs where !leafSlots.contains(s) { grads[s] = nil }
+                inGrads = entry.pullback(cots)
+            }
             require(inGrads.count == entry.inputs.count,
                          "Tape: pullback of \(entry.name) returned \(inGrads.count) cotangents for \(entry.inputs.count) inputs")
             for (k, slot) in entry.inputs.enumerated() where slot >= 0 {
-                if let g = inGrads[k] { accumulate(&grads, slot, g) }
+                if let g = inGrads[k] {
+                    inGrads[k] = nil
+                    accumulate(&grads, slot, g)
+                }
             }
         }
         return grads
     }
 
-    private func accumulate(_ grads: inout [Tensor?], _ slot: Int, _ g: Tensor) {
-        var g = g.detached()
+    /// Adds cotangent `incoming` to slot `slot`, first summing it down to the slot's shape and
+    /// converting it to the slot's dtype.
+    private func accumulate(_ grads: inout [Tensor?], _ slot: Int, _ incoming: consuming Tensor) {
+        var g = consume incoming
+        g.trace = nil
         if g.shape != slotShapes[slot] { g = g.summed(toShape: slotShapes[slot]) }
         if g.dtype != slotTypes[slot] { g = g.converted(to: slotTypes[slot]) }
-        if let old = grads[slot] {
-            grads[slot] = Tensor.zipElements(old, g, op: "accumulate", +, +)
-        } else {
-            grads[slot] = g
-        }
+        guard var old = grads[slot] else { grads[slot] = g; return }
+        // Add in place into whichever of the two buffers no other value shares (a pullback may
+        // return one tensor for several inputs, or a value that is also stored elsewhere);
+        // only when both are shared is a new buffer allocated. x + y == y + x exactly in IEEE
+        // arithmetic, so the order of the operands does not change the sum.
+        grads[slot] = nil
+        if old.addInPlaceIfUnique(g) { grads[slot] = old; return }
+        if g.addInPlaceIfUnique(old) { grads[slot] = g; return }
+        grads[slot] = Tensor.zipElements(old, g, op: "accumulate", +, +)
     }
 }
 
