@@ -7,6 +7,7 @@
 #ifndef WIRTINGER_KERNELS_H
 #define WIRTINGER_KERNELS_H
 
+#include "kernels_complex.h"
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "kernels_optim.h"
