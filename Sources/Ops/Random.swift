@@ -6,6 +6,7 @@
 // (key, their path) without a shared mutable generator.
 
 import Foundation
+import Kernels
 
 /// A key for counter-based random number generation (Philox4x32-10).
 ///
@@ -164,7 +165,27 @@ public func uniform(_ shape: [Int], key: RandomKey, dtype: DType = .float32, low
 /// Standard normal random numbers (mean 0, variance 1) by the Box–Muller transform: elements
 /// 2j and 2j+1 come from block j of `key`'s stream, u₁ ∈ (0, 1] from its first two words and
 /// u₂ ∈ [0, 1) from the last two: r = √(−2 ln u₁), z₂ⱼ = r cos 2πu₂, z₂ⱼ₊₁ = r sin 2πu₂.
+///
+/// Computed by the Kernels routine `wt_normal_array` (Philox rounds vectorised with AVX2, the C
+/// library's log/sin/cos), which gives exactly the values of ``normalReference(_:key:dtype:)``.
 public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> Tensor {
+    require(shape.allSatisfy { $0 >= 0 }, "normal: negative dimension in shape \(shape)")
+    var out = Tensor(uninitializedShape: shape, dtype: dtype)
+    let k = key.words
+    switch dtype {
+    case .float64:
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
+            wt_normal_array(k.x, k.y, 0, p.baseAddress, p.count) }
+    case .float32:
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+            wt_normalf_array(k.x, k.y, 0, p.baseAddress, p.count) }
+    }
+    return out
+}
+
+/// The reference implementation of ``normal(_:key:dtype:)`` in Swift, one Philox block and one
+/// Box–Muller pair at a time (same formula; kept for tests and as the specification of the stream).
+public func normalReference(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> Tensor {
     generate(shape, dtype: dtype, op: "normal") { j in
         let (a, b) = key.uniformPair(j)
         let u1 = a + 0x1.0p-53  // (0, 1], exact: the logarithm stays finite

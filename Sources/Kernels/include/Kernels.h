@@ -11,6 +11,7 @@
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "kernels_optim.h"
+#include "kernels_random.h"
 #include "kernels_relevance.h"
 #include "kernels_sparse.h"
 #include "kernels_special.h"

@@ -1,0 +1,50 @@
+import XCTest
+import Kernels
+import Ops
+
+/// `wt_normal_array` (behind `normal`) gives exactly the Swift reference stream, on both paths.
+final class RandomKernelTests: XCTestCase {
+    func testPhiloxBlocksMatchTheSwiftBijectionOnBothPaths() {
+        let key = RandomKey(seed: 0x0123_4567_89AB_CDEF)
+        defer { wt_set_isa(wt_detected_isa()) }
+        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            wt_set_isa(isa)
+            for first: UInt64 in [0, 5, 0xFFFF_FFFE, 0x1_2345_6789] {
+                let blocks = 11
+                var words = [UInt32](repeating: 0, count: 4 * blocks)
+                wt_philox_blocks(key.words.x, key.words.y, first, &words, blocks)
+                for j in 0..<blocks {
+                    let b = first + UInt64(j)
+                    let w = RandomKey.philox4x32(counter: SIMD4(UInt32(truncatingIfNeeded: b), UInt32(truncatingIfNeeded: b >> 32), 0, 0),
+                                                 key: key.words)
+                    XCTAssertEqual(Array(words[4 * j..<4 * j + 4]), [w.x, w.y, w.z, w.w], "isa \(isa) block \(b)")
+                }
+            }
+        }
+    }
+
+    func testNormalIsBitIdenticalToTheReference() {
+        defer { wt_set_isa(wt_detected_isa()) }
+        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            wt_set_isa(isa)
+            for seed: UInt64 in [0, 1, 42, 0xDEAD_BEEF] {
+                let key = RandomKey(seed: seed)
+                for shape in [[], [1], [7], [3, 5], [128, 131], [1000]] {
+                    for dtype in DType.allCases {
+                        let fast = normal(shape, key: key, dtype: dtype), ref = normalReference(shape, key: key, dtype: dtype)
+                        XCTAssertEqual(fast.shape, shape)
+                        XCTAssertTrue(fast.isIdentical(to: ref), "isa \(isa) seed \(seed) shape \(shape) \(dtype)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testOffsetStartsMidStream() {
+        let key = RandomKey(seed: 9)
+        let all = normal([40], key: key, dtype: .float64).scalars
+        var tail = [Double](repeating: 0, count: 21)
+        wt_normal_array(key.words.x, key.words.y, 5, &tail, 21)
+        XCTAssertEqual(tail, Array(all[10..<31]))
+    }
+}
