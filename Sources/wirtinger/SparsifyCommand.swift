@@ -101,7 +101,9 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
 
     try writeReport(result, config: config, train: train, to: out)
     try writeFigures(result, config: config, to: out)
-    say("wrote dense.safetensors, bayes.safetensors, masked.safetensors, report.json, curves.svg, threshold.svg, layers.svg to \(out.path)")
+    let written = (result.dense.isEmpty ? [] : ["dense.safetensors"])
+        + ["bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"]
+    say("wrote \(written.joined(separator: ", ")) to \(out.path)")
 }
 
 func writeReport(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDataset, to dir: URL) throws {

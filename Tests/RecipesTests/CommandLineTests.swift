@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// Runs the `wirtinger` executable built next to the test bundle.
 struct CLI {
@@ -99,6 +102,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual((report["bayesLoad"] as! [String: [String]])["missing"], ["classifier.0.log_sigma2", "classifier.2.log_sigma2"])
         let svg = try String(contentsOf: out.appendingPathComponent("threshold.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("threshold (log α)") && svg.contains("test accuracy"))
+        // every figure is well-formed XML with a title and two labelled axes
+        for (figure, labels) in [("curves", ["epoch (all stages)", "mean cross entropy"]), ("threshold", ["threshold (log α)", "test accuracy"]),
+                                 ("layers", ["layer", "kept fraction"])] {
+            let data = try Data(contentsOf: out.appendingPathComponent(figure + ".svg"))
+            XCTAssertTrue(XMLParser(data: data).parse(), "\(figure).svg is not well-formed XML")
+            let text = String(decoding: data, as: UTF8.self)
+            for l in labels { XCTAssertTrue(text.contains(">\(l)</text>"), "\(figure).svg lacks the axis label '\(l)'") }
+        }
         let inspect = try CLI.run(["inspect", out.appendingPathComponent("masked.safetensors").path])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.contains("classifier.0.mask") && inspect.stdout.contains("compression"), inspect.stdout)
