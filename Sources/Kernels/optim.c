@@ -6,6 +6,20 @@
 #include "kernels_dispatch.h"
 #include <math.h>
 
+
+// sqrt without errno (a libm call that may set errno blocks vectorisation): the correctly rounded
+// IEEE square root either way.
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define OPT_SQRT_D(x) __builtin_elementwise_sqrt(x)
+#define OPT_SQRT_F(x) __builtin_elementwise_sqrt(x)
+#endif
+#endif
+#ifndef OPT_SQRT_D
+#define OPT_SQRT_D(x) sqrt(x)
+#define OPT_SQRT_F(x) sqrtf(x)
+#endif
+
 #pragma STDC FP_CONTRACT OFF
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -45,11 +59,11 @@
         }                                                                                      \
     }
 
-ADAM_FN(adam_d_portable, double, sqrt, )
-ADAM_FN(adam_f_portable, float, sqrtf, )
+ADAM_FN(adam_d_portable, double, OPT_SQRT_D, )
+ADAM_FN(adam_f_portable, float, OPT_SQRT_F, )
 #if OPT_X86
-ADAM_FN(adam_d_avx2, double, sqrt, OPT_AVX2)
-ADAM_FN(adam_f_avx2, float, sqrtf, OPT_AVX2)
+ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, OPT_AVX2)
+ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
 #define OPT_PICK(PRE) (wt_active_isa() == WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
 #else
 #define OPT_PICK(PRE) PRE##_portable

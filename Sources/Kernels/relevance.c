@@ -12,6 +12,20 @@
 #include <math.h>
 #include <string.h>
 
+
+// sqrt without errno (a libm call that may set errno blocks vectorisation): the correctly rounded
+// IEEE square root either way.
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define RL_SQRT_D(x) __builtin_elementwise_sqrt(x)
+#define RL_SQRT_F(x) __builtin_elementwise_sqrt(x)
+#endif
+#endif
+#ifndef RL_SQRT_D
+#define RL_SQRT_D(x) sqrt(x)
+#define RL_SQRT_F(x) sqrtf(x)
+#endif
+
 #pragma STDC FP_CONTRACT OFF
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -27,6 +41,9 @@
 #endif
 
 #define RB 256
+// The block glue is inlined into a portable and an AVX2 instance of each public kernel, so the
+// compiler vectorises it for the active ISA (contraction stays off: both give the same bits).
+#define RL_INLINE static inline __attribute__((always_inline))
 #define RL_EULER_GAMMA 0.57721566490153286061
 #define RL_K1 0.63576
 #define RL_K2 1.87320
@@ -35,7 +52,7 @@
 // ---------------------------------------------------------------- priors of log alpha (double blocks)
 
 /// softplus(n) and its derivative for n = -a, with the threshold 20 of the Ops softplus.
-static void softplus_block(const double *a, double *sp, double *dsp, int cnt, double *tmp) {
+RL_INLINE void softplus_block(const double *a, double *sp, double *dsp, int cnt, double *tmp) {
     for (int i = 0; i < cnt; i++) tmp[i] = -fabs(a[i]);  // -|n|
     wt_exp_array(tmp, tmp, cnt);                          // e = exp(-|n|)
     wt_log1p_array(tmp, sp, cnt);                         // log1p(e)
@@ -47,7 +64,7 @@ static void softplus_block(const double *a, double *sp, double *dsp, int cnt, do
 }
 
 /// The complex VD divergence of a block of a = log alpha (see wt_cplx_vd_kl_f64); da may be NULL.
-static void cplx_vd_block(const double *a, double *val, double *da, int cnt, int bogus) {
+RL_INLINE void cplx_vd_block(const double *a, double *val, double *da, int cnt, int bogus) {
     double x[RB], ei[RB], e2[RB], l2[RB];
     double c[15];  // c[k-1] = (-1)^(k+1) / (k k!)
     double fact = 1;
@@ -90,7 +107,7 @@ static void cplx_vd_block(const double *a, double *val, double *da, int cnt, int
 }
 
 /// value and d value / d a of a block of a = log alpha for any prior; da may be NULL.
-static void prior_block(wt_kl_prior prior, const double *a, double *val, double *da, int cnt) {
+RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, double *da, int cnt) {
     double sp[RB], dsp[RB], tmp[RB];
     switch (prior) {
     case WT_KL_CPLX_VD:
@@ -128,9 +145,22 @@ static void prior_block(wt_kl_prior prior, const double *a, double *val, double 
 
 // ---------------------------------------------------------------- the public prior kernels
 
+#if RL_X86
+#define RL_TWICE(NAME, PARAMS, ARGS)                                                           \
+    static void NAME##_portable PARAMS { NAME##_body ARGS; }                                   \
+    static RL_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                               \
+    void NAME PARAMS { RL_PICK(NAME) ARGS; }
+#else
+#define RL_TWICE(NAME, PARAMS, ARGS)                                                           \
+    void NAME PARAMS { NAME##_body ARGS; }
+#endif
+#define RL_REAL_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n)
+#define RL_CPLX_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, T *d_im, ptrdiff_t n)
+#define RL_VD_PARAMS(T) (const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus)
+
 // Real weight: t = |w| + 1e-12 (rounded to T), L = log t, a = ls - 2L, dL/dw = sign(w) / t.
 #define KL_REAL_IMPL(NAME, T)                                                                  \
-    void NAME(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n) { \
+    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n) { \
         double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
         int grad = d_ls != NULL && d_w != NULL;                                                \
         for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
@@ -155,9 +185,11 @@ static void prior_block(wt_kl_prior prior, const double *a, double *val, double 
 
 KL_REAL_IMPL(wt_kl_real_f64, double)
 KL_REAL_IMPL(wt_kl_real_f32, float)
+RL_TWICE(wt_kl_real_f64, RL_REAL_PARAMS(double), (prior, ls, w, value, d_ls, d_w, n))
+RL_TWICE(wt_kl_real_f32, RL_REAL_PARAMS(float), (prior, ls, w, value, d_ls, d_w, n))
 
 /// |re + i im| without overflow or underflow of the squares.
-static inline double rl_modulus(double re, double im) {
+RL_INLINE double rl_modulus(double re, double im) {
     double ar = fabs(re), ai = fabs(im), mx = ar > ai ? ar : ai;
     if (mx > 0x1p500 || (mx < 0x1p-500 && mx > 0) || mx != mx || mx == INFINITY) return hypot(re, im);
     return sqrt(re * re + im * im);
@@ -165,7 +197,7 @@ static inline double rl_modulus(double re, double im) {
 
 // Complex weight: m = |w| (rounded to T), t = m + 1e-12 (rounded to T), dL/d re = re / (m t).
 #define KL_CPLX_IMPL(NAME, T)                                                                  \
-    void NAME(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls,     \
+    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls,     \
               T *d_re, T *d_im, ptrdiff_t n) {                                                 \
         double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
         int grad = d_ls != NULL && d_re != NULL && d_im != NULL;                               \
@@ -193,9 +225,11 @@ static inline double rl_modulus(double re, double im) {
 
 KL_CPLX_IMPL(wt_kl_cplx_f64, double)
 KL_CPLX_IMPL(wt_kl_cplx_f32, float)
+RL_TWICE(wt_kl_cplx_f64, RL_CPLX_PARAMS(double), (prior, ls, re, im, value, d_ls, d_re, d_im, n))
+RL_TWICE(wt_kl_cplx_f32, RL_CPLX_PARAMS(float), (prior, ls, re, im, value, d_ls, d_re, d_im, n))
 
 #define CPLX_VD_IMPL(NAME, T)                                                                  \
-    void NAME(const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus) {                \
+    RL_INLINE void NAME##_body(const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus) {                \
         double a[RB], val[RB], da[RB];                                                         \
         for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
             int cnt = (int)(n - s < RB ? n - s : RB);                                          \
@@ -209,6 +243,8 @@ KL_CPLX_IMPL(wt_kl_cplx_f32, float)
 
 CPLX_VD_IMPL(wt_cplx_vd_kl_f64, double)
 CPLX_VD_IMPL(wt_cplx_vd_kl_f32, float)
+RL_TWICE(wt_cplx_vd_kl_f64, RL_VD_PARAMS(double), (log_alpha, value, deriv, n, bogus))
+RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bogus))
 
 // ---------------------------------------------------------------- reparameterisation tail
 
@@ -245,11 +281,11 @@ CPLX_VD_IMPL(wt_cplx_vd_kl_f32, float)
         for (ptrdiff_t i = 0; i < n; i++) out[i] = g[i] * d[i];                                \
     }
 
-REPARAM_FNS(d_portable, double, sqrt, )
-REPARAM_FNS(f_portable, float, sqrtf, )
+REPARAM_FNS(d_portable, double, RL_SQRT_D, )
+REPARAM_FNS(f_portable, float, RL_SQRT_F, )
 #if RL_X86
-REPARAM_FNS(d_avx2, double, sqrt, RL_AVX2)
-REPARAM_FNS(f_avx2, float, sqrtf, RL_AVX2)
+REPARAM_FNS(d_avx2, double, RL_SQRT_D, RL_AVX2)
+REPARAM_FNS(f_avx2, float, RL_SQRT_F, RL_AVX2)
 #endif
 
 void wt_reparam_f64(const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n) {
