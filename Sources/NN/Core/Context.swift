@@ -51,6 +51,7 @@ public final class StateUpdates: @unchecked Sendable {
     private let lock = NSLock()
     private var entries = ParameterTree()
 
+    /// An empty collector.
     public init() {}
 
     /// Stores `value` under the full path `key`.

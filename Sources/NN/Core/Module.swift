@@ -17,7 +17,9 @@ public protocol Module: Sendable {
 }
 
 extension Module {
+    /// Default: no children (a leaf module).
     public var children: [(name: String, module: any Module)] { [] }
+    /// Default: no parameters or buffers of its own.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { ParameterTree() }
 
     /// The parameters of this module and all its descendants, keyed like `state_dict()`.

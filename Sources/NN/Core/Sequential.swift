@@ -23,8 +23,11 @@ public protocol ActivationValue: Sendable {
 }
 
 extension Tensor: ActivationValue {
+    /// `.real`.
     public static var kind: ActivationKind { .real }
+    /// The tensor wrapped as `.real`.
     public var activation: Activation { .real(self) }
+    /// The tensor of a `.real` activation; nil for `.complex`.
     public init?(_ activation: Activation) {
         guard case .real(let t) = activation else { return nil }
         self = t
@@ -32,8 +35,11 @@ extension Tensor: ActivationValue {
 }
 
 extension ComplexTensor: ActivationValue {
+    /// `.complex`.
     public static var kind: ActivationKind { .complex }
+    /// The tensor wrapped as `.complex`.
     public var activation: Activation { .complex(self) }
+    /// The tensor of a `.complex` activation; nil for `.real`.
     public init?(_ activation: Activation) {
         guard case .complex(let z) = activation else { return nil }
         self = z
@@ -76,6 +82,7 @@ public struct Sequential<Input: ActivationValue, Output: ActivationValue>: Seque
     /// A container of the given layers.
     public init(_ layers: any SequentialLayer...) { self.init(layers) }
 
+    /// The layers named by their index: `0`, `1`, …
     public var children: [(name: String, module: any Module)] {
         layers.enumerated().map { (String($0.offset), $0.element as any Module) }
     }

@@ -15,20 +15,31 @@ public protocol WeightValue: ActivationValue {
 }
 
 extension Tensor: WeightValue {
+    /// The tensor stored under `key`; stops naming the layer path if it is absent.
     public static func required(_ key: String, in p: ParameterTree, by context: Context) -> Tensor { p.required(key, by: context) }
+    /// Whether `key` is in the tree.
     public static func isPresent(_ key: String, in p: ParameterTree) -> Bool { p.contains(key) }
+    /// `[key]`: a real weight is one entry.
     public static func storageKeys(_ key: String) -> [String] { [key] }
+    /// `w ⊙ mask`, broadcasting.
     public func masked(by mask: Tensor) -> Tensor { self * mask }
+    /// `log(|w| + 1e-12)` elementwise, same shape as the weight.
     public var logModulus: Tensor { log(abs(self) + 1e-12) }
 }
 
 extension ComplexTensor: WeightValue {
+    /// The complex weight assembled from `key.real` and `key.imag`; stops naming the layer path if
+    /// either is absent.
     public static func required(_ key: String, in p: ParameterTree, by context: Context) -> ComplexTensor {
         p.requiredComplex(key, by: context)
     }
+    /// Whether both `key.real` and `key.imag` are in the tree.
     public static func isPresent(_ key: String, in p: ParameterTree) -> Bool { p.contains(key + ".real") && p.contains(key + ".imag") }
+    /// `[key.imag, key.real]`, the order of cplxmodule's state dict.
     public static func storageKeys(_ key: String) -> [String] { [key + ".imag", key + ".real"] }
+    /// `(Re w ⊙ mask) + i·(Im w ⊙ mask)`, broadcasting.
     public func masked(by mask: Tensor) -> ComplexTensor { ComplexTensor(real: real * mask, imag: imag * mask) }
+    /// `log(|w| + 1e-12)` with `|w| = √(Re w² + Im w²)`, elementwise; real, same shape as each part.
     public var logModulus: Tensor { log(abs(self) + 1e-12) }
 }
 
@@ -64,9 +75,14 @@ extension WeightedLayer {
 }
 
 extension Linear: WeightedLayer {
+    /// A real weight.
     public typealias Weight = Tensor
+    /// `[outFeatures, inFeatures]`.
     public var weightShape: [Int] { [outFeatures, inFeatures] }
+    /// The `bias` flag given at construction.
     public var hasBias: Bool { bias }
+    /// `linear(x, W, b) = x·Wᵀ + b`: input `[…, in]` → `[…, out]`.
     public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { linear(x, weight, bias: bias) }
+    /// `x²·σ²ᵀ` (the linear map of `x ⊙ x` with the weight variances, no bias): `[…, in]` → `[…, out]`.
     public func outputVariance(_ x: Tensor, weightVariance: Tensor) -> Tensor { linear(x * x, weightVariance, bias: nil) }
 }

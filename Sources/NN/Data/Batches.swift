@@ -69,5 +69,6 @@ public struct Batches: Sequence, Sendable {
         }
     }
 
+    /// An iterator over this epoch's batches of example indices, in order.
     public func makeIterator() -> Iterator { Iterator(batches: self) }
 }

@@ -61,6 +61,8 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
         self.affine = affine; self.trackRunningStats = trackRunningStats
     }
 
+    /// `weight [C]` = 1 and `bias [C]` = 0 if `affine`; `running_mean [C]` = 0, `running_var [C]` = 1
+    /// and `num_batches_tracked []` = 0 (float64) if `trackRunningStats`.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         var p = ParameterTree()
         if affine {
@@ -75,6 +77,8 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
         return p
     }
 
+    /// `(x − μ)/√(σ² + eps)·weight + bias` per feature (batch or running statistics, see the type):
+    /// `[N, C, *S]` → the same shape. In training records the new running statistics via the context.
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
         let layer = "BatchNorm\(Rank.count)d"
         checkBatchNormInput(x.shape, spatial: Rank.count, features: numFeatures, layer: layer)
@@ -164,6 +168,8 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
         return Tensor(shape: [2, 2, f], scalars: (0..<(4 * f)).map { i in (i / f == 0 || i / f == 3) ? 1.0 : 0.0 }, dtype: dtype)
     }
 
+    /// `weight [2, 2, F]` = identity and `bias [2, F]` = 0 if `affine`; `running_mean [2, F]` = 0,
+    /// `running_var [2, 2, F]` = identity and `num_batches_tracked []` = 0 (float64) if `trackRunningStats`.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         var p = ParameterTree()
         if affine {
@@ -178,6 +184,8 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
         return p
     }
 
+    /// 2×2 whitening of `(Re z, Im z)` per feature followed by the 2×2 affine map (see the type):
+    /// complex `[N, F, *S]` → the same shape. In training records the new running statistics via the context.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         let layer = "CplxBatchNorm\(Rank.count)d"
         checkBatchNormInput(z.shape, spatial: Rank.count, features: numFeatures, layer: layer)

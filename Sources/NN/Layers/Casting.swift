@@ -11,6 +11,7 @@ public struct InterleavedRealToCplx: SequentialLayer {
     public let axis: Int
     /// cplxmodule's `InterleavedRealToCplx(copy=False, dim=-1)`.
     public init(axis: Int = -1) { self.axis = axis }
+    /// `z_k = x[2k] + i·x[2k+1]` along `axis`: `[…, 2n, …]` → complex `[…, n, …]`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         fromInterleaved(x, axis: axis)
     }
@@ -28,6 +29,7 @@ public struct ConcatenatedRealToCplx: SequentialLayer {
     public let axis: Int
     /// cplxmodule's `ConcatenatedRealToCplx(copy=False, dim=-1)`.
     public init(axis: Int = -1) { self.axis = axis }
+    /// `z_k = x[k] + i·x[n+k]` along `axis`: `[…, 2n, …]` → complex `[…, n, …]`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         fromConcatenated(x, axis: axis)
     }
@@ -42,6 +44,7 @@ public struct CplxToInterleavedReal: SequentialLayer {
     public let axis: Int
     /// cplxmodule's `CplxToInterleavedReal(dim=-1)`.
     public init(axis: Int = -1) { self.axis = axis }
+    /// `[re₀, im₀, re₁, im₁, …]` along `axis`: complex `[…, n, …]` → `[…, 2n, …]`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor {
         toInterleaved(z, axis: axis)
     }
@@ -59,6 +62,7 @@ public struct CplxToConcatenatedReal: SequentialLayer {
     public let axis: Int
     /// cplxmodule's `CplxToConcatenatedReal(dim=-1)`.
     public init(axis: Int = -1) { self.axis = axis }
+    /// `cat([re, im], axis)`: complex `[…, n, …]` → `[…, 2n, …]`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor {
         toConcatenated(z, axis: axis)
     }
@@ -70,6 +74,7 @@ public struct CplxToConcatenatedReal: SequentialLayer {
 public struct AsTypeCplx: SequentialLayer {
     /// cplxmodule's `AsTypeCplx()`.
     public init() {}
+    /// `x + 0i`: any shape → complex of the same shape.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         ComplexTensor(real: x)
     }
@@ -82,6 +87,7 @@ public struct AsTypeCplx: SequentialLayer {
 public struct TensorToCplx: SequentialLayer {
     /// cplxmodule's `TensorToCplx()`.
     public init() {}
+    /// `x[…, 0] + i·x[…, 1]`: `[…, 2]` → complex `[…]`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         require(x.rank >= 1 && x.shape[x.rank - 1] == 2,
                      "\(context.path.isEmpty ? "TensorToCplx" : context.path): the last dimension must be 2, got shape \(x.shape)")
@@ -95,6 +101,7 @@ public struct TensorToCplx: SequentialLayer {
 public struct CplxToTensor: SequentialLayer {
     /// cplxmodule's `CplxToTensor()`.
     public init() {}
+    /// `stack([re, im], -1)`: complex `[…]` → `[…, 2]`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor {
         stack([z.real, z.imag], axis: z.rank)
     }
@@ -104,6 +111,7 @@ public struct CplxToTensor: SequentialLayer {
 public struct CplxReal: SequentialLayer {
     /// cplxmodule's `CplxReal()`.
     public init() {}
+    /// `Re z`: complex any shape → real of the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { z.real }
 }
 
@@ -111,5 +119,6 @@ public struct CplxReal: SequentialLayer {
 public struct CplxImag: SequentialLayer {
     /// cplxmodule's `CplxImag()`.
     public init() {}
+    /// `Im z`: complex any shape → real of the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { z.imag }
 }

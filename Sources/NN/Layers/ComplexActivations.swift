@@ -22,11 +22,13 @@ public struct CplxModReLU: SequentialLayer {
     /// A modReLU with the given threshold (cplxmodule's default is `.fixed(0.5)`).
     public init(_ threshold: ModReLUThreshold = .fixed(0.5)) { self.threshold = threshold }
 
+    /// `threshold [1]` drawn from U(0, 0.25) for `.learnable`; nothing for `.fixed`.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         guard case .learnable = threshold else { return ParameterTree() }
         return ["threshold": uniform([1], key: key, dtype: dtype, low: 0, high: 0.25)]
     }
 
+    /// `max(0, |z| − τ)·z/|z|` with the fixed or the stored τ: complex any shape → the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         switch threshold {
         case .fixed(let t): return modReLU(z, threshold: t)
@@ -49,10 +51,12 @@ public struct CplxAdaptiveModReLU: SequentialLayer {
     /// An adaptive modReLU whose threshold has shape `dim` (`[1]` when empty).
     public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
 
+    /// `threshold` of shape `dim`, drawn as 0.02·N(0, 1).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ["threshold": normal(dim, key: key, dtype: dtype) * 0.02]
     }
 
+    /// `max(0, |z| − τ)·z/|z|` with τ `[*dim]` broadcast against `z`: complex `[…, *dim]` → the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         modReLU(z, threshold: p.required("threshold", by: context))
     }
@@ -62,6 +66,7 @@ public struct CplxAdaptiveModReLU: SequentialLayer {
 public struct CplxModulus: SequentialLayer {
     /// cplxmodule's `CplxModulus()`.
     public init() {}
+    /// `|z| = √(re² + im²)`: complex any shape → real of the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { abs(z) }
 }
 
@@ -69,5 +74,6 @@ public struct CplxModulus: SequentialLayer {
 public struct CplxAngle: SequentialLayer {
     /// cplxmodule's `CplxAngle()`.
     public init() {}
+    /// `atan2(im, re)`: complex any shape → real of the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { angle(z) }
 }

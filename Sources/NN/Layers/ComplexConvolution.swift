@@ -23,11 +23,15 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
         self.initConvention = initConvention
     }
 
+    /// `weight.imag`, `weight.real` `[C_out, C_in/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
+    /// `[C_out]`, drawn as described for the type.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
+    /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (conv1d/2d/3d by rank): complex `[N, C_in, *S]` →
+    /// `[N, C_out, *S']`.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         let w = p.requiredComplex("weight", by: context)
         let b = options.bias ? p.requiredComplex("bias", by: context) : nil
@@ -73,11 +77,15 @@ public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
         self.initConvention = initConvention
     }
 
+    /// `weight.imag`, `weight.real` `[C_in, C_out/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
+    /// `[C_out]`, drawn as described for the type.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
+    /// The complex transposed convolution (convTranspose1d/2d/3d by rank) plus bias: complex
+    /// `[N, C_in, *S]` → `[N, C_out, *S']`, `S'` as given for the type.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         let w = p.requiredComplex("weight", by: context)
         let b = options.bias ? p.requiredComplex("bias", by: context) : nil

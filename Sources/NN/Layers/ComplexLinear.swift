@@ -20,11 +20,14 @@ public struct CplxLinear: SequentialLayer {
         self.inFeatures = inFeatures; self.outFeatures = outFeatures; self.bias = bias; self.initConvention = initConvention
     }
 
+    /// `weight.imag`, `weight.real` `[out, in]` and (if `bias`) `bias.imag`, `bias.real` `[out]`, drawn
+    /// as described for the type.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ComplexInit.layerDefault(weightShape: [outFeatures, inFeatures], biasCount: bias ? outFeatures : nil,
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
+    /// `linear(z, W, b) = z·Wᵀ + b` (complex): `[…, in]` → `[…, out]`.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         linear(z, p.requiredComplex("weight", by: context), bias: bias ? p.requiredComplex("bias", by: context) : nil)
     }
@@ -57,6 +60,8 @@ public struct CplxBilinear: Layer {
         self.bias = bias; self.conjugate = conjugate; self.initConvention = initConvention
     }
 
+    /// `weight.imag`, `weight.real` `[out, in1, in2]` and (if `bias`) `bias.imag`, `bias.real` `[out]`,
+    /// drawn as described for the type.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ComplexInit.layerDefault(weightShape: [outFeatures, in1Features, in2Features], biasCount: bias ? outFeatures : nil,
                                  convention: initConvention, key: key, dtype: dtype)
@@ -87,10 +92,12 @@ public struct CplxPhaseShift: SequentialLayer {
     /// A phase shift whose `phi` has shape `dim` (`[1]` when empty).
     public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
 
+    /// `phi` of shape `dim`, drawn as 0.02·N(0, 1).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         ["phi": normal(dim, key: key, dtype: dtype) * 0.02]
     }
 
+    /// `z·e^{iφ}` with `phi` broadcast against `z`: complex input → the broadcast shape.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
         phaseShift(z, phi: p.required("phi", by: context))
     }

@@ -120,8 +120,10 @@ public struct Convolution<Rank: SpatialRank>: SequentialLayer {
                                      dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
     }
 
+    /// `weight [C_out, C_in/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
 
+    /// `conv1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
         let w = p.required("weight", by: context)
         let b = options.bias ? p.required("bias", by: context) : nil
@@ -159,8 +161,10 @@ public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
                                      transposed: true)
     }
 
+    /// `weight [C_in, C_out/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
 
+    /// `convTranspose1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
         let w = p.required("weight", by: context)
         let b = options.bias ? p.required("bias", by: context) : nil
@@ -209,6 +213,7 @@ public struct Bilinear: Layer {
         self.in1Features = in1Features; self.in2Features = in2Features; self.outFeatures = outFeatures; self.bias = bias
     }
 
+    /// `weight [out, in1, in2]` and (if `bias`) `bias [out]`, both U(±1/√in1).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         let (kw, kb) = key.split()
         let bound = 1 / Double(in1Features).squareRoot()

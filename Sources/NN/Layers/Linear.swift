@@ -4,16 +4,24 @@
 /// Parameters: `weight [out, in]`, `bias [out]` (if `bias`). Initialisation: PyTorch's default,
 /// W ~ U(±1/√in), b ~ U(±1/√in).
 public struct Linear: SequentialLayer {
+    /// A real tensor `[…, inFeatures]`.
     public typealias Input = Tensor
+    /// A real tensor `[…, outFeatures]`.
     public typealias Output = Tensor
+    /// Size of the input's last axis.
     public let inFeatures: Int
+    /// Size of the output's last axis.
     public let outFeatures: Int
+    /// Whether the layer has a `bias` parameter `[outFeatures]`.
     public let bias: Bool
 
+    /// A linear map from `inFeatures` to `outFeatures`, with a bias unless `bias: false`.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         self.inFeatures = inFeatures; self.outFeatures = outFeatures; self.bias = bias
     }
 
+    /// `weight [out, in]` and (if `bias`) `bias [out]`, PyTorch's default initialisation:
+    /// both U(±1/√inFeatures).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         Init.torchDefault(weightShape: [outFeatures, inFeatures], bias: bias, key: key, dtype: dtype)
     }
@@ -23,15 +31,21 @@ public struct Linear: SequentialLayer {
 
 /// Returns its input (PyTorch `nn.Identity`); works for real and complex values.
 public struct Identity<Value: ActivationValue>: SequentialLayer {
+    /// An identity layer (no parameters).
     public init() {}
+    /// Returns `x` unchanged: any shape → the same shape.
     public func callAsFunction(_ x: Value, parameters: ParameterTree, context: Context) -> Value { x }
 }
 
 /// Flattens dimensions `startAxis...endAxis` into one (PyTorch `nn.Flatten`, defaults 1 and −1).
 public struct Flatten: SequentialLayer {
+    /// First axis merged (negative counts from the end).
     public let startAxis: Int
+    /// Last axis merged, inclusive (negative counts from the end).
     public let endAxis: Int
+    /// Merges axes `startAxis...endAxis`; the defaults keep the batch axis and flatten the rest.
     public init(_ startAxis: Int = 1, _ endAxis: Int = -1) { self.startAxis = startAxis; self.endAxis = endAxis }
+    /// `flatten(x, startAxis, endAxis)`: e.g. `[N, C, H, W]` → `[N, C·H·W]` with the defaults.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         flatten(x, startAxis: startAxis, endAxis: endAxis)
     }

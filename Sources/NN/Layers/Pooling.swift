@@ -48,6 +48,7 @@ public struct MaxPool<Rank: SpatialRank>: SequentialLayer {
                                  padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
+    /// The maximum of each window (maxPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         let o = options
         switch Rank.count {
@@ -79,6 +80,7 @@ public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
         self.countIncludePad = countIncludePad
     }
 
+    /// The mean of each window (avgPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         let o = options
         switch Rank.count {
@@ -109,6 +111,8 @@ public struct ComplexMaxPool<Rank: SpatialRank>: SequentialLayer {
                                  padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
+    /// Each window's element of largest `|z|` (maxPool1d/2d/3d by rank): complex `[N, C, *S]` →
+    /// `[N, C, *S']`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         let o = options
         switch Rank.count {
@@ -153,6 +157,8 @@ public struct Dropout: SequentialLayer {
         self.probability = probability
     }
 
+    /// In training `x ⊙ m/(1 − p)` with `m ~ Bernoulli(1 − p)` from the layer's key; `x` in
+    /// evaluation or when `p = 0`. Any shape → the same shape.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         guard context.training && probability > 0 else { return x }
         return dropout(x, probability: probability, key: context.randomKey, training: true)
@@ -174,6 +180,8 @@ public struct CplxDropout: SequentialLayer {
         self.probability = probability
     }
 
+    /// In training `z ⊙ m/(1 − p)` with one real mask `m ~ Bernoulli(1 − p)` for both parts (zeros
+    /// when `p = 1`); `z` in evaluation or when `p = 0`. Complex any shape → the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         guard context.training && probability > 0 else { return z }
         if probability == 1 { return z * Tensor.zeros(z.shape, dtype: z.dtype) }

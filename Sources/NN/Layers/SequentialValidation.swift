@@ -6,6 +6,8 @@ public enum SequentialError: Error, Equatable, CustomStringConvertible {
     /// The last layer (or the input of an empty container) is `produces`, the container returns `expected`.
     case outputMismatch(produces: ActivationKind, expected: ActivationKind)
 
+    /// A one-line message: the offending layer (index, type) and the two kinds, or the produced and
+    /// expected output kinds.
     public var description: String {
         switch self {
         case let .kindMismatch(i, layer, takes, receives, previous):

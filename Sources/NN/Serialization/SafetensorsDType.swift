@@ -45,5 +45,6 @@ public enum SafetensorsDType: String, Sendable, CaseIterable, Comparable {
     /// Position in the reference's declaration order (its derived `Ord`).
     var rank: Int { Self.allCases.firstIndex(of: self)! }
 
+    /// Orders dtypes by their position in the reference's declaration order (increasing alignment).
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }

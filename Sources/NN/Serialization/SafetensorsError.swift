@@ -90,6 +90,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// A one-line message naming the file and, where there is one, the tensor key and the
+    /// offending value.
     public var description: String {
         switch self {
         case let .fileTooSmall(f, size):
