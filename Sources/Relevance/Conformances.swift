@@ -14,9 +14,11 @@ private func convolve(_ x: Tensor, _ w: Tensor, bias: Tensor?, _ o: ConvolutionO
 }
 
 extension Convolution: WeightedLayer {
+    /// A real weight.
     public typealias Weight = Tensor
     /// `[C_out, C_in/groups, *k]`.
     public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
     public var hasBias: Bool { options.bias }
     /// The convolution with the given weight and bias.
     public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
@@ -31,9 +33,11 @@ extension Convolution: WeightedLayer {
 }
 
 extension Bilinear: WeightedLayer {
+    /// A real weight.
     public typealias Weight = Tensor
     /// `[out, in1, in2]`.
     public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
     public var hasBias: Bool { bias }
     /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`.
     public func forward(_ x: (Tensor, Tensor), weight: Tensor, bias: Tensor?) -> Tensor {
@@ -49,9 +53,11 @@ extension Bilinear: WeightedLayer {
 private func squaredModulus(_ z: ComplexTensor) -> Tensor { z.real * z.real + z.imag * z.imag }
 
 extension CplxLinear: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
     public typealias Weight = ComplexTensor
     /// `[out, in]` (each part).
     public var weightShape: [Int] { [outFeatures, inFeatures] }
+    /// The `bias` flag given at construction.
     public var hasBias: Bool { bias }
     /// `z·Wᵀ + b`.
     public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
@@ -64,9 +70,11 @@ extension CplxLinear: WeightedLayer {
 }
 
 extension CplxBilinear: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
     public typealias Weight = ComplexTensor
     /// `[out, in1, in2]` (each part).
     public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
     public var hasBias: Bool { bias }
     /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with c = conjugation when ``CplxBilinear/conjugate``
     /// (so `CplxBilinearMasked` honours the flag, unlike cplxmodule's, which always conjugates).
@@ -80,9 +88,11 @@ extension CplxBilinear: WeightedLayer {
 }
 
 extension ComplexConvolution: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
     public typealias Weight = ComplexTensor
     /// `[C_out, C_in/groups, *k]` (each part).
     public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
     public var hasBias: Bool { options.bias }
     /// The complex convolution with the given weight and bias.
     public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {

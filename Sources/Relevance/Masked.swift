@@ -10,7 +10,9 @@
 /// state dict reports `mask` as missing exactly as cplxmodule does. A tree without `mask`
 /// (removed on purpose) stops the call with a message naming the layer.
 public struct Masked<Base: WeightedLayer>: Layer {
+    /// The base layer's input.
     public typealias Input = Base.Input
+    /// The base layer's output.
     public typealias Output = Base.Output
 
     /// The layer whose weight is masked.
@@ -19,12 +21,16 @@ public struct Masked<Base: WeightedLayer>: Layer {
     /// Wraps `base`.
     public init(_ base: Base) { self.base = base }
 
+    /// The base layer's parameters plus an all-ones `mask` of shape `weightShape`, in cplxmodule's
+    /// order (real: `weight, bias, mask`; complex: `mask, weight.imag, weight.real, bias.imag, bias.real`).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         let own: ParameterTree = ["mask": Tensor.ones(base.weightShape, dtype: dtype)]
         let inherited = base.ownParameters(key: key, dtype: dtype)
         return Base.Weight.kind == .complex ? own.merging(inherited) : inherited.merging(own)
     }
 
+    /// `base(x; W ⊙ mask, b)` with the mask detached and converted to the weight's dtype (shapes as
+    /// the base); stops naming the layer when `mask` is absent.
     public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
         guard let mask = p["mask"] else {
             fatalError("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
@@ -47,6 +53,7 @@ public protocol MaskedLayer: Module {
 }
 
 extension Masked: MaskedLayer {
+    /// `weight`, or `weight.imag` and `weight.real` for a complex base.
     public var weightKeys: [String] { Base.Weight.storageKeys("weight") }
 }
 

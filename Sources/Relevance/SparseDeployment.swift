@@ -124,7 +124,9 @@ public struct CSRMatrix: Sendable, Equatable {
 /// ``compileSparse(_:parameters:maxDensity:)`` returns. It records nothing on a tape: calling it on
 /// a traced tensor (inside a gradient computation) stops with a message.
 public struct SparseLinear: SequentialLayer {
+    /// A real float32 tensor `[…, inFeatures]`.
     public typealias Input = Tensor
+    /// A real float32 tensor `[…, outFeatures]`.
     public typealias Output = Tensor
 
     /// How the weight is stored.
@@ -134,6 +136,7 @@ public struct SparseLinear: SequentialLayer {
         /// A dense float32 `[out, in]` matrix (already multiplied by the mask).
         case dense(Tensor)
 
+        /// Same storage form with equal contents (for `.dense`: same shape and elementwise `==` values).
         public static func == (a: Storage, b: Storage) -> Bool {
             switch (a, b) {
             case (.csr(let x), .csr(let y)): return x == y
