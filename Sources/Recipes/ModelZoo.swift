@@ -40,15 +40,20 @@ public enum Architecture: String, Sendable, CaseIterable {
 /// A classifier in the seed's two parts, `features` then `classifier`, so parameter paths read
 /// `features.0.weight`, `classifier.2.log_sigma2`, … as in PyTorch.
 public struct FeatureClassifier<Hidden: ActivationValue>: SequentialLayer {
+    /// The first part (child `features`): real input `[N, …]` → hidden activations.
     public let features: Sequential<Tensor, Hidden>
+    /// The second part (child `classifier`): hidden activations → real logits `[N, classes]`.
     public let classifier: Sequential<Hidden, Tensor>
 
+    /// A classifier of the two parts.
     public init(features: Sequential<Tensor, Hidden>, classifier: Sequential<Hidden, Tensor>) {
         self.features = features; self.classifier = classifier
     }
 
+    /// `features`, then `classifier`.
     public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
 
+    /// `classifier(features(x))`, each with its parameters scoped to its name: real `[N, …]` → `[N, classes]`.
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
         let h = features.callAsChild("features", x, parameters: p, context: context)
         return classifier.callAsChild("classifier", h, parameters: p, context: context)
@@ -116,6 +121,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// The flavour does not exist for this architecture.
     case unsupportedFlavor(architecture: String, flavor: String)
 
+    /// A one-line message naming the architecture and what it cannot take.
     public var description: String {
         switch self {
         case .unsupportedInput(let a, let s, let r): return "model \(a) cannot take inputs of shape \(s): \(r)"

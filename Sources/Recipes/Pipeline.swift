@@ -22,24 +22,34 @@ public struct SparsifyConfig: Sendable {
     /// Thresholds of the accuracy/sparsity sweep after stage 2.
     public var sweep: [Double] = stride(from: -3.0, through: 3.0, by: 0.5).map { $0 }
 
+    /// The defaults: an MLP, VD at threshold −0.5, default training options for every stage, sweep
+    /// −3…3 in steps of 0.5.
     public init() {}
 }
 
 /// Accuracy and losses of one stage.
 public struct StageSummary: Sendable, Codable {
+    /// `dense`, the method's name (`vd`, `ard`, `l0`) or `masked`.
     public var name: String
+    /// Accuracy (fraction in [0, 1]) on the training set after the stage, evaluation mode.
     public var trainAccuracy: Double
+    /// Accuracy (fraction in [0, 1]) on the test set after the stage, evaluation mode.
     public var testAccuracy: Double
+    /// Mean cross entropy per test example after the stage.
     public var testLoss: Double
-    /// Mean data loss and mean penalty per epoch.
+    /// Mean data loss (batch cross entropy) of each epoch.
     public var epochLoss: [Double]
+    /// Mean penalty of each epoch (the unweighted Σ of the model's penalties, per step).
     public var epochPenalty: [Double]
+    /// Wall-clock duration of the stage, including the two evaluations.
     public var seconds: Double
 }
 
 /// One point of the threshold sweep.
 public struct SweepPoint: Sendable, Codable {
+    /// The log α threshold of the masks.
     public var threshold: Double
+    /// Test accuracy (fraction in [0, 1]) of the masked model at this threshold, before fine-tuning.
     public var testAccuracy: Double
     /// Fraction of (real) weights dropped over the masked layers.
     public var sparsity: Double
@@ -47,22 +57,34 @@ public struct SweepPoint: Sendable, Codable {
 
 /// Kept and total weights of one layer (a complex weight counts as two reals).
 public struct LayerSparsity: Sendable, Codable {
+    /// Dotted path of the layer (`classifier.0`).
     public var path: String
+    /// Weights with a nonzero mask (a complex weight counts as two).
     public var kept: Int
+    /// All weights of the layer (a complex weight counts as two).
     public var total: Int
+    /// `kept / total` (1 for a layer without weights).
     public var keptFraction: Double { total == 0 ? 1 : Double(kept) / Double(total) }
 }
 
 /// Everything the pipeline produced.
 public struct SparsifyResult: Sendable {
+    /// Parameters after stage 1 (empty when the config gave `pretrainedBayes`).
     public var dense: ParameterTree
+    /// Parameters of the Bayesian model after stage 2 (or the given `pretrainedBayes`).
     public var bayes: ParameterTree
+    /// Parameters of the masked model after fine-tuning, including its `mask` entries.
     public var masked: ParameterTree
+    /// One summary per stage that ran, in order.
     public var stages: [StageSummary]
+    /// Test accuracy and sparsity at each threshold of `SparsifyConfig.sweep`.
     public var sweep: [SweepPoint]
+    /// Kept/total weights of each masked layer of the final model.
     public var layers: [LayerSparsity]
-    /// What the non-strict loads reported (stage 2 and 3).
+    /// What the load into the Bayesian model reported (non-strict from the dense tree; strict from
+    /// `pretrainedBayes`).
     public var bayesLoad: LoadReport
+    /// What the non-strict load into the masked model at the chosen threshold reported.
     public var maskedLoad: LoadReport
     /// total weights / kept weights over the masked layers.
     public var compressionRatio: Double {
@@ -73,11 +95,17 @@ public struct SparsifyResult: Sendable {
 
 /// Callbacks of the pipeline, for progress display.
 public struct PipelineObserver {
+    /// Called with the stage name and its number of epochs when a stage begins.
     public var stageStarted: (String, Int) -> Void = { _, _ in }
+    /// Called after every optimisation step with the stage name and the step's report.
     public var step: (String, StepReport) -> Void = { _, _ in }
+    /// Called with the summary when a stage ends.
     public var stageFinished: (StageSummary) -> Void = { _ in }
+    /// Called with a human-readable note (what a non-strict load matched, skipped stages).
     public var message: (String) -> Void = { _ in }
+    /// Polled between steps and sweep points; returning true ends the run early.
     public var shouldStop: () -> Bool = { false }
+    /// An observer whose callbacks do nothing and which never asks to stop.
     public init() {}
 }
 
