@@ -235,12 +235,10 @@ extension Tensor {
         require(Broadcast.shape(target, shape) == shape,
                      "unbroadcast: shape \(shape) is not a broadcast of \(target)")
         let n = count
-        if n == 0 || target.reduce(1, *) == n {
-            // only 1s were added or removed (or nothing to sum): same elements, new shape
-            var out = Tensor.zeros(target, dtype: dtype)
-            if n > 0 { out.buffer.raw.copyMemory(from: buffer.raw, byteCount: n * dtype.byteSize) }
-            out._trace = nil
-            return out
+        if n == 0 { return Tensor.zeros(target, dtype: dtype) }
+        if target.reduce(1, *) == n {
+            // only 1s were added or removed: the same elements under the new shape (shared, copy-on-write)
+            return Tensor(shape: target, dtype: dtype, buffer: buffer)
         }
         let layout = OperandLayout.of(target, in: shape)
         var out = layout == .general ? Tensor.zeros(target, dtype: dtype) : Tensor(uninitializedShape: target, dtype: dtype)
