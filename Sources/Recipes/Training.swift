@@ -136,7 +136,7 @@ public func evaluate(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTr
 
 /// The index of the largest element of each row of a `[N, C]` tensor.
 public func argmaxRows(_ t: Tensor) -> [Int] {
-    precondition(t.rank == 2, "argmaxRows: need [N, C], got \(t.shape)")
+    require(t.rank == 2, "argmaxRows: need [N, C], got \(t.shape)")
     let v = t.scalars, c = t.shape[1]
     return (0..<t.shape[0]).map { r in
         var best = 0

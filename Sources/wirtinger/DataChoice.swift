@@ -15,9 +15,7 @@ func loadData(_ args: CommandSpec.Parsed, architecture: Architecture, seed: UInt
     let testSize = try args.int("test-size", in: 1...10_000_000)
     if let dir = args.string("mnist") {
         let m = try MNIST.load(directory: URL(fileURLWithPath: dir))
-        let digits = (0..<10).map(String.init)
-        var train = LabeledDataset(name: "mnist", inputs: m.train.images, labels: m.train.labels, classNames: digits)
-        var test = LabeledDataset(name: "mnist", inputs: m.test.images, labels: m.test.labels, classNames: digits)
+        var train = m.train, test = m.test
         if let n = trainSize, n < train.count { train = train.subset(0..<n) }
         if let n = testSize, n < test.count { test = test.subset(0..<n) }
         return (train, test)

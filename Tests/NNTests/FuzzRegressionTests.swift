@@ -77,7 +77,7 @@ final class FuzzRegressionTests: XCTestCase {
             try Data(rest[cut...]).write(to: dir.appendingPathComponent("labels"))
             do {
                 let s = try MNIST.split(dir, "images", "labels")
-                XCTAssertEqual(s.images.shape, [s.count, 1, 28, 28], name)
+                XCTAssertEqual(s.inputs.shape, [s.count, 1, 28, 28], name)
                 splits += 1
             } catch is IDXError {
                 XCTAssertFalse(name.hasSuffix("split_ok_1") || name.hasSuffix("split_ok_0"), "\(name) should load")

@@ -42,17 +42,17 @@ final class IDXTests: XCTestCase {
     func testLoadsFourStandardFiles() throws {
         try writeStandardSet()
         let m = try MNIST.load(directory: dir)
-        XCTAssertEqual(m.train.images.shape, [3, 1, 28, 28])
-        XCTAssertEqual(m.train.images.dtype, .float32)
+        XCTAssertEqual(m.train.inputs.shape, [3, 1, 28, 28])
+        XCTAssertEqual(m.train.inputs.dtype, .float32)
         XCTAssertEqual(m.train.labels, [3, 1, 4])
-        XCTAssertEqual(m.test.images.shape, [2, 1, 28, 28])
+        XCTAssertEqual(m.test.inputs.shape, [2, 1, 28, 28])
         XCTAssertEqual(m.test.labels, [9, 0])
         // pixel (i, 0, r, c) = ((7i + 28r + c) mod 256) / 255
         for (i, r, c) in [(0, 0, 0), (1, 0, 5), (2, 27, 27), (2, 9, 3)] {
             let byte = (7 * i + 28 * r + c) % 256
-            XCTAssertEqual(m.train.images[i, 0, r, c], Double(Float(byte) / 255), "\(i) \(r) \(c)")
+            XCTAssertEqual(m.train.inputs[i, 0, r, c], Double(Float(byte) / 255), "\(i) \(r) \(c)")
         }
-        let s = m.train.images.scalars
+        let s = m.train.inputs.scalars
         XCTAssertEqual(s.min(), 0)
         XCTAssertEqual(s.max(), 1)
     }
@@ -63,8 +63,8 @@ final class IDXTests: XCTestCase {
         let (x, y) = split.batch([2, 0])
         XCTAssertEqual(x.shape, [2, 1, 28, 28])
         XCTAssertEqual(y, [4, 3])
-        XCTAssertEqual(x[0, 0, 3, 4], split.images[2, 0, 3, 4])
-        XCTAssertEqual(x[1, 0, 27, 1], split.images[0, 0, 27, 1])
+        XCTAssertEqual(x[0, 0, 3, 4], split.inputs[2, 0, 3, 4])
+        XCTAssertEqual(x[1, 0, 27, 1], split.inputs[0, 0, 27, 1])
     }
 
     func testGenericImageSizeReadsButMNISTRejectsIt() throws {

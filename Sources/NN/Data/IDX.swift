@@ -124,39 +124,12 @@ public enum IDX {
     }
 }
 
-/// One split of MNIST: images `[N, 1, 28, 28]` (`float32`, values in [0, 1]) and labels 0…9.
-public struct MNISTSplit: Sendable {
-    /// `[N, 1, 28, 28]`, `float32`, `byte / 255`.
-    public var images: Tensor
-    /// `N` class indices in `0...9`.
-    public var labels: [Int]
-
-    /// Number of examples.
-    public var count: Int { labels.count }
-
-    /// The images at `indices` as `[indices.count, 1, 28, 28]` and their labels, in the order given.
-    /// - Precondition: every index is in `0..<count`.
-    public func batch(_ indices: [Int]) -> (images: Tensor, labels: [Int]) {
-        let per = images.shape.dropFirst().reduce(1, *)
-        var out = Tensor(uninitializedShape: [indices.count] + images.shape.dropFirst(), dtype: images.dtype)
-        images.withUnsafeBufferPointer { (src: UnsafeBufferPointer<Float>) in
-            out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<Float>) in
-                for (row, i) in indices.enumerated() {
-                    precondition(i >= 0 && i < count, "MNISTSplit.batch: index \(i) out of range 0..<\(count)")
-                    for j in 0..<per { dst[row * per + j] = src[i * per + j] }
-                }
-            }
-        }
-        return (out, indices.map { labels[$0] })
-    }
-}
-
 /// The MNIST database read from its four IDX files.
 public struct MNIST: Sendable {
-    /// 60 000 training examples.
-    public var train: MNISTSplit
-    /// 10 000 test examples.
-    public var test: MNISTSplit
+    /// 60 000 training examples: inputs `[N, 1, 28, 28]` (`float32`, `byte / 255`), labels 0…9.
+    public var train: LabeledDataset
+    /// 10 000 test examples, like ``train``.
+    public var test: LabeledDataset
 
     /// The standard file names: `train-images.idx3-ubyte`, `train-labels.idx1-ubyte`,
     /// `t10k-images.idx3-ubyte`, `t10k-labels.idx1-ubyte`.
@@ -173,7 +146,7 @@ public struct MNIST: Sendable {
     }
 
     /// One split from an image file and a label file.
-    public static func split(_ directory: URL, _ imagesName: String, _ labelsName: String) throws -> MNISTSplit {
+    public static func split(_ directory: URL, _ imagesName: String, _ labelsName: String) throws -> LabeledDataset {
         let iu = directory.appendingPathComponent(imagesName), lu = directory.appendingPathComponent(labelsName)
         let (dims, bytes) = try IDX.read(contentsOf: iu, magic: IDX.imagesMagic)
         guard dims[1] == 28, dims[2] == 28 else {
@@ -183,6 +156,7 @@ public struct MNIST: Sendable {
         guard labels.count == dims[0] else {
             throw IDXError.countMismatch(imagesFile: iu.path, images: dims[0], labelsFile: lu.path, labels: labels.count)
         }
-        return MNISTSplit(images: IDX.images(dims: dims, bytes: bytes), labels: labels)
+        return LabeledDataset(name: "mnist", inputs: IDX.images(dims: dims, bytes: bytes), labels: labels,
+                              classNames: (0..<10).map(String.init))
     }
 }
