@@ -59,10 +59,10 @@ func checkIDX(_ bytes: [UInt8], directory: URL) {
         guard l.allSatisfy({ (0..<10).contains($0) }) else { fatalError("label out of range") }
     }
     if let s = expectIDXError("MNIST.split", { try MNIST.split(directory, "images", "labels") }) {
-        guard s.images.shape == [s.count, 1, 28, 28], s.labels.count == s.count else { fatalError("split \(s.images.shape) \(s.count)") }
+        guard s.inputs.shape == [s.count, 1, 28, 28], s.labels.count == s.count else { fatalError("split \(s.inputs.shape) \(s.count)") }
         if s.count > 0 {
             let b = s.batch([s.count - 1, 0])
-            guard b.images.shape == [2, 1, 28, 28] else { fatalError("batch \(b.images.shape)") }
+            guard b.inputs.shape == [2, 1, 28, 28] else { fatalError("batch \(b.inputs.shape)") }
         }
     }
 }
