@@ -52,10 +52,11 @@ func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeom
     var y = convolutionForwardRaw(x.detached(), weight.detached(), geo, op: op)
     if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    let needsX = x.isTraced, needsW = weight.isTraced   // skip the gradient of a constant operand
     return Tape.record(op, y, inputs: inputs) { g in
         var grads: [Tensor?] = [
-            convolutionInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op),
-            convolutionWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op),
+            needsX ? convolutionInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op) : nil,
+            needsW ? convolutionWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op) : nil,
         ]
         if bias != nil { grads.append(channelBiasGradRaw(g)) }
         return grads
@@ -75,10 +76,11 @@ func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGe
     var y = convTransposeForwardRaw(x.detached(), weight.detached(), geo, op: op)
     if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    let needsX = x.isTraced, needsW = weight.isTraced   // skip the gradient of a constant operand
     return Tape.record(op, y, inputs: inputs) { g in
         var grads: [Tensor?] = [
-            convTransposeInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op),
-            convTransposeWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op),
+            needsX ? convTransposeInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op) : nil,
+            needsW ? convTransposeWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op) : nil,
         ]
         if bias != nil { grads.append(channelBiasGradRaw(g)) }
         return grads

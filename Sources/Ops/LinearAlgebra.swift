@@ -186,15 +186,17 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
     case .float64: forward(Double.self)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    // A constant operand (data, or x² in a variance term) needs no gradient: skip its GEMM.
+    let needsX = x.isTraced, needsW = weight.isTraced
     return Tape.record("linear", y, inputs: inputs) { g in
-        var gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
-        var gw = Tensor(uninitializedShape: weight.shape, dtype: x.dtype)
+        var gx = needsX ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
+        var gw = needsW ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
         func pullback<T: TensorScalar>(_: T.Type) {
             withBase(g, T.self) { pg in
                 withBase(x, T.self) { px in
                     withBase(weight, T.self) { pw in
-                        withMutableBase(&gx, T.self) { gemm(false, false, rows, inF, outF, pg, outF, pw, inF, $0, inF) }
-                        withMutableBase(&gw, T.self) { gemm(true, false, outF, inF, rows, pg, outF, px, inF, $0, inF) }
+                        if gx != nil { withMutableBase(&gx!, T.self) { gemm(false, false, rows, inF, outF, pg, outF, pw, inF, $0, inF) } }
+                        if gw != nil { withMutableBase(&gw!, T.self) { gemm(true, false, outF, inF, rows, pg, outF, px, inF, $0, inF) } }
                     }
                 }
             }
