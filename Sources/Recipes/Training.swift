@@ -13,9 +13,10 @@ public struct TrainingOptions: Sendable {
     public var klWeight: Double = 1e-2
     /// Seed of the shuffling order and of the layers' noise.
     public var seed: UInt64 = 0
-    /// Check every step that the parameters, their gradients and the loss are finite (in that
-    /// order); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the first
-    /// non-finite one (`classifier.0.weight`, `gradient of classifier.0.weight`, or `loss`).
+    /// Check every step that the loss and the gradients are finite (and the parameters on the
+    /// first step); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause:
+    /// a non-finite parameter first (`classifier.0.weight`), else a gradient
+    /// (`gradient of classifier.0.weight`), else `loss`.
     public var checkFinite: Bool = true
 
     public init() {}
@@ -85,8 +86,12 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             let (x, y) = data.batch(idx)
             // a parameter that is already non-finite (e.g. loaded from a file) is the cause to name,
             // not the NaN loss it produces
-            if options.checkFinite, let bad = params.first(where: { !isAllFinite($0.value) }) {
-                throw TrainingError.nonFinite(path: bad.key, epoch: epoch, step: step)
+            // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
+            // it produces. Parameters are scanned on the first step and whenever the loss or a
+            // gradient turns non-finite; in between, finite parameters and gradients keep them finite.
+            func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
+            if options.checkFinite && epoch == startEpoch && step == 0, let bad = nonFiniteParameter() {
+                throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
             }
             let trainable = params.filter { k, _ in isTrainable(k) }
             let frozen = params.filter { k, _ in !isTrainable(k) }
@@ -103,10 +108,12 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 return ce + coef * kl
             }
             if options.checkFinite {
-                if let bad = grads.first(where: { !isAllFinite($0.value) }) {
-                    throw TrainingError.nonFinite(path: "gradient of " + bad.key, epoch: epoch, step: step)
+                let badGradient = grads.first(where: { !isAllFinite($0.value) })?.key
+                if badGradient != nil || !loss.item.isFinite {
+                    if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
+                    if let bad = badGradient { throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step) }
+                    throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step)
                 }
-                if !loss.item.isFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
             }
             params = optimizer.update(params, gradients: grads, state: &state)
             params.merge(updates.tree)
