@@ -70,7 +70,9 @@ public struct Tensor: Sendable {
         return Tensor(shape: [n], scalars: (0..<n).map { start + Double($0) * step }, dtype: dtype)
     }
 
-    /// A tensor from row-major `Float` values (dtype `float32`).
+    /// A tensor from row-major `Float` values (dtype `float32`). An array literal without a type
+    /// (`Tensor(shape: [2], scalars: [1, 2])`) picks this initialiser, so it is float32 like
+    /// PyTorch's default; write `scalars: [1, 2] as [Double]` (or pass `dtype:`) for float64.
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Float]) {
         self.init(uninitializedShape: shape, dtype: .float32)
