@@ -1,16 +1,6 @@
 /// Model-wide traversals: they walk ``Module/namedModules(prefix:)`` and return results keyed
 /// by the module path, like cplxmodule's generators, but computed from a parameter tree.
 
-/// How a penalty tensor is reduced per layer.
-public enum PenaltyReduction: String, Sendable {
-    /// The elementwise tensor as is.
-    case none
-    /// Σ over elements (the default, what the loss uses).
-    case sum
-    /// Mean over elements.
-    case mean
-}
-
 /// `(path, penalty)` for every Bayesian layer of `model` in `named_modules` order.
 /// - Parameters:
 ///   - parameters: the whole model's tree (keys like `classifier.0.log_sigma2`).
@@ -18,7 +8,7 @@ public enum PenaltyReduction: String, Sendable {
 ///   - exact: report ``BayesianLayer/exactPenalty(parameters:)`` (the true KL, for logging)
 ///     instead of the training penalty; they differ only for `…VDBogus` layers.
 public func namedPenalties(_ model: some Module, parameters: ParameterTree,
-                           reduction: PenaltyReduction = .sum, exact: Bool = false) -> [(path: String, penalty: Tensor)] {
+                           reduction: Reduction = .sum, exact: Bool = false) -> [(path: String, penalty: Tensor)] {
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
         let scoped = parameters.scoped(path)
@@ -32,7 +22,7 @@ public func namedPenalties(_ model: some Module, parameters: ParameterTree,
 }
 
 /// The penalties of every Bayesian layer, values only.
-public func penalties(_ model: some Module, parameters: ParameterTree, reduction: PenaltyReduction = .sum) -> [Tensor] {
+public func penalties(_ model: some Module, parameters: ParameterTree, reduction: Reduction = .sum) -> [Tensor] {
     namedPenalties(model, parameters: parameters, reduction: reduction).map(\.penalty)
 }
 

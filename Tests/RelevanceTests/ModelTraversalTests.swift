@@ -68,7 +68,7 @@ final class ModelTraversalTests: XCTestCase {
         // Penalties by path for the three reductions.
         let paths = meta["penalty_paths"] as? [String] ?? []
         XCTAssertEqual(namedPenalties(model, parameters: params).map(\.path), paths, "\(id): penalty paths")
-        for (reduction, role) in [(PenaltyReduction.sum, "penalty_sum"), (.mean, "penalty_mean"), (.none, "penalty_none")] {
+        for (reduction, role) in [(Reduction.sum, "penalty_sum"), (.mean, "penalty_mean"), (.none, "penalty_none")] {
             for (path, value) in namedPenalties(model, parameters: params, reduction: reduction) {
                 let expected = try t("\(role)/\(path)")
                 assertClose(value, expected.withShape(value.shape), rtol: 1e-10, atol: 1e-12, "\(id): \(role)/\(path)")
