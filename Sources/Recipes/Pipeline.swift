@@ -109,16 +109,12 @@ public struct PipelineObserver {
     public init() {}
 }
 
-/// Per-layer kept/total weights of a masked model's tree (masks ≠ 0 count as kept).
+/// Per-layer kept/total weights of a masked model's tree (masks ≠ 0 count as kept; a complex
+/// weight counts as two reals): the prunable-weight columns of ``CompressionReport``.
 public func maskedLayerSparsity(_ model: some Module, parameters: ParameterTree) -> [LayerSparsity] {
-    namedMasks(model, parameters: parameters).compactMap { path, mask in
-        guard let mask else { return nil }
-        let prefix = path.isEmpty ? "" : path + "."
-        let isComplex = parameters.contains(prefix + "weight.real")
-        let kept = mask.scalars.filter { $0 != 0 }.count
-        let factor = isComplex ? 2 : 1
-        return LayerSparsity(path: path, kept: kept * factor, total: mask.count * factor)
-    }
+    CompressionReport(model, parameters: parameters, options: RelevanceOptions(threshold: 0, hard: true)).layers
+        .filter { $0.weightsTotal > 0 }
+        .map { LayerSparsity(path: $0.path, kept: Int($0.weightsKept), total: $0.weightsTotal) }
 }
 
 /// Runs the whole recipe on `train`/`test` data. Stops early (returning what it has) when
