@@ -18,8 +18,42 @@ public struct TrainingOptions: Sendable {
     /// a non-finite parameter first (`classifier.0.weight`), else a gradient
     /// (`gradient of classifier.0.weight`), else `loss`.
     public var checkFinite: Bool = true
+    /// How the learning rate moves over the `epochs` of the stage (constant by default).
+    public var learningRateSchedule: LearningRateSchedule = .constant
+    /// Epochs over which the penalty weight ramps linearly from 0 to `klWeight` (0: no warm-up).
+    /// Fractions are allowed. The factor at global step `s` (counted from the stage's first
+    /// epoch, `S` steps per epoch) is `min(1, (s + 1) / (klWarmupEpochs · S))`.
+    public var klWarmupEpochs: Double = 0
 
     public init() {}
+
+    /// The learning rate of step `step` of epoch `epoch`, `stepsPerEpoch` steps per epoch.
+    public func learningRate(epoch: Int, step: Int, stepsPerEpoch: Int) -> Double {
+        switch learningRateSchedule {
+        case .constant:
+            return learningRate
+        case .linear(let final):
+            let total = Swift.max(1, epochs * stepsPerEpoch - 1)
+            let t = Swift.min(1, Double(epoch * stepsPerEpoch + step) / Double(total))
+            return learningRate * (1 - (1 - final) * t)
+        }
+    }
+
+    /// The penalty weight factor in [0, 1] of step `step` of epoch `epoch` (see ``klWarmupEpochs``).
+    public func klFactor(epoch: Int, step: Int, stepsPerEpoch: Int) -> Double {
+        guard klWarmupEpochs > 0 else { return 1 }
+        return Swift.min(1, Double(epoch * stepsPerEpoch + step + 1) / (klWarmupEpochs * Double(stepsPerEpoch)))
+    }
+}
+
+/// The learning rate over a training stage.
+public enum LearningRateSchedule: Sendable, Equatable {
+    /// `learningRate` at every step.
+    case constant
+    /// Linear from `learningRate` at the first step to `final · learningRate` at the last step of
+    /// the stage: `lr(t) = learningRate · (1 − (1 − final) · t)`, `t = step / (steps − 1)` over all
+    /// steps of all epochs (Molchanov et al. 2017 decay to 0, `final = 0`).
+    case linear(final: Double)
 }
 
 /// What the training loop reports after each step.
@@ -47,45 +81,35 @@ public enum TrainingError: Error, CustomStringConvertible {
     }
 }
 
-/// The order of the examples in `epoch`: a Fisher–Yates shuffle driven by SplitMix64 seeded
-/// with (seed, epoch), identical on every machine.
-public func shuffledOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
-    var order = Array(0..<count)
-    var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))
-    if count > 1 {
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
-    }
-    return order
-}
-
 /// Trains `model` with Adam on `data`, minimising mean cross entropy plus the weighted
 /// penalties of its Bayesian layers, and returns the new parameters and optimizer state.
 ///
 /// Only trainable entries are differentiated (masks and batch-norm statistics are not);
 /// batch-norm running statistics are merged after each step. `shouldStop` is polled between
 /// steps (Ctrl-C); the parameters of the last completed step are returned.
+///
+/// Epochs `startEpoch..<(endEpoch ?? options.epochs)` run; the schedules of `options` always
+/// span all `options.epochs`, so a stage trained one epoch per call (checkpointing in between)
+/// takes the same steps as one call. The examples of each epoch come in the order of
+/// ``Batches`` for `(options.seed, epoch)`.
 public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset, options: TrainingOptions,
-                  optimizerState: OptimizerState? = nil, startEpoch: Int = 0,
+                  optimizerState: OptimizerState? = nil, startEpoch: Int = 0, endEpoch: Int? = nil,
                   onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws
     -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int) {
-    let optimizer = Adam(learningRate: options.learningRate)
+    let lastEpoch = Swift.min(endEpoch ?? options.epochs, options.epochs)
     var params = parameters
-    var state = optimizerState ?? optimizer.initialState(for: params)
+    var state = optimizerState ?? Adam(learningRate: options.learningRate).initialState(for: params)
     let isTrainable = Optimizers.isTrainableByDefault
     let coef = options.klWeight / Double(Swift.max(data.count, 1))
     let stepsPerEpoch = (data.count + options.batchSize - 1) / options.batchSize
     let key = RandomKey(seed: options.seed)
-    for epoch in startEpoch..<options.epochs {
-        let order = shuffledOrder(count: data.count, seed: options.seed, epoch: epoch)
-        for step in 0..<stepsPerEpoch {
+    for epoch in startEpoch..<Swift.max(startEpoch, lastEpoch) {
+        let batches = Batches(count: data.count, batchSize: options.batchSize, seed: options.seed, epoch: epoch)
+        for (step, idx) in batches.enumerated() {
             if shouldStop() { return (params, state, epoch) }
-            let idx = Array(order[(step * options.batchSize)..<Swift.min(data.count, (step + 1) * options.batchSize)])
             let (x, y) = data.batch(idx)
-            // a parameter that is already non-finite (e.g. loaded from a file) is the cause to name,
-            // not the NaN loss it produces
+            let optimizer = Adam(learningRate: options.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch))
+            let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
             // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
             // it produces. Parameters are scanned on the first step and whenever the loss or a
             // gradient turns non-finite; in between, finite parameters and gradients keep them finite.
@@ -105,7 +129,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 let kl = totalPenalty(model, parameters: all)
                 dataLoss = ce.item; penalty = kl.item
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
-                return ce + coef * kl
+                return ce + stepCoef * kl
             }
             if options.checkFinite {
                 let badGradient = grads.first(where: { !isAllFinite($0.value) })?.key
@@ -121,7 +145,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                               batchAccuracy: Double(correct) / Double(idx.count)))
         }
     }
-    return (params, state, options.epochs)
+    return (params, state, Swift.max(startEpoch, lastEpoch))
 }
 
 /// Accuracy and mean cross entropy of `model` on `data` in evaluation mode.

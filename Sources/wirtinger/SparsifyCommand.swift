@@ -24,6 +24,7 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
         OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors)", defaultValue: nil),
+        scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
@@ -58,7 +59,9 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
         config[keyPath: stage].klWeight = try args.double("kl-weight")!
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
+        try applySchedules(args, to: &config[keyPath: stage])
     }
+    try applyThreads(args)
     if let file = args.string("bayes") {
         config.pretrainedBayes = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
     }

@@ -22,6 +22,7 @@ let trainSpec = CommandSpec(
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "checkpoint", valueName: "FILE", help: "checkpoint file", defaultValue: "checkpoint.safetensors"),
         OptionSpec(name: "resume", valueName: nil, help: "continue from --checkpoint", defaultValue: nil),
+        scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
@@ -50,6 +51,8 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     options.klWeight = try args.double("kl-weight")!
     options.seed = seed
     options.checkFinite = !args.flags.contains("no-check-finite")
+    try applySchedules(args, to: &options)
+    try applyThreads(args)
     let checkpoint = URL(fileURLWithPath: args.string("checkpoint")!)
 
     let (train, test) = try loadData(args, architecture: arch, seed: seed)
@@ -77,8 +80,8 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let progress = Progress()
     var epoch = startEpoch
     while epoch < options.epochs {
-        var one = options; one.epochs = epoch + 1
-        let r = try Recipes.train(model, parameters: params, data: train, options: one, optimizerState: state, startEpoch: epoch, onStep: { r in
+        let r = try Recipes.train(model, parameters: params, data: train, options: options, optimizerState: state,
+                                  startEpoch: epoch, endEpoch: epoch + 1, onStep: { r in
             if r.step == 0 { progress.begin("epoch \(r.epoch + 1)/\(options.epochs)", total: r.stepsPerEpoch) }
             progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
         }, shouldStop: { interruptRequested != 0 })

@@ -60,6 +60,9 @@ final class CommandLineTests: XCTestCase {
         assertOneLineError(try CLI.run(["sparsify", "--bogus"]), status: 2, contains: "unknown option --bogus")
         assertOneLineError(try CLI.run(["sparsify", "--epochs", "1,2"]), status: 2, contains: "--epochs")
         assertOneLineError(try CLI.run(["inspect"]), status: 2, contains: "expected 1 argument")
+        assertOneLineError(try CLI.run(["sparsify", "--lr-schedule", "cosine"]), status: 2, contains: "--lr-schedule")
+        assertOneLineError(try CLI.run(["train", "--kl-warmup", "-1"]), status: 2, contains: "--kl-warmup")
+        assertOneLineError(try CLI.run(["train", "--threads", "0"]), status: 2, contains: "--threads")
     }
 
     func testMissingDataDirectory() throws {
