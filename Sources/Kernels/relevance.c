@@ -184,9 +184,8 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
     }
 
 KL_REAL_IMPL(wt_kl_real_f64, double)
-KL_REAL_IMPL(wt_kl_real_f32, float)
 RL_TWICE(wt_kl_real_f64, RL_REAL_PARAMS(double), (prior, ls, w, value, d_ls, d_w, n))
-RL_TWICE(wt_kl_real_f32, RL_REAL_PARAMS(float), (prior, ls, w, value, d_ls, d_w, n))
+// wt_kl_real_f32 computes in float: relevance_f32.c.
 
 /// |re + i im| without overflow or underflow of the squares.
 RL_INLINE double rl_modulus(double re, double im) {

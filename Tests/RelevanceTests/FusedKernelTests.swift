@@ -264,4 +264,92 @@ final class FusedKernelTests: XCTestCase {
             }
         }
     }
+
+    // MARK: - the float-native real prior kernel
+
+    /// Operands for the float real-prior kernel: log σ² in [−30, 30], |w| from 1e-14 to 1e4 with
+    /// both signs, plus exact zeros and the values around n = 0 and n = 20 where the branches switch.
+    func floatKernelOperands() -> (ls: [Float], w: [Float]) {
+        var ls: [Float] = [], w: [Float] = []
+        var rng = SplitMix64(seed: 77)
+        func uniform() -> Double { Double(rng.next() >> 11) / 9_007_199_254_740_992 }
+        for i in 0..<20_003 {
+            ls.append(Float(-30 + 60 * uniform()))
+            let mag = Foundation.pow(10, -14 + 18 * uniform())
+            w.append(Float(i % 97 == 0 ? 0 : (i % 2 == 0 ? mag : -mag)))
+        }
+        for n in [-1e-3, 0, 1e-3, 19.999, 20, 20.001] as [Double] {   // n = 2 log|w| − log σ² with w = 1
+            ls.append(Float(-n)); w.append(1)
+        }
+        return (ls, w)
+    }
+
+    /// Runs the C kernel directly: value, ∂/∂log σ², ∂/∂w.
+    func runFloatKernel(_ prior: wt_kl_prior, _ ls: [Float], _ w: [Float]) -> [[Float]] {
+        var v = [Float](repeating: 0, count: ls.count), dl = v, dw = v
+        wt_kl_real_f32(prior, ls, w, &v, &dl, &dw, ls.count)
+        return [v, dl, dw]
+    }
+
+    /// The float kernel against the double kernel on the same float inputs: the float chain rounds
+    /// n = 2 log t − log σ² to float, so the bound is a few ulps plus the error that rounding of n
+    /// (|Δn| ≤ 2⁻²³·(2|log t| + |log σ²|)) propagates through the slope of the output.
+    func testFloatRealPriorKernelTracksTheDoubleKernel() {
+        let (ls, w) = floatKernelOperands()
+        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+            let f = runFloatKernel(prior, ls, w)
+            let lsD = ls.map(Double.init), wD = w.map(Double.init)
+            var v = [Double](repeating: 0, count: ls.count), dl = v, dw = v
+            wt_kl_real_f64(prior, lsD, wD, &v, &dl, &dw, ls.count)
+            var worst = 0.0
+            for i in 0..<ls.count {
+                let t = Double(Float(Swift.abs(w[i]) + 1e-12))
+                let dn = 2.0 / 8_388_608 * (2 * Swift.abs(Foundation.log(t)) + Swift.abs(lsD[i]))
+                // slopes: value' = −∂/∂log σ² (|·| ≤ 1.6); (∂/∂log σ²)' ≤ ¼·… ≤ 1; ∂/∂w scales with 1/t
+                let checks: [(Double, Double, Double)] = [
+                    (Double(f[0][i]), v[i], 1.6 * dn),
+                    (Double(f[1][i]), dl[i], 1.0 * dn),
+                    (Double(f[2][i]), dw[i], 2.0 * dn / t)]
+                for (k, (got, want, slack)) in checks.enumerated() {
+                    let tol = 4 * Double(Float(Swift.abs(want)).ulp) + slack
+                    let err = Swift.abs(got - want)
+                    if k == 0 { worst = Swift.max(worst, err / Double(Float(Swift.abs(want)).ulp)) }
+                    XCTAssertLessThanOrEqual(err, tol, "prior \(prior.rawValue) output \(k) at log σ² = \(ls[i]), w = \(w[i])")
+                    if err > tol { return }
+                }
+            }
+            XCTAssertGreaterThan(worst, 0, "the float kernel is not the double one rounded")
+        }
+    }
+
+    /// The AVX2 loop and the portable code perform the same float operations: identical bits,
+    /// including the tail after the last full vector of 8.
+    func testFloatRealPriorKernelIsIdenticalOnBothPaths() {
+        let (ls, w) = floatKernelOperands()
+        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+            let runs = onBothPaths { runFloatKernel(prior, ls, w) }
+            for k in 0..<3 {
+                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern), "prior \(prior.rawValue) output \(k)")
+            }
+        }
+    }
+
+    /// Non-finite inputs: NaN propagates to every output, an infinite weight gives an infinite value
+    /// and a zero weight gradient, an infinite log σ² a zero or infinite value but no NaN.
+    func testFloatRealPriorKernelOnNonFiniteInputs() {
+        let ls: [Float] = [.nan, 0, 0, .infinity, -.infinity, 0, 0, 0, 0]
+        let w: [Float] = [0.5, .nan, .infinity, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+        for path in [true, false] {
+            _ = wt_set_isa(path ? wt_detected_isa() : WT_ISA_PORTABLE)
+            defer { _ = wt_set_isa(wt_detected_isa()) }
+            for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+                let out = runFloatKernel(prior, ls, w)
+                for k in 0..<3 { XCTAssertTrue(out[k][0].isNaN && out[k][1].isNaN, "NaN in, output \(k)") }
+                XCTAssertEqual(out[0][2], .infinity); XCTAssertEqual(out[2][2], 0)
+                XCTAssertEqual(out[0][3], 0)                                               // log σ² = +∞: α = ∞
+                XCTAssertEqual(out[0][4], .infinity)                                       // log σ² = −∞: α = 0
+                for k in 0..<3 { XCTAssertFalse(out[k][3].isNaN || out[k][4].isNaN, "output \(k)") }
+            }
+        }
+    }
 }
