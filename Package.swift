@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff", "Kernels"]),
         // Ready-made models (the seed's MLP, LeNets, complex nets) with a layer flavour, the
         // training loop and the dense → Bayesian → masked pipeline, used by the CLI and by users.
-        .target(name: "Recipes", dependencies: ["Relevance", "NN", "Ops", "Autodiff"]),
+        .target(name: "Recipes", dependencies: ["Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
         .executableTarget(name: "wirtinger", dependencies: ["Recipes", "Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
 
         // Shared test helpers: fixture loading, deterministic samples, closeness assertions.

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Settings of one training stage.
 public struct TrainingOptions: Sendable {
@@ -90,15 +91,17 @@ public enum TrainingError: Error, CustomStringConvertible {
 ///
 /// Epochs `startEpoch..<(endEpoch ?? options.epochs)` run; the schedules of `options` always
 /// span all `options.epochs`, so a stage trained one epoch per call (checkpointing in between)
-/// takes the same steps as one call. The examples of each epoch come in the order of
+/// takes the same steps as one call. `optimizerState` is consumed: pass it without keeping a
+/// copy (`state.take()`) and Adam updates its moment buffers in place instead of copying them on
+/// the first step. The examples of each epoch come in the order of
 /// ``Batches`` for `(options.seed, epoch)`.
 public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset, options: TrainingOptions,
-                  optimizerState: OptimizerState? = nil, startEpoch: Int = 0, endEpoch: Int? = nil,
+                  optimizerState: consuming OptimizerState? = nil, startEpoch: Int = 0, endEpoch: Int? = nil,
                   onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws
     -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int) {
     let lastEpoch = Swift.min(endEpoch ?? options.epochs, options.epochs)
     var params = parameters
-    var state = optimizerState ?? Adam(learningRate: options.learningRate).initialState(for: params)
+    var state = optimizerState.take() ?? Adam(learningRate: options.learningRate).initialState(for: params)
     let isTrainable = Optimizers.isTrainableByDefault
     let coef = options.klWeight / Double(Swift.max(data.count, 1))
     let stepsPerEpoch = (data.count + options.batchSize - 1) / options.batchSize
@@ -176,11 +179,11 @@ public func argmaxRows(_ t: Tensor) -> [Int] {
     }
 }
 
-/// Whether every element is finite. Reads the elements in place (no `[Double]` copy: this runs
-/// on every gradient of every training step).
+/// Whether every element is finite. Reads the elements in place with the vectorised scan of
+/// Kernels (`wt_all_finite_*`): this runs on every gradient of every training step.
 public func isAllFinite(_ t: Tensor) -> Bool {
     switch t.dtype {
-    case .float32: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in p.allSatisfy { $0.isFinite } }
-    case .float64: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in p.allSatisfy { $0.isFinite } }
+    case .float32: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in wt_all_finite_f32(p.baseAddress, p.count) != 0 }
+    case .float64: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in wt_all_finite_f64(p.baseAddress, p.count) != 0 }
     }
 }

@@ -127,8 +127,9 @@ func trainWorkloads() -> [BenchWorkload] {
             options.epochs = 1
             options.batchSize = 128
             return {
-                // One epoch over 128 examples is exactly one step; the state carries over.
-                let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state)
+                // One epoch over 128 examples is exactly one step; the state carries over, handed
+                // over without a second reference so that Adam updates its buffers in place.
+                let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state.take())
                 box.params = r.parameters; box.state = r.optimizerState
             }
         })

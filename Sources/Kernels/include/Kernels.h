@@ -13,6 +13,7 @@
 #include "kernels_optim.h"
 #include "kernels_random.h"
 #include "kernels_relevance.h"
+#include "kernels_scan.h"
 #include "kernels_sparse.h"
 #include "kernels_special.h"
 #include "kernels_vmath.h"

@@ -1,0 +1,35 @@
+import Kernels
+import XCTest
+
+/// `wt_all_finite_*`: every position and every kind of non-finite value is found, on both paths
+/// and at every length around the vector widths.
+final class FiniteScanTests: XCTestCase {
+    override func tearDown() {
+        _ = wt_set_isa(wt_detected_isa())
+        super.tearDown()
+    }
+
+    func check<T: BinaryFloatingPoint>(_: T.Type, _ scan: (UnsafePointer<T>?, Int) -> Int32) {
+        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+            _ = wt_set_isa(isa)
+            for n in [0, 1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 100] {
+                var x = (0..<n).map { T($0) * (($0 % 2 == 0) ? 1 : -1) * T(1e30) / T(max(n, 1)) }
+                x.withUnsafeBufferPointer { XCTAssertEqual(scan($0.baseAddress, n), 1, "finite, n = \(n), \(isa)") }
+                for bad in [T.nan, .infinity, -.infinity, .signalingNaN] {
+                    for pos in Set([0, n / 2, n - 1]) where n > 0 {
+                        let keep = x[pos]
+                        x[pos] = bad
+                        x.withUnsafeBufferPointer { XCTAssertEqual(scan($0.baseAddress, n), 0, "\(bad) at \(pos) of \(n), \(isa)") }
+                        x[pos] = keep
+                    }
+                }
+                // the largest finite values do not overflow the scan
+                let big = [T](repeating: .greatestFiniteMagnitude, count: n)
+                big.withUnsafeBufferPointer { XCTAssertEqual(scan($0.baseAddress, n), 1, "max, n = \(n), \(isa)") }
+            }
+        }
+    }
+
+    func testDouble() { check(Double.self, wt_all_finite_f64) }
+    func testFloat() { check(Float.self, wt_all_finite_f32) }
+}
