@@ -1,7 +1,7 @@
 // Philox4x32-10 + Box–Muller normals (kernels_random.h). The generator is integer arithmetic, so
 // the AVX2 path (4 blocks per step, one 32x32->64-bit multiply per word pair and lane) and the
-// portable path produce the same words; the transcendental functions are the C library's, called
-// exactly as the Swift reference does, so the values are bit-identical to it.
+// portable path produce the same words; the Box–Muller transform uses our own log and sin/cos,
+// identical on both paths and equal bit for bit to the Swift reference (see below).
 #include "kernels_random.h"
 #include "kernels_dispatch.h"
 #include <math.h>
@@ -88,39 +88,146 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
     philox_portable(k0, k1, first_block, words, blocks);
 }
 
-/// The Box–Muller pair of one block, with the reference's operation order (no contraction:
-/// every expression is a single product or sum).
-static inline void box_muller(const uint32_t *w, double *z0, double *z1) {
-    double a = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;
-    double b = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;
-    double u1 = a + 0x1p-53;
-    double l = log(u1);
-    double r = sqrt(-2.0 * l);
-    double two_pi = 2.0 * 3.141592653589793115997963468544185161590576171875; /* 2 * Double.pi, exact */
-    double theta = two_pi * b;
-    double s, c;
-#if defined(__GLIBC__)
-    sincos(theta, &s, &c); /* glibc's sincos shares sin's and cos's code: identical results */
-#else
-    s = sin(theta);
-    c = cos(theta);
+// ---------------------------------------------------------------- Box–Muller
+//
+// log and sin/cos are our own (fdlibm's minimax polynomials, Sun Microsystems 1993; < 1 ulp on
+// the ranges used here), written twice with the same operations in the same order: scalar with
+// fma() and AVX2 with 4 double lanes and vfmadd. Both paths give the same bits, on every machine
+// and C library, and ``normalReference`` in Sources/Ops/Random.swift is the specification.
+//
+//   log u, u in [2^-53, 1]:  u = 2^k (1 + f), 1 + f in [√½, √2), s = f / (2 + f), z = s²,
+//       log u = k ln2_hi − ((f²/2 − (s (f²/2 + z L(z)) + k ln2_lo)) − f)
+//   sin/cos 2πb, b in [0, 1):  q = round(4b), t = 4b − q (exact), r = t·π/2 (|r| ≤ π/4),
+//       sin r = r + r³ (S₁ + z S(z)),  cos r = w + (((1 − w) − z/2) + z² C(z)),  z = r², w = 1 − z/2,
+//       then the quadrant q mod 4 swaps and negates them.
+
+#define BM_LN2HI 6.93147180369123816490e-01
+#define BM_LN2LO 1.90821492927058770002e-10
+#define BM_SQRTH_BITS 0x3fe6a09e667f3bcdULL
+#define BM_PIO2HI 1.57079632679489655800e+00
+#define BM_PIO2LO 6.12323399573676603587e-17
+#define BM_SHIFT 0x1.8p52
+static const double bm_lg[7] = {6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
+                                2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
+                                1.479819860511658591e-01};
+static const double bm_s[6] = {-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
+                               2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10};
+static const double bm_c[6] = {4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
+                               -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11};
+
+static inline double bm_bits_to_double(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+static inline uint64_t bm_double_to_bits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+/// One Box–Muller pair from the uniforms a in [0, 1) (u₁ = a + 2⁻⁵³) and b in [0, 1).
+static inline void bm_pair(double a, double b, double *z0, double *z1) {
+    double u = a + 0x1p-53;
+    uint64_t ix = bm_double_to_bits(u) + (0x3ff0000000000000ULL - BM_SQRTH_BITS);
+    double k = (double)((int)(ix >> 52) - 1023);
+    double f = bm_bits_to_double((ix & 0x000fffffffffffffULL) + BM_SQRTH_BITS) - 1.0;
+    double s = f / (2.0 + f), z = s * s, hfsq = 0.5 * f * f;
+    double p = bm_lg[6];
+    for (int i = 5; i >= 0; i--) p = fma(p, z, bm_lg[i]);
+    double l = k * BM_LN2HI - ((hfsq - (s * (hfsq + z * p) + k * BM_LN2LO)) - f);
+    double rad = sqrt(-2.0 * l);
+
+    double x4 = 4.0 * b, q = nearbyint(x4), t = x4 - q;
+    double r = fma(t, BM_PIO2HI, t * BM_PIO2LO), rz = r * r;
+    double ps = bm_s[5];
+    for (int i = 4; i >= 1; i--) ps = fma(ps, rz, bm_s[i]);
+    double sn = r + (rz * r) * fma(rz, ps, bm_s[0]);
+    double pc = bm_c[5];
+    for (int i = 4; i >= 0; i--) pc = fma(pc, rz, bm_c[i]);
+    double hz = 0.5 * rz, w = 1.0 - hz;
+    double cs = w + (((1.0 - w) - hz) + rz * (rz * pc));
+    int qi = (int)q;
+    double sv = (qi & 1) ? cs : sn, cv = (qi & 1) ? sn : cs;
+    if (qi & 2) sv = -sv;
+    if ((qi + 1) & 2) cv = -cv;
+    *z0 = rad * cv;
+    *z1 = rad * sv;
+}
+
+static void bm_pairs_portable(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
+    for (ptrdiff_t j = 0; j < m; j++) bm_pair(a[j], b[j], z0 + j, z1 + j);
+}
+
+#if RN_X86
+#define BM_AVX2 __attribute__((target("avx2,fma")))
+BM_AVX2 static inline __m256d bm4_c(double v) { return _mm256_set1_pd(v); }
+
+BM_AVX2 static void bm_pairs_avx2(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
+    const __m256d one = bm4_c(1.0), half = bm4_c(0.5);
+    const __m256d sign = bm4_c(-0.0);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+        __m256d u = _mm256_add_pd(_mm256_loadu_pd(a + j), bm4_c(0x1p-53));
+        __m256i ix = _mm256_add_epi64(_mm256_castpd_si256(u), _mm256_set1_epi64x((long long)(0x3ff0000000000000ULL - BM_SQRTH_BITS)));
+        __m256i ki = _mm256_sub_epi64(_mm256_srli_epi64(ix, 52), _mm256_set1_epi64x(1023));
+        // small signed integer to double: add to the bits of 1.5·2⁵², subtract 1.5·2⁵²
+        __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(ki, _mm256_castpd_si256(bm4_c(BM_SHIFT)))), bm4_c(BM_SHIFT));
+        __m256i mb = _mm256_add_epi64(_mm256_and_si256(ix, _mm256_set1_epi64x(0x000fffffffffffffLL)),
+                                      _mm256_set1_epi64x((long long)BM_SQRTH_BITS));
+        __m256d f = _mm256_sub_pd(_mm256_castsi256_pd(mb), one);
+        __m256d s = _mm256_div_pd(f, _mm256_add_pd(bm4_c(2.0), f));
+        __m256d z = _mm256_mul_pd(s, s);
+        __m256d hfsq = _mm256_mul_pd(_mm256_mul_pd(half, f), f);
+        __m256d p = bm4_c(bm_lg[6]);
+        for (int i = 5; i >= 0; i--) p = _mm256_fmadd_pd(p, z, bm4_c(bm_lg[i]));
+        __m256d inner = _mm256_add_pd(_mm256_mul_pd(s, _mm256_add_pd(hfsq, _mm256_mul_pd(z, p))), _mm256_mul_pd(k, bm4_c(BM_LN2LO)));
+        __m256d l = _mm256_sub_pd(_mm256_mul_pd(k, bm4_c(BM_LN2HI)), _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
+        __m256d rad = _mm256_sqrt_pd(_mm256_mul_pd(bm4_c(-2.0), l));
+
+        __m256d x4 = _mm256_mul_pd(bm4_c(4.0), _mm256_loadu_pd(b + j));
+        __m256d q = _mm256_round_pd(x4, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256d t = _mm256_sub_pd(x4, q);
+        __m256d r = _mm256_fmadd_pd(t, bm4_c(BM_PIO2HI), _mm256_mul_pd(t, bm4_c(BM_PIO2LO)));
+        __m256d rz = _mm256_mul_pd(r, r);
+        __m256d ps = bm4_c(bm_s[5]);
+        for (int i = 4; i >= 1; i--) ps = _mm256_fmadd_pd(ps, rz, bm4_c(bm_s[i]));
+        __m256d sn = _mm256_add_pd(r, _mm256_mul_pd(_mm256_mul_pd(rz, r), _mm256_fmadd_pd(rz, ps, bm4_c(bm_s[0]))));
+        __m256d pc = bm4_c(bm_c[5]);
+        for (int i = 4; i >= 0; i--) pc = _mm256_fmadd_pd(pc, rz, bm4_c(bm_c[i]));
+        __m256d hz = _mm256_mul_pd(half, rz), w = _mm256_sub_pd(one, hz);
+        __m256d cs = _mm256_add_pd(w, _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(one, w), hz), _mm256_mul_pd(rz, _mm256_mul_pd(rz, pc))));
+        // quadrant bits moved to bit 31 of each int32, sign-extended to the 64-bit lanes
+        __m128i qi = _mm256_cvtpd_epi32(q);
+        __m256d odd = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(qi, 31)));
+        __m256d negS = _mm256_and_pd(_mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(qi, 30))), sign);
+        __m256d negC = _mm256_and_pd(_mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(_mm_add_epi32(qi, _mm_set1_epi32(1)), 30))), sign);
+        __m256d sv = _mm256_xor_pd(_mm256_blendv_pd(sn, cs, odd), negS);
+        __m256d cv = _mm256_xor_pd(_mm256_blendv_pd(cs, sn, odd), negC);
+        _mm256_storeu_pd(z0 + j, _mm256_mul_pd(rad, cv));
+        _mm256_storeu_pd(z1 + j, _mm256_mul_pd(rad, sv));
+    }
+    if (j < m) bm_pairs_portable(a + j, b + j, z0 + j, z1 + j, m - j);
+}
 #endif
-    *z0 = r * c;
-    *z1 = r * s;
+
+/// Box–Muller pairs of m blocks on the active path.
+static void bm_pairs(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
+#if RN_X86
+    if (wt_active_isa() == WT_ISA_AVX2_FMA) { bm_pairs_avx2(a, b, z0, z1, m); return; }
+#endif
+    bm_pairs_portable(a, b, z0, z1, m);
 }
 
 #define RN_FILL(T)                                                                    \
     uint32_t words[4 * RN_BATCH];                                                     \
+    double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                    \
     ptrdiff_t pairs = (n + 1) / 2, done = 0;                                          \
     while (done < pairs) {                                                            \
         ptrdiff_t m = pairs - done < RN_BATCH ? pairs - done : RN_BATCH;              \
         wt_philox_blocks(k0, k1, first_block + (uint64_t)done, words, m);             \
         for (ptrdiff_t j = 0; j < m; j++) {                                           \
-            double z0, z1;                                                            \
-            box_muller(words + 4 * j, &z0, &z1);                                      \
+            const uint32_t *w = words + 4 * j;                                        \
+            ua[j] = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;        \
+            ub[j] = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;        \
+        }                                                                             \
+        bm_pairs(ua, ub, z0, z1, m);                                                  \
+        for (ptrdiff_t j = 0; j < m; j++) {                                           \
             ptrdiff_t i = 2 * (done + j);                                             \
-            y[i] = (T)z0;                                                             \
-            if (i + 1 < n) y[i + 1] = (T)z1;                                          \
+            y[i] = (T)z0[j];                                                          \
+            if (i + 1 < n) y[i + 1] = (T)z1[j];                                       \
         }                                                                             \
         done += m;                                                                    \
     }

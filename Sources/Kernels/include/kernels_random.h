@@ -10,11 +10,12 @@ extern "C" {
 // exactly the stream of Ops' `normal(_:key:dtype:)`:
 //   block j = Philox4x32-10(counter (j mod 2^32, j >> 32, 0, 0), key (k0, k1)) = words (w0, w1, w2, w3),
 //   a = ((w0 << 32 | w1) >> 11) * 2^-53,  b = ((w2 << 32 | w3) >> 11) * 2^-53,
-//   u1 = a + 2^-53 (in (0, 1]),  r = sqrt(-2 log u1),  theta = (2 pi) b,
-//   y[2j] = r cos theta,  y[2j + 1] = r sin theta   (the last element is dropped when n is odd).
+//   u1 = a + 2^-53 (in (0, 1]),  r = sqrt(-2 log u1),
+//   y[2j] = r cos(2 pi b),  y[2j + 1] = r sin(2 pi b)   (the last element is dropped when n is odd).
 // The Philox rounds run 4 blocks at a time with AVX2 (or in plain C; integer arithmetic, so both
-// paths give the same words); log, sin and cos are the C library's scalar functions, so the values are
-// bit-identical to the Swift reference (which calls the same functions) on the same C library. The
+// paths give the same words). log and sin/cos are our own polynomials (random.c; < 1 ulp), 4 lanes
+// at a time with AVX2/FMA or in plain C with fma(), the same operations on both paths, so the values
+// are identical on every machine and C library and to the Swift reference `normalReference`. The
 // float version rounds each double once.
 
 /// y[0..<n] = the first n standard normals of the stream of key (k0, k1), starting at block `first_block`
