@@ -146,21 +146,27 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
 // ---------------------------------------------------------------- the public prior kernels
 
 #if RL_X86
-#define RL_TWICE(NAME, PARAMS, ARGS)                                                           \
+#define RL_TWICE_AS(LINK, NAME, PARAMS, ARGS)                                                  \
     static void NAME##_portable PARAMS { NAME##_body ARGS; }                                   \
     static RL_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                               \
-    void NAME PARAMS { RL_PICK(NAME) ARGS; }
+    LINK void NAME PARAMS { RL_PICK(NAME) ARGS; }
 #else
-#define RL_TWICE(NAME, PARAMS, ARGS)                                                           \
-    void NAME PARAMS { NAME##_body ARGS; }
+#define RL_TWICE_AS(LINK, NAME, PARAMS, ARGS)                                                  \
+    LINK void NAME PARAMS { NAME##_body ARGS; }
 #endif
-#define RL_REAL_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n)
-#define RL_CPLX_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, T *d_im, ptrdiff_t n)
+#define RL_TWICE(NAME, PARAMS, ARGS) RL_TWICE_AS(, NAME, PARAMS, ARGS)
+#define RL_TWICE_STATIC(NAME, PARAMS, ARGS) RL_TWICE_AS(static, NAME, PARAMS, ARGS)
+#define RL_REAL_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n, double scale, double *sum)
+#define RL_CPLX_PARAMS(T) (wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, T *d_im, ptrdiff_t n, \
+                           double scale, double *sum)
 #define RL_VD_PARAMS(T) (const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus)
 
 // Real weight: t = |w| + 1e-12 (rounded to T), L = log t, a = ls - 2L, dL/dw = sign(w) / t.
+// value may be NULL; *sum (if sum != NULL) gets the values added in order; the derivatives are
+// multiplied by scale (1 leaves them as they are).
 #define KL_REAL_IMPL(NAME, T)                                                                  \
-    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n) { \
+    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n, \
+                               double scale, double *sum) {                                    \
         double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
         int grad = d_ls != NULL && d_w != NULL;                                                \
         for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
@@ -174,17 +180,30 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
             wt_log_array(L, L, cnt);                                                           \
             for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
             prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
-            for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                            \
+            if (value)                                                                         \
+                for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                        \
+            if (sum)                                                                           \
+                for (int i = 0; i < cnt; i++) *sum += val[i];                                  \
             if (grad)                                                                          \
                 for (int i = 0; i < cnt; i++) {                                                \
-                    d_ls[s + i] = (T)da[i];                                                    \
-                    d_w[s + i] = (T)(-2.0 * da[i] * q[i]);                                     \
+                    d_ls[s + i] = (T)(da[i] * scale);                                          \
+                    d_w[s + i] = (T)(-2.0 * da[i] * q[i] * scale);                             \
                 }                                                                              \
         }                                                                                      \
     }
 
-KL_REAL_IMPL(wt_kl_real_f64, double)
-RL_TWICE(wt_kl_real_f64, RL_REAL_PARAMS(double), (prior, ls, w, value, d_ls, d_w, n))
+KL_REAL_IMPL(kl_real_f64, double)
+RL_TWICE_STATIC(kl_real_f64, RL_REAL_PARAMS(double), (prior, ls, w, value, d_ls, d_w, n, scale, sum))
+void wt_kl_real_f64(wt_kl_prior prior, const double *ls, const double *w, double *value, double *d_ls, double *d_w,
+                    ptrdiff_t n) {
+    kl_real_f64(prior, ls, w, value, d_ls, d_w, n, 1.0, NULL);
+}
+double wt_kl_real_sum_f64(wt_kl_prior prior, const double *ls, const double *w, double scale, double *d_ls,
+                          double *d_w, ptrdiff_t n) {
+    double total = 0;
+    kl_real_f64(prior, ls, w, NULL, d_ls, d_w, n, scale, &total);
+    return scale * total;
+}
 // wt_kl_real_f32 computes in float: relevance_f32.c.
 
 /// |re + i im| without overflow or underflow of the squares.
@@ -197,7 +216,7 @@ RL_INLINE double rl_modulus(double re, double im) {
 // Complex weight: m = |w| (rounded to T), t = m + 1e-12 (rounded to T), dL/d re = re / (m t).
 #define KL_CPLX_IMPL(NAME, T)                                                                  \
     RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls,     \
-              T *d_re, T *d_im, ptrdiff_t n) {                                                 \
+              T *d_re, T *d_im, ptrdiff_t n, double scale, double *sum) {                      \
         double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
         int grad = d_ls != NULL && d_re != NULL && d_im != NULL;                               \
         for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
@@ -211,21 +230,37 @@ RL_INLINE double rl_modulus(double re, double im) {
             wt_log_array(L, L, cnt);                                                           \
             for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
             prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
-            for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                            \
+            if (value)                                                                         \
+                for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                        \
+            if (sum)                                                                           \
+                for (int i = 0; i < cnt; i++) *sum += val[i];                                  \
             if (grad)                                                                          \
                 for (int i = 0; i < cnt; i++) {                                                \
-                    double f = -2.0 * da[i] * q[i];                                            \
-                    d_ls[s + i] = (T)da[i];                                                    \
+                    double f = -2.0 * da[i] * q[i] * scale;                                    \
+                    d_ls[s + i] = (T)(da[i] * scale);                                          \
                     d_re[s + i] = (T)(f * (double)re[s + i]);                                  \
                     d_im[s + i] = (T)(f * (double)im[s + i]);                                  \
                 }                                                                              \
         }                                                                                      \
     }
 
-KL_CPLX_IMPL(wt_kl_cplx_f64, double)
-KL_CPLX_IMPL(wt_kl_cplx_f32, float)
-RL_TWICE(wt_kl_cplx_f64, RL_CPLX_PARAMS(double), (prior, ls, re, im, value, d_ls, d_re, d_im, n))
-RL_TWICE(wt_kl_cplx_f32, RL_CPLX_PARAMS(float), (prior, ls, re, im, value, d_ls, d_re, d_im, n))
+KL_CPLX_IMPL(kl_cplx_f64, double)
+KL_CPLX_IMPL(kl_cplx_f32, float)
+RL_TWICE_STATIC(kl_cplx_f64, RL_CPLX_PARAMS(double), (prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, sum))
+RL_TWICE_STATIC(kl_cplx_f32, RL_CPLX_PARAMS(float), (prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, sum))
+#define KL_CPLX_PUBLIC(T, SUF)                                                                 \
+    void wt_kl_cplx_##SUF(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, \
+                          T *d_im, ptrdiff_t n) {                                              \
+        kl_cplx_##SUF(prior, ls, re, im, value, d_ls, d_re, d_im, n, 1.0, NULL);               \
+    }                                                                                          \
+    double wt_kl_cplx_sum_##SUF(wt_kl_prior prior, const T *ls, const T *re, const T *im, double scale, T *d_ls, \
+                                T *d_re, T *d_im, ptrdiff_t n) {                               \
+        double total = 0;                                                                      \
+        kl_cplx_##SUF(prior, ls, re, im, NULL, d_ls, d_re, d_im, n, scale, &total);            \
+        return scale * total;                                                                  \
+    }
+KL_CPLX_PUBLIC(double, f64)
+KL_CPLX_PUBLIC(float, f32)
 
 #define CPLX_VD_IMPL(NAME, T)                                                                  \
     RL_INLINE void NAME##_body(const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus) {                \

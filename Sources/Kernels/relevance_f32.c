@@ -104,8 +104,10 @@ static inline float rf_log1p_unit(float e) {
     return rf_log(u) + (e - (u - 1.0f)) / u;
 }
 
+/// The chain for n elements. value may be NULL; acc (8 doubles, or NULL) receives the value of
+/// element i in acc[i mod 8]; the derivatives are multiplied by scale (1 leaves them exact).
 static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *w, float *value,
-                               float *d_ls, float *d_w, ptrdiff_t n) {
+                               float *d_ls, float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
     for (ptrdiff_t i = 0; i < n; i++) {
         float wi = w[i];
@@ -125,11 +127,12 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
             float ds = e2 / (ope2 * ope2);
             da = -(0.5f * dsp + RF_K1 * (RF_K3 * ds));
         }
-        value[i] = val;
+        if (value) value[i] = val;
+        if (acc) acc[i & 7] += (double)val;
         if (grad) {
             float q = wi > 0.0f ? 1.0f / t : (wi < 0.0f ? -1.0f / t : wi * 0.0f);
-            d_ls[i] = da;
-            d_w[i] = (-2.0f * da) * q;
+            d_ls[i] = da * scale;
+            d_w[i] = ((-2.0f * da) * q) * scale;
         }
     }
 }
@@ -191,9 +194,11 @@ RF_AVX2 static inline V8 rf8_log1p_unit(V8 e) {
 }
 
 RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const float *w, float *value,
-                                     float *d_ls, float *d_w, ptrdiff_t n) {
+                                     float *d_ls, float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
     const V8 zero = _mm256_setzero_ps(), one = rf8_c(1.0f), half = rf8_c(0.5f), twenty = rf8_c(20.0f);
+    const V8 vscale = rf8_c(scale);
+    __m256d acc_lo = _mm256_setzero_pd(), acc_hi = _mm256_setzero_pd();
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8) {
         V8 wi = _mm256_loadu_ps(w + i);
@@ -218,28 +223,53 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
             V8 sum = _mm256_add_ps(_mm256_mul_ps(half, dsp), _mm256_mul_ps(rf8_c(RF_K1), _mm256_mul_ps(rf8_c(RF_K3), ds)));
             da = _mm256_xor_ps(sum, rf8_c(-0.0f));
         }
-        _mm256_storeu_ps(value + i, val);
+        if (value) _mm256_storeu_ps(value + i, val);
+        if (acc) {
+            acc_lo = _mm256_add_pd(acc_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
+            acc_hi = _mm256_add_pd(acc_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
+        }
         if (grad) {
             V8 inv = _mm256_div_ps(one, t);
             V8 q = rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_GT_OQ), inv,
                            rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_LT_OQ), _mm256_xor_ps(inv, rf8_c(-0.0f)),
                                    _mm256_mul_ps(wi, zero)));
-            _mm256_storeu_ps(d_ls + i, da);
-            _mm256_storeu_ps(d_w + i, _mm256_mul_ps(_mm256_mul_ps(rf8_c(-2.0f), da), q));
+            _mm256_storeu_ps(d_ls + i, _mm256_mul_ps(da, vscale));
+            _mm256_storeu_ps(d_w + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(rf8_c(-2.0f), da), q), vscale));
         }
     }
-    if (i < n)
-        kl_real_f32_scalar(prior, ls + i, w + i, value + i, grad ? d_ls + i : NULL, grad ? d_w + i : NULL, n - i);
+    if (acc) {
+        double lanes[8];
+        _mm256_storeu_pd(lanes, acc_lo);
+        _mm256_storeu_pd(lanes + 4, acc_hi);
+        for (int l = 0; l < 8; l++) acc[l] += lanes[l];
+    }
+    if (i < n)  // i is a multiple of 8: the tail's element j lands in acc[j mod 8] as in the scalar run
+        kl_real_f32_scalar(prior, ls + i, w + i, value ? value + i : NULL, grad ? d_ls + i : NULL, grad ? d_w + i : NULL,
+                           n - i, scale, acc);
 }
 #endif
 
-void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, float *value,
-                    float *d_ls, float *d_w, ptrdiff_t n) {
+static void kl_real_f32(wt_kl_prior prior, const float *ls, const float *w, float *value, float *d_ls, float *d_w,
+                        ptrdiff_t n, float scale, double *acc) {
 #if RF_X86
     if (wt_active_isa() == WT_ISA_AVX2_FMA) {
-        kl_real_f32_avx2(prior, log_sigma2, w, value, d_ls, d_w, n);
+        kl_real_f32_avx2(prior, ls, w, value, d_ls, d_w, n, scale, acc);
         return;
     }
 #endif
-    kl_real_f32_scalar(prior, log_sigma2, w, value, d_ls, d_w, n);
+    kl_real_f32_scalar(prior, ls, w, value, d_ls, d_w, n, scale, acc);
+}
+
+void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, float *value,
+                    float *d_ls, float *d_w, ptrdiff_t n) {
+    kl_real_f32(prior, log_sigma2, w, value, d_ls, d_w, n, 1.0f, NULL);
+}
+
+double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, double scale,
+                          float *d_ls, float *d_w, ptrdiff_t n) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    kl_real_f32(prior, log_sigma2, w, NULL, d_ls, d_w, n, (float)scale, acc);
+    double total = 0;
+    for (int l = 0; l < 8; l++) total += acc[l];
+    return scale * total;
 }

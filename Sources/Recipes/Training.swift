@@ -129,10 +129,13 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 let all = p.merging(frozen)
                 let logits = model(x.converted(to: all.keys.first.flatMap { all[$0]?.dtype } ?? .float32), parameters: all, context: context)
                 let ce = crossEntropy(logits, targets: y)
-                let kl = totalPenalty(model, parameters: all)
-                dataLoss = ce.item; penalty = kl.item
+                // the coefficient goes into the fused penalty kernels (no pass over the derivatives
+                // for it); with a zero coefficient the penalty is only reported
+                let scale = stepCoef > 0 ? stepCoef : 1
+                let kl = totalPenalty(model, parameters: all, scale: scale)
+                dataLoss = ce.item; penalty = kl.item / scale
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
-                return ce + stepCoef * kl
+                return stepCoef > 0 ? ce + kl : ce
             }
             if options.checkFinite {
                 let badGradient = grads.first(where: { !isAllFinite($0.value) })?.key

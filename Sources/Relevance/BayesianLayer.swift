@@ -28,6 +28,12 @@ public protocol BayesianLayer: Module {
     /// ``ComplexVDBogus`` layers, whose training penalty reports `−log α` by design.
     func exactPenalty(parameters: ParameterTree) -> Tensor
 
+    /// `scale · Σ penalty(parameters:)`, a scalar (shape `[]`), differentiable in the parameters:
+    /// the penalty term of a training loss, `coef · Σ KL`. Variational layers with a built-in
+    /// prior evaluate it in one Kernels pass that writes no per-element values and gives the tape
+    /// the already scaled derivatives; the default sums ``penalty(parameters:)``.
+    func penaltySum(parameters: ParameterTree, scale: Double) -> Tensor
+
     /// The relevance mask, shape of the weight: 1 (or the soft gate) where the weight is kept,
     /// 0 where it is dropped. Not recorded on a tape.
     func relevance(parameters: ParameterTree, options: RelevanceOptions) -> Tensor
@@ -44,6 +50,17 @@ public protocol BayesianLayer: Module {
 extension BayesianLayer {
     /// The training penalty itself: only layers with a bogus training value override this.
     public func exactPenalty(parameters: ParameterTree) -> Tensor { penalty(parameters: parameters) }
+
+    /// The summed elementwise penalty times `scale`.
+    public func penaltySum(parameters: ParameterTree, scale: Double) -> Tensor {
+        scaledSum(penalty(parameters: parameters), scale)
+    }
+}
+
+/// `scale · Σ x` (just `Σ x` when scale is 1).
+func scaledSum(_ x: Tensor, _ scale: Double) -> Tensor {
+    let s = sum(x)
+    return scale == 1 ? s : scale * s
 }
 
 /// A wrapper's noise: add `std · ε` to a mean, with ε standard normal for real outputs and

@@ -23,6 +23,13 @@ public protocol KLPrior: Sendable {
     static func penalty(logSigma2: Tensor, weight: Weight) -> Tensor
     /// ``exactPenalty(logSigma2:logModulus:)`` from the weight itself (see ``penalty(logSigma2:weight:)``).
     static func exactPenalty(logSigma2: Tensor, weight: Weight) -> Tensor
+    /// `scale · Σᵢ penaltyᵢ`, a scalar (shape `[]`), differentiable in both arguments. The built-in
+    /// real and complex VD/ARD priors evaluate it in one pass of a Kernels routine
+    /// (`wt_kl_*_sum_*`) that writes no per-element values and records the derivatives already
+    /// multiplied by `scale`, so the loss `data term + penaltySum(…, scale: coef)` costs no pass for
+    /// the sum, none for the cotangent and none for the coefficient. The default sums
+    /// ``penalty(logSigma2:weight:)``.
+    static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor
 }
 
 extension KLPrior {
@@ -34,6 +41,11 @@ extension KLPrior {
     /// The penalty composed from ops: `penalty(logSigma2:logModulus: weight.logModulus)`.
     public static func penalty(logSigma2: Tensor, weight: Weight) -> Tensor {
         penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+
+    /// `scale · Σ penalty(logSigma2:weight:)`.
+    public static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor {
+        scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 
     /// The exact KL composed from ops: `exactPenalty(logSigma2:logModulus: weight.logModulus)`.
@@ -60,6 +72,11 @@ public enum RealVD: KLPrior {
         fusedRealPrior(WT_KL_REAL_VD, logSigma2, weight, op: "RealVD penalty")
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
+    /// One fused pass (`wt_kl_real_sum_*`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
+        fusedRealPriorSum(WT_KL_REAL_VD, logSigma2, weight, scale: scale, op: "RealVD penalty sum")
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
 }
 
 /// Automatic relevance determination for real weights with the empirical-Bayes Gaussian
@@ -73,6 +90,11 @@ public enum RealARD: KLPrior {
     public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
         fusedRealPrior(WT_KL_REAL_ARD, logSigma2, weight, op: "RealARD penalty")
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (`wt_kl_real_sum_*`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
+        fusedRealPriorSum(WT_KL_REAL_ARD, logSigma2, weight, scale: scale, op: "RealARD penalty sum")
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
@@ -90,6 +112,11 @@ public enum ComplexVD: KLPrior {
         fusedComplexPrior(WT_KL_CPLX_VD, logSigma2, weight, op: "ComplexVD penalty")
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
+    /// One fused pass (`wt_kl_cplx_sum_*`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
+        fusedComplexPriorSum(WT_KL_CPLX_VD, logSigma2, weight, scale: scale, op: "ComplexVD penalty sum")
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
 }
 
 /// Complex ARD: `KL = softplus(−log α) = log(1 + 1/α)` (no ½, unlike the real ARD).
@@ -102,6 +129,11 @@ public enum ComplexARD: KLPrior {
     public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
         fusedComplexPrior(WT_KL_CPLX_ARD, logSigma2, weight, op: "ComplexARD penalty")
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (`wt_kl_cplx_sum_*`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
+        fusedComplexPriorSum(WT_KL_CPLX_ARD, logSigma2, weight, scale: scale, op: "ComplexARD penalty sum")
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
@@ -223,6 +255,13 @@ enum FusedKernel {
         return outs
     }
 
+    /// The stored derivative `d` of a scalar-valued fused op times its scalar cotangent `g`:
+    /// `d` itself (shared, no pass) when g = 1, as in a loss `data term + penalty sum`.
+    static func scaled(_ d: Tensor, by g: Tensor) -> Tensor {
+        if g.count == 1 && g.item == 1 { return d }
+        return g.detached() * d
+    }
+
     /// `g · d` elementwise (a cotangent times a stored derivative), one Kernels pass when the
     /// shapes and dtypes agree, the broadcasting op otherwise.
     static func chain(_ g: Tensor, _ d: Tensor) -> Tensor {
@@ -248,6 +287,47 @@ func fusedRealPrior(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: Tensor,
     let tls = logSigma2.isTraced, tw = weight.isTraced  // (recording is off once backward runs)
     return Tape.record(op, outs[0], inputs: [logSigma2, weight]) { g in
         [tls ? FusedKernel.chain(g, dls) : nil, tw ? FusedKernel.chain(g, dw) : nil]
+    }
+}
+
+/// `scale · Σ prior(log σ², W)` of a real prior as one scalar tape entry whose pullback hands out
+/// the kernel's pre-scaled derivatives, or nil when the operands do not have one shape and dtype.
+func fusedRealPriorSum(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: Tensor, scale: Double, op: String) -> Tensor? {
+    guard logSigma2.shape == weight.shape, logSigma2.dtype == weight.dtype else { return nil }
+    let ls = logSigma2.detached(), w = weight.detached(), n = ls.count
+    let traced = logSigma2.isTraced || weight.isTraced
+    var total = 0.0
+    let outs = FusedKernel.run([ls, w], outputs: traced ? 2 : 0,
+                               { i, o in total = wt_kl_real_sum_f32(prior, i[0], i[1], scale, traced ? o[0] : nil, traced ? o[1] : nil, n) },
+                               { i, o in total = wt_kl_real_sum_f64(prior, i[0], i[1], scale, traced ? o[0] : nil, traced ? o[1] : nil, n) })
+    let value = Tensor(scalar: total, dtype: ls.dtype)
+    guard traced else { return value }
+    let dls = outs[0], dw = outs[1]
+    let tls = logSigma2.isTraced, tw = weight.isTraced
+    return Tape.record(op, value, inputs: [logSigma2, weight]) { g in
+        [tls ? FusedKernel.scaled(dls, by: g) : nil, tw ? FusedKernel.scaled(dw, by: g) : nil]
+    }
+}
+
+/// The complex counterpart of ``fusedRealPriorSum(_:_:_:scale:op:)`` (inputs log σ², re, im).
+func fusedComplexPriorSum(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: ComplexTensor, scale: Double, op: String) -> Tensor? {
+    guard logSigma2.shape == weight.real.shape, logSigma2.dtype == weight.real.dtype,
+          weight.imag.shape == weight.real.shape, weight.imag.dtype == weight.real.dtype else { return nil }
+    let ls = logSigma2.detached(), re = weight.real.detached(), im = weight.imag.detached(), n = ls.count
+    let traced = logSigma2.isTraced || weight.real.isTraced || weight.imag.isTraced
+    var total = 0.0
+    let outs = FusedKernel.run([ls, re, im], outputs: traced ? 3 : 0,
+                               { i, o in total = wt_kl_cplx_sum_f32(prior, i[0], i[1], i[2], scale, traced ? o[0] : nil,
+                                                                    traced ? o[1] : nil, traced ? o[2] : nil, n) },
+                               { i, o in total = wt_kl_cplx_sum_f64(prior, i[0], i[1], i[2], scale, traced ? o[0] : nil,
+                                                                    traced ? o[1] : nil, traced ? o[2] : nil, n) })
+    let value = Tensor(scalar: total, dtype: ls.dtype)
+    guard traced else { return value }
+    let dls = outs[0], dre = outs[1], dim = outs[2]
+    let tls = logSigma2.isTraced, tre = weight.real.isTraced, tim = weight.imag.isTraced
+    return Tape.record(op, value, inputs: [logSigma2, weight.real, weight.imag]) { g in
+        [tls ? FusedKernel.scaled(dls, by: g) : nil, tre ? FusedKernel.scaled(dre, by: g) : nil,
+         tim ? FusedKernel.scaled(dim, by: g) : nil]
     }
 }
 

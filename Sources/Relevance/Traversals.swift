@@ -12,11 +12,11 @@ public func namedPenalties(_ model: some Module, parameters: ParameterTree,
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
         let scoped = parameters.scoped(path)
-        let p = exact ? layer.exactPenalty(parameters: scoped) : layer.penalty(parameters: scoped)
+        func elementwise() -> Tensor { exact ? layer.exactPenalty(parameters: scoped) : layer.penalty(parameters: scoped) }
         switch reduction {
-        case .none: return (path, p)
-        case .sum: return (path, sum(p))
-        case .mean: return (path, mean(p))
+        case .none: return (path, elementwise())
+        case .sum: return (path, exact ? sum(elementwise()) : layer.penaltySum(parameters: scoped, scale: 1))
+        case .mean: return (path, mean(elementwise()))
         }
     }
 }
@@ -26,10 +26,16 @@ public func penalties(_ model: some Module, parameters: ParameterTree, reduction
     namedPenalties(model, parameters: parameters, reduction: reduction).map(\.penalty)
 }
 
-/// The sum of all summed penalties (0 for a model with no Bayesian layer): the KL term of the
-/// loss, `loss = data term + coef · totalPenalty(model, parameters:)`.
-public func totalPenalty(_ model: some Module, parameters: ParameterTree) -> Tensor {
-    let ps = penalties(model, parameters: parameters, reduction: .sum)
+/// The sum of all summed penalties times `scale` (0 for a model with no Bayesian layer): the KL
+/// term of the loss, `loss = data term + totalPenalty(model, parameters:, scale: coef)`. Each layer
+/// contributes ``BayesianLayer/penaltySum(parameters:scale:)``, so for the built-in priors the
+/// coefficient costs nothing (`coef · totalPenalty(model, parameters:)` is the same value, with
+/// one more pass over every derivative).
+public func totalPenalty(_ model: some Module, parameters: ParameterTree, scale: Double = 1) -> Tensor {
+    let ps: [Tensor] = model.namedModules().compactMap { path, module in
+        guard let layer = module as? any BayesianLayer else { return nil }
+        return layer.penaltySum(parameters: parameters.scoped(path), scale: scale)
+    }
     guard var total = ps.first else { return Tensor(scalar: 0, dtype: parameters.keys.first.flatMap { parameters[$0]?.dtype } ?? .float32) }
     for p in ps.dropFirst() { total = total + p }
     return total

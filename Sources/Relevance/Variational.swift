@@ -52,6 +52,13 @@ where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
                              weight: Base.Weight.required("weight", in: p, by: ctx))
     }
 
+    /// `scale · Σ penalty` by the prior's ``KLPrior/penaltySum(logSigma2:weight:scale:)``.
+    public func penaltySum(parameters p: ParameterTree, scale: Double) -> Tensor {
+        let ctx = Context(training: false)
+        return Prior.penaltySum(logSigma2: p.required("log_sigma2", by: ctx),
+                                weight: Base.Weight.required("weight", in: p, by: ctx), scale: scale)
+    }
+
     /// The true KL (differs from ``penalty(parameters:)`` only for ``ComplexVDBogus``, whose
     /// training value is `−log α`): what logs and early stopping should read.
     public func exactPenalty(parameters p: ParameterTree) -> Tensor {

@@ -352,4 +352,75 @@ final class FusedKernelTests: XCTestCase {
             }
         }
     }
+
+    // MARK: - penalty sums
+
+    func testGradcheckPenaltySums() throws {
+        let (ls, w) = realOperands(30, seed: 61)
+        let (cls, z) = complexOperands(30, seed: 62)
+        for scale in [1.0, 0.37] {
+            try gradcheck({ [RealVD.penaltySum(logSigma2: $0[0], weight: $0[1], scale: scale)] }, at: [ls, w])
+            try gradcheck({ [RealARD.penaltySum(logSigma2: $0[0], weight: $0[1], scale: scale)] }, at: [ls, w])
+            try gradcheck({ [ComplexVD.penaltySum(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2]), scale: scale)] },
+                          at: [cls, z.real, z.imag])
+            try gradcheck({ [ComplexARD.penaltySum(logSigma2: $0[0], weight: ComplexTensor(real: $0[1], imag: $0[2]), scale: scale)] },
+                          at: [cls, z.real, z.imag])
+        }
+    }
+
+    /// `penaltySum(scale: c)` = `c · sum(penalty)` in value and gradient, under a cotangent of 1
+    /// (the derivatives handed out as they are) and of 2.5 (multiplied), float32 and float64.
+    func testPenaltySumEqualsTheScaledSumOfThePenalty() {
+        for dtype in [DType.float64, .float32] {
+            let rtol = dtype == .float64 ? 1e-12 : 2e-6
+            let (ls, w) = realOperands(1001, seed: 63, dtype: dtype)
+            let (cls, z) = complexOperands(1001, seed: 64, dtype: dtype)
+            for (scale, outer) in [(1.0, 1.0), (1.7e-4, 1.0), (0.3, 2.5)] {
+                func compare(_ name: String, _ inputs: [Tensor], _ fused: ([Tensor]) -> Tensor, _ plain: ([Tensor]) -> Tensor) {
+                    let a = valueWithGradient(at: inputs) { outer * fused($0) }
+                    let b = valueWithGradient(at: inputs) { outer * (scale * sum(plain($0))) }
+                    assertClose(a.value, b.value, rtol: rtol, atol: 0, "\(name) \(dtype) value, scale \(scale)")
+                    for k in inputs.indices {
+                        assertClose(a.gradient[k], b.gradient[k], rtol: rtol, atol: 1e-30, "\(name) \(dtype) gradient \(k), scale \(scale)")
+                    }
+                }
+                compare("RealVD", [ls, w], { RealVD.penaltySum(logSigma2: $0[0], weight: $0[1], scale: scale) },
+                        { RealVD.penalty(logSigma2: $0[0], weight: $0[1]) })
+                compare("RealARD", [ls, w], { RealARD.penaltySum(logSigma2: $0[0], weight: $0[1], scale: scale) },
+                        { RealARD.penalty(logSigma2: $0[0], weight: $0[1]) })
+                let cz = { (t: [Tensor]) in ComplexTensor(real: t[1], imag: t[2]) }
+                compare("ComplexVD", [cls, z.real, z.imag], { ComplexVD.penaltySum(logSigma2: $0[0], weight: cz($0), scale: scale) },
+                        { ComplexVD.penalty(logSigma2: $0[0], weight: cz($0)) })
+                compare("ComplexARD", [cls, z.real, z.imag], { ComplexARD.penaltySum(logSigma2: $0[0], weight: cz($0), scale: scale) },
+                        { ComplexARD.penalty(logSigma2: $0[0], weight: cz($0)) })
+            }
+        }
+    }
+
+    /// The float real sum kernel adds the values in the same order on both paths: identical bits.
+    func testFloatRealPriorSumIsIdenticalOnBothPaths() {
+        let (ls, w) = floatKernelOperands()
+        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+            let runs = onBothPaths { () -> (Double, [Float], [Float]) in
+                var dl = [Float](repeating: 0, count: ls.count), dw = dl
+                let total = wt_kl_real_sum_f32(prior, ls, w, 0.01, &dl, &dw, ls.count)
+                return (total, dl, dw)
+            }
+            XCTAssertEqual(runs.portable.0.bitPattern, runs.fast.0.bitPattern, "prior \(prior.rawValue) sum")
+            XCTAssertEqual(runs.portable.1.map(\.bitPattern), runs.fast.1.map(\.bitPattern))
+            XCTAssertEqual(runs.portable.2.map(\.bitPattern), runs.fast.2.map(\.bitPattern))
+        }
+    }
+
+    /// The training loss `CE + totalPenalty(scale: c)` and `CE + c · totalPenalty()` agree.
+    func testTotalPenaltyScaleMatchesMultiplyingTheSum() throws {
+        let model = Sequential<Tensor, Tensor>(LinearVD(6, 5), ReLU(), LinearARD(5, 3))
+        let params = model.initialParameters(key: RandomKey(seed: 65))
+        let c = 1.0 / 300
+        let a = valueWithGradient(at: params) { totalPenalty(model, parameters: $0, scale: c) }
+        let b = valueWithGradient(at: params) { c * totalPenalty(model, parameters: $0) }
+        assertClose(a.value, b.value, rtol: 1e-6, atol: 0, "value")
+        XCTAssertEqual(Set(a.gradient.keys), Set(b.gradient.keys))
+        for (k, g) in a.gradient { assertClose(g, b.gradient[k]!, rtol: 2e-6, atol: 1e-30, k) }
+    }
 }

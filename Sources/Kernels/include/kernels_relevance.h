@@ -35,6 +35,17 @@ void wt_kl_real_f64(wt_kl_prior prior, const double *log_sigma2, const double *w
 void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, float *value,
                     float *d_ls, float *d_w, ptrdiff_t n);
 
+/// Σ scale·value[i] of the real prior (wt_kl_real_f64) without writing the values, and, when d_ls
+/// and d_w are non-NULL, the derivatives of that scaled sum: d_ls[i] = scale·∂value/∂log σ²,
+/// d_w[i] = scale·∂value/∂w. The values are added in double in a fixed order, so the result is
+/// deterministic. This is the penalty term of a training loss (`coef · Σ KL`) in one pass.
+double wt_kl_real_sum_f64(wt_kl_prior prior, const double *log_sigma2, const double *w, double scale,
+                          double *d_ls, double *d_w, ptrdiff_t n);
+/// Float version of wt_kl_real_sum_f64 (the chain of wt_kl_real_f32; values summed in double, the
+/// derivatives multiplied by (float)scale), identical on both paths.
+double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, double scale,
+                          float *d_ls, float *d_w, ptrdiff_t n);
+
 /// Complex priors (WT_KL_CPLX_*) of n elements from log σ² and the weight re + i·im (modulus
 /// |w| = √(re² + im²) without overflow): value and ∂/∂log σ², ∂/∂re, ∂/∂im (d|w|/d re = re/|w|,
 /// 0 at w = 0). The derivative pointers may be NULL together.
@@ -43,6 +54,14 @@ void wt_kl_cplx_f64(wt_kl_prior prior, const double *log_sigma2, const double *r
 /// Float version of wt_kl_cplx_f64 (|w| and |w| + 1e-12 rounded to float as in the unfused chain).
 void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
                     float *value, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
+
+/// Σ scale·value[i] of the complex prior (wt_kl_cplx_f64) without writing the values, and the
+/// derivatives of that scaled sum when d_ls, d_re, d_im are non-NULL (see wt_kl_real_sum_f64).
+double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *log_sigma2, const double *re, const double *im,
+                          double scale, double *d_ls, double *d_re, double *d_im, ptrdiff_t n);
+/// Float version of wt_kl_cplx_sum_f64.
+double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
+                          double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
 
 /// The complex VD divergence of a = log α: value[i] = γ − a − Ei(−e^{−a}) (for e^{−a} < ½ the
 /// series −Σ_{k=1..15} (−x)^k/(k·k!), x = e^{−a}, which does not cancel) and, if deriv ≠ NULL,
