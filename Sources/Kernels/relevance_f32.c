@@ -5,6 +5,7 @@
 // kernels once per transcendental; this one keeps 8 float lanes through the whole chain
 //
 //   t = |w| + 1e-12,  L = log t,  n = 2L − log σ²,  e = exp(−|n|),  sp = max(n, 0) + log1p(e),
+//   log1p(e) = log u + (e − (u − 1))/u with u = 1 + e rounded, σ(n) = (n ≥ 0 ? 1 : e)/u,
 //   ARD: value = ½·sp,                  ∂/∂log σ² = −½·σ(n)
 //   VD:  value = ½·sp + k₁·σ(k₃n − k₂),   ∂/∂log σ² = −(½·σ(n) + k₁k₃·σ'(k₃n − k₂))
 //   ∂/∂w = −2·(∂/∂log σ²)·sign(w)/t
@@ -98,12 +99,6 @@ static inline float rf_exp_neg(float x) {
     return y * rf_from_bits((uint32_t)(k1 + 127) << 23) * rf_from_bits((uint32_t)(k2 + 127) << 23);
 }
 
-/// log(1 + e) for e in [0, 1]: log u + (e − (u − 1))/u with u = 1 + e rounded.
-static inline float rf_log1p_unit(float e) {
-    float u = 1.0f + e;
-    return rf_log(u) + (e - (u - 1.0f)) / u;
-}
-
 /// The chain for n elements. value may be NULL; acc (8 doubles, or NULL) receives the value of
 /// element i in acc[i mod 8]; the derivatives are multiplied by scale (1 leaves them exact).
 static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *w, float *value,
@@ -114,17 +109,18 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
         float t = fabsf(wi) + 1e-12f;
         float nn = 2.0f * rf_log(t) - ls[i];
         float e = rf_exp_neg(-fabsf(nn));
-        float sp = nn > 20.0f ? nn : (nn > 0.0f ? nn : 0.0f) + rf_log1p_unit(e);
-        float ope = 1.0f + e;
-        float dsp = nn > 20.0f ? 1.0f : (nn >= 0.0f ? 1.0f : e) / ope;
+        float ope = 1.0f + e, inv = 1.0f / ope;  // 1/(1 + e) serves log1p's correction and σ(n)
+        float l1p = rf_log(ope) + (e - (ope - 1.0f)) * inv;
+        float sp = nn > 20.0f ? nn : (nn > 0.0f ? nn : 0.0f) + l1p;
+        float dsp = nn > 20.0f ? 1.0f : (nn >= 0.0f ? 1.0f : e) * inv;
         float val = 0.5f * sp, da = -(0.5f * dsp);
         if (vd) {
             float u = RF_K3 * nn - RF_K2;
             float e2 = rf_exp_neg(-fabsf(u));
-            float ope2 = 1.0f + e2;
-            float s = (u >= 0.0f ? 1.0f : e2) / ope2;
+            float inv2 = 1.0f / (1.0f + e2);
+            float s = (u >= 0.0f ? 1.0f : e2) * inv2;
             val = val + RF_K1 * s;
-            float ds = e2 / (ope2 * ope2);
+            float ds = (e2 * inv2) * inv2;
             da = -(0.5f * dsp + RF_K1 * (RF_K3 * ds));
         }
         if (value) value[i] = val;
@@ -187,12 +183,6 @@ RF_AVX2 static inline V8 rf8_exp_neg(V8 x) {
     return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
 }
 
-RF_AVX2 static inline V8 rf8_log1p_unit(V8 e) {
-    V8 u = _mm256_add_ps(rf8_c(1.0f), e);
-    V8 c = _mm256_div_ps(_mm256_sub_ps(e, _mm256_sub_ps(u, rf8_c(1.0f))), u);
-    return _mm256_add_ps(rf8_log(u), c);
-}
-
 RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const float *w, float *value,
                                      float *d_ls, float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
@@ -205,21 +195,22 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
         V8 t = _mm256_add_ps(rf8_abs(wi), rf8_c(1e-12f));
         V8 nn = _mm256_sub_ps(_mm256_mul_ps(rf8_c(2.0f), rf8_log(t)), _mm256_loadu_ps(ls + i));
         V8 e = rf8_exp_neg(_mm256_xor_ps(rf8_abs(nn), rf8_c(-0.0f)));
+        V8 ope = _mm256_add_ps(one, e), inv = _mm256_div_ps(one, ope);
+        V8 l1p = _mm256_add_ps(rf8_log(ope), _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(ope, one)), inv));
         V8 over = _mm256_cmp_ps(nn, twenty, _CMP_GT_OQ);
         V8 pos = _mm256_cmp_ps(nn, zero, _CMP_GT_OQ);
-        V8 sp = rf8_sel(over, nn, _mm256_add_ps(rf8_sel(pos, nn, zero), rf8_log1p_unit(e)));
-        V8 ope = _mm256_add_ps(one, e);
+        V8 sp = rf8_sel(over, nn, _mm256_add_ps(rf8_sel(pos, nn, zero), l1p));
         V8 nonneg = _mm256_cmp_ps(nn, zero, _CMP_GE_OQ);
-        V8 dsp = rf8_sel(over, one, _mm256_div_ps(rf8_sel(nonneg, one, e), ope));
+        V8 dsp = rf8_sel(over, one, _mm256_mul_ps(rf8_sel(nonneg, one, e), inv));
         V8 val = _mm256_mul_ps(half, sp);
         V8 da = _mm256_xor_ps(_mm256_mul_ps(half, dsp), rf8_c(-0.0f));
         if (vd) {
             V8 u = _mm256_sub_ps(_mm256_mul_ps(rf8_c(RF_K3), nn), rf8_c(RF_K2));
             V8 e2 = rf8_exp_neg(_mm256_xor_ps(rf8_abs(u), rf8_c(-0.0f)));
-            V8 ope2 = _mm256_add_ps(one, e2);
-            V8 s = _mm256_div_ps(rf8_sel(_mm256_cmp_ps(u, zero, _CMP_GE_OQ), one, e2), ope2);
+            V8 inv2 = _mm256_div_ps(one, _mm256_add_ps(one, e2));
+            V8 s = _mm256_mul_ps(rf8_sel(_mm256_cmp_ps(u, zero, _CMP_GE_OQ), one, e2), inv2);
             val = _mm256_add_ps(val, _mm256_mul_ps(rf8_c(RF_K1), s));
-            V8 ds = _mm256_div_ps(e2, _mm256_mul_ps(ope2, ope2));
+            V8 ds = _mm256_mul_ps(_mm256_mul_ps(e2, inv2), inv2);
             V8 sum = _mm256_add_ps(_mm256_mul_ps(half, dsp), _mm256_mul_ps(rf8_c(RF_K1), _mm256_mul_ps(rf8_c(RF_K3), ds)));
             da = _mm256_xor_ps(sum, rf8_c(-0.0f));
         }

@@ -35,7 +35,7 @@ public struct LabeledDataset: Sendable {
                 out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
                     for (k, i) in indices.enumerated() {
                         require(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
-                        for j in 0..<row { dst[k * row + j] = src[i * row + j] }
+                        if row > 0 { (dst.baseAddress! + k * row).update(from: src.baseAddress! + i * row, count: row) }
                     }
                 }
             }
