@@ -48,4 +48,22 @@ final class LinearAlgebraFixtureTests: XCTestCase {
         let w = Tensor(shape: [1, 2, 2], scalars: [1, 0, 0, 2])
         XCTAssertEqual(bilinear(Tensor(shape: [1, 2], scalars: [1, 2]), Tensor(shape: [1, 2], scalars: [3, 4]), w).scalars, [19])
     }
+
+    /// The complex product is evaluated with three real products (Gauss's form): it equals the
+    /// four-product definition (Ar·Br − Ai·Bi) + i(Ar·Bi + Ai·Br), for every conjugation the
+    /// pullbacks use, to rounding relative to (|Ar| + |Ai|)(|Br| + |Bi|).
+    func testThreeProductFormEqualsTheDefinition() {
+        for dtype in [DType.float64, .float32] {
+            let ar = Sample.normal([9, 13], seed: 1, dtype: dtype), ai = Sample.normal([9, 13], seed: 2, dtype: dtype)
+            let br = Sample.normal([13, 7], seed: 3, dtype: dtype), bi = Sample.normal([13, 7], seed: 4, dtype: dtype)
+            let y = matmul(ComplexTensor(real: ar, imag: ai), ComplexTensor(real: br, imag: bi))
+            let re = matmul(ar, br) - matmul(ai, bi), im = matmul(ar, bi) + matmul(ai, br)
+            let bound = matmul(abs(ar) + abs(ai), abs(br) + abs(bi)).scalars
+            let eps = dtype == .float64 ? 1e-15 : 1e-6
+            for k in 0..<re.count {
+                XCTAssertEqual(y.real.scalars[k], re.scalars[k], accuracy: 8 * eps * bound[k], "\(dtype) re \(k)")
+                XCTAssertEqual(y.imag.scalars[k], im.scalars[k], accuracy: 8 * eps * bound[k], "\(dtype) im \(k)")
+            }
+        }
+    }
 }
