@@ -204,7 +204,7 @@ double wt_kl_real_sum_f64(wt_kl_prior prior, const double *ls, const double *w, 
     kl_real_f64(prior, ls, w, NULL, d_ls, d_w, n, scale, &total);
     return scale * total;
 }
-// wt_kl_real_f32 computes in float: relevance_f32.c.
+// The float real priors compute in float: relevance_f32.c.
 
 /// |re + i im| without overflow or underflow of the squares.
 RL_INLINE double rl_modulus(double re, double im) {
@@ -245,9 +245,7 @@ RL_INLINE double rl_modulus(double re, double im) {
     }
 
 KL_CPLX_IMPL(kl_cplx_f64, double)
-KL_CPLX_IMPL(kl_cplx_f32, float)
 RL_TWICE_STATIC(kl_cplx_f64, RL_CPLX_PARAMS(double), (prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, sum))
-RL_TWICE_STATIC(kl_cplx_f32, RL_CPLX_PARAMS(float), (prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, sum))
 #define KL_CPLX_PUBLIC(T, SUF)                                                                 \
     void wt_kl_cplx_##SUF(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, \
                           T *d_im, ptrdiff_t n) {                                              \
@@ -260,7 +258,8 @@ RL_TWICE_STATIC(kl_cplx_f32, RL_CPLX_PARAMS(float), (prior, ls, re, im, value, d
         return scale * total;                                                                  \
     }
 KL_CPLX_PUBLIC(double, f64)
-KL_CPLX_PUBLIC(float, f32)
+// The float complex priors compute in float: relevance_cplx_f32.c.
+
 
 #define CPLX_VD_IMPL(NAME, T)                                                                  \
     RL_INLINE void NAME##_body(const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus) {                \

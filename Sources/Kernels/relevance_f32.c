@@ -28,76 +28,13 @@
 #pragma clang fp contract(off)
 #endif
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define RF_X86 1
-#include <immintrin.h>
-#define RF_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define RF_X86 0
-#endif
+#include "vmathf_core.h"
 
-// log(1 + f), f in [√½ − 1, √2 − 1]: f − f²/2 + f³·P(f), P of degree 8 (Cephes logf).
-#define RF_LP0 3.3333331174E-1f
-#define RF_LP1 -2.4999993993E-1f
-#define RF_LP2 2.0000714765E-1f
-#define RF_LP3 -1.6668057665E-1f
-#define RF_LP4 1.4249322787E-1f
-#define RF_LP5 -1.2420140846E-1f
-#define RF_LP6 1.1676998740E-1f
-#define RF_LP7 -1.1514610310E-1f
-#define RF_LP8 7.0376836292E-2f
-// ln 2 in two parts: RF_LN2HI has 9 significant bits, so k·RF_LN2HI is exact for |k| < 2¹⁵.
-#define RF_LN2HI 0.693359375f
-#define RF_LN2LO -2.12194440E-4f
-// e^r = 1 + r + r²·Q(r), |r| ≤ ln2/2, Q of degree 5 (Cephes expf).
-#define RF_EQ0 5.0000001201E-1f
-#define RF_EQ1 1.6666665459E-1f
-#define RF_EQ2 4.1665795894E-2f
-#define RF_EQ3 8.3334519073E-3f
-#define RF_EQ4 1.3981999507E-3f
-#define RF_EQ5 1.9875691500E-4f
-#define RF_LOG2E 1.44269504088896341f
-#define RF_EXP_LO -104.0f       // e^x < 2⁻¹⁵⁰ below: the result rounds to 0
 #define RF_K1 0.63576f
 #define RF_K2 1.87320f
 #define RF_K3 1.48695f
 
 // ---------------------------------------------------------------- scalar (portable) path
-
-static inline float rf_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
-static inline uint32_t rf_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
-
-/// log x for a positive normal x or +inf (the only inputs here: x ≥ 1e-12).
-static inline float rf_log(float x) {
-    if (!(x < INFINITY)) return x;  // +inf, NaN
-    uint32_t b = rf_to_bits(x);
-    float k = (float)((int32_t)(b >> 23) - 127);
-    float m = rf_from_bits((b & 0x007fffffu) | 0x3f800000u);  // [1, 2)
-    if (m > 1.41421356f) { m = m * 0.5f; k = k + 1.0f; }
-    float f = m - 1.0f, z = f * f;
-    float p = RF_LP8;
-    p = fmaf(p, f, RF_LP7); p = fmaf(p, f, RF_LP6); p = fmaf(p, f, RF_LP5); p = fmaf(p, f, RF_LP4);
-    p = fmaf(p, f, RF_LP3); p = fmaf(p, f, RF_LP2); p = fmaf(p, f, RF_LP1); p = fmaf(p, f, RF_LP0);
-    float y = p * f * z;
-    y = fmaf(k, RF_LN2LO, y);
-    y = fmaf(-0.5f, z, y);
-    return fmaf(k, RF_LN2HI, f + y);
-}
-
-/// e^x for x ≤ 0 or NaN (subnormal results rounded once; 0 below −104).
-static inline float rf_exp_neg(float x) {
-    if (x != x) return x;
-    x = x < RF_EXP_LO ? RF_EXP_LO : x;
-    float k = nearbyintf(x * RF_LOG2E);
-    float r = fmaf(k, -RF_LN2HI, x);
-    r = fmaf(k, -RF_LN2LO, r);
-    float q = RF_EQ5;
-    q = fmaf(q, r, RF_EQ4); q = fmaf(q, r, RF_EQ3); q = fmaf(q, r, RF_EQ2); q = fmaf(q, r, RF_EQ1);
-    q = fmaf(q, r, RF_EQ0);
-    float y = fmaf(q, r * r, r) + 1.0f;
-    int32_t ki = (int32_t)k, k1 = ki / 2, k2 = ki - k1;  // both ≥ −76: normal powers of two
-    return y * rf_from_bits((uint32_t)(k1 + 127) << 23) * rf_from_bits((uint32_t)(k2 + 127) << 23);
-}
 
 /// The chain for n elements. value may be NULL; acc (8 doubles, or NULL) receives the value of
 /// element i in acc[i mod 8]; the derivatives are multiplied by scale (1 leaves them exact).
@@ -108,7 +45,7 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
         float wi = w[i];
         float t = fabsf(wi) + 1e-12f;
         float nn = 2.0f * rf_log(t) - ls[i];
-        float e = rf_exp_neg(-fabsf(nn));
+        float e = rf_exp(-fabsf(nn));
         float ope = 1.0f + e, inv = 1.0f / ope;  // 1/(1 + e) serves log1p's correction and σ(n)
         float l1p = rf_log(ope) + (e - (ope - 1.0f)) * inv;
         float sp = nn > 20.0f ? nn : (nn > 0.0f ? nn : 0.0f) + l1p;
@@ -116,7 +53,7 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
         float val = 0.5f * sp, da = -(0.5f * dsp);
         if (vd) {
             float u = RF_K3 * nn - RF_K2;
-            float e2 = rf_exp_neg(-fabsf(u));
+            float e2 = rf_exp(-fabsf(u));
             float inv2 = 1.0f / (1.0f + e2);
             float s = (u >= 0.0f ? 1.0f : e2) * inv2;
             val = val + RF_K1 * s;
@@ -136,53 +73,6 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 // ---------------------------------------------------------------- AVX2/FMA path (8 lanes)
 
 #if RF_X86
-#define V8 __m256
-RF_AVX2 static inline V8 rf8_c(float c) { return _mm256_set1_ps(c); }
-RF_AVX2 static inline V8 rf8_abs(V8 x) { return _mm256_andnot_ps(rf8_c(-0.0f), x); }
-RF_AVX2 static inline V8 rf8_sel(V8 mask, V8 yes, V8 no) { return _mm256_blendv_ps(no, yes, mask); }
-
-RF_AVX2 static inline V8 rf8_log(V8 x) {
-    __m256i b = _mm256_castps_si256(x);
-    V8 k = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(127)));
-    V8 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x007fffff)),
-                                               _mm256_set1_epi32(0x3f800000)));
-    V8 big = _mm256_cmp_ps(m, rf8_c(1.41421356f), _CMP_GT_OQ);
-    m = rf8_sel(big, _mm256_mul_ps(m, rf8_c(0.5f)), m);
-    k = rf8_sel(big, _mm256_add_ps(k, rf8_c(1.0f)), k);
-    V8 f = _mm256_sub_ps(m, rf8_c(1.0f)), z = _mm256_mul_ps(f, f);
-    V8 p = rf8_c(RF_LP8);
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP7)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP6));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP5)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP4));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP3)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP2));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP1)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP0));
-    V8 y = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
-    y = _mm256_fmadd_ps(k, rf8_c(RF_LN2LO), y);
-    y = _mm256_fmadd_ps(rf8_c(-0.5f), z, y);
-    V8 r = _mm256_fmadd_ps(k, rf8_c(RF_LN2HI), _mm256_add_ps(f, y));
-    V8 finite = _mm256_cmp_ps(x, rf8_c(INFINITY), _CMP_LT_OQ);  // false for +inf and NaN
-    return rf8_sel(finite, r, x);
-}
-
-RF_AVX2 static inline V8 rf8_exp_neg(V8 x) {
-    V8 xc = _mm256_max_ps(rf8_c(RF_EXP_LO), x);  // NaN stays in xc (max returns its second operand)
-    V8 k = _mm256_round_ps(_mm256_mul_ps(xc, rf8_c(RF_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V8 r = _mm256_fmadd_ps(k, rf8_c(-RF_LN2HI), xc);
-    r = _mm256_fmadd_ps(k, rf8_c(-RF_LN2LO), r);
-    V8 q = rf8_c(RF_EQ5);
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ4)); q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ3));
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ2)); q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ1));
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ0));
-    V8 y = _mm256_add_ps(_mm256_fmadd_ps(q, _mm256_mul_ps(r, r), r), rf8_c(1.0f));
-    // k1 = trunc(k / 2) as the scalar path's integer division, k2 = k − k1; NaN lanes give junk
-    // powers, but y is NaN there and stays NaN
-    __m256i ki = _mm256_cvtps_epi32(k);
-    __m256i k1 = _mm256_srai_epi32(_mm256_add_epi32(ki, _mm256_srli_epi32(ki, 31)), 1);
-    __m256i k2 = _mm256_sub_epi32(ki, k1);
-    V8 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
-    V8 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
-}
-
 RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const float *w, float *value,
                                      float *d_ls, float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
@@ -194,7 +84,7 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
         V8 wi = _mm256_loadu_ps(w + i);
         V8 t = _mm256_add_ps(rf8_abs(wi), rf8_c(1e-12f));
         V8 nn = _mm256_sub_ps(_mm256_mul_ps(rf8_c(2.0f), rf8_log(t)), _mm256_loadu_ps(ls + i));
-        V8 e = rf8_exp_neg(_mm256_xor_ps(rf8_abs(nn), rf8_c(-0.0f)));
+        V8 e = rf8_exp(_mm256_xor_ps(rf8_abs(nn), rf8_c(-0.0f)));
         V8 ope = _mm256_add_ps(one, e), inv = _mm256_div_ps(one, ope);
         V8 l1p = _mm256_add_ps(rf8_log(ope), _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(ope, one)), inv));
         V8 over = _mm256_cmp_ps(nn, twenty, _CMP_GT_OQ);
@@ -206,7 +96,7 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
         V8 da = _mm256_xor_ps(_mm256_mul_ps(half, dsp), rf8_c(-0.0f));
         if (vd) {
             V8 u = _mm256_sub_ps(_mm256_mul_ps(rf8_c(RF_K3), nn), rf8_c(RF_K2));
-            V8 e2 = rf8_exp_neg(_mm256_xor_ps(rf8_abs(u), rf8_c(-0.0f)));
+            V8 e2 = rf8_exp(_mm256_xor_ps(rf8_abs(u), rf8_c(-0.0f)));
             V8 inv2 = _mm256_div_ps(one, _mm256_add_ps(one, e2));
             V8 s = _mm256_mul_ps(rf8_sel(_mm256_cmp_ps(u, zero, _CMP_GE_OQ), one, e2), inv2);
             val = _mm256_add_ps(val, _mm256_mul_ps(rf8_c(RF_K1), s));

@@ -423,4 +423,92 @@ final class FusedKernelTests: XCTestCase {
         XCTAssertEqual(Set(a.gradient.keys), Set(b.gradient.keys))
         for (k, g) in a.gradient { assertClose(g, b.gradient[k]!, rtol: 2e-6, atol: 1e-30, k) }
     }
+
+    // MARK: - the float-native complex prior kernel
+
+    /// log σ² in [−30, 30], |re|, |im| from 1e-14 to 1e4 (zeros included), plus the points where
+    /// 1/α crosses ½ and 2 (the kernel's branch switches) on either side.
+    func floatComplexOperands() -> (ls: [Float], re: [Float], im: [Float]) {
+        var ls: [Float] = [], re: [Float] = [], im: [Float] = []
+        var rng = SplitMix64(seed: 78)
+        func uniform() -> Double { Double(rng.next() >> 11) / 9_007_199_254_740_992 }
+        for i in 0..<20_003 {
+            ls.append(Float(-30 + 60 * uniform()))
+            let r = Foundation.pow(10, -14 + 18 * uniform()), q = Foundation.pow(10, -14 + 18 * uniform())
+            re.append(Float(i % 89 == 0 ? 0 : (i % 2 == 0 ? r : -r)))
+            im.append(Float(i % 97 == 0 ? 0 : (i % 3 == 0 ? q : -q)))
+        }
+        for x in [0.4999, 0.5, 0.5001, 1.9999, 2, 2.0001, 1e-30, 80, 90, 1e30] as [Double] {  // |w| = 1: 1/α = 1/σ²
+            ls.append(Float(-Foundation.log(x))); re.append(0.6); im.append(0.8)
+        }
+        return (ls, re, im)
+    }
+
+    func runComplexFloatKernel(_ prior: wt_kl_prior, _ o: (ls: [Float], re: [Float], im: [Float])) -> [[Float]] {
+        var v = [Float](repeating: 0, count: o.ls.count), dl = v, dr = v, di = v
+        wt_kl_cplx_f32(prior, o.ls, o.re, o.im, &v, &dl, &dr, &di, o.ls.count)
+        return [v, dl, dr, di]
+    }
+
+    /// Against the double kernel on the same float inputs, with the slack of rounding
+    /// log α = log σ² − 2 log t to float (|Δa| ≤ 2⁻²³·(2|log t| + |log σ²|)) times the slope
+    /// (|∂KL/∂a| ≤ 1, |∂²KL/∂a²| ≤ 1/e).
+    func testFloatComplexPriorKernelTracksTheDoubleKernel() {
+        let o = floatComplexOperands()
+        for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS] {
+            let f = runComplexFloatKernel(prior, o)
+            let n = o.ls.count
+            var v = [Double](repeating: 0, count: n), dl = v, dr = v, di = v
+            wt_kl_cplx_f64(prior, o.ls.map(Double.init), o.re.map(Double.init), o.im.map(Double.init), &v, &dl, &dr, &di, n)
+            for i in 0..<n {
+                let m = Double(Float((Double(o.re[i]) * Double(o.re[i]) + Double(o.im[i]) * Double(o.im[i])).squareRoot()))
+                let t = Double(Float(m) + 1e-12)
+                let da = 2.0 / 8_388_608 * (2 * Swift.abs(Foundation.log(t)) + Swift.abs(Double(o.ls[i])))
+                let checks: [(Double, Double, Double)] = [
+                    (Double(f[0][i]), v[i], da), (Double(f[1][i]), dl[i], da),
+                    (Double(f[2][i]), dr[i], 2 * da / t), (Double(f[3][i]), di[i], 2 * da / t)]
+                for (k, (got, want, slack)) in checks.enumerated() {
+                    let tol = 6 * Double(Float(Swift.abs(want)).ulp) + slack
+                    XCTAssertLessThanOrEqual(Swift.abs(got - want), tol,
+                                             "prior \(prior.rawValue) output \(k) at log σ² = \(o.ls[i]), w = \(o.re[i]) + \(o.im[i])i")
+                    if Swift.abs(got - want) > tol { return }
+                }
+            }
+        }
+    }
+
+    func testFloatComplexPriorKernelIsIdenticalOnBothPaths() {
+        let o = floatComplexOperands()
+        for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS] {
+            let runs = onBothPaths { runComplexFloatKernel(prior, o) }
+            for k in 0..<4 {
+                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern), "prior \(prior.rawValue) output \(k)")
+            }
+            let sums = onBothPaths { () -> Double in
+                var dl = [Float](repeating: 0, count: o.ls.count), dr = dl, di = dl
+                return wt_kl_cplx_sum_f32(prior, o.ls, o.re, o.im, 0.5, &dl, &dr, &di, o.ls.count)
+            }
+            XCTAssertEqual(sums.portable.bitPattern, sums.fast.bitPattern, "prior \(prior.rawValue) sum")
+        }
+    }
+
+    /// NaN in gives NaN out; an infinite weight gives α = 0 (value +∞ for VD and ARD) and no NaN in
+    /// the derivatives to log σ²; a zero weight gives zero weight derivatives.
+    func testFloatComplexPriorKernelOnNonFiniteInputs() {
+        let o: (ls: [Float], re: [Float], im: [Float]) = ([.nan, 0, 0, 0, 3], [0.5, .nan, .infinity, 0, 0], [0.5, 0.5, 0, 0, 0])
+        for path in [true, false] {
+            _ = wt_set_isa(path ? wt_detected_isa() : WT_ISA_PORTABLE)
+            defer { _ = wt_set_isa(wt_detected_isa()) }
+            for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD] {
+                let out = runComplexFloatKernel(prior, o)
+                for k in 0..<4 { XCTAssertTrue(out[k][0].isNaN && out[k][1].isNaN, "NaN in, output \(k)") }
+                XCTAssertEqual(out[0][2], .infinity, "prior \(prior.rawValue)")
+                XCTAssertFalse(out[1][2].isNaN)
+                for z in 3...4 {
+                    XCTAssertTrue(out[0][z].isFinite && out[1][z].isFinite, "zero weight, prior \(prior.rawValue)")
+                    XCTAssertEqual(out[2][z], 0); XCTAssertEqual(out[3][z], 0)
+                }
+            }
+        }
+    }
 }

@@ -8,7 +8,8 @@ extern "C" {
 // Fused elementwise chains of the Bayesian layers (Sources/Relevance): each function reads its
 // inputs once and writes the value and, when the derivative pointers are non-NULL, the partial
 // derivatives of every element in the same pass. All arithmetic is done in double (float inputs
-// are widened and every result is rounded once; the one exception is wt_kl_real_f32, see there), with the vector math of kernels_vmath.h and the
+// are widened and every result is rounded once) — except the float priors wt_kl_real_f32,
+// wt_kl_cplx_f32 and their _sum_ forms, which compute in float (see there), with the vector math of kernels_vmath.h and the
 // Ei of kernels_special.h, so the AVX2/FMA or portable path follows wt_active_isa().
 // Outputs must not overlap the inputs.
 
@@ -51,7 +52,10 @@ double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const floa
 /// 0 at w = 0). The derivative pointers may be NULL together.
 void wt_kl_cplx_f64(wt_kl_prior prior, const double *log_sigma2, const double *re, const double *im,
                     double *value, double *d_ls, double *d_re, double *d_im, ptrdiff_t n);
-/// Float version of wt_kl_cplx_f64 (|w| and |w| + 1e-12 rounded to float as in the unfused chain).
+/// Float version of wt_kl_cplx_f64, evaluated in float (8 lanes on AVX2/FMA; relevance_cplx_f32.c):
+/// |w| rounded to float from a double evaluation, float log/exp of about 1 ulp, the complex VD
+/// divergence by its series below 1/α = 2 and by γ − log α + E1 (a fitted tail) above. Within a few
+/// float ulps of wt_kl_cplx_f64; the AVX2 and portable paths give identical bits.
 void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
                     float *value, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
 
@@ -59,7 +63,7 @@ void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re,
 /// derivatives of that scaled sum when d_ls, d_re, d_im are non-NULL (see wt_kl_real_sum_f64).
 double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *log_sigma2, const double *re, const double *im,
                           double scale, double *d_ls, double *d_re, double *d_im, ptrdiff_t n);
-/// Float version of wt_kl_cplx_sum_f64.
+/// Float version of wt_kl_cplx_sum_f64 (the chain of wt_kl_cplx_f32; values summed in double).
 double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
                           double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
 

@@ -1,0 +1,188 @@
+// The complex KL priors (WT_KL_CPLX_VD, WT_KL_CPLX_VD_BOGUS, WT_KL_CPLX_ARD) of float weights,
+// evaluated in float: wt_kl_cplx_f32 and wt_kl_cplx_sum_f32 (the double ones are in relevance.c).
+//
+// With m = |w| (rounded to float from a double evaluation, which cannot overflow), t = m + 1e-12,
+// a = log α = log σ² − 2·log t and x = 1/α = e^{−a}:
+//
+//   VD:   KL = γ − a − Ei(−x) = −Σ_{k≥1} (−x)^k / (k·k!)          for x < 2 (15 terms, Horner)
+//                             = γ − a + e^{−x}/x · g(4/x − 1)      for x ≥ 2, g(u) = x·eˣ·E1(x)
+//         (g: degree-9 fit, Sources/Kernels/tools/gen_e1_float_poly.py; its error is below 2⁻²⁴
+//         of the value), ∂KL/∂a = expm1(−x) = −x·Σ_{k≥0} (−x)^k/(k+1)! for x < ½, e^{−x} − 1 above
+//   bogus: value −a, derivative that of VD
+//   ARD:  KL = softplus(−a) (as the real ARD, without the ½)
+//   ∂/∂log σ² = ∂KL/∂a,  ∂/∂re = −2·(∂KL/∂a)·(re/m)/t  (0 at m = 0), likewise im.
+//
+// The AVX2/FMA path (8 lanes) and the portable path do the same float operations in the same
+// order (fmaf in the portable one), so they give identical bits.
+#include "kernels_relevance.h"
+#include "kernels_dispatch.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+#include "vmathf_core.h"
+
+#define RC_GAMMA 0.5772156649015329f
+// (−1)^{k+1} / (k·k!), k = 1…15: the series of the VD divergence
+static const float rc_series[15] = {
+    1.000000000e+00f, -2.500000000e-01f, 5.555555556e-02f, -1.041666667e-02f, 1.666666667e-03f,
+    -2.314814815e-04f, 2.834467120e-05f, -3.100198413e-06f, 3.061924358e-07f, -2.755731922e-08f,
+    2.277464399e-09f, -1.739729749e-10f, 1.235311064e-11f, -8.193389713e-13f, 5.098109155e-14f};
+// (−1)^k / (k+1)!, k = 0…9: expm1(−x) = −x·Σ c_k x^k
+static const float rc_expm1[10] = {
+    1.000000000e+00f, -5.000000000e-01f, 1.666666667e-01f, -4.166666667e-02f, 8.333333333e-03f,
+    -1.388888889e-03f, 1.984126984e-04f, -2.480158730e-05f, 2.755731922e-06f, -2.755731922e-07f};
+// g(u) = x·eˣ·E1(x), u = 4/x − 1 ∈ (−1, 1], lowest degree first
+static const float rc_e1[10] = {
+    8.253828081e-01f, -1.269137130e-01f, 3.149419059e-02f, -9.890259790e-03f, 3.682993443e-03f,
+    -1.528192142e-03f, 4.437075753e-04f, -1.476602548e-04f, 3.246594248e-04f, -1.914749352e-04f};
+
+static inline float rc_horner(const float *c, int n, float x) {
+    float p = c[n - 1];
+    for (int i = n - 2; i >= 0; i--) p = fmaf(p, x, c[i]);
+    return p;
+}
+
+/// n elements; value may be NULL; acc (8 doubles or NULL) gets element i's value in acc[i mod 8];
+/// the derivatives are multiplied by scale.
+static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
+                               float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
+    const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float r = re[i], q = im[i];
+        float m = (float)sqrt((double)r * (double)r + (double)q * (double)q);
+        float t = m + 1e-12f;
+        float a = ls[i] - 2.0f * rf_log(t);
+        float val, da;
+        if (prior == WT_KL_CPLX_ARD) {
+            float nn = -a;
+            float e = rf_exp(-fabsf(nn));
+            float ope = 1.0f + e, inv = 1.0f / ope;
+            float l1p = rf_log(ope) + (e - (ope - 1.0f)) * inv;
+            val = nn > 20.0f ? nn : (nn > 0.0f ? nn : 0.0f) + l1p;
+            da = -(nn > 20.0f ? 1.0f : (nn >= 0.0f ? 1.0f : e) * inv);
+        } else {
+            float x = rf_exp(-a);
+            float ex = rf_exp(-x);
+            float series = x * rc_horner(rc_series, 15, x);
+            float tail = (RC_GAMMA - a) + (ex * (1.0f / x)) * rc_horner(rc_e1, 10, 4.0f / x - 1.0f);
+            val = prior == WT_KL_CPLX_VD_BOGUS ? -a : (x < 2.0f ? series : tail);
+            da = x < 0.5f ? -x * rc_horner(rc_expm1, 10, x) : ex - 1.0f;
+        }
+        if (value) value[i] = val;
+        if (acc) acc[i & 7] += (double)val;
+        if (grad) {
+            float cr = m > 0.0f ? r / m : (m == 0.0f ? 0.0f : m);
+            float ci = m > 0.0f ? q / m : (m == 0.0f ? 0.0f : m);
+            float f = (-2.0f * da) * (1.0f / t);
+            d_ls[i] = da * scale;
+            d_re[i] = (f * cr) * scale;
+            d_im[i] = (f * ci) * scale;
+        }
+    }
+}
+
+#if RF_X86
+RF_AVX2 static inline V8 rc8_horner(const float *c, int n, V8 x) {
+    V8 p = rf8_c(c[n - 1]);
+    for (int i = n - 2; i >= 0; i--) p = _mm256_fmadd_ps(p, x, rf8_c(c[i]));
+    return p;
+}
+
+RF_AVX2 static inline __m256d rc4_sq(__m128 v) {
+    __m256d d = _mm256_cvtps_pd(v);
+    return _mm256_mul_pd(d, d);
+}
+
+RF_AVX2 static void kl_cplx_f32_avx2(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
+                                     float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
+    const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
+    const V8 zero = _mm256_setzero_ps(), one = rf8_c(1.0f), neg = rf8_c(-0.0f), vscale = rf8_c(scale);
+    __m256d acc_lo = _mm256_setzero_pd(), acc_hi = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        V8 r = _mm256_loadu_ps(re + i), q = _mm256_loadu_ps(im + i);
+        __m256d lo = _mm256_sqrt_pd(_mm256_add_pd(rc4_sq(_mm256_castps256_ps128(r)), rc4_sq(_mm256_castps256_ps128(q))));
+        __m256d hi = _mm256_sqrt_pd(_mm256_add_pd(rc4_sq(_mm256_extractf128_ps(r, 1)), rc4_sq(_mm256_extractf128_ps(q, 1))));
+        V8 m = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+        V8 t = _mm256_add_ps(m, rf8_c(1e-12f));
+        V8 a = _mm256_sub_ps(_mm256_loadu_ps(ls + i), _mm256_mul_ps(rf8_c(2.0f), rf8_log(t)));
+        V8 val, da;
+        if (prior == WT_KL_CPLX_ARD) {
+            V8 nn = _mm256_xor_ps(a, neg);
+            V8 e = rf8_exp(_mm256_xor_ps(rf8_abs(nn), neg));
+            V8 ope = _mm256_add_ps(one, e), inv = _mm256_div_ps(one, ope);
+            V8 l1p = _mm256_add_ps(rf8_log(ope), _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(ope, one)), inv));
+            V8 over = _mm256_cmp_ps(nn, rf8_c(20.0f), _CMP_GT_OQ);
+            V8 pos = _mm256_cmp_ps(nn, zero, _CMP_GT_OQ);
+            val = rf8_sel(over, nn, _mm256_add_ps(rf8_sel(pos, nn, zero), l1p));
+            V8 dsp = rf8_sel(over, one, _mm256_mul_ps(rf8_sel(_mm256_cmp_ps(nn, zero, _CMP_GE_OQ), one, e), inv));
+            da = _mm256_xor_ps(dsp, neg);
+        } else {
+            V8 x = rf8_exp(_mm256_xor_ps(a, neg));
+            V8 ex = rf8_exp(_mm256_xor_ps(x, neg));
+            V8 series = _mm256_mul_ps(x, rc8_horner(rc_series, 15, x));
+            V8 u = _mm256_sub_ps(_mm256_div_ps(rf8_c(4.0f), x), one);
+            V8 tail = _mm256_add_ps(_mm256_sub_ps(rf8_c(RC_GAMMA), a),
+                                    _mm256_mul_ps(_mm256_mul_ps(ex, _mm256_div_ps(one, x)), rc8_horner(rc_e1, 10, u)));
+            val = prior == WT_KL_CPLX_VD_BOGUS ? _mm256_xor_ps(a, neg)
+                                               : rf8_sel(_mm256_cmp_ps(x, rf8_c(2.0f), _CMP_LT_OQ), series, tail);
+            V8 small = _mm256_mul_ps(_mm256_xor_ps(x, neg), rc8_horner(rc_expm1, 10, x));
+            da = rf8_sel(_mm256_cmp_ps(x, rf8_c(0.5f), _CMP_LT_OQ), small, _mm256_sub_ps(ex, one));
+        }
+        if (value) _mm256_storeu_ps(value + i, val);
+        if (acc) {
+            acc_lo = _mm256_add_pd(acc_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
+            acc_hi = _mm256_add_pd(acc_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
+        }
+        if (grad) {
+            V8 pos = _mm256_cmp_ps(m, zero, _CMP_GT_OQ), isZero = _mm256_cmp_ps(m, zero, _CMP_EQ_OQ);
+            V8 cr = rf8_sel(pos, _mm256_div_ps(r, m), rf8_sel(isZero, zero, m));
+            V8 ci = rf8_sel(pos, _mm256_div_ps(q, m), rf8_sel(isZero, zero, m));
+            V8 f = _mm256_mul_ps(_mm256_mul_ps(rf8_c(-2.0f), da), _mm256_div_ps(one, t));
+            _mm256_storeu_ps(d_ls + i, _mm256_mul_ps(da, vscale));
+            _mm256_storeu_ps(d_re + i, _mm256_mul_ps(_mm256_mul_ps(f, cr), vscale));
+            _mm256_storeu_ps(d_im + i, _mm256_mul_ps(_mm256_mul_ps(f, ci), vscale));
+        }
+    }
+    if (acc) {
+        double lanes[8];
+        _mm256_storeu_pd(lanes, acc_lo);
+        _mm256_storeu_pd(lanes + 4, acc_hi);
+        for (int l = 0; l < 8; l++) acc[l] += lanes[l];
+    }
+    if (i < n)  // i is a multiple of 8, so the tail's accumulator lanes line up with the scalar run
+        kl_cplx_f32_scalar(prior, ls + i, re + i, im + i, value ? value + i : NULL, grad ? d_ls + i : NULL,
+                           grad ? d_re + i : NULL, grad ? d_im + i : NULL, n - i, scale, acc);
+}
+#endif
+
+static void kl_cplx_f32(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
+                        float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
+#if RF_X86
+    if (wt_active_isa() == WT_ISA_AVX2_FMA) {
+        kl_cplx_f32_avx2(prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
+        return;
+    }
+#endif
+    kl_cplx_f32_scalar(prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
+}
+
+void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im, float *value,
+                    float *d_ls, float *d_re, float *d_im, ptrdiff_t n) {
+    kl_cplx_f32(prior, log_sigma2, re, im, value, d_ls, d_re, d_im, n, 1.0f, NULL);
+}
+
+double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im, double scale,
+                          float *d_ls, float *d_re, float *d_im, ptrdiff_t n) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    kl_cplx_f32(prior, log_sigma2, re, im, NULL, d_ls, d_re, d_im, n, (float)scale, acc);
+    double total = 0;
+    for (int l = 0; l < 8; l++) total += acc[l];
+    return scale * total;
+}
