@@ -70,7 +70,8 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
             float x = rf_exp(-a);
             float ex = rf_exp(-x);
             float series = x * rc_horner(rc_series, 15, x);
-            float tail = (RC_GAMMA - a) + (ex * (1.0f / x)) * rc_horner(rc_e1, 10, 4.0f / x - 1.0f);
+            float ix = 1.0f / x;
+            float tail = (RC_GAMMA - a) + (ex * ix) * rc_horner(rc_e1, 10, 4.0f * ix - 1.0f);
             val = prior == WT_KL_CPLX_VD_BOGUS ? -a : (x < 2.0f ? series : tail);
             da = x < 0.5f ? -x * rc_horner(rc_expm1, 10, x) : ex - 1.0f;
         }
@@ -127,9 +128,9 @@ RF_AVX2 static void kl_cplx_f32_avx2(wt_kl_prior prior, const float *ls, const f
             V8 x = rf8_exp(_mm256_xor_ps(a, neg));
             V8 ex = rf8_exp(_mm256_xor_ps(x, neg));
             V8 series = _mm256_mul_ps(x, rc8_horner(rc_series, 15, x));
-            V8 u = _mm256_sub_ps(_mm256_div_ps(rf8_c(4.0f), x), one);
-            V8 tail = _mm256_add_ps(_mm256_sub_ps(rf8_c(RC_GAMMA), a),
-                                    _mm256_mul_ps(_mm256_mul_ps(ex, _mm256_div_ps(one, x)), rc8_horner(rc_e1, 10, u)));
+            V8 ix = _mm256_div_ps(one, x);
+            V8 u = _mm256_sub_ps(_mm256_mul_ps(rf8_c(4.0f), ix), one);
+            V8 tail = _mm256_add_ps(_mm256_sub_ps(rf8_c(RC_GAMMA), a), _mm256_mul_ps(_mm256_mul_ps(ex, ix), rc8_horner(rc_e1, 10, u)));
             val = prior == WT_KL_CPLX_VD_BOGUS ? _mm256_xor_ps(a, neg)
                                                : rf8_sel(_mm256_cmp_ps(x, rf8_c(2.0f), _CMP_LT_OQ), series, tail);
             V8 small = _mm256_mul_ps(_mm256_xor_ps(x, neg), rc8_horner(rc_expm1, 10, x));

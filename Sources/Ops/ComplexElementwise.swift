@@ -190,6 +190,7 @@ public func modReLU(_ z: ComplexTensor, threshold: Double) -> ComplexTensor {
 /// `s·g + [r ≥ 1e-5]·τ·c·z/r³` for `z`, and `−c/m` for `τ`.
 public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor {
     require(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
+    if tau.count == 1 && tau.rank == 0 { return modReLUScalarThreshold(z, tau) }
     let shape = z.shape == tau.shape ? z.shape : K.broadcastShape([z.shape, tau.shape], op: "modReLU")
     let w = K.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
         let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
@@ -232,5 +233,56 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
         case .float64: run(Double.self)
         }
         return [gzr, gzi, gt]
+    }
+}
+
+/// ``modReLU(_:threshold:)`` for a rank-0 threshold (the layer's usual case): the same formulas,
+/// element by element in the same order, as plain loops over the contiguous parts, and no τ
+/// gradient unless τ is on a tape.
+private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> ComplexTensor {
+    let n = z.real.count, t = tau.item, tauTraced = tau.isTraced
+    func forward<T: TensorScalar>(_: T.Type) -> ComplexTensor {
+        var wr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), wi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
+        z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+        z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+        wr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
+        wi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+            for k in 0..<n {
+                let x = Double(xr[k]), y = Double(xi[k])
+                let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
+                let s = 1 - t / m
+                (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
+            }
+        }}}}
+        return ComplexTensor(real: wr, imag: wi)
+    }
+    let w = z.dtype == .float32 ? forward(Float.self) : forward(Double.self)
+    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+        let zd = z.detached()
+        var gzr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), gzi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
+        var gt = 0.0
+        func run<T: TensorScalar>(_: T.Type) {
+            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
+            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
+            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
+            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
+            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
+            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
+                for k in 0..<n {
+                    let x = Double(xr[k]), y = Double(xi[k]), p = Double(pr[k]), q = Double(pi[k])
+                    let r = (x * x + y * y).squareRoot()
+                    let m = Swift.max(r, modReLUMinModulus)
+                    let s = 1 - t / m
+                    guard s > 0 else { ar[k] = 0; ai[k] = 0; continue }
+                    let c = x * p + y * q
+                    let kk = r >= modReLUMinModulus ? t * c / (r * r * r) : 0
+                    ar[k] = T(s * p + kk * x)
+                    ai[k] = T(s * q + kk * y)
+                    if tauTraced { gt += Double(T(-c / m)) }
+                }
+            }}}}}}
+        }
+        if z.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return [gzr, gzi, tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
     }
 }

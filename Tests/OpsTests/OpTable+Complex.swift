@@ -109,7 +109,10 @@ extension OpTable {
             .complex("complex cosh", samples: [[z]]) { cosh($0[0]) },
             .complex("modReLU τ=0.5", samples: [[ring]]) { modReLU($0[0], threshold: 0.5) },
             .complex("modReLU τ=-0.5", samples: [[ring], [tiny]]) { modReLU($0[0], threshold: -0.5) },
-            mixed("modReLU tensor τ", kinds: "cr", samples: [[ring, tauRow], [ring, tauCol], [tiny, Tensor(shape: [1], scalars: [-0.3])]]) {
+            // rank-0 τ takes the scalar fast path (its τ gradient is a plain sum)
+            mixed("modReLU tensor τ", kinds: "cr", samples: [[ring, tauRow], [ring, tauCol], [tiny, Tensor(shape: [1], scalars: [-0.3])],
+                                                              [ring, Tensor(scalar: 0.4, dtype: .float64)],
+                                                              [tiny, Tensor(scalar: -0.3, dtype: .float64)]]) {
                 modReLU($0[0].z, threshold: $0[1].x)
             },
             mixed("phaseShift", kinds: "cr", samples: [[z, phi], [zb, phiRow], [z, Tensor(scalar: 0.7, dtype: .float64)]]) {
