@@ -19,6 +19,9 @@ public struct SparsifyConfig: Sendable {
     /// A trained Bayesian model's parameters: when set, stages 1 and 2 are skipped and the
     /// masks are computed from these (to try other thresholds or longer fine-tuning).
     public var pretrainedBayes: ParameterTree? = nil
+    /// A trained dense model's parameters: when set (and `pretrainedBayes` is not), stage 1 is
+    /// skipped and stage 2 starts from these (to try other Bayesian settings on one dense model).
+    public var pretrainedDense: ParameterTree? = nil
     /// Thresholds of the accuracy/sparsity sweep after stage 2.
     public var sweep: [Double] = stride(from: -3.0, through: 3.0, by: 0.5).map { $0 }
 
@@ -155,8 +158,13 @@ public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: Labele
         (bayes, bayesLoad) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(pretrained, strict: true)
         observer.message("using the given \(config.method.rawValue) parameters; stages dense and \(config.method.rawValue) skipped")
     } else {
-        // 1. dense
-        dense = try runStage("dense", denseModel, denseModel.initialParameters(key: key.fold("dense")), options)
+        // 1. dense (or the given dense parameters, loaded strictly)
+        if let pretrained = config.pretrainedDense {
+            (dense, _) = try denseModel.initialParameters(key: key.fold("dense")).loading(pretrained, strict: true)
+            observer.message("using the given dense parameters; stage dense skipped")
+        } else {
+            dense = try runStage("dense", denseModel, denseModel.initialParameters(key: key.fold("dense")), options)
+        }
         // 2. Bayesian, initialised from the dense weights
         let (bayesInit, report) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(dense, strict: false)
         bayesLoad = report

@@ -23,6 +23,7 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
+        OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors)", defaultValue: nil),
         OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors)", defaultValue: nil),
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
@@ -62,6 +63,9 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
         try applySchedules(args, to: &config[keyPath: stage])
     }
     try applyThreads(args)
+    if let file = args.string("dense") {
+        config.pretrainedDense = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
+    }
     if let file = args.string("bayes") {
         config.pretrainedBayes = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
     }

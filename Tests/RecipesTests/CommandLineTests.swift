@@ -125,6 +125,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r2.stdout.contains("skipped"), r2.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: again.appendingPathComponent("dense.safetensors").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: again.appendingPathComponent("masked.safetensors").path))
+        // the Bayesian stage again from the trained dense model
+        let fromDense = tmp.appendingPathComponent("fromDense")
+        let r3 = try CLI.run(["sparsify", "--train-size", "300", "--test-size", "100", "--epochs", "0,2,1", "--hidden", "16",
+                              "--dense", out.appendingPathComponent("dense.safetensors").path, "--out", fromDense.path])
+        XCTAssertEqual(r3.status, 0, r3.stderr + r3.stdout)
+        XCTAssertTrue(r3.stdout.contains("stage dense skipped"), r3.stdout)
+        let report3 = try JSONSerialization.jsonObject(with: Data(contentsOf: fromDense.appendingPathComponent("report.json"))) as! [String: Any]
+        XCTAssertEqual((report3["stages"] as! [[String: Any]]).map { $0["name"] as! String }, ["vd", "masked"])
         // a Bayesian file of another model is refused with the load report
         let wrong = try CLI.run(["sparsify", "--model", "lenet300", "--train-size", "50", "--test-size", "20",
                                  "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", again.path])
