@@ -26,6 +26,8 @@ public struct TrainingOptions: Sendable {
     /// epoch, `S` steps per epoch) is `min(1, (s + 1) / (klWarmupEpochs · S))`.
     public var klWarmupEpochs: Double = 0
 
+    /// The defaults: 5 epochs of batch 128, Adam at 1e-3 (constant), KL weight 1e-2, seed 0, the
+    /// finite check on, no warm-up.
     public init() {}
 
     /// The learning rate of step `step` of epoch `epoch`, `stepsPerEpoch` steps per epoch.
@@ -59,8 +61,11 @@ public enum LearningRateSchedule: Sendable, Equatable {
 
 /// What the training loop reports after each step.
 public struct StepReport: Sendable {
+    /// The epoch of the step, from 0.
     public var epoch: Int
+    /// The step within its epoch, from 0.
     public var step: Int
+    /// Steps in every epoch (the last batch may be shorter).
     public var stepsPerEpoch: Int
     /// Mean cross entropy of the batch.
     public var dataLoss: Double
@@ -75,6 +80,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// The loss or a parameter became NaN or infinite.
     case nonFinite(path: String, epoch: Int, step: Int)
 
+    /// One line naming the path, the epoch and the step (both from 1), with a hint.
     public var description: String {
         switch self {
         case .nonFinite(let p, let e, let s): return "non-finite value in \(p) at epoch \(e + 1), step \(s + 1); lower the learning rate"

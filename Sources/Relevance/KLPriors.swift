@@ -62,6 +62,7 @@ extension KLPrior {
 /// `KL ≈ ½·softplus(n) + k₁·σ(k₃·n − k₂)`, k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695.
 public enum RealVD: KLPrior {
     public typealias Weight = Tensor
+    /// The constants of Molchanov et al.'s fit of the log-uniform KL (eq. 14).
     public static let k1 = 0.63576, k2 = 1.87320, k3 = 1.48695
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
