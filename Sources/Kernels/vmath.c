@@ -6,6 +6,7 @@
 
 #if WT_X86
 #define VM_EXP4 vm4_exp
+#define VM_EXPF4 vm4_expf_d
 #define VM_LOG4 vm4_log
 #define VM_LOG1P4 vm4_log1p
 #define VM_SIGMOID4 vm4_sigmoid
@@ -14,7 +15,7 @@
 #define VM_TANH4 vm4_tanh
 #endif
 
-WT_ARRAY_KERNELS(wt_exp_array, wt_expf_array, vm_exp, vm_exp, VM_EXP4, VM_EXP4)
+WT_ARRAY_KERNELS(wt_exp_array, wt_expf_array, vm_exp, vm_expf_d, VM_EXP4, VM_EXPF4)
 WT_ARRAY_KERNELS(wt_log_array, wt_logf_array, vm_log, vm_log, VM_LOG4, VM_LOG4)
 WT_ARRAY_KERNELS(wt_log1p_array, wt_log1pf_array, vm_log1p, vm_log1p, VM_LOG1P4, VM_LOG1P4)
 WT_ARRAY_KERNELS(wt_sigmoid_array, wt_sigmoidf_array, vm_sigmoid, vm_sigmoid, VM_SIGMOID4, VM_SIGMOID4)
