@@ -17,7 +17,9 @@
 enum { SMR = 6, SNR = 16 };
 // Cache blocks (elements): an MC×KC block of A in L2, a KC×NR micro-panel of B in L1 (25 KiB
 // float, 16 KiB double). Measured on Zen 4: float KC 400 beats 256 by ~10% at k = 784; double
-// MC 96 / KC 256 beat 72 / 320 by 10–25% (1024³: 41 against 48–57 ms, `wirtinger bench --filter dgemm`).
+// MC 64 / KC 256 beat 72 / 320 by 10–25% at 1 thread (1024³: 42 against 48–57 ms) and split the
+// 128 rows of the MLP shapes evenly at 2 threads (MC 96 left a 32-row block: 1.08 against 0.82 ms
+// for 128×400×784; `wirtinger bench --filter dgemm`).
 #ifndef WT_AVX2_SMC
 #define WT_AVX2_SMC 144
 #endif
@@ -220,7 +222,7 @@ const wt_sgemm_impl wt_sgemm_impl_avx2 = {
 
 enum { DMR = 6, DNR = 8 };
 #ifndef WT_AVX2_DMC
-#define WT_AVX2_DMC 96
+#define WT_AVX2_DMC 64
 #endif
 #ifndef WT_AVX2_DKC
 #define WT_AVX2_DKC 256
