@@ -95,16 +95,20 @@ public enum TrainingError: Error, CustomStringConvertible {
 /// batch-norm running statistics are merged after each step. `shouldStop` is polled between
 /// steps (Ctrl-C); the parameters of the last completed step are returned.
 ///
-/// Epochs `startEpoch..<(endEpoch ?? options.epochs)` run; the schedules of `options` always
+/// Epochs `startEpoch..<(endEpoch ?? options.epochs)` run, the first of them from step
+/// `startStep` (the steps before it are the ones a stopped call already took: the batches, noise
+/// keys and schedules depend only on epoch and step, so stopping and resuming gives the same
+/// result as one call). When `shouldStop` ends the run, `completedEpochs` is the epoch in
+/// progress and `stepsIntoEpoch` the steps of it that were taken. The schedules of `options` always
 /// span all `options.epochs`, so a stage trained one epoch per call (checkpointing in between)
 /// takes the same steps as one call. `optimizerState` is consumed: pass it without keeping a
 /// copy (`state.take()`) and Adam updates its moment buffers in place instead of copying them on
 /// the first step. The examples of each epoch come in the order of
 /// ``Batches`` for `(options.seed, epoch)`.
 public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset, options: TrainingOptions,
-                  optimizerState: consuming OptimizerState? = nil, startEpoch: Int = 0, endEpoch: Int? = nil,
+                  optimizerState: consuming OptimizerState? = nil, startEpoch: Int = 0, startStep: Int = 0, endEpoch: Int? = nil,
                   onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws
-    -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int) {
+    -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int, stepsIntoEpoch: Int) {
     let lastEpoch = Swift.min(endEpoch ?? options.epochs, options.epochs)
     var params = parameters
     var state = optimizerState.take() ?? Adam(learningRate: options.learningRate).initialState(for: params)
@@ -114,8 +118,8 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
     let key = RandomKey(seed: options.seed)
     for epoch in startEpoch..<Swift.max(startEpoch, lastEpoch) {
         let batches = Batches(count: data.count, batchSize: options.batchSize, seed: options.seed, epoch: epoch)
-        for (step, idx) in batches.enumerated() {
-            if shouldStop() { return (params, state, epoch) }
+        for (step, idx) in batches.enumerated() where epoch > startEpoch || step >= startStep {
+            if shouldStop() { return (params, state, epoch, step) }
             let (x, y) = data.batch(idx)
             let optimizer = Adam(learningRate: options.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch))
             let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
@@ -123,7 +127,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             // it produces. Parameters are scanned on the first step and whenever the loss or a
             // gradient turns non-finite; in between, finite parameters and gradients keep them finite.
             func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
-            if options.checkFinite && epoch == startEpoch && step == 0, let bad = nonFiniteParameter() {
+            if options.checkFinite && epoch == startEpoch && step == startStep, let bad = nonFiniteParameter() {
                 throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
             }
             let trainable = params.filter { k, _ in isTrainable(k) }
@@ -157,7 +161,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                               batchAccuracy: Double(correct) / Double(idx.count)))
         }
     }
-    return (params, state, Swift.max(startEpoch, lastEpoch))
+    return (params, state, Swift.max(startEpoch, lastEpoch), 0)
 }
 
 /// Accuracy and mean cross entropy of `model` on `data` in evaluation mode.

@@ -27,12 +27,13 @@ let trainSpec = CommandSpec(
     ] + dataOptions)
 
 /// Checkpoint layout: the model's entries as they are, the optimizer buffers under
-/// `optimizer.<key>`, and metadata `completed_epochs`, `optimizer_step`.
-func writeCheckpoint(_ params: ParameterTree, _ state: OptimizerState, epochs: Int, to url: URL) throws {
+/// `optimizer.<key>`, and metadata `completed_epochs`, `completed_steps` (steps of the next epoch
+/// already taken: nonzero only for a checkpoint written on Ctrl-C) and `optimizer_step`.
+func writeCheckpoint(_ params: ParameterTree, _ state: OptimizerState, epochs: Int, steps: Int = 0, to url: URL) throws {
     var tree = params
     tree.merge(state.buffers.prefixed("optimizer"))
-    try Safetensors.write(tree, metadata: ["completed_epochs": String(epochs), "optimizer_step": String(state.step),
-                                           "producer": "wirtinger train"], to: url)
+    try Safetensors.write(tree, metadata: ["completed_epochs": String(epochs), "completed_steps": String(steps),
+                                           "optimizer_step": String(state.step), "producer": "wirtinger train"], to: url)
 }
 
 /// Why a checkpoint cannot be resumed.
@@ -60,7 +61,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
                                    hidden: try args.int("hidden", in: 1...100_000))
     var params = model.initialParameters(key: RandomKey(seed: seed))
     var state: OptimizerState?
-    var startEpoch = 0
+    var startEpoch = 0, startStep = 0
     if args.flags.contains("resume") {
         let file = try Safetensors.read(contentsOf: checkpoint)
         guard let e = file.metadata["completed_epochs"].flatMap(Int.init), let s = file.metadata["optimizer_step"].flatMap(Int.init) else {
@@ -70,7 +71,11 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         params = loaded
         state = OptimizerState(step: s, buffers: file.tensors.scoped("optimizer"))
         startEpoch = e
-        say("resuming \(checkpoint.path) after epoch \(e)")
+        guard let st = Int(file.metadata["completed_steps"] ?? "0"), st >= 0 else {
+            throw CheckpointError(description: "\(checkpoint.path): metadata completed_steps is not a step count")
+        }
+        startStep = st
+        say("resuming \(checkpoint.path) after epoch \(e)" + (st > 0 ? " and \(st) step(s) of epoch \(e + 1)" : ""))
     } else if let initFile = args.string("init") {
         let file = try Safetensors.read(contentsOf: URL(fileURLWithPath: initFile))
         let (loaded, report) = try params.loading(file.tensors, strict: false)
@@ -80,15 +85,23 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let progress = Progress()
     var epoch = startEpoch
     while epoch < options.epochs {
-        let r = try Recipes.train(model, parameters: params, data: train, options: options, optimizerState: state,
-                                  startEpoch: epoch, endEpoch: epoch + 1, onStep: { r in
+        let r = try Recipes.train(model, parameters: params, data: train, options: options, optimizerState: state.take(),
+                                  startEpoch: epoch, startStep: startStep, endEpoch: epoch + 1, onStep: { r in
             if r.step == 0 { progress.begin("epoch \(r.epoch + 1)/\(options.epochs)", total: r.stepsPerEpoch) }
             progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
         }, shouldStop: { interruptRequested != 0 })
-        if r.completedEpochs <= epoch {   // interrupted inside the epoch: keep the last full epoch's checkpoint
-            say("interrupted: the checkpoint \(checkpoint.path) holds epoch \(epoch)")
+        if r.completedEpochs <= epoch {   // interrupted inside the epoch: checkpoint the steps taken
+            if r.stepsIntoEpoch > startStep {
+                try writeCheckpoint(r.parameters, r.optimizerState, epochs: epoch, steps: r.stepsIntoEpoch, to: checkpoint)
+            }
+            if FileManager.default.fileExists(atPath: checkpoint.path) {
+                say("interrupted: the checkpoint \(checkpoint.path) holds \(epoch) epoch(s) and \(r.stepsIntoEpoch) step(s) of epoch \(epoch + 1)")
+            } else {
+                say("interrupted before the first step: no checkpoint written")
+            }
             throw ExitCode(130)
         }
+        startStep = 0
         params = r.parameters; state = r.optimizerState; epoch = r.completedEpochs
         try writeCheckpoint(params, state!, epochs: epoch, to: checkpoint)
         let acc = evaluate(model, parameters: params, data: test).accuracy

@@ -131,4 +131,30 @@ final class CheckpointKillTests: XCTestCase {
             assertSameCheckpoint(try Safetensors.read(contentsOf: ckpt), expected, "resumed after epoch \(e)")
         }
     }
+
+    /// Ctrl-C (SIGINT) at moments spread over the run: the process exits with 130 after writing a
+    /// checkpoint of the last step it took (mid-epoch ones carry `completed_steps`), and `--resume`
+    /// from it ends bit-identically to the uninterrupted run.
+    func testCtrlCMidEpochCheckpointsAndResumesBitIdentically() throws {
+        let reference = tmp.appendingPathComponent("reference.safetensors")
+        let began = Date()
+        XCTAssertEqual(try runToEnd(trainArguments + ["--checkpoint", reference.path]), 0)
+        let duration = Date().timeIntervalSince(began)
+        let expected = try Safetensors.read(contentsOf: reference)
+        var midEpoch = 0
+        for (i, fraction) in [0.35, 0.5, 0.65, 0.8].enumerated() {
+            let ckpt = tmp.appendingPathComponent("int\(i).safetensors")
+            let p = try launch(trainArguments + ["--checkpoint", ckpt.path])
+            Thread.sleep(forTimeInterval: duration * fraction)
+            kill(p.processIdentifier, SIGINT)
+            p.waitUntilExit()
+            guard p.terminationStatus == 130, FileManager.default.fileExists(atPath: ckpt.path) else { continue }  // finished or not started
+            let file = try Safetensors.read(contentsOf: ckpt)
+            if file.metadata["completed_steps"] != "0" { midEpoch += 1 }
+            XCTAssertEqual(try runToEnd(trainArguments + ["--checkpoint", ckpt.path, "--resume"]), 0)
+            assertSameCheckpoint(try Safetensors.read(contentsOf: ckpt), expected, "resumed after Ctrl-C at \(fraction)")
+        }
+        print("CheckpointKillTests: \(midEpoch) of 4 interrupts landed inside an epoch")
+        XCTAssertGreaterThan(midEpoch, 0, "no interrupt landed inside an epoch: the test proved nothing")
+    }
 }

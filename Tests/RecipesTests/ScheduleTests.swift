@@ -89,4 +89,24 @@ final class ScheduleTests: XCTestCase {
         for (k, v) in a.parameters { XCTAssertEqual(v.scalars, b.parameters[k]!.scalars, k) }
         XCTAssertNotEqual(a.parameters["classifier.0.log_sigma2"]!.scalars, c.parameters["classifier.0.log_sigma2"]!.scalars)
     }
+
+    /// A run stopped after any step and resumed from (epoch, step) with the returned state takes
+    /// exactly the steps of one call, schedules included.
+    func testStoppingAfterAnyStepAndResumingEqualsOneCall() throws {
+        let model = try makeClassifier(.mlp, flavor: .vd, sampleShape: [6], classes: 3, hidden: 5)
+        let start = model.initialParameters(key: RandomKey(seed: 5))
+        var o = options(epochs: 2); o.learningRateSchedule = .linear(final: 0.1); o.klWarmupEpochs = 1
+        let whole = try train(model, parameters: start, data: data, options: o)
+        for stopAfter in [1, 3, 4, 6] {   // 4 steps per epoch: inside epoch 0, at its end, inside epoch 1
+            var taken = 0
+            let first = try train(model, parameters: start, data: data, options: o, onStep: { _ in taken += 1 },
+                                  shouldStop: { taken == stopAfter })
+            XCTAssertEqual(first.completedEpochs * 4 + first.stepsIntoEpoch, stopAfter)
+            let rest = try train(model, parameters: first.parameters, data: data, options: o, optimizerState: first.optimizerState,
+                                 startEpoch: first.completedEpochs, startStep: first.stepsIntoEpoch)
+            XCTAssertEqual(rest.completedEpochs, 2)
+            XCTAssertEqual(rest.optimizerState.step, whole.optimizerState.step)
+            for (k, v) in whole.parameters { XCTAssertEqual(v.scalars, rest.parameters[k]!.scalars, "\(k), stopped after \(stopAfter)") }
+        }
+    }
 }
