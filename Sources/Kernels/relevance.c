@@ -161,38 +161,41 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
                            double scale, double *sum)
 #define RL_VD_PARAMS(T) (const T *log_alpha, T *value, T *deriv, ptrdiff_t n, int bogus)
 
-// Real weight: t = |w| + 1e-12 (rounded to T), L = log t, a = ls - 2L, dL/dw = sign(w) / t.
-// value may be NULL; *sum (if sum != NULL) gets the values added in order; the derivatives are
-// multiplied by scale (1 leaves them as they are).
-#define KL_REAL_IMPL(NAME, T)                                                                  \
-    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *w, T *value, T *d_ls, T *d_w, ptrdiff_t n, \
-                               double scale, double *sum) {                                    \
-        double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
-        int grad = d_ls != NULL && d_w != NULL;                                                \
-        for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
-            int cnt = (int)(n - s < RB ? n - s : RB);                                          \
-            for (int i = 0; i < cnt; i++) {                                                    \
-                T wi = w[s + i];                                                               \
-                T t = (T)(fabs((double)wi) + (T)1e-12);                                        \
-                L[i] = (double)t;                                                              \
-                q[i] = wi > 0 ? 1.0 / (double)t : (wi < 0 ? -1.0 / (double)t : (double)wi * 0.0); \
-            }                                                                                  \
-            wt_log_array(L, L, cnt);                                                           \
-            for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
-            prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
-            if (value)                                                                         \
-                for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                        \
-            if (sum)                                                                           \
-                for (int i = 0; i < cnt; i++) *sum += val[i];                                  \
-            if (grad)                                                                          \
-                for (int i = 0; i < cnt; i++) {                                                \
-                    d_ls[s + i] = (T)(da[i] * scale);                                          \
-                    d_w[s + i] = (T)(-2.0 * da[i] * q[i] * scale);                             \
-                }                                                                              \
-        }                                                                                      \
-    }
+/// The end of a block: the values to value[0..<cnt] (if value ≠ NULL) and added in order to *sum
+/// (if sum ≠ NULL).
+RL_INLINE void store_values(const double *val, int cnt, double *value, double *sum) {
+    if (value)
+        for (int i = 0; i < cnt; i++) value[i] = val[i];
+    if (sum)
+        for (int i = 0; i < cnt; i++) *sum += val[i];
+}
 
-KL_REAL_IMPL(kl_real_f64, double)
+// Real weight: t = |w| + 1e-12, L = log t, a = ls - 2L, dL/dw = sign(w) / t. value may be NULL;
+// *sum (if sum != NULL) gets the values added in order; the derivatives are multiplied by scale
+// (1 leaves them as they are).
+RL_INLINE void kl_real_f64_body(wt_kl_prior prior, const double *ls, const double *w, double *value, double *d_ls,
+                                double *d_w, ptrdiff_t n, double scale, double *sum) {
+    double a[RB], L[RB], q[RB], val[RB], da[RB];
+    int grad = d_ls != NULL && d_w != NULL;
+    for (ptrdiff_t s = 0; s < n; s += RB) {
+        int cnt = (int)(n - s < RB ? n - s : RB);
+        for (int i = 0; i < cnt; i++) {
+            double wi = w[s + i], t = fabs(wi) + 1e-12;
+            L[i] = t;
+            q[i] = wi > 0 ? 1.0 / t : (wi < 0 ? -1.0 / t : wi * 0.0);
+        }
+        wt_log_array(L, L, cnt);
+        for (int i = 0; i < cnt; i++) a[i] = ls[s + i] - 2.0 * L[i];
+        prior_block(prior, a, val, grad ? da : NULL, cnt);
+        store_values(val, cnt, value ? value + s : NULL, sum);
+        if (grad)
+            for (int i = 0; i < cnt; i++) {
+                d_ls[s + i] = da[i] * scale;
+                d_w[s + i] = -2.0 * da[i] * q[i] * scale;
+            }
+    }
+}
+
 RL_TWICE_STATIC(kl_real_f64, RL_REAL_PARAMS(double), (prior, ls, w, value, d_ls, d_w, n, scale, sum))
 void wt_kl_real_f64(wt_kl_prior prior, const double *ls, const double *w, double *value, double *d_ls, double *d_w,
                     ptrdiff_t n) {
@@ -213,51 +216,43 @@ RL_INLINE double rl_modulus(double re, double im) {
     return sqrt(re * re + im * im);
 }
 
-// Complex weight: m = |w| (rounded to T), t = m + 1e-12 (rounded to T), dL/d re = re / (m t).
-#define KL_CPLX_IMPL(NAME, T)                                                                  \
-    RL_INLINE void NAME##_body(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls,     \
-              T *d_re, T *d_im, ptrdiff_t n, double scale, double *sum) {                      \
-        double a[RB], L[RB], q[RB], val[RB], da[RB];                                           \
-        int grad = d_ls != NULL && d_re != NULL && d_im != NULL;                               \
-        for (ptrdiff_t s = 0; s < n; s += RB) {                                                \
-            int cnt = (int)(n - s < RB ? n - s : RB);                                          \
-            for (int i = 0; i < cnt; i++) {                                                    \
-                T m = (T)rl_modulus((double)re[s + i], (double)im[s + i]);                     \
-                T t = (T)(m + (T)1e-12);                                                       \
-                L[i] = (double)t;                                                              \
-                q[i] = m > 0 ? 1.0 / ((double)m * (double)t) : (m == 0 ? 0.0 : (double)m);    \
-            }                                                                                  \
-            wt_log_array(L, L, cnt);                                                           \
-            for (int i = 0; i < cnt; i++) a[i] = (double)ls[s + i] - 2.0 * L[i];               \
-            prior_block(prior, a, val, grad ? da : NULL, cnt);                                 \
-            if (value)                                                                         \
-                for (int i = 0; i < cnt; i++) value[s + i] = (T)val[i];                        \
-            if (sum)                                                                           \
-                for (int i = 0; i < cnt; i++) *sum += val[i];                                  \
-            if (grad)                                                                          \
-                for (int i = 0; i < cnt; i++) {                                                \
-                    double f = -2.0 * da[i] * q[i] * scale;                                    \
-                    d_ls[s + i] = (T)(da[i] * scale);                                          \
-                    d_re[s + i] = (T)(f * (double)re[s + i]);                                  \
-                    d_im[s + i] = (T)(f * (double)im[s + i]);                                  \
-                }                                                                              \
-        }                                                                                      \
+// Complex weight: m = |w|, t = m + 1e-12, dL/d re = re / (m t); value, sum and scale as above.
+RL_INLINE void kl_cplx_f64_body(wt_kl_prior prior, const double *ls, const double *re, const double *im, double *value,
+                                double *d_ls, double *d_re, double *d_im, ptrdiff_t n, double scale, double *sum) {
+    double a[RB], L[RB], q[RB], val[RB], da[RB];
+    int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
+    for (ptrdiff_t s = 0; s < n; s += RB) {
+        int cnt = (int)(n - s < RB ? n - s : RB);
+        for (int i = 0; i < cnt; i++) {
+            double m = rl_modulus(re[s + i], im[s + i]), t = m + 1e-12;
+            L[i] = t;
+            q[i] = m > 0 ? 1.0 / (m * t) : (m == 0 ? 0.0 : m);
+        }
+        wt_log_array(L, L, cnt);
+        for (int i = 0; i < cnt; i++) a[i] = ls[s + i] - 2.0 * L[i];
+        prior_block(prior, a, val, grad ? da : NULL, cnt);
+        store_values(val, cnt, value ? value + s : NULL, sum);
+        if (grad)
+            for (int i = 0; i < cnt; i++) {
+                double f = -2.0 * da[i] * q[i] * scale;
+                d_ls[s + i] = da[i] * scale;
+                d_re[s + i] = f * re[s + i];
+                d_im[s + i] = f * im[s + i];
+            }
     }
+}
 
-KL_CPLX_IMPL(kl_cplx_f64, double)
 RL_TWICE_STATIC(kl_cplx_f64, RL_CPLX_PARAMS(double), (prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, sum))
-#define KL_CPLX_PUBLIC(T, SUF)                                                                 \
-    void wt_kl_cplx_##SUF(wt_kl_prior prior, const T *ls, const T *re, const T *im, T *value, T *d_ls, T *d_re, \
-                          T *d_im, ptrdiff_t n) {                                              \
-        kl_cplx_##SUF(prior, ls, re, im, value, d_ls, d_re, d_im, n, 1.0, NULL);               \
-    }                                                                                          \
-    double wt_kl_cplx_sum_##SUF(wt_kl_prior prior, const T *ls, const T *re, const T *im, double scale, T *d_ls, \
-                                T *d_re, T *d_im, ptrdiff_t n) {                               \
-        double total = 0;                                                                      \
-        kl_cplx_##SUF(prior, ls, re, im, NULL, d_ls, d_re, d_im, n, scale, &total);            \
-        return scale * total;                                                                  \
-    }
-KL_CPLX_PUBLIC(double, f64)
+void wt_kl_cplx_f64(wt_kl_prior prior, const double *ls, const double *re, const double *im, double *value,
+                    double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
+    kl_cplx_f64(prior, ls, re, im, value, d_ls, d_re, d_im, n, 1.0, NULL);
+}
+double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *ls, const double *re, const double *im, double scale,
+                          double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
+    double total = 0;
+    kl_cplx_f64(prior, ls, re, im, NULL, d_ls, d_re, d_im, n, scale, &total);
+    return scale * total;
+}
 // The float complex priors compute in float: relevance_cplx_f32.c.
 
 

@@ -1,7 +1,7 @@
 import Kernels
 import Recipes
 
-/// The options `sparsify` and `train` share for schedules and threads.
+// The options `sparsify` and `train` share for schedules and threads.
 
 /// `--lr-schedule constant | linear`: linear decays to 0 over each stage.
 let scheduleOption = OptionSpec(name: "lr-schedule", valueName: "NAME",
