@@ -4,6 +4,7 @@
 // identical on both paths and equal bit for bit to the Swift reference (see below).
 #include "kernels_random.h"
 #include "kernels_dispatch.h"
+#include "kernels_parallel.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -211,26 +212,58 @@ static void bm_pairs(const double *a, const double *b, double *z0, double *z1, p
     bm_pairs_portable(a, b, z0, z1, m);
 }
 
-#define RN_FILL(T)                                                                    \
-    uint32_t words[4 * RN_BATCH];                                                     \
-    double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                    \
-    ptrdiff_t pairs = (n + 1) / 2, done = 0;                                          \
-    while (done < pairs) {                                                            \
-        ptrdiff_t m = pairs - done < RN_BATCH ? pairs - done : RN_BATCH;              \
-        wt_philox_blocks(k0, k1, first_block + (uint64_t)done, words, m);             \
-        for (ptrdiff_t j = 0; j < m; j++) {                                           \
-            const uint32_t *w = words + 4 * j;                                        \
-            ua[j] = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;        \
-            ub[j] = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;        \
-        }                                                                             \
-        bm_pairs(ua, ub, z0, z1, m);                                                  \
-        for (ptrdiff_t j = 0; j < m; j++) {                                           \
-            ptrdiff_t i = 2 * (done + j);                                             \
-            y[i] = (T)z0[j];                                                          \
-            if (i + 1 < n) y[i + 1] = (T)z1[j];                                       \
-        }                                                                             \
-        done += m;                                                                    \
+// Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time.
+#define RN_FILL_RANGE(NAME, T)                                                                  \
+    static void NAME(uint32_t k0, uint32_t k1, uint64_t first_block, T *y, ptrdiff_t n,         \
+                     ptrdiff_t p0, ptrdiff_t p1) {                                              \
+        uint32_t words[4 * RN_BATCH];                                                           \
+        double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                          \
+        for (ptrdiff_t done = p0; done < p1;) {                                                 \
+            ptrdiff_t m = p1 - done < RN_BATCH ? p1 - done : RN_BATCH;                          \
+            wt_philox_blocks(k0, k1, first_block + (uint64_t)done, words, m);                   \
+            for (ptrdiff_t j = 0; j < m; j++) {                                                 \
+                const uint32_t *w = words + 4 * j;                                              \
+                ua[j] = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;              \
+                ub[j] = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;              \
+            }                                                                                   \
+            bm_pairs(ua, ub, z0, z1, m);                                                        \
+            for (ptrdiff_t j = 0; j < m; j++) {                                                 \
+                ptrdiff_t i = 2 * (done + j);                                                   \
+                y[i] = (T)z0[j];                                                                \
+                if (i + 1 < n) y[i + 1] = (T)z1[j];                                             \
+            }                                                                                   \
+            done += m;                                                                          \
+        }                                                                                       \
     }
+RN_FILL_RANGE(fill_range_d, double)
+RN_FILL_RANGE(fill_range_f, float)
 
-void wt_normal_array(uint32_t k0, uint32_t k1, uint64_t first_block, double *y, ptrdiff_t n) { RN_FILL(double) }
-void wt_normalf_array(uint32_t k0, uint32_t k1, uint64_t first_block, float *y, ptrdiff_t n) { RN_FILL(float) }
+// Every pair depends on its block number only, so the pairs split over threads give the same
+// values as one pass. Arrays of fewer than 2·RN_PARALLEL_GRAIN pairs stay on the calling thread.
+#define RN_PARALLEL_GRAIN 8192
+
+typedef struct {
+    uint32_t k0, k1;
+    uint64_t first_block;
+    void *y;
+    ptrdiff_t n;
+    int is_float;
+} rn_job;
+
+static void rn_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const rn_job *job = context;
+    if (job->is_float) fill_range_f(job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
+    else fill_range_d(job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
+}
+
+static void rn_fill(uint32_t k0, uint32_t k1, uint64_t first_block, void *y, ptrdiff_t n, int is_float) {
+    rn_job job = {k0, k1, first_block, y, n, is_float};
+    wt_parallel_for((n + 1) / 2, RN_PARALLEL_GRAIN, rn_part, &job);
+}
+
+void wt_normal_array(uint32_t k0, uint32_t k1, uint64_t first_block, double *y, ptrdiff_t n) {
+    rn_fill(k0, k1, first_block, y, n, 0);
+}
+void wt_normalf_array(uint32_t k0, uint32_t k1, uint64_t first_block, float *y, ptrdiff_t n) {
+    rn_fill(k0, k1, first_block, y, n, 1);
+}

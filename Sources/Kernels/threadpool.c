@@ -1,4 +1,4 @@
-// Persistent worker pool for the GEMM (see gemm_internal.h).
+// Persistent worker pool for the GEMM (see gemm_internal.h) and for wt_parallel_for.
 //
 // Workers are created lazily, on the first parallel call that needs them, and are then kept; no
 // call creates or joins threads once the pool is large enough. Between jobs a worker first polls
@@ -8,6 +8,8 @@
 // One caller at a time owns the pool (`owner` mutex, taken with trylock): a second thread that calls
 // in concurrently does not wait, it gets 0 back and runs its work single-threaded.
 #include "gemm_internal.h"
+#include "kernels_gemm.h"
+#include "kernels_parallel.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -126,4 +128,32 @@ int wt_pool_try_run(int parts, wt_pool_task task, void *context) {
     }
     pthread_mutex_unlock(&pool.owner);
     return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// wt_parallel_for (kernels_parallel.h): contiguous ranges over the same pool.
+
+typedef struct {
+    ptrdiff_t count;
+    wt_parallel_body body;
+    void *context;
+} parallel_job;
+
+static void parallel_part(void *context, int part, int parts) {
+    const parallel_job *job = context;
+    ptrdiff_t begin = job->count * part / parts, end = job->count * (part + 1) / parts;
+    if (end > begin) job->body(job->context, begin, end);
+}
+
+void wt_parallel_for(ptrdiff_t count, ptrdiff_t grain, wt_parallel_body body, void *context) {
+    if (count <= 0) return;
+    if (grain < 1) grain = 1;
+    ptrdiff_t most = count / grain;
+    int parts = wt_get_num_threads();
+    if (most < parts) parts = (int)most;
+    if (parts > 1) {
+        parallel_job job = {count, body, context};
+        if (wt_pool_try_run(parts, parallel_part, &job)) return;
+    }
+    body(context, 0, count);
 }

@@ -4,7 +4,10 @@
 // leading axes have size 1, kernel 1, stride 1, padding 0, dilation 1). A convolution is
 // im2col (per sample: the receptive fields of all output positions as the columns of a
 // `[C_in·Πk, Πout]` matrix) followed by one GEMM per group; its adjoint is a GEMM followed
-// by col2im (scatter-add of the columns back into the input).
+// by col2im (scatter-add of the columns back into the input). The per-sample steps (im2col, col2im
+// and the packing of samples side by side) write disjoint memory and run in parallel over the
+// samples of a chunk; the GEMMs split themselves. Every sum is taken in the same order at any
+// thread count.
 //
 // Internal API for other ops in this module (e.g. the complex convolutions, which combine
 // real convolutions of the parts). Shapes use PyTorch's layouts; none of these functions
@@ -215,14 +218,18 @@ func forEachChunk<T: TensorScalar>(_ pl: ConvPlan, _: T.Type,
 @inline(__always)
 func packChunk<T: TensorScalar>(_ y: UnsafePointer<T>, into tmp: UnsafeMutablePointer<T>, _ pl: ConvPlan, n0: Int, nb: Int) {
     let P = pl.outCount, ld = nb * P
-    for c in 0..<pl.cout { for j in 0..<nb { (tmp + c * ld + j * P).update(from: y + ((n0 + j) * pl.cout + c) * P, count: P) } }
+    parallelFor(nb, grain: 1) { js in
+        for j in js { for c in 0..<pl.cout { (tmp + c * ld + j * P).update(from: y + ((n0 + j) * pl.cout + c) * P, count: P) } }
+    }
 }
 
 /// The inverse of ``packChunk(_:into:_:n0:nb:)``.
 @inline(__always)
 func unpackChunk<T: TensorScalar>(_ tmp: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ pl: ConvPlan, n0: Int, nb: Int) {
     let P = pl.outCount, ld = nb * P
-    for c in 0..<pl.cout { for j in 0..<nb { (y + ((n0 + j) * pl.cout + c) * P).update(from: tmp + c * ld + j * P, count: P) } }
+    parallelFor(nb, grain: 1) { js in
+        for j in js { for c in 0..<pl.cout { (y + ((n0 + j) * pl.cout + c) * P).update(from: tmp + c * ld + j * P, count: P) } }
+    }
 }
 
 @inline(__always)
@@ -278,7 +285,9 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                         // Chunks of samples side by side: one GEMM per group and chunk.
                         forEachChunk(pl, T.self) { n0, nb, col, tmp in
                             let ld = nb * P
-                            for j in 0..<nb { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            parallelFor(nb, grain: 1) { js in
+                                for j in js { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            }
                             for g in 0..<pl.groups {
                                 gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld,
                                      tmp + g * pl.coutG * ld, ld)
@@ -332,7 +341,9 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                                 gemm(true, false, K, ld, pl.coutG, pw + g * pl.coutG * K, K, tmp + g * pl.coutG * ld, ld,
                                      col + g * K * ld, ld)
                             }
-                            for j in 0..<nb { col2im(col + j * P, channels: pl.cin, pl, px + (n0 + j) * pl.cin * pl.inCount, ld: ld) }
+                            parallelFor(nb, grain: 1) { js in
+                                for j in js { col2im(col + j * P, channels: pl.cin, pl, px + (n0 + j) * pl.cin * pl.inCount, ld: ld) }
+                            }
                         }
                     }
                 }
@@ -376,7 +387,9 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                     } else {
                         forEachChunk(pl, T.self) { n0, nb, col, tmp in
                             let ld = nb * P
-                            for j in 0..<nb { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            parallelFor(nb, grain: 1) { js in
+                                for j in js { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
+                            }
                             packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
                             for g in 0..<pl.groups {
                                 gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,
@@ -433,10 +446,12 @@ func addChannelBiasRaw(_ y: inout Tensor, _ b: Tensor, op: String = "conv") {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(b, T.self) { pb in
             withMutableBase(&y, T.self) { py in
-                for n in 0..<batch { for c in 0..<channels {
-                    let row = py + (n * channels + c) * inner, v = pb[c]
-                    for i in 0..<inner { row[i] += v }
-                } }
+                parallelFor(batch, grain: 4) { samples in
+                    for n in samples { for c in 0..<channels {
+                        let row = py + (n * channels + c) * inner, v = pb[c]
+                        for i in 0..<inner { row[i] += v }
+                    } }
+                }
             }
         }
     }
@@ -451,12 +466,15 @@ func channelBiasGradRaw(_ gy: Tensor) -> Tensor {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(gy, T.self) { pg in
             withMutableBase(&gb, T.self) { pb in
-                for n in 0..<batch { for c in 0..<channels {
-                    let row = pg + (n * channels + c) * inner
-                    var s: T = 0
-                    for i in 0..<inner { s += row[i] }
-                    pb[c] += s
-                } }
+                // Over channels in parallel; each channel sums its samples in order.
+                parallelFor(channels, grain: 1) { cs in
+                    for c in cs { for n in 0..<batch {
+                        let row = pg + (n * channels + c) * inner
+                        var s: T = 0
+                        for i in 0..<inner { s += row[i] }
+                        pb[c] += s
+                    } }
+                }
             }
         }
     }

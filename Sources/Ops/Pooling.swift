@@ -11,6 +11,8 @@
 //   scatterAddFlat(g, indices:, into: shape)    adjoint of gatherFlat: zeros(shape) with += g[i] at indices[i]
 //   avgPoolRaw(x, geo, countIncludePad:) / avgPoolBackwardRaw(g, inputShape:, geo, countIncludePad:)
 
+import Kernels
+
 /// Geometry of an N-d pooling window (N = 1, 2, 3): kernel size, stride (defaults to the
 /// kernel size), implicit padding, dilation and ceil mode, per spatial axis.
 struct PoolGeometry: Sendable, Equatable {
@@ -83,47 +85,64 @@ func maxPoolRaw(_ x: Tensor, _ geo: PoolGeometry, op: String = "maxPool") -> (va
     let (k, s, p, d) = geo.lifted()
     var y = Tensor(uninitializedShape: outShape, dtype: x.dtype)
     var indices = [Int](repeating: -1, count: y.count)
-    let inP = inS[0] * inS[1] * inS[2]
-    func run<T: TensorScalar>(_: T.Type) {
+    let inP = inS[0] * inS[1] * inS[2], outP = outS[0] * outS[1] * outS[2]
+    // Every window inside the input (no padding reached, no ceil-mode overhang): the C kernel.
+    let inside = (0..<3).allSatisfy { (a: Int) -> Bool in
+        let last: Int = (outS[a] - 1) * s[a] + (k[a] - 1) * d[a]
+        return p[a] == 0 && last < inS[a]
+    }
+    func run<T: TensorScalar>(_: T.Type, _ kernel: MaxPoolKernel<T>) {
         withBase(x, T.self) { px in
             withMutableBase(&y, T.self) { py in
-                indices.withUnsafeMutableBufferPointer { pi in
+                indices.withUnsafeMutableBufferPointer { indexBuffer in
+                    let pi = indexBuffer.baseAddress!
+                    if inside {
+                        kernel(planes, inS, outS, k, s, d, px, py, pi)
+                        return
+                    }
                     let (K0, K1, K2) = (k[0], k[1], k[2]), (S0, S1, S2) = (inS[0], inS[1], inS[2])
                     let (s0, s1, s2) = (s[0], s[1], s[2]), (p0, p1, p2) = (p[0], p[1], p[2]), (d0, d1, d2) = (d[0], d[1], d[2])
-                    var o = 0
-                    for plane in 0..<planes {
-                        let base = plane * inP
-                        for o0 in 0..<outS[0] { for o1 in 0..<outS[1] { for o2 in 0..<outS[2] {
-                            var best = -T.infinity, bi = -1
-                            for k0 in 0..<K0 {
-                                let i0 = o0 * s0 - p0 + k0 * d0
-                                if i0 < 0 || i0 >= S0 { continue }
-                                for k1 in 0..<K1 {
-                                    let i1 = o1 * s1 - p1 + k1 * d1
-                                    if i1 < 0 || i1 >= S1 { continue }
-                                    let row = base + (i0 * S1 + i1) * S2
-                                    for k2 in 0..<K2 {
-                                        let i2 = o2 * s2 - p2 + k2 * d2
-                                        if i2 < 0 || i2 >= S2 { continue }
-                                        let v = px[row + i2]
-                                        if v > best || v.isNaN || bi < 0 { best = v; bi = row + i2 }
+                    parallelFor(planes, grain: 8) { planeRange in
+                        for plane in planeRange {
+                            let base = plane * inP
+                            var o = plane * outP
+                            for o0 in 0..<outS[0] { for o1 in 0..<outS[1] { for o2 in 0..<outS[2] {
+                                // The first element of a window is taken, then any larger one or any NaN (as PyTorch).
+                                var best = -T.infinity, bi = -1
+                                for k0 in 0..<K0 {
+                                    let i0 = o0 * s0 - p0 + k0 * d0
+                                    if i0 < 0 || i0 >= S0 { continue }
+                                    for k1 in 0..<K1 {
+                                        let i1 = o1 * s1 - p1 + k1 * d1
+                                        if i1 < 0 || i1 >= S1 { continue }
+                                        let row = base + (i0 * S1 + i1) * S2
+                                        for k2 in 0..<K2 {
+                                            let i2 = o2 * s2 - p2 + k2 * d2
+                                            if i2 < 0 || i2 >= S2 { continue }
+                                            let v = px[row + i2]
+                                            if v > best || v.isNaN || bi < 0 { best = v; bi = row + i2 }
+                                        }
                                     }
                                 }
-                            }
-                            py[o] = best; pi[o] = bi
-                            o += 1
-                        } } }
+                                py[o] = best; pi[o] = bi
+                                o += 1
+                            } } }
+                        }
                     }
                 }
             }
         }
     }
     switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
+    case .float32: run(Float.self, wt_maxpool_inside_f32)
+    case .float64: run(Double.self, wt_maxpool_inside_f64)
     }
     return (y, indices)
 }
+
+/// The C max-pooling kernel for windows inside the input (`wt_maxpool_inside_f32` / `_f64`).
+private typealias MaxPoolKernel<T> = (Int, UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>,
+                                      UnsafePointer<Int>, UnsafePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int>) -> Void
 
 /// `y[i] = t.flat[indices[i]]` as a tensor of `shape` (0 where the index is −1), untraced.
 func gatherFlat(_ t: Tensor, indices: [Int], shape: [Int]) -> Tensor {

@@ -104,6 +104,18 @@ func convWorkloads() -> [BenchWorkload] {
             return { benchKeep(valueWithGradient(at: [w, b]) { t in sum(conv2d(x, t[0], bias: t[1])) }) }
         }))
     }
+    // LeNet-5's first 2×2 max pooling (after conv 1), forward and forward + backward.
+    let poolShape = [128, 20, 24, 24], poolWork = Double(poolShape.reduce(1, *))
+    out.append(BenchWorkload(name: "conv.maxpool2_128x20x24x24.fwd", group: "conv", work: poolWork, unit: "Melem/s",
+                             note: "maxPool2d(2) forward, elements read per second", make: {
+        let x = benchTensor(poolShape, seed: 6)
+        return { benchKeep(maxPool2d(x, kernelSize: 2)) }
+    }))
+    out.append(BenchWorkload(name: "conv.maxpool2_128x20x24x24.fwdbwd", group: "conv", work: poolWork, unit: "Melem/s",
+                             note: "maxPool2d(2) forward + backward of sum", make: {
+        let x = benchTensor(poolShape, seed: 6)
+        return { benchKeep(valueWithGradient(at: [x]) { t in sum(maxPool2d(t[0], kernelSize: 2)) }) }
+    }))
     return out
 }
 

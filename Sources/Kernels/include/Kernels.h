@@ -11,6 +11,8 @@
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "kernels_optim.h"
+#include "kernels_parallel.h"
+#include "kernels_pool.h"
 #include "kernels_random.h"
 #include "kernels_relevance.h"
 #include "kernels_scan.h"

@@ -1,0 +1,23 @@
+#ifndef WIRTINGER_KERNELS_PARALLEL_H
+#define WIRTINGER_KERNELS_PARALLEL_H
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The body of a parallel loop: handles items begin ..< end of the loop.
+typedef void (*wt_parallel_body)(void *context, ptrdiff_t begin, ptrdiff_t end);
+
+/// Runs body over 0 ..< count split into contiguous ranges, one per thread of the GEMM worker pool
+/// (at most wt_get_num_threads() ranges, each of at least `grain` items), the first on the calling
+/// thread; returns when all are done. Runs body(context, 0, count) on the calling thread alone when
+/// count < 2·grain, when one thread is set, or when the pool is busy (a call from inside another
+/// parallel loop or GEMM, or from another thread that holds the pool). The ranges must write
+/// disjoint memory; the split depends on the thread count, so a body whose results depend on the
+/// split (a running sum, say) breaks thread-count determinism and must not use this.
+void wt_parallel_for(ptrdiff_t count, ptrdiff_t grain, wt_parallel_body body, void *context);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,158 @@
+// Max pooling without padding (kernels_pool.h). Whether the next element of a window is larger is a
+// coin toss for the branch predictor, so every path selects without branching: bit masks in plain
+// C, compare + blend with AVX2. The AVX2 path covers the common 2×2 window with stride 2 along the
+// row (8 outputs at a time from 16 adjacent inputs of each of the two rows); everything else, and
+// float64, runs the plain-C loops. Both paths give the same values and indices.
+#include "kernels_pool.h"
+#include "kernels_dispatch.h"
+#include "kernels_parallel.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define MP_X86 1
+#include <immintrin.h>
+#else
+#define MP_X86 0
+#endif
+
+typedef struct {
+    ptrdiff_t in[3], out[3], k[3], s[3], d[3];
+    const void *x;
+    void *y;
+    ptrdiff_t *index;
+} pool_job;
+
+/// The window rule: replace the running maximum by v when v is larger or NaN (PyTorch's rule).
+/// Bit masks instead of a conditional move the compiler might turn into a branch.
+static inline void take_f32(float v, ptrdiff_t i, float *best, ptrdiff_t *at) {
+    uint32_t vb, bb;
+    memcpy(&vb, &v, 4);
+    memcpy(&bb, best, 4);
+    uint32_t m = 0u - (uint32_t)((v > *best) | (v != v));
+    bb = (vb & m) | (bb & ~m);
+    memcpy(best, &bb, 4);
+    *at = (ptrdiff_t)(((uint64_t)i & (uint64_t)(int64_t)(int32_t)m) | ((uint64_t)*at & ~(uint64_t)(int64_t)(int32_t)m));
+}
+
+static inline void take_f64(double v, ptrdiff_t i, double *best, ptrdiff_t *at) {
+    uint64_t vb, bb;
+    memcpy(&vb, &v, 8);
+    memcpy(&bb, best, 8);
+    uint64_t m = 0u - (uint64_t)((v > *best) | (v != v));
+    bb = (vb & m) | (bb & ~m);
+    memcpy(best, &bb, 8);
+    *at = (ptrdiff_t)(((uint64_t)i & m) | ((uint64_t)*at & ~m));
+}
+
+// Plain C: any window, one output at a time, from output index `o` of plane `begin` on.
+#define MP_PLANES(NAME, T, TAKE)                                                                     \
+    static void NAME(void *context, ptrdiff_t begin, ptrdiff_t end) {                                \
+        const pool_job *j = context;                                                                 \
+        const T *restrict x = j->x;                                                                  \
+        T *restrict y = j->y;                                                                        \
+        ptrdiff_t *restrict index = j->index;                                                        \
+        const ptrdiff_t S1 = j->in[1], S2 = j->in[2], plane_in = j->in[0] * S1 * S2;                 \
+        const ptrdiff_t O0 = j->out[0], O1 = j->out[1], O2 = j->out[2];                              \
+        const ptrdiff_t K0 = j->k[0], K1 = j->k[1], K2 = j->k[2];                                    \
+        ptrdiff_t o = begin * O0 * O1 * O2;                                                          \
+        for (ptrdiff_t plane = begin; plane < end; plane++)                                          \
+            for (ptrdiff_t o0 = 0; o0 < O0; o0++)                                                    \
+                for (ptrdiff_t o1 = 0; o1 < O1; o1++)                                                \
+                    for (ptrdiff_t o2 = 0; o2 < O2; o2++, o++) {                                     \
+                        ptrdiff_t corner = plane * plane_in + (o0 * j->s[0] * S1 + o1 * j->s[1]) * S2 \
+                                           + o2 * j->s[2];                                           \
+                        T best = x[corner];                                                          \
+                        ptrdiff_t at = corner;                                                       \
+                        for (ptrdiff_t k0 = 0; k0 < K0; k0++)                                        \
+                            for (ptrdiff_t k1 = 0; k1 < K1; k1++) {                                  \
+                                ptrdiff_t row = corner + (k0 * j->d[0] * S1 + k1 * j->d[1]) * S2;    \
+                                for (ptrdiff_t k2 = 0; k2 < K2; k2++)                                \
+                                    TAKE(x[row + k2 * j->d[2]], row + k2 * j->d[2], &best, &at);     \
+                            }                                                                        \
+                        y[o] = best;                                                                 \
+                        index[o] = at;                                                               \
+                    }                                                                                \
+    }
+MP_PLANES(maxpool_planes_f32, float, take_f32)
+MP_PLANES(maxpool_planes_f64, double, take_f64)
+
+#if MP_X86
+/// 2×2 windows (k = 1×2×2, no dilation) with stride 2 along the row: 8 outputs per step. The
+/// window's taps are, in order, (row, 2o), (row, 2o + 1), (row + 1, 2o), (row + 1, 2o + 1); the
+/// lanes keep the tap number of their maximum and the index is formed when storing.
+static __attribute__((target("avx2"))) void maxpool_planes_2x2s2_f32_avx2(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const pool_job *j = context;
+    const float *restrict x = j->x;
+    float *restrict y = j->y;
+    ptrdiff_t *restrict index = j->index;
+    const ptrdiff_t S1 = j->in[1], S2 = j->in[2], plane_in = j->in[0] * S1 * S2;
+    const ptrdiff_t O0 = j->out[0], O1 = j->out[1], O2 = j->out[2], s0 = j->s[0], s1 = j->s[1];
+    const ptrdiff_t offset[4] = {0, 1, S2, S2 + 1};
+    ptrdiff_t o = begin * O0 * O1 * O2;
+    for (ptrdiff_t plane = begin; plane < end; plane++)
+        for (ptrdiff_t o0 = 0; o0 < O0; o0++)
+            for (ptrdiff_t o1 = 0; o1 < O1; o1++) {
+                const ptrdiff_t row = plane * plane_in + (o0 * s0 * S1 + o1 * s1) * S2;
+                const float *r0 = x + row, *r1 = r0 + S2;
+                ptrdiff_t o2 = 0;
+                for (; o2 + 8 <= O2; o2 += 8, o += 8) {
+                    __m256 a0 = _mm256_loadu_ps(r0 + 2 * o2), a1 = _mm256_loadu_ps(r0 + 2 * o2 + 8);
+                    __m256 b0 = _mm256_loadu_ps(r1 + 2 * o2), b1 = _mm256_loadu_ps(r1 + 2 * o2 + 8);
+                    // Even and odd columns, back in output order (shuffle works within 128-bit halves).
+                    __m256 t0 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a0, a1, 0x88)), 0xD8));
+                    __m256 t1 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a0, a1, 0xDD)), 0xD8));
+                    __m256 t2 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(b0, b1, 0x88)), 0xD8));
+                    __m256 t3 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(b0, b1, 0xDD)), 0xD8));
+                    __m256 best = t0, tap = _mm256_setzero_ps();
+                    __m256 m = _mm256_or_ps(_mm256_cmp_ps(t1, best, _CMP_GT_OQ), _mm256_cmp_ps(t1, t1, _CMP_UNORD_Q));
+                    best = _mm256_blendv_ps(best, t1, m);
+                    tap = _mm256_blendv_ps(tap, _mm256_set1_ps(1), m);
+                    m = _mm256_or_ps(_mm256_cmp_ps(t2, best, _CMP_GT_OQ), _mm256_cmp_ps(t2, t2, _CMP_UNORD_Q));
+                    best = _mm256_blendv_ps(best, t2, m);
+                    tap = _mm256_blendv_ps(tap, _mm256_set1_ps(2), m);
+                    m = _mm256_or_ps(_mm256_cmp_ps(t3, best, _CMP_GT_OQ), _mm256_cmp_ps(t3, t3, _CMP_UNORD_Q));
+                    best = _mm256_blendv_ps(best, t3, m);
+                    tap = _mm256_blendv_ps(tap, _mm256_set1_ps(3), m);
+                    _mm256_storeu_ps(y + o, best);
+                    int32_t taps[8];
+                    _mm256_storeu_si256((__m256i *)taps, _mm256_cvttps_epi32(tap));
+                    for (int l = 0; l < 8; l++) index[o + l] = row + 2 * (o2 + l) + offset[taps[l]];
+                }
+                for (; o2 < O2; o2++, o++) {
+                    ptrdiff_t i = row + 2 * o2, at = i;
+                    float best = x[i];
+                    take_f32(x[i + 1], i + 1, &best, &at);
+                    take_f32(x[i + S2], i + S2, &best, &at);
+                    take_f32(x[i + S2 + 1], i + S2 + 1, &best, &at);
+                    y[o] = best;
+                    index[o] = at;
+                }
+            }
+}
+#endif
+
+static void maxpool_run(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdiff_t out[3], const ptrdiff_t k[3],
+                        const ptrdiff_t s[3], const ptrdiff_t d[3], const void *x, void *y, ptrdiff_t *index,
+                        wt_parallel_body body) {
+    pool_job job = {{in[0], in[1], in[2]}, {out[0], out[1], out[2]}, {k[0], k[1], k[2]},
+                    {s[0], s[1], s[2]}, {d[0], d[1], d[2]}, x, y, index};
+    ptrdiff_t per_plane = out[0] * out[1] * out[2] * k[0] * k[1] * k[2];
+    ptrdiff_t grain = per_plane > 0 ? 1 + 16384 / per_plane : 1;  // at least ~16k taps per range
+    wt_parallel_for(planes, grain, body, &job);
+}
+
+void wt_maxpool_inside_f32(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdiff_t out[3], const ptrdiff_t k[3],
+                           const ptrdiff_t s[3], const ptrdiff_t d[3], const float *x, float *y, ptrdiff_t *index) {
+    wt_parallel_body body = maxpool_planes_f32;
+#if MP_X86
+    if (wt_active_isa() == WT_ISA_AVX2_FMA && k[0] == 1 && k[1] == 2 && k[2] == 2 && d[1] == 1 && d[2] == 1 && s[2] == 2)
+        body = maxpool_planes_2x2s2_f32_avx2;
+#endif
+    maxpool_run(planes, in, out, k, s, d, x, y, index, body);
+}
+
+void wt_maxpool_inside_f64(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdiff_t out[3], const ptrdiff_t k[3],
+                           const ptrdiff_t s[3], const ptrdiff_t d[3], const double *x, double *y, ptrdiff_t *index) {
+    maxpool_run(planes, in, out, k, s, d, x, y, index, maxpool_planes_f64);
+}
