@@ -32,6 +32,8 @@
 //
 // The `op` argument (default "conv") names the calling op in precondition messages.
 
+import Kernels
+
 /// The geometry of an N-d convolution (N = 1, 2 or 3): per spatial axis stride, padding
 /// (zeros on both sides), dilation and output padding (transposed convolutions only), plus
 /// the number of groups. Internal to `Ops`; shared by real and complex convolutions.
@@ -108,73 +110,42 @@ struct ConvPlan {
     }
 }
 
-/// Writes the column matrix of one sample: `col[(c·Πk + kk), o] = x[c, o·s − p + kk·d]` (0 outside).
-/// `x` points at channel 0 of the sample; `channels` channels are read; rows of `col` are
-/// `ld` elements apart (`ld ≥ Πout`, so several samples can sit side by side).
-func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ col: UnsafeMutablePointer<T>, ld: Int) {
-    let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
-    let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
-    let inP = pl.inCount
-    var row = 0
-    for c in 0..<channels {
-        let xc = x + c * inP
-        for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
-            let dst = col + row * ld
-            row += 1
-            let off2 = k2 * pl.d[2] - pl.p[2]
-            let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
-            let hi = Swift.max(lo, Swift.min(O2, ceilDiv(S2 - off2, pl.s[2])))
-            var o = 0
-            for o0 in 0..<O0 {
-                let i0 = o0 * pl.s[0] - pl.p[0] + k0 * pl.d[0]
-                if i0 < 0 || i0 >= S0 { (dst + o).update(repeating: 0, count: O1 * O2); o += O1 * O2; continue }
-                for o1 in 0..<O1 {
-                    let i1 = o1 * pl.s[1] - pl.p[1] + k1 * pl.d[1]
-                    if i1 < 0 || i1 >= S1 { (dst + o).update(repeating: 0, count: O2); o += O2; continue }
-                    let src = xc + (i0 * S1 + i1) * S2 + off2
-                    let out = dst + o
-                    for o2 in 0..<lo { out[o2] = 0 }
-                    if pl.s[2] == 1 {
-                        (out + lo).update(from: src + lo, count: hi - lo)
-                    } else {
-                        for o2 in lo..<hi { out[o2] = src[o2 * pl.s[2]] }
-                    }
-                    for o2 in hi..<O2 { out[o2] = 0 }
-                    o += O2
-                }
-            }
-        } } }
+extension ConvPlan {
+    /// The lifted geometry for the C kernels, reading `cin` channels per sample.
+    var kernelShape: wt_conv_shape {
+        func triple(_ v: [Int]) -> (Int, Int, Int) { (v[0], v[1], v[2]) }
+        return wt_conv_shape(channels: cin, in: triple(inS), out: triple(outS), k: triple(k), s: triple(s), p: triple(p), d: triple(d))
     }
 }
 
-/// The adjoint of ``im2col(_:channels:_:_:)``: adds every column entry back into the input
-/// position it was read from. `x` (channel 0 of one sample) must be initialised (zeros);
-/// rows of `col` are `ld` elements apart.
-func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, channels: Int, _ pl: ConvPlan, _ x: UnsafeMutablePointer<T>, ld: Int) {
-    let (S0, S1, S2) = (pl.inS[0], pl.inS[1], pl.inS[2])
-    let (O0, O1, O2) = (pl.outS[0], pl.outS[1], pl.outS[2])
-    let inP = pl.inCount
-    var row = 0
-    for c in 0..<channels {
-        let xc = x + c * inP
-        for k0 in 0..<pl.k[0] { for k1 in 0..<pl.k[1] { for k2 in 0..<pl.k[2] {
-            let srcRow = col + row * ld
-            row += 1
-            let off2 = k2 * pl.d[2] - pl.p[2]
-            let lo = Swift.min(Swift.max(0, ceilDiv(-off2, pl.s[2])), O2)
-            let hi = Swift.max(lo, Swift.min(O2, ceilDiv(S2 - off2, pl.s[2])))
-            for o0 in 0..<O0 {
-                let i0 = o0 * pl.s[0] - pl.p[0] + k0 * pl.d[0]
-                if i0 < 0 || i0 >= S0 { continue }
-                for o1 in 0..<O1 {
-                    let i1 = o1 * pl.s[1] - pl.p[1] + k1 * pl.d[1]
-                    if i1 < 0 || i1 >= S1 { continue }
-                    let dst = xc + (i0 * S1 + i1) * S2 + off2
-                    let src = srcRow + (o0 * O1 + o1) * O2
-                    for o2 in lo..<hi { dst[o2 * pl.s[2]] += src[o2] }
-                }
-            }
-        } } }
+/// Writes the column matrices of `samples` samples side by side (`wt_im2col_f32`/`_f64`, split over
+/// the kernel threads): sample `j` starts at `x + j·C_in·ΠS` and its columns are `j·Πout ..< (j+1)·Πout`
+/// of `col`, `col[(c·Πk + kk), j·Πout + o] = x_j[c, o·s − p + kk·d]` (0 in the padding); rows of
+/// `col` are `ld ≥ samples·Πout` elements apart.
+func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, samples: Int, _ pl: ConvPlan, _ col: UnsafeMutablePointer<T>, ld: Int) {
+    var shape = pl.kernelShape
+    let stride = pl.cin * pl.inCount
+    if T.self == Float.self {
+        wt_im2col_f32(&shape, samples, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), stride,
+                      UnsafeMutableRawPointer(col).assumingMemoryBound(to: Float.self), ld)
+    } else {
+        wt_im2col_f64(&shape, samples, UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), stride,
+                      UnsafeMutableRawPointer(col).assumingMemoryBound(to: Double.self), ld)
+    }
+}
+
+/// The adjoint of ``im2col(_:samples:_:_:ld:)`` (`wt_col2im_f32`/`_f64`): adds every column entry
+/// back into the input position it was read from. The `samples` inputs at `x + j·C_in·ΠS` must be
+/// initialised (zeros); rows of `col` are `ld` elements apart.
+func col2im<T: TensorScalar>(_ col: UnsafePointer<T>, samples: Int, _ pl: ConvPlan, _ x: UnsafeMutablePointer<T>, ld: Int) {
+    var shape = pl.kernelShape
+    let stride = pl.cin * pl.inCount
+    if T.self == Float.self {
+        wt_col2im_f32(&shape, samples, UnsafeRawPointer(col).assumingMemoryBound(to: Float.self), ld,
+                      UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self), stride)
+    } else {
+        wt_col2im_f64(&shape, samples, UnsafeRawPointer(col).assumingMemoryBound(to: Double.self), ld,
+                      UnsafeMutableRawPointer(x).assumingMemoryBound(to: Double.self), stride)
     }
 }
 
@@ -240,7 +211,7 @@ private func dispatch(_ dtype: DType, _ f32: () -> Void, _ f64: () -> Void) {
     }
 }
 
-private func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, transposed: Bool) {
+func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, transposed: Bool) {
     let n = geo.spatialRank
     require(x.count == n + 2, "\(op): input must be [N, C, \(n) spatial dims], got \(x) (weight \(w))")
     require(w.count == n + 2, "\(op): weight must have rank \(n + 2), got \(w) (input \(x))")
@@ -285,9 +256,7 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                         // Chunks of samples side by side: one GEMM per group and chunk.
                         forEachChunk(pl, T.self) { n0, nb, col, tmp in
                             let ld = nb * P
-                            parallelFor(nb, grain: 1) { js in
-                                for j in js { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
-                            }
+                            im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
                             for g in 0..<pl.groups {
                                 gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld,
                                      tmp + g * pl.coutG * ld, ld)
@@ -341,9 +310,7 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                                 gemm(true, false, K, ld, pl.coutG, pw + g * pl.coutG * K, K, tmp + g * pl.coutG * ld, ld,
                                      col + g * K * ld, ld)
                             }
-                            parallelFor(nb, grain: 1) { js in
-                                for j in js { col2im(col + j * P, channels: pl.cin, pl, px + (n0 + j) * pl.cin * pl.inCount, ld: ld) }
-                            }
+                            col2im(col, samples: nb, pl, px + n0 * pl.cin * pl.inCount, ld: ld)
                         }
                     }
                 }
@@ -387,9 +354,7 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                     } else {
                         forEachChunk(pl, T.self) { n0, nb, col, tmp in
                             let ld = nb * P
-                            parallelFor(nb, grain: 1) { js in
-                                for j in js { im2col(px + (n0 + j) * pl.cin * pl.inCount, channels: pl.cin, pl, col + j * P, ld: ld) }
-                            }
+                            im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
                             packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
                             for g in 0..<pl.groups {
                                 gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,

@@ -30,6 +30,12 @@ extension Convolution: WeightedLayer {
     public func outputVariance(_ x: Tensor, weightVariance: Tensor) -> Tensor {
         convolve(x * x, weightVariance, bias: nil, options, rank: Rank.count)
     }
+    /// Both convolutions in one pass (``convolutionMoments(_:weight:bias:weightVariance:stride:padding:dilation:groups:)``):
+    /// the same values as `forward` and `outputVariance`, with one im2col per chunk of samples.
+    public func meanAndVariance(_ x: Tensor, weight: Tensor, bias: Tensor?, weightVariance: Tensor) -> (mean: Tensor, variance: Tensor) {
+        convolutionMoments(x, weight: weight, bias: bias, weightVariance: weightVariance, stride: options.stride,
+                           padding: options.padding, dilation: options.dilation, groups: options.groups)
+    }
 }
 
 extension Bilinear: WeightedLayer {

@@ -7,7 +7,7 @@ import Kernels
 /// Gaussian with variance σ² = exp(`log_sigma2`) per element, regularised by `Prior`'s KL.
 ///
 /// - Training: the local reparameterisation trick — `μ = base(x; W, b)`,
-///   `s² = base.outputVariance(x; σ²)` (= `Σ x²σ²`, or `Σ |z|²σ²` for complex input),
+///   `s² = base.outputVariance(x; σ²)` (= `Σ x²σ²`, or `Σ |z|²σ²` for complex input; both from `base.meanAndVariance`),
 ///   `y = μ + ε·√clamp(s², min: 1e-8)` with ε drawn from the layer's key (complex ε: each part N(0, ½)).
 /// - Evaluation: `y = μ`.
 /// - Parameters: the base layer's plus `log_sigma2` (shape of the weight, initialised to −10).
@@ -74,9 +74,9 @@ where Prior.Weight == Base.Weight, Base.Output: GaussianOutput {
     public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
         let weight = Base.Weight.required("weight", in: p, by: context)
         let bias = base.hasBias ? Base.Weight.required("bias", in: p, by: context) : nil
-        let mean = base.forward(x, weight: weight, bias: bias)
-        guard context.training else { return mean }
-        let s2 = base.outputVariance(x, weightVariance: exp(p.required("log_sigma2", by: context)))
+        guard context.training else { return base.forward(x, weight: weight, bias: bias) }
+        let (mean, s2) = base.meanAndVariance(x, weight: weight, bias: bias,
+                                              weightVariance: exp(p.required("log_sigma2", by: context)))
         // The tail μ + ε·√clamp(s², 1e-8) as one fused tape entry, with the ε `sample` would draw.
         if let m = mean as? Tensor, m.shape == s2.shape, m.dtype == s2.dtype {
             let eps = normal(s2.shape, key: context.randomKey, dtype: s2.dtype)

@@ -39,6 +39,22 @@ extension OpTable {
             OpInfo("conv3d stride dilation groups", samples: [[n([1, 2, 4, 4, 3], 326), n([2, 1, 2, 2, 1], 327)]]) {
                 conv3d($0[0], $0[1], stride: [2, 1, 2], dilation: [1, 2, 1], groups: 2)
             },
+            OpInfo(name: "convolutionMoments 2d stride pad dilation groups",
+                   samples: [[n([2, 4, 6, 5], 360), n([4, 2, 3, 2], 361), n([4, 2, 3, 2], 362), n([4], 363)]]) {
+                let r = convolutionMoments($0[0], weight: $0[1], bias: $0[3], weightVariance: $0[2], stride: [2, 1],
+                                           padding: [1, 0], dilation: [1, 2], groups: 2)
+                return [r.mean, r.variance]
+            },
+            OpInfo(name: "convolutionMoments 1d pointwise",
+                   samples: [[n([2, 3, 4], 364), n([2, 3, 1], 365), n([2, 3, 1], 366)]]) {
+                let r = convolutionMoments($0[0], weight: $0[1], weightVariance: $0[2])
+                return [r.mean, r.variance]
+            },
+            OpInfo(name: "convolutionMoments 3d unbatched",
+                   samples: [[n([2, 3, 3, 4], 367), n([2, 2, 2, 2, 2], 368), n([2, 2, 2, 2, 2], 369), n([2], 370)]]) {
+                let r = convolutionMoments($0[0], weight: $0[1], bias: $0[3], weightVariance: $0[2], padding: [0, 1, 1])
+                return [r.mean, r.variance]
+            },
             OpInfo("convTranspose1d", samples: [[n([2, 2, 4], 328), n([2, 3, 3], 329), n([3], 330)]]) {
                 convTranspose1d($0[0], $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1)
             },

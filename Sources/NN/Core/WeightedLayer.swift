@@ -64,6 +64,18 @@ public protocol WeightedLayer: Layer {
     /// to the squared input magnitudes (`x²`, or `|z|²` for complex input) and the variances,
     /// without bias. This is the variance of the local reparameterisation trick.
     func outputVariance(_ input: Input, weightVariance: Tensor) -> Tensor
+
+    /// `(forward(input, weight:, bias:), outputVariance(input, weightVariance:))`: the two maps of
+    /// the local reparameterisation trick. The default calls both; a layer whose two maps share
+    /// work (a convolution's im2col) computes them in one pass.
+    func meanAndVariance(_ input: Input, weight: Weight, bias: Weight?, weightVariance: Tensor) -> (mean: Output, variance: Tensor)
+}
+
+extension WeightedLayer {
+    /// Calls ``forward(_:weight:bias:)`` and ``outputVariance(_:weightVariance:)``.
+    public func meanAndVariance(_ input: Input, weight: Weight, bias: Weight?, weightVariance: Tensor) -> (mean: Output, variance: Tensor) {
+        (forward(input, weight: weight, bias: bias), outputVariance(input, weightVariance: weightVariance))
+    }
 }
 
 extension WeightedLayer {

@@ -1,0 +1,243 @@
+// im2col and col2im (kernels_conv.h). Rows of a convolution's input are copied (or added back) in
+// runs: along the last axis a kernel tap reads out[2] positions, the first `lo` and the last
+// out[2] − hi of which fall in the padding. With stride 1 a run is contiguous; the AVX2 versions
+// move it 8 floats (4 doubles) at a time with masked loads and stores for the remainder, since
+// the runs are short (8–24 elements in LeNet-5) and a library memcpy per run costs more than the copy.
+#include "kernels_conv.h"
+#include "kernels_dispatch.h"
+#include "kernels_parallel.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define CV_X86 1
+#include <immintrin.h>
+#else
+#define CV_X86 0
+#endif
+
+static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// ---------------------------------------------------------------------------------------------
+// Row helpers: plain C, and AVX2 with masked tails.
+
+#define CV_ROWS_PLAIN(T, SUF)                                                                       \
+    static inline void zero_##SUF(T *dst, ptrdiff_t n) { for (ptrdiff_t i = 0; i < n; i++) dst[i] = 0; } \
+    static inline void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                             \
+        for (ptrdiff_t i = 0; i < n; i++) dst[i] = src[i];                                          \
+    }                                                                                               \
+    static inline void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                              \
+        for (ptrdiff_t i = 0; i < n; i++) dst[i] += src[i];                                         \
+    }
+CV_ROWS_PLAIN(float, f32)
+CV_ROWS_PLAIN(double, f64)
+
+#if CV_X86
+#define CV_AVX2 __attribute__((target("avx2")))
+/// Lane mask with the first n (0 ≤ n < 8) 32-bit lanes set.
+static inline CV_AVX2 __m256i first_lanes32(ptrdiff_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+/// Lane mask with the first n (0 ≤ n < 4) 64-bit lanes set.
+static inline CV_AVX2 __m256i first_lanes64(ptrdiff_t n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+static inline CV_AVX2 void zero_f32_avx2(float *dst, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_setzero_ps());
+    if (i < n) _mm256_maskstore_ps(dst + i, first_lanes32(n - i), _mm256_setzero_ps());
+}
+static inline CV_AVX2 void copy_f32_avx2(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+    if (i < n) {
+        __m256i m = first_lanes32(n - i);
+        _mm256_maskstore_ps(dst + i, m, _mm256_maskload_ps(src + i, m));
+    }
+}
+static inline CV_AVX2 void add_f32_avx2(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+    if (i < n) {
+        __m256i m = first_lanes32(n - i);
+        _mm256_maskstore_ps(dst + i, m, _mm256_add_ps(_mm256_maskload_ps(dst + i, m), _mm256_maskload_ps(src + i, m)));
+    }
+}
+static inline CV_AVX2 void zero_f64_avx2(double *dst, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_setzero_pd());
+    if (i < n) _mm256_maskstore_pd(dst + i, first_lanes64(n - i), _mm256_setzero_pd());
+}
+static inline CV_AVX2 void copy_f64_avx2(double *dst, const double *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_loadu_pd(src + i));
+    if (i < n) {
+        __m256i m = first_lanes64(n - i);
+        _mm256_maskstore_pd(dst + i, m, _mm256_maskload_pd(src + i, m));
+    }
+}
+static inline CV_AVX2 void add_f64_avx2(double *dst, const double *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_add_pd(_mm256_loadu_pd(dst + i), _mm256_loadu_pd(src + i)));
+    if (i < n) {
+        __m256i m = first_lanes64(n - i);
+        _mm256_maskstore_pd(dst + i, m, _mm256_add_pd(_mm256_maskload_pd(dst + i, m), _mm256_maskload_pd(src + i, m)));
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// One sample. ATTR is empty or the AVX2 target attribute; ZERO / COPY / ADD the row helpers.
+
+#define CV_SAMPLE(NAME_IM, NAME_COL, T, ATTR, ZERO, COPY, ADD)                                       \
+    static ATTR void NAME_IM(const wt_conv_shape *g, const T *x, T *col, ptrdiff_t ld) {             \
+        const ptrdiff_t S0 = g->in[0], S1 = g->in[1], S2 = g->in[2];                                 \
+        const ptrdiff_t O0 = g->out[0], O1 = g->out[1], O2 = g->out[2];                              \
+        const ptrdiff_t in_plane = S0 * S1 * S2;                                                     \
+        ptrdiff_t row = 0;                                                                           \
+        for (ptrdiff_t c = 0; c < g->channels; c++) {                                                \
+            const T *xc = x + c * in_plane;                                                          \
+            for (ptrdiff_t k0 = 0; k0 < g->k[0]; k0++)                                               \
+                for (ptrdiff_t k1 = 0; k1 < g->k[1]; k1++)                                           \
+                    for (ptrdiff_t k2 = 0; k2 < g->k[2]; k2++, row++) {                              \
+                        T *dst = col + row * ld;                                                     \
+                        const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
+                        ptrdiff_t lo = ceil_div(-off2, s2);                                          \
+                        lo = lo < 0 ? 0 : (lo > O2 ? O2 : lo);                                       \
+                        ptrdiff_t hi = ceil_div(S2 - off2, s2);                                      \
+                        hi = hi > O2 ? O2 : hi;                                                      \
+                        hi = hi < lo ? lo : hi;                                                      \
+                        for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
+                            T *d0 = dst + o0 * O1 * O2;                                              \
+                            const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
+                            if (i0 < 0 || i0 >= S0) { ZERO(d0, O1 * O2); continue; }                 \
+                            for (ptrdiff_t o1 = 0; o1 < O1; o1++) {                                  \
+                                T *out = d0 + o1 * O2;                                               \
+                                const ptrdiff_t i1 = o1 * g->s[1] - g->p[1] + k1 * g->d[1];          \
+                                if (i1 < 0 || i1 >= S1) { ZERO(out, O2); continue; }                 \
+                                const T *src = xc + (i0 * S1 + i1) * S2 + off2;                      \
+                                ZERO(out, lo);                                                       \
+                                if (s2 == 1) COPY(out + lo, src + lo, hi - lo);                      \
+                                else for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2 * s2];  \
+                                ZERO(out + hi, O2 - hi);                                             \
+                            }                                                                        \
+                        }                                                                            \
+                    }                                                                                \
+        }                                                                                            \
+    }                                                                                                \
+    static ATTR void NAME_COL(const wt_conv_shape *g, const T *col, ptrdiff_t ld, T *x) {            \
+        const ptrdiff_t S0 = g->in[0], S1 = g->in[1], S2 = g->in[2];                                 \
+        const ptrdiff_t O0 = g->out[0], O1 = g->out[1], O2 = g->out[2];                              \
+        const ptrdiff_t in_plane = S0 * S1 * S2;                                                     \
+        ptrdiff_t row = 0;                                                                           \
+        for (ptrdiff_t c = 0; c < g->channels; c++) {                                                \
+            T *xc = x + c * in_plane;                                                                \
+            for (ptrdiff_t k0 = 0; k0 < g->k[0]; k0++)                                               \
+                for (ptrdiff_t k1 = 0; k1 < g->k[1]; k1++)                                           \
+                    for (ptrdiff_t k2 = 0; k2 < g->k[2]; k2++, row++) {                              \
+                        const T *src_row = col + row * ld;                                           \
+                        const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
+                        ptrdiff_t lo = ceil_div(-off2, s2);                                          \
+                        lo = lo < 0 ? 0 : (lo > O2 ? O2 : lo);                                       \
+                        ptrdiff_t hi = ceil_div(S2 - off2, s2);                                      \
+                        hi = hi > O2 ? O2 : hi;                                                      \
+                        hi = hi < lo ? lo : hi;                                                      \
+                        for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
+                            const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
+                            if (i0 < 0 || i0 >= S0) continue;                                        \
+                            for (ptrdiff_t o1 = 0; o1 < O1; o1++) {                                  \
+                                const ptrdiff_t i1 = o1 * g->s[1] - g->p[1] + k1 * g->d[1];          \
+                                if (i1 < 0 || i1 >= S1) continue;                                    \
+                                T *dst = xc + (i0 * S1 + i1) * S2 + off2;                            \
+                                const T *src = src_row + (o0 * O1 + o1) * O2;                        \
+                                if (s2 == 1) ADD(dst + lo, src + lo, hi - lo);                       \
+                                else for (ptrdiff_t o2 = lo; o2 < hi; o2++) dst[o2 * s2] += src[o2]; \
+                            }                                                                        \
+                        }                                                                            \
+                    }                                                                                \
+        }                                                                                            \
+    }
+
+CV_SAMPLE(im2col_sample_f32, col2im_sample_f32, float, , zero_f32, copy_f32, add_f32)
+CV_SAMPLE(im2col_sample_f64, col2im_sample_f64, double, , zero_f64, copy_f64, add_f64)
+#if CV_X86
+CV_SAMPLE(im2col_sample_f32_avx2, col2im_sample_f32_avx2, float, CV_AVX2, zero_f32_avx2, copy_f32_avx2, add_f32_avx2)
+CV_SAMPLE(im2col_sample_f64_avx2, col2im_sample_f64_avx2, double, CV_AVX2, zero_f64_avx2, copy_f64_avx2, add_f64_avx2)
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Samples in parallel.
+
+typedef struct {
+    const wt_conv_shape *shape;
+    const void *src;
+    void *dst;
+    ptrdiff_t ld, x_stride, plane_out;
+    int is_float, avx2;
+} conv_job;
+
+static void im2col_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const conv_job *j = context;
+    for (ptrdiff_t n = begin; n < end; n++) {
+        ptrdiff_t xo = n * j->x_stride, co = n * j->plane_out;
+        if (j->is_float) {
+            const float *x = (const float *)j->src + xo;
+            float *col = (float *)j->dst + co;
+#if CV_X86
+            if (j->avx2) { im2col_sample_f32_avx2(j->shape, x, col, j->ld); continue; }
+#endif
+            im2col_sample_f32(j->shape, x, col, j->ld);
+        } else {
+            const double *x = (const double *)j->src + xo;
+            double *col = (double *)j->dst + co;
+#if CV_X86
+            if (j->avx2) { im2col_sample_f64_avx2(j->shape, x, col, j->ld); continue; }
+#endif
+            im2col_sample_f64(j->shape, x, col, j->ld);
+        }
+    }
+}
+
+static void col2im_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const conv_job *j = context;
+    for (ptrdiff_t n = begin; n < end; n++) {
+        ptrdiff_t xo = n * j->x_stride, co = n * j->plane_out;
+        if (j->is_float) {
+            const float *col = (const float *)j->src + co;
+            float *x = (float *)j->dst + xo;
+#if CV_X86
+            if (j->avx2) { col2im_sample_f32_avx2(j->shape, col, j->ld, x); continue; }
+#endif
+            col2im_sample_f32(j->shape, col, j->ld, x);
+        } else {
+            const double *col = (const double *)j->src + co;
+            double *x = (double *)j->dst + xo;
+#if CV_X86
+            if (j->avx2) { col2im_sample_f64_avx2(j->shape, col, j->ld, x); continue; }
+#endif
+            col2im_sample_f64(j->shape, col, j->ld, x);
+        }
+    }
+}
+
+static void conv_run(const wt_conv_shape *g, ptrdiff_t samples, const void *src, void *dst, ptrdiff_t ld,
+                     ptrdiff_t x_stride, int is_float, wt_parallel_body body) {
+    conv_job job = {g, src, dst, ld, x_stride, g->out[0] * g->out[1] * g->out[2], is_float,
+                    wt_active_isa() == WT_ISA_AVX2_FMA};
+    wt_parallel_for(samples, 1, body, &job);
+}
+
+void wt_im2col_f32(const wt_conv_shape *shape, ptrdiff_t samples, const float *x, ptrdiff_t x_stride,
+                   float *col, ptrdiff_t ld) {
+    conv_run(shape, samples, x, col, ld, x_stride, 1, im2col_part);
+}
+void wt_im2col_f64(const wt_conv_shape *shape, ptrdiff_t samples, const double *x, ptrdiff_t x_stride,
+                   double *col, ptrdiff_t ld) {
+    conv_run(shape, samples, x, col, ld, x_stride, 0, im2col_part);
+}
+void wt_col2im_f32(const wt_conv_shape *shape, ptrdiff_t samples, const float *col, ptrdiff_t ld,
+                   float *x, ptrdiff_t x_stride) {
+    conv_run(shape, samples, col, x, ld, x_stride, 1, col2im_part);
+}
+void wt_col2im_f64(const wt_conv_shape *shape, ptrdiff_t samples, const double *col, ptrdiff_t ld,
+                   double *x, ptrdiff_t x_stride) {
+    conv_run(shape, samples, col, x, ld, x_stride, 0, col2im_part);
+}

@@ -1,0 +1,202 @@
+// The two convolutions of a variational convolution layer as one op (the local reparameterisation
+// trick of Kingma et al. 2015 / Molchanov et al. 2017):
+//
+//   mean     = convNd(x, w) + b
+//   variance = convNd(x², v)        (v: the weight variances σ²)
+//
+// Both products read the same receptive fields, and the column matrix of x² is the elementwise
+// square of the column matrix of x, so each chunk of samples is laid out (im2col) once and squared
+// in place for the second GEMM. The backward pass likewise lays x out once per chunk and forms the
+// input gradient in column space before a single col2im:
+//
+//   x̄ = col2im(wᵀ·m̄ + 2·col(x) ⊙ vᵀ·s̄),   w̄ = Σ m̄·col(x)ᵀ,   v̄ = Σ s̄·(col(x)²)ᵀ,   b̄ = Σ m̄
+//
+// against two im2cols, two col2ims and an x² op for the two separate convolutions. The forward
+// values equal those of the separate ops bit for bit; the gradients agree to rounding.
+
+/// The mean and the variance of a convolution whose weights are independent with means `weight`
+/// and variances `weightVariance`, in one pass:
+/// `mean = convNd(x, weight) + bias`, `variance = convNd(x², weightVariance)`.
+///
+/// - Parameters:
+///   - x: `[N, C_in, *S]`, or unbatched `[C_in, *S]` (the results are then unbatched too).
+///   - weight: `[C_out, C_in/groups, *k]`; its rank − 2 is the number of spatial axes (1, 2 or 3).
+///   - bias: `[C_out]`, added to the mean only.
+///   - weightVariance: the shape of `weight`.
+///   - stride, padding, dilation, groups: as in ``conv2d(_:_:bias:stride:padding:dilation:groups:)``.
+/// - Returns: `mean` and `variance`, both `[N, C_out, *O]`.
+public func convolutionMoments(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, weightVariance: Tensor,
+                               stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+                               dilation: some SpatialOption = 1, groups: Int = 1) -> (mean: Tensor, variance: Tensor) {
+    let n = weight.rank - 2, op = "convolutionMoments"
+    require((1...3).contains(n), "\(op): weight must be [C_out, C_in/groups, *k] with 1 to 3 kernel sizes, got \(weight.shape)")
+    require(weightVariance.shape == weight.shape && weightVariance.dtype == weight.dtype,
+            "\(op): weightVariance \(weightVariance.shape) \(weightVariance.dtype) must match weight \(weight.shape) \(weight.dtype)")
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
+    return convolutionMomentsOp(x, weight, bias: bias, weightVariance, geo, op: op)
+}
+
+func convolutionMomentsOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ variance: Tensor, _ geo: ConvGeometry,
+                          op: String) -> (mean: Tensor, variance: Tensor) {
+    let n = geo.spatialRank
+    if x.rank == n + 1 {
+        let (m, v) = convolutionMomentsOp(reshape(x, [1] + x.shape), weight, bias: bias, variance, geo, op: op)
+        return (reshape(m, Array(m.shape.dropFirst())), reshape(v, Array(v.shape.dropFirst())))
+    }
+    require(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
+    var (mean, s2) = convolutionMomentsForwardRaw(x.detached(), weight.detached(), variance.detached(), geo, op: op)
+    if let bias { addChannelBiasRaw(&mean, bias.detached(), op: op) }
+    let inputs = [x, weight, variance] + (bias.map { [$0] } ?? [])
+    let needs = (x: x.isTraced, weight: weight.isTraced, variance: variance.isTraced)
+    let outs = Tape.record(op, outputs: [mean, s2], inputs: inputs) { gs in
+        let (gm, gv) = (gs[0], gs[1])
+        let g = convolutionMomentsBackwardRaw(x.detached(), weight.detached(), variance.detached(), gm, gv,
+                                              inputSpatial: spatial, kernelSpatial: kernel, geo, needs: needs, op: op)
+        var grads: [Tensor?] = [g.x, g.weight, g.variance]
+        if bias != nil { grads.append(channelBiasGradRaw(gm)) }
+        return grads
+    }
+    return (outs[0], outs[1])
+}
+
+/// `c[i] = c[i]²` over `count` elements, split over the kernel threads.
+private func squareInPlace<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, _ count: Int) {
+    parallelFor(count, grain: 1 << 14) { r in for i in r { c[i] *= c[i] } }
+}
+
+/// Untraced forward of ``convolutionMoments``: `(convNd(x, w), convNd(x², v))` without bias.
+func convolutionMomentsForwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ geo: ConvGeometry, op: String) -> (Tensor, Tensor) {
+    checkConvShapes(x.shape, w.shape, geo, op: op, transposed: false)
+    require(x.dtype == w.dtype && v.dtype == w.dtype && v.shape == w.shape,
+            "\(op): input \(x.dtype), weight \(w.shape) \(w.dtype) and variance \(v.shape) \(v.dtype) do not match")
+    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(w.shape.dropFirst(2))
+    let out = convOutputSpatial(input: spatial, kernel: kernel, geo)
+    require(out.allSatisfy { $0 > 0 }, "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), "
+            + "stride \(geo.stride), padding \(geo.padding), dilation \(geo.dilation)")
+    let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: spatial, kernel: kernel, output: out, geo)
+    var mean = Tensor(uninitializedShape: [pl.batch, pl.cout] + out, dtype: x.dtype)
+    var variance = Tensor(uninitializedShape: [pl.batch, pl.cout] + out, dtype: x.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(x, T.self) { px in withBase(w, T.self) { pw in withBase(v, T.self) { pv in
+            withMutableBase(&mean, T.self) { pm in withMutableBase(&variance, T.self) { ps in
+                let K = pl.cinG * pl.kCount, P = pl.outCount
+                forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                    let ld = nb * P
+                    if pl.isPointwise {
+                        // The input is its own column matrix; copy it so that it can be squared.
+                        for j in 0..<nb { for c in 0..<pl.cin {
+                            (col + c * ld + j * P).update(from: px + ((n0 + j) * pl.cin + c) * P, count: P)
+                        } }
+                    } else {
+                        im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                    }
+                    for g in 0..<pl.groups {
+                        gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld, tmp + g * pl.coutG * ld, ld)
+                    }
+                    unpackChunk(tmp, into: pm, pl, n0: n0, nb: nb)
+                    squareInPlace(col, pl.colRows * ld)
+                    for g in 0..<pl.groups {
+                        gemm(false, false, pl.coutG, ld, K, pv + g * pl.coutG * K, K, col + g * K * ld, ld, tmp + g * pl.coutG * ld, ld)
+                    }
+                    unpackChunk(tmp, into: ps, pl, n0: n0, nb: nb)
+                }
+            } }
+        } } }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    }
+    return (mean, variance)
+}
+
+/// Untraced backward of ``convolutionMoments`` for output gradients `gm` (of the mean) and `gv` (of
+/// the variance): the gradients of `x`, `w` and `v` asked for in `needs` (nil otherwise).
+func convolutionMomentsBackwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ gm: Tensor, _ gv: Tensor,
+                                   inputSpatial: [Int], kernelSpatial: [Int], _ geo: ConvGeometry,
+                                   needs: (x: Bool, weight: Bool, variance: Bool), op: String)
+    -> (x: Tensor?, weight: Tensor?, variance: Tensor?) {
+    let out = Array(gm.shape.dropFirst(2))
+    let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: inputSpatial, kernel: kernelSpatial,
+                      output: out, geo)
+    var gx = needs.x ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
+    var gw = needs.weight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
+    var gvw = needs.variance ? Tensor.zeros(v.shape, dtype: v.dtype) : nil
+    func run<T: TensorScalar>(_: T.Type) {
+        withBase(x, T.self) { px in withBase(w, T.self) { pw in withBase(v, T.self) { pv in
+        withBase(gm, T.self) { pgm in withBase(gv, T.self) { pgv in
+        withMutableBase(&gx, T.self) { pgx in
+        withMutableBase(&gw, T.self) { pgw in
+        withMutableBase(&gvw, T.self) { pgvw in
+            let K = pl.cinG * pl.kCount, P = pl.outCount
+            let chunk = convChunkSize(pl)
+            // Scratch: the columns of x, the column-space input gradient, and the two packed output gradients.
+            withScratch(pl.colRows * chunk * P, T.self) { col in
+            withScratch(needs.x ? pl.colRows * chunk * P : 1, T.self) { gcol in
+            withScratch(pl.cout * chunk * P, T.self) { tm in
+            withScratch(pl.cout * chunk * P, T.self) { tv in
+                var n0 = 0
+                while n0 < pl.batch {
+                    let nb = Swift.min(chunk, pl.batch - n0), ld = nb * P
+                    if pl.isPointwise {
+                        for j in 0..<nb { for c in 0..<pl.cin {
+                            (col + c * ld + j * P).update(from: px + ((n0 + j) * pl.cin + c) * P, count: P)
+                        } }
+                    } else {
+                        im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                    }
+                    packChunk(pgm, into: tm, pl, n0: n0, nb: nb)
+                    packChunk(pgv, into: tv, pl, n0: n0, nb: nb)
+                    for g in 0..<pl.groups {
+                        let (wg, vg) = (pw + g * pl.coutG * K, pv + g * pl.coutG * K)
+                        let (tmg, tvg) = (tm + g * pl.coutG * ld, tv + g * pl.coutG * ld)
+                        let (colg, gcolg) = (col + g * K * ld, gcol + g * K * ld)
+                        if needs.weight {
+                            gemm(false, true, pl.coutG, K, ld, tmg, ld, colg, ld, pgw! + g * pl.coutG * K, K, accumulate: true)
+                        }
+                        if needs.x {
+                            // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
+                            gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
+                            parallelFor(K * ld, grain: 1 << 14) { r in for i in r { gcolg[i] *= 2 * colg[i] } }
+                            gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
+                        }
+                    }
+                    if needs.variance {
+                        squareInPlace(col, pl.colRows * ld)
+                        for g in 0..<pl.groups {
+                            gemm(false, true, pl.coutG, K, ld, tv + g * pl.coutG * ld, ld, col + g * K * ld, ld,
+                                 pgvw! + g * pl.coutG * K, K, accumulate: true)
+                        }
+                    }
+                    if needs.x {
+                        if pl.isPointwise {
+                            for j in 0..<nb { for c in 0..<pl.cin {
+                                let dst = pgx! + ((n0 + j) * pl.cin + c) * P, src = gcol + c * ld + j * P
+                                for i in 0..<P { dst[i] += src[i] }
+                            } }
+                        } else {
+                            col2im(gcol, samples: nb, pl, pgx! + n0 * pl.cin * pl.inCount, ld: ld)
+                        }
+                    }
+                    n0 += nb
+                }
+            } } } }
+        } } } } } } } }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    }
+    return (gx, gw, gvw)
+}
+
+/// `withMutableBase` on an optional tensor: its pointer, or nil when there is no tensor.
+private func withMutableBase<T: TensorScalar>(_ t: inout Tensor?, _: T.Type,
+                                              _ body: (UnsafeMutablePointer<T>?) -> Void) {
+    if t == nil { body(nil); return }
+    var unwrapped = t!
+    t = nil   // one reference, so the buffer is written in place
+    withMutableBase(&unwrapped, T.self) { body($0) }
+    t = unwrapped
+}
