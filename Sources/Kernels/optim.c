@@ -4,6 +4,7 @@
 // every multiply and add separately, exactly like the Swift reference formulas.
 #include "kernels_optim.h"
 #include "kernels_dispatch.h"
+#include "kernels_parallel.h"
 #include <math.h>
 
 
@@ -69,17 +70,29 @@ ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
 #define OPT_PICK(PRE) PRE##_portable
 #endif
 
-void wt_adam_f64(double *p_out, const double *p, const double *g, double *m, double *v, ptrdiff_t n,
-                 double decay, double weight_decay, double w, double one_minus_w, double beta2, double c2,
-                 double bc2_sqrt, double eps, double neg_step) {
-    OPT_PICK(adam_d)(p_out, p, g, m, v, n, decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step);
-}
+// Adam is elementwise: large parameter tensors are split over the kernel threads (any split gives
+// the same values).
+#define OPT_GRAIN 16384
 
-void wt_adam_f32(float *p_out, const float *p, const float *g, float *m, float *v, ptrdiff_t n,
-                 float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
-                 float bc2_sqrt, float eps, float neg_step) {
-    OPT_PICK(adam_f)(p_out, p, g, m, v, n, decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step);
-}
+#define ADAM_PUBLIC(PUBLIC, PICK, T)                                                                \
+    typedef struct {                                                                               \
+        T *p_out; const T *p, *g; T *m, *v;                                                        \
+        T decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step;                 \
+    } PUBLIC##_job;                                                                                \
+    static void PUBLIC##_part(void *context, ptrdiff_t b, ptrdiff_t e) {                           \
+        const PUBLIC##_job *j = context;                                                           \
+        OPT_PICK(PICK)(j->p_out + b, j->p + b, j->g + b, j->m + b, j->v + b, e - b, j->decay,     \
+                       j->weight_decay, j->w, j->one_minus_w, j->beta2, j->c2, j->bc2_sqrt, j->eps, \
+                       j->neg_step);                                                               \
+    }                                                                                              \
+    void PUBLIC(T *p_out, const T *p, const T *g, T *m, T *v, ptrdiff_t n, T decay, T weight_decay, \
+                T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps, T neg_step) {                \
+        PUBLIC##_job j = {p_out, p, g, m, v, decay, weight_decay, w, one_minus_w, beta2, c2,       \
+                          bc2_sqrt, eps, neg_step};                                                \
+        wt_parallel_for(n, OPT_GRAIN, PUBLIC##_part, &j);                                          \
+    }
+ADAM_PUBLIC(wt_adam_f64, adam_d, double)
+ADAM_PUBLIC(wt_adam_f32, adam_f, float)
 
 // ---------------------------------------------------------------- SGD
 

@@ -6,6 +6,8 @@
 // is plain C loops. The reparameterisation tail is a plain loop instantiated twice (portable and
 // inside an AVX2 function), with contraction off so that both paths round like the unfused ops.
 #include "kernels_relevance.h"
+#include "blocked_sum.h"
+#include "kernels_parallel.h"
 #include "kernels_dispatch.h"
 #include "kernels_special.h"
 #include "kernels_vmath.h"
@@ -201,11 +203,23 @@ void wt_kl_real_f64(wt_kl_prior prior, const double *ls, const double *w, double
                     ptrdiff_t n) {
     kl_real_f64(prior, ls, w, value, d_ls, d_w, n, 1.0, NULL);
 }
+typedef struct {
+    wt_kl_prior prior;
+    const double *ls, *re, *im;
+    double *d_ls, *d_re, *d_im;
+    double scale;
+} kl_sum_f64_job;
+
+static void kl_real_sum_f64_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
+    const kl_sum_f64_job *j = context;
+    kl_real_f64(j->prior, j->ls + s, j->re + s, NULL, j->d_ls ? j->d_ls + s : NULL, j->d_re ? j->d_re + s : NULL,
+                count, j->scale, acc);
+}
+
 double wt_kl_real_sum_f64(wt_kl_prior prior, const double *ls, const double *w, double scale, double *d_ls,
                           double *d_w, ptrdiff_t n) {
-    double total = 0;
-    kl_real_f64(prior, ls, w, NULL, d_ls, d_w, n, scale, &total);
-    return scale * total;
+    kl_sum_f64_job j = {prior, ls, w, NULL, d_ls, d_w, NULL, scale};
+    return scale * wt_blocked_sum(n, 1, kl_real_sum_f64_block, &j);
 }
 // The float real priors compute in float: relevance_f32.c.
 
@@ -247,11 +261,16 @@ void wt_kl_cplx_f64(wt_kl_prior prior, const double *ls, const double *re, const
                     double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
     kl_cplx_f64(prior, ls, re, im, value, d_ls, d_re, d_im, n, 1.0, NULL);
 }
+static void kl_cplx_sum_f64_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
+    const kl_sum_f64_job *j = context;
+    kl_cplx_f64(j->prior, j->ls + s, j->re + s, j->im + s, NULL, j->d_ls ? j->d_ls + s : NULL,
+                j->d_re ? j->d_re + s : NULL, j->d_im ? j->d_im + s : NULL, count, j->scale, acc);
+}
+
 double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *ls, const double *re, const double *im, double scale,
                           double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
-    double total = 0;
-    kl_cplx_f64(prior, ls, re, im, NULL, d_ls, d_re, d_im, n, scale, &total);
-    return scale * total;
+    kl_sum_f64_job j = {prior, ls, re, im, d_ls, d_re, d_im, scale};
+    return scale * wt_blocked_sum(n, 1, kl_cplx_sum_f64_block, &j);
 }
 // The float complex priors compute in float: relevance_cplx_f32.c.
 
@@ -316,25 +335,63 @@ REPARAM_FNS(d_avx2, double, RL_SQRT_D, RL_AVX2)
 REPARAM_FNS(f_avx2, float, RL_SQRT_F, RL_AVX2)
 #endif
 
-void wt_reparam_f64(const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n) {
-    RL_PICK(reparam_d)(mu, s2, eps, y, n);
+// The reparameterisation kernels are elementwise: long arrays are split over the kernel threads
+// (any split gives the same values). Operands a..e and the output y, offset per range.
+#define RL_GRAIN 16384
+typedef struct {
+    const void *a, *b, *c, *d, *e;
+    void *y;
+} rl_elementwise_job;
+
+#define RL_PARALLEL(PUBLIC, PICK, T, CALL_ARGS, ...)                                               \
+    static void PUBLIC##_part(void *context, ptrdiff_t i, ptrdiff_t end) {                         \
+        const rl_elementwise_job *j = context;                                                     \
+        const T *a = (const T *)j->a + i, *b = (const T *)j->b + i;                                \
+        const T *c = j->c ? (const T *)j->c + i : NULL, *d = j->d ? (const T *)j->d + i : NULL;     \
+        const T *e = j->e ? (const T *)j->e + i : NULL;                                            \
+        T *y = (T *)j->y + i;                                                                      \
+        (void)c; (void)d; (void)e;                                                                 \
+        RL_PICK(PICK) CALL_ARGS;                                                                   \
+    }                                                                                              \
+    void PUBLIC(__VA_ARGS__)
+
+RL_PARALLEL(wt_reparam_f64, reparam_d, double, (a, b, c, y, end - i),
+            const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n) {
+    rl_elementwise_job j = {mu, s2, eps, NULL, NULL, y};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_f64_part, &j);
 }
-void wt_reparam_f32(const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n) {
-    RL_PICK(reparam_f)(mu, s2, eps, y, n);
+RL_PARALLEL(wt_reparam_f32, reparam_f, float, (a, b, c, y, end - i),
+            const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n) {
+    rl_elementwise_job j = {mu, s2, eps, NULL, NULL, y};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_f32_part, &j);
 }
-void wt_reparam_grad_f64(const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n) {
-    RL_PICK(reparam_grad_d)(g, s2, eps, g_s2, n);
+RL_PARALLEL(wt_reparam_grad_f64, reparam_grad_d, double, (a, b, c, y, end - i),
+            const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n) {
+    rl_elementwise_job j = {g, s2, eps, NULL, NULL, g_s2};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_f64_part, &j);
 }
-void wt_reparam_grad_f32(const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n) {
-    RL_PICK(reparam_grad_f)(g, s2, eps, g_s2, n);
+RL_PARALLEL(wt_reparam_grad_f32, reparam_grad_f, float, (a, b, c, y, end - i),
+            const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n) {
+    rl_elementwise_job j = {g, s2, eps, NULL, NULL, g_s2};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_f32_part, &j);
 }
-void wt_reparam_grad_cplx_f64(const double *g_re, const double *g_im, const double *s2, const double *eps_re,
-                              const double *eps_im, double *g_s2, ptrdiff_t n) {
-    RL_PICK(reparam_grad_cplx_d)(g_re, g_im, s2, eps_re, eps_im, g_s2, n);
+RL_PARALLEL(wt_reparam_grad_cplx_f64, reparam_grad_cplx_d, double, (a, b, c, d, e, y, end - i),
+            const double *g_re, const double *g_im, const double *s2, const double *eps_re, const double *eps_im,
+            double *g_s2, ptrdiff_t n) {
+    rl_elementwise_job j = {g_re, g_im, s2, eps_re, eps_im, g_s2};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_cplx_f64_part, &j);
 }
-void wt_reparam_grad_cplx_f32(const float *g_re, const float *g_im, const float *s2, const float *eps_re,
-                              const float *eps_im, float *g_s2, ptrdiff_t n) {
-    RL_PICK(reparam_grad_cplx_f)(g_re, g_im, s2, eps_re, eps_im, g_s2, n);
+RL_PARALLEL(wt_reparam_grad_cplx_f32, reparam_grad_cplx_f, float, (a, b, c, d, e, y, end - i),
+            const float *g_re, const float *g_im, const float *s2, const float *eps_re, const float *eps_im,
+            float *g_s2, ptrdiff_t n) {
+    rl_elementwise_job j = {g_re, g_im, s2, eps_re, eps_im, g_s2};
+    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_cplx_f32_part, &j);
 }
-void wt_mul_f64(const double *g, const double *d, double *out, ptrdiff_t n) { RL_PICK(mul_d)(g, d, out, n); }
-void wt_mul_f32(const float *g, const float *d, float *out, ptrdiff_t n) { RL_PICK(mul_f)(g, d, out, n); }
+RL_PARALLEL(wt_mul_f64, mul_d, double, (a, b, y, end - i), const double *g, const double *d, double *out, ptrdiff_t n) {
+    rl_elementwise_job j = {g, d, NULL, NULL, NULL, out};
+    wt_parallel_for(n, RL_GRAIN, wt_mul_f64_part, &j);
+}
+RL_PARALLEL(wt_mul_f32, mul_f, float, (a, b, y, end - i), const float *g, const float *d, float *out, ptrdiff_t n) {
+    rl_elementwise_job j = {g, d, NULL, NULL, NULL, out};
+    wt_parallel_for(n, RL_GRAIN, wt_mul_f32_part, &j);
+}

@@ -15,6 +15,7 @@
 // The AVX2/FMA path (8 lanes) and the portable path do the same float operations in the same
 // order (fmaf in the portable one), so they give identical bits.
 #include "kernels_relevance.h"
+#include "blocked_sum.h"
 #include "kernels_dispatch.h"
 #include <math.h>
 #include <stdint.h>
@@ -179,11 +180,21 @@ void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re,
     kl_cplx_f32(prior, log_sigma2, re, im, value, d_ls, d_re, d_im, n, 1.0f, NULL);
 }
 
+typedef struct {
+    wt_kl_prior prior;
+    const float *ls, *re, *im;
+    float *d_ls, *d_re, *d_im;
+    float scale;
+} kl_cplx_sum_job;
+
+static void kl_cplx_sum_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
+    const kl_cplx_sum_job *j = context;
+    kl_cplx_f32(j->prior, j->ls + s, j->re + s, j->im + s, NULL, j->d_ls ? j->d_ls + s : NULL,
+                j->d_re ? j->d_re + s : NULL, j->d_im ? j->d_im + s : NULL, count, j->scale, acc);
+}
+
 double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im, double scale,
                           float *d_ls, float *d_re, float *d_im, ptrdiff_t n) {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    kl_cplx_f32(prior, log_sigma2, re, im, NULL, d_ls, d_re, d_im, n, (float)scale, acc);
-    double total = 0;
-    for (int l = 0; l < 8; l++) total += acc[l];
-    return scale * total;
+    kl_cplx_sum_job j = {prior, log_sigma2, re, im, d_ls, d_re, d_im, (float)scale};
+    return scale * wt_blocked_sum(n, 8, kl_cplx_sum_block, &j);
 }

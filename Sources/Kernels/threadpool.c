@@ -10,6 +10,8 @@
 #include "gemm_internal.h"
 #include "kernels_gemm.h"
 #include "kernels_parallel.h"
+#include "blocked_sum.h"
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -156,4 +158,53 @@ void wt_parallel_for(ptrdiff_t count, ptrdiff_t grain, wt_parallel_body body, vo
         if (wt_pool_try_run(parts, parallel_part, &job)) return;
     }
     body(context, 0, count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// wt_blocked_sum (blocked_sum.h): deterministic sums over the same pool.
+
+typedef struct {
+    ptrdiff_t n;
+    int lanes;
+    wt_block_sum_fn block;
+    void *context;
+    double *partial;  // lanes per block
+} blocked_sum_job;
+
+/// One block into acc[0 ..< lanes].
+static void blocked_sum_block(const blocked_sum_job *job, ptrdiff_t b, double *acc) {
+    for (int l = 0; l < job->lanes; l++) acc[l] = 0;
+    ptrdiff_t start = b * WT_SUM_BLOCK, count = job->n - start < WT_SUM_BLOCK ? job->n - start : WT_SUM_BLOCK;
+    job->block(job->context, start, count, acc);
+}
+
+static void blocked_sum_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const blocked_sum_job *job = context;
+    for (ptrdiff_t b = begin; b < end; b++) blocked_sum_block(job, b, job->partial + b * job->lanes);
+}
+
+double wt_blocked_sum(ptrdiff_t n, int lanes, wt_block_sum_fn block, void *context) {
+    double total[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (n > 0) {
+        ptrdiff_t blocks = (n + WT_SUM_BLOCK - 1) / WT_SUM_BLOCK;
+        double local[8 * 16];
+        double *partial = blocks <= 16 ? local : malloc((size_t)(blocks * lanes) * sizeof(double));
+        blocked_sum_job job = {n, lanes, block, context, partial};
+        if (partial) {
+            wt_parallel_for(blocks, 1, blocked_sum_part, &job);
+            for (ptrdiff_t b = 0; b < blocks; b++)
+                for (int l = 0; l < lanes; l++) total[l] += partial[b * lanes + l];
+            if (partial != local) free(partial);
+        } else {
+            // No memory for the block results: the same blocks one after another, same bits.
+            double one[8];
+            for (ptrdiff_t b = 0; b < blocks; b++) {
+                blocked_sum_block(&job, b, one);
+                for (int l = 0; l < lanes; l++) total[l] += one[l];
+            }
+        }
+    }
+    double sum = 0;
+    for (int l = 0; l < lanes; l++) sum += total[l];
+    return sum;
 }

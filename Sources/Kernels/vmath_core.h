@@ -15,6 +15,7 @@
 #define WIRTINGER_VMATH_CORE_H
 
 #include "kernels_dispatch.h"
+#include "kernels_parallel.h"
 #include "vmath_coeffs.h"
 #include <math.h>
 #include <stddef.h>
@@ -279,7 +280,18 @@ VM_AVX2 __m256d vm4_tanh(__m256d x) {
 //   void name_f(const float *x, float *y, ptrdiff_t n)
 // plus name_d##_portable / name_f##_portable (plain C loops over scalar_d / scalar_f, which
 // take and return double) and, on x86, AVX2 versions over vec_d / vec_f (__m256d -> __m256d).
-// y may alias x: every block is loaded before it is stored.
+// y may alias x: every block is loaded before it is stored. Arrays of at least 2·WT_ARRAY_GRAIN
+// elements are split over the kernel threads (wt_parallel_for); every element is computed by the
+// same vector function whichever range holds it, so the split does not change any value.
+
+/// Elements per thread below which an array kernel stays on one thread.
+#define WT_ARRAY_GRAIN 16384
+
+/// The operands of an array kernel split over threads.
+typedef struct {
+    const void *x;
+    void *y;
+} wt_array_job;
 
 #define WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                 \
     static void NAME_D##_portable(const double *x, double *y, ptrdiff_t n) {                          \
@@ -327,9 +339,16 @@ VM_AVX2 __m256d vm4_tanh(__m256d x) {
         }                                                                                      \
     }
 #define WT_DISPATCH(NAME, T)                                                                   \
+    static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
+        const wt_array_job *j = context;                                                       \
+        const T *x = (const T *)j->x + begin;                                                  \
+        T *y = (T *)j->y + begin;                                                              \
+        if (wt_active_isa() == WT_ISA_AVX2_FMA) NAME##_avx2(x, y, end - begin);                \
+        else NAME##_portable(x, y, end - begin);                                               \
+    }                                                                                          \
     void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
-        if (wt_active_isa() == WT_ISA_AVX2_FMA) NAME##_avx2(x, y, n);                          \
-        else NAME##_portable(x, y, n);                                                         \
+        wt_array_job j = {x, y};                                                               \
+        wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
     }
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
@@ -338,7 +357,14 @@ VM_AVX2 __m256d vm4_tanh(__m256d x) {
     WT_DISPATCH(NAME_F, float)
 #else
 #define WT_DISPATCH(NAME, T)                                                                   \
-    void NAME(const T *x, T *y, ptrdiff_t n) { NAME##_portable(x, y, n); }
+    static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
+        const wt_array_job *j = context;                                                       \
+        NAME##_portable((const T *)j->x + begin, (T *)j->y + begin, end - begin);              \
+    }                                                                                          \
+    void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
+        wt_array_job j = {x, y};                                                               \
+        wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
+    }
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
     WT_DISPATCH(NAME_D, double)                                                                \

@@ -434,10 +434,16 @@ func channelBiasGradRaw(_ gy: Tensor) -> Tensor {
                 // Over channels in parallel; each channel sums its samples in order.
                 parallelFor(channels, grain: 1) { cs in
                     for c in cs { for n in 0..<batch {
+                        // Four running sums (one would wait on the adder's latency every element).
                         let row = pg + (n * channels + c) * inner
-                        var s: T = 0
-                        for i in 0..<inner { s += row[i] }
-                        pb[c] += s
+                        var (s0, s1, s2, s3): (T, T, T, T) = (0, 0, 0, 0)
+                        var i = 0
+                        while i + 4 <= inner {
+                            s0 += row[i]; s1 += row[i + 1]; s2 += row[i + 2]; s3 += row[i + 3]
+                            i += 4
+                        }
+                        while i < inner { s0 += row[i]; i += 1 }
+                        pb[c] += (s0 + s1) + (s2 + s3)
                     } }
                 }
             }

@@ -1,0 +1,130 @@
+import Kernels
+import XCTest
+
+/// The kernels that split long arrays over threads give the same bits at 1, 2 and 3 threads, on both
+/// paths; the blocked KL sums also agree with a plain double sum of the per-element values.
+final class ThreadCountInvarianceTests: XCTestCase {
+    override func tearDown() {
+        _ = wt_set_isa(wt_detected_isa())
+        _ = wt_set_num_threads(2)
+        super.tearDown()
+    }
+
+    /// Long enough for several KL blocks (16384) and array grains, with a ragged end.
+    let n = 5 * 16384 + 1237
+
+    func floats(_ seed: UInt64, _ lo: Float, _ hi: Float) -> [Float] {
+        var state = seed
+        return (0..<n).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return lo + (hi - lo) * Float(state >> 40) / Float(1 << 24)
+        }
+    }
+
+    /// Runs `body` at 1, 2 and 3 threads on each path and checks the results are identical.
+    func invariant<R: Equatable>(_ name: String, _ body: () -> R) {
+        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+            _ = wt_set_isa(isa)
+            _ = wt_set_num_threads(1)
+            let reference = body()
+            for threads: Int32 in [2, 3] {
+                _ = wt_set_num_threads(threads)
+                XCTAssertTrue(body() == reference, "\(name): \(threads) threads differ from 1 (\(isa))")
+            }
+        }
+    }
+
+    func testElementwiseKernels() {
+        let x = floats(1, -30, 30), s2 = floats(2, 0, 2), eps = floats(3, -3, 3), g = floats(4, -1, 1)
+        invariant("expf") { () -> [UInt32] in
+            var y = [Float](repeating: 0, count: n); wt_expf_array(x, &y, n); return y.map(\.bitPattern)
+        }
+        invariant("exp") { () -> [UInt64] in
+            let xd = x.map(Double.init)
+            var y = [Double](repeating: 0, count: n); wt_exp_array(xd, &y, n); return y.map(\.bitPattern)
+        }
+        invariant("reparam") { () -> [UInt32] in
+            var y = [Float](repeating: 0, count: n); wt_reparam_f32(x, s2, eps, &y, n); return y.map(\.bitPattern)
+        }
+        invariant("reparam grad") { () -> [UInt32] in
+            var y = [Float](repeating: 0, count: n); wt_reparam_grad_f32(g, s2, eps, &y, n); return y.map(\.bitPattern)
+        }
+        invariant("adam") { () -> [UInt32] in
+            var p = x, m = g, v = s2
+            wt_adam_f32(&p, p, g, &m, &v, n, 0.9, 0, 0.1, 0.9, 0.999, 0.001, 0.03, 1e-8, -1e-3)
+            return (p + m + v).map(\.bitPattern)
+        }
+        invariant("normals") { () -> [UInt32] in
+            var y = [Float](repeating: 0, count: n); wt_normalf_array(7, 9, 123, &y, n); return y.map(\.bitPattern)
+        }
+    }
+
+    func testBlockedKLSums() {
+        let ls = floats(5, -12, 6), w = floats(6, -1, 1), im = floats(7, -1, 1)
+        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+            invariant("real sum f32 \(prior)") { () -> [UInt64] in
+                var dls = [Float](repeating: 0, count: n), dw = dls
+                let total = wt_kl_real_sum_f32(prior, ls, w, 0.5, &dls, &dw, n)
+                return [total.bitPattern] + (dls + dw).map { UInt64($0.bitPattern) }
+            }
+            invariant("real sum f64 \(prior)") { () -> [UInt64] in
+                let lsd = ls.map(Double.init), wd = w.map(Double.init)
+                var dls = [Double](repeating: 0, count: n), dw = dls
+                return [wt_kl_real_sum_f64(prior, lsd, wd, 0.5, &dls, &dw, n).bitPattern] + (dls + dw).map(\.bitPattern)
+            }
+            // The blocked sum equals the sum of the values to double rounding.
+            var values = [Float](repeating: 0, count: n)
+            wt_kl_real_f32(prior, ls, w, &values, nil, nil, n)
+            let plain = values.reduce(0.0) { $0 + Double($1) }
+            let blocked = wt_kl_real_sum_f32(prior, ls, w, 1, nil, nil, n)
+            XCTAssertEqual(blocked, plain, accuracy: 1e-12 * abs(plain), "\(prior)")
+        }
+        for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD] {
+            invariant("complex sum f32 \(prior)") { () -> [UInt64] in
+                var dls = [Float](repeating: 0, count: n), dre = dls, dim = dls
+                let total = wt_kl_cplx_sum_f32(prior, ls, w, im, 0.5, &dls, &dre, &dim, n)
+                return [total.bitPattern] + (dls + dre + dim).map { UInt64($0.bitPattern) }
+            }
+            invariant("complex sum f64 \(prior)") { () -> [UInt64] in
+                let lsd = ls.map(Double.init), red = w.map(Double.init), imd = im.map(Double.init)
+                var dls = [Double](repeating: 0, count: n), dre = dls, dim = dls
+                return [wt_kl_cplx_sum_f64(prior, lsd, red, imd, 0.5, &dls, &dre, &dim, n).bitPattern]
+                    + (dls + dre + dim).map(\.bitPattern)
+            }
+        }
+    }
+
+    func testIm2colAndCol2im() {
+        // LeNet-5's second layer on 6 samples with padding 1 and stride 2 along the row.
+        var shape = wt_conv_shape(channels: 3, in: (1, 12, 13), out: (1, 12, 7), k: (1, 3, 3), s: (1, 1, 2), p: (0, 1, 1), d: (1, 1, 1))
+        let samples = 6, inCount = 3 * 12 * 13, outCount = 12 * 7, rows = 3 * 9
+        let x = Array(floats(8, -1, 1).prefix(samples * inCount))
+        func run() -> [Float] {
+            var col = [Float](repeating: .nan, count: rows * samples * outCount)
+            wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
+            var back = [Float](repeating: 0, count: samples * inCount)
+            wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
+            return col + back
+        }
+        invariant("im2col/col2im") { run().map(\.bitPattern) }
+
+        // Both paths against the definition: col[(c·9 + k1·3 + k2), j·P + o1·7 + o2] = x_j[c, o1 − 1 + k1, 2·o2 − 1 + k2],
+        // and col2im adds every entry back where it came from.
+        var col = [Float](repeating: 0, count: rows * samples * outCount)
+        var back = [Float](repeating: 0, count: samples * inCount)
+        for j in 0..<samples { for c in 0..<3 { for k1 in 0..<3 { for k2 in 0..<3 { for o1 in 0..<12 { for o2 in 0..<7 {
+            let i1 = o1 - 1 + k1, i2 = 2 * o2 - 1 + k2
+            let inside = (0..<12).contains(i1) && (0..<13).contains(i2)
+            let src = j * inCount + (c * 12 + i1) * 13 + i2
+            col[(c * 9 + k1 * 3 + k2) * samples * outCount + j * outCount + o1 * 7 + o2] = inside ? x[src] : 0
+            if inside { back[src] += x[src] }
+        } } } } } }
+        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+            _ = wt_set_isa(isa)
+            let result = run()
+            XCTAssertEqual(Array(result.prefix(col.count)), col, "im2col, \(isa)")
+            // col2im adds up to 9 copies in another order than the loop above: equal to float rounding.
+            for (a, e) in zip(result.suffix(back.count), back) { XCTAssertEqual(a, e, accuracy: 1e-5, "col2im, \(isa)") }
+        }
+    }
+}
