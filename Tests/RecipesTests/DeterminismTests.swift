@@ -102,6 +102,32 @@ final class DeterminismTests: XCTestCase {
         }
     }
 
+    /// LeNet-5 with Conv2dVD: im2col/col2im, pooling, the noise, the KL sums and Adam are split over
+    /// threads too (per sample, per plane, or in fixed blocks); two steps at 1, 2 and 3 threads agree bit for bit.
+    func testLeNet5VDTrainingIsBitIdenticalAtOneTwoAndThreeThreads() throws {
+        let saved = wt_get_num_threads()
+        defer { wt_set_num_threads(saved) }
+        let flat = randomData(96, features: 784, classes: 10, seed: 9)
+        let data = LabeledDataset(name: "images", inputs: reshape(flat.inputs, [96, 1, 28, 28]), labels: flat.labels,
+                                  classNames: flat.classNames)
+        var results: [(ParameterTree, OptimizerState)] = []
+        for threads in [1, 2, 3] as [Int32] {
+            XCTAssertEqual(wt_set_num_threads(threads), threads)
+            let model = try makeClassifier(.lenet5, flavor: .vd, sampleShape: [1, 28, 28], classes: 10)
+            var options = TrainingOptions()
+            options.epochs = 1
+            options.batchSize = 48
+            options.seed = 4
+            let r = try train(model, parameters: model.initialParameters(key: RandomKey(seed: 4)), data: data, options: options)
+            XCTAssertEqual(r.optimizerState.step, 2)
+            results.append((r.parameters, r.optimizerState))
+        }
+        for k in 1..<results.count {
+            assertBitIdentical(results[0].0, results[k].0, "LeNet-5 VD parameters, 1 vs \(k + 1) threads")
+            assertBitIdentical(results[0].1.buffers, results[k].1.buffers, "LeNet-5 VD optimizer state, 1 vs \(k + 1) threads")
+        }
+    }
+
     /// The GEMM itself: every element is reduced in the same order whatever the thread count
     /// (the product is split along m or n, never along k), including ragged edges and transposes.
     func testGEMMBitIdenticalAcrossThreadCounts() {
