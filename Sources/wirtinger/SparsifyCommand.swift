@@ -23,8 +23,8 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
-        OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors)", defaultValue: nil),
-        OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors)", defaultValue: nil),
+        OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
+        OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
@@ -64,10 +64,10 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     }
     try applyThreads(args)
     if let file = args.string("dense") {
-        config.pretrainedDense = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
+        config.pretrainedDense = try readModelParameters(file)
     }
     if let file = args.string("bayes") {
-        config.pretrainedBayes = try Safetensors.read(contentsOf: URL(fileURLWithPath: file)).tensors
+        config.pretrainedBayes = try readModelParameters(file)
     }
     let out = URL(fileURLWithPath: args.string("out")!)
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)

@@ -133,6 +133,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r3.stdout.contains("stage dense skipped"), r3.stdout)
         let report3 = try JSONSerialization.jsonObject(with: Data(contentsOf: fromDense.appendingPathComponent("report.json"))) as! [String: Any]
         XCTAssertEqual((report3["stages"] as! [[String: Any]]).map { $0["name"] as! String }, ["vd", "masked"])
+        // a `wirtinger train` checkpoint of the Bayesian stage serves as --bayes (its optimizer entries are skipped)
+        let checkpoint = tmp.appendingPathComponent("vd-checkpoint.safetensors")
+        let t = try CLI.run(["train", "--flavor", "vd", "--train-size", "300", "--test-size", "100", "--epochs", "1", "--hidden", "16",
+                             "--init", out.appendingPathComponent("dense.safetensors").path, "--checkpoint", checkpoint.path])
+        XCTAssertEqual(t.status, 0, t.stderr + t.stdout)
+        let fromCheckpoint = tmp.appendingPathComponent("fromCheckpoint")
+        let r4 = try CLI.run(["sparsify", "--train-size", "300", "--test-size", "100", "--epochs", "0,0,1", "--hidden", "16",
+                              "--bayes", checkpoint.path, "--out", fromCheckpoint.path])
+        XCTAssertEqual(r4.status, 0, r4.stderr + r4.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fromCheckpoint.appendingPathComponent("masked.safetensors").path))
         // a Bayesian file of another model is refused with the load report
         let wrong = try CLI.run(["sparsify", "--model", "lenet300", "--train-size", "50", "--test-size", "20",
                                  "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", again.path])
