@@ -268,7 +268,8 @@ final class FusedKernelTests: XCTestCase {
     // MARK: - the float-native real prior kernel
 
     /// Operands for the float real-prior kernel: log σ² in [−30, 30], |w| from 1e-14 to 1e4 with
-    /// both signs, plus exact zeros and the values around n = 0 and n = 20 where the branches switch.
+    /// both signs, plus exact zeros, log σ² down to −85, and the values around n = 0 and n = 20 where
+    /// the branches switch.
     func floatKernelOperands() -> (ls: [Float], w: [Float]) {
         var ls: [Float] = [], w: [Float] = []
         var rng = SplitMix64(seed: 77)
@@ -277,6 +278,13 @@ final class FusedKernelTests: XCTestCase {
             ls.append(Float(-30 + 60 * uniform()))
             let mag = Foundation.pow(10, -14 + 18 * uniform())
             w.append(Float(i % 97 == 0 ? 0 : (i % 2 == 0 ? mag : -mag)))
+        }
+        // Very small log σ², where 1/α = t²/σ² passes 2¹⁰⁰ in some lanes of a vector and not in others
+        // (ARD then takes its general chain for those lanes).
+        for i in 0..<801 {
+            ls.append(Float(-85 + 30 * uniform()))
+            let mag = Foundation.pow(10, -3 + 7 * uniform())
+            w.append(Float(i % 2 == 0 ? mag : -mag))
         }
         for n in [-1e-3, 0, 1e-3, 19.999, 20, 20.001] as [Double] {   // n = 2 log|w| − log σ² with w = 1
             ls.append(Float(-n)); w.append(1)
