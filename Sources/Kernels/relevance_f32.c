@@ -97,6 +97,19 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 // ---------------------------------------------------------------- AVX2/FMA path (8 lanes)
 
 #if RF_X86
+/// x where w > 0, −x where w < 0, and w·0 (a signed zero or NaN) elsewhere: sign(w)·x as the scalar code takes it.
+RF_AVX2 static inline V8 rf8_signed_by(V8 w, V8 x) {
+    const V8 zero = _mm256_setzero_ps();
+    return rf8_sel(_mm256_cmp_ps(w, zero, _CMP_GT_OQ), x,
+                   rf8_sel(_mm256_cmp_ps(w, zero, _CMP_LT_OQ), _mm256_xor_ps(x, rf8_c(-0.0f)), _mm256_mul_ps(w, zero)));
+}
+
+/// Adds the 8 float values to the lane sums (lanes 0–3 in lo, 4–7 in hi), each widened to double.
+RF_AVX2 static inline void rf8_accumulate(__m256d *lo, __m256d *hi, V8 val) {
+    *lo = _mm256_add_pd(*lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
+    *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
+}
+
 RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const float *w, float *value,
                                      float *d_ls, float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
@@ -115,18 +128,11 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
                 V8 l1p = _mm256_add_ps(rf8_log(u), _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(u, one)), inv));
                 V8 val = _mm256_mul_ps(half, l1p);
                 if (value) _mm256_storeu_ps(value + i, val);
-                if (acc) {
-                    acc_lo = _mm256_add_pd(acc_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
-                    acc_hi = _mm256_add_pd(acc_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
-                }
+                if (acc) rf8_accumulate(&acc_lo, &acc_hi, val);
                 if (grad) {
-                    V8 g = _mm256_mul_ps(te, inv);
-                    V8 sg = rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_GT_OQ), g,
-                                    rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_LT_OQ), _mm256_xor_ps(g, rf8_c(-0.0f)),
-                                            _mm256_mul_ps(wi, zero)));
                     V8 dl = _mm256_xor_ps(_mm256_mul_ps(half, _mm256_mul_ps(q, inv)), rf8_c(-0.0f));
                     _mm256_storeu_ps(d_ls + i, _mm256_mul_ps(dl, vscale));
-                    _mm256_storeu_ps(d_w + i, _mm256_mul_ps(sg, vscale));
+                    _mm256_storeu_ps(d_w + i, _mm256_mul_ps(rf8_signed_by(wi, _mm256_mul_ps(te, inv)), vscale));
                 }
                 continue;
             }
@@ -163,15 +169,9 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
             da = _mm256_xor_ps(sum, rf8_c(-0.0f));
         }
         if (value) _mm256_storeu_ps(value + i, val);
-        if (acc) {
-            acc_lo = _mm256_add_pd(acc_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
-            acc_hi = _mm256_add_pd(acc_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
-        }
+        if (acc) rf8_accumulate(&acc_lo, &acc_hi, val);
         if (grad) {
-            V8 inv = _mm256_div_ps(one, t);
-            V8 q = rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_GT_OQ), inv,
-                           rf8_sel(_mm256_cmp_ps(wi, zero, _CMP_LT_OQ), _mm256_xor_ps(inv, rf8_c(-0.0f)),
-                                   _mm256_mul_ps(wi, zero)));
+            V8 q = rf8_signed_by(wi, _mm256_div_ps(one, t));
             _mm256_storeu_ps(d_ls + i, _mm256_mul_ps(da, vscale));
             _mm256_storeu_ps(d_w + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(rf8_c(-2.0f), da), q), vscale));
         }
