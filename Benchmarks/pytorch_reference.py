@@ -137,6 +137,29 @@ def conv_workloads(torch):
         out.append(Workload(f"conv.{label}.fwd", "conv", make_fwd, flops, "GFLOP/s", "F.conv2d forward"))
         out.append(Workload(f"conv.{label}.fwdbwd", "conv", make_bwd, 3 * flops, "GFLOP/s",
                             "F.conv2d forward + backward of sum"))
+
+    # LeNet-5's first 2x2 max pooling, forward and forward + backward (work = elements read).
+    pool_shape = (128, 20, 24, 24)
+    pool_work = float(128 * 20 * 24 * 24)
+
+    def pool_input():
+        return torch.rand(pool_shape, generator=torch.Generator().manual_seed(6)) * 2 - 1
+
+    def make_pool_fwd():
+        x = pool_input()
+        def body():
+            with torch.no_grad():
+                F.max_pool2d(x, 2)
+        return body
+
+    def make_pool_bwd():
+        x = pool_input().requires_grad_(True)
+        return lambda: torch.autograd.grad(F.max_pool2d(x, 2).sum(), [x])
+
+    out.append(Workload("conv.maxpool2_128x20x24x24.fwd", "conv", make_pool_fwd, pool_work, "Melem/s",
+                        "F.max_pool2d(2) forward, elements read per second"))
+    out.append(Workload("conv.maxpool2_128x20x24x24.fwdbwd", "conv", make_pool_bwd, pool_work, "Melem/s",
+                        "F.max_pool2d(2) forward + backward of sum"))
     return out
 
 
