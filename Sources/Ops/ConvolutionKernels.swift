@@ -4,10 +4,10 @@
 // leading axes have size 1, kernel 1, stride 1, padding 0, dilation 1). A convolution is
 // im2col (per sample: the receptive fields of all output positions as the columns of a
 // `[C_in·Πk, Πout]` matrix) followed by one GEMM per group; its adjoint is a GEMM followed
-// by col2im (scatter-add of the columns back into the input). The per-sample steps (im2col, col2im
-// and the packing of samples side by side) write disjoint memory and run in parallel over the
-// samples of a chunk; the GEMMs split themselves. Every sum is taken in the same order at any
-// thread count.
+// by col2im (scatter-add of the columns back into the input). The batch is walked in chunks of
+// samples side by side, and the chunks are spread over the kernel threads (each chunk's im2col,
+// GEMMs and col2im run on one thread). The weight gradient adds one partial result per chunk in
+// chunk order, so every sum is taken in the same order at any thread count.
 //
 // Internal API for other ops in this module (e.g. the complex convolutions, which combine
 // real convolutions of the parts). Shapes use PyTorch's layouts; none of these functions
@@ -166,21 +166,41 @@ func withScratch<T: TensorScalar>(_ count: Int, _: T.Type, _ body: (UnsafeMutabl
     body(buf)
 }
 
-/// Walks the batch in chunks of ``convChunkSize(_:)`` samples: `body(n0, nb, col, tmp)` with
-/// scratch for the chunk's column matrix (`colRows × nb·Πout`) and for an output-shaped
-/// matrix `[C_out, nb·Πout]` (samples side by side).
+/// Walks the batch in chunks of ``convChunkSize(_:)`` samples: `body(c, n0, nb, col, tmp)` for
+/// chunk `c` (samples `n0 ..< n0 + nb`) with scratch for the chunk's column matrix
+/// (`colRows × nb·Πout`) and for an output-shaped matrix `[C_out, nb·Πout]` (samples side by side).
+/// The chunks are spread over the kernel threads, each thread with its own scratch, so the GEMMs
+/// inside run whole on one thread (one synchronisation per call instead of several per chunk).
+/// The chunks depend on the plan only, never on the thread count; `body` must write disjoint
+/// memory for different chunks.
 @inline(__always)
 func forEachChunk<T: TensorScalar>(_ pl: ConvPlan, _: T.Type,
-                                   _ body: (_ n0: Int, _ nb: Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void) {
-    let chunk = convChunkSize(pl)
-    withScratch(pl.colRows * chunk * pl.outCount, T.self) { col in
-        withScratch(pl.cout * chunk * pl.outCount, T.self) { tmp in
-            var n0 = 0
-            while n0 < pl.batch {
-                let nb = Swift.min(chunk, pl.batch - n0)
-                body(n0, nb, col, tmp)
-                n0 += nb
+                                   _ body: (_ chunk: Int, _ n0: Int, _ nb: Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    let chunk = convChunkSize(pl), chunks = (pl.batch + chunk - 1) / chunk
+    let colCount = pl.colRows * chunk * pl.outCount
+    parallelFor(chunks, grain: 1) { range in
+        withScratch(colCount + pl.cout * chunk * pl.outCount, T.self) { scratch in
+            for c in range {
+                let n0 = c * chunk
+                body(c, n0, Swift.min(chunk, pl.batch - n0), scratch, scratch + colCount)
             }
+        }
+    }
+}
+
+/// Number of chunks ``forEachChunk(_:_:_:)`` walks.
+func convChunkCount(_ pl: ConvPlan) -> Int {
+    let chunk = convChunkSize(pl)
+    return (pl.batch + chunk - 1) / chunk
+}
+
+/// `sum[i] += Σ_c partials[c·count + i]` over `chunks` partial results, added in chunk order (the
+/// order a serial walk accumulates in, whatever the thread count), split over the elements.
+func addPartials<T: TensorScalar>(_ partials: UnsafePointer<T>, chunks: Int, count: Int, into sum: UnsafeMutablePointer<T>) {
+    parallelFor(count, grain: 4096) { r in
+        for c in 0..<chunks {
+            let p = partials + c * count
+            for i in r { sum[i] += p[i] }
         }
     }
 }
@@ -254,7 +274,7 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
                         // Chunks of samples side by side: one GEMM per group and chunk.
-                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                        forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                             let ld = nb * P
                             im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
                             for g in 0..<pl.groups {
@@ -303,7 +323,7 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
-                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                        forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                             let ld = nb * P
                             packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
                             for g in 0..<pl.groups {
@@ -352,14 +372,19 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
                     } else {
-                        forEachChunk(pl, T.self) { n0, nb, col, tmp in
-                            let ld = nb * P
-                            im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                            packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
-                            for g in 0..<pl.groups {
-                                gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,
-                                     pw + g * pl.coutG * K, K, accumulate: true)
+                        // One partial gradient per chunk, added in chunk order afterwards.
+                        let count = pl.cout * K, chunks = convChunkCount(pl)
+                        withScratch(chunks * count, T.self) { partials in
+                            forEachChunk(pl, T.self) { c, n0, nb, col, tmp in
+                                let ld = nb * P
+                                im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                                packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
+                                for g in 0..<pl.groups {
+                                    gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,
+                                         partials + c * count + g * pl.coutG * K, K)
+                                }
                             }
+                            addPartials(partials, chunks: chunks, count: count, into: pw)
                         }
                     }
                 }

@@ -81,7 +81,7 @@ func convolutionMomentsForwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ geo: 
         withBase(x, T.self) { px in withBase(w, T.self) { pw in withBase(v, T.self) { pv in
             withMutableBase(&mean, T.self) { pm in withMutableBase(&variance, T.self) { ps in
                 let K = pl.cinG * pl.kCount, P = pl.outCount
-                forEachChunk(pl, T.self) { n0, nb, col, tmp in
+                forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                     let ld = nb * P
                     if pl.isPointwise {
                         // The input is its own column matrix; copy it so that it can be squared.
@@ -130,58 +130,65 @@ func convolutionMomentsBackwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ gm: 
         withMutableBase(&gw, T.self) { pgw in
         withMutableBase(&gvw, T.self) { pgvw in
             let K = pl.cinG * pl.kCount, P = pl.outCount
-            let chunk = convChunkSize(pl)
-            // Scratch: the columns of x, the column-space input gradient, and the two packed output gradients.
-            withScratch(pl.colRows * chunk * P, T.self) { col in
-            withScratch(needs.x ? pl.colRows * chunk * P : 1, T.self) { gcol in
-            withScratch(pl.cout * chunk * P, T.self) { tm in
-            withScratch(pl.cout * chunk * P, T.self) { tv in
-                var n0 = 0
-                while n0 < pl.batch {
-                    let nb = Swift.min(chunk, pl.batch - n0), ld = nb * P
-                    if pl.isPointwise {
-                        for j in 0..<nb { for c in 0..<pl.cin {
-                            (col + c * ld + j * P).update(from: px + ((n0 + j) * pl.cin + c) * P, count: P)
-                        } }
-                    } else {
-                        im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                    }
-                    packChunk(pgm, into: tm, pl, n0: n0, nb: nb)
-                    packChunk(pgv, into: tv, pl, n0: n0, nb: nb)
-                    for g in 0..<pl.groups {
-                        let (wg, vg) = (pw + g * pl.coutG * K, pv + g * pl.coutG * K)
-                        let (tmg, tvg) = (tm + g * pl.coutG * ld, tv + g * pl.coutG * ld)
-                        let (colg, gcolg) = (col + g * K * ld, gcol + g * K * ld)
-                        if needs.weight {
-                            gemm(false, true, pl.coutG, K, ld, tmg, ld, colg, ld, pgw! + g * pl.coutG * K, K, accumulate: true)
+            let chunk = convChunkSize(pl), chunks = convChunkCount(pl), wCount = pl.cout * K
+            let (colCount, outCount) = (pl.colRows * chunk * P, pl.cout * chunk * P)
+            // One partial weight and variance gradient per chunk, added in chunk order at the end.
+            withScratch(needs.weight ? chunks * wCount : 1, T.self) { partialW in
+            withScratch(needs.variance ? chunks * wCount : 1, T.self) { partialV in
+                // The chunks are spread over the threads, each with its own scratch: the columns of x,
+                // the column-space input gradient, and the two packed output gradients.
+                parallelFor(chunks, grain: 1) { range in
+                    withScratch(2 * colCount + 2 * outCount, T.self) { scratch in
+                        let (col, gcol, tm, tv) = (scratch, scratch + colCount, scratch + 2 * colCount,
+                                                   scratch + 2 * colCount + outCount)
+                        for c in range {
+                            let n0 = c * chunk, nb = Swift.min(chunk, pl.batch - n0), ld = nb * P
+                            if pl.isPointwise {
+                                for j in 0..<nb { for ch in 0..<pl.cin {
+                                    (col + ch * ld + j * P).update(from: px + ((n0 + j) * pl.cin + ch) * P, count: P)
+                                } }
+                            } else {
+                                im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                            }
+                            packChunk(pgm, into: tm, pl, n0: n0, nb: nb)
+                            packChunk(pgv, into: tv, pl, n0: n0, nb: nb)
+                            for g in 0..<pl.groups {
+                                let (wg, vg) = (pw + g * pl.coutG * K, pv + g * pl.coutG * K)
+                                let (tmg, tvg) = (tm + g * pl.coutG * ld, tv + g * pl.coutG * ld)
+                                let (colg, gcolg) = (col + g * K * ld, gcol + g * K * ld)
+                                if needs.weight {
+                                    gemm(false, true, pl.coutG, K, ld, tmg, ld, colg, ld, partialW + c * wCount + g * pl.coutG * K, K)
+                                }
+                                if needs.x {
+                                    // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
+                                    gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
+                                    for i in 0..<(K * ld) { gcolg[i] *= 2 * colg[i] }
+                                    gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
+                                }
+                            }
+                            if needs.variance {
+                                squareInPlace(col, pl.colRows * ld)
+                                for g in 0..<pl.groups {
+                                    gemm(false, true, pl.coutG, K, ld, tv + g * pl.coutG * ld, ld, col + g * K * ld, ld,
+                                         partialV + c * wCount + g * pl.coutG * K, K)
+                                }
+                            }
+                            if needs.x {
+                                if pl.isPointwise {
+                                    for j in 0..<nb { for ch in 0..<pl.cin {
+                                        let dst = pgx! + ((n0 + j) * pl.cin + ch) * P, src = gcol + ch * ld + j * P
+                                        for i in 0..<P { dst[i] += src[i] }
+                                    } }
+                                } else {
+                                    col2im(gcol, samples: nb, pl, pgx! + n0 * pl.cin * pl.inCount, ld: ld)
+                                }
+                            }
                         }
-                        if needs.x {
-                            // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
-                            gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
-                            parallelFor(K * ld, grain: 1 << 14) { r in for i in r { gcolg[i] *= 2 * colg[i] } }
-                            gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
-                        }
                     }
-                    if needs.variance {
-                        squareInPlace(col, pl.colRows * ld)
-                        for g in 0..<pl.groups {
-                            gemm(false, true, pl.coutG, K, ld, tv + g * pl.coutG * ld, ld, col + g * K * ld, ld,
-                                 pgvw! + g * pl.coutG * K, K, accumulate: true)
-                        }
-                    }
-                    if needs.x {
-                        if pl.isPointwise {
-                            for j in 0..<nb { for c in 0..<pl.cin {
-                                let dst = pgx! + ((n0 + j) * pl.cin + c) * P, src = gcol + c * ld + j * P
-                                for i in 0..<P { dst[i] += src[i] }
-                            } }
-                        } else {
-                            col2im(gcol, samples: nb, pl, pgx! + n0 * pl.cin * pl.inCount, ld: ld)
-                        }
-                    }
-                    n0 += nb
                 }
-            } } } }
+                if needs.weight { addPartials(partialW, chunks: chunks, count: wCount, into: pgw!) }
+                if needs.variance { addPartials(partialV, chunks: chunks, count: wCount, into: pgvw!) }
+            } }
         } } } } } } } }
     }
     switch x.dtype {
