@@ -6,7 +6,8 @@ import PackageDescription
 let package = Package(
     name: "Wirtinger",
     products: [
-        .library(name: "Wirtinger", targets: ["Autodiff", "Ops", "NN", "Relevance"]),
+        // `import Wirtinger` re-exports Autodiff, Ops, NN, Relevance and Recipes.
+        .library(name: "Wirtinger", targets: ["Wirtinger"]),
         .executable(name: "wirtinger", targets: ["wirtinger"]),
     ],
     targets: [
@@ -20,7 +21,9 @@ let package = Package(
         // Ready-made models (the seed's MLP, LeNets, complex nets) with a layer flavour, the
         // training loop and the dense → Bayesian → masked pipeline, used by the CLI and by users.
         .target(name: "Recipes", dependencies: ["Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
-        .executableTarget(name: "wirtinger", dependencies: ["Recipes", "Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
+        // The umbrella module of the library product: re-exports everything above, and holds the version.
+        .target(name: "Wirtinger", dependencies: ["Recipes", "Relevance", "NN", "Ops", "Autodiff"]),
+        .executableTarget(name: "wirtinger", dependencies: ["Wirtinger", "Recipes", "Relevance", "NN", "Ops", "Autodiff", "Kernels"]),
 
         // Shared test helpers: fixture loading, deterministic samples, closeness assertions.
         .target(name: "TestSupport", dependencies: ["NN", "Ops", "Autodiff"], path: "Tests/Support"),
@@ -29,7 +32,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "Ops"]),
         .testTarget(name: "OpsTests", dependencies: ["TestSupport", "Ops", "Autodiff", "NN"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Ops", "Autodiff"]),
-        .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes", "Relevance", "NN", "wirtinger"]),
+        .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Wirtinger", "Recipes", "Relevance", "NN", "wirtinger"]),
         .testTarget(name: "RelevanceTests", dependencies: ["TestSupport", "Relevance", "NN", "Ops", "Autodiff"]),
     ],
     swiftLanguageModes: [.v6]

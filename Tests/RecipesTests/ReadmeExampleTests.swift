@@ -1,7 +1,9 @@
 import XCTest
-import Recipes
+import Foundation
+import Wirtinger
 
-// The README's Swift example, verbatim except for the data (4 random images).
+// The README's model, as in its Swift example (which Examples/Consumer runs in full from a
+// separate package); here its steps run on 4 random images and are checked.
 struct MNISTFullyConnected: SequentialLayer {
     let features = Sequential<Tensor, Tensor>(Flatten(-3, -1))
     let classifier: Sequential<Tensor, Tensor>
@@ -16,6 +18,19 @@ struct MNISTFullyConnected: SequentialLayer {
 }
 
 final class ReadmeExampleTests: XCTestCase {
+    /// The README's Swift code block is the Consumer package's program, character for character,
+    /// so the program `.ci/run` builds and runs through `import Wirtinger` is the one users read.
+    func testReadmeCodeBlockIsTheConsumerProgram() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let program = try String(contentsOf: root.appendingPathComponent("Examples/Consumer/Sources/ReadmeExample/main.swift"), encoding: .utf8)
+        let section = try XCTUnwrap(readme.range(of: "## In Swift"), "README has no \"In Swift\" section")
+        let open = try XCTUnwrap(readme.range(of: "```swift\n", range: section.upperBound..<readme.endIndex))
+        let close = try XCTUnwrap(readme.range(of: "\n```\n", range: open.upperBound..<readme.endIndex))
+        XCTAssertEqual(String(readme[open.upperBound..<close.lowerBound]) + "\n", program)
+        XCTAssertTrue(program.hasPrefix("import Wirtinger\n"))
+    }
+
     func testReadmeExampleRuns() throws {
         let x = uniform([4, 1, 28, 28], key: RandomKey(seed: 9)), y = [0, 3, 5, 9]
         let dense = MNISTFullyConnected(), bayes = MNISTFullyConnected(linear: { LinearARD($0, $1) })
