@@ -177,10 +177,22 @@ public struct LoadReport: Sendable, Equatable, CustomStringConvertible {
 public enum ParameterTreeError: Error, Equatable, CustomStringConvertible {
     /// A strict load found missing, unexpected or shape-mismatched keys.
     case strictLoadFailed(LoadReport)
+    /// A non-strict load found keys present on both sides with different shapes (PyTorch's
+    /// "size mismatch", raised by `load_state_dict` whatever `strict` says). Each mismatch names
+    /// the key, the shape in the source and the shape in the receiving tree.
+    case sizeMismatch([LoadReport.ShapeMismatch])
 
+    /// One line per problem: the report of a strict load, or PyTorch's wording for each mismatch
+    /// (`size mismatch for classifier.0.weight: copying a param with shape [400, 784] from the
+    /// source, the shape in the current model is [100, 784]`).
     public var description: String {
         switch self {
         case .strictLoadFailed(let r): return "strict load failed: \(r)"
+        case .sizeMismatch(let ms):
+            return ms.map {
+                "size mismatch for \($0.key): copying a param with shape \($0.found) from the source, "
+                    + "the shape in the current model is \($0.expected)"
+            }.joined(separator: "; ")
         }
     }
 }
@@ -195,9 +207,16 @@ extension ParameterTree {
     ///   the source has a real `P` of the same shape is promoted: `P.real ← source[P]`,
     ///   `P.imag ← 0` (cplxmodule's documented semantics, which torch 2.x broke for nested modules).
     /// - `strict: true` throws ``ParameterTreeError/strictLoadFailed(_:)`` when anything is
-    ///   missing, unexpected or mismatched; `strict: false` loads what matches. Shape
-    ///   mismatches are never loaded.
-    public func loading(_ source: ParameterTree, strict: Bool) throws -> (tree: ParameterTree, report: LoadReport) {
+    ///   missing, unexpected or mismatched; `strict: false` accepts missing and unexpected keys.
+    /// - A key present on both sides with different shapes is never loaded. As in PyTorch, it
+    ///   is an error even when not strict: ``ParameterTreeError/sizeMismatch(_:)`` names every
+    ///   such key with both shapes. With `skipShapeMismatches: true` (an explicit opt-in,
+    ///   non-strict loads only) those entries keep their current values and are listed in
+    ///   ``LoadReport/shapeMismatches`` instead.
+    /// - A dtype difference is not a mismatch: the value is converted to the receiving entry's
+    ///   dtype, as PyTorch's `copy_` does.
+    public func loading(_ source: ParameterTree, strict: Bool,
+                        skipShapeMismatches: Bool = false) throws -> (tree: ParameterTree, report: LoadReport) {
         var out = self
         var report = LoadReport()
         var used = Set<String>()
@@ -233,6 +252,7 @@ extension ParameterTree {
         }
         report.unexpected = source.keys.filter { !used.contains($0) }
         if strict && !report.isClean { throw ParameterTreeError.strictLoadFailed(report) }
+        if !report.shapeMismatches.isEmpty && !skipShapeMismatches { throw ParameterTreeError.sizeMismatch(report.shapeMismatches) }
         return (out, report)
     }
 }

@@ -23,14 +23,32 @@ final class ParameterTreeTests: XCTestCase {
         XCTAssertEqual(back.unexpected, ["0.log_sigma2"]); XCTAssertEqual(back.missing, [])
     }
 
-    func testShapeMismatchIsReportedAndNotLoaded() throws {
+    /// A shape mismatch fails a non-strict load too (PyTorch's "size mismatch"); the explicit
+    /// opt-in skips the entry, keeps the current value and reports it.
+    func testShapeMismatchThrowsUnlessSkippedExplicitly() throws {
         let other: ParameterTree = ["0.weight": .zeros([3, 3]), "0.bias": .zeros([4])]
-        let (loaded, report) = try dense.loading(other, strict: false)
+        XCTAssertThrowsError(try dense.loading(other, strict: false)) { error in
+            XCTAssertEqual(error as? ParameterTreeError, .sizeMismatch([.init(key: "0.weight", expected: [4, 3], found: [3, 3])]))
+            XCTAssertEqual("\(error)", "size mismatch for 0.weight: copying a param with shape [3, 3] from the source, "
+                           + "the shape in the current model is [4, 3]")
+        }
+        let (loaded, report) = try dense.loading(other, strict: false, skipShapeMismatches: true)
         XCTAssertEqual(report.shapeMismatches, [.init(key: "0.weight", expected: [4, 3], found: [3, 3])])
         XCTAssertEqual(loaded["0.weight"]!.scalars.first, 1)
+        XCTAssertEqual(loaded["0.bias"]!.scalars.first, 0)
         XCTAssertThrowsError(try dense.loading(other, strict: true)) { error in
             XCTAssertTrue("\(error)".contains("size mismatch for 0.weight"), "\(error)")
         }
+        XCTAssertThrowsError(try dense.loading(other, strict: true, skipShapeMismatches: true), "strict wins over the opt-in")
+    }
+
+    /// A dtype difference is converted, not a mismatch (PyTorch's `copy_`).
+    func testDtypeDifferenceConverts() throws {
+        let f64: ParameterTree = ["0.weight": Tensor.full([4, 3], 0.5, dtype: .float64), "0.bias": Tensor.zeros([4], dtype: .float64)]
+        let (loaded, report) = try dense.loading(f64, strict: true)
+        XCTAssertTrue(report.isClean)
+        XCTAssertEqual(loaded["0.weight"]!.dtype, dense["0.weight"]!.dtype)
+        XCTAssertEqual(loaded["0.weight"]!.scalars.first, 0.5)
     }
 
     func testRealToComplexPromotion() throws {
@@ -57,7 +75,7 @@ final class ParameterTreeTests: XCTestCase {
         XCTAssertEqual(loaded["0.weight.imag"]!.scalars.first, 0)
         // a promoted entry of the wrong shape is one mismatch, loaded nowhere
         let wrong: ParameterTree = ["0.weight": .ones([2, 3]), "0.bias": .ones([4])]
-        let (_, bad) = try cplx.loading(wrong, strict: false)
+        let (_, bad) = try cplx.loading(wrong, strict: false, skipShapeMismatches: true)
         XCTAssertEqual(bad.shapeMismatches, [.init(key: "0.weight", expected: [4, 3], found: [2, 3])])
         XCTAssertEqual(bad.missing, [])
     }
