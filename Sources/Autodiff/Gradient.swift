@@ -54,15 +54,21 @@ public func gradient(at tree: ParameterTree, of f: (ParameterTree) throws -> Ten
 }
 
 /// The gradients of a scalar function of several tensors, and its value.
-/// - Precondition: `f` returns a one-element tensor.
+/// - Precondition: `f` returns a one-element tensor. Inside ``withErrors(_:)`` another output
+///   records ``GradientError/nonScalarOutput(shape:)`` (zero gradients are returned and the
+///   scope throws); outside, it stops the program with the same message.
 public func valueWithGradient(at xs: [Tensor], of f: ([Tensor]) throws -> Tensor) rethrows -> (value: Tensor, gradient: [Tensor]) {
     let tape = Tape()
     defer { tape.finish() }
     let leaves = xs.map { tape.leaf($0) }
     let y = try f(leaves)
-    require(y.count == 1,
-                 "valueWithGradient: the function returned shape \(y.shape); a gradient needs a one-element output. "
-                 + "Reduce it (e.g. sum or mean) or use valueWithPullback(at:of:) with an explicit cotangent")
+    if y.count != 1 {
+        let error = GradientError.nonScalarOutput(shape: y.shape)
+        // in a checking scope: record, and give zero gradients so that the scope's body ends
+        guard let scope = ErrorScope.current else { fatalError(error.description) }
+        scope.record(error)
+        return (y.detached(), xs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
+    }
     let seed = Tensor.ones(y.shape, dtype: y.dtype)
     return (y.detached(), gradients(tape, leaves, outputs: [y], cotangents: [seed]))
 }

@@ -30,12 +30,10 @@ public struct Masked<Base: WeightedLayer>: Layer {
     }
 
     /// `base(x; W ⊙ mask, b)` with the mask detached and converted to the weight's dtype (shapes as
-    /// the base); stops naming the layer when `mask` is absent.
+    /// the base); stops naming the layer when `mask` is absent (a checking call throws
+    /// ``RelevanceError/missingMask(path:)`` instead).
     public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
-        guard let mask = p["mask"] else {
-            fatalError("\(context.path.isEmpty ? "<root>" : context.path): masked layer has no sparsity mask; "
-                                + "load one (computeARDMasks + binarizeMasks) or call deployMasks")
-        }
+        guard let mask = p["mask"] else { fatalError(RelevanceError.missingMask(path: context.path).description) }
         // Like cplxmodule, the mask is a constant (detached) in the weight's dtype.
         let dtype = p.required(Base.Weight.storageKeys("weight")[0], by: context).dtype
         let weight = Base.Weight.required("weight", in: p, by: context).masked(by: mask.converted(to: dtype))
@@ -76,8 +74,9 @@ public func isSparse(_ model: some Module, at path: String, parameters: Paramete
 ///
 /// As cplxmodule's `mask_` does, a mask is stored detached, in the weight's dtype and expanded to
 /// the weight's full shape (so `[1, in]` masks whole input features and `[out, 1]` whole outputs).
-/// - Precondition: the mask broadcasts to the weight's shape.
-public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: ParameterTree, reset: Bool = false) -> ParameterTree {
+/// - Throws: ``RelevanceError/maskShape(maskKey:mask:weightKey:weight:)`` when a mask does not
+///   broadcast to its weight's shape (nothing is deployed then).
+public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: ParameterTree, reset: Bool = false) throws -> ParameterTree {
     var out = parameters
     for (path, module) in model.namedModules() {
         guard let layer = module as? any MaskedLayer else { continue }
@@ -88,8 +87,9 @@ public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: 
         }
         let weightKey = (path.isEmpty ? "" : path + ".") + layer.weightKeys[0]
         if let w = parameters[weightKey] {
-            require(broadcastable(m.shape, to: w.shape),
-                         "deployMasks: mask \(key) of shape \(m.shape) does not broadcast to the weight \(weightKey) \(w.shape)")
+            guard broadcastable(m.shape, to: w.shape) else {
+                throw RelevanceError.maskShape(maskKey: key, mask: m.shape, weightKey: weightKey, weight: w.shape)
+            }
             out[key] = expand(m.converted(to: w.dtype), to: w.shape)
         } else {
             out[key] = m.detached()
@@ -98,8 +98,22 @@ public func deployMasks(_ model: some Module, parameters: ParameterTree, masks: 
     return out
 }
 
+/// `parameters` without the masks of the masked layers at `paths` (cplxmodule's
+/// `deploy_masks` with `reset=True` for those layers only): each of them then runs only in a
+/// tree that gets a mask again. The other masks stay.
+/// - Throws: ``RelevanceError/notMasked(path:maskedLayers:)`` when a path is not a masked layer.
+public func removingMasks(_ model: some Module, parameters: ParameterTree, at paths: [String]) throws -> ParameterTree {
+    let masked = model.namedModules().filter { $0.module is any MaskedLayer }.map(\.path)
+    var out = parameters
+    for path in paths {
+        guard masked.contains(path) else { throw RelevanceError.notMasked(path: path, maskedLayers: masked) }
+        out[path.isEmpty ? "mask" : path + ".mask"] = nil
+    }
+    return out
+}
+
 /// Whether `shape` broadcasts to exactly `target` (PyTorch's `expand` rule).
-private func broadcastable(_ shape: [Int], to target: [Int]) -> Bool {
+func broadcastable(_ shape: [Int], to target: [Int]) -> Bool {
     guard shape.count <= target.count else { return false }
     return zip(shape.reversed(), target.reversed()).allSatisfy { $0 == $1 || $0 == 1 }
 }

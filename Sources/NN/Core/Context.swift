@@ -11,14 +11,20 @@ public struct Context: Sendable {
     public private(set) var path: String
     /// Collects buffers that layers update in training mode, keyed by full path.
     public let state: StateUpdates?
+    /// Where layer-boundary checks record their errors: set in a checking call
+    /// (``Layer/apply(_:parameters:context:)``, or a context made inside ``withErrors(_:)``);
+    /// nil otherwise, and then a failed check stops the program.
+    public internal(set) var checks: LayerChecks?
 
     /// A context. In training mode pass a `key` if the model has noise or dropout, and a
-    /// ``StateUpdates`` if it has batch norm and you want the running statistics.
+    /// ``StateUpdates`` if it has batch norm and you want the running statistics. A context made
+    /// inside ``withErrors(_:)`` checks every layer call (see ``checks``).
     public init(training: Bool, key: RandomKey? = nil, state: StateUpdates? = nil) {
         self.training = training
         self.baseKey = key
         self.path = ""
         self.state = state
+        self.checks = ErrorScope.current.map { LayerChecks(scope: $0) }
     }
 
     /// The context of child `name`.

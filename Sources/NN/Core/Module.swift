@@ -61,13 +61,35 @@ public protocol Layer<Input, Output>: Module {
     ///   - parameters: this layer's entries, keys relative to the layer (see ``Module/ownParameters(key:dtype:)``).
     ///   - context: train/eval mode, random key and path of this call.
     func callAsFunction(_ input: Input, parameters: ParameterTree, context: Context) -> Output
+
+    /// Checks, before the layer runs, that `input` and `parameters` fit it, and throws a
+    /// ``LayerError`` naming the path, keys, shapes and dtypes when they do not. Called only in a
+    /// checking call (see ``Context/checks``). The default checks nothing; layers conforming to
+    /// ``ShapeChecking`` check their parameters' presence and shapes, the input's shape and dtype.
+    func check(_ input: Input, parameters: ParameterTree, context: Context) throws
+
+    /// Zeros of the shape and dtype the layer would produce for `input` (which may not fit it),
+    /// or nil when the layer cannot tell. A checking call returns this instead of running a layer
+    /// whose ``check(_:parameters:context:)`` failed, so the rest of the computation runs on.
+    func placeholderOutput(for input: Input, parameters: ParameterTree, context: Context) -> Output?
 }
 
 extension Layer {
+    /// Default: nothing to check.
+    public func check(_ input: Input, parameters: ParameterTree, context: Context) throws {}
+
+    /// Default: the layer cannot tell its output shape without running.
+    public func placeholderOutput(for input: Input, parameters: ParameterTree, context: Context) -> Output? { nil }
+
     /// Applies this layer as the child `name` of a parent: scopes the parent's parameters to
-    /// `name.` and extends the context's path.
+    /// `name.` and extends the context's path. In a checking call, a `name` that is not among the
+    /// parent's ``Module/children`` and a failed ``check(_:parameters:context:)`` are recorded as
+    /// errors (see ``checkedCall(_:parameters:context:)``).
     public func callAsChild(_ name: String, _ input: Input, parameters: ParameterTree, context: Context) -> Output {
-        self(input, parameters: parameters.scoped(name), context: context.child(name))
+        let scoped = parameters.scoped(name), child = context.child(name)
+        guard let checks = context.checks else { return self(input, parameters: scoped, context: child) }
+        checks.checkChildName(name, parent: context.path)
+        return checkedCall(input, parameters: scoped, context: child)
     }
 
     /// Applies the layer in evaluation mode with no randomness (a convenience for inference).

@@ -54,9 +54,12 @@ extension SequentialLayer {
     /// The layer applied to a type-erased value.
     func callErased(_ x: Activation, parameters: ParameterTree, context: Context) -> Activation {
         guard let input = Input(x) else {
-            fatalError("\(context.path): layer \(Self.self) takes \(Input.kind) input, got \(x.kind)")
+            let error = LayerError.inputKind(path: context.path, layer: "\(Self.self)", expected: Input.kind, found: x.kind)
+            guard let checks = context.checks else { fatalError("\(error)") }
+            checks.scope.record(error)
+            return x
         }
-        return self(input, parameters: parameters, context: context).activation
+        return checkedCall(input, parameters: parameters, context: context).activation
     }
 }
 
