@@ -49,11 +49,6 @@ public struct ComplexTensor: Sendable {
         ComplexTensor(real: real.converted(to: dtype), imag: imag.converted(to: dtype))
     }
 
-    /// One element as a (real, imaginary) pair.
-    public subscript(_ indices: Int...) -> (re: Double, im: Double) {
-        let o = real.offset(of: indices)
-        return (real.scalars[o], imag.scalars[o])
-    }
 }
 
 extension ComplexTensor: CustomStringConvertible {

@@ -56,16 +56,16 @@ final class ComplexDescentTests: XCTestCase {
         typealias C = (re: Double, im: Double)
         func mul(_ x: C, _ y: C) -> C { (x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re) }
         func div(_ x: C, _ y: C) -> C { let d = y.re * y.re + y.im * y.im; return ((x.re * y.re + x.im * y.im) / d, (x.im * y.re - x.re * y.im) / d) }
-        func conjA(_ i: Int, _ j: Int) -> C { let v = a[i, j]; return (v.re, -v.im) }
+        func conjA(_ i: Int, _ j: Int) -> C { let v = a[i, j]; return (v.real, -v.imag) }
         var mat = [[C]](repeating: [C](repeating: (0, 0), count: n + 1), count: n)
         for i in 0..<n {
             for j in 0..<n {
                 var s: C = (0, 0)
-                for k in 0..<m { let p = mul(conjA(k, i), (a[k, j].re, a[k, j].im)); s = (s.re + p.re, s.im + p.im) }
+                for k in 0..<m { let p = mul(conjA(k, i), (a[k, j].real, a[k, j].imag)); s = (s.re + p.re, s.im + p.im) }
                 mat[i][j] = s
             }
             var s: C = (0, 0)
-            for k in 0..<m { let p = mul(conjA(k, i), (b[k, 0].re, b[k, 0].im)); s = (s.re + p.re, s.im + p.im) }
+            for k in 0..<m { let p = mul(conjA(k, i), (b[k, 0].real, b[k, 0].imag)); s = (s.re + p.re, s.im + p.im) }
             mat[i][n] = s
         }
         for c in 0..<n {
@@ -92,12 +92,12 @@ final class ComplexDescentTests: XCTestCase {
         for j in 0..<3 {
             var s = (re: 0.0, im: 0.0)
             for k in 0..<6 {
-                let (ar, ai) = a[k, j], (rr, ri) = r[k, 0]
+                let (ar, ai) = (a[k, j].real, a[k, j].imag), (rr, ri) = (r[k, 0].real, r[k, 0].imag)
                 s.re += ar * rr + ai * ri
                 s.im += ar * ri - ai * rr
             }
-            XCTAssertEqual(grad[j, 0].re, 2 * s.re, accuracy: 1e-12)
-            XCTAssertEqual(grad[j, 0].im, 2 * s.im, accuracy: 1e-12)
+            XCTAssertEqual(grad[j, 0].real, 2 * s.re, accuracy: 1e-12)
+            XCTAssertEqual(grad[j, 0].imag, 2 * s.im, accuracy: 1e-12)
         }
     }
 
@@ -116,13 +116,13 @@ final class ComplexDescentTests: XCTestCase {
             let fp = f(z + h), fm = f(z - h)
             for i in 0..<2 {
                 for j in 0..<3 {
-                    let d = (re: (fp[i, j].re - fm[i, j].re) / (2 * h), im: (fp[i, j].im - fm[i, j].im) / (2 * h))
+                    let d = (re: (fp[i, j].real - fm[i, j].real) / (2 * h), im: (fp[i, j].imag - fm[i, j].imag) / (2 * h))
                     let v = w[i, j]
                     // 2·conj(d)·v
-                    let expected = (re: 2 * (d.re * v.re + d.im * v.im), im: 2 * (d.re * v.im - d.im * v.re))
+                    let expected = (re: 2 * (d.re * v.real + d.im * v.imag), im: 2 * (d.re * v.imag - d.im * v.real))
                     let tol = 1e-6 * Swift.max(1, Swift.abs(expected.re) + Swift.abs(expected.im))
-                    XCTAssertEqual(grad[i, j].re, expected.re, accuracy: tol, "\(name) at [\(i), \(j)] real part")
-                    XCTAssertEqual(grad[i, j].im, expected.im, accuracy: tol, "\(name) at [\(i), \(j)] imaginary part")
+                    XCTAssertEqual(grad[i, j].real, expected.re, accuracy: tol, "\(name) at [\(i), \(j)] real part")
+                    XCTAssertEqual(grad[i, j].imag, expected.im, accuracy: tol, "\(name) at [\(i), \(j)] imaginary part")
                 }
             }
         }
@@ -152,17 +152,17 @@ final class ComplexOpsBehaviourTests: XCTestCase {
     func testModReLUExamplesFromCplxmodule() {
         let z = ComplexTensor(real: vec([3, 0.3, 1e-7]), imag: vec([4, 0.4, 0]))
         let y = modReLU(z, threshold: 0.5)
-        XCTAssertEqual(y[0].re, 2.7, accuracy: 1e-15); XCTAssertEqual(y[0].im, 3.6, accuracy: 1e-15)
-        XCTAssertEqual(y[1].re, 0); XCTAssertEqual(y[1].im, 0)
+        XCTAssertEqual(y[0].real, 2.7, accuracy: 1e-15); XCTAssertEqual(y[0].imag, 3.6, accuracy: 1e-15)
+        XCTAssertEqual(y[1].real, 0); XCTAssertEqual(y[1].imag, 0)
         // negative threshold and the 1e-5 clamp: 1e-7·(1 + 0.5/1e-5) = 0.0050001
         let small = modReLU(z, threshold: -0.5)
-        XCTAssertEqual(small[2].re, 0.0050001, accuracy: 1e-15)
+        XCTAssertEqual(small[2].real, 0.0050001, accuracy: 1e-15)
         // the gradient at exactly 0 is 1 + 0.5/1e-5 = 50001 per part
         let g = gradient(at: ComplexTensor.zeros([1], dtype: .float64)) { z in
             let w = modReLU(z, threshold: -0.5)
             return sum(w.real + w.imag)
         }
-        XCTAssertEqual(g[0].re, 50001, accuracy: 1e-9); XCTAssertEqual(g[0].im, 50001, accuracy: 1e-9)
+        XCTAssertEqual(g[0].real, 50001, accuracy: 1e-9); XCTAssertEqual(g[0].imag, 50001, accuracy: 1e-9)
     }
 
     func testComplexPlusRealBroadcastsBothParts() {
@@ -204,8 +204,8 @@ final class ComplexOpsBehaviourTests: XCTestCase {
         // tanh(20 + 0.5i) from sinh/cosh in double precision
         let (x, v) = (20.0, 0.5)
         let den = Foundation.cosh(2 * x) + Foundation.cos(2 * v)
-        XCTAssertEqual(y[2].re, Foundation.sinh(2 * x) / den, accuracy: 1e-15)
-        XCTAssertEqual(y[2].im, Foundation.sin(2 * v) / den, accuracy: 1e-30)
+        XCTAssertEqual(y[2].real, Foundation.sinh(2 * x) / den, accuracy: 1e-15)
+        XCTAssertEqual(y[2].imag, Foundation.sin(2 * v) / den, accuracy: 1e-30)
     }
 
     func testComplexNormalIsDeterministicWithHalfVariancePerPart() {
