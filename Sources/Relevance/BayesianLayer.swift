@@ -3,16 +3,39 @@
 /// one); here both live in one value, so one call works on a model that mixes them. Each layer
 /// reads the field it needs and ignores the other.
 public struct RelevanceOptions: Sendable {
+    private var storedThreshold: Double?
+
     /// log α threshold (VD/ARD: keep where `log α ≤ threshold`; LASSO: keep where
     /// `log(|w| + 1e-20) ≥ threshold`).
-    public var threshold: Double
+    /// - Precondition (read): the options were made with a threshold (``init(threshold:hard:)``);
+    ///   options made by ``init(hard:)`` serve L0 layers only, and a VD/ARD/LASSO layer reading
+    ///   them stops the program naming the fix.
+    public var threshold: Double {
+        get {
+            guard let t = storedThreshold else {
+                fatalError("RelevanceOptions(hard:) has no threshold, which VD, ARD and LASSO layers need: "
+                           + "use RelevanceOptions(threshold:hard:) for a model with such layers")
+            }
+            return t
+        }
+        set { storedThreshold = newValue }
+    }
+    /// Whether a threshold was given (false for ``init(hard:)``).
+    public var hasThreshold: Bool { storedThreshold != nil }
     /// L0: binary masks (`gate > 0`) when true, the soft gate when false. Masked layers in
     /// ``namedSparsity(_:parameters:options:)``: count `mask ≠ 0` when true, `Σ mask` when false.
     public var hard: Bool
 
-    /// Options with a log-threshold (required, as in cplxmodule) and the hardness (default true).
+    /// Options with a log-threshold (as in cplxmodule) and the hardness (default true).
     public init(threshold: Double, hard: Bool = true) {
-        self.threshold = threshold
+        self.storedThreshold = threshold
+        self.hard = hard
+    }
+
+    /// Options for models whose Bayesian layers are all L0 layers, which read only `hard`
+    /// (cplxmodule's `hard=` keyword): no threshold to invent.
+    public init(hard: Bool) {
+        self.storedThreshold = nil
         self.hard = hard
     }
 }
