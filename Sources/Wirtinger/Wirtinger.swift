@@ -8,6 +8,9 @@
 @_exported import Relevance
 @_exported import Recipes
 
-/// The version of the library, `major.minor.patch` (semantic versioning), read as
-/// `Wirtinger.version`. This is the one place the version is written.
+/// The version of the library, `major.minor.patch`, read as `Wirtinger.version`.
+///
+/// The one place the version is written: `wirtinger --version` prints it and the newest heading
+/// of CHANGELOG.md names it (a test checks both). What each kind of increment promises is in
+/// Docs/Versioning.md (semantic versioning from 1.0.0; before it, a minor increment may break).
 public let version = "0.1.0"

@@ -1,5 +1,6 @@
 import Foundation
 import Recipes
+import Wirtinger
 
 // wirtinger: the command-line main job. Parsing, printing and files only; the work is in the
 // library targets (Recipes, Relevance, NN).
@@ -11,11 +12,15 @@ let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = 
 @MainActor func mainUsage() -> String {
     var s = "usage: wirtinger <command> [options]\n\ncommands:\n"
     for c in commands { s += "  \(c.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(c.spec.summary.split(separator: ".").first ?? "")\n" }
-    s += "\nRun `wirtinger <command> --help` for the options of a command.\n"
+    s += "\nRun `wirtinger <command> --help` for the options of a command, `wirtinger --version` for the version.\n"
     return s
 }
 
 let argv = Array(CommandLine.arguments.dropFirst())
+if argv == ["--version"] {
+    say("wirtinger \(Wirtinger.version)")
+    exit(0)
+}
 guard let name = argv.first, name != "--help", name != "-h" else {
     say(mainUsage())
     exit(argv.isEmpty ? 2 : 0)
