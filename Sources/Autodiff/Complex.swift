@@ -63,17 +63,19 @@ public struct Complex: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension ComplexTensor {
-    /// A complex tensor of `shape` from its elements in row-major order.
+    /// A complex tensor of `shape` from its elements in row-major order, `float64` unless
+    /// `dtype` says otherwise (`Complex` holds doubles; see ``Tensor``'s dtype rule).
     /// - Precondition: `elements.count` is the product of `shape`.
-    public init(shape: [Int], elements: [Complex], dtype: DType = .float32) {
+    public init(shape: [Int], elements: [Complex], dtype: DType = .float64) {
         require(elements.count == shape.reduce(1, *),
                 "ComplexTensor(shape:elements:): \(elements.count) elements for shape \(shape)")
         self.init(real: Tensor(shape: shape, scalars: elements.map(\.real), dtype: dtype),
                   imag: Tensor(shape: shape, scalars: elements.map(\.imag), dtype: dtype))
     }
 
-    /// A 0-d complex tensor (shape `[]`) holding `value`: broadcasts against any shape.
-    public init(_ value: Complex, dtype: DType = .float32) {
+    /// A 0-d complex tensor (shape `[]`) holding `value`, `float64` unless `dtype` says
+    /// otherwise: broadcasts against any shape.
+    public init(_ value: Complex, dtype: DType = .float64) {
         self.init(shape: [], elements: [value], dtype: dtype)
     }
 

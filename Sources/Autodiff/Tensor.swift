@@ -6,6 +6,12 @@
 /// anywhere else carries nothing and costs nothing extra.
 ///
 /// Shapes follow PyTorch: `[]` is a scalar (one element), `[0, 3]` is empty.
+///
+/// Default dtypes, one rule: a tensor made from Swift values keeps their precision — `[Float]`
+/// gives `float32`, `Double` and `[Double]` give `float64` (as do `Complex` elements of a
+/// ``ComplexTensor``); a tensor made from a shape alone (`zeros`, `ones`, `full`, `arange`,
+/// random tensors, `initialParameters`) is `float32`, the library's working precision. Every
+/// initialiser takes `dtype:` to choose otherwise.
 public struct Tensor: Sendable {
     /// The size of each dimension, outermost first.
     public private(set) var shape: [Int]
@@ -98,8 +104,9 @@ public struct Tensor: Sendable {
     /// A 1-D tensor from doubles (`float64` unless `dtype` says otherwise).
     public init(_ scalars: [Double], dtype: DType = .float64) { self.init(shape: [scalars.count], scalars: scalars, dtype: dtype) }
 
-    /// A 0-d (scalar) tensor.
-    public init(scalar: Double, dtype: DType = .float32) { self.init(shape: [], scalars: [scalar], dtype: dtype) }
+    /// A 0-d (scalar) tensor, `float64` unless `dtype` says otherwise (a `Double` keeps its
+    /// precision, as `[Double]` does).
+    public init(scalar: Double, dtype: DType = .float64) { self.init(shape: [], scalars: [scalar], dtype: dtype) }
 
     /// Number of elements (product of the shape; 1 for a scalar).
     @inlinable public var count: Int { shape.reduce(1, *) }
