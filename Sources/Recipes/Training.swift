@@ -104,11 +104,13 @@ public enum TrainingError: Error, CustomStringConvertible {
 /// takes the same steps as one call. `optimizerState` is consumed: pass it without keeping a
 /// copy (`state.take()`) and Adam updates its moment buffers in place instead of copying them on
 /// the first step. The examples of each epoch come in the order of
-/// ``Batches`` for `(options.seed, epoch)`.
+/// ``Batches`` for `(options.seed, epoch)`. Options that cannot be trained with (a batch size of
+/// 0, a negative learning rate, …) throw ``TrainingOptionsError`` before the first step.
 public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset, options: TrainingOptions,
                   optimizerState: consuming OptimizerState? = nil, startEpoch: Int = 0, startStep: Int = 0, endEpoch: Int? = nil,
                   onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws
     -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int, stepsIntoEpoch: Int) {
+    try options.validate()
     let lastEpoch = Swift.min(endEpoch ?? options.epochs, options.epochs)
     var params = parameters
     var state = optimizerState.take() ?? Adam(learningRate: options.learningRate).initialState(for: params)
