@@ -62,6 +62,18 @@ final class CatchableErrorTests: XCTestCase {
         XCTAssertThrowsError(try conv.apply(uniform([2, 8, 8], key: key), parameters: cp)) { error in
             XCTAssertTrue("\(error)".contains("input of shape [2, 8, 8] does not fit: a 2-d convolution takes"), "\(error)")
         }
+        // Batch norm: features, and a running statistic of the wrong shape.
+        let bn = Sequential<Tensor, Tensor>(Linear(12, 5), BatchNorm1d(6))
+        var bp = bn.initialParameters(key: key)
+        XCTAssertThrowsError(try bn.apply(uniform([4, 12], key: key), parameters: bp)) { error in
+            XCTAssertEqual("\(error)", "1 (BatchNorm<Spatial1D>): input of shape [4, 5] does not fit: axis 1 (features) must be 6 (num_features)")
+        }
+        let bn5 = Sequential<Tensor, Tensor>(Linear(12, 5), BatchNorm1d(5))
+        bp = bn5.initialParameters(key: key)
+        bp["1.running_var"] = .ones([4])
+        XCTAssertThrowsError(try bn5.apply(uniform([4, 12], key: key), parameters: bp)) { error in
+            XCTAssertEqual("\(error)", "1: parameter 'running_var' has shape [4], the layer needs [5]")
+        }
         // Complex layers too.
         let cplx = CplxLinear(4, 2), zp = cplx.initialParameters(key: key)
         XCTAssertThrowsError(try cplx.apply(complexNormal([3, 5], key: key), parameters: zp)) { error in

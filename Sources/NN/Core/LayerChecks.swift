@@ -266,3 +266,20 @@ extension ComplexConvolutionTranspose: ShapeChecking {
     /// `[N, C_out, *S']`.
     public func outputShape(forInput shape: [Int]) -> [Int]? { options.outputShape(forInput: shape) }
 }
+
+extension BatchNorm: ShapeChecking {
+    /// `weight`, `bias` `[C]` (if `affine`); `running_mean`, `running_var` `[C]` and
+    /// `num_batches_tracked []` (if `trackRunningStats`).
+    public var parameterShapes: [(key: String, shape: [Int])] {
+        (affine ? [("weight", [numFeatures]), ("bias", [numFeatures])] : [])
+            + (trackRunningStats ? [("running_mean", [numFeatures]), ("running_var", [numFeatures]), ("num_batches_tracked", [])] : [])
+    }
+    /// `[N, C]` or `[N, C, L]` (1-d), `[N, C, *S]` with `Rank.count` spatial axes otherwise; axis 1 is C.
+    public func inputShapeProblem(_ shape: [Int]) -> String? {
+        let ok = Rank.count == 1 ? (shape.count == 2 || shape.count == 3) : shape.count == Rank.count + 2
+        guard ok else { return "a \(Rank.count)-d batch norm takes \(Rank.count == 1 ? "2 or 3" : "\(Rank.count + 2)") axes" }
+        return shape[1] == numFeatures ? nil : "axis 1 (features) must be \(numFeatures) (num_features)"
+    }
+    /// The input's shape.
+    public func outputShape(forInput shape: [Int]) -> [Int]? { shape.count >= 2 ? shape : nil }
+}
