@@ -109,7 +109,7 @@ extension Layer {
 /// A layer that knows from its hyper-parameters alone which parameters it reads (with their
 /// shapes), which input shapes it takes and which output shape it gives: what a checking call
 /// needs to check it before it runs and to stand in for it when it cannot run. Linear and
-/// convolution layers, real and complex, conform.
+/// convolution layers (real and complex) and batch norm conform.
 public protocol ShapeChecking {
     /// The entries the layer reads, keys relative to the layer, with their shapes
     /// (`weight [out, in]`, `bias [out]`; `weight.real`, `weight.imag`, … for complex layers).
