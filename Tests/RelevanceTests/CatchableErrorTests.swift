@@ -15,6 +15,16 @@ private struct Misnamed: Layer {
     }
 }
 
+/// A layer of a user's own, checked by conforming to `ShapeChecking` (Docs/Errors.md).
+private struct Scale: SequentialLayer, ShapeChecking {
+    let features: Int
+    func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { ["scale": .ones([features], dtype: dtype)] }
+    func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor { x * p.required("scale", by: context) }
+    var parameterShapes: [(key: String, shape: [Int])] { [("scale", [features])] }
+    func inputShapeProblem(_ shape: [Int]) -> String? { shape.last == features ? nil : "the last axis must be \(features)" }
+    func outputShape(forInput shape: [Int]) -> [Int]? { shape }
+}
+
 /// The former traps of issue 16, each caught as a typed error whose message names the path,
 /// keys, shapes or dtypes at fault.
 final class CatchableErrorTests: XCTestCase {
@@ -78,6 +88,17 @@ final class CatchableErrorTests: XCTestCase {
         let cplx = CplxLinear(4, 2), zp = cplx.initialParameters(key: key)
         XCTAssertThrowsError(try cplx.apply(complexNormal([3, 5], key: key), parameters: zp)) { error in
             XCTAssertEqual("\(error)", "<root> (CplxLinear): input of shape [3, 5] does not fit: the last axis must be 4 (in_features)")
+        }
+    }
+
+    func testALayerOfYourOwnIsCheckedThroughShapeChecking() throws {
+        let model = Sequential<Tensor, Tensor>(Linear(12, 5), Scale(features: 5), ReLU(), Linear(5, 3))
+        var p = model.initialParameters(key: key)
+        let x = uniform([4, 12], key: key)
+        XCTAssertEqual(try model.apply(x, parameters: p).scalars, model(x, parameters: p).scalars)
+        p["1.scale"] = nil
+        XCTAssertThrowsError(try model.apply(x, parameters: p)) { error in
+            XCTAssertEqual("\(error)", "1: parameter 'scale' is missing (the layer's scope of the tree has [])")
         }
     }
 
