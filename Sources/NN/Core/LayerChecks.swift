@@ -15,8 +15,6 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case inputShape(path: String, layer: String, shape: [Int], reason: String)
     /// The input's dtype differs from the parameters' dtype.
     case dtypeMismatch(path: String, layer: String, input: DType, parameters: DType)
-    /// A real layer got complex input or the reverse (inside a ``Sequential``).
-    case inputKind(path: String, layer: String, expected: ActivationKind, found: ActivationKind)
 
     /// One line naming the path, the layer, and the shapes, keys or dtypes at fault.
     public var description: String {
@@ -34,8 +32,6 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .dtypeMismatch(let path, let layer, let input, let parameters):
             return "\(Self.show(path)) (\(layer)): input is \(input) but the parameters are \(parameters); "
                 + "convert one (x.converted(to:) or initialParameters(key:dtype:))"
-        case .inputKind(let path, let layer, let expected, let found):
-            return "\(Self.show(path)) (\(layer)): takes \(expected) input, got \(found)"
         }
     }
 

@@ -54,10 +54,8 @@ extension SequentialLayer {
     /// The layer applied to a type-erased value.
     func callErased(_ x: Activation, parameters: ParameterTree, context: Context) -> Activation {
         guard let input = Input(x) else {
-            let error = LayerError.inputKind(path: context.path, layer: "\(Self.self)", expected: Input.kind, found: x.kind)
-            guard let checks = context.checks else { fatalError("\(error)") }
-            checks.scope.record(error)
-            return x
+            // unreachable for a Sequential built by its initialiser, which validates the chain
+            fatalError("\(context.path): layer \(Self.self) takes \(Input.kind) input, got \(x.kind)")
         }
         return checkedCall(input, parameters: parameters, context: context).activation
     }
