@@ -158,28 +158,172 @@
             }                                                                                        \
     }
 
-// MARK: - Instantiations per tier
+/// One complex skinny product (split real/imaginary storage), shared by the threads.
+typedef struct {
+    ptrdiff_t m, k, lda, ldb, ldc;
+    int sa, sb, accumulate;
+    const void *ar, *ai, *br, *bi;
+    void *cr, *ci;
+} sk_cjob;
 
-SK_DEFINE_NT(sk_snt_base, , float, 4)
-SK_DEFINE_NT(sk_dnt_base, , double, 2)
-SK_DEFINE_NN(sk_snn_base, , float, 4)
-SK_DEFINE_NN(sk_dnn_base, , double, 2)
-#if SK_X86
-SK_DEFINE_NT(sk_snt_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_NT(sk_dnt_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_NN(sk_snn_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_NN(sk_dnn_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_NT(sk_snt_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_NT(sk_dnt_avx512, SK_TARGET_AVX512, double, 8)
-SK_DEFINE_NN(sk_snn_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_NN(sk_dnn_avx512, SK_TARGET_AVX512, double, 8)
-#endif
+// MARK: - Complex (split storage): C' = A'·op(B'), A' = ar + i·sa·ai, B' = br + i·sb·bi, sa, sb = ±1
 
-// MARK: - Dispatch and threads
+// nt: four real dot products per element (rr = Σ ar·br, ii = Σ ai·bi, ri = Σ ar·bi, ir = Σ ai·br),
+// each reduced like the real nt form, then re = rr − sa·sb·ii, im = sb·ri + sa·ir. Each part of
+// the weight is read once per SK_CMB rows of A.
+#define SK_CMB 2
+#define SK_CNB 2
 
-/// The arguments of one skinny product, shared by the threads (each takes a range of columns).
-/// The tier of this file's kernels: 0 portable, 1 AVX2 + FMA, 2 AVX-512 (F, VL, DQ, BW, with the
-/// ZMM and opmask state enabled by the OS), capped by wt_active_isa().
+#define SK_TREE(T, W, VEC_VALUE, OUT)                                                                \
+    {                                                                                                \
+        T lane_[W];                                                                                  \
+        memcpy(lane_, &(VEC_VALUE), sizeof lane_);                                                   \
+        for (int h_ = W / 2; h_ >= 1; h_ /= 2)                                                       \
+            for (int l_ = 0; l_ < h_; l_++) lane_[l_] = lane_[l_] + lane_[l_ + h_];                  \
+        OUT = lane_[0];                                                                              \
+    }
+
+#define SK_CNT_BLOCK(T, VEC, W, MB_, NB_)                                                            \
+    {                                                                                                \
+        VEC rr[MB_][NB_], ii[MB_][NB_], ri[MB_][NB_], ir[MB_][NB_];                                  \
+        for (int r = 0; r < MB_; r++)                                                                \
+            for (int s = 0; s < NB_; s++) rr[r][s] = ii[r][s] = ri[r][s] = ir[r][s] = (VEC){0};      \
+        ptrdiff_t p = 0;                                                                             \
+        for (; p + W <= k; p += W) {                                                                 \
+            VEC bre[NB_], bim[NB_];                                                                  \
+            for (int s = 0; s < NB_; s++) {                                                          \
+                memcpy(&bre[s], br + (j0 + s) * ldb + p, sizeof(VEC));                               \
+                memcpy(&bim[s], bi + (j0 + s) * ldb + p, sizeof(VEC));                               \
+            }                                                                                        \
+            for (int r = 0; r < MB_; r++) {                                                          \
+                VEC are, aim;                                                                        \
+                memcpy(&are, ar + (i0 + r) * lda + p, sizeof(VEC));                                  \
+                memcpy(&aim, ai + (i0 + r) * lda + p, sizeof(VEC));                                  \
+                for (int s = 0; s < NB_; s++) {                                                      \
+                    rr[r][s] = rr[r][s] + are * bre[s];                                              \
+                    ii[r][s] = ii[r][s] + aim * bim[s];                                              \
+                    ri[r][s] = ri[r][s] + are * bim[s];                                              \
+                    ir[r][s] = ir[r][s] + aim * bre[s];                                              \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+        for (int r = 0; r < MB_; r++)                                                                \
+            for (int s = 0; s < NB_; s++) {                                                          \
+                T srr, sii, sri, sir;                                                                \
+                SK_TREE(T, W, rr[r][s], srr) SK_TREE(T, W, ii[r][s], sii)                            \
+                SK_TREE(T, W, ri[r][s], sri) SK_TREE(T, W, ir[r][s], sir)                            \
+                const T *xr = ar + (i0 + r) * lda, *xi = ai + (i0 + r) * lda;                        \
+                const T *yr = br + (j0 + s) * ldb, *yi = bi + (j0 + s) * ldb;                        \
+                for (ptrdiff_t q = p; q < k; q++) {                                                  \
+                    srr = srr + xr[q] * yr[q];                                                       \
+                    sii = sii + xi[q] * yi[q];                                                       \
+                    sri = sri + xr[q] * yi[q];                                                       \
+                    sir = sir + xi[q] * yr[q];                                                       \
+                }                                                                                    \
+                T re = srr - (T)(sa * sb) * sii, im = (T)sb * sri + (T)sa * sir;                     \
+                ptrdiff_t o = (i0 + r) * ldc + (j0 + s);                                             \
+                cr[o] = accumulate ? cr[o] + re : re;                                                \
+                ci[o] = accumulate ? ci[o] + im : im;                                                \
+            }                                                                                        \
+    }
+
+#define SK_DEFINE_CNT(NAME, ATTR, T, W)                                                              \
+    typedef T NAME##_vec __attribute__((vector_size(sizeof(T) * W)));                                \
+    ATTR static void NAME(const sk_cjob *job, ptrdiff_t j_begin, ptrdiff_t j_end) {                  \
+        const T *ar = job->ar, *ai = job->ai, *br = job->br, *bi = job->bi;                          \
+        T *cr = job->cr, *ci = job->ci;                                                              \
+        ptrdiff_t m = job->m, k = job->k, lda = job->lda, ldb = job->ldb, ldc = job->ldc;            \
+        int sa = job->sa, sb = job->sb, accumulate = job->accumulate;                                \
+        ptrdiff_t j0 = j_begin;                                                                      \
+        for (; j0 + SK_CNB <= j_end; j0 += SK_CNB) {                                                 \
+            ptrdiff_t i0 = 0;                                                                        \
+            for (; i0 + SK_CMB <= m; i0 += SK_CMB) SK_CNT_BLOCK(T, NAME##_vec, W, SK_CMB, SK_CNB)    \
+            for (; i0 < m; i0++) SK_CNT_BLOCK(T, NAME##_vec, W, 1, SK_CNB)                           \
+        }                                                                                            \
+        for (; j0 < j_end; j0++)                                                                     \
+            for (ptrdiff_t i0 = 0; i0 < m; i0++) SK_CNT_BLOCK(T, NAME##_vec, W, 1, 1)                \
+    }
+
+// nn: each element a sequential sum over p of (ar + i·sa·ai)(br + i·sb·bi), lanes = columns.
+#define SK_CNN_STEP(ACC_RE, ACC_IM, XR, XI, YR, YI)                                                  \
+    ACC_RE = ACC_RE + (XR) * (YR) - (XI) * (YI);                                                     \
+    ACC_IM = ACC_IM + (XR) * (YI) + (XI) * (YR);
+
+#define SK_DEFINE_CNN(NAME, ATTR, T, W)                                                              \
+    typedef T NAME##_vec __attribute__((vector_size(sizeof(T) * W)));                                \
+    ATTR static void NAME(const sk_cjob *job, ptrdiff_t j_begin, ptrdiff_t j_end) {                  \
+        typedef NAME##_vec VEC;                                                                      \
+        const T *ar = job->ar, *ai = job->ai, *br = job->br, *bi = job->bi;                          \
+        T *cr = job->cr, *ci = job->ci;                                                              \
+        ptrdiff_t m = job->m, k = job->k, lda = job->lda, ldb = job->ldb, ldc = job->ldc;            \
+        T sa = (T)job->sa, sb = (T)job->sb;                                                          \
+        int accumulate = job->accumulate;                                                            \
+        ptrdiff_t j0 = j_begin;                                                                      \
+        for (; j0 + W <= j_end; j0 += W) {                                                           \
+            ptrdiff_t i0 = 0;                                                                        \
+            for (; i0 + SK_MB <= m; i0 += SK_MB) {                                                   \
+                VEC re[SK_MB], im[SK_MB];                                                            \
+                for (int r = 0; r < SK_MB; r++) re[r] = im[r] = (VEC){0};                            \
+                for (ptrdiff_t p = 0; p < k; p++) {                                                  \
+                    VEC yr, yi;                                                                      \
+                    memcpy(&yr, br + p * ldb + j0, sizeof yr);                                       \
+                    memcpy(&yi, bi + p * ldb + j0, sizeof yi);                                       \
+                    yi = yi * sb;                                                                    \
+                    for (int r = 0; r < SK_MB; r++) {                                                \
+                        VEC xr = (VEC){0} + ar[(i0 + r) * lda + p];                                  \
+                        VEC xi = (VEC){0} + sa * ai[(i0 + r) * lda + p];                             \
+                        SK_CNN_STEP(re[r], im[r], xr, xi, yr, yi)                                    \
+                    }                                                                                \
+                }                                                                                    \
+                for (int r = 0; r < SK_MB; r++) {                                                    \
+                    T lr[W], li[W];                                                                  \
+                    memcpy(lr, &re[r], sizeof lr);                                                   \
+                    memcpy(li, &im[r], sizeof li);                                                   \
+                    for (int l = 0; l < W; l++) {                                                    \
+                        ptrdiff_t o = (i0 + r) * ldc + j0 + l;                                       \
+                        cr[o] = accumulate ? cr[o] + lr[l] : lr[l];                                  \
+                        ci[o] = accumulate ? ci[o] + li[l] : li[l];                                  \
+                    }                                                                                \
+                }                                                                                    \
+            }                                                                                        \
+            for (; i0 < m; i0++) {                                                                   \
+                VEC re = (VEC){0}, im = (VEC){0};                                                    \
+                for (ptrdiff_t p = 0; p < k; p++) {                                                  \
+                    VEC yr, yi;                                                                      \
+                    memcpy(&yr, br + p * ldb + j0, sizeof yr);                                       \
+                    memcpy(&yi, bi + p * ldb + j0, sizeof yi);                                       \
+                    yi = yi * sb;                                                                    \
+                    VEC xr = (VEC){0} + ar[i0 * lda + p], xi = (VEC){0} + sa * ai[i0 * lda + p];     \
+                    SK_CNN_STEP(re, im, xr, xi, yr, yi)                                              \
+                }                                                                                    \
+                T lr[W], li[W];                                                                      \
+                memcpy(lr, &re, sizeof lr);                                                          \
+                memcpy(li, &im, sizeof li);                                                          \
+                for (int l = 0; l < W; l++) {                                                        \
+                    ptrdiff_t o = i0 * ldc + j0 + l;                                                 \
+                    cr[o] = accumulate ? cr[o] + lr[l] : lr[l];                                      \
+                    ci[o] = accumulate ? ci[o] + li[l] : li[l];                                      \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+        for (; j0 < j_end; j0++)                                                                     \
+            for (ptrdiff_t i0 = 0; i0 < m; i0++) {                                                   \
+                T re = 0, im = 0;                                                                    \
+                for (ptrdiff_t p = 0; p < k; p++) {                                                  \
+                    T yr = br[p * ldb + j0], yi = sb * bi[p * ldb + j0];                             \
+                    T xr = ar[i0 * lda + p], xi = sa * ai[i0 * lda + p];                             \
+                    SK_CNN_STEP(re, im, xr, xi, yr, yi)                                              \
+                }                                                                                    \
+                ptrdiff_t o = i0 * ldc + j0;                                                         \
+                cr[o] = accumulate ? cr[o] + re : re;                                                \
+                ci[o] = accumulate ? ci[o] + im : im;                                                \
+            }                                                                                        \
+    }
+
+// MARK: - Tiers
+
+/// The tiers of this file's kernels: portable, AVX2 + FMA, AVX-512 (F, VL, DQ, BW, with the ZMM
+/// and opmask state enabled by the OS), capped by wt_active_isa().
 enum { SK_BASE = 0, SK_AVX2 = 1, SK_AVX512 = 2 };
 
 static int sk_detected_avx512(void) {
@@ -191,7 +335,7 @@ static int sk_detected_avx512(void) {
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     (void)hi;
-    return (lo & 0xE6) == 0xE6;  // XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM state
+    return (lo & 0xE6) == 0xE6;  // XMM, YMM, opmask, ZMM_Hi256 and Hi16_ZMM state
 #else
     return 0;
 #endif
@@ -205,73 +349,157 @@ static int sk_tier(void) {
     return v ? SK_AVX512 : SK_AVX2;
 }
 
+/// Lanes of a float vector at each tier (half as many doubles).
+static const int sk_float_lanes[3] = {4, 8, 16};
+
+// MARK: - Instantiations: [form][tier]
+
+/// One real skinny product, shared by the threads (each takes a range of columns j).
 typedef struct {
-    int trans_b, is_double;
-    int tier;
-    ptrdiff_t m, k, unit;
+    ptrdiff_t m, k, lda, ldb, ldc;
     double alpha, beta;
     const void *a, *b;
     void *c;
-    ptrdiff_t lda, ldb, ldc;
 } sk_job;
 
-#define SK_CALL(FN, T)                                                                                \
-    FN(j->m, j_begin, j_end, j->k, (T)j->alpha, (const T *)j->a, j->lda, (const T *)j->b, j->ldb,     \
-       (T)j->beta, (T *)j->c, j->ldc)
-
-static void sk_run(const sk_job *j, ptrdiff_t j_begin, ptrdiff_t j_end) {
+SK_DEFINE_NT(sk_snt_base, , float, 4)
+SK_DEFINE_NT(sk_dnt_base, , double, 2)
+SK_DEFINE_NN(sk_snn_base, , float, 4)
+SK_DEFINE_NN(sk_dnn_base, , double, 2)
+SK_DEFINE_CNT(sk_cnt_base, , float, 4)
+SK_DEFINE_CNT(sk_dcnt_base, , double, 2)
+SK_DEFINE_CNN(sk_cnn_base, , float, 4)
+SK_DEFINE_CNN(sk_dcnn_base, , double, 2)
 #if SK_X86
-    if (j->tier == SK_AVX512) {
-        if (j->is_double) { if (j->trans_b) SK_CALL(sk_dnt_avx512, double); else SK_CALL(sk_dnn_avx512, double); }
-        else { if (j->trans_b) SK_CALL(sk_snt_avx512, float); else SK_CALL(sk_snn_avx512, float); }
-        return;
-    }
-    if (j->tier == SK_AVX2) {
-        if (j->is_double) { if (j->trans_b) SK_CALL(sk_dnt_avx2, double); else SK_CALL(sk_dnn_avx2, double); }
-        else { if (j->trans_b) SK_CALL(sk_snt_avx2, float); else SK_CALL(sk_snn_avx2, float); }
-        return;
-    }
+SK_DEFINE_NT(sk_snt_avx2, SK_TARGET_AVX2, float, 8)
+SK_DEFINE_NT(sk_dnt_avx2, SK_TARGET_AVX2, double, 4)
+SK_DEFINE_NN(sk_snn_avx2, SK_TARGET_AVX2, float, 8)
+SK_DEFINE_NN(sk_dnn_avx2, SK_TARGET_AVX2, double, 4)
+SK_DEFINE_CNT(sk_cnt_avx2, SK_TARGET_AVX2, float, 8)
+SK_DEFINE_CNT(sk_dcnt_avx2, SK_TARGET_AVX2, double, 4)
+SK_DEFINE_CNN(sk_cnn_avx2, SK_TARGET_AVX2, float, 8)
+SK_DEFINE_CNN(sk_dcnn_avx2, SK_TARGET_AVX2, double, 4)
+SK_DEFINE_NT(sk_snt_avx512, SK_TARGET_AVX512, float, 16)
+SK_DEFINE_NT(sk_dnt_avx512, SK_TARGET_AVX512, double, 8)
+SK_DEFINE_NN(sk_snn_avx512, SK_TARGET_AVX512, float, 16)
+SK_DEFINE_NN(sk_dnn_avx512, SK_TARGET_AVX512, double, 8)
+SK_DEFINE_CNT(sk_cnt_avx512, SK_TARGET_AVX512, float, 16)
+SK_DEFINE_CNT(sk_dcnt_avx512, SK_TARGET_AVX512, double, 8)
+SK_DEFINE_CNN(sk_cnn_avx512, SK_TARGET_AVX512, float, 16)
+SK_DEFINE_CNN(sk_dcnn_avx512, SK_TARGET_AVX512, double, 8)
+#define SK_TIERS(X) {X##_base, X##_avx2, X##_avx512}
+#else
+#define SK_TIERS(X) {X##_base, X##_base, X##_base}
 #endif
-    if (j->is_double) { if (j->trans_b) SK_CALL(sk_dnt_base, double); else SK_CALL(sk_dnn_base, double); }
-    else { if (j->trans_b) SK_CALL(sk_snt_base, float); else SK_CALL(sk_snn_base, float); }
-}
 
-/// Parallel body: items are units of columns (SK_NB rows of B for nt, SK_NB vectors for nn).
-static void sk_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
-    const sk_job *j = context;
-    sk_run(j, begin * j->unit, end * j->unit);
-}
+// Adapters from the shared job to each typed kernel.
+#define SK_REAL_ADAPTER(NAME, T)                                                                     \
+    static void NAME##_job(const sk_job *j, ptrdiff_t lo, ptrdiff_t hi) {                            \
+        NAME(j->m, lo, hi, j->k, (T)j->alpha, (const T *)j->a, j->lda, (const T *)j->b, j->ldb,      \
+             (T)j->beta, (T *)j->c, j->ldc);                                                         \
+    }
+#define SK_REAL_ADAPTERS(X, T) SK_REAL_ADAPTER(X##_base, T) SK_REAL_ADAPTER(X##_avx2, T) SK_REAL_ADAPTER(X##_avx512, T)
+#if SK_X86
+SK_REAL_ADAPTERS(sk_snt, float)
+SK_REAL_ADAPTERS(sk_dnt, double)
+SK_REAL_ADAPTERS(sk_snn, float)
+SK_REAL_ADAPTERS(sk_dnn, double)
+#define SK_JOB_TIERS(X) {X##_base_job, X##_avx2_job, X##_avx512_job}
+#else
+SK_REAL_ADAPTER(sk_snt_base, float)
+SK_REAL_ADAPTER(sk_dnt_base, double)
+SK_REAL_ADAPTER(sk_snn_base, float)
+SK_REAL_ADAPTER(sk_dnn_base, double)
+#define SK_JOB_TIERS(X) {X##_base_job, X##_base_job, X##_base_job}
+#endif
+
+typedef void (*sk_real_fn)(const sk_job *, ptrdiff_t, ptrdiff_t);
+typedef void (*sk_cplx_fn)(const sk_cjob *, ptrdiff_t, ptrdiff_t);
+
+/// [double][trans_b][tier]
+static const sk_real_fn sk_real[2][2][3] = {
+    {SK_JOB_TIERS(sk_snn), SK_JOB_TIERS(sk_snt)},
+    {SK_JOB_TIERS(sk_dnn), SK_JOB_TIERS(sk_dnt)},
+};
+static const sk_cplx_fn sk_cplx[2][2][3] = {
+    {SK_TIERS(sk_cnn), SK_TIERS(sk_cnt)},
+    {SK_TIERS(sk_dcnn), SK_TIERS(sk_dcnt)},
+};
+
+// MARK: - Threads
 
 /// Multiply-adds below which a skinny product stays on the calling thread.
 #define SK_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
 
-static void sk_product(sk_job *j, ptrdiff_t n) {
-    if (j->m == 0 || n == 0) return;
-    j->tier = sk_tier();
-    ptrdiff_t lanes = j->tier == SK_AVX512 ? 16 : j->tier == SK_AVX2 ? 8 : 4;
-    if (j->is_double) lanes /= 2;
-    j->unit = j->trans_b ? SK_NB : SK_NB * lanes;
-    ptrdiff_t units = n / j->unit;
-    ptrdiff_t macs_per_unit = j->m * j->k * j->unit;
-    if (units >= 2 && macs_per_unit * units >= SK_PARALLEL_MIN_MACS) {
-        ptrdiff_t grain = SK_PARALLEL_MIN_MACS / 2 / (macs_per_unit > 0 ? macs_per_unit : 1);
-        wt_parallel_for(units, grain > 0 ? grain : 1, sk_part, j);
-        if (units * j->unit < n) sk_run(j, units * j->unit, n);
+/// A product split over columns: `unit` columns per item (a register block), `run` the kernel.
+typedef struct {
+    void (*run)(const void *job, ptrdiff_t lo, ptrdiff_t hi);
+    const void *job;
+    ptrdiff_t unit;
+} sk_split;
+
+static void sk_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const sk_split *s = context;
+    s->run(s->job, begin * s->unit, end * s->unit);
+}
+
+/// Runs columns 0 ..< n in whole register blocks of `unit`, on the worker pool when there are
+/// at least SK_PARALLEL_MIN_MACS multiply-adds, then the last partial block on this thread.
+static void sk_columns(sk_split *s, ptrdiff_t n, ptrdiff_t macs_per_column) {
+    ptrdiff_t units = n / s->unit, per_unit = macs_per_column * s->unit;
+    if (units >= 2 && per_unit * units >= SK_PARALLEL_MIN_MACS) {
+        ptrdiff_t grain = SK_PARALLEL_MIN_MACS / 2 / (per_unit > 0 ? per_unit : 1);
+        wt_parallel_for(units, grain > 0 ? grain : 1, sk_part, s);
+        if (units * s->unit < n) s->run(s->job, units * s->unit, n);
     } else {
-        sk_run(j, 0, n);
+        s->run(s->job, 0, n);
     }
 }
 
+static void sk_real_product(int is_double, int trans_b, ptrdiff_t n, const sk_job *job) {
+    if (job->m <= 0 || n <= 0) return;
+    int tier = sk_tier();
+    ptrdiff_t lanes = sk_float_lanes[tier] / (is_double ? 2 : 1);
+    sk_split s = {.run = (void (*)(const void *, ptrdiff_t, ptrdiff_t))sk_real[is_double][trans_b != 0][tier],
+                  .job = job, .unit = trans_b ? SK_NB : SK_NB * lanes};
+    sk_columns(&s, n, job->m * job->k);
+}
+
+static void sk_cplx_product(int is_double, int trans_b, ptrdiff_t n, const sk_cjob *job) {
+    if (job->m <= 0 || n <= 0) return;
+    int tier = sk_tier();
+    ptrdiff_t lanes = sk_float_lanes[tier] / (is_double ? 2 : 1);
+    sk_split s = {.run = (void (*)(const void *, ptrdiff_t, ptrdiff_t))sk_cplx[is_double][trans_b != 0][tier],
+                  .job = job, .unit = trans_b ? SK_CNB : lanes};
+    sk_columns(&s, n, 4 * job->m * job->k);
+}
+
+// MARK: - Entry points
+
 void wt_sgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
                      ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc) {
-    sk_job j = {.trans_b = trans_b != 0, .is_double = 0, .m = m, .k = k, .alpha = alpha, .beta = beta,
-                .a = a, .b = b, .c = c, .lda = lda, .ldb = ldb, .ldc = ldc};
-    sk_product(&j, n);
+    sk_job j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
+    sk_real_product(0, trans_b, n, &j);
 }
 
 void wt_dgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha, const double *a,
                      ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
-    sk_job j = {.trans_b = trans_b != 0, .is_double = 1, .m = m, .k = k, .alpha = alpha, .beta = beta,
-                .a = a, .b = b, .c = c, .lda = lda, .ldb = ldb, .ldc = ldc};
-    sk_product(&j, n);
+    sk_job j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
+    sk_real_product(1, trans_b, n, &j);
+}
+
+void wt_cgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const float *ar, const float *ai, ptrdiff_t lda, const float *br, const float *bi,
+                     ptrdiff_t ldb, int accumulate, float *cr, float *ci, ptrdiff_t ldc) {
+    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
+                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
+    sk_cplx_product(0, trans_b, n, &j);
+}
+
+void wt_zgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const double *ar, const double *ai, ptrdiff_t lda, const double *br, const double *bi,
+                     ptrdiff_t ldb, int accumulate, double *cr, double *ci, ptrdiff_t ldc) {
+    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
+                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
+    sk_cplx_product(1, trans_b, n, &j);
 }

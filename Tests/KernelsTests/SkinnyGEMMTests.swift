@@ -158,4 +158,104 @@ final class SkinnyGEMMTests: XCTestCase {
             }
         }
     }
+
+    // MARK: - Complex
+
+    /// `wt_cgemm_skinny` / `wt_zgemm_skinny` against the product written out in Double: every
+    /// transpose and conjugation, overwrite and accumulate, each tier, within (k + 2)·ε·Σ|terms|.
+    func testComplexMatchesDefinitionAtEveryTier() {
+        forEachTier { tier in
+            var seed: UInt64 = 500
+            for transB in [true, false] {
+                for (conjA, conjB) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for (m, n, k) in [(1, 1, 1), (1, 5, 17), (2, 4, 16), (3, 7, 33), (5, 18, 9), (16, 3, 40), (4, 6, 0)] {
+                        for accumulate in [false, true] {
+                            seed += 1
+                            complexCase(tier, transB, conjA, conjB, m, n, k, accumulate, seed: seed, Float.self)
+                            complexCase(tier, transB, conjA, conjB, m, n, k, accumulate, seed: seed, Double.self)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func complexCase<T: BinaryFloatingPoint>(_ tier: String, _ transB: Bool, _ conjA: Bool, _ conjB: Bool,
+                                                     _ m: Int, _ n: Int, _ k: Int, _ accumulate: Bool,
+                                                     seed: UInt64, _: T.Type) {
+        var r = Rand(state: seed)
+        let lda = k + 1, ldb = (transB ? k : n) + 2, ldc = n + 1
+        let rowsB = transB ? n : k
+        func fill(_ count: Int) -> [T] { (0..<max(count, 1)).map { _ in T(r.next()) } }
+        let ar = fill(m * lda), ai = fill(m * lda), br = fill(rowsB * ldb), bi = fill(rowsB * ldb)
+        let cr0 = fill(m * ldc), ci0 = fill(m * ldc)
+        var cr = cr0, ci = ci0
+        if T.self == Float.self {
+            func f(_ x: [T]) -> [Float] { x.map { Float($0) } }
+            var fr = f(cr), fi = f(ci)
+            wt_cgemm_skinny(transB ? 1 : 0, conjA ? 1 : 0, conjB ? 1 : 0, m, n, k, f(ar), f(ai), lda, f(br), f(bi), ldb,
+                            accumulate ? 1 : 0, &fr, &fi, ldc)
+            cr = fr.map { T($0) }; ci = fi.map { T($0) }
+        } else {
+            func d(_ x: [T]) -> [Double] { x.map { Double($0) } }
+            var dr = d(cr), di = d(ci)
+            wt_zgemm_skinny(transB ? 1 : 0, conjA ? 1 : 0, conjB ? 1 : 0, m, n, k, d(ar), d(ai), lda, d(br), d(bi), ldb,
+                            accumulate ? 1 : 0, &dr, &di, ldc)
+            cr = dr.map { T($0) }; ci = di.map { T($0) }
+        }
+        let sa = conjA ? -1.0 : 1.0, sb = conjB ? -1.0 : 1.0, eps = Double(T.ulpOfOne)
+        for i in 0..<m {
+            for j in 0..<n {
+                var re = 0.0, im = 0.0, mag = 0.0
+                for p in 0..<k {
+                    let xr = Double(ar[i * lda + p]), xi = sa * Double(ai[i * lda + p])
+                    let o = transB ? j * ldb + p : p * ldb + j
+                    let yr = Double(br[o]), yi = sb * Double(bi[o])
+                    re += xr * yr - xi * yi
+                    im += xr * yi + xi * yr
+                    mag += abs(xr * yr) + abs(xi * yi) + abs(xr * yi) + abs(xi * yr)
+                }
+                let idx = i * ldc + j
+                if accumulate { re += Double(cr0[idx]); im += Double(ci0[idx]); mag += abs(Double(cr0[idx])) + abs(Double(ci0[idx])) }
+                let bound = Double(k + 2) * eps * mag + Double(T.leastNonzeroMagnitude)
+                let what = "(\(i), \(j)) m=\(m) n=\(n) k=\(k) transB=\(transB) conj=\(conjA),\(conjB) acc=\(accumulate) \(T.self) \(tier)"
+                XCTAssertLessThanOrEqual(abs(Double(cr[idx]) - re), bound, "re " + what)
+                XCTAssertLessThanOrEqual(abs(Double(ci[idx]) - im), bound, "im " + what)
+            }
+            for j in n..<ldc { XCTAssertEqual(cr[i * ldc + j], cr0[i * ldc + j], "padding written"); XCTAssertEqual(ci[i * ldc + j], ci0[i * ldc + j]) }
+        }
+    }
+
+    /// Complex rows are independent of the batch and of the thread count, bit for bit.
+    func testComplexRowsAndThreadsInvariant() {
+        let saved = wt_get_num_threads()
+        defer { _ = wt_set_num_threads(saved) }
+        forEachTier { tier in
+            for transB in [true, false] {
+                let (m, n, k) = (5, 700, 200)
+                var r = Rand(state: 42)
+                let ar = (0..<(m * k)).map { _ in Float(r.next()) }, ai = (0..<(m * k)).map { _ in Float(r.next()) }
+                let br = (0..<(n * k)).map { _ in Float(r.next()) }, bi = (0..<(n * k)).map { _ in Float(r.next()) }
+                let ldb = transB ? k : n
+                func run(_ rows: Int, _ xr: ArraySlice<Float>, _ xi: ArraySlice<Float>) -> ([Float], [Float]) {
+                    var cr = [Float](repeating: .nan, count: rows * n), ci = cr
+                    wt_cgemm_skinny(transB ? 1 : 0, 0, 1, rows, n, k, Array(xr), Array(xi), k, br, bi, ldb, 0, &cr, &ci, n)
+                    return (cr, ci)
+                }
+                _ = wt_set_num_threads(1)
+                let whole = run(m, ar[...], ai[...])
+                for i in 0..<m {
+                    let one = run(1, ar[(i * k)..<((i + 1) * k)], ai[(i * k)..<((i + 1) * k)])
+                    XCTAssertEqual(one.0, Array(whole.0[(i * n)..<((i + 1) * n)]), "row \(i) re, transB \(transB), \(tier)")
+                    XCTAssertEqual(one.1, Array(whole.1[(i * n)..<((i + 1) * n)]), "row \(i) im, transB \(transB), \(tier)")
+                }
+                for threads in [2, 3] {
+                    _ = wt_set_num_threads(Int32(threads))
+                    let again = run(m, ar[...], ai[...])
+                    XCTAssertEqual(again.0, whole.0, "\(threads) threads, transB \(transB), \(tier)")
+                    XCTAssertEqual(again.1, whole.1, "\(threads) threads, transB \(transB), \(tier)")
+                }
+            }
+        }
+    }
 }
