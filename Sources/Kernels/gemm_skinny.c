@@ -84,6 +84,7 @@
         for (; j0 + SK_NB <= j_end; j0 += SK_NB) {                                                   \
             ptrdiff_t i0 = 0;                                                                        \
             for (; i0 + SK_MB <= m; i0 += SK_MB) SK_NT_BLOCK(T, NAME##_vec, W, SK_MB)                \
+            for (; i0 + 2 <= m; i0 += 2) SK_NT_BLOCK(T, NAME##_vec, W, 2)                            \
             for (; i0 < m; i0++) SK_NT_BLOCK(T, NAME##_vec, W, 1)                                    \
         }                                                                                            \
         for (; j0 < j_end; j0++) {                                                                   \
@@ -143,6 +144,7 @@
         for (; j0 + SK_NB * W <= j_end; j0 += SK_NB * W) {                                           \
             ptrdiff_t i0 = 0;                                                                        \
             for (; i0 + SK_MB <= m; i0 += SK_MB) SK_NN_BLOCK(T, NAME##_vec, W, SK_MB, SK_NB)         \
+            for (; i0 + 2 <= m; i0 += 2) SK_NN_BLOCK(T, NAME##_vec, W, 2, SK_NB)                     \
             for (; i0 < m; i0++) SK_NN_BLOCK(T, NAME##_vec, W, 1, SK_NB)                             \
         }                                                                                            \
         for (; j0 + W <= j_end; j0 += W) {                                                           \
@@ -428,8 +430,9 @@ static const sk_cplx_fn sk_cplx[2][2][3] = {
 
 // MARK: - Threads
 
-/// Multiply-adds below which a skinny product stays on the calling thread.
-#define SK_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
+/// Multiply-adds below which a skinny product stays on the calling thread (waking a worker costs
+/// tens of microseconds, more than a batch-1 product of a 784×400 weight takes).
+#define SK_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
 
 /// A product split over columns: `unit` columns per item (a register block), `run` the kernel.
 typedef struct {

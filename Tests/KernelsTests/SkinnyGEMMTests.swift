@@ -145,7 +145,7 @@ final class SkinnyGEMMTests: XCTestCase {
         defer { _ = wt_set_num_threads(saved) }
         forEachTier { tier in
             for transB in [true, false] {
-                let c = Case(transB: transB, m: 4, n: 1001, k: 300, alpha: 1, beta: 0, pad: 0)
+                let c = Case(transB: transB, m: 8, n: 1001, k: 300, alpha: 1, beta: 0, pad: 0)  // 2.4 M multiply-adds: threaded
                 let (a, b, c0) = operands(c, Float.self, seed: 9)
                 let (ad, bd, cd) = operands(c, Double.self, seed: 9)
                 _ = wt_set_num_threads(1)
