@@ -273,6 +273,34 @@ def sparse_workloads(torch):
     return out
 
 
+def inference_workloads(torch):
+    """Eval-mode dense forward passes of the MLP, the complex MLP and LeNet-5 at batch 1, 16, 128."""
+    import cplxmodule.nn as cnn
+    nn = torch.nn
+    builders = {
+        "mlp": lambda: nn.Sequential(nn.Flatten(1, -1), nn.Linear(784, 400), nn.ReLU(), nn.Linear(400, 10)),
+        "cplxmlp": lambda: nn.Sequential(nn.Flatten(1, -1), cnn.RealToCplx(), cnn.CplxLinear(392, 400), cnn.CplxModReLU(),
+                                         cnn.CplxLinear(400, 10), cnn.CplxModulus()),
+        "lenet5": lambda: nn.Sequential(nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
+                                        nn.Flatten(1, -1), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10)),
+    }
+    out = []
+    for name, build in builders.items():
+        for batch in (1, 16, 128):
+            def make(build=build, batch=batch):
+                torch.manual_seed(3)
+                model = build().eval()
+                x = torch.rand(batch, 1, 28, 28, generator=torch.Generator().manual_seed(13))
+
+                def body():
+                    with torch.inference_mode():
+                        model(x)
+                return body
+            out.append(Workload(f"infer.{name}.b{batch}", "infer", make,
+                                note=f"{name} dense forward, eval, inference_mode, batch {batch}, float32"))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 def run(workloads, filters, budget, threads_for_rows, torch=None):
@@ -342,7 +370,7 @@ def main():
     import torch
     import cplxmodule
     workloads = (torch_gemm_workloads(torch, np) + conv_workloads(torch) + train_workloads(torch) + expi_workloads(np)
-                 + sparse_workloads(torch))
+                 + sparse_workloads(torch) + inference_workloads(torch))
     # GEMM torch rows set their own thread count inside make(); the rest use --threads.
     for w in workloads:
         if filters and not any(f in w.name for f in filters):
