@@ -167,7 +167,7 @@ RF_AVX2 static void kl_cplx_f32_avx2(wt_kl_prior prior, const float *ls, const f
 static void kl_cplx_f32(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
                         float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
 #if RF_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) {
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) {
         kl_cplx_f32_avx2(prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
         return;
     }

@@ -191,7 +191,7 @@ RF_AVX2 static void kl_real_f32_avx2(wt_kl_prior prior, const float *ls, const f
 static void kl_real_f32(wt_kl_prior prior, const float *ls, const float *w, float *value, float *d_ls, float *d_w,
                         ptrdiff_t n, float scale, double *acc) {
 #if RF_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) {
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) {
         kl_real_f32_avx2(prior, ls, w, value, d_ls, d_w, n, scale, acc);
         return;
     }

@@ -343,7 +343,7 @@ typedef struct {
         const wt_array_job *j = context;                                                       \
         const T *x = (const T *)j->x + begin;                                                  \
         T *y = (T *)j->y + begin;                                                              \
-        if (wt_active_isa() == WT_ISA_AVX2_FMA) NAME##_avx2(x, y, end - begin);                \
+        if (wt_active_isa() >= WT_ISA_AVX2_FMA) NAME##_avx2(x, y, end - begin);                \
         else NAME##_portable(x, y, end - begin);                                               \
     }                                                                                          \
     void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
