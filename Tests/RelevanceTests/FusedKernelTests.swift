@@ -492,18 +492,20 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
+    /// Every vector tier (AVX2, AVX-512: one body) gives the portable chain's bits.
     func testFloatComplexPriorKernelIsIdenticalOnBothPaths() {
         let o = floatComplexOperands()
-        for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS] {
-            let runs = onBothPaths { runComplexFloatKernel(prior, o) }
+        for (tier, prior) in vectorTiers.flatMap({ t in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS].map { (t, $0) } }) {
+            let runs = onBothPaths(fast: tier) { runComplexFloatKernel(prior, o) }
             for k in 0..<4 {
-                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern), "prior \(prior.rawValue) output \(k)")
+                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern),
+                               "tier \(tier.rawValue) prior \(prior.rawValue) output \(k)")
             }
-            let sums = onBothPaths { () -> Double in
+            let sums = onBothPaths(fast: tier) { () -> Double in
                 var dl = [Float](repeating: 0, count: o.ls.count), dr = dl, di = dl
                 return wt_kl_cplx_sum_f32(prior, o.ls, o.re, o.im, 0.5, &dl, &dr, &di, o.ls.count)
             }
-            XCTAssertEqual(sums.portable.bitPattern, sums.fast.bitPattern, "prior \(prior.rawValue) sum")
+            XCTAssertEqual(sums.portable.bitPattern, sums.fast.bitPattern, "tier \(tier.rawValue) prior \(prior.rawValue) sum")
         }
     }
 
