@@ -67,7 +67,9 @@ def main():
             rows.append([name, label, fmt_s(r[st]), fmt_s(q[st]), f"{ratio:.2f}", thr])
     print(f"statistic: {'median' if st == 'median_s' else 'minimum'} per-call time")
     print(f"ours: {args.ours} ({ours.get('suite')}, threads {ours.get('threads')}, {ours.get('build')}, {ours.get('date')})")
+    print(f"      CPU {ours.get('cpu', 'not recorded')}, tier {ours.get('isa')}, per family {ours.get('kernel_tiers', {})}")
     print(f"reference: {args.reference} ({ref.get('suite')}, threads {ref.get('threads')}, {ref.get('build')}, {ref.get('date')})")
+    print(f"      CPU {ref.get('cpu', 'not recorded')}, {ref.get('isa')}")
     print()
     print(table(rows, ["workload", "vs", "ours", "reference", "ours/ref", "throughput ours / ref"], args.markdown))
 

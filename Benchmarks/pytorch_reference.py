@@ -337,6 +337,19 @@ def format_row(r):
     return s
 
 
+def cpu_model():
+    """The "model name" line of /proc/cpuinfo (the CPUID brand string), or the platform's processor."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and ":" in line:
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", help="write the results as JSON")
@@ -379,8 +392,8 @@ def main():
         results += run([w], [], args.budget, threads, torch)
     torch.set_num_threads(args.threads)
     report = {"suite": "pytorch", "threads": args.threads, "build": f"torch {torch.__version__}, cplxmodule "
-              f"{getattr(cplxmodule, '__version__', '2022.6')}, numpy {np.__version__}", "isa": "cpu",
-              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "results": results}
+              f"{getattr(cplxmodule, '__version__', '2022.6')}, numpy {np.__version__}", "isa": torch.backends.cpu.get_cpu_capability(),
+              "cpu": cpu_model(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "results": results}
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:

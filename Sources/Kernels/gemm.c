@@ -4,7 +4,7 @@
 // KC×NC block of op(B); then for each MC-tall row block, pack the MC×KC block of op(A) and run the
 // macro-kernel, which walks NR-wide / MR-tall micro-tiles over the packed blocks. The first k-slice
 // applies the caller's beta, later slices accumulate (beta = 1). Block sizes and building blocks
-// come from the wt_?gemm_impl chosen by wt_active_isa() on every call.
+// come from the wt_?gemm_impl of the tier wt_active_isa() reports, read on every call.
 //
 // Threads: a large enough product is split into independent sub-products along n (or m, whichever
 // is larger), in multiples of NR (MR); each part packs its own operands and runs on the persistent
@@ -142,8 +142,7 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
                 c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];                           \
         return;                                                                                      \
     }                                                                                                \
-    const wt_##P##gemm_impl *im = &wt_##P##gemm_impl_blocked;                                        \
-    WT_GEMM_PICK_AVX2(P)                                                                             \
+    const wt_##P##gemm_impl *im = P##gemm_impls[wt_active_isa()];                                    \
     int threads = wt_get_num_threads();                                                              \
     if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
         P##gemm_job job = {.im = im, .ta = trans_a, .tb = trans_b, .split_n = n >= m,                \
@@ -160,10 +159,14 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
     P##gemm_serial(im, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);              \
 }
 
-#ifdef WT_GEMM_HAVE_AVX2
-#define WT_GEMM_PICK_AVX2(P) if (wt_active_isa() == WT_ISA_AVX2_FMA) im = &wt_##P##gemm_impl_avx2;
+/// The implementation of each tier, indexed by wt_isa (wt_set_isa never lets a tier above the CPU's
+/// become active, so on other architectures only index 0 is read).
+#ifdef WT_GEMM_HAVE_X86
+static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_avx2, &wt_sgemm_impl_avx512};
+static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_avx2, &wt_dgemm_impl_avx512};
 #else
-#define WT_GEMM_PICK_AVX2(P)
+static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked};
+static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked};
 #endif
 
 DEFINE_GEMM_DRIVER(s, float)
