@@ -148,6 +148,7 @@ const char *wt_cpu_model(void) {
 
 static const struct { const char *name; wt_isa top; } families[] = {
     {"gemm", WT_ISA_AVX512},
+    {"gemm_skinny", WT_ISA_AVX512},
     {"vmath", WT_ISA_AVX512},
     {"ei", WT_ISA_AVX2_FMA},
     {"kl_f32", WT_ISA_AVX512},

@@ -23,7 +23,6 @@
 #include "kernels_skinny.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
-#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -324,32 +323,8 @@ typedef struct {
 
 // MARK: - Tiers
 
-/// The tiers of this file's kernels: portable, AVX2 + FMA, AVX-512 (F, VL, DQ, BW, with the ZMM
-/// and opmask state enabled by the OS), capped by wt_active_isa().
-enum { SK_BASE = 0, SK_AVX2 = 1, SK_AVX512 = 2 };
-
-static int sk_detected_avx512(void) {
-#if SK_X86
-    __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")))
-        return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    (void)hi;
-    return (lo & 0xE6) == 0xE6;  // XMM, YMM, opmask, ZMM_Hi256 and Hi16_ZMM state
-#else
-    return 0;
-#endif
-}
-
-static int sk_tier(void) {
-    static _Atomic int avx512 = -1;
-    if (wt_active_isa() != WT_ISA_AVX2_FMA) return SK_BASE;
-    int v = atomic_load_explicit(&avx512, memory_order_relaxed);
-    if (v < 0) { v = sk_detected_avx512(); atomic_store_explicit(&avx512, v, memory_order_relaxed); }
-    return v ? SK_AVX512 : SK_AVX2;
-}
+/// Tables below are indexed by wt_isa: portable, AVX2 + FMA, AVX-512.
+enum { SK_BASE = WT_ISA_PORTABLE, SK_AVX2 = WT_ISA_AVX2_FMA, SK_AVX512 = WT_ISA_AVX512 };
 
 /// Lanes of a float vector at each tier (half as many doubles).
 static const int sk_float_lanes[3] = {4, 8, 16};
@@ -461,7 +436,7 @@ static void sk_columns(sk_split *s, ptrdiff_t n, ptrdiff_t macs_per_column) {
 
 static void sk_real_product(int is_double, int trans_b, ptrdiff_t n, const sk_job *job) {
     if (job->m <= 0 || n <= 0) return;
-    int tier = sk_tier();
+    int tier = (int)wt_active_isa();
     ptrdiff_t lanes = sk_float_lanes[tier] / (is_double ? 2 : 1);
     sk_split s = {.run = (void (*)(const void *, ptrdiff_t, ptrdiff_t))sk_real[is_double][trans_b != 0][tier],
                   .job = job, .unit = trans_b ? SK_NB : SK_NB * lanes};
@@ -470,7 +445,7 @@ static void sk_real_product(int is_double, int trans_b, ptrdiff_t n, const sk_jo
 
 static void sk_cplx_product(int is_double, int trans_b, ptrdiff_t n, const sk_cjob *job) {
     if (job->m <= 0 || n <= 0) return;
-    int tier = sk_tier();
+    int tier = (int)wt_active_isa();
     ptrdiff_t lanes = sk_float_lanes[tier] / (is_double ? 2 : 1);
     sk_split s = {.run = (void (*)(const void *, ptrdiff_t, ptrdiff_t))sk_cplx[is_double][trans_b != 0][tier],
                   .job = job, .unit = trans_b ? SK_CNB : lanes};

@@ -89,14 +89,14 @@ final class SkinnyGEMMTests: XCTestCase {
         return out
     }
 
+    /// Runs `body` at every tier this host supports (portable always), then restores the tier.
     private func forEachTier(_ body: (String) -> Void) {
-        let best = wt_detected_isa()
-        defer { _ = wt_set_isa(best) }
-        _ = wt_set_isa(WT_ISA_PORTABLE)
-        body("portable")
-        if best != WT_ISA_PORTABLE {
-            _ = wt_set_isa(best)
-            body("native")
+        let saved = wt_active_isa()
+        defer { _ = wt_set_isa(saved) }
+        for raw in 0...wt_detected_isa().rawValue {
+            let isa = wt_isa(rawValue: raw)
+            XCTAssertEqual(wt_set_isa(isa), isa)
+            body(String(cString: wt_isa_name(isa)))
         }
     }
 
