@@ -5,7 +5,8 @@ Benchmarks/pytorch_reference.py --json.
 
     python3 Benchmarks/compare.py ours.json torch.json [--markdown]
 
-Rows of the reference named `X.torch` (torch.matmul GEMMs) are compared with our `X` too.
+Rows of the reference named `X.torch` (torch.matmul GEMMs) are compared with our `X` too, and our
+`X.prepared` rows (a model compiled for inference) with the reference's `X`.
 A second table gives our sparse-inference speed-ups over our own dense and masked paths, and
 over torch's CSR path.
 """
@@ -56,7 +57,9 @@ def main():
     st = args.stat
     rows = []
     for name, r in o.items():
-        for ref_name, label in ((name, "numpy" if r["group"] == "gemm" else "torch"), (name + ".torch", "torch")):
+        # `X.prepared` (our compiled model) is compared with the reference's `X`.
+        base = name[: -len(".prepared")] if name.endswith(".prepared") else name
+        for ref_name, label in ((base, "numpy" if r["group"] == "gemm" else "torch"), (base + ".torch", "torch")):
             if ref_name not in t:
                 continue
             q = t[ref_name]

@@ -241,14 +241,16 @@ func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, Para
     return (model, params)
 }
 
-/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`).
-func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree) -> (any Layer<Tensor, Tensor>, ParameterTree) {
+/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`);
+/// `maxDensity: -.infinity` keeps every weight dense (what `compileDense` does).
+func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
+                             maxDensity: Double = SparseLinear.defaultMaxDensity) -> (any Layer<Tensor, Tensor>, ParameterTree) {
     if let fc = model as? FeatureClassifier<Tensor> {
-        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"))
-        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"))
+        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
+        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
         return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
     }
-    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters) }
+    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters, maxDensity: maxDensity) }
     return (model, parameters)
 }
 
@@ -268,6 +270,15 @@ func inferenceWorkloads() -> [BenchWorkload] {
                 let params = model.initialParameters(key: RandomKey(seed: 3))
                 let x = benchTensor([batch, 1, 28, 28], seed: 13, 0, 1)
                 return { benchKeep(model(x, parameters: params)) }
+            }))
+            if arch == .cplxMLP { continue }  // compileDense compiles real linear layers
+            out.append(BenchWorkload(name: "infer.\(name).b\(batch).prepared", group: "infer",
+                                     note: "\(arch.rawValue) compiled by compileDense (weights packed once), batch \(batch)", make: {
+                let model = try makeClassifier(arch, flavor: .dense, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
+                let (compiled, rest) = compileSparseClassifier(model, parameters: model.initialParameters(key: RandomKey(seed: 3)),
+                                                               maxDensity: -.infinity)
+                let x = benchTensor([batch, 1, 28, 28], seed: 13, 0, 1)
+                return { benchKeep(compiled(x, parameters: rest)) }
             }))
         }
     }
