@@ -219,7 +219,8 @@ public struct SparseLinear: SequentialLayer {
             var y = packed.map { Ops.linear(x, $0, bias: bias) } ?? Ops.linear(x, w, bias: bias)
             if fusedReLU {
                 y.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-                    for i in p.indices where !(p[i] > 0 || p[i].isNaN) { p[i] = 0 }
+                    // A select on every element (vectorised), not a conditional store.
+                    for i in p.indices { let v = p[i]; p[i] = v > 0 || v.isNaN ? v : 0 }
                 }
             }
             return y
