@@ -5,7 +5,8 @@ Benchmarks/pytorch_reference.py --json.
 
     python3 Benchmarks/compare.py ours.json torch.json [--markdown]
 
-Rows of the reference named `X.torch` (torch.matmul GEMMs) are compared with our `X` too.
+Rows of the reference named `X.torch` (torch.matmul GEMMs) are compared with our `X` too, and our
+`X.prepared` rows (a model compiled for inference) with the reference's `X`.
 A second table gives our sparse-inference speed-ups over our own dense and masked paths, and
 over torch's CSR path.
 """
@@ -56,7 +57,9 @@ def main():
     st = args.stat
     rows = []
     for name, r in o.items():
-        for ref_name, label in ((name, "numpy" if r["group"] == "gemm" else "torch"), (name + ".torch", "torch")):
+        # `X.prepared` (our compiled model) is compared with the reference's `X`.
+        base = name[: -len(".prepared")] if name.endswith(".prepared") else name
+        for ref_name, label in ((base, "numpy" if r["group"] == "gemm" else "torch"), (base + ".torch", "torch")):
             if ref_name not in t:
                 continue
             q = t[ref_name]
@@ -67,7 +70,9 @@ def main():
             rows.append([name, label, fmt_s(r[st]), fmt_s(q[st]), f"{ratio:.2f}", thr])
     print(f"statistic: {'median' if st == 'median_s' else 'minimum'} per-call time")
     print(f"ours: {args.ours} ({ours.get('suite')}, threads {ours.get('threads')}, {ours.get('build')}, {ours.get('date')})")
+    print(f"      CPU {ours.get('cpu', 'not recorded')}, tier {ours.get('isa')}, per family {ours.get('kernel_tiers', {})}")
     print(f"reference: {args.reference} ({ref.get('suite')}, threads {ref.get('threads')}, {ref.get('build')}, {ref.get('date')})")
+    print(f"      CPU {ref.get('cpu', 'not recorded')}, {ref.get('isa')}")
     print()
     print(table(rows, ["workload", "vs", "ours", "reference", "ours/ref", "throughput ours / ref"], args.markdown))
 

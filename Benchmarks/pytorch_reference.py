@@ -273,6 +273,34 @@ def sparse_workloads(torch):
     return out
 
 
+def inference_workloads(torch):
+    """Eval-mode dense forward passes of the MLP, the complex MLP and LeNet-5 at batch 1, 16, 128."""
+    import cplxmodule.nn as cnn
+    nn = torch.nn
+    builders = {
+        "mlp": lambda: nn.Sequential(nn.Flatten(1, -1), nn.Linear(784, 400), nn.ReLU(), nn.Linear(400, 10)),
+        "cplxmlp": lambda: nn.Sequential(nn.Flatten(1, -1), cnn.RealToCplx(), cnn.CplxLinear(392, 400), cnn.CplxModReLU(),
+                                         cnn.CplxLinear(400, 10), cnn.CplxModulus()),
+        "lenet5": lambda: nn.Sequential(nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
+                                        nn.Flatten(1, -1), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10)),
+    }
+    out = []
+    for name, build in builders.items():
+        for batch in (1, 16, 128):
+            def make(build=build, batch=batch):
+                torch.manual_seed(3)
+                model = build().eval()
+                x = torch.rand(batch, 1, 28, 28, generator=torch.Generator().manual_seed(13))
+
+                def body():
+                    with torch.inference_mode():
+                        model(x)
+                return body
+            out.append(Workload(f"infer.{name}.b{batch}", "infer", make,
+                                note=f"{name} dense forward, eval, inference_mode, batch {batch}, float32"))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 def run(workloads, filters, budget, threads_for_rows, torch=None):
@@ -309,6 +337,19 @@ def format_row(r):
     return s
 
 
+def cpu_model():
+    """The "model name" line of /proc/cpuinfo (the CPUID brand string), or the platform's processor."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and ":" in line:
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", help="write the results as JSON")
@@ -342,7 +383,7 @@ def main():
     import torch
     import cplxmodule
     workloads = (torch_gemm_workloads(torch, np) + conv_workloads(torch) + train_workloads(torch) + expi_workloads(np)
-                 + sparse_workloads(torch))
+                 + sparse_workloads(torch) + inference_workloads(torch))
     # GEMM torch rows set their own thread count inside make(); the rest use --threads.
     for w in workloads:
         if filters and not any(f in w.name for f in filters):
@@ -351,8 +392,8 @@ def main():
         results += run([w], [], args.budget, threads, torch)
     torch.set_num_threads(args.threads)
     report = {"suite": "pytorch", "threads": args.threads, "build": f"torch {torch.__version__}, cplxmodule "
-              f"{getattr(cplxmodule, '__version__', '2022.6')}, numpy {np.__version__}", "isa": "cpu",
-              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "results": results}
+              f"{getattr(cplxmodule, '__version__', '2022.6')}, numpy {np.__version__}", "isa": torch.backends.cpu.get_cpu_capability(),
+              "cpu": cpu_model(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "results": results}
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:

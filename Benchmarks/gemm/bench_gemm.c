@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
     int min_threads = 1, max_threads = thread_clock ? 1 : 2;
     if (thread_clock) bench_clock = CLOCK_THREAD_CPUTIME_ID;
     const char *isa = getenv("WT_BENCH_ISA");  // "portable": time the portable blocked path
-    if (isa && strcmp(isa, "portable") == 0) wt_set_isa(WT_ISA_PORTABLE);
+    if (isa) for (int t = 0; t <= 2; t++) if (strcmp(isa, wt_isa_name((wt_isa)t)) == 0) wt_set_isa((wt_isa)t);
     const char *only = getenv("WT_BENCH_THREADS");  // run just this thread count
     if (only && atoi(only) >= 1) min_threads = max_threads = atoi(only);
     if (argc > 2) {
@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
         {"small 64^3", 64, 64, 64, 0, 0},
     };
     int count = (int)(sizeof shapes / sizeof shapes[0]);
-    printf("isa=%s trials=%d clock=%s\n", wt_active_isa() == WT_ISA_AVX2_FMA ? "avx2+fma" : "portable", trials,
+    printf("isa=%s trials=%d clock=%s\n", wt_isa_name(wt_active_isa()), trials,
            thread_clock ? "thread CPU time (1 thread only)" : "wall");
     printf("%-7s %-8s %-34s %8s%s\n", "threads", "type", "shape", "GFLOP/s", blas_s ? "  openblas  ratio" : "");
     for (int threads = min_threads; threads <= max_threads; threads++) {

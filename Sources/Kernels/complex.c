@@ -154,7 +154,7 @@ static CX_AVX2_FN void cabs_grad_f_avx2(const float *re, const float *im, const 
     }
 }
 #define CX_DISPATCH(CALL_AVX2, CALL_PORTABLE) \
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) { CALL_AVX2; } else { CALL_PORTABLE; }
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { CALL_AVX2; } else { CALL_PORTABLE; }
 #else
 #define CX_DISPATCH(CALL_AVX2, CALL_PORTABLE) CALL_PORTABLE;
 #endif

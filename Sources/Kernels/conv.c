@@ -221,7 +221,7 @@ static void col2im_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
 static void conv_run(const wt_conv_shape *g, ptrdiff_t samples, const void *src, void *dst, ptrdiff_t ld,
                      ptrdiff_t x_stride, int is_float, wt_parallel_body body) {
     conv_job job = {g, src, dst, ld, x_stride, g->out[0] * g->out[1] * g->out[2], is_float,
-                    wt_active_isa() == WT_ISA_AVX2_FMA};
+                    wt_active_isa() >= WT_ISA_AVX2_FMA};
     wt_parallel_for(samples, 1, body, &job);
 }
 

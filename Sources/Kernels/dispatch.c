@@ -1,15 +1,80 @@
-// Runtime selection of the kernel instruction set.
+// Runtime selection of the kernel tier: detected once (CPUID for the instruction sets, XGETBV for
+// the register state the OS saves on a context switch), capped by WIRTINGER_ISA, changeable by tests.
 #include "kernels_dispatch.h"
+#include <ctype.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 static _Atomic int active_isa = -1;
+static _Atomic int hardware_isa = -1;
+static _Atomic int allowed_isa = -1;
+
+#if defined(__x86_64__) || defined(__i386__)
+static unsigned long long read_xcr0(void) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+static wt_isa probe_x86(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return WT_ISA_PORTABLE;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
+    if (!osxsave || !avx || !fma) return WT_ISA_PORTABLE;
+    unsigned long long xcr0 = read_xcr0();
+    if ((xcr0 & 0x6) != 0x6) return WT_ISA_PORTABLE;              // XMM and YMM state
+    if (__get_cpuid_max(0, 0) < 7) return WT_ISA_PORTABLE;
+    __cpuid_count(7, 0, a, b, c, d);
+    if (!((b >> 5) & 1)) return WT_ISA_PORTABLE;                    // AVX2
+    int avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);  // F DQ BW VL
+    if (avx512 && (xcr0 & 0xE6) == 0xE6) return WT_ISA_AVX512;     // + opmask, ZMM_Hi256, Hi16_ZMM
+    return WT_ISA_AVX2_FMA;
+}
+#endif
+
+wt_isa wt_hardware_isa(void) {
+    int isa = atomic_load_explicit(&hardware_isa, memory_order_relaxed);
+    if (isa < 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        isa = (int)probe_x86();
+#else
+        isa = WT_ISA_PORTABLE;
+#endif
+        atomic_store_explicit(&hardware_isa, isa, memory_order_relaxed);
+    }
+    return (wt_isa)isa;
+}
+
+const char *wt_isa_name(wt_isa isa) {
+    switch (isa) {
+    case WT_ISA_AVX2_FMA: return "avx2";
+    case WT_ISA_AVX512: return "avx512";
+    default: return "portable";
+    }
+}
 
 wt_isa wt_detected_isa(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return WT_ISA_AVX2_FMA;
-#endif
-    return WT_ISA_PORTABLE;
+    int isa = atomic_load_explicit(&allowed_isa, memory_order_relaxed);
+    if (isa < 0) {
+        isa = (int)wt_hardware_isa();
+        const char *cap = getenv("WIRTINGER_ISA");
+        if (cap && *cap) {
+            int wanted = -1;
+            for (int t = WT_ISA_PORTABLE; t <= WT_ISA_AVX512; t++)
+                if (strcmp(cap, wt_isa_name((wt_isa)t)) == 0) wanted = t;
+            if (wanted < 0)
+                fprintf(stderr, "wirtinger: WIRTINGER_ISA=%s is not one of portable, avx2, avx512; ignored\n", cap);
+            else if (wanted < isa)
+                isa = wanted;
+        }
+        atomic_store_explicit(&allowed_isa, isa, memory_order_relaxed);
+    }
+    return (wt_isa)isa;
 }
 
 wt_isa wt_active_isa(void) {
@@ -22,7 +87,89 @@ wt_isa wt_active_isa(void) {
 }
 
 wt_isa wt_set_isa(wt_isa isa) {
-    if (isa == WT_ISA_AVX2_FMA && wt_detected_isa() != WT_ISA_AVX2_FMA) isa = WT_ISA_PORTABLE;
-    atomic_store_explicit(&active_isa, (int)isa, memory_order_relaxed);
-    return isa;
+    int allowed = (int)wt_detected_isa();
+    int t = (int)isa < WT_ISA_PORTABLE ? WT_ISA_PORTABLE : (int)isa;
+    if (t > allowed) t = allowed;
+    atomic_store_explicit(&active_isa, t, memory_order_relaxed);
+    return (wt_isa)t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU model string
+
+static char cpu_model[128];
+static _Atomic int cpu_model_ready = 0;
+
+static void trim_into(char *dst, size_t cap, const char *src) {
+    while (*src && isspace((unsigned char)*src)) src++;
+    size_t n = strlen(src);
+    while (n > 0 && isspace((unsigned char)src[n - 1])) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+const char *wt_cpu_model(void) {
+    if (atomic_load_explicit(&cpu_model_ready, memory_order_acquire)) return cpu_model;
+    char found[128] = "";
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned regs[12];
+    if (__get_cpuid_max(0x80000000u, 0) >= 0x80000004u) {
+        for (unsigned leaf = 0; leaf < 3; leaf++)
+            __cpuid(0x80000002u + leaf, regs[4 * leaf], regs[4 * leaf + 1], regs[4 * leaf + 2], regs[4 * leaf + 3]);
+        char brand[49];
+        memcpy(brand, regs, 48);
+        brand[48] = 0;
+        trim_into(found, sizeof found, brand);
+    }
+#endif
+    if (!found[0]) {
+        FILE *f = fopen("/proc/cpuinfo", "r");
+        if (f) {
+            char line[256];
+            while (fgets(line, sizeof line, f)) {
+                if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+                    trim_into(found, sizeof found, strchr(line, ':') + 1);
+                    break;
+                }
+            }
+            fclose(f);
+        }
+    }
+    if (!found[0]) strcpy(found, "unknown");
+    // Racing first calls write the same bytes; the flag publishes them.
+    memcpy(cpu_model, found, sizeof cpu_model);
+    atomic_store_explicit(&cpu_model_ready, 1, memory_order_release);
+    return cpu_model;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel families and the highest tier each has code for.
+
+static const struct { const char *name; wt_isa top; } families[] = {
+    {"gemm", WT_ISA_AVX512},
+    {"gemm_skinny", WT_ISA_AVX512},
+    {"vmath", WT_ISA_AVX512},
+    {"ei", WT_ISA_AVX2_FMA},
+    {"kl_f32", WT_ISA_AVX512},
+    {"kl_f64", WT_ISA_AVX2_FMA},
+    {"random", WT_ISA_AVX2_FMA},
+    {"im2col", WT_ISA_AVX2_FMA},
+    {"pool", WT_ISA_AVX2_FMA},
+    {"optim", WT_ISA_AVX2_FMA},
+    {"sparse", WT_ISA_AVX2_FMA},
+    {"complex", WT_ISA_AVX2_FMA},
+    {"scan", WT_ISA_AVX2_FMA},
+};
+
+int wt_kernel_family_count(void) { return (int)(sizeof families / sizeof families[0]); }
+
+const char *wt_kernel_family_name(int i) {
+    return i >= 0 && i < wt_kernel_family_count() ? families[i].name : "";
+}
+
+wt_isa wt_kernel_family_isa(int i) {
+    if (i < 0 || i >= wt_kernel_family_count()) return WT_ISA_PORTABLE;
+    wt_isa active = wt_active_isa();
+    return active < families[i].top ? active : families[i].top;
 }

@@ -109,7 +109,7 @@ VM_AVX2 __m256d ei4_eval(__m256d x, const double *tab, const int stride, const i
     }
     __m256d expm = _mm256_cmp_pd(ax, vm4_c(4.0), _CMP_GE_OQ);
     {
-        __m128i k;
+        vm4_i k;
         __m256d em1 = vm4_expm1_reduced(x, &k);
         __m256d v = _mm256_fmadd_pd(em1, p, p);  // e^r P
         y = _mm256_blendv_pd(y, vm4_scale(v, k), expm);
@@ -119,7 +119,7 @@ VM_AVX2 __m256d ei4_eval(__m256d x, const double *tab, const int stride, const i
             y = _mm256_blendv_pd(y, lim, big);
         }
     }
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
+    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), (__m256d)vm4_isnan(x));
 }
 
 VM_AVX2 __m256d ei4_d(__m256d x) { return ei4_eval(x, &ei_table_d[0][0], EI_STRIDE_D, EI_NCOEF_D, 1); }
@@ -128,4 +128,4 @@ VM_AVX2 __m256d ei4_f(__m256d x) { return ei4_eval(x, &ei_table_f[0][0], EI_STRI
 #define EI4_F ei4_f
 #endif
 
-WT_ARRAY_KERNELS(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, EI4_D, EI4_F)
+WT_ARRAY_KERNELS_AVX2(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, EI4_D, EI4_F)

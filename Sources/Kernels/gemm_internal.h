@@ -48,10 +48,13 @@ typedef struct {
 extern const wt_sgemm_impl wt_sgemm_impl_blocked;
 extern const wt_dgemm_impl wt_dgemm_impl_blocked;
 #if defined(__x86_64__) || defined(__i386__)
-#define WT_GEMM_HAVE_AVX2 1
-/// AVX2/FMA implementation (gemm_avx2.c); only call after wt_active_isa() == WT_ISA_AVX2_FMA.
+#define WT_GEMM_HAVE_X86 1
+/// AVX2/FMA implementation (gemm_avx2.c); only call when wt_active_isa() >= WT_ISA_AVX2_FMA.
 extern const wt_sgemm_impl wt_sgemm_impl_avx2;
 extern const wt_dgemm_impl wt_dgemm_impl_avx2;
+/// AVX-512 implementation (gemm_avx512.c); only call when wt_active_isa() >= WT_ISA_AVX512.
+extern const wt_sgemm_impl wt_sgemm_impl_avx512;
+extern const wt_dgemm_impl wt_dgemm_impl_avx512;
 #endif
 
 // ---------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ ADAM_FN(adam_f_portable, float, OPT_SQRT_F, )
 #if OPT_X86
 ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, OPT_AVX2)
 ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
-#define OPT_PICK(PRE) (wt_active_isa() == WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
+#define OPT_PICK(PRE) (wt_active_isa() >= WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
 #else
 #define OPT_PICK(PRE) PRE##_portable
 #endif

@@ -146,7 +146,7 @@ void wt_maxpool_inside_f32(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdif
                            const ptrdiff_t s[3], const ptrdiff_t d[3], const float *x, float *y, ptrdiff_t *index) {
     wt_parallel_body body = maxpool_planes_f32;
 #if MP_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA && k[0] == 1 && k[1] == 2 && k[2] == 2 && d[1] == 1 && d[2] == 1 && s[2] == 2)
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA && k[0] == 1 && k[1] == 2 && k[2] == 2 && d[1] == 1 && d[2] == 1 && s[2] == 2)
         body = maxpool_planes_2x2s2_f32_avx2;
 #endif
     maxpool_run(planes, in, out, k, s, d, x, y, index, body);

@@ -84,7 +84,7 @@ static __attribute__((target("avx2"))) void philox_avx2(uint32_t k0, uint32_t k1
 
 void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *words, ptrdiff_t blocks) {
 #if RN_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) { philox_avx2(k0, k1, first_block, words, blocks); return; }
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { philox_avx2(k0, k1, first_block, words, blocks); return; }
 #endif
     philox_portable(k0, k1, first_block, words, blocks);
 }
@@ -207,7 +207,7 @@ BM_AVX2 static void bm_pairs_avx2(const double *a, const double *b, double *z0, 
 /// Box–Muller pairs of m blocks on the active path.
 static void bm_pairs(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
 #if RN_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) { bm_pairs_avx2(a, b, z0, z1, m); return; }
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { bm_pairs_avx2(a, b, z0, z1, m); return; }
 #endif
     bm_pairs_portable(a, b, z0, z1, m);
 }

@@ -36,7 +36,7 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define RL_X86 1
 #define RL_AVX2 __attribute__((target("avx2,fma")))
-#define RL_PICK(PRE) (wt_active_isa() == WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
+#define RL_PICK(PRE) (wt_active_isa() >= WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
 #else
 #define RL_X86 0
 #define RL_PICK(PRE) PRE##_portable

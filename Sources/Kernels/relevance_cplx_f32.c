@@ -12,8 +12,9 @@
 //   ARD:  KL = softplus(−a) (as the real ARD, without the ½)
 //   ∂/∂log σ² = ∂KL/∂a,  ∂/∂re = −2·(∂KL/∂a)·(re/m)/t  (0 at m = 0), likewise im.
 //
-// The AVX2/FMA path (8 lanes) and the portable path do the same float operations in the same
-// order (fmaf in the portable one), so they give identical bits.
+// The vector paths (one body, relevance_cplx_f32_vec.h, for AVX2 with 8 lanes and AVX-512 with 16)
+// and the portable path do the same float operations in the same order (fmaf in the portable one),
+// so they give identical bits.
 #include "kernels_relevance.h"
 #include "blocked_sum.h"
 #include "kernels_dispatch.h"
@@ -89,90 +90,43 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
     }
 }
 
+// ---------------------------------------------------------------- vector paths
+// relevance_cplx_f32_vec.h written once, instantiated for AVX2/FMA (8 lanes) and AVX-512 (16 lanes).
+
 #if RF_X86
-RF_AVX2 static inline V8 rc8_horner(const float *c, int n, V8 x) {
-    V8 p = rf8_c(c[n - 1]);
-    for (int i = n - 2; i >= 0; i--) p = _mm256_fmadd_ps(p, x, rf8_c(c[i]));
-    return p;
-}
+#define KV_W 8
+#define RV(x) rf8_##x
+#define KV_ATTR RF_AVX2
+#define KV_NAME kl_cplx_f32_avx2
+#include "relevance_cplx_f32_vec.h"
+#undef KV_W
+#undef RV
+#undef KV_ATTR
+#undef KV_NAME
 
-RF_AVX2 static inline __m256d rc4_sq(__m128 v) {
-    __m256d d = _mm256_cvtps_pd(v);
-    return _mm256_mul_pd(d, d);
-}
+#define KV_W 16
+#define RV(x) rf16_##x
+#define KV_ATTR RF_AVX512
+#define KV_NAME kl_cplx_f32_avx512
+#include "relevance_cplx_f32_vec.h"
+#undef KV_W
+#undef RV
+#undef KV_ATTR
+#undef KV_NAME
+#endif
 
-RF_AVX2 static void kl_cplx_f32_avx2(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
-                                     float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
-    const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
-    const V8 zero = _mm256_setzero_ps(), one = rf8_c(1.0f), neg = rf8_c(-0.0f), vscale = rf8_c(scale);
-    __m256d acc_lo = _mm256_setzero_pd(), acc_hi = _mm256_setzero_pd();
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        V8 r = _mm256_loadu_ps(re + i), q = _mm256_loadu_ps(im + i);
-        __m256d lo = _mm256_sqrt_pd(_mm256_add_pd(rc4_sq(_mm256_castps256_ps128(r)), rc4_sq(_mm256_castps256_ps128(q))));
-        __m256d hi = _mm256_sqrt_pd(_mm256_add_pd(rc4_sq(_mm256_extractf128_ps(r, 1)), rc4_sq(_mm256_extractf128_ps(q, 1))));
-        V8 m = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
-        V8 t = _mm256_add_ps(m, rf8_c(1e-12f));
-        V8 a = _mm256_sub_ps(_mm256_loadu_ps(ls + i), _mm256_mul_ps(rf8_c(2.0f), rf8_log(t)));
-        V8 val, da;
-        if (prior == WT_KL_CPLX_ARD) {
-            V8 nn = _mm256_xor_ps(a, neg);
-            V8 e = rf8_exp(_mm256_xor_ps(rf8_abs(nn), neg));
-            V8 ope = _mm256_add_ps(one, e), inv = _mm256_div_ps(one, ope);
-            V8 l1p = _mm256_add_ps(rf8_log(ope), _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(ope, one)), inv));
-            V8 over = _mm256_cmp_ps(nn, rf8_c(20.0f), _CMP_GT_OQ);
-            V8 pos = _mm256_cmp_ps(nn, zero, _CMP_GT_OQ);
-            val = rf8_sel(over, nn, _mm256_add_ps(rf8_sel(pos, nn, zero), l1p));
-            V8 dsp = rf8_sel(over, one, _mm256_mul_ps(rf8_sel(_mm256_cmp_ps(nn, zero, _CMP_GE_OQ), one, e), inv));
-            da = _mm256_xor_ps(dsp, neg);
-        } else {
-            V8 x = rf8_exp(_mm256_xor_ps(a, neg));
-            V8 ex = rf8_exp(_mm256_xor_ps(x, neg));
-            V8 series = _mm256_mul_ps(x, rc8_horner(rc_series, 15, x));
-            V8 ix = _mm256_div_ps(one, x);
-            V8 u = _mm256_sub_ps(_mm256_mul_ps(rf8_c(4.0f), ix), one);
-            V8 tail = _mm256_add_ps(_mm256_sub_ps(rf8_c(RC_GAMMA), a), _mm256_mul_ps(_mm256_mul_ps(ex, ix), rc8_horner(rc_e1, 10, u)));
-            val = prior == WT_KL_CPLX_VD_BOGUS ? _mm256_xor_ps(a, neg)
-                                               : rf8_sel(_mm256_cmp_ps(x, rf8_c(2.0f), _CMP_LT_OQ), series, tail);
-            V8 small = _mm256_mul_ps(_mm256_xor_ps(x, neg), rc8_horner(rc_expm1, 10, x));
-            da = rf8_sel(_mm256_cmp_ps(x, rf8_c(0.5f), _CMP_LT_OQ), small, _mm256_sub_ps(ex, one));
-        }
-        if (value) _mm256_storeu_ps(value + i, val);
-        if (acc) {
-            acc_lo = _mm256_add_pd(acc_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(val)));
-            acc_hi = _mm256_add_pd(acc_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(val, 1)));
-        }
-        if (grad) {
-            V8 pos = _mm256_cmp_ps(m, zero, _CMP_GT_OQ), isZero = _mm256_cmp_ps(m, zero, _CMP_EQ_OQ);
-            V8 cr = rf8_sel(pos, _mm256_div_ps(r, m), rf8_sel(isZero, zero, m));
-            V8 ci = rf8_sel(pos, _mm256_div_ps(q, m), rf8_sel(isZero, zero, m));
-            V8 f = _mm256_mul_ps(_mm256_mul_ps(rf8_c(-2.0f), da), _mm256_div_ps(one, t));
-            _mm256_storeu_ps(d_ls + i, _mm256_mul_ps(da, vscale));
-            _mm256_storeu_ps(d_re + i, _mm256_mul_ps(_mm256_mul_ps(f, cr), vscale));
-            _mm256_storeu_ps(d_im + i, _mm256_mul_ps(_mm256_mul_ps(f, ci), vscale));
-        }
-    }
-    if (acc) {
-        double lanes[8];
-        _mm256_storeu_pd(lanes, acc_lo);
-        _mm256_storeu_pd(lanes + 4, acc_hi);
-        for (int l = 0; l < 8; l++) acc[l] += lanes[l];
-    }
-    if (i < n)  // i is a multiple of 8, so the tail's accumulator lanes line up with the scalar run
-        kl_cplx_f32_scalar(prior, ls + i, re + i, im + i, value ? value + i : NULL, grad ? d_ls + i : NULL,
-                           grad ? d_re + i : NULL, grad ? d_im + i : NULL, n - i, scale, acc);
-}
+typedef void (*kl_cplx_f32_fn)(wt_kl_prior, const float *, const float *, const float *, float *, float *, float *,
+                               float *, ptrdiff_t, float, double *);
+/// The chain of each tier, indexed by wt_active_isa().
+#if RF_X86
+static const kl_cplx_f32_fn kl_cplx_f32_tiers[] = {kl_cplx_f32_scalar, kl_cplx_f32_avx2, kl_cplx_f32_avx512};
+#else
+static const kl_cplx_f32_fn kl_cplx_f32_tiers[] = {kl_cplx_f32_scalar, kl_cplx_f32_scalar, kl_cplx_f32_scalar};
 #endif
 
 static void kl_cplx_f32(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
                         float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
-#if RF_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) {
-        kl_cplx_f32_avx2(prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
-        return;
-    }
-#endif
-    kl_cplx_f32_scalar(prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
+    kl_cplx_f32_tiers[wt_active_isa()](prior, ls, re, im, value, d_ls, d_re, d_im, n, scale, acc);
 }
 
 void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im, float *value,

@@ -57,13 +57,13 @@ SC_AVX2 static int all_finite_f64_avx2(const double *x, ptrdiff_t n) {
 
 int wt_all_finite_f32(const float *x, ptrdiff_t n) {
 #if SC_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) return all_finite_f32_avx2(x, n);
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) return all_finite_f32_avx2(x, n);
 #endif
     return all_finite_f32_portable(x, n);
 }
 int wt_all_finite_f64(const double *x, ptrdiff_t n) {
 #if SC_X86
-    if (wt_active_isa() == WT_ISA_AVX2_FMA) return all_finite_f64_avx2(x, n);
+    if (wt_active_isa() >= WT_ISA_AVX2_FMA) return all_finite_f64_avx2(x, n);
 #endif
     return all_finite_f64_portable(x, n);
 }

@@ -295,7 +295,7 @@ int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
                    const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
                    float *y, ptrdiff_t ldy, int flags) {
 #ifdef WT_SP_HAVE_AVX2
-    int avx2 = wt_active_isa() == WT_ISA_AVX2_FMA;
+    int avx2 = wt_active_isa() >= WT_ISA_AVX2_FMA;
 #else
     int avx2 = 0;
 #endif

@@ -4,24 +4,14 @@
 #include "kernels_vmath.h"
 #include "vmath_core.h"
 
-#if WT_X86
-#define VM_EXP4 vm4_exp
-#define VM_EXPF4 vm4_expf_d
-#define VM_LOG4 vm4_log
-#define VM_LOG1P4 vm4_log1p
-#define VM_SIGMOID4 vm4_sigmoid
-#define VM_SOFTPLUS4 vm4_softplus
-#define VM_LOGSIG4 vm4_log_sigmoid
-#define VM_TANH4 vm4_tanh
-#endif
 
-WT_ARRAY_KERNELS(wt_exp_array, wt_expf_array, vm_exp, vm_expf_d, VM_EXP4, VM_EXPF4)
-WT_ARRAY_KERNELS(wt_log_array, wt_logf_array, vm_log, vm_log, VM_LOG4, VM_LOG4)
-WT_ARRAY_KERNELS(wt_log1p_array, wt_log1pf_array, vm_log1p, vm_log1p, VM_LOG1P4, VM_LOG1P4)
-WT_ARRAY_KERNELS(wt_sigmoid_array, wt_sigmoidf_array, vm_sigmoid, vm_sigmoid, VM_SIGMOID4, VM_SIGMOID4)
-WT_ARRAY_KERNELS(wt_softplus_array, wt_softplusf_array, vm_softplus, vm_softplus, VM_SOFTPLUS4, VM_SOFTPLUS4)
-WT_ARRAY_KERNELS(wt_log_sigmoid_array, wt_log_sigmoidf_array, vm_log_sigmoid, vm_log_sigmoid, VM_LOGSIG4, VM_LOGSIG4)
-WT_ARRAY_KERNELS(wt_tanh_array, wt_tanhf_array, vm_tanh, vm_tanh, VM_TANH4, VM_TANH4)
+WT_ARRAY_KERNELS(wt_exp_array, wt_expf_array, vm_exp, vm_expf_d, exp, expf_d)
+WT_ARRAY_KERNELS(wt_log_array, wt_logf_array, vm_log, vm_log, log, log)
+WT_ARRAY_KERNELS(wt_log1p_array, wt_log1pf_array, vm_log1p, vm_log1p, log1p, log1p)
+WT_ARRAY_KERNELS(wt_sigmoid_array, wt_sigmoidf_array, vm_sigmoid, vm_sigmoid, sigmoid, sigmoid)
+WT_ARRAY_KERNELS(wt_softplus_array, wt_softplusf_array, vm_softplus, vm_softplus, softplus, softplus)
+WT_ARRAY_KERNELS(wt_log_sigmoid_array, wt_log_sigmoidf_array, vm_log_sigmoid, vm_log_sigmoid, log_sigmoid, log_sigmoid)
+WT_ARRAY_KERNELS(wt_tanh_array, wt_tanhf_array, vm_tanh, vm_tanh, tanh, tanh)
 
 #define WT_MXCSR_FTZ_DAZ 0x8040u  /* bit 15 flush-to-zero, bit 6 denormals-are-zero */
 

@@ -1,6 +1,6 @@
-// Private building blocks shared by vmath.c and expi.c: scalar (portable) and AVX2/FMA
-// (4 x double) versions of exp, log and friends, plus a macro that stamps out the array
-// kernels with runtime dispatch. Everything is computed in double; the float kernels widen to
+// Private building blocks shared by vmath.c and expi.c: scalar (portable) versions of exp, log
+// and friends, their vector forms (vmath_vec.h, instantiated for AVX2/FMA and AVX-512), plus the
+// macros that stamp out the array kernels with runtime dispatch. Everything is computed in double; the float kernels widen to
 // double, evaluate, and round once (so they are within 0.5 ulp + 2^-29 ulp of the exact value).
 //
 // Method (see Docs/Kernels-Special.md):
@@ -146,131 +146,28 @@ static inline double vm_tanh(double x) {
     return copysign(em1 / (em1 + 2.0), x);
 }
 
-// ---------------------------------------------------------------- AVX2/FMA cores (4 x double)
+// ---------------------------------------------------------------- vector cores
+// vmath_vec.h written once, instantiated for AVX2/FMA (vm4_*, 4 doubles) and AVX-512 (vm8_*, 8 doubles).
 #if WT_X86
 #define VM_AVX2 static inline __attribute__((always_inline, target("avx2,fma")))
 #define VM_AVX2_FN __attribute__((target("avx2,fma")))
+#define VM_AVX512_FN __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 
-VM_AVX2 __m256d vm4_c(double v) { return _mm256_set1_pd(v); }
+#define VV_W 4
+#define VV(x) vm4_##x
+#define VV_ATTR VM_AVX2
+#include "vmath_vec.h"
+#undef VV_W
+#undef VV
+#undef VV_ATTR
 
-VM_AVX2 __m256d vm4_horner(const double *c, int n, __m256d t) {
-    __m256d p = _mm256_set1_pd(c[n - 1]);
-    for (int i = n - 2; i >= 0; i--) p = _mm256_fmadd_pd(p, t, _mm256_set1_pd(c[i]));
-    return p;
-}
-
-VM_AVX2 __m256d vm4_expm1_reduced(__m256d x, __m128i *k) {
-    x = _mm256_min_pd(_mm256_max_pd(x, vm4_c(-1400.0)), vm4_c(1400.0));
-    __m256d kd = _mm256_round_pd(_mm256_mul_pd(x, vm4_c(VM_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(kd, vm4_c(VM_LN2HI), x);
-    r = _mm256_fnmadd_pd(kd, vm4_c(VM_LN2LO), r);
-    *k = _mm256_cvtpd_epi32(kd);
-    return _mm256_fmadd_pd(_mm256_mul_pd(r, r), vm4_horner(vm_exp_c, 11, r), r);
-}
-
-VM_AVX2 __m256d vm4_pow2i(__m128i k) {
-    __m256i e = _mm256_cvtepi32_epi64(_mm_add_epi32(k, _mm_set1_epi32(1023)));
-    return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));
-}
-
-VM_AVX2 __m256d vm4_scale(__m256d v, __m128i k) {
-    __m128i k1 = _mm_srai_epi32(k, 1);
-    return _mm256_mul_pd(_mm256_mul_pd(v, vm4_pow2i(k1)), vm4_pow2i(_mm_sub_epi32(k, k1)));
-}
-
-VM_AVX2 __m256d vm4_isnan(__m256d x) { return _mm256_cmp_pd(x, x, _CMP_UNORD_Q); }
-VM_AVX2 __m256d vm4_abs(__m256d x) { return _mm256_andnot_pd(vm4_c(-0.0), x); }
-
-VM_AVX2 __m256d vm4_exp(__m256d x) {
-    __m128i k;
-    __m256d q = vm4_expm1_reduced(x, &k);
-    __m256d y = vm4_scale(_mm256_add_pd(vm4_c(1.0), q), k);
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-/// The AVX2 form of vm_expf_d (NaN lanes pass through as x + x).
-VM_AVX2 __m256d vm4_expf_d(__m256d x) {
-    __m256d xc = _mm256_min_pd(_mm256_max_pd(x, vm4_c(-104.0)), vm4_c(104.0));
-    __m256d kd = _mm256_round_pd(_mm256_mul_pd(xc, vm4_c(VM_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(kd, vm4_c(VM_LN2HI), xc);
-    r = _mm256_fnmadd_pd(kd, vm4_c(VM_LN2LO), r);
-    __m256d y = _mm256_mul_pd(vm4_horner(vm_expf_c, 10, r), vm4_pow2i(_mm256_cvtpd_epi32(kd)));
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_log_pos(__m256d x) {
-    __m256i ix = _mm256_castpd_si256(x);
-    __m256i sub = _mm256_cmpgt_epi64(_mm256_set1_epi64x(0x0010000000000000LL), ix);
-    __m256i ixs = _mm256_castpd_si256(_mm256_mul_pd(x, vm4_c(0x1p54)));
-    ix = _mm256_blendv_epi8(ix, ixs, sub);
-    __m256i kadj = _mm256_and_si256(sub, _mm256_set1_epi64x(-54));
-    ix = _mm256_add_epi64(ix, _mm256_set1_epi64x((long long)(0x3ff0000000000000ULL - VM_SQRTH_BITS)));
-    __m256i k = _mm256_add_epi64(_mm256_srli_epi64(ix, 52), _mm256_add_epi64(kadj, _mm256_set1_epi64x(-1023)));
-    __m256d kd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(k, _mm256_castpd_si256(vm4_c(VM_SHIFT)))),
-                               vm4_c(VM_SHIFT));
-    __m256i mb = _mm256_add_epi64(_mm256_and_si256(ix, _mm256_set1_epi64x(0x000fffffffffffffLL)),
-                                  _mm256_set1_epi64x((long long)VM_SQRTH_BITS));
-    __m256d f = _mm256_sub_pd(_mm256_castsi256_pd(mb), vm4_c(1.0));
-    __m256d s = _mm256_div_pd(f, _mm256_add_pd(vm4_c(2.0), f));
-    __m256d z = _mm256_mul_pd(s, s);
-    __m256d hfsq = _mm256_mul_pd(vm4_c(0.5), _mm256_mul_pd(f, f));
-    __m256d r = _mm256_mul_pd(z, vm4_horner(vm_log_c, 8, z));
-    __m256d inner = _mm256_fmadd_pd(s, _mm256_add_pd(hfsq, r), _mm256_mul_pd(kd, vm4_c(VM_LN2LO)));
-    return _mm256_fmadd_pd(kd, vm4_c(VM_LN2HI), _mm256_sub_pd(f, _mm256_sub_pd(hfsq, inner)));
-}
-
-VM_AVX2 __m256d vm4_log(__m256d x) {
-    __m256d y = vm4_log_pos(x);
-    y = _mm256_blendv_pd(y, vm4_c(-INFINITY), _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
-    y = _mm256_blendv_pd(y, vm4_c(NAN), _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ));
-    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, vm4_c(INFINITY), _CMP_EQ_OQ));
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_log1p(__m256d x) {
-    __m256d one = vm4_c(1.0);
-    __m256d u = _mm256_add_pd(one, x);
-    __m256d c = _mm256_blendv_pd(_mm256_sub_pd(x, _mm256_sub_pd(u, one)), _mm256_sub_pd(one, _mm256_sub_pd(u, x)),
-                                 _mm256_cmp_pd(x, one, _CMP_GT_OQ));
-    __m256d y = _mm256_add_pd(vm4_log_pos(u), _mm256_div_pd(c, u));
-    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(vm4_abs(x), vm4_c(0x1p-54), _CMP_LT_OQ));
-    y = _mm256_blendv_pd(y, vm4_c(-INFINITY), _mm256_cmp_pd(x, vm4_c(-1.0), _CMP_EQ_OQ));
-    y = _mm256_blendv_pd(y, vm4_c(NAN), _mm256_cmp_pd(x, vm4_c(-1.0), _CMP_LT_OQ));
-    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, vm4_c(INFINITY), _CMP_EQ_OQ));
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_sigmoid(__m256d x) {
-    __m256d e = vm4_exp(_mm256_xor_pd(vm4_abs(x), vm4_c(-0.0)));
-    __m256d num = _mm256_blendv_pd(vm4_c(1.0), e, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ));
-    __m256d y = _mm256_div_pd(num, _mm256_add_pd(vm4_c(1.0), e));
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_softplus(__m256d x) {
-    __m256d l = vm4_log1p(vm4_exp(_mm256_xor_pd(vm4_abs(x), vm4_c(-0.0))));
-    __m256d y = _mm256_add_pd(_mm256_max_pd(x, _mm256_setzero_pd()), l);
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_log_sigmoid(__m256d x) {
-    __m256d l = vm4_log1p(vm4_exp(_mm256_xor_pd(vm4_abs(x), vm4_c(-0.0))));
-    __m256d y = _mm256_sub_pd(_mm256_min_pd(x, _mm256_setzero_pd()), l);
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
-
-VM_AVX2 __m256d vm4_tanh(__m256d x) {
-    __m256d ax = vm4_abs(x);
-    __m256d u = _mm256_mul_pd(vm4_c(2.0), _mm256_min_pd(ax, vm4_c(22.0)));
-    __m128i k;
-    __m256d q = vm4_expm1_reduced(u, &k);
-    __m256d t = vm4_pow2i(k);
-    __m256d em1 = _mm256_fmadd_pd(t, q, _mm256_sub_pd(t, vm4_c(1.0)));
-    __m256d y = _mm256_div_pd(em1, _mm256_add_pd(em1, vm4_c(2.0)));
-    y = _mm256_blendv_pd(y, ax, _mm256_cmp_pd(ax, vm4_c(0x1p-28), _CMP_LT_OQ));
-    y = _mm256_or_pd(y, _mm256_and_pd(x, vm4_c(-0.0)));
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), vm4_isnan(x));
-}
+#define VV_W 8
+#define VV(x) vm8_##x
+#define VV_ATTR static inline __attribute__((always_inline, target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#include "vmath_vec.h"
+#undef VV_W
+#undef VV
+#undef VV_ATTR
 #endif  // WT_X86
 
 // ---------------------------------------------------------------- array kernels + dispatch
@@ -302,59 +199,69 @@ typedef struct {
     }
 
 #if WT_X86
-#define WT_AVX2_KERNELS(NAME_D, NAME_F, VEC_D, VEC_F)                                          \
-    static VM_AVX2_FN void NAME_D##_avx2(const double *x, double *y, ptrdiff_t n) {           \
+/// NAME_D##_##TIER / NAME_F##_##TIER over the vector functions PFX##_##VEC_D / PFX##_##VEC_F of
+/// one tier (PFX vm4: 4 lanes, vm8: 8 lanes); floats are widened to double lane by lane and rounded once.
+#define WT_VEC_KERNELS(NAME_D, NAME_F, VEC_D, VEC_F, TIER, PFX, W, ATTR)                      \
+    static ATTR void NAME_D##_##TIER(const double *x, double *y, ptrdiff_t n) {               \
         ptrdiff_t i = 0;                                                                       \
-        for (; i + 8 <= n; i += 8) {                                                           \
-            __m256d a = _mm256_loadu_pd(x + i), b = _mm256_loadu_pd(x + i + 4);                \
+        for (; i + 2 * (W) <= n; i += 2 * (W)) {                                               \
+            PFX##_d a = *(const PFX##_ud *)(x + i), b = *(const PFX##_ud *)(x + i + (W));      \
             a = VEC_D(a);                                                                      \
             b = VEC_D(b);                                                                      \
-            _mm256_storeu_pd(y + i, a);                                                        \
-            _mm256_storeu_pd(y + i + 4, b);                                                    \
+            *(PFX##_ud *)(y + i) = a;                                                          \
+            *(PFX##_ud *)(y + i + (W)) = b;                                                    \
         }                                                                                      \
-        for (; i < n; i += 4) {                                                                \
-            double buf[4] = {0, 0, 0, 0};                                                      \
-            ptrdiff_t m = n - i < 4 ? n - i : 4;                                               \
+        for (; i < n; i += (W)) {                                                              \
+            double buf[W] __attribute__((aligned(64))) = {0};                                  \
+            ptrdiff_t m = n - i < (W) ? n - i : (W);                                           \
             memcpy(buf, x + i, (size_t)m * sizeof(double));                                   \
-            _mm256_storeu_pd(buf, VEC_D(_mm256_loadu_pd(buf)));                                \
+            *(PFX##_d *)buf = VEC_D(*(PFX##_d *)buf);                                          \
             memcpy(y + i, buf, (size_t)m * sizeof(double));                                   \
         }                                                                                      \
     }                                                                                          \
-    static VM_AVX2_FN void NAME_F##_avx2(const float *x, float *y, ptrdiff_t n) {             \
+    static ATTR void NAME_F##_##TIER(const float *x, float *y, ptrdiff_t n) {                 \
         ptrdiff_t i = 0;                                                                       \
-        for (; i + 8 <= n; i += 8) {                                                           \
-            __m256 v = _mm256_loadu_ps(x + i);                                                 \
-            __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(v));                            \
-            __m256d b = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));                          \
-            a = VEC_F(a);                                                                      \
-            b = VEC_F(b);                                                                      \
-            _mm256_storeu_ps(y + i, _mm256_set_m128(_mm256_cvtpd_ps(b), _mm256_cvtpd_ps(a)));  \
+        for (; i + 2 * (W) <= n; i += 2 * (W)) {                                               \
+            PFX##_d a = __builtin_convertvector(*(const PFX##_f *)(x + i), PFX##_d);           \
+            PFX##_d b = __builtin_convertvector(*(const PFX##_f *)(x + i + (W)), PFX##_d);     \
+            *(PFX##_f *)(y + i) = __builtin_convertvector(VEC_F(a), PFX##_f);                  \
+            *(PFX##_f *)(y + i + (W)) = __builtin_convertvector(VEC_F(b), PFX##_f);            \
         }                                                                                      \
-        for (; i < n; i += 4) {                                                                \
-            float buf[4] = {0, 0, 0, 0};                                                       \
-            ptrdiff_t m = n - i < 4 ? n - i : 4;                                               \
+        for (; i < n; i += (W)) {                                                              \
+            float buf[W] __attribute__((aligned(64))) = {0};                                   \
+            ptrdiff_t m = n - i < (W) ? n - i : (W);                                           \
             memcpy(buf, x + i, (size_t)m * sizeof(float));                                    \
-            _mm_storeu_ps(buf, _mm256_cvtpd_ps(VEC_F(_mm256_cvtps_pd(_mm_loadu_ps(buf)))));    \
+            PFX##_d v = __builtin_convertvector(*(const PFX##_f *)buf, PFX##_d);               \
+            *(PFX##_f *)buf = __builtin_convertvector(VEC_F(v), PFX##_f);                      \
             memcpy(y + i, buf, (size_t)m * sizeof(float));                                    \
         }                                                                                      \
     }
-#define WT_DISPATCH(NAME, T)                                                                   \
+/// The array entry point NAME: a table of the tier kernels indexed by wt_active_isa(), applied to
+/// each range of the thread split.
+#define WT_DISPATCH(NAME, T, AVX2, AVX512)                                                     \
+    static void (*const NAME##_tiers[])(const T *, T *, ptrdiff_t) = {NAME##_portable, AVX2, AVX512}; \
     static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
         const wt_array_job *j = context;                                                       \
-        const T *x = (const T *)j->x + begin;                                                  \
-        T *y = (T *)j->y + begin;                                                              \
-        if (wt_active_isa() == WT_ISA_AVX2_FMA) NAME##_avx2(x, y, end - begin);                \
-        else NAME##_portable(x, y, end - begin);                                               \
+        NAME##_tiers[wt_active_isa()]((const T *)j->x + begin, (T *)j->y + begin, end - begin); \
     }                                                                                          \
     void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
         wt_array_job j = {x, y};                                                               \
         wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
     }
+/// Array kernels at every tier; VEC_D / VEC_F are base names (exp → vm4_exp, vm8_exp).
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
-    WT_AVX2_KERNELS(NAME_D, NAME_F, VEC_D, VEC_F)                                              \
-    WT_DISPATCH(NAME_D, double)                                                                \
-    WT_DISPATCH(NAME_F, float)
+    WT_VEC_KERNELS(NAME_D, NAME_F, vm4_##VEC_D, vm4_##VEC_F, avx2, vm4, 4, VM_AVX2_FN)         \
+    WT_VEC_KERNELS(NAME_D, NAME_F, vm8_##VEC_D, vm8_##VEC_F, avx512, vm8, 8, VM_AVX512_FN)     \
+    WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
+    WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
+/// Array kernels with a 4-lane vector form only (VEC4_D / VEC4_F: full names); the AVX-512 tier
+/// runs the AVX2 code.
+#define WT_ARRAY_KERNELS_AVX2(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F)              \
+    WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
+    WT_VEC_KERNELS(NAME_D, NAME_F, VEC4_D, VEC4_F, avx2, vm4, 4, VM_AVX2_FN)                   \
+    WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx2)                                  \
+    WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx2)
 #else
 #define WT_DISPATCH(NAME, T)                                                                   \
     static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
@@ -369,6 +276,7 @@ typedef struct {
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
     WT_DISPATCH(NAME_D, double)                                                                \
     WT_DISPATCH(NAME_F, float)
+#define WT_ARRAY_KERNELS_AVX2 WT_ARRAY_KERNELS
 #endif
 
 #endif

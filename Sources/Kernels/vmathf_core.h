@@ -1,7 +1,7 @@
 // Private float log and exp for the fused float kernels (relevance_f32.c, relevance_cplx_f32.c):
 // Cephes' minimax polynomials (Moshier 1992; about 1 ulp), written twice with the same operations
-// in the same order: scalar with fmaf() and AVX2/FMA with 8 float lanes, so both paths give
-// identical bits. Include after <math.h>, <stdint.h> and <string.h>, in a file compiled with
+// in the same order: scalar with fmaf() and once over a vector-extension type (vmathf_vec.h,
+// instantiated for AVX2/FMA with 8 lanes and AVX-512 with 16), so every path gives identical bits. Include after <math.h>, <stdint.h> and <string.h>, in a file compiled with
 // floating-point contraction off.
 #ifndef WIRTINGER_VMATHF_CORE_H
 #define WIRTINGER_VMATHF_CORE_H
@@ -75,56 +75,29 @@ static inline float rf_exp(float x) {
     return y * rf_from_bits((uint32_t)(k1 + 127) << 23) * rf_from_bits((uint32_t)(k2 + 127) << 23);
 }
 
-// ---------------------------------------------------------------- AVX2/FMA (8 lanes)
+// ---------------------------------------------------------------- vector forms
+// vmathf_vec.h written once, instantiated for AVX2/FMA (rf8_*, 8 lanes; the rf8_ names are the
+// __m256 the fused kernels use) and AVX-512 (rf16_*, 16 lanes).
 
 #if RF_X86
 #define V8 __m256
-RF_AVX2 static inline V8 rf8_c(float c) { return _mm256_set1_ps(c); }
-RF_AVX2 static inline V8 rf8_abs(V8 x) { return _mm256_andnot_ps(rf8_c(-0.0f), x); }
-RF_AVX2 static inline V8 rf8_sel(V8 mask, V8 yes, V8 no) { return _mm256_blendv_ps(no, yes, mask); }
+#define RF_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 
-RF_AVX2 static inline V8 rf8_log(V8 x) {
-    __m256i b = _mm256_castps_si256(x);
-    V8 k = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(127)));
-    V8 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x007fffff)),
-                                               _mm256_set1_epi32(0x3f800000)));
-    V8 big = _mm256_cmp_ps(m, rf8_c(1.41421356f), _CMP_GT_OQ);
-    m = rf8_sel(big, _mm256_mul_ps(m, rf8_c(0.5f)), m);
-    k = rf8_sel(big, _mm256_add_ps(k, rf8_c(1.0f)), k);
-    V8 f = _mm256_sub_ps(m, rf8_c(1.0f)), z = _mm256_mul_ps(f, f);
-    V8 p = rf8_c(RF_LP8);
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP7)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP6));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP5)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP4));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP3)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP2));
-    p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP1)); p = _mm256_fmadd_ps(p, f, rf8_c(RF_LP0));
-    V8 y = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
-    y = _mm256_fmadd_ps(k, rf8_c(RF_LN2LO), y);
-    y = _mm256_fmadd_ps(rf8_c(-0.5f), z, y);
-    V8 r = _mm256_fmadd_ps(k, rf8_c(RF_LN2HI), _mm256_add_ps(f, y));
-    V8 finite = _mm256_cmp_ps(x, rf8_c(INFINITY), _CMP_LT_OQ);  // false for +inf and NaN
-    return rf8_sel(finite, r, x);
-}
+#define RV_W 8
+#define RV(x) rf8_##x
+#define RV_ATTR RF_AVX2 static inline __attribute__((always_inline))
+#include "vmathf_vec.h"
+#undef RV_W
+#undef RV
+#undef RV_ATTR
 
-RF_AVX2 static inline V8 rf8_exp(V8 x) {
-    // NaN stays in xc: max and min return their second operand when one is NaN
-    V8 xc = _mm256_min_ps(rf8_c(RF_EXP_HI), _mm256_max_ps(rf8_c(RF_EXP_LO), x));
-    V8 k = _mm256_round_ps(_mm256_mul_ps(xc, rf8_c(RF_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V8 r = _mm256_fmadd_ps(k, rf8_c(-RF_LN2HI), xc);
-    r = _mm256_fmadd_ps(k, rf8_c(-RF_LN2LO), r);
-    V8 q = rf8_c(RF_EQ5);
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ4)); q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ3));
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ2)); q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ1));
-    q = _mm256_fmadd_ps(q, r, rf8_c(RF_EQ0));
-    V8 y = _mm256_add_ps(_mm256_fmadd_ps(q, _mm256_mul_ps(r, r), r), rf8_c(1.0f));
-    // k1 = trunc(k / 2) as the scalar path's integer division, k2 = k − k1; NaN lanes give junk
-    // powers, but y is NaN there and stays NaN
-    __m256i ki = _mm256_cvtps_epi32(k);
-    __m256i k1 = _mm256_srai_epi32(_mm256_add_epi32(ki, _mm256_srli_epi32(ki, 31)), 1);
-    __m256i k2 = _mm256_sub_epi32(ki, k1);
-    V8 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
-    V8 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
-}
+#define RV_W 16
+#define RV(x) rf16_##x
+#define RV_ATTR RF_AVX512 static inline __attribute__((always_inline))
+#include "vmathf_vec.h"
+#undef RV_W
+#undef RV
+#undef RV_ATTR
 #endif
 
 #endif

@@ -6,7 +6,21 @@
 // For C = A·B (holomorphic in each factor) the pullbacks are Ā = C̄·Bᴴ and B̄ = Aᴴ·C̄;
 // a real operand keeps the real part of its complex cotangent. Derivations: Docs/Gradients.md.
 
+import Kernels
+
 private typealias K = CplxKernel
+
+private extension UnsafePointer {
+    /// The same address viewed as another element type (the caller knows the dtype).
+    static func cast<U>(_ p: UnsafePointer<U>) -> UnsafePointer<Pointee> { UnsafeRawPointer(p).assumingMemoryBound(to: Pointee.self) }
+}
+
+private extension UnsafeMutablePointer {
+    /// The same address viewed as another element type (the caller knows the dtype).
+    static func cast<U>(_ p: UnsafeMutablePointer<U>) -> UnsafeMutablePointer<Pointee> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Pointee.self)
+    }
+}
 
 extension CplxKernel {
     /// Batched complex product `op(A')·op(B')` (untraced) where `A' = conj(A)` when `conjA`
@@ -17,9 +31,41 @@ extension CplxKernel {
     /// `(ar + i·sa·ai)(br + i·sb·bi) = (ar·br − sa·sb·ai·bi) + i(sb·ar·bi + sa·ai·br)`, `s = ∓1`.
     static func product(_ a: Operand, _ b: Operand, transA: Bool = false, transB: Bool = false,
                         conjA: Bool = false, conjB: Bool = false, outBatch: [Int]? = nil, op: String) -> (re: Tensor, im: Tensor?) {
-        combine(a, b, conjA: conjA, conjB: conjB, op: op) { x, y in
+        if let ai = a.im, let bi = b.im, !transA, a.re.rank == 2, b.re.rank == 2, a.shape[0] <= skinnyProductMaxRows,
+           a.shape[1] == (transB ? b.shape[1] : b.shape[0]), a.re.dtype == b.re.dtype {
+            return skinnyProduct(a.re, ai, b.re, bi, transB: transB, conjA: conjA, conjB: conjB)
+        }
+        return combine(a, b, conjA: conjA, conjB: conjB, op: op) { x, y in
             batchedMatmulRaw(x, y, transA: transA, transB: transB, outBatch: outBatch, op: op)
         }
+    }
+
+    /// `op(A')·op(B')` for a complex `A` of at most ``skinnyProductMaxRows`` rows (no batch
+    /// dimensions) and a complex matrix `B`: one pass over the parts of B (`wt_cgemm_skinny`),
+    /// without the operand sums of the three-product form. Untraced.
+    static func skinnyProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor,
+                              transB: Bool, conjA: Bool, conjB: Bool) -> (re: Tensor, im: Tensor?) {
+        let (m, k) = (ar.shape[0], ar.shape[1]), n = transB ? br.shape[0] : br.shape[1]
+        var cr = Tensor(uninitializedShape: [m, n], dtype: ar.dtype), ci = Tensor(uninitializedShape: [m, n], dtype: ar.dtype)
+        let tb: Int32 = transB ? 1 : 0, ca: Int32 = conjA ? 1 : 0, cb: Int32 = conjB ? 1 : 0
+        func run<T: TensorScalar>(_: T.Type) {
+            withBase(ar, T.self) { xr in withBase(ai, T.self) { xi in withBase(br, T.self) { yr in withBase(bi, T.self) { yi in
+                withMutableBase(&cr, T.self) { zr in withMutableBase(&ci, T.self) { zi in
+                    if T.self == Float.self {
+                        wt_cgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                        0, .cast(zr), .cast(zi), n)
+                    } else {
+                        wt_zgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                        0, .cast(zr), .cast(zi), n)
+                    }
+                } }
+            } } } }
+        }
+        switch ar.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return (cr, ci)
     }
 
     /// A complex bilinear map from a real one: for `f` real-bilinear (a product, a convolution,

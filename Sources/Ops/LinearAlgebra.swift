@@ -6,6 +6,10 @@ import Kernels
 
 // MARK: - GEMM on raw pointers (internal; convolutions use it too)
 
+/// Products whose `op(A)` has at most this many rows use the skinny kernels (`wt_?gemm_skinny`),
+/// which read B in place; taller ones the packed GEMM. Measured crossover: Docs/Kernels-GEMM.md.
+let skinnyProductMaxRows = 16
+
 /// `C = alpha·op(A)·op(B)` (or `C += …` when `accumulate`), row-major, for either dtype.
 /// op(A) is `M×K` (A stored `K×M` when `transA`), op(B) is `K×N` (B stored `N×K` when `transB`).
 /// Handles empty products itself: `K = 0` gives `C = 0` (or leaves C when accumulating).
@@ -19,6 +23,21 @@ func gemm<T: TensorScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _
         return
     }
     let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+    if !transA && m <= skinnyProductMaxRows {
+        // A few rows (a small batch): read B in place instead of packing it (Kernels/gemm_skinny.c).
+        if T.self == Float.self {
+            wt_sgemm_skinny(tb, m, n, k, Float(alpha),
+                            UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
+                            UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
+                            accumulate ? 1 : 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
+        } else {
+            wt_dgemm_skinny(tb, m, n, k, Double(alpha),
+                            UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
+                            UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
+                            accumulate ? 1 : 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc)
+        }
+        return
+    }
     if T.self == Float.self {
         wt_sgemm(ta, tb, m, n, k, Float(alpha),
                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,

@@ -114,12 +114,13 @@ public struct CSRMatrix: Sendable, Equatable {
     }
 }
 
-/// An inference-only linear layer whose weight was compiled from a masked or sparse dense weight:
+/// An inference-only linear layer whose weight was compiled from a masked, sparse or dense weight:
 /// `y = x · (W ⊙ mask)ᵀ + b`, input `[..., in]` → output `[..., out]`, float32.
 ///
 /// The weight is stored in CSR form when its density (kept nonzeros / elements) is at most
 /// `maxDensity`, else as a dense float32 matrix (the dense GEMM wins above roughly 40–50% density on
-/// an AVX2 machine, see Docs/Benchmarks.md). Unlike the other layers it holds its tensors itself
+/// an AVX2 machine, see Docs/Benchmarks.md), packed once for the GEMM (``PackedLinearWeight``: one
+/// more copy of the weight in memory, and no packing per call for batches above 16 rows). Unlike the other layers it holds its tensors itself
 /// and ignores the `parameters` it is called with, so a compiled model runs with the tree that
 /// ``compileSparse(_:parameters:maxDensity:)`` returns. It records nothing on a tape: calling it on
 /// a traced tensor (inside a gradient computation) stops with a message.
@@ -159,6 +160,8 @@ public struct SparseLinear: SequentialLayer {
     public let bias: Tensor?
     /// Whether a following ReLU is applied in the same pass (see ``fusingReLU()``).
     public let fusedReLU: Bool
+    /// The dense weight packed once for the GEMM (`nil` for CSR storage).
+    private let packed: PackedLinearWeight?
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32).
@@ -169,10 +172,12 @@ public struct SparseLinear: SequentialLayer {
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
         if csr.density <= maxDensity {
             storage = .csr(csr)
+            packed = nil
         } else {
             var w = weight.detached().converted(to: .float32)
             if let m = mask { w = w * m.detached().converted(to: .float32) }
             storage = .dense(w)
+            packed = PackedLinearWeight(w)
         }
         self.bias = bias?.detached().converted(to: .float32)
         fusedReLU = false
@@ -180,7 +185,7 @@ public struct SparseLinear: SequentialLayer {
 
     private init(_ other: SparseLinear, fusedReLU: Bool) {
         inFeatures = other.inFeatures; outFeatures = other.outFeatures
-        storage = other.storage; bias = other.bias; self.fusedReLU = fusedReLU
+        storage = other.storage; bias = other.bias; packed = other.packed; self.fusedReLU = fusedReLU
     }
 
     /// This layer followed by ReLU, computed in one pass: `relu(x · Wᵀ + b)` (as `Ops.relu`:
@@ -211,10 +216,11 @@ public struct SparseLinear: SequentialLayer {
         case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
-            var y = Ops.linear(x, w, bias: bias)
+            var y = packed.map { Ops.linear(x, $0, bias: bias) } ?? Ops.linear(x, w, bias: bias)
             if fusedReLU {
                 y.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-                    for i in p.indices where !(p[i] > 0 || p[i].isNaN) { p[i] = 0 }
+                    // A select on every element (vectorised), not a conditional store.
+                    for i in p.indices { let v = p[i]; p[i] = v > 0 || v.isNaN ? v : 0 }
                 }
             }
             return y
@@ -293,4 +299,14 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
         }
     }
     return (Sequential<I, O>(layers), rest)
+}
+
+/// Compiles a model for dense inference: as ``compileSparse(_:parameters:maxDensity:path:)`` with
+/// every weight kept dense — masks multiplied in, float32, packed once for the GEMM
+/// (``PackedLinearWeight``), a following ReLU fused. The compiled model gives the same outputs as
+/// the original in eval mode, bit for bit for unmasked float32 weights, and costs about one more
+/// copy of each linear weight in memory.
+public func compileDense<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree, path: String = "")
+    -> (model: Sequential<I, O>, parameters: ParameterTree) {
+    compileSparse(model, parameters: parameters, maxDensity: -.infinity, path: path)
 }

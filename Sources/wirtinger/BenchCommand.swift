@@ -27,7 +27,12 @@ struct BenchReport: Codable {
     var suite: String
     var threads: Int
     var build: String
+    /// The active kernel tier ("portable", "avx2", "avx512"; WIRTINGER_ISA caps it).
     var isa: String
+    /// The CPU model string (CPUID brand string, else /proc/cpuinfo).
+    var cpu: String
+    /// The tier each kernel family ran at (a family without code for the active tier runs a lower one).
+    var kernel_tiers: [String: String]
     var date: String
     var results: [BenchResult]
 }
@@ -50,8 +55,12 @@ func runBench(_ args: CommandSpec.Parsed) throws {
     }
     guard !workloads.isEmpty else { throw UsageError(message: "--filter: no workload name contains \(filters.joined(separator: " or "))") }
 
-    let isa = wt_active_isa() == WT_ISA_AVX2_FMA ? "avx2_fma" : "portable"
-    print("wirtinger bench: \(workloads.count) workloads, \(build) build, ISA \(isa), threads \(threads) (GEMM rows: as named)")
+    let isa = String(cString: wt_isa_name(wt_active_isa()))
+    let cpu = String(cString: wt_cpu_model())
+    let tiers = benchKernelTiers()
+    print("wirtinger bench: \(workloads.count) workloads, \(build) build, threads \(threads) (GEMM rows: as named)")
+    print("CPU \(cpu); kernel tier \(isa) (hardware \(String(cString: wt_isa_name(wt_hardware_isa()))), WIRTINGER_ISA caps it)")
+    print("tier per kernel family: " + tiers.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
     print(benchHeader())
     var timer = BenchTimer()
     timer.budget = budget
@@ -69,7 +78,8 @@ func runBench(_ args: CommandSpec.Parsed) throws {
     }
     _ = wt_set_num_threads(Int32(threads))
     if let path = args.string("json") {
-        let report = BenchReport(suite: "wirtinger", threads: threads, build: build, isa: isa,
+        let report = BenchReport(suite: "wirtinger", threads: threads, build: build, isa: isa, cpu: cpu,
+                                 kernel_tiers: Dictionary(uniqueKeysWithValues: tiers),
                                  date: ISO8601DateFormatter().string(from: Date()), results: results)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -79,6 +89,13 @@ func runBench(_ args: CommandSpec.Parsed) throws {
             throw UsageError(message: "--json: cannot write \(path): \(error.localizedDescription)")
         }
         print("wrote \(path)")
+    }
+}
+
+/// (family, tier name) for every kernel family of the Kernels target, in its order.
+func benchKernelTiers() -> [(String, String)] {
+    (0..<wt_kernel_family_count()).map {
+        (String(cString: wt_kernel_family_name($0)), String(cString: wt_isa_name(wt_kernel_family_isa($0))))
     }
 }
 

@@ -241,18 +241,51 @@ func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, Para
     return (model, params)
 }
 
-/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`).
-func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree) -> (any Layer<Tensor, Tensor>, ParameterTree) {
+/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`);
+/// `maxDensity: -.infinity` keeps every weight dense (what `compileDense` does).
+func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
+                             maxDensity: Double = SparseLinear.defaultMaxDensity) -> (any Layer<Tensor, Tensor>, ParameterTree) {
     if let fc = model as? FeatureClassifier<Tensor> {
-        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"))
-        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"))
+        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
+        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
         return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
     }
-    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters) }
+    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters, maxDensity: maxDensity) }
     return (model, parameters)
+}
+
+// MARK: - Dense inference
+
+/// The eval-mode forward pass of three dense float32 models at batch 1, 16 and 128 on MNIST-shaped
+/// inputs: the 784-400-10 MLP, the complex MLP (784 reals as 392 complex inputs, 400 hidden,
+/// modReLU, |z| logits) and LeNet-5 (conv 20·5×5, pool, conv 50·5×5, pool, 800-500-10).
+func inferenceWorkloads() -> [BenchWorkload] {
+    let models: [(String, Architecture, Int?)] = [("mlp", .mlp, nil), ("cplxmlp", .cplxMLP, 400), ("lenet5", .lenet5, nil)]
+    var out: [BenchWorkload] = []
+    for (name, arch, hidden) in models {
+        for batch in [1, 16, 128] {
+            out.append(BenchWorkload(name: "infer.\(name).b\(batch)", group: "infer",
+                                     note: "\(arch.rawValue) dense forward, eval mode, batch \(batch), float32", make: {
+                let model = try makeClassifier(arch, flavor: .dense, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
+                let params = model.initialParameters(key: RandomKey(seed: 3))
+                let x = benchTensor([batch, 1, 28, 28], seed: 13, 0, 1)
+                return { benchKeep(model(x, parameters: params)) }
+            }))
+            if arch == .cplxMLP { continue }  // compileDense compiles real linear layers
+            out.append(BenchWorkload(name: "infer.\(name).b\(batch).prepared", group: "infer",
+                                     note: "\(arch.rawValue) compiled by compileDense (weights packed once), batch \(batch)", make: {
+                let model = try makeClassifier(arch, flavor: .dense, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
+                let (compiled, rest) = compileSparseClassifier(model, parameters: model.initialParameters(key: RandomKey(seed: 3)),
+                                                               maxDensity: -.infinity)
+                let x = benchTensor([batch, 1, 28, 28], seed: 13, 0, 1)
+                return { benchKeep(compiled(x, parameters: rest)) }
+            }))
+        }
+    }
+    return out
 }
 
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
-    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads()
+    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + inferenceWorkloads()
 }

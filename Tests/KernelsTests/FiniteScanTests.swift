@@ -10,7 +10,7 @@ final class FiniteScanTests: XCTestCase {
     }
 
     func check<T: BinaryFloatingPoint>(_: T.Type, _ scan: (UnsafePointer<T>?, Int) -> Int32) {
-        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             for n in [0, 1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 100] {
                 var x = (0..<n).map { T($0) * (($0 % 2 == 0) ? 1 : -1) * T(1e30) / T(max(n, 1)) }

@@ -161,7 +161,7 @@ private func checkAllPaths<T: BinaryFloatingPoint & Sendable>(
 ) {
     let prepared = prepare(cs, type, oracle: oracle, seed: seed)
     withSettings {
-        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
             wt_set_isa(isa)
             for threads in [Int32(1), 2] {
                 wt_set_num_threads(threads)
@@ -170,6 +170,34 @@ private func checkAllPaths<T: BinaryFloatingPoint & Sendable>(
             }
         }
     }
+}
+
+/// Runs one case at 1, 2 and 3 GEMM threads on the active tier and checks that C has the same bits.
+private func sameBitsAtAnyThreadCount<T: BinaryFloatingPoint & Sendable>(
+    _ cs: GEMMCase, _: T.Type, gemm: GEMMFunction<T>, seed: UInt64, isa: wt_isa,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    var rng = SplitMix(state: seed)
+    let a = (0..<cs.aCount).map { _ in T(rng.next()) }
+    let b = (0..<cs.bCount).map { _ in T(rng.next()) }
+    let c0 = (0..<cs.cCount).map { _ in T(rng.next()) }
+    var results: [[T]] = []
+    for threads: Int32 in [1, 2, 3] {
+        wt_set_num_threads(threads)
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(cs.transA ? 1 : 0, cs.transB ? 1 : 0, cs.m, cs.n, cs.k, T(cs.alpha),
+                         pa.baseAddress, cs.lda, pb.baseAddress, cs.ldb, T(cs.beta), pc.baseAddress, cs.ldc)
+                }
+            }
+        }
+        results.append(c)
+    }
+    let bits = results.map { $0.map { Double($0).bitPattern } }
+    XCTAssertEqual(bits[0], bits[1], "\(T.self) \(String(cString: wt_isa_name(isa))) \(cs): 1 vs 2 threads", file: file, line: line)
+    XCTAssertEqual(bits[0], bits[2], "\(T.self) \(String(cString: wt_isa_name(isa))) \(cs): 1 vs 3 threads", file: file, line: line)
 }
 
 /// Per-caller result arrays filled from concurrent threads (every access under the lock).
@@ -239,7 +267,7 @@ final class GEMMTests: XCTestCase {
     /// even over NaN).
     func testDegenerateSizesAndZeroAlpha() {
         withSettings {
-            for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
                 wt_set_isa(isa)
                 let a: [Float] = [.nan, 1, 2, 3]
                 let b: [Float] = [4, .nan, 6, 7]
@@ -271,7 +299,7 @@ final class GEMMTests: XCTestCase {
         let opA: [[Double]] = [[1, 2, 3], [4, 5, 6]]
         let opB: [[Double]] = [[1, 0], [0, 1], [1, 1]]
         withSettings {
-            for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
                 wt_set_isa(isa)
                 for transA in [false, true] {
                     for transB in [false, true] {
@@ -288,6 +316,57 @@ final class GEMMTests: XCTestCase {
                         XCTAssertEqual(cf, [7, 9, 19, 21], "transA=\(transA) transB=\(transB) isa=\(isa.rawValue)")
                     }
                 }
+            }
+        }
+    }
+
+    /// Within one tier, the split across threads (along n or m, never along k) leaves every element's
+    /// sum unchanged: 1, 2 and 3 threads give the same bits, for products split along n and along m
+    /// with two k-slices, every transpose combination, both types, on every tier the host has.
+    func testSameBitsAtAnyThreadCountWithinEachTier() {
+        let shapes = [(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700)]
+        withSettings {
+            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                var index = 0
+                for (m, n, k) in shapes {
+                    for transA in [false, true] {
+                        for transB in [false, true] {
+                            let s = scalars[index % scalars.count]
+                            let cs = GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k,
+                                              alpha: s.alpha, beta: s.beta, pad: index % 2 * 3)
+                            sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
+                            sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
+                            index += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// wt_set_isa never activates a tier above the detected one; the tier names are the spellings
+    /// WIRTINGER_ISA accepts; the kernel families are listed once each and never run above the active tier.
+    func testTierSelectionAndFamilies() {
+        withSettings {
+            let detected = wt_detected_isa()
+            XCTAssertLessThanOrEqual(detected.rawValue, wt_hardware_isa().rawValue)
+            XCTAssertEqual(wt_set_isa(WT_ISA_AVX512).rawValue, min(WT_ISA_AVX512.rawValue, detected.rawValue))
+            XCTAssertEqual(wt_set_isa(WT_ISA_PORTABLE), WT_ISA_PORTABLE)
+            XCTAssertEqual(wt_active_isa(), WT_ISA_PORTABLE)
+            XCTAssertEqual([WT_ISA_PORTABLE, WT_ISA_AVX2_FMA, WT_ISA_AVX512].map { String(cString: wt_isa_name($0)) },
+                           ["portable", "avx2", "avx512"])
+            XCTAssertFalse(String(cString: wt_cpu_model()).isEmpty)
+            for raw in 0...detected.rawValue {
+                let isa = wt_set_isa(wt_isa(rawValue: raw))
+                let names = (0..<wt_kernel_family_count()).map { String(cString: wt_kernel_family_name($0)) }
+                XCTAssertEqual(Set(names).count, names.count)
+                XCTAssertTrue(names.contains("gemm"))
+                for i in 0..<wt_kernel_family_count() {
+                    XCTAssertLessThanOrEqual(wt_kernel_family_isa(i).rawValue, isa.rawValue, names[Int(i)])
+                }
+                // GEMM has code for every tier.
+                XCTAssertEqual(wt_kernel_family_isa(Int32(names.firstIndex(of: "gemm")!)), isa)
             }
         }
     }

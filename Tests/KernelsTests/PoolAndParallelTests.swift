@@ -91,7 +91,7 @@ final class PoolAndParallelTests: XCTestCase {
                 }
             }
             let (expectedY, expectedIndex) = reference(x, planes: planes, in: shape, out: out, k: k, stride: s, dilation: d)
-            for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 for threads: Int32 in [1, 2] {
                     _ = wt_set_isa(isa)
                     _ = wt_set_num_threads(threads)

@@ -23,16 +23,15 @@ func ulpError<T: BinaryFloatingPoint>(_ got: T, expected: WideFloat, as _: T.Typ
     return Double(abs(WideFloat(got) - expected) / ulp)
 }
 
-/// Runs `body` once per available kernel path (portable always, AVX2/FMA when the CPU has it),
-/// restoring the previously active path afterwards.
+/// Runs `body` once per kernel tier the host supports (portable always, then AVX2/FMA and AVX-512
+/// when the CPU has them and WIRTINGER_ISA allows them), restoring the previously active tier afterwards.
 func forEachISA(_ body: (String) throws -> Void) rethrows {
     let saved = wt_active_isa()
     defer { _ = wt_set_isa(saved) }
-    var paths: [(wt_isa, String)] = [(WT_ISA_PORTABLE, "portable")]
-    if wt_detected_isa() == WT_ISA_AVX2_FMA { paths.append((WT_ISA_AVX2_FMA, "avx2")) }
-    for (isa, name) in paths {
+    for raw in 0...wt_detected_isa().rawValue {
+        let isa = wt_isa(rawValue: raw)
         XCTAssertEqual(wt_set_isa(isa), isa)
-        try body(name)
+        try body(String(cString: wt_isa_name(isa)))
     }
 }
 

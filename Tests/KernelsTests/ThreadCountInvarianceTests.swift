@@ -23,7 +23,7 @@ final class ThreadCountInvarianceTests: XCTestCase {
 
     /// Runs `body` at 1, 2 and 3 threads on each path and checks the results are identical.
     func invariant<R: Equatable>(_ name: String, _ body: () -> R) {
-        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             _ = wt_set_num_threads(1)
             let reference = body()
@@ -119,7 +119,7 @@ final class ThreadCountInvarianceTests: XCTestCase {
             col[(c * 9 + k1 * 3 + k2) * samples * outCount + j * outCount + o1 * 7 + o2] = inside ? x[src] : 0
             if inside { back[src] += x[src] }
         } } } } } }
-        for isa in [WT_ISA_PORTABLE, wt_detected_isa()] {
+        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             let result = run()
             XCTAssertEqual(Array(result.prefix(col.count)), col, "im2col, \(isa)")

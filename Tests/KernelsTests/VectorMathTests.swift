@@ -4,7 +4,7 @@ import XCTest
 
 /// The vmath kernels against libm evaluated in a wider type (Float80 on x86), on edge values
 /// (±0, ±inf, NaN, huge, tiny, subnormal, overflow/underflow thresholds) and random values,
-/// on every kernel path (portable and AVX2/FMA).
+/// on every kernel tier the host has; the AVX2 and AVX-512 tiers give the same bits (one vector body).
 final class VectorMathTests: XCTestCase {
     typealias Kernel64 = (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void
     typealias Kernel32 = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
@@ -120,6 +120,30 @@ final class VectorMathTests: XCTestCase {
             XCTAssertEqual(apply(wt_expf_array, [Float(89)]), [Float.infinity], path)
             // exp at the bottom of the subnormal range rounds once: e^-744.44 ~ 2^-1074
             XCTAssertEqual(apply(wt_exp_array, [-744.44])[0], .leastNonzeroMagnitude, path)
+        }
+    }
+
+    /// The vector tiers instantiate one body (vmath_vec.h) with every operation written out, so the
+    /// AVX-512 results equal the AVX2 results bit for bit, for both types, on edge and random values
+    /// and on array lengths that leave a ragged tail for either vector width.
+    func testVectorTiersGiveSameBits() throws {
+        guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
+            throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
+        }
+        let saved = wt_active_isa()
+        defer { _ = wt_set_isa(saved) }
+        var rng = SystemRandomNumberGenerator()
+        for c in cases {
+            let x64 = edges64 + (0..<4093).map { _ in Double.random(in: c.random, using: &rng) }
+            let x32 = x64.map { Float($0) }
+            var bits64: [[UInt64]] = [], bits32: [[UInt32]] = []
+            for isa in [WT_ISA_AVX2_FMA, WT_ISA_AVX512] {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                bits64.append(apply(c.f64, x64).map(\.bitPattern))
+                bits32.append(apply(c.f32, x32).map(\.bitPattern))
+            }
+            XCTAssertEqual(bits64[0], bits64[1], "\(c.name) double: AVX2 and AVX-512 differ")
+            XCTAssertEqual(bits32[0], bits32[1], "\(c.name) float: AVX2 and AVX-512 differ")
         }
     }
 

@@ -16,15 +16,19 @@ final class FusedKernelTests: XCTestCase {
         super.tearDown()
     }
 
-    /// Runs `body` once on the portable path and once on the detected path (restored afterwards).
-    func onBothPaths<R>(_ body: () throws -> R) rethrows -> (portable: R, fast: R) {
+    /// Runs `body` once on the portable path and once on the `fast` tier (default: the detected one),
+    /// restoring the detected tier afterwards.
+    func onBothPaths<R>(fast: wt_isa = wt_detected_isa(), _ body: () throws -> R) rethrows -> (portable: R, fast: R) {
         let detected = wt_detected_isa()
         defer { _ = wt_set_isa(detected) }
         _ = wt_set_isa(WT_ISA_PORTABLE)
         let p = try body()
-        _ = wt_set_isa(detected)
+        _ = wt_set_isa(fast)
         return (p, try body())
     }
+
+    /// The vector tiers the host has (AVX2, AVX-512), each to be compared with the portable path.
+    var vectorTiers: [wt_isa] { (0...wt_detected_isa().rawValue).dropFirst().map(wt_isa.init(rawValue:)) }
 
     /// log σ² in [−14, 4] and a weight with magnitudes from 1e-4 to 2 and both signs (no zeros:
     /// log|w| has a kink there, checked separately), `n` elements.
@@ -330,14 +334,17 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
-    /// The AVX2 loop and the portable code perform the same float operations: identical bits,
-    /// including the tail after the last full vector of 8.
+    /// The vector loops (AVX2, AVX-512) and the portable code perform the same float operations:
+    /// identical bits, including the tail after the last full vector.
     func testFloatRealPriorKernelIsIdenticalOnBothPaths() {
         let (ls, w) = floatKernelOperands()
-        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
-            let runs = onBothPaths { runFloatKernel(prior, ls, w) }
-            for k in 0..<3 {
-                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern), "prior \(prior.rawValue) output \(k)")
+        for tier in vectorTiers {
+            for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
+                let runs = onBothPaths(fast: tier) { runFloatKernel(prior, ls, w) }
+                for k in 0..<3 {
+                    XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern),
+                                   "tier \(tier.rawValue) prior \(prior.rawValue) output \(k)")
+                }
             }
         }
     }
@@ -408,13 +415,13 @@ final class FusedKernelTests: XCTestCase {
     /// The float real sum kernel adds the values in the same order on both paths: identical bits.
     func testFloatRealPriorSumIsIdenticalOnBothPaths() {
         let (ls, w) = floatKernelOperands()
-        for prior in [WT_KL_REAL_VD, WT_KL_REAL_ARD] {
-            let runs = onBothPaths { () -> (Double, [Float], [Float]) in
+        for (tier, prior) in vectorTiers.flatMap({ t in [WT_KL_REAL_VD, WT_KL_REAL_ARD].map { (t, $0) } }) {
+            let runs = onBothPaths(fast: tier) { () -> (Double, [Float], [Float]) in
                 var dl = [Float](repeating: 0, count: ls.count), dw = dl
                 let total = wt_kl_real_sum_f32(prior, ls, w, 0.01, &dl, &dw, ls.count)
                 return (total, dl, dw)
             }
-            XCTAssertEqual(runs.portable.0.bitPattern, runs.fast.0.bitPattern, "prior \(prior.rawValue) sum")
+            XCTAssertEqual(runs.portable.0.bitPattern, runs.fast.0.bitPattern, "tier \(tier.rawValue) prior \(prior.rawValue) sum")
             XCTAssertEqual(runs.portable.1.map(\.bitPattern), runs.fast.1.map(\.bitPattern))
             XCTAssertEqual(runs.portable.2.map(\.bitPattern), runs.fast.2.map(\.bitPattern))
         }
@@ -485,18 +492,20 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
+    /// Every vector tier (AVX2, AVX-512: one body) gives the portable chain's bits.
     func testFloatComplexPriorKernelIsIdenticalOnBothPaths() {
         let o = floatComplexOperands()
-        for prior in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS] {
-            let runs = onBothPaths { runComplexFloatKernel(prior, o) }
+        for (tier, prior) in vectorTiers.flatMap({ t in [WT_KL_CPLX_VD, WT_KL_CPLX_ARD, WT_KL_CPLX_VD_BOGUS].map { (t, $0) } }) {
+            let runs = onBothPaths(fast: tier) { runComplexFloatKernel(prior, o) }
             for k in 0..<4 {
-                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern), "prior \(prior.rawValue) output \(k)")
+                XCTAssertEqual(runs.portable[k].map(\.bitPattern), runs.fast[k].map(\.bitPattern),
+                               "tier \(tier.rawValue) prior \(prior.rawValue) output \(k)")
             }
-            let sums = onBothPaths { () -> Double in
+            let sums = onBothPaths(fast: tier) { () -> Double in
                 var dl = [Float](repeating: 0, count: o.ls.count), dr = dl, di = dl
                 return wt_kl_cplx_sum_f32(prior, o.ls, o.re, o.im, 0.5, &dl, &dr, &di, o.ls.count)
             }
-            XCTAssertEqual(sums.portable.bitPattern, sums.fast.bitPattern, "prior \(prior.rawValue) sum")
+            XCTAssertEqual(sums.portable.bitPattern, sums.fast.bitPattern, "tier \(tier.rawValue) prior \(prior.rawValue) sum")
         }
     }
 

@@ -77,7 +77,7 @@ final class SparseDeploymentTests: XCTestCase {
         let params: ParameterTree = ["weight": w, "bias": b, "mask": m]
         let sparse = SparseLinear(layer, parameters: params)
         XCTAssertTrue(sparse.isCSR)
-        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             for n in [1, 2, 3, 4, 7, 8, 9, 63, 64, 65, 130] {
                 let x = Sample.normal([n, 53], seed: UInt64(100 + n), dtype: .float32)
@@ -143,7 +143,7 @@ final class SparseDeploymentTests: XCTestCase {
     /// with NaN inputs propagating and negative results becoming +0.
     func testFusedReLUEqualsReLUOfTheOutput() {
         let (w, m, b) = problem(out: 19, in: 33, keep: 0.3, emptyRows: [4], seed: 81)
-        for isa in [wt_detected_isa(), WT_ISA_PORTABLE] {
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             for maxDensity in [1.0, 0.0] {
                 let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: maxDensity)

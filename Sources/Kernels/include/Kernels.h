@@ -17,6 +17,7 @@
 #include "kernels_random.h"
 #include "kernels_relevance.h"
 #include "kernels_scan.h"
+#include "kernels_skinny.h"
 #include "kernels_sparse.h"
 #include "kernels_special.h"
 #include "kernels_vmath.h"

@@ -1,6 +1,7 @@
 #ifndef WIRTINGER_KERNELS_GEMM_H
 #define WIRTINGER_KERNELS_GEMM_H
 #include <stddef.h>
+#include "kernels_dispatch.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,6 +29,26 @@ void wt_sgemm_portable(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
 void wt_dgemm_portable(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                        double alpha, const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
                        double beta, double *c, ptrdiff_t ldc);
+
+/// Elements of the packed form of a K×N op(B) for `tier` (see wt_sgemm_pack_b).
+size_t wt_sgemm_packed_count(wt_isa tier, ptrdiff_t n, ptrdiff_t k);
+/// Packs op(B) (K×N; B stored K×N, or N×K when trans_b) into `packed`, which must hold
+/// wt_sgemm_packed_count(tier, n, k) floats and be 64-byte aligned, in the layout `tier`'s
+/// micro-kernels read. `tier` must be supported by the CPU (≤ wt_detected_isa()).
+void wt_sgemm_pack_b(wt_isa tier, int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb,
+                     float *packed);
+/// C[M×N] = alpha · op(A) · B̃ + beta · C with B̃ packed by wt_sgemm_pack_b for the same tier, n and k:
+/// the product without packing B. Same contract and threads as wt_sgemm, and the same bits as
+/// wt_sgemm at that tier.
+void wt_sgemm_prepacked(wt_isa tier, int trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                        const float *a, ptrdiff_t lda, const float *packed, float beta, float *c, ptrdiff_t ldc);
+/// Double-precision versions of the three above.
+size_t wt_dgemm_packed_count(wt_isa tier, ptrdiff_t n, ptrdiff_t k);
+void wt_dgemm_pack_b(wt_isa tier, int trans_b, ptrdiff_t n, ptrdiff_t k, const double *b, ptrdiff_t ldb,
+                     double *packed);
+void wt_dgemm_prepacked(wt_isa tier, int trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                        const double *a, ptrdiff_t lda, const double *packed, double beta, double *c,
+                        ptrdiff_t ldc);
 
 /// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
 /// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
