@@ -152,7 +152,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"ei", WT_ISA_AVX2_FMA},
     {"kl_f32", WT_ISA_AVX512},
     {"kl_f64", WT_ISA_AVX2_FMA},
-    {"random", WT_ISA_AVX2_FMA},
+    {"random", WT_ISA_AVX512},
     {"im2col", WT_ISA_AVX2_FMA},
     {"pool", WT_ISA_AVX2_FMA},
     {"optim", WT_ISA_AVX2_FMA},
