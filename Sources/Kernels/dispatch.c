@@ -155,7 +155,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"random", WT_ISA_AVX512},
     {"im2col", WT_ISA_AVX2_FMA},
     {"pool", WT_ISA_AVX2_FMA},
-    {"optim", WT_ISA_AVX2_FMA},
+    {"optim", WT_ISA_AVX512},
     {"sparse", WT_ISA_AVX2_FMA},
     {"complex", WT_ISA_AVX2_FMA},
     {"scan", WT_ISA_AVX2_FMA},
