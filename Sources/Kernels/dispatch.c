@@ -153,7 +153,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"kl_f32", WT_ISA_AVX512},
     {"kl_f64", WT_ISA_AVX2_FMA},
     {"random", WT_ISA_AVX512},
-    {"im2col", WT_ISA_AVX2_FMA},
+    {"im2col", WT_ISA_AVX512},
     {"pool", WT_ISA_AVX2_FMA},
     {"optim", WT_ISA_AVX512},
     {"sparse", WT_ISA_AVX2_FMA},
