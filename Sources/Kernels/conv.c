@@ -8,12 +8,7 @@
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define CV_X86 1
-#include <immintrin.h>
-#else
-#define CV_X86 0
-#endif
+#include "tiers.h"
 
 static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -31,8 +26,8 @@ static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a 
 CV_ROWS_PLAIN(float, f32)
 CV_ROWS_PLAIN(double, f64)
 
-#if CV_X86
-#define CV_AVX2 __attribute__((target("avx2")))
+#if WT_X86
+#define CV_AVX2 WT_TARGET_AVX2
 /// Lane mask with the first n (0 ≤ n < 8) 32-bit lanes set.
 static inline CV_AVX2 __m256i first_lanes32(ptrdiff_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -84,7 +79,7 @@ static inline CV_AVX2 void add_f64_avx2(double *dst, const double *src, ptrdiff_
     }
 }
 
-#define CV_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2")))
+#define CV_AVX512 WT_TARGET_AVX512
 // AVX-512: 16 floats (8 doubles) per step, the remainder under an opmask.
 static inline CV_AVX512 void zero_f32_avx512(float *dst, ptrdiff_t n) {
     ptrdiff_t i = 0;
@@ -205,7 +200,7 @@ static inline CV_AVX512 void add_f64_avx512(double *dst, const double *src, ptrd
 
 CV_SAMPLE(im2col_sample_f32, col2im_sample_f32, float, , zero_f32, copy_f32, add_f32)
 CV_SAMPLE(im2col_sample_f64, col2im_sample_f64, double, , zero_f64, copy_f64, add_f64)
-#if CV_X86
+#if WT_X86
 CV_SAMPLE(im2col_sample_f32_avx2, col2im_sample_f32_avx2, float, CV_AVX2, zero_f32_avx2, copy_f32_avx2, add_f32_avx2)
 CV_SAMPLE(im2col_sample_f64_avx2, col2im_sample_f64_avx2, double, CV_AVX2, zero_f64_avx2, copy_f64_avx2, add_f64_avx2)
 CV_SAMPLE(im2col_sample_f32_avx512, col2im_sample_f32_avx512, float, CV_AVX512, zero_f32_avx512, copy_f32_avx512,

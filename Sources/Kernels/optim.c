@@ -27,13 +27,7 @@
 #pragma clang fp contract(off)
 #endif
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define OPT_X86 1
-#define OPT_AVX2 __attribute__((target("avx2,fma")))
-#define OPT_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
-#else
-#define OPT_X86 0
-#endif
+#include "tiers.h"
 
 // One Adam pass; WD says whether the coupled L2 term is added (the reference skips it when the
 // decay is 0, and g + 0·p would turn an infinite p into NaN). p·decay with decay = 1 is exact.
@@ -64,11 +58,11 @@
 
 ADAM_FN(adam_d_portable, double, OPT_SQRT_D, )
 ADAM_FN(adam_f_portable, float, OPT_SQRT_F, )
-#if OPT_X86
-ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, OPT_AVX2)
-ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
-ADAM_FN(adam_d_avx512, double, OPT_SQRT_D, OPT_AVX512)
-ADAM_FN(adam_f_avx512, float, OPT_SQRT_F, OPT_AVX512)
+#if WT_X86
+ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, WT_TARGET_AVX2)
+ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, WT_TARGET_AVX2)
+ADAM_FN(adam_d_avx512, double, OPT_SQRT_D, WT_TARGET_AVX512)
+ADAM_FN(adam_f_avx512, float, OPT_SQRT_F, WT_TARGET_AVX512)
 #define OPT_TIERS(PRE) {PRE##_portable, PRE##_avx2, PRE##_avx512}
 #else
 #define OPT_TIERS(PRE) {PRE##_portable, PRE##_portable, PRE##_portable}
@@ -131,11 +125,11 @@ ADAM_PUBLIC(wt_adam_f32, adam_f, float)
 
 SGD_FN(sgd_d_portable, double, )
 SGD_FN(sgd_f_portable, float, )
-#if OPT_X86
-SGD_FN(sgd_d_avx2, double, OPT_AVX2)
-SGD_FN(sgd_f_avx2, float, OPT_AVX2)
-SGD_FN(sgd_d_avx512, double, OPT_AVX512)
-SGD_FN(sgd_f_avx512, float, OPT_AVX512)
+#if WT_X86
+SGD_FN(sgd_d_avx2, double, WT_TARGET_AVX2)
+SGD_FN(sgd_f_avx2, float, WT_TARGET_AVX2)
+SGD_FN(sgd_d_avx512, double, WT_TARGET_AVX512)
+SGD_FN(sgd_f_avx512, float, WT_TARGET_AVX512)
 #endif
 typedef void (*sgd_d_fn)(double *restrict, const double *restrict, const double *restrict, double *restrict,
                          ptrdiff_t, double, double, double, double, int, int);

@@ -10,12 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define RN_X86 1
-#include <immintrin.h>
-#else
-#define RN_X86 0
-#endif
+#include "tiers.h"
 
 #define RN_M0 0xD2511F53u
 #define RN_M1 0xCD9E8D57u
@@ -112,10 +107,10 @@ static void bm_pairs_portable(const double *a, const double *b, double *z0, doub
 typedef void (*philox_fn)(uint32_t, uint32_t, uint64_t, uint32_t *, ptrdiff_t);
 typedef void (*bm_pairs_fn)(const double *, const double *, double *, double *, ptrdiff_t);
 
-#if RN_X86
+#if WT_X86
 #define RNV_W 4
 #define RNV(x) x##_avx2
-#define RNV_ATTR __attribute__((target("avx2,fma")))
+#define RNV_ATTR WT_TARGET_AVX2
 #include "random_vec.h"
 #undef RNV_W
 #undef RNV
@@ -123,7 +118,7 @@ typedef void (*bm_pairs_fn)(const double *, const double *, double *, double *, 
 
 #define RNV_W 8
 #define RNV(x) x##_avx512
-#define RNV_ATTR __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define RNV_ATTR WT_TARGET_AVX512
 #include "random_vec.h"
 #undef RNV_W
 #undef RNV
