@@ -5,12 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define CX_X86 1
-#include <immintrin.h>
-#else
-#define CX_X86 0
-#endif
+#include "tiers.h"
 
 #define CX_HI 0x1p500
 #define CX_LO 0x1p-500
@@ -49,9 +44,9 @@ static void cabs_grad_f_portable(const float *re, const float *im, const float *
     }
 }
 
-#if CX_X86
-#define CX_AVX2 static inline __attribute__((always_inline, target("avx2,fma")))
-#define CX_AVX2_FN __attribute__((target("avx2,fma")))
+#if WT_X86
+#define CX_AVX2 static inline __attribute__((always_inline)) WT_TARGET_AVX2
+#define CX_AVX2_FN WT_TARGET_AVX2
 
 /// Mask of the lanes whose modulus the direct formula computes safely (all four: 0xF).
 CX_AVX2 int cx4_safe(__m256d x, __m256d y) {
@@ -153,21 +148,23 @@ static CX_AVX2_FN void cabs_grad_f_avx2(const float *re, const float *im, const 
         gim[i] = (float)v;
     }
 }
-#define CX_DISPATCH(CALL_AVX2, CALL_PORTABLE) \
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { CALL_AVX2; } else { CALL_PORTABLE; }
 #else
-#define CX_DISPATCH(CALL_AVX2, CALL_PORTABLE) CALL_PORTABLE;
+#define cabs_d_avx2 cabs_d_portable
+#define cabs_f_avx2 cabs_f_portable
+#define cabs_grad_d_avx2 cabs_grad_d_portable
+#define cabs_grad_f_avx2 cabs_grad_f_portable
 #endif
+// The AVX-512 tier runs the AVX2 code (no 512-bit instantiation yet).
 
 void wt_cabs_array(const double *re, const double *im, double *y, ptrdiff_t n) {
-    CX_DISPATCH(cabs_d_avx2(re, im, y, n), cabs_d_portable(re, im, y, n))
+    WT_PICK(cabs_d_portable, cabs_d_avx2, cabs_d_avx2)(re, im, y, n);
 }
 void wt_cabsf_array(const float *re, const float *im, float *y, ptrdiff_t n) {
-    CX_DISPATCH(cabs_f_avx2(re, im, y, n), cabs_f_portable(re, im, y, n))
+    WT_PICK(cabs_f_portable, cabs_f_avx2, cabs_f_avx2)(re, im, y, n);
 }
 void wt_cabs_grad_array(const double *re, const double *im, const double *g, double *gre, double *gim, ptrdiff_t n) {
-    CX_DISPATCH(cabs_grad_d_avx2(re, im, g, gre, gim, n), cabs_grad_d_portable(re, im, g, gre, gim, n))
+    WT_PICK(cabs_grad_d_portable, cabs_grad_d_avx2, cabs_grad_d_avx2)(re, im, g, gre, gim, n);
 }
 void wt_cabsf_grad_array(const float *re, const float *im, const float *g, float *gre, float *gim, ptrdiff_t n) {
-    CX_DISPATCH(cabs_grad_f_avx2(re, im, g, gre, gim, n), cabs_grad_f_portable(re, im, g, gre, gim, n))
+    WT_PICK(cabs_grad_f_portable, cabs_grad_f_avx2, cabs_grad_f_avx2)(re, im, g, gre, gim, n);
 }

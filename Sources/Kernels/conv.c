@@ -1,18 +1,14 @@
 // im2col and col2im (kernels_conv.h). Rows of a convolution's input are copied (or added back) in
 // runs: along the last axis a kernel tap reads out[2] positions, the first `lo` and the last
 // out[2] − hi of which fall in the padding. With stride 1 a run is contiguous; the AVX2 versions
-// move it 8 floats (4 doubles) at a time with masked loads and stores for the remainder, since
+// move it 8 floats (4 doubles) at a time with masked loads and stores for the remainder, the
+// AVX-512 ones 16 floats (8 doubles) with an opmask, since
 // the runs are short (8–24 elements in LeNet-5) and a library memcpy per run costs more than the copy.
 #include "kernels_conv.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define CV_X86 1
-#include <immintrin.h>
-#else
-#define CV_X86 0
-#endif
+#include "tiers.h"
 
 static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -30,8 +26,8 @@ static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a 
 CV_ROWS_PLAIN(float, f32)
 CV_ROWS_PLAIN(double, f64)
 
-#if CV_X86
-#define CV_AVX2 __attribute__((target("avx2")))
+#if WT_X86
+#define CV_AVX2 WT_TARGET_AVX2
 /// Lane mask with the first n (0 ≤ n < 8) 32-bit lanes set.
 static inline CV_AVX2 __m256i first_lanes32(ptrdiff_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -82,10 +78,56 @@ static inline CV_AVX2 void add_f64_avx2(double *dst, const double *src, ptrdiff_
         _mm256_maskstore_pd(dst + i, m, _mm256_add_pd(_mm256_maskload_pd(dst + i, m), _mm256_maskload_pd(src + i, m)));
     }
 }
+
+#define CV_AVX512 WT_TARGET_AVX512
+// AVX-512: 16 floats (8 doubles) per step, the remainder under an opmask.
+static inline CV_AVX512 void zero_f32_avx512(float *dst, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_setzero_ps());
+    if (i < n) _mm512_mask_storeu_ps(dst + i, (__mmask16)((1u << (n - i)) - 1), _mm512_setzero_ps());
+}
+static inline CV_AVX512 void copy_f32_avx512(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+    }
+}
+static inline CV_AVX512 void add_f32_avx512(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(dst + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + i), _mm512_maskz_loadu_ps(m, src + i)));
+    }
+}
+static inline CV_AVX512 void zero_f64_avx512(double *dst, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_setzero_pd());
+    if (i < n) _mm512_mask_storeu_pd(dst + i, (__mmask8)((1u << (n - i)) - 1), _mm512_setzero_pd());
+}
+static inline CV_AVX512 void copy_f64_avx512(double *dst, const double *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_loadu_pd(src + i));
+    if (i < n) {
+        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_pd(dst + i, m, _mm512_maskz_loadu_pd(m, src + i));
+    }
+}
+static inline CV_AVX512 void add_f64_avx512(double *dst, const double *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_add_pd(_mm512_loadu_pd(dst + i), _mm512_loadu_pd(src + i)));
+    if (i < n) {
+        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_pd(dst + i, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, dst + i), _mm512_maskz_loadu_pd(m, src + i)));
+    }
+}
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// One sample. ATTR is empty or the AVX2 target attribute; ZERO / COPY / ADD the row helpers.
+// One sample, written once. ATTR is empty or a tier's target attribute; ZERO / COPY / ADD the row
+// helpers of that tier (they only move or add values, so every tier gives the same bits).
 
 #define CV_SAMPLE(NAME_IM, NAME_COL, T, ATTR, ZERO, COPY, ADD)                                       \
     static ATTR void NAME_IM(const wt_conv_shape *g, const T *x, T *col, ptrdiff_t ld) {             \
@@ -158,10 +200,27 @@ static inline CV_AVX2 void add_f64_avx2(double *dst, const double *src, ptrdiff_
 
 CV_SAMPLE(im2col_sample_f32, col2im_sample_f32, float, , zero_f32, copy_f32, add_f32)
 CV_SAMPLE(im2col_sample_f64, col2im_sample_f64, double, , zero_f64, copy_f64, add_f64)
-#if CV_X86
+#if WT_X86
 CV_SAMPLE(im2col_sample_f32_avx2, col2im_sample_f32_avx2, float, CV_AVX2, zero_f32_avx2, copy_f32_avx2, add_f32_avx2)
 CV_SAMPLE(im2col_sample_f64_avx2, col2im_sample_f64_avx2, double, CV_AVX2, zero_f64_avx2, copy_f64_avx2, add_f64_avx2)
+CV_SAMPLE(im2col_sample_f32_avx512, col2im_sample_f32_avx512, float, CV_AVX512, zero_f32_avx512, copy_f32_avx512,
+          add_f32_avx512)
+CV_SAMPLE(im2col_sample_f64_avx512, col2im_sample_f64_avx512, double, CV_AVX512, zero_f64_avx512, copy_f64_avx512,
+          add_f64_avx512)
+#define CV_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF##_avx2, PRE##_##SUF##_avx512}
+#else
+#define CV_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF, PRE##_##SUF}
 #endif
+
+/// Each tier's sample kernels, indexed by wt_active_isa().
+typedef void (*im2col_f32_fn)(const wt_conv_shape *, const float *, float *, ptrdiff_t);
+typedef void (*im2col_f64_fn)(const wt_conv_shape *, const double *, double *, ptrdiff_t);
+typedef void (*col2im_f32_fn)(const wt_conv_shape *, const float *, ptrdiff_t, float *);
+typedef void (*col2im_f64_fn)(const wt_conv_shape *, const double *, ptrdiff_t, double *);
+static const im2col_f32_fn im2col_f32_tiers[] = CV_TIERS(im2col_sample, f32);
+static const im2col_f64_fn im2col_f64_tiers[] = CV_TIERS(im2col_sample, f64);
+static const col2im_f32_fn col2im_f32_tiers[] = CV_TIERS(col2im_sample, f32);
+static const col2im_f64_fn col2im_f64_tiers[] = CV_TIERS(col2im_sample, f64);
 
 // ---------------------------------------------------------------------------------------------
 // Samples in parallel.
@@ -171,28 +230,15 @@ typedef struct {
     const void *src;
     void *dst;
     ptrdiff_t ld, x_stride, plane_out;
-    int is_float, avx2;
+    int is_float, tier;
 } conv_job;
 
 static void im2col_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const conv_job *j = context;
     for (ptrdiff_t n = begin; n < end; n++) {
         ptrdiff_t xo = n * j->x_stride, co = n * j->plane_out;
-        if (j->is_float) {
-            const float *x = (const float *)j->src + xo;
-            float *col = (float *)j->dst + co;
-#if CV_X86
-            if (j->avx2) { im2col_sample_f32_avx2(j->shape, x, col, j->ld); continue; }
-#endif
-            im2col_sample_f32(j->shape, x, col, j->ld);
-        } else {
-            const double *x = (const double *)j->src + xo;
-            double *col = (double *)j->dst + co;
-#if CV_X86
-            if (j->avx2) { im2col_sample_f64_avx2(j->shape, x, col, j->ld); continue; }
-#endif
-            im2col_sample_f64(j->shape, x, col, j->ld);
-        }
+        if (j->is_float) im2col_f32_tiers[j->tier](j->shape, (const float *)j->src + xo, (float *)j->dst + co, j->ld);
+        else im2col_f64_tiers[j->tier](j->shape, (const double *)j->src + xo, (double *)j->dst + co, j->ld);
     }
 }
 
@@ -200,28 +246,14 @@ static void col2im_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const conv_job *j = context;
     for (ptrdiff_t n = begin; n < end; n++) {
         ptrdiff_t xo = n * j->x_stride, co = n * j->plane_out;
-        if (j->is_float) {
-            const float *col = (const float *)j->src + co;
-            float *x = (float *)j->dst + xo;
-#if CV_X86
-            if (j->avx2) { col2im_sample_f32_avx2(j->shape, col, j->ld, x); continue; }
-#endif
-            col2im_sample_f32(j->shape, col, j->ld, x);
-        } else {
-            const double *col = (const double *)j->src + co;
-            double *x = (double *)j->dst + xo;
-#if CV_X86
-            if (j->avx2) { col2im_sample_f64_avx2(j->shape, col, j->ld, x); continue; }
-#endif
-            col2im_sample_f64(j->shape, col, j->ld, x);
-        }
+        if (j->is_float) col2im_f32_tiers[j->tier](j->shape, (const float *)j->src + co, j->ld, (float *)j->dst + xo);
+        else col2im_f64_tiers[j->tier](j->shape, (const double *)j->src + co, j->ld, (double *)j->dst + xo);
     }
 }
 
 static void conv_run(const wt_conv_shape *g, ptrdiff_t samples, const void *src, void *dst, ptrdiff_t ld,
                      ptrdiff_t x_stride, int is_float, wt_parallel_body body) {
-    conv_job job = {g, src, dst, ld, x_stride, g->out[0] * g->out[1] * g->out[2], is_float,
-                    wt_active_isa() >= WT_ISA_AVX2_FMA};
+    conv_job job = {g, src, dst, ld, x_stride, g->out[0] * g->out[1] * g->out[2], is_float, (int)wt_active_isa()};
     wt_parallel_for(samples, 1, body, &job);
 }
 

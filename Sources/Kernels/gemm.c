@@ -161,7 +161,7 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
 
 /// The implementation of each tier, indexed by wt_isa (wt_set_isa never lets a tier above the CPU's
 /// become active, so on other architectures only index 0 is read).
-#ifdef WT_GEMM_HAVE_X86
+#if WT_X86
 static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_avx2, &wt_sgemm_impl_avx512};
 static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_avx2, &wt_dgemm_impl_avx512};
 #else

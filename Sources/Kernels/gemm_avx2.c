@@ -3,9 +3,9 @@
 // (12 accumulators, 2 B vectors, 1 broadcast). Reached only through wt_sgemm_impl_avx2 /
 // wt_dgemm_impl_avx2, which gemm.c selects when wt_active_isa() is WT_ISA_AVX2_FMA.
 #include "gemm_internal.h"
+#include "tiers.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define WT_AVX2 __attribute__((target("avx2,fma")))
+#if WT_X86
 
 // Cache blocks (elements): an MC×KC block of A in L2, a KC×NR micro-panel of B in L1 (25 KiB
 // float, 16 KiB double). Measured on Zen 4: float KC 400 beats 256 by ~10% at k = 784; double
@@ -31,7 +31,7 @@
 #define WT_AVX2_DNC 4080
 #endif
 
-#define GP_ATTR WT_AVX2
+#define GP_ATTR WT_TARGET_AVX2
 #define GP_T float
 #define GP_MR 6
 #define GP_NR 16
@@ -48,7 +48,7 @@
 #define GP_NAME(x) d##x##_avx2
 #include "gemm_pack.h"
 
-#define GT_ATTR WT_AVX2
+#define GT_ATTR WT_TARGET_AVX2
 #define GT_T float
 #define GT_W 8
 #define GT_MR 6

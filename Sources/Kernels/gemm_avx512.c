@@ -2,9 +2,9 @@
 // instantiated for 512-bit vectors (32 zmm registers). Reached only through wt_sgemm_impl_avx512 /
 // wt_dgemm_impl_avx512, which gemm.c selects when wt_active_isa() is WT_ISA_AVX512.
 #include "gemm_internal.h"
+#include "tiers.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define WT_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#if WT_X86
 
 // Micro-tiles: MR rows × 2 zmm columns, MR·2 accumulators + 2 B vectors + 1 broadcast ≤ 32.
 #ifndef WT_AVX512_SMR
@@ -36,7 +36,7 @@
 #define GP_MR WT_AVX512_SMR
 #define GP_NR 32
 #define GP_NAME(x) s##x##_avx512
-#define GP_ATTR WT_AVX512
+#define GP_ATTR WT_TARGET_AVX512
 #include "gemm_pack.h"
 #undef GP_T
 #undef GP_MR
@@ -54,7 +54,7 @@
 #undef GP_NAME
 #undef GP_ATTR
 
-#define GT_ATTR WT_AVX512
+#define GT_ATTR WT_TARGET_AVX512
 #define GT_T float
 #define GT_W 16
 #define GT_MR WT_AVX512_SMR

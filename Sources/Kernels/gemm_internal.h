@@ -10,6 +10,7 @@
 #ifndef WIRTINGER_KERNELS_GEMM_INTERNAL_H
 #define WIRTINGER_KERNELS_GEMM_INTERNAL_H
 #include <stddef.h>
+#include "tiers.h"
 
 /// Packs the mc×kc block of op(A) whose top-left element is op(A)[0][0] = `a` into `dst`.
 /// trans = 0: op(A)[i][p] = a[i·lda + p];  trans = 1: op(A)[i][p] = a[p·lda + i].
@@ -47,8 +48,7 @@ typedef struct {
 /// Plain-C blocked implementation (gemm_blocked.c); any CPU.
 extern const wt_sgemm_impl wt_sgemm_impl_blocked;
 extern const wt_dgemm_impl wt_dgemm_impl_blocked;
-#if defined(__x86_64__) || defined(__i386__)
-#define WT_GEMM_HAVE_X86 1
+#if WT_X86
 /// AVX2/FMA implementation (gemm_avx2.c); only call when wt_active_isa() >= WT_ISA_AVX2_FMA.
 extern const wt_sgemm_impl wt_sgemm_impl_avx2;
 extern const wt_dgemm_impl wt_dgemm_impl_avx2;

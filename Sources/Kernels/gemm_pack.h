@@ -15,7 +15,7 @@
 
 #ifndef WT_GEMM_PACK_TRANSPOSES
 #define WT_GEMM_PACK_TRANSPOSES
-#define WT_PACK_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+#define WT_PACK_INLINE WT_TARGET_AVX2 __attribute__((always_inline)) static inline
 
 /// 8×8 transpose of rows r[0..7] of floats (in place).
 WT_PACK_INLINE void wt_transpose_g_float(__m256 r[8]) {

@@ -1,7 +1,8 @@
 // Fused optimizer updates (kernels_optim.h). The element formula is written once as a static
 // inline body; it is instantiated for the portable path and, on x86, inside whole functions
-// compiled for AVX2 (which the compiler vectorises). Contraction is off, so both paths round
-// every multiply and add separately, exactly like the Swift reference formulas.
+// compiled for AVX2 and for AVX-512 (which the compiler vectorises), called through per-tier
+// tables. Contraction is off, so every path rounds every multiply and add separately, exactly like
+// the Swift reference formulas, and all give the same bits.
 #include "kernels_optim.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
@@ -26,12 +27,7 @@
 #pragma clang fp contract(off)
 #endif
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define OPT_X86 1
-#define OPT_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define OPT_X86 0
-#endif
+#include "tiers.h"
 
 // One Adam pass; WD says whether the coupled L2 term is added (the reference skips it when the
 // decay is 0, and g + 0·p would turn an infinite p into NaN). p·decay with decay = 1 is exact.
@@ -62,13 +58,24 @@
 
 ADAM_FN(adam_d_portable, double, OPT_SQRT_D, )
 ADAM_FN(adam_f_portable, float, OPT_SQRT_F, )
-#if OPT_X86
-ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, OPT_AVX2)
-ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
-#define OPT_PICK(PRE) (wt_active_isa() >= WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
+#if WT_X86
+ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, WT_TARGET_AVX2)
+ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, WT_TARGET_AVX2)
+ADAM_FN(adam_d_avx512, double, OPT_SQRT_D, WT_TARGET_AVX512)
+ADAM_FN(adam_f_avx512, float, OPT_SQRT_F, WT_TARGET_AVX512)
+#define OPT_TIERS(PRE) {PRE##_portable, PRE##_avx2, PRE##_avx512}
 #else
-#define OPT_PICK(PRE) PRE##_portable
+#define OPT_TIERS(PRE) {PRE##_portable, PRE##_portable, PRE##_portable}
 #endif
+
+/// Each tier's instantiation, indexed by wt_active_isa().
+typedef void (*adam_d_fn)(double *restrict, const double *restrict, const double *restrict, double *restrict,
+                          double *restrict, ptrdiff_t, double, double, double, double, double, double, double,
+                          double, double);
+typedef void (*adam_f_fn)(float *restrict, const float *restrict, const float *restrict, float *restrict,
+                          float *restrict, ptrdiff_t, float, float, float, float, float, float, float, float, float);
+static const adam_d_fn adam_d_tiers[] = OPT_TIERS(adam_d);
+static const adam_f_fn adam_f_tiers[] = OPT_TIERS(adam_f);
 
 // Adam is elementwise: large parameter tensors are split over the kernel threads (any split gives
 // the same values).
@@ -81,7 +88,7 @@ ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, OPT_AVX2)
     } PUBLIC##_job;                                                                                \
     static void PUBLIC##_part(void *context, ptrdiff_t b, ptrdiff_t e) {                           \
         const PUBLIC##_job *j = context;                                                           \
-        OPT_PICK(PICK)(j->p_out + b, j->p + b, j->g + b, j->m + b, j->v + b, e - b, j->decay,     \
+        PICK##_tiers[wt_active_isa()](j->p_out + b, j->p + b, j->g + b, j->m + b, j->v + b, e - b, j->decay,     \
                        j->weight_decay, j->w, j->one_minus_w, j->beta2, j->c2, j->bc2_sqrt, j->eps, \
                        j->neg_step);                                                               \
     }                                                                                              \
@@ -118,17 +125,25 @@ ADAM_PUBLIC(wt_adam_f32, adam_f, float)
 
 SGD_FN(sgd_d_portable, double, )
 SGD_FN(sgd_f_portable, float, )
-#if OPT_X86
-SGD_FN(sgd_d_avx2, double, OPT_AVX2)
-SGD_FN(sgd_f_avx2, float, OPT_AVX2)
+#if WT_X86
+SGD_FN(sgd_d_avx2, double, WT_TARGET_AVX2)
+SGD_FN(sgd_f_avx2, float, WT_TARGET_AVX2)
+SGD_FN(sgd_d_avx512, double, WT_TARGET_AVX512)
+SGD_FN(sgd_f_avx512, float, WT_TARGET_AVX512)
 #endif
+typedef void (*sgd_d_fn)(double *restrict, const double *restrict, const double *restrict, double *restrict,
+                         ptrdiff_t, double, double, double, double, int, int);
+typedef void (*sgd_f_fn)(float *restrict, const float *restrict, const float *restrict, float *restrict, ptrdiff_t,
+                         float, float, float, float, int, int);
+static const sgd_d_fn sgd_d_tiers[] = OPT_TIERS(sgd_d);
+static const sgd_f_fn sgd_f_tiers[] = OPT_TIERS(sgd_f);
 
 void wt_sgd_f64(double *p_out, const double *p, const double *g, double *buf, ptrdiff_t n, double lr,
                 double weight_decay, double momentum, double one_minus_dampening, int first, int nesterov) {
-    OPT_PICK(sgd_d)(p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
+    sgd_d_tiers[wt_active_isa()](p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
 }
 
 void wt_sgd_f32(float *p_out, const float *p, const float *g, float *buf, ptrdiff_t n, float lr,
                 float weight_decay, float momentum, float one_minus_dampening, int first, int nesterov) {
-    OPT_PICK(sgd_f)(p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
+    sgd_f_tiers[wt_active_isa()](p_out, p, g, buf, n, lr, weight_decay, momentum, one_minus_dampening, first, nesterov);
 }

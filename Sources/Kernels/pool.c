@@ -9,12 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define MP_X86 1
-#include <immintrin.h>
-#else
-#define MP_X86 0
-#endif
+#include "tiers.h"
 
 typedef struct {
     ptrdiff_t in[3], out[3], k[3], s[3], d[3];
@@ -77,11 +72,11 @@ static inline void take_f64(double v, ptrdiff_t i, double *best, ptrdiff_t *at) 
 MP_PLANES(maxpool_planes_f32, float, take_f32)
 MP_PLANES(maxpool_planes_f64, double, take_f64)
 
-#if MP_X86
+#if WT_X86
 /// 2×2 windows (k = 1×2×2, no dilation) with stride 2 along the row: 8 outputs per step. The
 /// window's taps are, in order, (row, 2o), (row, 2o + 1), (row + 1, 2o), (row + 1, 2o + 1); the
 /// lanes keep the tap number of their maximum and the index is formed when storing.
-static __attribute__((target("avx2"))) void maxpool_planes_2x2s2_f32_avx2(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static WT_TARGET_AVX2 void maxpool_planes_2x2s2_f32_avx2(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const pool_job *j = context;
     const float *restrict x = j->x;
     float *restrict y = j->y;
@@ -145,10 +140,9 @@ static void maxpool_run(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdiff_t
 void wt_maxpool_inside_f32(ptrdiff_t planes, const ptrdiff_t in[3], const ptrdiff_t out[3], const ptrdiff_t k[3],
                            const ptrdiff_t s[3], const ptrdiff_t d[3], const float *x, float *y, ptrdiff_t *index) {
     wt_parallel_body body = maxpool_planes_f32;
-#if MP_X86
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA && k[0] == 1 && k[1] == 2 && k[2] == 2 && d[1] == 1 && d[2] == 1 && s[2] == 2)
-        body = maxpool_planes_2x2s2_f32_avx2;
-#endif
+    // the vector kernels cover the 2×2 window with stride 2 along the row (AVX-512 runs the AVX2 code)
+    if (k[0] == 1 && k[1] == 2 && k[2] == 2 && d[1] == 1 && d[2] == 1 && s[2] == 2)
+        body = WT_PICK(maxpool_planes_f32, maxpool_planes_2x2s2_f32_avx2, maxpool_planes_2x2s2_f32_avx2);
     maxpool_run(planes, in, out, k, s, d, x, y, index, body);
 }
 

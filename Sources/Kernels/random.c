@@ -1,7 +1,8 @@
 // Philox4x32-10 + Box–Muller normals (kernels_random.h). The generator is integer arithmetic, so
-// the AVX2 path (4 blocks per step, one 32x32->64-bit multiply per word pair and lane) and the
-// portable path produce the same words; the Box–Muller transform uses our own log and sin/cos,
-// identical on both paths and equal bit for bit to the Swift reference (see below).
+// the vector paths (W blocks per step, one 32x32->64-bit multiply per word pair and lane;
+// random_vec.h for AVX2 and AVX-512) and the portable path produce the same words; the Box–Muller
+// transform uses our own log and sin/cos, identical on every path and equal bit for bit to the
+// Swift reference (see below).
 #include "kernels_random.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
@@ -9,12 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define RN_X86 1
-#include <immintrin.h>
-#else
-#define RN_X86 0
-#endif
+#include "tiers.h"
 
 #define RN_M0 0xD2511F53u
 #define RN_M1 0xCD9E8D57u
@@ -40,60 +36,12 @@ static void philox_portable(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *
     }
 }
 
-#if RN_X86
-/// Four blocks per step: each 64-bit lane holds one block's word in its low half.
-static __attribute__((target("avx2"))) void philox_avx2(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *w, ptrdiff_t blocks) {
-    const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFFll);
-    const __m256i m0 = _mm256_set1_epi64x(RN_M0), m1 = _mm256_set1_epi64x(RN_M1);
-    __m256i key0[10], key1[10];
-    uint32_t a0 = k0, a1 = k1;
-    for (int r = 0; r < 10; r++) {
-        key0[r] = _mm256_set1_epi64x(a0);
-        key1[r] = _mm256_set1_epi64x(a1);
-        a0 += RN_W0;
-        a1 += RN_W1;
-    }
-    ptrdiff_t j = 0;
-    for (; j + 4 <= blocks; j += 4) {
-        uint64_t b = first + (uint64_t)j;
-        __m256i ctr = _mm256_add_epi64(_mm256_set1_epi64x((long long)b), _mm256_setr_epi64x(0, 1, 2, 3));
-        __m256i c0 = _mm256_and_si256(ctr, lo32), c1 = _mm256_srli_epi64(ctr, 32);
-        __m256i c2 = _mm256_setzero_si256(), c3 = _mm256_setzero_si256();
-        for (int r = 0; r < 10; r++) {
-            __m256i p0 = _mm256_mul_epu32(c0, m0), p1 = _mm256_mul_epu32(c2, m1);
-            __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), c1), key0[r]);
-            __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), c3), key1[r]);
-            c1 = _mm256_and_si256(p1, lo32);
-            c3 = _mm256_and_si256(p0, lo32);
-            c0 = n0;
-            c2 = n2;
-        }
-        uint64_t v0[4], v1[4], v2[4], v3[4];
-        _mm256_storeu_si256((__m256i *)v0, c0);
-        _mm256_storeu_si256((__m256i *)v1, c1);
-        _mm256_storeu_si256((__m256i *)v2, c2);
-        _mm256_storeu_si256((__m256i *)v3, c3);
-        for (int l = 0; l < 4; l++) {
-            uint32_t *o = w + 4 * (j + l);
-            o[0] = (uint32_t)v0[l]; o[1] = (uint32_t)v1[l]; o[2] = (uint32_t)v2[l]; o[3] = (uint32_t)v3[l];
-        }
-    }
-    if (j < blocks) philox_portable(k0, k1, first + (uint64_t)j, w + 4 * j, blocks - j);
-}
-#endif
-
-void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *words, ptrdiff_t blocks) {
-#if RN_X86
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { philox_avx2(k0, k1, first_block, words, blocks); return; }
-#endif
-    philox_portable(k0, k1, first_block, words, blocks);
-}
 
 // ---------------------------------------------------------------- Box–Muller
 //
 // log and sin/cos are our own (fdlibm's minimax polynomials, Sun Microsystems 1993; < 1 ulp on
 // the ranges used here), written twice with the same operations in the same order: scalar with
-// fma() and AVX2 with 4 double lanes and vfmadd. Both paths give the same bits, on every machine
+// fma() and once over W double lanes (random_vec.h, AVX2 and AVX-512) with fused multiply-adds. Both paths give the same bits, on every machine
 // and C library, and ``normalReference`` in Sources/Ops/Random.swift is the specification.
 //
 //   log u, u in [2^-53, 1]:  u = 2^k (1 + f), 1 + f in [√½, √2), s = f / (2 + f), z = s²,
@@ -152,64 +100,45 @@ static void bm_pairs_portable(const double *a, const double *b, double *z0, doub
     for (ptrdiff_t j = 0; j < m; j++) bm_pair(a[j], b[j], z0 + j, z1 + j);
 }
 
-#if RN_X86
-#define BM_AVX2 __attribute__((target("avx2,fma")))
-BM_AVX2 static inline __m256d bm4_c(double v) { return _mm256_set1_pd(v); }
+// ---------------------------------------------------------------- vector paths
+// random_vec.h written once (Philox and Box–Muller over W lanes of 64 bits), instantiated for
+// AVX2/FMA (4 lanes) and AVX-512 (8 lanes); both give the portable path's bits.
 
-BM_AVX2 static void bm_pairs_avx2(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
-    const __m256d one = bm4_c(1.0), half = bm4_c(0.5);
-    const __m256d sign = bm4_c(-0.0);
-    ptrdiff_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-        __m256d u = _mm256_add_pd(_mm256_loadu_pd(a + j), bm4_c(0x1p-53));
-        __m256i ix = _mm256_add_epi64(_mm256_castpd_si256(u), _mm256_set1_epi64x((long long)(0x3ff0000000000000ULL - BM_SQRTH_BITS)));
-        __m256i ki = _mm256_sub_epi64(_mm256_srli_epi64(ix, 52), _mm256_set1_epi64x(1023));
-        // small signed integer to double: add to the bits of 1.5·2⁵², subtract 1.5·2⁵²
-        __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(ki, _mm256_castpd_si256(bm4_c(BM_SHIFT)))), bm4_c(BM_SHIFT));
-        __m256i mb = _mm256_add_epi64(_mm256_and_si256(ix, _mm256_set1_epi64x(0x000fffffffffffffLL)),
-                                      _mm256_set1_epi64x((long long)BM_SQRTH_BITS));
-        __m256d f = _mm256_sub_pd(_mm256_castsi256_pd(mb), one);
-        __m256d s = _mm256_div_pd(f, _mm256_add_pd(bm4_c(2.0), f));
-        __m256d z = _mm256_mul_pd(s, s);
-        __m256d hfsq = _mm256_mul_pd(_mm256_mul_pd(half, f), f);
-        __m256d p = bm4_c(bm_lg[6]);
-        for (int i = 5; i >= 0; i--) p = _mm256_fmadd_pd(p, z, bm4_c(bm_lg[i]));
-        __m256d inner = _mm256_add_pd(_mm256_mul_pd(s, _mm256_add_pd(hfsq, _mm256_mul_pd(z, p))), _mm256_mul_pd(k, bm4_c(BM_LN2LO)));
-        __m256d l = _mm256_sub_pd(_mm256_mul_pd(k, bm4_c(BM_LN2HI)), _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
-        __m256d rad = _mm256_sqrt_pd(_mm256_mul_pd(bm4_c(-2.0), l));
+typedef void (*philox_fn)(uint32_t, uint32_t, uint64_t, uint32_t *, ptrdiff_t);
+typedef void (*bm_pairs_fn)(const double *, const double *, double *, double *, ptrdiff_t);
 
-        __m256d x4 = _mm256_mul_pd(bm4_c(4.0), _mm256_loadu_pd(b + j));
-        __m256d q = _mm256_round_pd(x4, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256d t = _mm256_sub_pd(x4, q);
-        __m256d r = _mm256_fmadd_pd(t, bm4_c(BM_PIO2HI), _mm256_mul_pd(t, bm4_c(BM_PIO2LO)));
-        __m256d rz = _mm256_mul_pd(r, r);
-        __m256d ps = bm4_c(bm_s[5]);
-        for (int i = 4; i >= 1; i--) ps = _mm256_fmadd_pd(ps, rz, bm4_c(bm_s[i]));
-        __m256d sn = _mm256_add_pd(r, _mm256_mul_pd(_mm256_mul_pd(rz, r), _mm256_fmadd_pd(rz, ps, bm4_c(bm_s[0]))));
-        __m256d pc = bm4_c(bm_c[5]);
-        for (int i = 4; i >= 0; i--) pc = _mm256_fmadd_pd(pc, rz, bm4_c(bm_c[i]));
-        __m256d hz = _mm256_mul_pd(half, rz), w = _mm256_sub_pd(one, hz);
-        __m256d cs = _mm256_add_pd(w, _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(one, w), hz), _mm256_mul_pd(rz, _mm256_mul_pd(rz, pc))));
-        // quadrant bits moved to bit 31 of each int32, sign-extended to the 64-bit lanes
-        __m128i qi = _mm256_cvtpd_epi32(q);
-        __m256d odd = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(qi, 31)));
-        __m256d negS = _mm256_and_pd(_mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(qi, 30))), sign);
-        __m256d negC = _mm256_and_pd(_mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_slli_epi32(_mm_add_epi32(qi, _mm_set1_epi32(1)), 30))), sign);
-        __m256d sv = _mm256_xor_pd(_mm256_blendv_pd(sn, cs, odd), negS);
-        __m256d cv = _mm256_xor_pd(_mm256_blendv_pd(cs, sn, odd), negC);
-        _mm256_storeu_pd(z0 + j, _mm256_mul_pd(rad, cv));
-        _mm256_storeu_pd(z1 + j, _mm256_mul_pd(rad, sv));
-    }
-    if (j < m) bm_pairs_portable(a + j, b + j, z0 + j, z1 + j, m - j);
+#if WT_X86
+#define RNV_W 4
+#define RNV(x) x##_avx2
+#define RNV_ATTR WT_TARGET_AVX2
+#include "random_vec.h"
+#undef RNV_W
+#undef RNV
+#undef RNV_ATTR
+
+#define RNV_W 8
+#define RNV(x) x##_avx512
+#define RNV_ATTR WT_TARGET_AVX512
+#include "random_vec.h"
+#undef RNV_W
+#undef RNV
+#undef RNV_ATTR
+
+/// Each tier's generator and transform, indexed by wt_active_isa().
+static const philox_fn philox_tiers[] = {philox_portable, philox_avx2, philox_avx512};
+static const bm_pairs_fn bm_pairs_tiers[] = {bm_pairs_portable, bm_pairs_avx2, bm_pairs_avx512};
+#else
+static const philox_fn philox_tiers[] = {philox_portable, philox_portable, philox_portable};
+static const bm_pairs_fn bm_pairs_tiers[] = {bm_pairs_portable, bm_pairs_portable, bm_pairs_portable};
+#endif
+
+void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *words, ptrdiff_t blocks) {
+    philox_tiers[wt_active_isa()](k0, k1, first_block, words, blocks);
 }
-#endif
 
-/// Box–Muller pairs of m blocks on the active path.
+/// Box–Muller pairs of m blocks on the active tier.
 static void bm_pairs(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
-#if RN_X86
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA) { bm_pairs_avx2(a, b, z0, z1, m); return; }
-#endif
-    bm_pairs_portable(a, b, z0, z1, m);
+    bm_pairs_tiers[wt_active_isa()](a, b, z0, z1, m);
 }
 
 // Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time.

@@ -33,14 +33,8 @@
 #pragma clang fp contract(off)
 #endif
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define RL_X86 1
-#define RL_AVX2 __attribute__((target("avx2,fma")))
-#define RL_PICK(PRE) (wt_active_isa() >= WT_ISA_AVX2_FMA ? PRE##_avx2 : PRE##_portable)
-#else
-#define RL_X86 0
-#define RL_PICK(PRE) PRE##_portable
-#endif
+#include "tiers.h"
+#define RL_PICK(PRE) WT_PICK(PRE##_portable, PRE##_avx2, PRE##_avx512)
 
 #define RB 256
 // The block glue is inlined into a portable and an AVX2 instance of each public kernel, so the
@@ -147,10 +141,11 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
 
 // ---------------------------------------------------------------- the public prior kernels
 
-#if RL_X86
+#if WT_X86
 #define RL_TWICE_AS(LINK, NAME, PARAMS, ARGS)                                                  \
     static void NAME##_portable PARAMS { NAME##_body ARGS; }                                   \
-    static RL_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                               \
+    static WT_TARGET_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                        \
+    static WT_TARGET_AVX512 void NAME##_avx512 PARAMS { NAME##_body ARGS; }                    \
     LINK void NAME PARAMS { RL_PICK(NAME) ARGS; }
 #else
 #define RL_TWICE_AS(LINK, NAME, PARAMS, ARGS)                                                  \
@@ -330,9 +325,11 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
 
 REPARAM_FNS(d_portable, double, RL_SQRT_D, )
 REPARAM_FNS(f_portable, float, RL_SQRT_F, )
-#if RL_X86
-REPARAM_FNS(d_avx2, double, RL_SQRT_D, RL_AVX2)
-REPARAM_FNS(f_avx2, float, RL_SQRT_F, RL_AVX2)
+#if WT_X86
+REPARAM_FNS(d_avx2, double, RL_SQRT_D, WT_TARGET_AVX2)
+REPARAM_FNS(f_avx2, float, RL_SQRT_F, WT_TARGET_AVX2)
+REPARAM_FNS(d_avx512, double, RL_SQRT_D, WT_TARGET_AVX512)
+REPARAM_FNS(f_avx512, float, RL_SQRT_F, WT_TARGET_AVX512)
 #endif
 
 // The reparameterisation kernels are elementwise: long arrays are split over the kernel threads

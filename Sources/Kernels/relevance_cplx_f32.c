@@ -93,10 +93,10 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 // ---------------------------------------------------------------- vector paths
 // relevance_cplx_f32_vec.h written once, instantiated for AVX2/FMA (8 lanes) and AVX-512 (16 lanes).
 
-#if RF_X86
+#if WT_X86
 #define KV_W 8
 #define RV(x) rf8_##x
-#define KV_ATTR RF_AVX2
+#define KV_ATTR WT_TARGET_AVX2
 #define KV_NAME kl_cplx_f32_avx2
 #include "relevance_cplx_f32_vec.h"
 #undef KV_W
@@ -106,7 +106,7 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 
 #define KV_W 16
 #define RV(x) rf16_##x
-#define KV_ATTR RF_AVX512
+#define KV_ATTR WT_TARGET_AVX512
 #define KV_NAME kl_cplx_f32_avx512
 #include "relevance_cplx_f32_vec.h"
 #undef KV_W
@@ -118,7 +118,7 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 typedef void (*kl_cplx_f32_fn)(wt_kl_prior, const float *, const float *, const float *, float *, float *, float *,
                                float *, ptrdiff_t, float, double *);
 /// The chain of each tier, indexed by wt_active_isa().
-#if RF_X86
+#if WT_X86
 static const kl_cplx_f32_fn kl_cplx_f32_tiers[] = {kl_cplx_f32_scalar, kl_cplx_f32_avx2, kl_cplx_f32_avx512};
 #else
 static const kl_cplx_f32_fn kl_cplx_f32_tiers[] = {kl_cplx_f32_scalar, kl_cplx_f32_scalar, kl_cplx_f32_scalar};

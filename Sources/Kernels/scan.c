@@ -6,13 +6,8 @@
 #include "kernels_scan.h"
 #include "kernels_dispatch.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-#define SC_X86 1
-#define SC_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define SC_X86 0
-#endif
+#include "tiers.h"
+#define SC_AVX2 WT_TARGET_AVX2
 
 #define SC_PORTABLE(NAME, T)                                                                   \
     static int NAME##_portable(const T *x, ptrdiff_t n) {                                      \
@@ -26,7 +21,7 @@
 SC_PORTABLE(all_finite_f64, double)
 SC_PORTABLE(all_finite_f32, float)
 
-#if SC_X86
+#if WT_X86
 SC_AVX2 static int all_finite_f32_avx2(const float *x, ptrdiff_t n) {
     __m256 z = _mm256_setzero_ps(), a0 = z, a1 = z, a2 = z, a3 = z;
     ptrdiff_t i = 0;
@@ -55,15 +50,14 @@ SC_AVX2 static int all_finite_f64_avx2(const double *x, ptrdiff_t n) {
 }
 #endif
 
-int wt_all_finite_f32(const float *x, ptrdiff_t n) {
-#if SC_X86
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA) return all_finite_f32_avx2(x, n);
+#if !WT_X86
+#define all_finite_f32_avx2 all_finite_f32_portable
+#define all_finite_f64_avx2 all_finite_f64_portable
 #endif
-    return all_finite_f32_portable(x, n);
+// The AVX-512 tier runs the AVX2 scan (memory-bound).
+int wt_all_finite_f32(const float *x, ptrdiff_t n) {
+    return WT_PICK(all_finite_f32_portable, all_finite_f32_avx2, all_finite_f32_avx2)(x, n);
 }
 int wt_all_finite_f64(const double *x, ptrdiff_t n) {
-#if SC_X86
-    if (wt_active_isa() >= WT_ISA_AVX2_FMA) return all_finite_f64_avx2(x, n);
-#endif
-    return all_finite_f64_portable(x, n);
+    return WT_PICK(all_finite_f64_portable, all_finite_f64_avx2, all_finite_f64_avx2)(x, n);
 }

@@ -22,12 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define WT_X86 1
-#include <immintrin.h>
-#else
-#define WT_X86 0
-#endif
+#include "tiers.h"
 
 #define VM_LOG2E 0x1.71547652b82fep+0
 #define VM_LN2HI 0x1.62e42fee00000p-1 /* 32 significant bits: k * VM_LN2HI is exact for |k| < 2^21 */
@@ -149,9 +144,7 @@ static inline double vm_tanh(double x) {
 // ---------------------------------------------------------------- vector cores
 // vmath_vec.h written once, instantiated for AVX2/FMA (vm4_*, 4 doubles) and AVX-512 (vm8_*, 8 doubles).
 #if WT_X86
-#define VM_AVX2 static inline __attribute__((always_inline, target("avx2,fma")))
-#define VM_AVX2_FN __attribute__((target("avx2,fma")))
-#define VM_AVX512_FN __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define VM_AVX2 static inline __attribute__((always_inline)) WT_TARGET_AVX2
 
 #define VV_W 4
 #define VV(x) vm4_##x
@@ -163,7 +156,7 @@ static inline double vm_tanh(double x) {
 
 #define VV_W 8
 #define VV(x) vm8_##x
-#define VV_ATTR static inline __attribute__((always_inline, target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define VV_ATTR static inline __attribute__((always_inline)) WT_TARGET_AVX512
 #include "vmath_vec.h"
 #undef VV_W
 #undef VV
@@ -251,15 +244,15 @@ typedef struct {
 /// Array kernels at every tier; VEC_D / VEC_F are base names (exp → vm4_exp, vm8_exp).
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
-    WT_VEC_KERNELS(NAME_D, NAME_F, vm4_##VEC_D, vm4_##VEC_F, avx2, vm4, 4, VM_AVX2_FN)         \
-    WT_VEC_KERNELS(NAME_D, NAME_F, vm8_##VEC_D, vm8_##VEC_F, avx512, vm8, 8, VM_AVX512_FN)     \
+    WT_VEC_KERNELS(NAME_D, NAME_F, vm4_##VEC_D, vm4_##VEC_F, avx2, vm4, 4, WT_TARGET_AVX2)         \
+    WT_VEC_KERNELS(NAME_D, NAME_F, vm8_##VEC_D, vm8_##VEC_F, avx512, vm8, 8, WT_TARGET_AVX512)     \
     WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
     WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
 /// Array kernels with a 4-lane vector form only (VEC4_D / VEC4_F: full names); the AVX-512 tier
 /// runs the AVX2 code.
 #define WT_ARRAY_KERNELS_AVX2(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F)              \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
-    WT_VEC_KERNELS(NAME_D, NAME_F, VEC4_D, VEC4_F, avx2, vm4, 4, VM_AVX2_FN)                   \
+    WT_VEC_KERNELS(NAME_D, NAME_F, VEC4_D, VEC4_F, avx2, vm4, 4, WT_TARGET_AVX2)                   \
     WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx2)                                  \
     WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx2)
 #else

@@ -6,13 +6,7 @@
 #ifndef WIRTINGER_VMATHF_CORE_H
 #define WIRTINGER_VMATHF_CORE_H
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define RF_X86 1
-#include <immintrin.h>
-#define RF_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define RF_X86 0
-#endif
+#include "tiers.h"
 
 // log(1 + f), f in [√½ − 1, √2 − 1]: f − f²/2 + f³·P(f), P of degree 8 (Cephes logf).
 #define RF_LP0 3.3333331174E-1f
@@ -79,13 +73,12 @@ static inline float rf_exp(float x) {
 // vmathf_vec.h written once, instantiated for AVX2/FMA (rf8_*, 8 lanes; the rf8_ names are the
 // __m256 the fused kernels use) and AVX-512 (rf16_*, 16 lanes).
 
-#if RF_X86
+#if WT_X86
 #define V8 __m256
-#define RF_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 
 #define RV_W 8
 #define RV(x) rf8_##x
-#define RV_ATTR RF_AVX2 static inline __attribute__((always_inline))
+#define RV_ATTR WT_TARGET_AVX2 static inline __attribute__((always_inline))
 #include "vmathf_vec.h"
 #undef RV_W
 #undef RV
@@ -93,7 +86,7 @@ static inline float rf_exp(float x) {
 
 #define RV_W 16
 #define RV(x) rf16_##x
-#define RV_ATTR RF_AVX512 static inline __attribute__((always_inline))
+#define RV_ATTR WT_TARGET_AVX512 static inline __attribute__((always_inline))
 #include "vmathf_vec.h"
 #undef RV_W
 #undef RV

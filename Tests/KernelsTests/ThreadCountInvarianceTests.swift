@@ -94,6 +94,46 @@ final class ThreadCountInvarianceTests: XCTestCase {
         }
     }
 
+    /// Stride 1 along the row (the case the vector row copies handle): rows of 37 outputs with padding
+    /// 2 give runs of 33–37 elements (two full AVX-512 vectors and a masked remainder, four AVX2
+    /// vectors and a remainder); every tier gives the portable bits, in float and double, and the
+    /// float result matches the definition.
+    func testIm2colAndCol2imStrideOneSameBitsOnEveryTier() {
+        var shape = wt_conv_shape(channels: 2, in: (1, 9, 37), out: (1, 9, 37), k: (1, 3, 5), s: (1, 1, 1), p: (0, 1, 2), d: (1, 1, 1))
+        let samples = 3, inCount = 2 * 9 * 37, outCount = 9 * 37, rows = 2 * 15
+        let x = Array(floats(9, -1, 1).prefix(samples * inCount))
+        let xd = x.map { Double($0) }
+        func run() -> (f: [UInt32], d: [UInt64], col: [Float]) {
+            var col = [Float](repeating: .nan, count: rows * samples * outCount)
+            wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
+            var back = [Float](repeating: 0.5, count: samples * inCount)
+            wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
+            var cold = [Double](repeating: .nan, count: rows * samples * outCount)
+            wt_im2col_f64(&shape, samples, xd, inCount, &cold, samples * outCount)
+            var backd = [Double](repeating: 0.5, count: samples * inCount)
+            wt_col2im_f64(&shape, samples, cold, samples * outCount, &backd, inCount)
+            return ((col + back).map(\.bitPattern), (cold + backd).map(\.bitPattern), col)
+        }
+        var expected = [Float](repeating: 0, count: rows * samples * outCount)
+        for j in 0..<samples { for c in 0..<2 { for k1 in 0..<3 { for k2 in 0..<5 { for o1 in 0..<9 { for o2 in 0..<37 {
+            let i1 = o1 - 1 + k1, i2 = o2 - 2 + k2
+            let inside = (0..<9).contains(i1) && (0..<37).contains(i2)
+            expected[(c * 15 + k1 * 5 + k2) * samples * outCount + j * outCount + o1 * 37 + o2] =
+                inside ? x[j * inCount + (c * 9 + i1) * 37 + i2] : 0
+        } } } } } }
+        let saved = wt_active_isa()
+        defer { _ = wt_set_isa(saved) }
+        _ = wt_set_isa(WT_ISA_PORTABLE)
+        let reference = run()
+        XCTAssertEqual(reference.col, expected, "im2col, portable")
+        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+            XCTAssertEqual(wt_set_isa(isa), isa)
+            let r = run()
+            XCTAssertEqual(r.f, reference.f, "float im2col/col2im, tier \(isa.rawValue)")
+            XCTAssertEqual(r.d, reference.d, "double im2col/col2im, tier \(isa.rawValue)")
+        }
+    }
+
     func testIm2colAndCol2im() {
         // LeNet-5's second layer on 6 samples with padding 1 and stride 2 along the row.
         var shape = wt_conv_shape(channels: 3, in: (1, 12, 13), out: (1, 12, 7), k: (1, 3, 3), s: (1, 1, 2), p: (0, 1, 1), d: (1, 1, 1))

@@ -2,8 +2,10 @@
 //
 // Every function works on raw buffers with explicit sizes and strides; no function
 // allocates memory that outlives the call, knows about shapes, or sees Swift types.
-// x86 fast paths are whole functions compiled with __attribute__((target("avx2,fma")))
-// and selected once at run time; each has a portable fallback that is tested too.
+// x86 fast paths are whole functions compiled per vector tier with function target attributes
+// (AVX2+FMA, AVX-512 F/VL/DQ/BW), most of them instantiated from one body per kernel, and
+// selected at run time from the tier detected once (kernels_dispatch.h; WIRTINGER_ISA caps it).
+// Each has a portable fallback that is tested too.
 #ifndef WIRTINGER_KERNELS_H
 #define WIRTINGER_KERNELS_H
 
