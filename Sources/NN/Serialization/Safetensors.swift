@@ -455,11 +455,27 @@ public enum Safetensors {
     /// on disk changes if that throws), written to a temporary file in the same directory,
     /// flushed with `fsync`, then renamed over `url`; the directory is synced afterwards. A
     /// reader never sees a partial file, and an existing file at `url` stays intact on failure.
+    /// A symbolic link at `url` is followed (its target is replaced, the link stays), an existing
+    /// file keeps its permission bits, and a destination that is not a regular file (a device, a
+    /// FIFO, a directory) is refused with ``SafetensorsError/notRegularFile(file:kind:)``.
     /// `int64` selects the keys stored as `I64` (see ``encode(_:metadata:int64:source:)``).
     public static func write(_ tree: ParameterTree, metadata: [String: String] = [:],
                              int64: (String) -> Bool = isInt64ByDefault, to url: URL) throws {
         let bytes = try encode(tree, metadata: metadata, int64: int64, source: url.path)
         try AtomicFile.write(bytes, to: url)
+    }
+}
+
+extension Safetensors {
+    /// Checks before long work that ``write(_:metadata:int64:to:)`` to `url` can succeed: the
+    /// destination is absent or a regular file (through symbolic links), its directory accepts a
+    /// new file (one is created and removed, which catches a missing directory, permissions and a
+    /// read-only file system), and its file system reports at least `expectedBytes` available.
+    /// - Throws: ``SafetensorsError/io(file:operation:errno:message:)``,
+    ///   ``SafetensorsError/notRegularFile(file:kind:)`` or
+    ///   ``SafetensorsError/insufficientSpace(file:needed:available:)`` naming `url`.
+    public static func checkWritable(to url: URL, expectedBytes: Int) throws {
+        try AtomicFile.checkWritable(url, expectedBytes: expectedBytes)
     }
 }
 
