@@ -48,21 +48,25 @@ func installInterruptHandler() {
     }
 }
 
-/// A test hook that makes Ctrl-C deterministic: with `WIRTINGER_INTERRUPT_AFTER_STEPS=N` in the
-/// environment, the process raises SIGINT on itself (exactly as Ctrl-C would) right after its
-/// N-th training step, counted over all stages. Without the variable it does nothing.
+/// A test hook that makes interruption tests deterministic: with
+/// `WIRTINGER_INTERRUPT_AFTER_STEPS=N` in the environment, the process raises SIGINT on itself
+/// (exactly as Ctrl-C would) right after its N-th training step, counted over all stages;
+/// `WIRTINGER_INTERRUPT_SIGNAL=KILL` raises SIGKILL instead (a crash at a known step). Without
+/// the variables it does nothing.
 final class InterruptHook {
     private let after: Int?
+    private let signal: Int32
     private var steps = 0
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         after = environment["WIRTINGER_INTERRUPT_AFTER_STEPS"].flatMap { Int($0) }
+        signal = environment["WIRTINGER_INTERRUPT_SIGNAL"] == "KILL" ? SIGKILL : SIGINT
     }
 
     /// Call after every training step.
     func stepTaken() {
         steps += 1
-        if steps == after { raise(SIGINT) }
+        if steps == after { raise(signal) }
     }
 }
 
