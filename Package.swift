@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "Wirtinger",
     products: [
-        .library(name: "Wirtinger", targets: ["Autodiff", "Ops", "NN", "Relevance"]),
+        .library(name: "Wirtinger", targets: ["Autodiff", "Ops", "NN", "Relevance", "Recipes"]),
         .executable(name: "wirtinger", targets: ["wirtinger"]),
     ],
     targets: [

@@ -131,4 +131,31 @@ final class CheckpointValidationTests: XCTestCase {
             XCTAssertEqual(e as? CheckpointError, .nonFiniteParameter(file: "init.safetensors", key: "w"))
         }
     }
+
+    /// The seed corpus of Fuzz/FuzzCheckpoint (written by that target with FUZZ_WRITE_SEEDS) is
+    /// replayed here, so the checkpoint consumers see every seed without a fuzzer: the two real
+    /// checkpoints validate, every crafted one is refused with a CheckpointError.
+    func testFuzzSeedCorpusOutcomes() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/checkpoint")
+        let model = try makeClassifier(.mlp, flavor: .vd, sampleShape: [4], classes: 3, hidden: 3)
+        let template = model.initialParameters(key: RandomKey(seed: 1))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".safetensors") }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 16)
+        // (steps-too-many is well-formed; only the data can say an epoch has fewer steps, which
+        // `train --resume` checks, as the fuzz target does)
+        let valid: Set = ["epoch1.safetensors", "mid-epoch.safetensors", "steps-too-many.safetensors"]
+        let startingPoints: Set = ["init-only.safetensors", "dense-keys.safetensors"]
+        for name in names {
+            let url = dir.appendingPathComponent(name)
+            if valid.contains(name) {
+                XCTAssertNoThrow(try TrainingCheckpoint.read(contentsOf: url, template: template), name)
+            } else {
+                XCTAssertThrowsError(try TrainingCheckpoint.read(contentsOf: url, template: template), name) { e in
+                    XCTAssertTrue(e is CheckpointError, "\(name): \(e)")
+                }
+            }
+            if startingPoints.contains(name) { XCTAssertNoThrow(try TrainingCheckpoint.modelParameters(contentsOf: url), name) }
+        }
+    }
 }
