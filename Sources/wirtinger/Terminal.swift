@@ -79,8 +79,8 @@ func escapedForTerminal(_ s: String) -> String {
         let v = u.value
         let isControl = v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
             || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-        if isControl || u == "\\" {
-            out += u == "\\" ? "\\\\" : "\\u{\(String(v, radix: 16))}"
+        if isControl {
+            out += "\\u{\(String(v, radix: 16))}"
         } else {
             out.unicodeScalars.append(u)
         }
