@@ -174,4 +174,67 @@ final class FileSafetyTests: XCTestCase {
         // before the fix the whole file was read first: ≥ 3 GiB resident
         XCTAssertLessThan(peakRSSKiB() - before, 256 * 1024, "reading the IDX headers allocated for the data")
     }
+
+    // MARK: class 7 — header amplification
+
+    /// A safetensors file with the given header JSON and `data`.
+    func file(header: String, data: [UInt8] = []) -> [UInt8] {
+        var h = Array(header.utf8)
+        while h.count % 8 != 0 { h.append(0x20) }
+        return (0..<8).map { UInt8(truncatingIfNeeded: UInt64(h.count) >> (8 * UInt64($0))) } + h + data
+    }
+
+    func testShapeRankIsBounded() throws {
+        // a shape of many 1s is valid for the reference; before the bound a 100 MB header of them
+        // made the reader hold 2.2 GB
+        let ok = file(header: "{\"t\":{\"dtype\":\"F32\",\"shape\":[" + Array(repeating: "1", count: Safetensors.maxRank).joined(separator: ",")
+                      + "],\"data_offsets\":[0,4]}}", data: [0, 0, 128, 63])
+        XCTAssertEqual(try Safetensors.decode(ok).tensors["t"]?.shape.count, Safetensors.maxRank)
+        let tooMany = file(header: "{\"t\":{\"dtype\":\"F32\",\"shape\":[" + Array(repeating: "1", count: Safetensors.maxRank + 1).joined(separator: ",")
+                           + "],\"data_offsets\":[0,4]}}", data: [0, 0, 128, 63])
+        XCTAssertThrowsError(try Safetensors.decode(tooMany, source: "deep")) { e in
+            guard case .invalidTensorInfo(let f, let k, let reason)? = e as? SafetensorsError else { return XCTFail("\(e)") }
+            XCTAssertEqual(f, "deep"); XCTAssertEqual(k, "t"); XCTAssertTrue(reason.contains("1024"), reason)
+        }
+    }
+
+    func testStreamingHeaderReaderKeepsTheChecksAndTheirOrder() throws {
+        // extra fields are skipped; the first failing check of an entry is reported, as before
+        let extra = file(header: #"{"a":{"x":[{"y":[1,2,{"z":"]"}]}],"dtype":"F32","shape":[1],"data_offsets":[0,4],"w":null}}"#,
+                         data: [0, 0, 128, 63])
+        XCTAssertEqual(try Safetensors.decode(extra).tensors["a"]?.scalars, [1])
+        let cases: [(String, String)] = [
+            (#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, "missing field \"dtype\""),
+            (#"{"a":{"dtype":1,"shape":[1],"data_offsets":[0,4]}}"#, "\"dtype\" must be a string"),
+            (#"{"a":{"dtype":"F32","data_offsets":[0,4]}}"#, "missing field \"shape\""),
+            (#"{"a":{"dtype":"F32","shape":{},"data_offsets":[0,4]}}"#, "\"shape\" must be an array"),
+            (#"{"a":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, "non-negative integers"),
+            (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, "non-negative integers"),
+            (#"{"a":{"dtype":"F32","shape":[18446744073709551616],"data_offsets":[0,4]}}"#, "non-negative integers"),
+            (#"{"a":{"dtype":"F32","shape":[1]}}"#, "missing field \"data_offsets\""),
+            (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8]}}"#, "two non-negative integers"),
+            (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,"4"]}}"#, "two non-negative integers"),
+            (#"{"a":[]}"#, "entry must be an object, found array"),
+        ]
+        for (header, reason) in cases {
+            XCTAssertThrowsError(try Safetensors.decode(file(header: header, data: [0, 0, 128, 63])), header) { e in
+                guard case .invalidTensorInfo(_, "a", let r)? = e as? SafetensorsError else { return XCTFail("\(header): \(e)") }
+                XCTAssertTrue(r.contains(reason), "\(header): \(r)")
+            }
+        }
+        // metadata: a non-string value, and a tensor hidden under the reserved name
+        XCTAssertThrowsError(try Safetensors.decode(file(header: #"{"__metadata__":{"a":"x","b":2}}"#))) { e in
+            XCTAssertEqual(e as? SafetensorsError, .metadataNotStringToString(file: "<memory>", key: "b"))
+        }
+        XCTAssertThrowsError(try Safetensors.decode(file(header: #"{"__metadata__":{"dtype":"F32","shape":[],"data_offsets":[0,0]}}"#))) { e in
+            XCTAssertEqual(e as? SafetensorsError, .reservedTensorName(file: "<memory>", key: "__metadata__"))
+        }
+        // grammar and duplicates are reported before any schema error, wherever they are
+        XCTAssertThrowsError(try Safetensors.decode(file(header: #"{"a":1,"b":{"c":1,"c":2}}"#))) { e in
+            XCTAssertEqual(e as? SafetensorsError, .duplicateKey(file: "<memory>", key: "c"))
+        }
+        XCTAssertThrowsError(try Safetensors.decode(file(header: #"{"a":1,"b":[1,}"#))) { e in
+            guard case .invalidJSON? = e as? SafetensorsError else { return XCTFail("\(e)") }
+        }
+    }
 }
