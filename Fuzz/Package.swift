@@ -21,6 +21,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzSafetensors", dependencies: [.product(name: "Wirtinger", package: mainPackage)]),
         .executableTarget(name: "FuzzIDX", dependencies: [.product(name: "Wirtinger", package: mainPackage)]),
+        .executableTarget(name: "FuzzCheckpoint", dependencies: [.product(name: "Wirtinger", package: mainPackage)]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,9 @@ public struct SparsifyConfig: Sendable {
     /// A trained dense model's parameters: when set (and `pretrainedBayes` is not), stage 1 is
     /// skipped and stage 2 starts from these (to try other Bayesian settings on one dense model).
     public var pretrainedDense: ParameterTree? = nil
+    /// Names the origin of `pretrainedBayes` / `pretrainedDense` (a file path) in the
+    /// ``CheckpointError/parametersDoNotMatch(file:detail:)`` a strict load of them throws.
+    public var pretrainedBayesSource = "the given Bayesian parameters", pretrainedDenseSource = "the given dense parameters"
     /// Thresholds of the accuracy/sparsity sweep after stage 2.
     public var sweep: [Double] = stride(from: -3.0, through: 3.0, by: 0.5).map { $0 }
 
@@ -120,6 +123,16 @@ public func maskedLayerSparsity(_ model: some Module, parameters: ParameterTree)
         .map { LayerSparsity(path: $0.path, kept: Int($0.weightsKept), total: $0.weightsTotal) }
 }
 
+/// `target.loading(source, strict: true)`, with a failure reported as
+/// ``CheckpointError/parametersDoNotMatch(file:detail:)`` naming `name`.
+func strictLoad(_ source: ParameterTree, into target: ParameterTree, source name: String) throws -> (ParameterTree, LoadReport) {
+    do {
+        return try target.loading(source, strict: true)
+    } catch let ParameterTreeError.strictLoadFailed(report) {
+        throw CheckpointError.parametersDoNotMatch(file: name, detail: "\(report)")
+    }
+}
+
 /// Runs the whole recipe on `train`/`test` data. Stops early (returning what it has) when
 /// `observer.shouldStop()` turns true.
 public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: LabeledDataset,
@@ -155,12 +168,14 @@ public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: Labele
     if let pretrained = config.pretrainedBayes {
         // start from a trained Bayesian model: its keys must match the architecture exactly
         dense = ParameterTree()
-        (bayes, bayesLoad) = try bayesModel.initialParameters(key: key.fold("bayes")).loading(pretrained, strict: true)
+        (bayes, bayesLoad) = try strictLoad(pretrained, into: bayesModel.initialParameters(key: key.fold("bayes")),
+                                            source: config.pretrainedBayesSource)
         observer.message("using the given \(config.method.rawValue) parameters; stages dense and \(config.method.rawValue) skipped")
     } else {
         // 1. dense (or the given dense parameters, loaded strictly)
         if let pretrained = config.pretrainedDense {
-            (dense, _) = try denseModel.initialParameters(key: key.fold("dense")).loading(pretrained, strict: true)
+            (dense, _) = try strictLoad(pretrained, into: denseModel.initialParameters(key: key.fold("dense")),
+                                        source: config.pretrainedDenseSource)
             observer.message("using the given dense parameters; stage dense skipped")
         } else {
             dense = try runStage("dense", denseModel, denseModel.initialParameters(key: key.fold("dense")), options)

@@ -17,7 +17,9 @@ public struct TrainingOptions: Sendable {
     /// Check every step that the loss and the gradients are finite (and the parameters on the
     /// first step); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause:
     /// a non-finite parameter first (`classifier.0.weight`), else a gradient
-    /// (`gradient of classifier.0.weight`), else `loss`.
+    /// (`gradient of classifier.0.weight`), else `loss`. After every update the parameters are
+    /// checked again, and a non-finite one stops the run with
+    /// ``TrainingError/diverged(path:epoch:step:)``: no call returns non-finite parameters.
     public var checkFinite: Bool = true
     /// How the learning rate moves over the `epochs` of the stage (constant by default).
     public var learningRateSchedule: LearningRateSchedule = .constant
@@ -75,15 +77,50 @@ public struct StepReport: Sendable {
     public var batchAccuracy: Double
 }
 
-/// Why a training stage ended early.
+/// Why a training stage ended early, or could not start.
 public enum TrainingError: Error, CustomStringConvertible {
-    /// The loss or a parameter became NaN or infinite.
+    /// Before the update of a step, a parameter (at the first step: the starting values), a
+    /// gradient (`gradient of <path>`) or the loss (`loss`) was NaN or infinite.
     case nonFinite(path: String, epoch: Int, step: Int)
+    /// The update of a step turned parameter `path` NaN or infinite (the step was too large).
+    case diverged(path: String, epoch: Int, step: Int)
+    /// An option is outside its domain (`option` names it, e.g. `learningRate`).
+    case invalidOption(option: String, value: String, requirement: String)
+    /// The training set is empty.
+    case noTrainingExamples(dataset: String)
 
     /// One line naming the path, the epoch and the step (both from 1), with a hint.
     public var description: String {
         switch self {
-        case .nonFinite(let p, let e, let s): return "non-finite value in \(p) at epoch \(e + 1), step \(s + 1); lower the learning rate"
+        case .nonFinite(let p, let e, let s):
+            let hint = p == "loss" || p.hasPrefix("gradient of ") ? "lower the learning rate or check the data"
+                : "the parameter was already non-finite before this step's update (check the file the training started from)"
+            return "non-finite value in \(p) at epoch \(e + 1), step \(s + 1); \(hint)"
+        case .diverged(let p, let e, let s):
+            return "parameter \(p) became NaN or infinite in the update of epoch \(e + 1), step \(s + 1); lower the learning rate"
+        case .invalidOption(let o, let v, let r):
+            return "training option \(o) = \(v): \(r)"
+        case .noTrainingExamples(let d):
+            return "the training set \(d) holds no examples"
+        }
+    }
+}
+
+extension TrainingOptions {
+    /// Checks every option against its domain: `epochs` ≥ 0, `batchSize` ≥ 1, `learningRate` > 0
+    /// and finite, `klWeight` ≥ 0 and finite, `klWarmupEpochs` ≥ 0 and finite, a linear
+    /// schedule's `final` in [0, 1].
+    /// - Throws: ``TrainingError/invalidOption(option:value:requirement:)`` naming the first
+    ///   option outside its domain.
+    public func validate() throws {
+        func bad(_ o: String, _ v: Any, _ r: String) -> TrainingError { .invalidOption(option: o, value: "\(v)", requirement: r) }
+        guard epochs >= 0 else { throw bad("epochs", epochs, "must be ≥ 0") }
+        guard batchSize >= 1 else { throw bad("batchSize", batchSize, "must be ≥ 1") }
+        guard learningRate.isFinite, learningRate > 0 else { throw bad("learningRate", learningRate, "must be a finite number > 0") }
+        guard klWeight.isFinite, klWeight >= 0 else { throw bad("klWeight", klWeight, "must be a finite number ≥ 0") }
+        guard klWarmupEpochs.isFinite, klWarmupEpochs >= 0 else { throw bad("klWarmupEpochs", klWarmupEpochs, "must be a finite number ≥ 0") }
+        if case .linear(let f) = learningRateSchedule, !(0...1).contains(f) {
+            throw bad("learningRateSchedule.final", f, "must lie in [0, 1]")
         }
     }
 }
@@ -105,12 +142,17 @@ public enum TrainingError: Error, CustomStringConvertible {
 /// copy (`state.take()`) and Adam updates its moment buffers in place instead of copying them on
 /// the first step. The examples of each epoch come in the order of
 /// ``Batches`` for `(options.seed, epoch)`. Options that cannot be trained with (a batch size of
-/// 0, a negative learning rate, …) throw ``TrainingOptionsError`` before the first step.
+/// 0, a negative learning rate, …) throw ``TrainingError/invalidOption(option:value:requirement:)``
+/// before the first step.
 public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset, options: TrainingOptions,
                   optimizerState: consuming OptimizerState? = nil, startEpoch: Int = 0, startStep: Int = 0, endEpoch: Int? = nil,
                   onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws
     -> (parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int, stepsIntoEpoch: Int) {
     try options.validate()
+    guard data.count > 0 else { throw TrainingError.noTrainingExamples(dataset: data.name) }
+    guard startEpoch >= 0, startStep >= 0 else {
+        throw TrainingError.invalidOption(option: "startEpoch/startStep", value: "\(startEpoch)/\(startStep)", requirement: "must be ≥ 0")
+    }
     let lastEpoch = Swift.min(endEpoch ?? options.epochs, options.epochs)
     var params = parameters
     var state = optimizerState.take() ?? Adam(learningRate: options.learningRate).initialState(for: params)
@@ -126,8 +168,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             let optimizer = Adam(learningRate: options.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch))
             let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
             // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
-            // it produces. Parameters are scanned on the first step and whenever the loss or a
-            // gradient turns non-finite; in between, finite parameters and gradients keep them finite.
+            // it produces. Parameters are scanned on the first step and after every update.
             func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
             if options.checkFinite && epoch == startEpoch && step == startStep, let bad = nonFiniteParameter() {
                 throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
@@ -159,6 +200,11 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             }
             params = optimizer.update(params, gradients: grads, state: &state)
             params.merge(updates.tree)
+            // finite gradients times a huge step still overflow: check what the update produced,
+            // so that no epoch ends (and no checkpoint is written) with a non-finite parameter
+            if options.checkFinite, let bad = nonFiniteParameter() {
+                throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
+            }
             onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
                               batchAccuracy: Double(correct) / Double(idx.count)))
         }

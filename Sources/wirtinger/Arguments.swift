@@ -58,9 +58,31 @@ struct CommandSpec {
             return i
         }
 
-        func double(_ name: String) throws -> Double? {
+        /// Which numbers an option accepts.
+        enum Domain {
+            case finite, positive, nonNegative
+            var text: String {
+                switch self {
+                case .finite: return "a finite number"
+                case .positive: return "a finite number > 0"
+                case .nonNegative: return "a finite number ≥ 0"
+                }
+            }
+            func contains(_ d: Double) -> Bool {
+                switch self {
+                case .finite: return d.isFinite
+                case .positive: return d.isFinite && d > 0
+                case .nonNegative: return d.isFinite && d >= 0
+                }
+            }
+        }
+
+        /// The option's value as a number in `domain`, or a ``UsageError`` naming the option.
+        func double(_ name: String, _ domain: Domain = .finite) throws -> Double? {
             guard let v = values[name] else { return nil }
-            guard let d = Double(v), d.isFinite else { throw UsageError(message: "--\(name): expected a number, got '\(v)'") }
+            guard let d = Double(v), domain.contains(d) else {
+                throw UsageError(message: "--\(name): expected \(domain.text), got '\(v)'")
+            }
             return d
         }
 
@@ -93,7 +115,13 @@ struct CommandSpec {
                     out.values[name] = v
                 } else {
                     guard i + 1 < args.count else { throw UsageError(message: "--\(name) needs a value (\(spec.valueName!))") }
-                    out.values[name] = args[i + 1]; i += 1
+                    // `--checkpoint --resume` must not take `--resume` as the file name
+                    let next = args[i + 1]
+                    if next.hasPrefix("--") && next.count > 2 {
+                        throw UsageError(message: "--\(name) needs a value (\(spec.valueName!)), got the option \(next); "
+                                         + "write --\(name)=\(next) if that is the value")
+                    }
+                    out.values[name] = next; i += 1
                 }
             } else {
                 out.positionals.append(a)

@@ -10,14 +10,17 @@ let inspectSpec = CommandSpec(
 func runInspect(_ args: CommandSpec.Parsed) throws {
     let url = URL(fileURLWithPath: args.positionals[0])
     let file = try Safetensors.read(contentsOf: url)
-    say("\(url.path): \(file.tensors.count) tensors, \(file.tensors.parameterCount) values")
+    say("\(escapedForTerminal(url.path)): \(file.tensors.count) tensors, \(file.tensors.parameterCount) values")
     if !file.metadata.isEmpty {
         say("metadata:")
-        for k in file.metadata.keys.sorted() { say("  \(k) = \(file.metadata[k]!)") }
+        for k in file.metadata.keys.sorted() { say("  \(shortenedForTable(k)) = \(escapedForTerminal(file.metadata[k]!))") }
     }
     say("tensors:")
-    let width = max(8, file.tensors.keys.map(\.count).max() ?? 8)
-    for (key, t) in file.tensors {
+    // keys are escaped (no control characters reach the terminal) and cut to 80 characters, so
+    // that one long key cannot pad every line of the table to megabytes
+    let width = max(8, file.tensors.keys.map { shortenedForTable($0).count }.max() ?? 8)
+    for (rawKey, t) in file.tensors {
+        let key = shortenedForTable(rawKey)
         let zeros = t.scalars.filter { $0 == 0 }.count
         let pct = t.count == 0 ? 0 : 100 * Double(zeros) / Double(t.count)
         say("  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.safetensorsName)  \("\(t.shape)".padding(toLength: 18, withPad: " ", startingAt: 0)) zeros \(String(format: "%6.2f", pct))%")
@@ -42,7 +45,7 @@ func runInspect(_ args: CommandSpec.Parsed) throws {
         for p in order {
             let l = layers[p]!
             zeros += l.zeros; total += l.total
-            say(String(format: "  %-\(width)@  kept %9d / %9d  (%.2f%% zero)", (p.isEmpty ? "<root>" : p) as NSString,
+            say(String(format: "  %-\(width)@  kept %9d / %9d  (%.2f%% zero)", (p.isEmpty ? "<root>" : shortenedForTable(p)) as NSString,
                          l.total - l.zeros, l.total, 100 * Double(l.zeros) / Double(max(l.total, 1))))
         }
         let kept = total - zeros

@@ -45,7 +45,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     }
     if method == .l0 && arch.isComplex { throw UsageError(message: "--method l0 exists for real models only (cplxmodule has no complex L0)") }
     config.method = method
-    config.threshold = try args.double("threshold")!
+    config.threshold = try args.double("threshold", .finite)!
     config.hidden = try args.int("hidden", in: 1...100_000)
     let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
     config.seed = seed
@@ -56,8 +56,8 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     for (i, stage) in [\SparsifyConfig.dense, \SparsifyConfig.bayes, \SparsifyConfig.finetune].enumerated() {
         config[keyPath: stage].epochs = epochs[i]!
         config[keyPath: stage].batchSize = try args.int("batch-size", in: 1...1_000_000)!
-        config[keyPath: stage].learningRate = try args.double("lr")!
-        config[keyPath: stage].klWeight = try args.double("kl-weight")!
+        config[keyPath: stage].learningRate = try args.double("lr", .positive)!
+        config[keyPath: stage].klWeight = try args.double("kl-weight", .nonNegative)!
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
         try applySchedules(args, to: &config[keyPath: stage])
@@ -65,9 +65,11 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     try applyThreads(args)
     if let file = args.string("dense") {
         config.pretrainedDense = try readModelParameters(file)
+        config.pretrainedDenseSource = file
     }
     if let file = args.string("bayes") {
         config.pretrainedBayes = try readModelParameters(file)
+        config.pretrainedBayesSource = file
     }
     let out = URL(fileURLWithPath: args.string("out")!)
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -75,30 +77,75 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     let (train, test) = try loadData(args, architecture: arch, seed: seed)
     say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
     say("model: \(arch.rawValue), method: \(method.rawValue), threshold: \(config.threshold)")
+    // every output must be writable, with room for the three models, before the first stage
+    let names = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"]
+    var modelBytes = 1 << 22
+    for flavor in [LayerFlavor.dense, method, .masked] {
+        let m = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: config.hidden)
+        modelBytes += 4 * m.initialParameters(key: RandomKey(seed: 0)).parameterCount
+    }
+    try checkOutputsWritable(names.map { out.appendingPathComponent($0) }, expectedBytes: modelBytes)
 
     let progress = Progress()
+    let hook = InterruptHook()
     var observer = PipelineObserver()
-    observer.stageStarted = { name, epochs in say("— stage \(name): \(epochs) epoch(s)") }
+    var currentStage = "dense", interruptedIn: String?
+    observer.stageStarted = { name, epochs in
+        if interruptedIn == nil { currentStage = name }
+        say("— stage \(name): \(epochs) epoch(s)")
+    }
     observer.step = { name, r in
         if r.step == 0 { progress.begin("\(name) epoch \(r.epoch + 1)", total: r.stepsPerEpoch) }
         progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
+        hook.stepTaken()
     }
     observer.stageFinished = { s in
         say(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
     }
     observer.message = { say("  " + $0) }
-    observer.shouldStop = { interruptRequested != 0 }
+    observer.shouldStop = {
+        guard interruptRequested != 0 else { return false }
+        if interruptedIn == nil { interruptedIn = currentStage }
+        return true
+    }
 
     let result = try sparsify(config: config, train: train, test: test, observer: observer)
-    if interruptRequested != 0 { say("interrupted: writing what was computed so far") }
-
     let meta = ["producer": "wirtinger sparsify", "model": arch.rawValue, "method": method.rawValue]
-    if !result.dense.isEmpty {
-        try Safetensors.write(result.dense, metadata: meta.merging(["stage": "dense"]) { $1 }, to: out.appendingPathComponent("dense.safetensors"))
+    let rescue = OutputRescue()
+    var lost: [OutputLostError] = []
+    func save(_ name: String, _ write: (URL) throws -> Void) throws {
+        if let l = try rescue.write(out.appendingPathComponent(name), write) { lost.append(l) }
     }
-    try Safetensors.write(result.bayes, metadata: meta.merging(["stage": "bayes"]) { $1 }, to: out.appendingPathComponent("bayes.safetensors"))
-    try Safetensors.write(result.masked, metadata: meta.merging(["stage": "masked", "threshold": String(config.threshold)]) { $1 },
-                          to: out.appendingPathComponent("masked.safetensors"))
+    func saveModel(_ name: String, _ tree: ParameterTree, _ extra: [String: String]) throws {
+        try save(name) { try writeFiniteSafetensors(tree, metadata: meta.merging(extra) { $1 }, to: $0) }
+    }
+    func reportLost() throws {
+        guard !lost.isEmpty else { return }
+        for l in lost { printError("error: \(l)") }
+        throw ExitCode(1)
+    }
+
+    if let stage = interruptedIn {
+        // Ctrl-C: the stages up to the interrupted one are kept under names that say they are
+        // partial (complete results of an earlier run in --out are left alone); exit 130
+        let order = ["dense", method.rawValue, "masked"]
+        let upTo = order.firstIndex(of: stage) ?? 0
+        var written: [String] = []
+        for (i, (name, tree)) in [("dense", result.dense), ("bayes", result.bayes), ("masked", result.masked)].enumerated()
+        where i <= upTo && !tree.isEmpty {
+            let file = "\(name).interrupted.safetensors"
+            try saveModel(file, tree, ["stage": name, "interrupted": i == upTo ? "during stage \(stage)" : "after stage \(order[i])"])
+            written.append(file)
+        }
+        say("interrupted during stage \(stage): wrote \(written.isEmpty ? "nothing" : written.joined(separator: ", ")) to \(out.path) "
+            + "(partial results; no report or figures)")
+        try reportLost()
+        throw ExitCode(130)
+    }
+
+    if !result.dense.isEmpty { try saveModel("dense.safetensors", result.dense, ["stage": "dense"]) }
+    try saveModel("bayes.safetensors", result.bayes, ["stage": "bayes"])
+    try saveModel("masked.safetensors", result.masked, ["stage": "masked", "threshold": String(config.threshold)])
 
     say("\nper-layer sparsity (masked model):")
     for l in result.layers {
@@ -106,14 +153,19 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     }
     say(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
 
-    try writeReport(result, config: config, train: train, to: out)
-    try writeFigures(result, config: config, to: out)
+    let report = try reportJSON(result, config: config, train: train)
+    try save("report.json") { try report.write(to: $0, options: .atomic) }
+    for (name, svg) in figures(result, config: config) {
+        try save(name) { try svg.write(to: $0, atomically: true, encoding: .utf8) }
+    }
+    try reportLost()
     let written = (result.dense.isEmpty ? [] : ["dense.safetensors"])
         + ["bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"]
     say("wrote \(written.joined(separator: ", ")) to \(out.path)")
 }
 
-func writeReport(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDataset, to dir: URL) throws {
+/// report.json: the configuration, the stages, the sweep and the per-layer sparsity.
+func reportJSON(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDataset) throws -> Data {
     struct Report: Codable {
         var model: String, method: String, threshold: Double, dataset: String, trainExamples: Int
         var stages: [StageSummary], sweep: [SweepPoint], layers: [LayerSparsity]
@@ -127,10 +179,11 @@ func writeReport(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledData
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    try enc.encode(report).write(to: dir.appendingPathComponent("report.json"), options: .atomic)
+    return try enc.encode(report)
 }
 
-func writeFigures(_ r: SparsifyResult, config: SparsifyConfig, to dir: URL) throws {
+/// The SVG figures by file name: training curves, the threshold sweep, kept fraction per layer.
+func figures(_ r: SparsifyResult, config: SparsifyConfig) -> [(name: String, svg: String)] {
     var curves = SVGChart(title: "Training curves", xLabel: "epoch (all stages)", yLabel: "mean cross entropy",
                           y2Label: "mean Σ penalty")
     var offset = 0.0
@@ -143,16 +196,14 @@ func writeFigures(_ r: SparsifyResult, config: SparsifyConfig, to dir: URL) thro
         }
         offset += Double(s.epochLoss.count)
     }
-    try curves.render().write(to: dir.appendingPathComponent("curves.svg"), atomically: true, encoding: .utf8)
 
     var sweep = SVGChart(title: "Accuracy and sparsity against the log α threshold", xLabel: "threshold (log α)",
                          yLabel: "test accuracy", y2Label: "fraction of weights dropped", yRange: 0...1, y2Range: 0...1)
     sweep.series = [.init(name: "test accuracy (before fine-tuning)", points: r.sweep.map { ($0.threshold, $0.testAccuracy) }, color: SVGChart.palette[0]),
                     .init(name: "sparsity (right axis)", points: r.sweep.map { ($0.threshold, $0.sparsity) }, color: SVGChart.palette[1], axis: 1)]
-    try sweep.render().write(to: dir.appendingPathComponent("threshold.svg"), atomically: true, encoding: .utf8)
 
     var layers = SVGChart(title: "Kept fraction per layer at threshold \(config.threshold)", xLabel: "layer", yLabel: "kept fraction",
                           yRange: 0...1)
     layers.bars = r.layers.map { ($0.path, $0.keptFraction) }
-    try layers.render().write(to: dir.appendingPathComponent("layers.svg"), atomically: true, encoding: .utf8)
+    return [("curves.svg", curves.render()), ("threshold.svg", sweep.render()), ("layers.svg", layers.render())]
 }

@@ -47,3 +47,52 @@ func installInterruptHandler() {
         interruptRequested = 1
     }
 }
+
+/// A test hook that makes interruption tests deterministic: with
+/// `WIRTINGER_INTERRUPT_AFTER_STEPS=N` in the environment, the process raises SIGINT on itself
+/// (exactly as Ctrl-C would) right after its N-th training step, counted over all stages;
+/// `WIRTINGER_INTERRUPT_SIGNAL=KILL` raises SIGKILL instead (a crash at a known step). Without
+/// the variables it does nothing.
+final class InterruptHook {
+    private let after: Int?
+    private let signal: Int32
+    private var steps = 0
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        after = environment["WIRTINGER_INTERRUPT_AFTER_STEPS"].flatMap { Int($0) }
+        signal = environment["WIRTINGER_INTERRUPT_SIGNAL"] == "KILL" ? SIGKILL : SIGINT
+    }
+
+    /// Call after every training step.
+    func stepTaken() {
+        steps += 1
+        if steps == after { raise(signal) }
+    }
+}
+
+/// `s` with control characters (C0, DEL, C1, and the Unicode line and bidirectional-override
+/// controls) shown as `\u{…}` escapes, so that keys and metadata read from a file cannot move
+/// the cursor, recolour or rewrite the terminal when printed.
+func escapedForTerminal(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+        let v = u.value
+        let isControl = v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+            || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+        if isControl {
+            out += "\\u{\(String(v, radix: 16))}"
+        } else {
+            out.unicodeScalars.append(u)
+        }
+    }
+    return out
+}
+
+/// `s` escaped for the terminal and cut to at most `limit` characters (the middle replaced by
+/// `…`), so that a file with very long keys does not produce a table of enormous lines.
+func shortenedForTable(_ s: String, limit: Int = 80) -> String {
+    let e = escapedForTerminal(s)
+    guard e.count > limit else { return e }
+    let head = (limit - 1) / 2, tail = limit - 1 - head
+    return String(e.prefix(head)) + "…" + String(e.suffix(tail))
+}

@@ -22,23 +22,15 @@ let trainSpec = CommandSpec(
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "checkpoint", valueName: "FILE", help: "checkpoint file", defaultValue: "checkpoint.safetensors"),
         OptionSpec(name: "resume", valueName: nil, help: "continue from --checkpoint", defaultValue: nil),
+        OptionSpec(name: "force", valueName: nil, help: "start over even if --checkpoint exists (it is replaced after the first epoch)", defaultValue: nil),
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
-/// Checkpoint layout: the model's entries as they are, the optimizer buffers under
-/// `optimizer.<key>`, and metadata `completed_epochs`, `completed_steps` (steps of the next epoch
-/// already taken: nonzero only for a checkpoint written on Ctrl-C) and `optimizer_step`.
-func writeCheckpoint(_ params: ParameterTree, _ state: OptimizerState, epochs: Int, steps: Int = 0, to url: URL) throws {
-    var tree = params
-    tree.merge(state.buffers.prefixed("optimizer"))
-    try Safetensors.write(tree, metadata: ["completed_epochs": String(epochs), "completed_steps": String(steps),
-                                           "optimizer_step": String(state.step), "producer": "wirtinger train"], to: url)
-}
-
-/// Why a checkpoint cannot be resumed.
-struct CheckpointError: Error, CustomStringConvertible {
-    let description: String
+/// The most bytes a checkpoint of `params` takes: the values and Adam's two moments in their
+/// dtypes, plus room for the header.
+func checkpointBytes(_ params: ParameterTree) -> Int {
+    params.reduce(0) { $0 + 3 * $1.value.count * ($1.value.dtype == .float64 ? 8 : 4) } + (1 << 20)
 }
 
 func runTrain(_ args: CommandSpec.Parsed) throws {
@@ -48,13 +40,18 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     var options = TrainingOptions()
     options.epochs = try args.int("epochs", in: 0...100_000)!
     options.batchSize = try args.int("batch-size", in: 1...1_000_000)!
-    options.learningRate = try args.double("lr")!
-    options.klWeight = try args.double("kl-weight")!
+    options.learningRate = try args.double("lr", .positive)!
+    options.klWeight = try args.double("kl-weight", .nonNegative)!
     options.seed = seed
     options.checkFinite = !args.flags.contains("no-check-finite")
     try applySchedules(args, to: &options)
     try applyThreads(args)
     let checkpoint = URL(fileURLWithPath: args.string("checkpoint")!)
+    let resume = args.flags.contains("resume")
+    if resume && args.flags.contains("force") { throw UsageError(message: "--resume and --force exclude each other") }
+    if !resume && !args.flags.contains("force") && FileManager.default.fileExists(atPath: checkpoint.path) {
+        throw UsageError(message: "--checkpoint: \(checkpoint.path) exists; pass --resume to continue from it or --force to start over and replace it")
+    }
 
     let (train, test) = try loadData(args, architecture: arch, seed: seed)
     let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
@@ -62,39 +59,44 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     var params = model.initialParameters(key: RandomKey(seed: seed))
     var state: OptimizerState?
     var startEpoch = 0, startStep = 0
-    if args.flags.contains("resume") {
-        let file = try Safetensors.read(contentsOf: checkpoint)
-        guard let e = file.metadata["completed_epochs"].flatMap(Int.init), let s = file.metadata["optimizer_step"].flatMap(Int.init) else {
-            throw CheckpointError(description: "\(checkpoint.path): not a wirtinger checkpoint (metadata completed_epochs / optimizer_step missing)")
+    if resume {
+        let ckpt = try TrainingCheckpoint.read(contentsOf: checkpoint, template: params)
+        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        guard ckpt.completedSteps < stepsPerEpoch else {
+            throw CheckpointError.invalidMetadata(file: checkpoint.path, key: "completed_steps", value: String(ckpt.completedSteps),
+                                                  reason: "an epoch of these data has \(stepsPerEpoch) steps")
         }
-        let (loaded, _) = try params.loading(file.tensors.filter { k, _ in !k.hasPrefix("optimizer.") }, strict: true)
-        params = loaded
-        state = OptimizerState(step: s, buffers: file.tensors.scoped("optimizer"))
-        startEpoch = e
-        guard let st = Int(file.metadata["completed_steps"] ?? "0"), st >= 0 else {
-            throw CheckpointError(description: "\(checkpoint.path): metadata completed_steps is not a step count")
-        }
-        startStep = st
-        say("resuming \(checkpoint.path) after epoch \(e)" + (st > 0 ? " and \(st) step(s) of epoch \(e + 1)" : ""))
+        params = ckpt.parameters
+        state = ckpt.optimizerState
+        startEpoch = ckpt.completedEpochs
+        startStep = ckpt.completedSteps
+        say("resuming \(checkpoint.path) after epoch \(startEpoch)" + (startStep > 0 ? " and \(startStep) step(s) of epoch \(startEpoch + 1)" : ""))
     } else if let initFile = args.string("init") {
-        let file = try Safetensors.read(contentsOf: URL(fileURLWithPath: initFile))
-        let (loaded, report) = try params.loading(file.tensors, strict: false)
+        let (loaded, report) = try params.loading(TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: initFile)), strict: false)
         params = loaded
         say("loaded \(initFile): \(report)")
     }
+    // the checkpoint must be writable before the first epoch, not after it
+    try checkOutputsWritable([checkpoint], expectedBytes: checkpointBytes(params))
+
     let progress = Progress()
+    let hook = InterruptHook()
+    let rescue = OutputRescue()
+    func save(_ c: TrainingCheckpoint) throws {
+        if let lost = try rescue.write(checkpoint, { try c.write(to: $0) }) { throw lost }
+    }
     var epoch = startEpoch
     while epoch < options.epochs {
         let r = try Recipes.train(model, parameters: params, data: train, options: options, optimizerState: state.take(),
                                   startEpoch: epoch, startStep: startStep, endEpoch: epoch + 1, onStep: { r in
             if r.step == 0 { progress.begin("epoch \(r.epoch + 1)/\(options.epochs)", total: r.stepsPerEpoch) }
             progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
+            hook.stepTaken()
         }, shouldStop: { interruptRequested != 0 })
         if r.completedEpochs <= epoch {   // interrupted inside the epoch: checkpoint the steps taken
             if r.stepsIntoEpoch > startStep {
-                try writeCheckpoint(r.parameters, r.optimizerState, epochs: epoch, steps: r.stepsIntoEpoch, to: checkpoint)
-            }
-            if FileManager.default.fileExists(atPath: checkpoint.path) {
+                try save(TrainingCheckpoint(parameters: r.parameters, optimizerState: r.optimizerState,
+                                            completedEpochs: epoch, completedSteps: r.stepsIntoEpoch))
                 say("interrupted: the checkpoint \(checkpoint.path) holds \(epoch) epoch(s) and \(r.stepsIntoEpoch) step(s) of epoch \(epoch + 1)")
             } else {
                 say("interrupted before the first step: no checkpoint written")
@@ -102,8 +104,10 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
             throw ExitCode(130)
         }
         startStep = 0
-        params = r.parameters; state = r.optimizerState; epoch = r.completedEpochs
-        try writeCheckpoint(params, state!, epochs: epoch, to: checkpoint)
+        params = r.parameters; epoch = r.completedEpochs
+        let c = TrainingCheckpoint(parameters: params, optimizerState: r.optimizerState, completedEpochs: epoch)
+        try save(c)
+        state = c.optimizerState
         let acc = evaluate(model, parameters: params, data: test).accuracy
         say(String(format: "epoch %d: test accuracy %.4f, checkpoint written", epoch, acc))
         if interruptRequested != 0 { throw ExitCode(130) }

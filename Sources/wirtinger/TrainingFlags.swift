@@ -32,11 +32,9 @@ func applyThreads(_ args: CommandSpec.Parsed) throws {
     if let n = try args.int("threads", in: 1...64) { _ = wt_set_num_threads(Int32(n)) }
 }
 
-/// The model parameters in a safetensors file: all its tensors, except the `optimizer.` entries of a
-/// `wirtinger train` checkpoint, so that `--dense` and `--bayes` take a checkpoint as well as a
-/// `dense.safetensors` / `bayes.safetensors`.
+/// The model parameters in a safetensors file (``TrainingCheckpoint/modelParameters(contentsOf:)``):
+/// all its tensors, except the `optimizer.` entries of a `wirtinger train` checkpoint, so that
+/// `--dense` and `--bayes` take a checkpoint as well as a `dense.safetensors` / `bayes.safetensors`.
 func readModelParameters(_ path: String) throws -> ParameterTree {
-    let file = try Safetensors.read(contentsOf: URL(fileURLWithPath: path))
-    guard file.metadata["producer"] == "wirtinger train" else { return file.tensors }
-    return file.tensors.filter { key, _ in !key.hasPrefix("optimizer.") }
+    try TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: path))
 }

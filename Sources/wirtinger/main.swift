@@ -40,6 +40,6 @@ do {
 } catch let e as ExitCode {
     exit(e.code)
 } catch {
-    printError("error: \(error)")
+    printError("error: \(escapedForTerminal("\(error)"))")
     exit(1)
 }

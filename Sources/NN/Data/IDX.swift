@@ -47,47 +47,60 @@ public enum IDX {
     public static let labelsMagic: UInt32 = 0x0000_0801
 
     /// The dimension sizes and the raw bytes of an unsigned-byte IDX file whose magic number
-    /// must be `magic`. The header is checked against the file size before the data are used.
+    /// must be `magic`. Only the header is read first; the magic number and the size it
+    /// describes are checked against the file size before the data are read (so a huge file
+    /// that is not IDX, or whose header lies, is refused without allocating for it). A FIFO or
+    /// another non-regular file is refused before it is opened.
     public static func read(contentsOf url: URL, magic: UInt32) throws -> (dimensions: [Int], bytes: [UInt8]) {
         // Plain POSIX reads (FileIO.swift) rather than Foundation's Data(contentsOf:), which on
         // Linux leaks about 4 KB per call on an empty file (found by Fuzz/FuzzIDX).
-        let bytes: [UInt8]
         do {
             let file = try ReadOnlyFile(path: url.path)
             defer { file.close() }
-            bytes = try file.read(offset: 0, count: file.size)
+            let headerSize = 4 + 4 * Int(magic & 0xFF)
+            let head = try file.read(offset: 0, count: Swift.min(file.size, headerSize))
+            let dims = try header(head, fileSize: file.size, magic: magic, source: url.path)
+            return (dims, try file.read(offset: headerSize, count: file.size - headerSize))
         } catch SafetensorsError.io(_, let operation, _, let message) {
             throw IDXError.io(file: url.path, message: "\(operation): \(message)")
-        } catch {
+        } catch SafetensorsError.notRegularFile(_, let kind) {
+            throw IDXError.io(file: url.path, message: "is \(kind), not a regular file")
+        } catch is SafetensorsError {   // a short read: the file shrank after its size was taken
             throw IDXError.io(file: url.path, message: "the file changed while it was read")
         }
-        return try parse(bytes, magic: magic, source: url.path)
     }
 
-    /// As ``read(contentsOf:magic:)`` for bytes in memory; `source` names them in errors.
-    public static func parse(_ bytes: [UInt8], magic: UInt32, source: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
+    /// The dimensions described by `head` (the first `4 + 4·rank` bytes of a file, or all of
+    /// it when shorter) after checking the magic number and that `4 + 4·rank + Π dims` equals
+    /// `fileSize`.
+    static func header(_ head: [UInt8], fileSize: Int, magic: UInt32, source: String) throws -> [Int] {
         func u32(_ at: Int) -> UInt32 {
-            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+            UInt32(head[at]) << 24 | UInt32(head[at + 1]) << 16 | UInt32(head[at + 2]) << 8 | UInt32(head[at + 3])
         }
-        guard bytes.count >= 4 else { throw IDXError.truncated(file: source, expected: 4, actual: bytes.count) }
+        guard head.count >= 4 else { throw IDXError.truncated(file: source, expected: 4, actual: fileSize) }
         let found = u32(0)
         guard found == magic else { throw IDXError.wrongMagic(file: source, found: found, expected: magic) }
         let rank = Int(magic & 0xFF)
         let headerSize = 4 + 4 * rank
-        guard bytes.count >= headerSize else { throw IDXError.truncated(file: source, expected: headerSize, actual: bytes.count) }
+        guard head.count >= headerSize else { throw IDXError.truncated(file: source, expected: headerSize, actual: fileSize) }
         let dims = (0..<rank).map { Int(u32(4 + 4 * $0)) }
-        var total = headerSize
         var count = 1
         for d in dims {
             let (c, o) = count.multipliedReportingOverflow(by: d)
             guard !o else { throw IDXError.sizeOverflow(file: source, dimensions: dims) }
             count = c
         }
-        let (t, o) = total.addingReportingOverflow(count)
+        let (total, o) = headerSize.addingReportingOverflow(count)
         guard !o else { throw IDXError.sizeOverflow(file: source, dimensions: dims) }
-        total = t
-        if bytes.count < total { throw IDXError.truncated(file: source, expected: total, actual: bytes.count) }
-        if bytes.count > total { throw IDXError.trailingBytes(file: source, expected: total, actual: bytes.count) }
+        if fileSize < total { throw IDXError.truncated(file: source, expected: total, actual: fileSize) }
+        if fileSize > total { throw IDXError.trailingBytes(file: source, expected: total, actual: fileSize) }
+        return dims
+    }
+
+    /// As ``read(contentsOf:magic:)`` for bytes in memory; `source` names them in errors.
+    public static func parse(_ bytes: [UInt8], magic: UInt32, source: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
+        let headerSize = 4 + 4 * Int(magic & 0xFF)
+        let dims = try header(Array(bytes.prefix(headerSize)), fileSize: bytes.count, magic: magic, source: source)
         return (dims, Array(bytes[headerSize...]))
     }
 

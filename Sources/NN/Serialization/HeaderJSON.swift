@@ -59,8 +59,21 @@ struct HeaderJSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private let maxDepth = 64
+    /// false: check the grammar and duplicate keys only, keeping no values (``validate(_:)``).
+    private let build: Bool
 
-    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private init(_ bytes: [UInt8], build: Bool = true) { self.bytes = bytes; self.build = build }
+
+    /// Checks that `bytes` are one JSON value surrounded by optional whitespace, with no
+    /// duplicate key in any object, exactly as ``parse(_:)`` does, but keeps no values: the
+    /// memory it needs is the key set of one object at a time, not a tree of the whole header.
+    static func validate(_ bytes: [UInt8]) throws(HeaderJSONError) {
+        var p = HeaderJSONParser(bytes, build: false)
+        p.skipWhitespace()
+        _ = try p.value(depth: 0)
+        p.skipWhitespace()
+        if p.i != bytes.count { throw .syntax(offset: p.i, reason: "unexpected bytes after the JSON value") }
+    }
 
     /// Parses one JSON value surrounded by optional JSON whitespace (space, tab, LF, CR) and
     /// nothing else.
@@ -85,7 +98,7 @@ struct HeaderJSONParser {
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
-        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "\""): let t = try string(); return build ? .string(t) : .null
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
@@ -117,7 +130,7 @@ struct HeaderJSONParser {
             skipWhitespace()
             let v = try value(depth: depth + 1)
             guard seen.insert(key).inserted else { throw .duplicateKey(key) }
-            entries.append((key, v))
+            if build { entries.append((key, v)) }
             skipWhitespace()
             guard i < bytes.count else { throw fail("unexpected end of header inside an object") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -133,7 +146,8 @@ struct HeaderJSONParser {
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
         while true {
             skipWhitespace()
-            items.append(try value(depth: depth + 1))
+            let v = try value(depth: depth + 1)
+            if build { items.append(v) }
             skipWhitespace()
             guard i < bytes.count else { throw fail("unexpected end of header inside an array") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -159,7 +173,7 @@ struct HeaderJSONParser {
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail("invalid number (digit expected in exponent)") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        return .number(String(decoding: bytes[start..<i], as: UTF8.self))
+        return build ? .number(String(decoding: bytes[start..<i], as: UTF8.self)) : .null
     }
 
     private mutating func hex4() throws(HeaderJSONError) -> UInt32 {
@@ -180,7 +194,7 @@ struct HeaderJSONParser {
         return v
     }
 
-    private mutating func string() throws(HeaderJSONError) -> String {
+    fileprivate mutating func string() throws(HeaderJSONError) -> String {
         i += 1  // opening quote
         var out: [UInt8] = []
         while true {
@@ -222,6 +236,136 @@ struct HeaderJSONParser {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// A forward reader over a header that ``HeaderJSONParser/validate(_:)`` accepted: it reads the
+/// top-level object entry by entry and each tensor entry field by field, building only what the
+/// safetensors header needs (names, dtype strings, integer shapes and offsets, metadata strings),
+/// so memory stays a small multiple of the header size. Called on unvalidated bytes it may
+/// return wrong values but never reads out of bounds.
+struct HeaderJSONCursor {
+    private let bytes: [UInt8]
+    private var i = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func skipWhitespace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
+    }
+
+    /// The kind of the value at the cursor ("object", "array", …), after whitespace.
+    mutating func kind() -> String {
+        skipWhitespace()
+        guard i < bytes.count else { return "nothing" }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): return "object"
+        case UInt8(ascii: "["): return "array"
+        case UInt8(ascii: "\""): return "string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "boolean"
+        case UInt8(ascii: "n"): return "null"
+        default: return "number"
+        }
+    }
+
+    /// Consumes `c` (after whitespace) if it is next.
+    mutating func take(_ c: Character) -> Bool {
+        skipWhitespace()
+        guard i < bytes.count, bytes[i] == c.asciiValue! else { return false }
+        i += 1
+        return true
+    }
+
+    /// Calls `body(key)` with the cursor on each entry's value of the object at the cursor;
+    /// `body` must consume the value.
+    mutating func forEachEntry(_ body: (inout HeaderJSONCursor, String) throws -> Void) rethrows {
+        guard take("{") else { return }
+        if take("}") { return }
+        repeat {
+            skipWhitespace()
+            let key = (try? readString()) ?? ""
+            _ = take(":")
+            try body(&self, key)
+        } while take(",")
+        _ = take("}")
+    }
+
+    /// Calls `body` with the cursor on each item of the array at the cursor; `body` must consume it.
+    mutating func forEachItem(_ body: (inout HeaderJSONCursor) throws -> Void) rethrows {
+        guard take("[") else { return }
+        if take("]") { return }
+        repeat { try body(&self) } while take(",")
+        _ = take("]")
+    }
+
+    /// The string at the cursor, unescaped.
+    mutating func readString() throws -> String {
+        skipWhitespace()
+        var p = HeaderJSONParser.at(bytes, i)
+        let s = try p.string()
+        i = p.position
+        return s
+    }
+
+    /// The number at the cursor as a `UInt64` when it is plain digits that fit (what serde
+    /// accepts for `usize`); nil for any other value, which is skipped.
+    mutating func readUnsigned() -> UInt64? {
+        skipWhitespace()
+        guard i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 else { skipValue(); return nil }
+        var v: UInt64 = 0, overflow = false
+        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(bytes[i] - 0x30))
+            overflow = overflow || o1 || o2
+            v = a
+            i += 1
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            skipValue()   // the rest of a fraction or exponent
+            return nil
+        }
+        return overflow ? nil : v
+    }
+
+    /// Skips the value at the cursor, building nothing.
+    mutating func skipValue() {
+        skipWhitespace()
+        var depth = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if depth == 0 { return }
+                depth -= 1; i += 1
+                if depth == 0 { return }
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+                if depth == 0 { return }
+            case UInt8(ascii: ","), UInt8(ascii: ":"):
+                if depth == 0 { return }
+                i += 1
+            default:
+                i += 1
+                // a scalar at depth 0 ends before the next delimiter or whitespace
+                if depth == 0, i < bytes.count, [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) {
+                    return
+                }
+            }
+        }
+    }
+}
+
+extension HeaderJSONParser {
+    /// A parser positioned at byte `i` (for ``HeaderJSONCursor``'s strings).
+    fileprivate static func at(_ bytes: [UInt8], _ i: Int) -> HeaderJSONParser {
+        var p = HeaderJSONParser(bytes, build: true)
+        p.i = i
+        return p
+    }
+
+    fileprivate var position: Int { i }
 }
 
 /// Compact JSON output in serde_json's style: no spaces, `"` `\` and control characters escaped

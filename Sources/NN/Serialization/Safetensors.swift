@@ -88,6 +88,9 @@ public struct SafetensorsHeader: Sendable, Equatable {
 public enum Safetensors {
     /// The largest header the reference accepts (and writes): 100 000 000 bytes.
     public static let maxHeaderLength: UInt64 = 100_000_000
+    /// The most dimensions a tensor may have (the reference sets no limit; a shape of millions
+    /// of 1s is otherwise a valid way to make a reader hold many bytes per header byte).
+    public static let maxRank = 1024
 
     // MARK: - Reading
 
@@ -152,65 +155,107 @@ public enum Safetensors {
         let headerBytes = try readBytes(8, headerLength)
         // 4. UTF-8
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw SafetensorsError.headerNotUTF8(file: source) }
-        // 5. JSON and its schema
-        let json: HeaderJSON
+        // 5. JSON (grammar and duplicate keys first, keeping no values), then its schema, read
+        //    entry by entry so that memory stays a small multiple of the header size
         do {
-            json = try HeaderJSONParser.parse(headerBytes)
+            try HeaderJSONParser.validate(headerBytes)
         } catch {
             switch error {
             case .syntax(let offset, let reason): throw SafetensorsError.invalidJSON(file: source, offset: offset, reason: reason)
             case .duplicateKey(let k): throw SafetensorsError.duplicateKey(file: source, key: k)
             }
         }
-        guard case .object(let top) = json else {
-            throw SafetensorsError.invalidJSON(file: source, offset: 0, reason: "the header must be a JSON object, found \(json.kind)")
+        var cursor = HeaderJSONCursor(headerBytes)
+        let topKind = cursor.kind()
+        guard topKind == "object" else {
+            throw SafetensorsError.invalidJSON(file: source, offset: 0, reason: "the header must be a JSON object, found \(topKind)")
         }
         var metadata: [String: String] = [:]
         var infos: [(name: String, dtype: SafetensorsDType, shape: [UInt64], begin: UInt64, end: UInt64)] = []
-        for (name, value) in top {
+        try cursor.forEachEntry { c, name in
             if name == "__metadata__" {
-                guard case .object(let m) = value else {
-                    throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__")
+                let kind = c.kind()
+                guard kind == "object" else { throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__") }
+                // a tensor written under the reserved name (safetensors issue #849) has the three
+                // tensor fields and a non-string among its values
+                var tensorFields = Set<String>(), firstNonString: String?
+                try c.forEachEntry { c, k in
+                    if ["dtype", "shape", "data_offsets"].contains(k) { tensorFields.insert(k) }
+                    if c.kind() == "string" {
+                        metadata[k] = try c.readString()
+                    } else {
+                        if firstNonString == nil { firstNonString = k }
+                        c.skipValue()
+                    }
                 }
-                // a tensor written under the reserved name (safetensors issue #849)
-                let fieldNames = Set(m.map(\.0))
-                if fieldNames.isSuperset(of: ["dtype", "shape", "data_offsets"]),
-                   m.contains(where: { if case .string = $0.1 { return false } else { return true } }) {
-                    throw SafetensorsError.reservedTensorName(file: source, key: "__metadata__")
+                if let k = firstNonString {
+                    if tensorFields.count == 3 { throw SafetensorsError.reservedTensorName(file: source, key: "__metadata__") }
+                    throw SafetensorsError.metadataNotStringToString(file: source, key: k)
                 }
-                for (k, v) in m {
-                    guard case .string(let s) = v else { throw SafetensorsError.metadataNotStringToString(file: source, key: k) }
-                    metadata[k] = s
-                }
-                continue
+                return
             }
-            guard case .object(let fields) = value else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "entry must be an object, found \(value.kind)")
+            let kind = c.kind()
+            guard kind == "object" else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "entry must be an object, found \(kind)")
             }
-            func field(_ f: String) throws -> HeaderJSON {
-                guard let v = fields.first(where: { $0.0 == f })?.1 else {
-                    throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "missing field \"\(f)\"")
+            // the first occurrence of each field (pass 1 ruled out duplicates); other fields are skipped
+            var dtypeName: String??, shape: [UInt64]??, shapeRank = 0, offsets: [UInt64?]??
+            try c.forEachEntry { c, field in
+                switch field {
+                case "dtype":
+                    if c.kind() == "string" {
+                        dtypeName = .some(try c.readString())
+                    } else {
+                        c.skipValue()
+                        dtypeName = .some(nil)
+                    }
+                case "shape":
+                    guard c.kind() == "array" else { c.skipValue(); shape = .some(nil); return }
+                    var dims: [UInt64]? = []
+                    c.forEachItem { c in
+                        shapeRank += 1
+                        let d = c.readUnsigned()
+                        if d == nil { dims = nil }
+                        if shapeRank <= Safetensors.maxRank, let d { dims?.append(d) }
+                    }
+                    shape = .some(dims)
+                case "data_offsets":
+                    guard c.kind() == "array" else { c.skipValue(); offsets = .some(nil); return }
+                    var items: [UInt64?] = []
+                    c.forEachItem { c in
+                        if items.count < 3 { items.append(c.readUnsigned()) } else { c.skipValue() }
+                    }
+                    offsets = .some(items)
+                default:
+                    c.skipValue()
                 }
-                return v
             }
-            guard case .string(let dtypeName) = try field("dtype") else {
+            func missing(_ f: String) -> SafetensorsError {
+                .invalidTensorInfo(file: source, key: name, reason: "missing field \"\(f)\"")
+            }
+            guard let dtypeField = dtypeName else { throw missing("dtype") }
+            guard let dtypeString = dtypeField else {
                 throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"dtype\" must be a string")
             }
-            guard case .array(let shapeItems) = try field("shape") else {
+            guard let shapeField = shape else { throw missing("shape") }
+            if shapeField == nil, shapeRank == 0 {   // not an array (an array with a bad item has a rank)
                 throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must be an array")
             }
-            let shape = shapeItems.compactMap(\.unsignedInteger)
-            guard shape.count == shapeItems.count else {
+            guard let dims = shapeField else {
                 throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must hold non-negative integers")
             }
-            guard case .array(let offsetItems) = try field("data_offsets"), offsetItems.count == 2,
-                  let begin = offsetItems[0].unsignedInteger, let end = offsetItems[1].unsignedInteger else {
+            guard shapeRank <= Safetensors.maxRank else {
+                throw SafetensorsError.invalidTensorInfo(file: source, key: name,
+                                                         reason: "\"shape\" has \(shapeRank) dimensions, more than the \(Safetensors.maxRank) this reader accepts")
+            }
+            guard let offsetField = offsets else { throw missing("data_offsets") }
+            guard let o = offsetField, o.count == 2, let begin = o[0], let end = o[1] else {
                 throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"data_offsets\" must be two non-negative integers")
             }
-            guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-                throw SafetensorsError.unknownDType(file: source, key: name, dtype: dtypeName)
+            guard let dtype = SafetensorsDType(rawValue: dtypeString) else {
+                throw SafetensorsError.unknownDType(file: source, key: name, dtype: dtypeString)
             }
-            infos.append((name, dtype, shape, begin, end))
+            infos.append((name, dtype, dims, begin, end))
         }
         // 6–9. offsets, sizes (sorted by offsets, stable, as the reference does)
         let order = infos.indices.sorted { a, b in
@@ -455,11 +500,27 @@ public enum Safetensors {
     /// on disk changes if that throws), written to a temporary file in the same directory,
     /// flushed with `fsync`, then renamed over `url`; the directory is synced afterwards. A
     /// reader never sees a partial file, and an existing file at `url` stays intact on failure.
+    /// A symbolic link at `url` is followed (its target is replaced, the link stays), an existing
+    /// file keeps its permission bits, and a destination that is not a regular file (a device, a
+    /// FIFO, a directory) is refused with ``SafetensorsError/notRegularFile(file:kind:)``.
     /// `int64` selects the keys stored as `I64` (see ``encode(_:metadata:int64:source:)``).
     public static func write(_ tree: ParameterTree, metadata: [String: String] = [:],
                              int64: (String) -> Bool = isInt64ByDefault, to url: URL) throws {
         let bytes = try encode(tree, metadata: metadata, int64: int64, source: url.path)
         try AtomicFile.write(bytes, to: url)
+    }
+}
+
+extension Safetensors {
+    /// Checks before long work that ``write(_:metadata:int64:to:)`` to `url` can succeed: the
+    /// destination is absent or a regular file (through symbolic links), its directory accepts a
+    /// new file (one is created and removed, which catches a missing directory, permissions and a
+    /// read-only file system), and its file system reports at least `expectedBytes` available.
+    /// - Throws: ``SafetensorsError/io(file:operation:errno:message:)``,
+    ///   ``SafetensorsError/notRegularFile(file:kind:)`` or
+    ///   ``SafetensorsError/insufficientSpace(file:needed:available:)`` naming `url`.
+    public static func checkWritable(to url: URL, expectedBytes: Int) throws {
+        try AtomicFile.checkWritable(url, expectedBytes: expectedBytes)
     }
 }
 

@@ -60,6 +60,12 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case integerNotRepresentable(file: String, key: String, value: String)
     /// A system call failed (`operation` is e.g. `open`, `read`, `fsync`, `rename`).
     case io(file: String, operation: String, errno: Int32, message: String)
+    /// The path names something other than a regular file (`kind`: "a FIFO", "a character
+    /// device", "a directory", …): refused for reading (a FIFO would block) and as a write
+    /// destination (it would be replaced by a regular file).
+    case notRegularFile(file: String, kind: String)
+    /// The file system holding the destination reports fewer bytes available than the write needs.
+    case insufficientSpace(file: String, needed: UInt64, available: UInt64)
 
     /// The file or source the error is about.
     public var file: String {
@@ -71,7 +77,7 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
              .offsetOverlap(let f, _, _, _), .sizeOverflow(let f, _, _), .misalignedSlice(let f, _, _, _),
              .sizeMismatch(let f, _, _, _, _, _), .truncated(let f, _, _), .trailingBytes(let f, _, _),
              .reservedTensorName(let f, _), .complexKeyCollision(let f, _), .integerNotRepresentable(let f, _, _),
-             .io(let f, _, _, _):
+             .io(let f, _, _, _), .notRegularFile(let f, _), .insufficientSpace(let f, _, _):
             return f
         }
     }
@@ -138,6 +144,10 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(f): tensor \"\(k)\" holds \(v), which is not an integer within ±2^53 (exact in both I64 and float64)"
         case let .io(f, op, e, msg):
             return "\(f): \(op) failed (errno \(e)): \(msg)"
+        case let .notRegularFile(f, kind):
+            return "\(f): is \(kind), not a regular file"
+        case let .insufficientSpace(f, needed, available):
+            return "\(f): needs about \(needed) bytes but its file system has \(available) available"
         }
     }
 }

@@ -1,0 +1,276 @@
+import XCTest
+import Foundation
+import Recipes
+
+/// The reliability classes through the `wirtinger` executable: each test is named after the
+/// class of Docs/Reliability.md it guards. Runs are tiny (100–200 glyphs, hidden width 8).
+final class ReliabilityCommandLineTests: XCTestCase {
+    var tmp: URL!
+    let tiny = ["--train-size", "100", "--test-size", "20", "--hidden", "8", "--batch-size", "50"]
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-rel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// Runs `wirtinger` with extra environment variables; a run still going after `limit`
+    /// seconds is killed and reported (only a regression, a blocking open, gets there).
+    func run(_ args: [String], environment: [String: String] = [:], limit: TimeInterval = 300) throws -> CLI.Result {
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let outFile = tmp.appendingPathComponent("out-\(UUID().uuidString)"), errFile = tmp.appendingPathComponent("err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: outFile)
+        p.standardError = try FileHandle(forWritingTo: errFile)
+        try p.run()
+        let deadline = Date().addingTimeInterval(limit)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); XCTFail("\(args) still running after \(limit) s") }
+        p.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: outFile); try? FileManager.default.removeItem(at: errFile) }
+        return CLI.Result(status: p.terminationStatus, stdout: try String(contentsOf: outFile, encoding: .utf8),
+                          stderr: try String(contentsOf: errFile, encoding: .utf8))
+    }
+
+    /// Status `status` and one line on stderr that starts with `error:` and holds every needle.
+    func assertError(_ r: CLI.Result, status: Int32, _ needles: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stderr: \(r.stderr) stdout: \(r.stdout)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
+        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
+    }
+
+    /// A checkpoint after one epoch of the tiny run.
+    func goodCheckpoint(_ name: String = "ckpt.safetensors") throws -> URL {
+        let c = tmp.appendingPathComponent(name)
+        let r = try run(["train", "--flavor", "vd", "--epochs", "1", "--checkpoint", c.path] + tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return c
+    }
+
+    func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+
+    /// A directory with the four MNIST files holding `count` blank images per split.
+    func mnistDirectory(count: UInt32) throws -> URL {
+        let d = tmp.appendingPathComponent("mnist\(count)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        let images = be32(IDX.imagesMagic) + be32(count) + be32(28) + be32(28) + [UInt8](repeating: 0, count: Int(count) * 784)
+        let labels = be32(IDX.labelsMagic) + be32(count) + (0..<count).map { UInt8($0 % 10) }
+        for split in ["train", "t10k"] {
+            try Data(images).write(to: d.appendingPathComponent("\(split)-images.idx3-ubyte"))
+            try Data(labels).write(to: d.appendingPathComponent("\(split)-labels.idx1-ubyte"))
+        }
+        return d
+    }
+
+    // MARK: class 1
+
+    func testClass1CorruptOptimizerStateIsATypedErrorNotATrap() throws {
+        let c = try goodCheckpoint()
+        let good = try Safetensors.read(contentsOf: c)
+        for (what, edit) in [
+            ("step NaN", { (f: inout SafetensorsFile) in f.tensors["optimizer.classifier.0.weight.step"] = Tensor(scalar: .nan, dtype: .float64) }),
+            ("step 1e300", { f in f.tensors["optimizer.classifier.0.weight.step"] = Tensor(scalar: 1e300, dtype: .float64) }),
+            ("exp_avg shape", { f in f.tensors["optimizer.classifier.0.weight.exp_avg"] = Tensor.zeros([1]) }),
+            ("completed_epochs Int.min", { f in f.metadata["completed_epochs"] = String(Int.min) }),
+        ] as [(String, (inout SafetensorsFile) -> Void)] {
+            var f = good
+            edit(&f)
+            let bad = tmp.appendingPathComponent("bad.safetensors")
+            try Safetensors.write(f.tensors, metadata: f.metadata, int64: { _ in false }, to: bad)
+            XCTAssertEqual(try run(["inspect", bad.path]).status, 0, "\(what): still a valid safetensors file")
+            let r = try run(["train", "--flavor", "vd", "--epochs", "2", "--resume", "--checkpoint", bad.path] + tiny)
+            assertError(r, status: 1, [bad.path, "corrupt"])
+            XCTAssertFalse(r.stderr.contains("learning rate"), "\(what): \(r.stderr)")
+        }
+    }
+
+    // MARK: class 2
+
+    func testClass2DivergedRunNeverOverwritesAGoodCheckpoint() throws {
+        let c = try goodCheckpoint()
+        let before = try Data(contentsOf: c)
+        let r = try run(["train", "--flavor", "vd", "--epochs", "2", "--resume", "--lr", "1e300", "--checkpoint", c.path] + tiny)
+        assertError(r, status: 1, ["classifier.", "NaN or infinite", "learning rate"])
+        XCTAssertFalse(r.stdout.contains("checkpoint written"), r.stdout)
+        XCTAssertEqual(try Data(contentsOf: c), before, "the good checkpoint was replaced")
+
+        let out = tmp.appendingPathComponent("sp")
+        let s = try run(["sparsify", "--epochs", "1,1,1", "--lr", "1e300", "--out", out.path] + tiny)
+        assertError(s, status: 1, ["classifier.", "NaN or infinite"])
+        for f in ["dense.safetensors", "bayes.safetensors", "masked.safetensors"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), f)
+        }
+    }
+
+    // MARK: class 3
+
+    func testClass3OutputPathsAreCheckedBeforeTraining() throws {
+        let missing = tmp.appendingPathComponent("no/such/dir/ckpt.safetensors")
+        let r = try run(["train", "--epochs", "1", "--checkpoint", missing.path] + tiny)
+        assertError(r, status: 1, [missing.path])
+        XCTAssertFalse(r.stdout.contains("epoch 1"), "trained before checking the output: \(r.stdout)")
+        // --out below a regular file
+        let plain = tmp.appendingPathComponent("plain")
+        try Data([1]).write(to: plain)
+        let s = try run(["sparsify", "--epochs", "1,1,1", "--out", plain.appendingPathComponent("out").path] + tiny)
+        XCTAssertNotEqual(s.status, 0)
+        XCTAssertFalse(s.stdout.contains("stage"), "trained before checking the output: \(s.stdout)")
+        // a legal 240-byte name (the old temporary name passed 255 bytes and failed after epoch 1)
+        let long = tmp.appendingPathComponent(String(repeating: "n", count: 228) + ".safetensors")
+        XCTAssertEqual(try run(["train", "--epochs", "1", "--checkpoint", long.path] + tiny).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: long).metadata["completed_epochs"], "1")
+    }
+
+    func testClass3FailedWritesAreKeptInARescueDirectory() throws {
+        let rescue = OutputRescue()
+        let dest = tmp.appendingPathComponent("gone/result.safetensors")   // the directory does not exist
+        let lost = try rescue.write(dest) { try Safetensors.write(["w": Tensor(shape: [1], scalars: [7])], to: $0) }
+        let saved = try XCTUnwrap(lost?.savedTo)
+        defer { try? FileManager.default.removeItem(at: rescue.directory!) }
+        XCTAssertTrue(saved.hasSuffix("/result.safetensors") && saved.contains("wirtinger-rescue-"), saved)
+        XCTAssertEqual(try Safetensors.read(contentsOf: URL(fileURLWithPath: saved)).tensors["w"]?.scalars, [7])
+        XCTAssertTrue("\(lost!)".contains(dest.path) && "\(lost!)".contains(saved))
+        // a later failure goes to the same directory; non-finite refusals are not rescued
+        let second = try rescue.write(tmp.appendingPathComponent("gone/other.json")) { try Data([1]).write(to: $0) }
+        XCTAssertEqual(URL(fileURLWithPath: second!.savedTo!).deletingLastPathComponent(), rescue.directory)
+        XCTAssertThrowsError(try rescue.write(dest) { _ in throw CheckpointError.refusedNonFiniteWrite(file: "x", key: "k") })
+    }
+
+    // MARK: class 4
+
+    func testClass4CheckpointThroughSymlinkKeepsLinkAndMode() throws {
+        let c = try goodCheckpoint("real.safetensors")
+        XCTAssertEqual(chmod(c.path, 0o600), 0)
+        let link = tmp.appendingPathComponent("link.safetensors")
+        XCTAssertEqual(symlink(c.path, link.path), 0)
+        XCTAssertEqual(try run(["train", "--flavor", "vd", "--epochs", "2", "--resume", "--checkpoint", link.path] + tiny).status, 0)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), c.path)
+        XCTAssertEqual(try Safetensors.read(contentsOf: c).metadata["completed_epochs"], "2", "the target was not updated")
+        var st = stat()
+        XCTAssertEqual(stat(c.path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        // a FIFO as the checkpoint is refused before training
+        let fifo = tmp.appendingPathComponent("fifo.safetensors")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        let r = try run(["train", "--epochs", "1", "--force", "--checkpoint", fifo.path] + tiny, limit: 120)
+        assertError(r, status: 1, [fifo.path, "FIFO"])
+    }
+
+    // MARK: class 5
+
+    func testClass5FIFOInputsAreRefused() throws {
+        let fifo = tmp.appendingPathComponent("in.safetensors")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        assertError(try run(["inspect", fifo.path], limit: 120), status: 1, [fifo.path, "FIFO"])
+        assertError(try run(["train", "--init", fifo.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("c").path] + tiny,
+                            limit: 120), status: 1, ["FIFO"])
+        assertError(try run(["sparsify", "--bayes", fifo.path, "--out", tmp.appendingPathComponent("o").path] + tiny, limit: 120),
+                    status: 1, ["FIFO"])
+        let d = try mnistDirectory(count: 10)
+        let images = d.appendingPathComponent("train-images.idx3-ubyte")
+        try FileManager.default.removeItem(at: images)
+        XCTAssertEqual(mkfifo(images.path, 0o600), 0)
+        assertError(try run(["train", "--mnist", d.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("m").path], limit: 120),
+                    status: 1, [images.path, "FIFO"])
+    }
+
+    // MARK: class 6
+
+    func testClass6SizesAreBoundedByTheData() throws {
+        let d = try mnistDirectory(count: 10)
+        assertError(try run(["train", "--mnist", d.path, "--train-size", "20", "--checkpoint", tmp.appendingPathComponent("c").path]),
+                    status: 2, ["--train-size", "20", "10"])
+        assertError(try run(["train", "--mnist", d.path, "--test-size", "11", "--checkpoint", tmp.appendingPathComponent("c").path]),
+                    status: 2, ["--test-size"])
+        // built-in data: a size that cannot fit in memory is refused before allocating
+        assertError(try run(["train", "--train-size", "10000000000000"]), status: 2, ["--train-size", "memory"])
+        // 0 training examples (class 8)
+        let empty = try mnistDirectory(count: 0)
+        assertError(try run(["train", "--mnist", empty.path, "--checkpoint", tmp.appendingPathComponent("e").path]),
+                    status: 1, ["no examples"])
+    }
+
+    // MARK: class 7
+
+    func testClass7InspectShortensKeysAndEscapesControlCharacters() throws {
+        var tree = ParameterTree()
+        tree[String(repeating: "k", count: 200_000)] = Tensor.zeros([1])
+        for i in 0..<200 { tree["layer\(i).weight"] = Tensor.zeros([1]) }
+        tree["evil\u{1b}[2J\u{1b}]0;owned\u{07}.weight"] = Tensor.zeros([1])
+        let f = tmp.appendingPathComponent("long.safetensors")
+        try Safetensors.write(tree, metadata: ["note\u{1b}[31m": "red\u{1b}[0m\r\nfake line"], to: f)
+        let r = try run(["inspect", f.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // before: every one of the 202 lines was padded to 200,000 characters (40 MB of output)
+        XCTAssertLessThan(r.stdout.utf8.count, 100_000)
+        XCTAssertTrue(r.stdout.split(separator: "\n").allSatisfy { $0.count < 200 }, "a line longer than 200 characters")
+        XCTAssertTrue(r.stdout.contains("layer199.weight"))
+        XCTAssertFalse(r.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0 == "\r" }, "a control character reached the terminal")
+        XCTAssertTrue(r.stdout.contains("evil\\u{1b}[2J"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("red\\u{1b}[0m\\u{d}\\u{a}fake line"), r.stdout)
+    }
+
+    // MARK: class 8
+
+    func testClass8NumericOptionsAreValidated() throws {
+        for cmd in ["train", "sparsify"] {
+            for v in ["-1", "0", "nan", "inf", "-inf"] {
+                assertError(try run([cmd, "--lr", v]), status: 2, ["--lr"])
+            }
+            assertError(try run([cmd, "--kl-weight", "-1"]), status: 2, ["--kl-weight"])
+            assertError(try run([cmd, "--kl-weight", "nan"]), status: 2, ["--kl-weight"])
+        }
+        assertError(try run(["sparsify", "--threshold", "inf"]), status: 2, ["--threshold"])
+    }
+
+    func testClass8OptionValuesDoNotSwallowFlags() throws {
+        assertError(try run(["train", "--checkpoint", "--resume"]), status: 2, ["--checkpoint", "--resume"])
+        assertError(try run(["sparsify", "--out", "--complex"]), status: 2, ["--out", "--complex"])
+        // a value that starts with -- is still possible, spelled --name=value
+        let odd = tmp.appendingPathComponent("--odd.safetensors")
+        XCTAssertEqual(try run(["train", "--epochs", "1", "--checkpoint=\(odd.path)"] + tiny).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: odd.path))
+    }
+
+    func testClass8TrainRefusesToReplaceACheckpointWithoutForceOrResume() throws {
+        let c = try goodCheckpoint()
+        let before = try Data(contentsOf: c)
+        assertError(try run(["train", "--flavor", "vd", "--epochs", "1", "--checkpoint", c.path] + tiny), status: 2, [c.path, "--force", "--resume"])
+        XCTAssertEqual(try Data(contentsOf: c), before)
+        assertError(try run(["train", "--resume", "--force", "--checkpoint", c.path] + tiny), status: 2, ["--force"])
+        XCTAssertEqual(try run(["train", "--flavor", "vd", "--epochs", "1", "--force", "--seed", "3", "--checkpoint", c.path] + tiny).status, 0)
+        XCTAssertNotEqual(try Data(contentsOf: c), before)
+    }
+
+    func testClass8StrictLoadErrorsNameTheFile() throws {
+        let dense = tmp.appendingPathComponent("dense-only.safetensors")
+        try Safetensors.write(["classifier.0.weight": Tensor.zeros([8, 784])], to: dense)
+        let r = try run(["sparsify", "--bayes", dense.path, "--epochs", "1,1,1", "--out", tmp.appendingPathComponent("o").path] + tiny)
+        assertError(r, status: 1, [dense.path, "missing"])
+        let d = try run(["sparsify", "--dense", dense.path, "--epochs", "1,1,1", "--out", tmp.appendingPathComponent("o2").path] + tiny)
+        assertError(d, status: 1, [dense.path])
+    }
+
+    func testClass8CtrlCDuringSparsifyExits130AndMarksPartialOutputs() throws {
+        let out = tmp.appendingPathComponent("sp")
+        // 2 steps per epoch: step 3 is the first step of the vd stage's first epoch
+        let r = try run(["sparsify", "--epochs", "1,2,1", "--out", out.path] + tiny, environment: ["WIRTINGER_INTERRUPT_AFTER_STEPS": "3"])
+        XCTAssertEqual(r.status, 130, r.stderr + r.stdout)
+        XCTAssertTrue(r.stdout.contains("interrupted during stage vd"), r.stdout)
+        for f in ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "masked.interrupted.safetensors"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f) written after Ctrl-C")
+        }
+        let dense = try Safetensors.read(contentsOf: out.appendingPathComponent("dense.interrupted.safetensors"))
+        XCTAssertEqual(dense.metadata["interrupted"], "after stage dense")
+        let bayes = try Safetensors.read(contentsOf: out.appendingPathComponent("bayes.interrupted.safetensors"))
+        XCTAssertEqual(bayes.metadata["interrupted"], "during stage vd")
+        XCTAssertNotNil(bayes.tensors["classifier.0.log_sigma2"])
+    }
+}
