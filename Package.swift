@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "Kernels", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "Autodiff", dependencies: ["Kernels"]),
         .target(name: "Ops", dependencies: ["Autodiff", "Kernels"]),
-        .target(name: "NN", dependencies: ["Ops", "Autodiff"]),
+        .target(name: "NN", dependencies: ["Ops", "Autodiff", "Kernels"]),
         .target(name: "Relevance", dependencies: ["NN", "Ops", "Autodiff", "Kernels"]),
         // Ready-made models (the seed's MLP, LeNets, complex nets) with a layer flavour, the
         // training loop and the dense → Bayesian → masked pipeline, used by the CLI and by users.

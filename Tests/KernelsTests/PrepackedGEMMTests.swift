@@ -4,18 +4,6 @@ import XCTest
 /// `wt_?gemm_pack_b` + `wt_?gemm_prepacked` give the bits of `wt_?gemm` at the same tier, for
 /// every tier the host has, both transposes of A, beta 0 and 1, and 1, 2 and 3 threads.
 final class PrepackedGEMMTests: XCTestCase {
-    private struct Rand {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53) * 2 - 1
-        }
-    }
-
     /// (m, n, k): one block, ragged micro-panels, several k-slices, products large enough for the
     /// threads (split along n, and along m), several column blocks (n above NC = 4080).
     private let shapes = [(1, 1, 1), (5, 7, 3), (17, 33, 65), (40, 100, 900), (300, 37, 200), (3, 4100, 5), (2, 8200, 21)]
@@ -41,7 +29,7 @@ final class PrepackedGEMMTests: XCTestCase {
 
     func testFloatEqualsGEMMBitForBit() {
         forEachTierAndThreadCount { tier, threads in
-            var r = Rand(state: UInt64(tier.rawValue) * 31 + UInt64(threads))
+            var r = UniformStream(state: UInt64(tier.rawValue) * 31 + UInt64(threads))
             for (m, n, k) in shapes {
                 for transA in [false, true] {
                     for beta: Float in [0, 1] {
@@ -64,7 +52,7 @@ final class PrepackedGEMMTests: XCTestCase {
 
     func testDoubleEqualsGEMMBitForBit() {
         forEachTierAndThreadCount { tier, threads in
-            var r = Rand(state: 1000 + UInt64(tier.rawValue) * 31 + UInt64(threads))
+            var r = UniformStream(state: 1000 + UInt64(tier.rawValue) * 31 + UInt64(threads))
             for (m, n, k) in shapes {
                 // B stored K×N this time (trans_b = 0).
                 let a = (0..<(m * k)).map { _ in r.next() }, b = (0..<(k * n)).map { _ in r.next() }

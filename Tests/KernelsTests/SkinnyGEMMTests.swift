@@ -4,18 +4,6 @@ import XCTest
 /// The skinny products (`wt_sgemm_skinny`, `wt_dgemm_skinny`, Kernels/gemm_skinny.c) against the
 /// portable GEMM, at the portable tier and the host's best one; row and thread invariance.
 final class SkinnyGEMMTests: XCTestCase {
-    private struct Rand {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53) * 2 - 1
-        }
-    }
-
     /// One product: C[m×n] (ld n+pad) = alpha·A[m×k]·op(B) + beta·C, B stored n×k (transB) or k×n.
     private struct Case {
         var transB: Bool, m: Int, n: Int, k: Int, alpha: Double, beta: Double, pad: Int
@@ -25,7 +13,7 @@ final class SkinnyGEMMTests: XCTestCase {
     }
 
     private func operands<T: BinaryFloatingPoint>(_ c: Case, _: T.Type, seed: UInt64) -> (a: [T], b: [T], c: [T]) {
-        var r = Rand(state: seed)
+        var r = UniformStream(state: seed)
         let a = (0..<max(c.m * c.lda, 1)).map { _ in T(r.next()) }
         let b = (0..<max((c.transB ? c.n : c.k) * c.ldb, 1)).map { _ in T(r.next()) }
         // beta = 0 must not read C: NaN there would show.
@@ -183,7 +171,7 @@ final class SkinnyGEMMTests: XCTestCase {
     private func complexCase<T: BinaryFloatingPoint>(_ tier: String, _ transB: Bool, _ conjA: Bool, _ conjB: Bool,
                                                      _ m: Int, _ n: Int, _ k: Int, _ accumulate: Bool,
                                                      seed: UInt64, _: T.Type) {
-        var r = Rand(state: seed)
+        var r = UniformStream(state: seed)
         let lda = k + 1, ldb = (transB ? k : n) + 2, ldc = n + 1
         let rowsB = transB ? n : k
         func fill(_ count: Int) -> [T] { (0..<max(count, 1)).map { _ in T(r.next()) } }
@@ -233,7 +221,7 @@ final class SkinnyGEMMTests: XCTestCase {
         forEachTier { tier in
             for transB in [true, false] {
                 let (m, n, k) = (5, 700, 200)
-                var r = Rand(state: 42)
+                var r = UniformStream(state: 42)
                 let ar = (0..<(m * k)).map { _ in Float(r.next()) }, ai = (0..<(m * k)).map { _ in Float(r.next()) }
                 let br = (0..<(n * k)).map { _ in Float(r.next()) }, bi = (0..<(n * k)).map { _ in Float(r.next()) }
                 let ldb = transB ? k : n
