@@ -29,11 +29,14 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// CplxLinear(hidden, classes) → CplxModulus (real logits). Real input is read as interleaved
     /// (re, im) pairs of the flattened example (cplxmodule's `RealToCplx`).
     case cplxMLP = "cplx-mlp"
-    /// Complex CNN. On signals (`[C, L]` complex, 1-D) it pools over time:
-    /// CplxConv1d(C→`w`, 7) → modReLU → CplxConv1d(`w`→2`w`, 5) → modReLU → CplxMaxPool1d 2 →
-    /// CplxConv1d(2`w`→2`w`, 5) → modReLU → |z| → mean over time → Linear(2`w`, 64) → ReLU →
-    /// Linear(64, classes), `w = hidden ?? 16`, "same" padding, each modReLU with a learnable
-    /// threshold per channel. On images (`[C, H, W]` complex, 2-D): CplxConv(C→16, 5) → modReLU →
+    /// Complex CNN. On signals (`[C, L]` complex, 1-D) it is phase-invariant and pools over time:
+    /// CplxConv1d(C→`w`, 9) → CplxPhasePowers(1, 2, 4, 8) → CplxConv1d(4`w`→8`w`, 5, 4 groups) →
+    /// modReLU → CplxMaxPool1d 2 → CplxConv1d(8`w`→8`w`, 5, 4 groups) →
+    /// modReLU → |z| → mean over time → Linear(8`w`, 64) → ReLU → Linear(64, classes), with
+    /// `w = hidden ?? 8`, "same" padding, bias-free convolutions (a complex bias would break the
+    /// invariance to the carrier phase) and a learnable modReLU threshold per channel. The groups
+    /// keep each phase order apart, so every feature turns by a multiple of the carrier phase and
+    /// its modulus does not. On images (`[C, H, W]` complex, 2-D): CplxConv(C→16, 5) → modReLU →
     /// CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 → flatten → CplxLinear(·, 64) →
     /// modReLU → CplxLinear(64, classes) → CplxModulus. Real input is read as interleaved
     /// (re, im) pairs along the last axis.
@@ -233,8 +236,8 @@ public func makeClassifier(_ architecture: Architecture, flavor: LayerFlavor, sa
 /// through ``ComplexInputModel/callAsFunction(complex:parameters:context:)``.
 ///
 /// - `cplx-mlp` takes any shape (flattened); `hidden` overrides its width (100).
-/// - `cplx-conv` takes `[C, L]` (signals, pooled over time; `L ≥ 2`) or `[C, H, W]` (images);
-///   `hidden` overrides the first width of the signal network (16).
+/// - `cplx-conv` takes `[C, L]` (signals, pooled over time; `L ≥ 4`) or `[C, H, W]` (images);
+///   `hidden` overrides the first width `w` of the signal network (8).
 /// - `flattensInput`: whether the real-input route flattens before pairing (the MLP's default).
 public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFlavor, complexSampleShape shape: [Int], classes: Int,
                                   hidden: Int? = nil, flattensInput: Bool? = nil) throws -> any Layer<Tensor, Tensor> {
@@ -250,8 +253,8 @@ public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFla
                                                                                     f.cplxLinear(h, classes), CplxModulus()),
                                       flattensInput: flattensInput ?? true)
     case .cplxConv where shape.count == 2:
-        guard shape[1] >= 2 else {
-            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "a signal needs at least 2 samples")
+        guard shape[1] >= 4 else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "a signal needs at least 4 samples (two poolings by 2)")
         }
         let w = hidden ?? 8, orders = [1, 2, 4, 8], g = orders.count
         return ComplexInputClassifier(

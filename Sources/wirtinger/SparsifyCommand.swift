@@ -16,9 +16,9 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "complex", valueName: nil, help: "use a complex model: cplx-conv, or the complex counterpart of --model (mlp, lenet300 → cplx-mlp, lenet5 → cplx-conv)", defaultValue: nil),
         OptionSpec(name: "method", valueName: "NAME", help: "vd | ard | l0", defaultValue: "vd"),
         OptionSpec(name: "threshold", valueName: "T", help: "log α threshold of the masks", defaultValue: "-0.5"),
-        OptionSpec(name: "epochs", valueName: "D,B,F", help: "epochs of the dense, Bayesian and fine-tuning stages", defaultValue: "3,6,2"),
+        OptionSpec(name: "epochs", valueName: "D,B,F", help: "epochs of the dense, Bayesian and fine-tuning stages (default 3,6,2; cplx-conv: \(complexConvDefaults.epochs))", defaultValue: nil),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
-        OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate", defaultValue: "0.001"),
+        OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate (default 0.001; cplx-conv: \(complexConvDefaults.lr))", defaultValue: nil),
         OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL", defaultValue: "1"),
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp, first width of the cplx-conv signal network", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
@@ -29,6 +29,11 @@ let sparsifySpec = CommandSpec(
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
+
+/// The schedule `sparsify` uses for `cplx-conv` unless `--epochs` / `--lr` say otherwise: the
+/// signal network needs more steps than the MLPs on the glyphs (Docs/Results.md, "Modulation
+/// recognition").
+let complexConvDefaults = (epochs: "6,6,2", lr: 0.003)
 
 func runSparsify(_ args: CommandSpec.Parsed) throws {
     var config = SparsifyConfig()
@@ -45,14 +50,15 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     config.threshold = try args.double("threshold")!
     config.hidden = try args.int("hidden", in: 1...100_000)
     config.seed = seed
-    let epochs = args.string("epochs")!.split(separator: ",").map { Int($0) }
+    let epochsText = args.string("epochs") ?? (arch == .cplxConv ? complexConvDefaults.epochs : "3,6,2")
+    let epochs = epochsText.split(separator: ",").map { Int($0) }
     guard epochs.count == 3, epochs.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-        throw UsageError(message: "--epochs: expected three non-negative integers like 3,6,2, got '\(args.string("epochs")!)'")
+        throw UsageError(message: "--epochs: expected three non-negative integers like 3,6,2, got '\(epochsText)'")
     }
     for (i, stage) in [\SparsifyConfig.dense, \SparsifyConfig.bayes, \SparsifyConfig.finetune].enumerated() {
         config[keyPath: stage].epochs = epochs[i]!
         config[keyPath: stage].batchSize = try args.int("batch-size", in: 1...1_000_000)!
-        config[keyPath: stage].learningRate = try args.double("lr")!
+        config[keyPath: stage].learningRate = try args.double("lr") ?? (arch == .cplxConv ? complexConvDefaults.lr : 0.001)
         config[keyPath: stage].klWeight = try args.double("kl-weight")!
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
