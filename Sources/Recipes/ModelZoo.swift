@@ -25,12 +25,21 @@ public enum Architecture: String, Sendable, CaseIterable {
     case lenet300 = "lenet300"
     /// LeNet-5-Caffe: Conv(1→20, 5) → MaxPool 2 → Conv(20→50, 5) → MaxPool 2 → Linear(800, 500) → ReLU → Linear(500, classes).
     case lenet5 = "lenet5"
-    /// Complex MLP: Flatten → RealToCplx (interleaved pairs) → CplxLinear(in/2, hidden) →
-    /// CplxModReLU → CplxLinear(hidden, classes) → CplxModulus (real logits).
+    /// Complex MLP: complex input flattened → CplxLinear(in, hidden) → CplxModReLU →
+    /// CplxLinear(hidden, classes) → CplxModulus (real logits). Real input is read as interleaved
+    /// (re, im) pairs of the flattened example (cplxmodule's `RealToCplx`).
     case cplxMLP = "cplx-mlp"
-    /// Complex CNN: RealToCplx on the last axis → CplxConv(c→16, 5) → CplxModReLU → CplxMaxPool 2 →
-    /// CplxConv(16→32, 5) → CplxModReLU → CplxMaxPool 2 → Flatten → CplxLinear(·, 64) →
-    /// CplxModReLU → CplxLinear(64, classes) → CplxModulus. 1-D or 2-D by the input.
+    /// Complex CNN. On signals (`[C, L]` complex, 1-D) it is phase-invariant and pools over time:
+    /// CplxConv1d(C→`w`, 9) → CplxPhasePowers(1, 2, 4, 8) → CplxConv1d(4`w`→8`w`, 5, 4 groups) →
+    /// modReLU → CplxMaxPool1d 2 → CplxConv1d(8`w`→8`w`, 5, 4 groups) →
+    /// modReLU → |z| → mean over time → Linear(8`w`, 64) → ReLU → Linear(64, classes), with
+    /// `w = hidden ?? 8`, "same" padding, bias-free convolutions (a complex bias would break the
+    /// invariance to the carrier phase) and a learnable modReLU threshold per channel. The groups
+    /// keep each phase order apart, so every feature turns by a multiple of the carrier phase and
+    /// its modulus does not. On images (`[C, H, W]` complex, 2-D): CplxConv(C→16, 5) → modReLU →
+    /// CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 → flatten → CplxLinear(·, 64) →
+    /// modReLU → CplxLinear(64, classes) → CplxModulus. Real input is read as interleaved
+    /// (re, im) pairs along the last axis.
     case cplxConv = "cplx-conv"
 
     /// Whether the network is complex-valued inside.
@@ -57,6 +66,49 @@ public struct FeatureClassifier<Hidden: ActivationValue>: SequentialLayer {
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
         let h = features.callAsChild("features", x, parameters: p, context: context)
         return classifier.callAsChild("classifier", h, parameters: p, context: context)
+    }
+}
+
+/// A classifier that takes complex input directly as well as interleaved real input.
+public protocol ComplexInputModel: Layer<Tensor, Tensor> {
+    /// Real logits `[N, classes]` of complex input `[N, …]` (the real-input call reads its
+    /// interleaved pairs into such a tensor).
+    func callAsFunction(complex z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor
+}
+
+/// A classifier of complex inputs in two parts, `features` then `classifier` (parameter paths
+/// `features.0.weight.real`, `classifier.2.log_sigma2.imag`, …).
+///
+/// It takes complex input directly through ``callAsFunction(complex:parameters:context:)``, and real
+/// input — what a ``LabeledDataset`` holds — as interleaved `(re, im)` pairs along the last axis
+/// (`[N, …, 2L]` → complex `[N, …, L]`, cplxmodule's `RealToCplx`), flattened to `[N, 2D]` first
+/// when ``flattensInput`` is set. Both routes give the same logits for the same numbers.
+public struct ComplexInputClassifier<Hidden: ActivationValue>: SequentialLayer, ComplexInputModel {
+    /// The first part (child `features`): complex input → hidden activations.
+    public let features: Sequential<ComplexTensor, Hidden>
+    /// The second part (child `classifier`): hidden activations → real logits `[N, classes]`.
+    public let classifier: Sequential<Hidden, Tensor>
+    /// Whether real input is flattened to `[N, D]` before its pairs are read (MLPs).
+    public let flattensInput: Bool
+
+    /// A classifier of the two parts.
+    public init(features: Sequential<ComplexTensor, Hidden>, classifier: Sequential<Hidden, Tensor>, flattensInput: Bool = false) {
+        self.features = features; self.classifier = classifier; self.flattensInput = flattensInput
+    }
+
+    /// `features`, then `classifier`.
+    public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
+
+    /// Real logits `[N, classes]` of complex input `[N, …]`.
+    public func callAsFunction(complex z: ComplexTensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let h = features.callAsChild("features", z, parameters: p, context: context)
+        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+    }
+
+    /// Real logits `[N, classes]` of real input `[N, …, 2L]` read as interleaved complex pairs.
+    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        let flat = flattensInput ? flatten(x, startAxis: 1, endAxis: -1) : x
+        return self(complex: fromInterleaved(flat, axis: -1), parameters: p, context: context)
     }
 }
 
@@ -94,9 +146,9 @@ struct LayerFactory {
         }
     }
 
-    func cplxConv(_ rank: Int, _ i: Int, _ o: Int, _ k: Int) -> any SequentialLayer {
+    func cplxConv(_ rank: Int, _ i: Int, _ o: Int, _ k: Int, padding: Int = 0, groups: Int = 1, bias: Bool = true) -> any SequentialLayer {
         if rank == 1 {
-            let base = CplxConv1d(i, o, k)
+            let base = CplxConv1d(i, o, k, padding: padding, groups: groups, bias: bias)
             switch flavor {
             case .dense: return base
             case .vd, .l0: return Variational<CplxConv1d, ComplexVD>(base)
@@ -104,7 +156,7 @@ struct LayerFactory {
             case .masked: return Masked(base)
             }
         }
-        let base = CplxConv2d(i, o, k)
+        let base = CplxConv2d(i, o, k, padding: padding)
         switch flavor {
         case .dense: return base
         case .vd, .l0: return Variational<CplxConv2d, ComplexVD>(base)
@@ -165,28 +217,68 @@ public func makeClassifier(_ architecture: Architecture, flavor: LayerFlavor, sa
             throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape,
                                               reason: "interleaved real-to-complex needs an even number of values")
         }
-        let h = hidden ?? 100
-        return FeatureClassifier(features: Sequential<Tensor, ComplexTensor>(Flatten(1, -1), RealToCplx()),
-                                 classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(size / 2, h), CplxModReLU(),
-                                                                               f.cplxLinear(h, classes), CplxModulus()))
+        return try makeComplexClassifier(architecture, flavor: flavor, complexSampleShape: [size / 2], classes: classes,
+                                         hidden: hidden, flattensInput: true)
     case .cplxConv:
-        let rank = sampleShape.count - 1
-        guard rank == 1 || rank == 2, let last = sampleShape.last, last % 2 == 0 else {
+        guard let last = sampleShape.last, last % 2 == 0 else {
             throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape,
                                               reason: "need [C, 2L] or [C, H, 2W] with an even last axis")
         }
-        var spatial = Array(sampleShape.dropFirst())
-        spatial[spatial.count - 1] /= 2
-        // two (conv 5, pool 2) stages
-        for _ in 0..<2 { spatial = spatial.map { ($0 - 4) / 2 } }
-        guard spatial.allSatisfy({ $0 >= 1 }) else {
-            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: sampleShape, reason: "input too small for two 5-wide convolutions")
+        var complexShape = sampleShape
+        complexShape[complexShape.count - 1] /= 2
+        return try makeComplexClassifier(architecture, flavor: flavor, complexSampleShape: complexShape, classes: classes, hidden: hidden)
+    }
+}
+
+/// A complex classifier of `architecture` (`cplx-mlp` or `cplx-conv`) in `flavor` for complex
+/// inputs of `complexSampleShape` (one example, without the batch axis). It is a
+/// ``ComplexInputModel``: cast it (`as! any ComplexInputModel`) to call it with complex input
+/// through ``ComplexInputModel/callAsFunction(complex:parameters:context:)``.
+///
+/// - `cplx-mlp` takes any shape (flattened); `hidden` overrides its width (100).
+/// - `cplx-conv` takes `[C, L]` (signals, pooled over time; `L ≥ 4`) or `[C, H, W]` (images);
+///   `hidden` overrides the first width `w` of the signal network (8).
+/// - `flattensInput`: whether the real-input route flattens before pairing (the MLP's default).
+public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFlavor, complexSampleShape shape: [Int], classes: Int,
+                                  hidden: Int? = nil, flattensInput: Bool? = nil) throws -> any Layer<Tensor, Tensor> {
+    let f = LayerFactory(flavor: flavor)
+    if flavor == .l0 && architecture.isComplex {
+        throw ModelError.unsupportedFlavor(architecture: architecture.rawValue, flavor: flavor.rawValue)
+    }
+    switch architecture {
+    case .cplxMLP:
+        let h = hidden ?? 100
+        return ComplexInputClassifier(features: Sequential<ComplexTensor, ComplexTensor>(CplxFlatten(1, -1)),
+                                      classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(shape.reduce(1, *), h), CplxModReLU(),
+                                                                                    f.cplxLinear(h, classes), CplxModulus()),
+                                      flattensInput: flattensInput ?? true)
+    case .cplxConv where shape.count == 2:
+        guard shape[1] >= 4 else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "a signal needs at least 4 samples (two poolings by 2)")
         }
-        let flat = 32 * spatial.reduce(1, *)
-        let pool: any SequentialLayer = rank == 1 ? CplxMaxPool1d(2) : CplxMaxPool2d(2)
-        return FeatureClassifier(
-            features: Sequential<Tensor, ComplexTensor>(RealToCplx(), f.cplxConv(rank, sampleShape[0], 16, 5), CplxModReLU(), pool,
-                                                        f.cplxConv(rank, 16, 32, 5), CplxModReLU(), pool, CplxFlatten(1, -1)),
-            classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(flat, 64), CplxModReLU(), f.cplxLinear(64, classes), CplxModulus()))
+        let w = hidden ?? 8, orders = [1, 2, 4, 8], g = orders.count
+        return ComplexInputClassifier(
+            features: Sequential<ComplexTensor, Tensor>(
+                f.cplxConv(1, shape[0], w, 9, padding: 4, bias: false), CplxPhasePowers(orders: orders),
+                f.cplxConv(1, g * w, g * 2 * w, 5, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1), CplxMaxPool1d(2),
+                f.cplxConv(1, g * 2 * w, g * 2 * w, 5, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
+                CplxModulus(), GlobalAvgPool()),
+            classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w, 64), ReLU(), f.linear(64, classes)),
+            flattensInput: flattensInput ?? false)
+    case .cplxConv where shape.count == 3:
+        var spatial = Array(shape.dropFirst())
+        for _ in 0..<2 { spatial = spatial.map { ($0 - 4) / 2 } }   // two (conv 5, pool 2) stages
+        guard spatial.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "input too small for two 5-wide convolutions")
+        }
+        return ComplexInputClassifier(
+            features: Sequential<ComplexTensor, ComplexTensor>(f.cplxConv(2, shape[0], 16, 5), CplxModReLU(), CplxMaxPool2d(2),
+                                                               f.cplxConv(2, 16, 32, 5), CplxModReLU(), CplxMaxPool2d(2), CplxFlatten(1, -1)),
+            classifier: Sequential<ComplexTensor, Tensor>(f.cplxLinear(32 * spatial.reduce(1, *), 64), CplxModReLU(),
+                                                          f.cplxLinear(64, classes), CplxModulus()),
+            flattensInput: flattensInput ?? false)
+    default:
+        throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape,
+                                          reason: architecture.isComplex ? "need complex [C, L] or [C, H, W]" : "not a complex architecture")
     }
 }

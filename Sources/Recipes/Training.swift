@@ -28,8 +28,14 @@ public struct TrainingOptions: Sendable {
     /// epoch, `S` steps per epoch) is `min(1, (s + 1) / (klWarmupEpochs · S))`.
     public var klWarmupEpochs: Double = 0
 
+    /// Factor on the learning rate of the L0 gate parameters (keys ending in `log_alpha` of
+    /// ``LinearL0``). A gate starts at `log_alpha = −2.197` (open) and closes only past
+    /// `log_alpha ≈ 2.4`; Adam moves a parameter by at most about one learning rate per step, so at
+    /// 1e-3 a gate needs thousands of steps to close. 1 keeps cplxmodule's single learning rate.
+    public var gateLearningRateScale: Double = 1
+
     /// The defaults: 5 epochs of batch 128, Adam at 1e-3 (constant), KL weight 1e-2, seed 0, the
-    /// finite check on, no warm-up.
+    /// finite check on, no warm-up, one learning rate for every parameter.
     public init() {}
 
     /// The learning rate of step `step` of epoch `epoch`, `stepsPerEpoch` steps per epoch.
@@ -165,7 +171,11 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
         for (step, idx) in batches.enumerated() where epoch > startEpoch || step >= startStep {
             if shouldStop() { return (params, state, epoch, step) }
             let (x, y) = data.batch(idx)
-            let optimizer = Adam(learningRate: options.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch))
+            var optimizer = Adam(learningRate: options.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch))
+            if options.gateLearningRateScale != 1 {
+                let scale = options.gateLearningRateScale
+                optimizer.learningRateScale = { $0 == "log_alpha" || $0.hasSuffix(".log_alpha") ? scale : 1 }
+            }
             let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
             // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
             // it produces. Parameters are scanned on the first step and after every update.
@@ -215,7 +225,16 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
 /// Accuracy and mean cross entropy of `model` on `data` in evaluation mode.
 public func evaluate(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset,
                      batchSize: Int = 500) -> (accuracy: Double, loss: Double) {
-    var correct = 0, lossSum = 0.0
+    let r = predict(model, parameters: parameters, data: data, batchSize: batchSize)
+    return (r.accuracy, r.loss)
+}
+
+/// The predicted class of every example of `data` (evaluation mode), with the accuracy and the
+/// mean cross entropy.
+public func predict(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset,
+                    batchSize: Int = 500) -> (predictions: [Int], accuracy: Double, loss: Double) {
+    var predictions: [Int] = [], lossSum = 0.0
+    predictions.reserveCapacity(data.count)
     let dtype = parameters.keys.first.flatMap { parameters[$0]?.dtype } ?? .float32
     var start = 0
     while start < data.count {
@@ -223,10 +242,44 @@ public func evaluate(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTr
         let (x, y) = data.batch(idx)
         let logits = model(x.converted(to: dtype), parameters: parameters, context: Context(training: false))
         lossSum += crossEntropy(logits, targets: y, reduction: .sum).item
-        correct += zip(argmaxRows(logits), y).filter { $0 == $1 }.count
+        predictions += argmaxRows(logits)
         start += batchSize
     }
-    return (Double(correct) / Double(Swift.max(data.count, 1)), lossSum / Double(Swift.max(data.count, 1)))
+    let correct = zip(predictions, data.labels).filter { $0 == $1 }.count
+    return (predictions, Double(correct) / Double(Swift.max(data.count, 1)), lossSum / Double(Swift.max(data.count, 1)))
+}
+
+/// Accuracy over the examples of one SNR.
+public struct SNRAccuracy: Sendable, Codable, Equatable {
+    /// The SNR in dB.
+    public var snr: Double
+    /// Fraction of the `count` examples at this SNR classified correctly.
+    public var accuracy: Double
+    /// Examples at this SNR.
+    public var count: Int
+    /// A row of the table.
+    public init(snr: Double, accuracy: Double, count: Int) { self.snr = snr; self.accuracy = accuracy; self.count = count }
+}
+
+/// Accuracy per distinct SNR, in increasing SNR order: `predictions[i]` against `labels[i]` for
+/// the examples with `snr[i]` equal to each value.
+/// - Precondition: the three arrays have the same length.
+public func accuracyBySNR(predictions: [Int], labels: [Int], snr: [Double]) -> [SNRAccuracy] {
+    require(predictions.count == labels.count && labels.count == snr.count,
+            "accuracyBySNR: \(predictions.count) predictions, \(labels.count) labels, \(snr.count) SNRs")
+    var hits: [Double: (correct: Int, count: Int)] = [:]
+    for i in predictions.indices {
+        let h = hits[snr[i], default: (0, 0)]
+        hits[snr[i]] = (h.correct + (predictions[i] == labels[i] ? 1 : 0), h.count + 1)
+    }
+    return hits.keys.sorted().map { s in SNRAccuracy(snr: s, accuracy: Double(hits[s]!.correct) / Double(hits[s]!.count), count: hits[s]!.count) }
+}
+
+/// The confusion matrix `m[true][predicted]` (counts) over the examples `include` accepts.
+public func confusionMatrix(predictions: [Int], labels: [Int], classes: Int, include: (Int) -> Bool = { _ in true }) -> [[Int]] {
+    var m = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+    for i in predictions.indices where include(i) && labels[i] < classes && predictions[i] < classes { m[labels[i]][predictions[i]] += 1 }
+    return m
 }
 
 /// The index of the largest element of each row of a `[N, C]` tensor.

@@ -3,30 +3,49 @@ import Recipes
 
 /// Options shared by `sparsify` and `train` that choose the data.
 let dataOptions = [
+    OptionSpec(name: "data", valueName: "FILE", help: "train on your own data: a .safetensors file with train.inputs, train.labels, test.inputs, test.labels (see Docs/GettingStarted.md)", defaultValue: nil),
     OptionSpec(name: "mnist", valueName: "DIR", help: "train on the MNIST IDX files in DIR instead of the built-in data", defaultValue: nil),
-    OptionSpec(name: "train-size", valueName: "N", help: "examples of the built-in training set (or first N of MNIST)", defaultValue: nil),
-    OptionSpec(name: "test-size", valueName: "N", help: "examples of the built-in test set (or first N of MNIST's)", defaultValue: nil),
+    OptionSpec(name: "train-size", valueName: "N", help: "examples of the built-in training set (or the first N of the given data)", defaultValue: nil),
+    OptionSpec(name: "test-size", valueName: "N", help: "examples of the built-in test set (or the first N of the given data)", defaultValue: nil),
 ]
 
-/// The training and test sets the options ask for: MNIST from `--mnist DIR`, otherwise the
-/// built-in glyphs (real models) or noisy I/Q modulations (complex models).
-func loadData(_ args: CommandSpec.Parsed, architecture: Architecture, seed: UInt64) throws -> (train: LabeledDataset, test: LabeledDataset) {
+/// Examples of the built-in radio training set: 11 classes × 16 SNRs × 100.
+let defaultRadioTrainSize = 17_600
+/// Examples of the built-in radio test set: 11 classes × 16 SNRs × 25.
+let defaultRadioTestSize = 4_400
+
+/// The training and test sets the options ask for, and whether their inputs are complex
+/// (interleaved): a data file from `--data FILE`, MNIST from `--mnist DIR`, otherwise the built-in
+/// glyphs (real models) or radio signals (complex models, `complex: true`). `--train-size` /
+/// `--test-size` take the first N of a file's examples (more than it holds is an error, not a
+/// silent cap); built-in data are generated at that size, bounded by memory before allocating.
+func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws -> (train: LabeledDataset, test: LabeledDataset, isComplex: Bool) {
     let trainSize = try args.int("train-size", in: 1...Int.max)
     let testSize = try args.int("test-size", in: 1...Int.max)
-    let data: (train: LabeledDataset, test: LabeledDataset)
-    if let dir = args.string("mnist") {
-        let m = try MNIST.load(directory: URL(fileURLWithPath: dir))
-        var train = m.train, test = m.test
-        // the data bound the sizes: asking for more than the files hold is an error, not a silent cap
+    func cut(_ train: LabeledDataset, _ test: LabeledDataset, source: String) throws -> (LabeledDataset, LabeledDataset) {
+        var train = train, test = test
         for (option, n, have) in [("train-size", trainSize, train.count), ("test-size", testSize, test.count)] {
-            if let n, n > have { throw UsageError(message: "--\(option): \(n) examples asked, but \(dir) holds \(have)") }
+            if let n, n > have { throw UsageError(message: "--\(option): \(n) examples asked, but \(source) holds \(have)") }
         }
         if let n = trainSize { train = train.subset(0..<n) }
         if let n = testSize { test = test.subset(0..<n) }
-        data = (train, test)
+        return (train, test)
+    }
+    if args.string("data") != nil && args.string("mnist") != nil {
+        throw UsageError(message: "--data and --mnist: give one source of data")
+    }
+    let data: (train: LabeledDataset, test: LabeledDataset, isComplex: Bool)
+    if let file = args.string("data") {
+        let c = try DatasetFile.load(contentsOf: URL(fileURLWithPath: file))
+        let (train, test) = try cut(c.train, c.test, source: file)
+        data = (train, test, c.isComplex)
+    } else if let dir = args.string("mnist") {
+        let m = try MNIST.load(directory: URL(fileURLWithPath: dir))
+        let (train, test) = try cut(m.train, m.test, source: dir)
+        data = (train, test, false)
     } else {
         // built-in data are generated: bound them by memory (float32 inputs) before allocating
-        let perExample = architecture.isComplex ? 4 * 2 * 64 : 4 * 28 * 28   // float32 I/Q of 64 symbols, or a 28×28 glyph
+        let perExample = complex ? 4 * 2 * 128 : 4 * 28 * 28   // float32 I/Q of 128 samples, or a 28×28 glyph
         let budget = builtInDataBudget()
         for (option, n) in [("train-size", trainSize), ("test-size", testSize)] {
             if let n, n > budget / perExample {
@@ -34,17 +53,14 @@ func loadData(_ args: CommandSpec.Parsed, architecture: Architecture, seed: UInt
                                  + "at most \(budget / perExample) fit in half of this machine's memory")
             }
         }
-        if architecture.isComplex {
-            var train = SyntheticData.modulation(count: trainSize ?? 6000, seed: seed)
-            var test = SyntheticData.modulation(count: testSize ?? 1200, seed: seed &+ 1)
-            if architecture == .cplxConv {   // one channel: [N, 1, 2L]
-                train.inputs = train.inputs.withShape([train.count, 1, train.inputs.shape[1]])
-                test.inputs = test.inputs.withShape([test.count, 1, test.inputs.shape[1]])
-            }
-            data = (train, test)
+        if complex {
+            // radio signals: [N, 1, 2·128], one complex channel, each example with its SNR
+            let radio = RadioSignals()
+            data = (radio.dataset(count: trainSize ?? defaultRadioTrainSize, seed: seed &* 2 &+ 1, name: "radio"),
+                    radio.dataset(count: testSize ?? defaultRadioTestSize, seed: seed &* 2 &+ 2, name: "radio"), true)
         } else {
             data = (SyntheticData.glyphs(count: trainSize ?? 6000, seed: seed, sampleSeed: 1),
-                    SyntheticData.glyphs(count: testSize ?? 1000, seed: seed, sampleSeed: 2))
+                    SyntheticData.glyphs(count: testSize ?? 1000, seed: seed, sampleSeed: 2), false)
         }
     }
     guard data.train.count > 0 else { throw TrainingError.noTrainingExamples(dataset: data.train.name) }
@@ -56,4 +72,17 @@ func builtInDataBudget() -> Int {
     let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
     guard pages > 0, size > 0 else { return 1 << 30 }
     return pages.multipliedReportingOverflow(by: size).overflow ? Int.max / 2 : pages * size / 2
+}
+
+/// The architecture of `--model` and `--complex`: `--model` as given (its complex counterpart with
+/// `--complex`); without `--model`, `cplx-conv` for `--complex` or complex data, else `mlp`.
+func chooseArchitecture(_ args: CommandSpec.Parsed, complexData: Bool) throws -> Architecture {
+    let wantsComplex = args.flags.contains("complex")
+    guard let given = try args.choice("model", Architecture.self) else { return wantsComplex || complexData ? .cplxConv : .mlp }
+    guard wantsComplex else { return given }
+    switch given {
+    case .mlp, .lenet300: return .cplxMLP
+    case .lenet5: return .cplxConv
+    case .cplxMLP, .cplxConv: return given
+    }
 }

@@ -7,38 +7,40 @@ let sparsifySpec = CommandSpec(
     Train a network dense, move its weights into variational-dropout / ARD / L0 layers, train with the KL
     penalty, compute relevance masks at a threshold, and fine-tune the masked network. Writes
     dense.safetensors, bayes.safetensors, masked.safetensors, report.json and SVG figures into --out.
-    Without --mnist it runs on built-in data: 28×28 glyphs for real models, noisy I/Q modulations
-    (BPSK … 64QAM) for complex ones.
+    Without --data or --mnist it runs on built-in data: 28×28 glyphs for real models, radio signals (11
+    modulations, 128 I/Q samples, SNR −10…20 dB; Docs/RadioSignals.md) for complex ones.
     """,
     positionals: [],
     options: [
-        OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv", defaultValue: "mlp"),
-        OptionSpec(name: "complex", valueName: nil, help: "use the complex counterpart of the model (mlp → cplx-mlp, lenet5 → cplx-conv)", defaultValue: nil),
+        OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv (default: mlp, or cplx-conv with --complex)", defaultValue: nil),
+        OptionSpec(name: "complex", valueName: nil, help: "use a complex model: cplx-conv, or the complex counterpart of --model (mlp, lenet300 → cplx-mlp, lenet5 → cplx-conv)", defaultValue: nil),
         OptionSpec(name: "method", valueName: "NAME", help: "vd | ard | l0", defaultValue: "vd"),
         OptionSpec(name: "threshold", valueName: "T", help: "log α threshold of the masks", defaultValue: "-0.5"),
-        OptionSpec(name: "epochs", valueName: "D,B,F", help: "epochs of the dense, Bayesian and fine-tuning stages", defaultValue: "3,6,2"),
+        OptionSpec(name: "epochs", valueName: "D,B,F", help: "epochs of the dense, Bayesian and fine-tuning stages (default 3,6,2; cplx-conv: \(complexConvDefaults.epochs))", defaultValue: nil),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
-        OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate", defaultValue: "0.001"),
+        OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate (default 0.001; cplx-conv: \(complexConvDefaults.lr))", defaultValue: nil),
         OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL", defaultValue: "1"),
-        OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
+        OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp, first width of the cplx-conv signal network", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
         OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
+        OptionSpec(name: "gate-lr-scale", valueName: "F", help: "learning-rate factor of the L0 gates (log_alpha) in the Bayesian stage", defaultValue: "30"),
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
+/// The schedule `sparsify` uses for `cplx-conv` unless `--epochs` / `--lr` say otherwise: the
+/// signal network needs more steps than the MLPs on the glyphs (Docs/Results.md, "Modulation
+/// recognition").
+let complexConvDefaults = (epochs: "6,6,2", lr: 0.003)
+
 func runSparsify(_ args: CommandSpec.Parsed) throws {
     var config = SparsifyConfig()
-    var arch = try args.choice("model", Architecture.self)!
-    if args.flags.contains("complex") {
-        switch arch {
-        case .mlp, .lenet300: arch = .cplxMLP
-        case .lenet5: arch = .cplxConv
-        case .cplxMLP, .cplxConv: break
-        }
-    }
+    let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
+    let modelGiven = try args.choice("model", Architecture.self)
+    let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
+    let arch = try chooseArchitecture(args, complexData: complexData)
     config.architecture = arch
     guard let method = try args.choice("method", LayerFlavor.self), method.isBayesian else {
         throw UsageError(message: "--method: '\(args.string("method")!)' is not one of vd, ard, l0")
@@ -47,21 +49,25 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     config.method = method
     config.threshold = try args.double("threshold", .finite)!
     config.hidden = try args.int("hidden", in: 1...100_000)
-    let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
     config.seed = seed
-    let epochs = args.string("epochs")!.split(separator: ",").map { Int($0) }
+    let epochsText = args.string("epochs") ?? (arch == .cplxConv ? complexConvDefaults.epochs : "3,6,2")
+    let epochs = epochsText.split(separator: ",").map { Int($0) }
     guard epochs.count == 3, epochs.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-        throw UsageError(message: "--epochs: expected three non-negative integers like 3,6,2, got '\(args.string("epochs")!)'")
+        throw UsageError(message: "--epochs: expected three non-negative integers like 3,6,2, got '\(epochsText)'")
     }
     for (i, stage) in [\SparsifyConfig.dense, \SparsifyConfig.bayes, \SparsifyConfig.finetune].enumerated() {
         config[keyPath: stage].epochs = epochs[i]!
         config[keyPath: stage].batchSize = try args.int("batch-size", in: 1...1_000_000)!
-        config[keyPath: stage].learningRate = try args.double("lr", .positive)!
+        config[keyPath: stage].learningRate = try args.double("lr", .positive) ?? (arch == .cplxConv ? complexConvDefaults.lr : 0.001)
         config[keyPath: stage].klWeight = try args.double("kl-weight", .nonNegative)!
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
         try applySchedules(args, to: &config[keyPath: stage])
     }
+    guard let gateScale = try args.double("gate-lr-scale"), gateScale > 0 else {
+        throw UsageError(message: "--gate-lr-scale: expected a positive number, got '\(args.string("gate-lr-scale")!)'")
+    }
+    config.bayes.gateLearningRateScale = gateScale
     try applyThreads(args)
     if let file = args.string("dense") {
         config.pretrainedDense = try readModelParameters(file)
@@ -74,11 +80,11 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     let out = URL(fileURLWithPath: args.string("out")!)
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
 
-    let (train, test) = try loadData(args, architecture: arch, seed: seed)
     say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
     say("model: \(arch.rawValue), method: \(method.rawValue), threshold: \(config.threshold)")
     // every output must be writable, with room for the three models, before the first stage
-    let names = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"]
+    let names = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg",
+                 "tradeoff.svg", "layers.svg", "snr.svg", "inputs.svg"]
     var modelBytes = 1 << 22
     for flavor in [LayerFlavor.dense, method, .masked] {
         let m = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: config.hidden)
@@ -101,6 +107,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     }
     observer.stageFinished = { s in
         say(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
+        if let line = highSNRSummary(s, classNames: test.classNames) { say("  " + line) }
     }
     observer.message = { say("  " + $0) }
     observer.shouldStop = {
@@ -153,14 +160,17 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     }
     say(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
 
+    if let table = snrTable(result.stages) { say("\ntest accuracy per SNR:\n" + table) }
+
     let report = try reportJSON(result, config: config, train: train)
     try save("report.json") { try report.write(to: $0, options: .atomic) }
-    for (name, svg) in figures(result, config: config) {
+    var written = result.dense.isEmpty ? [] : ["dense.safetensors"]
+    written += ["bayes.safetensors", "masked.safetensors", "report.json"]
+    for (name, svg) in figures(result, config: config, sampleShape: train.sampleShape) {
         try save(name) { try svg.write(to: $0, atomically: true, encoding: .utf8) }
+        written.append(name)
     }
     try reportLost()
-    let written = (result.dense.isEmpty ? [] : ["dense.safetensors"])
-        + ["bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg", "layers.svg"]
     say("wrote \(written.joined(separator: ", ")) to \(out.path)")
 }
 
@@ -182,10 +192,13 @@ func reportJSON(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDatas
     return try enc.encode(report)
 }
 
-/// The SVG figures by file name: training curves, the threshold sweep, kept fraction per layer.
-func figures(_ r: SparsifyResult, config: SparsifyConfig) -> [(name: String, svg: String)] {
+/// The SVG figures by file name: training curves, the threshold sweep, the compression/error
+/// trade-off, kept fraction per layer; accuracy against SNR when the data has SNRs; the inputs the
+/// first layer still reads for image inputs to an MLP.
+func figures(_ r: SparsifyResult, config: SparsifyConfig, sampleShape: [Int]) -> [(name: String, svg: String)] {
     var curves = SVGChart(title: "Training curves", xLabel: "epoch (all stages)", yLabel: "mean cross entropy",
-                          y2Label: "mean Σ penalty")
+                          y2Label: "mean Σ penalty (log scale)")
+    curves.y2Log = true
     var offset = 0.0
     for (i, s) in r.stages.enumerated() {
         let pts = s.epochLoss.enumerated().map { (x: offset + Double($0.offset + 1), y: $0.element) }
@@ -197,13 +210,89 @@ func figures(_ r: SparsifyResult, config: SparsifyConfig) -> [(name: String, svg
         offset += Double(s.epochLoss.count)
     }
 
+    // the sweep, its accuracy axis zoomed to the range the accuracy covers
+    let accs = r.sweep.map(\.testAccuracy)
+    let lo = max(0, (accs.min() ?? 0) - 0.02), hi = min(1, (accs.max() ?? 1) + 0.02)
     var sweep = SVGChart(title: "Accuracy and sparsity against the log α threshold", xLabel: "threshold (log α)",
-                         yLabel: "test accuracy", y2Label: "fraction of weights dropped", yRange: 0...1, y2Range: 0...1)
+                         yLabel: "test accuracy", y2Label: "fraction of weights dropped", yRange: lo...max(hi, lo + 0.01), y2Range: 0...1)
     sweep.series = [.init(name: "test accuracy (before fine-tuning)", points: r.sweep.map { ($0.threshold, $0.testAccuracy) }, color: SVGChart.palette[0]),
                     .init(name: "sparsity (right axis)", points: r.sweep.map { ($0.threshold, $0.sparsity) }, color: SVGChart.palette[1], axis: 1)]
+
+    // the pruning trade-off: compression (log) against test error, each point labelled with its threshold
+    let kept = r.sweep.filter { $0.sparsity < 1 }
+    var tradeoff = SVGChart(title: "Compression against test error (threshold sweep, before fine-tuning)",
+                            xLabel: "compression (total / kept weights, log scale)", yLabel: "test error (%)")
+    tradeoff.xLog = true
+    tradeoff.series = [.init(name: "masked model at each log α threshold", points: kept.map { (1 / (1 - $0.sparsity), 100 * (1 - $0.testAccuracy)) },
+                             color: SVGChart.palette[0], labels: kept.map { String(format: "%g", $0.threshold) })]
 
     var layers = SVGChart(title: "Kept fraction per layer at threshold \(config.threshold)", xLabel: "layer", yLabel: "kept fraction",
                           yRange: 0...1)
     layers.bars = r.layers.map { ($0.path, $0.keptFraction) }
-    return [("curves.svg", curves.render()), ("threshold.svg", sweep.render()), ("layers.svg", layers.render())]
+    var out = [("curves.svg", curves.render()), ("threshold.svg", sweep.render()), ("tradeoff.svg", tradeoff.render()),
+               ("layers.svg", layers.render())]
+    if r.stages.contains(where: { $0.testAccuracyBySNR != nil }) { out.append(("snr.svg", snrChart(r.stages).render())) }
+    if let chart = keptInputsImage(r.masked, sampleShape: sampleShape, architecture: config.architecture) {
+        out.append(("inputs.svg", chart.render()))
+    }
+    return out
+}
+
+/// "at SNR ≥ 10 dB: 0.93 over 1650 examples (digital classes 0.97)" from a stage's confusion matrix
+/// at high SNR; nil when the data has no SNRs. Digital classes are those not named AM-DSB, AM-SSB, WBFM.
+func highSNRSummary(_ s: StageSummary, classNames: [String]) -> String? {
+    guard let m = s.testConfusionHighSNR else { return nil }
+    let analog: Set<String> = ["AM-DSB", "AM-SSB", "WBFM"]
+    func acc(_ rows: [Int]) -> (Double, Int) {
+        let total = rows.reduce(0) { $0 + m[$1].reduce(0, +) }, hit = rows.reduce(0) { $0 + m[$1][$1] }
+        return (total == 0 ? .nan : Double(hit) / Double(total), total)
+    }
+    let all = acc(Array(m.indices))
+    let digital = acc(m.indices.filter { $0 < classNames.count && !analog.contains(classNames[$0]) })
+    return String(format: "at SNR ≥ %g dB: test accuracy %.4f over %d examples (digital classes %.4f over %d)",
+                  StageSummary.highSNR, all.0, all.1, digital.0, digital.1)
+}
+
+/// The per-SNR test accuracy of every stage as a text table (one row per SNR); nil without SNRs.
+func snrTable(_ stages: [StageSummary]) -> String? {
+    let withSNR = stages.filter { $0.testAccuracyBySNR != nil }
+    guard let first = withSNR.first?.testAccuracyBySNR else { return nil }
+    var out = "  SNR (dB)  count" + withSNR.map { $0.name.padding(toLength: 9, withPad: " ", startingAt: 0) }.map { "  " + $0 }.joined() + "\n"
+    for (i, row) in first.enumerated() {
+        out += String(format: "  %8g  %5d", row.snr, row.count)
+        for s in withSNR { out += String(format: "  %9.4f", i < s.testAccuracyBySNR!.count ? s.testAccuracyBySNR![i].accuracy : .nan) }
+        out += "\n"
+    }
+    return out
+}
+
+/// Test accuracy against SNR, one line per stage (dense, Bayesian, masked).
+func snrChart(_ stages: [StageSummary]) -> SVGChart {
+    var chart = SVGChart(title: "Test accuracy against SNR", xLabel: "SNR (dB)", yLabel: "test accuracy", yRange: 0...1)
+    for (i, s) in stages.enumerated() {
+        guard let rows = s.testAccuracyBySNR else { continue }
+        chart.series.append(.init(name: s.name, points: rows.map { ($0.snr, $0.accuracy) }, color: SVGChart.palette[i % 6]))
+    }
+    return chart
+}
+
+/// For image inputs (`[1, H, W]` or `[H, W]`) read by an MLP (`mlp`, `lenet300`, `cplx-mlp`): the
+/// pixels the masked model's first layer still reads — a pixel is kept when any weight from it
+/// survives (for `cplx-mlp` a complex input is the pixel pair it was made of). Nil otherwise.
+func keptInputsImage(_ masked: ParameterTree, sampleShape: [Int], architecture: Architecture) -> SVGChart? {
+    let dims = sampleShape.count == 3 && sampleShape[0] == 1 ? Array(sampleShape.dropFirst()) : sampleShape
+    guard dims.count == 2, [.mlp, .lenet300, .cplxMLP].contains(architecture),
+          let mask = masked["classifier.0.mask"], mask.rank == 2 else { return nil }
+    let (outs, ins) = (mask.shape[0], mask.shape[1]), m = mask.scalars
+    let pixels = dims[0] * dims[1]
+    let pairs = architecture == .cplxMLP ? 2 : 1
+    guard ins * pairs == pixels else { return nil }
+    var kept = [Bool](repeating: false, count: pixels)
+    for j in 0..<ins where (0..<outs).contains(where: { m[$0 * ins + j] != 0 }) {
+        for q in 0..<pairs { kept[j * pairs + q] = true }
+    }
+    var chart = SVGChart(title: "Inputs the first layer still reads", xLabel: "\(kept.filter { $0 }.count) of \(pixels) pixels kept (dark)",
+                         yLabel: "")
+    chart.image = (dims[0], dims[1], kept)
+    return chart
 }

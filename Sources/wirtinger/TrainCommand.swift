@@ -11,18 +11,20 @@ let trainSpec = CommandSpec(
     """,
     positionals: [],
     options: [
-        OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv", defaultValue: "mlp"),
+        OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv (default: mlp, or cplx-conv with --complex or complex --data)", defaultValue: nil),
+        OptionSpec(name: "complex", valueName: nil, help: "use a complex model: cplx-conv, or the complex counterpart of --model", defaultValue: nil),
         OptionSpec(name: "flavor", valueName: "NAME", help: "dense | vd | ard | l0 | masked", defaultValue: "dense"),
         OptionSpec(name: "init", valueName: "FILE", help: "start from these weights (non-strict load)", defaultValue: nil),
         OptionSpec(name: "epochs", valueName: "N", help: "epochs", defaultValue: "3"),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
         OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate", defaultValue: "0.001"),
         OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL", defaultValue: "1"),
-        OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp", defaultValue: nil),
+        OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp, first width of the cplx-conv signal network", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "checkpoint", valueName: "FILE", help: "checkpoint file", defaultValue: "checkpoint.safetensors"),
         OptionSpec(name: "resume", valueName: nil, help: "continue from --checkpoint", defaultValue: nil),
         OptionSpec(name: "force", valueName: nil, help: "start over even if --checkpoint exists (it is replaced after the first epoch)", defaultValue: nil),
+        OptionSpec(name: "gate-lr-scale", valueName: "F", help: "learning-rate factor of the L0 gates (log_alpha)", defaultValue: "30"),
         scheduleOption, warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
@@ -34,7 +36,6 @@ func checkpointBytes(_ params: ParameterTree) -> Int {
 }
 
 func runTrain(_ args: CommandSpec.Parsed) throws {
-    let arch = try args.choice("model", Architecture.self)!
     let flavor = try args.choice("flavor", LayerFlavor.self)!
     let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
     var options = TrainingOptions()
@@ -45,6 +46,10 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     options.seed = seed
     options.checkFinite = !args.flags.contains("no-check-finite")
     try applySchedules(args, to: &options)
+    guard let gateScale = try args.double("gate-lr-scale"), gateScale > 0 else {
+        throw UsageError(message: "--gate-lr-scale: expected a positive number, got '\(args.string("gate-lr-scale")!)'")
+    }
+    options.gateLearningRateScale = gateScale
     try applyThreads(args)
     let checkpoint = URL(fileURLWithPath: args.string("checkpoint")!)
     let resume = args.flags.contains("resume")
@@ -53,7 +58,9 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         throw UsageError(message: "--checkpoint: \(checkpoint.path) exists; pass --resume to continue from it or --force to start over and replace it")
     }
 
-    let (train, test) = try loadData(args, architecture: arch, seed: seed)
+    let modelGiven = try args.choice("model", Architecture.self)
+    let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
+    let arch = try chooseArchitecture(args, complexData: complexData)
     let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
                                    hidden: try args.int("hidden", in: 1...100_000))
     var params = model.initialParameters(key: RandomKey(seed: seed))

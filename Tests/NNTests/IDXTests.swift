@@ -57,6 +57,20 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(s.max(), 1)
     }
 
+    func testLoadsDashedFileNames() throws {
+        // train-images-idx3-ubyte etc.: the dot before idx replaced by a dash
+        let n = MNIST.fileNames
+        let dash = { (s: String) in s.replacingOccurrences(of: ".", with: "-") }
+        try put(dash(n.trainImages), imageFile(3))
+        try put(dash(n.trainLabels), labelFile([3, 1, 4]))
+        try put(n.testImages, imageFile(2))       // a mix of both spellings also loads
+        try put(dash(n.testLabels), labelFile([9, 0]))
+        let m = try MNIST.load(directory: dir)
+        XCTAssertEqual(m.train.labels, [3, 1, 4])
+        XCTAssertEqual(m.test.labels, [9, 0])
+        XCTAssertEqual(m.test.inputs.shape, [2, 1, 28, 28])
+    }
+
     func testBatchGathersRowsInOrder() throws {
         try writeStandardSet()
         let split = try MNIST.split(dir, MNIST.fileNames.trainImages, MNIST.fileNames.trainLabels)

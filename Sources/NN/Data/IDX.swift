@@ -150,12 +150,21 @@ public struct MNIST: Sendable {
                                    testImages: "t10k-images.idx3-ubyte", testLabels: "t10k-labels.idx1-ubyte")
 
     /// Reads the four standard files from `directory`, checking magic numbers, sizes, 28 × 28
-    /// images, labels in 0…9 and equal image and label counts.
+    /// images, labels in 0…9 and equal image and label counts. Each file is found under its
+    /// standard name (``fileNames``) or with a dash for the dot (`train-images-idx3-ubyte`, as
+    /// some mirrors and unpackers name them).
     /// - Throws: ``IDXError`` naming the file at fault.
     public static func load(directory: URL) throws -> MNIST {
         let n = fileNames
-        return MNIST(train: try split(directory, n.trainImages, n.trainLabels),
-                     test: try split(directory, n.testImages, n.testLabels))
+        func find(_ name: String) -> String {
+            let dashed = name.replacingOccurrences(of: ".", with: "-")
+            let fm = FileManager.default
+            if !fm.fileExists(atPath: directory.appendingPathComponent(name).path),
+               fm.fileExists(atPath: directory.appendingPathComponent(dashed).path) { return dashed }
+            return name
+        }
+        return MNIST(train: try split(directory, find(n.trainImages), find(n.trainLabels)),
+                     test: try split(directory, find(n.testImages), find(n.testLabels)))
     }
 
     /// One split from an image file and a label file.

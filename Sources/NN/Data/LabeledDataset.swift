@@ -9,14 +9,18 @@ public struct LabeledDataset: Sendable {
     public var classNames: [String]
     /// Where the data came from (for reports).
     public var name: String
+    /// The signal-to-noise ratio (dB) of each example, for data sets that have one (radio
+    /// signals); nil otherwise. Results are then also reported per SNR.
+    public var snr: [Double]?
 
-    /// A dataset. - Precondition: one label per input row, labels within range.
-    public init(name: String, inputs: Tensor, labels: [Int], classNames: [String]) {
+    /// A dataset. - Precondition: one label (and one SNR, if given) per input row, labels within range.
+    public init(name: String, inputs: Tensor, labels: [Int], classNames: [String], snr: [Double]? = nil) {
         require(inputs.rank >= 1 && inputs.shape[0] == labels.count,
                      "LabeledDataset(\(name)): \(labels.count) labels for inputs of shape \(inputs.shape)")
         require(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
                      "LabeledDataset(\(name)): a label is outside 0..<\(classNames.count)")
-        self.name = name; self.inputs = inputs; self.labels = labels; self.classNames = classNames
+        require(snr == nil || snr!.count == labels.count, "LabeledDataset(\(name)): \(snr!.count) SNRs for \(labels.count) examples")
+        self.name = name; self.inputs = inputs; self.labels = labels; self.classNames = classNames; self.snr = snr
     }
 
     /// Number of examples.
@@ -50,6 +54,6 @@ public struct LabeledDataset: Sendable {
     /// The examples `range` as a new dataset.
     public func subset(_ range: Range<Int>) -> LabeledDataset {
         let b = batch(Array(range))
-        return LabeledDataset(name: name, inputs: b.inputs, labels: b.labels, classNames: classNames)
+        return LabeledDataset(name: name, inputs: b.inputs, labels: b.labels, classNames: classNames, snr: snr.map { Array($0[range]) })
     }
 }

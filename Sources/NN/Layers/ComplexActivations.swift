@@ -77,3 +77,45 @@ public struct CplxAngle: SequentialLayer {
     /// `atan2(im, re)`: complex any shape → real of the same shape.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> Tensor { angle(z) }
 }
+
+/// Phase powers: for each order k of `orders`, `|z|·(z/|z|)^k` — the modulus kept, the phase
+/// multiplied by k — stacked along the channel axis (axis 1) in the order given.
+///
+/// Raising the phase to the power k turns an M-PSK constellation with a random carrier phase φ
+/// into one point of phase kφ when M divides k, so a following (grouped) convolution can average
+/// it over several symbols, and the modulus of the result separates BPSK (order 2) from QPSK
+/// (order 4) from 8PSK: the higher-order moments `E z^k` used by classic modulation
+/// classifiers, computed locally. With `groups = orders.count`, a next convolution keeps the
+/// orders apart, so each output still turns by a fixed multiple of a common phase and its modulus
+/// is independent of the carrier phase.
+///
+/// Computed as `|z| · u^k` with `u = z / (|z| + 10⁻⁶)` by ordinary complex products, so the
+/// gradient is that of its parts. Shapes: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
+/// No parameters.
+public struct CplxPhasePowers: SequentialLayer {
+    /// The orders k, each ≥ 1 (1 passes z through).
+    public let orders: [Int]
+
+    /// Phase powers of the given orders. - Precondition: `orders` non-empty, each ≥ 1.
+    public init(orders: [Int] = [1, 2, 4]) {
+        require(!orders.isEmpty && orders.allSatisfy { $0 >= 1 }, "CplxPhasePowers: orders must be ≥ 1, got \(orders)")
+        self.orders = orders
+    }
+
+    /// `concat_k(|z|·(z/|z|)^k, axis 1)`: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
+        require(z.rank >= 2, "\(context.path): CplxPhasePowers needs [N, C, *S], got \(z.shape)")
+        let r = abs(z)
+        let u = z / (r + 1e-6)
+        var parts: [ComplexTensor] = []
+        var power = u, k = 1
+        for order in orders.sorted() {
+            while k < order { power = power * u; k += 1 }
+            parts.append(power * r)
+        }
+        // back to the requested order
+        let sorted = orders.sorted()
+        let byRequest = orders.map { o in parts[sorted.firstIndex(of: o)!] }
+        return byRequest.count == 1 ? byRequest[0] : concat(byRequest, axis: 1)
+    }
+}

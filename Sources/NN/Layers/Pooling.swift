@@ -123,6 +123,22 @@ public struct ComplexMaxPool<Rank: SpatialRank>: SequentialLayer {
     }
 }
 
+/// The mean over every spatial axis (PyTorch's `nn.AdaptiveAvgPool{1,2,3}d(1)` followed by a
+/// flatten): `y[n, c] = mean over s of x[n, c, s]`. Pooling over time this way makes a signal
+/// classifier's features independent of where in the window a pattern sits and of the window
+/// length.
+///
+/// Shapes: `[N, C, *S]` (at least one spatial axis) → `[N, C]`. No parameters.
+public struct GlobalAvgPool: SequentialLayer {
+    /// The layer (no hyper-parameters).
+    public init() {}
+    /// `mean(x, axes: 2 ..< rank)`: `[N, C, *S]` → `[N, C]`.
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
+        require(x.rank >= 3, "\(context.path): GlobalAvgPool needs [N, C, *S], got \(x.shape)")
+        return mean(x, axes: Array(2..<x.rank))
+    }
+}
+
 /// PyTorch's `nn.MaxPool1d`. See ``MaxPool``.
 public typealias MaxPool1d = MaxPool<Spatial1D>
 /// PyTorch's `nn.MaxPool2d`. See ``MaxPool``.

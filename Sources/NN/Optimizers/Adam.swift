@@ -27,6 +27,10 @@ public struct Adam: Optimizer {
     public var trainable: @Sendable (String) -> Bool
     /// Whether weight decay is decoupled (AdamW) instead of added to the gradient.
     var decoupled = false
+    /// A factor on the learning rate per parameter key (1 for every key by default): entry `k`
+    /// steps with `learningRate · learningRateScale(k)`, like a PyTorch parameter group with its
+    /// own `lr`. Used to give L0 gates (`log_alpha`) the larger steps they need.
+    public var learningRateScale: @Sendable (String) -> Double = { _ in 1 }
 
     /// - Precondition: `learningRate`, `eps`, `weightDecay` ≥ 0 and β₁, β₂ ∈ [0, 1) (PyTorch's checks).
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8,
@@ -58,7 +62,7 @@ public struct Adam: Optimizer {
     public func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState) -> ParameterTree {
         let name = decoupled ? "AdamW" : "Adam"
         Optimizers.checkKeys(params, gradients, trainable: trainable, optimizer: name)
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
+        let b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
         var out = ParameterTree()
         for (key, p0) in params {
             let p = p0.detached()
@@ -66,6 +70,7 @@ public struct Adam: Optimizer {
                 out[key] = p0
                 continue
             }
+            let lr = learningRate * learningRateScale(key)
             let t = Optimizers.stepCount(state, key) + 1
             let mKey = key + ".exp_avg", vKey = key + ".exp_avg_sq"
             var m = Optimizers.takeBuffer(&state, mKey, like: p, optimizer: name)
