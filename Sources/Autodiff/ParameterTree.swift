@@ -23,6 +23,13 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
 
     public init(dictionaryLiteral elements: (String, Tensor)...) { self.init(elements) }
 
+    /// Makes room for `n` entries in all, so that filling a large tree does not regrow (and
+    /// briefly double) its storage.
+    public mutating func reserveCapacity(_ n: Int) {
+        keys.reserveCapacity(n)
+        values.reserveCapacity(n)
+    }
+
     /// Number of entries.
     public var count: Int { keys.count }
     /// Whether the tree has no entries.

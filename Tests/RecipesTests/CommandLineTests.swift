@@ -147,5 +147,6 @@ final class CommandLineTests: XCTestCase {
         let wrong = try CLI.run(["sparsify", "--model", "lenet300", "--train-size", "50", "--test-size", "20",
                                  "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", again.path])
         assertOneLineError(wrong, status: 1, contains: "do not match the model")
+        XCTAssertTrue(wrong.stderr.contains(out.appendingPathComponent("bayes.safetensors").path), "the error must name the file: \(wrong.stderr)")
     }
 }

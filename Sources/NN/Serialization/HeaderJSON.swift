@@ -64,6 +64,29 @@ struct HeaderJSONParser {
 
     private init(_ bytes: [UInt8], build: Bool = true) { self.bytes = bytes; self.build = build }
 
+    /// An estimate of the number of entries of the object or array whose opening bracket is just
+    /// before `start`: 1 + the commas at its own nesting level up to its closing bracket. Exact
+    /// for well-formed JSON; never more than the bytes left divided by 5 (the shortest entry,
+    /// `"":0,`), so that it can size a collection safely.
+    static func entryCount(_ bytes: [UInt8], from start: Int) -> Int {
+        var depth = 0, count = 1, i = start
+        scan: while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if depth == 0 { break scan }
+                depth -= 1
+            case UInt8(ascii: ","): if depth == 0 { count += 1 }
+            default: break
+            }
+            i += 1
+        }
+        return Swift.min(count, Swift.max(0, bytes.count - start) / 5 + 1)
+    }
+
     /// Checks that `bytes` are one JSON value surrounded by optional whitespace, with no
     /// duplicate key in any object, exactly as ``parse(_:)`` does, but keeps no values: the
     /// memory it needs is the key set of one object at a time, not a tree of the whole header.
@@ -118,6 +141,9 @@ struct HeaderJSONParser {
         i += 1  // {
         var entries: [(String, HeaderJSON)] = []
         var seen = Set<String>()
+        // the top-level object and the ones in it can hold millions of keys: size the key set
+        // once instead of letting it grow (a growing set briefly holds its old and new storage)
+        if depth <= 1 { seen.reserveCapacity(Self.entryCount(bytes, from: i)) }
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(entries) }
         while true {
@@ -273,6 +299,12 @@ struct HeaderJSONCursor {
         guard i < bytes.count, bytes[i] == c.asciiValue! else { return false }
         i += 1
         return true
+    }
+
+    /// The number of entries of the object at the cursor (see ``HeaderJSONParser/entryCount(_:from:)``).
+    mutating func entryCount() -> Int {
+        skipWhitespace()
+        return HeaderJSONParser.entryCount(bytes, from: i + 1)
     }
 
     /// Calls `body(key)` with the cursor on each entry's value of the object at the cursor;

@@ -172,10 +172,12 @@ public enum Safetensors {
         }
         var metadata: [String: String] = [:]
         var infos: [(name: String, dtype: SafetensorsDType, shape: [UInt64], begin: UInt64, end: UInt64)] = []
+        infos.reserveCapacity(cursor.entryCount())
         try cursor.forEachEntry { c, name in
             if name == "__metadata__" {
                 let kind = c.kind()
                 guard kind == "object" else { throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__") }
+                metadata.reserveCapacity(c.entryCount())
                 // a tensor written under the reserved name (safetensors issue #849) has the three
                 // tensor fields and a non-string among its values
                 var tensorFields = Set<String>(), firstNonString: String?
@@ -295,6 +297,7 @@ public enum Safetensors {
                 throw SafetensorsError.sizeMismatch(file: source, key: t.name, dtype: t.dtype.rawValue, shape: shapeInts,
                                                     expectedBytes: UInt64(bits / 8), actualBytes: t.end - t.begin)
             }
+            infos[idx].shape = []   // release each parsed shape once converted: the two lists never coexist in full
             entries.append(SafetensorsEntry(name: t.name, dtype: t.dtype, shape: shapeInts,
                                             dataOffsets: Int(t.begin)..<Int(t.end)))
         }
@@ -306,7 +309,11 @@ public enum Safetensors {
         if described < UInt64(size) {
             throw SafetensorsError.trailingBytes(file: source, expectedSize: described, actualSize: size)
         }
-        // names reserved by the format or by our complex splitting
+        // names reserved by our complex splitting (keys are unique, so without a C64 entry
+        // there is nothing to check, and no name sets are built)
+        guard entries.contains(where: { $0.dtype == .c64 }) else {
+            return SafetensorsHeader(entries: entries, metadata: metadata, headerLength: headerLength)
+        }
         let names = Set(entries.map(\.name))
         for e in entries {
             if e.dtype == .c64, names.contains(e.name + ".real") || names.contains(e.name + ".imag") {
@@ -327,6 +334,9 @@ public enum Safetensors {
                             fill: (Range<Int>, UnsafeMutableRawBufferPointer) throws -> Void) throws -> SafetensorsFile {
         var tree = ParameterTree()
         var stored: [String: SafetensorsDType] = [:]
+        let entryCount = header.entries.reduce(0) { $0 + ($1.dtype == .c64 ? 2 : 1) }
+        tree.reserveCapacity(entryCount)
+        stored.reserveCapacity(entryCount)
         for e in header.entries {
             let byteCount = e.dataOffsets.count
             func native(_ dtype: DType) throws -> Tensor {
