@@ -88,8 +88,16 @@ func checkStartingPoint(_ file: SafetensorsFile) {
     } catch {
         fatalError("modelParameters threw a non-CheckpointError: \(type(of: error)) \(error)")
     }
-    // --init: non-strict
-    let (loaded, _) = try! template.loading(tree, strict: false)
+    // --init: non-strict, which still refuses a tensor of another shape (as PyTorch does)
+    let loaded: ParameterTree
+    do {
+        (loaded, _) = try template.loading(tree, strict: false)
+    } catch let e as ParameterTreeError {
+        guard case .sizeMismatch = e else { fatalError("--init: a non-strict load threw \(e)") }
+        return
+    } catch {
+        fatalError("--init: a non-strict load threw \(type(of: error)) \(error)")
+    }
     guard loaded.keys == template.keys else { fatalError("--init load changed the keys") }
     for (k, t) in loaded where t.shape != template[k]!.shape || t.dtype != template[k]!.dtype {
         fatalError("--init load changed \(k) to \(t.dtype) \(t.shape)")
