@@ -149,7 +149,7 @@ const char *wt_cpu_model(void) {
 static const struct { const char *name; wt_isa top; } families[] = {
     {"gemm", WT_ISA_AVX512},
     {"vmath", WT_ISA_AVX512},
-    {"ei", WT_ISA_AVX2_FMA},
+    {"ei", WT_ISA_AVX512},
     {"kl_f32", WT_ISA_AVX512},
     {"kl_f64", WT_ISA_AVX512},
     {"reparam", WT_ISA_AVX512},
