@@ -2,6 +2,7 @@
 // the register state the OS saves on a context switch), capped by WIRTINGER_ISA, changeable by tests.
 #include "kernels_dispatch.h"
 #include <ctype.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ wt_isa wt_set_isa(wt_isa isa) {
 // CPU model string
 
 static char cpu_model[128];
-static _Atomic int cpu_model_ready = 0;
+static pthread_once_t cpu_model_once = PTHREAD_ONCE_INIT;
 
 static void trim_into(char *dst, size_t cap, const char *src) {
     while (*src && isspace((unsigned char)*src)) src++;
@@ -109,8 +110,7 @@ static void trim_into(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
-const char *wt_cpu_model(void) {
-    if (atomic_load_explicit(&cpu_model_ready, memory_order_acquire)) return cpu_model;
+static void read_cpu_model(void) {
     char found[128] = "";
 #if defined(__x86_64__) || defined(__i386__)
     unsigned regs[12];
@@ -137,9 +137,11 @@ const char *wt_cpu_model(void) {
         }
     }
     if (!found[0]) strcpy(found, "unknown");
-    // Racing first calls write the same bytes; the flag publishes them.
     memcpy(cpu_model, found, sizeof cpu_model);
-    atomic_store_explicit(&cpu_model_ready, 1, memory_order_release);
+}
+
+const char *wt_cpu_model(void) {
+    pthread_once(&cpu_model_once, read_cpu_model);
     return cpu_model;
 }
 
@@ -150,7 +152,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"gemm", WT_ISA_AVX512},
     {"gemm_skinny", WT_ISA_AVX512},
     {"vmath", WT_ISA_AVX512},
-    {"ei", WT_ISA_AVX2_FMA},
+    {"ei", WT_ISA_AVX512},
     {"kl_f32", WT_ISA_AVX512},
     {"kl_f64", WT_ISA_AVX512},
     {"reparam", WT_ISA_AVX512},

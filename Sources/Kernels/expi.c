@@ -72,60 +72,32 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
     }
 }
 
-VM_AVX2 __m256d ei4_eval(__m256d x, const double *tab, const int stride, const int ncoef, const int split0) {
-    const __m256d zero = _mm256_setzero_pd();
-    __m256d ax = vm4_abs(x);
-    __m256d logm = _mm256_and_pd(_mm256_cmp_pd(x, vm4_c(-0.25), _CMP_GT_OQ), _mm256_cmp_pd(x, vm4_c(0.125), _CMP_LT_OQ));
-    __m256i q = _mm256_srli_epi64(_mm256_castpd_si256(ax), 50);
-    q = _mm256_min_epi32(_mm256_max_epi32(q, _mm256_set1_epi64x(EI_QLO)), _mm256_set1_epi64x(EI_QHI));
-    __m256i idx = _mm256_sub_epi64(q, _mm256_set1_epi64x(EI_QLO - 1));
-    idx = _mm256_add_epi64(idx, _mm256_and_si256(_mm256_castpd_si256(_mm256_cmp_pd(x, zero, _CMP_GT_OQ)),
-                                                 _mm256_set1_epi64x(EI_NSIDE)));
-    idx = _mm256_andnot_si256(_mm256_castpd_si256(logm), idx);
-    __m256i off = _mm256_mul_epu32(idx, _mm256_set1_epi64x(stride));
-    __m256d col[20];
-    ei4_columns(tab, off, stride, col);
-    __m256d t = _mm256_sub_pd(x, col[0]);
-    __m256d p;
-    if (split0) {
-        p = col[ncoef + 1];
-        for (int i = ncoef; i >= 3; i--) p = _mm256_fmadd_pd(p, t, col[i]);
-        p = _mm256_add_pd(col[1], _mm256_fmadd_pd(p, t, col[2]));
-    } else {
-        p = col[ncoef];
-        for (int i = ncoef - 1; i >= 1; i--) p = _mm256_fmadd_pd(p, t, col[i]);
-    }
-    __m256d y = p;
-    // root: (x - x0) P
-    __m256d rootm = _mm256_and_pd(_mm256_cmp_pd(x, vm4_c(0.25), _CMP_GE_OQ), _mm256_cmp_pd(x, vm4_c(0.5), _CMP_LT_OQ));
-    {  // branch-free: mixed vectors are common (e.g. x = -1/alpha), mispredictions cost more
-        __m256d d = _mm256_sub_pd(_mm256_sub_pd(x, vm4_c(ei_x0_hi)), vm4_c(ei_x0_lo));
-        y = _mm256_blendv_pd(y, _mm256_mul_pd(p, d), rootm);
-    }
-    {
-        __m256d l = _mm256_add_pd(vm4_log_pos(_mm256_blendv_pd(vm4_c(1.0), ax, logm)), p);
-        l = _mm256_blendv_pd(l, vm4_c(-INFINITY), _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
-        y = _mm256_blendv_pd(y, l, logm);
-    }
-    __m256d expm = _mm256_cmp_pd(ax, vm4_c(4.0), _CMP_GE_OQ);
-    {
-        vm4_i k;
-        __m256d em1 = vm4_expm1_reduced(x, &k);
-        __m256d v = _mm256_fmadd_pd(em1, p, p);  // e^r P
-        y = _mm256_blendv_pd(y, vm4_scale(v, k), expm);
-        __m256d big = _mm256_cmp_pd(ax, vm4_c(1024.0), _CMP_GE_OQ);
-        {
-            __m256d lim = _mm256_blendv_pd(vm4_c(-0.0), vm4_c(INFINITY), _mm256_cmp_pd(x, zero, _CMP_GT_OQ));
-            y = _mm256_blendv_pd(y, lim, big);
-        }
-    }
-    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), (__m256d)vm4_isnan(x));
+/// The 8-lane columns: the rows of lanes 0–3 and 4–7 gathered as in ei4_columns, then joined.
+static inline __attribute__((always_inline)) WT_TARGET_AVX512 void ei8_columns(const double *tab, vm8_i off,
+                                                                               const int width, vm8_d *cols) {
+    long long o[8];
+    memcpy(o, &off, sizeof o);
+    __m256d lo[20], hi[20];
+    ei4_columns(tab, _mm256_loadu_si256((const __m256i *)o), width, lo);
+    ei4_columns(tab, _mm256_loadu_si256((const __m256i *)(o + 4)), width, hi);
+    for (int k = 0; k < width; k++) cols[k] = (vm8_d)_mm512_insertf64x4(_mm512_castpd256_pd512(lo[k]), hi[k], 1);
 }
 
-VM_AVX2 __m256d ei4_d(__m256d x) { return ei4_eval(x, &ei_table_d[0][0], EI_STRIDE_D, EI_NCOEF_D, 1); }
-VM_AVX2 __m256d ei4_f(__m256d x) { return ei4_eval(x, &ei_table_f[0][0], EI_STRIDE_F, EI_NCOEF_F, 0); }
-#define EI4_D ei4_d
-#define EI4_F ei4_f
+#define VV(x) vm4_##x
+#define EV(x) ei4_##x
+#define VV_ATTR VM_AVX2
+#include "expi_vec.h"
+#undef VV
+#undef EV
+#undef VV_ATTR
+
+#define VV(x) vm8_##x
+#define EV(x) ei8_##x
+#define VV_ATTR static inline __attribute__((always_inline)) WT_TARGET_AVX512
+#include "expi_vec.h"
+#undef VV
+#undef EV
+#undef VV_ATTR
 #endif
 
-WT_ARRAY_KERNELS_AVX2(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, EI4_D, EI4_F)
+WT_ARRAY_KERNELS_NAMED(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, ei4_d, ei4_f, ei8_d, ei8_f)

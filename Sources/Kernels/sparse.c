@@ -13,18 +13,23 @@
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "gemm_internal.h"
+#include "tiers.h"
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define WT_SP_HAVE_AVX2 1
-#endif
 
 #define WT_SP_TILE 64          // examples per tile (8 AVX2 vectors)
 #define WT_SP_GATHER_MAX 4     // batches below this use the gathered dot products
 #define WT_SP_PARALLEL_MIN (1L << 17)  // batch · nnz below this stays on the calling thread
 
+struct wt_sp_job;
+/// The pieces of one tier (portable or AVX2; the AVX-512 tier runs the AVX2 pieces).
 typedef struct {
+    void (*gather)(const struct wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1);
+    void (*tile_rows)(const struct wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1);
+    void (*transpose_tile)(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt);
+} wt_sp_tier;
+
+typedef struct wt_sp_job {
     ptrdiff_t rows, cols;
     const int32_t *row_ptr, *col_idx;
     const float *values, *bias;
@@ -35,7 +40,7 @@ typedef struct {
     ptrdiff_t ldy;
     const float *xt;      // transposed tiles (tile path only)
     ptrdiff_t tiles;
-    int use_avx2;
+    const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
     ptrdiff_t split[65];  // row boundaries of the parts
 } wt_sp_job;
@@ -91,8 +96,8 @@ static void sp_tile_rows_portable(const wt_sp_job *j, const float *xt, ptrdiff_t
 // ---------------------------------------------------------------------------------------------
 // AVX2/FMA pieces.
 
-#ifdef WT_SP_HAVE_AVX2
-__attribute__((target("avx2,fma")))
+#if WT_X86
+WT_TARGET_AVX2
 static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     // Same arithmetic as the portable path; compiled for AVX2 so the scalar FMAs fuse.
     for (ptrdiff_t b = 0; b < j->batch; b++) {
@@ -115,7 +120,7 @@ static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
 }
 
 /// In-register transpose of the 8×8 block held in r[0..8) (row i in r[i]).
-__attribute__((target("avx2,fma")))
+WT_TARGET_AVX2
 static inline void sp_transpose8(__m256 r[8]) {
     __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
     __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
@@ -131,7 +136,7 @@ static inline void sp_transpose8(__m256 r[8]) {
     r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-__attribute__((target("avx2,fma")))
+WT_TARGET_AVX2
 static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
     ptrdiff_t c8 = cols & ~(ptrdiff_t)7;
     ptrdiff_t i = 0;
@@ -154,7 +159,7 @@ static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, 
 }
 
 /// Row r's 64 accumulators: bias + Σ_k w_k · xt[col_k][0..<64], into out[0..<8].
-__attribute__((target("avx2,fma")))
+WT_TARGET_AVX2
 static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m256 out[8]) {
     __m256 a0, a1, a2, a3, a4, a5, a6, a7;
     a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_set1_ps(j->bias ? j->bias[r] : 0.0f);
@@ -183,7 +188,7 @@ static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t 
     out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3; out[4] = a4; out[5] = a5; out[6] = a6; out[7] = a7;
 }
 
-__attribute__((target("avx2,fma")))
+WT_TARGET_AVX2
 static void sp_tile_rows_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1) {
     float *y = j->y;
     const ptrdiff_t ldy = j->ldy;
@@ -217,20 +222,14 @@ static void sp_tile_rows_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t b0,
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
     if (j->xt == NULL) {
-#ifdef WT_SP_HAVE_AVX2
-        if (j->use_avx2) { sp_gather_avx2(j, r0, r1); return; }
-#endif
-        sp_gather_portable(j, r0, r1);
+        j->tier->gather(j, r0, r1);
         return;
     }
     for (ptrdiff_t t = 0; t < j->tiles; t++) {
         const float *xt = j->xt + t * j->cols * WT_SP_TILE;
         ptrdiff_t b0 = t * WT_SP_TILE;
         ptrdiff_t nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
-#ifdef WT_SP_HAVE_AVX2
-        if (j->use_avx2) { sp_tile_rows_avx2(j, xt, b0, nb, r0, r1); continue; }
-#endif
-        sp_tile_rows_portable(j, xt, b0, nb, r0, r1);
+        j->tier->tile_rows(j, xt, b0, nb, r0, r1);
     }
 }
 
@@ -242,12 +241,12 @@ static void sp_task(void *context, int part, int parts) {
 
 static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                      const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
-                     float *y, ptrdiff_t ldy, int flags, int use_avx2, int threads) {
+                     float *y, ptrdiff_t ldy, int flags, const wt_sp_tier *tier, int threads) {
     if (batch <= 0 || rows <= 0) return 0;
     wt_sp_job j;
     memset(&j, 0, sizeof j);
     j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
-    j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.use_avx2 = use_avx2;
+    j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.tier = tier;
     j.relu = (flags & WT_SPARSE_RELU) != 0;
     float *scratch = NULL;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
@@ -259,10 +258,7 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
             ptrdiff_t b0 = t * WT_SP_TILE;
             ptrdiff_t nb = batch - b0 < WT_SP_TILE ? batch - b0 : WT_SP_TILE;
             float *dst = scratch + t * cols * WT_SP_TILE;
-#ifdef WT_SP_HAVE_AVX2
-            if (use_avx2) { sp_transpose_tile_avx2(x + b0 * ldx, ldx, nb, cols, dst); continue; }
-#endif
-            sp_transpose_tile_portable(x + b0 * ldx, ldx, nb, cols, dst);
+            tier->transpose_tile(x + b0 * ldx, ldx, nb, cols, dst);
         }
         j.xt = scratch;
     }
@@ -291,19 +287,22 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     return 0;
 }
 
+static const wt_sp_tier sp_portable = {sp_gather_portable, sp_tile_rows_portable, sp_transpose_tile_portable};
+#if WT_X86
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_tile_rows_avx2, sp_transpose_tile_avx2};
+#else
+#define sp_avx2 sp_portable
+#endif
+
 int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
                    float *y, ptrdiff_t ldy, int flags) {
-#ifdef WT_SP_HAVE_AVX2
-    int avx2 = wt_active_isa() >= WT_ISA_AVX2_FMA;
-#else
-    int avx2 = 0;
-#endif
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, avx2, wt_get_num_threads());
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags,
+                     WT_PICK(sp_portable, sp_avx2, sp_avx2), wt_get_num_threads());
 }
 
 int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags) {
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, 0, 1);
+    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, &sp_portable, 1);
 }

@@ -248,13 +248,13 @@ typedef struct {
     WT_VEC_KERNELS(NAME_D, NAME_F, vm8_##VEC_D, vm8_##VEC_F, avx512, vm8, 8, WT_TARGET_AVX512)     \
     WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
     WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
-/// Array kernels with a 4-lane vector form only (VEC4_D / VEC4_F: full names); the AVX-512 tier
-/// runs the AVX2 code.
-#define WT_ARRAY_KERNELS_AVX2(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F)              \
+/// Array kernels at every tier over vector functions given by their full names (4 and 8 lanes).
+#define WT_ARRAY_KERNELS_NAMED(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F, VEC8_D, VEC8_F) \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
-    WT_VEC_KERNELS(NAME_D, NAME_F, VEC4_D, VEC4_F, avx2, vm4, 4, WT_TARGET_AVX2)                   \
-    WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx2)                                  \
-    WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx2)
+    WT_VEC_KERNELS(NAME_D, NAME_F, VEC4_D, VEC4_F, avx2, vm4, 4, WT_TARGET_AVX2)               \
+    WT_VEC_KERNELS(NAME_D, NAME_F, VEC8_D, VEC8_F, avx512, vm8, 8, WT_TARGET_AVX512)           \
+    WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
+    WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
 #else
 #define WT_DISPATCH(NAME, T)                                                                   \
     static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
@@ -269,7 +269,8 @@ typedef struct {
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
     WT_DISPATCH(NAME_D, double)                                                                \
     WT_DISPATCH(NAME_F, float)
-#define WT_ARRAY_KERNELS_AVX2 WT_ARRAY_KERNELS
+#define WT_ARRAY_KERNELS_NAMED(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F, VEC8_D, VEC8_F) \
+    WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F)
 #endif
 
 #endif

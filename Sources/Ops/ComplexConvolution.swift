@@ -38,17 +38,19 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
+    // A constant operand (data) needs no gradient: skip its four real convolutions.
+    let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
     return K.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
         let g = K.Operand(re: gr, im: gi)
-        let gx = K.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
+        let gx = !needsZ ? nil : K.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
             transposed ? convTransposeInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
                        : convolutionInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
         }
-        let gw = K.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
+        let gw = !needsW ? nil : K.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
             transposed ? convTransposeWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
                        : convolutionWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
         }
-        var grads: [Tensor?] = [gx.re, gx.im!, gw.re, gw.im!]
+        var grads: [Tensor?] = [gx?.re, gx?.im!, gw?.re, gw?.im!]
         if bias != nil { grads += [channelBiasGradRaw(gr), channelBiasGradRaw(gi)] }
         return grads
     }

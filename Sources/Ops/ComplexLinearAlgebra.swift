@@ -158,15 +158,26 @@ private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> Comp
     var inputs = [a.re]; if let ai = a.im { inputs.append(ai) }
     inputs.append(b.re); if let bi = b.im { inputs.append(bi) }
     let aComplex = a.im != nil, bComplex = b.im != nil
+    // A constant operand (data) needs no gradient: skip its products.
+    let needsA = a.re.isTraced || (a.im?.isTraced ?? false), needsB = b.re.isTraced || (b.im?.isTraced ?? false)
     return K.record(name, y, inputs: inputs) { gr, gi in
         let g = K.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
         // Ā = C̄·Bᴴ, B̄ = Aᴴ·C̄ (summed over the batch dimensions each operand was broadcast along)
-        let ga = K.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
-        let gb = K.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
-        var grads: [Tensor?] = [ga.re.withShape(a.shape)]
-        if aComplex { grads.append(ga.im!.withShape(a.shape)) }
-        grads.append(gb.re.withShape(b.shape))
-        if bComplex { grads.append(gb.im!.withShape(b.shape)) }
+        var grads: [Tensor?] = []
+        if needsA {
+            let ga = K.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
+            grads.append(ga.re.withShape(a.shape))
+            if aComplex { grads.append(ga.im!.withShape(a.shape)) }
+        } else {
+            grads += aComplex ? [nil, nil] : [nil]
+        }
+        if needsB {
+            let gb = K.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
+            grads.append(gb.re.withShape(b.shape))
+            if bComplex { grads.append(gb.im!.withShape(b.shape)) }
+        } else {
+            grads += bComplex ? [nil, nil] : [nil]
+        }
         return grads
     }
 }
@@ -220,11 +231,13 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
+    // A constant operand (data, or a variance term's input) needs no gradient: skip its products.
+    let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
     return K.record("complex linear", y, inputs: inputs) { gr, gi in
         let g = K.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
-        let gz = K.product(g, w, conjB: true, op: "complex linear pullback")
-        let gw = K.product(g, z2, transA: true, conjB: true, op: "complex linear pullback")
-        var grads: [Tensor?] = [gz.re.withShape(z.shape), gz.im!.withShape(z.shape), gw.re, gw.im!]
+        let gz = needsZ ? K.product(g, w, conjB: true, op: "complex linear pullback") : nil
+        let gw = needsW ? K.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
+        var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
         if bias != nil {
             grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
             grads.append(g.im!.summed(toShape: [1, outF]).withShape([outF]))

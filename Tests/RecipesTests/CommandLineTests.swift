@@ -12,10 +12,13 @@ struct CLI {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ args: [String]) throws -> Result {
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
@@ -63,6 +66,39 @@ final class CommandLineTests: XCTestCase {
         assertOneLineError(try CLI.run(["sparsify", "--lr-schedule", "cosine"]), status: 2, contains: "--lr-schedule")
         assertOneLineError(try CLI.run(["train", "--kl-warmup", "-1"]), status: 2, contains: "--kl-warmup")
         assertOneLineError(try CLI.run(["train", "--threads", "0"]), status: 2, contains: "--threads")
+    }
+
+    /// `WIRTINGER_ISA` caps the kernel tier of the whole process: `bench` reports the tier and the CPU
+    /// in its JSON, every kernel family runs at or below the cap, an unknown value is ignored with a
+    /// warning naming the variable.
+    func testKernelTierCapFromEnvironment() throws {
+        func bench(_ env: [String: String]) throws -> (CLI.Result, [String: Any]) {
+            let json = tmp.appendingPathComponent("bench-\(UUID().uuidString).json")
+            let r = try CLI.run(["bench", "--filter", "sparse.mlp.s99.b1.csr", "--budget", "0.001", "--json", json.path],
+                                environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any] ?? [:]
+            return (r, doc)
+        }
+        let (_, uncapped) = try bench(["WIRTINGER_ISA": ""])  // empty: no cap, even if the test run has one
+        let detected = try XCTUnwrap(uncapped["isa"] as? String)
+        XCTAssertTrue(["portable", "avx2", "avx512"].contains(detected), detected)
+        XCTAssertFalse((uncapped["cpu"] as? String ?? "").isEmpty)
+        let order = ["portable", "avx2", "avx512"]
+        for cap in order {
+            let (r, doc) = try bench(["WIRTINGER_ISA": cap])
+            let expected = order[min(order.firstIndex(of: cap)!, order.firstIndex(of: detected)!)]
+            XCTAssertEqual(doc["isa"] as? String, expected, "WIRTINGER_ISA=\(cap)")
+            XCTAssertTrue(r.stdout.contains("kernel tier \(expected)"), r.stdout)
+            let tiers = try XCTUnwrap(doc["kernel_tiers"] as? [String: String])
+            XCTAssertEqual(tiers["gemm"], expected, "GEMM has code for every tier")
+            for (family, tier) in tiers {
+                XCTAssertLessThanOrEqual(order.firstIndex(of: tier)!, order.firstIndex(of: expected)!, "\(family) above the cap")
+            }
+        }
+        let (bad, badDoc) = try bench(["WIRTINGER_ISA": "sse9"])
+        XCTAssertTrue(bad.stderr.contains("WIRTINGER_ISA=sse9 is not one of portable, avx2, avx512"), bad.stderr)
+        XCTAssertEqual(badDoc["isa"] as? String, detected)
     }
 
     func testMissingDataDirectory() throws {
