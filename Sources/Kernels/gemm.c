@@ -66,31 +66,58 @@ static void *aligned_scratch(size_t bytes, void **raw) {
 }
 
 #define DEFINE_GEMM_DRIVER(P, T)                                                                     \
-/* Serial blocked GEMM; m, n, k > 0. Without scratch memory it uses the unpacked oracle. */        \
-static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m, ptrdiff_t n,     \
-                          ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,\
-                          T beta, T *c, ptrdiff_t ldc) {                                             \
-    ptrdiff_t mb = balanced_block(m, im->mc, im->mr);                                                \
-    ptrdiff_t kb = balanced_block(k, im->kc, 1);                                                     \
+/* Rows r0 ..< r1 and columns lo ..< hi (lo a multiple of NR) of C = alpha·op(A)·op(B) + beta·C, over \
+   the column blocks of the whole product (n columns). B̃ is read from `packed` (the layout of         \
+   wt_?gemm_pack_b) or, when that is NULL, packed here from b block by block. Without scratch memory  \
+   it falls back to plain sums (the unpacked oracle, or sums over the packed panels). */             \
+static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t r0, ptrdiff_t r1,  \
+                           ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, \
+                           ptrdiff_t lda, const T *b, ptrdiff_t ldb, const T *packed, T beta, T *c,  \
+                           ptrdiff_t ldc) {                                                          \
+    ptrdiff_t mb = balanced_block(r1 - r0, im->mc, im->mr), kb = balanced_block(k, im->kc, 1);       \
     ptrdiff_t nb = balanced_block(n, im->nc, im->nr);                                                \
-    size_t a_len = (size_t)mb * (size_t)kb, b_len = (size_t)nb * (size_t)kb;                         \
+    size_t a_len = (size_t)mb * (size_t)kb, b_len = packed ? 0 : (size_t)nb * (size_t)kb;            \
     void *raw;                                                                                       \
     T *pa = aligned_scratch((a_len + b_len) * sizeof(T) + 64, &raw);                                 \
-    if (!pa) {                                                                                       \
-        wt_##P##gemm_portable(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);                 \
+    if (!pa && !packed) {                                                                            \
+        wt_##P##gemm_portable(ta, tb, r1 - r0, hi - lo, k, alpha, ta ? a + r0 : a + r0 * lda, lda,   \
+                              tb ? b + lo * ldb : b + lo, ldb, beta, c + r0 * ldc + lo, ldc);        \
         return;                                                                                      \
     }                                                                                                \
-    T *pb = (T *)(((uintptr_t)(pa + a_len) + 63) & ~(uintptr_t)63);                                  \
+    if (!pa) {                                                                                       \
+        for (ptrdiff_t i = r0; i < r1; i++)                                                          \
+            for (ptrdiff_t j = lo; j < hi; j++) {                                                    \
+                ptrdiff_t jc = j / nb * nb, nc = n - jc < nb ? n - jc : nb;                          \
+                ptrdiff_t ncp = (nc + im->nr - 1) / im->nr * im->nr, jr = j - jc;                    \
+                T sum = 0;                                                                           \
+                for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                           \
+                    ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                        \
+                    const T *panel = packed + jc * k + pc * ncp + jr / im->nr * im->nr * kc;         \
+                    for (ptrdiff_t p = 0; p < kc; p++)                                               \
+                        sum += (ta ? a[(pc + p) * lda + i] : a[i * lda + pc + p]) *                  \
+                               panel[p * im->nr + jr % im->nr];                                      \
+                }                                                                                    \
+                c[i * ldc + j] = beta == 0 ? alpha * sum : alpha * sum + beta * c[i * ldc + j];      \
+            }                                                                                        \
+        return;                                                                                      \
+    }                                                                                                \
+    T *scratch_b = (T *)(((uintptr_t)(pa + a_len) + 63) & ~(uintptr_t)63);                           \
     for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
-        ptrdiff_t nc = n - jc < nb ? n - jc : nb;                                                    \
+        ptrdiff_t nc = n - jc < nb ? n - jc : nb, ncp = (nc + im->nr - 1) / im->nr * im->nr;         \
+        ptrdiff_t j0 = lo > jc ? lo : jc, j1 = hi < jc + nc ? hi : jc + nc;                          \
+        if (j0 >= j1) continue;                                                                      \
         for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                   \
             ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                \
-            im->pack_b(tb, kc, nc, tb ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, pb);             \
+            const T *pb = scratch_b;                                                                 \
+            if (packed)                                                                              \
+                pb = packed + jc * k + pc * ncp + (j0 - jc) / im->nr * im->nr * kc;                  \
+            else                                                                                     \
+                im->pack_b(tb, kc, j1 - j0, tb ? b + j0 * ldb + pc : b + pc * ldb + j0, ldb, scratch_b);\
             T slice_beta = pc == 0 ? beta : (T)1;                                                    \
-            for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                               \
-                ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                            \
+            for (ptrdiff_t ic = r0; ic < r1; ic += mb) {                                             \
+                ptrdiff_t mc = r1 - ic < mb ? r1 - ic : mb;                                          \
                 im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
-                im->macro(mc, nc, kc, alpha, pa, pb, slice_beta, c + ic * ldc + jc, ldc);            \
+                im->macro(mc, j1 - j0, kc, alpha, pa, pb, slice_beta, c + ic * ldc + j0, ldc);       \
             }                                                                                        \
         }                                                                                            \
     }                                                                                                \
@@ -102,7 +129,7 @@ typedef struct {                                                                
     int ta, tb, split_n, chunks;                                                                     \
     ptrdiff_t m, n, k, lda, ldb, ldc, units;                                                         \
     T alpha, beta;                                                                                   \
-    const T *a, *b;                                                                                  \
+    const T *a, *b, *packed;                                                                         \
     T *c;                                                                                            \
     _Atomic int next_chunk;                                                                          \
 } P##gemm_job;                                                                                       \
@@ -122,19 +149,18 @@ static void P##gemm_part(void *context, int part, int parts) {                  
         if (hi > extent) hi = extent;                                                                \
         if (lo >= hi) continue;                                                                      \
         if (j->split_n)                                                                              \
-            P##gemm_serial(j->im, j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda,         \
-                           j->tb ? j->b + lo * j->ldb : j->b + lo, j->ldb, j->beta, j->c + lo,       \
-                           j->ldc);                                                                  \
+            P##gemm_serial(j->im, j->ta, j->tb, 0, j->m, lo, hi, j->n, j->k, j->alpha, j->a, j->lda,  \
+                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);                          \
         else                                                                                         \
-            P##gemm_serial(j->im, j->ta, j->tb, hi - lo, j->n, j->k, j->alpha,                       \
-                           j->ta ? j->a + lo : j->a + lo * j->lda, j->lda, j->b, j->ldb, j->beta,    \
-                           j->c + lo * j->ldc, j->ldc);                                              \
+            P##gemm_serial(j->im, j->ta, j->tb, lo, hi, 0, j->n, j->n, j->k, j->alpha, j->a, j->lda,  \
+                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);                          \
     }                                                                                                \
 }                                                                                                    \
                                                                                                      \
-void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,                   \
-                  T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,                     \
-                  T beta, T *c, ptrdiff_t ldc) {                                                     \
+/* The whole product: trivial cases, then the threads for a large one, else the calling thread. */ \
+static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m, ptrdiff_t n,      \
+                        ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,  \
+                        const T *packed, T beta, T *c, ptrdiff_t ldc) {                              \
     if (m <= 0 || n <= 0) return;                                                                    \
     if (k <= 0 || alpha == 0) {  /* C = beta · C; beta = 0 writes zeros without reading C */         \
         for (ptrdiff_t i = 0; i < m; i++)                                                            \
@@ -142,12 +168,11 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
                 c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];                           \
         return;                                                                                      \
     }                                                                                                \
-    const wt_##P##gemm_impl *im = P##gemm_impls[wt_active_isa()];                                    \
     int threads = wt_get_num_threads();                                                              \
     if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
-        P##gemm_job job = {.im = im, .ta = trans_a, .tb = trans_b, .split_n = n >= m,                \
-                           .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,               \
-                           .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};                    \
+        P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = n >= m, .m = m, .n = n, .k = k,   \
+                           .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
+                           .a = a, .b = b, .packed = packed, .c = c};                                \
         ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \
         job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
         if (job.units < threads) threads = (int)job.units;                                           \
@@ -156,32 +181,17 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
         atomic_init(&job.next_chunk, 0);                                                             \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \
     }                                                                                                \
-    P##gemm_serial(im, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);              \
-}
-
-/// The implementation of each tier, indexed by wt_isa (wt_set_isa never lets a tier above the CPU's
-/// become active, so on other architectures only index 0 is read).
-#if WT_X86
-static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_avx2, &wt_sgemm_impl_avx512};
-static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_avx2, &wt_dgemm_impl_avx512};
-#else
-static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked};
-static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked};
-#endif
-
-DEFINE_GEMM_DRIVER(s, float)
-DEFINE_GEMM_DRIVER(d, double)
-
-// ---------------------------------------------------------------------------------------------
-// Pre-packed B: the packing of op(B) done once (a layer's weight, reused by every inference call).
-// The packed form is the concatenation, in the driver's loop order, of the blocks the serial
-// driver packs: for each NC-wide column block jc (nb = balanced_block(n, NC, NR) columns, the last
-// narrower), for each KC-deep slice pc, ceil(nc/NR) micro-panels of kc×NR. A block's offset is
-// jc·k + pc·round_up(nc, NR). Blocking depends on n, k and the tier only, so a product runs the
-// same micro-kernels over the same k-slices in the same order as wt_?gemm at that tier: the
-// results are bit-identical to it.
-
-#define DEFINE_GEMM_PREPACKED(P, T)                                                                  \
+    P##gemm_serial(im, ta, tb, 0, m, 0, n, n, k, alpha, a, lda, b, ldb, packed, beta, c, ldc);       \
+}                                                                                                    \
+                                                                                                     \
+void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,                   \
+                  T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,                     \
+                  T beta, T *c, ptrdiff_t ldc) {                                                     \
+    P##gemm_run(P##gemm_impls[wt_active_isa()], trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 0, \
+                beta, c, ldc);                                                                       \
+}                                                                                                    \
+                                                                                                     \
+/* Pre-packed B (see the comment above wt_?gemm_pack_b's definition). */                             \
 size_t wt_##P##gemm_packed_count(wt_isa tier, ptrdiff_t n, ptrdiff_t k) {                           \
     if (n <= 0 || k <= 0) return 0;                                                                  \
     const wt_##P##gemm_impl *im = P##gemm_impls[tier];                                               \
@@ -208,106 +218,29 @@ void wt_##P##gemm_pack_b(wt_isa tier, int trans_b, ptrdiff_t n, ptrdiff_t k, con
     }                                                                                                \
 }                                                                                                    \
                                                                                                      \
-/* Rows r0 ..< r1 and columns lo ..< hi of C (lo a multiple of NR). */                               \
-static void P##gemm_prepacked_serial(const wt_##P##gemm_impl *im, int ta, ptrdiff_t r0, ptrdiff_t r1,\
-                                     ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t k, T alpha,  \
-                                     const T *a, ptrdiff_t lda, const T *packed, T beta, T *c,       \
-                                     ptrdiff_t ldc) {                                                \
-    ptrdiff_t mb = balanced_block(r1 - r0, im->mc, im->mr), kb = balanced_block(k, im->kc, 1);       \
-    ptrdiff_t nb = balanced_block(n, im->nc, im->nr);                                                \
-    void *raw;                                                                                       \
-    T *pa = aligned_scratch((size_t)mb * (size_t)kb * sizeof(T), &raw);                              \
-    if (!pa) { /* no scratch memory: plain sums over the packed panels (other rounding) */          \
-        for (ptrdiff_t i = r0; i < r1; i++)                                                          \
-            for (ptrdiff_t j = lo; j < hi; j++) {                                                    \
-                ptrdiff_t jc = j / nb * nb, nc = n - jc < nb ? n - jc : nb;                          \
-                ptrdiff_t ncp = (nc + im->nr - 1) / im->nr * im->nr, jr = j - jc;                    \
-                T sum = 0;                                                                           \
-                for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                           \
-                    ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                        \
-                    const T *panel = packed + jc * k + pc * ncp + jr / im->nr * im->nr * kc;         \
-                    for (ptrdiff_t p = 0; p < kc; p++)                                               \
-                        sum += (ta ? a[(pc + p) * lda + i] : a[i * lda + pc + p]) *                  \
-                               panel[p * im->nr + jr % im->nr];                                      \
-                }                                                                                    \
-                c[i * ldc + j] = beta == 0 ? alpha * sum : alpha * sum + beta * c[i * ldc + j];      \
-            }                                                                                        \
-        return;                                                                                      \
-    }                                                                                                \
-    for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
-        ptrdiff_t nc = n - jc < nb ? n - jc : nb, ncp = (nc + im->nr - 1) / im->nr * im->nr;         \
-        ptrdiff_t j0 = lo > jc ? lo : jc, j1 = hi < jc + nc ? hi : jc + nc;                          \
-        if (j0 >= j1) continue;                                                                      \
-        for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                   \
-            ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                \
-            const T *pb = packed + jc * k + pc * ncp + (j0 - jc) / im->nr * im->nr * kc;             \
-            T slice_beta = pc == 0 ? beta : (T)1;                                                    \
-            for (ptrdiff_t ic = r0; ic < r1; ic += mb) {                                             \
-                ptrdiff_t mc = r1 - ic < mb ? r1 - ic : mb;                                          \
-                im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
-                im->macro(mc, j1 - j0, kc, alpha, pa, pb, slice_beta, c + ic * ldc + j0, ldc);       \
-            }                                                                                        \
-        }                                                                                            \
-    }                                                                                                \
-    free(raw);                                                                                       \
-}                                                                                                    \
-                                                                                                     \
-typedef struct {                                                                                     \
-    const wt_##P##gemm_impl *im;                                                                     \
-    int ta, split_n, chunks;                                                                         \
-    ptrdiff_t m, n, k, lda, ldc, units;                                                              \
-    T alpha, beta;                                                                                   \
-    const T *a, *packed;                                                                             \
-    T *c;                                                                                            \
-    _Atomic int next_chunk;                                                                          \
-} P##gemm_prepacked_job;                                                                             \
-                                                                                                     \
-static void P##gemm_prepacked_part(void *context, int part, int parts) {                             \
-    (void)part; (void)parts;                                                                         \
-    P##gemm_prepacked_job *j = context;                                                              \
-    ptrdiff_t unit = j->split_n ? j->im->nr : j->im->mr, extent = j->split_n ? j->n : j->m;          \
-    for (;;) {                                                                                       \
-        int chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);              \
-        if (chunk >= j->chunks) return;                                                              \
-        ptrdiff_t lo = j->units * chunk / j->chunks * unit;                                          \
-        ptrdiff_t hi = j->units * (chunk + 1) / j->chunks * unit;                                    \
-        if (hi > extent) hi = extent;                                                                \
-        if (lo >= hi) continue;                                                                      \
-        if (j->split_n)                                                                              \
-            P##gemm_prepacked_serial(j->im, j->ta, 0, j->m, j->n, lo, hi, j->k, j->alpha, j->a,      \
-                                     j->lda, j->packed, j->beta, j->c, j->ldc);                      \
-        else                                                                                         \
-            P##gemm_prepacked_serial(j->im, j->ta, lo, hi, j->n, 0, j->n, j->k, j->alpha, j->a,      \
-                                     j->lda, j->packed, j->beta, j->c, j->ldc);                      \
-    }                                                                                                \
-}                                                                                                    \
-                                                                                                     \
 void wt_##P##gemm_prepacked(wt_isa tier, int trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,         \
                             T alpha, const T *a, ptrdiff_t lda, const T *packed, T beta, T *c,       \
                             ptrdiff_t ldc) {                                                         \
-    if (m <= 0 || n <= 0) return;                                                                    \
-    if (k <= 0 || alpha == 0) {                                                                      \
-        for (ptrdiff_t i = 0; i < m; i++)                                                            \
-            for (ptrdiff_t j = 0; j < n; j++)                                                        \
-                c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];                           \
-        return;                                                                                      \
-    }                                                                                                \
-    const wt_##P##gemm_impl *im = P##gemm_impls[tier];                                               \
-    int threads = wt_get_num_threads();                                                              \
-    if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
-        P##gemm_prepacked_job job = {.im = im, .ta = trans_a, .split_n = n >= m, .m = m, .n = n,      \
-                                     .k = k, .lda = lda, .ldc = ldc, .alpha = alpha, .beta = beta,   \
-                                     .a = a, .packed = packed, .c = c};                              \
-        ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \
-        job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
-        if (job.units < threads) threads = (int)job.units;                                           \
-        job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
-        if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
-        atomic_init(&job.next_chunk, 0);                                                             \
-        if (threads > 1 && wt_pool_try_run(threads, P##gemm_prepacked_part, &job)) return;           \
-    }                                                                                                \
-    P##gemm_prepacked_serial(im, trans_a, 0, m, n, 0, n, k, alpha, a, lda, packed, beta, c, ldc);     \
+    P##gemm_run(P##gemm_impls[tier], trans_a, 0, m, n, k, alpha, a, lda, 0, 0, packed, beta, c, ldc);\
 }
 
-DEFINE_GEMM_PREPACKED(s, float)
-DEFINE_GEMM_PREPACKED(d, double)
+// Pre-packed B: the packing of op(B) done once (a layer's weight, reused by every inference
+// call), wt_?gemm_pack_b. The packed form is the concatenation, in the driver's loop order, of the
+// blocks the driver packs: for each NC-wide column block jc (nb = balanced_block(n, NC, NR) columns,
+// the last narrower), for each KC-deep slice pc, ceil(nc/NR) micro-panels of kc×NR; a block's
+// offset is jc·k + pc·round_up(nc, NR). The driver above reads it in place of its own packing, and
+// blocking depends on n, k and the tier only, so wt_?gemm_prepacked runs the same micro-kernels over
+// the same k-slices in the same order as wt_?gemm at that tier: the results are bit-identical.
+
+/// The implementation of each tier, indexed by wt_isa (wt_set_isa never lets a tier above the CPU's
+/// become active, so on other architectures only index 0 is read).
+#if WT_X86
+static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_avx2, &wt_sgemm_impl_avx512};
+static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_avx2, &wt_dgemm_impl_avx512};
+#else
+static const wt_sgemm_impl *const sgemm_impls[] = {&wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked, &wt_sgemm_impl_blocked};
+static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked, &wt_dgemm_impl_blocked};
+#endif
+
+DEFINE_GEMM_DRIVER(s, float)
+DEFINE_GEMM_DRIVER(d, double)

@@ -22,16 +22,10 @@
 // contracts within an expression by default), so each tier has one fixed rounding.
 #include "kernels_skinny.h"
 #include "kernels_dispatch.h"
+#include "tiers.h"
 #include "kernels_parallel.h"
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SK_X86 1
-#define SK_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SK_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
-#else
-#define SK_X86 0
-#endif
 
 /// Rows of A per register block, and rows of B (nt) or vectors of columns (nn) per block.
 #define SK_MB 4
@@ -347,23 +341,23 @@ SK_DEFINE_CNT(sk_cnt_base, , float, 4)
 SK_DEFINE_CNT(sk_dcnt_base, , double, 2)
 SK_DEFINE_CNN(sk_cnn_base, , float, 4)
 SK_DEFINE_CNN(sk_dcnn_base, , double, 2)
-#if SK_X86
-SK_DEFINE_NT(sk_snt_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_NT(sk_dnt_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_NN(sk_snn_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_NN(sk_dnn_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_CNT(sk_cnt_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_CNT(sk_dcnt_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_CNN(sk_cnn_avx2, SK_TARGET_AVX2, float, 8)
-SK_DEFINE_CNN(sk_dcnn_avx2, SK_TARGET_AVX2, double, 4)
-SK_DEFINE_NT(sk_snt_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_NT(sk_dnt_avx512, SK_TARGET_AVX512, double, 8)
-SK_DEFINE_NN(sk_snn_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_NN(sk_dnn_avx512, SK_TARGET_AVX512, double, 8)
-SK_DEFINE_CNT(sk_cnt_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_CNT(sk_dcnt_avx512, SK_TARGET_AVX512, double, 8)
-SK_DEFINE_CNN(sk_cnn_avx512, SK_TARGET_AVX512, float, 16)
-SK_DEFINE_CNN(sk_dcnn_avx512, SK_TARGET_AVX512, double, 8)
+#if WT_X86
+SK_DEFINE_NT(sk_snt_avx2, WT_TARGET_AVX2, float, 8)
+SK_DEFINE_NT(sk_dnt_avx2, WT_TARGET_AVX2, double, 4)
+SK_DEFINE_NN(sk_snn_avx2, WT_TARGET_AVX2, float, 8)
+SK_DEFINE_NN(sk_dnn_avx2, WT_TARGET_AVX2, double, 4)
+SK_DEFINE_CNT(sk_cnt_avx2, WT_TARGET_AVX2, float, 8)
+SK_DEFINE_CNT(sk_dcnt_avx2, WT_TARGET_AVX2, double, 4)
+SK_DEFINE_CNN(sk_cnn_avx2, WT_TARGET_AVX2, float, 8)
+SK_DEFINE_CNN(sk_dcnn_avx2, WT_TARGET_AVX2, double, 4)
+SK_DEFINE_NT(sk_snt_avx512, WT_TARGET_AVX512, float, 16)
+SK_DEFINE_NT(sk_dnt_avx512, WT_TARGET_AVX512, double, 8)
+SK_DEFINE_NN(sk_snn_avx512, WT_TARGET_AVX512, float, 16)
+SK_DEFINE_NN(sk_dnn_avx512, WT_TARGET_AVX512, double, 8)
+SK_DEFINE_CNT(sk_cnt_avx512, WT_TARGET_AVX512, float, 16)
+SK_DEFINE_CNT(sk_dcnt_avx512, WT_TARGET_AVX512, double, 8)
+SK_DEFINE_CNN(sk_cnn_avx512, WT_TARGET_AVX512, float, 16)
+SK_DEFINE_CNN(sk_dcnn_avx512, WT_TARGET_AVX512, double, 8)
 #define SK_TIERS(X) {X##_base, X##_avx2, X##_avx512}
 #else
 #define SK_TIERS(X) {X##_base, X##_base, X##_base}
@@ -376,7 +370,7 @@ SK_DEFINE_CNN(sk_dcnn_avx512, SK_TARGET_AVX512, double, 8)
              (T)j->beta, (T *)j->c, j->ldc);                                                         \
     }
 #define SK_REAL_ADAPTERS(X, T) SK_REAL_ADAPTER(X##_base, T) SK_REAL_ADAPTER(X##_avx2, T) SK_REAL_ADAPTER(X##_avx512, T)
-#if SK_X86
+#if WT_X86
 SK_REAL_ADAPTERS(sk_snt, float)
 SK_REAL_ADAPTERS(sk_dnt, double)
 SK_REAL_ADAPTERS(sk_snn, float)
