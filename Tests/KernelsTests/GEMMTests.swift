@@ -8,19 +8,6 @@ private typealias GEMMFunction<T> = (
     UnsafeMutablePointer<T>?, Int
 ) -> Void
 
-/// Deterministic SplitMix64 stream of uniform values in [-1, 1).
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53) * 2 - 1
-    }
-}
-
 /// One GEMM problem: C[m×n] = alpha·op(A)·op(B) + beta·C with leading dimensions = width + pad.
 private struct GEMMCase: CustomStringConvertible, Sendable {
     var transA: Bool
@@ -60,7 +47,7 @@ private struct Prepared<T: BinaryFloatingPoint & Sendable>: Sendable {
 private func prepare<T: BinaryFloatingPoint & Sendable>(
     _ cs: GEMMCase, _: T.Type, oracle: GEMMFunction<T>, seed: UInt64
 ) -> Prepared<T> {
-    var rng = SplitMix(state: seed)
+    var rng = UniformStream(state: seed)
     let a = (0..<max(cs.aCount, 1)).map { _ in T(rng.next()) }
     let b = (0..<max(cs.bCount, 1)).map { _ in T(rng.next()) }
     // beta = 0 must overwrite C without reading it: fill C with NaN so any read shows up.
@@ -177,7 +164,7 @@ private func sameBitsAtAnyThreadCount<T: BinaryFloatingPoint & Sendable>(
     _ cs: GEMMCase, _: T.Type, gemm: GEMMFunction<T>, seed: UInt64, isa: wt_isa,
     file: StaticString = #filePath, line: UInt = #line
 ) {
-    var rng = SplitMix(state: seed)
+    var rng = UniformStream(state: seed)
     let a = (0..<cs.aCount).map { _ in T(rng.next()) }
     let b = (0..<cs.bCount).map { _ in T(rng.next()) }
     let c0 = (0..<cs.cCount).map { _ in T(rng.next()) }
