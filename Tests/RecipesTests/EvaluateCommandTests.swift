@@ -167,4 +167,35 @@ final class EvaluateCommandTests: XCTestCase {
             }
         }
     }
+
+    /// A model trained on a `--data` file records the file's path: evaluate reads its test split
+    /// again without options; `--data` of another shape is a one-line error.
+    func testEvaluateModelOfADataFile() throws {
+        let data = tmp.appendingPathComponent("glyphs.safetensors")
+        try DatasetFile.write(train: SyntheticData.glyphs(count: 300, seed: 2, sampleSeed: 1),
+                              test: SyntheticData.glyphs(count: 150, seed: 2, sampleSeed: 2), to: data)
+        let out = tmp.appendingPathComponent("run")
+        let run = try CLI.run(["sparsify", "--data", data.path, "--test-size", "120", "--hidden", "16", "--epochs", "2,1,1",
+                               "--lr", "0.003", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let masked = out.appendingPathComponent("masked.safetensors")
+        let meta = try Safetensors.read(contentsOf: masked).metadata
+        XCTAssertEqual(meta["wirtinger.data"], "file")
+        XCTAssertEqual(meta["wirtinger.data.path"], data.standardizedFileURL.path)
+        XCTAssertEqual(meta["wirtinger.data.test_size"], "120")
+        let stages = try report(out)["stages"] as! [[String: Any]]
+        let expected = stages.first { $0["name"] as! String == "masked" }!["testAccuracy"] as! Double
+        let e = try CLI.run(["evaluate", masked.path])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertEqual(accuracyLines(e.stdout)["masked"]?.count, 120)
+        XCTAssertEqual(accuracyLines(e.stdout)["masked"].map { Double($0.correct) / 120 }, expected)
+        // --data: the whole test split of the given file
+        let all = try CLI.run(["evaluate", masked.path, "--data", data.path])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertEqual(accuracyLines(all.stdout)["masked"]?.count, 150)
+        // data of another shape
+        let other = tmp.appendingPathComponent("other.safetensors")
+        try DatasetFile.write(train: RadioSignals().dataset(count: 22, seed: 1), test: RadioSignals().dataset(count: 22, seed: 2), to: other)
+        assertOneLineError(try CLI.run(["evaluate", masked.path, "--data", other.path]), status: 1, contains: ["other.safetensors", "[1, 28, 28]"])
+    }
 }
