@@ -15,14 +15,21 @@ public struct SavedModel {
 
     /// Reads the file at `url` and rebuilds its model.
     /// - Throws: ``SafetensorsError`` for a missing or malformed file, ``ModelDescriptionError``
-    ///   for absent or unreadable `wirtinger.*` metadata, ``ModelError`` for a description no
-    ///   model has, ``CheckpointError/parametersDoNotMatch(file:detail:)`` when the tensors are
+    ///   for absent or unreadable `wirtinger.*` metadata or a description no model has (naming
+    ///   `wirtinger.architecture`), ``CheckpointError/parametersDoNotMatch(file:detail:)`` when the tensors are
     ///   those of another model, ``CheckpointError/nonFiniteParameter(file:key:)`` for NaN/∞.
     public static func load(contentsOf url: URL) throws -> SavedModel {
         let path = url.path
         let file = try Safetensors.read(contentsOf: url)
         let description = try ModelDescription(metadata: file.metadata, file: path)
-        let model = try description.makeModel()
+        let model: any Layer<Tensor, Tensor>
+        do {
+            model = try description.makeModel()
+        } catch let e as ModelError {
+            // the description parses but no model has it (LeNet-5 on [1, 28, 14], complex L0, …)
+            throw ModelDescriptionError.invalidValue(file: path, key: ModelDescription.Key.architecture,
+                                                     value: description.architecture.rawValue, reason: "\(e)")
+        }
         let tree = try TrainingCheckpoint.modelParameters(of: file, source: path)
         let template = model.initialParameters(key: RandomKey(seed: description.seed), dtype: description.dtype)
         let (parameters, _) = try strictLoad(tree, into: template, source: path)

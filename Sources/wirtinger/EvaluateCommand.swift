@@ -4,9 +4,9 @@ import Recipes
 let evaluateSpec = CommandSpec(
     name: "evaluate",
     summary: """
-    Rebuild the model of a saved file (dense, Bayesian or masked, from sparsify or a train checkpoint) from its metadata
-    and measure it on a test set: accuracy in the format of sparsify's stage lines, the confusion matrix, the accuracy
-    per SNR when the data have SNRs, and the time. A Bayesian file is measured as the masked model at --threshold,
+    Measure a saved model on a test set, rebuilding it from the file's metadata. Takes dense, Bayesian and masked files
+    of sparsify and train checkpoints; prints the test accuracy in the format of sparsify's stage lines, the confusion
+    matrix, the accuracy per SNR when the data have SNRs, and the time. A Bayesian file is measured as the masked model at --threshold,
     as sparsify does. Without --data or --mnist the test set is the one the file was trained with (built-in data are
     regenerated from the seed recorded in the file).
     """,

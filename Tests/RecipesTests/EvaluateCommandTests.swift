@@ -113,6 +113,8 @@ final class EvaluateCommandTests: XCTestCase {
         assertOneLineError(try CLI.run(["evaluate", bare]), status: 1, contains: ["bare.safetensors", "wirtinger.format", "no model description"])
         let resnet = try variant("resnet.safetensors") { $0["wirtinger.architecture"] = "resnet" }
         assertOneLineError(try CLI.run(["evaluate", resnet]), status: 1, contains: ["resnet.safetensors", "wirtinger.architecture", "resnet"])
+        let lenet = try variant("lenet.safetensors") { $0["wirtinger.architecture"] = "lenet5"; $0["wirtinger.input_shape"] = "1,28,14" }
+        assertOneLineError(try CLI.run(["evaluate", lenet]), status: 1, contains: ["lenet.safetensors", "wirtinger.architecture", "[1, 28, 14]"])
         let wider = try variant("wider.safetensors") { $0["wirtinger.hidden"] = "64" }
         assertOneLineError(try CLI.run(["evaluate", wider]), status: 1, contains: ["wider.safetensors", "do not match the model"])
         let flavor = try variant("flavor.safetensors") { $0["wirtinger.flavor"] = "vd" }
