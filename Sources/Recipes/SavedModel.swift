@@ -32,10 +32,8 @@ public struct SavedModel {
         }
         let tree = try TrainingCheckpoint.modelParameters(of: file, source: path)
         let template = model.initialParameters(key: RandomKey(seed: description.seed), dtype: description.dtype)
+        // keys and shapes must match; values of another dtype are converted to the described one
         let (parameters, _) = try strictLoad(tree, into: template, source: path)
-        if let (key, t) = parameters.first(where: { $0.value.dtype != description.dtype }) {
-            throw CheckpointError.parametersDoNotMatch(file: path, detail: "\(key) is \(t.dtype), the metadata say \(description.dtype)")
-        }
         return SavedModel(file: path, description: description, model: model, parameters: parameters)
     }
 
