@@ -68,12 +68,10 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
         let t = threshold ?? d.threshold ?? -0.5
         let m = try saved.masked(threshold: t)
         measured = testSummary(name: "masked at threshold \(t)", model: m.model, parameters: m.parameters, test: test, batchSize: batchSize)
-        let layers = maskedLayerSparsity(m.model, parameters: m.parameters)
-        let kept = layers.reduce(0) { $0 + $1.kept }, total = layers.reduce(0) { $0 + $1.total }
-        say(String(format: "  masks at threshold %g keep %d of %d weights, compression %.1f×", t, kept, total,
-                   kept == 0 ? .infinity : Double(total) / Double(kept)))
+        say(keptLine(maskedLayerSparsity(m.model, parameters: m.parameters), what: String(format: "masks at threshold %g", t)))
     } else {
         measured = testSummary(name: d.flavor.rawValue, model: saved.model, parameters: saved.parameters, test: test, batchSize: batchSize)
+        if d.flavor == .masked { say(keptLine(maskedLayerSparsity(saved.model, parameters: saved.parameters), what: "the masks")) }
     }
     say(line(measured.summary))
     if let high = highSNRSummary(measured.summary, classNames: test.classNames) { say("  " + high) }
@@ -83,6 +81,12 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
     say(confusionTable(matrix, classNames: test.classNames))
     if let table = snrTable([measured.summary]) { say("test accuracy per SNR:\n" + table) }
     say(String(format: "time: %.1f s", Date().timeIntervalSince(start)))
+}
+
+/// "  WHAT keep K of N weights, compression R×" over the masked layers `layers`.
+func keptLine(_ layers: [LayerSparsity], what: String) -> String {
+    let kept = layers.reduce(0) { $0 + $1.kept }, total = layers.reduce(0) { $0 + $1.total }
+    return String(format: "  %@ keep %d of %d weights, compression %.1f×", what, kept, total, kept == 0 ? .infinity : Double(total) / Double(kept))
 }
 
 /// A confusion matrix as text: one row per true class (its name, cut to 8 characters), one column

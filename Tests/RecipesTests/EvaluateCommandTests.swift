@@ -66,6 +66,9 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(masked.status, 0, masked.stderr)
         check(accuracyLines(masked.stdout)["masked"], accuracy: stages["masked"]!["testAccuracy"] as! Double,
               loss: stages["masked"]!["testLoss"] as? Double, "masked")
+        let layers = rep["layers"] as! [[String: Any]]
+        let kept = layers.map { $0["kept"] as! Int }.reduce(0, +), total = layers.map { $0["total"] as! Int }.reduce(0, +)
+        XCTAssertTrue(masked.stdout.contains("the masks keep \(kept) of \(total) weights"), masked.stdout)
 
         // the Bayesian file: the model itself (the vd stage line) and the masked model at the
         // file's threshold −0.5 (the sweep point at −0.5), with the sweep's sparsity
@@ -199,5 +202,35 @@ final class EvaluateCommandTests: XCTestCase {
         let other = tmp.appendingPathComponent("other.safetensors")
         try DatasetFile.write(train: RadioSignals().dataset(count: 22, seed: 1), test: RadioSignals().dataset(count: 22, seed: 2), to: other)
         assertOneLineError(try CLI.run(["evaluate", masked.path, "--data", other.path]), status: 1, contains: ["other.safetensors", "[1, 28, 28]"])
+    }
+
+    /// A model trained on MNIST IDX files records the directory; evaluate reads it again.
+    func testEvaluateModelOfMNISTFiles() throws {
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+        let glyphs = ["train": SyntheticData.glyphs(count: 200, seed: 1, sampleSeed: 1), "t10k": SyntheticData.glyphs(count: 60, seed: 1, sampleSeed: 2)]
+        let dir = tmp.appendingPathComponent("mnist")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (split, d) in glyphs {
+            let pixels = d.inputs.scalars.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+            try Data(be32(0x0803) + be32(UInt32(d.count)) + be32(28) + be32(28) + pixels)
+                .write(to: dir.appendingPathComponent("\(split)-images.idx3-ubyte"))
+            try Data(be32(0x0801) + be32(UInt32(d.count)) + d.labels.map { UInt8($0) }).write(to: dir.appendingPathComponent("\(split)-labels.idx1-ubyte"))
+        }
+        let out = tmp.appendingPathComponent("run")
+        let run = try CLI.run(["sparsify", "--mnist", dir.path, "--hidden", "16", "--epochs", "2,1,1", "--lr", "0.003", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let dense = out.appendingPathComponent("dense.safetensors")
+        XCTAssertEqual(try Safetensors.read(contentsOf: dense).metadata["wirtinger.data"], "mnist")
+        let expected = (try report(out)["stages"] as! [[String: Any]]).first!["testAccuracy"] as! Double
+        for args in [["evaluate", dense.path], ["evaluate", dense.path, "--mnist", dir.path]] {
+            let e = try CLI.run(args)
+            XCTAssertEqual(e.status, 0, e.stderr)
+            XCTAssertEqual(accuracyLines(e.stdout)["dense"]?.count, 60, e.stdout)
+            XCTAssertEqual(accuracyLines(e.stdout)["dense"].map { Double($0.correct) / 60 }, expected, e.stdout)
+        }
+        // the directory is gone: one line naming it
+        try FileManager.default.removeItem(at: dir)
+        let gone = try CLI.run(["evaluate", dense.path])
+        assertOneLineError(gone, status: 1, contains: ["mnist"])
     }
 }
