@@ -63,7 +63,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let arch = try chooseArchitecture(args, complexData: complexData)
     let hidden = try args.int("hidden", in: 1...100_000)
     let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: hidden)
-    let description = ModelDescription(architecture: arch, flavor: flavor, hidden: hidden, classes: train.classCount,
+    var description = ModelDescription(architecture: arch, flavor: flavor, hidden: hidden, classes: train.classCount,
                                        sampleShape: train.sampleShape, seed: seed,
                                        data: dataSource(args, complexData: complexData, seed: seed, train: train, test: test))
     var params = model.initialParameters(key: RandomKey(seed: seed))
@@ -85,6 +85,10 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         let (loaded, report) = try params.loading(TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: initFile)), strict: false)
         params = loaded
         say("loaded \(initFile): \(report)")
+        // masks loaded from a masked or Bayesian file keep the threshold they were made at
+        if flavor == .masked, let t = try Safetensors.readHeader(contentsOf: URL(fileURLWithPath: initFile)).metadata[ModelDescription.Key.threshold] {
+            description.threshold = Double(t)
+        }
     }
     // the checkpoint must be writable before the first epoch, not after it
     try checkOutputsWritable([checkpoint], expectedBytes: checkpointBytes(params))

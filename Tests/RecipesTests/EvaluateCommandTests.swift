@@ -144,6 +144,22 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(accuracyLines(e.stdout)["dense"]?.count, 120)
     }
 
+    /// Fine-tuning a masked file with `train` keeps its threshold in the checkpoint's description.
+    func testTrainFromMaskedFileKeepsTheThreshold() throws {
+        let out = tmp.appendingPathComponent("run")
+        let run = try CLI.run(["sparsify", "--train-size", "200", "--test-size", "50", "--epochs", "1,1,0", "--hidden", "8",
+                               "--threshold", "0.5", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let ckpt = tmp.appendingPathComponent("ft.safetensors")
+        let t = try CLI.run(["train", "--flavor", "masked", "--init", out.appendingPathComponent("masked.safetensors").path, "--epochs", "1",
+                             "--train-size", "200", "--test-size", "50", "--hidden", "8", "--checkpoint", ckpt.path])
+        XCTAssertEqual(t.status, 0, t.stderr + t.stdout)
+        let meta = try Safetensors.read(contentsOf: ckpt).metadata
+        XCTAssertEqual(meta["wirtinger.threshold"], "0.5")
+        XCTAssertEqual(meta["wirtinger.flavor"], "masked")
+        XCTAssertEqual(try CLI.run(["evaluate", ckpt.path]).status, 0)
+    }
+
     /// Radio signals: the complex model's test set is regenerated from the recorded seed, and the
     /// accuracy per SNR is the one sparsify reported.
     func testEvaluateComplexRadioModelPerSNR() throws {
