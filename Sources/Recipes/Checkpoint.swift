@@ -79,6 +79,9 @@ public struct TrainingCheckpoint: Sendable {
     public var completedEpochs: Int
     /// Steps of epoch `completedEpochs` (from 0) already taken.
     public var completedSteps: Int
+    /// Further metadata written with the checkpoint (its ``ModelDescription/metadata``); the
+    /// checkpoint's own keys take precedence. Not read back by ``read(contentsOf:template:trainable:)``.
+    public var extraMetadata: [String: String] = [:]
 
     /// A checkpoint value.
     public init(parameters: ParameterTree, optimizerState: OptimizerState, completedEpochs: Int, completedSteps: Int = 0) {
@@ -92,8 +95,8 @@ public struct TrainingCheckpoint: Sendable {
     public var contents: (tree: ParameterTree, metadata: [String: String]) {
         var tree = parameters
         tree.merge(optimizerState.buffers.prefixed("optimizer"))
-        return (tree, ["completed_epochs": String(completedEpochs), "completed_steps": String(completedSteps),
-                       "optimizer_step": String(optimizerState.step), "producer": Self.producer])
+        return (tree, extraMetadata.merging(["completed_epochs": String(completedEpochs), "completed_steps": String(completedSteps),
+                                             "optimizer_step": String(optimizerState.step), "producer": Self.producer]) { $1 })
     }
 
     /// Writes the checkpoint atomically to `url`, or throws

@@ -139,6 +139,18 @@ public func maskedLayerSparsity(_ model: some Module, parameters: ParameterTree)
         .map { LayerSparsity(path: $0.path, kept: Int($0.weightsKept), total: $0.weightsTotal) }
 }
 
+/// The masked model's parameters from a Bayesian model's at a log α `threshold`: relevance masks
+/// (``computeARDMasks(_:parameters:threshold:hard:)``, hard), binarised
+/// (``binarizeMasks(_:masks:)``), and the weights with their masks loaded non-strictly into
+/// `template` (the masked model's initial parameters). What `sparsify` fine-tunes, sweeps and
+/// `wirtinger evaluate` / `inspect --threshold` measure for a Bayesian file.
+public func maskedParameters(_ bayesModel: some Module, parameters bayes: ParameterTree, threshold: Double,
+                             into template: ParameterTree) throws -> (ParameterTree, LoadReport) {
+    let masks = computeARDMasks(bayesModel, parameters: bayes, threshold: threshold, hard: true)
+    let (sd, binary) = binarizeMasks(bayes, masks: masks)
+    return try template.loading(sd.merging(binary), strict: false)
+}
+
 /// `target.loading(source, strict: true)`, with a failure reported as
 /// ``CheckpointError/parametersDoNotMatch(file:detail:)`` naming `name`.
 func strictLoad(_ source: ParameterTree, into target: ParameterTree, source name: String) throws -> (ParameterTree, LoadReport) {
@@ -176,11 +188,7 @@ public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: Labele
         func meanOf(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
         var summary = StageSummary(name: name, trainAccuracy: trainEval.accuracy, testAccuracy: testEval.accuracy, testLoss: testEval.loss,
                                    epochLoss: losses.map(meanOf), epochPenalty: pens.map(meanOf), seconds: Date().timeIntervalSince(start))
-        if let snr = test.snr {
-            summary.testAccuracyBySNR = accuracyBySNR(predictions: testEval.predictions, labels: test.labels, snr: snr)
-            summary.testConfusionHighSNR = confusionMatrix(predictions: testEval.predictions, labels: test.labels, classes: test.classCount,
-                                                           include: { snr[$0] >= StageSummary.highSNR })
-        }
+        addSNRResults(&summary, predictions: testEval.predictions, test: test)
         stages.append(summary)
         observer.stageFinished(summary)
         return out
@@ -212,9 +220,8 @@ public func sparsify(config: SparsifyConfig, train: LabeledDataset, test: Labele
 
     // threshold sweep (masked model evaluated without fine-tuning)
     func maskedParameters(threshold: Double) throws -> (ParameterTree, LoadReport) {
-        let masks = computeARDMasks(bayesModel, parameters: bayes, threshold: threshold, hard: true)
-        let (sd, binary) = binarizeMasks(bayes, masks: masks)
-        return try maskedModel.initialParameters(key: key.fold("masked")).loading(sd.merging(binary), strict: false)
+        try Recipes.maskedParameters(bayesModel, parameters: bayes, threshold: threshold,
+                                     into: maskedModel.initialParameters(key: key.fold("masked")))
     }
     var sweep: [SweepPoint] = []
     for t in config.sweep where !observer.shouldStop() {

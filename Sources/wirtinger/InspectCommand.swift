@@ -3,12 +3,18 @@ import Recipes
 
 let inspectSpec = CommandSpec(
     name: "inspect",
-    summary: "Show the tensors of a safetensors file: keys, shapes, dtypes, zero fraction per tensor and per layer, and the metadata.",
+    summary: """
+    Show the tensors of a safetensors file: keys, shapes, dtypes, zero fraction per tensor and per layer, and the metadata.
+    With --threshold, for a Bayesian file: the weights each layer keeps at that log α threshold and the compression.
+    """,
     positionals: [("FILE", "a .safetensors file")],
-    options: [])
+    options: [
+        OptionSpec(name: "threshold", valueName: "T", help: "a Bayesian file's kept weights per layer at log α threshold T (rebuilds the model from the file's metadata)", defaultValue: nil),
+    ])
 
 func runInspect(_ args: CommandSpec.Parsed) throws {
     let url = URL(fileURLWithPath: args.positionals[0])
+    if let threshold = try args.double("threshold", .finite) { return try inspectAtThreshold(url, threshold: threshold) }
     let file = try Safetensors.read(contentsOf: url)
     say("\(escapedForTerminal(url.path)): \(file.tensors.count) tensors, \(file.tensors.parameterCount) values")
     if !file.metadata.isEmpty {
@@ -51,4 +57,25 @@ func runInspect(_ args: CommandSpec.Parsed) throws {
         let kept = total - zeros
         say(String(format: "overall: %d of %d weights nonzero, compression %.1f×", kept, total, kept == 0 ? .infinity : Double(total) / Double(kept)))
     }
+}
+
+/// `inspect FILE --threshold T`: the masked model a Bayesian file gives at `threshold` (as
+/// `sparsify` builds it), its kept weights per layer and the compression.
+func inspectAtThreshold(_ url: URL, threshold: Double) throws {
+    let saved = try SavedModel.load(contentsOf: url)
+    let d = saved.description
+    guard d.flavor.isBayesian else {
+        throw UsageError(message: "--threshold applies to Bayesian files; \(url.path) holds a \(d.flavor.rawValue) model")
+    }
+    let m = try saved.masked(threshold: threshold)
+    let layers = maskedLayerSparsity(m.model, parameters: m.parameters)
+    say("\(escapedForTerminal(url.path)): \(d.architecture.rawValue), \(d.flavor.rawValue) layers; masks at log α threshold \(threshold)")
+    say("per layer (a complex weight counts as two reals):")
+    let width = max(8, layers.map { shortenedForTable($0.path).count }.max() ?? 8)
+    for l in layers {
+        say(String(format: "  %@  kept %9d / %9d  (%.2f%%)", shortenedForTable(l.path).padding(toLength: width, withPad: " ", startingAt: 0),
+                   l.kept, l.total, 100 * l.keptFraction))
+    }
+    let kept = layers.reduce(0) { $0 + $1.kept }, total = layers.reduce(0) { $0 + $1.total }
+    say(String(format: "overall: %d of %d weights kept, compression %.1f×", kept, total, kept == 0 ? .infinity : Double(total) / Double(kept)))
 }

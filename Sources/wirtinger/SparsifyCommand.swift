@@ -123,8 +123,10 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     func save(_ name: String, _ write: (URL) throws -> Void) throws {
         if let l = try rescue.write(out.appendingPathComponent(name), write) { lost.append(l) }
     }
+    let source = dataSource(args, complexData: complexData, seed: seed, train: train, test: test)
     func saveModel(_ name: String, _ tree: ParameterTree, _ extra: [String: String]) throws {
-        try save(name) { try writeFiniteSafetensors(tree, metadata: meta.merging(extra) { $1 }, to: $0) }
+        let described = meta.merging(extra) { $1 }.merging(sparsifyFileMetadata(stage: extra["stage"]!, config: config, data: source, train: train)) { $1 }
+        try save(name) { try writeFiniteSafetensors(tree, metadata: described, to: $0) }
     }
     func reportLost() throws {
         guard !lost.isEmpty else { return }

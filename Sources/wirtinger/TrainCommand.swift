@@ -61,8 +61,11 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let modelGiven = try args.choice("model", Architecture.self)
     let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
     let arch = try chooseArchitecture(args, complexData: complexData)
-    let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
-                                   hidden: try args.int("hidden", in: 1...100_000))
+    let hidden = try args.int("hidden", in: 1...100_000)
+    let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: hidden)
+    var description = ModelDescription(architecture: arch, flavor: flavor, hidden: hidden, classes: train.classCount,
+                                       sampleShape: train.sampleShape, seed: seed,
+                                       data: dataSource(args, complexData: complexData, seed: seed, train: train, test: test))
     var params = model.initialParameters(key: RandomKey(seed: seed))
     var state: OptimizerState?
     var startEpoch = 0, startStep = 0
@@ -82,6 +85,10 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         let (loaded, report) = try params.loading(TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: initFile)), strict: false)
         params = loaded
         say("loaded \(initFile): \(report)")
+        // masks loaded from a masked or Bayesian file keep the threshold they were made at
+        if flavor == .masked, let t = try Safetensors.readHeader(contentsOf: URL(fileURLWithPath: initFile)).metadata[ModelDescription.Key.threshold] {
+            description.threshold = Double(t)
+        }
     }
     // the checkpoint must be writable before the first epoch, not after it
     try checkOutputsWritable([checkpoint], expectedBytes: checkpointBytes(params))
@@ -90,6 +97,8 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let hook = InterruptHook()
     let rescue = OutputRescue()
     func save(_ c: TrainingCheckpoint) throws {
+        var c = c
+        c.extraMetadata = description.metadata
         if let lost = try rescue.write(checkpoint, { try c.write(to: $0) }) { throw lost }
     }
     var epoch = startEpoch

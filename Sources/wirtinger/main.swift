@@ -6,7 +6,7 @@ import Wirtinger
 // library targets (Recipes, Relevance, NN).
 
 let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = [
-    (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (benchSpec, runBench),
+    (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (evaluateSpec, runEvaluate), (benchSpec, runBench),
 ]
 
 @MainActor func mainUsage() -> String {

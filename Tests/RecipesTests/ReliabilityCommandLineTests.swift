@@ -272,5 +272,11 @@ final class ReliabilityCommandLineTests: XCTestCase {
         let bayes = try Safetensors.read(contentsOf: out.appendingPathComponent("bayes.interrupted.safetensors"))
         XCTAssertEqual(bayes.metadata["interrupted"], "during stage vd")
         XCTAssertNotNil(bayes.tensors["classifier.0.log_sigma2"])
+        // partial files carry the model description too: they can be evaluated
+        XCTAssertEqual(dense.metadata["wirtinger.flavor"], "dense")
+        XCTAssertEqual(bayes.metadata["wirtinger.flavor"], "vd")
+        let e = try run(["evaluate", out.appendingPathComponent("bayes.interrupted.safetensors").path])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stdout.contains("masked at threshold -0.5: test accuracy"), e.stdout)
     }
 }
