@@ -53,15 +53,11 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
                                  + "at most \(budget / perExample) fit in half of this machine's memory")
             }
         }
-        if complex {
-            // radio signals: [N, 1, 2·128], one complex channel, each example with its SNR
-            let radio = RadioSignals()
-            data = (radio.dataset(count: trainSize ?? defaultRadioTrainSize, seed: seed &* 2 &+ 1, name: "radio"),
-                    radio.dataset(count: testSize ?? defaultRadioTestSize, seed: seed &* 2 &+ 2, name: "radio"), true)
-        } else {
-            data = (SyntheticData.glyphs(count: trainSize ?? 6000, seed: seed, sampleSeed: 1),
-                    SyntheticData.glyphs(count: testSize ?? 1000, seed: seed, sampleSeed: 2), false)
-        }
+        // radio signals: [N, 1, 2·128], one complex channel, each example with its SNR; or glyphs
+        let (train, test) = complex
+            ? DataSource.builtIn(.radio, seed: seed, trainSize: trainSize ?? defaultRadioTrainSize, testSize: testSize ?? defaultRadioTestSize)
+            : DataSource.builtIn(.glyphs, seed: seed, trainSize: trainSize ?? 6000, testSize: testSize ?? 1000)
+        data = (train, test, complex)
     }
     guard data.train.count > 0 else { throw TrainingError.noTrainingExamples(dataset: data.train.name) }
     return data
