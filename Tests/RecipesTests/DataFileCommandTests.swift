@@ -101,6 +101,15 @@ final class DataFileCommandTests: XCTestCase {
                                    "test.labels": Tensor(shape: [2], scalars: [1, 0], dtype: .float64)]
         var t = good; t["test.labels"] = nil
         check(try run(t), "'test.labels' is missing")
+        // `train` reads the same files with the same checks, and trains on a good one
+        let trainRun = try CLI.run(["train", "--data", tmp.appendingPathComponent("bad.safetensors").path,
+                                    "--checkpoint", tmp.appendingPathComponent("c.safetensors").path])
+        check(trainRun, "'test.labels' is missing")
+        let goodFile = tmp.appendingPathComponent("good.safetensors")
+        try Safetensors.write(good, int64: { $0.hasSuffix(".labels") }, to: goodFile)
+        let ok = try CLI.run(["train", "--data", goodFile.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("c.safetensors").path])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("epoch 1: test accuracy"), ok.stdout)
         check(try run(good, int64: { _ in false }), "dtype F64")
         t = good; t["train.labels"] = Tensor(shape: [3], scalars: [0, 1, 0], dtype: .float64)
         check(try run(t), "has 3 examples")
