@@ -32,11 +32,15 @@ final class CompileDenseTests: XCTestCase {
         assertSameOutputs(lenet, input: [1, 8, 8], linearCount: 2)
     }
 
-    /// The compiled model keeps the parameters of the layers it did not compile (the convolution).
+    /// The compiled model keeps the parameters of the layers it did not compile (a grouped
+    /// convolution); a one-group convolution is compiled to a dense `SparseConvolution`.
     func testUncompiledLayersKeepTheirParameters() {
-        let model = Sequential<Tensor, Tensor>(Conv2d(1, 4, 3), Flatten(1, -1), Linear(4 * 6 * 6, 10))
+        let model = Sequential<Tensor, Tensor>(Conv2d(2, 4, 3, groups: 2), Conv2d(4, 4, 1), Flatten(1, -1), Linear(4 * 6 * 6, 10))
         let params = model.initialParameters(key: RandomKey(seed: 1))
-        let (_, rest) = compileDense(model, parameters: params)
+        let (compiled, rest) = compileDense(model, parameters: params)
         XCTAssertEqual(Set(rest.keys), ["0.weight", "0.bias"])
+        XCTAssertFalse((compiled.layers[1] as? SparseConvolution<Spatial2D>)?.isCSR ?? true)
+        let x = Sample.uniform([3, 2, 8, 8], 0, 1, seed: 2, dtype: .float32)
+        XCTAssertEqual(compiled(x, parameters: rest).scalars, model(x, parameters: params).scalars)
     }
 }

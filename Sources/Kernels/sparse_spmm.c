@@ -1,0 +1,352 @@
+// Sparse weight (CSR) times a dense operand whose rows are contiguous: Y[r, 0..<L] = b[r] +
+// Σ_k w_k · X[c_k, 0..<L], real or complex. See kernels_sparse_spmm.h.
+//
+// One product serves three layers:
+//  * convolution: X is the im2col matrix of one sample restricted to the kernel taps the weight
+//    uses (L = output positions), Y the sample's output [C_out, positions];
+//  * complex linear, batch ≥ 4: X is a tile of the input transposed to [features, examples]
+//    (L = examples), Y the transposed output tile, transposed back afterwards;
+//  * complex linear, batch < 4: no product; one gathered dot product per (example, row), with
+//    four partial sums per part to hide the multiply-add latency.
+//
+// The product walks the L axis in blocks of 4 vectors, then single vectors, then scalars; for
+// each block the row's nonzeros are visited in storage order, each a broadcast of the weight and
+// one multiply-add per vector (two per part for complex: acc_r += wr·xr, acc_r −= wi·xi,
+// acc_i += wr·xi, acc_i += wi·xr, each statement its own rounding or fused multiply-add). The
+// scalar tail uses the same statements, so an element's value does not depend on its position
+// in L, on L, or on which thread computed its row or sample.
+//
+// One body written over a GCC/Clang vector-extension type of W floats, instantiated per tier
+// with a function target attribute: W = 4 (baseline), 8 (AVX2 + FMA), 16 (AVX-512F); the
+// function table is indexed by wt_active_isa().
+#include "kernels_sparse_spmm.h"
+#include "kernels_dispatch.h"
+#include "kernels_parallel.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SPX_X86 1
+#define SPX_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define SPX_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#else
+#define SPX_X86 0
+#endif
+
+#define SPX_GATHER_MAX 4                 // complex linear batches below this use dot products
+#define SPX_TILE 128                     // examples per transposed tile (complex linear)
+#define SPX_PARALLEL_MIN ((ptrdiff_t)1 << 17)  // multiply-adds per part, at least
+
+/// One product Y = W · X + b over output rows r0 ..< r1 (see the top of the file).
+typedef struct {
+    const int32_t *row_ptr, *col_idx;
+    const float *vr, *vi;  // vi NULL: real product
+    const float *br, *bi;  // NULL: no bias
+    const float *xr, *xi;
+    ptrdiff_t ldx;
+    float *yr, *yi;
+    ptrdiff_t ldy, len;    // len = L
+} spx_mm;
+
+/// Gathered dot products for a small batch: y[b, r] for b < batch, rows r0 ..< r1.
+typedef struct {
+    const int32_t *row_ptr, *col_idx;
+    const float *vr, *vi, *br, *bi;
+    ptrdiff_t batch;
+    const float *xr, *xi;
+    ptrdiff_t ldx;
+    float *yr, *yi;
+    ptrdiff_t ldy;
+} spx_dot;
+
+// MARK: - Per-tier bodies
+
+// Accumulates NV vectors of a real row over the row's nonzeros and stores them at y + l.
+#define SPX_REAL_BLOCK(V, W, NV)                                                                    \
+    {                                                                                               \
+        V acc[NV];                                                                                  \
+        for (int q = 0; q < NV; q++) acc[q] = (V){0} + b0;                                          \
+        for (int32_t k = k0; k < k1; k++) {                                                         \
+            const float w = m->vr[k];                                                               \
+            const float *x = m->xr + (ptrdiff_t)m->col_idx[k] * m->ldx + l;                         \
+            for (int q = 0; q < NV; q++) {                                                          \
+                V xv;                                                                               \
+                memcpy(&xv, x + q * W, sizeof xv);                                                  \
+                acc[q] = acc[q] + w * xv;                                                           \
+            }                                                                                       \
+        }                                                                                           \
+        for (int q = 0; q < NV; q++) memcpy(y + l + q * W, &acc[q], sizeof acc[q]);                 \
+    }
+
+#define SPX_CPLX_BLOCK(V, W, NV)                                                                    \
+    {                                                                                               \
+        V ar[NV], ai[NV];                                                                           \
+        for (int q = 0; q < NV; q++) { ar[q] = (V){0} + b0; ai[q] = (V){0} + b1; }                  \
+        for (int32_t k = k0; k < k1; k++) {                                                         \
+            const float wr = m->vr[k], wi = m->vi[k];                                               \
+            const ptrdiff_t off = (ptrdiff_t)m->col_idx[k] * m->ldx + l;                            \
+            for (int q = 0; q < NV; q++) {                                                          \
+                V u, v;                                                                             \
+                memcpy(&u, m->xr + off + q * W, sizeof u);                                          \
+                memcpy(&v, m->xi + off + q * W, sizeof v);                                          \
+                ar[q] = ar[q] + wr * u;                                                             \
+                ar[q] = ar[q] - wi * v;                                                             \
+                ai[q] = ai[q] + wr * v;                                                             \
+                ai[q] = ai[q] + wi * u;                                                             \
+            }                                                                                       \
+        }                                                                                           \
+        for (int q = 0; q < NV; q++) {                                                              \
+            memcpy(yr + l + q * W, &ar[q], sizeof ar[q]);                                           \
+            memcpy(yi + l + q * W, &ai[q], sizeof ai[q]);                                           \
+        }                                                                                           \
+    }
+
+#define SPX_DEFINE(SUF, ATTR, W)                                                                    \
+    typedef float spx_vec_##SUF __attribute__((vector_size(4 * W)));                                \
+                                                                                                    \
+    ATTR static void spx_rows_##SUF(const spx_mm *m, ptrdiff_t r0, ptrdiff_t r1) {                  \
+        const ptrdiff_t L = m->len;                                                                 \
+        for (ptrdiff_t r = r0; r < r1; r++) {                                                       \
+            const int32_t k0 = m->row_ptr[r], k1 = m->row_ptr[r + 1];                               \
+            const float b0 = m->br ? m->br[r] : 0.0f, b1 = m->bi ? m->bi[r] : 0.0f;                 \
+            ptrdiff_t l = 0;                                                                        \
+            if (m->vi == NULL) {                                                                    \
+                float *y = m->yr + r * m->ldy;                                                      \
+                for (; l + 4 * W <= L; l += 4 * W) SPX_REAL_BLOCK(spx_vec_##SUF, W, 4)              \
+                for (; l + W <= L; l += W) SPX_REAL_BLOCK(spx_vec_##SUF, W, 1)                      \
+                for (; l < L; l++) {                                                                \
+                    float a = b0;                                                                   \
+                    for (int32_t k = k0; k < k1; k++)                                               \
+                        a = a + m->vr[k] * m->xr[(ptrdiff_t)m->col_idx[k] * m->ldx + l];            \
+                    y[l] = a;                                                                       \
+                }                                                                                   \
+            } else {                                                                                \
+                float *yr = m->yr + r * m->ldy, *yi = m->yi + r * m->ldy;                           \
+                for (; l + 4 * W <= L; l += 4 * W) SPX_CPLX_BLOCK(spx_vec_##SUF, W, 4)              \
+                for (; l + W <= L; l += W) SPX_CPLX_BLOCK(spx_vec_##SUF, W, 1)                      \
+                for (; l < L; l++) {                                                                \
+                    float a = b0, c = b1;                                                           \
+                    for (int32_t k = k0; k < k1; k++) {                                             \
+                        const float wr = m->vr[k], wi = m->vi[k];                                   \
+                        const ptrdiff_t off = (ptrdiff_t)m->col_idx[k] * m->ldx + l;                \
+                        const float u = m->xr[off], v = m->xi[off];                                 \
+                        a = a + wr * u;                                                             \
+                        a = a - wi * v;                                                             \
+                        c = c + wr * v;                                                             \
+                        c = c + wi * u;                                                             \
+                    }                                                                               \
+                    yr[l] = a;                                                                      \
+                    yi[l] = c;                                                                      \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+    }                                                                                               \
+                                                                                                    \
+    /* Complex dot products, four partial sums per part, combined as ((s0 + s1) + (s2 + s3)). */  \
+    ATTR static void spx_dot_##SUF(const spx_dot *d, ptrdiff_t r0, ptrdiff_t r1) {                  \
+        for (ptrdiff_t b = 0; b < d->batch; b++) {                                                  \
+            const float *xr = d->xr + b * d->ldx, *xi = d->xi + b * d->ldx;                         \
+            for (ptrdiff_t r = r0; r < r1; r++) {                                                   \
+                float sr[4] = {0, 0, 0, 0}, si[4] = {0, 0, 0, 0};                                   \
+                int32_t k = d->row_ptr[r];                                                          \
+                const int32_t end = d->row_ptr[r + 1];                                              \
+                for (; k + 4 <= end; k += 4)                                                        \
+                    for (int q = 0; q < 4; q++) {                                                   \
+                        const float wr = d->vr[k + q], wi = d->vi[k + q];                           \
+                        const float u = xr[d->col_idx[k + q]], v = xi[d->col_idx[k + q]];           \
+                        sr[q] = sr[q] + wr * u;                                                     \
+                        sr[q] = sr[q] - wi * v;                                                     \
+                        si[q] = si[q] + wr * v;                                                     \
+                        si[q] = si[q] + wi * u;                                                     \
+                    }                                                                               \
+                for (; k < end; k++) {                                                              \
+                    const float wr = d->vr[k], wi = d->vi[k];                                       \
+                    const float u = xr[d->col_idx[k]], v = xi[d->col_idx[k]];                       \
+                    sr[0] = sr[0] + wr * u;                                                         \
+                    sr[0] = sr[0] - wi * v;                                                         \
+                    si[0] = si[0] + wr * v;                                                         \
+                    si[0] = si[0] + wi * u;                                                         \
+                }                                                                                   \
+                d->yr[b * d->ldy + r] = (d->br ? d->br[r] : 0.0f) + ((sr[0] + sr[1]) + (sr[2] + sr[3])); \
+                d->yi[b * d->ldy + r] = (d->bi ? d->bi[r] : 0.0f) + ((si[0] + si[1]) + (si[2] + si[3])); \
+            }                                                                                       \
+        }                                                                                           \
+    }                                                                                               \
+                                                                                                    \
+    /* Rows taps[0 ..< ntaps] of one sample's im2col matrix into col (ntaps × P, contiguous). */    \
+    ATTR static void spx_taps_##SUF(const wt_conv_shape *g, const float *x, const int32_t *taps,   \
+                                    ptrdiff_t ntaps, float *col) {                                  \
+        const ptrdiff_t S0 = g->in[0], S1 = g->in[1], S2 = g->in[2];                                \
+        const ptrdiff_t O0 = g->out[0], O1 = g->out[1], O2 = g->out[2];                             \
+        const ptrdiff_t K12 = g->k[1] * g->k[2], K = g->k[0] * K12;                                 \
+        for (ptrdiff_t t = 0; t < ntaps; t++) {                                                     \
+            const ptrdiff_t tap = taps[t], c = tap / K, kk = tap % K;                               \
+            const ptrdiff_t k0 = kk / K12, k1 = (kk / g->k[2]) % g->k[1], k2 = kk % g->k[2];        \
+            const float *xc = x + c * S0 * S1 * S2;                                                 \
+            float *dst = col + t * O0 * O1 * O2;                                                    \
+            const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                            \
+            ptrdiff_t lo = off2 >= 0 ? 0 : (-off2 + s2 - 1) / s2;                                   \
+            lo = lo > O2 ? O2 : lo;                                                                 \
+            ptrdiff_t hi = S2 - off2 <= 0 ? 0 : (S2 - off2 + s2 - 1) / s2;                          \
+            hi = hi > O2 ? O2 : (hi < lo ? lo : hi);                                                \
+            for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                                 \
+                const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];                         \
+                for (ptrdiff_t o1 = 0; o1 < O1; o1++) {                                             \
+                    float *out = dst + (o0 * O1 + o1) * O2;                                         \
+                    const ptrdiff_t i1 = o1 * g->s[1] - g->p[1] + k1 * g->d[1];                     \
+                    if (i0 < 0 || i0 >= S0 || i1 < 0 || i1 >= S1) {                                 \
+                        for (ptrdiff_t o2 = 0; o2 < O2; o2++) out[o2] = 0.0f;                       \
+                        continue;                                                                   \
+                    }                                                                               \
+                    const float *src = xc + (i0 * S1 + i1) * S2 + off2;                             \
+                    for (ptrdiff_t o2 = 0; o2 < lo; o2++) out[o2] = 0.0f;                           \
+                    if (s2 == 1)                                                                    \
+                        for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2];                   \
+                    else                                                                            \
+                        for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2 * s2];              \
+                    for (ptrdiff_t o2 = hi; o2 < O2; o2++) out[o2] = 0.0f;                          \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+    }
+
+SPX_DEFINE(base, , 4)
+#if SPX_X86
+SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8)
+SPX_DEFINE(avx512, SPX_TARGET_AVX512, 16)
+#define SPX_TIERS(X) {X##_base, X##_avx2, X##_avx512}
+#else
+#define SPX_TIERS(X) {X##_base, X##_base, X##_base}
+#endif
+
+typedef void (*spx_rows_fn)(const spx_mm *, ptrdiff_t, ptrdiff_t);
+typedef void (*spx_dot_fn)(const spx_dot *, ptrdiff_t, ptrdiff_t);
+typedef void (*spx_taps_fn)(const wt_conv_shape *, const float *, const int32_t *, ptrdiff_t, float *);
+static const spx_rows_fn spx_rows[3] = SPX_TIERS(spx_rows);
+static const spx_dot_fn spx_dots[3] = SPX_TIERS(spx_dot);
+static const spx_taps_fn spx_taps[3] = SPX_TIERS(spx_taps);
+
+// MARK: - Splitting rows over threads
+
+typedef struct {
+    spx_rows_fn rows;
+    spx_dot_fn dot;
+    const spx_mm *mm;
+    const spx_dot *dt;
+} spx_row_split;
+
+static void spx_row_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const spx_row_split *s = context;
+    if (s->mm) s->rows(s->mm, begin, end); else s->dot(s->dt, begin, end);
+}
+
+/// Rows 0 ..< rows over the worker pool, parts of at least SPX_PARALLEL_MIN multiply-adds.
+static void spx_split_rows(spx_row_split *s, ptrdiff_t rows, ptrdiff_t nnz, ptrdiff_t per_nnz) {
+    ptrdiff_t per_row = (nnz * per_nnz + rows) / (rows > 0 ? rows : 1) + 1;
+    ptrdiff_t grain = SPX_PARALLEL_MIN / per_row;
+    wt_parallel_for(rows, grain > 8 ? grain : 8, spx_row_part, s);
+}
+
+// MARK: - Complex linear
+
+/// dst[c·ldd + i] = src[i·lds + c] for i < nb, c < cols.
+static void spx_transpose(const float *src, ptrdiff_t lds, ptrdiff_t nb, ptrdiff_t cols, float *dst, ptrdiff_t ldd) {
+    for (ptrdiff_t i0 = 0; i0 < nb; i0 += 16)
+        for (ptrdiff_t c0 = 0; c0 < cols; c0 += 16) {
+            ptrdiff_t i1 = i0 + 16 < nb ? i0 + 16 : nb, c1 = c0 + 16 < cols ? c0 + 16 : cols;
+            for (ptrdiff_t i = i0; i < i1; i++)
+                for (ptrdiff_t c = c0; c < c1; c++) dst[c * ldd + i] = src[i * lds + c];
+        }
+}
+
+int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                   const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
+                   const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy) {
+    if (batch <= 0 || rows <= 0) return 0;
+    const int tier = (int)wt_active_isa();
+    const ptrdiff_t nnz = row_ptr[rows];
+    if (batch < SPX_GATHER_MAX) {
+        spx_dot d = {row_ptr, col_idx, vr, vi, br, bi, batch, xr, xi, ldx, yr, yi, ldy};
+        spx_row_split s = {.dot = spx_dots[tier], .dt = &d};
+        spx_split_rows(&s, rows, nnz, 4 * batch);
+        return 0;
+    }
+    const ptrdiff_t tile = batch < SPX_TILE ? batch : SPX_TILE;
+    const size_t count = 2 * (size_t)tile * (size_t)(cols + rows);
+    float *scratch = count ? malloc(count * sizeof(float)) : NULL;
+    if (count && !scratch) return -1;
+    float *xtr = scratch, *xti = xtr + cols * tile, *ytr = xti + cols * tile, *yti = ytr + rows * tile;
+    for (ptrdiff_t b0 = 0; b0 < batch; b0 += tile) {
+        const ptrdiff_t nb = batch - b0 < tile ? batch - b0 : tile;
+        spx_transpose(xr + b0 * ldx, ldx, nb, cols, xtr, tile);
+        spx_transpose(xi + b0 * ldx, ldx, nb, cols, xti, tile);
+        spx_mm m = {row_ptr, col_idx, vr, vi, br, bi, xtr, xti, tile, ytr, yti, tile, nb};
+        spx_row_split s = {.rows = spx_rows[tier], .mm = &m};
+        spx_split_rows(&s, rows, nnz, 4 * nb);
+        spx_transpose(ytr, tile, rows, nb, yr + b0 * ldy, ldy);
+        spx_transpose(yti, tile, rows, nb, yi + b0 * ldy, ldy);
+    }
+    free(scratch);
+    return 0;
+}
+
+// MARK: - Convolutions
+
+typedef struct {
+    const wt_conv_shape *g;
+    ptrdiff_t rows, ntaps;
+    const int32_t *row_ptr, *col_idx, *taps;
+    const float *vr, *vi, *br, *bi;
+    const float *xr, *xi;
+    float *yr, *yi;
+    int tier;
+    _Atomic int failed;
+} spx_conv;
+
+static void spx_conv_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    spx_conv *j = context;
+    const wt_conv_shape *g = j->g;
+    const ptrdiff_t P = g->out[0] * g->out[1] * g->out[2];
+    const ptrdiff_t in_size = g->channels * g->in[0] * g->in[1] * g->in[2];
+    const int cplx = j->vi != NULL;
+    const size_t count = (size_t)(cplx ? 2 : 1) * (size_t)j->ntaps * (size_t)P;
+    float *col = count ? malloc(count * sizeof(float)) : NULL;
+    if (count && !col) { atomic_store(&j->failed, 1); return; }
+    float *coli = cplx ? col + j->ntaps * P : NULL;
+    for (ptrdiff_t n = begin; n < end; n++) {
+        spx_taps[j->tier](g, j->xr + n * in_size, j->taps, j->ntaps, col);
+        if (cplx) spx_taps[j->tier](g, j->xi + n * in_size, j->taps, j->ntaps, coli);
+        spx_mm m = {j->row_ptr, j->col_idx, j->vr, j->vi, j->br, j->bi, col, coli, P,
+                    j->yr + n * j->rows * P, cplx ? j->yi + n * j->rows * P : NULL, P, P};
+        spx_rows[j->tier](&m, 0, j->rows);
+    }
+    free(col);
+}
+
+static int spx_conv_run(spx_conv *j, ptrdiff_t samples) {
+    if (samples <= 0 || j->rows <= 0) return 0;
+    j->tier = (int)wt_active_isa();
+    atomic_store(&j->failed, 0);
+    const ptrdiff_t P = j->g->out[0] * j->g->out[1] * j->g->out[2];
+    const ptrdiff_t per_sample = (j->row_ptr[j->rows] * (j->vi ? 4 : 1) + j->ntaps) * P + 1;
+    ptrdiff_t grain = SPX_PARALLEL_MIN / per_sample;
+    wt_parallel_for(samples, grain > 1 ? grain : 1, spx_conv_part, j);
+    return atomic_load(&j->failed) ? -1 : 0;
+}
+
+int wt_scsr_conv(const wt_conv_shape *shape, ptrdiff_t samples, ptrdiff_t rows, const int32_t *row_ptr,
+                 const int32_t *col_idx, const float *values, const float *bias, ptrdiff_t ntaps,
+                 const int32_t *taps, const float *x, float *y) {
+    spx_conv j = {.g = shape, .rows = rows, .ntaps = ntaps, .row_ptr = row_ptr, .col_idx = col_idx, .taps = taps,
+                  .vr = values, .br = bias, .xr = x, .yr = y};
+    return spx_conv_run(&j, samples);
+}
+
+int wt_ccsr_conv(const wt_conv_shape *shape, ptrdiff_t samples, ptrdiff_t rows, const int32_t *row_ptr,
+                 const int32_t *col_idx, const float *vr, const float *vi, const float *br, const float *bi,
+                 ptrdiff_t ntaps, const int32_t *taps, const float *xr, const float *xi, float *yr, float *yi) {
+    spx_conv j = {.g = shape, .rows = rows, .ntaps = ntaps, .row_ptr = row_ptr, .col_idx = col_idx, .taps = taps,
+                  .vr = vr, .vi = vi, .br = br, .bi = bi, .xr = xr, .xi = xi, .yr = yr, .yi = yi};
+    return spx_conv_run(&j, samples);
+}
