@@ -4,10 +4,12 @@
 // One product serves three layers:
 //  * convolution: X is the im2col matrix of one sample restricted to the kernel taps the weight
 //    uses (L = output positions), Y the sample's output [C_out, positions];
-//  * complex linear, batch ≥ 4: X is a tile of the input transposed to [features, examples]
-//    (L = examples), Y the transposed output tile, transposed back afterwards;
-//  * complex linear, batch < 4: no product; one gathered dot product per (example, row), with
-//    four partial sums per part to hide the multiply-add latency.
+//  * complex linear, batch ≥ 4: X is a tile of 64 examples of the input transposed to
+//    [features, examples] (8×8 blocks through registers; L = examples), Y the transposed output
+//    tile, transposed back afterwards;
+//  * complex linear, batch < 4: no product; one dot product per (example, row): W nonzeros at a
+//    time with gathered inputs (hardware gathers on AVX2 / AVX-512), the rest with four partial
+//    sums per part to hide the multiply-add latency.
 //
 // The product walks the L axis in blocks of 4 vectors, then single vectors, then scalars; for
 // each block the row's nonzeros are visited in storage order, each a broadcast of the weight and
@@ -28,6 +30,7 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SPX_X86 1
+#include <immintrin.h>
 #define SPX_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define SPX_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #else
@@ -35,7 +38,7 @@
 #endif
 
 #define SPX_GATHER_MAX 4                 // complex linear batches below this use dot products
-#define SPX_TILE 128                     // examples per transposed tile (complex linear)
+#define SPX_TILE 64                      // examples per transposed tile (complex linear)
 #define SPX_PARALLEL_MIN ((ptrdiff_t)1 << 17)  // multiply-adds per part, at least
 
 /// One product Y = W · X + b over output rows r0 ..< r1 (see the top of the file).
@@ -61,6 +64,67 @@ typedef struct {
 } spx_dot;
 
 // MARK: - Per-tier bodies
+
+/// W floats x[idx[0]], …, x[idx[W − 1]] into the vector g: a hardware gather where the tier has one.
+#define SPX_GATHER_SCALAR(V, W, g, x, idx)                                                          \
+    for (int q_ = 0; q_ < W; q_++) g[q_] = (x)[(idx)[q_]];
+#if SPX_X86
+#define SPX_GATHER_AVX2(V, W, g, x, idx)                                                            \
+    g = (V)_mm256_i32gather_ps((x), _mm256_loadu_si256((const __m256i *)(const void *)(idx)), 4);
+#define SPX_GATHER_AVX512(V, W, g, x, idx)                                                          \
+    g = (V)_mm512_i32gather_ps(_mm512_loadu_si512((const void *)(idx)), (x), 4);
+#endif
+
+/// The first n (0 < n < W) nonzeros of a row: gathered inputs u, v and weights wr, wi, lanes ≥ n zero.
+#define SPX_PARTIAL_SCALAR(V, W, n, u, v, wr, wi, xr, xi, idx, pr, pi)                              \
+    u = v = wr = wi = (V){0};                                                                       \
+    for (int q_ = 0; q_ < (n); q_++) {                                                              \
+        u[q_] = (xr)[(idx)[q_]]; v[q_] = (xi)[(idx)[q_]]; wr[q_] = (pr)[q_]; wi[q_] = (pi)[q_];       \
+    }
+/// Sum of the W lanes of a, as a tree: (0 + W/2, 1 + W/2, …), then halves again.
+#define SPX_REDUCE_TREE(V, W, a, out)                                                               \
+    {                                                                                               \
+        float l_[W];                                                                                \
+        memcpy(l_, &(a), sizeof l_);                                                                \
+        for (int h_ = W / 2; h_ >= 1; h_ /= 2)                                                      \
+            for (int q_ = 0; q_ < h_; q_++) l_[q_] = l_[q_] + l_[q_ + h_];                          \
+        out = l_[0];                                                                                \
+    }
+#if SPX_X86
+#define SPX_PARTIAL_AVX2(V, W, n, u, v, wr, wi, xr, xi, idx, pr, pi)                                \
+    {                                                                                               \
+        const __m256i m_ = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); \
+        const __m256i ix_ = _mm256_maskload_epi32((const int *)(idx), m_);                          \
+        u = (V)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), (xr), ix_, _mm256_castsi256_ps(m_), 4); \
+        v = (V)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), (xi), ix_, _mm256_castsi256_ps(m_), 4); \
+        wr = (V)_mm256_maskload_ps((pr), m_);                                                       \
+        wi = (V)_mm256_maskload_ps((pi), m_);                                                       \
+    }
+#define SPX_PARTIAL_AVX512(V, W, n, u, v, wr, wi, xr, xi, idx, pr, pi)                              \
+    {                                                                                               \
+        const __mmask16 m_ = (__mmask16)((1u << (n)) - 1u);                                         \
+        const __m512i ix_ = _mm512_maskz_loadu_epi32(m_, (idx));                                    \
+        u = (V)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), m_, ix_, (xr), 4);                     \
+        v = (V)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), m_, ix_, (xi), 4);                     \
+        wr = (V)_mm512_maskz_loadu_ps(m_, (pr));                                                    \
+        wi = (V)_mm512_maskz_loadu_ps(m_, (pi));                                                    \
+    }
+/// The same tree as SPX_REDUCE_TREE, in registers: halves of 256, 128, 64 and 32 bits added.
+#define SPX_REDUCE_AVX512(V, W, a, out)                                                             \
+    {                                                                                               \
+        const __m512 z_ = (__m512)(a);                                                              \
+        __m256 h8_ = _mm256_add_ps(_mm512_castps512_ps256(z_), _mm512_extractf32x8_ps(z_, 1));      \
+        __m128 h4_ = _mm_add_ps(_mm256_castps256_ps128(h8_), _mm256_extractf128_ps(h8_, 1));        \
+        __m128 h2_ = _mm_add_ps(h4_, _mm_movehl_ps(h4_, h4_));                                      \
+        __m128 h1_ = _mm_add_ss(h2_, _mm_shuffle_ps(h2_, h2_, 1));                                  \
+        out = _mm_cvtss_f32(h1_);                                                                   \
+    }
+#endif
+
+/// Eight floats as one vector (one load and one store on AVX2, two on SSE): the unit of the
+/// im2col run copies, whose runs (8–24 floats in LeNet-5) are too short for a wider loop.
+typedef float spx_f8 __attribute__((vector_size(32)));
+
 
 // Accumulates NV vectors of a real row over the row's nonzeros and stores them at y + l.
 #define SPX_REAL_BLOCK(V, W, NV)                                                                    \
@@ -102,7 +166,7 @@ typedef struct {
         }                                                                                           \
     }
 
-#define SPX_DEFINE(SUF, ATTR, W)                                                                    \
+#define SPX_DEFINE(SUF, ATTR, W, GATHER, PARTIAL, REDUCE)                                                                  \
     typedef float spx_vec_##SUF __attribute__((vector_size(4 * W)));                                \
                                                                                                     \
     ATTR static void spx_rows_##SUF(const spx_mm *m, ptrdiff_t r0, ptrdiff_t r1) {                  \
@@ -143,35 +207,70 @@ typedef struct {
         }                                                                                           \
     }                                                                                               \
                                                                                                     \
-    /* Complex dot products, four partial sums per part, combined as ((s0 + s1) + (s2 + s3)). */  \
+    /* Complex dot products: W nonzeros at a time (gathered inputs), the last n < W of a row   \
+       in one partial vector (zero lanes beyond n), then the lanes summed by the tier's REDUCE. */ \
     ATTR static void spx_dot_##SUF(const spx_dot *d, ptrdiff_t r0, ptrdiff_t r1) {                  \
+        typedef spx_vec_##SUF V;                                                                    \
         for (ptrdiff_t b = 0; b < d->batch; b++) {                                                  \
             const float *xr = d->xr + b * d->ldx, *xi = d->xi + b * d->ldx;                         \
             for (ptrdiff_t r = r0; r < r1; r++) {                                                   \
-                float sr[4] = {0, 0, 0, 0}, si[4] = {0, 0, 0, 0};                                   \
                 int32_t k = d->row_ptr[r];                                                          \
                 const int32_t end = d->row_ptr[r + 1];                                              \
-                for (; k + 4 <= end; k += 4)                                                        \
-                    for (int q = 0; q < 4; q++) {                                                   \
-                        const float wr = d->vr[k + q], wi = d->vi[k + q];                           \
-                        const float u = xr[d->col_idx[k + q]], v = xi[d->col_idx[k + q]];           \
-                        sr[q] = sr[q] + wr * u;                                                     \
-                        sr[q] = sr[q] - wi * v;                                                     \
-                        si[q] = si[q] + wr * v;                                                     \
-                        si[q] = si[q] + wi * u;                                                     \
+                V ar = (V){0}, ai = (V){0};                                                         \
+                for (; k < end; k += W) {                                                           \
+                    V u, v, wr, wi;                                                                 \
+                    if (end - k >= W) {                                                             \
+                        GATHER(V, W, u, xr, d->col_idx + k)                                         \
+                        GATHER(V, W, v, xi, d->col_idx + k)                                         \
+                        memcpy(&wr, d->vr + k, sizeof wr);                                          \
+                        memcpy(&wi, d->vi + k, sizeof wi);                                          \
+                    } else {                                                                        \
+                        PARTIAL(V, W, (int)(end - k), u, v, wr, wi, xr, xi, d->col_idx + k, d->vr + k, d->vi + k) \
                     }                                                                               \
-                for (; k < end; k++) {                                                              \
-                    const float wr = d->vr[k], wi = d->vi[k];                                       \
-                    const float u = xr[d->col_idx[k]], v = xi[d->col_idx[k]];                       \
-                    sr[0] = sr[0] + wr * u;                                                         \
-                    sr[0] = sr[0] - wi * v;                                                         \
-                    si[0] = si[0] + wr * v;                                                         \
-                    si[0] = si[0] + wi * u;                                                         \
+                    ar = ar + wr * u;                                                               \
+                    ar = ar - wi * v;                                                               \
+                    ai = ai + wr * v;                                                               \
+                    ai = ai + wi * u;                                                               \
                 }                                                                                   \
-                d->yr[b * d->ldy + r] = (d->br ? d->br[r] : 0.0f) + ((sr[0] + sr[1]) + (sr[2] + sr[3])); \
-                d->yi[b * d->ldy + r] = (d->bi ? d->bi[r] : 0.0f) + ((si[0] + si[1]) + (si[2] + si[3])); \
+                float sr, si;                                                                       \
+                REDUCE(V, W, ar, sr)                                                                \
+                REDUCE(V, W, ai, si)                                                                \
+                d->yr[b * d->ldy + r] = (d->br ? d->br[r] : 0.0f) + sr;                             \
+                d->yi[b * d->ldy + r] = (d->bi ? d->bi[r] : 0.0f) + si;                             \
             }                                                                                       \
         }                                                                                           \
+    }                                                                                               \
+                                                                                                    \
+    /* dst[c·ldd + i] = src[i·lds + c] for i < nb, c < cols: 8×8 blocks through registers. */      \
+    ATTR static void spx_transpose_##SUF(const float *src, ptrdiff_t lds, ptrdiff_t nb, ptrdiff_t cols, \
+                                         float *dst, ptrdiff_t ldd) {                               \
+        ptrdiff_t i0 = 0;                                                                           \
+        for (; i0 + 8 <= nb; i0 += 8) {                                                             \
+            ptrdiff_t c0 = 0;                                                                       \
+            for (; c0 + 8 <= cols; c0 += 8) {                                                       \
+                spx_f8 r[8], t[8], u[8];                                                            \
+                for (int q = 0; q < 8; q++) memcpy(&r[q], src + (i0 + q) * lds + c0, sizeof r[q]); \
+                for (int q = 0; q < 8; q += 2) {                                                    \
+                    t[q] = __builtin_shufflevector(r[q], r[q + 1], 0, 8, 1, 9, 4, 12, 5, 13);       \
+                    t[q + 1] = __builtin_shufflevector(r[q], r[q + 1], 2, 10, 3, 11, 6, 14, 7, 15); \
+                }                                                                                   \
+                for (int q = 0; q < 8; q += 4)                                                      \
+                    for (int h = 0; h < 2; h++) {                                                   \
+                        u[q + 2 * h] = __builtin_shufflevector(t[q + h], t[q + h + 2], 0, 1, 8, 9, 4, 5, 12, 13); \
+                        u[q + 2 * h + 1] = __builtin_shufflevector(t[q + h], t[q + h + 2], 2, 3, 10, 11, 6, 7, 14, 15); \
+                    }                                                                               \
+                for (int q = 0; q < 4; q++) {                                                       \
+                    spx_f8 lo = __builtin_shufflevector(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);  \
+                    spx_f8 hi = __builtin_shufflevector(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15); \
+                    memcpy(dst + (c0 + q) * ldd + i0, &lo, sizeof lo);                              \
+                    memcpy(dst + (c0 + q + 4) * ldd + i0, &hi, sizeof hi);                          \
+                }                                                                                   \
+            }                                                                                       \
+            for (; c0 < cols; c0++)                                                                 \
+                for (int q = 0; q < 8; q++) dst[c0 * ldd + i0 + q] = src[(i0 + q) * lds + c0];      \
+        }                                                                                           \
+        for (; i0 < nb; i0++)                                                                       \
+            for (ptrdiff_t c = 0; c < cols; c++) dst[c * ldd + i0] = src[i0 * lds + c];             \
     }                                                                                               \
                                                                                                     \
     /* Rows taps[0 ..< ntaps] of one sample's im2col matrix into col (ntaps × P, contiguous). */    \
@@ -201,9 +300,15 @@ typedef struct {
                     }                                                                               \
                     const float *src = xc + (i0 * S1 + i1) * S2 + off2;                             \
                     for (ptrdiff_t o2 = 0; o2 < lo; o2++) out[o2] = 0.0f;                           \
-                    if (s2 == 1)                                                                    \
-                        for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2];                   \
-                    else                                                                            \
+                    if (s2 == 1) {                                                                  \
+                        ptrdiff_t o2 = lo;                                                          \
+                        for (; o2 + 8 <= hi; o2 += 8) {                                             \
+                            spx_f8 v8;                                                              \
+                            memcpy(&v8, src + o2, sizeof v8);                                       \
+                            memcpy(out + o2, &v8, sizeof v8);                                       \
+                        }                                                                           \
+                        for (; o2 < hi; o2++) out[o2] = src[o2];                                    \
+                    } else                                                                          \
                         for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2 * s2];              \
                     for (ptrdiff_t o2 = hi; o2 < O2; o2++) out[o2] = 0.0f;                          \
                 }                                                                                   \
@@ -211,10 +316,10 @@ typedef struct {
         }                                                                                           \
     }
 
-SPX_DEFINE(base, , 4)
+SPX_DEFINE(base, , 4, SPX_GATHER_SCALAR, SPX_PARTIAL_SCALAR, SPX_REDUCE_TREE)
 #if SPX_X86
-SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8)
-SPX_DEFINE(avx512, SPX_TARGET_AVX512, 16)
+SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_TREE)
+SPX_DEFINE(avx512, SPX_TARGET_AVX512, 16, SPX_GATHER_AVX512, SPX_PARTIAL_AVX512, SPX_REDUCE_AVX512)
 #define SPX_TIERS(X) {X##_base, X##_avx2, X##_avx512}
 #else
 #define SPX_TIERS(X) {X##_base, X##_base, X##_base}
@@ -226,6 +331,8 @@ typedef void (*spx_taps_fn)(const wt_conv_shape *, const float *, const int32_t 
 static const spx_rows_fn spx_rows[3] = SPX_TIERS(spx_rows);
 static const spx_dot_fn spx_dots[3] = SPX_TIERS(spx_dot);
 static const spx_taps_fn spx_taps[3] = SPX_TIERS(spx_taps);
+typedef void (*spx_transpose_fn)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, ptrdiff_t);
+static const spx_transpose_fn spx_transposes[3] = SPX_TIERS(spx_transpose);
 
 // MARK: - Splitting rows over threads
 
@@ -250,16 +357,6 @@ static void spx_split_rows(spx_row_split *s, ptrdiff_t rows, ptrdiff_t nnz, ptrd
 
 // MARK: - Complex linear
 
-/// dst[c·ldd + i] = src[i·lds + c] for i < nb, c < cols.
-static void spx_transpose(const float *src, ptrdiff_t lds, ptrdiff_t nb, ptrdiff_t cols, float *dst, ptrdiff_t ldd) {
-    for (ptrdiff_t i0 = 0; i0 < nb; i0 += 16)
-        for (ptrdiff_t c0 = 0; c0 < cols; c0 += 16) {
-            ptrdiff_t i1 = i0 + 16 < nb ? i0 + 16 : nb, c1 = c0 + 16 < cols ? c0 + 16 : cols;
-            for (ptrdiff_t i = i0; i < i1; i++)
-                for (ptrdiff_t c = c0; c < c1; c++) dst[c * ldd + i] = src[i * lds + c];
-        }
-}
-
 int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
                    const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy) {
@@ -279,13 +376,13 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
     float *xtr = scratch, *xti = xtr + cols * tile, *ytr = xti + cols * tile, *yti = ytr + rows * tile;
     for (ptrdiff_t b0 = 0; b0 < batch; b0 += tile) {
         const ptrdiff_t nb = batch - b0 < tile ? batch - b0 : tile;
-        spx_transpose(xr + b0 * ldx, ldx, nb, cols, xtr, tile);
-        spx_transpose(xi + b0 * ldx, ldx, nb, cols, xti, tile);
+        spx_transposes[tier](xr + b0 * ldx, ldx, nb, cols, xtr, tile);
+        spx_transposes[tier](xi + b0 * ldx, ldx, nb, cols, xti, tile);
         spx_mm m = {row_ptr, col_idx, vr, vi, br, bi, xtr, xti, tile, ytr, yti, tile, nb};
         spx_row_split s = {.rows = spx_rows[tier], .mm = &m};
         spx_split_rows(&s, rows, nnz, 4 * nb);
-        spx_transpose(ytr, tile, rows, nb, yr + b0 * ldy, ldy);
-        spx_transpose(yti, tile, rows, nb, yi + b0 * ldy, ldy);
+        spx_transposes[tier](ytr, tile, rows, nb, yr + b0 * ldy, ldy);
+        spx_transposes[tier](yti, tile, rows, nb, yi + b0 * ldy, ldy);
     }
     free(scratch);
     return 0;
