@@ -373,16 +373,19 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
     const size_t count = 2 * (size_t)tile * (size_t)(cols + rows);
     float *scratch = count ? malloc(count * sizeof(float)) : NULL;
     if (count && !scratch) return -1;
-    float *xtr = scratch, *xti = xtr + cols * tile, *ytr = xti + cols * tile, *yti = ytr + rows * tile;
+    // Row c of the transposed input holds the tile's real parts, then its imaginary parts, so the
+    // two halves a nonzero reads are adjacent (one stream of 2·tile floats); likewise the output.
+    const ptrdiff_t ld = 2 * tile;
+    float *xtr = scratch, *xti = xtr + tile, *ytr = scratch + cols * ld, *yti = ytr + tile;
     for (ptrdiff_t b0 = 0; b0 < batch; b0 += tile) {
         const ptrdiff_t nb = batch - b0 < tile ? batch - b0 : tile;
-        spx_transposes[tier](xr + b0 * ldx, ldx, nb, cols, xtr, tile);
-        spx_transposes[tier](xi + b0 * ldx, ldx, nb, cols, xti, tile);
-        spx_mm m = {row_ptr, col_idx, vr, vi, br, bi, xtr, xti, tile, ytr, yti, tile, nb};
+        spx_transposes[tier](xr + b0 * ldx, ldx, nb, cols, xtr, ld);
+        spx_transposes[tier](xi + b0 * ldx, ldx, nb, cols, xti, ld);
+        spx_mm m = {row_ptr, col_idx, vr, vi, br, bi, xtr, xti, ld, ytr, yti, ld, nb};
         spx_row_split s = {.rows = spx_rows[tier], .mm = &m};
         spx_split_rows(&s, rows, nnz, 4 * nb);
-        spx_transposes[tier](ytr, tile, rows, nb, yr + b0 * ldy, ldy);
-        spx_transposes[tier](yti, tile, rows, nb, yi + b0 * ldy, ldy);
+        spx_transposes[tier](ytr, ld, rows, nb, yr + b0 * ldy, ldy);
+        spx_transposes[tier](yti, ld, rows, nb, yi + b0 * ldy, ldy);
     }
     free(scratch);
     return 0;

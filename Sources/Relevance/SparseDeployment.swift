@@ -379,10 +379,11 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
 }
 
 /// Compiles a model for dense inference: as ``compileSparse(_:parameters:maxDensity:path:)`` with
-/// every weight kept dense — masks multiplied in, float32, packed once for the GEMM
-/// (``PackedLinearWeight``), a following ReLU fused. The compiled model gives the same outputs as
-/// the original in eval mode, bit for bit for unmasked float32 weights, and costs about one more
-/// copy of each linear weight in memory.
+/// every weight kept dense — masks multiplied in, float32; real linear weights packed once for the
+/// GEMM (``PackedLinearWeight``) with a following ReLU fused; convolutions and complex linear
+/// layers held as dense float32 weights and run through the same ops as the uncompiled layer. The
+/// compiled model gives the same outputs as the original in eval mode, bit for bit for unmasked
+/// float32 weights, and costs about one more copy of each real linear weight in memory.
 public func compileDense<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree, path: String = "")
     -> (model: Sequential<I, O>, parameters: ParameterTree) {
     compileSparse(model, parameters: parameters, maxDensity: -.infinity, path: path)
