@@ -109,6 +109,15 @@ typedef struct {
         wr = (V)_mm512_maskz_loadu_ps(m_, (pr));                                                    \
         wi = (V)_mm512_maskz_loadu_ps(m_, (pi));                                                    \
     }
+/// The same tree as SPX_REDUCE_TREE, in registers: halves of 128, 64 and 32 bits added.
+#define SPX_REDUCE_AVX2(V, W, a, out)                                                               \
+    {                                                                                               \
+        const __m256 y_ = (__m256)(a);                                                              \
+        __m128 h4_ = _mm_add_ps(_mm256_castps256_ps128(y_), _mm256_extractf128_ps(y_, 1));          \
+        __m128 h2_ = _mm_add_ps(h4_, _mm_movehl_ps(h4_, h4_));                                      \
+        __m128 h1_ = _mm_add_ss(h2_, _mm_shuffle_ps(h2_, h2_, 1));                                  \
+        out = _mm_cvtss_f32(h1_);                                                                   \
+    }
 /// The same tree as SPX_REDUCE_TREE, in registers: halves of 256, 128, 64 and 32 bits added.
 #define SPX_REDUCE_AVX512(V, W, a, out)                                                             \
     {                                                                                               \
@@ -318,7 +327,7 @@ typedef float spx_f8 __attribute__((vector_size(32)));
 
 SPX_DEFINE(base, , 4, SPX_GATHER_SCALAR, SPX_PARTIAL_SCALAR, SPX_REDUCE_TREE)
 #if SPX_X86
-SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_TREE)
+SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_AVX2)
 SPX_DEFINE(avx512, SPX_TARGET_AVX512, 16, SPX_GATHER_AVX512, SPX_PARTIAL_AVX512, SPX_REDUCE_AVX512)
 #define SPX_TIERS(X) {X##_base, X##_avx2, X##_avx512}
 #else
@@ -329,7 +338,13 @@ typedef void (*spx_rows_fn)(const spx_mm *, ptrdiff_t, ptrdiff_t);
 typedef void (*spx_dot_fn)(const spx_dot *, ptrdiff_t, ptrdiff_t);
 typedef void (*spx_taps_fn)(const wt_conv_shape *, const float *, const int32_t *, ptrdiff_t, float *);
 static const spx_rows_fn spx_rows[3] = SPX_TIERS(spx_rows);
+// The AVX-512 tier takes the 8-lane dot products: 16-lane gathers measured slower (11.4 µs against
+// 10.5 µs for CplxLinear(784, 400) at 95 % sparsity, batch 1, on a Xeon family 6 model 207).
+#if SPX_X86
+static const spx_dot_fn spx_dots[3] = {spx_dot_base, spx_dot_avx2, spx_dot_avx2};
+#else
 static const spx_dot_fn spx_dots[3] = SPX_TIERS(spx_dot);
+#endif
 static const spx_taps_fn spx_taps[3] = SPX_TIERS(spx_taps);
 typedef void (*spx_transpose_fn)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, ptrdiff_t);
 static const spx_transpose_fn spx_transposes[3] = SPX_TIERS(spx_transpose);
