@@ -63,6 +63,19 @@ typedef struct {
     ptrdiff_t ldy;
 } spx_dot;
 
+/// One sample of a convolution computed straight from its input (no im2col rows): `off[j]` is the
+/// input offset of compacted tap j at output position 0; valid for no padding, stride and dilation
+/// 1 along the last axis and out[2] a multiple of 8.
+typedef struct {
+    const wt_conv_shape *g;
+    ptrdiff_t rows;
+    const int32_t *row_ptr, *col_idx;
+    const ptrdiff_t *off;
+    const float *vr, *vi, *br, *bi;
+    const float *xr, *xi;
+    float *yr, *yi;
+} spx_dconv;
+
 // MARK: - Per-tier bodies
 
 /// W floats x[idx[0]], …, x[idx[W − 1]] into the vector g: a hardware gather where the tier has one.
@@ -175,6 +188,64 @@ typedef float spx_f8 __attribute__((vector_size(32)));
         }                                                                                           \
     }
 
+
+// R output lines (consecutive o1) × NV vectors of 8 positions of one output channel, accumulated
+// over the channel's nonzeros in storage order: the same statements, in the same order, as the
+// im2col-rows product, so both give the same values.
+#define SPX_DIRECT_REAL(R, NV)                                                                      \
+    {                                                                                               \
+        spx_f8 acc[R][NV];                                                                          \
+        for (int r_ = 0; r_ < R; r_++)                                                              \
+            for (int v_ = 0; v_ < NV; v_++) acc[r_][v_] = (spx_f8){0} + b0;                         \
+        for (int32_t k = k0; k < k1; k++) {                                                         \
+            const float w = d->vr[k];                                                               \
+            const float *src = d->xr + line + d->off[d->col_idx[k]] + o2;                           \
+            for (int r_ = 0; r_ < R; r_++)                                                          \
+                for (int v_ = 0; v_ < NV; v_++) {                                                   \
+                    spx_f8 t_;                                                                      \
+                    memcpy(&t_, src + r_ * lstride + 8 * v_, sizeof t_);                            \
+                    acc[r_][v_] = acc[r_][v_] + w * t_;                                             \
+                }                                                                                   \
+        }                                                                                           \
+        for (int r_ = 0; r_ < R; r_++)                                                              \
+            for (int v_ = 0; v_ < NV; v_++)                                                         \
+                memcpy(d->yr + r * P + oline + r_ * O2 + o2 + 8 * v_, &acc[r_][v_], sizeof(spx_f8)); \
+    }
+
+#define SPX_DIRECT_CPLX(R, NV)                                                                      \
+    {                                                                                               \
+        spx_f8 ar[R][NV], ai[R][NV];                                                                \
+        for (int r_ = 0; r_ < R; r_++)                                                              \
+            for (int v_ = 0; v_ < NV; v_++) { ar[r_][v_] = (spx_f8){0} + b0; ai[r_][v_] = (spx_f8){0} + b1; } \
+        for (int32_t k = k0; k < k1; k++) {                                                         \
+            const float wr = d->vr[k], wi = d->vi[k];                                               \
+            const ptrdiff_t at = line + d->off[d->col_idx[k]] + o2;                                 \
+            for (int r_ = 0; r_ < R; r_++)                                                          \
+                for (int v_ = 0; v_ < NV; v_++) {                                                   \
+                    spx_f8 u, v;                                                                    \
+                    memcpy(&u, d->xr + at + r_ * lstride + 8 * v_, sizeof u);                       \
+                    memcpy(&v, d->xi + at + r_ * lstride + 8 * v_, sizeof v);                       \
+                    ar[r_][v_] = ar[r_][v_] + wr * u;                                               \
+                    ar[r_][v_] = ar[r_][v_] - wi * v;                                               \
+                    ai[r_][v_] = ai[r_][v_] + wr * v;                                               \
+                    ai[r_][v_] = ai[r_][v_] + wi * u;                                               \
+                }                                                                                   \
+        }                                                                                           \
+        for (int r_ = 0; r_ < R; r_++)                                                              \
+            for (int v_ = 0; v_ < NV; v_++) {                                                       \
+                memcpy(d->yr + r * P + oline + r_ * O2 + o2 + 8 * v_, &ar[r_][v_], sizeof(spx_f8)); \
+                memcpy(d->yi + r * P + oline + r_ * O2 + o2 + 8 * v_, &ai[r_][v_], sizeof(spx_f8)); \
+            }                                                                                       \
+    }
+
+#define SPX_DIRECT_LINES(KIND, R)                                                                   \
+    {                                                                                               \
+        const ptrdiff_t line = o0 * pstride0 + o1 * lstride, oline = (o0 * O1 + o1) * O2;           \
+        ptrdiff_t o2 = 0;                                                                           \
+        for (; o2 + 24 <= O2; o2 += 24) KIND(R, 3)                                                  \
+        for (; o2 + 8 <= O2; o2 += 8) KIND(R, 1)                                                    \
+    }
+
 #define SPX_DEFINE(SUF, ATTR, W, GATHER, PARTIAL, REDUCE)                                                                  \
     typedef float spx_vec_##SUF __attribute__((vector_size(4 * W)));                                \
                                                                                                     \
@@ -282,6 +353,28 @@ typedef float spx_f8 __attribute__((vector_size(32)));
             for (ptrdiff_t c = 0; c < cols; c++) dst[c * ldd + i0] = src[i0 * lds + c];             \
     }                                                                                               \
                                                                                                     \
+    /* One sample straight from its input (see spx_dconv). */                                    \
+    ATTR static void spx_direct_##SUF(const spx_dconv *d) {                                         \
+        const wt_conv_shape *g = d->g;                                                              \
+        const ptrdiff_t S1 = g->in[1], S2 = g->in[2], O0 = g->out[0], O1 = g->out[1], O2 = g->out[2]; \
+        const ptrdiff_t P = O0 * O1 * O2, lstride = g->s[1] * S2, pstride0 = g->s[0] * S1 * S2;     \
+        for (ptrdiff_t r = 0; r < d->rows; r++) {                                                   \
+            const int32_t k0 = d->row_ptr[r], k1 = d->row_ptr[r + 1];                               \
+            const float b0 = d->br ? d->br[r] : 0.0f, b1 = d->bi ? d->bi[r] : 0.0f;                 \
+            (void)b1;                                                                               \
+            for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                                 \
+                ptrdiff_t o1 = 0;                                                                   \
+                if (d->vi == NULL) {                                                                \
+                    for (; o1 + 4 <= O1; o1 += 4) SPX_DIRECT_LINES(SPX_DIRECT_REAL, 4)              \
+                    for (; o1 < O1; o1++) SPX_DIRECT_LINES(SPX_DIRECT_REAL, 1)                      \
+                } else {                                                                            \
+                    for (; o1 + 2 <= O1; o1 += 2) SPX_DIRECT_LINES(SPX_DIRECT_CPLX, 2)              \
+                    for (; o1 < O1; o1++) SPX_DIRECT_LINES(SPX_DIRECT_CPLX, 1)                      \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+    }                                                                                               \
+                                                                                                    \
     /* Rows taps[0 ..< ntaps] of one sample's im2col matrix into col (ntaps × P, contiguous). */    \
     ATTR static void spx_taps_##SUF(const wt_conv_shape *g, const float *x, const int32_t *taps,   \
                                     ptrdiff_t ntaps, float *col) {                                  \
@@ -346,6 +439,8 @@ static const spx_dot_fn spx_dots[3] = {spx_dot_base, spx_dot_avx2, spx_dot_avx2}
 static const spx_dot_fn spx_dots[3] = SPX_TIERS(spx_dot);
 #endif
 static const spx_taps_fn spx_taps[3] = SPX_TIERS(spx_taps);
+typedef void (*spx_direct_fn)(const spx_dconv *);
+static const spx_direct_fn spx_directs[3] = SPX_TIERS(spx_direct);
 typedef void (*spx_transpose_fn)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, ptrdiff_t);
 static const spx_transpose_fn spx_transposes[3] = SPX_TIERS(spx_transpose);
 
@@ -415,6 +510,7 @@ typedef struct {
     const float *vr, *vi, *br, *bi;
     const float *xr, *xi;
     float *yr, *yi;
+    const ptrdiff_t *off;  // per compacted tap, for the direct path (NULL: im2col rows)
     int tier;
     _Atomic int failed;
 } spx_conv;
@@ -425,6 +521,15 @@ static void spx_conv_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const ptrdiff_t P = g->out[0] * g->out[1] * g->out[2];
     const ptrdiff_t in_size = g->channels * g->in[0] * g->in[1] * g->in[2];
     const int cplx = j->vi != NULL;
+    if (j->off) {
+        for (ptrdiff_t n = begin; n < end; n++) {
+            spx_dconv d = {g, j->rows, j->row_ptr, j->col_idx, j->off, j->vr, j->vi, j->br, j->bi,
+                           j->xr + n * in_size, cplx ? j->xi + n * in_size : NULL,
+                           j->yr + n * j->rows * P, cplx ? j->yi + n * j->rows * P : NULL};
+            spx_directs[j->tier](&d);
+        }
+        return;
+    }
     const size_t count = (size_t)(cplx ? 2 : 1) * (size_t)j->ntaps * (size_t)P;
     float *col = count ? malloc(count * sizeof(float)) : NULL;
     if (count && !col) { atomic_store(&j->failed, 1); return; }
@@ -439,14 +544,34 @@ static void spx_conv_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     free(col);
 }
 
+/// Whether a sample can be computed straight from its input: no padding, stride and dilation 1
+/// along the last axis, and output lines a multiple of 8 positions (LeNet-5's 24 and 8).
+static int spx_direct_applies(const wt_conv_shape *g) {
+    return g->p[0] == 0 && g->p[1] == 0 && g->p[2] == 0 && g->s[2] == 1 && g->d[2] == 1 && g->out[2] % 8 == 0;
+}
+
 static int spx_conv_run(spx_conv *j, ptrdiff_t samples) {
     if (samples <= 0 || j->rows <= 0) return 0;
     j->tier = (int)wt_active_isa();
     atomic_store(&j->failed, 0);
-    const ptrdiff_t P = j->g->out[0] * j->g->out[1] * j->g->out[2];
+    const wt_conv_shape *g = j->g;
+    const ptrdiff_t P = g->out[0] * g->out[1] * g->out[2];
+    ptrdiff_t *off = NULL;
+    if (spx_direct_applies(g) && j->ntaps > 0) {
+        off = malloc((size_t)j->ntaps * sizeof(ptrdiff_t));
+        if (!off) return -1;
+        const ptrdiff_t K12 = g->k[1] * g->k[2], K = g->k[0] * K12;
+        for (ptrdiff_t t = 0; t < j->ntaps; t++) {
+            const ptrdiff_t tap = j->taps[t], c = tap / K, kk = tap % K;
+            const ptrdiff_t k0 = kk / K12, k1 = (kk / g->k[2]) % g->k[1], k2 = kk % g->k[2];
+            off[t] = ((c * g->in[0] + k0 * g->d[0]) * g->in[1] + k1 * g->d[1]) * g->in[2] + k2;
+        }
+    }
+    j->off = off;
     const ptrdiff_t per_sample = (j->row_ptr[j->rows] * (j->vi ? 4 : 1) + j->ntaps) * P + 1;
     ptrdiff_t grain = SPX_PARALLEL_MIN / per_sample;
     wt_parallel_for(samples, grain > 1 ? grain : 1, spx_conv_part, j);
+    free(off);
     return atomic_load(&j->failed) ? -1 : 0;
 }
 

@@ -137,7 +137,12 @@ final class SparseComplexAndConvolutionTests: XCTestCase {
          ("2d k3 s2 p1", Convolution<Spatial2D>(3, 5, 3, stride: 2, padding: 1).options, [3, 9, 8]),
          ("2d k3x2 p(2,0) d(1,2)", Convolution<Spatial2D>(2, 4, [3, 2], padding: [2, 0], dilation: [1, 2]).options, [2, 6, 7]),
          ("2d LeNet-like 20x5x5", Convolution<Spatial2D>(4, 20, 5).options, [4, 12, 12]),
-         ("3d k2 p1", Convolution<Spatial3D>(2, 3, 2, padding: 1).options, [2, 3, 4, 3])]
+         ("3d k2 p1", Convolution<Spatial3D>(2, 3, 2, padding: 1).options, [2, 3, 4, 3]),
+         // No padding and output lines of 8k positions: computed straight from the input.
+         ("direct 1d k5", Convolution<Spatial1D>(3, 4, 5).options, [3, 20]),
+         ("direct 2d k3 s(2,1)", Convolution<Spatial2D>(2, 5, 3, stride: [2, 1]).options, [2, 9, 26]),
+         ("direct 2d k(2,3) d(2,1)", Convolution<Spatial2D>(2, 3, [2, 3], dilation: [2, 1]).options, [2, 7, 18]),
+         ("direct 3d k2", Convolution<Spatial3D>(2, 3, 2).options, [2, 3, 4, 9])]
     }
 
     func testSparseConvolutionMatchesFloat64ReferenceAtEveryTier() {
@@ -178,6 +183,8 @@ final class SparseComplexAndConvolutionTests: XCTestCase {
         let cases: [(String, ConvolutionOptions, [Int])] = [
             ("cplx 1d k5 s2 p1", ComplexConvolution<Spatial1D>(2, 3, 5, stride: 2, padding: 1).options, [2, 17]),
             ("cplx 2d k3 d2", ComplexConvolution<Spatial2D>(3, 4, 3, dilation: 2).options, [3, 8, 9]),
+            ("cplx direct 2d k3", ComplexConvolution<Spatial2D>(2, 3, 3).options, [2, 7, 10]),
+            ("cplx direct 2d k3 O2=24", ComplexConvolution<Spatial2D>(2, 3, 3).options, [2, 4, 26]),
         ]
         for (ci, (name, o, input)) in cases.enumerated() {
             let seed = UInt64(500 + 10 * ci)
@@ -205,25 +212,31 @@ final class SparseComplexAndConvolutionTests: XCTestCase {
     }
 
     func testSparseConvolutionIsThreadCountInvariant() {
-        let o = Convolution<Spatial2D>(8, 16, 3, padding: 1).options
+        // Padding 1: im2col rows; no padding (28 → 24 positions a line): straight from the input.
+        for o in [Convolution<Spatial2D>(8, 16, 3, padding: 1).options, Convolution<Spatial2D>(8, 16, 5).options] {
+            threadCountInvariance(o)
+        }
+    }
+
+    func threadCountInvariance(_ o: ConvolutionOptions) {
         let w = Sample.normal(o.weightShape, seed: 41, dtype: .float32)
         let m = mask(o.weightShape, keep: 0.5, seed: 42)
         let real = SparseConvolution<Spatial2D>(options: o, weight: w, bias: nil, mask: m, maxDensity: 1)
         let cplx = SparseComplexConvolution<Spatial2D>(options: o, weight: complex32(o.weightShape, seed: 43), bias: nil,
                                                        mask: m, maxDensity: 1)
-        let x = Sample.normal([6, 8, 30, 30], seed: 44, dtype: .float32), z = complex32([6, 8, 30, 30], seed: 45)
+        let x = Sample.normal([6, 8, 28, 28], seed: 44, dtype: .float32), z = complex32([6, 8, 28, 28], seed: 45)
         for isa in tiers {
             _ = wt_set_isa(isa)
             _ = wt_set_num_threads(1)
             let (r1, c1) = (real(x), cplx(z))
             _ = wt_set_num_threads(2)
             let (r2, c2) = (real(x), cplx(z))
-            XCTAssertEqual(r1.scalars, r2.scalars, "isa \(isa.rawValue): real convolution depends on the thread count")
+            XCTAssertEqual(r1.scalars, r2.scalars, "isa \(isa.rawValue), padding \(o.padding): real convolution depends on the thread count")
             XCTAssertEqual(c1.real.scalars, c2.real.scalars, "isa \(isa.rawValue): complex convolution depends on the thread count")
             XCTAssertEqual(c1.imag.scalars, c2.imag.scalars, "isa \(isa.rawValue): complex convolution depends on the thread count")
             // Sample 4 alone gives the same values as inside the batch.
             let plane = r1.count / 6, inPlane = x.count / 6
-            let alone = real(Tensor(shape: [1, 8, 30, 30], scalars: Array(x.scalars(as: Float.self)[4 * inPlane..<5 * inPlane]))).scalars
+            let alone = real(Tensor(shape: [1, 8, 28, 28], scalars: Array(x.scalars(as: Float.self)[4 * inPlane..<5 * inPlane]))).scalars
             XCTAssertEqual(alone, Array(r1.scalars[4 * plane..<5 * plane]), "isa \(isa.rawValue): a sample's result depends on the batch")
         }
     }
