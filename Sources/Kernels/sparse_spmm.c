@@ -146,6 +146,7 @@ typedef struct {
 /// Eight floats as one vector (one load and one store on AVX2, two on SSE): the unit of the
 /// im2col run copies, whose runs (8–24 floats in LeNet-5) are too short for a wider loop.
 typedef float spx_f8 __attribute__((vector_size(32)));
+typedef float spx_f4 __attribute__((vector_size(16)));
 
 
 // Accumulates NV vectors of a real row over the row's nonzeros and stores them at y + l.
@@ -321,36 +322,42 @@ typedef float spx_f8 __attribute__((vector_size(32)));
         }                                                                                           \
     }                                                                                               \
                                                                                                     \
-    /* dst[c·ldd + i] = src[i·lds + c] for i < nb, c < cols: 8×8 blocks through registers. */      \
+    /* dst[c·ldd + i] = src[i·lds + c] for i < nb, c < cols: 8×8 blocks through registers, eight  \
+       columns at a time down all rows, so that both sides stay in L1 between blocks. */         \
     ATTR static void spx_transpose_##SUF(const float *src, ptrdiff_t lds, ptrdiff_t nb, ptrdiff_t cols, \
                                          float *dst, ptrdiff_t ldd) {                               \
-        ptrdiff_t i0 = 0;                                                                           \
-        for (; i0 + 8 <= nb; i0 += 8) {                                                             \
-            ptrdiff_t c0 = 0;                                                                       \
-            for (; c0 + 8 <= cols; c0 += 8) {                                                       \
-                spx_f8 r[8], t[8], u[8];                                                            \
-                for (int q = 0; q < 8; q++) memcpy(&r[q], src + (i0 + q) * lds + c0, sizeof r[q]); \
-                for (int q = 0; q < 8; q += 2) {                                                    \
-                    t[q] = __builtin_shufflevector(r[q], r[q + 1], 0, 8, 1, 9, 4, 12, 5, 13);       \
-                    t[q + 1] = __builtin_shufflevector(r[q], r[q + 1], 2, 10, 3, 11, 6, 14, 7, 15); \
-                }                                                                                   \
-                for (int q = 0; q < 8; q += 4)                                                      \
+        const ptrdiff_t nb8 = nb & ~(ptrdiff_t)7, cols8 = cols & ~(ptrdiff_t)7;                     \
+        for (ptrdiff_t c0 = 0; c0 < cols8; c0 += 8)                                                 \
+            for (ptrdiff_t i0 = 0; i0 < nb8; i0 += 8) {                                             \
+                /* r[q] = [row q | row q + 4] at columns c0 ..< c0 + 4 (q < 4), r[q + 4] the same \
+                   at columns c0 + 4 ..< c0 + 8: the loads combine the 128-bit halves, so only   \
+                   two in-lane shuffle stages remain (16 shuffles per block, not 24). */         \
+                spx_f8 r[8];                                                                        \
+                for (int q = 0; q < 4; q++)                                                         \
                     for (int h = 0; h < 2; h++) {                                                   \
-                        u[q + 2 * h] = __builtin_shufflevector(t[q + h], t[q + h + 2], 0, 1, 8, 9, 4, 5, 12, 13); \
-                        u[q + 2 * h + 1] = __builtin_shufflevector(t[q + h], t[q + h + 2], 2, 3, 10, 11, 6, 7, 14, 15); \
+                        spx_f4 a, b;                                                                \
+                        memcpy(&a, src + (i0 + q) * lds + c0 + 4 * h, sizeof a);                    \
+                        memcpy(&b, src + (i0 + q + 4) * lds + c0 + 4 * h, sizeof b);                \
+                        r[q + 4 * h] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);       \
                     }                                                                               \
-                for (int q = 0; q < 4; q++) {                                                       \
-                    spx_f8 lo = __builtin_shufflevector(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);  \
-                    spx_f8 hi = __builtin_shufflevector(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15); \
-                    memcpy(dst + (c0 + q) * ldd + i0, &lo, sizeof lo);                              \
-                    memcpy(dst + (c0 + q + 4) * ldd + i0, &hi, sizeof hi);                          \
+                for (int h = 0; h < 2; h++) {                                                       \
+                    const spx_f8 *g = r + 4 * h;                                                    \
+                    spx_f8 t0 = __builtin_shufflevector(g[0], g[1], 0, 8, 1, 9, 4, 12, 5, 13);      \
+                    spx_f8 t1 = __builtin_shufflevector(g[0], g[1], 2, 10, 3, 11, 6, 14, 7, 15);    \
+                    spx_f8 t2 = __builtin_shufflevector(g[2], g[3], 0, 8, 1, 9, 4, 12, 5, 13);      \
+                    spx_f8 t3 = __builtin_shufflevector(g[2], g[3], 2, 10, 3, 11, 6, 14, 7, 15);    \
+                    spx_f8 o[4] = {__builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13),       \
+                                   __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15),     \
+                                   __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13),       \
+                                   __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15)};    \
+                    for (int q = 0; q < 4; q++) memcpy(dst + (c0 + 4 * h + q) * ldd + i0, &o[q], sizeof o[q]); \
                 }                                                                                   \
             }                                                                                       \
-            for (; c0 < cols; c0++)                                                                 \
-                for (int q = 0; q < 8; q++) dst[c0 * ldd + i0 + q] = src[(i0 + q) * lds + c0];      \
-        }                                                                                           \
-        for (; i0 < nb; i0++)                                                                       \
-            for (ptrdiff_t c = 0; c < cols; c++) dst[c * ldd + i0] = src[i0 * lds + c];             \
+        /* The last nb % 8 rows, and the last cols % 8 columns of every row. */                     \
+        for (ptrdiff_t i = nb8; i < nb; i++)                                                        \
+            for (ptrdiff_t c = 0; c < cols; c++) dst[c * ldd + i] = src[i * lds + c];               \
+        for (ptrdiff_t c = cols8; c < cols; c++)                                                    \
+            for (ptrdiff_t i = 0; i < nb8; i++) dst[c * ldd + i] = src[i * lds + c];                \
     }                                                                                               \
                                                                                                     \
     /* One sample straight from its input (see spx_dconv). */                                    \
