@@ -3,7 +3,9 @@
 //
 // One product serves three layers:
 //  * convolution: X is the im2col matrix of one sample restricted to the kernel taps the weight
-//    uses (L = output positions), Y the sample's output [C_out, positions];
+//    uses (L = output positions), Y the sample's output [C_out, positions]; without padding and
+//    with unit stride and dilation along the last axis, the same sums are formed straight from
+//    the input rows instead, 8 output positions per vector (spx_direct_*);
 //  * complex linear, batch ≥ 4: X is a tile of 64 examples of the input transposed to
 //    [features, examples] (8×8 blocks through registers; L = examples), Y the transposed output
 //    tile, transposed back afterwards;

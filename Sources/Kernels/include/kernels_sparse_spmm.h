@@ -35,8 +35,10 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
 /// kernel tap (c, kk)).
 ///
 /// The weight [rows = C_out, channels·Πk] is given in CSR form over the compacted column set
-/// `taps` (ntaps ascending im2col rows, the taps some nonzero uses; col_idx indexes taps), so only
-/// the used rows of each sample's im2col matrix are built. x holds `samples` contiguous samples of
+/// `taps` (ntaps ascending im2col rows, the taps some nonzero uses; col_idx indexes taps). Without
+/// padding, with stride and dilation 1 along the last axis and out[2] a multiple of 8, each output
+/// line is computed straight from the input rows; otherwise only the used rows of each sample's
+/// im2col matrix are built. Both add the same products in the same order. x holds `samples` contiguous samples of
 /// channels × in[0]·in[1]·in[2]; y holds `samples` contiguous C_out × out[0]·out[1]·out[2] outputs.
 /// bias may be NULL. Samples are split over the threads. Returns 0, or -1 when scratch memory
 /// could not be allocated.
