@@ -239,25 +239,100 @@ public protocol SparseCompilable: SequentialLayer {
         -> (layer: any SequentialLayer, parameters: ParameterTree)
 }
 
-extension Masked: SparseCompilable where Base == Linear {
-    /// A ``SparseLinear`` of `weight ⊙ mask`; no parameters remain.
+/// A weighted layer whose weight (times an optional mask) compiles into a sparse inference layer:
+/// `Linear`, `CplxLinear`, and regular one-group `Conv1d/2d/3d` and `CplxConv1d/2d/3d`.
+public protocol SparseCompilableWeighted: WeightedLayer, SequentialLayer {
+    /// The inference form of this layer for its parameters `p` (keys relative to the layer:
+    /// `weight` or `weight.real`/`weight.imag`, and the bias) with `weight ⊙ mask`; nil when the
+    /// layer has no sparse form (a grouped convolution), in which case it is kept as it is.
+    /// `path` names the layer in messages.
+    func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)?
+}
+
+/// The entry `key` of a layer's parameters, or a stop naming the layer and the key.
+func compiledParameter(_ p: ParameterTree, _ key: String, path: String) -> Tensor {
+    guard let t = p[key] else { fatalError("\(path.isEmpty ? "<root>" : path): parameter '\(key)' is missing") }
+    return t
+}
+
+/// The complex entry `key` (`key.real`, `key.imag`) of a layer's parameters.
+func compiledComplexParameter(_ p: ParameterTree, _ key: String, path: String) -> ComplexTensor {
+    ComplexTensor(real: compiledParameter(p, key + ".real", path: path), imag: compiledParameter(p, key + ".imag", path: path))
+}
+
+extension Masked: SparseCompilable where Base: SparseCompilableWeighted {
+    /// The base layer's sparse form for `weight ⊙ mask` (``SparseLinear``, ``SparseComplexLinear``,
+    /// ``SparseConvolution``, ``SparseComplexConvolution``); no parameters remain. A base without a
+    /// sparse form (a grouped convolution) keeps the masked layer and its parameters.
     public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
         -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        guard p["mask"] != nil else {
+        guard let mask = p["mask"] else {
             fatalError("\(path.isEmpty ? "<root>" : path): masked layer has no sparsity mask to compile")
         }
-        guard p["weight"] != nil else { fatalError("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
-        return (SparseLinear(self, parameters: p, maxDensity: maxDensity), ParameterTree())
+        guard let l = base.sparseInferenceLayer(parameters: p, mask: mask, path: path, maxDensity: maxDensity) else { return (self, p) }
+        return (l, ParameterTree())
     }
 }
 
-extension Linear: SparseCompilable {
+extension Linear: SparseCompilable, SparseCompilableWeighted {
     /// A ``SparseLinear`` of the weight's nonzeros (weights zeroed by ``binarizeMasks(_:masks:)``);
     /// CSR only when the weight is sparse enough, else dense storage.
     public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
         -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        guard let w = p["weight"] else { fatalError("\(path.isEmpty ? "<root>" : path): parameter 'weight' is missing") }
-        return (SparseLinear(weight: w, bias: bias ? p["bias"] : nil, maxDensity: maxDensity), ParameterTree())
+        (sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity)!, ParameterTree())
+    }
+
+    /// A ``SparseLinear`` of `weight ⊙ mask`.
+    public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
+        SparseLinear(weight: compiledParameter(p, "weight", path: path), bias: bias ? compiledParameter(p, "bias", path: path) : nil,
+                     mask: mask, maxDensity: maxDensity)
+    }
+}
+
+extension CplxLinear: SparseCompilable, SparseCompilableWeighted {
+    /// A ``SparseComplexLinear`` of the weight's nonzeros; CSR only when sparse enough.
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        (sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity)!, ParameterTree())
+    }
+
+    /// A ``SparseComplexLinear`` of `weight ⊙ mask`.
+    public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
+        SparseComplexLinear(weight: compiledComplexParameter(p, "weight", path: path),
+                            bias: bias ? compiledComplexParameter(p, "bias", path: path) : nil, mask: mask, maxDensity: maxDensity)
+    }
+}
+
+extension Convolution: SparseCompilable, SparseCompilableWeighted {
+    /// A ``SparseConvolution`` of the weight's nonzeros (a grouped convolution is kept as it is).
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        guard let l = sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity) else { return (self, p) }
+        return (l, ParameterTree())
+    }
+
+    /// A ``SparseConvolution`` of `weight ⊙ mask`, or nil for a grouped convolution.
+    public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
+        guard options.groups == 1 else { return nil }
+        return SparseConvolution<Rank>(options: options, weight: compiledParameter(p, "weight", path: path),
+                                       bias: options.bias ? compiledParameter(p, "bias", path: path) : nil, mask: mask, maxDensity: maxDensity)
+    }
+}
+
+extension ComplexConvolution: SparseCompilable, SparseCompilableWeighted {
+    /// A ``SparseComplexConvolution`` of the weight's nonzeros (a grouped convolution is kept as it is).
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        guard let l = sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity) else { return (self, p) }
+        return (l, ParameterTree())
+    }
+
+    /// A ``SparseComplexConvolution`` of `weight ⊙ mask`, or nil for a grouped convolution.
+    public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
+        guard options.groups == 1 else { return nil }
+        return SparseComplexConvolution<Rank>(options: options, weight: compiledComplexParameter(p, "weight", path: path),
+                                              bias: options.bias ? compiledComplexParameter(p, "bias", path: path) : nil,
+                                              mask: mask, maxDensity: maxDensity)
     }
 }
 
@@ -272,8 +347,10 @@ extension Sequential: SparseCompilable {
 
 /// Compiles a model for sparse inference: every `LinearMasked` child becomes a ``SparseLinear`` of
 /// `weight ⊙ mask`, every plain `Linear` one of its weight's nonzeros (as left by
-/// ``binarizeMasks(_:masks:)``), nested `Sequential`s are compiled recursively, and other layers
-/// are kept. A `ReLU` right after a compiled layer is fused into it and replaced by `Identity`
+/// ``binarizeMasks(_:masks:)``); likewise `CplxLinear` (masked or not) becomes a
+/// ``SparseComplexLinear``, `Conv1d/2d/3d` a ``SparseConvolution`` and `CplxConv1d/2d/3d` a
+/// ``SparseComplexConvolution`` (one group only; grouped convolutions are kept). Nested
+/// `Sequential`s are compiled recursively, and other layers are kept. A `ReLU` right after a compiled layer is fused into it and replaced by `Identity`
 /// (so the children keep their indices and parameter paths). Returns the new container and the parameters it still needs (the compiled layers'
 /// entries removed). Outputs equal the dense masked path up to float32 summation order.
 ///
@@ -302,10 +379,11 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
 }
 
 /// Compiles a model for dense inference: as ``compileSparse(_:parameters:maxDensity:path:)`` with
-/// every weight kept dense — masks multiplied in, float32, packed once for the GEMM
-/// (``PackedLinearWeight``), a following ReLU fused. The compiled model gives the same outputs as
-/// the original in eval mode, bit for bit for unmasked float32 weights, and costs about one more
-/// copy of each linear weight in memory.
+/// every weight kept dense — masks multiplied in, float32; real linear weights packed once for the
+/// GEMM (``PackedLinearWeight``) with a following ReLU fused; convolutions and complex linear
+/// layers held as dense float32 weights and run through the same ops as the uncompiled layer. The
+/// compiled model gives the same outputs as the original in eval mode, bit for bit for unmasked
+/// float32 weights, and costs about one more copy of each real linear weight in memory.
 public func compileDense<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree, path: String = "")
     -> (model: Sequential<I, O>, parameters: ParameterTree) {
     compileSparse(model, parameters: parameters, maxDensity: -.infinity, path: path)

@@ -228,6 +228,87 @@ func sparseWorkloads() -> [BenchWorkload] {
     return out
 }
 
+/// A complex linear layer with 784 complex inputs and 400 outputs (CplxLinear(784, 400)) whose
+/// mask keeps a random (1 − sparsity) of the weights, at batch 1 and 128: the dense complex
+/// product with the mask multiplied in once (`dense`, `Ops.linear`) and `SparseComplexLinear`
+/// (`csr`, `wt_ccsr_linear`).
+func sparseComplexLinearWorkloads() -> [BenchWorkload] {
+    var out: [BenchWorkload] = []
+    for sparsity in [90, 95, 99] {
+        for batch in [1, 128] {
+            for form in ["dense", "csr"] {
+                out.append(BenchWorkload(name: "sparse.cplxlinear784x400.s\(sparsity).b\(batch).\(form)", group: "sparse",
+                                         note: "CplxLinear(784, 400) inference, \(sparsity)% of weights masked, batch \(batch), \(form)", make: {
+                    var rng = SplitMix64(seed: 78)
+                    let mask = Tensor(shape: [400, 784], scalars: (0..<(400 * 784)).map { _ -> Float in
+                        Double(rng.next() >> 11) / Double(1 << 53) < Double(sparsity) / 100 ? 0 : 1
+                    })
+                    let w = ComplexTensor(real: benchTensor([400, 784], seed: 21, -0.05, 0.05) * mask,
+                                          imag: benchTensor([400, 784], seed: 22, -0.05, 0.05) * mask)
+                    let b = ComplexTensor(real: benchTensor([400], seed: 23), imag: benchTensor([400], seed: 24))
+                    let z = ComplexTensor(real: benchTensor([batch, 784], seed: 25), imag: benchTensor([batch, 784], seed: 26))
+                    if form == "dense" { return { benchKeep(linear(z, w, bias: b)) } }
+                    let layer = SparseComplexLinear(weight: w, bias: b)
+                    return { benchKeep(layer(z)) }
+                }))
+            }
+        }
+    }
+    return out
+}
+
+/// The fraction of weights each masked layer of LeNet-5 keeps in the Docs/Results.md model
+/// (session 3, 100 VD epochs, threshold 1.5: 34.4% – 1.82% – 0.28% – 6.66%).
+let benchLeNet5Keep: [(key: String, keep: Double)] = [
+    ("features.0.mask", 0.344), ("features.2.mask", 0.0182), ("classifier.0.mask", 0.0028), ("classifier.2.mask", 0.0666),
+]
+
+/// LeNet-5 at the Docs/Results.md sparsity (random masks with its per-layer fractions), batch 1
+/// and 128: the dense model with the masks multiplied in (`dense`), the same compiled by
+/// `compileDense` (`prepared`, weights packed once), and the masked model compiled by
+/// `compileSparse` (`csr`: sparse convolutions and linear layers).
+func sparseLeNet5Workloads() -> [BenchWorkload] {
+    var out: [BenchWorkload] = []
+    for batch in [1, 128] {
+        for form in ["dense", "prepared", "csr"] {
+            out.append(BenchWorkload(name: "sparse.lenet5.results.b\(batch).\(form)", group: "sparse",
+                                     note: "LeNet-5 inference at 34.4%/1.82%/0.28%/6.66% kept, batch \(batch), \(form)", make: {
+                let model = try makeClassifier(.lenet5, flavor: .masked, sampleShape: [1, 28, 28], classes: 10)
+                var params = model.initialParameters(key: RandomKey(seed: 1))
+                var rng = SplitMix64(seed: 79)
+                for (key, keep) in benchLeNet5Keep {
+                    guard let shape = params[key]?.shape else { throw BenchSetupError(message: "LeNet-5 has no parameter \(key)") }
+                    params[key] = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ -> Float in
+                        Double(rng.next() >> 11) / Double(1 << 53) < keep ? 1 : 0
+                    })
+                }
+                let x = benchTensor([batch, 1, 28, 28], seed: 14, 0, 1)
+                if form == "csr" {
+                    let (compiled, rest) = compileSparseClassifier(model, parameters: params)
+                    return { benchKeep(compiled(x, parameters: rest)) }
+                }
+                let dense = try makeClassifier(.lenet5, flavor: .dense, sampleShape: [1, 28, 28], classes: 10)
+                var baked = ParameterTree()
+                for (key, _) in benchLeNet5Keep {
+                    let layer = String(key.dropLast(".mask".count))
+                    baked[layer + ".weight"] = params[layer + ".weight"]! * params[key]!
+                    baked[layer + ".bias"] = params[layer + ".bias"]!
+                }
+                if form == "dense" { return { benchKeep(dense(x, parameters: baked)) } }
+                let (compiled, rest) = compileSparseClassifier(dense, parameters: baked, maxDensity: -.infinity)
+                return { benchKeep(compiled(x, parameters: rest)) }
+            }))
+        }
+    }
+    return out
+}
+
+/// A workload that could not be set up (a model without an expected parameter).
+struct BenchSetupError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
 /// The masked 784-400-10 MLP with random masks of the given sparsity (seeded).
 func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, ParameterTree) {
     let model = try makeClassifier(.mlp, flavor: .masked, sampleShape: [1, 28, 28], classes: 10)
@@ -246,6 +327,11 @@ func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, Para
 func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                              maxDensity: Double = SparseLinear.defaultMaxDensity) -> (any Layer<Tensor, Tensor>, ParameterTree) {
     if let fc = model as? FeatureClassifier<Tensor> {
+        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
+        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
+        return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
+    }
+    if let fc = model as? FeatureClassifier<ComplexTensor> {
         let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
         let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
         return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
@@ -271,7 +357,6 @@ func inferenceWorkloads() -> [BenchWorkload] {
                 let x = benchTensor([batch, 1, 28, 28], seed: 13, 0, 1)
                 return { benchKeep(model(x, parameters: params)) }
             }))
-            if arch == .cplxMLP { continue }  // compileDense compiles real linear layers
             out.append(BenchWorkload(name: "infer.\(name).b\(batch).prepared", group: "infer",
                                      note: "\(arch.rawValue) compiled by compileDense (weights packed once), batch \(batch)", make: {
                 let model = try makeClassifier(arch, flavor: .dense, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
@@ -287,5 +372,6 @@ func inferenceWorkloads() -> [BenchWorkload] {
 
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
-    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + inferenceWorkloads()
+    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseComplexLinearWorkloads()
+        + sparseLeNet5Workloads() + inferenceWorkloads()
 }

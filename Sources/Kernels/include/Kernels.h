@@ -21,6 +21,7 @@
 #include "kernels_scan.h"
 #include "kernels_skinny.h"
 #include "kernels_sparse.h"
+#include "kernels_sparse_spmm.h"
 #include "kernels_special.h"
 #include "kernels_vmath.h"
 

@@ -1,0 +1,59 @@
+#ifndef WIRTINGER_KERNELS_SPARSE_SPMM_H
+#define WIRTINGER_KERNELS_SPARSE_SPMM_H
+#include "kernels_conv.h"
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Sparse weights times dense operands for inference: complex linear layers and real and complex
+// convolutions whose weight is stored in compressed sparse rows (CSR). A complex weight keeps its
+// real and imaginary parts in two value arrays sharing one index structure (row_ptr, col_idx).
+// Every output element is one sequential sum over its row's nonzeros in storage order, so the
+// result does not depend on the thread count (threads split output rows or samples). Vector tiers
+// (portable, AVX2+FMA, AVX-512) follow wt_active_isa(); they agree within rounding.
+
+/// Complex sparse-weight linear map: y = x · Wᵀ + bias for W = Wr + i·Wi (rows × cols) in CSR form.
+///
+/// Row r of W holds vr[k] + i·vi[k] at column col_idx[k] for k in row_ptr[r] ..< row_ptr[r + 1]
+/// (row_ptr has rows + 1 entries from 0; col_idx in 0 ..< cols, not checked). x = xr + i·xi is
+/// batch × cols with row stride ldx, y = yr + i·yi is batch × rows with row stride ldy (no overlap
+/// with x):
+///   yr[b, r] = br[r] + Σ_k (vr[k]·xr[b, c_k] − vi[k]·xi[b, c_k])
+///   yi[b, r] = bi[r] + Σ_k (vr[k]·xi[b, c_k] + vi[k]·xr[b, c_k])
+/// br and bi may both be NULL (no bias). Batches below 4 take gathered dot products per
+/// example; larger ones are transposed in tiles of examples so that each nonzero is a
+/// broadcast multiply-add over contiguous examples. Returns 0, or -1 if scratch memory could not
+/// be allocated (y is then unspecified).
+int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                   const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
+                   const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
+
+/// Sparse real convolution (no groups): y[n, o, p] = bias[o] + Σ_k values[k] · col_n[taps[col_idx[k]], p],
+/// where col_n is the im2col matrix of sample n (see wt_im2col_f32: row t = c·Πk + kk of the
+/// kernel tap (c, kk)).
+///
+/// The weight [rows = C_out, channels·Πk] is given in CSR form over the compacted column set
+/// `taps` (ntaps ascending im2col rows, the taps some nonzero uses; col_idx indexes taps). Without
+/// padding, with stride and dilation 1 along the last axis and out[2] a multiple of 8, each output
+/// line is computed straight from the input rows; otherwise only the used rows of each sample's
+/// im2col matrix are built. Both add the same products in the same order. x holds `samples` contiguous samples of
+/// channels × in[0]·in[1]·in[2]; y holds `samples` contiguous C_out × out[0]·out[1]·out[2] outputs.
+/// bias may be NULL. Samples are split over the threads. Returns 0, or -1 when scratch memory
+/// could not be allocated.
+int wt_scsr_conv(const wt_conv_shape *shape, ptrdiff_t samples, ptrdiff_t rows, const int32_t *row_ptr,
+                 const int32_t *col_idx, const float *values, const float *bias, ptrdiff_t ntaps,
+                 const int32_t *taps, const float *x, float *y);
+
+/// Sparse complex convolution: as wt_scsr_conv with a complex weight (vr, vi), complex bias (br, bi,
+/// both NULL for none), complex input (xr, xi) and output (yr, yi):
+///   y = (Wr⋆xr − Wi⋆xi) + i(Wr⋆xi + Wi⋆xr) + b.
+int wt_ccsr_conv(const wt_conv_shape *shape, ptrdiff_t samples, ptrdiff_t rows, const int32_t *row_ptr,
+                 const int32_t *col_idx, const float *vr, const float *vi, const float *br, const float *bi,
+                 ptrdiff_t ntaps, const int32_t *taps, const float *xr, const float *xi, float *yr, float *yi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

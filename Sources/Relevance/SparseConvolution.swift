@@ -1,0 +1,300 @@
+// Sparse deployment of real and complex convolutions: the weight [C_out, C_in·Πk] in CSR form over
+// the im2col rows (kernel taps) it uses, and the inference layers built on it. The arithmetic is
+// the C kernels `wt_scsr_conv` / `wt_ccsr_conv` (Sources/Kernels/sparse_spmm.c).
+
+import Autodiff
+import Kernels
+import NN
+import Ops
+
+/// A convolution weight `[C_out, C_in, *k]` (no groups) stored as CSR rows over its kernel taps.
+///
+/// Flattened to `[C_out, C_in·Πk]`, column `t = c·Πk + kk` is the input channel `c` at kernel
+/// offset `kk` (row `t` of the im2col matrix). Only the `taps` some nonzero uses are kept:
+/// `pattern` is `[C_out, taps.count]` and its column `j` stands for im2col row `taps[j]`.
+/// A complex weight keeps its imaginary parts in `imaginaryValues`, aligned with `pattern.values`.
+public struct ConvolutionCSR: Sendable, Equatable {
+    /// The layer's hyper-parameters (stride, padding, dilation, kernel size, channels).
+    public let options: ConvolutionOptions
+    /// The used im2col rows, ascending.
+    public let taps: [Int32]
+    /// `[C_out, taps.count]` nonzeros; real parts for a complex weight.
+    public let pattern: CSRMatrix
+    /// Imaginary parts (complex weights), or nil for a real weight.
+    public let imaginaryValues: [Float]?
+
+    /// Number of stored (real or complex) weights.
+    public var nonzeroCount: Int { pattern.nonzeroCount }
+    /// Stored weights / (C_out · C_in · Πk).
+    public var density: Double {
+        let n = options.outChannels * options.inChannels * options.kernelSize.reduce(1, *)
+        return n == 0 ? 0 : Double(pattern.nonzeroCount) / Double(n)
+    }
+
+    /// Compresses the real weight `weight ⊙ mask` (`weight [C_out, C_in, *k]`, optional `mask`
+    /// of that shape; float32 or float64, stored as float32).
+    /// - Precondition: `options` describe a regular convolution with one group and `weight` has its shape.
+    public init(weight: Tensor, mask: Tensor? = nil, options: ConvolutionOptions) {
+        Self.check(weight.shape, mask, options)
+        let flat = [options.outChannels, weight.count / max(options.outChannels, 1)]
+        let csr = CSRMatrix(dense: reshape(weight.detached(), flat), mask: mask.map { reshape($0.detached(), flat) })
+        self.init(compacting: csr, imaginary: nil, options: options)
+    }
+
+    /// Compresses the complex weight `weight ⊙ mask` (the real mask multiplies both parts).
+    /// - Precondition: as for the real initialiser.
+    public init(weight: ComplexTensor, mask: Tensor? = nil, options: ConvolutionOptions) {
+        Self.check(weight.shape, mask, options)
+        let flat = [options.outChannels, weight.count / max(options.outChannels, 1)]
+        let c = ComplexCSRMatrix(dense: reshape(weight.detached(), flat), mask: mask.map { reshape($0.detached(), flat) })
+        self.init(compacting: c.pattern, imaginary: c.imaginaryValues, options: options)
+    }
+
+    private static func check(_ shape: [Int], _ mask: Tensor?, _ options: ConvolutionOptions) {
+        require(!options.transposed && options.groups == 1,
+                "ConvolutionCSR: sparse inference covers regular convolutions with one group, got groups \(options.groups)\(options.transposed ? ", transposed" : "")")
+        require(shape == options.weightShape, "ConvolutionCSR: weight \(shape) does not match the layer's \(options.weightShape)")
+        require(options.kernelSize.count <= 3, "ConvolutionCSR: at most 3 spatial axes, got \(options.kernelSize.count)")
+        if let m = mask { require(m.shape == shape, "ConvolutionCSR: mask \(m.shape) does not match weight \(shape)") }
+    }
+
+    /// Keeps the columns of `csr` some nonzero uses, renumbered in ascending order.
+    private init(compacting csr: CSRMatrix, imaginary: [Float]?, options: ConvolutionOptions) {
+        var used = [Bool](repeating: false, count: csr.columns)
+        for c in csr.columnIndices { used[Int(c)] = true }
+        var newIndex = [Int32](repeating: -1, count: csr.columns), taps: [Int32] = []
+        for c in 0..<csr.columns where used[c] { newIndex[c] = Int32(taps.count); taps.append(Int32(c)) }
+        self.options = options
+        self.taps = taps
+        pattern = CSRMatrix(rows: csr.rows, columns: taps.count, rowPointers: csr.rowPointers,
+                            columnIndices: csr.columnIndices.map { newIndex[Int($0)] }, values: csr.values)
+        imaginaryValues = imaginary
+    }
+
+    /// The output spatial size for an input of spatial size `spatial`:
+    /// `⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` per axis.
+    public func outputSpatial(_ spatial: [Int]) -> [Int] {
+        let o = options
+        return spatial.indices.map { i in (spatial[i] + 2 * o.padding[i] - o.dilation[i] * (o.kernelSize[i] - 1) - 1) / o.stride[i] + 1 }
+    }
+
+    /// The kernel geometry lifted to three axes for an input `[N, C_in, *S]`.
+    func geometry(_ input: [Int]) -> (shape: wt_conv_shape, output: [Int]) {
+        let o = options, rank = o.kernelSize.count
+        require(input.count == rank + 2 && input[1] == o.inChannels,
+                "sparse convolution: input \(input) is not [N, \(o.inChannels), \(rank) spatial axes]")
+        let spatial = Array(input[2...])
+        let out = outputSpatial(spatial)
+        require(out.allSatisfy { $0 >= 1 }, "sparse convolution: input \(input) is smaller than the kernel \(o.kernelSize)")
+        func lift(_ v: [Int], _ fill: Int) -> (Int, Int, Int) {
+            let w = [Int](repeating: fill, count: 3 - v.count) + v
+            return (w[0], w[1], w[2])
+        }
+        let shape = wt_conv_shape(channels: o.inChannels, in: lift(spatial, 1), out: lift(out, 1), k: lift(o.kernelSize, 1),
+                                  s: lift(o.stride, 1), p: lift(o.padding, 0), d: lift(o.dilation, 1))
+        return (shape, [input[0], o.outChannels] + out)
+    }
+
+    /// `y = W ⋆ x + b` for a real weight and float32 `x [N, C_in, *S]` → `[N, C_out, *S']`
+    /// (`bias` float32 `[C_out]` optional), by `wt_scsr_conv`.
+    public func convolve(_ x: Tensor, bias: Tensor?) -> Tensor {
+        require(imaginaryValues == nil, "ConvolutionCSR.convolve: the weight is complex; pass a complex input")
+        require(x.dtype == .float32, "sparse convolution: inference is float32, got a \(x.dtype) input")
+        var (shape, outShape) = geometry(x.shape)
+        var y = Tensor(uninitializedShape: outShape, dtype: .float32)
+        let b = bias ?? Tensor.zeros([options.outChannels], dtype: .float32)
+        let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
+            y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
+                b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
+                    pattern.rowPointers.withUnsafeBufferPointer { rp in
+                        pattern.columnIndices.withUnsafeBufferPointer { ci in
+                            pattern.values.withUnsafeBufferPointer { vp in
+                                taps.withUnsafeBufferPointer { tp in
+                                    wt_scsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress, ci.baseAddress,
+                                                 vp.baseAddress, bp.baseAddress, taps.count, tp.baseAddress,
+                                                 xp.baseAddress, yp.baseAddress)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        require(status == 0, "sparse convolution: out of memory for the column scratch of input \(x.shape)")
+        return y
+    }
+
+    /// `y = (Wr⋆u − Wi⋆v) + i(Wr⋆v + Wi⋆u) + b` for a complex weight and complex float32
+    /// `z = u + iv [N, C_in, *S]` → `[N, C_out, *S']` (`bias` complex float32 `[C_out]` optional),
+    /// by `wt_ccsr_conv`.
+    public func convolve(_ z: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        guard let vi = imaginaryValues else { fatalError("ConvolutionCSR.convolve: the weight is real; pass a real input") }
+        require(z.dtype == .float32, "sparse convolution: inference is float32, got a \(z.dtype) input")
+        var (shape, outShape) = geometry(z.shape)
+        var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
+        let zero = Tensor.zeros([options.outChannels], dtype: .float32)
+        let br = bias?.real ?? zero, bi = bias?.imag ?? zero
+        let status: Int32 = z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<Float>) in
+            z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<Float>) in
+                yr.withUnsafeMutableBufferPointer { (pr: UnsafeMutableBufferPointer<Float>) in
+                    yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
+                        br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
+                            bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
+                                pattern.rowPointers.withUnsafeBufferPointer { rp in
+                                    pattern.columnIndices.withUnsafeBufferPointer { ci in
+                                        pattern.values.withUnsafeBufferPointer { vr in
+                                            vi.withUnsafeBufferPointer { vq in
+                                                taps.withUnsafeBufferPointer { tp in
+                                                    wt_ccsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress,
+                                                                 ci.baseAddress, vr.baseAddress, vq.baseAddress, bp.baseAddress,
+                                                                 bq.baseAddress, taps.count, tp.baseAddress, xr.baseAddress,
+                                                                 xi.baseAddress, pr.baseAddress, pi.baseAddress)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        require(status == 0, "sparse convolution: out of memory for the column scratch of input \(z.shape)")
+        return ComplexTensor(real: yr, imag: yi)
+    }
+}
+
+/// An inference-only real convolution (`Conv1d/2d/3d` without groups) compiled from a masked,
+/// binarized or dense weight: `[N, C_in, *S]` → `[N, C_out, *S']`, as ``Convolution``.
+///
+/// The weight is a ``ConvolutionCSR`` when its density is at most `maxDensity`, else the dense
+/// float32 weight (mask multiplied in) used through `Ops.conv1d/2d/3d`. It holds its tensors,
+/// ignores the `parameters` it is called with and stops on a traced input.
+public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
+    /// A real float32 tensor `[N, C_in, *S]`.
+    public typealias Input = Tensor
+    /// A real float32 tensor `[N, C_out, *S']`.
+    public typealias Output = Tensor
+
+    /// How the weight is stored.
+    public enum Storage: Sendable {
+        /// CSR over the used kernel taps.
+        case csr(ConvolutionCSR)
+        /// The dense float32 weight `[C_out, C_in, *k]` (mask multiplied in).
+        case dense(Tensor)
+    }
+
+    /// The layer's hyper-parameters.
+    public let options: ConvolutionOptions
+    /// The compiled weight.
+    public let storage: Storage
+    /// float32 `[C_out]`, or nil.
+    public let bias: Tensor?
+
+    /// Compiles `weight ⊙ mask` of a convolution with `options` (one group, not transposed).
+    public init(options: ConvolutionOptions, weight: Tensor, bias: Tensor?, mask: Tensor? = nil,
+                maxDensity: Double = SparseLinear.defaultMaxDensity) {
+        require(options.kernelSize.count == Rank.count, "SparseConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
+        let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
+        self.options = options
+        if csr.density <= maxDensity {
+            storage = .csr(csr)
+        } else {
+            var w = weight.detached().converted(to: .float32)
+            if let m = mask { w = w * m.detached().converted(to: .float32) }
+            storage = .dense(w)
+        }
+        self.bias = bias?.detached().converted(to: .float32)
+    }
+
+    /// Whether the weight is stored in CSR form.
+    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+
+    /// The convolution of float32 `x [N, C_in, *S]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        require(!x.isTraced, "SparseConvolution: inference only; it cannot be differentiated (compile after training)")
+        require(x.dtype == .float32, "SparseConvolution: sparse inference is float32, got a \(x.dtype) input")
+        switch storage {
+        case .csr(let c): return c.convolve(x, bias: bias)
+        case .dense(let w):
+            let o = options
+            switch Rank.count {
+            case 1: return conv1d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            case 2: return conv2d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            default: return conv3d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            }
+        }
+    }
+
+    /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor { self(x) }
+}
+
+/// An inference-only complex convolution (`CplxConv1d/2d/3d` without groups) compiled from a
+/// masked, binarized or dense weight: complex `[N, C_in, *S]` → `[N, C_out, *S']`, as
+/// ``ComplexConvolution``. Storage and rules as ``SparseConvolution``.
+public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
+    /// A complex float32 tensor `[N, C_in, *S]`.
+    public typealias Input = ComplexTensor
+    /// A complex float32 tensor `[N, C_out, *S']`.
+    public typealias Output = ComplexTensor
+
+    /// How the weight is stored.
+    public enum Storage: Sendable {
+        /// CSR over the used kernel taps, split real and imaginary values.
+        case csr(ConvolutionCSR)
+        /// The dense complex float32 weight `[C_out, C_in, *k]` (mask multiplied in).
+        case dense(ComplexTensor)
+    }
+
+    /// The layer's hyper-parameters.
+    public let options: ConvolutionOptions
+    /// The compiled weight.
+    public let storage: Storage
+    /// Complex float32 `[C_out]`, or nil.
+    public let bias: ComplexTensor?
+
+    /// Compiles `weight ⊙ mask` (the real mask multiplies both parts) of a complex convolution
+    /// with `options` (one group, not transposed).
+    public init(options: ConvolutionOptions, weight: ComplexTensor, bias: ComplexTensor?, mask: Tensor? = nil,
+                maxDensity: Double = SparseLinear.defaultMaxDensity) {
+        require(options.kernelSize.count == Rank.count, "SparseComplexConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
+        let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
+        self.options = options
+        if csr.density <= maxDensity {
+            storage = .csr(csr)
+        } else {
+            var w = weight.detached().converted(to: .float32)
+            if let m = mask {
+                let m32 = m.detached().converted(to: .float32)
+                w = ComplexTensor(real: w.real * m32, imag: w.imag * m32)
+            }
+            storage = .dense(w)
+        }
+        self.bias = bias?.detached().converted(to: .float32)
+    }
+
+    /// Whether the weight is stored in CSR form.
+    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+
+    /// The complex convolution of float32 `z [N, C_in, *S]`.
+    public func callAsFunction(_ z: ComplexTensor) -> ComplexTensor {
+        require(!z.real.isTraced && !z.imag.isTraced,
+                "SparseComplexConvolution: inference only; it cannot be differentiated (compile after training)")
+        require(z.dtype == .float32, "SparseComplexConvolution: sparse inference is float32, got a \(z.dtype) input")
+        switch storage {
+        case .csr(let c): return c.convolve(z, bias: bias)
+        case .dense(let w):
+            let o = options
+            switch Rank.count {
+            case 1: return conv1d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            case 2: return conv2d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            default: return conv3d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
+            }
+        }
+    }
+
+    /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor { self(z) }
+}
