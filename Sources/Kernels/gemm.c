@@ -170,7 +170,8 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
     }                                                                                                \
     int threads = wt_get_num_threads();                                                              \
     if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
-        P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = n >= m, .m = m, .n = n, .k = k,   \
+        P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = packed ? m < 2 * im->mr * threads : n >= m, \
+                           .m = m, .n = n, .k = k,                                                   \
                            .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
                            .a = a, .b = b, .packed = packed, .c = c};                                \
         ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \

@@ -20,6 +20,7 @@
 #define WT_SP_TILE 64          // examples per tile (8 AVX2 vectors)
 #define WT_SP_GATHER_MAX 4     // batches below this use the gathered dot products
 #define WT_SP_PARALLEL_MIN (1L << 17)  // batch · nnz below this stays on the calling thread
+#define WT_SP_PARALLEL_MIN_GATHER (1L << 13)  // the same for the gathered small-batch path (cheap to split: no tiles)
 
 struct wt_sp_job;
 /// The pieces of one tier (portable or AVX2; the AVX-512 tier runs the AVX2 pieces).
@@ -114,6 +115,32 @@ static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
             }
             for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
             float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
+            yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
+        }
+    }
+}
+
+/// AVX-512: the gathered dot product sixteen nonzeros at a time (`vgatherdps`), the last ones
+/// under a mask, then one lane sum per row. Other rounding than the AVX2 piece (16 partial sums).
+WT_TARGET_AVX512
+static void sp_gather_avx512(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
+    for (ptrdiff_t b = 0; b < j->batch; b++) {
+        const float *xb = j->x + b * j->ldx;
+        float *yb = j->y + b * j->ldy;
+        for (ptrdiff_t r = r0; r < r1; r++) {
+            int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];
+            __m512 acc = _mm512_setzero_ps();
+            for (; k + 16 <= end; k += 16) {
+                __m512i idx = _mm512_loadu_si512((const void *)(j->col_idx + k));
+                acc = _mm512_fmadd_ps(_mm512_loadu_ps(j->values + k), _mm512_i32gather_ps(idx, xb, 4), acc);
+            }
+            if (k < end) {
+                __mmask16 m = (__mmask16)((1u << (end - k)) - 1u);
+                __m512i idx = _mm512_maskz_loadu_epi32(m, j->col_idx + k);
+                __m512 xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, xb, 4);
+                acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, j->values + k), xv, acc);
+            }
+            float v = (j->bias ? j->bias[r] : 0.0f) + _mm512_reduce_add_ps(acc);
             yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
         }
     }
@@ -266,7 +293,7 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     long long work = (long long)batch * (long long)row_ptr[rows];
     int parts = threads;
     if (parts > 64) parts = 64;
-    if (work < WT_SP_PARALLEL_MIN || rows < 16) parts = 1;
+    if (work < (batch < WT_SP_GATHER_MAX ? WT_SP_PARALLEL_MIN_GATHER : WT_SP_PARALLEL_MIN) || rows < 16) parts = 1;
     // Balance the parts by nonzeros (plus one per row for the fixed cost), on multiples of 8 rows.
     j.split[0] = 0;
     for (int p = 1; p < parts; p++) {
@@ -290,15 +317,17 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_tile_rows_portable, sp_transpose_tile_portable};
 #if WT_X86
 static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_tile_rows_avx2, sp_transpose_tile_avx2};
+static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_tile_rows_avx2, sp_transpose_tile_avx2};
 #else
 #define sp_avx2 sp_portable
+#define sp_avx512 sp_portable
 #endif
 
 int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
                    float *y, ptrdiff_t ldy, int flags) {
     return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags,
-                     WT_PICK(sp_portable, sp_avx2, sp_avx2), wt_get_num_threads());
+                     WT_PICK(sp_portable, sp_avx2, sp_avx512), wt_get_num_threads());
 }
 
 int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
