@@ -178,6 +178,8 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
         if (job.units < threads) threads = (int)job.units;                                           \
         job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
+        /* rows of a prepacked product repeat no packing per chunk: split as finely as MR allows */  \
+        if (packed && !job.split_n) job.chunks = (int)job.units;                                     \
         if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
         atomic_init(&job.next_chunk, 0);                                                             \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \

@@ -4,6 +4,10 @@
 import Autodiff
 import Kernels
 
+/// A pointer that a parallel loop's ranges write through (disjoint rows), passed into the
+/// non-escaping loop body.
+private struct UncheckedPointer: @unchecked Sendable { let pointer: UnsafeMutableRawPointer; init(_ p: UnsafeMutableRawPointer) { pointer = p } }
+
 /// A linear layer's weight `W [out, in]` together with its packing for the GEMM micro-kernels of
 /// the kernel tier that was active when it was made (`wt_?gemm_pack_b`), for ``linear(_:_:bias:)``.
 ///
@@ -64,26 +68,46 @@ public final class PackedLinearWeight: @unchecked Sendable {
 }
 
 /// `x · Wᵀ + b` with a packed weight: `x [..., in]` → `[..., out]`, the same values as
-/// `linear(x, w.weight, bias: bias)` (bit for bit: the same kernels over the same blocks).
+/// `linear(x, w.weight, bias: bias)` (bit for bit: the same kernels over the same blocks, the
+/// product accumulated onto the bias as in the ordinary op). With `relu`, the result goes through ReLU in the same pass (elements > 0 or NaN kept, others +0,
+/// like `Ops.relu`).
 ///
 /// Batches of more than ``skinnyProductMaxRows`` rows skip the packing of W when the packed copy
-/// is for the active tier; smaller ones read W in place. A traced `x` (inside a gradient call) goes
-/// through the ordinary `linear`, with W a constant.
-public func linear(_ x: Tensor, _ w: PackedLinearWeight, bias: Tensor? = nil) -> Tensor {
+/// is for the active tier, with the bias fill and the ReLU split over the threads; smaller ones
+/// read W in place. A traced `x` (inside a gradient call) goes through the ordinary `linear` (and
+/// `relu`), with W a constant.
+public func linear(_ x: Tensor, _ w: PackedLinearWeight, bias: Tensor? = nil, relu applyReLU: Bool = false) -> Tensor {
     let weight = w.weight
     let rows = x.rank >= 1 ? x.shape.dropLast().reduce(1, *) : 0
     guard !x.isTraced, rows > skinnyProductMaxRows, w.tier == wt_active_isa(), x.dtype == weight.dtype,
           x.rank >= 1, x.shape[x.rank - 1] == weight.shape[1], bias.map({ $0.shape == [weight.shape[0]] && $0.dtype == x.dtype && !$0.isTraced }) ?? true
-    else { return linear(x, weight, bias: bias) }  // checks and messages of the ordinary op
+    else {  // checks and messages of the ordinary ops
+        let y = linear(x, weight, bias: bias)
+        return applyReLU ? relu(y) : y
+    }
     let outF = weight.shape[0]
     var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outF], dtype: x.dtype)
     func run<T: TensorScalar>(_: T.Type) {
         withBase(x, T.self) { px in
             withMutableBase(&y, T.self) { py in
-                if let bias {
-                    withBase(bias, T.self) { pb in for r in 0..<rows { (py + r * outF).update(from: pb, count: outF) } }
+                let grain = Swift.max(1, 8192 / Swift.max(outF, 1)), rowBytes = outF * MemoryLayout<T>.stride
+                let out = UncheckedPointer(UnsafeMutableRawPointer(py))
+                if let bias {   // the bias first, then the product added to it: the ordinary op's order
+                    withBase(bias, T.self) { pb in
+                        let b = UncheckedPointer(UnsafeMutableRawPointer(mutating: pb))
+                        parallelFor(rows, grain: grain) { range in
+                            for r in range { (out.pointer + r * rowBytes).copyMemory(from: b.pointer, byteCount: rowBytes) }
+                        }
+                    }
                 }
                 w.product(rows, px, py, accumulate: bias != nil)
+                if applyReLU {
+                    parallelFor(rows, grain: grain) { range in
+                        let start = out.pointer + range.lowerBound * rowBytes, count = range.count * outF
+                        if T.self == Float.self { reluInPlace(start.assumingMemoryBound(to: Float.self), count) }
+                        else { reluInPlace(start.assumingMemoryBound(to: Double.self), count) }
+                    }
+                }
             }
         }
     }
@@ -92,4 +116,15 @@ public func linear(_ x: Tensor, _ w: PackedLinearWeight, bias: Tensor? = nil) ->
     case .float64: run(Double.self)
     }
     return y
+}
+
+/// ReLU in place as `Ops.relu` computes it (elements > 0 or NaN kept, others +0): a select per
+/// element, which the compiler vectorises (a conditional store would not be).
+private func reluInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    for i in 0..<n { let v = p[i]; p[i] = v > 0 || v.isNaN ? v : 0 }
+}
+
+/// The float64 version of ``reluInPlace(_:_:)``.
+private func reluInPlace(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+    for i in 0..<n { let v = p[i]; p[i] = v > 0 || v.isNaN ? v : 0 }
 }

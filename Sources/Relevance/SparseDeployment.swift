@@ -216,14 +216,9 @@ public struct SparseLinear: SequentialLayer {
         case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
-            var y = packed.map { Ops.linear(x, $0, bias: bias) } ?? Ops.linear(x, w, bias: bias)
-            if fusedReLU {
-                y.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-                    // A select on every element (vectorised), not a conditional store.
-                    for i in p.indices { let v = p[i]; p[i] = v > 0 || v.isNaN ? v : 0 }
-                }
-            }
-            return y
+            if let packed { return Ops.linear(x, packed, bias: bias, relu: fusedReLU) }
+            let y = Ops.linear(x, w, bias: bias)
+            return fusedReLU ? relu(y) : y
         }
     }
 
