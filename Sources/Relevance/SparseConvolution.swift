@@ -201,9 +201,7 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
         if csr.density <= maxDensity {
             storage = .csr(csr)
         } else {
-            var w = weight.detached().converted(to: .float32)
-            if let m = mask { w = w * m.detached().converted(to: .float32) }
-            storage = .dense(w)
+            storage = .dense(maskedFloat32(weight, mask))
         }
         self.bias = bias?.detached().converted(to: .float32)
     }
@@ -265,12 +263,7 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
         if csr.density <= maxDensity {
             storage = .csr(csr)
         } else {
-            var w = weight.detached().converted(to: .float32)
-            if let m = mask {
-                let m32 = m.detached().converted(to: .float32)
-                w = ComplexTensor(real: w.real * m32, imag: w.imag * m32)
-            }
-            storage = .dense(w)
+            storage = .dense(maskedFloat32(weight, mask))
         }
         self.bias = bias?.detached().converted(to: .float32)
     }

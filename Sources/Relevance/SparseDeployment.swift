@@ -114,6 +114,18 @@ public struct CSRMatrix: Sendable, Equatable {
     }
 }
 
+/// `weight ⊙ mask` as an untraced float32 tensor (the mask optional, of the weight's shape): the
+/// dense storage of every compiled layer.
+func maskedFloat32(_ weight: Tensor, _ mask: Tensor?) -> Tensor {
+    let w = weight.detached().converted(to: .float32)
+    return mask.map { w * $0.detached().converted(to: .float32) } ?? w
+}
+
+/// The complex `weight ⊙ mask`: the real mask multiplies both parts.
+func maskedFloat32(_ weight: ComplexTensor, _ mask: Tensor?) -> ComplexTensor {
+    ComplexTensor(real: maskedFloat32(weight.real, mask), imag: maskedFloat32(weight.imag, mask))
+}
+
 /// An inference-only linear layer whose weight was compiled from a masked, sparse or dense weight:
 /// `y = x · (W ⊙ mask)ᵀ + b`, input `[..., in]` → output `[..., out]`, float32.
 ///
@@ -174,8 +186,7 @@ public struct SparseLinear: SequentialLayer {
             storage = .csr(csr)
             packed = nil
         } else {
-            var w = weight.detached().converted(to: .float32)
-            if let m = mask { w = w * m.detached().converted(to: .float32) }
+            let w = maskedFloat32(weight, mask)
             storage = .dense(w)
             packed = PackedLinearWeight(w)
         }
