@@ -50,22 +50,18 @@ public enum Architecture: String, Sendable, CaseIterable {
 /// `features.0.weight`, `classifier.2.log_sigma2`, … as in PyTorch.
 public struct FeatureClassifier<Hidden: ActivationValue>: SequentialLayer {
     /// The first part (child `features`): real input `[N, …]` → hidden activations.
-    public let features: Sequential<Tensor, Hidden>
+    @Child public var features: Sequential<Tensor, Hidden>
     /// The second part (child `classifier`): hidden activations → real logits `[N, classes]`.
-    public let classifier: Sequential<Hidden, Tensor>
+    @Child public var classifier: Sequential<Hidden, Tensor>
 
     /// A classifier of the two parts.
     public init(features: Sequential<Tensor, Hidden>, classifier: Sequential<Hidden, Tensor>) {
-        self.features = features; self.classifier = classifier
+        _features = Child("features", features); _classifier = Child("classifier", classifier)
     }
-
-    /// `features`, then `classifier`.
-    public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
 
     /// `classifier(features(x))`, each with its parameters scoped to its name: real `[N, …]` → `[N, classes]`.
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let h = features.callAsChild("features", x, parameters: p, context: context)
-        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+        $classifier($features(x, parameters: p, context: context), parameters: p, context: context)
     }
 }
 
@@ -85,24 +81,21 @@ public protocol ComplexInputModel: Layer<Tensor, Tensor> {
 /// when ``flattensInput`` is set. Both routes give the same logits for the same numbers.
 public struct ComplexInputClassifier<Hidden: ActivationValue>: SequentialLayer, ComplexInputModel {
     /// The first part (child `features`): complex input → hidden activations.
-    public let features: Sequential<ComplexTensor, Hidden>
+    @Child public var features: Sequential<ComplexTensor, Hidden>
     /// The second part (child `classifier`): hidden activations → real logits `[N, classes]`.
-    public let classifier: Sequential<Hidden, Tensor>
+    @Child public var classifier: Sequential<Hidden, Tensor>
     /// Whether real input is flattened to `[N, D]` before its pairs are read (MLPs).
     public let flattensInput: Bool
 
     /// A classifier of the two parts.
     public init(features: Sequential<ComplexTensor, Hidden>, classifier: Sequential<Hidden, Tensor>, flattensInput: Bool = false) {
-        self.features = features; self.classifier = classifier; self.flattensInput = flattensInput
+        _features = Child("features", features); _classifier = Child("classifier", classifier)
+        self.flattensInput = flattensInput
     }
-
-    /// `features`, then `classifier`.
-    public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
 
     /// Real logits `[N, classes]` of complex input `[N, …]`.
     public func callAsFunction(complex z: ComplexTensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let h = features.callAsChild("features", z, parameters: p, context: context)
-        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+        $classifier($features(z, parameters: p, context: context), parameters: p, context: context)
     }
 
     /// Real logits `[N, classes]` of real input `[N, …, 2L]` read as interleaved complex pairs.

@@ -17,19 +17,16 @@ struct MNISTFullyConnected: Layer {
     /// Builds one linear layer: (in features, out features, bias) → layer. The substitution table.
     typealias LinearFactory = (_ inFeatures: Int, _ outFeatures: Int, _ bias: Bool) -> any SequentialLayer
 
-    let features: Sequential<Tensor, Tensor>
-    let classifier: Sequential<Tensor, Tensor>
+    let features: Child<Sequential<Tensor, Tensor>>
+    let classifier: Child<Sequential<Tensor, Tensor>>
 
     init(nHidden: Int = 400, linear: LinearFactory = { Linear($0, $1, bias: $2) }) {
-        features = Sequential(Flatten(-3, -1))
-        classifier = Sequential(linear(28 * 28, nHidden, true), ReLU(), linear(nHidden, 10, true))
+        features = Child("features", Sequential(Flatten(-3, -1)))
+        classifier = Child("classifier", Sequential(linear(28 * 28, nHidden, true), ReLU(), linear(nHidden, 10, true)))
     }
 
-    var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
-
     func callAsFunction(_ input: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let h = features.callAsChild("features", input, parameters: p, context: context)
-        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+        classifier(features(input, parameters: p, context: context), parameters: p, context: context)
     }
 }
 

@@ -4,14 +4,12 @@ import Ops
 import NN
 import Relevance
 
-/// A model whose second child is called under a wrong name.
+/// A model whose second child is called through a handle of a wrong name, made on the fly.
 private struct Misnamed: Layer {
-    let features = Sequential<Tensor, Tensor>(Flatten(1, -1))
-    let classifier = Sequential<Tensor, Tensor>(Linear(12, 5), ReLU(), Linear(5, 3))
-    var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
+    @Child("features") var features = Sequential<Tensor, Tensor>(Flatten(1, -1))
+    @Child("classifier") var classifier = Sequential<Tensor, Tensor>(Linear(12, 5), ReLU(), Linear(5, 3))
     func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let h = features.callAsChild("features", x, parameters: p, context: context)
-        return classifier.callAsChild("clasifier", h, parameters: p, context: context)
+        Child("clasifier", classifier)($features(x, parameters: p, context: context), parameters: p, context: context)
     }
 }
 
@@ -41,8 +39,7 @@ final class CatchableErrorTests: XCTestCase {
         let model = Misnamed(), p = model.initialParameters(key: key)
         XCTAssertThrowsError(try model.apply(uniform([2, 3, 4], key: key), parameters: p)) { error in
             XCTAssertEqual(error as? LayerError, .unknownChild(parent: "", name: "clasifier", children: ["features", "classifier"]))
-            XCTAssertEqual("\(error)", "<root>: callAsChild(\"clasifier\") names no child; the module's children are "
-                           + "[\"features\", \"classifier\"] (the names given to callAsChild must be those of `children`)")
+            XCTAssertEqual("\(error)", "<root>: no child is named \"clasifier\"; the module's children are [\"features\", \"classifier\"]")
         }
         // Without the model (a context made in withErrors), the child's missing weight is the error.
         XCTAssertThrowsError(try withErrors { model(uniform([2, 3, 4], key: key), parameters: p) }) { error in

@@ -9,12 +9,13 @@ import TestSupport
 /// The seed's two-stage model: `features` then `classifier`, each a `Sequential`, mirroring
 /// `MNISTFullyConnected` and its complex and convolutional variants.
 struct TwoStage<Mid: ActivationValue, Out: ActivationValue>: SequentialLayer {
-    let features: Sequential<Tensor, Mid>
-    let classifier: Sequential<Mid, Out>
-    var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
+    @Child var features: Sequential<Tensor, Mid>
+    @Child var classifier: Sequential<Mid, Out>
+    init(features: Sequential<Tensor, Mid>, classifier: Sequential<Mid, Out>) {
+        _features = Child("features", features); _classifier = Child("classifier", classifier)
+    }
     func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Out {
-        classifier.callAsChild("classifier", features.callAsChild("features", x, parameters: p, context: context),
-                               parameters: p, context: context)
+        $classifier($features(x, parameters: p, context: context), parameters: p, context: context)
     }
 }
 

@@ -5,7 +5,8 @@
 /// (``Layer/apply(_:parameters:context:)`` or ``withErrors(_:)``). Every case names the module
 /// path (`<root>` for the model itself).
 public enum LayerError: Error, Equatable, CustomStringConvertible {
-    /// `callAsChild(name, …)` with a name that is not among the parent's ``Module/children``.
+    /// A child applied under a name that is not among the parent's ``Module/children`` (a
+    /// ``Child`` handle made on the fly, or the deprecated `callAsChild` with a wrong name).
     case unknownChild(parent: String, name: String, children: [String])
     /// A parameter the layer reads is absent from its scope of the tree.
     case missingParameter(path: String, key: String, available: [String])
@@ -20,8 +21,7 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownChild(let parent, let name, let children):
-            return "\(Self.show(parent)): callAsChild(\"\(name)\") names no child; the module's children are \(children) "
-                + "(the names given to callAsChild must be those of `children`)"
+            return "\(Self.show(parent)): no child is named \"\(name)\"; the module's children are \(children)"
         case .missingParameter(let path, let key, let available):
             return "\(Self.show(path)): parameter '\(key)' is missing (the layer's scope of the tree has "
                 + "\(available.prefix(8))\(available.count > 8 ? "…" : ""))"

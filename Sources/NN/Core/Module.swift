@@ -5,7 +5,8 @@
 /// module's own entries first (in the order PyTorch registers them), then each child's
 /// entries under `childName.`.
 public protocol Module: Sendable {
-    /// Named sub-modules in order: property names, or `0`, `1`, … inside ``Sequential``.
+    /// Named sub-modules in order: the ``Child`` declarations of a composite module (the default),
+    /// or `0`, `1`, … inside ``Sequential``.
     var children: [(name: String, module: any Module)] { get }
 
     /// Freshly initialised parameters and buffers owned by this module itself (not by its
@@ -17,8 +18,9 @@ public protocol Module: Sendable {
 }
 
 extension Module {
-    /// Default: no children (a leaf module).
-    public var children: [(name: String, module: any Module)] { [] }
+    /// Default: the module's ``Child`` declarations in declaration order (``declaredChildren``);
+    /// none for a leaf module.
+    public var children: [(name: String, module: any Module)] { declaredChildren }
     /// Default: no parameters or buffers of its own.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { ParameterTree() }
 
@@ -85,11 +87,13 @@ extension Layer {
     /// `name.` and extends the context's path. In a checking call, a `name` that is not among the
     /// parent's ``Module/children`` and a failed ``check(_:parameters:context:)`` are recorded as
     /// errors (see ``checkedCall(_:parameters:context:)``).
+    ///
+    /// Deprecated: the name was written twice, here and in ``Module/children``. Declare the child
+    /// once with ``Child`` (`@Child("features") var features = …`) and call `$features(x, parameters:
+    /// p, context: context)`; the parameter paths are the same.
+    @available(*, deprecated, message: "declare the child once with @Child(\"name\") var name = … and call $name(input, parameters:context:)")
     public func callAsChild(_ name: String, _ input: Input, parameters: ParameterTree, context: Context) -> Output {
-        let scoped = parameters.scoped(name), child = context.child(name)
-        guard let checks = context.checks else { return self(input, parameters: scoped, context: child) }
-        checks.checkChildName(name, parent: context.path)
-        return checkedCall(input, parameters: scoped, context: child)
+        applyAsChild(name, input, parameters: parameters, context: context)
     }
 
     /// Applies the layer in evaluation mode with no randomness (a convenience for inference).

@@ -2,15 +2,13 @@ import Wirtinger
 
 // The seed's model; `linear` picks the layer (dense, Bayesian or masked) under the same names.
 struct MNISTFullyConnected: SequentialLayer {
-    let features = Sequential<Tensor, Tensor>(Flatten(-3, -1))
-    let classifier: Sequential<Tensor, Tensor>
+    let features = Child("features", Sequential<Tensor, Tensor>(Flatten(-3, -1)))
+    let classifier: Child<Sequential<Tensor, Tensor>>
     init(hidden: Int = 400, linear: (Int, Int) -> any SequentialLayer = { Linear($0, $1) }) {
-        classifier = Sequential(linear(28 * 28, hidden), ReLU(), linear(hidden, 10))
+        classifier = Child("classifier", Sequential(linear(28 * 28, hidden), ReLU(), linear(hidden, 10)))
     }
-    var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
     func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let h = features.callAsChild("features", x, parameters: p, context: context)
-        return classifier.callAsChild("classifier", h, parameters: p, context: context)
+        classifier(features(x, parameters: p, context: context), parameters: p, context: context)
     }
 }
 
