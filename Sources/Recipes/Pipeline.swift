@@ -134,7 +134,7 @@ public struct PipelineObserver {
 /// Per-layer kept/total weights of a masked model's tree (masks ≠ 0 count as kept; a complex
 /// weight counts as two reals): the prunable-weight columns of ``CompressionReport``.
 public func maskedLayerSparsity(_ model: some Module, parameters: ParameterTree) -> [LayerSparsity] {
-    CompressionReport(model, parameters: parameters, options: RelevanceOptions(threshold: 0, hard: true)).layers
+    CompressionReport(model, parameters: parameters, threshold: 0, hard: true).layers
         .filter { $0.weightsTotal > 0 }
         .map { LayerSparsity(path: $0.path, kept: Int($0.weightsKept), total: $0.weightsTotal) }
 }

@@ -2,8 +2,7 @@ import Autodiff
 import Ops
 import NN
 
-// Read-only views of a model's Bayesian and masked layers, and the traversals in both spellings
-// (cplxmodule's keywords `threshold:` / `hard:`, or one RelevanceOptions value).
+// Read-only views of a model's Bayesian and masked layers.
 
 /// A Bayesian layer with a log α per weight (VD, ARD) or per gate (L0): what relevance reads.
 /// LASSO layers have none (their relevance is `log |w|`).
@@ -40,24 +39,4 @@ extension Masked {
         guard let mask = p["mask"] else { return weight }
         return weight.masked(by: mask.converted(to: p.required(Base.Weight.storageKeys("weight")[0], by: context).dtype))
     }
-}
-
-/// The relevance masks as a tree keyed `path.mask`, with the options as one value (see
-/// ``computeARDMasks(_:parameters:threshold:hard:)``).
-public func computeARDMasks(_ model: some Module, parameters: ParameterTree, options: RelevanceOptions) -> ParameterTree {
-    var out = ParameterTree()
-    for (path, mask) in namedRelevance(model, parameters: parameters, options: options) {
-        out[path.isEmpty ? "mask" : path + ".mask"] = mask
-    }
-    return out
-}
-
-/// ``namedSparsity(_:parameters:options:)`` with cplxmodule's keywords.
-public func namedSparsity(_ model: some Module, parameters: ParameterTree, threshold: Double, hard: Bool = true) -> [SparsityEntry] {
-    namedSparsity(model, parameters: parameters, options: RelevanceOptions(threshold: threshold, hard: hard))
-}
-
-/// ``sparsity(_:parameters:options:)`` with cplxmodule's keywords.
-public func sparsity(_ model: some Module, parameters: ParameterTree, threshold: Double, hard: Bool = true) -> Double {
-    sparsity(model, parameters: parameters, options: RelevanceOptions(threshold: threshold, hard: hard))
 }

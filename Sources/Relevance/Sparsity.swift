@@ -14,13 +14,32 @@ public struct SparsityEntry: Sendable, Equatable {
 ///
 /// Every entry of `parameters` is listed except the variational parameters of Bayesian layers
 /// (`log_sigma2`, `log_alpha`) and the `mask` of masked layers. Dropped counts:
-/// - the weight of a Bayesian layer: `numel − Σ relevance(options)` (both parts of a complex
-///   weight get the same count, so a complex weight counts as two reals);
-/// - the weight of a masked layer with a mask: `numel − #(mask ≠ 0)` when `options.hard`
+/// - the weight of a Bayesian layer: `numel − Σ relevance` (the masks of
+///   ``namedRelevance(_:parameters:threshold:hard:)``; both parts of a complex weight get the same
+///   count, so a complex weight counts as two reals);
+/// - the weight of a masked layer with a mask: `numel − #(mask ≠ 0)` when `hard`
 ///   (the rule ``binarizeMasks(_:masks:)`` applies; cplxmodule counts `mask > 0` here), else
 ///   `numel − Σ mask`; a masked layer without a mask drops nothing;
 /// - everything else (biases, other layers, buffers): 0.
+public func namedSparsity(_ model: some Module, parameters: ParameterTree, threshold: Double, hard: Bool = true) -> [SparsityEntry] {
+    sparsityEntries(model, parameters, RelevanceOptions(threshold: threshold, hard: hard))
+}
+
+/// ``namedSparsity(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
+/// layers (or that has none): only `hard` is read.
+/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
+public func namedSparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) -> [SparsityEntry] {
+    sparsityEntries(model, parameters, RelevanceOptions(hard: hard))
+}
+
+/// ``namedSparsity(_:parameters:threshold:hard:)`` with the options as one value.
+@available(*, deprecated, message: "use namedSparsity(_:parameters:threshold:hard:), or namedSparsity(_:parameters:hard:) for an L0-only model")
 public func namedSparsity(_ model: some Module, parameters: ParameterTree, options: RelevanceOptions) -> [SparsityEntry] {
+    sparsityEntries(model, parameters, options)
+}
+
+/// The entries of ``namedSparsity(_:parameters:threshold:hard:)`` under `options`.
+func sparsityEntries(_ model: some Module, _ parameters: ParameterTree, _ options: RelevanceOptions) -> [SparsityEntry] {
     var ignored = Set<String>()
     var dropped: [String: Double] = [:]
     func full(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
@@ -52,14 +71,31 @@ public func namedSparsity(_ model: some Module, parameters: ParameterTree, optio
 
 /// The fraction of dropped elements over every counted entry (cplxmodule's `sparsity`):
 /// `Σ dropped / max(Σ total, 1)`.
+/// `threshold` and `hard` as in ``namedSparsity(_:parameters:threshold:hard:)``.
+public func sparsity(_ model: some Module, parameters: ParameterTree, threshold: Double, hard: Bool = true) -> Double {
+    droppedFraction(sparsityEntries(model, parameters, RelevanceOptions(threshold: threshold, hard: hard)))
+}
+
+/// ``sparsity(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0 layers.
+/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
+public func sparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) -> Double {
+    droppedFraction(sparsityEntries(model, parameters, RelevanceOptions(hard: hard)))
+}
+
+/// ``sparsity(_:parameters:threshold:hard:)`` with the options as one value.
+@available(*, deprecated, message: "use sparsity(_:parameters:threshold:hard:), or sparsity(_:parameters:hard:) for an L0-only model")
 public func sparsity(_ model: some Module, parameters: ParameterTree, options: RelevanceOptions) -> Double {
-    let entries = namedSparsity(model, parameters: parameters, options: options)
-    return entries.reduce(0) { $0 + $1.dropped } / Double(max(entries.reduce(0) { $0 + $1.total }, 1))
+    droppedFraction(sparsityEntries(model, parameters, options))
+}
+
+/// `Σ dropped / max(Σ total, 1)`.
+func droppedFraction(_ entries: [SparsityEntry]) -> Double {
+    entries.reduce(0) { $0 + $1.dropped } / Double(max(entries.reduce(0) { $0 + $1.total }, 1))
 }
 
 /// How much a model compresses: per layer, kept and total elements, and the overall ratio.
 ///
-/// Built from ``namedSparsity(_:parameters:options:)``, so variational keys and masks are not
+/// Built from ``namedSparsity(_:parameters:threshold:hard:)``, so variational keys and masks are not
 /// counted and a complex weight counts as two reals. A layer's row holds its own entries
 /// (weights, biases, buffers), not its children's; modules without counted entries have no row.
 public struct CompressionReport: Sendable, CustomStringConvertible {
@@ -93,10 +129,27 @@ public struct CompressionReport: Sendable, CustomStringConvertible {
     /// Fraction of prunable weight elements dropped, `1 − weightsKept / weightsTotal` (0 without any).
     public var weightSparsity: Double { weightsTotal > 0 ? 1 - weightsKept / Double(weightsTotal) : 0 }
 
-    /// The report of `model` with `parameters` under `options` (threshold for VD/ARD/LASSO,
-    /// hardness for L0 and masks).
+    /// The report of `model` with `parameters`: `threshold` for VD/ARD/LASSO layers, `hard` for
+    /// L0 layers and masks (as in ``namedSparsity(_:parameters:threshold:hard:)``).
+    public init(_ model: some Module, parameters: ParameterTree, threshold: Double, hard: Bool = true) {
+        self.init(model, parameters, RelevanceOptions(threshold: threshold, hard: hard))
+    }
+
+    /// The report of a model whose Bayesian layers are all L0 layers (or that has none, as a
+    /// masked model): only `hard` is read.
+    /// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
+    public init(_ model: some Module, parameters: ParameterTree, hard: Bool) {
+        self.init(model, parameters, RelevanceOptions(hard: hard))
+    }
+
+    /// The report with the options as one value.
+    @available(*, deprecated, message: "use CompressionReport(_:parameters:threshold:hard:), or CompressionReport(_:parameters:hard:) for a model without VD, ARD or LASSO layers")
     public init(_ model: some Module, parameters: ParameterTree, options: RelevanceOptions) {
-        let entries = namedSparsity(model, parameters: parameters, options: options)
+        self.init(model, parameters, options)
+    }
+
+    init(_ model: some Module, _ parameters: ParameterTree, _ options: RelevanceOptions) {
+        let entries = sparsityEntries(model, parameters, options)
         var byKey: [String: SparsityEntry] = [:]
         for e in entries { byKey[e.key] = e }
         var rows: [Layer] = []

@@ -41,31 +41,77 @@ public func totalPenalty(_ model: some Module, parameters: ParameterTree, scale:
     return total
 }
 
-/// `(path, mask)` of every Bayesian layer: the relevance masks (see ``BayesianLayer/relevance(parameters:options:)``).
-/// `threshold` is read by VD/ARD/LASSO layers and `hard` by L0 layers, so one call serves a
-/// mixed model (cplxmodule needs `threshold=` for some layers and `hard=` for others).
+// The relevance traversals take cplxmodule's keywords: `threshold:` (read by VD, ARD and LASSO
+// layers) and `hard:` (read by L0 layers and masks), or `hard:` alone for a model whose Bayesian
+// layers are all L0 layers. The `options: RelevanceOptions` spelling of each is deprecated
+// (Docs/Relevance.md, "One spelling").
+
+/// `(path, mask)` of every Bayesian layer in `named_modules` order: the relevance masks (see
+/// ``BayesianLayer/relevance(parameters:options:)``), shape of each layer's weight, detached.
+/// `threshold` is read by VD/ARD/LASSO layers (VD/ARD keep `log α ≤ threshold`, LASSO keeps
+/// `log(|w| + 1e-20) ≥ threshold`) and `hard` by L0 layers (binary `gate > 0` or the soft gate),
+/// so one call serves a mixed model (cplxmodule needs `threshold=` for some layers and `hard=`
+/// for others).
 public func namedRelevance(_ model: some Module, parameters: ParameterTree, threshold: Double,
                            hard: Bool = true) -> [(path: String, relevance: Tensor)] {
-    namedRelevance(model, parameters: parameters, options: RelevanceOptions(threshold: threshold, hard: hard))
+    relevanceMasks(model, parameters, RelevanceOptions(threshold: threshold, hard: hard))
+}
+
+/// ``namedRelevance(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
+/// layers, which read only `hard` (cplxmodule's `named_relevance(model, hard=True)`).
+/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
+public func namedRelevance(_ model: some Module, parameters: ParameterTree, hard: Bool) -> [(path: String, relevance: Tensor)] {
+    relevanceMasks(model, parameters, RelevanceOptions(hard: hard))
 }
 
 /// `(path, mask)` of every Bayesian layer, with the options as one value.
+@available(*, deprecated, message: "use namedRelevance(_:parameters:threshold:hard:), or namedRelevance(_:parameters:hard:) for an L0-only model")
 public func namedRelevance(_ model: some Module, parameters: ParameterTree,
                            options: RelevanceOptions) -> [(path: String, relevance: Tensor)] {
+    relevanceMasks(model, parameters, options)
+}
+
+/// The relevance masks as a tree keyed `path.mask` (`mask` for a root layer), ready to load
+/// into masked layers (after ``binarizeMasks(_:masks:)``). `threshold` and `hard` as in
+/// ``namedRelevance(_:parameters:threshold:hard:)``; cplxmodule's `compute_ard_masks(model, threshold=, hard=)`.
+public func computeARDMasks(_ model: some Module, parameters: ParameterTree, threshold: Double,
+                            hard: Bool = true) -> ParameterTree {
+    maskTree(relevanceMasks(model, parameters, RelevanceOptions(threshold: threshold, hard: hard)))
+}
+
+/// ``computeARDMasks(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
+/// layers (cplxmodule's `compute_ard_masks(model, hard=True)`).
+/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
+public func computeARDMasks(_ model: some Module, parameters: ParameterTree, hard: Bool) -> ParameterTree {
+    maskTree(relevanceMasks(model, parameters, RelevanceOptions(hard: hard)))
+}
+
+/// The relevance masks as a tree keyed `path.mask`, with the options as one value.
+@available(*, deprecated, message: "use computeARDMasks(_:parameters:threshold:hard:), or computeARDMasks(_:parameters:hard:) for an L0-only model")
+public func computeARDMasks(_ model: some Module, parameters: ParameterTree, options: RelevanceOptions) -> ParameterTree {
+    maskTree(relevanceMasks(model, parameters, options))
+}
+
+extension BayesianLayer {
+    /// ``relevance(parameters:options:)`` with cplxmodule's keywords (`layer.relevance(threshold=…)`):
+    /// the mask, shape of the weight. `threshold` for VD/ARD/LASSO layers, `hard` for L0 layers.
+    public func relevance(parameters: ParameterTree, threshold: Double, hard: Bool = true) -> Tensor {
+        relevance(parameters: parameters, options: RelevanceOptions(threshold: threshold, hard: hard))
+    }
+}
+
+/// The relevance of every Bayesian layer under `options`.
+func relevanceMasks(_ model: some Module, _ parameters: ParameterTree, _ options: RelevanceOptions) -> [(path: String, relevance: Tensor)] {
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
         return (path, layer.relevance(parameters: parameters.scoped(path), options: options).detached())
     }
 }
 
-/// The relevance masks as a tree keyed `path.mask` (`mask` for a root layer), ready to load
-/// into masked layers.
-public func computeARDMasks(_ model: some Module, parameters: ParameterTree, threshold: Double,
-                            hard: Bool = true) -> ParameterTree {
+/// Masks keyed `path.mask` (`mask` at the root).
+func maskTree(_ masks: [(path: String, relevance: Tensor)]) -> ParameterTree {
     var out = ParameterTree()
-    for (path, mask) in namedRelevance(model, parameters: parameters, threshold: threshold, hard: hard) {
-        out[path.isEmpty ? "mask" : path + ".mask"] = mask
-    }
+    for (path, mask) in masks { out[path.isEmpty ? "mask" : path + ".mask"] = mask }
     return out
 }
 

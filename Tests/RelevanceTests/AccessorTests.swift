@@ -41,31 +41,16 @@ final class AccessorTests: XCTestCase {
         XCTAssertEqual(cplx.maskedWeight(parameters: cp).real.scalars, cp["weight.real"]!.scalars, "no mask: the weight")
     }
 
-    func testRelevanceOptionsWithoutThresholdForL0() {
+    func testRelevanceWithoutThresholdForL0() {
         let model = Sequential<Tensor, Tensor>(LinearL0(4, 3), ReLU(), LinearL0(3, 2))
         var p = model.initialParameters(key: key, dtype: .float64)
         p["2.log_alpha"] = .full([2, 3], 10, dtype: .float64)   // gates closed
-        let options = RelevanceOptions(hard: true)
-        XCTAssertFalse(options.hasThreshold)
-        let masks = computeARDMasks(model, parameters: p, options: options)
+        XCTAssertFalse(RelevanceOptions(hard: true).hasThreshold)
+        let masks = computeARDMasks(model, parameters: p, hard: true)
         XCTAssertEqual(masks.keys, ["0.mask", "2.mask"])
         XCTAssertEqual(masks["0.mask"]!.scalars, [Double](repeating: 1, count: 12))
         XCTAssertEqual(masks["2.mask"]!.scalars, [Double](repeating: 0, count: 6))
-        XCTAssertEqual(sparsity(model, parameters: p, options: options), 6.0 / Double(12 + 3 + 6 + 2))
-    }
-
-    func testBothSpellingsOfTheTraversalsAgree() {
-        let model = Sequential<Tensor, Tensor>(LinearARD(5, 4), ReLU(), LinearARD(4, 2))
-        var p = model.initialParameters(key: key, dtype: .float64)
-        p["0.log_sigma2"] = Sample.normal([4, 5])
-        let options = RelevanceOptions(threshold: -8, hard: true)
-        let a = computeARDMasks(model, parameters: p, threshold: -8), b = computeARDMasks(model, parameters: p, options: options)
-        XCTAssertEqual(a.keys, b.keys)
-        for k in a.keys { XCTAssertEqual(a[k]!.scalars, b[k]!.scalars) }
-        XCTAssertGreaterThan(a["0.mask"]!.scalars.filter { $0 == 0 }.count, 0)
-        XCTAssertEqual(namedSparsity(model, parameters: p, threshold: -8).map(\.dropped),
-                       namedSparsity(model, parameters: p, options: options).map(\.dropped))
-        XCTAssertEqual(sparsity(model, parameters: p, threshold: -8), sparsity(model, parameters: p, options: options))
+        XCTAssertEqual(sparsity(model, parameters: p, hard: true), 6.0 / Double(12 + 3 + 6 + 2))
     }
 
     func testGradientOfTrainableEntriesOnly() {

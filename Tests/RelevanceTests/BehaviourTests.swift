@@ -217,27 +217,26 @@ final class BehaviourTests: XCTestCase {
     /// and the compression report.
     func testSparsityAndCompressionReport() {
         struct Net: Module {
-            let vd = LinearVD(3, 2)
-            let masked = CplxLinearMasked(2, 2)
-            let plain = Linear(2, 1)
-            var children: [(name: String, module: any Module)] { [("vd", vd), ("masked", masked), ("plain", plain)] }
+            @Child("vd") var vd = LinearVD(3, 2)
+            @Child("masked") var masked = CplxLinearMasked(2, 2)
+            @Child("plain") var plain = Linear(2, 1)
         }
         let model = Net()
         var p = model.initialParameters(key: RandomKey(seed: 71), dtype: .float64)
         p["vd.weight"] = .ones([2, 3], dtype: .float64)
         p["vd.log_sigma2"] = Tensor(shape: [2, 3], scalars: [-1, 4, 0, 3.5, 2, 3], dtype: .float64)   // log α = log σ²: 2 above 3
         p["masked.mask"] = Tensor(shape: [2, 2], scalars: [1, 0, -1, 0], dtype: .float64)
-        let entries = namedSparsity(model, parameters: p, options: RelevanceOptions(threshold: 3))
+        let entries = namedSparsity(model, parameters: p, threshold: 3)
         XCTAssertEqual(entries.map(\.key), ["vd.weight", "vd.bias", "masked.weight.imag", "masked.weight.real",
                                             "masked.bias.imag", "masked.bias.real", "plain.weight", "plain.bias"])
         XCTAssertEqual(entries.map(\.dropped), [2, 0, 2, 2, 0, 0, 0, 0])
         XCTAssertEqual(entries.map(\.total), [6, 2, 4, 4, 2, 2, 2, 1])
         // Soft masks count Σ mask.
-        let soft = namedSparsity(model, parameters: p, options: RelevanceOptions(threshold: 3, hard: false))
+        let soft = namedSparsity(model, parameters: p, threshold: 3, hard: false)
         XCTAssertEqual(soft.first { $0.key == "masked.weight.real" }!.dropped, 4)
-        XCTAssertEqual(sparsity(model, parameters: p, options: RelevanceOptions(threshold: 3)), 6.0 / 23, accuracy: 1e-15)
+        XCTAssertEqual(sparsity(model, parameters: p, threshold: 3), 6.0 / 23, accuracy: 1e-15)
 
-        let report = CompressionReport(model, parameters: p, options: RelevanceOptions(threshold: 3))
+        let report = CompressionReport(model, parameters: p, threshold: 3)
         XCTAssertEqual(report.layers.map(\.path), ["vd", "masked", "plain"])
         XCTAssertEqual(report.layers.map(\.weightsKept), [4, 4, 0])
         XCTAssertEqual(report.layers.map(\.weightsTotal), [6, 8, 0])
@@ -250,17 +249,16 @@ final class BehaviourTests: XCTestCase {
         XCTAssertTrue(text.contains("vd") && text.contains("4/6") && text.contains("17/23") && text.contains("1.35×"), text)
         // L0 and LASSO layers in one model, one option set.
         struct Mixed: Module {
-            let l0 = LinearL0(2, 2)
-            let lasso = LinearLASSO(2, 1, bias: false)
-            var children: [(name: String, module: any Module)] { [("l0", l0), ("lasso", lasso)] }
+            @Child("l0") var l0 = LinearL0(2, 2)
+            @Child("lasso") var lasso = LinearLASSO(2, 1, bias: false)
         }
         var q = Mixed().initialParameters(key: RandomKey(seed: 72), dtype: .float64)
         q["l0.log_alpha"] = Tensor(shape: [2, 2], scalars: [-5, 0, 10, 2.4], dtype: .float64)   // gates 1, 0.5, 0, 0
         q["lasso.weight"] = Tensor(shape: [1, 2], scalars: [1e-3, -0.5], dtype: .float64)     // log|w| = −6.9, −0.69
-        let mixed = namedSparsity(Mixed(), parameters: q, options: RelevanceOptions(threshold: -2))
+        let mixed = namedSparsity(Mixed(), parameters: q, threshold: -2)
         XCTAssertEqual(mixed.map(\.key), ["l0.weight", "l0.bias", "lasso.weight"])
         XCTAssertEqual(mixed.map(\.dropped), [2, 0, 1])
-        let mixedSoft = namedSparsity(Mixed(), parameters: q, options: RelevanceOptions(threshold: -2, hard: false))
+        let mixedSoft = namedSparsity(Mixed(), parameters: q, threshold: -2, hard: false)
         XCTAssertEqual(mixedSoft[0].dropped, 4 - 1.5, accuracy: 1e-12)
         XCTAssertEqual(computeARDMasks(Mixed(), parameters: q, threshold: -2).keys, ["l0.mask", "lasso.mask"])
     }

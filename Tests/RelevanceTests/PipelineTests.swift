@@ -91,8 +91,8 @@ final class PipelineTests: XCTestCase {
         for k in binary.keys { XCTAssertEqual(maskedParams[k]!.scalars, binary[k]!.scalars, "\(name): \(k) unchanged") }
         let maskedAccuracy = Self.accuracy(masked(test.x, parameters: maskedParams), test.y)
 
-        let report = CompressionReport(masked, parameters: maskedParams, options: RelevanceOptions(threshold: threshold))
-        let bayesReport = CompressionReport(bayes, parameters: bayesParams, options: RelevanceOptions(threshold: threshold))
+        let report = CompressionReport(masked, parameters: maskedParams, threshold: threshold)
+        let bayesReport = CompressionReport(bayes, parameters: bayesParams, threshold: threshold)
         XCTAssertEqual(report.weightsKept, bayesReport.weightsKept, "\(name): masked and Bayesian counts agree")
         let seconds = Date().timeIntervalSince(start)
         print("\(name): dense accuracy \(denseAccuracy), masked accuracy \(maskedAccuracy), \(String(format: "%.1f", seconds)) s\n\(report)")
