@@ -23,7 +23,9 @@
 /// called as `head(h, parameters: p, context: context)`) is a child too; its members read through
 /// to the module (`head.outFeatures`). Children are listed in declaration order, which is the
 /// order of the module's `state_dict()` keys. A module may still override ``Module/children``
-/// (a container of its own); the handles' names must then be among the names it lists.
+/// (a container of its own, whose names are computed like ``Sequential``'s indices); it applies
+/// child `i` as `Child(name, layer)(x, parameters: p, context: context)`, and the handles' names
+/// must then be among the names it lists.
 @propertyWrapper @dynamicMemberLookup
 public struct Child<Wrapped: Module>: Sendable {
     /// The child module.

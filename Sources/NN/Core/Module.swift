@@ -89,9 +89,11 @@ extension Layer {
     /// errors (see ``checkedCall(_:parameters:context:)``).
     ///
     /// Deprecated: the name was written twice, here and in ``Module/children``. Declare the child
-    /// once with ``Child`` (`@Child("features") var features = …`) and call `$features(x, parameters:
-    /// p, context: context)`; the parameter paths are the same.
-    @available(*, deprecated, message: "declare the child once with @Child(\"name\") var name = … and call $name(input, parameters:context:)")
+    /// once with ``Child`` (`let features = Child("features", …)`, called as `features(x, parameters:
+    /// p, context: context)`, or `@Child("features") var features = …`, called as `$features(…)`);
+    /// the parameter paths are the same. A container that lists its children itself applies one as
+    /// `Child(name, layer)(x, parameters: p, context: context)`.
+    @available(*, deprecated, message: "declare the child once, let name = Child(\"name\", module), and call name(input, parameters:context:) (or @Child(\"name\") var name = module, called as $name(…))")
     public func callAsChild(_ name: String, _ input: Input, parameters: ParameterTree, context: Context) -> Output {
         applyAsChild(name, input, parameters: parameters, context: context)
     }
