@@ -73,6 +73,12 @@ private final class Derived: Base, @unchecked Sendable {
     let head = Child("head", Linear(3, 1))
 }
 
+/// An optional child counts when it holds a module.
+private struct OptionalHead: Module {
+    let trunk = Child("trunk", Linear(3, 3))
+    var head: Child<Linear>?
+}
+
 /// The module one level down: a parent of `Wrapped` under `net`, so paths read `net.classifier.0.weight`.
 private struct Outer: Layer {
     @Child("net") var net = Wrapped()
@@ -136,6 +142,23 @@ final class ChildDeclarationTests: XCTestCase {
         let p = Derived().initialParameters(key: key)
         XCTAssertEqual(Derived().children.map(\.name), ["stem", "head"])
         XCTAssertEqual(p.keys, ["stem.weight", "stem.bias", "head.weight", "head.bias"])
+    }
+
+    func testOptionalChildCountsWhenPresent() {
+        XCTAssertEqual(OptionalHead().children.map(\.name), ["trunk"])
+        XCTAssertEqual(OptionalHead(head: Child("head", Linear(3, 1))).children.map(\.name), ["trunk", "head"])
+        XCTAssertEqual(OptionalHead().children.map(\.name), ["trunk"], "a type with a child field is reflected every time")
+    }
+
+    /// Whether a type declares children is remembered per dynamic type: a subclass seen through
+    /// its base class, and the base class itself, each keep their own answer.
+    func testDynamicTypeDecidesTheChildren() {
+        let asBase: Base = Derived()
+        XCTAssertEqual(Base().children.map(\.name), ["stem"])
+        XCTAssertEqual(asBase.children.map(\.name), ["stem", "head"])
+        let bare: any Module = Linear(2, 2)
+        XCTAssertTrue(bare.children.isEmpty)
+        XCTAssertTrue(bare.children.isEmpty, "second look, from the per-type memory")
     }
 
     func testLeafModulesHaveNoChildren() {

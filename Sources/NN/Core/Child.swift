@@ -1,3 +1,5 @@
+import Foundation
+
 /// A named child of a composite module, declared once: the declaration gives the child its
 /// name (its path component, the `features` of `features.0.weight`), and the module finds its
 /// ``Module/children`` from these declarations.
@@ -83,18 +85,49 @@ extension Child: ChildDeclaration {
 
 extension Module {
     /// The ``Child`` declarations among the stored properties of this value, in declaration
-    /// order (a class's superclasses' first): the default ``Module/children``.
+    /// order (a class's superclasses' first): the default ``Module/children``. A child is a
+    /// stored property of type `Child<…>` (or `Child<…>?`, counted when it holds one).
+    ///
+    /// Found by reflection; whether a type declares any child is remembered per type, so a
+    /// leaf layer (no `Child` property) costs one dictionary lookup after its first use.
     public var declaredChildren: [(name: String, module: any Module)] {
+        if ChildFieldCache.shared.declaresNoChild(type(of: self)) { return [] }
         var mirrors: [Mirror] = []
         var next: Mirror? = Mirror(reflecting: self)
         while let m = next { mirrors.append(m); next = m.superclassMirror }
         var out: [(name: String, module: any Module)] = []
+        var anyChildField = false
         for mirror in mirrors.reversed() {
             for field in mirror.children {
+                if type(of: field.value) is any ChildField.Type { anyChildField = true }
                 if let child = field.value as? any ChildDeclaration { out.append((child.name, child.erasedModule)) }
             }
         }
+        if !anyChildField { ChildFieldCache.shared.recordNoChild(type(of: self)) }
         return out
+    }
+}
+
+/// Types a stored property holding a child may have: `Child<…>` and `Child<…>?`.
+protocol ChildField {}
+extension Child: ChildField {}
+extension Optional: ChildField where Wrapped: ChildField {}
+
+/// The module types known to have no `Child` property (their children are found without
+/// reflection). Types, not values: a property's type is the same in every value of a type.
+final class ChildFieldCache: @unchecked Sendable {
+    static let shared = ChildFieldCache()
+    private let lock = NSLock()
+    private var leaves = Set<ObjectIdentifier>()
+
+    func declaresNoChild(_ type: Any.Type) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return leaves.contains(ObjectIdentifier(type))
+    }
+
+    func recordNoChild(_ type: Any.Type) {
+        lock.lock(); defer { lock.unlock() }
+        leaves.insert(ObjectIdentifier(type))
     }
 }
 
