@@ -65,6 +65,15 @@ private struct ListsOtherNames: Layer {
     }
 }
 
+/// Two children under one name, and a name that is not a path component.
+private struct BadNames: Layer {
+    var first = Child("body", Linear(4, 4))
+    var second = Child("body", Linear(4, 2))
+    func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
+        second(first(x, parameters: p, context: context), parameters: p, context: context)
+    }
+}
+
 /// Children declared in a class hierarchy: the superclass's come first.
 private class Base: Module, @unchecked Sendable {
     let stem = Child("stem", Linear(3, 3))
@@ -174,6 +183,27 @@ final class ChildDeclarationTests: XCTestCase {
             XCTAssertEqual(error as? LayerError, .unknownChild(parent: "", name: "body", children: ["trunk"]))
             XCTAssertEqual("\(error)", "<root>: no child is named \"body\"; the module's children are [\"trunk\"]")
         }
+    }
+
+    /// A duplicate, empty or dotted child name is a typed error of a checking call, naming it.
+    func testInvalidChildNamesAreTypedErrors() {
+        let x = uniform([2, 4], key: key)
+        var model = BadNames()
+        let p = model.initialParameters(key: key)
+        XCTAssertThrowsError(try model.apply(x, parameters: p)) { error in
+            XCTAssertEqual(error as? LayerError, .invalidChildName(parent: "", name: "body", reason: "is given to two children"))
+            XCTAssertEqual("\(error)", "<root>: child name \"body\" is given to two children")
+        }
+        model.second = Child("head.out", Linear(4, 2))
+        XCTAssertThrowsError(try model.apply(x, parameters: model.initialParameters(key: key))) { error in
+            XCTAssertEqual(error as? LayerError, .invalidChildName(parent: "", name: "head.out", reason: "contains \".\""))
+        }
+        model.second = Child("", Linear(4, 2))
+        XCTAssertThrowsError(try model.apply(x, parameters: model.initialParameters(key: key))) { error in
+            XCTAssertEqual(error as? LayerError, .invalidChildName(parent: "", name: "", reason: "is empty"))
+        }
+        model.second = Child("head", Linear(4, 2))
+        XCTAssertEqual(try model.apply(x, parameters: model.initialParameters(key: key)).shape, [2, 2])
     }
 
     /// The deprecated spelling still runs, and a wrong name there is the same typed error.

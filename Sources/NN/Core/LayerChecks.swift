@@ -8,6 +8,9 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     /// A child applied under a name that is not among the parent's ``Module/children`` (a
     /// ``Child`` handle made on the fly, or the deprecated `callAsChild` with a wrong name).
     case unknownChild(parent: String, name: String, children: [String])
+    /// A module declares a child name that cannot be a path component: empty, containing `.`, or
+    /// given to two children (PyTorch's `add_module` refuses the same three). `reason` says which.
+    case invalidChildName(parent: String, name: String, reason: String)
     /// A parameter the layer reads is absent from its scope of the tree.
     case missingParameter(path: String, key: String, available: [String])
     /// A parameter has another shape than the layer's hyper-parameters give.
@@ -22,6 +25,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownChild(let parent, let name, let children):
             return "\(Self.show(parent)): no child is named \"\(name)\"; the module's children are \(children)"
+        case .invalidChildName(let parent, let name, let reason):
+            return "\(Self.show(parent)): child name \"\(name)\" \(reason)"
         case .missingParameter(let path, let key, let available):
             return "\(Self.show(path)): parameter '\(key)' is missing (the layer's scope of the tree has "
                 + "\(available.prefix(8))\(available.count > 8 ? "…" : ""))"
@@ -48,8 +53,17 @@ public final class LayerChecks: Sendable {
 
     init(scope: ErrorScope, model: (any Module)? = nil) {
         self.scope = scope
-        self.childNames = model.map { Dictionary($0.namedModules().map { ($0.path, $0.module.children.map(\.name)) },
-                                                 uniquingKeysWith: { a, _ in a }) }
+        let names = model.map { $0.namedModules().map { ($0.path, $0.module.children.map(\.name)) } }
+        self.childNames = names.map { Dictionary($0, uniquingKeysWith: { a, _ in a }) }
+        for (parent, children) in names ?? [] {
+            var seen = Set<String>()
+            for name in children {
+                let reason = name.isEmpty ? "is empty" : name.contains(".") ? "contains \".\""
+                    : seen.contains(name) ? "is given to two children" : nil
+                if let reason { scope.record(LayerError.invalidChildName(parent: parent, name: name, reason: reason)) }
+                seen.insert(name)
+            }
+        }
     }
 
     /// Whether an error has been recorded in this scope.
