@@ -24,16 +24,20 @@
 ///   - bias: `[C_out]`, added to the mean only.
 ///   - weightVariance: the shape of `weight`.
 ///   - stride, padding, dilation, groups: as in ``conv2d(_:_:bias:stride:padding:dilation:groups:)``.
+///   - paddingMode: `.zeros` or `.circular` (x padded circularly once; the square of the padded x is
+///     the padded x²), as in ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``.
 /// - Returns: `mean` and `variance`, both `[N, C_out, *O]`.
 public func convolutionMoments(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, weightVariance: Tensor,
                                stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                               dilation: some SpatialOption = 1, groups: Int = 1) -> (mean: Tensor, variance: Tensor) {
+                               dilation: some SpatialOption = 1, groups: Int = 1,
+                               paddingMode: PaddingMode = .zeros) -> (mean: Tensor, variance: Tensor) {
     let n = weight.rank - 2, op = "convolutionMoments"
     require((1...3).contains(n), "\(op): weight must be [C_out, C_in/groups, *k] with 1 to 3 kernel sizes, got \(weight.shape)")
     require(weightVariance.shape == weight.shape && weightVariance.dtype == weight.dtype,
             "\(op): weightVariance \(weightVariance.shape) \(weightVariance.dtype) must match weight \(weight.shape) \(weight.dtype)")
     let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
-    return convolutionMomentsOp(x, weight, bias: bias, weightVariance, geo, op: op)
+    let (input, resolved) = geo.resolving(x, paddingMode, circularPad)
+    return convolutionMomentsOp(input, weight, bias: bias, weightVariance, resolved, op: op)
 }
 
 func convolutionMomentsOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ variance: Tensor, _ geo: ConvGeometry,

@@ -85,26 +85,3 @@ func scaledSum(_ x: Tensor, _ scale: Double) -> Tensor {
     let s = sum(x)
     return scale == 1 ? s : scale * s
 }
-
-/// A wrapper's noise: add `std · ε` to a mean, with ε standard normal for real outputs and
-/// complex normal with each part of variance ½ for complex outputs.
-public protocol GaussianOutput: ActivationValue {
-    /// `mean + std·ε`, ε drawn from `key`; `std` real with the mean's shape.
-    static func sample(mean: Self, std: Tensor, key: RandomKey) -> Self
-}
-
-extension Tensor: GaussianOutput {
-    /// `mean + std·ε`, ε ~ N(0, 1) elementwise.
-    public static func sample(mean: Tensor, std: Tensor, key: RandomKey) -> Tensor {
-        mean + std * normal(std.shape, key: key, dtype: std.dtype)
-    }
-}
-
-extension ComplexTensor: GaussianOutput {
-    /// `mean + std·ε`, ε ~ CN(0, 1) (``complexNormal(_:key:dtype:)``: real and imaginary parts
-    /// independent N(0, ½), cplxmodule's `cplx.randn_like`), so each output part has variance `std²/2`.
-    public static func sample(mean: ComplexTensor, std: Tensor, key: RandomKey) -> ComplexTensor {
-        let eps = complexNormal(std.shape, key: key, dtype: std.dtype)
-        return ComplexTensor(real: mean.real + std * eps.real, imag: mean.imag + std * eps.imag)
-    }
-}

@@ -59,7 +59,7 @@ public final class LayerChecks: Sendable {
     /// `name` is not a child of the module at `parent`.
     func checkChildName(_ name: String, parent: String) {
         guard let known = childNames?[parent], !known.contains(name) else { return }
-        scope.record(LayerError.unknownChild(parent: parent, name: name, children: known))
+        scope.report(LayerError.unknownChild(parent: parent, name: name, children: known))
     }
 }
 
@@ -92,7 +92,7 @@ extension Layer {
         do {
             try check(input, parameters: parameters, context: context)
         } catch {
-            checks.scope.record(error)
+            checks.scope.report(error)
             guard let stand_in = placeholderOutput(for: input, parameters: parameters, context: context) else {
                 fatalError("\(error) (and \(Self.self) cannot give a stand-in output to continue the checking call)")
             }

@@ -6,8 +6,13 @@
 /// mishandles) → `[N, C_out, *S']` as for ``Convolution``.
 /// Entries: `weight.imag/real [C_out, C_in/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
-/// C_in/groups·∏k. Padding mode: zeros only (cplxmodule's `circular` is not offered).
+/// C_in/groups·∏k. Padding mode: `.zeros` or `.circular` with PyTorch's semantics (wrap-around on
+/// every spatial axis; cplxmodule's own `circular` mode pads differently and is not copied).
 public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
+    /// A complex tensor `[N, C_in, *S]` (or `[C_in, *S]`).
+    public typealias Input = ComplexTensor
+    /// A complex tensor `[N, C_out, *S']`.
+    public typealias Output = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
     /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
@@ -16,10 +21,12 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
     /// cplxmodule's (= PyTorch's) arguments and defaults.
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention = .standard) {
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros,
+                initConvention: ComplexInitConvention = .standard) {
         options = ConvolutionOptions(rank: Rank.count, layer: "CplxConv\(Rank.count)d", inChannels: inChannels,
                                      outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
+                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false,
+                                     paddingMode: paddingMode)
         self.initConvention = initConvention
     }
 
@@ -30,17 +37,23 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (conv1d/2d/3d by rank): complex `[N, C_in, *S]` →
-    /// `[N, C_out, *S']`.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        let w = p.requiredComplex("weight", by: context)
-        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension ComplexConvolution: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
+    public typealias Weight = ComplexTensor
+    /// `[C_out, C_in/groups, *k]` (each part).
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
+    /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (the complex
+    /// ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``, every rank): complex
+    /// `[N, C_in, *S]` → `[N, C_out, *S']`.
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
         let o = options
-        switch Rank.count {
-        case 1: return conv1d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        case 2: return conv2d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        default: return conv3d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        }
+        return convolution(z, weight, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation,
+                           groups: o.groups, paddingMode: o.paddingMode)
     }
 }
 
@@ -60,6 +73,10 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_out/groups·∏k (PyTorch's fan of the transposed weight). Padding mode: zeros only.
 public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+    /// A complex tensor `[N, C_in, *S]` (or `[C_in, *S]`).
+    public typealias Input = ComplexTensor
+    /// A complex tensor `[N, C_out, *S']`.
+    public typealias Output = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
     /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
@@ -84,20 +101,23 @@ public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    /// The complex transposed convolution (convTranspose1d/2d/3d by rank) plus bias: complex
-    /// `[N, C_in, *S]` → `[N, C_out, *S']`, `S'` as given for the type.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        let w = p.requiredComplex("weight", by: context)
-        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension ComplexConvolutionTranspose: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
+    public typealias Weight = ComplexTensor
+    /// `[C_in, C_out/groups, *k]` (each part).
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
+    /// The complex transposed convolution plus bias (the complex
+    /// ``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
+    /// complex `[N, C_in, *S]` → `[N, C_out, *S']`, `S'` as given for the type.
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
         let o = options
-        switch Rank.count {
-        case 1: return convTranspose1d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        case 2: return convTranspose2d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        default: return convTranspose3d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                        dilation: o.dilation, groups: o.groups)
-        }
+        return convolutionTranspose(z, weight, bias: bias, stride: o.stride, padding: o.padding,
+                                    outputPadding: o.outputPadding, dilation: o.dilation, groups: o.groups)
     }
 }
 

@@ -6,6 +6,10 @@
 /// Initialisation: each weight part U(±1/√(2·in)); each bias part U(±1/√in) (`.standard`) or
 /// U(±1/√out) (`.cplxmodule`, reproducing its swapped fans; see ``ComplexInitConvention``).
 public struct CplxLinear: SequentialLayer {
+    /// A complex tensor `[…, inFeatures]`.
+    public typealias Input = ComplexTensor
+    /// A complex tensor `[…, outFeatures]`.
+    public typealias Output = ComplexTensor
     /// Size of the last input dimension.
     public let inFeatures: Int
     /// Size of the last output dimension.
@@ -27,9 +31,19 @@ public struct CplxLinear: SequentialLayer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension CplxLinear: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
+    public typealias Weight = ComplexTensor
+    /// `[out, in]` (each part).
+    public var weightShape: [Int] { [outFeatures, inFeatures] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
     /// `linear(z, W, b) = z·Wᵀ + b` (complex): `[…, in]` → `[…, out]`.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        linear(z, p.requiredComplex("weight", by: context), bias: bias ? p.requiredComplex("bias", by: context) : nil)
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        linear(z, weight, bias: bias)
     }
 }
 
@@ -40,6 +54,10 @@ public struct CplxLinear: SequentialLayer {
 /// Initialisation: weight parts U(±1/√(2·in1·in2)), bias parts U(±1/√(in1·in2)) (both
 /// conventions agree for 3-D weights).
 public struct CplxBilinear: Layer {
+    /// Complex tensors `([…, in1], […, in2])`.
+    public typealias Input = (ComplexTensor, ComplexTensor)
+    /// A complex tensor `[…, out]`.
+    public typealias Output = ComplexTensor
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -67,11 +85,20 @@ public struct CplxBilinear: Layer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    /// Applies the form to the pair `(z1, z2)`.
-    public func callAsFunction(_ input: (ComplexTensor, ComplexTensor), parameters p: ParameterTree,
-                               context: Context) -> ComplexTensor {
-        bilinear(input.0, input.1, p.requiredComplex("weight", by: context),
-                 bias: bias ? p.requiredComplex("bias", by: context) : nil, conjugate: conjugate)
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension CplxBilinear: WeightedLayer {
+    /// A complex weight (`weight.real`, `weight.imag`).
+    public typealias Weight = ComplexTensor
+    /// `[out, in1, in2]` (each part).
+    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+    /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with c = conjugation when ``CplxBilinear/conjugate``
+    /// (so `CplxBilinearMasked` honours the flag, unlike cplxmodule's, which always conjugates).
+    public func forward(_ z: (ComplexTensor, ComplexTensor), weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        bilinear(z.0, z.1, weight, bias: bias, conjugate: conjugate)
     }
 }
 

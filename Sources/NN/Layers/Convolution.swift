@@ -34,9 +34,11 @@ public struct ConvolutionOptions: Sendable, Equatable {
     public let kernelSize: [Int]
     /// Step between output positions per axis.
     public let stride: [Int]
-    /// Implicit zero padding on both sides per axis (padding mode `zeros`; PyTorch's
-    /// `reflect`, `replicate` and `circular` modes and string paddings are not offered).
+    /// Padding on both sides per axis, filled as ``paddingMode`` says.
     public let padding: [Int]
+    /// PyTorch's `padding_mode`: `.zeros` (default) or `.circular` (regular convolutions only;
+    /// PyTorch's `reflect` and `replicate` modes and string paddings are not offered).
+    public let paddingMode: PaddingMode
     /// Spacing between kernel taps per axis.
     public let dilation: [Int]
     /// Extra output size on the far side per axis (transposed convolutions only; zeros otherwise).
@@ -50,7 +52,7 @@ public struct ConvolutionOptions: Sendable, Equatable {
 
     init(rank n: Int, layer: String, inChannels: Int, outChannels: Int, kernelSize: some SpatialOption,
          stride: some SpatialOption, padding: some SpatialOption, dilation: some SpatialOption,
-         outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool) {
+         outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool, paddingMode: PaddingMode = .zeros) {
         require(inChannels > 0 && outChannels > 0, "\(layer): channel counts must be positive, got \(inChannels) → \(outChannels)")
         require(groups >= 1, "\(layer): groups must be ≥ 1, got \(groups)")
         require(inChannels % groups == 0, "\(layer): in_channels \(inChannels) must be divisible by groups \(groups)")
@@ -72,6 +74,8 @@ public struct ConvolutionOptions: Sendable, Equatable {
                              "\(layer): outputPadding \(self.outputPadding) must be smaller than stride \(self.stride) or dilation \(self.dilation)")
             }
         }
+        require(!transposed || paddingMode == .zeros, "\(layer): only zeros padding is supported, got \(paddingMode)")
+        self.paddingMode = paddingMode
         self.groups = groups
         self.bias = bias
         self.transposed = transposed
@@ -105,8 +109,12 @@ public struct ConvolutionOptions: Sendable, Equatable {
 /// `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` per axis.
 /// Parameters: `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in), fan_in = C_in/groups·∏k.
-/// Padding mode: zeros only.
+/// Padding mode: `.zeros` or `.circular` (PyTorch's `padding_mode`).
 public struct Convolution<Rank: SpatialRank>: SequentialLayer {
+    /// A real tensor `[N, C_in, *S]` (or `[C_in, *S]`).
+    public typealias Input = Tensor
+    /// A real tensor `[N, C_out, *S']`.
+    public typealias Output = Tensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
 
@@ -114,25 +122,32 @@ public struct Convolution<Rank: SpatialRank>: SequentialLayer {
     /// (every axis) or `[Int]` (one per axis).
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true) {
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
         options = ConvolutionOptions(rank: Rank.count, layer: "Conv\(Rank.count)d", inChannels: inChannels,
                                      outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
+                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false,
+                                     paddingMode: paddingMode)
     }
 
     /// `weight [C_out, C_in/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
 
-    /// `conv1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let w = p.required("weight", by: context)
-        let b = options.bias ? p.required("bias", by: context) : nil
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension Convolution: WeightedLayer {
+    /// A real weight.
+    public typealias Weight = Tensor
+    /// `[C_out, C_in/groups, *k]`.
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
+    /// The convolution with the given weight and bias (``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``,
+    /// every rank): `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let o = options
-        switch Rank.count {
-        case 1: return conv1d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        case 2: return conv2d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        default: return conv3d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        }
+        return convolution(x, weight, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation,
+                           groups: o.groups, paddingMode: o.paddingMode)
     }
 }
 
@@ -147,6 +162,10 @@ public struct Convolution<Rank: SpatialRank>: SequentialLayer {
 /// weight, C_out/groups·∏k. Padding mode: zeros only; the output size is fixed by
 /// `outputPadding` (PyTorch's `forward(input, output_size)` is not offered).
 public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+    /// A real tensor `[N, C_in, *S]` (or `[C_in, *S]`).
+    public typealias Input = Tensor
+    /// A real tensor `[N, C_out, *S']`.
+    public typealias Output = Tensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
 
@@ -164,19 +183,23 @@ public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
     /// `weight [C_in, C_out/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
 
-    /// `convTranspose1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let w = p.required("weight", by: context)
-        let b = options.bias ? p.required("bias", by: context) : nil
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension ConvolutionTranspose: WeightedLayer {
+    /// A real weight.
+    public typealias Weight = Tensor
+    /// `[C_in, C_out/groups, *k]`.
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
+    /// The transposed convolution with the given weight and bias
+    /// (``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
+    /// `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let o = options
-        switch Rank.count {
-        case 1: return convTranspose1d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        case 2: return convTranspose2d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        default: return convTranspose3d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                        dilation: o.dilation, groups: o.groups)
-        }
+        return convolutionTranspose(x, weight, bias: bias, stride: o.stride, padding: o.padding,
+                                    outputPadding: o.outputPadding, dilation: o.dilation, groups: o.groups)
     }
 }
 
@@ -199,6 +222,10 @@ public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
 /// Parameters: `weight [out, in1, in2]`, `bias [out]` (if `bias`). Initialisation: PyTorch's,
 /// W and b ~ U(±1/√in1).
 public struct Bilinear: Layer {
+    /// Real tensors `([…, in1], […, in2])`.
+    public typealias Input = (Tensor, Tensor)
+    /// A real tensor `[…, out]`.
+    public typealias Output = Tensor
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -222,8 +249,18 @@ public struct Bilinear: Layer {
         return p
     }
 
-    /// Applies the form to the pair `(x1, x2)`.
-    public func callAsFunction(_ input: (Tensor, Tensor), parameters p: ParameterTree, context: Context) -> Tensor {
-        bilinear(input.0, input.1, p.required("weight", by: context), bias: bias ? p.required("bias", by: context) : nil)
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension Bilinear: WeightedLayer {
+    /// A real weight.
+    public typealias Weight = Tensor
+    /// `[out, in1, in2]`.
+    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+    /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`: inputs `([…, in1], […, in2])` → `[…, out]`.
+    public func forward(_ x: (Tensor, Tensor), weight: Tensor, bias: Tensor?) -> Tensor {
+        bilinear(x.0, x.1, weight, bias: bias)
     }
 }

@@ -29,6 +29,17 @@ public struct Linear: SequentialLayer {
     // callAsFunction comes from WeightedLayer (Core/WeightedLayer.swift): linear(x, weight, bias).
 }
 
+extension Linear: WeightedLayer {
+    /// A real weight.
+    public typealias Weight = Tensor
+    /// `[outFeatures, inFeatures]`.
+    public var weightShape: [Int] { [outFeatures, inFeatures] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+    /// `linear(x, W, b) = x·Wᵀ + b`: input `[…, in]` → `[…, out]`.
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { linear(x, weight, bias: bias) }
+}
+
 /// Returns its input (PyTorch `nn.Identity`); works for real and complex values.
 public struct Identity<Value: ActivationValue>: SequentialLayer {
     /// An identity layer (no parameters).
