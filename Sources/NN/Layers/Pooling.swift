@@ -48,14 +48,11 @@ public struct MaxPool<Rank: SpatialRank>: SequentialLayer {
                                  padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
-    /// The maximum of each window (maxPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
+    /// The maximum of each window (``maxPool(_:kernelSize:stride:padding:dilation:ceilMode:)``, every
+    /// rank): `[N, C, *S]` → `[N, C, *S']`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         let o = options
-        switch Rank.count {
-        case 1: return maxPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        case 2: return maxPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        default: return maxPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        }
+        return maxPool(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
     }
 }
 
@@ -80,17 +77,12 @@ public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
         self.countIncludePad = countIncludePad
     }
 
-    /// The mean of each window (avgPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
+    /// The mean of each window (``avgPool(_:kernelSize:stride:padding:ceilMode:countIncludePad:)``, every
+    /// rank): `[N, C, *S]` → `[N, C, *S']`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         let o = options
-        switch Rank.count {
-        case 1: return avgPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                 countIncludePad: countIncludePad)
-        case 2: return avgPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                 countIncludePad: countIncludePad)
-        default: return avgPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                  countIncludePad: countIncludePad)
-        }
+        return avgPool(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
+                       countIncludePad: countIncludePad)
     }
 }
 
@@ -111,15 +103,12 @@ public struct ComplexMaxPool<Rank: SpatialRank>: SequentialLayer {
                                  padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
-    /// Each window's element of largest `|z|` (maxPool1d/2d/3d by rank): complex `[N, C, *S]` →
+    /// Each window's element of largest `|z|` (the complex
+    /// ``maxPool(_:kernelSize:stride:padding:dilation:ceilMode:)``, every rank): complex `[N, C, *S]` →
     /// `[N, C, *S']`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         let o = options
-        switch Rank.count {
-        case 1: return maxPool1d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        case 2: return maxPool2d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        default: return maxPool3d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        }
+        return maxPool(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
     }
 }
 
