@@ -13,7 +13,8 @@ public struct RelevanceOptions: Sendable {
     public var threshold: Double {
         get {
             guard let t = storedThreshold else {
-                fatalError("RelevanceOptions(hard:) has no threshold, which VD, ARD and LASSO layers need: "
+                let path = TraversalPath.current.isEmpty ? "<root>" : TraversalPath.current
+                fatalError("\(path): RelevanceOptions(hard:) has no threshold, which VD, ARD and LASSO layers need: "
                            + "use RelevanceOptions(threshold:hard:) for a model with such layers")
             }
             return t
@@ -84,4 +85,21 @@ extension BayesianLayer {
 func scaledSum(_ x: Tensor, _ scale: Double) -> Tensor {
     let s = sum(x)
     return scale == 1 ? s : scale * s
+}
+
+/// The module path of the Bayesian layer that a traversal (``namedPenalties(_:parameters:reduction:exact:)``,
+/// ``totalPenalty(_:parameters:scale:)``, ``namedRelevance(_:parameters:options:)``, sparsity
+/// statistics) is evaluating, so that a layer reading its parameters outside a forward call
+/// names itself in its errors instead of `<root>`.
+public enum TraversalPath {
+    /// The path being evaluated (`classifier.0`); empty outside a traversal and at the root.
+    @TaskLocal public static var current = ""
+
+    /// An evaluation-mode context at ``current``: what a Bayesian layer reads its parameters
+    /// with in ``BayesianLayer/penalty(parameters:)``, ``BayesianLayer/relevance(parameters:options:)``
+    /// and the like.
+    public static var context: Context { Context(training: false).child(current) }
+
+    /// `body` evaluated with ``current`` set to `path`.
+    static func at<T>(_ path: String, _ body: () -> T) -> T { $current.withValue(path, operation: body) }
 }

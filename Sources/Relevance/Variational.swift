@@ -41,19 +41,19 @@ where Prior.Weight == Base.Weight {
 
     /// `log α = log σ² − 2·log(|W| + 1e-12)`, shape of the weight.
     public func logAlpha(parameters p: ParameterTree) -> Tensor {
-        let ctx = Context(training: false)
+        let ctx = TraversalPath.context
         return Prior.logAlpha(p.required("log_sigma2", by: ctx), Base.Weight.required("weight", in: p, by: ctx).logModulus)
     }
 
     public func penalty(parameters p: ParameterTree) -> Tensor {
-        let ctx = Context(training: false)
+        let ctx = TraversalPath.context
         return Prior.penalty(logSigma2: p.required("log_sigma2", by: ctx),
                              weight: Base.Weight.required("weight", in: p, by: ctx))
     }
 
     /// `scale · Σ penalty` by the prior's ``KLPrior/penaltySum(logSigma2:weight:scale:)``.
     public func penaltySum(parameters p: ParameterTree, scale: Double) -> Tensor {
-        let ctx = Context(training: false)
+        let ctx = TraversalPath.context
         return Prior.penaltySum(logSigma2: p.required("log_sigma2", by: ctx),
                                 weight: Base.Weight.required("weight", in: p, by: ctx), scale: scale)
     }
@@ -61,7 +61,7 @@ where Prior.Weight == Base.Weight {
     /// The true KL (differs from ``penalty(parameters:)`` only for ``ComplexVDBogus``, whose
     /// training value is `−log α`): what logs and early stopping should read.
     public func exactPenalty(parameters p: ParameterTree) -> Tensor {
-        let ctx = Context(training: false)
+        let ctx = TraversalPath.context
         return Prior.exactPenalty(logSigma2: p.required("log_sigma2", by: ctx),
                                   weight: Base.Weight.required("weight", in: p, by: ctx))
     }
