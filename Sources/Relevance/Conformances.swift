@@ -50,8 +50,6 @@ extension CplxBilinear: GaussianLayer {
 extension ComplexConvolution: GaussianLayer {
     /// The real convolution of `|z|²` with `σ²` (same geometry and padding mode, no bias).
     public func outputVariance(_ z: ComplexTensor, weightVariance: Tensor) -> Tensor {
-        let o = options
-        return convolution(squaredModulus(z), weightVariance, stride: o.stride, padding: o.padding, dilation: o.dilation,
-                           groups: o.groups, paddingMode: o.paddingMode)
+        options.convolve(squaredModulus(z), weightVariance, bias: nil)
     }
 }

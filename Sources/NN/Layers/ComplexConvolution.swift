@@ -8,11 +8,7 @@
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_in/groups·∏k. Padding mode: `.zeros` or `.circular` with PyTorch's semantics (wrap-around on
 /// every spatial axis; cplxmodule's own `circular` mode pads differently and is not copied).
-public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
-    /// A complex tensor `[N, C_in, *S]` (or `[C_in, *S]`).
-    public typealias Input = ComplexTensor
-    /// A complex tensor `[N, C_out, *S']`.
-    public typealias Output = ComplexTensor
+public struct ComplexConvolution<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
     /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
@@ -40,20 +36,14 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension ComplexConvolution: WeightedLayer {
-    /// A complex weight (`weight.real`, `weight.imag`).
+extension ComplexConvolution: ConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
     public typealias Weight = ComplexTensor
-    /// `[C_out, C_in/groups, *k]` (each part).
-    public var weightShape: [Int] { options.weightShape }
-    /// The `bias` option given at construction.
-    public var hasBias: Bool { options.bias }
     /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (the complex
     /// ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``, every rank): complex
-    /// `[N, C_in, *S]` → `[N, C_out, *S']`.
+    /// `[N, C_in, *S]` → `[N, C_out, *S']`; weight parts `[C_out, C_in/groups, *k]`.
     public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
-        let o = options
-        return convolution(z, weight, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation,
-                           groups: o.groups, paddingMode: o.paddingMode)
+        options.convolve(z, weight, bias: bias)
     }
 }
 
@@ -72,11 +62,7 @@ extension ComplexConvolution: WeightedLayer {
 /// Entries: `weight.imag/real [C_in, C_out/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_out/groups·∏k (PyTorch's fan of the transposed weight). Padding mode: zeros only.
-public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
-    /// A complex tensor `[N, C_in, *S]` (or `[C_in, *S]`).
-    public typealias Input = ComplexTensor
-    /// A complex tensor `[N, C_out, *S']`.
-    public typealias Output = ComplexTensor
+public struct ComplexConvolutionTranspose<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
     /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
@@ -104,20 +90,14 @@ public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension ComplexConvolutionTranspose: WeightedLayer {
-    /// A complex weight (`weight.real`, `weight.imag`).
+extension ComplexConvolutionTranspose: ConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
     public typealias Weight = ComplexTensor
-    /// `[C_in, C_out/groups, *k]` (each part).
-    public var weightShape: [Int] { options.weightShape }
-    /// The `bias` option given at construction.
-    public var hasBias: Bool { options.bias }
     /// The complex transposed convolution plus bias (the complex
     /// ``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
-    /// complex `[N, C_in, *S]` → `[N, C_out, *S']`, `S'` as given for the type.
+    /// complex `[N, C_in, *S]` → `[N, C_out, *S']`; weight parts `[C_in, C_out/groups, *k]`.
     public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
-        let o = options
-        return convolutionTranspose(z, weight, bias: bias, stride: o.stride, padding: o.padding,
-                                    outputPadding: o.outputPadding, dilation: o.dilation, groups: o.groups)
+        options.convolve(z, weight, bias: bias)
     }
 }
 

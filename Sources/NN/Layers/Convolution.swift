@@ -89,6 +89,27 @@ public struct ConvolutionOptions: Sendable, Equatable {
     /// PyTorch's fan_in of the weight: `shape[1]·∏k` (`C_in/groups·∏k`, or `C_out/groups·∏k` when transposed).
     public var fanIn: Int { weightShape[1] * kernelSize.reduce(1, *) }
 
+    /// The layer's convolution of `x` with `weight` and `bias`: the rank-generic
+    /// ``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)`` when
+    /// ``transposed``, ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)`` otherwise,
+    /// with these options. Shapes as given for ``Convolution`` and ``ConvolutionTranspose``.
+    public func convolve(_ x: Tensor, _ weight: Tensor, bias: Tensor?) -> Tensor {
+        transposed
+            ? convolutionTranspose(x, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                                   dilation: dilation, groups: groups)
+            : convolution(x, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                          paddingMode: paddingMode)
+    }
+
+    /// The complex form of the real `convolve(_:_:bias:)` (the complex convolution ops).
+    public func convolve(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        transposed
+            ? convolutionTranspose(z, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                                   dilation: dilation, groups: groups)
+            : convolution(z, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                          paddingMode: paddingMode)
+    }
+
     /// PyTorch's default real initialisation: W ~ U(±1/√fan_in) (Kaiming uniform, a = √5),
     /// b ~ U(±1/√fan_in), bias shape `[C_out]`.
     func realDefault(key: RandomKey, dtype: DType) -> ParameterTree {
@@ -98,6 +119,22 @@ public struct ConvolutionOptions: Sendable, Equatable {
         if bias { p["bias"] = Init.uniform([outChannels], bound: bound, key: kb, dtype: dtype) }
         return p
     }
+}
+
+/// What the four convolution layers (real, complex, regular, transposed) share: input, output and
+/// weight are one kind of value (`Tensor` or `ComplexTensor`), the hyper-parameters give the
+/// weight's shape and the bias flag, and `ConvolutionOptions.convolve(_:_:bias:)`
+/// is their forward.
+public protocol ConvolutionLayer: WeightedLayer, SequentialLayer where Input == Weight, Output == Weight {
+    /// The hyper-parameters.
+    var options: ConvolutionOptions { get }
+}
+
+extension ConvolutionLayer {
+    /// ``ConvolutionOptions/weightShape``.
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
 }
 
 /// A convolution over `Rank.count` spatial axes (PyTorch's `nn.Conv1d/2d/3d`; use the
@@ -110,11 +147,7 @@ public struct ConvolutionOptions: Sendable, Equatable {
 /// Parameters: `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in), fan_in = C_in/groups·∏k.
 /// Padding mode: `.zeros` or `.circular` (PyTorch's `padding_mode`).
-public struct Convolution<Rank: SpatialRank>: SequentialLayer {
-    /// A real tensor `[N, C_in, *S]` (or `[C_in, *S]`).
-    public typealias Input = Tensor
-    /// A real tensor `[N, C_out, *S']`.
-    public typealias Output = Tensor
+public struct Convolution<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
 
@@ -135,20 +168,12 @@ public struct Convolution<Rank: SpatialRank>: SequentialLayer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension Convolution: WeightedLayer {
-    /// A real weight.
+extension Convolution: ConvolutionLayer {
+    /// Real weights, inputs and outputs.
     public typealias Weight = Tensor
-    /// `[C_out, C_in/groups, *k]`.
-    public var weightShape: [Int] { options.weightShape }
-    /// The `bias` option given at construction.
-    public var hasBias: Bool { options.bias }
     /// The convolution with the given weight and bias (``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``,
-    /// every rank): `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        let o = options
-        return convolution(x, weight, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation,
-                           groups: o.groups, paddingMode: o.paddingMode)
-    }
+    /// every rank): real `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
 }
 
 /// A transposed convolution over `Rank.count` spatial axes (PyTorch's
@@ -161,11 +186,7 @@ extension Convolution: WeightedLayer {
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in) with PyTorch's fan_in of the
 /// weight, C_out/groups·∏k. Padding mode: zeros only; the output size is fixed by
 /// `outputPadding` (PyTorch's `forward(input, output_size)` is not offered).
-public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
-    /// A real tensor `[N, C_in, *S]` (or `[C_in, *S]`).
-    public typealias Input = Tensor
-    /// A real tensor `[N, C_out, *S']`.
-    public typealias Output = Tensor
+public struct ConvolutionTranspose<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
 
@@ -186,21 +207,13 @@ public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension ConvolutionTranspose: WeightedLayer {
-    /// A real weight.
+extension ConvolutionTranspose: ConvolutionLayer {
+    /// Real weights, inputs and outputs.
     public typealias Weight = Tensor
-    /// `[C_in, C_out/groups, *k]`.
-    public var weightShape: [Int] { options.weightShape }
-    /// The `bias` option given at construction.
-    public var hasBias: Bool { options.bias }
     /// The transposed convolution with the given weight and bias
     /// (``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
-    /// `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        let o = options
-        return convolutionTranspose(x, weight, bias: bias, stride: o.stride, padding: o.padding,
-                                    outputPadding: o.outputPadding, dilation: o.dilation, groups: o.groups)
-    }
+    /// real `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
 }
 
 /// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
