@@ -11,29 +11,36 @@
 public struct ComplexConvolution<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
-    public let initConvention: ComplexInitConvention
 
-    /// cplxmodule's (= PyTorch's) arguments and defaults.
+    /// cplxmodule's (= PyTorch's) arguments and defaults, and PyTorch's `padding_mode`.
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros,
-                initConvention: ComplexInitConvention = .standard) {
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
         options = ConvolutionOptions(rank: Rank.count, layer: "CplxConv\(Rank.count)d", inChannels: inChannels,
                                      outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
                                      dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false,
                                      paddingMode: paddingMode)
-        self.initConvention = initConvention
     }
 
     /// `weight.imag`, `weight.real` `[C_out, C_in/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
     /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
-                                 convention: initConvention, key: key, dtype: dtype)
-    }
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
 
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension ComplexConvolution {
+    /// The layer without `initConvention`, which never had an effect on convolutions.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention) {
+        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
+    }
+
+    /// Always `.standard`: both conventions give the same fans for convolution weights.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions")
+    public var initConvention: ComplexInitConvention { .standard }
 }
 
 extension ComplexConvolution: ConvolutionLayer {
@@ -65,29 +72,37 @@ extension ComplexConvolution: ConvolutionLayer {
 public struct ComplexConvolutionTranspose<Rank: SpatialRank>: Sendable {
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
-    public let initConvention: ComplexInitConvention
 
     /// PyTorch's `ConvTransposeNd` arguments, order and defaults (see the type's discussion).
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1,
-                initConvention: ComplexInitConvention = .standard) {
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
         options = ConvolutionOptions(rank: Rank.count, layer: "CplxConvTranspose\(Rank.count)d", inChannels: inChannels,
                                      outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
                                      dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
                                      transposed: true)
-        self.initConvention = initConvention
     }
 
     /// `weight.imag`, `weight.real` `[C_in, C_out/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
     /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
-                                 convention: initConvention, key: key, dtype: dtype)
-    }
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
 
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension ComplexConvolutionTranspose {
+    /// The layer without `initConvention`, which never had an effect on convolutions.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1, initConvention: ComplexInitConvention) {
+        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, outputPadding: outputPadding,
+                  groups: groups, bias: bias, dilation: dilation)
+    }
+
+    /// Always `.standard`: both conventions give the same fans for convolution weights.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions")
+    public var initConvention: ComplexInitConvention { .standard }
 }
 
 extension ComplexConvolutionTranspose: ConvolutionLayer {

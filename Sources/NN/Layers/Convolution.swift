@@ -110,6 +110,14 @@ public struct ConvolutionOptions: Sendable, Equatable {
                           paddingMode: paddingMode)
     }
 
+    /// cplxmodule's complex initialisation (``ComplexInit/layerDefault(weightShape:biasCount:convention:key:dtype:)``):
+    /// weight parts U(±1/√(2·fan_in)), bias parts `[C_out]` U(±1/√fan_in); the fan convention does not
+    /// matter for weights of 3 or more dimensions.
+    func complexDefault(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: weightShape, biasCount: bias ? outChannels : nil, convention: .standard,
+                                 key: key, dtype: dtype)
+    }
+
     /// PyTorch's default real initialisation: W ~ U(±1/√fan_in) (Kaiming uniform, a = √5),
     /// b ~ U(±1/√fan_in), bias shape `[C_out]`.
     func realDefault(key: RandomKey, dtype: DType) -> ParameterTree {
