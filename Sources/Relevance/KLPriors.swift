@@ -55,45 +55,67 @@ extension KLPrior {
     static func logAlpha(_ logSigma2: Tensor, _ logModulus: Tensor) -> Tensor { logSigma2 - 2 * logModulus }
 }
 
+/// A prior whose KL is one of Ops' fused real divergences: the penalty and its sum are one tape
+/// entry each (`klDivergence`, `klDivergenceSum`), and the composed formula
+/// ``KLPrior/penalty(logSigma2:logModulus:)`` serves operands of different shapes or dtypes.
+public protocol FusedRealKLPrior: KLPrior where Weight == Tensor {
+    /// The fused divergence that evaluates the prior.
+    static var divergence: RealKLDivergence { get }
+}
+
+extension FusedRealKLPrior {
+    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
+        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
+        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+}
+
+/// The complex counterpart of ``FusedRealKLPrior``: one of Ops' fused complex divergences.
+public protocol FusedComplexKLPrior: KLPrior where Weight == ComplexTensor {
+    /// The fused divergence that evaluates the prior.
+    static var divergence: ComplexKLDivergence { get }
+}
+
+extension FusedComplexKLPrior {
+    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W (inputs log σ², Re W, Im W).
+    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
+        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+}
+
 /// Sparse variational dropout for real weights, log-uniform prior (Molchanov et al. 2017,
 /// eq. 14, sign flipped to a positive KL): with n = −log α,
 /// `KL ≈ ½·softplus(n) + k₁·σ(k₃·n − k₂)`, k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695.
-public enum RealVD: KLPrior {
-    public typealias Weight = Tensor
+public enum RealVD: FusedRealKLPrior {
+    /// ``RealKLDivergence/vd``.
+    public static let divergence = RealKLDivergence.vd
     /// The constants of Molchanov et al.'s fit of the log-uniform KL (eq. 14).
     public static let k1 = KLConstants.k1, k2 = KLConstants.k2, k3 = KLConstants.k3
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
         return 0.5 * softplus(n) + k1 * sigmoid(k3 * n - k2)
     }
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
-        klDivergence(.vd, logSigma2: logSigma2, weight: weight)
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
-        klDivergenceSum(.vd, logSigma2: logSigma2, weight: weight, scale: scale)
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
-    }
 }
 
 /// Automatic relevance determination for real weights with the empirical-Bayes Gaussian
 /// prior (Kharitonov et al. 2018): `KL = ½·softplus(−log α) = ½·log(1 + 1/α)`.
-public enum RealARD: KLPrior {
-    public typealias Weight = Tensor
+public enum RealARD: FusedRealKLPrior {
+    /// ``RealKLDivergence/ard``.
+    public static let divergence = RealKLDivergence.ard
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         0.5 * softplus(-logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
-        klDivergence(.ard, logSigma2: logSigma2, weight: weight)
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
-        klDivergenceSum(.ard, logSigma2: logSigma2, weight: weight, scale: scale)
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
@@ -101,38 +123,20 @@ public enum RealARD: KLPrior {
 /// the exact KL: `KL = γ − log α − Ei(−1/α)` with γ Euler's constant.
 /// Computed with ``complexVDDivergence(_:)``, whose gradient stays finite in float32 where
 /// cplxmodule's turns NaN.
-public enum ComplexVD: KLPrior {
-    public typealias Weight = ComplexTensor
+public enum ComplexVD: FusedComplexKLPrior {
+    /// ``ComplexKLDivergence/vd``.
+    public static let divergence = ComplexKLDivergence.vd
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        klDivergence(.vd, logSigma2: logSigma2, weight: weight)
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
-        klDivergenceSum(.vd, logSigma2: logSigma2, weight: weight, scale: scale)
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
 /// Complex ARD: `KL = softplus(−log α) = log(1 + 1/α)` (no ½, unlike the real ARD).
-public enum ComplexARD: KLPrior {
-    public typealias Weight = ComplexTensor
+public enum ComplexARD: FusedComplexKLPrior {
+    /// ``ComplexKLDivergence/ard``.
+    public static let divergence = ComplexKLDivergence.ard
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         softplus(-logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        klDivergence(.ard, logSigma2: logSigma2, weight: weight)
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
-        klDivergenceSum(.ard, logSigma2: logSigma2, weight: weight, scale: scale)
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 

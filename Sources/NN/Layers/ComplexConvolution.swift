@@ -43,7 +43,7 @@ extension ComplexConvolution {
     public var initConvention: ComplexInitConvention { .standard }
 }
 
-extension ComplexConvolution: ConvolutionLayer {
+extension ComplexConvolution: RegularConvolutionLayer {
     /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
     public typealias Weight = ComplexTensor
     /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (the complex

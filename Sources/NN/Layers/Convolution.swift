@@ -145,6 +145,14 @@ extension ConvolutionLayer {
     public var hasBias: Bool { options.bias }
 }
 
+/// A regular (not transposed) convolution layer, real or complex, made from PyTorch's arguments:
+/// what lets the wrappers of Relevance (`Conv2dVD(…)`, `CplxConv1dMasked(…)`) take the same ones.
+public protocol RegularConvolutionLayer: ConvolutionLayer {
+    /// The layer with PyTorch's `ConvNd` arguments (see ``Convolution/init(_:_:_:stride:padding:dilation:groups:bias:paddingMode:)``).
+    init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption, stride: some SpatialOption,
+         padding: some SpatialOption, dilation: some SpatialOption, groups: Int, bias: Bool, paddingMode: PaddingMode)
+}
+
 /// A convolution over `Rank.count` spatial axes (PyTorch's `nn.Conv1d/2d/3d`; use the
 /// aliases ``Conv1d``, ``Conv2d``, ``Conv3d``).
 ///
@@ -176,7 +184,7 @@ public struct Convolution<Rank: SpatialRank>: Sendable {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension Convolution: ConvolutionLayer {
+extension Convolution: RegularConvolutionLayer {
     /// Real weights, inputs and outputs.
     public typealias Weight = Tensor
     /// The convolution with the given weight and bias (``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``,
