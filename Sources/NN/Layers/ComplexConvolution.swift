@@ -8,26 +8,21 @@
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_in/groups·∏k. Padding mode: `.zeros` or `.circular` with PyTorch's semantics (wrap-around on
 /// every spatial axis; cplxmodule's own `circular` mode pads differently and is not copied).
-public struct ComplexConvolution<Rank: SpatialRank>: Sendable {
+public struct ComplexConvolution<Rank: SpatialRank>: RegularConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
+    public typealias Weight = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-
-    /// cplxmodule's (= PyTorch's) arguments and defaults, and PyTorch's `padding_mode`.
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConv\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false,
-                                     paddingMode: paddingMode)
-    }
-
-    /// `weight.imag`, `weight.real` `[C_out, C_in/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
-    /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
-
-    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+    /// The layer with `options` (``RegularConvolutionLayer`` has the constructor with cplxmodule's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
+
+/// cplxmodule's `CplxConv1d`. See ``ComplexConvolution``.
+public typealias CplxConv1d = ComplexConvolution<Spatial1D>
+/// cplxmodule's `CplxConv2d`. See ``ComplexConvolution``.
+public typealias CplxConv2d = ComplexConvolution<Spatial2D>
+/// cplxmodule's `CplxConv3d`. See ``ComplexConvolution``.
+public typealias CplxConv3d = ComplexConvolution<Spatial3D>
 
 extension ComplexConvolution {
     /// The layer without `initConvention`, which never had an effect on convolutions.
@@ -41,17 +36,6 @@ extension ComplexConvolution {
     /// Always `.standard`: both conventions give the same fans for convolution weights.
     @available(*, deprecated, message: "initConvention has no effect on convolutions")
     public var initConvention: ComplexInitConvention { .standard }
-}
-
-extension ComplexConvolution: RegularConvolutionLayer {
-    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
-    public typealias Weight = ComplexTensor
-    /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (the complex
-    /// ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``, every rank): complex
-    /// `[N, C_in, *S]` → `[N, C_out, *S']`; weight parts `[C_out, C_in/groups, *k]`.
-    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
-        options.convolve(z, weight, bias: bias)
-    }
 }
 
 /// A complex transposed convolution (cplxmodule's `CplxConvTranspose1d/2d/3d`, working; use
@@ -69,26 +53,21 @@ extension ComplexConvolution: RegularConvolutionLayer {
 /// Entries: `weight.imag/real [C_in, C_out/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_out/groups·∏k (PyTorch's fan of the transposed weight). Padding mode: zeros only.
-public struct ComplexConvolutionTranspose<Rank: SpatialRank>: Sendable {
+public struct ComplexConvolutionTranspose<Rank: SpatialRank>: TransposedConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
+    public typealias Weight = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-
-    /// PyTorch's `ConvTransposeNd` arguments, order and defaults (see the type's discussion).
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConvTranspose\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
-                                     transposed: true)
-    }
-
-    /// `weight.imag`, `weight.real` `[C_in, C_out/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
-    /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
-
-    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+    /// The layer with `options` (``TransposedConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
+
+/// cplxmodule's `CplxConvTranspose1d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose1d = ComplexConvolutionTranspose<Spatial1D>
+/// cplxmodule's `CplxConvTranspose2d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose2d = ComplexConvolutionTranspose<Spatial2D>
+/// cplxmodule's `CplxConvTranspose3d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
+public typealias CplxConvTranspose3d = ComplexConvolutionTranspose<Spatial3D>
 
 extension ComplexConvolutionTranspose {
     /// The layer without `initConvention`, which never had an effect on convolutions.
@@ -105,26 +84,3 @@ extension ComplexConvolutionTranspose {
     public var initConvention: ComplexInitConvention { .standard }
 }
 
-extension ComplexConvolutionTranspose: ConvolutionLayer {
-    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
-    public typealias Weight = ComplexTensor
-    /// The complex transposed convolution plus bias (the complex
-    /// ``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
-    /// complex `[N, C_in, *S]` → `[N, C_out, *S']`; weight parts `[C_in, C_out/groups, *k]`.
-    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
-        options.convolve(z, weight, bias: bias)
-    }
-}
-
-/// cplxmodule's `CplxConv1d`. See ``ComplexConvolution``.
-public typealias CplxConv1d = ComplexConvolution<Spatial1D>
-/// cplxmodule's `CplxConv2d`. See ``ComplexConvolution``.
-public typealias CplxConv2d = ComplexConvolution<Spatial2D>
-/// cplxmodule's `CplxConv3d`. See ``ComplexConvolution``.
-public typealias CplxConv3d = ComplexConvolution<Spatial3D>
-/// cplxmodule's `CplxConvTranspose1d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose1d = ComplexConvolutionTranspose<Spatial1D>
-/// cplxmodule's `CplxConvTranspose2d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose2d = ComplexConvolutionTranspose<Spatial2D>
-/// cplxmodule's `CplxConvTranspose3d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose3d = ComplexConvolutionTranspose<Spatial3D>

@@ -131,11 +131,17 @@ public struct ConvolutionOptions: Sendable, Equatable {
 
 /// What the four convolution layers (real, complex, regular, transposed) share: input, output and
 /// weight are one kind of value (`Tensor` or `ComplexTensor`), the hyper-parameters give the
-/// weight's shape and the bias flag, and `ConvolutionOptions.convolve(_:_:bias:)`
-/// is their forward.
+/// weight's shape, the bias flag, the initialisation and the forward
+/// (`ConvolutionOptions.convolve(_:_:bias:)`), and the constructors with PyTorch's arguments are
+/// written once (``RegularConvolutionLayer``, ``TransposedConvolutionLayer``).
 public protocol ConvolutionLayer: WeightedLayer, SequentialLayer where Input == Weight, Output == Weight {
+    /// The number of spatial axes.
+    associatedtype Rank: SpatialRank
     /// The hyper-parameters.
     var options: ConvolutionOptions { get }
+    /// The layer with `options` (as made by the layer's constructor: `Rank.count` values per
+    /// axis, `transposed` for the transposed layers only).
+    init(options: ConvolutionOptions)
 }
 
 extension ConvolutionLayer {
@@ -143,14 +149,67 @@ extension ConvolutionLayer {
     public var weightShape: [Int] { options.weightShape }
     /// The `bias` option given at construction.
     public var hasBias: Bool { options.bias }
+    /// The layer's name in messages: PyTorch's (`Conv2d`, `ConvTranspose1d`) or cplxmodule's (`CplxConv2d`).
+    static func layerName(transposed: Bool) -> String {
+        (Weight.kind == .complex ? "Cplx" : "") + (transposed ? "ConvTranspose" : "Conv") + "\(Rank.count)d"
+    }
+    /// `options`, stopping with the layer's name unless they fit this layer (rank and kind).
+    static func validated(_ options: ConvolutionOptions, transposed: Bool) -> ConvolutionOptions {
+        require(options.kernelSize.count == Rank.count && options.transposed == transposed,
+                "\(layerName(transposed: transposed)): options for a \(options.kernelSize.count)-d "
+                + "\(options.transposed ? "transposed" : "regular") convolution")
+        return options
+    }
 }
 
-/// A regular (not transposed) convolution layer, real or complex, made from PyTorch's arguments:
-/// what lets the wrappers of Relevance (`Conv2dVD(…)`, `CplxConv1dMasked(…)`) take the same ones.
-public protocol RegularConvolutionLayer: ConvolutionLayer {
-    /// The layer with PyTorch's `ConvNd` arguments (see ``Convolution/init(_:_:_:stride:padding:dilation:groups:bias:paddingMode:)``).
-    init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption, stride: some SpatialOption,
-         padding: some SpatialOption, dilation: some SpatialOption, groups: Int, bias: Bool, paddingMode: PaddingMode)
+extension ConvolutionLayer where Weight == Tensor {
+    /// `weight` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in) (PyTorch's default).
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
+    /// The convolution with the given weight and bias (every rank; see the layer's type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
+}
+
+extension ConvolutionLayer where Weight == ComplexTensor {
+    /// `weight.imag`, `weight.real` and (if `bias`) `bias.imag`, `bias.real` `[C_out]`, drawn as
+    /// cplxmodule does (weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in)).
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
+    /// The complex convolution with the given weight and bias (every rank; see the layer's type).
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        options.convolve(z, weight, bias: bias)
+    }
+}
+
+/// A regular (not transposed) convolution layer, real or complex: ``Convolution``, ``ComplexConvolution``.
+public protocol RegularConvolutionLayer: ConvolutionLayer {}
+
+extension RegularConvolutionLayer {
+    /// The layer with PyTorch's `ConvNd` arguments and defaults (cplxmodule's for `CplxConvNd`);
+    /// each per-axis option is an `Int` (every axis) or `[Int]` (one per axis); `paddingMode` is
+    /// PyTorch's `padding_mode` (`.zeros` or `.circular`).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
+        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: false), inChannels: inChannels,
+                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                              dilation: dilation, outputPadding: 0, groups: groups, bias: bias,
+                                              transposed: false, paddingMode: paddingMode))
+    }
+}
+
+/// A transposed convolution layer, real or complex: ``ConvolutionTranspose``, ``ComplexConvolutionTranspose``.
+public protocol TransposedConvolutionLayer: ConvolutionLayer {}
+
+extension TransposedConvolutionLayer {
+    /// The layer with PyTorch's `ConvTransposeNd` arguments, order and defaults (`stride`,
+    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`); zero padding only.
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
+        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: true), inChannels: inChannels,
+                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                              dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
+                                              transposed: true))
+    }
 }
 
 /// A convolution over `Rank.count` spatial axes (PyTorch's `nn.Conv1d/2d/3d`; use the
@@ -163,34 +222,21 @@ public protocol RegularConvolutionLayer: ConvolutionLayer {
 /// Parameters: `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in), fan_in = C_in/groups·∏k.
 /// Padding mode: `.zeros` or `.circular` (PyTorch's `padding_mode`).
-public struct Convolution<Rank: SpatialRank>: Sendable {
-    /// The hyper-parameters.
-    public let options: ConvolutionOptions
-
-    /// A convolution with PyTorch's arguments and defaults; each per-axis option is an `Int`
-    /// (every axis) or `[Int]` (one per axis).
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "Conv\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false,
-                                     paddingMode: paddingMode)
-    }
-
-    /// `weight [C_out, C_in/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
-
-    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
-}
-
-extension Convolution: RegularConvolutionLayer {
+public struct Convolution<Rank: SpatialRank>: RegularConvolutionLayer {
     /// Real weights, inputs and outputs.
     public typealias Weight = Tensor
-    /// The convolution with the given weight and bias (``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``,
-    /// every rank): real `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+    /// The layer with `options` (``RegularConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
+
+/// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
+public typealias Conv1d = Convolution<Spatial1D>
+/// PyTorch's `nn.Conv2d`: input `[N, C_in, H, W]`. See ``Convolution``.
+public typealias Conv2d = Convolution<Spatial2D>
+/// PyTorch's `nn.Conv3d`: input `[N, C_in, D, H, W]`. See ``Convolution``.
+public typealias Conv3d = Convolution<Spatial3D>
 
 /// A transposed convolution over `Rank.count` spatial axes (PyTorch's
 /// `nn.ConvTranspose1d/2d/3d`; use ``ConvTranspose1d``, ``ConvTranspose2d``, ``ConvTranspose3d``),
@@ -202,42 +248,15 @@ extension Convolution: RegularConvolutionLayer {
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in) with PyTorch's fan_in of the
 /// weight, C_out/groups·∏k. Padding mode: zeros only; the output size is fixed by
 /// `outputPadding` (PyTorch's `forward(input, output_size)` is not offered).
-public struct ConvolutionTranspose<Rank: SpatialRank>: Sendable {
-    /// The hyper-parameters.
-    public let options: ConvolutionOptions
-
-    /// A transposed convolution with PyTorch's arguments, order and defaults (`stride`,
-    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`).
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "ConvTranspose\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
-                                     transposed: true)
-    }
-
-    /// `weight [C_in, C_out/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
-
-    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
-}
-
-extension ConvolutionTranspose: ConvolutionLayer {
+public struct ConvolutionTranspose<Rank: SpatialRank>: TransposedConvolutionLayer {
     /// Real weights, inputs and outputs.
     public typealias Weight = Tensor
-    /// The transposed convolution with the given weight and bias
-    /// (``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)``, every rank):
-    /// real `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
+    /// The hyper-parameters.
+    public let options: ConvolutionOptions
+    /// The layer with `options` (``TransposedConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
 
-/// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
-public typealias Conv1d = Convolution<Spatial1D>
-/// PyTorch's `nn.Conv2d`: input `[N, C_in, H, W]`. See ``Convolution``.
-public typealias Conv2d = Convolution<Spatial2D>
-/// PyTorch's `nn.Conv3d`: input `[N, C_in, D, H, W]`. See ``Convolution``.
-public typealias Conv3d = Convolution<Spatial3D>
 /// PyTorch's `nn.ConvTranspose1d`. See ``ConvolutionTranspose``.
 public typealias ConvTranspose1d = ConvolutionTranspose<Spatial1D>
 /// PyTorch's `nn.ConvTranspose2d`. See ``ConvolutionTranspose``.
