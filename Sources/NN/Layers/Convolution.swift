@@ -264,16 +264,34 @@ public typealias ConvTranspose2d = ConvolutionTranspose<Spatial2D>
 /// PyTorch's `nn.ConvTranspose3d`. See ``ConvolutionTranspose``.
 public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
 
+/// A bilinear form, real (``Bilinear``) or complex (``CplxBilinear``): `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`
+/// on a pair of inputs, weight `[out, in1, in2]`; the weight shape and bias flag are written once.
+public protocol BilinearLayer: WeightedLayer where Input == (Weight, Weight), Output == Weight {
+    /// Size of the last dimension of the first input.
+    var in1Features: Int { get }
+    /// Size of the last dimension of the second input.
+    var in2Features: Int { get }
+    /// Size of the last output dimension.
+    var outFeatures: Int { get }
+    /// Whether the layer has a `bias` `[out]`.
+    var bias: Bool { get }
+}
+
+extension BilinearLayer {
+    /// `[out, in1, in2]` (each part for complex weights).
+    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+}
+
 /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k` (PyTorch's `nn.Bilinear`).
 ///
 /// Shapes: inputs `([..., in1], [..., in2])` (same leading dimensions) → `[..., out]`.
 /// Parameters: `weight [out, in1, in2]`, `bias [out]` (if `bias`). Initialisation: PyTorch's,
 /// W and b ~ U(±1/√in1).
-public struct Bilinear: Layer {
-    /// Real tensors `([…, in1], […, in2])`.
-    public typealias Input = (Tensor, Tensor)
-    /// A real tensor `[…, out]`.
-    public typealias Output = Tensor
+public struct Bilinear: BilinearLayer {
+    /// Real weights; inputs are pairs `([…, in1], […, in2])`.
+    public typealias Weight = Tensor
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -300,13 +318,7 @@ public struct Bilinear: Layer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension Bilinear: WeightedLayer {
-    /// A real weight.
-    public typealias Weight = Tensor
-    /// `[out, in1, in2]`.
-    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
-    /// The `bias` flag given at construction.
-    public var hasBias: Bool { bias }
+extension Bilinear {
     /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`: inputs `([…, in1], […, in2])` → `[…, out]`.
     public func forward(_ x: (Tensor, Tensor), weight: Tensor, bias: Tensor?) -> Tensor {
         bilinear(x.0, x.1, weight, bias: bias)

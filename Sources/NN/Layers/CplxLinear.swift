@@ -5,11 +5,9 @@
 /// `bias.imag [out]`, `bias.real [out]` (if `bias`).
 /// Initialisation: each weight part U(±1/√(2·in)); each bias part U(±1/√in) (`.standard`) or
 /// U(±1/√out) (`.cplxmodule`, reproducing its swapped fans; see ``ComplexInitConvention``).
-public struct CplxLinear: SequentialLayer {
-    /// A complex tensor `[…, inFeatures]`.
-    public typealias Input = ComplexTensor
-    /// A complex tensor `[…, outFeatures]`.
-    public typealias Output = ComplexTensor
+public struct CplxLinear: LinearLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs `[…, in]` and outputs `[…, out]`.
+    public typealias Weight = ComplexTensor
     /// Size of the last input dimension.
     public let inFeatures: Int
     /// Size of the last output dimension.
@@ -31,20 +29,7 @@ public struct CplxLinear: SequentialLayer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
-}
-
-extension CplxLinear: WeightedLayer {
-    /// A complex weight (`weight.real`, `weight.imag`).
-    public typealias Weight = ComplexTensor
-    /// `[out, in]` (each part).
-    public var weightShape: [Int] { [outFeatures, inFeatures] }
-    /// The `bias` flag given at construction.
-    public var hasBias: Bool { bias }
-    /// `linear(z, W, b) = z·Wᵀ + b` (complex): `[…, in]` → `[…, out]`.
-    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
-        linear(z, weight, bias: bias)
-    }
+    // forward and callAsFunction come from LinearLayer and WeightedLayer: complex linear(z, weight, bias).
 }
 
 /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k`, c = conjugation when `conjugate` (cplxmodule's `CplxBilinear`).
@@ -53,11 +38,9 @@ extension CplxLinear: WeightedLayer {
 /// Entries: `weight.imag/real [out, in1, in2]`, `bias.imag/real [out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·in1·in2)), bias parts U(±1/√(in1·in2)) (both
 /// conventions agree for 3-D weights).
-public struct CplxBilinear: Layer {
-    /// Complex tensors `([…, in1], […, in2])`.
-    public typealias Input = (ComplexTensor, ComplexTensor)
-    /// A complex tensor `[…, out]`.
-    public typealias Output = ComplexTensor
+public struct CplxBilinear: BilinearLayer {
+    /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
+    public let conjugate: Bool
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -66,10 +49,10 @@ public struct CplxBilinear: Layer {
     public let outFeatures: Int
     /// Whether the layer adds a learnable bias.
     public let bias: Bool
-    /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
-    public let conjugate: Bool
     /// Which fan the bias initialisation uses (no effect for 3-D weights).
     public let initConvention: ComplexInitConvention
+    /// Complex weights (`weight.real`, `weight.imag`); inputs are pairs `([…, in1], […, in2])`.
+    public typealias Weight = ComplexTensor
 
     /// cplxmodule's `CplxBilinear(in1_features, in2_features, out_features, bias=True, conjugate=True)`.
     public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, conjugate: Bool = true,
@@ -88,13 +71,7 @@ public struct CplxBilinear: Layer {
     // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
 }
 
-extension CplxBilinear: WeightedLayer {
-    /// A complex weight (`weight.real`, `weight.imag`).
-    public typealias Weight = ComplexTensor
-    /// `[out, in1, in2]` (each part).
-    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
-    /// The `bias` flag given at construction.
-    public var hasBias: Bool { bias }
+extension CplxBilinear {
     /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with c = conjugation when ``CplxBilinear/conjugate``
     /// (so `CplxBilinearMasked` honours the flag, unlike cplxmodule's, which always conjugates).
     public func forward(_ z: (ComplexTensor, ComplexTensor), weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
