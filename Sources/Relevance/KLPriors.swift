@@ -103,6 +103,7 @@ public enum RealVD: FusedRealKLPrior {
     public static let divergence = RealKLDivergence.vd
     /// The constants of Molchanov et al.'s fit of the log-uniform KL (eq. 14).
     public static let k1 = KLConstants.k1, k2 = KLConstants.k2, k3 = KLConstants.k3
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
         return 0.5 * softplus(n) + k1 * sigmoid(k3 * n - k2)
@@ -114,6 +115,7 @@ public enum RealVD: FusedRealKLPrior {
 public enum RealARD: FusedRealKLPrior {
     /// ``RealKLDivergence/ard``.
     public static let divergence = RealKLDivergence.ard
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         0.5 * softplus(-logAlpha(logSigma2, logModulus))
     }
@@ -126,6 +128,7 @@ public enum RealARD: FusedRealKLPrior {
 public enum ComplexVD: FusedComplexKLPrior {
     /// ``ComplexKLDivergence/vd``.
     public static let divergence = ComplexKLDivergence.vd
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus))
     }
@@ -135,6 +138,7 @@ public enum ComplexVD: FusedComplexKLPrior {
 public enum ComplexARD: FusedComplexKLPrior {
     /// ``ComplexKLDivergence/ard``.
     public static let divergence = ComplexKLDivergence.ard
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         softplus(-logAlpha(logSigma2, logModulus))
     }
@@ -143,7 +147,9 @@ public enum ComplexARD: FusedComplexKLPrior {
 /// Sigmoid–softplus approximation of the complex VD KL (cplxmodule's `VDApprox`):
 /// with n = −log α, `KL ≈ softplus(n) + 0.57810·σ(1.36526·n − 1.45926)`.
 public enum ComplexVDApprox: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
         return softplus(n) + 0.57810 * sigmoid(1.36526 * n - 1.45926)
@@ -154,7 +160,9 @@ public enum ComplexVDApprox: KLPrior {
 /// `KL = log|W| − log σ² − ½·Ei(−|W|²/σ²)` with `log|W| = log(|W| + 1e-12)`.
 /// Like cplxmodule we add no constant, so values can be negative (documented in Docs/Relevance.md).
 public enum ComplexVDScaleFree: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         logModulus - logSigma2 - 0.5 * expi(-exp(2 * logModulus - logSigma2))
     }
@@ -165,7 +173,9 @@ public enum ComplexVDScaleFree: KLPrior {
 /// evaluating Ei). Our Ei is fast, so prefer ``ComplexVD``; the true value of this prior's KL
 /// is ``exactPenalty(logSigma2:logModulus:)``.
 public enum ComplexVDBogus: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus), bogusValue: true)
     }

@@ -18,7 +18,9 @@ import NN
 /// Variational<Linear, RealVD>`, `CplxConv2dARD = Variational<CplxConv2d, ComplexARD>`.
 public struct Variational<Base: GaussianLayer, Prior: KLPrior>: BayesianLayer, Layer
 where Prior.Weight == Base.Weight {
+    /// The base layer's input.
     public typealias Input = Base.Input
+    /// The base layer's output.
     public typealias Output = Base.Output
 
     /// The deterministic layer whose weight is made Gaussian.
@@ -29,10 +31,14 @@ where Prior.Weight == Base.Weight {
     /// Wraps `base`.
     public init(_ base: Base) { self.base = base }
 
+    /// `["log_sigma2"]`.
     public var variationalKeys: [String] { ["log_sigma2"] }
 
+    /// `weight`, or `weight.imag` and `weight.real` for a complex base.
     public var weightKeys: [String] { Base.Weight.storageKeys("weight") }
 
+    /// The base layer's entries plus `log_sigma2` (shape of the weight, every entry ``initialLogSigma2``),
+    /// in cplxmodule's order.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
         let own: ParameterTree = ["log_sigma2": Tensor.full(base.weightShape, initialLogSigma2, dtype: dtype)]
         let inherited = base.ownParameters(key: key, dtype: dtype)
@@ -45,6 +51,7 @@ where Prior.Weight == Base.Weight {
         return Prior.logAlpha(p.required("log_sigma2", by: ctx), Base.Weight.required("weight", in: p, by: ctx).logModulus)
     }
 
+    /// The prior's elementwise KL of `log_sigma2` and `weight`, shape of the weight.
     public func penalty(parameters p: ParameterTree) -> Tensor {
         let ctx = TraversalPath.context
         return Prior.penalty(logSigma2: p.required("log_sigma2", by: ctx),
@@ -66,10 +73,12 @@ where Prior.Weight == Base.Weight {
                                   weight: Base.Weight.required("weight", in: p, by: ctx))
     }
 
+    /// `log α ≤ threshold` as 0/1, shape of the weight.
     public func relevance(parameters p: ParameterTree, options: RelevanceOptions) -> Tensor {
         logAlpha(parameters: p.detached()) .<= options.threshold
     }
 
+    /// Training: `μ + ε·√max(s², 1e-8)` (local reparameterisation); evaluation: the base layer's forward.
     public func callAsFunction(_ x: Input, parameters p: ParameterTree, context: Context) -> Output {
         let weight = Base.Weight.required("weight", in: p, by: context)
         let bias = base.hasBias ? Base.Weight.required("bias", in: p, by: context) : nil
