@@ -35,4 +35,15 @@ final class CircularPaddingLayerTests: XCTestCase {
         assertClose(vd.base.outputVariance(z, weightVariance: v), conv1d(circularPad(m2, [2]), v), rtol: 1e-12, atol: 1e-12,
                     "CplxConv1dVD variance")
     }
+
+    /// A checking call refuses an input smaller than the circular padding (PyTorch raises too).
+    func testCircularPaddingLargerThanTheInputIsACatchableError() {
+        let layer = Conv1d(1, 1, 3, padding: 4, paddingMode: .circular)
+        let p = layer.initialParameters(key: RandomKey(seed: 1), dtype: .float64)
+        XCTAssertThrowsError(try layer.apply(Sample.normal([2, 1, 3], seed: 2), parameters: p)) { error in
+            XCTAssertEqual("\(error)", "<root> (Convolution<Spatial1D>): input of shape [2, 1, 3] does not fit: "
+                           + "circular padding [4] wraps around more than once on the spatial size [3]")
+        }
+        XCTAssertNoThrow(try layer.apply(Sample.normal([2, 1, 4], seed: 2), parameters: p))
+    }
 }

@@ -134,7 +134,7 @@ public struct ConvolutionOptions: Sendable, Equatable {
 /// weight's shape, the bias flag, the initialisation and the forward
 /// (`ConvolutionOptions.convolve(_:_:bias:)`), and the constructors with PyTorch's arguments are
 /// written once (``RegularConvolutionLayer``, ``TransposedConvolutionLayer``).
-public protocol ConvolutionLayer: WeightedLayer, SequentialLayer where Input == Weight, Output == Weight {
+public protocol ConvolutionLayer: WeightedLayer, SequentialLayer, ShapeChecking where Input == Weight, Output == Weight {
     /// The number of spatial axes.
     associatedtype Rank: SpatialRank
     /// The hyper-parameters.
