@@ -113,13 +113,6 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
     }
 }
 
-/// PyTorch's `nn.BatchNorm1d`: input `[N, C]` or `[N, C, L]`. See ``BatchNorm``.
-public typealias BatchNorm1d = BatchNorm<Spatial1D>
-/// PyTorch's `nn.BatchNorm2d`: input `[N, C, H, W]`. See ``BatchNorm``.
-public typealias BatchNorm2d = BatchNorm<Spatial2D>
-/// PyTorch's `nn.BatchNorm3d`: input `[N, C, D, H, W]`. See ``BatchNorm``.
-public typealias BatchNorm3d = BatchNorm<Spatial3D>
-
 /// Complex batch normalisation by 2×2 whitening (cplxmodule's `CplxBatchNorm1d/2d/3d`, Trabelsi
 /// et al. 2018; use ``CplxBatchNorm1d``, ``CplxBatchNorm2d``, ``CplxBatchNorm3d``).
 ///
@@ -239,9 +232,3 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
     }
 }
 
-/// cplxmodule's `CplxBatchNorm1d`: complex input `[N, F]` or `[N, F, L]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm1d = ComplexBatchNorm<Spatial1D>
-/// cplxmodule's `CplxBatchNorm2d`: complex input `[N, F, H, W]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm2d = ComplexBatchNorm<Spatial2D>
-/// cplxmodule's `CplxBatchNorm3d`: complex input `[N, F, D, H, W]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm3d = ComplexBatchNorm<Spatial3D>

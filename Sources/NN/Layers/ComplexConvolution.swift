@@ -17,13 +17,6 @@ public struct ComplexConvolution<Rank: SpatialRank>: RegularConvolutionLayer {
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
 
-/// cplxmodule's `CplxConv1d`. See ``ComplexConvolution``.
-public typealias CplxConv1d = ComplexConvolution<Spatial1D>
-/// cplxmodule's `CplxConv2d`. See ``ComplexConvolution``.
-public typealias CplxConv2d = ComplexConvolution<Spatial2D>
-/// cplxmodule's `CplxConv3d`. See ``ComplexConvolution``.
-public typealias CplxConv3d = ComplexConvolution<Spatial3D>
-
 extension ComplexConvolution {
     /// The layer without `initConvention`, which never had an effect on convolutions.
     @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
@@ -32,10 +25,6 @@ extension ComplexConvolution {
                 groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention) {
         self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
     }
-
-    /// Always `.standard`: both conventions give the same fans for convolution weights.
-    @available(*, deprecated, message: "initConvention has no effect on convolutions")
-    public var initConvention: ComplexInitConvention { .standard }
 }
 
 /// A complex transposed convolution (cplxmodule's `CplxConvTranspose1d/2d/3d`, working; use
@@ -62,13 +51,6 @@ public struct ComplexConvolutionTranspose<Rank: SpatialRank>: TransposedConvolut
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
 
-/// cplxmodule's `CplxConvTranspose1d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose1d = ComplexConvolutionTranspose<Spatial1D>
-/// cplxmodule's `CplxConvTranspose2d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose2d = ComplexConvolutionTranspose<Spatial2D>
-/// cplxmodule's `CplxConvTranspose3d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose3d = ComplexConvolutionTranspose<Spatial3D>
-
 extension ComplexConvolutionTranspose {
     /// The layer without `initConvention`, which never had an effect on convolutions.
     @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
@@ -78,9 +60,10 @@ extension ComplexConvolutionTranspose {
         self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, outputPadding: outputPadding,
                   groups: groups, bias: bias, dilation: dilation)
     }
+}
 
+extension ConvolutionLayer where Weight == ComplexTensor {
     /// Always `.standard`: both conventions give the same fans for convolution weights.
     @available(*, deprecated, message: "initConvention has no effect on convolutions")
     public var initConvention: ComplexInitConvention { .standard }
 }
-

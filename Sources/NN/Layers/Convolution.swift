@@ -231,13 +231,6 @@ public struct Convolution<Rank: SpatialRank>: RegularConvolutionLayer {
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
 
-/// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
-public typealias Conv1d = Convolution<Spatial1D>
-/// PyTorch's `nn.Conv2d`: input `[N, C_in, H, W]`. See ``Convolution``.
-public typealias Conv2d = Convolution<Spatial2D>
-/// PyTorch's `nn.Conv3d`: input `[N, C_in, D, H, W]`. See ``Convolution``.
-public typealias Conv3d = Convolution<Spatial3D>
-
 /// A transposed convolution over `Rank.count` spatial axes (PyTorch's
 /// `nn.ConvTranspose1d/2d/3d`; use ``ConvTranspose1d``, ``ConvTranspose2d``, ``ConvTranspose3d``),
 /// the adjoint of ``Convolution`` with respect to its input.
@@ -256,13 +249,6 @@ public struct ConvolutionTranspose<Rank: SpatialRank>: TransposedConvolutionLaye
     /// The layer with `options` (``TransposedConvolutionLayer`` has the constructor with PyTorch's arguments).
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
-
-/// PyTorch's `nn.ConvTranspose1d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose1d = ConvolutionTranspose<Spatial1D>
-/// PyTorch's `nn.ConvTranspose2d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose2d = ConvolutionTranspose<Spatial2D>
-/// PyTorch's `nn.ConvTranspose3d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
 
 /// A bilinear form, real (``Bilinear``) or complex (``CplxBilinear``): `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`
 /// on a pair of inputs, weight `[out, in1, in2]`; the weight shape and bias flag are written once.

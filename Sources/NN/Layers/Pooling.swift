@@ -93,13 +93,6 @@ public struct MaxPool<Rank: SpatialRank>: MaxPoolLayer {
     public init(options: PoolingOptions) { self.options = Self.validated(options) }
 }
 
-/// PyTorch's `nn.MaxPool1d`. See ``MaxPool``.
-public typealias MaxPool1d = MaxPool<Spatial1D>
-/// PyTorch's `nn.MaxPool2d`. See ``MaxPool``.
-public typealias MaxPool2d = MaxPool<Spatial2D>
-/// PyTorch's `nn.MaxPool3d`. See ``MaxPool``.
-public typealias MaxPool3d = MaxPool<Spatial3D>
-
 /// Average pooling over `Rank.count` spatial axes (PyTorch's `nn.AvgPool1d/2d/3d`; use
 /// ``AvgPool1d``, ``AvgPool2d``, ``AvgPool3d``): the mean of each window.
 ///
@@ -130,13 +123,6 @@ public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
     }
 }
 
-/// PyTorch's `nn.AvgPool1d`. See ``AvgPool``.
-public typealias AvgPool1d = AvgPool<Spatial1D>
-/// PyTorch's `nn.AvgPool2d`. See ``AvgPool``.
-public typealias AvgPool2d = AvgPool<Spatial2D>
-/// PyTorch's `nn.AvgPool3d`. See ``AvgPool``.
-public typealias AvgPool3d = AvgPool<Spatial3D>
-
 /// Complex max pooling (cplxmodule's `CplxMaxPool1d/2d/3d`; use ``CplxMaxPool1d``,
 /// ``CplxMaxPool2d``, ``CplxMaxPool3d``): each window yields its element of largest modulus
 /// |z| (both parts of that element).
@@ -151,13 +137,6 @@ public struct ComplexMaxPool<Rank: SpatialRank>: MaxPoolLayer {
     /// The layer with `options` (``MaxPoolLayer`` has the constructor with cplxmodule's arguments).
     public init(options: PoolingOptions) { self.options = Self.validated(options) }
 }
-
-/// cplxmodule's `CplxMaxPool1d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool1d = ComplexMaxPool<Spatial1D>
-/// cplxmodule's `CplxMaxPool2d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool2d = ComplexMaxPool<Spatial2D>
-/// cplxmodule's `CplxMaxPool3d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool3d = ComplexMaxPool<Spatial3D>
 
 /// The mean over every spatial axis (PyTorch's `nn.AdaptiveAvgPool{1,2,3}d(1)` followed by a
 /// flatten): `y[n, c] = mean over s of x[n, c, s]`. Pooling over time this way makes a signal
