@@ -13,7 +13,7 @@ public final class ErrorScope: @unchecked Sendable {
     public init() {}
 
     /// Adds `error`; the scope throws the first error recorded.
-    public func record(_ error: any Error) {
+    public func report(_ error: any Error) {
         lock.lock(); defer { lock.unlock() }
         recorded.append(error)
     }

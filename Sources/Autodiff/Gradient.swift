@@ -66,7 +66,7 @@ public func valueWithGradient(at xs: [Tensor], of f: ([Tensor]) throws -> Tensor
         let error = GradientError.nonScalarOutput(shape: y.shape)
         // in a checking scope: record, and give zero gradients so that the scope's body ends
         guard let scope = ErrorScope.current else { fatalError(error.description) }
-        scope.record(error)
+        scope.report(error)
         return (y.detached(), xs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
     }
     let seed = Tensor.ones(y.shape, dtype: y.dtype)

@@ -56,6 +56,43 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     }
 }
 
+/// The complex convolution over `weight.rank − 2` spatial axes (1, 2 or 3): the rank-generic entry
+/// point behind the complex ``conv1d(_:_:bias:stride:padding:dilation:groups:)``, `conv2d` and
+/// `conv3d`, with PyTorch's `padding_mode`:
+/// `y = (Wr⋆zr − Wi⋆zi) + i(Wi⋆zr + Wr⋆zi) + b`, ⋆ the real convolution of the padded input.
+/// - Parameters:
+///   - z: `[N, C_in, *S]` (or unbatched `[C_in, *S]`).
+///   - weight: `[C_out, C_in/groups, *k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - paddingMode: `.zeros` (default) or `.circular` (both parts padded by ``circularPad(_:_:)``).
+/// - Returns: `[N, C_out, *S']` as for the real ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``.
+///
+/// Pullback: `z̄ = convᵀ(ȳ, conj W)`, `W̄ = corr(conj z, ȳ)`, `b̄ = Σ ȳ`, composed with the padding's.
+public func convolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                        stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                        groups: Int = 1, paddingMode: PaddingMode = .zeros) -> ComplexTensor {
+    let n = convolutionSpatialRank(weight.shape, op: "complex convolution", layout: "[C_out, C_in/groups, *k]")
+    let op = "complex conv\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
+    let (input, resolved) = geo.resolving(z, paddingMode, circularPad)
+    return complexConvolution(input, weight, bias: bias, resolved, transposed: false, op: op)
+}
+
+/// The complex transposed convolution over `weight.rank − 2` spatial axes: the rank-generic entry
+/// point behind the complex ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``,
+/// `convTranspose2d` and `convTranspose3d`. Weight `[C_in, C_out/groups, *k]`; shapes, math and
+/// pullback as those.
+public func convolutionTranspose(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
+                                 stride: some SpatialOption = 1, padding: some SpatialOption = 0,
+                                 outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                                 groups: Int = 1) -> ComplexTensor {
+    let n = convolutionSpatialRank(weight.shape, op: "complex convolutionTranspose", layout: "[C_in, C_out/groups, *k]")
+    let op = "complex convTranspose\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: op)
+    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: op)
+}
+
 /// Complex 1-d convolution (cplxmodule's `cplx.conv1d`): cross-correlation of `z` with the
 /// complex kernel, no conjugation, `y = (Wr⋆zr − Wi⋆zi) + i(Wi⋆zr + Wr⋆zi) + b`.
 /// - Parameters:

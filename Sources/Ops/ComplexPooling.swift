@@ -47,3 +47,14 @@ public func maxPool3d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride
     complexMaxPool(z, PoolGeometry(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding,
                                    dilation: dilation, ceilMode: ceilMode, op: "complex maxPool3d"), op: "complex maxPool3d")
 }
+
+/// Max pooling by modulus over `kernelSize.count` spatial axes (1, 2 or 3): the rank-generic
+/// entry point behind the complex ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``,
+/// `maxPool2d` and `maxPool3d`. Complex `[N, C, *S]` → `[N, C, *S']` as for real max pooling;
+/// pullback: each output's complex cotangent to the selected element.
+public func maxPool(_ z: ComplexTensor, kernelSize: [Int], stride: [Int]? = nil, padding: some SpatialOption = 0,
+                    dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
+    let n = poolingSpatialRank(kernelSize, op: "complex maxPool"), op = "complex maxPool\(n)d"
+    return complexMaxPool(z, PoolGeometry(spatialRank: n, kernelSize: kernelSize, stride: stride, padding: padding,
+                                          dilation: dilation, ceilMode: ceilMode, op: op), op: op)
+}

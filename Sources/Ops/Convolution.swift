@@ -87,6 +87,79 @@ func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGe
     }
 }
 
+/// How a convolution pads its input (PyTorch's `padding_mode`).
+public enum PaddingMode: String, Sendable, Equatable, CaseIterable {
+    /// Implicit zeros outside the input (PyTorch's default, `'zeros'`).
+    case zeros
+    /// Wrap-around on every spatial axis (PyTorch's `'circular'`): the input is padded by
+    /// ``circularPad(_:_:)`` and then convolved without padding.
+    case circular
+}
+
+extension ConvGeometry {
+    /// The input and geometry that a convolution with `mode` runs: unchanged for `.zeros`; for
+    /// `.circular` the input padded circularly by `padding` (`pad`) and a geometry without padding.
+    func resolving<Value>(_ x: Value, _ mode: PaddingMode, _ pad: (Value, [Int]) -> Value) -> (Value, ConvGeometry) {
+        guard mode == .circular, padding.contains(where: { $0 != 0 }) else { return (x, self) }
+        var geo = self
+        geo.padding = [Int](repeating: 0, count: padding.count)
+        return (pad(x, padding), geo)
+    }
+}
+
+/// The number of spatial axes of a convolution weight (`rank − 2`); stops naming `op` and the
+/// shape unless it is 1, 2 or 3.
+func convolutionSpatialRank(_ weight: [Int], op: String, layout: String) -> Int {
+    let n = weight.count - 2
+    require((1...3).contains(n), "\(op): weight must be \(layout) with 1 to 3 kernel sizes, got \(weight)")
+    return n
+}
+
+/// The convolution over `weight.rank − 2` spatial axes (1, 2 or 3): the rank-generic entry point
+/// behind ``conv1d(_:_:bias:stride:padding:dilation:groups:)``, `conv2d` and `conv3d`, which layers
+/// call whatever their rank, and the one that offers PyTorch's `padding_mode`.
+///
+/// `y[n, o, p] = b[o] + Σ_{c ∈ group(o), j} W[o, c, j]·x̃[n, c, p·stride + j·dilation]` with x̃ the
+/// input padded by `padding` on both sides of each axis: zeros, or wrap-around for `.circular`.
+/// - Parameters:
+///   - x: `[N, C_in, *S]` (or unbatched `[C_in, *S]`).
+///   - weight: `[C_out, C_in/groups, *k]`; its rank − 2 is the number of spatial axes.
+///   - bias: `[C_out]` or `nil`.
+///   - stride, padding, dilation: an `Int` (every axis) or one value per axis.
+///   - groups: channel groups dividing both channel counts.
+///   - paddingMode: `.zeros` (default) or `.circular` (each padding at most its axis's size).
+/// - Returns: `[N, C_out, *S']`, `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1`.
+///
+/// Pullback: as conv1d/2d/3d; for `.circular` composed with ``circularPad(_:_:)``'s.
+public func convolution(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                        padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1,
+                        paddingMode: PaddingMode = .zeros) -> Tensor {
+    let n = convolutionSpatialRank(weight.shape, op: "convolution", layout: "[C_out, C_in/groups, *k]")
+    let op = "conv\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
+    let (input, resolved) = geo.resolving(x, paddingMode, circularPad)
+    return convolutionOp(input, weight, bias: bias, resolved, op: op)
+}
+
+/// The transposed convolution over `weight.rank − 2` spatial axes: the rank-generic entry point
+/// behind ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``,
+/// `convTranspose2d` and `convTranspose3d` (zero padding only, as in PyTorch).
+/// - Parameters:
+///   - x: `[N, C_in, *S]` (or unbatched `[C_in, *S]`).
+///   - weight: `[C_in, C_out/groups, *k]`.
+///   - bias: `[C_out]` or `nil`.
+///   - outputPadding: extra size on the far side of each axis, smaller than stride or dilation.
+/// - Returns: `[N, C_out, *S']`, `S' = (S − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`.
+public func convolutionTranspose(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
+                                 padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                                 dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
+    let n = convolutionSpatialRank(weight.shape, op: "convolutionTranspose", layout: "[C_in, C_out/groups, *k]")
+    let op = "convTranspose\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: op)
+    return convTransposeOp(x, weight, bias: bias, geo, op: op)
+}
+
 /// 1-d convolution (cross-correlation, like PyTorch's `F.conv1d`).
 ///
 /// `y[n, o, t] = b[o] + Σ_{c ∈ group(o), j} W[o, c, j] · x[n, c, t·stride − padding + j·dilation]`

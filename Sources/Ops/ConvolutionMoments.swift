@@ -24,16 +24,20 @@
 ///   - bias: `[C_out]`, added to the mean only.
 ///   - weightVariance: the shape of `weight`.
 ///   - stride, padding, dilation, groups: as in ``conv2d(_:_:bias:stride:padding:dilation:groups:)``.
+///   - paddingMode: `.zeros` or `.circular` (x padded circularly once; the square of the padded x is
+///     the padded x²), as in ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)``.
 /// - Returns: `mean` and `variance`, both `[N, C_out, *O]`.
 public func convolutionMoments(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, weightVariance: Tensor,
                                stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                               dilation: some SpatialOption = 1, groups: Int = 1) -> (mean: Tensor, variance: Tensor) {
+                               dilation: some SpatialOption = 1, groups: Int = 1,
+                               paddingMode: PaddingMode = .zeros) -> (mean: Tensor, variance: Tensor) {
     let n = weight.rank - 2, op = "convolutionMoments"
     require((1...3).contains(n), "\(op): weight must be [C_out, C_in/groups, *k] with 1 to 3 kernel sizes, got \(weight.shape)")
     require(weightVariance.shape == weight.shape && weightVariance.dtype == weight.dtype,
             "\(op): weightVariance \(weightVariance.shape) \(weightVariance.dtype) must match weight \(weight.shape) \(weight.dtype)")
     let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
-    return convolutionMomentsOp(x, weight, bias: bias, weightVariance, geo, op: op)
+    let (input, resolved) = geo.resolving(x, paddingMode, circularPad)
+    return convolutionMomentsOp(input, weight, bias: bias, weightVariance, resolved, op: op)
 }
 
 func convolutionMomentsOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ variance: Tensor, _ geo: ConvGeometry,
@@ -83,14 +87,7 @@ func convolutionMomentsForwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ geo: 
                 let K = pl.cinG * pl.kCount, P = pl.outCount
                 forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                     let ld = nb * P
-                    if pl.isPointwise {
-                        // The input is its own column matrix; copy it so that it can be squared.
-                        for j in 0..<nb { for c in 0..<pl.cin {
-                            (col + c * ld + j * P).update(from: px + ((n0 + j) * pl.cin + c) * P, count: P)
-                        } }
-                    } else {
-                        im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                    }
+                    loadColumns(px, n0: n0, nb: nb, pl, into: col, ld: ld)
                     for g in 0..<pl.groups {
                         gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld, tmp + g * pl.coutG * ld, ld)
                     }
@@ -111,83 +108,112 @@ func convolutionMomentsForwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ geo: 
     return (mean, variance)
 }
 
+/// The column matrix of samples `n0 ..< n0 + nb` (`colRows × nb·Πout`, rows `ld` apart): a copy of
+/// the input for a pointwise plan (so that it can be squared in place), im2col otherwise.
+private func loadColumns<T: TensorScalar>(_ x: UnsafePointer<T>, n0: Int, nb: Int, _ pl: ConvPlan,
+                                          into col: UnsafeMutablePointer<T>, ld: Int) {
+    let P = pl.outCount
+    guard pl.isPointwise else { im2col(x + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld); return }
+    for j in 0..<nb { for c in 0..<pl.cin {
+        (col + c * ld + j * P).update(from: x + ((n0 + j) * pl.cin + c) * P, count: P)
+    } }
+}
+
+/// The adjoint of ``loadColumns(_:n0:nb:_:into:ld:)``: adds the column-space gradient `gcol` of
+/// samples `n0 ..< n0 + nb` into the input gradient `gx` (col2im, or a plain add when pointwise).
+private func addColumns<T: TensorScalar>(_ gcol: UnsafePointer<T>, n0: Int, nb: Int, _ pl: ConvPlan,
+                                         into gx: UnsafeMutablePointer<T>, ld: Int) {
+    let P = pl.outCount
+    guard pl.isPointwise else { col2im(gcol, samples: nb, pl, gx + n0 * pl.cin * pl.inCount, ld: ld); return }
+    for j in 0..<nb { for c in 0..<pl.cin {
+        let dst = gx + ((n0 + j) * pl.cin + c) * P, src = gcol + c * ld + j * P
+        for i in 0..<P { dst[i] += src[i] }
+    } }
+}
+
+/// The operands of one backward pass of ``convolutionMoments``: inputs, output gradients, the
+/// gradients asked for (nil otherwise) and one partial weight / variance gradient per chunk.
+private struct MomentsBackward<T: TensorScalar> {
+    let pl: ConvPlan
+    let x, w, v, gm, gv: UnsafePointer<T>
+    let gx: UnsafeMutablePointer<T>?
+    let partialW, partialV: UnsafeMutablePointer<T>?
+    /// Elements of the weight (and of its variance): `C_out · C_in/groups · Πk`.
+    var wCount: Int { pl.cout * pl.cinG * pl.kCount }
+
+    /// Chunk `c` (samples `n0 ..< n0 + nb`) with scratch for two column matrices (`col`, `gcol`)
+    /// and two packed output gradients (`tm`, `tv`): lays x out once, then per group
+    /// `w̄_c = m̄·colᵀ`, `x̄_col = wᵀ·m̄ + 2·col ⊙ vᵀ·s̄`, and after squaring the columns
+    /// `v̄_c = s̄·(col²)ᵀ`; finally col2im of `x̄_col`.
+    func chunk(_ c: Int, n0: Int, nb: Int, col: UnsafeMutablePointer<T>, gcol: UnsafeMutablePointer<T>,
+               tm: UnsafeMutablePointer<T>, tv: UnsafeMutablePointer<T>) {
+        let K = pl.cinG * pl.kCount, ld = nb * pl.outCount
+        loadColumns(x, n0: n0, nb: nb, pl, into: col, ld: ld)
+        packChunk(gm, into: tm, pl, n0: n0, nb: nb)
+        packChunk(gv, into: tv, pl, n0: n0, nb: nb)
+        for g in 0..<pl.groups {
+            let (wg, vg) = (w + g * pl.coutG * K, v + g * pl.coutG * K)
+            let (tmg, tvg) = (tm + g * pl.coutG * ld, tv + g * pl.coutG * ld)
+            let (colg, gcolg) = (col + g * K * ld, gcol + g * K * ld)
+            if let partialW {
+                gemm(false, true, pl.coutG, K, ld, tmg, ld, colg, ld, partialW + c * wCount + g * pl.coutG * K, K)
+            }
+            if gx != nil {
+                // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
+                gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
+                for i in 0..<(K * ld) { gcolg[i] *= 2 * colg[i] }
+                gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
+            }
+        }
+        if let partialV {
+            squareInPlace(col, pl.colRows * ld)
+            for g in 0..<pl.groups {
+                gemm(false, true, pl.coutG, K, ld, tv + g * pl.coutG * ld, ld, col + g * K * ld, ld,
+                     partialV + c * wCount + g * pl.coutG * K, K)
+            }
+        }
+        if let gx { addColumns(gcol, n0: n0, nb: nb, pl, into: gx, ld: ld) }
+    }
+
+    /// Every chunk, spread over the threads, each thread with its own scratch.
+    func run() {
+        let chunk = convChunkSize(pl), chunks = convChunkCount(pl), P = pl.outCount
+        let (colCount, outCount) = (pl.colRows * chunk * P, pl.cout * chunk * P)
+        parallelFor(chunks, grain: 1) { range in
+            withScratch(2 * colCount + 2 * outCount, T.self) { scratch in
+                for c in range {
+                    let n0 = c * chunk
+                    self.chunk(c, n0: n0, nb: Swift.min(chunk, pl.batch - n0), col: scratch, gcol: scratch + colCount,
+                               tm: scratch + 2 * colCount, tv: scratch + 2 * colCount + outCount)
+                }
+            }
+        }
+    }
+}
+
 /// Untraced backward of ``convolutionMoments`` for output gradients `gm` (of the mean) and `gv` (of
-/// the variance): the gradients of `x`, `w` and `v` asked for in `needs` (nil otherwise).
+/// the variance): the gradients of `x`, `w` and `v` asked for in `needs` (nil otherwise). The
+/// weight and variance gradients are summed from one partial result per chunk, in chunk order.
 func convolutionMomentsBackwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ gm: Tensor, _ gv: Tensor,
                                    inputSpatial: [Int], kernelSpatial: [Int], _ geo: ConvGeometry,
                                    needs: (x: Bool, weight: Bool, variance: Bool), op: String)
     -> (x: Tensor?, weight: Tensor?, variance: Tensor?) {
-    let out = Array(gm.shape.dropFirst(2))
     let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: inputSpatial, kernel: kernelSpatial,
-                      output: out, geo)
+                      output: Array(gm.shape.dropFirst(2)), geo)
     var gx = needs.x ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
     var gw = needs.weight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
     var gvw = needs.variance ? Tensor.zeros(v.shape, dtype: v.dtype) : nil
+    let chunks = convChunkCount(pl), wCount = w.count
     func run<T: TensorScalar>(_: T.Type) {
         withBase(x, T.self) { px in withBase(w, T.self) { pw in withBase(v, T.self) { pv in
         withBase(gm, T.self) { pgm in withBase(gv, T.self) { pgv in
-        withMutableBase(&gx, T.self) { pgx in
-        withMutableBase(&gw, T.self) { pgw in
-        withMutableBase(&gvw, T.self) { pgvw in
-            let K = pl.cinG * pl.kCount, P = pl.outCount
-            let chunk = convChunkSize(pl), chunks = convChunkCount(pl), wCount = pl.cout * K
-            let (colCount, outCount) = (pl.colRows * chunk * P, pl.cout * chunk * P)
-            // One partial weight and variance gradient per chunk, added in chunk order at the end.
+        withMutableBase(&gx, T.self) { pgx in withMutableBase(&gw, T.self) { pgw in withMutableBase(&gvw, T.self) { pgvw in
             withScratch(needs.weight ? chunks * wCount : 1, T.self) { partialW in
             withScratch(needs.variance ? chunks * wCount : 1, T.self) { partialV in
-                // The chunks are spread over the threads, each with its own scratch: the columns of x,
-                // the column-space input gradient, and the two packed output gradients.
-                parallelFor(chunks, grain: 1) { range in
-                    withScratch(2 * colCount + 2 * outCount, T.self) { scratch in
-                        let (col, gcol, tm, tv) = (scratch, scratch + colCount, scratch + 2 * colCount,
-                                                   scratch + 2 * colCount + outCount)
-                        for c in range {
-                            let n0 = c * chunk, nb = Swift.min(chunk, pl.batch - n0), ld = nb * P
-                            if pl.isPointwise {
-                                for j in 0..<nb { for ch in 0..<pl.cin {
-                                    (col + ch * ld + j * P).update(from: px + ((n0 + j) * pl.cin + ch) * P, count: P)
-                                } }
-                            } else {
-                                im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                            }
-                            packChunk(pgm, into: tm, pl, n0: n0, nb: nb)
-                            packChunk(pgv, into: tv, pl, n0: n0, nb: nb)
-                            for g in 0..<pl.groups {
-                                let (wg, vg) = (pw + g * pl.coutG * K, pv + g * pl.coutG * K)
-                                let (tmg, tvg) = (tm + g * pl.coutG * ld, tv + g * pl.coutG * ld)
-                                let (colg, gcolg) = (col + g * K * ld, gcol + g * K * ld)
-                                if needs.weight {
-                                    gemm(false, true, pl.coutG, K, ld, tmg, ld, colg, ld, partialW + c * wCount + g * pl.coutG * K, K)
-                                }
-                                if needs.x {
-                                    // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
-                                    gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
-                                    for i in 0..<(K * ld) { gcolg[i] *= 2 * colg[i] }
-                                    gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
-                                }
-                            }
-                            if needs.variance {
-                                squareInPlace(col, pl.colRows * ld)
-                                for g in 0..<pl.groups {
-                                    gemm(false, true, pl.coutG, K, ld, tv + g * pl.coutG * ld, ld, col + g * K * ld, ld,
-                                         partialV + c * wCount + g * pl.coutG * K, K)
-                                }
-                            }
-                            if needs.x {
-                                if pl.isPointwise {
-                                    for j in 0..<nb { for ch in 0..<pl.cin {
-                                        let dst = pgx! + ((n0 + j) * pl.cin + ch) * P, src = gcol + ch * ld + j * P
-                                        for i in 0..<P { dst[i] += src[i] }
-                                    } }
-                                } else {
-                                    col2im(gcol, samples: nb, pl, pgx! + n0 * pl.cin * pl.inCount, ld: ld)
-                                }
-                            }
-                        }
-                    }
-                }
-                if needs.weight { addPartials(partialW, chunks: chunks, count: wCount, into: pgw!) }
-                if needs.variance { addPartials(partialV, chunks: chunks, count: wCount, into: pgvw!) }
+                MomentsBackward(pl: pl, x: px, w: pw, v: pv, gm: pgm, gv: pgv, gx: pgx,
+                                partialW: needs.weight ? partialW : nil, partialV: needs.variance ? partialV : nil).run()
+                if let pgw { addPartials(partialW, chunks: chunks, count: wCount, into: pgw) }
+                if let pgvw { addPartials(partialV, chunks: chunks, count: wCount, into: pgvw) }
             } }
         } } } } } } } }
     }

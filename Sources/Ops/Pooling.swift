@@ -343,3 +343,35 @@ public func avgPool3d(_ x: Tensor, kernelSize: some SpatialOption, stride: some 
     avgPoolOp(x, PoolGeometry(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding,
                               ceilMode: ceilMode, op: "avgPool3d"), countIncludePad: countIncludePad, op: "avgPool3d")
 }
+
+// MARK: - Rank-generic entry points
+
+/// The number of spatial axes of a pooling window (`kernelSize.count`); stops naming `op` unless
+/// it is 1, 2 or 3.
+func poolingSpatialRank(_ kernelSize: [Int], op: String) -> Int {
+    require((1...3).contains(kernelSize.count), "\(op): kernelSize \(kernelSize) must have one value per spatial axis (1 to 3)")
+    return kernelSize.count
+}
+
+/// Max pooling over `kernelSize.count` spatial axes (1, 2 or 3): the rank-generic entry point
+/// behind ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``, `maxPool2d` and
+/// `maxPool3d`, which layers call whatever their rank. `x`: `[N, C, *S]` or `[C, *S]`; the other
+/// options an `Int` or one value per axis (`stride` nil: the kernel size). Returns `[N, C, *S']`
+/// with `S' = ⌊(S + 2p − d(k − 1) − 1)/s⌋ + 1` (⌈…⌉ with `ceilMode`). Pullback: to each window's arg-max.
+public func maxPool(_ x: Tensor, kernelSize: [Int], stride: [Int]? = nil, padding: some SpatialOption = 0,
+                    dilation: some SpatialOption = 1, ceilMode: Bool = false) -> Tensor {
+    let n = poolingSpatialRank(kernelSize, op: "maxPool"), op = "maxPool\(n)d"
+    return maxPoolOp(x, PoolGeometry(spatialRank: n, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     dilation: dilation, ceilMode: ceilMode, op: op), op: op)
+}
+
+/// Average pooling over `kernelSize.count` spatial axes: the rank-generic entry point behind
+/// ``avgPool1d(_:kernelSize:stride:padding:ceilMode:countIncludePad:)``, `avgPool2d` and
+/// `avgPool3d`. Shapes `[N, C, *S]` → `[N, C, *S']`, `S' = ⌊(S + 2p − k)/s⌋ + 1` (⌈…⌉ with
+/// `ceilMode`). Pullback: each output's cotangent over its divisor, to every element of its window.
+public func avgPool(_ x: Tensor, kernelSize: [Int], stride: [Int]? = nil, padding: some SpatialOption = 0,
+                    ceilMode: Bool = false, countIncludePad: Bool = true) -> Tensor {
+    let n = poolingSpatialRank(kernelSize, op: "avgPool"), op = "avgPool\(n)d"
+    return avgPoolOp(x, PoolGeometry(spatialRank: n, kernelSize: kernelSize, stride: stride, padding: padding,
+                                     ceilMode: ceilMode, op: op), countIncludePad: countIncludePad, op: op)
+}

@@ -4,8 +4,8 @@
 //   Variational<Base, Prior>  — VD / ARD / VDScaleFree / VDApprox / VDBogus layers
 //   Masked<Base>              — masked layers
 //
-// Convolutions support padding mode `zeros` only (cplxmodule's Gaussian convolutions raise
-// for any other mode; our convolution layers offer no other mode).
+// The convolution constructors also take PyTorch's `paddingMode` (cplxmodule's Gaussian
+// convolutions raise for any mode but zeros; here `.circular` works through `convolutionMoments`).
 
 // MARK: - Real variational dropout and ARD
 
@@ -42,55 +42,6 @@ public typealias Conv2dMasked = Masked<Conv2d>
 public typealias Conv3dMasked = Masked<Conv3d>
 /// A bilinear form with a mask, cplxmodule's `BilinearMasked`.
 public typealias BilinearMasked = Masked<Bilinear>
-
-// MARK: - Constructors with the wrapped layer's arguments
-
-extension Variational where Base == Linear {
-    /// `Linear(in, out, bias:)` with a Gaussian weight (weight `[out, in]`).
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
-}
-
-extension Variational where Base == Bilinear {
-    /// `Bilinear(in1, in2, out, bias:)` with a Gaussian weight (weight `[out, in1, in2]`).
-    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true) {
-        self.init(Bilinear(in1Features, in2Features, outFeatures, bias: bias))
-    }
-}
-
-extension Variational {
-    /// `Conv{n}d(in, out, kernelSize, stride:, padding:, dilation:, groups:, bias:)` with a
-    /// Gaussian weight (weight `[C_out, C_in/groups, *k]`); padding mode zeros.
-    public init<Rank: SpatialRank>(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                                   stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                                   dilation: some SpatialOption = 1, groups: Int = 1, bias: Bool = true)
-    where Base == Convolution<Rank> {
-        self.init(Convolution<Rank>(inChannels, outChannels, kernelSize, stride: stride, padding: padding,
-                                    dilation: dilation, groups: groups, bias: bias))
-    }
-}
-
-extension Masked where Base == Linear {
-    /// `Linear(in, out, bias:)` with a mask.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
-}
-
-extension Masked where Base == Bilinear {
-    /// `Bilinear(in1, in2, out, bias:)` with a mask.
-    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true) {
-        self.init(Bilinear(in1Features, in2Features, outFeatures, bias: bias))
-    }
-}
-
-extension Masked {
-    /// `Conv{n}d(in, out, kernelSize, stride:, padding:, dilation:, groups:, bias:)` with a mask.
-    public init<Rank: SpatialRank>(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                                   stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                                   dilation: some SpatialOption = 1, groups: Int = 1, bias: Bool = true)
-    where Base == Convolution<Rank> {
-        self.init(Convolution<Rank>(inChannels, outChannels, kernelSize, stride: stride, padding: padding,
-                                    dilation: dilation, groups: groups, bias: bias))
-    }
-}
 
 // MARK: - Complex variational layers (VD, ARD and cplxmodule's extensions)
 
@@ -158,51 +109,53 @@ public typealias CplxConv3dMasked = Masked<CplxConv3d>
 /// A complex bilinear form (input: the pair `(z1, z2)`) with a mask, cplxmodule's `CplxBilinearMasked`. Honours `conjugate` (cplxmodule's ignores it).
 public typealias CplxBilinearMasked = Masked<CplxBilinear>
 
-// MARK: - Complex constructors
+// MARK: - Constructors with the wrapped layer's arguments
 
-extension Variational where Base == CplxLinear {
-    /// `CplxLinear(in, out, bias:)` with a Gaussian weight (weight parts `[out, in]`).
+/// A wrapper of one weighted layer (``Variational``, ``Masked``), made from that layer; through
+/// it both wrappers take the wrapped layer's own arguments (`LinearVD(784, 300)`,
+/// `CplxConv2dMasked(1, 8, 3, padding: 1)`), each constructor written once.
+public protocol WeightedLayerWrapper {
+    /// The wrapped layer.
+    associatedtype Base: WeightedLayer
+    /// Wraps `base`.
+    init(_ base: Base)
+}
+
+extension Variational: WeightedLayerWrapper {}
+extension Masked: WeightedLayerWrapper {}
+
+extension WeightedLayerWrapper where Base == Linear {
+    /// `Linear(in, out, bias:)`, wrapped (weight `[out, in]`).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(Linear(inFeatures, outFeatures, bias: bias)) }
+}
+
+extension WeightedLayerWrapper where Base == Bilinear {
+    /// `Bilinear(in1, in2, out, bias:)`, wrapped (weight `[out, in1, in2]`).
+    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true) {
+        self.init(Bilinear(in1Features, in2Features, outFeatures, bias: bias))
+    }
+}
+
+extension WeightedLayerWrapper where Base == CplxLinear {
+    /// `CplxLinear(in, out, bias:)`, wrapped (weight parts `[out, in]`).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(CplxLinear(inFeatures, outFeatures, bias: bias)) }
 }
 
-extension Variational where Base == CplxBilinear {
-    /// `CplxBilinear(in1, in2, out, bias:, conjugate:)` with a Gaussian weight (parts `[out, in1, in2]`).
+extension WeightedLayerWrapper where Base == CplxBilinear {
+    /// `CplxBilinear(in1, in2, out, bias:, conjugate:)`, wrapped (parts `[out, in1, in2]`); `conjugate`
+    /// is honoured by the masked form too.
     public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, conjugate: Bool = true) {
         self.init(CplxBilinear(in1Features, in2Features, outFeatures, bias: bias, conjugate: conjugate))
     }
 }
 
-extension Variational {
-    /// `CplxConv{n}d(in, out, kernelSize, stride:, padding:, dilation:, groups:, bias:)` with a
-    /// Gaussian weight (parts `[C_out, C_in/groups, *k]`); padding mode zeros.
-    public init<Rank: SpatialRank>(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                                   stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                                   dilation: some SpatialOption = 1, groups: Int = 1, bias: Bool = true)
-    where Base == ComplexConvolution<Rank> {
-        self.init(ComplexConvolution<Rank>(inChannels, outChannels, kernelSize, stride: stride, padding: padding,
-                                           dilation: dilation, groups: groups, bias: bias))
-    }
-}
-
-extension Masked where Base == CplxLinear {
-    /// `CplxLinear(in, out, bias:)` with a mask.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) { self.init(CplxLinear(inFeatures, outFeatures, bias: bias)) }
-}
-
-extension Masked where Base == CplxBilinear {
-    /// `CplxBilinear(in1, in2, out, bias:, conjugate:)` with a mask; `conjugate` is honoured.
-    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, conjugate: Bool = true) {
-        self.init(CplxBilinear(in1Features, in2Features, outFeatures, bias: bias, conjugate: conjugate))
-    }
-}
-
-extension Masked {
-    /// `CplxConv{n}d(in, out, kernelSize, stride:, padding:, dilation:, groups:, bias:)` with a mask.
-    public init<Rank: SpatialRank>(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                                   stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                                   dilation: some SpatialOption = 1, groups: Int = 1, bias: Bool = true)
-    where Base == ComplexConvolution<Rank> {
-        self.init(ComplexConvolution<Rank>(inChannels, outChannels, kernelSize, stride: stride, padding: padding,
-                                           dilation: dilation, groups: groups, bias: bias))
+extension WeightedLayerWrapper where Base: RegularConvolutionLayer {
+    /// `Conv{n}d` or `CplxConv{n}d(in, out, kernelSize, stride:, padding:, dilation:, groups:, bias:,
+    /// paddingMode:)`, wrapped (weight `[C_out, C_in/groups, *k]`, each part for complex).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
+        self.init(Base(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups, bias: bias, paddingMode: paddingMode))
     }
 }

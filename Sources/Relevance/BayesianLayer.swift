@@ -13,7 +13,8 @@ public struct RelevanceOptions: Sendable {
     public var threshold: Double {
         get {
             guard let t = storedThreshold else {
-                fatalError("RelevanceOptions(hard:) has no threshold, which VD, ARD and LASSO layers need: "
+                let path = TraversalPath.current.isEmpty ? "<root>" : TraversalPath.current
+                fatalError("\(path): RelevanceOptions(hard:) has no threshold, which VD, ARD and LASSO layers need: "
                            + "use RelevanceOptions(threshold:hard:) for a model with such layers")
             }
             return t
@@ -86,25 +87,19 @@ func scaledSum(_ x: Tensor, _ scale: Double) -> Tensor {
     return scale == 1 ? s : scale * s
 }
 
-/// A wrapper's noise: add `std · ε` to a mean, with ε standard normal for real outputs and
-/// complex normal with each part of variance ½ for complex outputs.
-public protocol GaussianOutput: ActivationValue {
-    /// `mean + std·ε`, ε drawn from `key`; `std` real with the mean's shape.
-    static func sample(mean: Self, std: Tensor, key: RandomKey) -> Self
-}
+/// The module path of the Bayesian layer that a traversal (``namedPenalties(_:parameters:reduction:exact:)``,
+/// ``totalPenalty(_:parameters:scale:)``, ``namedRelevance(_:parameters:options:)``, sparsity
+/// statistics) is evaluating, so that a layer reading its parameters outside a forward call
+/// names itself in its errors instead of `<root>`.
+public enum TraversalPath {
+    /// The path being evaluated (`classifier.0`); empty outside a traversal and at the root.
+    @TaskLocal public static var current = ""
 
-extension Tensor: GaussianOutput {
-    /// `mean + std·ε`, ε ~ N(0, 1) elementwise.
-    public static func sample(mean: Tensor, std: Tensor, key: RandomKey) -> Tensor {
-        mean + std * normal(std.shape, key: key, dtype: std.dtype)
-    }
-}
+    /// An evaluation-mode context at ``current``: what a Bayesian layer reads its parameters
+    /// with in ``BayesianLayer/penalty(parameters:)``, ``BayesianLayer/relevance(parameters:options:)``
+    /// and the like.
+    public static var context: Context { Context(training: false).child(current) }
 
-extension ComplexTensor: GaussianOutput {
-    /// `mean + std·ε`, ε ~ CN(0, 1) (``complexNormal(_:key:dtype:)``: real and imaginary parts
-    /// independent N(0, ½), cplxmodule's `cplx.randn_like`), so each output part has variance `std²/2`.
-    public static func sample(mean: ComplexTensor, std: Tensor, key: RandomKey) -> ComplexTensor {
-        let eps = complexNormal(std.shape, key: key, dtype: std.dtype)
-        return ComplexTensor(real: mean.real + std * eps.real, imag: mean.imag + std * eps.imag)
-    }
+    /// `body` evaluated with ``current`` set to `path`.
+    static func at<T>(_ path: String, _ body: () -> T) -> T { $current.withValue(path, operation: body) }
 }

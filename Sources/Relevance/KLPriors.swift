@@ -1,5 +1,3 @@
-import Foundation
-import Kernels
 
 /// A prior of a Gaussian variational layer: it turns the layer's `log σ²` and `log|W|`
 /// into the elementwise KL-divergence penalty. `Weight` ties a prior to real or complex layers.
@@ -7,7 +5,7 @@ import Kernels
 /// `log α = log σ² − 2·log(|W| + 1e-12)` throughout (α = σ²/|μ|²).
 public protocol KLPrior: Sendable {
     /// `Tensor` for priors of real weights, `ComplexTensor` for complex ones.
-    associatedtype Weight: WeightValue
+    associatedtype Weight: GaussianWeight
     /// The elementwise penalty, differentiable in both arguments.
     /// - Parameters:
     ///   - logSigma2: `log σ²`, shape of the weight.
@@ -57,45 +55,69 @@ extension KLPrior {
     static func logAlpha(_ logSigma2: Tensor, _ logModulus: Tensor) -> Tensor { logSigma2 - 2 * logModulus }
 }
 
+/// A prior whose KL is one of Ops' fused real divergences: the penalty and its sum are one tape
+/// entry each (`klDivergence`, `klDivergenceSum`), and the composed formula
+/// ``KLPrior/penalty(logSigma2:logModulus:)`` serves operands of different shapes or dtypes.
+public protocol FusedRealKLPrior: KLPrior where Weight == Tensor {
+    /// The fused divergence that evaluates the prior.
+    static var divergence: RealKLDivergence { get }
+}
+
+extension FusedRealKLPrior {
+    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
+    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
+        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
+        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+}
+
+/// The complex counterpart of ``FusedRealKLPrior``: one of Ops' fused complex divergences.
+public protocol FusedComplexKLPrior: KLPrior where Weight == ComplexTensor {
+    /// The fused divergence that evaluates the prior.
+    static var divergence: ComplexKLDivergence { get }
+}
+
+extension FusedComplexKLPrior {
+    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W (inputs log σ², Re W, Im W).
+    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
+        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
+            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
+    }
+    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
+    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
+        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
+            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+}
+
 /// Sparse variational dropout for real weights, log-uniform prior (Molchanov et al. 2017,
 /// eq. 14, sign flipped to a positive KL): with n = −log α,
 /// `KL ≈ ½·softplus(n) + k₁·σ(k₃·n − k₂)`, k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695.
-public enum RealVD: KLPrior {
-    public typealias Weight = Tensor
+public enum RealVD: FusedRealKLPrior {
+    /// ``RealKLDivergence/vd``.
+    public static let divergence = RealKLDivergence.vd
     /// The constants of Molchanov et al.'s fit of the log-uniform KL (eq. 14).
-    public static let k1 = 0.63576, k2 = 1.87320, k3 = 1.48695
+    public static let k1 = KLConstants.k1, k2 = KLConstants.k2, k3 = KLConstants.k3
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
         return 0.5 * softplus(n) + k1 * sigmoid(k3 * n - k2)
-    }
-    /// One fused tape entry (`wt_kl_real_*`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
-        fusedRealPrior(WT_KL_REAL_VD, logSigma2, weight, op: "RealVD penalty")
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (`wt_kl_real_sum_*`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
-        fusedRealPriorSum(WT_KL_REAL_VD, logSigma2, weight, scale: scale, op: "RealVD penalty sum")
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
 /// Automatic relevance determination for real weights with the empirical-Bayes Gaussian
 /// prior (Kharitonov et al. 2018): `KL = ½·softplus(−log α) = ½·log(1 + 1/α)`.
-public enum RealARD: KLPrior {
-    public typealias Weight = Tensor
+public enum RealARD: FusedRealKLPrior {
+    /// ``RealKLDivergence/ard``.
+    public static let divergence = RealKLDivergence.ard
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         0.5 * softplus(-logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (`wt_kl_real_*`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
-        fusedRealPrior(WT_KL_REAL_ARD, logSigma2, weight, op: "RealARD penalty")
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (`wt_kl_real_sum_*`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
-        fusedRealPriorSum(WT_KL_REAL_ARD, logSigma2, weight, scale: scale, op: "RealARD penalty sum")
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
@@ -103,45 +125,31 @@ public enum RealARD: KLPrior {
 /// the exact KL: `KL = γ − log α − Ei(−1/α)` with γ Euler's constant.
 /// Computed with ``complexVDDivergence(_:)``, whose gradient stays finite in float32 where
 /// cplxmodule's turns NaN.
-public enum ComplexVD: KLPrior {
-    public typealias Weight = ComplexTensor
+public enum ComplexVD: FusedComplexKLPrior {
+    /// ``ComplexKLDivergence/vd``.
+    public static let divergence = ComplexKLDivergence.vd
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (`wt_kl_cplx_*`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        fusedComplexPrior(WT_KL_CPLX_VD, logSigma2, weight, op: "ComplexVD penalty")
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (`wt_kl_cplx_sum_*`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
-        fusedComplexPriorSum(WT_KL_CPLX_VD, logSigma2, weight, scale: scale, op: "ComplexVD penalty sum")
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
 /// Complex ARD: `KL = softplus(−log α) = log(1 + 1/α)` (no ½, unlike the real ARD).
-public enum ComplexARD: KLPrior {
-    public typealias Weight = ComplexTensor
+public enum ComplexARD: FusedComplexKLPrior {
+    /// ``ComplexKLDivergence/ard``.
+    public static let divergence = ComplexKLDivergence.ard
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         softplus(-logAlpha(logSigma2, logModulus))
-    }
-    /// One fused tape entry (`wt_kl_cplx_*`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        fusedComplexPrior(WT_KL_CPLX_ARD, logSigma2, weight, op: "ComplexARD penalty")
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (`wt_kl_cplx_sum_*`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
-        fusedComplexPriorSum(WT_KL_CPLX_ARD, logSigma2, weight, scale: scale, op: "ComplexARD penalty sum")
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
 
 /// Sigmoid–softplus approximation of the complex VD KL (cplxmodule's `VDApprox`):
 /// with n = −log α, `KL ≈ softplus(n) + 0.57810·σ(1.36526·n − 1.45926)`.
 public enum ComplexVDApprox: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         let n = -logAlpha(logSigma2, logModulus)
         return softplus(n) + 0.57810 * sigmoid(1.36526 * n - 1.45926)
@@ -152,7 +160,9 @@ public enum ComplexVDApprox: KLPrior {
 /// `KL = log|W| − log σ² − ½·Ei(−|W|²/σ²)` with `log|W| = log(|W| + 1e-12)`.
 /// Like cplxmodule we add no constant, so values can be negative (documented in Docs/Relevance.md).
 public enum ComplexVDScaleFree: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         logModulus - logSigma2 - 0.5 * expi(-exp(2 * logModulus - logSigma2))
     }
@@ -163,7 +173,9 @@ public enum ComplexVDScaleFree: KLPrior {
 /// evaluating Ei). Our Ei is fast, so prefer ``ComplexVD``; the true value of this prior's KL
 /// is ``exactPenalty(logSigma2:logModulus:)``.
 public enum ComplexVDBogus: KLPrior {
+    /// A prior of complex weights.
     public typealias Weight = ComplexTensor
+    /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
     public static func penalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         complexVDDivergence(logAlpha(logSigma2, logModulus), bogusValue: true)
     }
@@ -171,183 +183,13 @@ public enum ComplexVDBogus: KLPrior {
     public static func exactPenalty(logSigma2: Tensor, logModulus: Tensor) -> Tensor {
         ComplexVD.penalty(logSigma2: logSigma2, logModulus: logModulus)
     }
-    /// One fused tape entry (`wt_kl_cplx_*`): value `−log α`, the gradient of ``ComplexVD``.
+    /// One fused tape entry (Ops' `klDivergence(.vdBogus, …)`): value `−log α`, the gradient of ``ComplexVD``.
     public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        fusedComplexPrior(WT_KL_CPLX_VD_BOGUS, logSigma2, weight, op: "ComplexVDBogus penalty")
+        klDivergence(.vdBogus, logSigma2: logSigma2, weight: weight)
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
     /// The true KL from W (``ComplexVD``'s fused penalty), for logging.
     public static func exactPenalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
         ComplexVD.penalty(logSigma2: logSigma2, weight: weight)
-    }
-}
-
-/// The complex VD divergence `KL(a) = γ − a − Ei(−e^{−a})` of log α = a, as one tape entry.
-///
-/// Value: for `e^{−a} ≥ ½` directly; for smaller `x = e^{−a}` the series
-/// `KL = −Σ_{k≥1} (−x)^k / (k·k!)` avoids cancelling γ − a against Ei (float32 would lose
-/// every digit at a = 10). Gradient: `dKL/da = −1 + exp(−e^{−a}) = expm1(−e^{−a})`, which is
-/// finite for every a (cplxmodule evaluates eᵘ/u·e^{−a} and gets 0·∞ = NaN below a ≈ −88.7
-/// in float32).
-/// - Parameter bogusValue: report `−a` as the value (VDBogus) while keeping the exact gradient.
-public func complexVDDivergence(_ logAlpha: Tensor, bogusValue: Bool = false) -> Tensor {
-    let a = logAlpha.detached()
-    let traced = logAlpha.isTraced
-    let bogus: Int32 = bogusValue ? 1 : 0
-    // value and derivative in one pass of wt_cplx_vd_kl_* (vector exp, log and Ei)
-    let outs = FusedKernel.run([a], outputs: traced ? 2 : 1,
-                               { i, o in wt_cplx_vd_kl_f32(i[0], o[0], traced ? o[1] : nil, a.count, bogus) },
-                               { i, o in wt_cplx_vd_kl_f64(i[0], o[0], traced ? o[1] : nil, a.count, bogus) })
-    guard traced else { return outs[0] }
-    let derivative = outs[1]
-    return Tape.record("complexVDDivergence", outs[0], inputs: [logAlpha]) { g in [FusedKernel.chain(g, derivative)] }
-}
-
-/// γ − a − Ei(−e^{−a}) in double precision (see ``complexVDDivergence(_:bogusValue:)``).
-func exactComplexVD(_ a: Double) -> Double {
-    if a.isNaN { return a }
-    let x = Foundation.exp(-a)
-    if x < 0.5 {
-        // Ei(−x) = γ + ln x + Σ (−x)^k/(k·k!), and γ − a = γ + ln x, so KL = −Σ (−x)^k/(k·k!)
-        var term = 1.0, sum = 0.0
-        for k in 1...30 {
-            term *= -x / Double(k)
-            let d = term / Double(k)
-            sum += d
-            if Swift.abs(d) < 1e-18 * Swift.abs(sum) { break }
-        }
-        return -sum
-    }
-    let ei = wt_expi(-x)
-    return 0.57721566490153286061 - a - ei
-}
-
-// MARK: - Fused kernels
-
-/// Runs Kernels routines on the elements of same-shaped, same-dtype tensors.
-enum FusedKernel {
-    /// Calls `f32` or `f64` (by the inputs' dtype) with pointers to the inputs' elements and to
-    /// `outputs` new tensors of the same shape and dtype, which it must fill; returns them.
-    /// - Precondition: `inputs` is non-empty and all have the shape and dtype of the first.
-    static func run(_ inputs: [Tensor], outputs: Int,
-                    _ f32: ([UnsafePointer<Float>], [UnsafeMutablePointer<Float>]) -> Void,
-                    _ f64: ([UnsafePointer<Double>], [UnsafeMutablePointer<Double>]) -> Void) -> [Tensor] {
-        let shape = inputs[0].shape, dtype = inputs[0].dtype
-        for t in inputs {
-            require(t.shape == shape && t.dtype == dtype,
-                    "fused kernel: operands \(inputs.map { "\($0.dtype) \($0.shape)" }) differ")
-        }
-        var outs = (0..<outputs).map { _ in Tensor(uninitializedShape: shape, dtype: dtype) }
-        // A TensorBuffer is a class whose memory does not move while it is referenced, and the
-        // fresh outputs are uniquely referenced (no copy-on-write): the pointers stay valid for
-        // as long as `inputs` and `outs` are alive, which withExtendedLifetime guarantees.
-        func call<T: TensorScalar>(_: T.Type, _ body: ([UnsafePointer<T>], [UnsafeMutablePointer<T>]) -> Void) {
-            var o: [UnsafeMutablePointer<T>] = []
-            for k in outs.indices {
-                o.append(outs[k].withUnsafeMutableBufferPointer { (b: UnsafeMutableBufferPointer<T>) in b.baseAddress! })
-            }
-            let i = inputs.map { t in t.withUnsafeBufferPointer { (b: UnsafeBufferPointer<T>) in b.baseAddress! } }
-            withExtendedLifetime(inputs) { withExtendedLifetime(outs) { body(i, o) } }
-        }
-        switch dtype {
-        case .float32: call(Float.self, f32)
-        case .float64: call(Double.self, f64)
-        }
-        return outs
-    }
-
-    /// The stored derivative `d` of a scalar-valued fused op times its scalar cotangent `g`:
-    /// `d` itself (shared, no pass) when g = 1, as in a loss `data term + penalty sum`.
-    static func scaled(_ d: Tensor, by g: Tensor) -> Tensor {
-        if g.count == 1 && g.item == 1 { return d }
-        return g.detached() * d
-    }
-
-    /// `g · d` elementwise (a cotangent times a stored derivative), one Kernels pass when the
-    /// shapes and dtypes agree, the broadcasting op otherwise.
-    static func chain(_ g: Tensor, _ d: Tensor) -> Tensor {
-        guard g.shape == d.shape, g.dtype == d.dtype else { return g * d }
-        let n = g.count
-        return run([g.detached(), d], outputs: 1,
-                   { i, o in wt_mul_f32(i[0], i[1], o[0], n) },
-                   { i, o in wt_mul_f64(i[0], i[1], o[0], n) })[0]
-    }
-}
-
-/// A real prior of `log σ²` and W as one tape entry, or nil when the operands do not have one
-/// shape and dtype (the caller then composes the ops).
-func fusedRealPrior(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: Tensor, op: String) -> Tensor? {
-    guard logSigma2.shape == weight.shape, logSigma2.dtype == weight.dtype else { return nil }
-    let ls = logSigma2.detached(), w = weight.detached(), n = ls.count
-    let traced = logSigma2.isTraced || weight.isTraced
-    let outs = FusedKernel.run([ls, w], outputs: traced ? 3 : 1,
-                               { i, o in wt_kl_real_f32(prior, i[0], i[1], o[0], traced ? o[1] : nil, traced ? o[2] : nil, n) },
-                               { i, o in wt_kl_real_f64(prior, i[0], i[1], o[0], traced ? o[1] : nil, traced ? o[2] : nil, n) })
-    guard traced else { return outs[0] }
-    let dls = outs[1], dw = outs[2]
-    let tls = logSigma2.isTraced, tw = weight.isTraced  // (recording is off once backward runs)
-    return Tape.record(op, outs[0], inputs: [logSigma2, weight]) { g in
-        [tls ? FusedKernel.chain(g, dls) : nil, tw ? FusedKernel.chain(g, dw) : nil]
-    }
-}
-
-/// `scale · Σ prior(log σ², W)` of a real prior as one scalar tape entry whose pullback hands out
-/// the kernel's pre-scaled derivatives, or nil when the operands do not have one shape and dtype.
-func fusedRealPriorSum(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: Tensor, scale: Double, op: String) -> Tensor? {
-    guard logSigma2.shape == weight.shape, logSigma2.dtype == weight.dtype else { return nil }
-    let ls = logSigma2.detached(), w = weight.detached(), n = ls.count
-    let traced = logSigma2.isTraced || weight.isTraced
-    var total = 0.0
-    let outs = FusedKernel.run([ls, w], outputs: traced ? 2 : 0,
-                               { i, o in total = wt_kl_real_sum_f32(prior, i[0], i[1], scale, traced ? o[0] : nil, traced ? o[1] : nil, n) },
-                               { i, o in total = wt_kl_real_sum_f64(prior, i[0], i[1], scale, traced ? o[0] : nil, traced ? o[1] : nil, n) })
-    let value = Tensor(scalar: total, dtype: ls.dtype)
-    guard traced else { return value }
-    let dls = outs[0], dw = outs[1]
-    let tls = logSigma2.isTraced, tw = weight.isTraced
-    return Tape.record(op, value, inputs: [logSigma2, weight]) { g in
-        [tls ? FusedKernel.scaled(dls, by: g) : nil, tw ? FusedKernel.scaled(dw, by: g) : nil]
-    }
-}
-
-/// The complex counterpart of ``fusedRealPriorSum(_:_:_:scale:op:)`` (inputs log σ², re, im).
-func fusedComplexPriorSum(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: ComplexTensor, scale: Double, op: String) -> Tensor? {
-    guard logSigma2.shape == weight.real.shape, logSigma2.dtype == weight.real.dtype,
-          weight.imag.shape == weight.real.shape, weight.imag.dtype == weight.real.dtype else { return nil }
-    let ls = logSigma2.detached(), re = weight.real.detached(), im = weight.imag.detached(), n = ls.count
-    let traced = logSigma2.isTraced || weight.real.isTraced || weight.imag.isTraced
-    var total = 0.0
-    let outs = FusedKernel.run([ls, re, im], outputs: traced ? 3 : 0,
-                               { i, o in total = wt_kl_cplx_sum_f32(prior, i[0], i[1], i[2], scale, traced ? o[0] : nil,
-                                                                    traced ? o[1] : nil, traced ? o[2] : nil, n) },
-                               { i, o in total = wt_kl_cplx_sum_f64(prior, i[0], i[1], i[2], scale, traced ? o[0] : nil,
-                                                                    traced ? o[1] : nil, traced ? o[2] : nil, n) })
-    let value = Tensor(scalar: total, dtype: ls.dtype)
-    guard traced else { return value }
-    let dls = outs[0], dre = outs[1], dim = outs[2]
-    let tls = logSigma2.isTraced, tre = weight.real.isTraced, tim = weight.imag.isTraced
-    return Tape.record(op, value, inputs: [logSigma2, weight.real, weight.imag]) { g in
-        [tls ? FusedKernel.scaled(dls, by: g) : nil, tre ? FusedKernel.scaled(dre, by: g) : nil,
-         tim ? FusedKernel.scaled(dim, by: g) : nil]
-    }
-}
-
-/// A complex prior of `log σ²` and W = re + i·im as one tape entry (inputs log σ², re, im), or
-/// nil when the operands do not have one shape and dtype.
-func fusedComplexPrior(_ prior: wt_kl_prior, _ logSigma2: Tensor, _ weight: ComplexTensor, op: String) -> Tensor? {
-    guard logSigma2.shape == weight.real.shape, logSigma2.dtype == weight.real.dtype,
-          weight.imag.shape == weight.real.shape, weight.imag.dtype == weight.real.dtype else { return nil }
-    let ls = logSigma2.detached(), re = weight.real.detached(), im = weight.imag.detached(), n = ls.count
-    let traced = logSigma2.isTraced || weight.real.isTraced || weight.imag.isTraced
-    let outs = FusedKernel.run([ls, re, im], outputs: traced ? 4 : 1,
-                               { i, o in wt_kl_cplx_f32(prior, i[0], i[1], i[2], o[0], traced ? o[1] : nil,
-                                                        traced ? o[2] : nil, traced ? o[3] : nil, n) },
-                               { i, o in wt_kl_cplx_f64(prior, i[0], i[1], i[2], o[0], traced ? o[1] : nil,
-                                                        traced ? o[2] : nil, traced ? o[3] : nil, n) })
-    guard traced else { return outs[0] }
-    let dls = outs[1], dre = outs[2], dim = outs[3]
-    let tls = logSigma2.isTraced, tre = weight.real.isTraced, tim = weight.imag.isTraced
-    return Tape.record(op, outs[0], inputs: [logSigma2, weight.real, weight.imag]) { g in
-        [tls ? FusedKernel.chain(g, dls) : nil, tre ? FusedKernel.chain(g, dre) : nil, tim ? FusedKernel.chain(g, dim) : nil]
     }
 }

@@ -85,7 +85,7 @@ public struct LinearL0: SequentialLayer, BayesianLayer {
 
     /// The gate of this layer's `log_alpha` (see ``gate(logAlpha:logit:)``).
     public func gate(parameters p: ParameterTree, logit: Tensor? = nil) -> Tensor {
-        Self.gate(logAlpha: p.required("log_alpha", by: Context(training: false)), logit: logit)
+        Self.gate(logAlpha: p.required("log_alpha", by: TraversalPath.context), logit: logit)
     }
 
     public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
@@ -118,7 +118,7 @@ public struct LinearL0: SequentialLayer, BayesianLayer {
     /// `σ(0.66·ln 11 − log_alpha)`, the probability that each gate is non-zero; shape of `log_alpha`.
     public func penalty(parameters p: ParameterTree) -> Tensor {
         let shift = -Self.beta * Foundation.log(-Self.gamma / Self.zeta)
-        return sigmoid(shift - p.required("log_alpha", by: Context(training: false)))
+        return sigmoid(shift - p.required("log_alpha", by: TraversalPath.context))
     }
 
     public func relevance(parameters p: ParameterTree, options: RelevanceOptions) -> Tensor {

@@ -31,11 +31,11 @@ public struct LASSO<Base: WeightedLayer>: Layer, BayesianLayer where Base.Weight
     }
 
     /// `|W|`.
-    public func penalty(parameters p: ParameterTree) -> Tensor { abs(p.required("weight", by: Context(training: false))) }
+    public func penalty(parameters p: ParameterTree) -> Tensor { abs(p.required("weight", by: TraversalPath.context)) }
 
     /// `log(|W| + 1e-20) ≥ threshold` as 0/1 in the weight's dtype, shape of the weight (not on a tape).
     public func relevance(parameters p: ParameterTree, options: RelevanceOptions) -> Tensor {
-        log(abs(p.required("weight", by: Context(training: false)).detached()) + 1e-20) .>= options.threshold
+        log(abs(p.required("weight", by: TraversalPath.context).detached()) + 1e-20) .>= options.threshold
     }
 }
 

@@ -49,7 +49,7 @@ func sparsityEntries(_ model: some Module, _ parameters: ParameterTree, _ option
             for k in layer.variationalKeys { ignored.insert(full(path, k)) }
             let keys = layer.weightKeys.map { full(path, $0) }
             guard keys.allSatisfy({ parameters.contains($0) }) else { continue }
-            let r = layer.relevance(parameters: scoped, options: options)
+            let r = TraversalPath.at(path) { layer.relevance(parameters: scoped, options: options) }
             let kept = r.scalars.reduce(0, +)
             for k in keys { dropped[k] = Double(parameters[k]!.count) - kept }
         } else if let layer = module as? any MaskedLayer {

@@ -13,10 +13,12 @@ public func namedPenalties(_ model: some Module, parameters: ParameterTree,
         guard let layer = module as? any BayesianLayer else { return nil }
         let scoped = parameters.scoped(path)
         func elementwise() -> Tensor { exact ? layer.exactPenalty(parameters: scoped) : layer.penalty(parameters: scoped) }
-        switch reduction {
-        case .none: return (path, elementwise())
-        case .sum: return (path, exact ? sum(elementwise()) : layer.penaltySum(parameters: scoped, scale: 1))
-        case .mean: return (path, mean(elementwise()))
+        return TraversalPath.at(path) {
+            switch reduction {
+            case .none: return (path, elementwise())
+            case .sum: return (path, exact ? sum(elementwise()) : layer.penaltySum(parameters: scoped, scale: 1))
+            case .mean: return (path, mean(elementwise()))
+            }
         }
     }
 }
@@ -34,7 +36,7 @@ public func penalties(_ model: some Module, parameters: ParameterTree, reduction
 public func totalPenalty(_ model: some Module, parameters: ParameterTree, scale: Double = 1) -> Tensor {
     let ps: [Tensor] = model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
-        return layer.penaltySum(parameters: parameters.scoped(path), scale: scale)
+        return TraversalPath.at(path) { layer.penaltySum(parameters: parameters.scoped(path), scale: scale) }
     }
     guard var total = ps.first else { return Tensor(scalar: 0, dtype: parameters.keys.first.flatMap { parameters[$0]?.dtype } ?? .float32) }
     for p in ps.dropFirst() { total = total + p }
@@ -104,7 +106,7 @@ extension BayesianLayer {
 func relevanceMasks(_ model: some Module, _ parameters: ParameterTree, _ options: RelevanceOptions) -> [(path: String, relevance: Tensor)] {
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
-        return (path, layer.relevance(parameters: parameters.scoped(path), options: options).detached())
+        return (path, TraversalPath.at(path) { layer.relevance(parameters: parameters.scoped(path), options: options).detached() })
     }
 }
 

@@ -1535,6 +1535,58 @@ def gen_interop():
 GROUPS = {}
 
 
+# --------------------------------------------------------------------------------------
+# group: padding modes of convolutions (PyTorch's padding_mode='circular')
+# --------------------------------------------------------------------------------------
+
+def gen_padding():
+    """nn.ConvNd(padding_mode='circular') forwards and VJPs (real), and complex forwards through
+    torch's complex convolution with the same padding (cplxmodule's own circular padding differs
+    and is not the reference)."""
+    g = Group("padding")
+    convs = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
+    real_cases = [
+        # (n, name, cin, cout, k, spatial, stride, padding, dilation, groups, bias)
+        (1, "basic", 2, 3, 3, 7, 1, 1, 1, 1, True),
+        (1, "stride_pad2", 2, 4, 3, 6, 2, 2, 1, 2, False),
+        (2, "asym", 2, 3, (3, 2), (5, 4), (1, 2), (1, 2), 1, 1, True),
+        (2, "dilation_groups", 4, 2, 2, (5, 5), 1, (2, 1), (2, 1), 2, False),
+        (3, "basic", 2, 2, 2, (3, 4, 3), 1, (1, 0, 1), 1, 1, True),
+    ]
+    for n, name, cin, cout, k, spatial, stride, padding, dilation, groups, bias in real_cases:
+        cid = f"circular.conv{n}d.{name}"
+        torch.manual_seed(case_seed(cid))
+        mod = convs[n](cin, cout, k, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                       bias=bias, padding_mode="circular").to(F64)
+        ins = {"input": rn(*conv_in_shape(n, 2, cin, spatial)), "weight": mod.weight.detach().clone()}
+        if bias:
+            ins["bias"] = mod.bias.detach().clone()
+        meta = {"op": f"conv{n}d", "padding_mode": "circular", "stride": stride, "padding": padding,
+                "dilation": dilation, "groups": groups, "bias": bias}
+        record_function(g, cid, meta, lambda input, weight, bias=None, mod=mod: mod._conv_forward(input, weight, bias), ins)
+    complex_cases = [
+        (1, "basic", 2, 3, 3, 6, 1, 2, 1, 1),
+        (2, "stride", 2, 2, (2, 3), (4, 5), (2, 1), (1, 2), 1, 2),
+    ]
+    for n, name, cin, cout, k, spatial, stride, padding, dilation, groups in complex_cases:
+        cid = f"circular.complex_conv{n}d.{name}"
+        torch.manual_seed(case_seed(cid))
+        mod = convs[n](cin, cout, k, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                       bias=True, padding_mode="circular", dtype=torch.complex128)
+        shape = conv_in_shape(n, 2, cin, spatial)
+        z = torch.complex(rn(*shape), rn(*shape))
+        with torch.no_grad():
+            mod.weight.copy_(torch.complex(rn(*mod.weight.shape), rn(*mod.weight.shape)))
+            mod.bias.copy_(torch.complex(rn(cout), rn(cout)))
+            out = mod(z)
+        for role, v in (("input", z), ("weight", mod.weight), ("bias", mod.bias), ("output", out)):
+            g.put(cid, role, Cplx(v.real.detach(), v.imag.detach()))
+        g.set_meta(cid, {"op": f"complex conv{n}d", "padding_mode": "circular", "stride": stride,
+                         "padding": padding, "dilation": dilation, "groups": groups, "bias": True,
+                         "dtype": "float64", "formula": "torch complex ConvNd(padding_mode='circular')"})
+    return g
+
+
 def main(argv):
     names = argv[1:] or list(GROUPS)
     for n in names:
@@ -1548,6 +1600,7 @@ GROUPS["relevance"] = lambda: gen_relevance().save()
 GROUPS["models"] = lambda: gen_models().save()
 GROUPS["optim"] = lambda: gen_optim().save()
 GROUPS["interop"] = gen_interop
+GROUPS["padding"] = lambda: gen_padding().save()
 
 if __name__ == "__main__":
     main(sys.argv)

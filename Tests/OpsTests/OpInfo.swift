@@ -30,5 +30,5 @@ struct OpInfo {
 /// The table of every differentiable op. Each group lives in its own file
 /// (`OpTable+<Group>.swift`) and adds its entries here.
 enum OpTable {
-    static var all: [OpInfo] { core + elementwise + shape + linearAlgebra + convolution + losses + complex + contraction }
+    static var all: [OpInfo] { core + elementwise + shape + linearAlgebra + convolution + losses + complex + contraction + bayesian }
 }

@@ -202,6 +202,7 @@ extension OpTable {
             },
             .complex("complex maxPool2d", samples: [[z2]]) { maxPool2d($0[0], kernelSize: [3, 2], stride: [2, 1], padding: [1, 0]) },
             .complex("complex maxPool3d", samples: [[z3]]) { maxPool3d($0[0], kernelSize: 2) },
+            .complex("complex maxPool (rank-generic) 2d", samples: [[z2]]) { maxPool($0[0], kernelSize: [2, 3], padding: [1, 0]) },
         ]
     }
 

@@ -94,6 +94,17 @@ extension OpTable {
                 avgPool2d($0[0], kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
             },
             OpInfo("avgPool3d", samples: [[n([1, 2, 3, 4, 4], 357)]]) { avgPool3d($0[0], kernelSize: 2, stride: [1, 2, 2], padding: [1, 0, 1]) },
+            // the rank-generic entry points (the rank from the weight or the kernel size)
+            OpInfo("convolution 3d zeros", samples: [[n([1, 2, 3, 4, 3], 371), n([2, 1, 2, 2, 2], 372), n([2], 373)]]) {
+                Ops.convolution($0[0], $0[1], bias: $0[2], stride: [1, 2, 1], padding: 1, groups: 2)
+            },
+            OpInfo("convolutionTranspose 2d", samples: [[n([1, 2, 3, 3], 374), n([2, 2, 3, 2], 375), n([2], 376)]]) {
+                convolutionTranspose($0[0], $0[1], bias: $0[2], stride: 2, padding: [1, 0], outputPadding: [1, 0])
+            },
+            OpInfo("maxPool 1d", samples: [[n([2, 2, 7], 377)]]) { maxPool($0[0], kernelSize: [3], stride: [2], padding: 1) },
+            OpInfo("avgPool 2d", samples: [[n([1, 2, 5, 6], 378)]]) {
+                avgPool($0[0], kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], countIncludePad: false)
+            },
         ]
     }
 }

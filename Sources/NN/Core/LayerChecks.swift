@@ -73,7 +73,7 @@ public final class LayerChecks: Sendable {
     /// `name` is not a child of the module at `parent`.
     func checkChildName(_ name: String, parent: String) {
         guard let known = childNames?[parent], !known.contains(name) else { return }
-        scope.record(LayerError.unknownChild(parent: parent, name: name, children: known))
+        scope.report(LayerError.unknownChild(parent: parent, name: name, children: known))
     }
 }
 
@@ -106,7 +106,7 @@ extension Layer {
         do {
             try check(input, parameters: parameters, context: context)
         } catch {
-            checks.scope.record(error)
+            checks.scope.report(error)
             guard let stand_in = placeholderOutput(for: input, parameters: parameters, context: context) else {
                 fatalError("\(error) (and \(Self.self) cannot give a stand-in output to continue the checking call)")
             }
@@ -217,6 +217,9 @@ extension ConvolutionOptions {
         let rank = kernelSize.count
         guard shape.count == rank + 2 else { return "a \(rank)-d convolution takes [N, C_in, \(rank) spatial axes] (\(rank + 2) axes)" }
         guard shape[1] == inChannels else { return "axis 1 (channels) must be \(inChannels) (in_channels)" }
+        if paddingMode == .circular, zip(shape.dropFirst(2), padding).contains(where: { $0 < $1 }) {
+            return "circular padding \(padding) wraps around more than once on the spatial size \(Array(shape.dropFirst(2)))"
+        }
         if let out = outputShape(forInput: shape), out.dropFirst(2).contains(where: { $0 < 1 }) {
             return "the spatial size \(Array(shape.dropFirst(2))) is too small for kernel \(kernelSize) "
                 + "(padding \(padding), dilation \(dilation))"
@@ -241,37 +244,12 @@ extension ConvolutionOptions {
     }
 }
 
-extension Convolution: ShapeChecking {
-    /// `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
-    public var parameterShapes: [(key: String, shape: [Int])] { options.parameterShapes(complex: false) }
-    /// `[N, C_in, *S]` with `Rank.count` spatial axes, large enough for the kernel.
-    public func inputShapeProblem(_ shape: [Int]) -> String? { options.inputShapeProblem(shape) }
-    /// `[N, C_out, *S']`.
-    public func outputShape(forInput shape: [Int]) -> [Int]? { options.outputShape(forInput: shape) }
-}
-
-extension ConvolutionTranspose: ShapeChecking {
-    /// `weight [C_in, C_out/groups, *k]`, `bias [C_out]` (if `bias`).
-    public var parameterShapes: [(key: String, shape: [Int])] { options.parameterShapes(complex: false) }
-    /// `[N, C_in, *S]` with `Rank.count` spatial axes.
-    public func inputShapeProblem(_ shape: [Int]) -> String? { options.inputShapeProblem(shape) }
-    /// `[N, C_out, *S']`.
-    public func outputShape(forInput shape: [Int]) -> [Int]? { options.outputShape(forInput: shape) }
-}
-
-extension ComplexConvolution: ShapeChecking {
-    /// `weight.real`, `weight.imag` `[C_out, C_in/groups, *k]`; `bias.real`, `bias.imag` `[C_out]` (if `bias`).
-    public var parameterShapes: [(key: String, shape: [Int])] { options.parameterShapes(complex: true) }
-    /// `[N, C_in, *S]` with `Rank.count` spatial axes, large enough for the kernel.
-    public func inputShapeProblem(_ shape: [Int]) -> String? { options.inputShapeProblem(shape) }
-    /// `[N, C_out, *S']`.
-    public func outputShape(forInput shape: [Int]) -> [Int]? { options.outputShape(forInput: shape) }
-}
-
-extension ComplexConvolutionTranspose: ShapeChecking {
-    /// `weight.real`, `weight.imag` `[C_in, C_out/groups, *k]`; `bias.real`, `bias.imag` `[C_out]` (if `bias`).
-    public var parameterShapes: [(key: String, shape: [Int])] { options.parameterShapes(complex: true) }
-    /// `[N, C_in, *S]` with `Rank.count` spatial axes.
+extension ConvolutionLayer {
+    /// `weight` and (if `bias`) `bias [C_out]`, or their `.real` / `.imag` parts for complex
+    /// layers; the weight `[C_out, C_in/groups, *k]` (`[C_in, C_out/groups, *k]` when transposed).
+    public var parameterShapes: [(key: String, shape: [Int])] { options.parameterShapes(complex: Weight.kind == .complex) }
+    /// `[N, C_in, *S]` with `Rank.count` spatial axes, large enough for the kernel (and, with
+    /// circular padding, at least the padding on every axis).
     public func inputShapeProblem(_ shape: [Int]) -> String? { options.inputShapeProblem(shape) }
     /// `[N, C_out, *S']`.
     public func outputShape(forInput shape: [Int]) -> [Int]? { options.outputShape(forInput: shape) }

@@ -8,8 +8,6 @@ public protocol WeightValue: ActivationValue {
     static func storageKeys(_ key: String) -> [String]
     /// The weight with every element multiplied by the real `mask` (both parts for complex), broadcasting.
     func masked(by mask: Tensor) -> Self
-    /// `log(|w| + 1e-12)` elementwise (|w| the modulus for complex weights): the quantity in log α.
-    var logModulus: Tensor { get }
     /// The element shape.
     var shape: [Int] { get }
 }
@@ -23,8 +21,6 @@ extension Tensor: WeightValue {
     public static func storageKeys(_ key: String) -> [String] { [key] }
     /// `w ⊙ mask`, broadcasting.
     public func masked(by mask: Tensor) -> Tensor { self * mask }
-    /// `log(|w| + 1e-12)` elementwise, same shape as the weight.
-    public var logModulus: Tensor { log(abs(self) + 1e-12) }
 }
 
 extension ComplexTensor: WeightValue {
@@ -39,14 +35,14 @@ extension ComplexTensor: WeightValue {
     public static func storageKeys(_ key: String) -> [String] { [key + ".imag", key + ".real"] }
     /// `(Re w ⊙ mask) + i·(Im w ⊙ mask)`, broadcasting.
     public func masked(by mask: Tensor) -> ComplexTensor { ComplexTensor(real: real * mask, imag: imag * mask) }
-    /// `log(|w| + 1e-12)` with `|w| = √(Re w² + Im w²)`, elementwise; real, same shape as each part.
-    public var logModulus: Tensor { log(abs(self) + 1e-12) }
 }
 
 /// A layer whose output is an affine function of its input through one weight and an
-/// optional bias: Linear, Bilinear, ConvNd and their complex forms. The Bayesian and masked
-/// wrappers of `Relevance` are generic over it: they substitute the weight (masked, or a
-/// Gaussian's mean) and ask for the output variance under independent weight noise.
+/// optional bias: Linear, Bilinear, ConvNd and their complex forms. Each declares its weight's
+/// shape and its map once (`forward`); its `callAsFunction` reads `weight` and `bias` from the tree
+/// and calls `forward`. The wrappers of `Relevance` are generic over it: masked layers substitute
+/// `W ⊙ mask`, and the Gaussian (VD/ARD) layers refine it with the output variance under weight
+/// noise (Relevance's `GaussianLayer`), without rewriting the forward.
 public protocol WeightedLayer: Layer {
     /// `Tensor` for real layers, `ComplexTensor` for complex ones.
     associatedtype Weight: WeightValue
@@ -58,24 +54,6 @@ public protocol WeightedLayer: Layer {
 
     /// The layer's map with the given weight and bias.
     func forward(_ input: Input, weight: Weight, bias: Weight?) -> Output
-
-    /// The output variance when the weight's elements are independent with variances
-    /// `weightVariance` (real, shape `weightShape`) and the bias is fixed: the same map applied
-    /// to the squared input magnitudes (`x²`, or `|z|²` for complex input) and the variances,
-    /// without bias. This is the variance of the local reparameterisation trick.
-    func outputVariance(_ input: Input, weightVariance: Tensor) -> Tensor
-
-    /// `(forward(input, weight:, bias:), outputVariance(input, weightVariance:))`: the two maps of
-    /// the local reparameterisation trick. The default calls both; a layer whose two maps share
-    /// work (a convolution's im2col) computes them in one pass.
-    func meanAndVariance(_ input: Input, weight: Weight, bias: Weight?, weightVariance: Tensor) -> (mean: Output, variance: Tensor)
-}
-
-extension WeightedLayer {
-    /// Calls ``forward(_:weight:bias:)`` and ``outputVariance(_:weightVariance:)``.
-    public func meanAndVariance(_ input: Input, weight: Weight, bias: Weight?, weightVariance: Tensor) -> (mean: Output, variance: Tensor) {
-        (forward(input, weight: weight, bias: bias), outputVariance(input, weightVariance: weightVariance))
-    }
 }
 
 extension WeightedLayer {
@@ -84,17 +62,4 @@ extension WeightedLayer {
         forward(input, weight: Weight.required("weight", in: p, by: context),
                 bias: hasBias ? Weight.required("bias", in: p, by: context) : nil)
     }
-}
-
-extension Linear: WeightedLayer {
-    /// A real weight.
-    public typealias Weight = Tensor
-    /// `[outFeatures, inFeatures]`.
-    public var weightShape: [Int] { [outFeatures, inFeatures] }
-    /// The `bias` flag given at construction.
-    public var hasBias: Bool { bias }
-    /// `linear(x, W, b) = x·Wᵀ + b`: input `[…, in]` → `[…, out]`.
-    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { linear(x, weight, bias: bias) }
-    /// `x²·σ²ᵀ` (the linear map of `x ⊙ x` with the weight variances, no bias): `[…, in]` → `[…, out]`.
-    public func outputVariance(_ x: Tensor, weightVariance: Tensor) -> Tensor { linear(x * x, weightVariance, bias: nil) }
 }

@@ -23,6 +23,84 @@ func batchNormFactor(momentum: Double?, batchesTracked: Double) -> Double {
     momentum ?? 1 / batchesTracked
 }
 
+/// The hyper-parameters of a batch-norm layer, real or complex (PyTorch's and cplxmodule's arguments).
+public struct BatchNormOptions: Sendable, Equatable {
+    /// Number of features C (size of axis 1).
+    public var numFeatures: Int
+    /// Added to the variance (the diagonal of the covariance for complex layers).
+    public var eps: Double
+    /// Weight of the newest batch in the running statistics; nil for a cumulative average.
+    public var momentum: Double?
+    /// Whether the layer has a learnable per-feature scale and shift.
+    public var affine: Bool
+    /// Whether the layer keeps running statistics (and uses them in evaluation).
+    public var trackRunningStats: Bool
+}
+
+/// What the real (``BatchNorm``) and complex (``ComplexBatchNorm``) batch norms share: the
+/// hyper-parameters and constructor, the entries' layout and the running-statistics bookkeeping.
+public protocol BatchNormLayer: SequentialLayer where Output == Input {
+    /// The number of spatial axes.
+    associatedtype Rank: SpatialRank
+    /// The hyper-parameters.
+    var options: BatchNormOptions { get }
+    /// The layer with `options` (`numFeatures` > 0).
+    init(options: BatchNormOptions)
+}
+
+extension BatchNormLayer {
+    /// PyTorch's `BatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`
+    /// (cplxmodule's `CplxBatchNormNd` for complex input).
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) {
+        require(numFeatures > 0, "\(Self.layerName): numFeatures must be positive, got \(numFeatures)")
+        self.init(options: BatchNormOptions(numFeatures: numFeatures, eps: eps, momentum: momentum, affine: affine,
+                                            trackRunningStats: trackRunningStats))
+    }
+
+    /// Number of features C (size of axis 1).
+    public var numFeatures: Int { options.numFeatures }
+    /// Added to the variance (the diagonal of the covariance for complex layers).
+    public var eps: Double { options.eps }
+    /// Weight of the newest batch in the running statistics; nil for a cumulative average.
+    public var momentum: Double? { options.momentum }
+    /// Whether the layer has a learnable scale and shift.
+    public var affine: Bool { options.affine }
+    /// Whether the layer keeps running statistics (and uses them in evaluation).
+    public var trackRunningStats: Bool { options.trackRunningStats }
+
+    /// `BatchNorm2d`, `CplxBatchNorm1d`, …: the layer's name in messages.
+    static var layerName: String { (Input.kind == .complex ? "CplxBatchNorm" : "BatchNorm") + "\(Rank.count)d" }
+
+    /// The entries in PyTorch's order: `weight`, `bias` if `affine`; `running_mean`, `running_var`
+    /// and `num_batches_tracked []` (float64, 0) if `trackRunningStats`.
+    func entries(weight: @autoclosure () -> Tensor, bias: @autoclosure () -> Tensor,
+                 runningMean: @autoclosure () -> Tensor, runningVar: @autoclosure () -> Tensor) -> ParameterTree {
+        var p = ParameterTree()
+        if affine { p["weight"] = weight(); p["bias"] = bias() }
+        if trackRunningStats {
+            p["running_mean"] = runningMean()
+            p["running_var"] = runningVar()
+            p["num_batches_tracked"] = Tensor(scalar: 0, dtype: .float64)
+        }
+        return p
+    }
+
+    /// Records the running statistics of a training step through the context: `update` gets the
+    /// stored `running_mean`, `running_var` (detached) and the factor m of this step and returns
+    /// their new values; `num_batches_tracked` counts up.
+    func updateRunningStatistics(_ p: ParameterTree, context: Context,
+                                 _ update: (_ mean: Tensor, _ variance: Tensor, _ m: Double) -> (Tensor, Tensor)) {
+        let rm = p.required("running_mean", by: context), rv = p.required("running_var", by: context)
+        let nbt = p.required("num_batches_tracked", by: context)
+        let seen = nbt.item + 1
+        let (mean, variance) = update(rm.detached(), rv.detached(), batchNormFactor(momentum: momentum, batchesTracked: seen))
+        context.update("running_mean", mean)
+        context.update("running_var", variance)
+        context.update("num_batches_tracked", Tensor(scalar: seen, dtype: nbt.dtype))
+    }
+}
+
 /// Batch normalisation over the feature axis 1 (PyTorch's `nn.BatchNorm1d/2d/3d`; use
 /// ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``).
 ///
@@ -41,40 +119,21 @@ func batchNormFactor(momentum: Double?, batchesTracked: Double) -> Double {
 /// `trackRunningStats`. `num_batches_tracked` is a **float64 scalar** (PyTorch: int64; every
 /// tensor of the library is floating point, and float64 holds counts exactly up to 2⁵³); it
 /// loads from and saves to PyTorch files as a number like any other entry.
-public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
-    /// Number of features C (size of axis 1).
-    public let numFeatures: Int
-    /// Added to the variance before the square root.
-    public let eps: Double
-    /// Weight of the newest batch in the running statistics; nil for a cumulative average.
-    public let momentum: Double?
-    /// Whether the layer has a learnable per-feature scale and shift.
-    public let affine: Bool
-    /// Whether the layer keeps running statistics (and uses them in evaluation).
-    public let trackRunningStats: Bool
+public struct BatchNorm<Rank: SpatialRank>: BatchNormLayer {
+    /// A real tensor `[N, C, *S]`; the output has its shape.
+    public typealias Input = Tensor
+    /// The hyper-parameters (also read as `numFeatures`, `eps`, `momentum`, `affine`, `trackRunningStats`).
+    public let options: BatchNormOptions
 
-    /// PyTorch's `BatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`.
-    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true) {
-        require(numFeatures > 0, "BatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
-        self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum
-        self.affine = affine; self.trackRunningStats = trackRunningStats
-    }
+    /// The layer with `options` (``BatchNormLayer`` has the constructor with PyTorch's arguments).
+    public init(options: BatchNormOptions) { self.options = options }
 
     /// `weight [C]` = 1 and `bias [C]` = 0 if `affine`; `running_mean [C]` = 0, `running_var [C]` = 1
     /// and `num_batches_tracked []` = 0 (float64) if `trackRunningStats`.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        var p = ParameterTree()
-        if affine {
-            p["weight"] = Tensor.ones([numFeatures], dtype: dtype)
-            p["bias"] = Tensor.zeros([numFeatures], dtype: dtype)
-        }
-        if trackRunningStats {
-            p["running_mean"] = Tensor.zeros([numFeatures], dtype: dtype)
-            p["running_var"] = Tensor.ones([numFeatures], dtype: dtype)
-            p["num_batches_tracked"] = Tensor(scalar: 0, dtype: .float64)
-        }
-        return p
+        let c = numFeatures
+        return entries(weight: .ones([c], dtype: dtype), bias: .zeros([c], dtype: dtype),
+                       runningMean: .zeros([c], dtype: dtype), runningVar: .ones([c], dtype: dtype))
     }
 
     /// `(x − μ)/√(σ² + eps)·weight + bias` per feature (batch or running statistics, see the type):
@@ -93,15 +152,11 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
             xhat = xc / sqrt(variance + eps)
             if context.training && trackRunningStats {
                 let n = Double(x.count / numFeatures)
-                let rm = p.required("running_mean", by: context), rv = p.required("running_var", by: context)
-                let nbt = p.required("num_batches_tracked", by: context)
-                let seen = nbt.item + 1
-                let m = batchNormFactor(momentum: momentum, batchesTracked: seen)
-                let muC = reshape(mu.detached(), [numFeatures]).converted(to: rm.dtype)
-                let varC = reshape(variance.detached(), [numFeatures]).converted(to: rv.dtype)
-                context.update("running_mean", rm.detached() * (1 - m) + muC * m)
-                context.update("running_var", rv.detached() * (1 - m) + varC * (m * n / Swift.max(n - 1, 1)))
-                context.update("num_batches_tracked", Tensor(scalar: seen, dtype: nbt.dtype))
+                updateRunningStatistics(p, context: context) { rm, rv, m in
+                    let muC = reshape(mu.detached(), [numFeatures]).converted(to: rm.dtype)
+                    let varC = reshape(variance.detached(), [numFeatures]).converted(to: rv.dtype)
+                    return (rm * (1 - m) + muC * m, rv * (1 - m) + varC * (m * n / Swift.max(n - 1, 1)))
+                }
             }
         } else {
             let rm = reshape(p.required("running_mean", by: context), fs)
@@ -112,13 +167,6 @@ public struct BatchNorm<Rank: SpatialRank>: SequentialLayer {
         return xhat * reshape(p.required("weight", by: context), fs) + reshape(p.required("bias", by: context), fs)
     }
 }
-
-/// PyTorch's `nn.BatchNorm1d`: input `[N, C]` or `[N, C, L]`. See ``BatchNorm``.
-public typealias BatchNorm1d = BatchNorm<Spatial1D>
-/// PyTorch's `nn.BatchNorm2d`: input `[N, C, H, W]`. See ``BatchNorm``.
-public typealias BatchNorm2d = BatchNorm<Spatial2D>
-/// PyTorch's `nn.BatchNorm3d`: input `[N, C, D, H, W]`. See ``BatchNorm``.
-public typealias BatchNorm3d = BatchNorm<Spatial3D>
 
 /// Complex batch normalisation by 2×2 whitening (cplxmodule's `CplxBatchNorm1d/2d/3d`, Trabelsi
 /// et al. 2018; use ``CplxBatchNorm1d``, ``CplxBatchNorm2d``, ``CplxBatchNorm3d``).
@@ -142,25 +190,14 @@ public typealias BatchNorm3d = BatchNorm<Spatial3D>
 /// `bias [2, F]` (zeros) when `affine`; `running_mean [2, F]` (zeros), `running_var [2, 2, F]`
 /// (identity), `num_batches_tracked []` (float64, see ``BatchNorm``) when `trackRunningStats`.
 /// Row index of `weight`/`bias`: output re/im; column index of `weight`: whitened re/im.
-public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
-    /// Number of complex features F (size of axis 1).
-    public let numFeatures: Int
-    /// The nugget added to the diagonal of the batch covariance.
-    public let eps: Double
-    /// Weight of the newest batch in the running statistics; nil for a cumulative average.
-    public let momentum: Double?
-    /// Whether the layer has the learnable 2×2 scale and shift.
-    public let affine: Bool
-    /// Whether the layer keeps running statistics (and uses them in evaluation).
-    public let trackRunningStats: Bool
+public struct ComplexBatchNorm<Rank: SpatialRank>: BatchNormLayer {
+    /// A complex tensor `[N, F, *S]`; the output has its shape.
+    public typealias Input = ComplexTensor
+    /// The hyper-parameters (also read as `numFeatures`, `eps`, `momentum`, `affine`, `trackRunningStats`).
+    public let options: BatchNormOptions
 
-    /// cplxmodule's `CplxBatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`.
-    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true) {
-        require(numFeatures > 0, "CplxBatchNorm\(Rank.count)d: numFeatures must be positive, got \(numFeatures)")
-        self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum
-        self.affine = affine; self.trackRunningStats = trackRunningStats
-    }
+    /// The layer with `options` (``BatchNormLayer`` has the constructor with cplxmodule's arguments).
+    public init(options: BatchNormOptions) { self.options = options }
 
     /// `[[1, 0], [0, 1]]` for each of the F features, shape `[2, 2, F]`.
     private func identity(_ dtype: DType) -> Tensor {
@@ -171,17 +208,8 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
     /// `weight [2, 2, F]` = identity and `bias [2, F]` = 0 if `affine`; `running_mean [2, F]` = 0,
     /// `running_var [2, 2, F]` = identity and `num_batches_tracked []` = 0 (float64) if `trackRunningStats`.
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        var p = ParameterTree()
-        if affine {
-            p["weight"] = identity(dtype)
-            p["bias"] = Tensor.zeros([2, numFeatures], dtype: dtype)
-        }
-        if trackRunningStats {
-            p["running_mean"] = Tensor.zeros([2, numFeatures], dtype: dtype)
-            p["running_var"] = identity(dtype)
-            p["num_batches_tracked"] = Tensor(scalar: 0, dtype: .float64)
-        }
-        return p
+        entries(weight: identity(dtype), bias: .zeros([2, numFeatures], dtype: dtype),
+                runningMean: .zeros([2, numFeatures], dtype: dtype), runningVar: identity(dtype))
     }
 
     /// 2×2 whitening of `(Re z, Im z)` per feature followed by the 2×2 affine map (see the type):
@@ -207,16 +235,12 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
             vri = mean(ur * ui, axes: axes, keepDims: true)
             vir = vri
             if context.training && trackRunningStats {
-                let rm = p.required("running_mean", by: context), rc = p.required("running_var", by: context)
-                let nbt = p.required("num_batches_tracked", by: context)
-                let seen = nbt.item + 1
-                let m = batchNormFactor(momentum: momentum, batchesTracked: seen)
-                func flat(_ t: Tensor) -> Tensor { reshape(t.detached(), [f]).converted(to: rm.dtype) }
-                let mu = stack([flat(mr), flat(mi)], axis: 0)
-                let cov = stack([stack([flat(vrr), flat(vri)], axis: 0), stack([flat(vri), flat(vii)], axis: 0)], axis: 0)
-                context.update("running_mean", rm.detached() + (mu - rm.detached()) * m)
-                context.update("running_var", rc.detached() + (cov - rc.detached()) * m)
-                context.update("num_batches_tracked", Tensor(scalar: seen, dtype: nbt.dtype))
+                updateRunningStatistics(p, context: context) { rm, rc, m in
+                    func flat(_ t: Tensor) -> Tensor { reshape(t.detached(), [f]).converted(to: rm.dtype) }
+                    let mu = stack([flat(mr), flat(mi)], axis: 0)
+                    let cov = stack([stack([flat(vrr), flat(vri)], axis: 0), stack([flat(vri), flat(vii)], axis: 0)], axis: 0)
+                    return (rm + (mu - rm) * m, rc + (cov - rc) * m)
+                }
             }
         } else {
             let rm = p.required("running_mean", by: context), rc = p.required("running_var", by: context)
@@ -239,9 +263,3 @@ public struct ComplexBatchNorm<Rank: SpatialRank>: SequentialLayer {
     }
 }
 
-/// cplxmodule's `CplxBatchNorm1d`: complex input `[N, F]` or `[N, F, L]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm1d = ComplexBatchNorm<Spatial1D>
-/// cplxmodule's `CplxBatchNorm2d`: complex input `[N, F, H, W]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm2d = ComplexBatchNorm<Spatial2D>
-/// cplxmodule's `CplxBatchNorm3d`: complex input `[N, F, D, H, W]`. See ``ComplexBatchNorm``.
-public typealias CplxBatchNorm3d = ComplexBatchNorm<Spatial3D>

@@ -6,41 +6,24 @@
 /// mishandles) → `[N, C_out, *S']` as for ``Convolution``.
 /// Entries: `weight.imag/real [C_out, C_in/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
-/// C_in/groups·∏k. Padding mode: zeros only (cplxmodule's `circular` is not offered).
-public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
+/// C_in/groups·∏k. Padding mode: `.zeros` or `.circular` with PyTorch's semantics (wrap-around on
+/// every spatial axis; cplxmodule's own `circular` mode pads differently and is not copied).
+public struct ComplexConvolution<Rank: SpatialRank>: RegularConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
+    public typealias Weight = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
-    public let initConvention: ComplexInitConvention
+    /// The layer with `options` (``RegularConvolutionLayer`` has the constructor with cplxmodule's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
+}
 
-    /// cplxmodule's (= PyTorch's) arguments and defaults.
+extension ComplexConvolution {
+    /// The layer without `initConvention`, which never had an effect on convolutions.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention = .standard) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConv\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
-        self.initConvention = initConvention
-    }
-
-    /// `weight.imag`, `weight.real` `[C_out, C_in/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
-    /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
-                                 convention: initConvention, key: key, dtype: dtype)
-    }
-
-    /// `(Wr⋆u − Wi⋆v) + i(Wi⋆u + Wr⋆v) + b` (conv1d/2d/3d by rank): complex `[N, C_in, *S]` →
-    /// `[N, C_out, *S']`.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        let w = p.requiredComplex("weight", by: context)
-        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
-        let o = options
-        switch Rank.count {
-        case 1: return conv1d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        case 2: return conv2d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        default: return conv3d(z, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        }
+                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention) {
+        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
     }
 }
 
@@ -59,57 +42,28 @@ public struct ComplexConvolution<Rank: SpatialRank>: SequentialLayer {
 /// Entries: `weight.imag/real [C_in, C_out/groups, *k]`, `bias.imag/real [C_out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in), fan_in =
 /// C_out/groups·∏k (PyTorch's fan of the transposed weight). Padding mode: zeros only.
-public struct ComplexConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+public struct ComplexConvolutionTranspose<Rank: SpatialRank>: TransposedConvolutionLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs and outputs.
+    public typealias Weight = ComplexTensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-    /// Which fan the bias initialisation uses (no effect: convolution weights have ≥ 3 dimensions).
-    public let initConvention: ComplexInitConvention
+    /// The layer with `options` (``TransposedConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
+}
 
-    /// PyTorch's `ConvTransposeNd` arguments, order and defaults (see the type's discussion).
+extension ComplexConvolutionTranspose {
+    /// The layer without `initConvention`, which never had an effect on convolutions.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
                 stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1,
-                initConvention: ComplexInitConvention = .standard) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "CplxConvTranspose\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
-                                     transposed: true)
-        self.initConvention = initConvention
-    }
-
-    /// `weight.imag`, `weight.real` `[C_in, C_out/groups, *k]` and (if `bias`) `bias.imag`, `bias.real`
-    /// `[C_out]`, drawn as described for the type.
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ComplexInit.layerDefault(weightShape: options.weightShape, biasCount: options.bias ? options.outChannels : nil,
-                                 convention: initConvention, key: key, dtype: dtype)
-    }
-
-    /// The complex transposed convolution (convTranspose1d/2d/3d by rank) plus bias: complex
-    /// `[N, C_in, *S]` → `[N, C_out, *S']`, `S'` as given for the type.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        let w = p.requiredComplex("weight", by: context)
-        let b = options.bias ? p.requiredComplex("bias", by: context) : nil
-        let o = options
-        switch Rank.count {
-        case 1: return convTranspose1d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        case 2: return convTranspose2d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        default: return convTranspose3d(z, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                        dilation: o.dilation, groups: o.groups)
-        }
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1, initConvention: ComplexInitConvention) {
+        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, outputPadding: outputPadding,
+                  groups: groups, bias: bias, dilation: dilation)
     }
 }
 
-/// cplxmodule's `CplxConv1d`. See ``ComplexConvolution``.
-public typealias CplxConv1d = ComplexConvolution<Spatial1D>
-/// cplxmodule's `CplxConv2d`. See ``ComplexConvolution``.
-public typealias CplxConv2d = ComplexConvolution<Spatial2D>
-/// cplxmodule's `CplxConv3d`. See ``ComplexConvolution``.
-public typealias CplxConv3d = ComplexConvolution<Spatial3D>
-/// cplxmodule's `CplxConvTranspose1d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose1d = ComplexConvolutionTranspose<Spatial1D>
-/// cplxmodule's `CplxConvTranspose2d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose2d = ComplexConvolutionTranspose<Spatial2D>
-/// cplxmodule's `CplxConvTranspose3d` (PyTorch argument order, bias on by default). See ``ComplexConvolutionTranspose``.
-public typealias CplxConvTranspose3d = ComplexConvolutionTranspose<Spatial3D>
+extension ConvolutionLayer where Weight == ComplexTensor {
+    /// Always `.standard`: both conventions give the same fans for convolution weights.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions")
+    public var initConvention: ComplexInitConvention { .standard }
+}

@@ -34,9 +34,11 @@ public struct ConvolutionOptions: Sendable, Equatable {
     public let kernelSize: [Int]
     /// Step between output positions per axis.
     public let stride: [Int]
-    /// Implicit zero padding on both sides per axis (padding mode `zeros`; PyTorch's
-    /// `reflect`, `replicate` and `circular` modes and string paddings are not offered).
+    /// Padding on both sides per axis, filled as ``paddingMode`` says.
     public let padding: [Int]
+    /// PyTorch's `padding_mode`: `.zeros` (default) or `.circular` (regular convolutions only;
+    /// PyTorch's `reflect` and `replicate` modes and string paddings are not offered).
+    public let paddingMode: PaddingMode
     /// Spacing between kernel taps per axis.
     public let dilation: [Int]
     /// Extra output size on the far side per axis (transposed convolutions only; zeros otherwise).
@@ -50,7 +52,7 @@ public struct ConvolutionOptions: Sendable, Equatable {
 
     init(rank n: Int, layer: String, inChannels: Int, outChannels: Int, kernelSize: some SpatialOption,
          stride: some SpatialOption, padding: some SpatialOption, dilation: some SpatialOption,
-         outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool) {
+         outputPadding: some SpatialOption, groups: Int, bias: Bool, transposed: Bool, paddingMode: PaddingMode = .zeros) {
         require(inChannels > 0 && outChannels > 0, "\(layer): channel counts must be positive, got \(inChannels) → \(outChannels)")
         require(groups >= 1, "\(layer): groups must be ≥ 1, got \(groups)")
         require(inChannels % groups == 0, "\(layer): in_channels \(inChannels) must be divisible by groups \(groups)")
@@ -72,6 +74,8 @@ public struct ConvolutionOptions: Sendable, Equatable {
                              "\(layer): outputPadding \(self.outputPadding) must be smaller than stride \(self.stride) or dilation \(self.dilation)")
             }
         }
+        require(!transposed || paddingMode == .zeros, "\(layer): only zeros padding is supported, got \(paddingMode)")
+        self.paddingMode = paddingMode
         self.groups = groups
         self.bias = bias
         self.transposed = transposed
@@ -85,6 +89,35 @@ public struct ConvolutionOptions: Sendable, Equatable {
     /// PyTorch's fan_in of the weight: `shape[1]·∏k` (`C_in/groups·∏k`, or `C_out/groups·∏k` when transposed).
     public var fanIn: Int { weightShape[1] * kernelSize.reduce(1, *) }
 
+    /// The layer's convolution of `x` with `weight` and `bias`: the rank-generic
+    /// ``convolutionTranspose(_:_:bias:stride:padding:outputPadding:dilation:groups:)`` when
+    /// ``transposed``, ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)`` otherwise,
+    /// with these options. Shapes as given for ``Convolution`` and ``ConvolutionTranspose``.
+    public func convolve(_ x: Tensor, _ weight: Tensor, bias: Tensor?) -> Tensor {
+        transposed
+            ? convolutionTranspose(x, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                                   dilation: dilation, groups: groups)
+            : convolution(x, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                          paddingMode: paddingMode)
+    }
+
+    /// The complex form of the real `convolve(_:_:bias:)` (the complex convolution ops).
+    public func convolve(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        transposed
+            ? convolutionTranspose(z, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                                   dilation: dilation, groups: groups)
+            : convolution(z, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                          paddingMode: paddingMode)
+    }
+
+    /// cplxmodule's complex initialisation (``ComplexInit/layerDefault(weightShape:biasCount:convention:key:dtype:)``):
+    /// weight parts U(±1/√(2·fan_in)), bias parts `[C_out]` U(±1/√fan_in); the fan convention does not
+    /// matter for weights of 3 or more dimensions.
+    func complexDefault(key: RandomKey, dtype: DType) -> ParameterTree {
+        ComplexInit.layerDefault(weightShape: weightShape, biasCount: bias ? outChannels : nil, convention: .standard,
+                                 key: key, dtype: dtype)
+    }
+
     /// PyTorch's default real initialisation: W ~ U(±1/√fan_in) (Kaiming uniform, a = √5),
     /// b ~ U(±1/√fan_in), bias shape `[C_out]`.
     func realDefault(key: RandomKey, dtype: DType) -> ParameterTree {
@@ -93,6 +126,89 @@ public struct ConvolutionOptions: Sendable, Equatable {
         var p: ParameterTree = ["weight": Init.kaimingUniform(weightShape, fanIn: fanIn, key: kw, dtype: dtype)]
         if bias { p["bias"] = Init.uniform([outChannels], bound: bound, key: kb, dtype: dtype) }
         return p
+    }
+}
+
+/// What the four convolution layers (real, complex, regular, transposed) share: input, output and
+/// weight are one kind of value (`Tensor` or `ComplexTensor`), the hyper-parameters give the
+/// weight's shape, the bias flag, the initialisation and the forward
+/// (`ConvolutionOptions.convolve(_:_:bias:)`), and the constructors with PyTorch's arguments are
+/// written once (``RegularConvolutionLayer``, ``TransposedConvolutionLayer``).
+public protocol ConvolutionLayer: WeightedLayer, SequentialLayer, ShapeChecking where Input == Weight, Output == Weight {
+    /// The number of spatial axes.
+    associatedtype Rank: SpatialRank
+    /// The hyper-parameters.
+    var options: ConvolutionOptions { get }
+    /// The layer with `options` (as made by the layer's constructor: `Rank.count` values per
+    /// axis, `transposed` for the transposed layers only).
+    init(options: ConvolutionOptions)
+}
+
+extension ConvolutionLayer {
+    /// ``ConvolutionOptions/weightShape``.
+    public var weightShape: [Int] { options.weightShape }
+    /// The `bias` option given at construction.
+    public var hasBias: Bool { options.bias }
+    /// The layer's name in messages: PyTorch's (`Conv2d`, `ConvTranspose1d`) or cplxmodule's (`CplxConv2d`).
+    static func layerName(transposed: Bool) -> String {
+        (Weight.kind == .complex ? "Cplx" : "") + (transposed ? "ConvTranspose" : "Conv") + "\(Rank.count)d"
+    }
+    /// `options`, stopping with the layer's name unless they fit this layer (rank and kind).
+    static func validated(_ options: ConvolutionOptions, transposed: Bool) -> ConvolutionOptions {
+        require(options.kernelSize.count == Rank.count && options.transposed == transposed,
+                "\(layerName(transposed: transposed)): options for a \(options.kernelSize.count)-d "
+                + "\(options.transposed ? "transposed" : "regular") convolution")
+        return options
+    }
+}
+
+extension ConvolutionLayer where Weight == Tensor {
+    /// `weight` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in) (PyTorch's default).
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
+    /// The convolution with the given weight and bias (every rank; see the layer's type).
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { options.convolve(x, weight, bias: bias) }
+}
+
+extension ConvolutionLayer where Weight == ComplexTensor {
+    /// `weight.imag`, `weight.real` and (if `bias`) `bias.imag`, `bias.real` `[C_out]`, drawn as
+    /// cplxmodule does (weight parts U(±1/√(2·fan_in)), bias parts U(±1/√fan_in)).
+    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.complexDefault(key: key, dtype: dtype) }
+    /// The complex convolution with the given weight and bias (every rank; see the layer's type).
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        options.convolve(z, weight, bias: bias)
+    }
+}
+
+/// A regular (not transposed) convolution layer, real or complex: ``Convolution``, ``ComplexConvolution``.
+public protocol RegularConvolutionLayer: ConvolutionLayer {}
+
+extension RegularConvolutionLayer {
+    /// The layer with PyTorch's `ConvNd` arguments and defaults (cplxmodule's for `CplxConvNd`);
+    /// each per-axis option is an `Int` (every axis) or `[Int]` (one per axis); `paddingMode` is
+    /// PyTorch's `padding_mode` (`.zeros` or `.circular`).
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros) {
+        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: false), inChannels: inChannels,
+                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                              dilation: dilation, outputPadding: 0, groups: groups, bias: bias,
+                                              transposed: false, paddingMode: paddingMode))
+    }
+}
+
+/// A transposed convolution layer, real or complex: ``ConvolutionTranspose``, ``ComplexConvolutionTranspose``.
+public protocol TransposedConvolutionLayer: ConvolutionLayer {}
+
+extension TransposedConvolutionLayer {
+    /// The layer with PyTorch's `ConvTransposeNd` arguments, order and defaults (`stride`,
+    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`); zero padding only.
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
+        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: true), inChannels: inChannels,
+                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                              dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
+                                              transposed: true))
     }
 }
 
@@ -105,35 +221,14 @@ public struct ConvolutionOptions: Sendable, Equatable {
 /// `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` per axis.
 /// Parameters: `weight [C_out, C_in/groups, *k]`, `bias [C_out]` (if `bias`).
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in), fan_in = C_in/groups·∏k.
-/// Padding mode: zeros only.
-public struct Convolution<Rank: SpatialRank>: SequentialLayer {
+/// Padding mode: `.zeros` or `.circular` (PyTorch's `padding_mode`).
+public struct Convolution<Rank: SpatialRank>: RegularConvolutionLayer {
+    /// Real weights, inputs and outputs.
+    public typealias Weight = Tensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-
-    /// A convolution with PyTorch's arguments and defaults; each per-axis option is an `Int`
-    /// (every axis) or `[Int]` (one per axis).
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "Conv\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: 0, groups: groups, bias: bias, transposed: false)
-    }
-
-    /// `weight [C_out, C_in/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
-
-    /// `conv1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let w = p.required("weight", by: context)
-        let b = options.bias ? p.required("bias", by: context) : nil
-        let o = options
-        switch Rank.count {
-        case 1: return conv1d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        case 2: return conv2d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        default: return conv3d(x, w, bias: b, stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups)
-        }
-    }
+    /// The layer with `options` (``RegularConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
 
 /// A transposed convolution over `Rank.count` spatial axes (PyTorch's
@@ -146,59 +241,43 @@ public struct Convolution<Rank: SpatialRank>: SequentialLayer {
 /// Initialisation: PyTorch's default, W and b ~ U(±1/√fan_in) with PyTorch's fan_in of the
 /// weight, C_out/groups·∏k. Padding mode: zeros only; the output size is fixed by
 /// `outputPadding` (PyTorch's `forward(input, output_size)` is not offered).
-public struct ConvolutionTranspose<Rank: SpatialRank>: SequentialLayer {
+public struct ConvolutionTranspose<Rank: SpatialRank>: TransposedConvolutionLayer {
+    /// Real weights, inputs and outputs.
+    public typealias Weight = Tensor
     /// The hyper-parameters.
     public let options: ConvolutionOptions
-
-    /// A transposed convolution with PyTorch's arguments, order and defaults (`stride`,
-    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`).
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
-        options = ConvolutionOptions(rank: Rank.count, layer: "ConvTranspose\(Rank.count)d", inChannels: inChannels,
-                                     outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                     dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
-                                     transposed: true)
-    }
-
-    /// `weight [C_in, C_out/groups, *k]` and (if `bias`) `bias [C_out]`, both U(±1/√fan_in).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree { options.realDefault(key: key, dtype: dtype) }
-
-    /// `convTranspose1d/2d/3d(x, weight, bias)` by rank: `[N, C_in, *S]` → `[N, C_out, *S']` (see the type).
-    public func callAsFunction(_ x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor {
-        let w = p.required("weight", by: context)
-        let b = options.bias ? p.required("bias", by: context) : nil
-        let o = options
-        switch Rank.count {
-        case 1: return convTranspose1d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        case 2: return convTranspose2d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                       dilation: o.dilation, groups: o.groups)
-        default: return convTranspose3d(x, w, bias: b, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding,
-                                        dilation: o.dilation, groups: o.groups)
-        }
-    }
+    /// The layer with `options` (``TransposedConvolutionLayer`` has the constructor with PyTorch's arguments).
+    public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
 
-/// PyTorch's `nn.Conv1d`: input `[N, C_in, L]`. See ``Convolution``.
-public typealias Conv1d = Convolution<Spatial1D>
-/// PyTorch's `nn.Conv2d`: input `[N, C_in, H, W]`. See ``Convolution``.
-public typealias Conv2d = Convolution<Spatial2D>
-/// PyTorch's `nn.Conv3d`: input `[N, C_in, D, H, W]`. See ``Convolution``.
-public typealias Conv3d = Convolution<Spatial3D>
-/// PyTorch's `nn.ConvTranspose1d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose1d = ConvolutionTranspose<Spatial1D>
-/// PyTorch's `nn.ConvTranspose2d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose2d = ConvolutionTranspose<Spatial2D>
-/// PyTorch's `nn.ConvTranspose3d`. See ``ConvolutionTranspose``.
-public typealias ConvTranspose3d = ConvolutionTranspose<Spatial3D>
+/// A bilinear form, real (``Bilinear``) or complex (``CplxBilinear``): `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`
+/// on a pair of inputs, weight `[out, in1, in2]`; the weight shape and bias flag are written once.
+public protocol BilinearLayer: WeightedLayer where Input == (Weight, Weight), Output == Weight {
+    /// Size of the last dimension of the first input.
+    var in1Features: Int { get }
+    /// Size of the last dimension of the second input.
+    var in2Features: Int { get }
+    /// Size of the last output dimension.
+    var outFeatures: Int { get }
+    /// Whether the layer has a `bias` `[out]`.
+    var bias: Bool { get }
+}
+
+extension BilinearLayer {
+    /// `[out, in1, in2]` (each part for complex weights).
+    public var weightShape: [Int] { [outFeatures, in1Features, in2Features] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+}
 
 /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k` (PyTorch's `nn.Bilinear`).
 ///
 /// Shapes: inputs `([..., in1], [..., in2])` (same leading dimensions) → `[..., out]`.
 /// Parameters: `weight [out, in1, in2]`, `bias [out]` (if `bias`). Initialisation: PyTorch's,
 /// W and b ~ U(±1/√in1).
-public struct Bilinear: Layer {
+public struct Bilinear: BilinearLayer {
+    /// Real weights; inputs are pairs `([…, in1], […, in2])`.
+    public typealias Weight = Tensor
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -222,8 +301,12 @@ public struct Bilinear: Layer {
         return p
     }
 
-    /// Applies the form to the pair `(x1, x2)`.
-    public func callAsFunction(_ input: (Tensor, Tensor), parameters p: ParameterTree, context: Context) -> Tensor {
-        bilinear(input.0, input.1, p.required("weight", by: context), bias: bias ? p.required("bias", by: context) : nil)
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension Bilinear {
+    /// `y_k = Σ_ij x1_i·W_kij·x2_j + b_k`: inputs `([…, in1], […, in2])` → `[…, out]`.
+    public func forward(_ x: (Tensor, Tensor), weight: Tensor, bias: Tensor?) -> Tensor {
+        bilinear(x.0, x.1, weight, bias: bias)
     }
 }

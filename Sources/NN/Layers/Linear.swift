@@ -3,11 +3,9 @@
 /// Shapes: input `[..., inFeatures]` → output `[..., outFeatures]`.
 /// Parameters: `weight [out, in]`, `bias [out]` (if `bias`). Initialisation: PyTorch's default,
 /// W ~ U(±1/√in), b ~ U(±1/√in).
-public struct Linear: SequentialLayer {
-    /// A real tensor `[…, inFeatures]`.
-    public typealias Input = Tensor
-    /// A real tensor `[…, outFeatures]`.
-    public typealias Output = Tensor
+public struct Linear: LinearLayer {
+    /// Real weights, inputs `[…, inFeatures]` and outputs `[…, outFeatures]`.
+    public typealias Weight = Tensor
     /// Size of the input's last axis.
     public let inFeatures: Int
     /// Size of the output's last axis.
@@ -26,7 +24,37 @@ public struct Linear: SequentialLayer {
         Init.torchDefault(weightShape: [outFeatures, inFeatures], bias: bias, key: key, dtype: dtype)
     }
 
-    // callAsFunction comes from WeightedLayer (Core/WeightedLayer.swift): linear(x, weight, bias).
+    // forward and callAsFunction come from LinearLayer and WeightedLayer: linear(x, weight, bias).
+}
+
+/// A dense layer, real (``Linear``) or complex (``CplxLinear``): `y = x·Wᵀ + b` over the last axis,
+/// weight `[outFeatures, inFeatures]`; the weight shape, bias flag and forward are written once.
+public protocol LinearLayer: WeightedLayer, SequentialLayer where Input == Weight, Output == Weight {
+    /// Size of the input's last axis.
+    var inFeatures: Int { get }
+    /// Size of the output's last axis.
+    var outFeatures: Int { get }
+    /// Whether the layer has a `bias` `[outFeatures]`.
+    var bias: Bool { get }
+}
+
+extension LinearLayer {
+    /// `[outFeatures, inFeatures]` (each part for complex weights).
+    public var weightShape: [Int] { [outFeatures, inFeatures] }
+    /// The `bias` flag given at construction.
+    public var hasBias: Bool { bias }
+}
+
+extension LinearLayer where Weight == Tensor {
+    /// `linear(x, W, b) = x·Wᵀ + b`: input `[…, in]` → `[…, out]`.
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor { linear(x, weight, bias: bias) }
+}
+
+extension LinearLayer where Weight == ComplexTensor {
+    /// `linear(z, W, b) = z·Wᵀ + b` (complex): `[…, in]` → `[…, out]`.
+    public func forward(_ z: ComplexTensor, weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        linear(z, weight, bias: bias)
+    }
 }
 
 /// Returns its input (PyTorch `nn.Identity`); works for real and complex values.

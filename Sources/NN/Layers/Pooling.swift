@@ -30,33 +30,67 @@ public struct PoolingOptions: Sendable, Equatable {
     }
 }
 
+/// Max pooling by value (``MaxPool``) or by modulus (``ComplexMaxPool``): the constructor with
+/// PyTorch's (= cplxmodule's) arguments and the call are written once.
+public protocol MaxPoolLayer: SequentialLayer where Output == Input {
+    /// The number of spatial axes.
+    associatedtype Rank: SpatialRank
+    /// The hyper-parameters.
+    var options: PoolingOptions { get }
+    /// The layer with `options` (`Rank.count` values per axis).
+    init(options: PoolingOptions)
+}
+
+extension MaxPoolLayer {
+    /// PyTorch's `MaxPoolNd(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`
+    /// (cplxmodule's `CplxMaxPoolNd` for complex input); omitting `stride` (or passing `Int?.none`)
+    /// means the kernel size.
+    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
+                dilation: some SpatialOption = 1, ceilMode: Bool = false) {
+        self.init(options: PoolingOptions(rank: Rank.count, layer: Self.layerName, kernelSize: kernelSize, stride: stride,
+                                          padding: padding, dilation: dilation, ceilMode: ceilMode))
+    }
+    /// `MaxPool2d`, `CplxMaxPool1d`, …: the layer's name in messages.
+    static var layerName: String { (Input.kind == .complex ? "CplxMaxPool" : "MaxPool") + "\(Rank.count)d" }
+    /// `options`, stopping with the layer's name unless they have `Rank.count` values per axis.
+    static func validated(_ options: PoolingOptions) -> PoolingOptions {
+        require(options.kernelSize.count == Rank.count, "\(layerName): options for \(options.kernelSize.count)-d pooling")
+        return options
+    }
+}
+
+extension MaxPoolLayer where Input == Tensor {
+    /// The maximum of each window (``maxPool(_:kernelSize:stride:padding:dilation:ceilMode:)``, every
+    /// rank): `[N, C, *S]` → `[N, C, *S']`.
+    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
+        let o = options
+        return maxPool(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+    }
+}
+
+extension MaxPoolLayer where Input == ComplexTensor {
+    /// Each window's element of largest `|z|` (the complex
+    /// ``maxPool(_:kernelSize:stride:padding:dilation:ceilMode:)``, every rank): complex `[N, C, *S]` →
+    /// `[N, C, *S']`.
+    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
+        let o = options
+        return maxPool(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
+    }
+}
+
 /// Max pooling over `Rank.count` spatial axes (PyTorch's `nn.MaxPool1d/2d/3d`; use
 /// ``MaxPool1d``, ``MaxPool2d``, ``MaxPool3d``): the maximum of each window.
 ///
 /// Shapes: `[N, C, *S]` (or `[C, *S]`) → `[N, C, *S']`,
 /// `S' = ⌊(S + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1` (⌈…⌉ with `ceilMode`).
 /// No parameters. `return_indices` is not offered. Gradient: to the arg-max of each window.
-public struct MaxPool<Rank: SpatialRank>: SequentialLayer {
+public struct MaxPool<Rank: SpatialRank>: MaxPoolLayer {
+    /// A real tensor `[N, C, *S]` (or `[C, *S]`); the output has the same kind.
+    public typealias Input = Tensor
     /// The hyper-parameters.
     public let options: PoolingOptions
-
-    /// PyTorch's `MaxPoolNd(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`;
-    /// omitting `stride` (or passing `Int?.none`) means the kernel size.
-    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
-                dilation: some SpatialOption = 1, ceilMode: Bool = false) {
-        options = PoolingOptions(rank: Rank.count, layer: "MaxPool\(Rank.count)d", kernelSize: kernelSize, stride: stride,
-                                 padding: padding, dilation: dilation, ceilMode: ceilMode)
-    }
-
-    /// The maximum of each window (maxPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
-    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
-        let o = options
-        switch Rank.count {
-        case 1: return maxPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        case 2: return maxPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        default: return maxPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        }
-    }
+    /// The layer with `options` (``MaxPoolLayer`` has the constructor with PyTorch's arguments).
+    public init(options: PoolingOptions) { self.options = Self.validated(options) }
 }
 
 /// Average pooling over `Rank.count` spatial axes (PyTorch's `nn.AvgPool1d/2d/3d`; use
@@ -80,17 +114,12 @@ public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
         self.countIncludePad = countIncludePad
     }
 
-    /// The mean of each window (avgPool1d/2d/3d by rank): `[N, C, *S]` → `[N, C, *S']`.
+    /// The mean of each window (``avgPool(_:kernelSize:stride:padding:ceilMode:countIncludePad:)``, every
+    /// rank): `[N, C, *S]` → `[N, C, *S']`.
     public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor {
         let o = options
-        switch Rank.count {
-        case 1: return avgPool1d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                 countIncludePad: countIncludePad)
-        case 2: return avgPool2d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                 countIncludePad: countIncludePad)
-        default: return avgPool3d(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
-                                  countIncludePad: countIncludePad)
-        }
+        return avgPool(x, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode,
+                       countIncludePad: countIncludePad)
     }
 }
 
@@ -100,27 +129,13 @@ public struct AvgPool<Rank: SpatialRank>: SequentialLayer {
 ///
 /// Shapes as ``MaxPool``, on complex input. No parameters. cplxmodule's `return_indices` (which
 /// it stores and ignores) is not offered.
-public struct ComplexMaxPool<Rank: SpatialRank>: SequentialLayer {
+public struct ComplexMaxPool<Rank: SpatialRank>: MaxPoolLayer {
+    /// A complex tensor `[N, C, *S]` (or `[C, *S]`); the output has the same kind.
+    public typealias Input = ComplexTensor
     /// The hyper-parameters.
     public let options: PoolingOptions
-
-    /// cplxmodule's `CplxMaxPoolNd(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`.
-    public init(_ kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none, padding: some SpatialOption = 0,
-                dilation: some SpatialOption = 1, ceilMode: Bool = false) {
-        options = PoolingOptions(rank: Rank.count, layer: "CplxMaxPool\(Rank.count)d", kernelSize: kernelSize, stride: stride,
-                                 padding: padding, dilation: dilation, ceilMode: ceilMode)
-    }
-
-    /// Each window's element of largest `|z|` (maxPool1d/2d/3d by rank): complex `[N, C, *S]` →
-    /// `[N, C, *S']`.
-    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
-        let o = options
-        switch Rank.count {
-        case 1: return maxPool1d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        case 2: return maxPool2d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        default: return maxPool3d(z, kernelSize: o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode)
-        }
-    }
+    /// The layer with `options` (``MaxPoolLayer`` has the constructor with cplxmodule's arguments).
+    public init(options: PoolingOptions) { self.options = Self.validated(options) }
 }
 
 /// The mean over every spatial axis (PyTorch's `nn.AdaptiveAvgPool{1,2,3}d(1)` followed by a
@@ -138,25 +153,6 @@ public struct GlobalAvgPool: SequentialLayer {
         return mean(x, axes: Array(2..<x.rank))
     }
 }
-
-/// PyTorch's `nn.MaxPool1d`. See ``MaxPool``.
-public typealias MaxPool1d = MaxPool<Spatial1D>
-/// PyTorch's `nn.MaxPool2d`. See ``MaxPool``.
-public typealias MaxPool2d = MaxPool<Spatial2D>
-/// PyTorch's `nn.MaxPool3d`. See ``MaxPool``.
-public typealias MaxPool3d = MaxPool<Spatial3D>
-/// PyTorch's `nn.AvgPool1d`. See ``AvgPool``.
-public typealias AvgPool1d = AvgPool<Spatial1D>
-/// PyTorch's `nn.AvgPool2d`. See ``AvgPool``.
-public typealias AvgPool2d = AvgPool<Spatial2D>
-/// PyTorch's `nn.AvgPool3d`. See ``AvgPool``.
-public typealias AvgPool3d = AvgPool<Spatial3D>
-/// cplxmodule's `CplxMaxPool1d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool1d = ComplexMaxPool<Spatial1D>
-/// cplxmodule's `CplxMaxPool2d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool2d = ComplexMaxPool<Spatial2D>
-/// cplxmodule's `CplxMaxPool3d`. See ``ComplexMaxPool``.
-public typealias CplxMaxPool3d = ComplexMaxPool<Spatial3D>
 
 /// Inverted dropout (PyTorch's `nn.Dropout`): in training each element is zeroed with
 /// probability `probability` and the survivors are scaled by 1/(1 − p); identity in evaluation.

@@ -5,7 +5,9 @@
 /// `bias.imag [out]`, `bias.real [out]` (if `bias`).
 /// Initialisation: each weight part U(±1/√(2·in)); each bias part U(±1/√in) (`.standard`) or
 /// U(±1/√out) (`.cplxmodule`, reproducing its swapped fans; see ``ComplexInitConvention``).
-public struct CplxLinear: SequentialLayer {
+public struct CplxLinear: LinearLayer {
+    /// Complex weights (`weight.real`, `weight.imag`), inputs `[…, in]` and outputs `[…, out]`.
+    public typealias Weight = ComplexTensor
     /// Size of the last input dimension.
     public let inFeatures: Int
     /// Size of the last output dimension.
@@ -27,10 +29,7 @@ public struct CplxLinear: SequentialLayer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    /// `linear(z, W, b) = z·Wᵀ + b` (complex): `[…, in]` → `[…, out]`.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        linear(z, p.requiredComplex("weight", by: context), bias: bias ? p.requiredComplex("bias", by: context) : nil)
-    }
+    // forward and callAsFunction come from LinearLayer and WeightedLayer: complex linear(z, weight, bias).
 }
 
 /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k`, c = conjugation when `conjugate` (cplxmodule's `CplxBilinear`).
@@ -39,7 +38,9 @@ public struct CplxLinear: SequentialLayer {
 /// Entries: `weight.imag/real [out, in1, in2]`, `bias.imag/real [out]` (if `bias`).
 /// Initialisation: weight parts U(±1/√(2·in1·in2)), bias parts U(±1/√(in1·in2)) (both
 /// conventions agree for 3-D weights).
-public struct CplxBilinear: Layer {
+public struct CplxBilinear: BilinearLayer {
+    /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
+    public let conjugate: Bool
     /// Size of the last dimension of the first input.
     public let in1Features: Int
     /// Size of the last dimension of the second input.
@@ -48,10 +49,10 @@ public struct CplxBilinear: Layer {
     public let outFeatures: Int
     /// Whether the layer adds a learnable bias.
     public let bias: Bool
-    /// Whether the first input is conjugated (a sesquilinear form); cplxmodule's default `true`.
-    public let conjugate: Bool
     /// Which fan the bias initialisation uses (no effect for 3-D weights).
     public let initConvention: ComplexInitConvention
+    /// Complex weights (`weight.real`, `weight.imag`); inputs are pairs `([…, in1], […, in2])`.
+    public typealias Weight = ComplexTensor
 
     /// cplxmodule's `CplxBilinear(in1_features, in2_features, out_features, bias=True, conjugate=True)`.
     public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, conjugate: Bool = true,
@@ -67,11 +68,14 @@ public struct CplxBilinear: Layer {
                                  convention: initConvention, key: key, dtype: dtype)
     }
 
-    /// Applies the form to the pair `(z1, z2)`.
-    public func callAsFunction(_ input: (ComplexTensor, ComplexTensor), parameters p: ParameterTree,
-                               context: Context) -> ComplexTensor {
-        bilinear(input.0, input.1, p.requiredComplex("weight", by: context),
-                 bias: bias ? p.requiredComplex("bias", by: context) : nil, conjugate: conjugate)
+    // callAsFunction comes from WeightedLayer: forward with the tree's `weight` and `bias`.
+}
+
+extension CplxBilinear {
+    /// `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with c = conjugation when ``CplxBilinear/conjugate``
+    /// (so `CplxBilinearMasked` honours the flag, unlike cplxmodule's, which always conjugates).
+    public func forward(_ z: (ComplexTensor, ComplexTensor), weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        bilinear(z.0, z.1, weight, bias: bias, conjugate: conjugate)
     }
 }
 
