@@ -60,7 +60,7 @@ public final class LayerChecks: Sendable {
             for name in children {
                 let reason = name.isEmpty ? "is empty" : name.contains(".") ? "contains \".\""
                     : seen.contains(name) ? "is given to two children" : nil
-                if let reason { scope.record(LayerError.invalidChildName(parent: parent, name: name, reason: reason)) }
+                if let reason { scope.report(LayerError.invalidChildName(parent: parent, name: name, reason: reason)) }
                 seen.insert(name)
             }
         }
