@@ -215,14 +215,11 @@ extension Tensor {
         guard shape == other.shape, dtype == other.dtype, isKnownUniquelyReferenced(&buffer) else { return false }
         _trace = nil
         let n = count
-        switch dtype {
-        case .float32:
-            let y = buffer.raw.assumingMemoryBound(to: Float.self), x = other.buffer.raw.assumingMemoryBound(to: Float.self)
-            for i in 0..<n { y[i] = y[i] + x[i] }
-        case .float64:
-            let y = buffer.raw.assumingMemoryBound(to: Double.self), x = other.buffer.raw.assumingMemoryBound(to: Double.self)
+        func run<T: TensorScalar>(_: T.Type) {
+            let y = buffer.raw.assumingMemoryBound(to: T.self), x = other.buffer.raw.assumingMemoryBound(to: T.self)
             for i in 0..<n { y[i] = y[i] + x[i] }
         }
+        dtype.dispatch { run($0) }
         withExtendedLifetime(other) {}
         return true
     }
@@ -269,10 +266,7 @@ extension Tensor {
                 Broadcast.forEach(shape, Broadcast.contiguousStrides(shape), strides) { _, ix, iy in y[iy] += x[ix] }
             }
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        dtype.dispatch { run($0) }
         out._trace = nil
         return out
     }

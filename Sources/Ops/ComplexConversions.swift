@@ -28,10 +28,7 @@ extension CplxKernel {
                 }
             }}}
         }
-        switch x.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        x.dtype.dispatch { run($0) }
         return (re, im)
     }
 
@@ -54,10 +51,7 @@ extension CplxKernel {
                 }
             }}}
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        re.dtype.dispatch { run($0) }
         return x
     }
 }

@@ -228,10 +228,7 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
                 }
             }}}}}}}}
         }
-        switch z.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        z.dtype.dispatch { run($0) }
         return [gzr, gzi, gt]
     }
 }
@@ -256,7 +253,7 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
         }}}}
         return ComplexTensor(real: wr, imag: wi)
     }
-    let w = z.dtype == .float32 ? forward(Float.self) : forward(Double.self)
+    let w = z.dtype.dispatch { forward($0) }
     return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached()
         var gzr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), gzi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
@@ -282,7 +279,7 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
                 }
             }}}}}}
         }
-        if z.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        z.dtype.dispatch { run($0) }
         return [gzr, gzi, tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
     }
 }

@@ -61,10 +61,7 @@ extension CplxKernel {
                 } }
             } } } }
         }
-        switch ar.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        ar.dtype.dispatch { run($0) }
         return (cr, ci)
     }
 
@@ -119,10 +116,7 @@ extension CplxKernel {
                 }
             }
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        re.dtype.dispatch { run($0) }
     }
 
     /// `x` with the shape `shape` (same element count), untraced.
@@ -314,10 +308,7 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
             }
         }}}}}}
     }
-    switch dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
+    dtype.dispatch { forward($0) }
     let y = ComplexTensor(real: yr, imag: yi)
     var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
@@ -353,10 +344,7 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
                 }
             }}}}}}}}}}
         }
-        switch dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
+        dtype.dispatch { pullback($0) }
         let h = K.Operand(re: hr, im: hi)
         // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
         let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")

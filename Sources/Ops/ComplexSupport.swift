@@ -36,10 +36,7 @@ enum CplxKernel {
                 }
             }
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        re.dtype.dispatch { run($0) }
         return ComplexTensor(real: outR, imag: outI)
     }
 
@@ -55,10 +52,7 @@ enum CplxKernel {
                 }
             }
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        re.dtype.dispatch { run($0) }
         return out
     }
 
@@ -111,10 +105,7 @@ enum CplxKernel {
                 }
             }}}}}}
         }
-        switch a.re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        a.re.dtype.dispatch { run($0) }
         return ComplexTensor(real: outR, imag: outI)
     }
 
@@ -140,10 +131,7 @@ enum CplxKernel {
                 }
             }}}}}
         }
-        switch a.re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        a.re.dtype.dispatch { run($0) }
         return out
     }
 

@@ -71,10 +71,7 @@ enum ElementwiseKernels {
                 }
             }
         }
-        switch t.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        t.dtype.dispatch { run($0) }
         return out
     }
 

@@ -120,10 +120,7 @@ func batchedMatmulRaw(_ a: Tensor, _ b: Tensor, transA: Bool = false, transB: Bo
             }
         }
     }
-    switch a.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    a.dtype.dispatch { run($0) }
     return out
 }
 
@@ -200,10 +197,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
             }
         }
     }
-    switch x.dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
+    x.dtype.dispatch { forward($0) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     // A constant operand (data, or x² in a variance term) needs no gradient: skip its GEMM.
     let needsX = x.isTraced, needsW = weight.isTraced
@@ -220,10 +214,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
                 }
             }
         }
-        switch x.dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
+        x.dtype.dispatch { pullback($0) }
         var grads: [Tensor?] = [gx, gw]
         if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
         return grads
@@ -290,10 +281,7 @@ public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor?
             }
         }
     }
-    switch weight.dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
+    weight.dtype.dispatch { forward($0) }
     let inputs = bias.map { [x1, x2, weight, $0] } ?? [x1, x2, weight]
     return Tape.record("bilinear", y, inputs: inputs) { g in
         var g1 = Tensor(uninitializedShape: x1.shape, dtype: weight.dtype)
@@ -329,10 +317,7 @@ public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor?
                 }
             }
         }
-        switch weight.dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
+        weight.dtype.dispatch { pullback($0) }
         var grads: [Tensor?] = [g1, g2, gw]
         if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
         return grads

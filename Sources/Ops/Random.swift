@@ -127,18 +127,17 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
 private func generate(_ shape: [Int], dtype: DType, op: String, _ pair: (Int) -> (Double, Double)) -> Tensor {
     require(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
-    func fill<T: TensorScalar>(_ p: UnsafeMutableBufferPointer<T>) {
-        let n = p.count
-        for j in 0..<(n + 1) / 2 {
-            let (a, b) = pair(j)
-            p[2 * j] = T(a)
-            if 2 * j + 1 < n { p[2 * j + 1] = T(b) }
+    func fill<T: TensorScalar>(_: T.Type) {
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in
+            let n = p.count
+            for j in 0..<(n + 1) / 2 {
+                let (a, b) = pair(j)
+                p[2 * j] = T(a)
+                if 2 * j + 1 < n { p[2 * j + 1] = T(b) }
+            }
         }
     }
-    switch dtype {
-    case .float64: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in fill(p) }
-    case .float32: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in fill(p) }
-    }
+    dtype.dispatch { fill($0) }
     return out
 }
 

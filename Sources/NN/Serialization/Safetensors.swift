@@ -341,12 +341,11 @@ public enum Safetensors {
             let byteCount = e.dataOffsets.count
             func native(_ dtype: DType) throws -> Tensor {
                 var t = Tensor(uninitializedShape: e.shape, dtype: dtype)
-                switch dtype {
-                case .float32: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
-                case .float64: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
-                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
+                func run<T: TensorScalar>(_: T.Type) throws {
+                    try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in
+                        try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
                 }
+                try dtype.dispatch { try run($0) }
                 return t
             }
             func rawBytes() throws -> [UInt8] {
