@@ -46,23 +46,22 @@ extension CplxKernel {
     static func skinnyProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor,
                               transB: Bool, conjA: Bool, conjB: Bool) -> (re: Tensor, im: Tensor?) {
         let (m, k) = (ar.shape[0], ar.shape[1]), n = transB ? br.shape[0] : br.shape[1]
-        var cr = Tensor(uninitializedShape: [m, n], dtype: ar.dtype), ci = Tensor(uninitializedShape: [m, n], dtype: ar.dtype)
+        var c = [Tensor(uninitializedShape: [m, n], dtype: ar.dtype), Tensor(uninitializedShape: [m, n], dtype: ar.dtype)]
         let tb: Int32 = transB ? 1 : 0, ca: Int32 = conjA ? 1 : 0, cb: Int32 = conjB ? 1 : 0
         func run<T: TensorScalar>(_: T.Type) {
-            withBase(ar, T.self) { xr in withBase(ai, T.self) { xi in withBase(br, T.self) { yr in withBase(bi, T.self) { yi in
-                withMutableBase(&cr, T.self) { zr in withMutableBase(&ci, T.self) { zi in
-                    if T.self == Float.self {
-                        wt_cgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
-                                        0, .cast(zr), .cast(zi), n)
-                    } else {
-                        wt_zgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
-                                        0, .cast(zr), .cast(zi), n)
-                    }
-                } }
-            } } } }
+            Tensor.withBaseAddresses(reading: [ar, ai, br, bi], writing: &c, as: T.self) { x, z in
+                let (xr, xi, yr, yi, zr, zi) = (x[0], x[1], x[2], x[3], z[0], z[1])
+                if T.self == Float.self {
+                    wt_cgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                    0, .cast(zr), .cast(zi), n)
+                } else {
+                    wt_zgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                    0, .cast(zr), .cast(zi), n)
+                }
+            }
         }
         ar.dtype.dispatch { run($0) }
-        return (cr, ci)
+        return (c[0], c[1])
     }
 
     /// A complex bilinear map from a real one: for `f` real-bilinear (a product, a convolution,
@@ -255,6 +254,39 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// `W̄_k = aᴴ·H_k`, `b̄ = Σ_rows ȳ`.
 public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
                      conjugate: Bool = true) -> ComplexTensor {
+    checkComplexBilinearArguments(z1, z2, weight, bias)
+    let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
+    let lead = Array(z1.shape.dropLast())
+    let rows = lead.reduce(1, *)
+    let a = K.view(K.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
+    let x2 = K.view(K.Operand(z2), [rows, in2])
+    let w = K.Operand(weight.detached())
+    // P[k, r, j] = Σ_i c(z1)[r, i]·W[k, i, j]
+    let p = K.product(a, w, conjA: conjugate, op: "complex bilinear")
+    // y[r, k] = Σ_j P[k, r, j]·z2[r, j] + b_k
+    let y = complexBilinearContract(p.re, p.im!, x2, bias: bias?.detached(), outShape: lead + [outF])
+    var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    return K.record("complex bilinear", y, inputs: inputs) { gr, gi in
+        // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
+        let (g2, h) = complexBilinearCotangents(p.re, p.im!, x2, gr, gi, outF: outF)
+        // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
+        let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
+        let gw = K.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
+        let g1r = ga.re.withShape(z1.shape)
+        let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
+        var grads: [Tensor?] = [g1r, g1i, g2.real.withShape(z2.shape), g2.imag.withShape(z2.shape), gw.re, gw.im!]
+        if bias != nil {
+            grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+        }
+        return grads
+    }
+}
+
+/// The shape and dtype checks of the complex ``bilinear(_:_:_:bias:conjugate:)``.
+private func checkComplexBilinearArguments(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor,
+                                           _ bias: ComplexTensor?) {
     require(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
                  && z1.shape[z1.rank - 1] == weight.shape[1] && z2.shape[z2.rank - 1] == weight.shape[2]
                  && z1.shape.dropLast() == z2.shape.dropLast(),
@@ -267,27 +299,17 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
                      "complex bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
         require(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
     }
-    let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
-    let lead = Array(z1.shape.dropLast())
-    let rows = lead.reduce(1, *)
-    let dtype = weight.dtype
-    let a = K.view(K.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
-    let x2 = K.view(K.Operand(z2), [rows, in2])
-    let w = K.Operand(weight.detached())
-    // P[k, r, j] = Σ_i c(z1)[r, i]·W[k, i, j]
-    let p = K.product(a, w, conjA: conjugate, op: "complex bilinear")
-    let pIm = p.im!
-    // y[r, k] = Σ_j P[k, r, j]·z2[r, j] + b_k
-    var yr = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
-    var yi = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
-    let bre = bias?.real.detached(), bim = bias?.imag.detached()
+}
+
+/// `y[r, k] = Σ_j P[k, r, j]·x2[r, j] + b_k` (complex, untraced): `p` is `[out, rows, in2]`, `x2`
+/// `[rows, in2]`, the result `[rows, out]` viewed as `outShape` (`[…, out]`).
+private func complexBilinearContract(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Operand, bias: ComplexTensor?,
+                                     outShape: [Int]) -> ComplexTensor {
+    let (rows, in2) = (x2.shape[0], x2.shape[1]), outF = outShape[outShape.count - 1], dtype = pRe.dtype
+    var y = [Tensor(uninitializedShape: outShape, dtype: dtype), Tensor(uninitializedShape: outShape, dtype: dtype)]
     func forward<T: TensorScalar>(_: T.Type) {
-        p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-        pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-        x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-        x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-        yr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
-        yi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+        Tensor.withBaseAddresses(reading: [pRe, pIm, x2.re, x2.im!], writing: &y, as: T.self) { i, o in
+            let (pr, pi, xr, xi, or, oi) = (i[0], i[1], i[2], i[3], o[0], o[1])
             for r in 0..<rows {
                 for k in 0..<outF {
                     var sr: T = 0, si: T = 0
@@ -300,62 +322,47 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
                     or[r * outF + k] = sr; oi[r * outF + k] = si
                 }
             }
-            if let bre, let bim {
-                bre.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
-                bim.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
-                    for r in 0..<rows { for k in 0..<outF { or[r * outF + k] += br[k]; oi[r * outF + k] += bi[k] } }
-                }}
+            guard let bias else { return }
+            Tensor.withBaseAddresses(reading: [bias.real, bias.imag], as: T.self) { b in
+                let (br, bi) = (b[0], b[1])
+                for r in 0..<rows { for k in 0..<outF { or[r * outF + k] += br[k]; oi[r * outF + k] += bi[k] } }
             }
-        }}}}}}
+        }
     }
     dtype.dispatch { forward($0) }
-    let y = ComplexTensor(real: yr, imag: yi)
-    var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
-    if let bias { inputs += [bias.real, bias.imag] }
-    return K.record("complex bilinear", y, inputs: inputs) { gr, gi in
-        // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
-        var g2r = Tensor.zeros([rows, in2], dtype: dtype), g2i = Tensor.zeros([rows, in2], dtype: dtype)
-        var hr = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
-        var hi = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
-        func pullback<T: TensorScalar>(_: T.Type) {
-            p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (qr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (qi: UnsafeBufferPointer<T>) in
-            g2r.withUnsafeMutableBufferPointer { (sr: UnsafeMutableBufferPointer<T>) in
-            g2i.withUnsafeMutableBufferPointer { (si: UnsafeMutableBufferPointer<T>) in
-            hr.withUnsafeMutableBufferPointer { (tr: UnsafeMutableBufferPointer<T>) in
-            hi.withUnsafeMutableBufferPointer { (ti: UnsafeMutableBufferPointer<T>) in
-                for r in 0..<rows {
-                    for k in 0..<outF {
-                        let c = qr[r * outF + k], d = qi[r * outF + k]
-                        let base = (k * rows + r) * in2, xb = r * in2
-                        for j in 0..<in2 {
-                            let (u, v) = (pr[base + j], pi[base + j])
-                            sr[xb + j] += u * c + v * d
-                            si[xb + j] += u * d - v * c
-                            let (e, f) = (xr[xb + j], xi[xb + j])
-                            tr[base + j] = e * c + f * d
-                            ti[base + j] = e * d - f * c
-                        }
+    return ComplexTensor(real: y[0], imag: y[1])
+}
+
+/// The elementwise part of the complex bilinear pullback (untraced), from `P` (`[out, rows, in2]`),
+/// `x2` (`[rows, in2]`) and the cotangent `g = gr + i·gi` (`[rows, out]`):
+/// `z̄2[r, j] = Σ_k conj(P[k, r, j])·g[r, k]` (`[rows, in2]`) and `H[k, r, j] = conj(x2[r, j])·g[r, k]`
+/// (`[out, rows, in2]`).
+private func complexBilinearCotangents(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Operand, _ gr: Tensor, _ gi: Tensor,
+                                       outF: Int) -> (g2: ComplexTensor, h: K.Operand) {
+    let (rows, in2) = (x2.shape[0], x2.shape[1]), dtype = pRe.dtype
+    var out = [Tensor.zeros([rows, in2], dtype: dtype), Tensor.zeros([rows, in2], dtype: dtype),
+               Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype),
+               Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)]
+    func pullback<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [pRe, pIm, x2.re, x2.im!, gr, gi], writing: &out, as: T.self) { i, o in
+            let (pr, pi, xr, xi, qr, qi) = (i[0], i[1], i[2], i[3], i[4], i[5])
+            let (sr, si, tr, ti) = (o[0], o[1], o[2], o[3])
+            for r in 0..<rows {
+                for k in 0..<outF {
+                    let c = qr[r * outF + k], d = qi[r * outF + k]
+                    let base = (k * rows + r) * in2, xb = r * in2
+                    for j in 0..<in2 {
+                        let (u, v) = (pr[base + j], pi[base + j])
+                        sr[xb + j] += u * c + v * d
+                        si[xb + j] += u * d - v * c
+                        let (e, f) = (xr[xb + j], xi[xb + j])
+                        tr[base + j] = e * c + f * d
+                        ti[base + j] = e * d - f * c
                     }
                 }
-            }}}}}}}}}}
+            }
         }
-        dtype.dispatch { pullback($0) }
-        let h = K.Operand(re: hr, im: hi)
-        // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
-        let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
-        let gw = K.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
-        let g1r = ga.re.withShape(z1.shape)
-        let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
-        var grads: [Tensor?] = [g1r, g1i, g2r.withShape(z2.shape), g2i.withShape(z2.shape), gw.re, gw.im!]
-        if bias != nil {
-            grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
-            grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
-        }
-        return grads
     }
+    dtype.dispatch { pullback($0) }
+    return (ComplexTensor(real: out[0], imag: out[1]), K.Operand(re: out[2], im: out[3]))
 }

@@ -20,40 +20,33 @@ enum CplxKernel {
 
     /// Applies `f(re, im) -> (re', im')` to every element of `(re, im)` (equal shapes and dtypes).
     static func map(_ re: Tensor, _ im: Tensor, _ f: (Double, Double) -> (Double, Double)) -> ComplexTensor {
-        var outR = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
-        var outI = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+        var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype), Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+        let n = re.count
         func run<T: TensorScalar>(_: T.Type) {
-            re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-                im.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-                    outR.withUnsafeMutableBufferPointer { (yr: UnsafeMutableBufferPointer<T>) in
-                        outI.withUnsafeMutableBufferPointer { (yi: UnsafeMutableBufferPointer<T>) in
-                            for i in 0..<xr.count {
-                                let (a, b) = f(Double(xr[i]), Double(xi[i]))
-                                yr[i] = T(a); yi[i] = T(b)
-                            }
-                        }
-                    }
+            Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { x, y in
+                let (xr, xi, yr, yi) = (x[0], x[1], y[0], y[1])
+                for i in 0..<n {
+                    let (a, b) = f(Double(xr[i]), Double(xi[i]))
+                    yr[i] = T(a); yi[i] = T(b)
                 }
             }
         }
         re.dtype.dispatch { run($0) }
-        return ComplexTensor(real: outR, imag: outI)
+        return ComplexTensor(real: out[0], imag: out[1])
     }
 
     /// Applies a real-valued `f(re, im)` to every element of `(re, im)`.
     static func mapToReal(_ re: Tensor, _ im: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
-        var out = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+        var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+        let n = re.count
         func run<T: TensorScalar>(_: T.Type) {
-            re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-                im.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-                    out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<T>) in
-                        for i in 0..<xr.count { y[i] = T(f(Double(xr[i]), Double(xi[i]))) }
-                    }
-                }
+            Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { x, y in
+                let (xr, xi, o) = (x[0], x[1], y[0])
+                for i in 0..<n { o[i] = T(f(Double(xr[i]), Double(xi[i]))) }
             }
         }
         re.dtype.dispatch { run($0) }
-        return out
+        return out[0]
     }
 
     /// A complex operand of a binary kernel: a real part and an optional imaginary part
@@ -83,53 +76,39 @@ enum CplxKernel {
     /// `f(aRe, aIm, bRe, bIm) -> (re, im)`. The dtypes must agree (the message names `op`).
     static func zip(_ a: Operand, _ b: Operand, op: String,
                     _ f: (Double, Double, Double, Double) -> (Double, Double)) -> ComplexTensor {
-        require(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
-        let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
-        var outR = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
-        var outI = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
-        let sa = Broadcast.strides(of: a.shape, broadcastTo: shape)
-        let sb = Broadcast.strides(of: b.shape, broadcastTo: shape)
-        let aHasIm = a.im != nil, bHasIm = b.im != nil
-        let aIm = a.im ?? a.re, bIm = b.im ?? b.re   // placeholders are never read
-        func run<T: TensorScalar>(_: T.Type) {
-            a.re.withUnsafeBufferPointer { (ar: UnsafeBufferPointer<T>) in
-            aIm.withUnsafeBufferPointer { (ai: UnsafeBufferPointer<T>) in
-            b.re.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
-            bIm.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
-            outR.withUnsafeMutableBufferPointer { (yr: UnsafeMutableBufferPointer<T>) in
-            outI.withUnsafeMutableBufferPointer { (yi: UnsafeMutableBufferPointer<T>) in
-                Broadcast.forEach(shape, sa, sb) { i, ia, ib in
-                    let (u, v) = f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
-                                   Double(br[ib]), bHasIm ? Double(bi[ib]) : 0)
-                    yr[i] = T(u); yi[i] = T(v)
-                }
-            }}}}}}
-        }
-        a.re.dtype.dispatch { run($0) }
-        return ComplexTensor(real: outR, imag: outI)
+        let out = zipParts(a, b, op: op, outputs: 2, f)
+        return ComplexTensor(real: out[0], imag: out[1])
     }
 
     /// Like ``zip(_:_:op:_:)`` with a real result `f(aRe, aIm, bRe, bIm)`.
     static func zipToReal(_ a: Operand, _ b: Operand, op: String,
                           _ f: (Double, Double, Double, Double) -> Double) -> Tensor {
+        zipParts(a, b, op: op, outputs: 1) { (f($0, $1, $2, $3), 0) }[0]
+    }
+
+    /// The loop of ``zip(_:_:op:_:)`` (two outputs) and ``zipToReal(_:_:op:_:)`` (one output, the
+    /// first value of `f`): `f` of the parts as Double (0 for a missing imaginary part) at every
+    /// element of the broadcast shape, each value rounded once to the dtype.
+    private static func zipParts(_ a: Operand, _ b: Operand, op: String, outputs count: Int,
+                                 _ f: (Double, Double, Double, Double) -> (Double, Double)) -> [Tensor] {
         require(a.re.dtype == b.re.dtype, "\(op): dtypes \(a.re.dtype) and \(b.re.dtype) differ (convert one first)")
         let shape = a.shape == b.shape ? a.shape : broadcastShape([a.shape, b.shape], op: op)
-        var out = Tensor(uninitializedShape: shape, dtype: a.re.dtype)
+        var out = (0..<count).map { _ in Tensor(uninitializedShape: shape, dtype: a.re.dtype) }
         let sa = Broadcast.strides(of: a.shape, broadcastTo: shape)
         let sb = Broadcast.strides(of: b.shape, broadcastTo: shape)
         let aHasIm = a.im != nil, bHasIm = b.im != nil
-        let aIm = a.im ?? a.re, bIm = b.im ?? b.re
+        let aIm = a.im ?? a.re, bIm = b.im ?? b.re   // placeholders are never read
         func run<T: TensorScalar>(_: T.Type) {
-            a.re.withUnsafeBufferPointer { (ar: UnsafeBufferPointer<T>) in
-            aIm.withUnsafeBufferPointer { (ai: UnsafeBufferPointer<T>) in
-            b.re.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
-            bIm.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
-            out.withUnsafeMutableBufferPointer { (y: UnsafeMutableBufferPointer<T>) in
+            Tensor.withBaseAddresses(reading: [a.re, aIm, b.re, bIm], writing: &out, as: T.self) { x, y in
+                let (ar, ai, br, bi) = (x[0], x[1], x[2], x[3])
+                let (yr, yi) = (y[0], y[count - 1])
                 Broadcast.forEach(shape, sa, sb) { i, ia, ib in
-                    y[i] = T(f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
-                               Double(br[ib]), bHasIm ? Double(bi[ib]) : 0))
+                    let (u, v) = f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
+                                   Double(br[ib]), bHasIm ? Double(bi[ib]) : 0)
+                    yr[i] = T(u)
+                    if count == 2 { yi[i] = T(v) }
                 }
-            }}}}}
+            }
         }
         a.re.dtype.dispatch { run($0) }
         return out

@@ -237,6 +237,27 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
 /// Pullback with `P[r, k, i] = ȳ[r, k]·x1[r, i]`: `x̄1[r, i] = Σ_k ȳ[r, k]·V[r, k, i]`,
 /// `x̄2 = P·W'` and `W̄' = Pᵀ·x2` (two GEMMs), `b̄ = Σ_r ȳ`.
 public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    checkBilinearArguments(x1, x2, weight, bias)
+    let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
+    let lead = Array(x1.shape.dropLast())
+    let rows = lead.reduce(1, *)
+    // V[r, k, i] = Σ_j W_kij x2[r, j]: one GEMM with W viewed as [out·in1, in2]
+    let v = gemmProduct([rows, outF * in1], false, true, rows, outF * in1, in2, x2, in2, weight, in2)
+    let y = bilinearContract(x1, v, bias: bias, outShape: lead + [outF])
+    let inputs = bias.map { [x1, x2, weight, $0] } ?? [x1, x2, weight]
+    return Tape.record("bilinear", y, inputs: inputs) { g in
+        let (g1, p) = bilinearCotangentFactors(g, x1, v, outF: outF)
+        // x̄2 = P·W' and W̄' = Pᵀ·x2
+        let g2 = gemmProduct(x2.shape, false, false, rows, in2, outF * in1, p, outF * in1, weight, in2)
+        let gw = gemmProduct(weight.shape, true, false, outF * in1, in2, rows, p, outF * in1, x2, in2)
+        var grads: [Tensor?] = [g1, g2, gw]
+        if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
+        return grads
+    }
+}
+
+/// The shape and dtype checks of the real ``bilinear(_:_:_:bias:)``.
+private func checkBilinearArguments(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, _ bias: Tensor?) {
     require(weight.rank == 3 && x1.rank >= 1 && x2.rank >= 1
                  && x1.shape[x1.rank - 1] == weight.shape[1] && x2.shape[x2.rank - 1] == weight.shape[2]
                  && x1.shape.dropLast() == x2.shape.dropLast(),
@@ -248,78 +269,70 @@ public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor?
         require(bias.shape == [weight.shape[0]], "bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
         require(bias.dtype == weight.dtype, "bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
     }
-    let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
-    let lead = Array(x1.shape.dropLast())
-    let rows = lead.reduce(1, *)
-    var v = Tensor(uninitializedShape: [rows, outF * in1], dtype: weight.dtype)
-    var y = Tensor(uninitializedShape: lead + [outF], dtype: weight.dtype)
+}
+
+/// `op(A)·op(B)` (`m×n`, row-major, leading dimension `n`) as a new tensor of `shape` (`m·n`
+/// elements), with the arguments of ``gemm``; `a` and `b` of one dtype. Untraced.
+private func gemmProduct(_ shape: [Int], _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                         _ a: Tensor, _ lda: Int, _ b: Tensor, _ ldb: Int) -> Tensor {
+    var out = [Tensor(uninitializedShape: shape, dtype: a.dtype)]
+    func run<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [a, b], writing: &out, as: T.self) { x, y in
+            gemm(transA, transB, m, n, k, x[0], lda, x[1], ldb, y[0], n)
+        }
+    }
+    a.dtype.dispatch { run($0) }
+    return out[0]
+}
+
+/// `y[r, k] = Σ_i x1[r, i]·V[r, k, i] + b_k` (untraced): `x1` is `[…, in1]`, `V` `[rows, out·in1]`,
+/// the result `outShape` (`[…, out]`).
+private func bilinearContract(_ x1: Tensor, _ v: Tensor, bias: Tensor?, outShape: [Int]) -> Tensor {
+    let outF = outShape[outShape.count - 1], in1 = x1.shape[x1.rank - 1], rows = outShape.dropLast().reduce(1, *)
+    var y = [Tensor(uninitializedShape: outShape, dtype: v.dtype)]
     func forward<T: TensorScalar>(_: T.Type) {
-        withBase(x1, T.self) { p1 in
-            withBase(x2, T.self) { p2 in
-                withBase(weight, T.self) { pw in
-                    withMutableBase(&v, T.self) { pv in
-                        gemm(false, true, rows, outF * in1, in2, p2, in2, pw, in2, pv, outF * in1)
-                    }
+        Tensor.withBaseAddresses(reading: [x1, v], writing: &y, as: T.self) { i, o in
+            let (p1, pv, py) = (i[0], i[1], o[0])
+            for r in 0..<rows {
+                for k in 0..<outF {
+                    var s: T = 0
+                    let vk = pv + (r * outF + k) * in1, xr = p1 + r * in1
+                    for i in 0..<in1 { s += xr[i] * vk[i] }
+                    py[r * outF + k] = s
                 }
-                withBase(v, T.self) { pv in
-                    withMutableBase(&y, T.self) { py in
-                        for r in 0..<rows {
-                            for k in 0..<outF {
-                                var s: T = 0
-                                let vk = pv + (r * outF + k) * in1, xr = p1 + r * in1
-                                for i in 0..<in1 { s += xr[i] * vk[i] }
-                                py[r * outF + k] = s
-                            }
-                        }
-                        if let bias {
-                            withBase(bias, T.self) { pb in
-                                for r in 0..<rows { for k in 0..<outF { py[r * outF + k] += pb[k] } }
-                            }
-                        }
-                    }
+            }
+            guard let bias else { return }
+            Tensor.withBaseAddresses(reading: [bias], as: T.self) { b in
+                let pb = b[0]
+                for r in 0..<rows { for k in 0..<outF { py[r * outF + k] += pb[k] } }
+            }
+        }
+    }
+    v.dtype.dispatch { forward($0) }
+    return y[0]
+}
+
+/// The elementwise part of the bilinear pullback (untraced), from the cotangent `g` (`[…, out]`):
+/// `x̄1[r, i] = Σ_k g[r, k]·V[r, k, i]` (shape of `x1`) and `P[r, k, i] = g[r, k]·x1[r, i]`
+/// (`[rows, out·in1]`).
+private func bilinearCotangentFactors(_ g: Tensor, _ x1: Tensor, _ v: Tensor, outF: Int) -> (g1: Tensor, p: Tensor) {
+    let in1 = x1.shape[x1.rank - 1], rows = x1.shape.dropLast().reduce(1, *)
+    var out = [Tensor(uninitializedShape: x1.shape, dtype: v.dtype),
+               Tensor(uninitializedShape: [rows, outF * in1], dtype: v.dtype)]
+    func pullback<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [g, x1, v], writing: &out, as: T.self) { i, o in
+            let (pg, p1, pv, pg1, pp) = (i[0], i[1], i[2], o[0], o[1])
+            for r in 0..<rows {
+                let d = pg1 + r * in1
+                d.update(repeating: 0, count: in1)
+                for k in 0..<outF {
+                    let gk = pg[r * outF + k], vk = pv + (r * outF + k) * in1
+                    let pk = pp + (r * outF + k) * in1, xr = p1 + r * in1
+                    for i in 0..<in1 { d[i] += gk * vk[i]; pk[i] = gk * xr[i] }
                 }
             }
         }
     }
-    weight.dtype.dispatch { forward($0) }
-    let inputs = bias.map { [x1, x2, weight, $0] } ?? [x1, x2, weight]
-    return Tape.record("bilinear", y, inputs: inputs) { g in
-        var g1 = Tensor(uninitializedShape: x1.shape, dtype: weight.dtype)
-        var g2 = Tensor(uninitializedShape: x2.shape, dtype: weight.dtype)
-        var gw = Tensor(uninitializedShape: weight.shape, dtype: weight.dtype)
-        var p = Tensor(uninitializedShape: [rows, outF * in1], dtype: weight.dtype)
-        func pullback<T: TensorScalar>(_: T.Type) {
-            withBase(g, T.self) { pg in
-                withBase(x1, T.self) { p1 in
-                    withBase(v, T.self) { pv in
-                        withMutableBase(&g1, T.self) { pg1 in
-                            withMutableBase(&p, T.self) { pp in
-                                for r in 0..<rows {
-                                    let d = pg1 + r * in1
-                                    d.update(repeating: 0, count: in1)
-                                    for k in 0..<outF {
-                                        let gk = pg[r * outF + k], vk = pv + (r * outF + k) * in1
-                                        let pk = pp + (r * outF + k) * in1, xr = p1 + r * in1
-                                        for i in 0..<in1 { d[i] += gk * vk[i]; pk[i] = gk * xr[i] }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            withBase(p, T.self) { pp in
-                withBase(weight, T.self) { pw in
-                    withMutableBase(&g2, T.self) { gemm(false, false, rows, in2, outF * in1, pp, outF * in1, pw, in2, $0, in2) }
-                }
-                withBase(x2, T.self) { p2 in
-                    withMutableBase(&gw, T.self) { gemm(true, false, outF * in1, in2, rows, pp, outF * in1, p2, in2, $0, in2) }
-                }
-            }
-        }
-        weight.dtype.dispatch { pullback($0) }
-        var grads: [Tensor?] = [g1, g2, gw]
-        if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
-        return grads
-    }
+    v.dtype.dispatch { pullback($0) }
+    return (out[0], out[1])
 }
