@@ -55,23 +55,19 @@ private func complexModulus(_ re: Tensor, _ im: Tensor) -> Tensor {
 private func complexModulusPullback(_ re: Tensor, _ im: Tensor, _ g: Tensor) -> ComplexTensor {
     require(g.shape == re.shape && g.dtype == re.dtype,
             "complex abs pullback: cotangent \(g.shape) \(g.dtype) for a \(re.shape) \(re.dtype) input")
-    var gr = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
-    var gi = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+    var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype), Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+    let n = re.count
     func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
                                                       UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<T>) in
-        im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<T>) in
-        g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
-        gr.withUnsafeMutableBufferPointer { (a: UnsafeMutableBufferPointer<T>) in
-        gi.withUnsafeMutableBufferPointer { (b: UnsafeMutableBufferPointer<T>) in
-            kernel(x.baseAddress, y.baseAddress, p.baseAddress, a.baseAddress, b.baseAddress, a.count)
-        }}}}}
+        Tensor.withBaseAddresses(reading: [re, im, g], writing: &out, as: T.self) { i, o in
+            kernel(i[0], i[1], i[2], o[0], o[1], n)
+        }
     }
-    switch re.dtype {
+    switch re.dtype {   // one C kernel per dtype
     case .float32: run(Float.self, wt_cabsf_grad_array)
     case .float64: run(Double.self, wt_cabs_grad_array)
     }
-    return ComplexTensor(real: gr, imag: gi)
+    return ComplexTensor(real: out[0], imag: out[1])
 }
 
 /// The argument `atan2(im, re)` ∈ (−π, π] (a real tensor of `z`'s shape).
@@ -199,20 +195,12 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
     }
     return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached(), td = tau.detached()
-        var gzr = Tensor(uninitializedShape: shape, dtype: z.dtype)
-        var gzi = Tensor(uninitializedShape: shape, dtype: z.dtype)
-        var gt = Tensor(uninitializedShape: shape, dtype: z.dtype)
+        var out = (0..<3).map { _ in Tensor(uninitializedShape: shape, dtype: z.dtype) }   // z̄ re, z̄ im, τ̄
         let sz = Broadcast.strides(of: z.shape, broadcastTo: shape)
         let st = Broadcast.strides(of: tau.shape, broadcastTo: shape)
         func run<T: TensorScalar>(_: T.Type) {
-            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            td.withUnsafeBufferPointer { (tp: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
-            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
-            gt.withUnsafeMutableBufferPointer { (at: UnsafeMutableBufferPointer<T>) in
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, td, gr, gi], writing: &out, as: T.self) { i, o in
+                let (xr, xi, tp, pr, pi, ar, ai, at) = (i[0], i[1], i[2], i[3], i[4], o[0], o[1], o[2])
                 Broadcast.forEach(shape, sz, st) { i, iz, it in
                     let x = Double(xr[iz]), y = Double(xi[iz]), t = Double(tp[it])
                     let p = Double(pr[i]), q = Double(pi[i])
@@ -226,10 +214,10 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
                     ai[i] = T(s * q + k * y)
                     at[i] = T(-c / m)
                 }
-            }}}}}}}}
+            }
         }
         z.dtype.dispatch { run($0) }
-        return [gzr, gzi, gt]
+        return out
     }
 }
 
@@ -239,32 +227,26 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
 private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> ComplexTensor {
     let n = z.real.count, t = tau.item, tauTraced = tau.isTraced
     func forward<T: TensorScalar>(_: T.Type) -> ComplexTensor {
-        var wr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), wi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
-        z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-        z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-        wr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
-        wi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+        var w = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &w, as: T.self) { i, o in
+            let (xr, xi, or, oi) = (i[0], i[1], o[0], o[1])
             for k in 0..<n {
                 let x = Double(xr[k]), y = Double(xi[k])
                 let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
                 let s = 1 - t / m
                 (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
             }
-        }}}}
-        return ComplexTensor(real: wr, imag: wi)
+        }
+        return ComplexTensor(real: w[0], imag: w[1])
     }
     let w = z.dtype.dispatch { forward($0) }
     return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached()
-        var gzr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), gzi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
+        var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
         var gt = 0.0
         func run<T: TensorScalar>(_: T.Type) {
-            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
-            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi], writing: &gz, as: T.self) { i, o in
+                let (xr, xi, pr, pi, ar, ai) = (i[0], i[1], i[2], i[3], o[0], o[1])
                 for k in 0..<n {
                     let x = Double(xr[k]), y = Double(xi[k]), p = Double(pr[k]), q = Double(pi[k])
                     let r = (x * x + y * y).squareRoot()
@@ -277,9 +259,9 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
                     ai[k] = T(s * q + kk * y)
                     if tauTraced { gt += Double(T(-c / m)) }
                 }
-            }}}}}}
+            }
         }
         z.dtype.dispatch { run($0) }
-        return [gzr, gzi, tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
+        return [gz[0], gz[1], tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
     }
 }
