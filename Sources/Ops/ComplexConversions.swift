@@ -5,9 +5,7 @@
 // parts, so its pullback moves the cotangents back the other way (zeros for a dropped slot).
 // The complex shape ops apply the real shape ops (Shape.swift) to both parts.
 
-private typealias K = CplxKernel
-
-extension CplxKernel {
+extension ComplexSupport {
     /// Reads the two parts out of `x` along `axis`: part p ∈ {0 = re, 1 = im}, element k of the
     /// result comes from position `position(p, k)` of the axis; the parts have `count` elements
     /// there. Untraced.
@@ -59,9 +57,9 @@ extension CplxKernel {
 /// Records a real → complex conversion that reads the parts at `position(p, k)` along `axis`.
 private func realToComplex(_ x: Tensor, axis a: Int, count: Int, op: String,
                            position: @escaping @Sendable (Int, Int) -> Int) -> ComplexTensor {
-    let (re, im) = K.splitParts(x.detached(), axis: a, count: count, position: position)
-    return K.record(op, ComplexTensor(real: re, imag: im), inputs: [x]) { gr, gi in
-        [K.joinParts(gr, gi, axis: a, into: x.shape, position: position)]
+    let (re, im) = ComplexSupport.splitParts(x.detached(), axis: a, count: count, position: position)
+    return ComplexSupport.record(op, ComplexTensor(real: re, imag: im), inputs: [x]) { gr, gi in
+        [ComplexSupport.joinParts(gr, gi, axis: a, into: x.shape, position: position)]
     }
 }
 
@@ -69,10 +67,10 @@ private func realToComplex(_ x: Tensor, axis a: Int, count: Int, op: String,
 private func complexToReal(_ z: ComplexTensor, axis a: Int, size: Int, op: String,
                            position: @escaping @Sendable (Int, Int) -> Int) -> Tensor {
     var shape = z.shape; shape[a] = size
-    let x = K.joinParts(z.real.detached(), z.imag.detached(), axis: a, into: shape, position: position)
+    let x = ComplexSupport.joinParts(z.real.detached(), z.imag.detached(), axis: a, into: shape, position: position)
     let count = z.shape[a]
     return Tape.record(op, outputs: [x], inputs: [z.real, z.imag]) { g in
-        let (gr, gi) = K.splitParts(g[0], axis: a, count: count, position: position)
+        let (gr, gi) = ComplexSupport.splitParts(g[0], axis: a, count: count, position: position)
         return [gr, gi]
     }[0]
 }
@@ -86,7 +84,7 @@ private func complexToReal(_ z: ComplexTensor, axis a: Int, size: Int, op: Strin
 ///   - axis: the interleaved axis (negative counts from the end).
 /// - Returns: `[…, n, …]`. Pullback: the parts' cotangents interleaved back.
 public func fromInterleaved(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
-    let a = K.axis(axis, rank: x.rank, op: "fromInterleaved")
+    let a = ComplexSupport.axis(axis, rank: x.rank, op: "fromInterleaved")
     return realToComplex(x, axis: a, count: x.shape[a] / 2, op: "fromInterleaved") { p, k in 2 * k + p }
 }
 
@@ -95,7 +93,7 @@ public func fromInterleaved(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
 /// `flatten=False`).
 /// - Returns: `z`'s shape with `axis` doubled. Pullback: the cotangent de-interleaved.
 public func toInterleaved(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
-    let a = K.axis(axis, rank: z.rank, op: "toInterleaved")
+    let a = ComplexSupport.axis(axis, rank: z.rank, op: "toInterleaved")
     return complexToReal(z, axis: a, size: 2 * z.shape[a], op: "toInterleaved") { p, k in 2 * k + p }
 }
 
@@ -104,7 +102,7 @@ public func toInterleaved(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
 /// - Precondition: the size along `axis` is even (the message names the shape).
 /// - Returns: `x`'s shape with `axis` halved. Pullback: the parts' cotangents concatenated.
 public func fromConcatenated(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
-    let a = K.axis(axis, rank: x.rank, op: "fromConcatenated")
+    let a = ComplexSupport.axis(axis, rank: x.rank, op: "fromConcatenated")
     let n = x.shape[a]
     require(n % 2 == 0, "fromConcatenated: axis \(axis) of shape \(x.shape) has odd size \(n); "
                  + "it must hold the real parts followed by as many imaginary parts")
@@ -115,7 +113,7 @@ public func fromConcatenated(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
 /// The real tensor `concat([re, im], axis)` (cplxmodule's `to_concatenated_real`).
 /// - Returns: `z`'s shape with `axis` doubled. Pullback: the cotangent split in halves.
 public func toConcatenated(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
-    let a = K.axis(axis, rank: z.rank, op: "toConcatenated")
+    let a = ComplexSupport.axis(axis, rank: z.rank, op: "toConcatenated")
     let h = z.shape[a]
     return complexToReal(z, axis: a, size: 2 * h, op: "toConcatenated") { p, k in p * h + k }
 }

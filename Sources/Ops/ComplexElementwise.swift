@@ -7,15 +7,13 @@
 import Foundation
 import Kernels
 
-private typealias K = CplxKernel
-
 /// Records a holomorphic elementwise function `w = f(z)`: the pullback is `conj(f'(z))·g`,
 /// where `derivative(z, w)` returns f'(z) (untraced).
 private func holomorphic(_ name: String, _ z: ComplexTensor, _ w: ComplexTensor,
                          derivative: @escaping (_ z: ComplexTensor, _ w: ComplexTensor) -> ComplexTensor) -> ComplexTensor {
-    K.record(name, w, inputs: [z.real, z.imag]) { gr, gi in
+    ComplexSupport.record(name, w, inputs: [z.real, z.imag]) { gr, gi in
         let d = derivative(z.detached(), w)
-        let g = K.zip(.init(d), .init(re: gr, im: gi), op: "\(name) pullback", K.mulConj)
+        let g = ComplexSupport.zip(.init(d), .init(re: gr, im: gi), op: "\(name) pullback", ComplexSupport.mulConj)
         return [g.real, g.imag]
     }
 }
@@ -73,9 +71,9 @@ private func complexModulusPullback(_ re: Tensor, _ im: Tensor, _ g: Tensor) -> 
 /// The argument `atan2(im, re)` ∈ (−π, π] (a real tensor of `z`'s shape).
 /// Pullback: `g·(−im + i·re)/|z|² = g·i·z/|z|²`, and 0 at `z = 0` (where the argument is not differentiable).
 public func angle(_ z: ComplexTensor) -> Tensor {
-    let a = K.mapToReal(z.real, z.imag) { x, y in Double.atan2(y, x) }
+    let a = ComplexSupport.mapToReal(z.real, z.imag) { x, y in Double.atan2(y, x) }
     let outs = Tape.record("angle", outputs: [a], inputs: [z.real, z.imag]) { gs in
-        let g = K.zip(.init(z.detached()), .init(gs[0]), op: "angle pullback") { x, y, g, _ in
+        let g = ComplexSupport.zip(.init(z.detached()), .init(gs[0]), op: "angle pullback") { x, y, g, _ in
             let m2 = x * x + y * y
             return m2 == 0 ? (0, 0) : (-g * y / m2, g * x / m2)
         }
@@ -86,7 +84,7 @@ public func angle(_ z: ComplexTensor) -> Tensor {
 
 /// `exp(z) = e^re·(cos im + i·sin im)`. Pullback: `conj(exp z)·g`.
 public func exp(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in
         let e = Double.exp(x)
         return (e * Double.cos(y), e * Double.sin(y))
     }
@@ -95,39 +93,39 @@ public func exp(_ z: ComplexTensor) -> ComplexTensor {
 
 /// `log(z) = log|z| + i·angle(z)` (log 0 = −inf). Pullback: `g / conj(z)`.
 public func log(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.log(Double.hypot(x, y)), Double.atan2(y, x)) }
-    return holomorphic("complex log", z, w) { z, _ in K.map(z.real, z.imag) { x, y in K.div(1, 0, x, y) } }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.log(Double.hypot(x, y)), Double.atan2(y, x)) }
+    return holomorphic("complex log", z, w) { z, _ in ComplexSupport.map(z.real, z.imag) { x, y in ComplexSupport.div(1, 0, x, y) } }
 }
 
 /// `sin(z) = sin re·cosh im + i·cos re·sinh im`. Pullback: `conj(cos z)·g`.
 public func sin(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.sin(x) * Double.cosh(y), Double.cos(x) * Double.sinh(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.sin(x) * Double.cosh(y), Double.cos(x) * Double.sinh(y)) }
     return holomorphic("complex sin", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
     }
 }
 
 /// `cos(z) = cos re·cosh im − i·sin re·sinh im`. Pullback: `conj(−sin z)·g`.
 public func cos(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
     return holomorphic("complex cos", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (-Double.sin(x) * Double.cosh(y), -Double.cos(x) * Double.sinh(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (-Double.sin(x) * Double.cosh(y), -Double.cos(x) * Double.sinh(y)) }
     }
 }
 
 /// `sinh(z) = sinh re·cos im + i·cosh re·sin im`. Pullback: `conj(cosh z)·g`.
 public func sinh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
     return holomorphic("complex sinh", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
     }
 }
 
 /// `cosh(z) = cosh re·cos im + i·sinh re·sin im`. Pullback: `conj(sinh z)·g`.
 public func cosh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
     return holomorphic("complex cosh", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
     }
 }
 
@@ -137,7 +135,7 @@ public func cosh(_ z: ComplexTensor) -> ComplexTensor {
 /// `sinh/cosh` where that is finite and stays finite where cplxmodule's overflows to NaN
 /// (`|re|` above ~710). Pullback: `conj(1 − tanh² z)·g`.
 public func tanh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in
         if Swift.abs(x) > 22 {
             let e = Double.exp(-2 * Swift.abs(x))
             return (x > 0 ? 1 : -1, 4 * Double.sin(y) * Double.cos(y) * e)
@@ -147,7 +145,7 @@ public func tanh(_ z: ComplexTensor) -> ComplexTensor {
         return (beta * rho * s / d, t / d)
     }
     return holomorphic("complex tanh", z, w) { _, w in
-        K.map(w.real, w.imag) { u, v in (1 - (u * u - v * v), -2 * u * v) }
+        ComplexSupport.map(w.real, w.imag) { u, v in (1 - (u * u - v * v), -2 * u * v) }
     }
 }
 
@@ -155,15 +153,15 @@ public func tanh(_ z: ComplexTensor) -> ComplexTensor {
 /// (broadcast against `z`): cplxmodule's `phaseshift`. Shape: the broadcast of both shapes.
 /// Pullback: `e^{−iφ}·g` for `z`; `Im(conj(g)·i·w)`-style `gim·Re w − gre·Im w` for `φ`.
 public func phaseShift(_ z: ComplexTensor, phi: Tensor) -> ComplexTensor {
-    let w = K.zip(.init(z), .init(phi), op: "phaseShift") { x, y, p, _ in
-        K.mul(x, y, Double.cos(p), Double.sin(p))
+    let w = ComplexSupport.zip(.init(z), .init(phi), op: "phaseShift") { x, y, p, _ in
+        ComplexSupport.mul(x, y, Double.cos(p), Double.sin(p))
     }
-    return K.record("phaseShift", w, inputs: [z.real, z.imag, phi]) { gr, gi in
-        let g = K.Operand(re: gr, im: gi)
-        let gz = K.zip(g, .init(phi.detached()), op: "phaseShift pullback") { p, q, f, _ in
-            K.mulConj(Double.cos(f), Double.sin(f), p, q)
+    return ComplexSupport.record("phaseShift", w, inputs: [z.real, z.imag, phi]) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr, im: gi)
+        let gz = ComplexSupport.zip(g, .init(phi.detached()), op: "phaseShift pullback") { p, q, f, _ in
+            ComplexSupport.mulConj(Double.cos(f), Double.sin(f), p, q)
         }
-        let gphi = K.zipToReal(g, .init(w), op: "phaseShift pullback") { p, q, u, v in q * u - p * v }
+        let gphi = ComplexSupport.zipToReal(g, .init(w), op: "phaseShift pullback") { p, q, u, v in q * u - p * v }
         return [gz.real, gz.imag, gphi]
     }
 }
@@ -187,13 +185,13 @@ public func modReLU(_ z: ComplexTensor, threshold: Double) -> ComplexTensor {
 public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor {
     require(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
     if tau.count == 1 && tau.rank == 0 { return modReLUScalarThreshold(z, tau) }
-    let shape = z.shape == tau.shape ? z.shape : K.broadcastShape([z.shape, tau.shape], op: "modReLU")
-    let w = K.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
+    let shape = z.shape == tau.shape ? z.shape : ComplexSupport.broadcastShape([z.shape, tau.shape], op: "modReLU")
+    let w = ComplexSupport.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
         let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
         let s = 1 - t / m
         return s > 0 ? (x * s, y * s) : (0, 0)
     }
-    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+    return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached(), td = tau.detached()
         var out = (0..<3).map { _ in Tensor(uninitializedShape: shape, dtype: z.dtype) }   // z̄ re, z̄ im, τ̄
         let sz = Broadcast.strides(of: z.shape, broadcastTo: shape)
@@ -240,7 +238,7 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
         return ComplexTensor(real: w[0], imag: w[1])
     }
     let w = z.dtype.dispatch { forward($0) }
-    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+    return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached()
         var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
         var gt = 0.0

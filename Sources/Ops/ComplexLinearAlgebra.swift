@@ -8,8 +8,6 @@
 
 import Kernels
 
-private typealias K = CplxKernel
-
 private extension UnsafePointer {
     /// The same address viewed as another element type (the caller knows the dtype).
     static func cast<U>(_ p: UnsafePointer<U>) -> UnsafePointer<Pointee> { UnsafeRawPointer(p).assumingMemoryBound(to: Pointee.self) }
@@ -22,7 +20,7 @@ private extension UnsafeMutablePointer {
     }
 }
 
-extension CplxKernel {
+extension ComplexSupport {
     /// Batched complex product `op(A')·op(B')` (untraced) where `A' = conj(A)` when `conjA`
     /// (likewise B), op = transpose when `transA` / `transB`, with `batchedMatmulRaw`'s batch
     /// broadcasting and `outBatch` reduction. A `nil` imaginary part is a real operand; the
@@ -128,7 +126,7 @@ extension CplxKernel {
 }
 
 /// The shared core of the three matmul overloads: `a`, `b` complex or real (imag `nil`).
-private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> ComplexTensor {
+private func complexMatmul(_ a: ComplexSupport.Operand, _ b: ComplexSupport.Operand, name: String) -> ComplexTensor {
     let (ra, rb) = (a.re.rank, b.re.rank)
     require(ra >= 1 && rb >= 1, "\(name): operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
     require(a.re.dtype == b.re.dtype, "\(name): dtypes \(a.re.dtype) and \(b.re.dtype) differ")
@@ -139,8 +137,8 @@ private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> Comp
     guard Broadcast.shape(Array(a2Shape.dropLast(2)), Array(b2Shape.dropLast(2))) != nil else {
         fatalError("\(name): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
     }
-    let a2 = K.view(a, a2Shape), b2 = K.view(b, b2Shape)
-    let full = K.product(a2, b2, op: name)
+    let a2 = ComplexSupport.view(a, a2Shape), b2 = ComplexSupport.view(b, b2Shape)
+    let full = ComplexSupport.product(a2, b2, op: name)
     let fullShape = full.re.shape
     var outShape = Array(fullShape.dropLast(2))
     if ra > 1 { outShape.append(fullShape[fullShape.count - 2]) }
@@ -153,19 +151,19 @@ private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> Comp
     let aComplex = a.im != nil, bComplex = b.im != nil
     // A constant operand (data) needs no gradient: skip its products.
     let needsA = a.re.isTraced || (a.im?.isTraced ?? false), needsB = b.re.isTraced || (b.im?.isTraced ?? false)
-    return K.record(name, y, inputs: inputs) { gr, gi in
-        let g = K.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
+    return ComplexSupport.record(name, y, inputs: inputs) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
         // Ā = C̄·Bᴴ, B̄ = Aᴴ·C̄ (summed over the batch dimensions each operand was broadcast along)
         var grads: [Tensor?] = []
         if needsA {
-            let ga = K.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
+            let ga = ComplexSupport.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
             grads.append(ga.re.withShape(a.shape))
             if aComplex { grads.append(ga.im!.withShape(a.shape)) }
         } else {
             grads += aComplex ? [nil, nil] : [nil]
         }
         if needsB {
-            let gb = K.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
+            let gb = ComplexSupport.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
             grads.append(gb.re.withShape(b.shape))
             if bComplex { grads.append(gb.im!.withShape(b.shape)) }
         } else {
@@ -215,8 +213,8 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = z.shape.dropLast().reduce(1, *)
     let outShape = Array(z.shape.dropLast()) + [outF]
-    let z2 = K.view(K.Operand(z), [rows, inF]), w = K.Operand(weight.detached())
-    let p = K.product(z2, w, transB: true, op: "complex linear")
+    let z2 = ComplexSupport.view(ComplexSupport.Operand(z), [rows, inF]), w = ComplexSupport.Operand(weight.detached())
+    let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
     var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
     if let bias {
         y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", +, +),
@@ -226,10 +224,10 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     if let bias { inputs += [bias.real, bias.imag] }
     // A constant operand (data, or a variance term's input) needs no gradient: skip its products.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
-    return K.record("complex linear", y, inputs: inputs) { gr, gi in
-        let g = K.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
-        let gz = needsZ ? K.product(g, w, conjB: true, op: "complex linear pullback") : nil
-        let gw = needsW ? K.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
+    return ComplexSupport.record("complex linear", y, inputs: inputs) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
+        let gz = needsZ ? ComplexSupport.product(g, w, conjB: true, op: "complex linear pullback") : nil
+        let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
         var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
         if bias != nil {
             grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
@@ -258,21 +256,21 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(z1.shape.dropLast())
     let rows = lead.reduce(1, *)
-    let a = K.view(K.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
-    let x2 = K.view(K.Operand(z2), [rows, in2])
-    let w = K.Operand(weight.detached())
+    let a = ComplexSupport.view(ComplexSupport.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
+    let x2 = ComplexSupport.view(ComplexSupport.Operand(z2), [rows, in2])
+    let w = ComplexSupport.Operand(weight.detached())
     // P[k, r, j] = Σ_i c(z1)[r, i]·W[k, i, j]
-    let p = K.product(a, w, conjA: conjugate, op: "complex bilinear")
+    let p = ComplexSupport.product(a, w, conjA: conjugate, op: "complex bilinear")
     // y[r, k] = Σ_j P[k, r, j]·z2[r, j] + b_k
     let y = complexBilinearContract(p.re, p.im!, x2, bias: bias?.detached(), outShape: lead + [outF])
     var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
-    return K.record("complex bilinear", y, inputs: inputs) { gr, gi in
+    return ComplexSupport.record("complex bilinear", y, inputs: inputs) { gr, gi in
         // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
         let (g2, h) = complexBilinearCotangents(p.re, p.im!, x2, gr, gi, outF: outF)
         // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
-        let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
-        let gw = K.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
+        let ga = ComplexSupport.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
+        let gw = ComplexSupport.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
         let g1r = ga.re.withShape(z1.shape)
         let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
         var grads: [Tensor?] = [g1r, g1i, g2.real.withShape(z2.shape), g2.imag.withShape(z2.shape), gw.re, gw.im!]
@@ -303,7 +301,7 @@ private func checkComplexBilinearArguments(_ z1: ComplexTensor, _ z2: ComplexTen
 
 /// `y[r, k] = Σ_j P[k, r, j]·x2[r, j] + b_k` (complex, untraced): `p` is `[out, rows, in2]`, `x2`
 /// `[rows, in2]`, the result `[rows, out]` viewed as `outShape` (`[…, out]`).
-private func complexBilinearContract(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Operand, bias: ComplexTensor?,
+private func complexBilinearContract(_ pRe: Tensor, _ pIm: Tensor, _ x2: ComplexSupport.Operand, bias: ComplexTensor?,
                                      outShape: [Int]) -> ComplexTensor {
     let (rows, in2) = (x2.shape[0], x2.shape[1]), outF = outShape[outShape.count - 1], dtype = pRe.dtype
     var y = [Tensor(uninitializedShape: outShape, dtype: dtype), Tensor(uninitializedShape: outShape, dtype: dtype)]
@@ -337,8 +335,8 @@ private func complexBilinearContract(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Opera
 /// `x2` (`[rows, in2]`) and the cotangent `g = gr + i·gi` (`[rows, out]`):
 /// `z̄2[r, j] = Σ_k conj(P[k, r, j])·g[r, k]` (`[rows, in2]`) and `H[k, r, j] = conj(x2[r, j])·g[r, k]`
 /// (`[out, rows, in2]`).
-private func complexBilinearCotangents(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Operand, _ gr: Tensor, _ gi: Tensor,
-                                       outF: Int) -> (g2: ComplexTensor, h: K.Operand) {
+private func complexBilinearCotangents(_ pRe: Tensor, _ pIm: Tensor, _ x2: ComplexSupport.Operand, _ gr: Tensor, _ gi: Tensor,
+                                       outF: Int) -> (g2: ComplexTensor, h: ComplexSupport.Operand) {
     let (rows, in2) = (x2.shape[0], x2.shape[1]), dtype = pRe.dtype
     var out = [Tensor.zeros([rows, in2], dtype: dtype), Tensor.zeros([rows, in2], dtype: dtype),
                Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype),
@@ -364,5 +362,5 @@ private func complexBilinearCotangents(_ pRe: Tensor, _ pIm: Tensor, _ x2: K.Ope
         }
     }
     dtype.dispatch { pullback($0) }
-    return (ComplexTensor(real: out[0], imag: out[1]), K.Operand(re: out[2], im: out[3]))
+    return (ComplexTensor(real: out[0], imag: out[1]), ComplexSupport.Operand(re: out[2], im: out[3]))
 }

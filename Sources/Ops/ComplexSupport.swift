@@ -5,8 +5,9 @@
 // round once to the tensor's dtype; for float32 that is at least as accurate as single
 // precision arithmetic and keeps every formula written once.
 
-/// Internal helpers of the complex ops (a namespace, so names cannot collide with other files).
-enum CplxKernel {
+/// Internal helpers of the complex ops: a namespace (not a kernel) of the tape recording and the
+/// untraced loops that complex forwards and pullbacks share, so names cannot collide with other files.
+enum ComplexSupport {
     /// Records a complex op as ONE tape entry: `inputs` are the real tensors the op read (both
     /// parts of each complex operand, real operands as they are), the outputs are the two parts
     /// of `out`. `pullback` receives the output cotangent `g = gre + i·gim` as two tensors and
@@ -130,7 +131,7 @@ enum CplxKernel {
 
 // MARK: - Scalar complex arithmetic used by the kernels
 
-extension CplxKernel {
+extension ComplexSupport {
     /// `(a + ib)(c + id)`.
     @inline(__always) static func mul(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> (Double, Double) {
         (a * c - b * d, a * d + b * c)
@@ -147,3 +148,7 @@ extension CplxKernel {
         return ((a * c + b * d) / n, (b * c - a * d) / n)
     }
 }
+
+/// The former name of ``ComplexSupport``, kept only until Ops/ComplexConvolution.swift (another
+/// branch's file this session) says `ComplexSupport`; remove it then.
+typealias CplxKernel = ComplexSupport

@@ -40,7 +40,7 @@ public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Ten
 
 // MARK: - Extrema and log-sum-exp
 
-extension ElementwiseKernels {
+extension ElementwiseSupport {
     /// Reduces `x` over `axes` (normalised, sorted) with `combine`, starting from `initial`; the
     /// result has the kept shape (reduced dimensions are 1). Untraced.
     static func reduceKept(_ x: Tensor, axes: [Int], initial: Double,
@@ -106,8 +106,8 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
                  "\(name): cannot reduce over an empty axis (shape \(x.shape), axes \(ax))")
     let isMax = name == "max"
     let yKept = isMax
-        ? ElementwiseKernels.maxKept(x, axes: ax)
-        : ElementwiseKernels.reduceKept(x, axes: ax, initial: .infinity, ElementwiseKernels.minimum, ElementwiseKernels.minimum)
+        ? ElementwiseSupport.maxKept(x, axes: ax)
+        : ElementwiseSupport.reduceKept(x, axes: ax, initial: .infinity, ElementwiseSupport.minimum, ElementwiseSupport.minimum)
     let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
     let x0 = x.detached()
     return Tape.record(name, out, inputs: [x]) { g in
@@ -125,7 +125,7 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
 /// Pullback: g·exp(x − y), i.e. g times the softmax of each slice (0 for −inf entries).
 public func logSumExp(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     let ax = normalizedAxes(axes, rank: x.rank, op: "logSumExp")
-    let yKept = ElementwiseKernels.logSumExpKept(x, axes: ax)
+    let yKept = ElementwiseSupport.logSumExpKept(x, axes: ax)
     let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
     let x0 = x.detached()
     return Tape.record("logSumExp", out, inputs: [x]) { g in
