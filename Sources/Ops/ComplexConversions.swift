@@ -10,47 +10,48 @@ extension ComplexSupport {
     /// result comes from position `position(p, k)` of the axis; the parts have `count` elements
     /// there. Untraced.
     static func splitParts(_ x: Tensor, axis: Int, count: Int, position: (Int, Int) -> Int) -> (Tensor, Tensor) {
-        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *), n = x.shape[axis]
         var shape = x.shape; shape[axis] = count
-        var re = Tensor(uninitializedShape: shape, dtype: x.dtype), im = Tensor(uninitializedShape: shape, dtype: x.dtype)
+        var parts = [Tensor(uninitializedShape: shape, dtype: x.dtype), Tensor(uninitializedShape: shape, dtype: x.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
-            x.withUnsafeBufferPointer { (src: UnsafeBufferPointer<T>) in
-            re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<T>) in
-            im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<T>) in
-                for o in 0..<outer {
-                    for k in 0..<count {
-                        let d = (o * count + k) * inner
-                        let s0 = (o * n + position(0, k)) * inner, s1 = (o * n + position(1, k)) * inner
-                        for i in 0..<inner { r[d + i] = src[s0 + i]; m[d + i] = src[s1 + i] }
-                    }
+            Tensor.withBaseAddresses(reading: [x], writing: &parts, as: T.self) { i, o in
+                let (src, r, m) = (i[0], o[0], o[1])
+                forEachPartBlock(x.shape, axis: axis, count: count, position: position) { d, s0, s1, inner in
+                    for i in 0..<inner { r[d + i] = src[s0 + i]; m[d + i] = src[s1 + i] }
                 }
-            }}}
+            }
         }
         x.dtype.dispatch { run($0) }
-        return (re, im)
+        return (parts[0], parts[1])
     }
 
     /// The adjoint of ``splitParts(_:axis:count:position:)``: a tensor of `shape` (size `n` along
     /// `axis`) holding `re`/`im` element k at `position(p, k)` and zeros elsewhere. Untraced.
     static func joinParts(_ re: Tensor, _ im: Tensor, axis: Int, into shape: [Int], position: (Int, Int) -> Int) -> Tensor {
-        let count = re.shape[axis], n = shape[axis]
-        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
-        var x = Tensor.zeros(shape, dtype: re.dtype)
+        var x = [Tensor.zeros(shape, dtype: re.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
-            re.withUnsafeBufferPointer { (r: UnsafeBufferPointer<T>) in
-            im.withUnsafeBufferPointer { (m: UnsafeBufferPointer<T>) in
-            x.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
-                for o in 0..<outer {
-                    for k in 0..<count {
-                        let s = (o * count + k) * inner
-                        let d0 = (o * n + position(0, k)) * inner, d1 = (o * n + position(1, k)) * inner
-                        for i in 0..<inner { dst[d0 + i] = r[s + i]; dst[d1 + i] = m[s + i] }
-                    }
+            Tensor.withBaseAddresses(reading: [re, im], writing: &x, as: T.self) { i, o in
+                let (r, m, dst) = (i[0], i[1], o[0])
+                forEachPartBlock(shape, axis: axis, count: re.shape[axis], position: position) { s, d0, d1, inner in
+                    for i in 0..<inner { dst[d0 + i] = r[s + i]; dst[d1 + i] = m[s + i] }
                 }
-            }}}
+            }
         }
         re.dtype.dispatch { run($0) }
-        return x
+        return x[0]
+    }
+
+    /// The block walk shared by ``splitParts(_:axis:count:position:)`` and
+    /// ``joinParts(_:_:axis:into:position:)``: for every outer index and part element k, the
+    /// offset of k's block in a part (`count` along `axis`), the offsets of the real and the
+    /// imaginary block in the whole tensor of `shape`, and the block length (the inner size).
+    private static func forEachPartBlock(_ shape: [Int], axis: Int, count: Int, position: (Int, Int) -> Int,
+                                         _ body: (Int, Int, Int, Int) -> Void) {
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *), n = shape[axis]
+        for o in 0..<outer {
+            for k in 0..<count {
+                body((o * count + k) * inner, (o * n + position(0, k)) * inner, (o * n + position(1, k)) * inner, inner)
+            }
+        }
     }
 }
 

@@ -154,22 +154,19 @@ private func complexMatmul(_ a: ComplexSupport.Operand, _ b: ComplexSupport.Oper
     return ComplexSupport.record(name, y, inputs: inputs) { gr, gi in
         let g = ComplexSupport.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
         // Ā = C̄·Bᴴ, B̄ = Aᴴ·C̄ (summed over the batch dimensions each operand was broadcast along)
-        var grads: [Tensor?] = []
-        if needsA {
-            let ga = ComplexSupport.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
-            grads.append(ga.re.withShape(a.shape))
-            if aComplex { grads.append(ga.im!.withShape(a.shape)) }
-        } else {
-            grads += aComplex ? [nil, nil] : [nil]
+        /// The cotangents of one operand (one per part it has), or nils when it needs none.
+        func operandGradients(_ needed: Bool, _ complex: Bool, _ shape: [Int],
+                              _ product: () -> (re: Tensor, im: Tensor?)) -> [Tensor?] {
+            guard needed else { return complex ? [nil, nil] : [nil] }
+            let p = product()
+            return complex ? [p.re.withShape(shape), p.im!.withShape(shape)] : [p.re.withShape(shape)]
         }
-        if needsB {
-            let gb = ComplexSupport.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
-            grads.append(gb.re.withShape(b.shape))
-            if bComplex { grads.append(gb.im!.withShape(b.shape)) }
-        } else {
-            grads += bComplex ? [nil, nil] : [nil]
+        let op = "\(name) pullback"
+        return operandGradients(needsA, aComplex, a.shape) {
+            ComplexSupport.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: op)
+        } + operandGradients(needsB, bComplex, b.shape) {
+            ComplexSupport.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: op)
         }
-        return grads
     }
 }
 
@@ -252,7 +249,8 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// `W̄_k = aᴴ·H_k`, `b̄ = Σ_rows ȳ`.
 public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
                      conjugate: Bool = true) -> ComplexTensor {
-    checkComplexBilinearArguments(z1, z2, weight, bias)
+    checkBilinearArguments(op: "complex bilinear", names: ("z1", "z2"), z1.shape, z2.shape, weight.shape, bias?.shape,
+                           dtypes: z1.dtype, z2.dtype, weight.dtype, bias?.dtype)
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(z1.shape.dropLast())
     let rows = lead.reduce(1, *)
@@ -279,23 +277,6 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
             grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
         }
         return grads
-    }
-}
-
-/// The shape and dtype checks of the complex ``bilinear(_:_:_:bias:conjugate:)``.
-private func checkComplexBilinearArguments(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor,
-                                           _ bias: ComplexTensor?) {
-    require(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
-                 && z1.shape[z1.rank - 1] == weight.shape[1] && z2.shape[z2.rank - 1] == weight.shape[2]
-                 && z1.shape.dropLast() == z2.shape.dropLast(),
-                 "complex bilinear: inputs \(z1.shape) and \(z2.shape) do not match weight \(weight.shape) "
-                 + "(need z1 [..., in1], z2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    require(z1.dtype == weight.dtype && z2.dtype == weight.dtype,
-                 "complex bilinear: dtypes \(z1.dtype), \(z2.dtype) and \(weight.dtype) differ")
-    if let bias {
-        require(bias.shape == [weight.shape[0]],
-                     "complex bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        require(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
     }
 }
 

@@ -237,7 +237,8 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
 /// Pullback with `P[r, k, i] = ȳ[r, k]·x1[r, i]`: `x̄1[r, i] = Σ_k ȳ[r, k]·V[r, k, i]`,
 /// `x̄2 = P·W'` and `W̄' = Pᵀ·x2` (two GEMMs), `b̄ = Σ_r ȳ`.
 public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    checkBilinearArguments(x1, x2, weight, bias)
+    checkBilinearArguments(op: "bilinear", names: ("x1", "x2"), x1.shape, x2.shape, weight.shape, bias?.shape,
+                           dtypes: x1.dtype, x2.dtype, weight.dtype, bias?.dtype)
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(x1.shape.dropLast())
     let rows = lead.reduce(1, *)
@@ -256,18 +257,20 @@ public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor?
     }
 }
 
-/// The shape and dtype checks of the real ``bilinear(_:_:_:bias:)``.
-private func checkBilinearArguments(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, _ bias: Tensor?) {
-    require(weight.rank == 3 && x1.rank >= 1 && x2.rank >= 1
-                 && x1.shape[x1.rank - 1] == weight.shape[1] && x2.shape[x2.rank - 1] == weight.shape[2]
-                 && x1.shape.dropLast() == x2.shape.dropLast(),
-                 "bilinear: inputs \(x1.shape) and \(x2.shape) do not match weight \(weight.shape) "
-                 + "(need x1 [..., in1], x2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    require(x1.dtype == weight.dtype && x2.dtype == weight.dtype,
-                 "bilinear: dtypes \(x1.dtype), \(x2.dtype) and \(weight.dtype) differ")
-    if let bias {
-        require(bias.shape == [weight.shape[0]], "bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        require(bias.dtype == weight.dtype, "bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
+/// The shape and dtype checks of the real and complex bilinear forms: `op` names the op in the
+/// messages and `names` its two inputs (`x1`, `x2` or `z1`, `z2`); `s…` are the shapes of the
+/// inputs, the weight and the bias, `d…` their dtypes.
+func checkBilinearArguments(op: String, names: (String, String), _ s1: [Int], _ s2: [Int], _ sw: [Int], _ sb: [Int]?,
+                            dtypes d1: DType, _ d2: DType, _ dw: DType, _ db: DType?) {
+    let (n1, n2) = names
+    require(sw.count == 3 && s1.count >= 1 && s2.count >= 1 && s1[s1.count - 1] == sw[1] && s2[s2.count - 1] == sw[2]
+                && s1.dropLast() == s2.dropLast(),
+            "\(op): inputs \(s1) and \(s2) do not match weight \(sw) "
+            + "(need \(n1) [..., in1], \(n2) [..., in2] with equal leading dimensions, weight [out, in1, in2])")
+    require(d1 == dw && d2 == dw, "\(op): dtypes \(d1), \(d2) and \(dw) differ")
+    if let sb, let db {
+        require(sb == [sw[0]], "\(op): bias \(sb) does not match weight \(sw) (need [out])")
+        require(db == dw, "\(op): bias is \(db) but weight is \(dw)")
     }
 }
 
