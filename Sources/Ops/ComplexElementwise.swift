@@ -33,20 +33,16 @@ public func abs(_ z: ComplexTensor) -> Tensor {
 
 /// `√(re² + im²)` elementwise (equal shapes and dtypes), untraced.
 private func complexModulus(_ re: Tensor, _ im: Tensor) -> Tensor {
-    var out = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
-    switch re.dtype {
-    case .float32:
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<Float>) in
-            im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Float>) in
-                    wt_cabsf_array(x.baseAddress, y.baseAddress, r.baseAddress, r.count) } } }
-    case .float64:
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<Double>) in
-            im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Double>) in
-                    wt_cabs_array(x.baseAddress, y.baseAddress, r.baseAddress, r.count) } } }
+    var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+    let n = re.count
+    func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
+        Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { i, o in kernel(i[0], i[1], o[0], n) }
     }
-    return out
+    switch re.dtype {   // one C kernel per dtype
+    case .float32: run(Float.self, wt_cabsf_array)
+    case .float64: run(Double.self, wt_cabs_array)
+    }
+    return out[0]
 }
 
 /// `(g·re/|z|, g·im/|z|)` elementwise, 0 where `|z| = 0` (all three of one shape and dtype), untraced.

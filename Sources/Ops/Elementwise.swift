@@ -49,13 +49,13 @@ enum ElementwiseSupport {
         var out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
         let n = x.count
         if n == 0 { return out }
-        switch x.dtype {
-        case .float32:
-            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in f32(p.baseAddress, q.baseAddress, n) } }
-        case .float64:
-            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in f64(p.baseAddress, q.baseAddress, n) } }
+        func run<T: TensorScalar>(_: T.Type, _ kernel: ArrayKernel<T>) {
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in kernel(p.baseAddress, q.baseAddress, n) } }
+        }
+        switch x.dtype {   // one C kernel per dtype
+        case .float32: run(Float.self, f32)
+        case .float64: run(Double.self, f64)
         }
         return out
     }

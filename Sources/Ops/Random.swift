@@ -174,13 +174,12 @@ public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> T
     require(shape.allSatisfy { $0 >= 0 }, "normal: negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
     let k = key.words
-    switch dtype {
-    case .float64:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
-            wt_normal_array(k.x, k.y, 0, p.baseAddress, p.count) }
-    case .float32:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-            wt_normalf_array(k.x, k.y, 0, p.baseAddress, p.count) }
+    func run<T: TensorScalar>(_: T.Type, _ kernel: (UInt32, UInt32, UInt64, UnsafeMutablePointer<T>?, Int) -> Void) {
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in kernel(k.x, k.y, 0, p.baseAddress, p.count) }
+    }
+    switch dtype {   // one C kernel per dtype
+    case .float64: run(Double.self, wt_normal_array)
+    case .float32: run(Float.self, wt_normalf_array)
     }
     return out
 }
