@@ -207,6 +207,32 @@ extension Tensor {
         return withExtendedLifetime((a, b)) { out }
     }
 
+    /// One of the four arithmetic operators, for the operator form of `zipElements`.
+    public enum ArithmeticOperator: Sendable {
+        /// `a + b`
+        case add
+        /// `a − b`
+        case subtract
+        /// `a · b`
+        case multiply
+        /// `a / b`
+        case divide
+    }
+
+    /// `a ∘ b` elementwise with broadcasting for an arithmetic operator `∘`, written once for both
+    /// dtypes (the same loop and rounding as ``zipElements(_:_:op:_:_:)`` with `∘` for each).
+    /// Not recorded on a tape.
+    /// - Precondition: equal dtypes and broadcastable shapes (the message names `op`).
+    @inlinable
+    public static func zipElements(_ a: Tensor, _ b: Tensor, op: String, _ operator: ArithmeticOperator) -> Tensor {
+        switch `operator` {
+        case .add: return zipElements(a, b, op: op, +, +)
+        case .subtract: return zipElements(a, b, op: op, -, -)
+        case .multiply: return zipElements(a, b, op: op, *, *)
+        case .divide: return zipElements(a, b, op: op, /, /)
+        }
+    }
+
     /// Adds `other` (same shape and dtype) into this tensor's memory when that memory is not
     /// shared with any other value, and returns true; returns false (and changes nothing) when
     /// it is shared. The tape's gradient accumulation uses it to avoid a new buffer per sum.

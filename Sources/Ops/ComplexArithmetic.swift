@@ -14,15 +14,15 @@
 /// `a + b` elementwise with broadcasting. Shape: the broadcast of both shapes.
 /// Pullback: (g, g).
 public func + (a: ComplexTensor, b: ComplexTensor) -> ComplexTensor {
-    let y = ComplexTensor(real: Tensor.zipElements(a.real, b.real, op: "complex add", +, +),
-                          imag: Tensor.zipElements(a.imag, b.imag, op: "complex add", +, +))
+    let y = ComplexTensor(real: Tensor.zipElements(a.real, b.real, op: "complex add", .add),
+                          imag: Tensor.zipElements(a.imag, b.imag, op: "complex add", .add))
     return ComplexSupport.record("complex add", y, inputs: [a.real, a.imag, b.real, b.imag]) { gr, gi in [gr, gi, gr, gi] }
 }
 
 /// `a − b` elementwise with broadcasting. Pullback: (g, −g).
 public func - (a: ComplexTensor, b: ComplexTensor) -> ComplexTensor {
-    let y = ComplexTensor(real: Tensor.zipElements(a.real, b.real, op: "complex sub", -, -),
-                          imag: Tensor.zipElements(a.imag, b.imag, op: "complex sub", -, -))
+    let y = ComplexTensor(real: Tensor.zipElements(a.real, b.real, op: "complex sub", .subtract),
+                          imag: Tensor.zipElements(a.imag, b.imag, op: "complex sub", .subtract))
     return ComplexSupport.record("complex sub", y, inputs: [a.real, a.imag, b.real, b.imag]) { gr, gi in
         [gr, gi, negated(gr), negated(gi)]
     }
@@ -65,28 +65,28 @@ public func / (a: ComplexTensor, b: ComplexTensor) -> ComplexTensor {
 /// `a + x` for a real tensor `x`: `(ar + x) + i·ai`, broadcasting both parts to the result
 /// shape. Pullback: (g, Re g).
 public func + (a: ComplexTensor, x: Tensor) -> ComplexTensor {
-    let re = Tensor.zipElements(a.real, x, op: "complex+real add", +, +)
+    let re = Tensor.zipElements(a.real, x, op: "complex+real add", .add)
     let y = ComplexTensor(real: re, imag: ComplexSupport.expand(a.imag, to: re.shape))
     return ComplexSupport.record("complex+real add", y, inputs: [a.real, a.imag, x]) { gr, gi in [gr, gi, gr] }
 }
 
 /// `x + a` for a real tensor `x` (see `a + x`).
 public func + (x: Tensor, a: ComplexTensor) -> ComplexTensor {
-    let re = Tensor.zipElements(x, a.real, op: "real+complex add", +, +)
+    let re = Tensor.zipElements(x, a.real, op: "real+complex add", .add)
     let y = ComplexTensor(real: re, imag: ComplexSupport.expand(a.imag, to: re.shape))
     return ComplexSupport.record("real+complex add", y, inputs: [x, a.real, a.imag]) { gr, gi in [gr, gr, gi] }
 }
 
 /// `a − x` for a real tensor `x`: `(ar − x) + i·ai`, both parts broadcast. Pullback: (g, −Re g).
 public func - (a: ComplexTensor, x: Tensor) -> ComplexTensor {
-    let re = Tensor.zipElements(a.real, x, op: "complex-real sub", -, -)
+    let re = Tensor.zipElements(a.real, x, op: "complex-real sub", .subtract)
     let y = ComplexTensor(real: re, imag: ComplexSupport.expand(a.imag, to: re.shape))
     return ComplexSupport.record("complex-real sub", y, inputs: [a.real, a.imag, x]) { gr, gi in [gr, gi, negated(gr)] }
 }
 
 /// `x − a` for a real tensor `x`: `(x − ar) − i·ai`, both parts broadcast. Pullback: (Re g, −g).
 public func - (x: Tensor, a: ComplexTensor) -> ComplexTensor {
-    let re = Tensor.zipElements(x, a.real, op: "real-complex sub", -, -)
+    let re = Tensor.zipElements(x, a.real, op: "real-complex sub", .subtract)
     let y = ComplexTensor(real: re, imag: ComplexSupport.expand(negated(a.imag), to: re.shape))
     return ComplexSupport.record("real-complex sub", y, inputs: [x, a.real, a.imag]) { gr, gi in [gr, negated(gr), negated(gi)] }
 }

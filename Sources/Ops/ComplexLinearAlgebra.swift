@@ -214,8 +214,8 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
     var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
     if let bias {
-        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", +, +),
-                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", +, +))
+        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
+                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }

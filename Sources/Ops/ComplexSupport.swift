@@ -118,7 +118,7 @@ enum ComplexSupport {
     /// A real tensor broadcast (copied) to `shape`.
     static func expand(_ x: Tensor, to shape: [Int]) -> Tensor {
         if x.shape == shape { return x.detached() }
-        return Tensor.zipElements(x.detached(), Tensor.zeros(shape, dtype: x.dtype), op: "expand", +, +)
+        return Tensor.zipElements(x.detached(), Tensor.zeros(shape, dtype: x.dtype), op: "expand", .add)
     }
 
     /// Normalises a possibly negative axis against `rank` (the message names `op`).

@@ -118,14 +118,14 @@ private func chain(_ g: Tensor, _ x: Tensor, op: String,
 /// eˣ elementwise. Shape and dtype of `x`. Pullback: g·eˣ (reusing the output).
 public func exp(_ x: Tensor) -> Tensor {
     let y = ElementwiseSupport.vectorMap(x, wt_expf_array, wt_exp_array)
-    return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", *, *)] }
+    return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", .multiply)] }
 }
 
 /// ln x elementwise (−inf at 0, NaN below 0). Pullback: g / x.
 public func log(_ x: Tensor) -> Tensor {
     let y = ElementwiseSupport.vectorMap(x, wt_logf_array, wt_log_array)
     let x0 = x.detached()
-    return Tape.record("log", y, inputs: [x]) { g in [Tensor.zipElements(g, x0, op: "log pullback", /, /)] }
+    return Tape.record("log", y, inputs: [x]) { g in [Tensor.zipElements(g, x0, op: "log pullback", .divide)] }
 }
 
 /// ln(1 + x) elementwise, accurate for small x. Pullback: g / (1 + x).
@@ -194,8 +194,8 @@ public func pow(_ x: Tensor, _ e: Tensor) -> Tensor {
         func de<T: TensorScalar>(_ x: T, _ e: T) -> T { x == 0 && e >= 0 ? 0 : T.pow(x, e) * T.log(x) }
         let fx = Tensor.zipElements(x0, e0, op: "pow pullback", dx, dx)
         let fe = Tensor.zipElements(x0, e0, op: "pow pullback", de, de)
-        return [Tensor.zipElements(g, fx, op: "pow pullback", *, *),
-                Tensor.zipElements(g, fe, op: "pow pullback", *, *)]
+        return [Tensor.zipElements(g, fx, op: "pow pullback", .multiply),
+                Tensor.zipElements(g, fe, op: "pow pullback", .multiply)]
     }
 }
 
@@ -248,8 +248,8 @@ private func extremum(_ a: Tensor, _ b: Tensor, name: String,
         func shareB64(_ x: Double, _ y: Double) -> Double { x == y ? 0.5 : (pickFirst64(x, y) ? 0 : 1) }
         let sa = Tensor.zipElements(a0, b0, op: "\(name) pullback", shareA32, shareA64)
         let sb = Tensor.zipElements(a0, b0, op: "\(name) pullback", shareB32, shareB64)
-        return [Tensor.zipElements(g, sa, op: "\(name) pullback", *, *),
-                Tensor.zipElements(g, sb, op: "\(name) pullback", *, *)]
+        return [Tensor.zipElements(g, sa, op: "\(name) pullback", .multiply),
+                Tensor.zipElements(g, sb, op: "\(name) pullback", .multiply)]
     }
 }
 

@@ -36,10 +36,10 @@ public func softmax(_ x: Tensor, axis: Int) -> Tensor {
     let lse = ElementwiseSupport.logSumExpKept(x, axes: ax)
     let y = Tensor.zipElements(x, lse, op: "softmax", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
     return Tape.record("softmax", y, inputs: [x]) { g in
-        let gy = Tensor.zipElements(g, y, op: "softmax pullback", *, *)
+        let gy = Tensor.zipElements(g, y, op: "softmax pullback", .multiply)
         let s = gy.summed(toShape: lse.shape)
-        let centered = Tensor.zipElements(g, s, op: "softmax pullback", -, -)
-        return [Tensor.zipElements(y, centered, op: "softmax pullback", *, *)]
+        let centered = Tensor.zipElements(g, s, op: "softmax pullback", .subtract)
+        return [Tensor.zipElements(y, centered, op: "softmax pullback", .multiply)]
     }
 }
 
@@ -49,12 +49,12 @@ public func softmax(_ x: Tensor, axis: Int) -> Tensor {
 public func logSoftmax(_ x: Tensor, axis: Int) -> Tensor {
     let ax = softmaxAxis(axis, rank: x.rank, op: "logSoftmax")
     let lse = ElementwiseSupport.logSumExpKept(x, axes: ax)
-    let y = Tensor.zipElements(x, lse, op: "logSoftmax", -, -)
+    let y = Tensor.zipElements(x, lse, op: "logSoftmax", .subtract)
     return Tape.record("logSoftmax", y, inputs: [x]) { g in
         let s = g.summed(toShape: lse.shape)
         let p = y.mapElements(Float.exp, Double.exp)
-        let ps = Tensor.zipElements(p, s, op: "logSoftmax pullback", *, *)
-        return [Tensor.zipElements(g, ps, op: "logSoftmax pullback", -, -)]
+        let ps = Tensor.zipElements(p, s, op: "logSoftmax pullback", .multiply)
+        return [Tensor.zipElements(g, ps, op: "logSoftmax pullback", .subtract)]
     }
 }
 
@@ -146,8 +146,8 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, re
         func dx<T: TensorScalar>(_ x: T, _ t: T) -> T { ElementwiseSupport.sigmoid(x) - t }
         let fx = Tensor.zipElements(x0, t0, op: "binaryCrossEntropyWithLogits pullback", dx, dx)
         let negX = x0.mapElements({ -$0 }, { -$0 })
-        return [Tensor.zipElements(g, fx, op: "binaryCrossEntropyWithLogits pullback", *, *),
-                Tensor.zipElements(g, negX, op: "binaryCrossEntropyWithLogits pullback", *, *)]
+        return [Tensor.zipElements(g, fx, op: "binaryCrossEntropyWithLogits pullback", .multiply),
+                Tensor.zipElements(g, negX, op: "binaryCrossEntropyWithLogits pullback", .multiply)]
     }
     return reduce(elementwise, reduction)
 }

@@ -114,8 +114,8 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
         // Indicator of the extreme elements, divided by how many there are in each slice.
         let hit = Tensor.zipElements(x0, yKept, op: "\(name) pullback", { $0 == $1 ? 1 : 0 }, { $0 == $1 ? 1 : 0 })
         let count = hit.summed(toShape: yKept.shape)
-        let share = Tensor.zipElements(g.withShape(yKept.shape), count, op: "\(name) pullback", /, /)
-        return [Tensor.zipElements(hit, share, op: "\(name) pullback", *, *)]
+        let share = Tensor.zipElements(g.withShape(yKept.shape), count, op: "\(name) pullback", .divide)
+        return [Tensor.zipElements(hit, share, op: "\(name) pullback", .multiply)]
     }
 }
 
@@ -130,6 +130,6 @@ public func logSumExp(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -
     let x0 = x.detached()
     return Tape.record("logSumExp", out, inputs: [x]) { g in
         let p = Tensor.zipElements(x0, yKept, op: "logSumExp pullback", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
-        return [Tensor.zipElements(p, g.withShape(yKept.shape), op: "logSumExp pullback", *, *)]
+        return [Tensor.zipElements(p, g.withShape(yKept.shape), op: "logSumExp pullback", .multiply)]
     }
 }
