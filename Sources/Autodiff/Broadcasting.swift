@@ -131,6 +131,10 @@ extension Tensor {
         return withExtendedLifetime(self) { out }
     }
 
+    /// `−x` elementwise, same shape and dtype. Not recorded on a tape.
+    @inlinable
+    public func negatedElements() -> Tensor { mapElements({ -$0 }, { -$0 }) }
+
     /// The loop of ``zipElements(_:_:op:_:_:)`` for one element type: `z = f(x, y)` over the
     /// output of `shape`, with a tight loop for every ``OperandLayout`` pair but `general`.
     @inlinable

@@ -31,7 +31,7 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
 
 /// `−a`. Pullback: −g.
 public prefix func - (a: Tensor) -> Tensor {
-    let y = a.mapElements({ -$0 }, { -$0 })
+    let y = a.negatedElements()
     return Tape.record("neg", y, inputs: [a]) { g in [-g] }
 }
 

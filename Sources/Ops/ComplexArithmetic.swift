@@ -194,7 +194,7 @@ public func /= (a: inout ComplexTensor, s: Double) { a = a / s }
 // MARK: - negation, conjugation, parts
 
 /// A real tensor with every element negated (untraced).
-private func negated(_ t: Tensor) -> Tensor { t.mapElements({ -$0 }, { -$0 }) }
+private func negated(_ t: Tensor) -> Tensor { t.negatedElements() }
 
 /// `−a` (both parts negated). Pullback: −g.
 public prefix func - (a: ComplexTensor) -> ComplexTensor {

@@ -77,10 +77,10 @@ extension ComplexSupport {
             return (rr, nil)
         case (let ai?, nil):
             let ir = f(ai, b.re)
-            return (rr, sa == 1 ? ir : ir.mapElements({ -$0 }, { -$0 }))
+            return (rr, sa == 1 ? ir : ir.negatedElements())
         case (nil, let bi?):
             let ri = f(a.re, bi)
-            return (rr, sb == 1 ? ri : ri.mapElements({ -$0 }, { -$0 }))
+            return (rr, sb == 1 ? ri : ri.negatedElements())
         case (let ai?, let bi?):
             // Gauss's three-product form (3M): with A'ᵢ = sa·ai and B'ᵢ = sb·bi,
             //   f(ar + A'ᵢ, br + B'ᵢ) = f(ar, br) + f(ar, B'ᵢ) + f(A'ᵢ, br) + sa·sb·f(ai, bi),
@@ -270,7 +270,7 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
         let ga = ComplexSupport.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
         let gw = ComplexSupport.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
         let g1r = ga.re.withShape(z1.shape)
-        let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
+        let g1i = conjugate ? ga.im!.negatedElements().withShape(z1.shape) : ga.im!.withShape(z1.shape)
         var grads: [Tensor?] = [g1r, g1i, g2.real.withShape(z2.shape), g2.imag.withShape(z2.shape), gw.re, gw.im!]
         if bias != nil {
             grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))

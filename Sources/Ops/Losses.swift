@@ -145,7 +145,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, re
     let elementwise = Tape.record("binaryCrossEntropyWithLogits", l, inputs: [logits, targets]) { g in
         func dx<T: TensorScalar>(_ x: T, _ t: T) -> T { ElementwiseSupport.sigmoid(x) - t }
         let fx = Tensor.zipElements(x0, t0, op: "binaryCrossEntropyWithLogits pullback", dx, dx)
-        let negX = x0.mapElements({ -$0 }, { -$0 })
+        let negX = x0.negatedElements()
         return [Tensor.zipElements(g, fx, op: "binaryCrossEntropyWithLogits pullback", .multiply),
                 Tensor.zipElements(g, negX, op: "binaryCrossEntropyWithLogits pullback", .multiply)]
     }
