@@ -182,39 +182,23 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = x.shape.dropLast().reduce(1, *)
     let outShape = Array(x.shape.dropLast()) + [outF]
-    var y = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+    var y = [Tensor(uninitializedShape: outShape, dtype: x.dtype)]
     func forward<T: TensorScalar>(_: T.Type) {
-        withBase(x, T.self) { px in
-            withBase(weight, T.self) { pw in
-                withMutableBase(&y, T.self) { py in
-                    if let bias {
-                        withBase(bias, T.self) { pb in
-                            for r in 0..<rows { (py + r * outF).update(from: pb, count: outF) }
-                        }
-                    }
-                    gemm(false, true, rows, outF, inF, px, inF, pw, inF, py, outF, accumulate: bias != nil)
-                }
+        Tensor.withBaseAddresses(reading: [x, weight] + (bias.map { [$0] } ?? []), writing: &y, as: T.self) { i, o in
+            let (px, pw, py) = (i[0], i[1], o[0])
+            if bias != nil {
+                for r in 0..<rows { (py + r * outF).update(from: i[2], count: outF) }
             }
+            gemm(false, true, rows, outF, inF, px, inF, pw, inF, py, outF, accumulate: bias != nil)
         }
     }
     x.dtype.dispatch { forward($0) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     // A constant operand (data, or x² in a variance term) needs no gradient: skip its GEMM.
     let needsX = x.isTraced, needsW = weight.isTraced
-    return Tape.record("linear", y, inputs: inputs) { g in
-        var gx = needsX ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
-        var gw = needsW ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
-        func pullback<T: TensorScalar>(_: T.Type) {
-            withBase(g, T.self) { pg in
-                withBase(x, T.self) { px in
-                    withBase(weight, T.self) { pw in
-                        if gx != nil { withMutableBase(&gx!, T.self) { gemm(false, false, rows, inF, outF, pg, outF, pw, inF, $0, inF) } }
-                        if gw != nil { withMutableBase(&gw!, T.self) { gemm(true, false, outF, inF, rows, pg, outF, px, inF, $0, inF) } }
-                    }
-                }
-            }
-        }
-        x.dtype.dispatch { pullback($0) }
+    return Tape.record("linear", y[0], inputs: inputs) { g in
+        let gx = needsX ? gemmProduct(x.shape, false, false, rows, inF, outF, g, outF, weight, inF) : nil
+        let gw = needsW ? gemmProduct(weight.shape, true, false, outF, inF, rows, g, outF, x, inF) : nil
         var grads: [Tensor?] = [gx, gw]
         if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
         return grads
