@@ -131,6 +131,10 @@ extension Tensor {
         return withExtendedLifetime(self) { out }
     }
 
+    /// `−x` elementwise, same shape and dtype. Not recorded on a tape.
+    @inlinable
+    public func negatedElements() -> Tensor { mapElements({ -$0 }, { -$0 }) }
+
     /// The loop of ``zipElements(_:_:op:_:_:)`` for one element type: `z = f(x, y)` over the
     /// output of `shape`, with a tight loop for every ``OperandLayout`` pair but `general`.
     @inlinable
@@ -207,6 +211,32 @@ extension Tensor {
         return withExtendedLifetime((a, b)) { out }
     }
 
+    /// One of the four arithmetic operators, for the operator form of `zipElements`.
+    public enum ArithmeticOperator: Sendable {
+        /// `a + b`
+        case add
+        /// `a − b`
+        case subtract
+        /// `a · b`
+        case multiply
+        /// `a / b`
+        case divide
+    }
+
+    /// `a ∘ b` elementwise with broadcasting for an arithmetic operator `∘`, written once for both
+    /// dtypes (the same loop and rounding as ``zipElements(_:_:op:_:_:)`` with `∘` for each).
+    /// Not recorded on a tape.
+    /// - Precondition: equal dtypes and broadcastable shapes (the message names `op`).
+    @inlinable
+    public static func zipElements(_ a: Tensor, _ b: Tensor, op: String, _ operator: ArithmeticOperator) -> Tensor {
+        switch `operator` {
+        case .add: return zipElements(a, b, op: op, +, +)
+        case .subtract: return zipElements(a, b, op: op, -, -)
+        case .multiply: return zipElements(a, b, op: op, *, *)
+        case .divide: return zipElements(a, b, op: op, /, /)
+        }
+    }
+
     /// Adds `other` (same shape and dtype) into this tensor's memory when that memory is not
     /// shared with any other value, and returns true; returns false (and changes nothing) when
     /// it is shared. The tape's gradient accumulation uses it to avoid a new buffer per sum.
@@ -215,14 +245,11 @@ extension Tensor {
         guard shape == other.shape, dtype == other.dtype, isKnownUniquelyReferenced(&buffer) else { return false }
         _trace = nil
         let n = count
-        switch dtype {
-        case .float32:
-            let y = buffer.raw.assumingMemoryBound(to: Float.self), x = other.buffer.raw.assumingMemoryBound(to: Float.self)
-            for i in 0..<n { y[i] = y[i] + x[i] }
-        case .float64:
-            let y = buffer.raw.assumingMemoryBound(to: Double.self), x = other.buffer.raw.assumingMemoryBound(to: Double.self)
+        func run<T: TensorScalar>(_: T.Type) {
+            let y = buffer.raw.assumingMemoryBound(to: T.self), x = other.buffer.raw.assumingMemoryBound(to: T.self)
             for i in 0..<n { y[i] = y[i] + x[i] }
         }
+        dtype.dispatch { run($0) }
         withExtendedLifetime(other) {}
         return true
     }
@@ -269,10 +296,7 @@ extension Tensor {
                 Broadcast.forEach(shape, Broadcast.contiguousStrides(shape), strides) { _, ix, iy in y[iy] += x[ix] }
             }
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        dtype.dispatch { run($0) }
         out._trace = nil
         return out
     }

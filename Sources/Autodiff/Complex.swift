@@ -98,18 +98,18 @@ extension Tensor {
     /// The element at `indices` (array form of the subscript).
     func element(at indices: [Int]) -> Double {
         let o = offset(of: indices)
-        switch dtype {
-        case .float64: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in p[o] }
-        case .float32: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in Double(p[o]) }
+        func run<T: TensorScalar>(_: T.Type) -> Double {
+            withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in Double(p[o]) }
         }
+        return dtype.dispatch { run($0) }
     }
 
     /// Writes the element at `indices` (array form of the subscript).
     mutating func setElement(_ value: Double, at indices: [Int]) {
         let o = offset(of: indices)
-        switch dtype {
-        case .float64: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in p[o] = value }
-        case .float32: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in p[o] = Float(value) }
+        func run<T: TensorScalar>(_: T.Type) {
+            withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in p[o] = T(value) }
         }
+        dtype.dispatch { run($0) }
     }
 }

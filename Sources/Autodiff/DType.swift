@@ -81,3 +81,30 @@ extension Double: TensorScalar {
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
     @inlinable public static func hypot(_ x: Double, _ y: Double) -> Double { Foundation.hypot(x, y) }
 }
+
+extension DType {
+    /// Runs a computation written once, generic over the scalar type, at this dtype's scalar type
+    /// (`Float` for `float32`, `Double` for `float64`): the one place where a runtime dtype becomes
+    /// a static type.
+    ///
+    /// Swift closures cannot be generic, so the computation is a local generic function and the
+    /// closure passes the scalar type on to it; Swift opens the existential metatype at that call
+    /// (SE-0352), and since this helper is inlined with one concrete type per branch, the optimiser
+    /// specialises the generic function for `Float` and for `Double` (no per-element generic calls):
+    ///
+    /// ```swift
+    /// func run<T: TensorScalar>(_: T.Type) -> Tensor { … UnsafeBufferPointer<T> … }
+    /// return x.dtype.dispatch { run($0) }
+    /// ```
+    ///
+    /// Where the two dtypes call two different C functions (`wt_…_f32` and `wt_…_f64`), or the
+    /// caller supplies one closure per scalar type, that pair *is* the dispatch and is written as a
+    /// `switch` naming both.
+    @inlinable @inline(__always)
+    public func dispatch<R>(_ body: (any TensorScalar.Type) throws -> R) rethrows -> R {
+        switch self {
+        case .float32: return try body(Float.self)
+        case .float64: return try body(Double.self)
+        }
+    }
+}

@@ -1,5 +1,10 @@
-/// An ordered map from dotted paths to real tensors: a model's parameters and buffers, keyed
-/// exactly like PyTorch's `state_dict()` (`classifier.0.weight`, `classifier.0.log_sigma2`).
+/// A model's parameters and buffers as PyTorch's `state_dict()` holds them: the module tree
+/// flattened into an ordered map from dotted paths (`classifier.0.weight`,
+/// `classifier.0.log_sigma2`) to real tensors.
+///
+/// Despite the name it stores no tree: the structure is in the keys. ``childNames(at:)`` lists
+/// the children at a path (`classifier` → `0`, `1`) and ``scoped(_:)`` gives the subtree at a
+/// path with the path removed from its keys, which is how a layer receives its own parameters.
 ///
 /// A complex parameter `weight` is stored as two entries, `weight.real` and `weight.imag`,
 /// as cplxmodule does, so files move both ways between PyTorch and Swift. Insertion order is
@@ -62,14 +67,30 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
         self[key + ".imag"] = z.imag
     }
 
-    /// The entries under `prefix.`, with the prefix removed (`scoped("classifier.0")` turns
-    /// `classifier.0.weight` into `weight`). An empty prefix returns the whole tree.
+    /// The subtree at `prefix`: the entries under `prefix.`, with the prefix removed
+    /// (`scoped("classifier.0")` turns `classifier.0.weight` into `weight`). An empty prefix
+    /// returns the whole tree.
     public func scoped(_ prefix: String) -> ParameterTree {
         if prefix.isEmpty { return self }
         let p = prefix + "."
         var out = ParameterTree()
         for k in keys where k.hasPrefix(p) { out[String(k.dropFirst(p.count))] = values[k] }
         return out
+    }
+
+    /// The names one level below `prefix` (the whole tree when `prefix` is empty), in the order
+    /// their first entries appear: for `classifier.0.weight`, `classifier.0.bias` and
+    /// `classifier.1.weight`, `childNames(at: "classifier")` is `["0", "1"]` and
+    /// `childNames(at: "classifier.0")` is `["weight", "bias"]`. Empty when nothing lies below.
+    public func childNames(at prefix: String = "") -> [String] {
+        let p = prefix.isEmpty ? "" : prefix + "."
+        var seen = Set<Substring>(), names: [String] = []
+        for k in keys where k.hasPrefix(p) && k.count > p.count {
+            let rest = k.dropFirst(p.count)
+            let name = rest.prefix { $0 != "." }
+            if seen.insert(name).inserted { names.append(String(name)) }
+        }
+        return names
     }
 
     /// The same entries with `prefix.` put in front of every key.

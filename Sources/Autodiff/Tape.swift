@@ -142,7 +142,7 @@ public final class Tape: @unchecked Sendable {
         grads[slot] = nil
         if old.addInPlaceIfUnique(g) { grads[slot] = old; return }
         if g.addInPlaceIfUnique(old) { grads[slot] = g; return }
-        grads[slot] = Tensor.zipElements(old, g, op: "accumulate", +, +)
+        grads[slot] = Tensor.zipElements(old, g, op: "accumulate", .add)
     }
 }
 

@@ -62,10 +62,10 @@ public struct Tensor: Sendable {
     /// A tensor with every element equal to `value`.
     public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
         var t = Tensor(uninitializedShape: shape, dtype: dtype)
-        switch dtype {
-        case .float32: t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in p.update(repeating: Float(value)) }
-        case .float64: t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in p.update(repeating: value) }
+        func run<T: TensorScalar>(_: T.Type) {
+            t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in p.update(repeating: T(value)) }
         }
+        dtype.dispatch { run($0) }
         return t
     }
 
@@ -91,11 +91,11 @@ public struct Tensor: Sendable {
     public init(shape: [Int], scalars: [Double], dtype: DType = .float64) {
         self.init(uninitializedShape: shape, dtype: dtype)
         require(scalars.count == count, "Tensor(shape: \(shape)): got \(scalars.count) values, need \(count)")
-        switch dtype {
-        case .float64: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in _ = p.initialize(from: scalars) }
-        case .float32: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-            for i in 0..<p.count { p[i] = Float(scalars[i]) } }
+        func run<T: TensorScalar>(_: T.Type) {
+            withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in
+                for i in 0..<p.count { p[i] = T(scalars[i]) } }
         }
+        dtype.dispatch { run($0) }
     }
 
     /// A 1-D `float32` tensor.
@@ -161,18 +161,15 @@ public struct Tensor: Sendable {
 
     /// All elements as `Double`, row-major.
     public var scalars: [Double] {
-        switch dtype {
-        case .float64: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in Array(p) }
-        case .float32: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in p.map(Double.init) }
-        }
+        scalars(as: Double.self)
     }
 
     /// All elements converted to `T`, row-major.
     public func scalars<T: TensorScalar>(as type: T.Type) -> [T] {
-        switch dtype {
-        case .float64: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in p.map { T($0) } }
-        case .float32: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in p.map { T($0) } }
+        func run<S: TensorScalar>(_: S.Type) -> [T] {
+            withUnsafeBufferPointer { (p: UnsafeBufferPointer<S>) in p.map { T($0) } }
         }
+        return dtype.dispatch { run($0) }
     }
 
     /// The only element of a one-element tensor.
@@ -196,20 +193,8 @@ public struct Tensor: Sendable {
 
     /// One element, read or written as `Double`.
     public subscript(_ indices: Int...) -> Double {
-        get {
-            let o = offset(of: indices)
-            switch dtype {
-            case .float64: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in p[o] }
-            case .float32: return withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in Double(p[o]) }
-            }
-        }
-        set {
-            let o = offset(of: indices)
-            switch dtype {
-            case .float64: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in p[o] = newValue }
-            case .float32: withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in p[o] = Float(newValue) }
-            }
-        }
+        get { element(at: indices) }
+        set { setElement(newValue, at: indices) }
     }
 
     // MARK: - Conversion and shape metadata
@@ -219,16 +204,12 @@ public struct Tensor: Sendable {
     public func converted(to dtype: DType) -> Tensor {
         if dtype == self.dtype { return detached() }
         var out = Tensor(uninitializedShape: shape, dtype: dtype)
-        switch dtype {
-        case .float64:
-            withUnsafeBufferPointer { (s: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (d: UnsafeMutableBufferPointer<Double>) in
-                    for i in 0..<s.count { d[i] = Double(s[i]) } } }
-        case .float32:
-            withUnsafeBufferPointer { (s: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (d: UnsafeMutableBufferPointer<Float>) in
-                    for i in 0..<s.count { d[i] = Float(s[i]) } } }
+        func run<S: TensorScalar, D: TensorScalar>(_: S.Type, _: D.Type) {
+            withUnsafeBufferPointer { (s: UnsafeBufferPointer<S>) in
+                out.withUnsafeMutableBufferPointer { (d: UnsafeMutableBufferPointer<D>) in
+                    for i in 0..<s.count { d[i] = D(s[i]) } } }
         }
+        self.dtype.dispatch { source in dtype.dispatch { run(source, $0) } }
         return out
     }
 

@@ -1,36 +1,29 @@
 // Complex modulus kernels (kernels_complex.h): |z| and its pullback over split real/imaginary
 // buffers, with an AVX2/FMA path (4 doubles at a time) and a portable path.
 #include "kernels_complex.h"
+#include "kernels_constants.h"
 #include "kernels_dispatch.h"
 #include <math.h>
 #include <stddef.h>
 
 #include "tiers.h"
 
-#define CX_HI 0x1p500
-#define CX_LO 0x1p-500
-
-/// |x + iy| in double: the direct formula inside the safe range, libm hypot outside it.
-static inline double cx_abs(double x, double y) {
-    double ax = fabs(x), ay = fabs(y);
-    double a = ax > ay ? ax : ay;
-    if (a <= CX_HI && (a >= CX_LO || a == 0.0) && !isnan(x) && !isnan(y)) return sqrt(x * x + y * y);
-    return hypot(x, y);
-}
+#define CX_HI WT_MODULUS_SAFE_HI
+#define CX_LO WT_MODULUS_SAFE_LO
 
 /// One element of the pullback (also the fallback of the vector path).
 static inline void cx_grad(double x, double y, double g, double *gx, double *gy) {
-    double m = cx_abs(x, y);
+    double m = wt_modulus(x, y);
     if (m == 0.0) { *gx = 0.0; *gy = 0.0; return; }
     *gx = g * x / m;
     *gy = g * y / m;
 }
 
 static void cabs_d_portable(const double *re, const double *im, double *y, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) y[i] = cx_abs(re[i], im[i]);
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = wt_modulus(re[i], im[i]);
 }
 static void cabs_f_portable(const float *re, const float *im, float *y, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)cx_abs((double)re[i], (double)im[i]);
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)wt_modulus((double)re[i], (double)im[i]);
 }
 static void cabs_grad_d_portable(const double *re, const double *im, const double *g, double *gre, double *gim, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) cx_grad(re[i], im[i], g[i], gre + i, gim + i);
@@ -79,10 +72,10 @@ static CX_AVX2_FN void cabs_d_avx2(const double *re, const double *im, double *y
         if (cx4_safe(a, b) == 0xF) {
             _mm256_storeu_pd(y + i, cx4_abs(a, b));
         } else {
-            for (int k = 0; k < 4; k++) y[i + k] = cx_abs(re[i + k], im[i + k]);
+            for (int k = 0; k < 4; k++) y[i + k] = wt_modulus(re[i + k], im[i + k]);
         }
     }
-    for (; i < n; i++) y[i] = cx_abs(re[i], im[i]);
+    for (; i < n; i++) y[i] = wt_modulus(re[i], im[i]);
 }
 
 static CX_AVX2_FN void cabs_f_avx2(const float *re, const float *im, float *y, ptrdiff_t n) {
@@ -97,10 +90,10 @@ static CX_AVX2_FN void cabs_f_avx2(const float *re, const float *im, float *y, p
         if (_mm256_movemask_pd(ok) == 0xF) {
             _mm_storeu_ps(y + i, _mm256_cvtpd_ps(cx4_abs(a, b)));
         } else {
-            for (int k = 0; k < 4; k++) y[i + k] = (float)cx_abs((double)re[i + k], (double)im[i + k]);
+            for (int k = 0; k < 4; k++) y[i + k] = (float)wt_modulus((double)re[i + k], (double)im[i + k]);
         }
     }
-    for (; i < n; i++) y[i] = (float)cx_abs((double)re[i], (double)im[i]);
+    for (; i < n; i++) y[i] = (float)wt_modulus((double)re[i], (double)im[i]);
 }
 
 static CX_AVX2_FN void cabs_grad_d_avx2(const double *re, const double *im, const double *g, double *gre, double *gim, ptrdiff_t n) {

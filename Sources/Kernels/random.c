@@ -42,7 +42,7 @@ static void philox_portable(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *
 // log and sin/cos are our own (fdlibm's minimax polynomials, Sun Microsystems 1993; < 1 ulp on
 // the ranges used here), written twice with the same operations in the same order: scalar with
 // fma() and once over W double lanes (random_vec.h, AVX2 and AVX-512) with fused multiply-adds. Both paths give the same bits, on every machine
-// and C library, and ``normalReference`` in Sources/Ops/Random.swift is the specification.
+// and C library, and ``normalReference`` in Tests/Support/NormalReference.swift is the specification.
 //
 //   log u, u in [2^-53, 1]:  u = 2^k (1 + f), 1 + f in [√½, √2), s = f / (2 + f), z = s²,
 //       log u = k ln2_hi − ((f²/2 − (s (f²/2 + z L(z)) + k ln2_lo)) − f)

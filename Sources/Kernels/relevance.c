@@ -6,6 +6,7 @@
 // is plain C loops. The reparameterisation tail is a plain loop instantiated twice (portable and
 // inside an AVX2 function), with contraction off so that both paths round like the unfused ops.
 #include "kernels_relevance.h"
+#include "kernels_constants.h"
 #include "blocked_sum.h"
 #include "kernels_parallel.h"
 #include "kernels_dispatch.h"
@@ -40,10 +41,6 @@
 // The block glue is inlined into a portable and an AVX2 instance of each public kernel, so the
 // compiler vectorises it for the active ISA (contraction stays off: both give the same bits).
 #define RL_INLINE static inline __attribute__((always_inline))
-#define RL_EULER_GAMMA 0.57721566490153286061
-#define RL_K1 0.63576
-#define RL_K2 1.87320
-#define RL_K3 1.48695
 
 // ---------------------------------------------------------------- priors of log alpha (double blocks)
 
@@ -87,7 +84,7 @@ RL_INLINE void cplx_vd_block(const double *a, double *val, double *da, int cnt, 
             for (int k = 14; k >= 0; k--) p = p * xi + c[k];
             val[i] = xi * p;
         } else {
-            val[i] = RL_EULER_GAMMA - a[i] - ei[i];
+            val[i] = WT_EULER_GAMMA - a[i] - ei[i];
         }
         if (da) {
             // expm1(-x): e^{-x} - 1 is accurate for x >= 1; below, Kahan's (u - 1)·y / log u with
@@ -123,15 +120,15 @@ RL_INLINE void prior_block(wt_kl_prior prior, const double *a, double *val, doub
     case WT_KL_REAL_VD: {
         double u[RB];
         softplus_block(a, sp, da ? dsp : NULL, cnt, tmp);
-        for (int i = 0; i < cnt; i++) u[i] = -fabs(RL_K3 * -a[i] - RL_K2);
+        for (int i = 0; i < cnt; i++) u[i] = -fabs(WT_KL_K3 * -a[i] - WT_KL_K2);
         wt_exp_array(u, tmp, cnt);                        // e = exp(-|u|), u = k3 n - k2
         for (int i = 0; i < cnt; i++) {
-            double ui = RL_K3 * -a[i] - RL_K2, e = tmp[i];
+            double ui = WT_KL_K3 * -a[i] - WT_KL_K2, e = tmp[i];
             double s = (ui >= 0 ? 1.0 : e) / (1.0 + e);   // sigma(u)
-            val[i] = 0.5 * sp[i] + RL_K1 * s;
+            val[i] = 0.5 * sp[i] + WT_KL_K1 * s;
             if (da) {
                 double ds = e / ((1.0 + e) * (1.0 + e));  // sigma(u)(1 - sigma(u)), no cancellation
-                da[i] = -(0.5 * dsp[i] + RL_K1 * (RL_K3 * ds));
+                da[i] = -(0.5 * dsp[i] + WT_KL_K1 * (WT_KL_K3 * ds));
             }
         }
         return;
@@ -177,7 +174,7 @@ RL_INLINE void kl_real_f64_body(wt_kl_prior prior, const double *ls, const doubl
     for (ptrdiff_t s = 0; s < n; s += RB) {
         int cnt = (int)(n - s < RB ? n - s : RB);
         for (int i = 0; i < cnt; i++) {
-            double wi = w[s + i], t = fabs(wi) + 1e-12;
+            double wi = w[s + i], t = fabs(wi) + WT_LOG_MODULUS_EPS;
             L[i] = t;
             q[i] = wi > 0 ? 1.0 / t : (wi < 0 ? -1.0 / t : wi * 0.0);
         }
@@ -218,13 +215,6 @@ double wt_kl_real_sum_f64(wt_kl_prior prior, const double *ls, const double *w, 
 }
 // The float real priors compute in float: relevance_f32.c.
 
-/// |re + i im| without overflow or underflow of the squares.
-RL_INLINE double rl_modulus(double re, double im) {
-    double ar = fabs(re), ai = fabs(im), mx = ar > ai ? ar : ai;
-    if (mx > 0x1p500 || (mx < 0x1p-500 && mx > 0) || mx != mx || mx == INFINITY) return hypot(re, im);
-    return sqrt(re * re + im * im);
-}
-
 // Complex weight: m = |w|, t = m + 1e-12, dL/d re = re / (m t); value, sum and scale as above.
 RL_INLINE void kl_cplx_f64_body(wt_kl_prior prior, const double *ls, const double *re, const double *im, double *value,
                                 double *d_ls, double *d_re, double *d_im, ptrdiff_t n, double scale, double *sum) {
@@ -233,7 +223,7 @@ RL_INLINE void kl_cplx_f64_body(wt_kl_prior prior, const double *ls, const doubl
     for (ptrdiff_t s = 0; s < n; s += RB) {
         int cnt = (int)(n - s < RB ? n - s : RB);
         for (int i = 0; i < cnt; i++) {
-            double m = rl_modulus(re[s + i], im[s + i]), t = m + 1e-12;
+            double m = wt_modulus(re[s + i], im[s + i]), t = m + WT_LOG_MODULUS_EPS;
             L[i] = t;
             q[i] = m > 0 ? 1.0 / (m * t) : (m == 0 ? 0.0 : m);
         }
@@ -294,7 +284,7 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
 #define REPARAM_FNS(SUF, T, SQRT, ATTR)                                                        \
     static ATTR void reparam_##SUF(const T *restrict mu, const T *restrict s2, const T *restrict eps, \
                                    T *restrict y, ptrdiff_t n) {                               \
-        const T lo = (T)1e-8;                                                                  \
+        const T lo = (T)WT_REPARAM_VARIANCE_MIN;                                                                \
         for (ptrdiff_t i = 0; i < n; i++) {                                                    \
             T v = s2[i] < lo ? lo : s2[i];                                                     \
             y[i] = mu[i] + SQRT(v) * eps[i];                                                   \
@@ -302,7 +292,7 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
     }                                                                                          \
     static ATTR void reparam_grad_##SUF(const T *restrict g, const T *restrict s2,             \
                                         const T *restrict eps, T *restrict gs, ptrdiff_t n) {  \
-        const T lo = (T)1e-8;                                                                  \
+        const T lo = (T)WT_REPARAM_VARIANCE_MIN;                                                                \
         for (ptrdiff_t i = 0; i < n; i++) {                                                    \
             T v = s2[i] < lo ? lo : s2[i];                                                     \
             T r = (g[i] * eps[i]) / (2 * SQRT(v));                                             \
@@ -312,7 +302,7 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
     static ATTR void reparam_grad_cplx_##SUF(const T *restrict gr, const T *restrict gi,       \
                                              const T *restrict s2, const T *restrict er,       \
                                              const T *restrict ei, T *restrict gs, ptrdiff_t n) { \
-        const T lo = (T)1e-8;                                                                  \
+        const T lo = (T)WT_REPARAM_VARIANCE_MIN;                                                                \
         for (ptrdiff_t i = 0; i < n; i++) {                                                    \
             T v = s2[i] < lo ? lo : s2[i];                                                     \
             T r = (gr[i] * er[i] + gi[i] * ei[i]) / (2 * SQRT(v));                             \

@@ -16,6 +16,7 @@
 // and the portable path do the same float operations in the same order (fmaf in the portable one),
 // so they give identical bits.
 #include "kernels_relevance.h"
+#include "kernels_constants.h"
 #include "blocked_sum.h"
 #include "kernels_dispatch.h"
 #include <math.h>
@@ -29,7 +30,8 @@
 
 #include "vmathf_core.h"
 
-#define RC_GAMMA 0.5772156649015329f
+#define RC_GAMMA ((float)WT_EULER_GAMMA)
+#define RC_EPS ((float)WT_LOG_MODULUS_EPS)
 // (−1)^{k+1} / (k·k!), k = 1…15: the series of the VD divergence
 static const float rc_series[15] = {
     1.000000000e+00f, -2.500000000e-01f, 5.555555556e-02f, -1.041666667e-02f, 1.666666667e-03f,
@@ -58,7 +60,7 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
     for (ptrdiff_t i = 0; i < n; i++) {
         float r = re[i], q = im[i];
         float m = (float)sqrt((double)r * (double)r + (double)q * (double)q);
-        float t = m + 1e-12f;
+        float t = m + RC_EPS;
         float a = ls[i] - 2.0f * rf_log(t);
         float val, da;
         if (prior == WT_KL_CPLX_ARD) {

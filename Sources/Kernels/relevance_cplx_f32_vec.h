@@ -28,7 +28,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
         RV(f) r = RV(load)(re + i), q = RV(load)(im + i);
         RV(cd) rd = __builtin_convertvector(r, RV(cd)), qd = __builtin_convertvector(q, RV(cd));
         RV(f) m = __builtin_convertvector(__builtin_elementwise_sqrt(rd * rd + qd * qd), RV(f));
-        RV(f) t = m + RV(c)(1e-12f);
+        RV(f) t = m + RV(c)(RC_EPS);
         RV(f) a = RV(load)(ls + i) - RV(c)(2.0f) * RV(log)(t);
         RV(f) val, da;
         if (prior == WT_KL_CPLX_ARD) {

@@ -26,6 +26,7 @@
 // (fmaf in the portable one), so their results are identical bit for bit; a vector loop hands its
 // last n mod W elements to the portable code.
 #include "kernels_relevance.h"
+#include "kernels_constants.h"
 #include "blocked_sum.h"
 #include "kernels_dispatch.h"
 #include <math.h>
@@ -39,9 +40,10 @@
 
 #include "vmathf_core.h"
 
-#define RF_K1 0.63576f
-#define RF_K2 1.87320f
-#define RF_K3 1.48695f
+#define RF_K1 ((float)WT_KL_K1)
+#define RF_K2 ((float)WT_KL_K2)
+#define RF_K3 ((float)WT_KL_K3)
+#define RF_EPS ((float)WT_LOG_MODULUS_EPS)
 #define RF_ARD_QMAX 0x1p100f  // the ARD short chain runs below this q = 1/α
 
 // ---------------------------------------------------------------- scalar (portable) path
@@ -53,7 +55,7 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
     for (ptrdiff_t i = 0; i < n; i++) {
         float wi = w[i];
-        float t = fabsf(wi) + 1e-12f;
+        float t = fabsf(wi) + RF_EPS;
         if (!vd) {
             float el = rf_exp(-ls[i]), te = t * el, q = te * t;
             if (q < RF_ARD_QMAX) {

@@ -33,7 +33,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *w, 
     ptrdiff_t i = 0;
     for (; i + KV_W <= n; i += KV_W) {
         RV(f) wi = RV(load)(w + i);
-        RV(f) t = RV(abs)(wi) + RV(c)(1e-12f);
+        RV(f) t = RV(abs)(wi) + RV(c)(RF_EPS);
         if (!vd) {
             RV(f) el = RV(exp)(RV(neg)(RV(load)(ls + i)));
             RV(f) te = t * el, q = te * t;

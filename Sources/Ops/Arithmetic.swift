@@ -4,25 +4,25 @@
 
 /// `a + b` elementwise with broadcasting. Pullback: (g, g).
 public func + (a: Tensor, b: Tensor) -> Tensor {
-    let y = Tensor.zipElements(a, b, op: "add", +, +)
+    let y = Tensor.zipElements(a, b, op: "add", .add)
     return Tape.record("add", y, inputs: [a, b]) { g in [g, g] }
 }
 
 /// `a − b` elementwise with broadcasting. Pullback: (g, −g).
 public func - (a: Tensor, b: Tensor) -> Tensor {
-    let y = Tensor.zipElements(a, b, op: "sub", -, -)
+    let y = Tensor.zipElements(a, b, op: "sub", .subtract)
     return Tape.record("sub", y, inputs: [a, b]) { g in [g, -g] }
 }
 
 /// `a · b` elementwise with broadcasting. Pullback: (g·b, g·a).
 public func * (a: Tensor, b: Tensor) -> Tensor {
-    let y = Tensor.zipElements(a, b, op: "mul", *, *)
+    let y = Tensor.zipElements(a, b, op: "mul", .multiply)
     return Tape.record("mul", y, inputs: [a, b]) { g in [g * b.detached(), g * a.detached()] }
 }
 
 /// `a / b` elementwise with broadcasting. Pullback: (g/b, −g·a/b²).
 public func / (a: Tensor, b: Tensor) -> Tensor {
-    let y = Tensor.zipElements(a, b, op: "div", /, /)
+    let y = Tensor.zipElements(a, b, op: "div", .divide)
     return Tape.record("div", y, inputs: [a, b]) { g in
         let b = b.detached()
         return [g / b, -(g * y) / b]
@@ -31,7 +31,7 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
 
 /// `−a`. Pullback: −g.
 public prefix func - (a: Tensor) -> Tensor {
-    let y = a.mapElements({ -$0 }, { -$0 })
+    let y = a.negatedElements()
     return Tape.record("neg", y, inputs: [a]) { g in [-g] }
 }
 

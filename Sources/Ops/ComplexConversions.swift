@@ -5,69 +5,62 @@
 // parts, so its pullback moves the cotangents back the other way (zeros for a dropped slot).
 // The complex shape ops apply the real shape ops (Shape.swift) to both parts.
 
-private typealias K = CplxKernel
-
-extension CplxKernel {
+extension ComplexSupport {
     /// Reads the two parts out of `x` along `axis`: part p ∈ {0 = re, 1 = im}, element k of the
     /// result comes from position `position(p, k)` of the axis; the parts have `count` elements
     /// there. Untraced.
     static func splitParts(_ x: Tensor, axis: Int, count: Int, position: (Int, Int) -> Int) -> (Tensor, Tensor) {
-        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *), n = x.shape[axis]
         var shape = x.shape; shape[axis] = count
-        var re = Tensor(uninitializedShape: shape, dtype: x.dtype), im = Tensor(uninitializedShape: shape, dtype: x.dtype)
+        var parts = [Tensor(uninitializedShape: shape, dtype: x.dtype), Tensor(uninitializedShape: shape, dtype: x.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
-            x.withUnsafeBufferPointer { (src: UnsafeBufferPointer<T>) in
-            re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<T>) in
-            im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<T>) in
-                for o in 0..<outer {
-                    for k in 0..<count {
-                        let d = (o * count + k) * inner
-                        let s0 = (o * n + position(0, k)) * inner, s1 = (o * n + position(1, k)) * inner
-                        for i in 0..<inner { r[d + i] = src[s0 + i]; m[d + i] = src[s1 + i] }
-                    }
+            Tensor.withBaseAddresses(reading: [x], writing: &parts, as: T.self) { i, o in
+                let (src, r, m) = (i[0], o[0], o[1])
+                forEachPartBlock(x.shape, axis: axis, count: count, position: position) { d, s0, s1, inner in
+                    for i in 0..<inner { r[d + i] = src[s0 + i]; m[d + i] = src[s1 + i] }
                 }
-            }}}
+            }
         }
-        switch x.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
-        return (re, im)
+        x.dtype.dispatch { run($0) }
+        return (parts[0], parts[1])
     }
 
     /// The adjoint of ``splitParts(_:axis:count:position:)``: a tensor of `shape` (size `n` along
     /// `axis`) holding `re`/`im` element k at `position(p, k)` and zeros elsewhere. Untraced.
     static func joinParts(_ re: Tensor, _ im: Tensor, axis: Int, into shape: [Int], position: (Int, Int) -> Int) -> Tensor {
-        let count = re.shape[axis], n = shape[axis]
-        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
-        var x = Tensor.zeros(shape, dtype: re.dtype)
+        var x = [Tensor.zeros(shape, dtype: re.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
-            re.withUnsafeBufferPointer { (r: UnsafeBufferPointer<T>) in
-            im.withUnsafeBufferPointer { (m: UnsafeBufferPointer<T>) in
-            x.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
-                for o in 0..<outer {
-                    for k in 0..<count {
-                        let s = (o * count + k) * inner
-                        let d0 = (o * n + position(0, k)) * inner, d1 = (o * n + position(1, k)) * inner
-                        for i in 0..<inner { dst[d0 + i] = r[s + i]; dst[d1 + i] = m[s + i] }
-                    }
+            Tensor.withBaseAddresses(reading: [re, im], writing: &x, as: T.self) { i, o in
+                let (r, m, dst) = (i[0], i[1], o[0])
+                forEachPartBlock(shape, axis: axis, count: re.shape[axis], position: position) { s, d0, d1, inner in
+                    for i in 0..<inner { dst[d0 + i] = r[s + i]; dst[d1 + i] = m[s + i] }
                 }
-            }}}
+            }
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        re.dtype.dispatch { run($0) }
+        return x[0]
+    }
+
+    /// The block walk shared by ``splitParts(_:axis:count:position:)`` and
+    /// ``joinParts(_:_:axis:into:position:)``: for every outer index and part element k, the
+    /// offset of k's block in a part (`count` along `axis`), the offsets of the real and the
+    /// imaginary block in the whole tensor of `shape`, and the block length (the inner size).
+    private static func forEachPartBlock(_ shape: [Int], axis: Int, count: Int, position: (Int, Int) -> Int,
+                                         _ body: (Int, Int, Int, Int) -> Void) {
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *), n = shape[axis]
+        for o in 0..<outer {
+            for k in 0..<count {
+                body((o * count + k) * inner, (o * n + position(0, k)) * inner, (o * n + position(1, k)) * inner, inner)
+            }
         }
-        return x
     }
 }
 
 /// Records a real → complex conversion that reads the parts at `position(p, k)` along `axis`.
 private func realToComplex(_ x: Tensor, axis a: Int, count: Int, op: String,
                            position: @escaping @Sendable (Int, Int) -> Int) -> ComplexTensor {
-    let (re, im) = K.splitParts(x.detached(), axis: a, count: count, position: position)
-    return K.record(op, ComplexTensor(real: re, imag: im), inputs: [x]) { gr, gi in
-        [K.joinParts(gr, gi, axis: a, into: x.shape, position: position)]
+    let (re, im) = ComplexSupport.splitParts(x.detached(), axis: a, count: count, position: position)
+    return ComplexSupport.record(op, ComplexTensor(real: re, imag: im), inputs: [x]) { gr, gi in
+        [ComplexSupport.joinParts(gr, gi, axis: a, into: x.shape, position: position)]
     }
 }
 
@@ -75,10 +68,10 @@ private func realToComplex(_ x: Tensor, axis a: Int, count: Int, op: String,
 private func complexToReal(_ z: ComplexTensor, axis a: Int, size: Int, op: String,
                            position: @escaping @Sendable (Int, Int) -> Int) -> Tensor {
     var shape = z.shape; shape[a] = size
-    let x = K.joinParts(z.real.detached(), z.imag.detached(), axis: a, into: shape, position: position)
+    let x = ComplexSupport.joinParts(z.real.detached(), z.imag.detached(), axis: a, into: shape, position: position)
     let count = z.shape[a]
     return Tape.record(op, outputs: [x], inputs: [z.real, z.imag]) { g in
-        let (gr, gi) = K.splitParts(g[0], axis: a, count: count, position: position)
+        let (gr, gi) = ComplexSupport.splitParts(g[0], axis: a, count: count, position: position)
         return [gr, gi]
     }[0]
 }
@@ -92,7 +85,7 @@ private func complexToReal(_ z: ComplexTensor, axis a: Int, size: Int, op: Strin
 ///   - axis: the interleaved axis (negative counts from the end).
 /// - Returns: `[…, n, …]`. Pullback: the parts' cotangents interleaved back.
 public func fromInterleaved(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
-    let a = K.axis(axis, rank: x.rank, op: "fromInterleaved")
+    let a = ComplexSupport.axis(axis, rank: x.rank, op: "fromInterleaved")
     return realToComplex(x, axis: a, count: x.shape[a] / 2, op: "fromInterleaved") { p, k in 2 * k + p }
 }
 
@@ -101,7 +94,7 @@ public func fromInterleaved(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
 /// `flatten=False`).
 /// - Returns: `z`'s shape with `axis` doubled. Pullback: the cotangent de-interleaved.
 public func toInterleaved(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
-    let a = K.axis(axis, rank: z.rank, op: "toInterleaved")
+    let a = ComplexSupport.axis(axis, rank: z.rank, op: "toInterleaved")
     return complexToReal(z, axis: a, size: 2 * z.shape[a], op: "toInterleaved") { p, k in 2 * k + p }
 }
 
@@ -110,7 +103,7 @@ public func toInterleaved(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
 /// - Precondition: the size along `axis` is even (the message names the shape).
 /// - Returns: `x`'s shape with `axis` halved. Pullback: the parts' cotangents concatenated.
 public func fromConcatenated(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
-    let a = K.axis(axis, rank: x.rank, op: "fromConcatenated")
+    let a = ComplexSupport.axis(axis, rank: x.rank, op: "fromConcatenated")
     let n = x.shape[a]
     require(n % 2 == 0, "fromConcatenated: axis \(axis) of shape \(x.shape) has odd size \(n); "
                  + "it must hold the real parts followed by as many imaginary parts")
@@ -121,7 +114,7 @@ public func fromConcatenated(_ x: Tensor, axis: Int = -1) -> ComplexTensor {
 /// The real tensor `concat([re, im], axis)` (cplxmodule's `to_concatenated_real`).
 /// - Returns: `z`'s shape with `axis` doubled. Pullback: the cotangent split in halves.
 public func toConcatenated(_ z: ComplexTensor, axis: Int = -1) -> Tensor {
-    let a = K.axis(axis, rank: z.rank, op: "toConcatenated")
+    let a = ComplexSupport.axis(axis, rank: z.rank, op: "toConcatenated")
     let h = z.shape[a]
     return complexToReal(z, axis: a, size: 2 * h, op: "toConcatenated") { p, k in p * h + k }
 }

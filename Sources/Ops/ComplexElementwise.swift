@@ -7,15 +7,13 @@
 import Foundation
 import Kernels
 
-private typealias K = CplxKernel
-
 /// Records a holomorphic elementwise function `w = f(z)`: the pullback is `conj(f'(z))·g`,
 /// where `derivative(z, w)` returns f'(z) (untraced).
 private func holomorphic(_ name: String, _ z: ComplexTensor, _ w: ComplexTensor,
                          derivative: @escaping (_ z: ComplexTensor, _ w: ComplexTensor) -> ComplexTensor) -> ComplexTensor {
-    K.record(name, w, inputs: [z.real, z.imag]) { gr, gi in
+    ComplexSupport.record(name, w, inputs: [z.real, z.imag]) { gr, gi in
         let d = derivative(z.detached(), w)
-        let g = K.zip(.init(d), .init(re: gr, im: gi), op: "\(name) pullback", K.mulConj)
+        let g = ComplexSupport.zip(.init(d), .init(re: gr, im: gi), op: "\(name) pullback", ComplexSupport.mulConj)
         return [g.real, g.imag]
     }
 }
@@ -35,51 +33,43 @@ public func abs(_ z: ComplexTensor) -> Tensor {
 
 /// `√(re² + im²)` elementwise (equal shapes and dtypes), untraced.
 private func complexModulus(_ re: Tensor, _ im: Tensor) -> Tensor {
-    var out = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
-    switch re.dtype {
-    case .float32:
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<Float>) in
-            im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Float>) in
-                    wt_cabsf_array(x.baseAddress, y.baseAddress, r.baseAddress, r.count) } } }
-    case .float64:
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<Double>) in
-            im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Double>) in
-                    wt_cabs_array(x.baseAddress, y.baseAddress, r.baseAddress, r.count) } } }
+    var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+    let n = re.count
+    func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
+        Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { i, o in kernel(i[0], i[1], o[0], n) }
     }
-    return out
+    switch re.dtype {   // one C kernel per dtype
+    case .float32: run(Float.self, wt_cabsf_array)
+    case .float64: run(Double.self, wt_cabs_array)
+    }
+    return out[0]
 }
 
 /// `(g·re/|z|, g·im/|z|)` elementwise, 0 where `|z| = 0` (all three of one shape and dtype), untraced.
 private func complexModulusPullback(_ re: Tensor, _ im: Tensor, _ g: Tensor) -> ComplexTensor {
     require(g.shape == re.shape && g.dtype == re.dtype,
             "complex abs pullback: cotangent \(g.shape) \(g.dtype) for a \(re.shape) \(re.dtype) input")
-    var gr = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
-    var gi = Tensor(uninitializedShape: re.shape, dtype: re.dtype)
+    var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype), Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
+    let n = re.count
     func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
                                                       UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
-        re.withUnsafeBufferPointer { (x: UnsafeBufferPointer<T>) in
-        im.withUnsafeBufferPointer { (y: UnsafeBufferPointer<T>) in
-        g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
-        gr.withUnsafeMutableBufferPointer { (a: UnsafeMutableBufferPointer<T>) in
-        gi.withUnsafeMutableBufferPointer { (b: UnsafeMutableBufferPointer<T>) in
-            kernel(x.baseAddress, y.baseAddress, p.baseAddress, a.baseAddress, b.baseAddress, a.count)
-        }}}}}
+        Tensor.withBaseAddresses(reading: [re, im, g], writing: &out, as: T.self) { i, o in
+            kernel(i[0], i[1], i[2], o[0], o[1], n)
+        }
     }
-    switch re.dtype {
+    switch re.dtype {   // one C kernel per dtype
     case .float32: run(Float.self, wt_cabsf_grad_array)
     case .float64: run(Double.self, wt_cabs_grad_array)
     }
-    return ComplexTensor(real: gr, imag: gi)
+    return ComplexTensor(real: out[0], imag: out[1])
 }
 
 /// The argument `atan2(im, re)` ∈ (−π, π] (a real tensor of `z`'s shape).
 /// Pullback: `g·(−im + i·re)/|z|² = g·i·z/|z|²`, and 0 at `z = 0` (where the argument is not differentiable).
 public func angle(_ z: ComplexTensor) -> Tensor {
-    let a = K.mapToReal(z.real, z.imag) { x, y in Double.atan2(y, x) }
+    let a = ComplexSupport.mapToReal(z.real, z.imag) { x, y in Double.atan2(y, x) }
     let outs = Tape.record("angle", outputs: [a], inputs: [z.real, z.imag]) { gs in
-        let g = K.zip(.init(z.detached()), .init(gs[0]), op: "angle pullback") { x, y, g, _ in
+        let g = ComplexSupport.zip(.init(z.detached()), .init(gs[0]), op: "angle pullback") { x, y, g, _ in
             let m2 = x * x + y * y
             return m2 == 0 ? (0, 0) : (-g * y / m2, g * x / m2)
         }
@@ -90,7 +80,7 @@ public func angle(_ z: ComplexTensor) -> Tensor {
 
 /// `exp(z) = e^re·(cos im + i·sin im)`. Pullback: `conj(exp z)·g`.
 public func exp(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in
         let e = Double.exp(x)
         return (e * Double.cos(y), e * Double.sin(y))
     }
@@ -99,39 +89,39 @@ public func exp(_ z: ComplexTensor) -> ComplexTensor {
 
 /// `log(z) = log|z| + i·angle(z)` (log 0 = −inf). Pullback: `g / conj(z)`.
 public func log(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.log(Double.hypot(x, y)), Double.atan2(y, x)) }
-    return holomorphic("complex log", z, w) { z, _ in K.map(z.real, z.imag) { x, y in K.div(1, 0, x, y) } }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.log(Double.hypot(x, y)), Double.atan2(y, x)) }
+    return holomorphic("complex log", z, w) { z, _ in ComplexSupport.map(z.real, z.imag) { x, y in ComplexSupport.div(1, 0, x, y) } }
 }
 
 /// `sin(z) = sin re·cosh im + i·cos re·sinh im`. Pullback: `conj(cos z)·g`.
 public func sin(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.sin(x) * Double.cosh(y), Double.cos(x) * Double.sinh(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.sin(x) * Double.cosh(y), Double.cos(x) * Double.sinh(y)) }
     return holomorphic("complex sin", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
     }
 }
 
 /// `cos(z) = cos re·cosh im − i·sin re·sinh im`. Pullback: `conj(−sin z)·g`.
 public func cos(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.cos(x) * Double.cosh(y), -Double.sin(x) * Double.sinh(y)) }
     return holomorphic("complex cos", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (-Double.sin(x) * Double.cosh(y), -Double.cos(x) * Double.sinh(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (-Double.sin(x) * Double.cosh(y), -Double.cos(x) * Double.sinh(y)) }
     }
 }
 
 /// `sinh(z) = sinh re·cos im + i·cosh re·sin im`. Pullback: `conj(cosh z)·g`.
 public func sinh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
     return holomorphic("complex sinh", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
     }
 }
 
 /// `cosh(z) = cosh re·cos im + i·sinh re·sin im`. Pullback: `conj(sinh z)·g`.
 public func cosh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in (Double.cosh(x) * Double.cos(y), Double.sinh(x) * Double.sin(y)) }
     return holomorphic("complex cosh", z, w) { z, _ in
-        K.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
+        ComplexSupport.map(z.real, z.imag) { x, y in (Double.sinh(x) * Double.cos(y), Double.cosh(x) * Double.sin(y)) }
     }
 }
 
@@ -141,7 +131,7 @@ public func cosh(_ z: ComplexTensor) -> ComplexTensor {
 /// `sinh/cosh` where that is finite and stays finite where cplxmodule's overflows to NaN
 /// (`|re|` above ~710). Pullback: `conj(1 − tanh² z)·g`.
 public func tanh(_ z: ComplexTensor) -> ComplexTensor {
-    let w = K.map(z.real, z.imag) { x, y in
+    let w = ComplexSupport.map(z.real, z.imag) { x, y in
         if Swift.abs(x) > 22 {
             let e = Double.exp(-2 * Swift.abs(x))
             return (x > 0 ? 1 : -1, 4 * Double.sin(y) * Double.cos(y) * e)
@@ -151,7 +141,7 @@ public func tanh(_ z: ComplexTensor) -> ComplexTensor {
         return (beta * rho * s / d, t / d)
     }
     return holomorphic("complex tanh", z, w) { _, w in
-        K.map(w.real, w.imag) { u, v in (1 - (u * u - v * v), -2 * u * v) }
+        ComplexSupport.map(w.real, w.imag) { u, v in (1 - (u * u - v * v), -2 * u * v) }
     }
 }
 
@@ -159,15 +149,15 @@ public func tanh(_ z: ComplexTensor) -> ComplexTensor {
 /// (broadcast against `z`): cplxmodule's `phaseshift`. Shape: the broadcast of both shapes.
 /// Pullback: `e^{−iφ}·g` for `z`; `Im(conj(g)·i·w)`-style `gim·Re w − gre·Im w` for `φ`.
 public func phaseShift(_ z: ComplexTensor, phi: Tensor) -> ComplexTensor {
-    let w = K.zip(.init(z), .init(phi), op: "phaseShift") { x, y, p, _ in
-        K.mul(x, y, Double.cos(p), Double.sin(p))
+    let w = ComplexSupport.zip(.init(z), .init(phi), op: "phaseShift") { x, y, p, _ in
+        ComplexSupport.mul(x, y, Double.cos(p), Double.sin(p))
     }
-    return K.record("phaseShift", w, inputs: [z.real, z.imag, phi]) { gr, gi in
-        let g = K.Operand(re: gr, im: gi)
-        let gz = K.zip(g, .init(phi.detached()), op: "phaseShift pullback") { p, q, f, _ in
-            K.mulConj(Double.cos(f), Double.sin(f), p, q)
+    return ComplexSupport.record("phaseShift", w, inputs: [z.real, z.imag, phi]) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr, im: gi)
+        let gz = ComplexSupport.zip(g, .init(phi.detached()), op: "phaseShift pullback") { p, q, f, _ in
+            ComplexSupport.mulConj(Double.cos(f), Double.sin(f), p, q)
         }
-        let gphi = K.zipToReal(g, .init(w), op: "phaseShift pullback") { p, q, u, v in q * u - p * v }
+        let gphi = ComplexSupport.zipToReal(g, .init(w), op: "phaseShift pullback") { p, q, u, v in q * u - p * v }
         return [gz.real, gz.imag, gphi]
     }
 }
@@ -191,28 +181,20 @@ public func modReLU(_ z: ComplexTensor, threshold: Double) -> ComplexTensor {
 public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor {
     require(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
     if tau.count == 1 && tau.rank == 0 { return modReLUScalarThreshold(z, tau) }
-    let shape = z.shape == tau.shape ? z.shape : K.broadcastShape([z.shape, tau.shape], op: "modReLU")
-    let w = K.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
+    let shape = z.shape == tau.shape ? z.shape : ComplexSupport.broadcastShape([z.shape, tau.shape], op: "modReLU")
+    let w = ComplexSupport.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
         let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
         let s = 1 - t / m
         return s > 0 ? (x * s, y * s) : (0, 0)
     }
-    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+    return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached(), td = tau.detached()
-        var gzr = Tensor(uninitializedShape: shape, dtype: z.dtype)
-        var gzi = Tensor(uninitializedShape: shape, dtype: z.dtype)
-        var gt = Tensor(uninitializedShape: shape, dtype: z.dtype)
+        var out = (0..<3).map { _ in Tensor(uninitializedShape: shape, dtype: z.dtype) }   // z̄ re, z̄ im, τ̄
         let sz = Broadcast.strides(of: z.shape, broadcastTo: shape)
         let st = Broadcast.strides(of: tau.shape, broadcastTo: shape)
         func run<T: TensorScalar>(_: T.Type) {
-            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            td.withUnsafeBufferPointer { (tp: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
-            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
-            gt.withUnsafeMutableBufferPointer { (at: UnsafeMutableBufferPointer<T>) in
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, td, gr, gi], writing: &out, as: T.self) { i, o in
+                let (xr, xi, tp, pr, pi, ar, ai, at) = (i[0], i[1], i[2], i[3], i[4], o[0], o[1], o[2])
                 Broadcast.forEach(shape, sz, st) { i, iz, it in
                     let x = Double(xr[iz]), y = Double(xi[iz]), t = Double(tp[it])
                     let p = Double(pr[i]), q = Double(pi[i])
@@ -226,13 +208,10 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
                     ai[i] = T(s * q + k * y)
                     at[i] = T(-c / m)
                 }
-            }}}}}}}}
+            }
         }
-        switch z.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
-        return [gzr, gzi, gt]
+        z.dtype.dispatch { run($0) }
+        return out
     }
 }
 
@@ -242,32 +221,26 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
 private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> ComplexTensor {
     let n = z.real.count, t = tau.item, tauTraced = tau.isTraced
     func forward<T: TensorScalar>(_: T.Type) -> ComplexTensor {
-        var wr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), wi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
-        z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-        z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-        wr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
-        wi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+        var w = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &w, as: T.self) { i, o in
+            let (xr, xi, or, oi) = (i[0], i[1], o[0], o[1])
             for k in 0..<n {
                 let x = Double(xr[k]), y = Double(xi[k])
                 let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
                 let s = 1 - t / m
                 (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
             }
-        }}}}
-        return ComplexTensor(real: wr, imag: wi)
+        }
+        return ComplexTensor(real: w[0], imag: w[1])
     }
-    let w = z.dtype == .float32 ? forward(Float.self) : forward(Double.self)
-    return K.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+    let w = z.dtype.dispatch { forward($0) }
+    return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached()
-        var gzr = Tensor(uninitializedShape: z.shape, dtype: z.dtype), gzi = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
+        var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
         var gt = 0.0
         func run<T: TensorScalar>(_: T.Type) {
-            zd.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            zd.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            gzr.withUnsafeMutableBufferPointer { (ar: UnsafeMutableBufferPointer<T>) in
-            gzi.withUnsafeMutableBufferPointer { (ai: UnsafeMutableBufferPointer<T>) in
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi], writing: &gz, as: T.self) { i, o in
+                let (xr, xi, pr, pi, ar, ai) = (i[0], i[1], i[2], i[3], o[0], o[1])
                 for k in 0..<n {
                     let x = Double(xr[k]), y = Double(xi[k]), p = Double(pr[k]), q = Double(pi[k])
                     let r = (x * x + y * y).squareRoot()
@@ -280,9 +253,9 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
                     ai[k] = T(s * q + kk * y)
                     if tauTraced { gt += Double(T(-c / m)) }
                 }
-            }}}}}}
+            }
         }
-        if z.dtype == .float32 { run(Float.self) } else { run(Double.self) }
-        return [gzr, gzi, tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
+        z.dtype.dispatch { run($0) }
+        return [gz[0], gz[1], tauTraced ? Tensor(scalar: gt, dtype: tau.dtype) : nil]
     }
 }

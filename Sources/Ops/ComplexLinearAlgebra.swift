@@ -8,8 +8,6 @@
 
 import Kernels
 
-private typealias K = CplxKernel
-
 private extension UnsafePointer {
     /// The same address viewed as another element type (the caller knows the dtype).
     static func cast<U>(_ p: UnsafePointer<U>) -> UnsafePointer<Pointee> { UnsafeRawPointer(p).assumingMemoryBound(to: Pointee.self) }
@@ -22,7 +20,7 @@ private extension UnsafeMutablePointer {
     }
 }
 
-extension CplxKernel {
+extension ComplexSupport {
     /// Batched complex product `op(A')·op(B')` (untraced) where `A' = conj(A)` when `conjA`
     /// (likewise B), op = transpose when `transA` / `transB`, with `batchedMatmulRaw`'s batch
     /// broadcasting and `outBatch` reduction. A `nil` imaginary part is a real operand; the
@@ -46,26 +44,22 @@ extension CplxKernel {
     static func skinnyProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor,
                               transB: Bool, conjA: Bool, conjB: Bool) -> (re: Tensor, im: Tensor?) {
         let (m, k) = (ar.shape[0], ar.shape[1]), n = transB ? br.shape[0] : br.shape[1]
-        var cr = Tensor(uninitializedShape: [m, n], dtype: ar.dtype), ci = Tensor(uninitializedShape: [m, n], dtype: ar.dtype)
+        var c = [Tensor(uninitializedShape: [m, n], dtype: ar.dtype), Tensor(uninitializedShape: [m, n], dtype: ar.dtype)]
         let tb: Int32 = transB ? 1 : 0, ca: Int32 = conjA ? 1 : 0, cb: Int32 = conjB ? 1 : 0
         func run<T: TensorScalar>(_: T.Type) {
-            withBase(ar, T.self) { xr in withBase(ai, T.self) { xi in withBase(br, T.self) { yr in withBase(bi, T.self) { yi in
-                withMutableBase(&cr, T.self) { zr in withMutableBase(&ci, T.self) { zi in
-                    if T.self == Float.self {
-                        wt_cgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
-                                        0, .cast(zr), .cast(zi), n)
-                    } else {
-                        wt_zgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
-                                        0, .cast(zr), .cast(zi), n)
-                    }
-                } }
-            } } } }
+            Tensor.withBaseAddresses(reading: [ar, ai, br, bi], writing: &c, as: T.self) { x, z in
+                let (xr, xi, yr, yi, zr, zi) = (x[0], x[1], x[2], x[3], z[0], z[1])
+                if T.self == Float.self {
+                    wt_cgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                    0, .cast(zr), .cast(zi), n)
+                } else {
+                    wt_zgemm_skinny(tb, ca, cb, m, n, k, .cast(xr), .cast(xi), k, .cast(yr), .cast(yi), transB ? k : n,
+                                    0, .cast(zr), .cast(zi), n)
+                }
+            }
         }
-        switch ar.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
-        return (cr, ci)
+        ar.dtype.dispatch { run($0) }
+        return (c[0], c[1])
     }
 
     /// A complex bilinear map from a real one: for `f` real-bilinear (a product, a convolution,
@@ -83,10 +77,10 @@ extension CplxKernel {
             return (rr, nil)
         case (let ai?, nil):
             let ir = f(ai, b.re)
-            return (rr, sa == 1 ? ir : ir.mapElements({ -$0 }, { -$0 }))
+            return (rr, sa == 1 ? ir : ir.negatedElements())
         case (nil, let bi?):
             let ri = f(a.re, bi)
-            return (rr, sb == 1 ? ri : ri.mapElements({ -$0 }, { -$0 }))
+            return (rr, sb == 1 ? ri : ri.negatedElements())
         case (let ai?, let bi?):
             // Gauss's three-product form (3M): with A'ᵢ = sa·ai and B'ᵢ = sb·bi,
             //   f(ar + A'ᵢ, br + B'ᵢ) = f(ar, br) + f(ar, B'ᵢ) + f(A'ᵢ, br) + sa·sb·f(ai, bi),
@@ -119,10 +113,7 @@ extension CplxKernel {
                 }
             }
         }
-        switch re.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        re.dtype.dispatch { run($0) }
     }
 
     /// `x` with the shape `shape` (same element count), untraced.
@@ -135,7 +126,7 @@ extension CplxKernel {
 }
 
 /// The shared core of the three matmul overloads: `a`, `b` complex or real (imag `nil`).
-private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> ComplexTensor {
+private func complexMatmul(_ a: ComplexSupport.Operand, _ b: ComplexSupport.Operand, name: String) -> ComplexTensor {
     let (ra, rb) = (a.re.rank, b.re.rank)
     require(ra >= 1 && rb >= 1, "\(name): operands must have rank ≥ 1, got \(a.shape) and \(b.shape)")
     require(a.re.dtype == b.re.dtype, "\(name): dtypes \(a.re.dtype) and \(b.re.dtype) differ")
@@ -146,8 +137,8 @@ private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> Comp
     guard Broadcast.shape(Array(a2Shape.dropLast(2)), Array(b2Shape.dropLast(2))) != nil else {
         fatalError("\(name): batch dimensions of \(a.shape) and \(b.shape) cannot be broadcast together")
     }
-    let a2 = K.view(a, a2Shape), b2 = K.view(b, b2Shape)
-    let full = K.product(a2, b2, op: name)
+    let a2 = ComplexSupport.view(a, a2Shape), b2 = ComplexSupport.view(b, b2Shape)
+    let full = ComplexSupport.product(a2, b2, op: name)
     let fullShape = full.re.shape
     var outShape = Array(fullShape.dropLast(2))
     if ra > 1 { outShape.append(fullShape[fullShape.count - 2]) }
@@ -160,25 +151,22 @@ private func complexMatmul(_ a: K.Operand, _ b: K.Operand, name: String) -> Comp
     let aComplex = a.im != nil, bComplex = b.im != nil
     // A constant operand (data) needs no gradient: skip its products.
     let needsA = a.re.isTraced || (a.im?.isTraced ?? false), needsB = b.re.isTraced || (b.im?.isTraced ?? false)
-    return K.record(name, y, inputs: inputs) { gr, gi in
-        let g = K.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
+    return ComplexSupport.record(name, y, inputs: inputs) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr.withShape(fullShape), im: gi.withShape(fullShape))
         // Ā = C̄·Bᴴ, B̄ = Aᴴ·C̄ (summed over the batch dimensions each operand was broadcast along)
-        var grads: [Tensor?] = []
-        if needsA {
-            let ga = K.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: "\(name) pullback")
-            grads.append(ga.re.withShape(a.shape))
-            if aComplex { grads.append(ga.im!.withShape(a.shape)) }
-        } else {
-            grads += aComplex ? [nil, nil] : [nil]
+        /// The cotangents of one operand (one per part it has), or nils when it needs none.
+        func operandGradients(_ needed: Bool, _ complex: Bool, _ shape: [Int],
+                              _ product: () -> (re: Tensor, im: Tensor?)) -> [Tensor?] {
+            guard needed else { return complex ? [nil, nil] : [nil] }
+            let p = product()
+            return complex ? [p.re.withShape(shape), p.im!.withShape(shape)] : [p.re.withShape(shape)]
         }
-        if needsB {
-            let gb = K.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: "\(name) pullback")
-            grads.append(gb.re.withShape(b.shape))
-            if bComplex { grads.append(gb.im!.withShape(b.shape)) }
-        } else {
-            grads += bComplex ? [nil, nil] : [nil]
+        let op = "\(name) pullback"
+        return operandGradients(needsA, aComplex, a.shape) {
+            ComplexSupport.product(g, b2, transB: true, conjB: true, outBatch: Array(a2Shape.dropLast(2)), op: op)
+        } + operandGradients(needsB, bComplex, b.shape) {
+            ComplexSupport.product(a2, g, transA: true, conjA: true, outBatch: Array(b2Shape.dropLast(2)), op: op)
         }
-        return grads
     }
 }
 
@@ -222,21 +210,21 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = z.shape.dropLast().reduce(1, *)
     let outShape = Array(z.shape.dropLast()) + [outF]
-    let z2 = K.view(K.Operand(z), [rows, inF]), w = K.Operand(weight.detached())
-    let p = K.product(z2, w, transB: true, op: "complex linear")
+    let z2 = ComplexSupport.view(ComplexSupport.Operand(z), [rows, inF]), w = ComplexSupport.Operand(weight.detached())
+    let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
     var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
     if let bias {
-        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", +, +),
-                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", +, +))
+        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
+                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
     // A constant operand (data, or a variance term's input) needs no gradient: skip its products.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
-    return K.record("complex linear", y, inputs: inputs) { gr, gi in
-        let g = K.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
-        let gz = needsZ ? K.product(g, w, conjB: true, op: "complex linear pullback") : nil
-        let gw = needsW ? K.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
+    return ComplexSupport.record("complex linear", y, inputs: inputs) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
+        let gz = needsZ ? ComplexSupport.product(g, w, conjB: true, op: "complex linear pullback") : nil
+        let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
         var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
         if bias != nil {
             grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
@@ -261,39 +249,46 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// `W̄_k = aᴴ·H_k`, `b̄ = Σ_rows ȳ`.
 public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
                      conjugate: Bool = true) -> ComplexTensor {
-    require(weight.rank == 3 && z1.rank >= 1 && z2.rank >= 1
-                 && z1.shape[z1.rank - 1] == weight.shape[1] && z2.shape[z2.rank - 1] == weight.shape[2]
-                 && z1.shape.dropLast() == z2.shape.dropLast(),
-                 "complex bilinear: inputs \(z1.shape) and \(z2.shape) do not match weight \(weight.shape) "
-                 + "(need z1 [..., in1], z2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    require(z1.dtype == weight.dtype && z2.dtype == weight.dtype,
-                 "complex bilinear: dtypes \(z1.dtype), \(z2.dtype) and \(weight.dtype) differ")
-    if let bias {
-        require(bias.shape == [weight.shape[0]],
-                     "complex bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        require(bias.dtype == weight.dtype, "complex bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
-    }
+    checkBilinearArguments(op: "complex bilinear", names: ("z1", "z2"), z1.shape, z2.shape, weight.shape, bias?.shape,
+                           dtypes: z1.dtype, z2.dtype, weight.dtype, bias?.dtype)
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(z1.shape.dropLast())
     let rows = lead.reduce(1, *)
-    let dtype = weight.dtype
-    let a = K.view(K.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
-    let x2 = K.view(K.Operand(z2), [rows, in2])
-    let w = K.Operand(weight.detached())
+    let a = ComplexSupport.view(ComplexSupport.Operand(z1), [1, rows, in1])        // conjugation applied through conjA
+    let x2 = ComplexSupport.view(ComplexSupport.Operand(z2), [rows, in2])
+    let w = ComplexSupport.Operand(weight.detached())
     // P[k, r, j] = Σ_i c(z1)[r, i]·W[k, i, j]
-    let p = K.product(a, w, conjA: conjugate, op: "complex bilinear")
-    let pIm = p.im!
+    let p = ComplexSupport.product(a, w, conjA: conjugate, op: "complex bilinear")
     // y[r, k] = Σ_j P[k, r, j]·z2[r, j] + b_k
-    var yr = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
-    var yi = Tensor(uninitializedShape: lead + [outF], dtype: dtype)
-    let bre = bias?.real.detached(), bim = bias?.imag.detached()
+    let y = complexBilinearContract(p.re, p.im!, x2, bias: bias?.detached(), outShape: lead + [outF])
+    var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    return ComplexSupport.record("complex bilinear", y, inputs: inputs) { gr, gi in
+        // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
+        let (g2, h) = complexBilinearCotangents(p.re, p.im!, x2, gr, gi, outF: outF)
+        // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
+        let ga = ComplexSupport.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
+        let gw = ComplexSupport.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
+        let g1r = ga.re.withShape(z1.shape)
+        let g1i = conjugate ? ga.im!.negatedElements().withShape(z1.shape) : ga.im!.withShape(z1.shape)
+        var grads: [Tensor?] = [g1r, g1i, g2.real.withShape(z2.shape), g2.imag.withShape(z2.shape), gw.re, gw.im!]
+        if bias != nil {
+            grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
+        }
+        return grads
+    }
+}
+
+/// `y[r, k] = Σ_j P[k, r, j]·x2[r, j] + b_k` (complex, untraced): `p` is `[out, rows, in2]`, `x2`
+/// `[rows, in2]`, the result `[rows, out]` viewed as `outShape` (`[…, out]`).
+private func complexBilinearContract(_ pRe: Tensor, _ pIm: Tensor, _ x2: ComplexSupport.Operand, bias: ComplexTensor?,
+                                     outShape: [Int]) -> ComplexTensor {
+    let (rows, in2) = (x2.shape[0], x2.shape[1]), outF = outShape[outShape.count - 1], dtype = pRe.dtype
+    var y = [Tensor(uninitializedShape: outShape, dtype: dtype), Tensor(uninitializedShape: outShape, dtype: dtype)]
     func forward<T: TensorScalar>(_: T.Type) {
-        p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-        pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-        x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-        x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-        yr.withUnsafeMutableBufferPointer { (or: UnsafeMutableBufferPointer<T>) in
-        yi.withUnsafeMutableBufferPointer { (oi: UnsafeMutableBufferPointer<T>) in
+        Tensor.withBaseAddresses(reading: [pRe, pIm, x2.re, x2.im!], writing: &y, as: T.self) { i, o in
+            let (pr, pi, xr, xi, or, oi) = (i[0], i[1], i[2], i[3], o[0], o[1])
             for r in 0..<rows {
                 for k in 0..<outF {
                     var sr: T = 0, si: T = 0
@@ -306,68 +301,47 @@ public func bilinear(_ z1: ComplexTensor, _ z2: ComplexTensor, _ weight: Complex
                     or[r * outF + k] = sr; oi[r * outF + k] = si
                 }
             }
-            if let bre, let bim {
-                bre.withUnsafeBufferPointer { (br: UnsafeBufferPointer<T>) in
-                bim.withUnsafeBufferPointer { (bi: UnsafeBufferPointer<T>) in
-                    for r in 0..<rows { for k in 0..<outF { or[r * outF + k] += br[k]; oi[r * outF + k] += bi[k] } }
-                }}
+            guard let bias else { return }
+            Tensor.withBaseAddresses(reading: [bias.real, bias.imag], as: T.self) { b in
+                let (br, bi) = (b[0], b[1])
+                for r in 0..<rows { for k in 0..<outF { or[r * outF + k] += br[k]; oi[r * outF + k] += bi[k] } }
             }
-        }}}}}}
+        }
     }
-    switch dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
-    let y = ComplexTensor(real: yr, imag: yi)
-    var inputs = [z1.real, z1.imag, z2.real, z2.imag, weight.real, weight.imag]
-    if let bias { inputs += [bias.real, bias.imag] }
-    return K.record("complex bilinear", y, inputs: inputs) { gr, gi in
-        // z̄2[r, j] = Σ_k conj(P[k, r, j])·ȳ[r, k];  H[k, r, j] = conj(z2[r, j])·ȳ[r, k]
-        var g2r = Tensor.zeros([rows, in2], dtype: dtype), g2i = Tensor.zeros([rows, in2], dtype: dtype)
-        var hr = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
-        var hi = Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)
-        func pullback<T: TensorScalar>(_: T.Type) {
-            p.re.withUnsafeBufferPointer { (pr: UnsafeBufferPointer<T>) in
-            pIm.withUnsafeBufferPointer { (pi: UnsafeBufferPointer<T>) in
-            x2.re.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<T>) in
-            x2.im!.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<T>) in
-            gr.withUnsafeBufferPointer { (qr: UnsafeBufferPointer<T>) in
-            gi.withUnsafeBufferPointer { (qi: UnsafeBufferPointer<T>) in
-            g2r.withUnsafeMutableBufferPointer { (sr: UnsafeMutableBufferPointer<T>) in
-            g2i.withUnsafeMutableBufferPointer { (si: UnsafeMutableBufferPointer<T>) in
-            hr.withUnsafeMutableBufferPointer { (tr: UnsafeMutableBufferPointer<T>) in
-            hi.withUnsafeMutableBufferPointer { (ti: UnsafeMutableBufferPointer<T>) in
-                for r in 0..<rows {
-                    for k in 0..<outF {
-                        let c = qr[r * outF + k], d = qi[r * outF + k]
-                        let base = (k * rows + r) * in2, xb = r * in2
-                        for j in 0..<in2 {
-                            let (u, v) = (pr[base + j], pi[base + j])
-                            sr[xb + j] += u * c + v * d
-                            si[xb + j] += u * d - v * c
-                            let (e, f) = (xr[xb + j], xi[xb + j])
-                            tr[base + j] = e * c + f * d
-                            ti[base + j] = e * d - f * c
-                        }
+    dtype.dispatch { forward($0) }
+    return ComplexTensor(real: y[0], imag: y[1])
+}
+
+/// The elementwise part of the complex bilinear pullback (untraced), from `P` (`[out, rows, in2]`),
+/// `x2` (`[rows, in2]`) and the cotangent `g = gr + i·gi` (`[rows, out]`):
+/// `z̄2[r, j] = Σ_k conj(P[k, r, j])·g[r, k]` (`[rows, in2]`) and `H[k, r, j] = conj(x2[r, j])·g[r, k]`
+/// (`[out, rows, in2]`).
+private func complexBilinearCotangents(_ pRe: Tensor, _ pIm: Tensor, _ x2: ComplexSupport.Operand, _ gr: Tensor, _ gi: Tensor,
+                                       outF: Int) -> (g2: ComplexTensor, h: ComplexSupport.Operand) {
+    let (rows, in2) = (x2.shape[0], x2.shape[1]), dtype = pRe.dtype
+    var out = [Tensor.zeros([rows, in2], dtype: dtype), Tensor.zeros([rows, in2], dtype: dtype),
+               Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype),
+               Tensor(uninitializedShape: [outF, rows, in2], dtype: dtype)]
+    func pullback<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [pRe, pIm, x2.re, x2.im!, gr, gi], writing: &out, as: T.self) { i, o in
+            let (pr, pi, xr, xi, qr, qi) = (i[0], i[1], i[2], i[3], i[4], i[5])
+            let (sr, si, tr, ti) = (o[0], o[1], o[2], o[3])
+            for r in 0..<rows {
+                for k in 0..<outF {
+                    let c = qr[r * outF + k], d = qi[r * outF + k]
+                    let base = (k * rows + r) * in2, xb = r * in2
+                    for j in 0..<in2 {
+                        let (u, v) = (pr[base + j], pi[base + j])
+                        sr[xb + j] += u * c + v * d
+                        si[xb + j] += u * d - v * c
+                        let (e, f) = (xr[xb + j], xi[xb + j])
+                        tr[base + j] = e * c + f * d
+                        ti[base + j] = e * d - f * c
                     }
                 }
-            }}}}}}}}}}
+            }
         }
-        switch dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
-        let h = K.Operand(re: hr, im: hi)
-        // ā[r, i] = Σ_k Σ_j H[k, r, j]·conj(W[k, i, j]); W̄[k] = conj(a)ᵀ·H[k]
-        let ga = K.product(h, w, transB: true, conjB: true, outBatch: [1], op: "complex bilinear pullback")
-        let gw = K.product(a, h, transA: true, conjA: !conjugate, op: "complex bilinear pullback")
-        let g1r = ga.re.withShape(z1.shape)
-        let g1i = conjugate ? ga.im!.mapElements({ -$0 }, { -$0 }).withShape(z1.shape) : ga.im!.withShape(z1.shape)
-        var grads: [Tensor?] = [g1r, g1i, g2r.withShape(z2.shape), g2i.withShape(z2.shape), gw.re, gw.im!]
-        if bias != nil {
-            grads.append(gr.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
-            grads.append(gi.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF]))
-        }
-        return grads
     }
+    dtype.dispatch { pullback($0) }
+    return (ComplexTensor(real: out[0], imag: out[1]), ComplexSupport.Operand(re: out[2], im: out[3]))
 }

@@ -3,15 +3,13 @@
 // entry over the parts; the pullback routes each output's cotangent (both parts) to the
 // selected element. Built on the real pooling's raw arg-max kernel (Pooling.swift).
 
-private typealias K = CplxKernel
-
 /// Shared body: arg-max of |z| per window, then gather/scatter both parts at those offsets.
 private func complexMaxPool(_ z: ComplexTensor, _ geo: PoolGeometry, op: String) -> ComplexTensor {
-    let modulus = K.mapToReal(z.real, z.imag) { x, y in Double.hypot(x, y) }
+    let modulus = ComplexSupport.mapToReal(z.real, z.imag) { x, y in Double.hypot(x, y) }
     let (picked, indices) = maxPoolRaw(modulus, geo, op: op)
     let y = ComplexTensor(real: gatherFlat(z.real, indices: indices, shape: picked.shape),
                           imag: gatherFlat(z.imag, indices: indices, shape: picked.shape))
-    return K.record(op, y, inputs: [z.real, z.imag]) { gr, gi in
+    return ComplexSupport.record(op, y, inputs: [z.real, z.imag]) { gr, gi in
         [scatterAddFlat(gr, indices: indices, into: z.shape), scatterAddFlat(gi, indices: indices, into: z.shape)]
     }
 }

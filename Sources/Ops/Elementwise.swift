@@ -7,9 +7,10 @@ import Kernels
 
 // MARK: - Scalar kernels (generic over Float and Double, untraced)
 
-/// Scalar formulas shared by the elementwise ops, losses and reductions of this target.
-/// Every function is written once, generic over ``TensorScalar``, and specialised per dtype.
-enum ElementwiseKernels {
+/// Internal helpers of the real elementwise ops, losses and reductions: a namespace (not a
+/// kernel) of scalar formulas written once, generic over ``TensorScalar`` and specialised per
+/// dtype, and the untraced tensor loops built on them.
+enum ElementwiseSupport {
     /// σ(x) = 1 / (1 + e^{−x}), evaluated so that neither tail overflows:
     /// x ≥ 0 → 1 / (1 + e^{−x}); x < 0 → e^{x} / (1 + e^{x}).
     @inlinable static func sigmoid<T: TensorScalar>(_ x: T) -> T {
@@ -48,13 +49,13 @@ enum ElementwiseKernels {
         var out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
         let n = x.count
         if n == 0 { return out }
-        switch x.dtype {
-        case .float32:
-            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in
-                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in f32(p.baseAddress, q.baseAddress, n) } }
-        case .float64:
-            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in
-                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in f64(p.baseAddress, q.baseAddress, n) } }
+        func run<T: TensorScalar>(_: T.Type, _ kernel: ArrayKernel<T>) {
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in kernel(p.baseAddress, q.baseAddress, n) } }
+        }
+        switch x.dtype {   // one C kernel per dtype
+        case .float32: run(Float.self, f32)
+        case .float64: run(Double.self, f64)
         }
         return out
     }
@@ -71,10 +72,7 @@ enum ElementwiseKernels {
                 }
             }
         }
-        switch t.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        t.dtype.dispatch { run($0) }
         return out
     }
 
@@ -108,8 +106,6 @@ enum ElementwiseKernels {
     }
 }
 
-private typealias K = ElementwiseKernels
-
 /// Multiplies the cotangent `g` by the derivative factor `f'(x)` elementwise (untraced).
 @inline(__always)
 private func chain(_ g: Tensor, _ x: Tensor, op: String,
@@ -121,20 +117,20 @@ private func chain(_ g: Tensor, _ x: Tensor, op: String,
 
 /// eˣ elementwise. Shape and dtype of `x`. Pullback: g·eˣ (reusing the output).
 public func exp(_ x: Tensor) -> Tensor {
-    let y = K.vectorMap(x, wt_expf_array, wt_exp_array)
-    return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", *, *)] }
+    let y = ElementwiseSupport.vectorMap(x, wt_expf_array, wt_exp_array)
+    return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", .multiply)] }
 }
 
 /// ln x elementwise (−inf at 0, NaN below 0). Pullback: g / x.
 public func log(_ x: Tensor) -> Tensor {
-    let y = K.vectorMap(x, wt_logf_array, wt_log_array)
+    let y = ElementwiseSupport.vectorMap(x, wt_logf_array, wt_log_array)
     let x0 = x.detached()
-    return Tape.record("log", y, inputs: [x]) { g in [Tensor.zipElements(g, x0, op: "log pullback", /, /)] }
+    return Tape.record("log", y, inputs: [x]) { g in [Tensor.zipElements(g, x0, op: "log pullback", .divide)] }
 }
 
 /// ln(1 + x) elementwise, accurate for small x. Pullback: g / (1 + x).
 public func log1p(_ x: Tensor) -> Tensor {
-    let y = K.vectorMap(x, wt_log1pf_array, wt_log1p_array)
+    let y = ElementwiseSupport.vectorMap(x, wt_log1pf_array, wt_log1p_array)
     let x0 = x.detached()
     return Tape.record("log1p", y, inputs: [x]) { g in
         [chain(g, x0, op: "log1p pullback", { $0 / (1 + $1) }, { $0 / (1 + $1) })]
@@ -163,14 +159,14 @@ public func abs(_ x: Tensor) -> Tensor {
     let y = x.mapElements({ Swift.abs($0) }, { Swift.abs($0) })
     let x0 = x.detached()
     return Tape.record("abs", y, inputs: [x]) { g in
-        [chain(g, x0, op: "abs pullback", { $0 * K.sign($1) }, { $0 * K.sign($1) })]
+        [chain(g, x0, op: "abs pullback", { $0 * ElementwiseSupport.sign($1) }, { $0 * ElementwiseSupport.sign($1) })]
     }
 }
 
 /// sign(x) ∈ {−1, 0, +1} elementwise (NaN stays NaN). Not differentiable: the result is a
 /// constant (its derivative is 0 almost everywhere), never recorded on a tape.
 public func sign(_ x: Tensor) -> Tensor {
-    x.mapElements(K.sign, K.sign)
+    x.mapElements(ElementwiseSupport.sign, ElementwiseSupport.sign)
 }
 
 /// xᵖ elementwise for a constant exponent `p`.
@@ -198,8 +194,8 @@ public func pow(_ x: Tensor, _ e: Tensor) -> Tensor {
         func de<T: TensorScalar>(_ x: T, _ e: T) -> T { x == 0 && e >= 0 ? 0 : T.pow(x, e) * T.log(x) }
         let fx = Tensor.zipElements(x0, e0, op: "pow pullback", dx, dx)
         let fe = Tensor.zipElements(x0, e0, op: "pow pullback", de, de)
-        return [Tensor.zipElements(g, fx, op: "pow pullback", *, *),
-                Tensor.zipElements(g, fe, op: "pow pullback", *, *)]
+        return [Tensor.zipElements(g, fx, op: "pow pullback", .multiply),
+                Tensor.zipElements(g, fe, op: "pow pullback", .multiply)]
     }
 }
 
@@ -252,8 +248,8 @@ private func extremum(_ a: Tensor, _ b: Tensor, name: String,
         func shareB64(_ x: Double, _ y: Double) -> Double { x == y ? 0.5 : (pickFirst64(x, y) ? 0 : 1) }
         let sa = Tensor.zipElements(a0, b0, op: "\(name) pullback", shareA32, shareA64)
         let sb = Tensor.zipElements(a0, b0, op: "\(name) pullback", shareB32, shareB64)
-        return [Tensor.zipElements(g, sa, op: "\(name) pullback", *, *),
-                Tensor.zipElements(g, sb, op: "\(name) pullback", *, *)]
+        return [Tensor.zipElements(g, sa, op: "\(name) pullback", .multiply),
+                Tensor.zipElements(g, sb, op: "\(name) pullback", .multiply)]
     }
 }
 
@@ -285,7 +281,9 @@ public func sigmoid(_ x: Tensor) -> Tensor {
     // float64: the Kernels vector sigmoid (within 2 ulp). float32: evaluated in float32 like
     // PyTorch, because the pullback σ(1 − σ) inherits the rounding of σ near ±15, where a
     // one-ulp different σ changes the gradient by 20% (see Docs/gradients/real-elementwise.md).
-    let y = x.dtype == .float32 ? x.mapElements(K.sigmoid, K.sigmoid) : K.vectorMap(x, wt_sigmoidf_array, wt_sigmoid_array)
+    let y = x.dtype == .float32
+        ? x.mapElements(ElementwiseSupport.sigmoid, ElementwiseSupport.sigmoid)
+        : ElementwiseSupport.vectorMap(x, wt_sigmoidf_array, wt_sigmoid_array)
     return Tape.record("sigmoid", y, inputs: [x]) { g in
         [chain(g, y, op: "sigmoid pullback", { $0 * $1 * (1 - $1) }, { $0 * $1 * (1 - $1) })]
     }
@@ -294,16 +292,16 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 /// ln σ(x) = −softplus(−x), evaluated as min(x, 0) − log1p(e^{−|x|}) (finite for every finite x).
 /// Pullback: g·(1 − σ(x)) = g·σ(−x), evaluated stably.
 public func logSigmoid(_ x: Tensor) -> Tensor {
-    let y = K.vectorMap(x, wt_log_sigmoidf_array, wt_log_sigmoid_array)
+    let y = ElementwiseSupport.vectorMap(x, wt_log_sigmoidf_array, wt_log_sigmoid_array)
     let x0 = x.detached()
     return Tape.record("logSigmoid", y, inputs: [x]) { g in
-        [chain(g, x0, op: "logSigmoid pullback", { $0 * K.sigmoid(-$1) }, { $0 * K.sigmoid(-$1) })]
+        [chain(g, x0, op: "logSigmoid pullback", { $0 * ElementwiseSupport.sigmoid(-$1) }, { $0 * ElementwiseSupport.sigmoid(-$1) })]
     }
 }
 
 /// tanh x elementwise. Pullback: g·(1 − tanh²x).
 public func tanh(_ x: Tensor) -> Tensor {
-    let y = K.vectorMap(x, wt_tanhf_array, wt_tanh_array)
+    let y = ElementwiseSupport.vectorMap(x, wt_tanhf_array, wt_tanh_array)
     return Tape.record("tanh", y, inputs: [x]) { g in
         [chain(g, y, op: "tanh pullback", { $0 * (1 - $1 * $1) }, { $0 * (1 - $1 * $1) })]
     }
@@ -317,12 +315,12 @@ public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> T
     let x0 = x.detached()
     // ln(1 + e^{βx}) by the vector kernel, then /β, and x itself where βx > threshold.
     let bx = beta == 1 ? x0 : x0.mapElements({ $0 * b32 }, { $0 * beta })
-    let lse = K.vectorMap(bx, wt_softplusf_array, wt_softplus_array)
+    let lse = ElementwiseSupport.vectorMap(bx, wt_softplusf_array, wt_softplus_array)
     let y = Tensor.zipElements(x0, lse, op: "softplus", { b32 * $0 > t32 ? $0 : $1 / b32 },
                                { beta * $0 > threshold ? $0 : $1 / beta })
     return Tape.record("softplus", y, inputs: [x]) { g in
-        [chain(g, x0, op: "softplus pullback", { $0 * K.softplusDerivative($1, b32, t32) },
-               { $0 * K.softplusDerivative($1, beta, threshold) })]
+        [chain(g, x0, op: "softplus pullback", { $0 * ElementwiseSupport.softplusDerivative($1, b32, t32) },
+               { $0 * ElementwiseSupport.softplusDerivative($1, beta, threshold) })]
     }
 }
 
@@ -335,12 +333,12 @@ public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> T
 public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     require(a.dtype == b.dtype, "select: dtypes \(a.dtype) and \(b.dtype) of the two branches differ")
     let m = mask.converted(to: a.dtype)
-    let y = K.zip3(m, a, b, op: "select", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
+    let y = ElementwiseSupport.zip3(m, a, b, op: "select", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
     return Tape.record("select", y, inputs: [mask, a, b]) { g in
         let z = Tensor(scalar: 0, dtype: g.dtype)
         return [nil,
-                K.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? g : z }, { m, g, z in m != 0 ? g : z }),
-                K.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? z : g }, { m, g, z in m != 0 ? z : g })]
+                ElementwiseSupport.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? g : z }, { m, g, z in m != 0 ? g : z }),
+                ElementwiseSupport.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? z : g }, { m, g, z in m != 0 ? z : g })]
     }
 }
 

@@ -120,10 +120,7 @@ func batchedMatmulRaw(_ a: Tensor, _ b: Tensor, transA: Bool = false, transB: Bo
             }
         }
     }
-    switch a.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    a.dtype.dispatch { run($0) }
     return out
 }
 
@@ -185,45 +182,23 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = x.shape.dropLast().reduce(1, *)
     let outShape = Array(x.shape.dropLast()) + [outF]
-    var y = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+    var y = [Tensor(uninitializedShape: outShape, dtype: x.dtype)]
     func forward<T: TensorScalar>(_: T.Type) {
-        withBase(x, T.self) { px in
-            withBase(weight, T.self) { pw in
-                withMutableBase(&y, T.self) { py in
-                    if let bias {
-                        withBase(bias, T.self) { pb in
-                            for r in 0..<rows { (py + r * outF).update(from: pb, count: outF) }
-                        }
-                    }
-                    gemm(false, true, rows, outF, inF, px, inF, pw, inF, py, outF, accumulate: bias != nil)
-                }
+        Tensor.withBaseAddresses(reading: [x, weight] + (bias.map { [$0] } ?? []), writing: &y, as: T.self) { i, o in
+            let (px, pw, py) = (i[0], i[1], o[0])
+            if bias != nil {
+                for r in 0..<rows { (py + r * outF).update(from: i[2], count: outF) }
             }
+            gemm(false, true, rows, outF, inF, px, inF, pw, inF, py, outF, accumulate: bias != nil)
         }
     }
-    switch x.dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
+    x.dtype.dispatch { forward($0) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     // A constant operand (data, or x² in a variance term) needs no gradient: skip its GEMM.
     let needsX = x.isTraced, needsW = weight.isTraced
-    return Tape.record("linear", y, inputs: inputs) { g in
-        var gx = needsX ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
-        var gw = needsW ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
-        func pullback<T: TensorScalar>(_: T.Type) {
-            withBase(g, T.self) { pg in
-                withBase(x, T.self) { px in
-                    withBase(weight, T.self) { pw in
-                        if gx != nil { withMutableBase(&gx!, T.self) { gemm(false, false, rows, inF, outF, pg, outF, pw, inF, $0, inF) } }
-                        if gw != nil { withMutableBase(&gw!, T.self) { gemm(true, false, outF, inF, rows, pg, outF, px, inF, $0, inF) } }
-                    }
-                }
-            }
-        }
-        switch x.dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
+    return Tape.record("linear", y[0], inputs: inputs) { g in
+        let gx = needsX ? gemmProduct(x.shape, false, false, rows, inF, outF, g, outF, weight, inF) : nil
+        let gw = needsW ? gemmProduct(weight.shape, true, false, outF, inF, rows, g, outF, x, inF) : nil
         var grads: [Tensor?] = [gx, gw]
         if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
         return grads
@@ -246,95 +221,105 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
 /// Pullback with `P[r, k, i] = ȳ[r, k]·x1[r, i]`: `x̄1[r, i] = Σ_k ȳ[r, k]·V[r, k, i]`,
 /// `x̄2 = P·W'` and `W̄' = Pᵀ·x2` (two GEMMs), `b̄ = Σ_r ȳ`.
 public func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    require(weight.rank == 3 && x1.rank >= 1 && x2.rank >= 1
-                 && x1.shape[x1.rank - 1] == weight.shape[1] && x2.shape[x2.rank - 1] == weight.shape[2]
-                 && x1.shape.dropLast() == x2.shape.dropLast(),
-                 "bilinear: inputs \(x1.shape) and \(x2.shape) do not match weight \(weight.shape) "
-                 + "(need x1 [..., in1], x2 [..., in2] with equal leading dimensions, weight [out, in1, in2])")
-    require(x1.dtype == weight.dtype && x2.dtype == weight.dtype,
-                 "bilinear: dtypes \(x1.dtype), \(x2.dtype) and \(weight.dtype) differ")
-    if let bias {
-        require(bias.shape == [weight.shape[0]], "bilinear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
-        require(bias.dtype == weight.dtype, "bilinear: bias is \(bias.dtype) but weight is \(weight.dtype)")
-    }
+    checkBilinearArguments(op: "bilinear", names: ("x1", "x2"), x1.shape, x2.shape, weight.shape, bias?.shape,
+                           dtypes: x1.dtype, x2.dtype, weight.dtype, bias?.dtype)
     let (outF, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
     let lead = Array(x1.shape.dropLast())
     let rows = lead.reduce(1, *)
-    var v = Tensor(uninitializedShape: [rows, outF * in1], dtype: weight.dtype)
-    var y = Tensor(uninitializedShape: lead + [outF], dtype: weight.dtype)
-    func forward<T: TensorScalar>(_: T.Type) {
-        withBase(x1, T.self) { p1 in
-            withBase(x2, T.self) { p2 in
-                withBase(weight, T.self) { pw in
-                    withMutableBase(&v, T.self) { pv in
-                        gemm(false, true, rows, outF * in1, in2, p2, in2, pw, in2, pv, outF * in1)
-                    }
-                }
-                withBase(v, T.self) { pv in
-                    withMutableBase(&y, T.self) { py in
-                        for r in 0..<rows {
-                            for k in 0..<outF {
-                                var s: T = 0
-                                let vk = pv + (r * outF + k) * in1, xr = p1 + r * in1
-                                for i in 0..<in1 { s += xr[i] * vk[i] }
-                                py[r * outF + k] = s
-                            }
-                        }
-                        if let bias {
-                            withBase(bias, T.self) { pb in
-                                for r in 0..<rows { for k in 0..<outF { py[r * outF + k] += pb[k] } }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    switch weight.dtype {
-    case .float32: forward(Float.self)
-    case .float64: forward(Double.self)
-    }
+    // V[r, k, i] = Σ_j W_kij x2[r, j]: one GEMM with W viewed as [out·in1, in2]
+    let v = gemmProduct([rows, outF * in1], false, true, rows, outF * in1, in2, x2, in2, weight, in2)
+    let y = bilinearContract(x1, v, bias: bias, outShape: lead + [outF])
     let inputs = bias.map { [x1, x2, weight, $0] } ?? [x1, x2, weight]
     return Tape.record("bilinear", y, inputs: inputs) { g in
-        var g1 = Tensor(uninitializedShape: x1.shape, dtype: weight.dtype)
-        var g2 = Tensor(uninitializedShape: x2.shape, dtype: weight.dtype)
-        var gw = Tensor(uninitializedShape: weight.shape, dtype: weight.dtype)
-        var p = Tensor(uninitializedShape: [rows, outF * in1], dtype: weight.dtype)
-        func pullback<T: TensorScalar>(_: T.Type) {
-            withBase(g, T.self) { pg in
-                withBase(x1, T.self) { p1 in
-                    withBase(v, T.self) { pv in
-                        withMutableBase(&g1, T.self) { pg1 in
-                            withMutableBase(&p, T.self) { pp in
-                                for r in 0..<rows {
-                                    let d = pg1 + r * in1
-                                    d.update(repeating: 0, count: in1)
-                                    for k in 0..<outF {
-                                        let gk = pg[r * outF + k], vk = pv + (r * outF + k) * in1
-                                        let pk = pp + (r * outF + k) * in1, xr = p1 + r * in1
-                                        for i in 0..<in1 { d[i] += gk * vk[i]; pk[i] = gk * xr[i] }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            withBase(p, T.self) { pp in
-                withBase(weight, T.self) { pw in
-                    withMutableBase(&g2, T.self) { gemm(false, false, rows, in2, outF * in1, pp, outF * in1, pw, in2, $0, in2) }
-                }
-                withBase(x2, T.self) { p2 in
-                    withMutableBase(&gw, T.self) { gemm(true, false, outF * in1, in2, rows, pp, outF * in1, p2, in2, $0, in2) }
-                }
-            }
-        }
-        switch weight.dtype {
-        case .float32: pullback(Float.self)
-        case .float64: pullback(Double.self)
-        }
+        let (g1, p) = bilinearCotangentFactors(g, x1, v, outF: outF)
+        // x̄2 = P·W' and W̄' = Pᵀ·x2
+        let g2 = gemmProduct(x2.shape, false, false, rows, in2, outF * in1, p, outF * in1, weight, in2)
+        let gw = gemmProduct(weight.shape, true, false, outF * in1, in2, rows, p, outF * in1, x2, in2)
         var grads: [Tensor?] = [g1, g2, gw]
         if bias != nil { grads.append(g.withShape([rows, outF]).summed(toShape: [1, outF]).withShape([outF])) }
         return grads
     }
+}
+
+/// The shape and dtype checks of the real and complex bilinear forms: `op` names the op in the
+/// messages and `names` its two inputs (`x1`, `x2` or `z1`, `z2`); `s…` are the shapes of the
+/// inputs, the weight and the bias, `d…` their dtypes.
+func checkBilinearArguments(op: String, names: (String, String), _ s1: [Int], _ s2: [Int], _ sw: [Int], _ sb: [Int]?,
+                            dtypes d1: DType, _ d2: DType, _ dw: DType, _ db: DType?) {
+    let (n1, n2) = names
+    require(sw.count == 3 && s1.count >= 1 && s2.count >= 1 && s1[s1.count - 1] == sw[1] && s2[s2.count - 1] == sw[2]
+                && s1.dropLast() == s2.dropLast(),
+            "\(op): inputs \(s1) and \(s2) do not match weight \(sw) "
+            + "(need \(n1) [..., in1], \(n2) [..., in2] with equal leading dimensions, weight [out, in1, in2])")
+    require(d1 == dw && d2 == dw, "\(op): dtypes \(d1), \(d2) and \(dw) differ")
+    if let sb, let db {
+        require(sb == [sw[0]], "\(op): bias \(sb) does not match weight \(sw) (need [out])")
+        require(db == dw, "\(op): bias is \(db) but weight is \(dw)")
+    }
+}
+
+/// `op(A)·op(B)` (`m×n`, row-major, leading dimension `n`) as a new tensor of `shape` (`m·n`
+/// elements), with the arguments of ``gemm``; `a` and `b` of one dtype. Untraced.
+private func gemmProduct(_ shape: [Int], _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                         _ a: Tensor, _ lda: Int, _ b: Tensor, _ ldb: Int) -> Tensor {
+    var out = [Tensor(uninitializedShape: shape, dtype: a.dtype)]
+    func run<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [a, b], writing: &out, as: T.self) { x, y in
+            gemm(transA, transB, m, n, k, x[0], lda, x[1], ldb, y[0], n)
+        }
+    }
+    a.dtype.dispatch { run($0) }
+    return out[0]
+}
+
+/// `y[r, k] = Σ_i x1[r, i]·V[r, k, i] + b_k` (untraced): `x1` is `[…, in1]`, `V` `[rows, out·in1]`,
+/// the result `outShape` (`[…, out]`).
+private func bilinearContract(_ x1: Tensor, _ v: Tensor, bias: Tensor?, outShape: [Int]) -> Tensor {
+    let outF = outShape[outShape.count - 1], in1 = x1.shape[x1.rank - 1], rows = outShape.dropLast().reduce(1, *)
+    var y = [Tensor(uninitializedShape: outShape, dtype: v.dtype)]
+    func forward<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [x1, v], writing: &y, as: T.self) { i, o in
+            let (p1, pv, py) = (i[0], i[1], o[0])
+            for r in 0..<rows {
+                for k in 0..<outF {
+                    var s: T = 0
+                    let vk = pv + (r * outF + k) * in1, xr = p1 + r * in1
+                    for i in 0..<in1 { s += xr[i] * vk[i] }
+                    py[r * outF + k] = s
+                }
+            }
+            guard let bias else { return }
+            Tensor.withBaseAddresses(reading: [bias], as: T.self) { b in
+                let pb = b[0]
+                for r in 0..<rows { for k in 0..<outF { py[r * outF + k] += pb[k] } }
+            }
+        }
+    }
+    v.dtype.dispatch { forward($0) }
+    return y[0]
+}
+
+/// The elementwise part of the bilinear pullback (untraced), from the cotangent `g` (`[…, out]`):
+/// `x̄1[r, i] = Σ_k g[r, k]·V[r, k, i]` (shape of `x1`) and `P[r, k, i] = g[r, k]·x1[r, i]`
+/// (`[rows, out·in1]`).
+private func bilinearCotangentFactors(_ g: Tensor, _ x1: Tensor, _ v: Tensor, outF: Int) -> (g1: Tensor, p: Tensor) {
+    let in1 = x1.shape[x1.rank - 1], rows = x1.shape.dropLast().reduce(1, *)
+    var out = [Tensor(uninitializedShape: x1.shape, dtype: v.dtype),
+               Tensor(uninitializedShape: [rows, outF * in1], dtype: v.dtype)]
+    func pullback<T: TensorScalar>(_: T.Type) {
+        Tensor.withBaseAddresses(reading: [g, x1, v], writing: &out, as: T.self) { i, o in
+            let (pg, p1, pv, pg1, pp) = (i[0], i[1], i[2], o[0], o[1])
+            for r in 0..<rows {
+                let d = pg1 + r * in1
+                d.update(repeating: 0, count: in1)
+                for k in 0..<outF {
+                    let gk = pg[r * outF + k], vk = pv + (r * outF + k) * in1
+                    let pk = pp + (r * outF + k) * in1, xr = p1 + r * in1
+                    for i in 0..<in1 { d[i] += gk * vk[i]; pk[i] = gk * xr[i] }
+                }
+            }
+        }
+    }
+    v.dtype.dispatch { pullback($0) }
+    return (out[0], out[1])
 }

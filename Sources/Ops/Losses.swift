@@ -33,13 +33,13 @@ private func softmaxAxis(_ axis: Int, rank: Int, op: String) -> [Int] {
 /// Pullback: gₓ = y ⊙ (g − Σ(g ⊙ y) along the axis).
 public func softmax(_ x: Tensor, axis: Int) -> Tensor {
     let ax = softmaxAxis(axis, rank: x.rank, op: "softmax")
-    let lse = ElementwiseKernels.logSumExpKept(x, axes: ax)
+    let lse = ElementwiseSupport.logSumExpKept(x, axes: ax)
     let y = Tensor.zipElements(x, lse, op: "softmax", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
     return Tape.record("softmax", y, inputs: [x]) { g in
-        let gy = Tensor.zipElements(g, y, op: "softmax pullback", *, *)
+        let gy = Tensor.zipElements(g, y, op: "softmax pullback", .multiply)
         let s = gy.summed(toShape: lse.shape)
-        let centered = Tensor.zipElements(g, s, op: "softmax pullback", -, -)
-        return [Tensor.zipElements(y, centered, op: "softmax pullback", *, *)]
+        let centered = Tensor.zipElements(g, s, op: "softmax pullback", .subtract)
+        return [Tensor.zipElements(y, centered, op: "softmax pullback", .multiply)]
     }
 }
 
@@ -48,13 +48,13 @@ public func softmax(_ x: Tensor, axis: Int) -> Tensor {
 /// Pullback: gₓ = g − softmax(x) ⊙ Σ g along the axis.
 public func logSoftmax(_ x: Tensor, axis: Int) -> Tensor {
     let ax = softmaxAxis(axis, rank: x.rank, op: "logSoftmax")
-    let lse = ElementwiseKernels.logSumExpKept(x, axes: ax)
-    let y = Tensor.zipElements(x, lse, op: "logSoftmax", -, -)
+    let lse = ElementwiseSupport.logSumExpKept(x, axes: ax)
+    let y = Tensor.zipElements(x, lse, op: "logSoftmax", .subtract)
     return Tape.record("logSoftmax", y, inputs: [x]) { g in
         let s = g.summed(toShape: lse.shape)
         let p = y.mapElements(Float.exp, Double.exp)
-        let ps = Tensor.zipElements(p, s, op: "logSoftmax pullback", *, *)
-        return [Tensor.zipElements(g, ps, op: "logSoftmax pullback", -, -)]
+        let ps = Tensor.zipElements(p, s, op: "logSoftmax pullback", .multiply)
+        return [Tensor.zipElements(g, ps, op: "logSoftmax pullback", .subtract)]
     }
 }
 
@@ -139,15 +139,15 @@ public func mseLoss(_ x: Tensor, _ y: Tensor, reduction: Reduction = .mean) -> T
 /// probabilities in [0, 1] (not checked, like PyTorch). Then `reduction`.
 /// Pullback of the elementwise loss: (σ(x) − t)·g to the logits, −x·g to the targets.
 public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
-    func loss<T: TensorScalar>(_ x: T, _ t: T) -> T { (1 - t) * x + ElementwiseKernels.softplusStable(-x) }
+    func loss<T: TensorScalar>(_ x: T, _ t: T) -> T { (1 - t) * x + ElementwiseSupport.softplusStable(-x) }
     let l = Tensor.zipElements(logits, targets, op: "binaryCrossEntropyWithLogits", loss, loss)
     let x0 = logits.detached(), t0 = targets.detached()
     let elementwise = Tape.record("binaryCrossEntropyWithLogits", l, inputs: [logits, targets]) { g in
-        func dx<T: TensorScalar>(_ x: T, _ t: T) -> T { ElementwiseKernels.sigmoid(x) - t }
+        func dx<T: TensorScalar>(_ x: T, _ t: T) -> T { ElementwiseSupport.sigmoid(x) - t }
         let fx = Tensor.zipElements(x0, t0, op: "binaryCrossEntropyWithLogits pullback", dx, dx)
-        let negX = x0.mapElements({ -$0 }, { -$0 })
-        return [Tensor.zipElements(g, fx, op: "binaryCrossEntropyWithLogits pullback", *, *),
-                Tensor.zipElements(g, negX, op: "binaryCrossEntropyWithLogits pullback", *, *)]
+        let negX = x0.negatedElements()
+        return [Tensor.zipElements(g, fx, op: "binaryCrossEntropyWithLogits pullback", .multiply),
+                Tensor.zipElements(g, negX, op: "binaryCrossEntropyWithLogits pullback", .multiply)]
     }
     return reduce(elementwise, reduction)
 }

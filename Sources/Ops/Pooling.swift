@@ -155,10 +155,7 @@ func gatherFlat(_ t: Tensor, indices: [Int], shape: [Int]) -> Tensor {
             }
         }
     }
-    switch t.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    t.dtype.dispatch { run($0) }
     return y
 }
 
@@ -174,10 +171,7 @@ func scatterAddFlat(_ g: Tensor, indices: [Int], into shape: [Int]) -> Tensor {
             }
         }
     }
-    switch g.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    g.dtype.dispatch { run($0) }
     return out
 }
 
@@ -231,10 +225,7 @@ func avgPoolRaw(_ x: Tensor, _ geo: PoolGeometry, countIncludePad: Bool, op: Str
             }
         }
     }
-    switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    x.dtype.dispatch { run($0) }
     return y
 }
 
@@ -258,10 +249,7 @@ func avgPoolBackwardRaw(_ g: Tensor, inputShape: [Int], _ geo: PoolGeometry, cou
             }
         }
     }
-    switch g.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    g.dtype.dispatch { run($0) }
     return gx
 }
 

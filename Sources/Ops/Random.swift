@@ -112,9 +112,10 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The two 53-bit uniforms in [0, 1) of sample block `block`: elements 2·block and
-    /// 2·block + 1 of this key's uniform stream (words 0–1 and 2–3 of the block).
+    /// 2·block + 1 of this key's uniform stream (words 0–1 and 2–3 of the block), each
+    /// `(w₀·2³² + w₁) >> 11` · 2⁻⁵³ of two 32-bit words of the block.
     @inlinable
-    func uniformPair(_ block: Int) -> (Double, Double) {
+    public func uniformPair(_ block: Int) -> (Double, Double) {
         let w = self.block(block)
         return (Double((UInt64(w.x) << 32 | UInt64(w.y)) >> 11) * 0x1.0p-53,
                 Double((UInt64(w.z) << 32 | UInt64(w.w)) >> 11) * 0x1.0p-53)
@@ -127,18 +128,17 @@ public struct RandomKey: Sendable, Hashable, CustomStringConvertible {
 private func generate(_ shape: [Int], dtype: DType, op: String, _ pair: (Int) -> (Double, Double)) -> Tensor {
     require(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
-    func fill<T: TensorScalar>(_ p: UnsafeMutableBufferPointer<T>) {
-        let n = p.count
-        for j in 0..<(n + 1) / 2 {
-            let (a, b) = pair(j)
-            p[2 * j] = T(a)
-            if 2 * j + 1 < n { p[2 * j + 1] = T(b) }
+    func fill<T: TensorScalar>(_: T.Type) {
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in
+            let n = p.count
+            for j in 0..<(n + 1) / 2 {
+                let (a, b) = pair(j)
+                p[2 * j] = T(a)
+                if 2 * j + 1 < n { p[2 * j + 1] = T(b) }
+            }
         }
     }
-    switch dtype {
-    case .float64: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in fill(p) }
-    case .float32: out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in fill(p) }
-    }
+    dtype.dispatch { fill($0) }
     return out
 }
 
@@ -167,81 +167,21 @@ public func uniform(_ shape: [Int], key: RandomKey, dtype: DType = .float32, low
 /// u₂ ∈ [0, 1) from the last two: r = √(−2 ln u₁), z₂ⱼ = r cos 2πu₂, z₂ⱼ₊₁ = r sin 2πu₂.
 ///
 /// Computed by the Kernels routine `wt_normal_array` (Philox rounds and Box–Muller vectorised
-/// with AVX2, with our own log and sin/cos polynomials), which gives exactly the values of
-/// ``normalReference(_:key:dtype:)`` on every machine.
+/// with AVX2, with our own log and sin/cos polynomials), which gives exactly the values of the
+/// scalar Swift specification `normalReference` (Tests/Support/NormalReference.swift) on every
+/// machine.
 public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> Tensor {
     require(shape.allSatisfy { $0 >= 0 }, "normal: negative dimension in shape \(shape)")
     var out = Tensor(uninitializedShape: shape, dtype: dtype)
     let k = key.words
-    switch dtype {
-    case .float64:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
-            wt_normal_array(k.x, k.y, 0, p.baseAddress, p.count) }
-    case .float32:
-        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-            wt_normalf_array(k.x, k.y, 0, p.baseAddress, p.count) }
+    func run<T: TensorScalar>(_: T.Type, _ kernel: (UInt32, UInt32, UInt64, UnsafeMutablePointer<T>?, Int) -> Void) {
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in kernel(k.x, k.y, 0, p.baseAddress, p.count) }
+    }
+    switch dtype {   // one C kernel per dtype
+    case .float64: run(Double.self, wt_normal_array)
+    case .float32: run(Float.self, wt_normalf_array)
     }
     return out
-}
-
-/// The reference implementation of ``normal(_:key:dtype:)`` in Swift, one Philox block and one
-/// Box–Muller pair at a time; kept for tests and as the specification of the stream.
-///
-/// The logarithm and the sine and cosine are evaluated with fdlibm's minimax polynomials
-/// (errors below 1 ulp), operation by operation as the C kernel does, so that the stream does
-/// not depend on the platform's math library:
-/// - ln u for u = 2ᵏ(1 + f), 1 + f ∈ [√½, √2): s = f/(2 + f), z = s²,
-///   ln u = k·ln2ₕᵢ − ((f²/2 − (s·(f²/2 + z·L(z)) + k·ln2ₗₒ)) − f);
-/// - sin and cos of 2πb: q = round(4b), t = 4b − q (exact), r = t·π/2 ∈ [−π/4, π/4],
-///   sin r = r + r³·(S₁ + r²·S(r²)), cos r = w + (((1 − w) − r²/2) + r⁴·C(r²)) with w = 1 − r²/2,
-///   and the quadrant q mod 4 exchanges and negates them.
-public func normalReference(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> Tensor {
-    generate(shape, dtype: dtype, op: "normal") { j in
-        let (a, b) = key.uniformPair(j)
-        return BoxMuller.pair(a, b)
-    }
-}
-
-/// The scalar Box–Muller transform of ``normalReference(_:key:dtype:)``.
-enum BoxMuller {
-    static let ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10
-    static let piOver2Hi = 1.57079632679489655800e+00, piOver2Lo = 6.12323399573676603587e-17
-    static let sqrtHalfBits: UInt64 = 0x3fe6_a09e_667f_3bcd
-    static let lg = [6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
-                     1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01]
-    static let s = [-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
-                    2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10]
-    static let c = [4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
-                    -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11]
-
-    /// Horner's rule with fused multiply-adds over `coefficients[from...]`, highest degree last.
-    static func horner(_ coefficients: [Double], from: Int, _ x: Double) -> Double {
-        var p = coefficients[coefficients.count - 1]
-        for i in stride(from: coefficients.count - 2, through: from, by: -1) { p = coefficients[i].addingProduct(p, x) }
-        return p
-    }
-
-    /// (r cos 2πb, r sin 2πb) with r = √(−2 ln(a + 2⁻⁵³)).
-    static func pair(_ a: Double, _ b: Double) -> (Double, Double) {
-        let u = a + 0x1.0p-53
-        let ix = u.bitPattern &+ (0x3ff0_0000_0000_0000 &- sqrtHalfBits)
-        let k = Double(Int(ix >> 52) - 1023)
-        let f = Double(bitPattern: (ix & 0x000f_ffff_ffff_ffff) &+ sqrtHalfBits) - 1
-        let sf = f / (2 + f), z = sf * sf, hfsq = 0.5 * f * f
-        let l = k * ln2Hi - ((hfsq - (sf * (hfsq + z * horner(lg, from: 0, z)) + k * ln2Lo)) - f)
-        let radius = (-2 * l).squareRoot()
-
-        let x4 = 4 * b, q = x4.rounded(.toNearestOrEven), t = x4 - q
-        let r = (t * piOver2Lo).addingProduct(t, piOver2Hi), rz = r * r
-        let sn = r + (rz * r) * s[0].addingProduct(rz, horner(s, from: 1, rz))
-        let hz = 0.5 * rz, w = 1 - hz
-        let cs = w + (((1 - w) - hz) + rz * (rz * horner(c, from: 0, rz)))
-        let qi = Int(q)
-        var sv = qi & 1 != 0 ? cs : sn, cv = qi & 1 != 0 ? sn : cs
-        if qi & 2 != 0 { sv = -sv }
-        if (qi + 1) & 2 != 0 { cv = -cv }
-        return (radius * cv, radius * sv)
-    }
 }
 
 /// Bernoulli draws: 1 with probability `probability`, else 0 (element i is 1 when uᵢ < p,

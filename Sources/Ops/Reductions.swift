@@ -40,7 +40,7 @@ public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Ten
 
 // MARK: - Extrema and log-sum-exp
 
-extension ElementwiseKernels {
+extension ElementwiseSupport {
     /// Reduces `x` over `axes` (normalised, sorted) with `combine`, starting from `initial`; the
     /// result has the kept shape (reduced dimensions are 1). Untraced.
     static func reduceKept(_ x: Tensor, axes: [Int], initial: Double,
@@ -106,16 +106,16 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
                  "\(name): cannot reduce over an empty axis (shape \(x.shape), axes \(ax))")
     let isMax = name == "max"
     let yKept = isMax
-        ? ElementwiseKernels.maxKept(x, axes: ax)
-        : ElementwiseKernels.reduceKept(x, axes: ax, initial: .infinity, ElementwiseKernels.minimum, ElementwiseKernels.minimum)
+        ? ElementwiseSupport.maxKept(x, axes: ax)
+        : ElementwiseSupport.reduceKept(x, axes: ax, initial: .infinity, ElementwiseSupport.minimum, ElementwiseSupport.minimum)
     let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
     let x0 = x.detached()
     return Tape.record(name, out, inputs: [x]) { g in
         // Indicator of the extreme elements, divided by how many there are in each slice.
         let hit = Tensor.zipElements(x0, yKept, op: "\(name) pullback", { $0 == $1 ? 1 : 0 }, { $0 == $1 ? 1 : 0 })
         let count = hit.summed(toShape: yKept.shape)
-        let share = Tensor.zipElements(g.withShape(yKept.shape), count, op: "\(name) pullback", /, /)
-        return [Tensor.zipElements(hit, share, op: "\(name) pullback", *, *)]
+        let share = Tensor.zipElements(g.withShape(yKept.shape), count, op: "\(name) pullback", .divide)
+        return [Tensor.zipElements(hit, share, op: "\(name) pullback", .multiply)]
     }
 }
 
@@ -125,11 +125,11 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
 /// Pullback: g·exp(x − y), i.e. g times the softmax of each slice (0 for −inf entries).
 public func logSumExp(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     let ax = normalizedAxes(axes, rank: x.rank, op: "logSumExp")
-    let yKept = ElementwiseKernels.logSumExpKept(x, axes: ax)
+    let yKept = ElementwiseSupport.logSumExpKept(x, axes: ax)
     let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
     let x0 = x.detached()
     return Tape.record("logSumExp", out, inputs: [x]) { g in
         let p = Tensor.zipElements(x0, yKept, op: "logSumExp pullback", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
-        return [Tensor.zipElements(p, g.withShape(yKept.shape), op: "logSumExp pullback", *, *)]
+        return [Tensor.zipElements(p, g.withShape(yKept.shape), op: "logSumExp pullback", .multiply)]
     }
 }

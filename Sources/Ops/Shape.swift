@@ -26,10 +26,7 @@ func stridedGather(_ x: Tensor, shape: [Int], strides: [Int], offset: Int = 0) -
             }
         }
     }
-    switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    x.dtype.dispatch { run($0) }
     return y
 }
 
@@ -47,10 +44,7 @@ func stridedScatterAdd(_ src: Tensor, into dst: inout Tensor, strides: [Int], of
             }
         }
     }
-    switch src.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    src.dtype.dispatch { run($0) }
 }
 
 /// Resolves a target shape with at most one `-1` against `count` elements.
@@ -216,10 +210,7 @@ public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
             }
         }
     }
-    switch first.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    first.dtype.dispatch { run($0) }
     return Tape.record("concat", outputs: [y], inputs: xs) { gs in
         let g = gs[0]
         var grads: [Tensor?] = []

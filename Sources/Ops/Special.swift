@@ -9,15 +9,14 @@ import Kernels
 public func expi(_ x: Tensor) -> Tensor {
     var y = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
     let n = x.count
-    switch x.dtype {
-    case .float64:
-        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in
-            y.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in
-                if n > 0 { wt_expi_array(p.baseAddress!, q.baseAddress!, n) } } }
-    case .float32:
-        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in
-            y.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in
-                if n > 0 { wt_expif_array(p.baseAddress!, q.baseAddress!, n) } } }
+    func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
+        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+            y.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in
+                if n > 0 { kernel(p.baseAddress!, q.baseAddress!, n) } } }
+    }
+    switch x.dtype {   // one C kernel per dtype
+    case .float64: run(Double.self, wt_expi_array)
+    case .float32: run(Float.self, wt_expif_array)
     }
     let x0 = x.detached()
     return Tape.record("expi", y, inputs: [x]) { g in

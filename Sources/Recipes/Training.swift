@@ -296,8 +296,11 @@ public func argmaxRows(_ t: Tensor) -> [Int] {
 /// Whether every element is finite. Reads the elements in place with the vectorised scan of
 /// Kernels (`wt_all_finite_*`): this runs on every gradient of every training step.
 public func isAllFinite(_ t: Tensor) -> Bool {
-    switch t.dtype {
-    case .float32: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in wt_all_finite_f32(p.baseAddress, p.count) != 0 }
-    case .float64: return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in wt_all_finite_f64(p.baseAddress, p.count) != 0 }
+    func run<T: TensorScalar>(_: T.Type, _ scan: (UnsafePointer<T>?, Int) -> Int32) -> Bool {
+        t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in scan(p.baseAddress, p.count) != 0 }
+    }
+    switch t.dtype {   // one C kernel per dtype
+    case .float32: return run(Float.self, wt_all_finite_f32)
+    case .float64: return run(Double.self, wt_all_finite_f64)
     }
 }

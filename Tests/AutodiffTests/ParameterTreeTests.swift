@@ -12,6 +12,20 @@ final class ParameterTreeTests: XCTestCase {
         XCTAssertEqual(t.filter { k, _ in k.hasSuffix("bias") }.keys, ["classifier.1.bias"])
     }
 
+    func testChildNamesAndSubtreesFollowTheDottedPaths() {
+        let t: ParameterTree = ["classifier.0.weight": .ones([2]), "classifier.0.bias": .ones([1]),
+                                "classifier.1.weight": .ones([2]), "features.x": .ones([1]), "scale": .ones([])]
+        XCTAssertEqual(t.childNames(), ["classifier", "features", "scale"])
+        XCTAssertEqual(t.childNames(at: "classifier"), ["0", "1"])
+        XCTAssertEqual(t.childNames(at: "classifier.0"), ["weight", "bias"])
+        XCTAssertEqual(t.childNames(at: "classifier.0.weight"), [])   // a leaf
+        XCTAssertEqual(t.childNames(at: "class"), [])                 // a key prefix is not a path
+        XCTAssertEqual(t.childNames(at: "missing"), [])
+        // the subtree at a child, then its children: the same structure one level down
+        XCTAssertEqual(t.scoped("classifier").childNames(), ["0", "1"])
+        XCTAssertEqual(t.scoped("classifier").scoped("0").keys, t.scoped("classifier.0").keys)
+    }
+
     func testNonStrictLoadReportsMissingAndUnexpected() throws {
         let bayes: ParameterTree = ["0.weight": .zeros([4, 3]), "0.bias": .zeros([4]), "0.log_sigma2": .full([4, 3], -10)]
         let (loaded, report) = try bayes.loading(dense, strict: false)

@@ -1,6 +1,7 @@
 import XCTest
 import Kernels
 import Ops
+import TestSupport
 
 /// `wt_normal_array` (behind `normal`) gives exactly the Swift reference stream, on both paths.
 final class RandomKernelTests: XCTestCase {

@@ -10,6 +10,7 @@
 #define WIRTINGER_KERNELS_H
 
 #include "kernels_complex.h"
+#include "kernels_constants.h"
 #include "kernels_conv.h"
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"

@@ -44,10 +44,7 @@ public struct LabeledDataset: Sendable {
                 }
             }
         }
-        switch inputs.dtype {
-        case .float32: copy(Float.self)
-        case .float64: copy(Double.self)
-        }
+        inputs.dtype.dispatch { copy($0) }
         return (out, indices.map { labels[$0] })
     }
 

@@ -89,34 +89,26 @@ public struct Adam: Optimizer {
             let coupled = decoupled ? 0 : wd
             var next = Tensor(uninitializedShape: p.shape, dtype: p.dtype)
             let n = p.count
-            switch p.dtype {
+            func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
+                                                            UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void) {
+                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<T>) in
+                g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<T>) in
+                m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<T>) in
+                v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<T>) in
+                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<T>) in
+                    kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress)
+                }}}}}
+            }
+            switch p.dtype {   // one C kernel per dtype
             case .float64:
-                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<Double>) in
-                    g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<Double>) in
-                        m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<Double>) in
-                            v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<Double>) in
-                                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<Double>) in
-                                    wt_adam_f64(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, n,
-                                                decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
-                                }
-                            }
-                        }
-                    }
+                run(Double.self) {
+                    wt_adam_f64($0, $1, $2, $3, $4, n, decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
                 }
             case .float32:
                 let w32 = Float(w)
-                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<Float>) in
-                    g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<Float>) in
-                        m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<Float>) in
-                            v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<Float>) in
-                                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<Float>) in
-                                    wt_adam_f32(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, n,
-                                                Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
-                                                Float(bc2Sqrt), Float(eps), Float(negStep))
-                                }
-                            }
-                        }
-                    }
+                run(Float.self) {
+                    wt_adam_f32($0, $1, $2, $3, $4, n, Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
+                                Float(bc2Sqrt), Float(eps), Float(negStep))
                 }
             }
             out[key] = next

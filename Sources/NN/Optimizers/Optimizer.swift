@@ -132,10 +132,10 @@ public func clipGradNorm(_ grads: ParameterTree, maxNorm: Double, normType: Doub
     }
     for (k, g) in grads where trainable(k) {
         anyEntry = true
-        switch g.dtype {
-        case .float32: g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in accumulate(p, into: &total) }
-        case .float64: g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Double>) in accumulate(p, into: &total) }
+        func run<T: TensorScalar>(_: T.Type) {
+            g.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in accumulate(p, into: &total) }
         }
+        g.dtype.dispatch { run($0) }
     }
     if !anyEntry { return (grads, 0) }
     if normType == 2 { total = total.squareRoot() } else if normType != .infinity { total = Foundation.pow(total, 1 / normType) }

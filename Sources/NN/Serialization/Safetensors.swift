@@ -137,26 +137,54 @@ public enum Safetensors {
     }
 
     /// Validates everything but the tensor values. `readBytes(offset, count)` returns `count`
-    /// bytes of the file at `offset`; it is only called within `0..<size`.
+    /// bytes of the file at `offset`; it is only called within `0..<size`. The checks run in the
+    /// reference reader's order: the length prefix and header bytes (1–4), the JSON and its schema
+    /// (5), the offsets and sizes (6–9), the end of the data section (10), then our complex keys.
     static func parseHeader(size: Int, source: String,
                             readBytes: (Int, Int) throws -> [UInt8]) throws -> SafetensorsHeader {
-        // 1. the length prefix
+        let headerBytes = try readHeaderBytes(size: size, source: source, readBytes: readBytes)
+        let headerLength = headerBytes.count
+        var (metadata, infos) = try parseHeaderJSON(headerBytes, source: source)
+        let (entries, dataEnd) = try checkedEntries(&infos, source: source)
+        // 10. the data section must end exactly at the end of the file
+        let (described, o1) = dataEnd.addingReportingOverflow(UInt64(8 + headerLength))
+        if o1 || described > UInt64(size) {
+            throw SafetensorsError.truncated(file: source, expectedSize: o1 ? .max : described, actualSize: size)
+        }
+        if described < UInt64(size) {
+            throw SafetensorsError.trailingBytes(file: source, expectedSize: described, actualSize: size)
+        }
+        try checkComplexKeys(entries, source: source)
+        return SafetensorsHeader(entries: entries, metadata: metadata, headerLength: headerLength)
+    }
+
+    /// One tensor's fields as the header states them, before the offsets and sizes are checked.
+    private struct StatedTensor {
+        var name: String, dtype: SafetensorsDType, shape: [UInt64], begin: UInt64, end: UInt64
+    }
+
+    /// Checks 1–4: the length prefix, the header size limit (before any allocation), that the
+    /// header fits in the file, and UTF-8. Returns the header's bytes.
+    private static func readHeaderBytes(size: Int, source: String,
+                                        readBytes: (Int, Int) throws -> [UInt8]) throws -> [UInt8] {
         guard size >= 8 else { throw SafetensorsError.fileTooSmall(file: source, size: size) }
         let prefix = try readBytes(0, 8)
         var n: UInt64 = 0
         for (j, b) in prefix.enumerated() { n |= UInt64(b) << (8 * UInt64(j)) }
-        // 2. header size limit (before any allocation)
         guard n <= maxHeaderLength else { throw SafetensorsError.headerTooLarge(file: source, length: n) }
         let headerLength = Int(n)
-        // 3. the header must fit in the file
         guard 8 + headerLength <= size else {
             throw SafetensorsError.invalidHeaderLength(file: source, length: n, fileSize: size)
         }
         let headerBytes = try readBytes(8, headerLength)
-        // 4. UTF-8
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw SafetensorsError.headerNotUTF8(file: source) }
-        // 5. JSON (grammar and duplicate keys first, keeping no values), then its schema, read
-        //    entry by entry so that memory stays a small multiple of the header size
+        return headerBytes
+    }
+
+    /// Check 5: the JSON (grammar and duplicate keys first, keeping no values), then its schema,
+    /// read entry by entry so that memory stays a small multiple of the header size.
+    private static func parseHeaderJSON(_ headerBytes: [UInt8], source: String) throws
+        -> (metadata: [String: String], tensors: [StatedTensor]) {
         do {
             try HeaderJSONParser.validate(headerBytes)
         } catch {
@@ -171,95 +199,115 @@ public enum Safetensors {
             throw SafetensorsError.invalidJSON(file: source, offset: 0, reason: "the header must be a JSON object, found \(topKind)")
         }
         var metadata: [String: String] = [:]
-        var infos: [(name: String, dtype: SafetensorsDType, shape: [UInt64], begin: UInt64, end: UInt64)] = []
+        var infos: [StatedTensor] = []
         infos.reserveCapacity(cursor.entryCount())
         try cursor.forEachEntry { c, name in
             if name == "__metadata__" {
-                let kind = c.kind()
-                guard kind == "object" else { throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__") }
-                metadata.reserveCapacity(c.entryCount())
-                // a tensor written under the reserved name (safetensors issue #849) has the three
-                // tensor fields and a non-string among its values
-                var tensorFields = Set<String>(), firstNonString: String?
-                try c.forEachEntry { c, k in
-                    if ["dtype", "shape", "data_offsets"].contains(k) { tensorFields.insert(k) }
-                    if c.kind() == "string" {
-                        metadata[k] = try c.readString()
-                    } else {
-                        if firstNonString == nil { firstNonString = k }
-                        c.skipValue()
-                    }
-                }
-                if let k = firstNonString {
-                    if tensorFields.count == 3 { throw SafetensorsError.reservedTensorName(file: source, key: "__metadata__") }
-                    throw SafetensorsError.metadataNotStringToString(file: source, key: k)
-                }
-                return
+                metadata = try parseMetadata(&c, source: source)
+            } else {
+                infos.append(try parseTensorFields(&c, name: name, source: source))
             }
-            let kind = c.kind()
-            guard kind == "object" else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "entry must be an object, found \(kind)")
-            }
-            // the first occurrence of each field (pass 1 ruled out duplicates); other fields are skipped
-            var dtypeName: String??, shape: [UInt64]??, shapeRank = 0, offsets: [UInt64?]??
-            try c.forEachEntry { c, field in
-                switch field {
-                case "dtype":
-                    if c.kind() == "string" {
-                        dtypeName = .some(try c.readString())
-                    } else {
-                        c.skipValue()
-                        dtypeName = .some(nil)
-                    }
-                case "shape":
-                    guard c.kind() == "array" else { c.skipValue(); shape = .some(nil); return }
-                    var dims: [UInt64]? = []
-                    c.forEachItem { c in
-                        shapeRank += 1
-                        let d = c.readUnsigned()
-                        if d == nil { dims = nil }
-                        if shapeRank <= Safetensors.maxRank, let d { dims?.append(d) }
-                    }
-                    shape = .some(dims)
-                case "data_offsets":
-                    guard c.kind() == "array" else { c.skipValue(); offsets = .some(nil); return }
-                    var items: [UInt64?] = []
-                    c.forEachItem { c in
-                        if items.count < 3 { items.append(c.readUnsigned()) } else { c.skipValue() }
-                    }
-                    offsets = .some(items)
-                default:
-                    c.skipValue()
-                }
-            }
-            func missing(_ f: String) -> SafetensorsError {
-                .invalidTensorInfo(file: source, key: name, reason: "missing field \"\(f)\"")
-            }
-            guard let dtypeField = dtypeName else { throw missing("dtype") }
-            guard let dtypeString = dtypeField else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"dtype\" must be a string")
-            }
-            guard let shapeField = shape else { throw missing("shape") }
-            if shapeField == nil, shapeRank == 0 {   // not an array (an array with a bad item has a rank)
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must be an array")
-            }
-            guard let dims = shapeField else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must hold non-negative integers")
-            }
-            guard shapeRank <= Safetensors.maxRank else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name,
-                                                         reason: "\"shape\" has \(shapeRank) dimensions, more than the \(Safetensors.maxRank) this reader accepts")
-            }
-            guard let offsetField = offsets else { throw missing("data_offsets") }
-            guard let o = offsetField, o.count == 2, let begin = o[0], let end = o[1] else {
-                throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"data_offsets\" must be two non-negative integers")
-            }
-            guard let dtype = SafetensorsDType(rawValue: dtypeString) else {
-                throw SafetensorsError.unknownDType(file: source, key: name, dtype: dtypeString)
-            }
-            infos.append((name, dtype, dims, begin, end))
         }
-        // 6–9. offsets, sizes (sorted by offsets, stable, as the reference does)
+        return (metadata, infos)
+    }
+
+    /// The `__metadata__` object: strings only.
+    private static func parseMetadata(_ c: inout HeaderJSONCursor, source: String) throws -> [String: String] {
+        var metadata: [String: String] = [:]
+        let kind = c.kind()
+        guard kind == "object" else { throw SafetensorsError.metadataNotStringToString(file: source, key: "__metadata__") }
+        metadata.reserveCapacity(c.entryCount())
+        // a tensor written under the reserved name (safetensors issue #849) has the three
+        // tensor fields and a non-string among its values
+        var tensorFields = Set<String>(), firstNonString: String?
+        try c.forEachEntry { c, k in
+            if ["dtype", "shape", "data_offsets"].contains(k) { tensorFields.insert(k) }
+            if c.kind() == "string" {
+                metadata[k] = try c.readString()
+            } else {
+                if firstNonString == nil { firstNonString = k }
+                c.skipValue()
+            }
+        }
+        if let k = firstNonString {
+            if tensorFields.count == 3 { throw SafetensorsError.reservedTensorName(file: source, key: "__metadata__") }
+            throw SafetensorsError.metadataNotStringToString(file: source, key: k)
+        }
+        return metadata
+    }
+
+    /// One tensor entry: `dtype`, `shape` and `data_offsets`, each of the right JSON type.
+    private static func parseTensorFields(_ c: inout HeaderJSONCursor, name: String, source: String) throws -> StatedTensor {
+        let kind = c.kind()
+        guard kind == "object" else {
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "entry must be an object, found \(kind)")
+        }
+        // the first occurrence of each field (pass 1 ruled out duplicates); other fields are skipped
+        var dtypeName: String??, shape: [UInt64]??, shapeRank = 0, offsets: [UInt64?]??
+        try c.forEachEntry { c, field in
+            switch field {
+            case "dtype":
+                if c.kind() == "string" {
+                    dtypeName = .some(try c.readString())
+                } else {
+                    c.skipValue()
+                    dtypeName = .some(nil)
+                }
+            case "shape":
+                guard c.kind() == "array" else { c.skipValue(); shape = .some(nil); return }
+                var dims: [UInt64]? = []
+                c.forEachItem { c in
+                    shapeRank += 1
+                    let d = c.readUnsigned()
+                    if d == nil { dims = nil }
+                    if shapeRank <= Safetensors.maxRank, let d { dims?.append(d) }
+                }
+                shape = .some(dims)
+            case "data_offsets":
+                guard c.kind() == "array" else { c.skipValue(); offsets = .some(nil); return }
+                var items: [UInt64?] = []
+                c.forEachItem { c in
+                    if items.count < 3 { items.append(c.readUnsigned()) } else { c.skipValue() }
+                }
+                offsets = .some(items)
+            default:
+                c.skipValue()
+            }
+        }
+        func missing(_ f: String) -> SafetensorsError {
+            .invalidTensorInfo(file: source, key: name, reason: "missing field \"\(f)\"")
+        }
+        guard let dtypeField = dtypeName else { throw missing("dtype") }
+        guard let dtypeString = dtypeField else {
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"dtype\" must be a string")
+        }
+        guard let shapeField = shape else { throw missing("shape") }
+        if shapeField == nil, shapeRank == 0 {   // not an array (an array with a bad item has a rank)
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must be an array")
+        }
+        guard let dims = shapeField else {
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"shape\" must hold non-negative integers")
+        }
+        guard shapeRank <= Safetensors.maxRank else {
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name,
+                                                     reason: "\"shape\" has \(shapeRank) dimensions, more than the \(Safetensors.maxRank) this reader accepts")
+        }
+        guard let offsetField = offsets else { throw missing("data_offsets") }
+        guard let o = offsetField, o.count == 2, let begin = o[0], let end = o[1] else {
+            throw SafetensorsError.invalidTensorInfo(file: source, key: name, reason: "\"data_offsets\" must be two non-negative integers")
+        }
+        guard let dtype = SafetensorsDType(rawValue: dtypeString) else {
+            throw SafetensorsError.unknownDType(file: source, key: name, dtype: dtypeString)
+        }
+        return StatedTensor(name: name, dtype: dtype, shape: dims, begin: begin, end: end)
+    }
+
+    /// Checks 6–9, with tensors sorted by offsets (stable, as the reference does): contiguous
+    /// non-reversed offsets from 0, element and bit counts without overflow, whole bytes, and
+    /// byte sizes matching the offsets. Returns the entries and the end of the data section.
+    /// Each shape in `infos` is released once converted, so the two lists never coexist in full.
+    private static func checkedEntries(_ infos: inout [StatedTensor], source: String) throws
+        -> (entries: [SafetensorsEntry], dataEnd: UInt64) {
         let order = infos.indices.sorted { a, b in
             (infos[a].begin, infos[a].end, a) < (infos[b].begin, infos[b].end, b)
         }
@@ -301,19 +349,13 @@ public enum Safetensors {
             entries.append(SafetensorsEntry(name: t.name, dtype: t.dtype, shape: shapeInts,
                                             dataOffsets: Int(t.begin)..<Int(t.end)))
         }
-        // 10. the data section must end exactly at the end of the file
-        let (described, o1) = runningEnd.addingReportingOverflow(UInt64(8 + headerLength))
-        if o1 || described > UInt64(size) {
-            throw SafetensorsError.truncated(file: source, expectedSize: o1 ? .max : described, actualSize: size)
-        }
-        if described < UInt64(size) {
-            throw SafetensorsError.trailingBytes(file: source, expectedSize: described, actualSize: size)
-        }
-        // names reserved by our complex splitting (keys are unique, so without a C64 entry
-        // there is nothing to check, and no name sets are built)
-        guard entries.contains(where: { $0.dtype == .c64 }) else {
-            return SafetensorsHeader(entries: entries, metadata: metadata, headerLength: headerLength)
-        }
+        return (entries, runningEnd)
+    }
+
+    /// Names reserved by our complex splitting: a `C64` entry `k` must not collide with another
+    /// entry `k.real` or `k.imag` (keys are unique, so without a C64 entry nothing is built).
+    private static func checkComplexKeys(_ entries: [SafetensorsEntry], source: String) throws {
+        guard entries.contains(where: { $0.dtype == .c64 }) else { return }
         let names = Set(entries.map(\.name))
         for e in entries {
             if e.dtype == .c64, names.contains(e.name + ".real") || names.contains(e.name + ".imag") {
@@ -325,7 +367,6 @@ public enum Safetensors {
             let dup = Dictionary(grouping: produced, by: { $0 }).first { $0.value.count > 1 }!.key
             throw SafetensorsError.complexKeyCollision(file: source, key: dup)
         }
-        return SafetensorsHeader(entries: entries, metadata: metadata, headerLength: headerLength)
     }
 
     /// Builds the tensors of a validated header. `fill(range, dest)` copies the data-section bytes
@@ -341,12 +382,11 @@ public enum Safetensors {
             let byteCount = e.dataOffsets.count
             func native(_ dtype: DType) throws -> Tensor {
                 var t = Tensor(uninitializedShape: e.shape, dtype: dtype)
-                switch dtype {
-                case .float32: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
-                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
-                case .float64: try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
-                    try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
+                func run<T: TensorScalar>(_: T.Type) throws {
+                    try t.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<T>) in
+                        try fill(e.dataOffsets, UnsafeMutableRawBufferPointer(p)) }
                 }
+                try dtype.dispatch { try run($0) }
                 return t
             }
             func rawBytes() throws -> [UInt8] {
@@ -380,34 +420,7 @@ public enum Safetensors {
                 stored[e.name + ".imag"] = .c64
                 continue
             case .bool, .u8, .i8, .i16, .u16, .i32, .u32, .i64, .u64:
-                let bytes = try rawBytes()
-                let width = e.dtype.bitSize / 8
-                let n = width == 0 ? 0 : byteCount / width
-                var values = [Double](repeating: 0, count: n)
-                for j in 0..<n {
-                    var u: UInt64 = 0
-                    for b in 0..<width { u |= UInt64(bytes[j * width + b]) << (8 * UInt64(b)) }
-                    let v: Double
-                    switch e.dtype {
-                    case .bool: v = u == 0 ? 0 : 1
-                    case .i8: v = Double(Int8(truncatingIfNeeded: u))
-                    case .i16: v = Double(Int16(truncatingIfNeeded: u))
-                    case .i32: v = Double(Int32(truncatingIfNeeded: u))
-                    case .i64:
-                        let s = Int64(bitPattern: u)
-                        guard s.magnitude <= 1 << 53 else {
-                            throw SafetensorsError.integerNotRepresentable(file: source, key: e.name, value: String(s))
-                        }
-                        v = Double(s)
-                    case .u64:
-                        guard u <= 1 << 53 else {
-                            throw SafetensorsError.integerNotRepresentable(file: source, key: e.name, value: String(u))
-                        }
-                        v = Double(u)
-                    default: v = Double(u)  // U8, U16, U32
-                    }
-                    values[j] = v
-                }
+                let values = try integerValues(try rawBytes(), dtype: e.dtype, key: e.name, source: source)
                 tree[e.name] = Tensor(shape: e.shape, scalars: values, dtype: .float64)
             case .f4, .f6e2m3, .f6e3m2, .f8e5m2, .f8e4m3, .f8e8m0, .f8e4m3fnuz, .f8e5m2fnuz:
                 throw SafetensorsError.unsupportedDType(file: source, key: e.name, dtype: e.dtype.rawValue)
@@ -415,6 +428,39 @@ public enum Safetensors {
             stored[e.name] = e.dtype
         }
         return SafetensorsFile(tensors: tree, metadata: header.metadata, storedDTypes: stored)
+    }
+
+    /// The values of a `BOOL` or integer entry (little-endian, `bytes` its data), exactly as
+    /// Double; a 64-bit value beyond ±2⁵³ throws ``SafetensorsError/integerNotRepresentable(file:key:value:)``.
+    private static func integerValues(_ bytes: [UInt8], dtype: SafetensorsDType, key: String, source: String) throws -> [Double] {
+        let width = dtype.bitSize / 8
+        let n = width == 0 ? 0 : bytes.count / width
+        var values = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            var u: UInt64 = 0
+            for b in 0..<width { u |= UInt64(bytes[j * width + b]) << (8 * UInt64(b)) }
+            let v: Double
+            switch dtype {
+            case .bool: v = u == 0 ? 0 : 1
+            case .i8: v = Double(Int8(truncatingIfNeeded: u))
+            case .i16: v = Double(Int16(truncatingIfNeeded: u))
+            case .i32: v = Double(Int32(truncatingIfNeeded: u))
+            case .i64:
+                let s = Int64(bitPattern: u)
+                guard s.magnitude <= 1 << 53 else {
+                    throw SafetensorsError.integerNotRepresentable(file: source, key: key, value: String(s))
+                }
+                v = Double(s)
+            case .u64:
+                guard u <= 1 << 53 else {
+                    throw SafetensorsError.integerNotRepresentable(file: source, key: key, value: String(u))
+                }
+                v = Double(u)
+            default: v = Double(u)  // U8, U16, U32
+            }
+            values[j] = v
+        }
+        return values
     }
 
     // MARK: - Writing
