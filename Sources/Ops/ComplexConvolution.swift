@@ -9,7 +9,6 @@
 // where adjointₓ / adjoint_W are the real input- and weight-gradient kernels applied to complex
 // operands (four real calls each). Derivation: Docs/Gradients.md.
 
-private typealias K = CplxKernel
 
 /// The shared body of the complex convolutions (`transposed` selects the transposed kind);
 /// accepts an unbatched input `[C, *S]` like the real ops.
@@ -25,11 +24,11 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     require(weight.rank == n + 2, "\(op): weight must be \(layout), got \(weight.shape)")
     require(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
     let spatial = Array(z.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
-    let x = K.Operand(z.detached()), w = K.Operand(weight.detached())
+    let x = ComplexSupport.Operand(z.detached()), w = ComplexSupport.Operand(weight.detached())
     let forward: (Tensor, Tensor) -> Tensor = transposed
         ? { convTransposeForwardRaw($0, $1, geo, op: op) }
         : { convolutionForwardRaw($0, $1, geo, op: op) }
-    let y = K.combine(x, w, op: op, forward)
+    let y = ComplexSupport.combine(x, w, op: op, forward)
     var yr = y.re, yi = y.im!
     if let bias {
         require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
@@ -40,13 +39,13 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     if let bias { inputs += [bias.real, bias.imag] }
     // A constant operand (data) needs no gradient: skip its four real convolutions.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
-    return K.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
-        let g = K.Operand(re: gr, im: gi)
-        let gx = !needsZ ? nil : K.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
+    return ComplexSupport.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
+        let g = ComplexSupport.Operand(re: gr, im: gi)
+        let gx = !needsZ ? nil : ComplexSupport.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
             transposed ? convTransposeInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
                        : convolutionInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
         }
-        let gw = !needsW ? nil : K.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
+        let gw = !needsW ? nil : ComplexSupport.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
             transposed ? convTransposeWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
                        : convolutionWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
         }

@@ -148,7 +148,3 @@ extension ComplexSupport {
         return ((a * c + b * d) / n, (b * c - a * d) / n)
     }
 }
-
-/// The former name of ``ComplexSupport``, kept only until Ops/ComplexConvolution.swift (another
-/// branch's file this session) says `ComplexSupport`; remove it then.
-typealias CplxKernel = ComplexSupport

@@ -223,14 +223,6 @@ func unpackChunk<T: TensorScalar>(_ tmp: UnsafePointer<T>, into y: UnsafeMutable
     }
 }
 
-@inline(__always)
-private func dispatch(_ dtype: DType, _ f32: () -> Void, _ f64: () -> Void) {
-    switch dtype {
-    case .float32: f32()
-    case .float64: f64()
-    }
-}
-
 func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, transposed: Bool) {
     let n = geo.spatialRank
     require(x.count == n + 2, "\(op): input must be [N, C, \(n) spatial dims], got \(x) (weight \(w))")
@@ -288,7 +280,7 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
             }
         }
     }
-    dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+    x.dtype.dispatch { run($0) }
     return y
 }
 
@@ -337,7 +329,7 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
             }
         }
     }
-    dispatch(gy.dtype, { run(Float.self) }, { run(Double.self) })
+    gy.dtype.dispatch { run($0) }
     return gx
 }
 
@@ -391,7 +383,7 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
             }
         }
     }
-    dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+    x.dtype.dispatch { run($0) }
     return gw
 }
 
@@ -445,7 +437,7 @@ func addChannelBiasRaw(_ y: inout Tensor, _ b: Tensor, op: String = "conv") {
             }
         }
     }
-    dispatch(y.dtype, { run(Float.self) }, { run(Double.self) })
+    y.dtype.dispatch { run($0) }
 }
 
 /// Gradient of a per-channel bias: `b̄[c] = Σ_{n, …} gy[n, c, …]` → `[C]`.
@@ -474,6 +466,6 @@ func channelBiasGradRaw(_ gy: Tensor) -> Tensor {
             }
         }
     }
-    dispatch(gy.dtype, { run(Float.self) }, { run(Double.self) })
+    gy.dtype.dispatch { run($0) }
     return gb
 }

@@ -101,10 +101,7 @@ func convolutionMomentsForwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ geo: 
             } }
         } } }
     }
-    switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    x.dtype.dispatch { run($0) }
     return (mean, variance)
 }
 
@@ -217,10 +214,7 @@ func convolutionMomentsBackwardRaw(_ x: Tensor, _ w: Tensor, _ v: Tensor, _ gm: 
             } }
         } } } } } } } }
     }
-    switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    }
+    x.dtype.dispatch { run($0) }
     return (gx, gw, gvw)
 }
 

@@ -46,7 +46,7 @@ final class TraversalPathTests: XCTestCase {
         let model = Model(log: log)
         _ = namedPenalties(model, parameters: ParameterTree(), reduction: .none)
         _ = totalPenalty(model, parameters: ParameterTree())
-        _ = namedRelevance(model, parameters: ParameterTree(), options: RelevanceOptions(threshold: 3))
+        _ = namedRelevance(model, parameters: ParameterTree(), threshold: 3)
         XCTAssertEqual(log.paths, ["features", "classifier.0", "features", "classifier.0", "features", "classifier.0"])
         // outside a traversal the context is the root's
         XCTAssertEqual(TraversalPath.context.path, "")
