@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Read a deployable file of `wirtinger export` with numpy alone and compute a model's logits.
 
-    python3 Tools/wirtinger_deploy.py DEPLOY.safetensors --input X.safetensors [--out Y.npz]
+    python3 Tools/wirtinger_deploy.py DEPLOY.safetensors --input X.safetensors [--out Y.safetensors | Y.npz]
 
 The file format is described in Docs/Serialization.md ("Deployable files"). This script parses
 the safetensors container by hand (8-byte little-endian header length, JSON header, raw
@@ -48,6 +48,23 @@ def read_safetensors(path):
             raise ValueError(f"{path}: tensor '{name}' has unsupported dtype {e['dtype']}")
         tensors[name] = np.frombuffer(data[start:end], dtype=DTYPES[e["dtype"]]).reshape(shape)
     return tensors, meta
+
+
+def write_safetensors(path, tensors):
+    """Write float32 / int64 numpy arrays as a safetensors file (names sorted, no metadata)."""
+    names = {np.dtype("<f4"): "F32", np.dtype("<i8"): "I64"}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name])
+        a = a.astype(a.dtype.newbyteorder("<"))
+        blob = a.tobytes()
+        header[name] = {"dtype": names[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def csr_to_dense(indptr, indices, values, shape):
@@ -243,7 +260,7 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("deploy", help="deployable .safetensors file of wirtinger export")
     ap.add_argument("--input", required=True, help="safetensors file with 'inputs' (or 'inputs.real'/'inputs.imag')")
-    ap.add_argument("--out", help="write logits and predictions to this .npz file")
+    ap.add_argument("--out", help="write logits and predictions to this file (.safetensors, else .npz)")
     args = ap.parse_args(argv)
     model = DeployedModel.load(args.deploy)
     x = read_inputs(args.input, model)
@@ -251,7 +268,9 @@ def main(argv):
         sys.exit(f"error: {args.input}: inputs of shape {list(x.shape)}; the model takes [N, {', '.join(map(str, model.sample))}]")
     logits = model.logits(x)
     predictions = np.argmax(logits, axis=1).astype(np.int64)
-    if args.out:
+    if args.out and args.out.endswith(".safetensors"):
+        write_safetensors(args.out, {"logits": logits.astype(np.float32), "predictions": predictions})
+    elif args.out:
         np.savez(args.out, logits=logits, predictions=predictions)
     else:
         np.savetxt(sys.stdout, logits, fmt="%.8g")

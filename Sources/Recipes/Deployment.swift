@@ -282,7 +282,7 @@ public struct DeployedModel {
         }
         let pointers = try tensor(DeployFormat.rowPointers, [.i32])
         let indices = try tensor(DeployFormat.columnIndices, [.u16, .i32])
-        let isComplex = file.tensors[key + DeployFormat.values] == nil
+        let isComplex = file.tensors[key + DeployFormat.values] == nil && file.tensors[key + DeployFormat.values + ".real"] != nil
         let re = try tensor(DeployFormat.values + (isComplex ? ".real" : ""), [.f32])
         let im = isComplex ? try tensor(DeployFormat.values + ".imag", [.f32]) : nil
         let nnz = re.count
