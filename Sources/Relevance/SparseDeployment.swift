@@ -126,6 +126,37 @@ func maskedFloat32(_ weight: ComplexTensor, _ mask: Tensor?) -> ComplexTensor {
     ComplexTensor(real: maskedFloat32(weight.real, mask), imag: maskedFloat32(weight.imag, mask))
 }
 
+/// How a compiled inference layer holds its weight: in a compressed sparse form (`Sparse`:
+/// ``CSRMatrix``, ``ComplexCSRMatrix``, ``ConvolutionCSR``) or dense (`Dense`: the float32 weight
+/// with the mask multiplied in, real or complex). One type for ``SparseLinear``,
+/// ``SparseComplexLinear``, ``SparseConvolution`` and ``SparseComplexConvolution``.
+public enum CompiledWeight<Sparse: Sendable, Dense: Sendable>: Sendable {
+    /// The compressed sparse form.
+    case csr(Sparse)
+    /// The dense form.
+    case dense(Dense)
+
+    /// `.csr(sparse)` when `density ≤ maxDensity`, else `.dense(dense())` (the one rule of every
+    /// compiled layer; `maxDensity: -.infinity` always keeps the weight dense).
+    public init(_ sparse: Sparse, density: Double, maxDensity: Double, dense: () -> Dense) {
+        self = density <= maxDensity ? .csr(sparse) : .dense(dense())
+    }
+
+    /// Whether the weight is in the compressed sparse form.
+    public var isCSR: Bool { if case .csr = self { return true } else { return false } }
+}
+
+extension CompiledWeight: Equatable where Sparse == CSRMatrix, Dense == Tensor {
+    /// Same form with equal contents (for `.dense`: same shape and elementwise `==` values).
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.csr(let x), .csr(let y)): return x == y
+        case (.dense(let x), .dense(let y)): return x.shape == y.shape && x.scalars == y.scalars
+        default: return false
+        }
+    }
+}
+
 /// An inference-only linear layer whose weight was compiled from a masked, sparse or dense weight:
 /// `y = x · (W ⊙ mask)ᵀ + b`, input `[..., in]` → output `[..., out]`, float32.
 ///
@@ -142,22 +173,9 @@ public struct SparseLinear: SequentialLayer {
     /// A real float32 tensor `[…, outFeatures]`.
     public typealias Output = Tensor
 
-    /// How the weight is stored.
-    public enum Storage: Sendable, Equatable {
-        /// Compressed sparse rows.
-        case csr(CSRMatrix)
-        /// A dense float32 `[out, in]` matrix (already multiplied by the mask).
-        case dense(Tensor)
-
-        /// Same storage form with equal contents (for `.dense`: same shape and elementwise `==` values).
-        public static func == (a: Storage, b: Storage) -> Bool {
-            switch (a, b) {
-            case (.csr(let x), .csr(let y)): return x == y
-            case (.dense(let x), .dense(let y)): return x.shape == y.shape && x.scalars == y.scalars
-            default: return false
-            }
-        }
-    }
+    /// How the weight is stored: `.csr(CSRMatrix)` or `.dense(Tensor)` (a dense float32
+    /// `[out, in]` matrix, mask already multiplied in).
+    public typealias Storage = CompiledWeight<CSRMatrix, Tensor>
 
     /// The density at or below which ``init(weight:bias:mask:maxDensity:)`` chooses CSR.
     public static let defaultMaxDensity = 0.4
@@ -182,14 +200,8 @@ public struct SparseLinear: SequentialLayer {
         if let b = bias { require(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
         let csr = CSRMatrix(dense: weight, mask: mask)
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
-        if csr.density <= maxDensity {
-            storage = .csr(csr)
-            packed = nil
-        } else {
-            let w = maskedFloat32(weight, mask)
-            storage = .dense(w)
-            packed = PackedLinearWeight(w)
-        }
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        if case .dense(let w) = storage { packed = PackedLinearWeight(w) } else { packed = nil }
         self.bias = bias?.detached().converted(to: .float32)
         fusedReLU = false
     }
@@ -218,7 +230,7 @@ public struct SparseLinear: SequentialLayer {
     }
 
     /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+    public var isCSR: Bool { storage.isCSR }
 
     /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
