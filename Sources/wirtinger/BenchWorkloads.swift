@@ -355,5 +355,5 @@ func inferenceWorkloads() -> [BenchWorkload] {
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
     gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseComplexLinearWorkloads()
-        + sparseLeNet5Workloads() + inferenceWorkloads()
+        + sparseLeNet5Workloads() + sparseCrossoverWorkloads() + inferenceWorkloads()
 }

@@ -125,6 +125,27 @@ final class SparseDeploymentTests: XCTestCase {
     }
 
     /// Big enough to be split over two threads; the split does not change any row's arithmetic.
+    /// The AVX-512 tile piece (16-float accumulators, two rows interleaved) forms every output
+    /// with the AVX2 piece's sums in the same order: equal bit for bit, with and without the fused
+    /// ReLU, for full and partial tiles and rows of unequal lengths.
+    func testAVX512TilePathEqualsAVX2BitForBit() throws {
+        guard wt_detected_isa() == WT_ISA_AVX512 else { throw XCTSkip("the host has no AVX-512 tier to compare with AVX2") }
+        let (w, m, b) = problem(out: 45, in: 70, keep: 0.25, emptyRows: [3, 8, 44], seed: 61)
+        let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        XCTAssertTrue(plain.isCSR)
+        for layer in [plain, plain.fusingReLU()] {
+            for n in [4, 64, 100, 130] {
+                let x = Sample.normal([n, 70], seed: UInt64(62 + n), dtype: .float32)
+                _ = wt_set_isa(WT_ISA_AVX2_FMA)
+                let avx2 = layer(x).scalars
+                _ = wt_set_isa(WT_ISA_AVX512)
+                let avx512 = layer(x).scalars
+                XCTAssertEqual(avx512, avx2, "batch \(n), relu \(layer.fusedReLU)")
+            }
+        }
+        _ = wt_set_isa(wt_detected_isa())
+    }
+
     func testTwoThreadsGiveIdenticalResults() {
         let (w, m, b) = problem(out: 300, in: 500, keep: 0.2, emptyRows: [7, 299], seed: 51)
         let sparse = SparseLinear(weight: w, bias: b, mask: m)
