@@ -92,6 +92,18 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertEqual(a.tensors["predictions"]!.shape, [50])
         XCTAssertEqual(a.tensors["predictions"]!.scalars, b.tensors["predictions"]!.scalars)
         XCTAssertLessThanOrEqual(zip(a.tensors["logits"]!.scalars, b.tensors["logits"]!.scalars).map { abs($0 - $1) }.max()!, 1e-5)
+        // dense and Bayesian model files run too (a Bayesian one as its masked model at its threshold,
+        // which is the exported Bayesian file's model)
+        let y3 = tmp.appendingPathComponent("y3.safetensors"), y4 = tmp.appendingPathComponent("y4.safetensors")
+        let y5 = tmp.appendingPathComponent("y5.safetensors")
+        XCTAssertEqual(try CLI.run(["predict", dense.path, "--input", input.path, "--out", y3.path]).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: y3).tensors["logits"]!.shape, [50, 10])
+        XCTAssertEqual(try CLI.run(["predict", bayes.path, "--input", input.path, "--out", y4.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["predict", deployBayes.path, "--input", input.path, "--out", y5.path]).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: y4).tensors["predictions"]!.scalars,
+                       try Safetensors.read(contentsOf: y5).tensors["predictions"]!.scalars)
+        XCTAssertLessThanOrEqual(zip(try Safetensors.read(contentsOf: y4).tensors["logits"]!.scalars,
+                                     try Safetensors.read(contentsOf: y5).tensors["logits"]!.scalars).map { abs($0 - $1) }.max()!, 1e-5)
         // the predictions are the argmax of the logits
         let logits = a.tensors["logits"]!.scalars
         for (i, p) in a.tensors["predictions"]!.scalars.enumerated() {
