@@ -14,6 +14,8 @@
 #include "kernels_gemm.h"
 #include "gemm_internal.h"
 #include "tiers.h"
+#include "sparse_scratch.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,7 +386,7 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
         j.tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
         size_t bytes = (size_t)j.tiles * (size_t)cols * WT_SP_TILE * sizeof(float);
-        scratch = (float *)aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        scratch = (float *)wt_sparse_scratch(bytes);
         if (!scratch) return -1;
         for (ptrdiff_t t = 0; t < j.tiles; t++) {
             ptrdiff_t b0 = t * WT_SP_TILE;
@@ -415,8 +417,41 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     }
     j.split[parts] = rows;
     if (parts == 1 || !wt_pool_try_run(parts, sp_task, &j)) sp_run_rows(&j, 0, rows);
-    free(scratch);
     return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread scratch (sparse_scratch.h).
+
+typedef struct { void *p; size_t cap; } sp_scratch_slot;
+static pthread_key_t sp_scratch_key;
+static pthread_once_t sp_scratch_once = PTHREAD_ONCE_INIT;
+
+static void sp_scratch_release(void *v) {
+    sp_scratch_slot *s = (sp_scratch_slot *)v;
+    free(s->p);
+    free(s);
+}
+
+static void sp_scratch_init(void) { (void)pthread_key_create(&sp_scratch_key, sp_scratch_release); }
+
+void *wt_sparse_scratch(size_t bytes) {
+    (void)pthread_once(&sp_scratch_once, sp_scratch_init);
+    sp_scratch_slot *s = (sp_scratch_slot *)pthread_getspecific(sp_scratch_key);
+    if (!s) {
+        s = (sp_scratch_slot *)calloc(1, sizeof *s);
+        if (!s) return NULL;
+        if (pthread_setspecific(sp_scratch_key, s) != 0) { free(s); return NULL; }
+    }
+    if (s->cap < bytes) {
+        size_t cap = (bytes + 63) & ~(size_t)63;
+        void *p = aligned_alloc(64, cap);
+        if (!p) return NULL;
+        free(s->p);
+        s->p = p;
+        s->cap = cap;
+    }
+    return s->p;
 }
 
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_tile_rows_portable, sp_transpose_tile_portable};

@@ -146,6 +146,25 @@ final class SparseDeploymentTests: XCTestCase {
         _ = wt_set_isa(wt_detected_isa())
     }
 
+    /// The kernels keep their scratch buffer between calls (per thread): a call after one that
+    /// filled it with NaN from a larger batch gives the same bits as before.
+    func testScratchLeftByAnotherCallDoesNotLeak() {
+        let (w, m, b) = problem(out: 40, in: 90, keep: 0.2, emptyRows: [1], seed: 71)
+        let real = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        let cplx = SparseComplexLinear(weight: ComplexTensor(real: w, imag: w * 0.5), bias: nil, mask: m, maxDensity: 1)
+        let x = Sample.normal([70, 90], seed: 72, dtype: .float32)
+        let z = ComplexTensor(real: x, imag: x * -1)
+        let nan = Tensor(shape: [200, 90], scalars: [Float](repeating: .nan, count: 200 * 90))
+        let (y1, c1) = (real(x).scalars, cplx(z))
+        _ = real(nan)
+        _ = cplx(ComplexTensor(real: nan, imag: nan))
+        XCTAssertEqual(real(x).scalars, y1)
+        let c2 = cplx(z)
+        XCTAssertEqual(c2.real.scalars, c1.real.scalars)
+        XCTAssertEqual(c2.imag.scalars, c1.imag.scalars)
+        XCTAssertFalse(y1.contains { $0.isNaN } || c1.real.scalars.contains { $0.isNaN })
+    }
+
     func testTwoThreadsGiveIdenticalResults() {
         let (w, m, b) = problem(out: 300, in: 500, keep: 0.2, emptyRows: [7, 299], seed: 51)
         let sparse = SparseLinear(weight: w, bias: b, mask: m)
