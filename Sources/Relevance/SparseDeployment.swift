@@ -190,18 +190,36 @@ public struct SparseLinear: SequentialLayer {
     public let bias: Tensor?
     /// Whether a following ReLU is applied in the same pass (see ``fusingReLU()``).
     public let fusedReLU: Bool
-    /// The dense weight packed once for the GEMM (`nil` for CSR storage).
+    /// The dense weight packed once for the GEMM: always for dense storage, and for CSR storage
+    /// denser than `smallBatchMaxDensity` (used for batches below ``smallBatch``); else nil.
     private let packed: PackedLinearWeight?
 
+    /// Batches (rows of the input) below this take the CSR kernel's gathered dot products, where
+    /// CSR stops paying off much earlier than for larger batches (see ``smallBatchMaxDensity``).
+    public static let smallBatch = 4
+
+    /// The density above which a CSR weight also keeps a packed dense copy for batches below
+    /// ``smallBatch``: measured CSR/dense crossover of a real 784 → 400 weight at batch 1, about
+    /// 12 % (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
+    /// streams the weight at memory speed.
+    public static let defaultSmallBatchMaxDensity = 0.12
+
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
-    /// `bias [out]`; float32 or float64, stored as float32).
-    public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity) {
+    /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
+    /// stored as CSR; if it is also denser than `smallBatchMaxDensity`, a packed dense copy is kept
+    /// for batches below ``smallBatch`` (one more copy of the weight in memory; pass `1` to run
+    /// every batch through CSR).
+    public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity,
+                smallBatchMaxDensity: Double = SparseLinear.defaultSmallBatchMaxDensity) {
         require(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
         if let b = bias { require(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
         let csr = CSRMatrix(dense: weight, mask: mask)
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage { packed = PackedLinearWeight(w) } else { packed = nil }
+        switch storage {
+        case .dense(let w): packed = PackedLinearWeight(w)
+        case .csr: packed = csr.density > smallBatchMaxDensity ? PackedLinearWeight(maskedFloat32(weight, mask)) : nil
+        }
         self.bias = bias?.detached().converted(to: .float32)
         fusedReLU = false
     }
@@ -236,7 +254,13 @@ public struct SparseLinear: SequentialLayer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         require(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
         switch storage {
-        case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
+        case .csr(let c):
+            if let packed, x.rank >= 1, x.count / Swift.max(inFeatures, 1) < Self.smallBatch {
+                require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
+                require(x.shape.last == inFeatures, "SparseLinear: input \(x.shape) does not end in \(inFeatures) features")
+                return Ops.linear(x, packed, bias: bias, relu: fusedReLU)
+            }
+            return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
             if let packed { return Ops.linear(x, packed, bias: bias, relu: fusedReLU) }
