@@ -160,7 +160,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"im2col", WT_ISA_AVX512},
     {"pool", WT_ISA_AVX2_FMA},
     {"optim", WT_ISA_AVX512},
-    {"sparse", WT_ISA_AVX2_FMA},
+    {"sparse", WT_ISA_AVX512},
     {"sparse_spmm", WT_ISA_AVX512},
     {"complex", WT_ISA_AVX2_FMA},
     {"scan", WT_ISA_AVX2_FMA},

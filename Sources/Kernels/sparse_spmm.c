@@ -26,6 +26,7 @@
 #include "kernels_sparse_spmm.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
+#include "sparse_scratch.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,7 +491,7 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
     }
     const ptrdiff_t tile = batch < SPX_TILE ? batch : SPX_TILE;
     const size_t count = 2 * (size_t)tile * (size_t)(cols + rows);
-    float *scratch = count ? malloc(count * sizeof(float)) : NULL;
+    float *scratch = count ? wt_sparse_scratch(count * sizeof(float)) : NULL;
     if (count && !scratch) return -1;
     // Row c of the transposed input holds the tile's real parts, then its imaginary parts, so the
     // two halves a nonzero reads are adjacent (one stream of 2·tile floats); likewise the output.
@@ -506,7 +507,6 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
         spx_transposes[tier](ytr, ld, rows, nb, yr + b0 * ldy, ldy);
         spx_transposes[tier](yti, ld, rows, nb, yi + b0 * ldy, ldy);
     }
-    free(scratch);
     return 0;
 }
 
@@ -540,7 +540,7 @@ static void spx_conv_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
         return;
     }
     const size_t count = (size_t)(cplx ? 2 : 1) * (size_t)j->ntaps * (size_t)P;
-    float *col = count ? malloc(count * sizeof(float)) : NULL;
+    float *col = count ? wt_sparse_scratch(count * sizeof(float)) : NULL;
     if (count && !col) { atomic_store(&j->failed, 1); return; }
     float *coli = cplx ? col + j->ntaps * P : NULL;
     for (ptrdiff_t n = begin; n < end; n++) {
@@ -550,7 +550,6 @@ static void spx_conv_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
                     j->yr + n * j->rows * P, cplx ? j->yi + n * j->rows * P : NULL, P, P};
         spx_rows[j->tier](&m, 0, j->rows);
     }
-    free(col);
 }
 
 /// Whether a sample can be computed straight from its input: no padding, stride and dilation 1

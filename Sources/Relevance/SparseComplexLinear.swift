@@ -130,13 +130,9 @@ public struct SparseComplexLinear: SequentialLayer {
     /// A complex float32 tensor `[…, outFeatures]`.
     public typealias Output = ComplexTensor
 
-    /// How the weight is stored.
-    public enum Storage: Sendable {
-        /// Compressed sparse rows, split real and imaginary values.
-        case csr(ComplexCSRMatrix)
-        /// A dense complex float32 `[out, in]` matrix (already multiplied by the mask).
-        case dense(ComplexTensor)
-    }
+    /// How the weight is stored: `.csr(ComplexCSRMatrix)` (split real and imaginary values) or
+    /// `.dense(ComplexTensor)` (a dense complex float32 `[out, in]` matrix, mask multiplied in).
+    public typealias Storage = CompiledWeight<ComplexCSRMatrix, ComplexTensor>
 
     /// Input features.
     public let inFeatures: Int
@@ -155,11 +151,7 @@ public struct SparseComplexLinear: SequentialLayer {
         if let b = bias { require(b.shape == [weight.shape[0]], "SparseComplexLinear: bias \(b.shape) does not match weight \(weight.shape)") }
         let csr = ComplexCSRMatrix(dense: weight, mask: mask)
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
-        if csr.density <= maxDensity {
-            storage = .csr(csr)
-        } else {
-            storage = .dense(maskedFloat32(weight, mask))
-        }
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         self.bias = bias?.detached().converted(to: .float32)
     }
 
@@ -169,7 +161,7 @@ public struct SparseComplexLinear: SequentialLayer {
     }
 
     /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+    public var isCSR: Bool { storage.isCSR }
 
     /// `z · Wᵀ + b` for complex float32 `z [..., in]`.
     public func callAsFunction(_ z: ComplexTensor) -> ComplexTensor {

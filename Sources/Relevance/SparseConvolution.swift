@@ -169,21 +169,17 @@ public struct ConvolutionCSR: Sendable, Equatable {
 /// binarized or dense weight: `[N, C_in, *S]` → `[N, C_out, *S']`, as ``Convolution``.
 ///
 /// The weight is a ``ConvolutionCSR`` when its density is at most `maxDensity`, else the dense
-/// float32 weight (mask multiplied in) used through `Ops.conv1d/2d/3d`. It holds its tensors,
-/// ignores the `parameters` it is called with and stops on a traced input.
+/// float32 weight (mask multiplied in) run through the plain ``Convolution`` layer of the same
+/// options. It holds its tensors, ignores the `parameters` it is called with and stops on a traced
+/// input.
 public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
     /// A real float32 tensor `[N, C_in, *S]`.
     public typealias Input = Tensor
     /// A real float32 tensor `[N, C_out, *S']`.
     public typealias Output = Tensor
-
-    /// How the weight is stored.
-    public enum Storage: Sendable {
-        /// CSR over the used kernel taps.
-        case csr(ConvolutionCSR)
-        /// The dense float32 weight `[C_out, C_in, *k]` (mask multiplied in).
-        case dense(Tensor)
-    }
+    /// How the weight is stored: `.csr(ConvolutionCSR)` over the used kernel taps, or
+    /// `.dense(Tensor)`, the float32 weight `[C_out, C_in, *k]` (mask multiplied in).
+    public typealias Storage = CompiledWeight<ConvolutionCSR, Tensor>
 
     /// The layer's hyper-parameters.
     public let options: ConvolutionOptions
@@ -191,6 +187,8 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
     public let storage: Storage
     /// float32 `[C_out]`, or nil.
     public let bias: Tensor?
+    /// The plain layer and its parameters for dense storage.
+    private let dense: (layer: Convolution<Rank>, parameters: ParameterTree)?
 
     /// Compiles `weight ⊙ mask` of a convolution with `options` (one group, not transposed).
     public init(options: ConvolutionOptions, weight: Tensor, bias: Tensor?, mask: Tensor? = nil,
@@ -198,31 +196,28 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
         require(options.kernelSize.count == Rank.count, "SparseConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
         let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
         self.options = options
-        if csr.density <= maxDensity {
-            storage = .csr(csr)
-        } else {
-            storage = .dense(maskedFloat32(weight, mask))
-        }
         self.bias = bias?.detached().converted(to: .float32)
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        if case .dense(let w) = storage {
+            var p: ParameterTree = ["weight": w]
+            if let b = self.bias { p["bias"] = b }
+            let o = options
+            dense = (Convolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
+                                       dilation: o.dilation, groups: o.groups, bias: self.bias != nil), p)
+        } else {
+            dense = nil
+        }
     }
 
     /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+    public var isCSR: Bool { storage.isCSR }
 
     /// The convolution of float32 `x [N, C_in, *S]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         require(!x.isTraced, "SparseConvolution: inference only; it cannot be differentiated (compile after training)")
         require(x.dtype == .float32, "SparseConvolution: sparse inference is float32, got a \(x.dtype) input")
-        switch storage {
-        case .csr(let c): return c.convolve(x, bias: bias)
-        case .dense(let w):
-            let o = options
-            switch Rank.count {
-            case 1: return conv1d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            case 2: return conv2d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            default: return conv3d(x, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            }
-        }
+        if case .csr(let c) = storage { return c.convolve(x, bias: bias) }
+        return dense!.layer(x, parameters: dense!.parameters, context: Context(training: false))
     }
 
     /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
@@ -231,20 +226,16 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
 
 /// An inference-only complex convolution (`CplxConv1d/2d/3d` without groups) compiled from a
 /// masked, binarized or dense weight: complex `[N, C_in, *S]` → `[N, C_out, *S']`, as
-/// ``ComplexConvolution``. Storage and rules as ``SparseConvolution``.
+/// ``ComplexConvolution``. Storage and rules as ``SparseConvolution`` (dense storage runs the
+/// plain ``ComplexConvolution``).
 public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
     /// A complex float32 tensor `[N, C_in, *S]`.
     public typealias Input = ComplexTensor
     /// A complex float32 tensor `[N, C_out, *S']`.
     public typealias Output = ComplexTensor
-
-    /// How the weight is stored.
-    public enum Storage: Sendable {
-        /// CSR over the used kernel taps, split real and imaginary values.
-        case csr(ConvolutionCSR)
-        /// The dense complex float32 weight `[C_out, C_in, *k]` (mask multiplied in).
-        case dense(ComplexTensor)
-    }
+    /// How the weight is stored: `.csr(ConvolutionCSR)` (split real and imaginary values) or
+    /// `.dense(ComplexTensor)`, the complex float32 weight `[C_out, C_in, *k]` (mask multiplied in).
+    public typealias Storage = CompiledWeight<ConvolutionCSR, ComplexTensor>
 
     /// The layer's hyper-parameters.
     public let options: ConvolutionOptions
@@ -252,6 +243,8 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
     public let storage: Storage
     /// Complex float32 `[C_out]`, or nil.
     public let bias: ComplexTensor?
+    /// The plain layer and its parameters for dense storage.
+    private let dense: (layer: ComplexConvolution<Rank>, parameters: ParameterTree)?
 
     /// Compiles `weight ⊙ mask` (the real mask multiplies both parts) of a complex convolution
     /// with `options` (one group, not transposed).
@@ -260,32 +253,30 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
         require(options.kernelSize.count == Rank.count, "SparseComplexConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
         let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
         self.options = options
-        if csr.density <= maxDensity {
-            storage = .csr(csr)
-        } else {
-            storage = .dense(maskedFloat32(weight, mask))
-        }
         self.bias = bias?.detached().converted(to: .float32)
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        if case .dense(let w) = storage {
+            var p = ParameterTree()
+            p.setComplex("weight", w)
+            if let b = self.bias { p.setComplex("bias", b) }
+            let o = options
+            dense = (ComplexConvolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
+                                              dilation: o.dilation, groups: o.groups, bias: self.bias != nil), p)
+        } else {
+            dense = nil
+        }
     }
 
     /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+    public var isCSR: Bool { storage.isCSR }
 
     /// The complex convolution of float32 `z [N, C_in, *S]`.
     public func callAsFunction(_ z: ComplexTensor) -> ComplexTensor {
         require(!z.real.isTraced && !z.imag.isTraced,
                 "SparseComplexConvolution: inference only; it cannot be differentiated (compile after training)")
         require(z.dtype == .float32, "SparseComplexConvolution: sparse inference is float32, got a \(z.dtype) input")
-        switch storage {
-        case .csr(let c): return c.convolve(z, bias: bias)
-        case .dense(let w):
-            let o = options
-            switch Rank.count {
-            case 1: return conv1d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            case 2: return conv2d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            default: return conv3d(z, w, bias: bias, stride: o.stride, padding: o.padding, dilation: o.dilation)
-            }
-        }
+        if case .csr(let c) = storage { return c.convolve(z, bias: bias) }
+        return dense!.layer(z, parameters: dense!.parameters, context: Context(training: false))
     }
 
     /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).

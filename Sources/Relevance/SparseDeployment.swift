@@ -126,6 +126,37 @@ func maskedFloat32(_ weight: ComplexTensor, _ mask: Tensor?) -> ComplexTensor {
     ComplexTensor(real: maskedFloat32(weight.real, mask), imag: maskedFloat32(weight.imag, mask))
 }
 
+/// How a compiled inference layer holds its weight: in a compressed sparse form (`Sparse`:
+/// ``CSRMatrix``, ``ComplexCSRMatrix``, ``ConvolutionCSR``) or dense (`Dense`: the float32 weight
+/// with the mask multiplied in, real or complex). One type for ``SparseLinear``,
+/// ``SparseComplexLinear``, ``SparseConvolution`` and ``SparseComplexConvolution``.
+public enum CompiledWeight<Sparse: Sendable, Dense: Sendable>: Sendable {
+    /// The compressed sparse form.
+    case csr(Sparse)
+    /// The dense form.
+    case dense(Dense)
+
+    /// `.csr(sparse)` when `density ≤ maxDensity`, else `.dense(dense())` (the one rule of every
+    /// compiled layer; `maxDensity: -.infinity` always keeps the weight dense).
+    public init(_ sparse: Sparse, density: Double, maxDensity: Double, dense: () -> Dense) {
+        self = density <= maxDensity ? .csr(sparse) : .dense(dense())
+    }
+
+    /// Whether the weight is in the compressed sparse form.
+    public var isCSR: Bool { if case .csr = self { return true } else { return false } }
+}
+
+extension CompiledWeight: Equatable where Sparse == CSRMatrix, Dense == Tensor {
+    /// Same form with equal contents (for `.dense`: same shape and elementwise `==` values).
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.csr(let x), .csr(let y)): return x == y
+        case (.dense(let x), .dense(let y)): return x.shape == y.shape && x.scalars == y.scalars
+        default: return false
+        }
+    }
+}
+
 /// An inference-only linear layer whose weight was compiled from a masked, sparse or dense weight:
 /// `y = x · (W ⊙ mask)ᵀ + b`, input `[..., in]` → output `[..., out]`, float32.
 ///
@@ -142,22 +173,9 @@ public struct SparseLinear: SequentialLayer {
     /// A real float32 tensor `[…, outFeatures]`.
     public typealias Output = Tensor
 
-    /// How the weight is stored.
-    public enum Storage: Sendable, Equatable {
-        /// Compressed sparse rows.
-        case csr(CSRMatrix)
-        /// A dense float32 `[out, in]` matrix (already multiplied by the mask).
-        case dense(Tensor)
-
-        /// Same storage form with equal contents (for `.dense`: same shape and elementwise `==` values).
-        public static func == (a: Storage, b: Storage) -> Bool {
-            switch (a, b) {
-            case (.csr(let x), .csr(let y)): return x == y
-            case (.dense(let x), .dense(let y)): return x.shape == y.shape && x.scalars == y.scalars
-            default: return false
-            }
-        }
-    }
+    /// How the weight is stored: `.csr(CSRMatrix)` or `.dense(Tensor)` (a dense float32
+    /// `[out, in]` matrix, mask already multiplied in).
+    public typealias Storage = CompiledWeight<CSRMatrix, Tensor>
 
     /// The density at or below which ``init(weight:bias:mask:maxDensity:)`` chooses CSR.
     public static let defaultMaxDensity = 0.4
@@ -172,23 +190,35 @@ public struct SparseLinear: SequentialLayer {
     public let bias: Tensor?
     /// Whether a following ReLU is applied in the same pass (see ``fusingReLU()``).
     public let fusedReLU: Bool
-    /// The dense weight packed once for the GEMM (`nil` for CSR storage).
+    /// The dense weight packed once for the GEMM: always for dense storage, and for CSR storage
+    /// denser than `smallBatchMaxDensity` (used for batches below ``smallBatch``); else nil.
     private let packed: PackedLinearWeight?
 
+    /// Batches (rows of the input) below this take the CSR kernel's gathered dot products, where
+    /// CSR stops paying off much earlier than for larger batches (see ``smallBatchMaxDensity``).
+    public static let smallBatch = 4
+
+    /// The density above which a CSR weight also keeps a packed dense copy for batches below
+    /// ``smallBatch``: measured CSR/dense crossover of a real 784 → 400 weight at batch 1, about
+    /// 12 % (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
+    /// streams the weight at memory speed.
+    public static let defaultSmallBatchMaxDensity = 0.12
+
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
-    /// `bias [out]`; float32 or float64, stored as float32).
-    public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity) {
+    /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
+    /// stored as CSR; if it is also denser than `smallBatchMaxDensity`, a packed dense copy is kept
+    /// for batches below ``smallBatch`` (one more copy of the weight in memory; pass `1` to run
+    /// every batch through CSR).
+    public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity,
+                smallBatchMaxDensity: Double = SparseLinear.defaultSmallBatchMaxDensity) {
         require(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
         if let b = bias { require(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
         let csr = CSRMatrix(dense: weight, mask: mask)
         inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
-        if csr.density <= maxDensity {
-            storage = .csr(csr)
-            packed = nil
-        } else {
-            let w = maskedFloat32(weight, mask)
-            storage = .dense(w)
-            packed = PackedLinearWeight(w)
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        switch storage {
+        case .dense(let w): packed = PackedLinearWeight(w)
+        case .csr: packed = csr.density > smallBatchMaxDensity ? PackedLinearWeight(maskedFloat32(weight, mask)) : nil
         }
         self.bias = bias?.detached().converted(to: .float32)
         fusedReLU = false
@@ -218,13 +248,19 @@ public struct SparseLinear: SequentialLayer {
     }
 
     /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { if case .csr = storage { return true } else { return false } }
+    public var isCSR: Bool { storage.isCSR }
 
     /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         require(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
         switch storage {
-        case .csr(let c): return c.linear(x, bias: bias, relu: fusedReLU)
+        case .csr(let c):
+            if let packed, x.rank >= 1, x.count / Swift.max(inFeatures, 1) < Self.smallBatch {
+                require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
+                require(x.shape.last == inFeatures, "SparseLinear: input \(x.shape) does not end in \(inFeatures) features")
+                return Ops.linear(x, packed, bias: bias, relu: fusedReLU)
+            }
+            return c.linear(x, bias: bias, relu: fusedReLU)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
             if let packed { return Ops.linear(x, packed, bias: bias, relu: fusedReLU) }

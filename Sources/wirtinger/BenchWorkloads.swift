@@ -322,24 +322,6 @@ func benchMaskedMLP(sparsity: Double) throws -> (any Layer<Tensor, Tensor>, Para
     return (model, params)
 }
 
-/// `compileSparse` applied to both halves of a Recipes classifier (`features`, `classifier`);
-/// `maxDensity: -.infinity` keeps every weight dense (what `compileDense` does).
-func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
-                             maxDensity: Double = SparseLinear.defaultMaxDensity) -> (any Layer<Tensor, Tensor>, ParameterTree) {
-    if let fc = model as? FeatureClassifier<Tensor> {
-        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
-        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
-        return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
-    }
-    if let fc = model as? FeatureClassifier<ComplexTensor> {
-        let (f, pf) = compileSparse(fc.features, parameters: parameters.scoped("features"), maxDensity: maxDensity)
-        let (c, pc) = compileSparse(fc.classifier, parameters: parameters.scoped("classifier"), maxDensity: maxDensity)
-        return (FeatureClassifier(features: f, classifier: c), pf.prefixed("features").merging(pc.prefixed("classifier")))
-    }
-    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters, maxDensity: maxDensity) }
-    return (model, parameters)
-}
-
 // MARK: - Dense inference
 
 /// The eval-mode forward pass of three dense float32 models at batch 1, 16 and 128 on MNIST-shaped
@@ -373,5 +355,5 @@ func inferenceWorkloads() -> [BenchWorkload] {
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
     gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseComplexLinearWorkloads()
-        + sparseLeNet5Workloads() + inferenceWorkloads()
+        + sparseLeNet5Workloads() + sparseCrossoverWorkloads() + inferenceWorkloads()
 }

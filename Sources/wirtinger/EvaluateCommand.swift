@@ -5,12 +5,12 @@ let evaluateSpec = CommandSpec(
     name: "evaluate",
     summary: """
     Measure a saved model on a test set, rebuilding it from the file's metadata. Takes dense, Bayesian and masked files
-    of sparsify and train checkpoints; prints the test accuracy in the format of sparsify's stage lines, the confusion
+    of sparsify, train checkpoints and deployable files of export (run with the sparse kernels, line "exported"); prints the test accuracy in the format of sparsify's stage lines, the confusion
     matrix, the accuracy per SNR when the data have SNRs, and the time. A Bayesian file is measured as the masked model at --threshold,
     as sparsify does. Without --data or --mnist the test set is the one the file was trained with (built-in data are
     regenerated from the seed recorded in the file).
     """,
-    positionals: [("FILE", "a .safetensors file written by wirtinger sparsify or train")],
+    positionals: [("FILE", "a .safetensors file written by wirtinger sparsify, train or export")],
     options: [
         OptionSpec(name: "data", valueName: "FILE", help: "measure on the test split of this data file (see Docs/GettingStarted.md)", defaultValue: nil),
         OptionSpec(name: "mnist", valueName: "DIR", help: "measure on the MNIST test set in DIR", defaultValue: nil),
@@ -31,8 +31,10 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
     let threshold = try args.double("threshold", .finite)
     if args.string("data") != nil && args.string("mnist") != nil { throw UsageError(message: "--data and --mnist: give one source of data") }
     try applyThreads(args)
-    let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: path))
-    let d = saved.description
+    let url = URL(fileURLWithPath: path)
+    let deployed = DeployedModel.isDeployable(try Safetensors.readHeader(contentsOf: url).metadata) ? try DeployedModel.load(contentsOf: url) : nil
+    let saved = deployed == nil ? try SavedModel.load(contentsOf: url) : nil
+    let d = deployed?.description ?? saved!.description
     if threshold != nil && !d.flavor.isBayesian {
         throw UsageError(message: "--threshold applies to Bayesian files; \(path) holds a \(d.flavor.rawValue) model")
     }
@@ -62,7 +64,14 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
                       s.name, s.testAccuracy, correct, test.count, s.testLoss, s.seconds)
     }
     var measured: (summary: StageSummary, predictions: [Int])
-    if d.flavor.isBayesian {
+    if let deployed {
+        // a deployable file: the plain model compiled for sparse inference from the stored weights
+        measured = testSummary(name: "exported", model: deployed.model, parameters: deployed.parameters, test: test, batchSize: batchSize)
+        let kept = deployed.weights.reduce(0) { $0 + $1.kept * ($1.isComplex ? 2 : 1) }
+        let total = deployed.weights.reduce(0) { $0 + $1.total * ($1.isComplex ? 2 : 1) }
+        say(String(format: "  the exported weights keep %d of %d weights, compression %.1f× (%d of %d layers in CSR form)", kept, total,
+                   kept == 0 ? .infinity : Double(total) / Double(kept), deployed.weights.filter(\.isCSR).count, deployed.weights.count))
+    } else if let saved, d.flavor.isBayesian {
         // the Bayesian model itself (sparsify's line for its stage), then the masked model at T
         say(line(testSummary(name: d.flavor.rawValue, model: saved.model, parameters: saved.parameters, test: test, batchSize: batchSize).summary))
         let t = threshold ?? d.threshold ?? -0.5
@@ -70,6 +79,7 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
         measured = testSummary(name: "masked at threshold \(t)", model: m.model, parameters: m.parameters, test: test, batchSize: batchSize)
         say(keptLine(maskedLayerSparsity(m.model, parameters: m.parameters), what: String(format: "masks at threshold %g", t)))
     } else {
+        let saved = saved!
         measured = testSummary(name: d.flavor.rawValue, model: saved.model, parameters: saved.parameters, test: test, batchSize: batchSize)
         if d.flavor == .masked { say(keptLine(maskedLayerSparsity(saved.model, parameters: saved.parameters), what: "the masks")) }
     }

@@ -6,7 +6,8 @@ import Wirtinger
 // library targets (Recipes, Relevance, NN).
 
 let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = [
-    (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (evaluateSpec, runEvaluate), (benchSpec, runBench),
+    (sparsifySpec, runSparsify), (trainSpec, runTrain), (inspectSpec, runInspect), (evaluateSpec, runEvaluate),
+    (exportSpec, runExport), (predictSpec, runPredict), (benchSpec, runBench),
 ]
 
 @MainActor func mainUsage() -> String {

@@ -49,7 +49,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testHelpForEverySubcommand() throws {
-        for c in ["sparsify", "train", "inspect", "evaluate", "bench"] {
+        for c in ["sparsify", "train", "inspect", "evaluate", "export", "predict", "bench"] {
             let r = try CLI.run([c, "--help"])
             XCTAssertEqual(r.status, 0, c)
             XCTAssertTrue(r.stdout.contains("usage: wirtinger \(c)"), r.stdout)

@@ -111,7 +111,7 @@ final class SparseDeploymentTests: XCTestCase {
     func testUnmaskedWeightInCSRAndInDenseStorage() {
         let (w, _, b) = problem(out: 40, in: 70, keep: 1, emptyRows: [], seed: 41)
         let ones = Tensor.ones([40, 70])
-        let forcedCSR = SparseLinear(weight: w, bias: b, mask: ones, maxDensity: 1)
+        let forcedCSR = SparseLinear(weight: w, bias: b, mask: ones, maxDensity: 1, smallBatchMaxDensity: 1)
         let automatic = SparseLinear(weight: w, bias: b, mask: ones)
         XCTAssertTrue(forcedCSR.isCSR)
         XCTAssertEqual(forcedCSR.storedWeightCount, 40 * 70)
@@ -125,9 +125,49 @@ final class SparseDeploymentTests: XCTestCase {
     }
 
     /// Big enough to be split over two threads; the split does not change any row's arithmetic.
+    /// The AVX-512 tile piece (16-float accumulators, two rows interleaved) forms every output
+    /// with the AVX2 piece's sums in the same order: equal bit for bit, with and without the fused
+    /// ReLU, for full and partial tiles and rows of unequal lengths.
+    func testAVX512TilePathEqualsAVX2BitForBit() throws {
+        guard wt_detected_isa() == WT_ISA_AVX512 else { throw XCTSkip("the host has no AVX-512 tier to compare with AVX2") }
+        let (w, m, b) = problem(out: 45, in: 70, keep: 0.25, emptyRows: [3, 8, 44], seed: 61)
+        let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+        XCTAssertTrue(plain.isCSR)
+        for layer in [plain, plain.fusingReLU()] {
+            for n in [4, 64, 100, 130] {
+                let x = Sample.normal([n, 70], seed: UInt64(62 + n), dtype: .float32)
+                _ = wt_set_isa(WT_ISA_AVX2_FMA)
+                let avx2 = layer(x).scalars
+                _ = wt_set_isa(WT_ISA_AVX512)
+                let avx512 = layer(x).scalars
+                XCTAssertEqual(avx512, avx2, "batch \(n), relu \(layer.fusedReLU)")
+            }
+        }
+        _ = wt_set_isa(wt_detected_isa())
+    }
+
+    /// The kernels keep their scratch buffer between calls (per thread): a call after one that
+    /// filled it with NaN from a larger batch gives the same bits as before.
+    func testScratchLeftByAnotherCallDoesNotLeak() {
+        let (w, m, b) = problem(out: 40, in: 90, keep: 0.2, emptyRows: [1], seed: 71)
+        let real = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        let cplx = SparseComplexLinear(weight: ComplexTensor(real: w, imag: w * 0.5), bias: nil, mask: m, maxDensity: 1)
+        let x = Sample.normal([70, 90], seed: 72, dtype: .float32)
+        let z = ComplexTensor(real: x, imag: x * -1)
+        let nan = Tensor(shape: [200, 90], scalars: [Float](repeating: .nan, count: 200 * 90))
+        let (y1, c1) = (real(x).scalars, cplx(z))
+        _ = real(nan)
+        _ = cplx(ComplexTensor(real: nan, imag: nan))
+        XCTAssertEqual(real(x).scalars, y1)
+        let c2 = cplx(z)
+        XCTAssertEqual(c2.real.scalars, c1.real.scalars)
+        XCTAssertEqual(c2.imag.scalars, c1.imag.scalars)
+        XCTAssertFalse(y1.contains { $0.isNaN } || c1.real.scalars.contains { $0.isNaN })
+    }
+
     func testTwoThreadsGiveIdenticalResults() {
         let (w, m, b) = problem(out: 300, in: 500, keep: 0.2, emptyRows: [7, 299], seed: 51)
-        let sparse = SparseLinear(weight: w, bias: b, mask: m)
+        let sparse = SparseLinear(weight: w, bias: b, mask: m, smallBatchMaxDensity: 1)
         for n in [1, 130] {
             let x = Sample.normal([n, 500], seed: 52, dtype: .float32)
             _ = wt_set_num_threads(1)
@@ -146,7 +186,7 @@ final class SparseDeploymentTests: XCTestCase {
         for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
             _ = wt_set_isa(isa)
             for maxDensity in [1.0, 0.0] {
-                let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: maxDensity)
+                let plain = SparseLinear(weight: w, bias: b, mask: m, maxDensity: maxDensity, smallBatchMaxDensity: 1)
                 let fused = plain.fusingReLU()
                 for n in [1, 5, 70] {
                     var xs = Sample.normal([n, 33], seed: UInt64(82 + n), dtype: .float32).scalars(as: Float.self)
@@ -162,6 +202,30 @@ final class SparseDeploymentTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// A CSR weight denser than `smallBatchMaxDensity` runs batches below `smallBatch` through its
+    /// packed dense copy (the same bits as the dense storage) and larger ones through CSR (the same
+    /// bits as CSR alone); a sparser one runs every batch through CSR.
+    func testSmallBatchesOfAModeratelyDenseWeightTakeTheDenseProduct() {
+        let (w, m, b) = problem(out: 50, in: 80, keep: 0.3, emptyRows: [], seed: 91)
+        let hybrid = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        let csrOnly = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+        let denseOnly = SparseLinear(weight: w, bias: b, mask: m, maxDensity: -.infinity)
+        XCTAssertTrue(hybrid.isCSR && csrOnly.isCSR && !denseOnly.isCSR)
+        for layers in [(hybrid, csrOnly, denseOnly), (hybrid.fusingReLU(), csrOnly.fusingReLU(), denseOnly.fusingReLU())] {
+            for n in [1, 2, 3, 4, 9, 70] {
+                let x = Sample.normal([n, 80], seed: UInt64(92 + n), dtype: .float32)
+                let expected = n < SparseLinear.smallBatch ? layers.2(x).scalars : layers.1(x).scalars
+                XCTAssertEqual(layers.0(x).scalars, expected, "batch \(n), relu \(layers.0.fusedReLU)")
+                if !layers.0.fusedReLU { assertWithin(layers.0(x), reference(x, w, m, b), "batch \(n)") }
+            }
+        }
+        // 5 % kept: below the small-batch cut-off, CSR at every batch
+        let (w2, m2, b2) = problem(out: 50, in: 80, keep: 0.05, emptyRows: [], seed: 93)
+        let sparse = SparseLinear(weight: w2, bias: b2, mask: m2)
+        let x = Sample.normal([1, 80], seed: 94, dtype: .float32)
+        XCTAssertEqual(sparse(x).scalars, SparseLinear(weight: w2, bias: b2, mask: m2, smallBatchMaxDensity: 1)(x).scalars)
     }
 
     func testLeadingAxesAreBatchAxes() {

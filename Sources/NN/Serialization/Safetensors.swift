@@ -483,17 +483,37 @@ public enum Safetensors {
     public static func encode(_ tree: ParameterTree, metadata: [String: String] = [:],
                               int64: (String) -> Bool = isInt64ByDefault,
                               source: String = "<memory>") throws -> [UInt8] {
+        try encode(tree, metadata: metadata, storedAs: { int64($0) ? .i64 : nil }, source: source)
+    }
+
+    /// The integer dtypes ``encode(_:metadata:storedAs:source:)`` can store, with their ranges.
+    static let writableIntegers: [SafetensorsDType: ClosedRange<Double>] = [
+        .i64: -0x1p53...0x1p53, .i32: -2_147_483_648...2_147_483_647, .u32: 0...4_294_967_295,
+        .i16: -32_768...32_767, .u16: 0...65_535, .u8: 0...255,
+    ]
+
+    /// As ``encode(_:metadata:int64:source:)``, with the stored dtype chosen per key: `storedAs(key)`
+    /// is nil for the tensor's own dtype (`F32`/`F64`), or one of `I64`, `I32`, `U32`, `I16`, `U16`,
+    /// `U8`, whose values must then be whole numbers in that dtype's range (`I64`: within ±2⁵³).
+    /// - Throws: as the other `encode`; ``SafetensorsError/integerNotRepresentable(file:key:value:)``
+    ///   names a value out of range; ``SafetensorsError/unsupportedDType(file:key:dtype:)`` a dtype
+    ///   this writer does not produce.
+    public static func encode(_ tree: ParameterTree, metadata: [String: String] = [:],
+                              storedAs: (String) -> SafetensorsDType?, source: String = "<memory>") throws -> [UInt8] {
         for k in tree.keys where k == "__metadata__" { throw SafetensorsError.reservedTensorName(file: source, key: k) }
         var items: [(name: String, dtype: SafetensorsDType, tensor: Tensor)] = []
         for (k, t) in tree {
-            guard int64(k) else {
+            guard let d = storedAs(k) else {
                 items.append((k, t.dtype == .float32 ? .f32 : .f64, t))
                 continue
             }
-            for v in t.scalars where !(v.rounded() == v && abs(v) <= 0x1p53) {
+            guard let range = writableIntegers[d] else {
+                throw SafetensorsError.unsupportedDType(file: source, key: k, dtype: d.rawValue)
+            }
+            for v in t.scalars where !(v.rounded() == v && range.contains(v)) {
                 throw SafetensorsError.integerNotRepresentable(file: source, key: k, value: "\(v)")
             }
-            items.append((k, .i64, t))
+            items.append((k, d, t))
         }
         // descending dtype order of the reference enum, then byte-wise name order
         items.sort { a, b in
@@ -543,8 +563,12 @@ public enum Safetensors {
         for j in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(j)))) }
         out += header
         for (_, dtype, t) in items {
-            if dtype == .i64 {
-                for v in t.scalars { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+            if writableIntegers[dtype] != nil {
+                let width = dtype.bitSize / 8
+                for v in t.scalars {
+                    let bits = UInt64(bitPattern: Int64(v))   // two's complement; the low `width` bytes are the value
+                    for b in 0..<width { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(b)))) }
+                }
             } else {
                 t.withUnsafeRawBytes { out.append(contentsOf: $0) }
             }
@@ -563,6 +587,14 @@ public enum Safetensors {
     public static func write(_ tree: ParameterTree, metadata: [String: String] = [:],
                              int64: (String) -> Bool = isInt64ByDefault, to url: URL) throws {
         let bytes = try encode(tree, metadata: metadata, int64: int64, source: url.path)
+        try AtomicFile.write(bytes, to: url)
+    }
+
+    /// Writes atomically as ``write(_:metadata:int64:to:)``, with the stored dtype of each key
+    /// chosen by `storedAs` (see ``encode(_:metadata:storedAs:source:)``).
+    public static func write(_ tree: ParameterTree, metadata: [String: String] = [:],
+                             storedAs: (String) -> SafetensorsDType?, to url: URL) throws {
+        let bytes = try encode(tree, metadata: metadata, storedAs: storedAs, source: url.path)
         try AtomicFile.write(bytes, to: url)
     }
 }

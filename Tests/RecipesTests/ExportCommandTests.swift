@@ -1,0 +1,163 @@
+import XCTest
+import Foundation
+import Recipes
+
+/// `wirtinger export`, `evaluate` on exported files and `predict`, on the files of a tiny
+/// `sparsify` run: the exported model reproduces exactly the masked accuracies the run reported
+/// (fine-tuned masked model, and the sweep points of the Bayesian file), `predict` writes its
+/// logits, and wrong input is a one-line error.
+final class ExportCommandTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needles: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
+        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
+    }
+
+    /// `A (K / N)` of the evaluate line named `name`.
+    func accuracy(_ out: String, _ name: String) -> (accuracy: String, correct: Int)? {
+        for line in out.split(separator: "\n") {
+            guard let r = line.range(of: ": test accuracy "), line[..<r.lowerBound].trimmingCharacters(in: .whitespaces) == name else { continue }
+            let rest = line[r.upperBound...].split(separator: " ")
+            return (String(rest[0]), Int(rest[1].dropFirst()) ?? -1)
+        }
+        return nil
+    }
+
+    func testExportEvaluatePredictOnASparsifyRun() throws {
+        let out = tmp.appendingPathComponent("run")
+        let run = try CLI.run(["sparsify", "--train-size", "600", "--test-size", "200", "--epochs", "3,2,2", "--lr", "0.003",
+                               "--hidden", "32", "--seed", "3", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let rep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        let stages = Dictionary(uniqueKeysWithValues: (rep["stages"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
+        func sweep(_ t: Double) -> Double {
+            (rep["sweep"] as! [[String: Any]]).first { $0["threshold"] as! Double == t }!["testAccuracy"] as! Double
+        }
+        let masked = out.appendingPathComponent("masked.safetensors"), bayes = out.appendingPathComponent("bayes.safetensors")
+        let dense = out.appendingPathComponent("dense.safetensors")
+
+        // export of the masked file: the per-layer kept weights of the run, one layer in CSR form, one dense
+        let deploy = tmp.appendingPathComponent("deploy.safetensors")
+        let e = try CLI.run(["export", masked.path, "--out", deploy.path])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        for layer in rep["layers"] as! [[String: Any]] {
+            let kept = String(format: "kept %9d / %9d", layer["kept"] as! Int, layer["total"] as! Int)
+            XCTAssertTrue(e.stdout.contains(kept), "\(kept) not in:\n\(e.stdout)")
+        }
+        XCTAssertTrue(e.stdout.contains("csr") && e.stdout.contains("dense"), e.stdout)
+        let size = { (u: URL) in try FileManager.default.attributesOfItem(atPath: u.path)[.size] as! Int }
+        XCTAssertLessThan(try size(deploy), try size(dense) / 2, "a 4.7× compressed model in CSR form is well under half the dense file")
+
+        // evaluate on the exported file: the masked accuracy of the run, exactly
+        func check(_ file: URL, _ expected: Double, _ what: String) throws {
+            let r = try CLI.run(["evaluate", file.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            guard let a = accuracy(r.stdout, "exported") else { return XCTFail("no exported line for \(what):\n\(r.stdout)") }
+            XCTAssertEqual(Double(a.correct) / 200, expected, what)
+            XCTAssertEqual(a.accuracy, String(format: "%.4f", expected), what)
+        }
+        try check(deploy, stages["masked"]!["testAccuracy"] as! Double, "masked")
+        // the Bayesian file at its threshold (−0.5) and at 1: the sweep points
+        let deployBayes = tmp.appendingPathComponent("bayes-deploy.safetensors"), deploy1 = tmp.appendingPathComponent("bayes1.safetensors")
+        XCTAssertEqual(try CLI.run(["export", bayes.path, "--out", deployBayes.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["export", bayes.path, "--out", deploy1.path, "--threshold", "1"]).status, 0)
+        try check(deployBayes, sweep(-0.5), "bayes at -0.5")
+        try check(deploy1, sweep(1), "bayes at 1")
+        XCTAssertEqual(try Safetensors.read(contentsOf: deploy1).metadata[ModelDescription.Key.threshold], "1.0")
+
+        // predict: the exported file and the masked file give the same classes, logits within 1e-5
+        let test = DataSource.builtInSplit(.glyphs, seed: 3, count: 50, test: true)
+        let input = tmp.appendingPathComponent("x.safetensors")
+        try Safetensors.write(["inputs": test.inputs], to: input)
+        let y1 = tmp.appendingPathComponent("y1.safetensors"), y2 = tmp.appendingPathComponent("y2.safetensors")
+        let p1 = try CLI.run(["predict", deploy.path, "--input", input.path, "--out", y1.path, "--batch-size", "7"])
+        XCTAssertEqual(p1.status, 0, p1.stderr)
+        let p2 = try CLI.run(["predict", masked.path, "--input", input.path, "--out", y2.path])
+        XCTAssertEqual(p2.status, 0, p2.stderr)
+        let a = try Safetensors.read(contentsOf: y1), b = try Safetensors.read(contentsOf: y2)
+        XCTAssertEqual(a.storedDTypes["logits"], .f32)
+        XCTAssertEqual(a.storedDTypes["predictions"], .i64)
+        XCTAssertEqual(a.tensors["logits"]!.shape, [50, 10])
+        XCTAssertEqual(a.tensors["predictions"]!.shape, [50])
+        XCTAssertEqual(a.tensors["predictions"]!.scalars, b.tensors["predictions"]!.scalars)
+        XCTAssertLessThanOrEqual(zip(a.tensors["logits"]!.scalars, b.tensors["logits"]!.scalars).map { abs($0 - $1) }.max()!, 1e-5)
+        // dense and Bayesian model files run too (a Bayesian one as its masked model at its threshold,
+        // which is the exported Bayesian file's model)
+        let y3 = tmp.appendingPathComponent("y3.safetensors"), y4 = tmp.appendingPathComponent("y4.safetensors")
+        let y5 = tmp.appendingPathComponent("y5.safetensors")
+        XCTAssertEqual(try CLI.run(["predict", dense.path, "--input", input.path, "--out", y3.path]).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: y3).tensors["logits"]!.shape, [50, 10])
+        XCTAssertEqual(try CLI.run(["predict", bayes.path, "--input", input.path, "--out", y4.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["predict", deployBayes.path, "--input", input.path, "--out", y5.path]).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: y4).tensors["predictions"]!.scalars,
+                       try Safetensors.read(contentsOf: y5).tensors["predictions"]!.scalars)
+        XCTAssertLessThanOrEqual(zip(try Safetensors.read(contentsOf: y4).tensors["logits"]!.scalars,
+                                     try Safetensors.read(contentsOf: y5).tensors["logits"]!.scalars).map { abs($0 - $1) }.max()!, 1e-5)
+        // the predictions are the argmax of the logits
+        let logits = a.tensors["logits"]!.scalars
+        for (i, p) in a.tensors["predictions"]!.scalars.enumerated() {
+            let row = logits[(i * 10)..<(i * 10 + 10)]
+            XCTAssertEqual(Int(p), row.firstIndex(of: row.max()!)! - i * 10)
+        }
+
+        // wrong input: one line, naming the file
+        let x = tmp.appendingPathComponent("x-out.safetensors")
+        assertOneLineError(try CLI.run(["export", dense.path, "--out", x.path]), status: 1, contains: ["dense.safetensors", "dense model"])
+        assertOneLineError(try CLI.run(["export", masked.path, "--out", x.path, "--threshold", "1"]), status: 1,
+                           contains: ["masked.safetensors", "--threshold"])
+        assertOneLineError(try CLI.run(["export", deploy.path, "--out", x.path]), status: 1, contains: ["deploy.safetensors", "already"])
+        assertOneLineError(try CLI.run(["export", out.appendingPathComponent("report.json").path, "--out", x.path]), status: 1,
+                           contains: ["report.json"])
+        let bare = tmp.appendingPathComponent("bare.safetensors")
+        try Safetensors.write(["w": Tensor([1, 2] as [Float])], to: bare)
+        assertOneLineError(try CLI.run(["export", bare.path, "--out", x.path]), status: 1, contains: ["bare.safetensors", "wirtinger.format"])
+        assertOneLineError(try CLI.run(["export", masked.path]), status: 2, contains: ["--out"])
+        assertOneLineError(try CLI.run(["export", masked.path, "--out", masked.path]), status: 2, contains: ["--out", "input"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: x.path), "no output after a refused export")
+        assertOneLineError(try CLI.run(["evaluate", deploy.path, "--threshold", "0"]), status: 2, contains: ["--threshold"])
+
+        let wrongShape = tmp.appendingPathComponent("wrong.safetensors"), wrongName = tmp.appendingPathComponent("name.safetensors")
+        try Safetensors.write(["inputs": Tensor.zeros([3, 1, 28, 27])], to: wrongShape)
+        try Safetensors.write(["images": Tensor.zeros([3, 1, 28, 28])], to: wrongName)
+        assertOneLineError(try CLI.run(["predict", deploy.path, "--input", wrongShape.path, "--out", x.path]), status: 1,
+                           contains: ["wrong.safetensors", "[3, 1, 28, 27]", "[N, 1, 28, 28]"])
+        assertOneLineError(try CLI.run(["predict", deploy.path, "--input", wrongName.path, "--out", x.path]), status: 1,
+                           contains: ["name.safetensors", "'inputs'"])
+        assertOneLineError(try CLI.run(["predict", deploy.path, "--out", x.path]), status: 2, contains: ["--input"])
+        assertOneLineError(try CLI.run(["predict", bare.path, "--input", input.path, "--out", x.path]), status: 1, contains: ["bare.safetensors"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: x.path))
+    }
+
+    /// A complex model takes `inputs.real` / `inputs.imag` as well as interleaved `inputs`.
+    func testPredictTakesComplexInputParts() throws {
+        let model = try makeClassifier(.cplxMLP, flavor: .masked, sampleShape: [1, 4, 8], classes: 3)
+        let p = model.initialParameters(key: RandomKey(seed: 2))
+        let d = ModelDescription(architecture: .cplxMLP, flavor: .masked, classes: 3, sampleShape: [1, 4, 8], seed: 2,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let file = tmp.appendingPathComponent("c.safetensors")
+        try Safetensors.write(p, metadata: d.metadata, to: file)
+        let z = ComplexTensor(real: uniform([5, 1, 4, 4], key: RandomKey(seed: 3)), imag: uniform([5, 1, 4, 4], key: RandomKey(seed: 4)))
+        let parts = tmp.appendingPathComponent("parts.safetensors"), inter = tmp.appendingPathComponent("inter.safetensors")
+        try Safetensors.write(["inputs.real": z.real, "inputs.imag": z.imag], to: parts)
+        try Safetensors.write(["inputs": toInterleaved(z, axis: -1)], to: inter)
+        let y1 = tmp.appendingPathComponent("y1.safetensors"), y2 = tmp.appendingPathComponent("y2.safetensors")
+        XCTAssertEqual(try CLI.run(["predict", file.path, "--input", parts.path, "--out", y1.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["predict", file.path, "--input", inter.path, "--out", y2.path]).status, 0)
+        XCTAssertEqual(try Safetensors.read(contentsOf: y1).tensors["logits"]!.scalars, try Safetensors.read(contentsOf: y2).tensors["logits"]!.scalars)
+        let bad = tmp.appendingPathComponent("bad.safetensors")
+        try Safetensors.write(["inputs.real": z.real, "inputs.imag": Tensor.zeros([5, 1, 4, 3])], to: bad)
+        let r = try CLI.run(["predict", file.path, "--input", bad.path, "--out", y1.path])
+        assertOneLineError(r, status: 1, contains: ["bad.safetensors", "inputs.imag"])
+    }
+}
