@@ -78,20 +78,36 @@ public struct ConvolutionCSR: Sendable, Equatable {
         return spatial.indices.map { i in (spatial[i] + 2 * o.padding[i] - o.dilation[i] * (o.kernelSize[i] - 1) - 1) / o.stride[i] + 1 }
     }
 
+    /// The input the kernel reads: `x` itself, or `x` padded circularly (PyTorch's
+    /// `padding_mode='circular'`) when the layer pads that way.
+    func circularlyPadded(_ x: Tensor) -> Tensor {
+        options.paddingMode == .circular ? circularPad(x, options.padding) : x
+    }
+
+    /// ``circularlyPadded(_:)`` for a complex input.
+    func circularlyPadded(_ z: ComplexTensor) -> ComplexTensor {
+        options.paddingMode == .circular ? circularPad(z, options.padding) : z
+    }
+
     /// The kernel geometry lifted to three axes for an input `[N, C_in, *S]`.
+    /// With circular padding the caller passes the input already padded (``circularlyPadded(_:)``)
+    /// and the kernel pads nothing more.
     func geometry(_ input: [Int]) -> (shape: wt_conv_shape, output: [Int]) {
         let o = options, rank = o.kernelSize.count
         require(input.count == rank + 2 && input[1] == o.inChannels,
                 "sparse convolution: input \(input) is not [N, \(o.inChannels), \(rank) spatial axes]")
+        let kernelPadding = o.paddingMode == .circular ? [Int](repeating: 0, count: rank) : o.padding
         let spatial = Array(input[2...])
-        let out = outputSpatial(spatial)
+        let out = spatial.indices.map { i in
+            (spatial[i] + 2 * kernelPadding[i] - o.dilation[i] * (o.kernelSize[i] - 1) - 1) / o.stride[i] + 1
+        }
         require(out.allSatisfy { $0 >= 1 }, "sparse convolution: input \(input) is smaller than the kernel \(o.kernelSize)")
         func lift(_ v: [Int], _ fill: Int) -> (Int, Int, Int) {
             let w = [Int](repeating: fill, count: 3 - v.count) + v
             return (w[0], w[1], w[2])
         }
         let shape = wt_conv_shape(channels: o.inChannels, in: lift(spatial, 1), out: lift(out, 1), k: lift(o.kernelSize, 1),
-                                  s: lift(o.stride, 1), p: lift(o.padding, 0), d: lift(o.dilation, 1))
+                                  s: lift(o.stride, 1), p: lift(kernelPadding, 0), d: lift(o.dilation, 1))
         return (shape, [input[0], o.outChannels] + out)
     }
 
@@ -100,6 +116,7 @@ public struct ConvolutionCSR: Sendable, Equatable {
     public func convolve(_ x: Tensor, bias: Tensor?) -> Tensor {
         require(imaginaryValues == nil, "ConvolutionCSR.convolve: the weight is complex; pass a complex input")
         require(x.dtype == .float32, "sparse convolution: inference is float32, got a \(x.dtype) input")
+        let x = circularlyPadded(x)
         var (shape, outShape) = geometry(x.shape)
         var y = Tensor(uninitializedShape: outShape, dtype: .float32)
         let b = bias ?? Tensor.zeros([options.outChannels], dtype: .float32)
@@ -130,6 +147,7 @@ public struct ConvolutionCSR: Sendable, Equatable {
     public func convolve(_ z: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
         guard let vi = imaginaryValues else { fatalError("ConvolutionCSR.convolve: the weight is real; pass a real input") }
         require(z.dtype == .float32, "sparse convolution: inference is float32, got a \(z.dtype) input")
+        let z = circularlyPadded(z)
         var (shape, outShape) = geometry(z.shape)
         var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
         let zero = Tensor.zeros([options.outChannels], dtype: .float32)
@@ -203,7 +221,7 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
             if let b = self.bias { p["bias"] = b }
             let o = options
             dense = (Convolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                       dilation: o.dilation, groups: o.groups, bias: self.bias != nil), p)
+                                       dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
         } else {
             dense = nil
         }
@@ -261,7 +279,7 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
             if let b = self.bias { p.setComplex("bias", b) }
             let o = options
             dense = (ComplexConvolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                              dilation: o.dilation, groups: o.groups, bias: self.bias != nil), p)
+                                              dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
         } else {
             dense = nil
         }

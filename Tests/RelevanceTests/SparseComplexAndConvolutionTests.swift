@@ -211,6 +211,43 @@ final class SparseComplexAndConvolutionTests: XCTestCase {
         }
     }
 
+    /// Circular padding (PyTorch's `padding_mode='circular'`): the CSR kernel reads the
+    /// circularly padded input, so it equals the dense convolution with wrap-around padding, real
+    /// and complex, for both the CSR and the dense storage of the compiled layers.
+    func testCircularPaddingMatchesTheDenseConvolution() {
+        let o = Convolution<Spatial2D>(3, 4, 3, padding: [1, 2], paddingMode: .circular).options
+        let w = Sample.normal(o.weightShape, seed: 71, dtype: .float32)
+        let m = mask(o.weightShape, keep: 0.3, empty: [1], seed: 72)
+        let x = Sample.normal([2, 3, 6, 7], seed: 73, dtype: .float32)
+        let k = o.weightShape.dropFirst().reduce(1, *)
+        let x64 = x.converted(to: .float64), wm = (w * m).converted(to: .float64)
+        let ref = convolution(x64, wm, padding: o.padding, paddingMode: .circular).scalars
+        let mag = convolution(abs(x64), abs(wm), padding: o.padding, paddingMode: .circular).scalars
+        let bound = mag.map { Double(k + 2) * Double(Float.ulpOfOne) * $0 }
+        let y = ConvolutionCSR(weight: w, mask: m, options: o).convolve(x, bias: nil)
+        XCTAssertEqual(y.shape, [2, 4, 6, 9])
+        assertWithin(y.scalars, ref, bound, "circular 2d CSR")
+        let zeroPadded = conv2d(x64, wm, padding: o.padding).scalars
+        XCTAssertNotEqual(y.scalars.map { Double($0) }, zeroPadded, "circular padding must differ from zero padding here")
+        for maxDensity in [1.0, 0.0] {  // CSR storage, then dense storage
+            let layer = SparseConvolution<Spatial2D>(options: o, weight: w, bias: nil, mask: m, maxDensity: maxDensity)
+            assertWithin(layer(x).scalars, ref, bound, "circular SparseConvolution, max density \(maxDensity)")
+        }
+
+        let co = ComplexConvolution<Spatial1D>(2, 3, 5, padding: 2, paddingMode: .circular).options
+        let cw = complex32(co.weightShape, seed: 74), cm = mask(co.weightShape, keep: 0.4, seed: 75)
+        let z = complex32([2, 2, 9], seed: 76)
+        let cwm = ComplexTensor(real: cw.real * cm, imag: cw.imag * cm)
+        let want = convolution(z, cwm, padding: co.padding, paddingMode: .circular)
+        for maxDensity in [1.0, 0.0] {
+            let layer = SparseComplexConvolution<Spatial1D>(options: co, weight: cw, bias: nil, mask: cm, maxDensity: maxDensity)
+            let got = layer(z)
+            XCTAssertEqual(got.shape, want.shape)
+            let err = zip(got.real.scalars + got.imag.scalars, want.real.scalars + want.imag.scalars).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(err, 1e-4, "circular SparseComplexConvolution, max density \(maxDensity)")
+        }
+    }
+
     func testSparseConvolutionIsThreadCountInvariant() {
         // Padding 1: im2col rows; no padding (28 → 24 positions a line): straight from the input.
         for o in [Convolution<Spatial2D>(8, 16, 3, padding: 1).options, Convolution<Spatial2D>(8, 16, 5).options] {
