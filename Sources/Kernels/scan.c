@@ -3,10 +3,13 @@
 // x·0 is ±0 for a finite x and NaN for NaN and ±inf, and a sum of zeros stays zero while a NaN
 // poisons it: the arrays are scanned with four independent accumulators of x·0 (fused
 // multiply-adds over vectors of the tier's width: 256 bits at AVX2, 512 at AVX-512), checked once at
-// the end. No branch per element, one pass at memory speed. The answer is exact, so every tier
+// the end. No branch per element, one pass at memory speed; arrays of 2¹⁶ elements or more are
+// scanned in ranges over the kernel threads. The answer is exact, so every tier and thread count
 // gives the same one.
 #include "kernels_scan.h"
 #include "kernels_dispatch.h"
+#include "kernels_parallel.h"
+#include <stdatomic.h>
 
 #include "tiers.h"
 
@@ -57,9 +60,38 @@ SC_VECTOR(all_finite_f64_avx512, double, 8, WT_TARGET_AVX512)
 #define all_finite_f64_avx512 all_finite_f64_portable
 #endif
 
+/// Arrays of at least this many elements are scanned in ranges over the kernel threads (the answer
+/// is exact, so the split cannot change it).
+#define SC_PARALLEL_MIN ((ptrdiff_t)1 << 16)
+
+typedef struct {
+    const void *x;
+    int (*scan32)(const float *, ptrdiff_t);
+    int (*scan64)(const double *, ptrdiff_t);
+    _Atomic int finite;
+} scan_job;
+
+static void scan_range(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    scan_job *j = context;
+    if (!atomic_load_explicit(&j->finite, memory_order_relaxed)) return;  // already answered
+    int ok = j->scan32 ? j->scan32((const float *)j->x + begin, end - begin)
+                       : j->scan64((const double *)j->x + begin, end - begin);
+    if (!ok) atomic_store_explicit(&j->finite, 0, memory_order_relaxed);
+}
+
 int wt_all_finite_f32(const float *x, ptrdiff_t n) {
-    return WT_PICK(all_finite_f32_portable, all_finite_f32_avx2, all_finite_f32_avx512)(x, n);
+    int (*scan)(const float *, ptrdiff_t) = WT_PICK(all_finite_f32_portable, all_finite_f32_avx2, all_finite_f32_avx512);
+    if (n < SC_PARALLEL_MIN) return scan(x, n);
+    scan_job job = {.x = x, .scan32 = scan, .scan64 = 0};
+    atomic_init(&job.finite, 1);
+    wt_parallel_for(n, SC_PARALLEL_MIN / 2, scan_range, &job);
+    return atomic_load(&job.finite);
 }
 int wt_all_finite_f64(const double *x, ptrdiff_t n) {
-    return WT_PICK(all_finite_f64_portable, all_finite_f64_avx2, all_finite_f64_avx512)(x, n);
+    int (*scan)(const double *, ptrdiff_t) = WT_PICK(all_finite_f64_portable, all_finite_f64_avx2, all_finite_f64_avx512);
+    if (n < SC_PARALLEL_MIN) return scan(x, n);
+    scan_job job = {.x = x, .scan32 = 0, .scan64 = scan};
+    atomic_init(&job.finite, 1);
+    wt_parallel_for(n, SC_PARALLEL_MIN / 2, scan_range, &job);
+    return atomic_load(&job.finite);
 }
