@@ -15,7 +15,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <unistd.h>
 
 /// Products with fewer multiply-adds than this run on the calling thread only (waking a worker
@@ -66,35 +65,7 @@ static void *aligned_scratch(size_t bytes, void **raw) {
     return (void *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63);
 }
 
-/// The shared form (see ?gemm_shared) packs both operands whole: it is used while the packed copies
-/// hold at most this many elements, beyond it each part packs its own blocks (wt_gemm_set_shared_limit).
-static _Atomic size_t gemm_shared_limit = (size_t)1 << 23;
-
-size_t wt_gemm_set_shared_limit(size_t elements) {
-    return atomic_exchange_explicit(&gemm_shared_limit, elements, memory_order_relaxed);
-}
-/// Micro-panels per packing job of the shared form.
-#ifndef WT_GEMM_PACK_PANELS
-#define WT_GEMM_PACK_PANELS 4
-#endif
-/// Rectangles of C per thread in the shared form (taken dynamically).
-#ifndef WT_GEMM_SHARED_CHUNKS_PER_THREAD
-#define WT_GEMM_SHARED_CHUNKS_PER_THREAD 8
-#endif
-
-/// Waits until *count reaches `total` (the other threads' packing jobs finish): polls, yielding the
-/// core now and then so that a descheduled packer can run.
-static void wt_gemm_wait_count(_Atomic ptrdiff_t *count, ptrdiff_t total) {
-    for (unsigned spins = 0; atomic_load_explicit(count, memory_order_acquire) < total; spins++) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-        if ((spins & 1023) == 1023) sched_yield();
-    }
-}
-
 #define DEFINE_GEMM_DRIVER(P, T)                                                                     \
-static size_t P##gemm_packed_count_of(const wt_##P##gemm_impl *im, ptrdiff_t n, ptrdiff_t k);        \
 /* Rows r0 ..< r1 and columns lo ..< hi (lo a multiple of NR) of C = alpha·op(A)·op(B) + beta·C, over \
    the column blocks of the whole product (n columns). B̃ is read from `packed` (the layout of         \
    wt_?gemm_pack_b) or, when that is NULL, packed here from b block by block. Without scratch memory  \
@@ -186,138 +157,6 @@ static void P##gemm_part(void *context, int part, int parts) {                  
     }                                                                                                \
 }                                                                                                    \
                                                                                                      \
-/* A large product on several threads, packing each operand once (the shared form): every thread    \
-   first takes packing jobs — pieces of the driver's blocks of op(A) and, unless B comes prepacked,   \
-   of op(B), written into shared buffers in the layouts the serial driver uses block by block — and,  \
-   once every piece is packed, rectangles of C (within one row block and one column block), each     \
-   summed over all k-slices in order. Which thread does which piece changes no value. */            \
-typedef struct {                                                                                     \
-    const wt_##P##gemm_impl *im;                                                                     \
-    int ta, tb;                                                                                      \
-    ptrdiff_t m, n, k, lda, ldb, ldc, mb, nb, kb, slices, row_blocks, col_blocks;                    \
-    ptrdiff_t a_pieces, b_pieces, row_pieces, col_pieces, pack_jobs, chunks;                         \
-    T alpha, beta;                                                                                   \
-    const T *a, *b;                                                                                  \
-    T *pa, *pb_fill, *c;                                                                             \
-    const T *pb;                                                                                     \
-    _Atomic ptrdiff_t next_pack, packed, next_chunk;                                                 \
-} P##gemm_shared_job;                                                                                \
-                                                                                                     \
-/* Piece `piece` of `pieces` of the `units` micro-panels of a block: [*lo, *hi) in panels. */        \
-static inline void P##gemm_piece(ptrdiff_t units, ptrdiff_t pieces, ptrdiff_t piece, ptrdiff_t *lo,   \
-                                 ptrdiff_t *hi) {                                                    \
-    *lo = units * piece / pieces;                                                                    \
-    *hi = units * (piece + 1) / pieces;                                                              \
-}                                                                                                    \
-                                                                                                     \
-static void P##gemm_shared_pack(P##gemm_shared_job *j, ptrdiff_t job) {                              \
-    const wt_##P##gemm_impl *im = j->im;                                                             \
-    ptrdiff_t a_jobs = j->row_blocks * j->slices * j->a_pieces;                                      \
-    int is_a = job < a_jobs;                                                                         \
-    if (!is_a) job -= a_jobs;                                                                        \
-    ptrdiff_t pieces = is_a ? j->a_pieces : j->b_pieces;                                             \
-    ptrdiff_t piece = job % pieces, s = job / pieces % j->slices, blk = job / pieces / j->slices;     \
-    ptrdiff_t pc = s * j->kb, kc = j->k - pc < j->kb ? j->k - pc : j->kb, lo, hi;                    \
-    if (is_a) {                                                                                      \
-        ptrdiff_t ic = blk * j->mb, mc = j->m - ic < j->mb ? j->m - ic : j->mb;                      \
-        ptrdiff_t mcp = (mc + im->mr - 1) / im->mr * im->mr;                                         \
-        P##gemm_piece(mcp / im->mr, pieces, piece, &lo, &hi);                                        \
-        ptrdiff_t r0 = ic + lo * im->mr, r1 = ic + hi * im->mr < ic + mc ? ic + hi * im->mr : ic + mc; \
-        if (r0 < r1)                                                                                 \
-            im->pack_a(j->ta, r1 - r0, kc, j->ta ? j->a + pc * j->lda + r0 : j->a + r0 * j->lda + pc, \
-                       j->lda, j->pa + ic * j->k + pc * mcp + lo * im->mr * kc);                    \
-    } else {                                                                                         \
-        ptrdiff_t jc = blk * j->nb, nc = j->n - jc < j->nb ? j->n - jc : j->nb;                      \
-        ptrdiff_t ncp = (nc + im->nr - 1) / im->nr * im->nr;                                         \
-        P##gemm_piece(ncp / im->nr, pieces, piece, &lo, &hi);                                        \
-        ptrdiff_t c0 = jc + lo * im->nr, c1 = jc + hi * im->nr < jc + nc ? jc + hi * im->nr : jc + nc; \
-        if (c0 < c1)                                                                                 \
-            im->pack_b(j->tb, kc, c1 - c0, j->tb ? j->b + c0 * j->ldb + pc : j->b + pc * j->ldb + c0, \
-                       j->ldb, j->pb_fill + jc * j->k + pc * ncp + lo * im->nr * kc);               \
-    }                                                                                                \
-}                                                                                                    \
-                                                                                                     \
-static void P##gemm_shared_chunk(const P##gemm_shared_job *j, ptrdiff_t chunk) {                     \
-    const wt_##P##gemm_impl *im = j->im;                                                             \
-    ptrdiff_t cp = chunk % j->col_pieces, cb = chunk / j->col_pieces % j->col_blocks;                \
-    ptrdiff_t rp = chunk / j->col_pieces / j->col_blocks % j->row_pieces;                            \
-    ptrdiff_t rb = chunk / j->col_pieces / j->col_blocks / j->row_pieces, lo, hi;                    \
-    ptrdiff_t ic = rb * j->mb, mc = j->m - ic < j->mb ? j->m - ic : j->mb;                           \
-    ptrdiff_t mcp = (mc + im->mr - 1) / im->mr * im->mr;                                             \
-    ptrdiff_t jc = cb * j->nb, nc = j->n - jc < j->nb ? j->n - jc : j->nb;                           \
-    ptrdiff_t ncp = (nc + im->nr - 1) / im->nr * im->nr;                                             \
-    P##gemm_piece(mcp / im->mr, j->row_pieces, rp, &lo, &hi);                                        \
-    ptrdiff_t r0 = lo * im->mr, r1 = hi * im->mr < mc ? hi * im->mr : mc;                            \
-    P##gemm_piece(ncp / im->nr, j->col_pieces, cp, &lo, &hi);                                        \
-    ptrdiff_t c0 = lo * im->nr, c1 = hi * im->nr < nc ? hi * im->nr : nc;                            \
-    if (r0 >= r1 || c0 >= c1) return;                                                                \
-    for (ptrdiff_t pc = 0; pc < j->k; pc += j->kb) {                                                 \
-        ptrdiff_t kc = j->k - pc < j->kb ? j->k - pc : j->kb;                                        \
-        im->macro(r1 - r0, c1 - c0, kc, j->alpha, j->pa + ic * j->k + pc * mcp + r0 * kc,            \
-                  j->pb + jc * j->k + pc * ncp + c0 * kc, pc == 0 ? j->beta : (T)1,                  \
-                  j->c + (ic + r0) * j->ldc + jc + c0, j->ldc);                                      \
-    }                                                                                                \
-}                                                                                                    \
-                                                                                                     \
-static void P##gemm_shared_part(void *context, int part, int parts) {                                \
-    (void)part; (void)parts;                                                                         \
-    P##gemm_shared_job *j = context;                                                                 \
-    for (;;) {                                                                                       \
-        ptrdiff_t job = atomic_fetch_add_explicit(&j->next_pack, 1, memory_order_relaxed);           \
-        if (job >= j->pack_jobs) break;                                                              \
-        P##gemm_shared_pack(j, job);                                                                 \
-        atomic_fetch_add_explicit(&j->packed, 1, memory_order_release);                              \
-    }                                                                                                \
-    wt_gemm_wait_count(&j->packed, j->pack_jobs);                                                    \
-    for (;;) {                                                                                       \
-        ptrdiff_t chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);        \
-        if (chunk >= j->chunks) return;                                                              \
-        P##gemm_shared_chunk(j, chunk);                                                              \
-    }                                                                                                \
-}                                                                                                    \
-                                                                                                     \
-/* The shared form on `threads` threads; returns 0 (nothing done) when its buffers would exceed       \
-   the shared limit, memory is short or the pool is busy. */                              \
-static int P##gemm_shared(const wt_##P##gemm_impl *im, int threads, int ta, int tb, ptrdiff_t m,      \
-                          ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,   \
-                          ptrdiff_t ldb, const T *packed, T beta, T *c, ptrdiff_t ldc) {              \
-    P##gemm_shared_job j = {.im = im, .ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda,         \
-                            .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b,     \
-                            .c = c};                                                                 \
-    j.mb = balanced_block(m, im->mc, im->mr);                                                        \
-    j.nb = balanced_block(n, im->nc, im->nr);                                                        \
-    j.kb = balanced_block(k, im->kc, 1);                                                             \
-    j.slices = (k + j.kb - 1) / j.kb;                                                                \
-    j.row_blocks = (m + j.mb - 1) / j.mb;                                                            \
-    j.col_blocks = (n + j.nb - 1) / j.nb;                                                            \
-    size_t a_len = (size_t)((m + im->mr - 1) / im->mr * im->mr) * (size_t)k;                         \
-    size_t b_len = packed ? 0 : P##gemm_packed_count_of(im, n, k);                                   \
-    if (a_len + b_len > atomic_load_explicit(&gemm_shared_limit, memory_order_relaxed)) return 0;                                       \
-    void *raw;                                                                                       \
-    j.pa = aligned_scratch((a_len + b_len) * sizeof(T) + 64, &raw);                                  \
-    if (!j.pa) return 0;                                                                             \
-    j.pb_fill = packed ? 0 : (T *)(((uintptr_t)(j.pa + a_len) + 63) & ~(uintptr_t)63);               \
-    j.pb = packed ? packed : j.pb_fill;                                                              \
-    /* packing pieces of about WT_GEMM_PACK_PANELS micro-panels */                                   \
-    ptrdiff_t row_panels = (j.mb + im->mr - 1) / im->mr, col_panels = (j.nb + im->nr - 1) / im->nr;   \
-    j.a_pieces = (row_panels + WT_GEMM_PACK_PANELS - 1) / WT_GEMM_PACK_PANELS;                       \
-    j.b_pieces = packed ? 1 : (col_panels + WT_GEMM_PACK_PANELS - 1) / WT_GEMM_PACK_PANELS;          \
-    j.pack_jobs = j.row_blocks * j.slices * j.a_pieces + (packed ? 0 : j.col_blocks * j.slices * j.b_pieces); \
-    /* at least WT_GEMM_SHARED_CHUNKS_PER_THREAD rectangles per thread: columns split first, then rows */   \
-    ptrdiff_t target = (ptrdiff_t)threads * WT_GEMM_SHARED_CHUNKS_PER_THREAD, blocks = j.row_blocks * j.col_blocks; \
-    j.col_pieces = (target + blocks - 1) / blocks;                                                   \
-    if (j.col_pieces > col_panels) j.col_pieces = col_panels;                                        \
-    j.row_pieces = (target + blocks * j.col_pieces - 1) / (blocks * j.col_pieces);                   \
-    if (j.row_pieces > row_panels) j.row_pieces = row_panels;                                        \
-    j.chunks = blocks * j.col_pieces * j.row_pieces;                                                 \
-    atomic_init(&j.next_pack, 0);                                                                    \
-    atomic_init(&j.packed, 0);                                                                       \
-    atomic_init(&j.next_chunk, 0);                                                                   \
-    int ran = wt_pool_try_run(threads, P##gemm_shared_part, &j);                                     \
-    free(raw);                                                                                       \
-    return ran;                                                                                      \
-}                                                                                                    \
-                                                                                                     \
 /* The whole product: trivial cases, then the threads for a large one, else the calling thread. */ \
 static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m, ptrdiff_t n,      \
                         ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,  \
@@ -331,8 +170,6 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
     }                                                                                                \
     int threads = wt_get_num_threads();                                                              \
     if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
-        if (P##gemm_shared(im, threads, ta, tb, m, n, k, alpha, a, lda, b, ldb, packed, beta, c, ldc))  \
-            return;                                                                                  \
         P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = packed ? m < 2 * im->mr * threads : n >= m, \
                            .m = m, .n = n, .k = k,                                                   \
                            .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
@@ -359,11 +196,8 @@ void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
                                                                                                      \
 /* Pre-packed B (see the comment above wt_?gemm_pack_b's definition). */                             \
 size_t wt_##P##gemm_packed_count(wt_isa tier, ptrdiff_t n, ptrdiff_t k) {                           \
-    return P##gemm_packed_count_of(P##gemm_impls[tier], n, k);                                       \
-}                                                                                                    \
-                                                                                                     \
-static size_t P##gemm_packed_count_of(const wt_##P##gemm_impl *im, ptrdiff_t n, ptrdiff_t k) {      \
     if (n <= 0 || k <= 0) return 0;                                                                  \
+    const wt_##P##gemm_impl *im = P##gemm_impls[tier];                                               \
     ptrdiff_t nb = balanced_block(n, im->nc, im->nr), total = 0;                                     \
     for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
         ptrdiff_t nc = n - jc < nb ? n - jc : nb;                                                    \

@@ -168,15 +168,9 @@ private func sameBitsAtAnyThreadCount<T: BinaryFloatingPoint & Sendable>(
     let a = (0..<cs.aCount).map { _ in T(rng.next()) }
     let b = (0..<cs.bCount).map { _ in T(rng.next()) }
     let c0 = (0..<cs.cCount).map { _ in T(rng.next()) }
-    var results: [[T]] = [], labels: [String] = []
-    // 1 thread, then 2 and 3 threads with the operands packed once and shared (default limit) and
-    // with each part packing its own blocks (limit 0)
-    let runs: [(threads: Int32, sharedLimit: Int)] = [(1, 1 << 23), (2, 1 << 23), (3, 1 << 23), (2, 0), (3, 0)]
-    for (threads, sharedLimit) in runs {
+    var results: [[T]] = []
+    for threads: Int32 in [1, 2, 3] {
         wt_set_num_threads(threads)
-        let savedLimit = wt_gemm_set_shared_limit(sharedLimit)
-        defer { wt_gemm_set_shared_limit(savedLimit) }
-        labels.append("\(threads) threads, \(sharedLimit == 0 ? "packing per part" : "shared packing")")
         var c = c0
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
@@ -189,9 +183,8 @@ private func sameBitsAtAnyThreadCount<T: BinaryFloatingPoint & Sendable>(
         results.append(c)
     }
     let bits = results.map { $0.map { Double($0).bitPattern } }
-    for i in 1..<bits.count {
-        XCTAssertEqual(bits[0], bits[i], "\(T.self) \(String(cString: wt_isa_name(isa))) \(cs): 1 thread vs \(labels[i])", file: file, line: line)
-    }
+    XCTAssertEqual(bits[0], bits[1], "\(T.self) \(String(cString: wt_isa_name(isa))) \(cs): 1 vs 2 threads", file: file, line: line)
+    XCTAssertEqual(bits[0], bits[2], "\(T.self) \(String(cString: wt_isa_name(isa))) \(cs): 1 vs 3 threads", file: file, line: line)
 }
 
 /// Per-caller result arrays filled from concurrent threads (every access under the lock).
@@ -315,12 +308,10 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Within one tier, the split across threads (along n or m, never along k) leaves every element's
-    /// sum unchanged: 1, 2 and 3 threads give the same bits, with the operands packed once and shared
-    /// and with each part packing its own, for products with two k-slices split along n and along m,
-    /// several row blocks, and several column blocks (n above NC = 4096), every transpose
-    /// combination, both types, on every tier the host has.
+    /// sum unchanged: 1, 2 and 3 threads give the same bits, for products split along n and along m
+    /// with two k-slices, every transpose combination, both types, on every tier the host has.
     func testSameBitsAtAnyThreadCountWithinEachTier() {
-        let shapes = [(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700), (m: 20, n: 4200, k: 30)]
+        let shapes = [(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700)]
         withSettings {
             for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 XCTAssertEqual(wt_set_isa(isa), isa)

@@ -50,12 +50,6 @@ void wt_dgemm_prepacked(wt_isa tier, int trans_a, ptrdiff_t m, ptrdiff_t n, ptrd
                         const double *a, ptrdiff_t lda, const double *packed, double beta, double *c,
                         ptrdiff_t ldc);
 
-/// Sets the size limit, in elements of both packed operands together, up to which a product on
-/// several threads packs op(A) and op(B) once into shared buffers (larger products: each part packs
-/// its own blocks); returns the previous limit (default 2²³). The split never changes a value: this
-/// is for tests (to reach both forms with small products) and tuning.
-size_t wt_gemm_set_shared_limit(size_t elements);
-
 /// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
 /// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
 /// call that needs them and then kept; products under about 2²¹ multiply-adds stay on one thread.
