@@ -178,7 +178,9 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         /* rows of a prepacked product are cut at row_step rows, not MR: a short micro-panel costs   \
            only its rows (gemm_tile.h), so 128 rows at MR = 12 split as 2 × (12 + 12 + 8) rows per    \
            thread instead of 6 : 5 whole panels */                                                   \
-        job.unit = job.split_n ? im->nr : packed ? im->row_step : im->mr;                            \
+        /* columns at col_step (a short column panel costs one vector per row); a prepacked B is    \
+           read in whole NR panels, so its columns split at NR */                                    \
+        job.unit = job.split_n ? (packed ? im->nr : im->col_step) : packed ? im->row_step : im->mr;  \
         job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                               \
         if (job.units < threads) threads = (int)job.units;                                           \
         job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \

@@ -22,43 +22,44 @@ typedef GT_T GT_NAME(uvec) __attribute__((vector_size(GT_W * sizeof(GT_T)), alig
 
 /// C[0..<mr][0..<nr] = alpha · Ã·B̃ + beta · C for one micro-tile (beta = 0: C not read), computing
 /// the first R rows of the packed micro-panel (R a constant: GT_MR, or fewer for a short last
-/// panel, mr ≤ R). Rows are independent, so R changes the work, never a value.
+/// panel, mr ≤ R) and the first NV of its GT_NV column vectors (nr ≤ NV·GT_W). Rows and columns are
+/// independent, so R and NV change the work, never a value.
 GT_ATTR __attribute__((always_inline)) static inline void
 GT_NAME(tile)(ptrdiff_t kc, const GT_T *restrict a, const GT_T *restrict b, GT_T alpha, GT_T beta,
-              GT_T *restrict c, ptrdiff_t ldc, ptrdiff_t mr, ptrdiff_t nr, const int R) {
+              GT_T *restrict c, ptrdiff_t ldc, ptrdiff_t mr, ptrdiff_t nr, const int R, const int NV) {
     typedef GT_NAME(vec) V;
     typedef GT_NAME(uvec) U;
     V acc[GT_MR][GT_NV];
 #pragma clang loop unroll(full)
     for (int i = 0; i < R; i++)
 #pragma clang loop unroll(full)
-        for (int v = 0; v < GT_NV; v++) acc[i][v] = (V){0};
+        for (int v = 0; v < NV; v++) acc[i][v] = (V){0};
     for (ptrdiff_t i = 0; i < mr; i++) __builtin_prefetch(c + i * ldc, 1, 3);
 #pragma clang loop unroll_count(4)
     for (ptrdiff_t p = 0; p < kc; p++) {
         V bv[GT_NV];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < GT_NV; v++) bv[v] = *(const V *)(b + p * GT_NR + v * GT_W);
+        for (int v = 0; v < NV; v++) bv[v] = *(const V *)(b + p * GT_NR + v * GT_W);
 #pragma clang loop unroll(full)
         for (int i = 0; i < R; i++) {
             V av = a[p * GT_MR + i] - (V){0};  // splat (x − (+0) = x, also for −0)
 #pragma clang loop unroll(full)
-            for (int v = 0; v < GT_NV; v++) acc[i][v] = __builtin_elementwise_fma(av, bv[v], acc[i][v]);
+            for (int v = 0; v < NV; v++) acc[i][v] = __builtin_elementwise_fma(av, bv[v], acc[i][v]);
         }
     }
     V va = alpha - (V){0};
-    if (mr == R && nr == GT_NR) {
+    if (mr == R && nr == NV * GT_W) {
         if (beta == 0) {
 #pragma clang loop unroll(full)
             for (int i = 0; i < R; i++)
 #pragma clang loop unroll(full)
-                for (int v = 0; v < GT_NV; v++) *(U *)(c + i * ldc + v * GT_W) = va * acc[i][v];
+                for (int v = 0; v < NV; v++) *(U *)(c + i * ldc + v * GT_W) = va * acc[i][v];
         } else {
             V vb = beta - (V){0};
 #pragma clang loop unroll(full)
             for (int i = 0; i < R; i++)
 #pragma clang loop unroll(full)
-                for (int v = 0; v < GT_NV; v++) {
+                for (int v = 0; v < NV; v++) {
                     U *cv = (U *)(c + i * ldc + v * GT_W);
                     *cv = __builtin_elementwise_fma(va, acc[i][v], vb * *cv);
                 }
@@ -71,7 +72,7 @@ GT_NAME(tile)(ptrdiff_t kc, const GT_T *restrict a, const GT_T *restrict b, GT_T
 #pragma clang loop unroll(full)
     for (int i = 0; i < R; i++)
 #pragma clang loop unroll(full)
-        for (int v = 0; v < GT_NV; v++) *(V *)(t + i * GT_NR + v * GT_W) = acc[i][v];
+        for (int v = 0; v < NV; v++) *(V *)(t + i * GT_NR + v * GT_W) = acc[i][v];
     for (ptrdiff_t i = 0; i < mr; i++)
         for (ptrdiff_t j = 0; j < nr; j++) {
             GT_T *cij = c + i * ldc + j;
@@ -87,9 +88,15 @@ GT_ATTR static void GT_NAME(macro)(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, GT_
             ptrdiff_t mr = mc - i < GT_MR ? mc - i : GT_MR;
             const GT_T *ap = pa + i * kc, *bp = pb + j * kc;
             GT_T *cp = c + i * ldc + j;
-            if (mr > 2 * GT_MR / 3 || GT_MR < 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR);
-            else if (mr > GT_MR / 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, 2 * GT_MR / 3);
-            else GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR / 3);
+            if (GT_NV > 1 && nr <= GT_W) {  // a short last column panel: one vector of columns
+                if (mr > 2 * GT_MR / 3 || GT_MR < 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR, 1);
+                else if (mr > GT_MR / 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, 2 * GT_MR / 3, 1);
+                else GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR / 3, 1);
+            } else {
+                if (mr > 2 * GT_MR / 3 || GT_MR < 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR, GT_NV);
+                else if (mr > GT_MR / 3) GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, 2 * GT_MR / 3, GT_NV);
+                else GT_NAME(tile)(kc, ap, bp, alpha, beta, cp, ldc, mr, nr, GT_MR / 3, GT_NV);
+            }
         }
     }
 }
