@@ -158,12 +158,12 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"reparam", WT_ISA_AVX512},
     {"random", WT_ISA_AVX512},
     {"im2col", WT_ISA_AVX512},
-    {"pool", WT_ISA_AVX2_FMA},
+    {"pool", WT_ISA_AVX512},
     {"optim", WT_ISA_AVX512},
     {"sparse", WT_ISA_AVX512},
     {"sparse_spmm", WT_ISA_AVX512},
-    {"complex", WT_ISA_AVX2_FMA},
-    {"scan", WT_ISA_AVX2_FMA},
+    {"complex", WT_ISA_AVX512},
+    {"scan", WT_ISA_AVX512},
 };
 
 int wt_kernel_family_count(void) { return (int)(sizeof families / sizeof families[0]); }

@@ -127,19 +127,20 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
     int ta, tb, split_n, chunks;                                                                     \
-    ptrdiff_t m, n, k, lda, ldb, ldc, units;                                                         \
+    ptrdiff_t m, n, k, lda, ldb, ldc, unit, units;                                                   \
     T alpha, beta;                                                                                   \
     const T *a, *b, *packed;                                                                         \
     T *c;                                                                                            \
     _Atomic int next_chunk;                                                                          \
 } P##gemm_job;                                                                                       \
                                                                                                      \
-/* Each participating thread takes chunks (contiguous ranges of NR-column or MR-row panels of C)  \
-   until none are left, so a worker that wakes late just does fewer of them. */                     \
+/* Each participating thread takes chunks (contiguous ranges of NR columns, MR rows or, for a      \
+   prepacked B, row_step rows of C) until none are left, so a worker that wakes late just does       \
+   fewer of them. */                                                                                \
 static void P##gemm_part(void *context, int part, int parts) {                                       \
     (void)part; (void)parts;                                                                         \
     P##gemm_job *j = context;                                                                        \
-    ptrdiff_t unit = j->split_n ? j->im->nr : j->im->mr;                                             \
+    ptrdiff_t unit = j->unit;                                                                        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
     for (;;) {                                                                                       \
         int chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);              \
@@ -174,12 +175,15 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
                            .m = m, .n = n, .k = k,                                                   \
                            .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
                            .a = a, .b = b, .packed = packed, .c = c};                                \
-        ptrdiff_t unit = job.split_n ? im->nr : im->mr;                                              \
-        job.units = ((job.split_n ? n : m) + unit - 1) / unit;                                       \
+        /* rows of a prepacked product are cut at row_step rows, not MR: a short micro-panel costs   \
+           only its rows (gemm_tile.h), so 128 rows at MR = 12 split as 2 × (12 + 12 + 8) rows per    \
+           thread instead of 6 : 5 whole panels */                                                   \
+        /* columns at col_step (a short column panel costs one vector per row); a prepacked B is    \
+           read in whole NR panels, so its columns split at NR */                                    \
+        job.unit = job.split_n ? (packed ? im->nr : im->col_step) : packed ? im->row_step : im->mr;  \
+        job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                               \
         if (job.units < threads) threads = (int)job.units;                                           \
         job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
-        /* rows of a prepacked product repeat no packing per chunk: split as finely as MR allows */  \
-        if (packed && !job.split_n) job.chunks = (int)job.units;                                     \
         if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
         atomic_init(&job.next_chunk, 0);                                                             \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \

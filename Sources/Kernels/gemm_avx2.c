@@ -69,11 +69,11 @@
 #include "gemm_tile.h"
 
 const wt_sgemm_impl wt_sgemm_impl_avx2 = {
-    .mr = 6, .nr = 16, .mc = WT_AVX2_SMC, .kc = WT_AVX2_SKC, .nc = WT_AVX2_SNC,
+    .mr = 6, .nr = 16, .row_step = 2, .col_step = 8, .mc = WT_AVX2_SMC, .kc = WT_AVX2_SKC, .nc = WT_AVX2_SNC,
     .pack_a = spack_a_avx2, .pack_b = spack_b_avx2, .macro = smacro_avx2,
 };
 const wt_dgemm_impl wt_dgemm_impl_avx2 = {
-    .mr = 6, .nr = 8, .mc = WT_AVX2_DMC, .kc = WT_AVX2_DKC, .nc = WT_AVX2_DNC,
+    .mr = 6, .nr = 8, .row_step = 2, .col_step = 4, .mc = WT_AVX2_DMC, .kc = WT_AVX2_DKC, .nc = WT_AVX2_DNC,
     .pack_a = dpack_a_avx2, .pack_b = dpack_b_avx2, .macro = dmacro_avx2,
 };
 #endif

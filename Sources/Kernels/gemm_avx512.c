@@ -75,11 +75,11 @@
 #include "gemm_tile.h"
 
 const wt_sgemm_impl wt_sgemm_impl_avx512 = {
-    .mr = WT_AVX512_SMR, .nr = 32, .mc = WT_AVX512_SMC, .kc = WT_AVX512_SKC, .nc = WT_AVX512_SNC,
+    .mr = WT_AVX512_SMR, .nr = 32, .col_step = 16, .row_step = WT_AVX512_SMR >= 3 ? WT_AVX512_SMR / 3 : WT_AVX512_SMR, .mc = WT_AVX512_SMC, .kc = WT_AVX512_SKC, .nc = WT_AVX512_SNC,
     .pack_a = spack_a_avx512, .pack_b = spack_b_avx512, .macro = smacro_avx512,
 };
 const wt_dgemm_impl wt_dgemm_impl_avx512 = {
-    .mr = WT_AVX512_DMR, .nr = 16, .mc = WT_AVX512_DMC, .kc = WT_AVX512_DKC, .nc = WT_AVX512_DNC,
+    .mr = WT_AVX512_DMR, .nr = 16, .col_step = 8, .row_step = WT_AVX512_DMR >= 3 ? WT_AVX512_DMR / 3 : WT_AVX512_DMR, .mc = WT_AVX512_DMC, .kc = WT_AVX512_DKC, .nc = WT_AVX512_DNC,
     .pack_a = dpack_a_avx512, .pack_b = dpack_b_avx512, .macro = dmacro_avx512,
 };
 #endif

@@ -56,7 +56,7 @@ static void P##macro_blocked(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, T alpha, 
     }                                                                                               \
 }                                                                                                   \
 const wt_##P##gemm_impl wt_##P##gemm_impl_blocked = {                                               \
-    .mr = MR, .nr = NR, .mc = MC, .kc = KC, .nc = NC,                                               \
+    .mr = MR, .nr = NR, .row_step = MR, .col_step = NR, .mc = MC, .kc = KC, .nc = NC,                \
     .pack_a = P##pack_a_blocked, .pack_b = P##pack_b_blocked, .macro = P##macro_blocked,            \
 };
 

@@ -28,9 +28,12 @@ typedef void (*wt_dmacro_fn)(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, double al
                              const double *pb, double beta, double *c, ptrdiff_t ldc);
 
 /// One instruction set's GEMM building blocks and block sizes.
-/// mr×nr: micro-tile; mc, kc, nc: cache blocks (mc a multiple of mr, nc a multiple of nr).
+/// mr×nr: micro-tile; mc, kc, nc: cache blocks (mc a multiple of mr, nc a multiple of nr);
+/// row_step: the macro-kernel computes a short last micro-panel of r rows as round_up(r, row_step)
+/// rows (mr when it always computes whole panels), the granularity of a thread's row range;
+/// col_step: likewise for a short last column panel (nr when always whole).
 typedef struct {
-    int mr, nr;
+    int mr, nr, row_step, col_step;
     ptrdiff_t mc, kc, nc;
     wt_spack_a_fn pack_a;
     wt_spack_b_fn pack_b;
@@ -38,7 +41,7 @@ typedef struct {
 } wt_sgemm_impl;
 
 typedef struct {
-    int mr, nr;
+    int mr, nr, row_step, col_step;
     ptrdiff_t mc, kc, nc;
     wt_dpack_a_fn pack_a;
     wt_dpack_b_fn pack_b;

@@ -179,6 +179,8 @@ public func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor
         require(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape) does not match weight \(weight.shape) (need [out])")
         require(bias.dtype == x.dtype, "linear: bias is \(bias.dtype) but input is \(x.dtype)")
     }
+    // Eval-mode calls (nothing traced) with a weight seen before skip its packing (PackedWeights.swift).
+    if let y = linearThroughPackedCache(x, weight, bias: bias) { return y }
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = x.shape.dropLast().reduce(1, *)
     let outShape = Array(x.shape.dropLast()) + [outF]

@@ -67,10 +67,11 @@ final class PoolAndParallelTests: XCTestCase {
                                                                      UnsafePointer<Int>?, UnsafePointer<Int>?, UnsafePointer<Int>?,
                                                                      UnsafePointer<T>?, UnsafeMutablePointer<T>?,
                                                                      UnsafeMutablePointer<Int>?) -> Void) {
-        // (input, kernel, stride, dilation): the AVX2 2×2/stride-2 case with every tail length, other
+        // (input, kernel, stride, dilation): the vector 2×2/stride-2 case with every tail length (up to
+        // two AVX-512 steps of 16 outputs), other
         // strides, 1-d and 3-d windows, dilation.
         var cases: [([Int], [Int], [Int], [Int])] = []
-        for width in 2...40 { cases.append(([1, 5, width], [1, 2, 2], [1, 2, 2], [1, 1, 1])) }
+        for width in 2...72 { cases.append(([1, 5, width], [1, 2, 2], [1, 2, 2], [1, 1, 1])) }
         cases += [([1, 9, 33], [1, 2, 2], [1, 1, 2], [1, 1, 1]), ([1, 9, 33], [1, 2, 2], [1, 2, 1], [1, 1, 1]),
                   ([1, 1, 50], [1, 1, 3], [1, 1, 2], [1, 1, 1]), ([4, 7, 9], [2, 3, 2], [2, 1, 3], [1, 2, 2]),
                   ([1, 24, 24], [1, 2, 2], [1, 2, 2], [1, 1, 1])]

@@ -67,6 +67,49 @@ final class PrepackedGEMMTests: XCTestCase {
         }
     }
 
+    /// A prepacked product's rows are split over the threads at row_step rows (a third of MR), so a
+    /// row may sit in a full micro-panel at one thread count and in a short one at another: every
+    /// element must keep its bits (alpha ≠ 1, beta ≠ 0 and two k-slices make the formula matter),
+    /// at 1, 2 and 3 threads on every tier the host has.
+    func testRowSplitKeepsTheBitsAtAnyThreadCount() {
+        let saved = (wt_active_isa(), wt_get_num_threads())
+        defer { _ = wt_set_isa(saved.0); _ = wt_set_num_threads(saved.1) }
+        var r = UniformStream(state: 77)
+        for raw in 0...wt_detected_isa().rawValue {
+            let tier = wt_isa(rawValue: raw)
+            XCTAssertEqual(wt_set_isa(tier), tier)
+            for (m, n, k) in [(128, 40, 500), (37, 70, 900), (100, 33, 700)] {
+                let a = (0..<(m * k)).map { _ in Float(r.next()) }, w = (0..<(n * k)).map { _ in Float(r.next()) }
+                let c0 = (0..<(m * n)).map { _ in Float(r.next()) }
+                aligned(wt_sgemm_packed_count(tier, n, k), Float.self) { packed in
+                    wt_sgemm_pack_b(tier, 1, n, k, w, k, packed)
+                    var results: [[UInt32]] = []
+                    for threads: Int32 in [1, 2, 3] {
+                        _ = wt_set_num_threads(threads)
+                        var c = c0
+                        wt_sgemm_prepacked(tier, 0, m, n, k, 0.7, a, k, packed, 0.5, &c, n)
+                        results.append(c.map(\.bitPattern))
+                    }
+                    XCTAssertEqual(results[1], results[0], "m=\(m) n=\(n) k=\(k) tier \(raw): 2 threads vs 1")
+                    XCTAssertEqual(results[2], results[0], "m=\(m) n=\(n) k=\(k) tier \(raw): 3 threads vs 1")
+                }
+                let ad = a.map(Double.init), wd = w.map(Double.init), cd0 = c0.map(Double.init)
+                aligned(wt_dgemm_packed_count(tier, n, k), Double.self) { packed in
+                    wt_dgemm_pack_b(tier, 1, n, k, wd, k, packed)
+                    var results: [[UInt64]] = []
+                    for threads: Int32 in [1, 2, 3] {
+                        _ = wt_set_num_threads(threads)
+                        var c = cd0
+                        wt_dgemm_prepacked(tier, 0, m, n, k, 0.7, ad, k, packed, 0.5, &c, n)
+                        results.append(c.map(\.bitPattern))
+                    }
+                    XCTAssertEqual(results[1], results[0], "double m=\(m) tier \(raw): 2 threads vs 1")
+                    XCTAssertEqual(results[2], results[0], "double m=\(m) tier \(raw): 3 threads vs 1")
+                }
+            }
+        }
+    }
+
     /// The packed size covers whole micro-panels: at least n·k, at most (n + NR − 1)·k for NR ≤ 64.
     func testPackedCountBounds() {
         for raw in 0...wt_detected_isa().rawValue {
