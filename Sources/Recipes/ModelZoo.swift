@@ -29,17 +29,20 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// CplxLinear(hidden, classes) → CplxModulus (real logits). Real input is read as interleaved
     /// (re, im) pairs of the flattened example (cplxmodule's `RealToCplx`).
     case cplxMLP = "cplx-mlp"
-    /// Complex CNN. On signals (`[C, L]` complex, 1-D) it is phase-invariant and pools over time:
-    /// CplxConv1d(C→`w`, 9) → CplxPhasePowers(1, 2, 4, 8) → CplxConv1d(4`w`→8`w`, 5, 4 groups) →
-    /// modReLU → CplxMaxPool1d 2 → CplxConv1d(8`w`→8`w`, 5, 4 groups) →
-    /// modReLU → |z| → mean over time → Linear(8`w`, 64) → ReLU → Linear(64, classes), with
-    /// `w = hidden ?? 8`, "same" padding, bias-free convolutions (a complex bias would break the
-    /// invariance to the carrier phase) and a learnable modReLU threshold per channel. The groups
-    /// keep each phase order apart, so every feature turns by a multiple of the carrier phase and
-    /// its modulus does not. On images (`[C, H, W]` complex, 2-D): CplxConv(C→16, 5) → modReLU →
-    /// CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 → flatten → CplxLinear(·, 64) →
-    /// modReLU → CplxLinear(64, classes) → CplxModulus. Real input is read as interleaved
-    /// (re, im) pairs along the last axis.
+    /// Complex CNN. On signals (`[C, L]` complex, 1-D) it is invariant to the carrier phase and
+    /// pools over time: CplxConv1d(C→`w`, 9) → CplxPhasePowers(0, 1, 2, 4, 8) →
+    /// CplxConv1d(5`w`→10`w`, 5, stride 2, 5 groups) → modReLU → CplxConv1d(10`w`→10`w`, 5,
+    /// stride 2, 5 groups) → modReLU → |z| → mean over time → Linear(10`w`, 64) → ReLU →
+    /// Linear(64, classes), with `w = hidden ?? 8`, padding 4 and 2, bias-free convolutions (a
+    /// complex bias would break the invariance to the carrier phase) and a learnable modReLU
+    /// threshold per channel. The first convolution spans 9 samples (2¼ symbols of the built-in
+    /// signals): a bank of matched filters. Order 0 of the phase powers is the envelope |y| of
+    /// each filter output (the amplitude levels that tell QAM from PSK), orders 1–8 its phase
+    /// multiplied; the groups keep the orders apart, so every feature turns by a multiple of the
+    /// carrier phase and its modulus does not. On images (`[C, H, W]` complex, 2-D):
+    /// CplxConv(C→16, 5) → modReLU → CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 →
+    /// flatten → CplxLinear(·, 64) → modReLU → CplxLinear(64, classes) → CplxModulus. Real input is
+    /// read as interleaved (re, im) pairs along the last axis.
     case cplxConv = "cplx-conv"
 
     /// Whether the network is complex-valued inside.
@@ -139,9 +142,10 @@ struct LayerFactory {
         }
     }
 
-    func cplxConv(_ rank: Int, _ i: Int, _ o: Int, _ k: Int, padding: Int = 0, groups: Int = 1, bias: Bool = true) -> any SequentialLayer {
+    func cplxConv(_ rank: Int, _ i: Int, _ o: Int, _ k: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1,
+                  bias: Bool = true) -> any SequentialLayer {
         if rank == 1 {
-            let base = CplxConv1d(i, o, k, padding: padding, groups: groups, bias: bias)
+            let base = CplxConv1d(i, o, k, stride: stride, padding: padding, groups: groups, bias: bias)
             switch flavor {
             case .dense: return base
             case .vd, .l0: return Variational<CplxConv1d, ComplexVD>(base)
@@ -247,14 +251,16 @@ public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFla
                                       flattensInput: flattensInput ?? true)
     case .cplxConv where shape.count == 2:
         guard shape[1] >= 4 else {
-            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "a signal needs at least 4 samples (two poolings by 2)")
+            throw ModelError.unsupportedInput(architecture: architecture.rawValue, sampleShape: shape, reason: "a signal needs at least 4 samples (two stride-2 convolutions)")
         }
-        let w = hidden ?? 8, orders = [1, 2, 4, 8], g = orders.count
+        // every convolution bias-free and every nonlinearity phase-equivariant, so that the
+        // moduli at the end do not depend on the carrier phase
+        let w = hidden ?? 8, orders = [0, 1, 2, 4, 8], g = orders.count
         return ComplexInputClassifier(
             features: Sequential<ComplexTensor, Tensor>(
                 f.cplxConv(1, shape[0], w, 9, padding: 4, bias: false), CplxPhasePowers(orders: orders),
-                f.cplxConv(1, g * w, g * 2 * w, 5, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1), CplxMaxPool1d(2),
-                f.cplxConv(1, g * 2 * w, g * 2 * w, 5, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
+                f.cplxConv(1, g * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
+                f.cplxConv(1, g * 2 * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
                 CplxModulus(), GlobalAvgPool()),
             classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w, 64), ReLU(), f.linear(64, classes)),
             flattensInput: flattensInput ?? false)

@@ -19,28 +19,57 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "epochs", valueName: "D,B,F", help: "epochs of the dense, Bayesian and fine-tuning stages (default 3,6,2; cplx-conv: \(complexConvDefaults.epochs))", defaultValue: nil),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
         OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate (default 0.001; cplx-conv: \(complexConvDefaults.lr))", defaultValue: nil),
-        OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL", defaultValue: "1"),
+        OptionSpec(name: "kl-weight", valueName: "C", help: "penalty weight: loss = CE + C/N · Σ KL (default 1; cplx-conv: \(complexConvDefaults.klWeight))", defaultValue: nil),
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp, first width of the cplx-conv signal network", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
         OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         OptionSpec(name: "gate-lr-scale", valueName: "F", help: "learning-rate factor of the L0 gates (log_alpha) in the Bayesian stage", defaultValue: "30"),
-        scheduleOption, warmupOption, threadsOption,
+        OptionSpec(name: "lr-schedule", valueName: "NAME",
+                   help: "constant | linear (decay to 0 over each stage, as Molchanov et al. 2017; default constant, cplx-conv: linear)",
+                   defaultValue: nil),
+        warmupOption, threadsOption,
         OptionSpec(name: "no-check-finite", valueName: nil, help: "skip the per-step NaN/Inf check", defaultValue: nil),
     ] + dataOptions)
 
-/// The schedule `sparsify` uses for `cplx-conv` unless `--epochs` / `--lr` say otherwise: the
-/// signal network needs more steps than the MLPs on the glyphs (Docs/Results.md, "Modulation
-/// recognition").
-let complexConvDefaults = (epochs: "6,6,2", lr: 0.003)
+/// The schedule `sparsify` uses for `cplx-conv` unless `--epochs`, `--lr`, `--kl-weight` or
+/// `--lr-schedule` say otherwise: the signal network needs more steps than the MLPs on the glyphs,
+/// and KL weight 5 to reach 20× (Docs/Results.md, "Modulation recognition").
+let complexConvDefaults = (epochs: "8,8,2", lr: 0.003, klWeight: 5.0, linearSchedule: true)
 
+/// `wirtinger sparsify`: the data and the configuration from the options, a check that every
+/// output can be written, the three stages, then the models, the report and the figures (or, after
+/// Ctrl-C, the finished stages under names that say they are partial, and exit 130).
 func runSparsify(_ args: CommandSpec.Parsed) throws {
-    var config = SparsifyConfig()
     let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
     let modelGiven = try args.choice("model", Architecture.self)
     let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
-    let arch = try chooseArchitecture(args, complexData: complexData)
+    let config = try sparsifyConfig(args, architecture: try chooseArchitecture(args, complexData: complexData), seed: seed)
+    try applyThreads(args)
+    let out = URL(fileURLWithPath: args.string("out")!)
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+
+    say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
+    say("model: \(config.architecture.rawValue), method: \(config.method.rawValue), threshold: \(config.threshold)")
+    try checkSparsifyOutputs(in: out, config: config, train: train)
+
+    let run = SparsifyRunState(classNames: test.classNames)
+    let result = try sparsify(config: config, train: train, test: test, observer: run.observer())
+    let outputs = SparsifyOutputs(directory: out, config: config, train: train,
+                                  source: dataSource(args, complexData: complexData, seed: seed, train: train, test: test))
+    if let stage = run.interruptedIn {
+        try outputs.writeInterrupted(result, stage: stage)
+        throw ExitCode(130)
+    }
+    try outputs.writeResults(result)
+}
+
+/// The pipeline configuration from the options: method, threshold, width, the three stages'
+/// epochs, batch size, learning rate, schedule and KL weight (`complexConvDefaults` for
+/// `cplx-conv` unless given), the L0 gate rate and the `--dense` / `--bayes` starting points.
+func sparsifyConfig(_ args: CommandSpec.Parsed, architecture arch: Architecture, seed: UInt64) throws -> SparsifyConfig {
+    var config = SparsifyConfig()
     config.architecture = arch
     guard let method = try args.choice("method", LayerFlavor.self), method.isBayesian else {
         throw UsageError(message: "--method: '\(args.string("method")!)' is not one of vd, ard, l0")
@@ -59,16 +88,18 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
         config[keyPath: stage].epochs = epochs[i]!
         config[keyPath: stage].batchSize = try args.int("batch-size", in: 1...1_000_000)!
         config[keyPath: stage].learningRate = try args.double("lr", .positive) ?? (arch == .cplxConv ? complexConvDefaults.lr : 0.001)
-        config[keyPath: stage].klWeight = try args.double("kl-weight", .nonNegative)!
+        config[keyPath: stage].klWeight = try args.double("kl-weight", .nonNegative) ?? (arch == .cplxConv ? complexConvDefaults.klWeight : 1)
         config[keyPath: stage].seed = seed &+ UInt64(i)
         config[keyPath: stage].checkFinite = !args.flags.contains("no-check-finite")
         try applySchedules(args, to: &config[keyPath: stage])
+        if arch == .cplxConv && complexConvDefaults.linearSchedule && args.string("lr-schedule") == nil {
+            config[keyPath: stage].learningRateSchedule = .linear(final: 0)
+        }
     }
     guard let gateScale = try args.double("gate-lr-scale"), gateScale > 0 else {
         throw UsageError(message: "--gate-lr-scale: expected a positive number, got '\(args.string("gate-lr-scale")!)'")
     }
     config.bayes.gateLearningRateScale = gateScale
-    try applyThreads(args)
     if let file = args.string("dense") {
         config.pretrainedDense = try readModelParameters(file)
         config.pretrainedDenseSource = file
@@ -77,67 +108,93 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
         config.pretrainedBayes = try readModelParameters(file)
         config.pretrainedBayesSource = file
     }
-    let out = URL(fileURLWithPath: args.string("out")!)
-    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    return config
+}
 
-    say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
-    say("model: \(arch.rawValue), method: \(method.rawValue), threshold: \(config.threshold)")
-    // every output must be writable, with room for the three models, before the first stage
+/// Every output of `sparsify` must be writable in `out`, with room for the three models, before
+/// the first stage starts (``checkOutputsWritable(_:expectedBytes:)``).
+func checkSparsifyOutputs(in out: URL, config: SparsifyConfig, train: LabeledDataset) throws {
     let names = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg",
                  "tradeoff.svg", "layers.svg", "snr.svg", "inputs.svg"]
     var modelBytes = 1 << 22
-    for flavor in [LayerFlavor.dense, method, .masked] {
-        let m = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: config.hidden)
+    for flavor in [LayerFlavor.dense, config.method, .masked] {
+        let m = try makeClassifier(config.architecture, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
+                                   hidden: config.hidden)
         modelBytes += 4 * m.initialParameters(key: RandomKey(seed: 0)).parameterCount
     }
     try checkOutputsWritable(names.map { out.appendingPathComponent($0) }, expectedBytes: modelBytes)
+}
 
-    let progress = Progress()
-    let hook = InterruptHook()
-    var observer = PipelineObserver()
-    var currentStage = "dense", interruptedIn: String?
-    observer.stageStarted = { name, epochs in
-        if interruptedIn == nil { currentStage = name }
-        say("— stage \(name): \(epochs) epoch(s)")
+/// What the terminal shows while the stages run (progress per step, a summary per stage), and
+/// where Ctrl-C stopped them: `interruptedIn` names the stage that was running.
+final class SparsifyRunState {
+    let classNames: [String]
+    private let progress = Progress()
+    private let hook = InterruptHook()
+    private var currentStage = "dense"
+    /// The stage Ctrl-C interrupted, nil while none did.
+    private(set) var interruptedIn: String?
+
+    init(classNames: [String]) { self.classNames = classNames }
+
+    /// The pipeline observer that prints and watches for Ctrl-C.
+    func observer() -> PipelineObserver {
+        var observer = PipelineObserver()
+        observer.stageStarted = { name, epochs in
+            if self.interruptedIn == nil { self.currentStage = name }
+            say("— stage \(name): \(epochs) epoch(s)")
+        }
+        observer.step = { name, r in
+            if r.step == 0 { self.progress.begin("\(name) epoch \(r.epoch + 1)", total: r.stepsPerEpoch) }
+            self.progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
+            self.hook.stepTaken()
+        }
+        observer.stageFinished = { s in
+            say(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
+            if let line = highSNRSummary(s, classNames: self.classNames) { say("  " + line) }
+        }
+        observer.message = { say("  " + $0) }
+        observer.shouldStop = {
+            guard interruptRequested != 0 else { return false }
+            if self.interruptedIn == nil { self.interruptedIn = self.currentStage }
+            return true
+        }
+        return observer
     }
-    observer.step = { name, r in
-        if r.step == 0 { progress.begin("\(name) epoch \(r.epoch + 1)", total: r.stepsPerEpoch) }
-        progress.update(done: r.step + 1, detail: String(format: "loss %.4f kl %.1f acc %.3f", r.dataLoss, r.penalty, r.batchAccuracy))
-        hook.stepTaken()
-    }
-    observer.stageFinished = { s in
-        say(String(format: "  %@: train accuracy %.4f, test accuracy %.4f (%.1f s)", s.name, s.trainAccuracy, s.testAccuracy, s.seconds))
-        if let line = highSNRSummary(s, classNames: test.classNames) { say("  " + line) }
-    }
-    observer.message = { say("  " + $0) }
-    observer.shouldStop = {
-        guard interruptRequested != 0 else { return false }
-        if interruptedIn == nil { interruptedIn = currentStage }
-        return true
+}
+
+/// The files `sparsify` writes into its output directory, each atomically; a write that fails
+/// is rescued (``OutputRescue``) and reported at the end as exit status 1.
+final class SparsifyOutputs {
+    let directory: URL, config: SparsifyConfig, train: LabeledDataset, source: DataSource
+    private let rescue = OutputRescue()
+    private var lost: [OutputLostError] = []
+
+    init(directory: URL, config: SparsifyConfig, train: LabeledDataset, source: DataSource) {
+        self.directory = directory; self.config = config; self.train = train; self.source = source
     }
 
-    let result = try sparsify(config: config, train: train, test: test, observer: observer)
-    let meta = ["producer": "wirtinger sparsify", "model": arch.rawValue, "method": method.rawValue]
-    let rescue = OutputRescue()
-    var lost: [OutputLostError] = []
-    func save(_ name: String, _ write: (URL) throws -> Void) throws {
-        if let l = try rescue.write(out.appendingPathComponent(name), write) { lost.append(l) }
+    private func save(_ name: String, _ write: (URL) throws -> Void) throws {
+        if let l = try rescue.write(directory.appendingPathComponent(name), write) { lost.append(l) }
     }
-    let source = dataSource(args, complexData: complexData, seed: seed, train: train, test: test)
-    func saveModel(_ name: String, _ tree: ParameterTree, _ extra: [String: String]) throws {
-        let described = meta.merging(extra) { $1 }.merging(sparsifyFileMetadata(stage: extra["stage"]!, config: config, data: source, train: train)) { $1 }
+
+    private func saveModel(_ name: String, _ tree: ParameterTree, _ extra: [String: String]) throws {
+        let meta = ["producer": "wirtinger sparsify", "model": config.architecture.rawValue, "method": config.method.rawValue]
+        let described = meta.merging(extra) { $1 }
+            .merging(sparsifyFileMetadata(stage: extra["stage"]!, config: config, data: source, train: train)) { $1 }
         try save(name) { try writeFiniteSafetensors(tree, metadata: described, to: $0) }
     }
-    func reportLost() throws {
+
+    private func reportLost() throws {
         guard !lost.isEmpty else { return }
         for l in lost { printError("error: \(l)") }
         throw ExitCode(1)
     }
 
-    if let stage = interruptedIn {
-        // Ctrl-C: the stages up to the interrupted one are kept under names that say they are
-        // partial (complete results of an earlier run in --out are left alone); exit 130
-        let order = ["dense", method.rawValue, "masked"]
+    /// After Ctrl-C: the stages up to the interrupted one under names that say they are partial
+    /// (complete results of an earlier run in the directory are left alone); no report or figures.
+    func writeInterrupted(_ result: SparsifyResult, stage: String) throws {
+        let order = ["dense", config.method.rawValue, "masked"]
         let upTo = order.firstIndex(of: stage) ?? 0
         var written: [String] = []
         for (i, (name, tree)) in [("dense", result.dense), ("bayes", result.bayes), ("masked", result.masked)].enumerated()
@@ -146,34 +203,35 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
             try saveModel(file, tree, ["stage": name, "interrupted": i == upTo ? "during stage \(stage)" : "after stage \(order[i])"])
             written.append(file)
         }
-        say("interrupted during stage \(stage): wrote \(written.isEmpty ? "nothing" : written.joined(separator: ", ")) to \(out.path) "
+        say("interrupted during stage \(stage): wrote \(written.isEmpty ? "nothing" : written.joined(separator: ", ")) to \(directory.path) "
             + "(partial results; no report or figures)")
         try reportLost()
-        throw ExitCode(130)
     }
 
-    if !result.dense.isEmpty { try saveModel("dense.safetensors", result.dense, ["stage": "dense"]) }
-    try saveModel("bayes.safetensors", result.bayes, ["stage": "bayes"])
-    try saveModel("masked.safetensors", result.masked, ["stage": "masked", "threshold": String(config.threshold)])
+    /// The three models, the sparsity and per-SNR tables on the terminal, report.json and the figures.
+    func writeResults(_ result: SparsifyResult) throws {
+        if !result.dense.isEmpty { try saveModel("dense.safetensors", result.dense, ["stage": "dense"]) }
+        try saveModel("bayes.safetensors", result.bayes, ["stage": "bayes"])
+        try saveModel("masked.safetensors", result.masked, ["stage": "masked", "threshold": String(config.threshold)])
 
-    say("\nper-layer sparsity (masked model):")
-    for l in result.layers {
-        say(String(format: "  %-24@ kept %8d / %8d  (%.2f%%)", l.path as NSString, l.kept, l.total, 100 * l.keptFraction))
+        say("\nper-layer sparsity (masked model):")
+        for l in result.layers {
+            say(String(format: "  %-24@ kept %8d / %8d  (%.2f%%)", l.path as NSString, l.kept, l.total, 100 * l.keptFraction))
+        }
+        say(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
+        if let table = snrTable(result.stages) { say("\ntest accuracy per SNR:\n" + table) }
+
+        let report = try reportJSON(result, config: config, train: train)
+        try save("report.json") { try report.write(to: $0, options: .atomic) }
+        var written = result.dense.isEmpty ? [] : ["dense.safetensors"]
+        written += ["bayes.safetensors", "masked.safetensors", "report.json"]
+        for (name, svg) in figures(result, config: config, sampleShape: train.sampleShape) {
+            try save(name) { try svg.write(to: $0, atomically: true, encoding: .utf8) }
+            written.append(name)
+        }
+        try reportLost()
+        say("wrote \(written.joined(separator: ", ")) to \(directory.path)")
     }
-    say(String(format: "compression ratio: %.1f×  (a complex weight counts as two reals)", result.compressionRatio))
-
-    if let table = snrTable(result.stages) { say("\ntest accuracy per SNR:\n" + table) }
-
-    let report = try reportJSON(result, config: config, train: train)
-    try save("report.json") { try report.write(to: $0, options: .atomic) }
-    var written = result.dense.isEmpty ? [] : ["dense.safetensors"]
-    written += ["bayes.safetensors", "masked.safetensors", "report.json"]
-    for (name, svg) in figures(result, config: config, sampleShape: train.sampleShape) {
-        try save(name) { try svg.write(to: $0, atomically: true, encoding: .utf8) }
-        written.append(name)
-    }
-    try reportLost()
-    say("wrote \(written.joined(separator: ", ")) to \(out.path)")
 }
 
 /// report.json: the configuration, the stages, the sweep and the per-layer sparsity.

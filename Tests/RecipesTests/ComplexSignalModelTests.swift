@@ -46,14 +46,15 @@ final class ComplexSignalModelTests: XCTestCase {
     func testPhasePowersValuesAndGradient() throws {
         let z = ComplexTensor(real: Tensor(shape: [1, 2, 2], scalars: [0.3, -1.2, 0.8, 2.0], dtype: .float64),
                               imag: Tensor(shape: [1, 2, 2], scalars: [0.4, 0.5, -0.9, 0.1], dtype: .float64))
-        let layer = CplxPhasePowers(orders: [2, 1, 4])
+        // order 0 is the modulus (zero imaginary part), the others turn the phase k times
+        let layer = CplxPhasePowers(orders: [2, 1, 0, 4])
         let y = layer(z, parameters: ParameterTree())
-        XCTAssertEqual(y.shape, [1, 6, 2])
+        XCTAssertEqual(y.shape, [1, 8, 2])
         for c in 0..<2 {
             for t in 0..<2 {
                 let (a, b) = (z.real[0, c, t], z.imag[0, c, t])
                 let r = (a * a + b * b).squareRoot(), phi = Foundation.atan2(b, a)
-                for (block, k) in [2, 1, 4].enumerated() {
+                for (block, k) in [2, 1, 0, 4].enumerated() {
                     let ch = block * 2 + c
                     XCTAssertEqual(y.real[0, ch, t], r * Foundation.cos(Double(k) * phi), accuracy: 1e-5)
                     XCTAssertEqual(y.imag[0, ch, t], r * Foundation.sin(Double(k) * phi), accuracy: 1e-5)

@@ -39,8 +39,10 @@ public struct RadioSignals: Sendable {
     public var rollOff = 0.35
     /// Length of the root-raised-cosine pulse in symbols (truncated to `±span/2` symbols).
     public var pulseSpan = 8
-    /// Largest carrier frequency offset, cycles per sample (uniform in `±` this).
-    public var maxFrequencyOffset = 0.002
+    /// Largest carrier frequency offset, cycles per sample (uniform in `±` this): the residual
+    /// offset a receiver leaves after coarse frequency correction (0.0005: at most 23° of rotation
+    /// over 128 samples).
+    public var maxFrequencyOffset = 0.0005
     /// Modulation index h of CPFSK (rectangular frequency pulse; peak deviation `h / (2 sps)` cycles per sample).
     public var cpfskIndex = 0.5
     /// Modulation index h of GFSK (Bluetooth-like).
@@ -61,7 +63,7 @@ public struct RadioSignals: Sendable {
     public var classes: [Modulation] = Modulation.allCases
 
     /// The defaults documented on each property: 128 samples, 4 samples per symbol, β = 0.35 over
-    /// 8 symbols, |f₀| ≤ 0.002, SNR −10 … 20 dB in 2 dB steps, all eleven classes.
+    /// 8 symbols, |f₀| ≤ 0.0005, SNR −10 … 20 dB in 2 dB steps, all eleven classes.
     public init() {}
 
     /// `count` examples from `seed`: inputs `[count, 1, 2·L]` (`float32`, interleaved

@@ -93,12 +93,13 @@ public struct CplxAngle: SequentialLayer {
 /// gradient is that of its parts. Shapes: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
 /// No parameters.
 public struct CplxPhasePowers: SequentialLayer {
-    /// The orders k, each ≥ 1 (1 passes z through).
+    /// The orders k, each ≥ 0 (0 gives the modulus |z| as a complex tensor with zero imaginary part,
+    /// 1 passes z through).
     public let orders: [Int]
 
-    /// Phase powers of the given orders. - Precondition: `orders` non-empty, each ≥ 1.
+    /// Phase powers of the given orders. - Precondition: `orders` non-empty, each ≥ 0.
     public init(orders: [Int] = [1, 2, 4]) {
-        require(!orders.isEmpty && orders.allSatisfy { $0 >= 1 }, "CplxPhasePowers: orders must be ≥ 1, got \(orders)")
+        require(!orders.isEmpty && orders.allSatisfy { $0 >= 0 }, "CplxPhasePowers: orders must be ≥ 0, got \(orders)")
         self.orders = orders
     }
 
@@ -110,6 +111,7 @@ public struct CplxPhasePowers: SequentialLayer {
         var parts: [ComplexTensor] = []
         var power = u, k = 1
         for order in orders.sorted() {
+            if order == 0 { parts.append(ComplexTensor(real: r)); continue }   // |z|, the phase dropped
             while k < order { power = power * u; k += 1 }
             parts.append(power * r)
         }
