@@ -86,8 +86,9 @@ def linear(x, w, b):
     return y + b if b is not None else y
 
 
-def conv(x, w, b, padding=0, groups=1):
-    """Cross-correlation of x [N, C, *S] with w [O, C/groups, *k], stride 1 (1-d or 2-d)."""
+def conv(x, w, b, padding=0, groups=1, stride=1):
+    """Cross-correlation of x [N, C, *S] with w [O, C/groups, *k] (1-d or 2-d); a stride keeps
+    every stride-th output position of the stride-1 result on each spatial axis."""
     spatial = x.ndim - 2
     if padding:
         x = np.pad(x, [(0, 0), (0, 0)] + [(padding, padding)] * spatial)
@@ -108,6 +109,8 @@ def conv(x, w, b, padding=0, groups=1):
                 cols.append(xg[(slice(None), ci) + sl])
         cols = np.stack(cols, axis=1)
         y[:, g * og:(g + 1) * og] = np.einsum("ok,nk...->no...", wg, cols)
+    if stride > 1:
+        y = y[(slice(None), slice(None)) + (slice(None, None, stride),) * spatial]
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * spatial)
     return y
@@ -222,14 +225,14 @@ class DeployedModel:
     def cplx_conv(self, z):
         n = z.shape[0]
         if z.ndim == 3:   # signals [N, C, L]
-            g = 4
+            orders = [0, 1, 2, 4, 8]
+            g = len(orders)
             h = conv(z, self.cplx("features.0.weight"), None, padding=4)
-            h = phase_powers(h, [1, 2, 4, 8])
-            h = conv(h, self.cplx("features.2.weight"), None, padding=2, groups=g)
+            h = phase_powers(h, orders)
+            h = conv(h, self.cplx("features.2.weight"), None, padding=2, groups=g, stride=2)
             h = mod_relu(h, self.real("features.3.threshold").reshape(1, -1, 1))
-            h = max_pool(h, 2)
-            h = conv(h, self.cplx("features.5.weight"), None, padding=2, groups=g)
-            h = mod_relu(h, self.real("features.6.threshold").reshape(1, -1, 1))
+            h = conv(h, self.cplx("features.4.weight"), None, padding=2, groups=g, stride=2)
+            h = mod_relu(h, self.real("features.5.threshold").reshape(1, -1, 1))
             h = np.abs(h).mean(axis=2).astype(np.float32)
             h = relu(self.lin(h, "classifier.0"))
             return self.lin(h, "classifier.2")
