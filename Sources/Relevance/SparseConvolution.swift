@@ -149,37 +149,14 @@ public struct ConvolutionCSR: Sendable, Equatable {
         require(z.dtype == .float32, "sparse convolution: inference is float32, got a \(z.dtype) input")
         let z = circularlyPadded(z)
         var (shape, outShape) = geometry(z.shape)
-        var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
-        let zero = Tensor.zeros([options.outChannels], dtype: .float32)
-        let br = bias?.real ?? zero, bi = bias?.imag ?? zero
-        let status: Int32 = z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<Float>) in
-            z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<Float>) in
-                yr.withUnsafeMutableBufferPointer { (pr: UnsafeMutableBufferPointer<Float>) in
-                    yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
-                        br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
-                            bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
-                                pattern.rowPointers.withUnsafeBufferPointer { rp in
-                                    pattern.columnIndices.withUnsafeBufferPointer { ci in
-                                        pattern.values.withUnsafeBufferPointer { vr in
-                                            vi.withUnsafeBufferPointer { vq in
-                                                taps.withUnsafeBufferPointer { tp in
-                                                    wt_ccsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress,
-                                                                 ci.baseAddress, vr.baseAddress, vq.baseAddress, bp.baseAddress,
-                                                                 bq.baseAddress, taps.count, tp.baseAddress, xr.baseAddress,
-                                                                 xi.baseAddress, pr.baseAddress, pi.baseAddress)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let (y, status) = complexCSRProduct(pattern, vi, z, bias: bias, outputs: options.outChannels, outShape: outShape) { b in
+            taps.withUnsafeBufferPointer { tp in
+                wt_ccsr_conv(&shape, outShape[0], options.outChannels, b.rowPointers, b.columnIndices, b.realValues, b.imagValues,
+                             b.biasReal, b.biasImag, taps.count, tp.baseAddress, b.inputReal, b.inputImag, b.outputReal, b.outputImag)
             }
         }
         require(status == 0, "sparse convolution: out of memory for the column scratch of input \(z.shape)")
-        return ComplexTensor(real: yr, imag: yi)
+        return y
     }
 }
 
