@@ -160,6 +160,17 @@ public struct ConvolutionCSR: Sendable, Equatable {
     }
 }
 
+/// The plain layer `Layer` of `o`'s hyper-parameters, with a bias exactly when `bias` is given,
+/// and its parameters `weight` and `bias`: the dense storage of a sparse convolution.
+func plainConvolution<Layer: RegularConvolutionLayer>(_ o: ConvolutionOptions, weight: Layer.Weight, bias: Layer.Weight?)
+    -> (layer: Layer, parameters: ParameterTree) {
+    var p = ParameterTree()
+    weight.store(as: "weight", in: &p)
+    bias?.store(as: "bias", in: &p)
+    return (Layer(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation,
+                  groups: o.groups, bias: bias != nil, paddingMode: o.paddingMode), p)
+}
+
 /// An inference-only real convolution (`Conv1d/2d/3d` without groups) compiled from a masked,
 /// binarized or dense weight: `[N, C_in, *S]` → `[N, C_out, *S']`, as ``Convolution``.
 ///
@@ -193,15 +204,7 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
         self.options = options
         self.bias = bias?.detached().converted(to: .float32)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage {
-            var p: ParameterTree = ["weight": w]
-            if let b = self.bias { p["bias"] = b }
-            let o = options
-            dense = (Convolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                       dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
-        } else {
-            dense = nil
-        }
+        if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
     }
 
     /// Whether the weight is stored in CSR form.
@@ -250,16 +253,7 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
         self.options = options
         self.bias = bias?.detached().converted(to: .float32)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage {
-            var p = ParameterTree()
-            p.setComplex("weight", w)
-            if let b = self.bias { p.setComplex("bias", b) }
-            let o = options
-            dense = (ComplexConvolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                              dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
-        } else {
-            dense = nil
-        }
+        if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
     }
 
     /// Whether the weight is stored in CSR form.
