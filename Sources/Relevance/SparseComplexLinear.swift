@@ -165,17 +165,13 @@ func complexCSRProduct(_ pattern: CSRMatrix, _ imaginaryValues: [Float], _ z: Co
                 yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
                     br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
                         bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
-                            pattern.rowPointers.withUnsafeBufferPointer { rp in
-                                pattern.columnIndices.withUnsafeBufferPointer { ci in
-                                    pattern.values.withUnsafeBufferPointer { vr in
-                                        imaginaryValues.withUnsafeBufferPointer { vi in
-                                            kernel(ComplexCSRBuffers(rowPointers: rp.baseAddress, columnIndices: ci.baseAddress,
-                                                                     realValues: vr.baseAddress, imagValues: vi.baseAddress,
-                                                                     biasReal: bp.baseAddress, biasImag: bq.baseAddress,
-                                                                     inputReal: xr.baseAddress, inputImag: xi.baseAddress,
-                                                                     outputReal: pr.baseAddress, outputImag: pi.baseAddress))
-                                        }
-                                    }
+                            pattern.withArrays { rp, ci, vr in
+                                imaginaryValues.withUnsafeBufferPointer { vi in
+                                    kernel(ComplexCSRBuffers(rowPointers: rp, columnIndices: ci, realValues: vr,
+                                                             imagValues: vi.baseAddress, biasReal: bp.baseAddress,
+                                                             biasImag: bq.baseAddress, inputReal: xr.baseAddress,
+                                                             inputImag: xi.baseAddress, outputReal: pr.baseAddress,
+                                                             outputImag: pi.baseAddress))
                                 }
                             }
                         }

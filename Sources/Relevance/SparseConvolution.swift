@@ -123,15 +123,10 @@ public struct ConvolutionCSR: Sendable, Equatable {
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
                 b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
-                    pattern.rowPointers.withUnsafeBufferPointer { rp in
-                        pattern.columnIndices.withUnsafeBufferPointer { ci in
-                            pattern.values.withUnsafeBufferPointer { vp in
-                                taps.withUnsafeBufferPointer { tp in
-                                    wt_scsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress, ci.baseAddress,
-                                                 vp.baseAddress, bp.baseAddress, taps.count, tp.baseAddress,
-                                                 xp.baseAddress, yp.baseAddress)
-                                }
-                            }
+                    pattern.withArrays { rp, ci, vp in
+                        taps.withUnsafeBufferPointer { tp in
+                            wt_scsr_conv(&shape, outShape[0], options.outChannels, rp, ci, vp, bp.baseAddress, taps.count,
+                                         tp.baseAddress, xp.baseAddress, yp.baseAddress)
                         }
                     }
                 }

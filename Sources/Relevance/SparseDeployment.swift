@@ -93,6 +93,17 @@ public struct CSRMatrix: Sendable, Equatable {
         return Tensor(shape: [rows, columns], scalars: out)
     }
 
+    /// Calls `body` with the base addresses of ``rowPointers``, ``columnIndices`` and ``values``, as
+    /// the `wt_*csr_*` kernels take them (an empty array may have no base address; the kernels read
+    /// none of it then).
+    func withArrays<R>(_ body: (UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Float>?) -> R) -> R {
+        rowPointers.withUnsafeBufferPointer { rp in
+            columnIndices.withUnsafeBufferPointer { ci in
+                values.withUnsafeBufferPointer { vp in body(rp.baseAddress, ci.baseAddress, vp.baseAddress) }
+            }
+        }
+    }
+
     /// `x · selfᵀ + bias` for `x` of shape `[..., columns]` (float32): shape `[..., rows]`.
     /// `bias` (float32 `[rows]`) is optional; with `relu`, the result goes through ReLU in the same
     /// pass (elements > 0 or NaN kept, others +0, like `Ops.relu`). Computed by `wt_scsr_linear`.
@@ -109,18 +120,13 @@ public struct CSRMatrix: Sendable, Equatable {
         var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [rows], dtype: .float32)
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
-                rowPointers.withUnsafeBufferPointer { rp in
-                    columnIndices.withUnsafeBufferPointer { ci in
-                        values.withUnsafeBufferPointer { vp in
-                            let run = { (bp: UnsafePointer<Float>?) -> Int32 in
-                                // Empty arrays may have no base address; the kernel reads none of them then.
-                                wt_scsr_linear(rows, columns, rp.baseAddress, ci.baseAddress, vp.baseAddress, bp, n,
-                                               xp.baseAddress, columns, yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
-                            }
-                            if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
-                            return run(nil)
-                        }
+                withArrays { rp, ci, vp in
+                    let run = { (bp: UnsafePointer<Float>?) -> Int32 in
+                        wt_scsr_linear(rows, columns, rp, ci, vp, bp, n, xp.baseAddress, columns, yp.baseAddress, rows,
+                                       relu ? WT_SPARSE_RELU : 0)
                     }
+                    if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
+                    return run(nil)
                 }
             }
         }
