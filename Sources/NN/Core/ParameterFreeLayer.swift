@@ -1,4 +1,4 @@
-/// A layer without parameters whose output depends on its input alone (activations, casts): it
+/// A layer without parameters whose output depends on its input alone (the activations): it
 /// writes ``transform(_:)``, and its ``Layer/callAsFunction(_:parameters:context:)`` is that
 /// function, the (empty) parameters and the context unused.
 public protocol ParameterFreeLayer: SequentialLayer {
