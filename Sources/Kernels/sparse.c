@@ -51,25 +51,31 @@ typedef struct wt_sp_job {
 // ---------------------------------------------------------------------------------------------
 // Portable pieces.
 
-static void sp_gather_portable(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
-    for (ptrdiff_t b = 0; b < j->batch; b++) {
-        const float *xb = j->x + b * j->ldx;
-        float *yb = j->y + b * j->ldy;
-        for (ptrdiff_t r = r0; r < r1; r++) {
-            int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (; k + 4 <= end; k += 4) {
-                s0 += j->values[k] * xb[j->col_idx[k]];
-                s1 += j->values[k + 1] * xb[j->col_idx[k + 1]];
-                s2 += j->values[k + 2] * xb[j->col_idx[k + 2]];
-                s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
-            }
-            for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
-            float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
-            yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
-        }
+/// The gathered dot products of rows r0 ..< r1 for every example: four partial sums over the
+/// row's nonzeros, then bias and ReLU. One body, instantiated as sp_gather_portable and, with the
+/// AVX2 target (where the scalar multiply-adds fuse, so another rounding), as sp_gather_avx2.
+#define WT_SP_GATHER(NAME, TARGET)                                                                 \
+    TARGET static void NAME(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {                      \
+        for (ptrdiff_t b = 0; b < j->batch; b++) {                                                \
+            const float *xb = j->x + b * j->ldx;                                                  \
+            float *yb = j->y + b * j->ldy;                                                        \
+            for (ptrdiff_t r = r0; r < r1; r++) {                                                 \
+                int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];                               \
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                             \
+                for (; k + 4 <= end; k += 4) {                                                    \
+                    s0 += j->values[k] * xb[j->col_idx[k]];                                       \
+                    s1 += j->values[k + 1] * xb[j->col_idx[k + 1]];                               \
+                    s2 += j->values[k + 2] * xb[j->col_idx[k + 2]];                               \
+                    s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];                               \
+                }                                                                                 \
+                for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];                      \
+                float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));                \
+                yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v; /* ReLU: NaN stays NaN */  \
+            }                                                                                     \
+        }                                                                                         \
     }
-}
+
+WT_SP_GATHER(sp_gather_portable, )
 
 /// xt[c][i] = x[(b0 + i)·ldx + c] for i < nb, 0 for nb ≤ i < WT_SP_TILE.
 static void sp_transpose_tile_portable(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
@@ -100,27 +106,7 @@ static void sp_tile_rows_portable(const wt_sp_job *j, const float *xt, ptrdiff_t
 // AVX2/FMA pieces.
 
 #if WT_X86
-WT_TARGET_AVX2
-static void sp_gather_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
-    // Same arithmetic as the portable path; compiled for AVX2 so the scalar FMAs fuse.
-    for (ptrdiff_t b = 0; b < j->batch; b++) {
-        const float *xb = j->x + b * j->ldx;
-        float *yb = j->y + b * j->ldy;
-        for (ptrdiff_t r = r0; r < r1; r++) {
-            int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1];
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (; k + 4 <= end; k += 4) {
-                s0 += j->values[k] * xb[j->col_idx[k]];
-                s1 += j->values[k + 1] * xb[j->col_idx[k + 1]];
-                s2 += j->values[k + 2] * xb[j->col_idx[k + 2]];
-                s3 += j->values[k + 3] * xb[j->col_idx[k + 3]];
-            }
-            for (; k < end; k++) s0 += j->values[k] * xb[j->col_idx[k]];
-            float v = (j->bias ? j->bias[r] : 0.0f) + ((s0 + s1) + (s2 + s3));
-            yb[r] = (j->relu && !(v > 0.0f) && v == v) ? 0.0f : v;  // ReLU: NaN stays NaN
-        }
-    }
-}
+WT_SP_GATHER(sp_gather_avx2, WT_TARGET_AVX2)
 
 /// AVX-512: the gathered dot product sixteen nonzeros at a time (`vgatherdps`), the last ones
 /// under a mask, then one lane sum per row. Other rounding than the AVX2 piece (16 partial sums).
@@ -244,30 +230,38 @@ static void sp_tile_rows_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t b0,
     }
 }
 
+/// a[0..4) += w · xc[0..64): one nonzero's broadcast multiply-adds into a row's 64 accumulators.
+WT_TARGET_AVX512
+static inline void sp_fma64_avx512(__m512 a[4], __m512 w, const float *xc) {
+    a[0] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 0), a[0]);
+    a[1] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 16), a[1]);
+    a[2] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 32), a[2]);
+    a[3] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 48), a[3]);
+}
+
+/// a[0..4) = bias[r] (0 without a bias).
+WT_TARGET_AVX512
+static inline void sp_bias64_avx512(const wt_sp_job *j, ptrdiff_t r, __m512 a[4]) {
+    a[0] = a[1] = a[2] = a[3] = _mm512_set1_ps(j->bias ? j->bias[r] : 0.0f);
+}
+
+/// With `relu`, keep each accumulator where it is > 0 or NaN, else +0 (Ops.relu's rule).
+WT_TARGET_AVX512
+static inline void sp_relu64_avx512(const wt_sp_job *j, __m512 a[4]) {
+    if (!j->relu) return;
+    const __m512 z = _mm512_setzero_ps();
+    for (int q = 0; q < 4; q++)
+        a[q] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a[q], z, _CMP_GT_OQ) | _mm512_cmp_ps_mask(a[q], a[q], _CMP_UNORD_Q), a[q]);
+}
+
 /// AVX-512: row r's 64 accumulators in four 16-float vectors (one broadcast and four multiply-adds
 /// per nonzero instead of eight), the same sums in the same order per example as the AVX2 piece.
 WT_TARGET_AVX512
 static inline void sp_row64_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m512 out[4]) {
-    __m512 a0, a1, a2, a3;
-    a0 = a1 = a2 = a3 = _mm512_set1_ps(j->bias ? j->bias[r] : 0.0f);
-    const int32_t *ci = j->col_idx;
-    const float *v = j->values;
-    for (int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1]; k < end; k++) {
-        const float *xc = xt + (ptrdiff_t)ci[k] * WT_SP_TILE;
-        __m512 w = _mm512_set1_ps(v[k]);
-        a0 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 0), a0);
-        a1 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 16), a1);
-        a2 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 32), a2);
-        a3 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 48), a3);
-    }
-    if (j->relu) {
-        // Keep a where a > 0 or a is NaN, else +0 (Ops.relu's rule).
-        const __m512 z = _mm512_setzero_ps();
-#define WT_SP_RELU512(a) a = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, z, _CMP_GT_OQ) | _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a)
-        WT_SP_RELU512(a0); WT_SP_RELU512(a1); WT_SP_RELU512(a2); WT_SP_RELU512(a3);
-#undef WT_SP_RELU512
-    }
-    out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3;
+    sp_bias64_avx512(j, r, out);
+    for (int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1]; k < end; k++)
+        sp_fma64_avx512(out, _mm512_set1_ps(j->values[k]), xt + (ptrdiff_t)j->col_idx[k] * WT_SP_TILE);
+    sp_relu64_avx512(j, out);
 }
 
 /// Rows r and r + 1 together (sp_row64_avx512 of each, same sums in the same order): eight
@@ -275,49 +269,19 @@ static inline void sp_row64_avx512(const wt_sp_job *j, const float *xt, ptrdiff_
 /// multiply-add latency.
 WT_TARGET_AVX512
 static inline void sp_row64x2_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m512 o0[4], __m512 o1[4]) {
-    __m512 a0, a1, a2, a3, c0, c1, c2, c3;
-    a0 = a1 = a2 = a3 = _mm512_set1_ps(j->bias ? j->bias[r] : 0.0f);
-    c0 = c1 = c2 = c3 = _mm512_set1_ps(j->bias ? j->bias[r + 1] : 0.0f);
+    sp_bias64_avx512(j, r, o0);
+    sp_bias64_avx512(j, r + 1, o1);
     const int32_t *ci = j->col_idx;
     const float *v = j->values;
     int32_t k = j->row_ptr[r], ke = j->row_ptr[r + 1], m = j->row_ptr[r + 1], me = j->row_ptr[r + 2];
     for (; k < ke && m < me; k++, m++) {
-        const float *xa = xt + (ptrdiff_t)ci[k] * WT_SP_TILE, *xb = xt + (ptrdiff_t)ci[m] * WT_SP_TILE;
-        __m512 wa = _mm512_set1_ps(v[k]), wb = _mm512_set1_ps(v[m]);
-        a0 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 0), a0);
-        c0 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 0), c0);
-        a1 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 16), a1);
-        c1 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 16), c1);
-        a2 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 32), a2);
-        c2 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 32), c2);
-        a3 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 48), a3);
-        c3 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 48), c3);
+        sp_fma64_avx512(o0, _mm512_set1_ps(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE);
+        sp_fma64_avx512(o1, _mm512_set1_ps(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE);
     }
-    for (; k < ke; k++) {
-        const float *xa = xt + (ptrdiff_t)ci[k] * WT_SP_TILE;
-        __m512 wa = _mm512_set1_ps(v[k]);
-        a0 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 0), a0);
-        a1 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 16), a1);
-        a2 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 32), a2);
-        a3 = _mm512_fmadd_ps(wa, _mm512_loadu_ps(xa + 48), a3);
-    }
-    for (; m < me; m++) {
-        const float *xb = xt + (ptrdiff_t)ci[m] * WT_SP_TILE;
-        __m512 wb = _mm512_set1_ps(v[m]);
-        c0 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 0), c0);
-        c1 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 16), c1);
-        c2 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 32), c2);
-        c3 = _mm512_fmadd_ps(wb, _mm512_loadu_ps(xb + 48), c3);
-    }
-    if (j->relu) {
-        const __m512 z = _mm512_setzero_ps();
-#define WT_SP_RELU512(a) a = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, z, _CMP_GT_OQ) | _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a)
-        WT_SP_RELU512(a0); WT_SP_RELU512(a1); WT_SP_RELU512(a2); WT_SP_RELU512(a3);
-        WT_SP_RELU512(c0); WT_SP_RELU512(c1); WT_SP_RELU512(c2); WT_SP_RELU512(c3);
-#undef WT_SP_RELU512
-    }
-    o0[0] = a0; o0[1] = a1; o0[2] = a2; o0[3] = a3;
-    o1[0] = c0; o1[1] = c1; o1[2] = c2; o1[3] = c3;
+    for (; k < ke; k++) sp_fma64_avx512(o0, _mm512_set1_ps(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE);
+    for (; m < me; m++) sp_fma64_avx512(o1, _mm512_set1_ps(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE);
+    sp_relu64_avx512(j, o0);
+    sp_relu64_avx512(j, o1);
 }
 
 WT_TARGET_AVX512

@@ -55,6 +55,37 @@ public enum ComplexKLDivergence: Sendable, CaseIterable {
     }
 }
 
+/// A fused KL divergence (``RealKLDivergence``, ``ComplexKLDivergence``) with the weight it takes,
+/// so that code generic over real and complex priors calls `klDivergence` and `klDivergenceSum`.
+public protocol FusedKLDivergence: Sendable {
+    /// `Tensor` for ``RealKLDivergence``, `ComplexTensor` for ``ComplexKLDivergence``.
+    associatedtype Weight
+    /// `klDivergence(self, logSigma2:weight:)`: the KL per element, or nil when the operands differ
+    /// in shape or dtype.
+    func divergence(logSigma2: Tensor, weight: Weight) -> Tensor?
+    /// `klDivergenceSum(self, logSigma2:weight:scale:)`: `scale · Σᵢ KLᵢ` (shape `[]`), or nil when
+    /// the operands differ in shape or dtype.
+    func divergenceSum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor?
+}
+
+extension RealKLDivergence: FusedKLDivergence {
+    /// `klDivergence(self, logSigma2:weight:)`.
+    public func divergence(logSigma2: Tensor, weight: Tensor) -> Tensor? { klDivergence(self, logSigma2: logSigma2, weight: weight) }
+    /// `klDivergenceSum(self, logSigma2:weight:scale:)`.
+    public func divergenceSum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor? {
+        klDivergenceSum(self, logSigma2: logSigma2, weight: weight, scale: scale)
+    }
+}
+
+extension ComplexKLDivergence: FusedKLDivergence {
+    /// `klDivergence(self, logSigma2:weight:)`.
+    public func divergence(logSigma2: Tensor, weight: ComplexTensor) -> Tensor? { klDivergence(self, logSigma2: logSigma2, weight: weight) }
+    /// `klDivergenceSum(self, logSigma2:weight:scale:)`.
+    public func divergenceSum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor? {
+        klDivergenceSum(self, logSigma2: logSigma2, weight: weight, scale: scale)
+    }
+}
+
 /// The elementwise KL divergence `kind` of log σ² and a real weight W, as one tape entry.
 /// - Parameters:
 ///   - logSigma2: `log σ²`, any shape.

@@ -4,6 +4,33 @@ import NN
 // The layer-boundary checks of the wrappers (see Sources/NN/Core/LayerChecks.swift): each checks
 // its own entries, then lets its base check the weight, the bias and the input.
 
+/// A layer made around one base layer of the same input and output (``Masked``, ``Variational``,
+/// ``LASSO``, ``LinearL0``): its stand-in output in a checking call is the base's, and so are its
+/// checks unless it has entries of its own to check (a LASSO layer has only the base's).
+public protocol BaseWrappingLayer: Layer where Input == Base.Input, Output == Base.Output {
+    /// The wrapped layer's type.
+    associatedtype Base: Layer
+    /// The wrapped layer.
+    var base: Base { get }
+}
+
+extension BaseWrappingLayer {
+    /// The base layer's checks.
+    public func check(_ x: Input, parameters p: ParameterTree, context: Context) throws {
+        try base.check(x, parameters: p, context: context)
+    }
+
+    /// The base layer's stand-in output.
+    public func placeholderOutput(for x: Input, parameters p: ParameterTree, context: Context) -> Output? {
+        base.placeholderOutput(for: x, parameters: p, context: context)
+    }
+}
+
+extension Masked: BaseWrappingLayer {}
+extension Variational: BaseWrappingLayer {}
+extension LASSO: BaseWrappingLayer {}
+extension LinearL0: BaseWrappingLayer {}
+
 extension Masked {
     /// `mask` is present and broadcasts to the weight, then the base layer's checks.
     public func check(_ x: Input, parameters p: ParameterTree, context: Context) throws {
@@ -13,40 +40,13 @@ extension Masked {
             throw LayerError.parameterShape(path: context.path, key: "mask", expected: base.weightShape, found: mask.shape)
         }
     }
-
-    /// The base layer's stand-in output.
-    public func placeholderOutput(for x: Input, parameters p: ParameterTree, context: Context) -> Output? {
-        base.placeholderOutput(for: x, parameters: p, context: context)
-    }
 }
 
 extension Variational {
     /// `log_sigma2` is present with the weight's shape, then the base layer's checks.
     public func check(_ x: Input, parameters p: ParameterTree, context: Context) throws {
         try base.check(x, parameters: p, context: context)
-        guard let s = p["log_sigma2"] else {
-            throw LayerError.missingParameter(path: context.path, key: "log_sigma2", available: p.keys)
-        }
-        guard s.shape == base.weightShape else {
-            throw LayerError.parameterShape(path: context.path, key: "log_sigma2", expected: base.weightShape, found: s.shape)
-        }
-    }
-
-    /// The base layer's stand-in output.
-    public func placeholderOutput(for x: Input, parameters p: ParameterTree, context: Context) -> Output? {
-        base.placeholderOutput(for: x, parameters: p, context: context)
-    }
-}
-
-extension LASSO {
-    /// The base layer's checks (a LASSO layer has only the base's entries).
-    public func check(_ x: Input, parameters p: ParameterTree, context: Context) throws {
-        try base.check(x, parameters: p, context: context)
-    }
-
-    /// The base layer's stand-in output.
-    public func placeholderOutput(for x: Input, parameters p: ParameterTree, context: Context) -> Output? {
-        base.placeholderOutput(for: x, parameters: p, context: context)
+        _ = try p.checkedEntry("log_sigma2", shape: base.weightShape, path: context.path)
     }
 }
 
@@ -54,16 +54,6 @@ extension LinearL0 {
     /// `log_alpha` is present with its group's shape, then the linear layer's checks.
     public func check(_ x: Tensor, parameters p: ParameterTree, context: Context) throws {
         try base.check(x, parameters: p, context: context)
-        guard let a = p["log_alpha"] else {
-            throw LayerError.missingParameter(path: context.path, key: "log_alpha", available: p.keys)
-        }
-        guard a.shape == logAlphaShape else {
-            throw LayerError.parameterShape(path: context.path, key: "log_alpha", expected: logAlphaShape, found: a.shape)
-        }
-    }
-
-    /// The linear layer's stand-in output.
-    public func placeholderOutput(for x: Tensor, parameters p: ParameterTree, context: Context) -> Tensor? {
-        base.placeholderOutput(for: x, parameters: p, context: context)
+        _ = try p.checkedEntry("log_alpha", shape: logAlphaShape, path: context.path)
     }
 }

@@ -55,42 +55,27 @@ extension KLPrior {
     static func logAlpha(_ logSigma2: Tensor, _ logModulus: Tensor) -> Tensor { logSigma2 - 2 * logModulus }
 }
 
-/// A prior whose KL is one of Ops' fused real divergences: the penalty and its sum are one tape
-/// entry each (`klDivergence`, `klDivergenceSum`), and the composed formula
+/// A prior whose KL is one of Ops' fused divergences (``RealKLDivergence`` for real weights,
+/// ``ComplexKLDivergence`` for complex ones): the penalty and its sum are one tape entry each
+/// (`klDivergence`, `klDivergenceSum`), and the composed formula
 /// ``KLPrior/penalty(logSigma2:logModulus:)`` serves operands of different shapes or dtypes.
-public protocol FusedRealKLPrior: KLPrior where Weight == Tensor {
+public protocol FusedKLPrior: KLPrior where Divergence.Weight == Weight {
+    /// ``RealKLDivergence`` or ``ComplexKLDivergence``.
+    associatedtype Divergence: FusedKLDivergence
     /// The fused divergence that evaluates the prior.
-    static var divergence: RealKLDivergence { get }
+    static var divergence: Divergence { get }
 }
 
-extension FusedRealKLPrior {
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W.
-    public static func penalty(logSigma2: Tensor, weight: Tensor) -> Tensor {
-        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
+extension FusedKLPrior {
+    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W (for a complex W, inputs
+    /// log σ², Re W, Im W).
+    public static func penalty(logSigma2: Tensor, weight: Weight) -> Tensor {
+        divergence.divergence(logSigma2: logSigma2, weight: weight)
             ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
     }
     /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: Tensor, scale: Double) -> Tensor {
-        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
-            ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
-    }
-}
-
-/// The complex counterpart of ``FusedRealKLPrior``: one of Ops' fused complex divergences.
-public protocol FusedComplexKLPrior: KLPrior where Weight == ComplexTensor {
-    /// The fused divergence that evaluates the prior.
-    static var divergence: ComplexKLDivergence { get }
-}
-
-extension FusedComplexKLPrior {
-    /// One fused tape entry (Ops' `klDivergence`) from `log σ²` and W (inputs log σ², Re W, Im W).
-    public static func penalty(logSigma2: Tensor, weight: ComplexTensor) -> Tensor {
-        klDivergence(divergence, logSigma2: logSigma2, weight: weight)
-            ?? penalty(logSigma2: logSigma2, logModulus: weight.logModulus)
-    }
-    /// One fused pass (Ops' `klDivergenceSum`): `scale · Σ penalty` and its scaled derivatives.
-    public static func penaltySum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor {
-        klDivergenceSum(divergence, logSigma2: logSigma2, weight: weight, scale: scale)
+    public static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor {
+        divergence.divergenceSum(logSigma2: logSigma2, weight: weight, scale: scale)
             ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
     }
 }
@@ -98,7 +83,7 @@ extension FusedComplexKLPrior {
 /// Sparse variational dropout for real weights, log-uniform prior (Molchanov et al. 2017,
 /// eq. 14, sign flipped to a positive KL): with n = −log α,
 /// `KL ≈ ½·softplus(n) + k₁·σ(k₃·n − k₂)`, k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695.
-public enum RealVD: FusedRealKLPrior {
+public enum RealVD: FusedKLPrior {
     /// ``RealKLDivergence/vd``.
     public static let divergence = RealKLDivergence.vd
     /// The constants of Molchanov et al.'s fit of the log-uniform KL (eq. 14).
@@ -112,7 +97,7 @@ public enum RealVD: FusedRealKLPrior {
 
 /// Automatic relevance determination for real weights with the empirical-Bayes Gaussian
 /// prior (Kharitonov et al. 2018): `KL = ½·softplus(−log α) = ½·log(1 + 1/α)`.
-public enum RealARD: FusedRealKLPrior {
+public enum RealARD: FusedKLPrior {
     /// ``RealKLDivergence/ard``.
     public static let divergence = RealKLDivergence.ard
     /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
@@ -125,7 +110,7 @@ public enum RealARD: FusedRealKLPrior {
 /// the exact KL: `KL = γ − log α − Ei(−1/α)` with γ Euler's constant.
 /// Computed with ``complexVDDivergence(_:)``, whose gradient stays finite in float32 where
 /// cplxmodule's turns NaN.
-public enum ComplexVD: FusedComplexKLPrior {
+public enum ComplexVD: FusedKLPrior {
     /// ``ComplexKLDivergence/vd``.
     public static let divergence = ComplexKLDivergence.vd
     /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).
@@ -135,7 +120,7 @@ public enum ComplexVD: FusedComplexKLPrior {
 }
 
 /// Complex ARD: `KL = softplus(−log α) = log(1 + 1/α)` (no ½, unlike the real ARD).
-public enum ComplexARD: FusedComplexKLPrior {
+public enum ComplexARD: FusedKLPrior {
     /// ``ComplexKLDivergence/ard``.
     public static let divergence = ComplexKLDivergence.ard
     /// The KL from `log σ²` and `log(|W| + 1e-12)` composed from ops (see the type for the formula).

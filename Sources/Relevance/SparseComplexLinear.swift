@@ -32,27 +32,10 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
     /// weights are rounded to float32.
     /// - Precondition: `dense` has rank 2, the mask (if any) has its shape, and the counts fit in Int32.
     public init(dense: ComplexTensor, mask: Tensor? = nil) {
-        require(dense.rank == 2, "ComplexCSRMatrix: need a [rows, columns] weight, got \(dense.shape)")
-        if let m = mask {
-            require(m.shape == dense.shape, "ComplexCSRMatrix: mask \(m.shape) does not match weight \(dense.shape)")
-        }
-        let rows = dense.shape[0], columns = dense.shape[1]
-        require(rows * columns <= Int(Int32.max), "ComplexCSRMatrix: \(dense.shape) has too many elements for 32-bit indices")
-        let re = dense.real.converted(to: .float32).scalars(as: Float.self)
-        let im = dense.imag.converted(to: .float32).scalars(as: Float.self)
-        let keep: [Float]? = mask.map { $0.converted(to: .float32).scalars(as: Float.self) }
-        var pointers = [Int32](repeating: 0, count: rows + 1)
-        var indices: [Int32] = [], vr: [Float] = [], vi: [Float] = []
-        for r in 0..<rows {
-            for c in 0..<columns {
-                let i = r * columns + c
-                let a = keep.map { re[i] * $0[i] } ?? re[i], b = keep.map { im[i] * $0[i] } ?? im[i]
-                if a != 0 || b != 0 { indices.append(Int32(c)); vr.append(a); vi.append(b) }
-            }
-            pointers[r + 1] = Int32(indices.count)
-        }
-        pattern = CSRMatrix(rows: rows, columns: columns, rowPointers: pointers, columnIndices: indices, values: vr)
-        imaginaryValues = vi
+        let c = CSRMatrix.compressed([dense.real, dense.imag], shape: dense.shape, mask: mask, type: "ComplexCSRMatrix")
+        pattern = CSRMatrix(rows: c.rows, columns: c.columns, rowPointers: c.rowPointers, columnIndices: c.columnIndices,
+                            values: c.values[0])
+        imaginaryValues = c.values[1]
     }
 
     /// A matrix from its pattern (real parts in `pattern.values`) and the imaginary parts.
@@ -85,35 +68,12 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
         }
         let n = z.shape.dropLast().reduce(1, *)
         let outShape = Array(z.shape.dropLast()) + [rows]
-        var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
-        let zero = Tensor.zeros([rows], dtype: .float32)
-        let br = bias?.real ?? zero, bi = bias?.imag ?? zero
-        let status: Int32 = z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<Float>) in
-            z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<Float>) in
-                yr.withUnsafeMutableBufferPointer { (pr: UnsafeMutableBufferPointer<Float>) in
-                    yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
-                        br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
-                            bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
-                                pattern.rowPointers.withUnsafeBufferPointer { rp in
-                                    pattern.columnIndices.withUnsafeBufferPointer { ci in
-                                        pattern.values.withUnsafeBufferPointer { vr in
-                                            imaginaryValues.withUnsafeBufferPointer { vi in
-                                                wt_ccsr_linear(rows, columns, rp.baseAddress, ci.baseAddress, vr.baseAddress,
-                                                               vi.baseAddress, bp.baseAddress, bq.baseAddress, n,
-                                                               xr.baseAddress, xi.baseAddress, columns,
-                                                               pr.baseAddress, pi.baseAddress, rows)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let (y, status) = complexCSRProduct(pattern, imaginaryValues, z, bias: bias, outputs: rows, outShape: outShape) { b in
+            wt_ccsr_linear(rows, columns, b.rowPointers, b.columnIndices, b.realValues, b.imagValues, b.biasReal, b.biasImag, n,
+                           b.inputReal, b.inputImag, columns, b.outputReal, b.outputImag, rows)
         }
         require(status == 0, "ComplexCSRMatrix.linear: out of memory for the scratch tiles of a \(n)×\(columns) input")
-        return ComplexTensor(real: yr, imag: yi)
+        return y
     }
 }
 
@@ -147,10 +107,8 @@ public struct SparseComplexLinear: SequentialLayer {
     /// optional complex `bias [out]`; float32 or float64, stored as float32).
     public init(weight: ComplexTensor, bias: ComplexTensor?, mask: Tensor? = nil,
                 maxDensity: Double = SparseLinear.defaultMaxDensity) {
-        require(weight.rank == 2, "SparseComplexLinear: need a [out, in] weight, got \(weight.shape)")
-        if let b = bias { require(b.shape == [weight.shape[0]], "SparseComplexLinear: bias \(b.shape) does not match weight \(weight.shape)") }
+        (inFeatures, outFeatures) = sparseLinearFeatures(weight: weight.shape, bias: bias?.shape, type: "SparseComplexLinear")
         let csr = ComplexCSRMatrix(dense: weight, mask: mask)
-        inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         self.bias = bias?.detached().converted(to: .float32)
     }
@@ -176,4 +134,51 @@ public struct SparseComplexLinear: SequentialLayer {
 
     /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor { self(z) }
+}
+
+/// The base addresses of a complex CSR product's float32 buffers, as the `wt_ccsr_*` kernels take them.
+struct ComplexCSRBuffers {
+    /// The pattern's row pointers and column indices.
+    let rowPointers: UnsafePointer<Int32>?, columnIndices: UnsafePointer<Int32>?
+    /// The stored values' real and imaginary parts.
+    let realValues: UnsafePointer<Float>?, imagValues: UnsafePointer<Float>?
+    /// The bias parts (zeros when there is no bias).
+    let biasReal: UnsafePointer<Float>?, biasImag: UnsafePointer<Float>?
+    /// The input's parts.
+    let inputReal: UnsafePointer<Float>?, inputImag: UnsafePointer<Float>?
+    /// The output's parts, to be written.
+    let outputReal: UnsafeMutablePointer<Float>?, outputImag: UnsafeMutablePointer<Float>?
+}
+
+/// Runs `kernel`, a `wt_ccsr_*` product of the complex CSR weight (`pattern` with real values,
+/// `imaginaryValues`) with the complex float32 input `z` and `bias` (complex float32 `[outputs]`,
+/// zeros when nil), on the buffers' base addresses; returns the complex float32 output of shape
+/// `outShape` it wrote and the kernel's status.
+func complexCSRProduct(_ pattern: CSRMatrix, _ imaginaryValues: [Float], _ z: ComplexTensor, bias: ComplexTensor?, outputs: Int,
+                       outShape: [Int], _ kernel: (ComplexCSRBuffers) -> Int32) -> (output: ComplexTensor, status: Int32) {
+    var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
+    let zero = Tensor.zeros([outputs], dtype: .float32)
+    let br = bias?.real ?? zero, bi = bias?.imag ?? zero
+    let status: Int32 = z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<Float>) in
+        z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<Float>) in
+            yr.withUnsafeMutableBufferPointer { (pr: UnsafeMutableBufferPointer<Float>) in
+                yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
+                    br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
+                        bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
+                            pattern.withArrays { rp, ci, vr in
+                                imaginaryValues.withUnsafeBufferPointer { vi in
+                                    kernel(ComplexCSRBuffers(rowPointers: rp, columnIndices: ci, realValues: vr,
+                                                             imagValues: vi.baseAddress, biasReal: bp.baseAddress,
+                                                             biasImag: bq.baseAddress, inputReal: xr.baseAddress,
+                                                             inputImag: xi.baseAddress, outputReal: pr.baseAddress,
+                                                             outputImag: pi.baseAddress))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (ComplexTensor(real: yr, imag: yi), status)
 }

@@ -123,15 +123,10 @@ public struct ConvolutionCSR: Sendable, Equatable {
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
                 b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
-                    pattern.rowPointers.withUnsafeBufferPointer { rp in
-                        pattern.columnIndices.withUnsafeBufferPointer { ci in
-                            pattern.values.withUnsafeBufferPointer { vp in
-                                taps.withUnsafeBufferPointer { tp in
-                                    wt_scsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress, ci.baseAddress,
-                                                 vp.baseAddress, bp.baseAddress, taps.count, tp.baseAddress,
-                                                 xp.baseAddress, yp.baseAddress)
-                                }
-                            }
+                    pattern.withArrays { rp, ci, vp in
+                        taps.withUnsafeBufferPointer { tp in
+                            wt_scsr_conv(&shape, outShape[0], options.outChannels, rp, ci, vp, bp.baseAddress, taps.count,
+                                         tp.baseAddress, xp.baseAddress, yp.baseAddress)
                         }
                     }
                 }
@@ -149,38 +144,26 @@ public struct ConvolutionCSR: Sendable, Equatable {
         require(z.dtype == .float32, "sparse convolution: inference is float32, got a \(z.dtype) input")
         let z = circularlyPadded(z)
         var (shape, outShape) = geometry(z.shape)
-        var yr = Tensor(uninitializedShape: outShape, dtype: .float32), yi = Tensor(uninitializedShape: outShape, dtype: .float32)
-        let zero = Tensor.zeros([options.outChannels], dtype: .float32)
-        let br = bias?.real ?? zero, bi = bias?.imag ?? zero
-        let status: Int32 = z.real.withUnsafeBufferPointer { (xr: UnsafeBufferPointer<Float>) in
-            z.imag.withUnsafeBufferPointer { (xi: UnsafeBufferPointer<Float>) in
-                yr.withUnsafeMutableBufferPointer { (pr: UnsafeMutableBufferPointer<Float>) in
-                    yi.withUnsafeMutableBufferPointer { (pi: UnsafeMutableBufferPointer<Float>) in
-                        br.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in
-                            bi.withUnsafeBufferPointer { (bq: UnsafeBufferPointer<Float>) in
-                                pattern.rowPointers.withUnsafeBufferPointer { rp in
-                                    pattern.columnIndices.withUnsafeBufferPointer { ci in
-                                        pattern.values.withUnsafeBufferPointer { vr in
-                                            vi.withUnsafeBufferPointer { vq in
-                                                taps.withUnsafeBufferPointer { tp in
-                                                    wt_ccsr_conv(&shape, outShape[0], options.outChannels, rp.baseAddress,
-                                                                 ci.baseAddress, vr.baseAddress, vq.baseAddress, bp.baseAddress,
-                                                                 bq.baseAddress, taps.count, tp.baseAddress, xr.baseAddress,
-                                                                 xi.baseAddress, pr.baseAddress, pi.baseAddress)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let (y, status) = complexCSRProduct(pattern, vi, z, bias: bias, outputs: options.outChannels, outShape: outShape) { b in
+            taps.withUnsafeBufferPointer { tp in
+                wt_ccsr_conv(&shape, outShape[0], options.outChannels, b.rowPointers, b.columnIndices, b.realValues, b.imagValues,
+                             b.biasReal, b.biasImag, taps.count, tp.baseAddress, b.inputReal, b.inputImag, b.outputReal, b.outputImag)
             }
         }
         require(status == 0, "sparse convolution: out of memory for the column scratch of input \(z.shape)")
-        return ComplexTensor(real: yr, imag: yi)
+        return y
     }
+}
+
+/// The plain layer `Layer` of `o`'s hyper-parameters, with a bias exactly when `bias` is given,
+/// and its parameters `weight` and `bias`: the dense storage of a sparse convolution.
+func plainConvolution<Layer: RegularConvolutionLayer>(_ o: ConvolutionOptions, weight: Layer.Weight, bias: Layer.Weight?)
+    -> (layer: Layer, parameters: ParameterTree) {
+    var p = ParameterTree()
+    weight.store(as: "weight", in: &p)
+    bias?.store(as: "bias", in: &p)
+    return (Layer(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation,
+                  groups: o.groups, bias: bias != nil, paddingMode: o.paddingMode), p)
 }
 
 /// An inference-only real convolution (`Conv1d/2d/3d` without groups) compiled from a masked,
@@ -216,15 +199,7 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
         self.options = options
         self.bias = bias?.detached().converted(to: .float32)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage {
-            var p: ParameterTree = ["weight": w]
-            if let b = self.bias { p["bias"] = b }
-            let o = options
-            dense = (Convolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                       dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
-        } else {
-            dense = nil
-        }
+        if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
     }
 
     /// Whether the weight is stored in CSR form.
@@ -273,16 +248,7 @@ public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
         self.options = options
         self.bias = bias?.detached().converted(to: .float32)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage {
-            var p = ParameterTree()
-            p.setComplex("weight", w)
-            if let b = self.bias { p.setComplex("bias", b) }
-            let o = options
-            dense = (ComplexConvolution<Rank>(o.inChannels, o.outChannels, o.kernelSize, stride: o.stride, padding: o.padding,
-                                              dilation: o.dilation, groups: o.groups, bias: self.bias != nil, paddingMode: o.paddingMode), p)
-        } else {
-            dense = nil
-        }
+        if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
     }
 
     /// Whether the weight is stored in CSR form.

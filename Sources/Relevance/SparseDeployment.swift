@@ -27,26 +27,41 @@ public struct CSRMatrix: Sendable, Equatable {
     /// exactly zero is dropped too (it contributes nothing). float64 weights are rounded to float32.
     /// - Precondition: `dense` has rank 2, the mask (if any) has its shape, and the counts fit in Int32.
     public init(dense: Tensor, mask: Tensor? = nil) {
-        require(dense.rank == 2, "CSRMatrix: need a [rows, columns] weight, got \(dense.shape)")
+        let c = CSRMatrix.compressed([dense], shape: dense.shape, mask: mask, type: "CSRMatrix")
+        self.rows = c.rows; self.columns = c.columns
+        self.rowPointers = c.rowPointers; self.columnIndices = c.columnIndices; self.values = c.values[0]
+    }
+
+    /// The CSR arrays of the `[rows, columns]` weight `parts` (the weight, or its real and
+    /// imaginary parts) times an optional `mask` of their `shape`, each rounded to float32: a
+    /// position is kept when one of its masked parts is not zero, and `values[k]` holds part k's
+    /// kept values. `type` names the caller in the stops.
+    /// - Precondition: `shape` has rank 2, the mask (if any) has it, and the counts fit in Int32.
+    static func compressed(_ parts: [Tensor], shape: [Int], mask: Tensor?, type: String)
+        -> (rows: Int, columns: Int, rowPointers: [Int32], columnIndices: [Int32], values: [[Float]]) {
+        require(shape.count == 2, "\(type): need a [rows, columns] weight, got \(shape)")
         if let m = mask {
-            require(m.shape == dense.shape, "CSRMatrix: mask \(m.shape) does not match weight \(dense.shape)")
+            require(m.shape == shape, "\(type): mask \(m.shape) does not match weight \(shape)")
         }
-        let rows = dense.shape[0], columns = dense.shape[1]
-        require(rows * columns <= Int(Int32.max), "CSRMatrix: \(dense.shape) has too many elements for 32-bit indices")
-        let weight = dense.converted(to: .float32).scalars(as: Float.self)
+        let rows = shape[0], columns = shape[1]
+        require(rows * columns <= Int(Int32.max), "\(type): \(shape) has too many elements for 32-bit indices")
+        let weights = parts.map { $0.converted(to: .float32).scalars(as: Float.self) }
         let keep: [Float]? = mask.map { $0.converted(to: .float32).scalars(as: Float.self) }
         var pointers = [Int32](repeating: 0, count: rows + 1)
-        var indices: [Int32] = [], vals: [Float] = []
+        var indices: [Int32] = [], values = [[Float]](repeating: [], count: parts.count)
+        var v = [Float](repeating: 0, count: parts.count)
         for r in 0..<rows {
             for c in 0..<columns {
                 let i = r * columns + c
-                let v = keep.map { weight[i] * $0[i] } ?? weight[i]
-                if v != 0 { indices.append(Int32(c)); vals.append(v) }
+                for k in v.indices { v[k] = keep.map { weights[k][i] * $0[i] } ?? weights[k][i] }
+                if v.contains(where: { $0 != 0 }) {
+                    indices.append(Int32(c))
+                    for k in v.indices { values[k].append(v[k]) }
+                }
             }
             pointers[r + 1] = Int32(indices.count)
         }
-        self.rows = rows; self.columns = columns
-        self.rowPointers = pointers; self.columnIndices = indices; self.values = vals
+        return (rows, columns, pointers, indices, values)
     }
 
     /// A matrix from its three arrays.
@@ -78,6 +93,17 @@ public struct CSRMatrix: Sendable, Equatable {
         return Tensor(shape: [rows, columns], scalars: out)
     }
 
+    /// Calls `body` with the base addresses of ``rowPointers``, ``columnIndices`` and ``values``, as
+    /// the `wt_*csr_*` kernels take them (an empty array may have no base address; the kernels read
+    /// none of it then).
+    func withArrays<R>(_ body: (UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Float>?) -> R) -> R {
+        rowPointers.withUnsafeBufferPointer { rp in
+            columnIndices.withUnsafeBufferPointer { ci in
+                values.withUnsafeBufferPointer { vp in body(rp.baseAddress, ci.baseAddress, vp.baseAddress) }
+            }
+        }
+    }
+
     /// `x · selfᵀ + bias` for `x` of shape `[..., columns]` (float32): shape `[..., rows]`.
     /// `bias` (float32 `[rows]`) is optional; with `relu`, the result goes through ReLU in the same
     /// pass (elements > 0 or NaN kept, others +0, like `Ops.relu`). Computed by `wt_scsr_linear`.
@@ -94,18 +120,13 @@ public struct CSRMatrix: Sendable, Equatable {
         var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [rows], dtype: .float32)
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
-                rowPointers.withUnsafeBufferPointer { rp in
-                    columnIndices.withUnsafeBufferPointer { ci in
-                        values.withUnsafeBufferPointer { vp in
-                            let run = { (bp: UnsafePointer<Float>?) -> Int32 in
-                                // Empty arrays may have no base address; the kernel reads none of them then.
-                                wt_scsr_linear(rows, columns, rp.baseAddress, ci.baseAddress, vp.baseAddress, bp, n,
-                                               xp.baseAddress, columns, yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
-                            }
-                            if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
-                            return run(nil)
-                        }
+                withArrays { rp, ci, vp in
+                    let run = { (bp: UnsafePointer<Float>?) -> Int32 in
+                        wt_scsr_linear(rows, columns, rp, ci, vp, bp, n, xp.baseAddress, columns, yp.baseAddress, rows,
+                                       relu ? WT_SPARSE_RELU : 0)
                     }
+                    if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
+                    return run(nil)
                 }
             }
         }
@@ -211,10 +232,8 @@ public struct SparseLinear: SequentialLayer {
     /// every batch through CSR).
     public init(weight: Tensor, bias: Tensor?, mask: Tensor? = nil, maxDensity: Double = SparseLinear.defaultMaxDensity,
                 smallBatchMaxDensity: Double = SparseLinear.defaultSmallBatchMaxDensity) {
-        require(weight.rank == 2, "SparseLinear: need a [out, in] weight, got \(weight.shape)")
-        if let b = bias { require(b.shape == [weight.shape[0]], "SparseLinear: bias \(b.shape) does not match weight \(weight.shape)") }
+        (inFeatures, outFeatures) = sparseLinearFeatures(weight: weight.shape, bias: bias?.shape, type: "SparseLinear")
         let csr = CSRMatrix(dense: weight, mask: mask)
-        inFeatures = weight.shape[1]; outFeatures = weight.shape[0]
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         switch storage {
         case .dense(let w): packed = PackedLinearWeight(w)
@@ -291,6 +310,26 @@ public protocol SparseCompilableWeighted: WeightedLayer, SequentialLayer {
     func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)?
 }
 
+extension SparseCompilableWeighted where Self: SparseCompilable {
+    /// The sparse form of the weight's own nonzeros (weights zeroed by ``binarizeMasks(_:masks:)``),
+    /// no mask: ``SparseLinear``, ``SparseComplexLinear``, ``SparseConvolution`` or
+    /// ``SparseComplexConvolution``, CSR only when the weight is sparse enough, else dense storage;
+    /// no parameters remain. A layer without a sparse form (a grouped convolution) is kept as it is.
+    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
+        -> (layer: any SequentialLayer, parameters: ParameterTree) {
+        guard let l = sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity) else { return (self, p) }
+        return (l, ParameterTree())
+    }
+}
+
+/// The `(in, out)` features of a sparse linear layer's `weight [out, in]` and optional `bias [out]`
+/// shapes, or a stop naming `type` and the shapes.
+func sparseLinearFeatures(weight: [Int], bias: [Int]?, type: String) -> (inFeatures: Int, outFeatures: Int) {
+    require(weight.count == 2, "\(type): need a [out, in] weight, got \(weight)")
+    if let b = bias { require(b == [weight[0]], "\(type): bias \(b) does not match weight \(weight)") }
+    return (weight[1], weight[0])
+}
+
 /// The entry `key` of a layer's parameters, or a stop naming the layer and the key.
 func compiledParameter(_ p: ParameterTree, _ key: String, path: String) -> Tensor {
     guard let t = p[key] else { fatalError("\(path.isEmpty ? "<root>" : path): parameter '\(key)' is missing") }
@@ -317,13 +356,6 @@ extension Masked: SparseCompilable where Base: SparseCompilableWeighted {
 }
 
 extension Linear: SparseCompilable, SparseCompilableWeighted {
-    /// A ``SparseLinear`` of the weight's nonzeros (weights zeroed by ``binarizeMasks(_:masks:)``);
-    /// CSR only when the weight is sparse enough, else dense storage.
-    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
-        -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        (sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity)!, ParameterTree())
-    }
-
     /// A ``SparseLinear`` of `weight ⊙ mask`.
     public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
         SparseLinear(weight: compiledParameter(p, "weight", path: path), bias: bias ? compiledParameter(p, "bias", path: path) : nil,
@@ -332,12 +364,6 @@ extension Linear: SparseCompilable, SparseCompilableWeighted {
 }
 
 extension CplxLinear: SparseCompilable, SparseCompilableWeighted {
-    /// A ``SparseComplexLinear`` of the weight's nonzeros; CSR only when sparse enough.
-    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
-        -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        (sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity)!, ParameterTree())
-    }
-
     /// A ``SparseComplexLinear`` of `weight ⊙ mask`.
     public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
         SparseComplexLinear(weight: compiledComplexParameter(p, "weight", path: path),
@@ -346,13 +372,6 @@ extension CplxLinear: SparseCompilable, SparseCompilableWeighted {
 }
 
 extension Convolution: SparseCompilable, SparseCompilableWeighted {
-    /// A ``SparseConvolution`` of the weight's nonzeros (a grouped convolution is kept as it is).
-    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
-        -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        guard let l = sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity) else { return (self, p) }
-        return (l, ParameterTree())
-    }
-
     /// A ``SparseConvolution`` of `weight ⊙ mask`, or nil for a grouped convolution.
     public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
         guard options.groups == 1 else { return nil }
@@ -362,13 +381,6 @@ extension Convolution: SparseCompilable, SparseCompilableWeighted {
 }
 
 extension ComplexConvolution: SparseCompilable, SparseCompilableWeighted {
-    /// A ``SparseComplexConvolution`` of the weight's nonzeros (a grouped convolution is kept as it is).
-    public func compiledForSparseInference(parameters p: ParameterTree, path: String, maxDensity: Double)
-        -> (layer: any SequentialLayer, parameters: ParameterTree) {
-        guard let l = sparseInferenceLayer(parameters: p, mask: nil, path: path, maxDensity: maxDensity) else { return (self, p) }
-        return (l, ParameterTree())
-    }
-
     /// A ``SparseComplexConvolution`` of `weight ⊙ mask`, or nil for a grouped convolution.
     public func sparseInferenceLayer(parameters p: ParameterTree, mask: Tensor?, path: String, maxDensity: Double) -> (any SequentialLayer)? {
         guard options.groups == 1 else { return nil }

@@ -146,6 +146,17 @@ func zerosValue<T>(_: T.Type, shape: [Int], dtype: DType) -> T? {
     return nil
 }
 
+extension ParameterTree {
+    /// The entry `key`, which a layer at `path` needs with shape `shape`.
+    /// - Throws: ``LayerError/missingParameter(path:key:available:)`` when it is absent,
+    ///   ``LayerError/parameterShape(path:key:expected:found:)`` when its shape differs.
+    public func checkedEntry(_ key: String, shape: [Int], path: String) throws -> Tensor {
+        guard let t = self[key] else { throw LayerError.missingParameter(path: path, key: key, available: keys) }
+        guard t.shape == shape else { throw LayerError.parameterShape(path: path, key: key, expected: shape, found: t.shape) }
+        return t
+    }
+}
+
 extension Layer where Self: ShapeChecking {
     /// Checks every entry of ``ShapeChecking/parameterShapes`` (present, right shape), then the
     /// input's dtype against the parameters' and its shape against
@@ -153,10 +164,7 @@ extension Layer where Self: ShapeChecking {
     public func check(_ input: Input, parameters p: ParameterTree, context: Context) throws {
         var dtype: DType?
         for (key, shape) in parameterShapes {
-            guard let t = p[key] else { throw LayerError.missingParameter(path: context.path, key: key, available: p.keys) }
-            guard t.shape == shape else {
-                throw LayerError.parameterShape(path: context.path, key: key, expected: shape, found: t.shape)
-            }
+            let t = try p.checkedEntry(key, shape: shape, path: context.path)
             dtype = dtype ?? t.dtype
         }
         guard let (shape, inputType) = shapeAndDType(input) else { return }

@@ -4,6 +4,8 @@ public protocol WeightValue: ActivationValue {
     static func required(_ key: String, in parameters: ParameterTree, by context: Context) -> Self
     /// Whether `key` (or both its parts) is present.
     static func isPresent(_ key: String, in parameters: ParameterTree) -> Bool
+    /// Writes the weight into `parameters` as `key` (`key` itself, or `key.real` and `key.imag`).
+    func store(as key: String, in parameters: inout ParameterTree)
     /// The parameter keys that store a weight called `key`, in cplxmodule's state-dict order.
     static func storageKeys(_ key: String) -> [String]
     /// The weight with every element multiplied by the real `mask` (both parts for complex), broadcasting.
@@ -17,6 +19,8 @@ extension Tensor: WeightValue {
     public static func required(_ key: String, in p: ParameterTree, by context: Context) -> Tensor { p.required(key, by: context) }
     /// Whether `key` is in the tree.
     public static func isPresent(_ key: String, in p: ParameterTree) -> Bool { p.contains(key) }
+    /// `parameters[key] = self`.
+    public func store(as key: String, in p: inout ParameterTree) { p[key] = self }
     /// `[key]`: a real weight is one entry.
     public static func storageKeys(_ key: String) -> [String] { [key] }
     /// `w ⊙ mask`, broadcasting.
@@ -31,6 +35,8 @@ extension ComplexTensor: WeightValue {
     }
     /// Whether both `key.real` and `key.imag` are in the tree.
     public static func isPresent(_ key: String, in p: ParameterTree) -> Bool { p.contains(key + ".real") && p.contains(key + ".imag") }
+    /// The parts as `key.real` and `key.imag`.
+    public func store(as key: String, in p: inout ParameterTree) { p.setComplex(key, self) }
     /// `[key.imag, key.real]`, the order of cplxmodule's state dict.
     public static func storageKeys(_ key: String) -> [String] { [key + ".imag", key + ".real"] }
     /// `(Re w ⊙ mask) + i·(Im w ⊙ mask)`, broadcasting.

@@ -87,22 +87,17 @@ public typealias CplxIdentity = Identity<ComplexTensor>
 /// Shapes: complex input broadcastable with `phi` (e.g. `[C, 1]` per channel of `[N, C, L]`,
 /// `[d]` per feature, `[1]` global) → the broadcast shape.
 /// Entries: `phi` of shape `dim` (`[1]` when empty), initialised N(0, 1)·0.02.
-public struct CplxPhaseShift: SequentialLayer {
+/// Made as cplxmodule's `CplxPhaseShift(*dim)` (see ``BroadcastParameterLayer``).
+public struct CplxPhaseShift: BroadcastParameterLayer {
+    /// `phi`.
+    public static let parameterKey = "phi"
     /// The shape of `phi`.
     public let dim: [Int]
-
-    /// cplxmodule's `CplxPhaseShift(*dim)`.
-    public init(_ dim: Int...) { self.init(dim) }
-    /// A phase shift whose `phi` has shape `dim` (`[1]` when empty).
-    public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
-
-    /// `phi` of shape `dim`, drawn as 0.02·N(0, 1).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ["phi": normal(dim, key: key, dtype: dtype) * 0.02]
-    }
+    /// A phase shift whose `phi` has shape `parameterShape`.
+    public init(parameterShape: [Int]) { dim = parameterShape }
 
     /// `z·e^{iφ}` with `phi` broadcast against `z`: complex input → the broadcast shape.
     public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        phaseShift(z, phi: p.required("phi", by: context))
+        phaseShift(z, phi: p.required(Self.parameterKey, by: context))
     }
 }
