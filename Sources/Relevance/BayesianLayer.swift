@@ -69,11 +69,18 @@ public protocol BayesianLayer: Module {
     /// The parameter keys (relative to the layer) the relevance mask applies to: `weight`, or
     /// `weight.imag` and `weight.real` for a complex weight (one mask for both parts).
     var weightKeys: [String] { get }
+
+    /// Whether ``relevance(parameters:options:)`` reads a log α threshold: true for VD, ARD and
+    /// LASSO layers (the default), false for L0 layers, which read only `hard`.
+    var needsThreshold: Bool { get }
 }
 
 extension BayesianLayer {
     /// The training penalty itself: only layers with a bogus training value override this.
     public func exactPenalty(parameters: ParameterTree) -> Tensor { penalty(parameters: parameters) }
+
+    /// VD, ARD and LASSO layers compare log α (or log |w|) with a threshold.
+    public var needsThreshold: Bool { true }
 
     /// The summed elementwise penalty times `scale`.
     public func penaltySum(parameters: ParameterTree, scale: Double) -> Tensor {

@@ -67,6 +67,8 @@ public struct LinearL0: SequentialLayer, BayesianLayer {
     }
 
     public var variationalKeys: [String] { ["log_alpha"] }
+    /// L0 relevance reads only `hard` (the gate or its sign), no threshold.
+    public var needsThreshold: Bool { false }
     public var weightKeys: [String] { ["weight"] }
 
     public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {

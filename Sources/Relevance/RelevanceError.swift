@@ -6,6 +6,9 @@ public enum RelevanceError: Error, Equatable, CustomStringConvertible {
     case maskShape(maskKey: String, mask: [Int], weightKey: String, weight: [Int])
     /// A path given to a traversal is not a masked layer of the model.
     case notMasked(path: String, maskedLayers: [String])
+    /// A traversal was called with `hard:` alone (the form for L0-only models) on a model with a
+    /// VD, ARD or LASSO layer at `path`, which needs a threshold.
+    case thresholdRequired(path: String)
 
     /// One line naming the layer path or keys and the shapes.
     public var description: String {
@@ -17,6 +20,9 @@ public enum RelevanceError: Error, Equatable, CustomStringConvertible {
             return "mask \(mk) of shape \(m) does not broadcast to the weight \(wk) of shape \(w)"
         case .notMasked(let path, let layers):
             return "\(path.isEmpty ? "<root>" : path) is not a masked layer of the model (masked layers: \(layers))"
+        case .thresholdRequired(let path):
+            return "\(path.isEmpty ? "<root>" : path): a VD, ARD or LASSO layer needs a threshold; "
+                + "call with threshold: (hard: alone serves models whose Bayesian layers are all L0 layers)"
         }
     }
 }

@@ -27,9 +27,10 @@ public func namedSparsity(_ model: some Module, parameters: ParameterTree, thres
 
 /// ``namedSparsity(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
 /// layers (or that has none): only `hard` is read.
-/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
-public func namedSparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) -> [SparsityEntry] {
-    sparsityEntries(model, parameters, RelevanceOptions(hard: hard))
+/// - Throws: ``RelevanceError/thresholdRequired(path:)`` naming the first VD, ARD or LASSO layer.
+public func namedSparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) throws -> [SparsityEntry] {
+    try checkNeedsNoThreshold(model)
+    return sparsityEntries(model, parameters, RelevanceOptions(hard: hard))
 }
 
 /// ``namedSparsity(_:parameters:threshold:hard:)`` with the options as one value.
@@ -77,9 +78,10 @@ public func sparsity(_ model: some Module, parameters: ParameterTree, threshold:
 }
 
 /// ``sparsity(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0 layers.
-/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
-public func sparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) -> Double {
-    droppedFraction(sparsityEntries(model, parameters, RelevanceOptions(hard: hard)))
+/// - Throws: ``RelevanceError/thresholdRequired(path:)`` naming the first VD, ARD or LASSO layer.
+public func sparsity(_ model: some Module, parameters: ParameterTree, hard: Bool) throws -> Double {
+    try checkNeedsNoThreshold(model)
+    return droppedFraction(sparsityEntries(model, parameters, RelevanceOptions(hard: hard)))
 }
 
 /// ``sparsity(_:parameters:threshold:hard:)`` with the options as one value.
@@ -137,8 +139,9 @@ public struct CompressionReport: Sendable, CustomStringConvertible {
 
     /// The report of a model whose Bayesian layers are all L0 layers (or that has none, as a
     /// masked model): only `hard` is read.
-    /// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
-    public init(_ model: some Module, parameters: ParameterTree, hard: Bool) {
+    /// - Throws: ``RelevanceError/thresholdRequired(path:)`` naming the first VD, ARD or LASSO layer.
+    public init(_ model: some Module, parameters: ParameterTree, hard: Bool) throws {
+        try checkNeedsNoThreshold(model)
         self.init(model, parameters, RelevanceOptions(hard: hard))
     }
 

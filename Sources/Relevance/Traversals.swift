@@ -61,9 +61,10 @@ public func namedRelevance(_ model: some Module, parameters: ParameterTree, thre
 
 /// ``namedRelevance(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
 /// layers, which read only `hard` (cplxmodule's `named_relevance(model, hard=True)`).
-/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
-public func namedRelevance(_ model: some Module, parameters: ParameterTree, hard: Bool) -> [(path: String, relevance: Tensor)] {
-    relevanceMasks(model, parameters, RelevanceOptions(hard: hard))
+/// - Throws: ``RelevanceError/thresholdRequired(path:)`` naming the first VD, ARD or LASSO layer.
+public func namedRelevance(_ model: some Module, parameters: ParameterTree, hard: Bool) throws -> [(path: String, relevance: Tensor)] {
+    try checkNeedsNoThreshold(model)
+    return relevanceMasks(model, parameters, RelevanceOptions(hard: hard))
 }
 
 /// `(path, mask)` of every Bayesian layer, with the options as one value.
@@ -83,9 +84,10 @@ public func computeARDMasks(_ model: some Module, parameters: ParameterTree, thr
 
 /// ``computeARDMasks(_:parameters:threshold:hard:)`` for a model whose Bayesian layers are all L0
 /// layers (cplxmodule's `compute_ard_masks(model, hard=True)`).
-/// - Precondition: no VD, ARD or LASSO layer in `model` (they need a threshold).
-public func computeARDMasks(_ model: some Module, parameters: ParameterTree, hard: Bool) -> ParameterTree {
-    maskTree(relevanceMasks(model, parameters, RelevanceOptions(hard: hard)))
+/// - Throws: ``RelevanceError/thresholdRequired(path:)`` naming the first VD, ARD or LASSO layer.
+public func computeARDMasks(_ model: some Module, parameters: ParameterTree, hard: Bool) throws -> ParameterTree {
+    try checkNeedsNoThreshold(model)
+    return maskTree(relevanceMasks(model, parameters, RelevanceOptions(hard: hard)))
 }
 
 /// The relevance masks as a tree keyed `path.mask`, with the options as one value.
@@ -107,6 +109,14 @@ func relevanceMasks(_ model: some Module, _ parameters: ParameterTree, _ options
     model.namedModules().compactMap { path, module in
         guard let layer = module as? any BayesianLayer else { return nil }
         return (path, TraversalPath.at(path) { layer.relevance(parameters: parameters.scoped(path), options: options).detached() })
+    }
+}
+
+/// Throws ``RelevanceError/thresholdRequired(path:)`` at the first Bayesian layer of `model`
+/// that reads a threshold: the check of the traversals' `hard:`-only forms.
+func checkNeedsNoThreshold(_ model: some Module) throws {
+    for (path, module) in model.namedModules() {
+        if let layer = module as? any BayesianLayer, layer.needsThreshold { throw RelevanceError.thresholdRequired(path: path) }
     }
 }
 

@@ -94,23 +94,44 @@ final class TraversalSpellingTests: XCTestCase {
                           namedSparsity(model, parameters: p, threshold: -1, hard: true))
     }
 
-    func testHardAloneAgreesWithDeprecatedOptionsForL0Models() {
+    func testHardAloneAgreesWithDeprecatedOptionsForL0Models() throws {
         let model = Sequential<Tensor, Tensor>(LinearL0(4, 3), ReLU(), LinearL0(3, 2), LinearMasked(2, 2))
         var p = model.initialParameters(key: RandomKey(seed: 162), dtype: .float64)
         p["0.log_alpha"] = Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0) - 5.5 }, dtype: .float64)
         p["3.mask"] = Tensor(shape: [2, 2], scalars: [1, 0, 0.25, 1], dtype: .float64)
         for hard in [true, false] {
             let o = RelevanceOptions(hard: hard)
-            assertSame(namedRelevance(model, parameters: p, hard: hard), old.namedRelevance(model, p, o))
-            assertSame(computeARDMasks(model, parameters: p, hard: hard), old.computeARDMasks(model, p, o))
-            XCTAssertEqual(namedSparsity(model, parameters: p, hard: hard), old.namedSparsity(model, p, o))
-            XCTAssertEqual(sparsity(model, parameters: p, hard: hard), old.sparsity(model, p, o))
-            XCTAssertEqual(CompressionReport(model, parameters: p, hard: hard).layers, old.report(model, p, o).layers)
+            assertSame(try namedRelevance(model, parameters: p, hard: hard), old.namedRelevance(model, p, o))
+            assertSame(try computeARDMasks(model, parameters: p, hard: hard), old.computeARDMasks(model, p, o))
+            XCTAssertEqual(try namedSparsity(model, parameters: p, hard: hard), old.namedSparsity(model, p, o))
+            XCTAssertEqual(try sparsity(model, parameters: p, hard: hard), old.sparsity(model, p, o))
+            XCTAssertEqual(try CompressionReport(model, parameters: p, hard: hard).layers, old.report(model, p, o).layers)
             // An L0 model reads no threshold: any threshold gives what hard alone gives.
-            assertSame(computeARDMasks(model, parameters: p, hard: hard), computeARDMasks(model, parameters: p, threshold: 123, hard: hard))
+            assertSame(try computeARDMasks(model, parameters: p, hard: hard), computeARDMasks(model, parameters: p, threshold: 123, hard: hard))
         }
         // Closed gates: clamp(1.2·σ(−log α) − 0.1, 0, 1) = 0 for log α ≥ log 11 ≈ 2.40, so 2.5 … 5.5.
-        XCTAssertEqual(computeARDMasks(model, parameters: p, hard: true)["0.mask"]!.scalars.filter { $0 == 0 }.count, 4)
+        XCTAssertEqual(try computeARDMasks(model, parameters: p, hard: true)["0.mask"]!.scalars.filter { $0 == 0 }.count, 4)
+    }
+
+    /// The `hard:`-only forms serve L0-only models; on a model with a VD, ARD or LASSO layer each
+    /// throws `thresholdRequired` naming that layer's path, instead of stopping the program.
+    func testHardAloneOnAModelThatNeedsAThresholdThrows() {
+        let model = Sequential<Tensor, Tensor>(LinearL0(4, 3), ReLU(), LinearARD(3, 2))
+        let p = model.initialParameters(key: RandomKey(seed: 163), dtype: .float64)
+        let want = RelevanceError.thresholdRequired(path: "2")
+        func check<T>(_ what: String, _ body: () throws -> T) {
+            XCTAssertThrowsError(try body(), what) { error in
+                XCTAssertEqual(error as? RelevanceError, want, what)
+                XCTAssertTrue("\(error)".hasPrefix("2: a VD, ARD or LASSO layer needs a threshold"), "\(what): \(error)")
+            }
+        }
+        check("namedRelevance") { try namedRelevance(model, parameters: p, hard: true) }
+        check("computeARDMasks") { try computeARDMasks(model, parameters: p, hard: true) }
+        check("namedSparsity") { try namedSparsity(model, parameters: p, hard: false) }
+        check("sparsity") { try sparsity(model, parameters: p, hard: true) }
+        check("CompressionReport") { try CompressionReport(model, parameters: p, hard: true) }
+        // with a threshold the same model is fine
+        XCTAssertEqual(computeARDMasks(model, parameters: p, threshold: 3).keys, ["0.mask", "2.mask"])
     }
 
     func testLayerRelevanceKeywords() {
