@@ -166,6 +166,57 @@ func plainConvolution<Layer: RegularConvolutionLayer>(_ o: ConvolutionOptions, w
                   groups: o.groups, bias: bias != nil, paddingMode: o.paddingMode), p)
 }
 
+/// The values a compiled sparse convolution runs on: `Tensor` (real) and `ComplexTensor`
+/// (complex, float32 parts). Each requirement names the real or complex version of one step.
+public protocol SparseConvolutionValue: WeightValue {
+    /// The layer's name in its messages: `SparseConvolution` or `SparseComplexConvolution`.
+    static var sparseLayerName: String { get }
+    /// Whether the value (either part of a complex value) is recorded on a tape.
+    var isRecorded: Bool { get }
+    /// The element type (of both parts for a complex value).
+    var dtype: DType { get }
+    /// The value off any tape.
+    func detached() -> Self
+    /// The value in `dtype`.
+    func converted(to dtype: DType) -> Self
+    /// The float32 weight `self ⊙ mask` (the real mask multiplies both parts).
+    func maskedFloat32(_ mask: Tensor?) -> Self
+    /// The weight `self ⊙ mask` `[C_out, C_in, *k]` compressed as ``ConvolutionCSR``.
+    func convolutionCSR(mask: Tensor?, options: ConvolutionOptions) -> ConvolutionCSR
+    /// `csr ⋆ self + bias`: the input `[N, C_in, *S]` convolved by the compressed weight.
+    func convolved(by csr: ConvolutionCSR, bias: Self?) -> Self
+}
+
+extension Tensor: SparseConvolutionValue {
+    /// `SparseConvolution`.
+    public static var sparseLayerName: String { "SparseConvolution" }
+    /// ``isTraced``.
+    public var isRecorded: Bool { isTraced }
+    /// `weight ⊙ mask` as float32.
+    public func maskedFloat32(_ mask: Tensor?) -> Tensor { Relevance.maskedFloat32(self, mask) }
+    /// The real ``ConvolutionCSR`` of `self ⊙ mask`.
+    public func convolutionCSR(mask: Tensor?, options: ConvolutionOptions) -> ConvolutionCSR {
+        ConvolutionCSR(weight: self, mask: mask, options: options)
+    }
+    /// `csr.convolve(self, bias: bias)`, the real sparse convolution.
+    public func convolved(by csr: ConvolutionCSR, bias: Tensor?) -> Tensor { csr.convolve(self, bias: bias) }
+}
+
+extension ComplexTensor: SparseConvolutionValue {
+    /// `SparseComplexConvolution`.
+    public static var sparseLayerName: String { "SparseComplexConvolution" }
+    /// Whether either part is traced.
+    public var isRecorded: Bool { real.isTraced || imag.isTraced }
+    /// `weight ⊙ mask` as float32 (the real mask multiplies both parts).
+    public func maskedFloat32(_ mask: Tensor?) -> ComplexTensor { Relevance.maskedFloat32(self, mask) }
+    /// The complex ``ConvolutionCSR`` of `self ⊙ mask`.
+    public func convolutionCSR(mask: Tensor?, options: ConvolutionOptions) -> ConvolutionCSR {
+        ConvolutionCSR(weight: self, mask: mask, options: options)
+    }
+    /// `csr.convolve(self, bias: bias)`, the complex sparse convolution.
+    public func convolved(by csr: ConvolutionCSR, bias: ComplexTensor?) -> ComplexTensor { csr.convolve(self, bias: bias) }
+}
+
 /// An inference-only real convolution (`Conv1d/2d/3d` without groups) compiled from a masked,
 /// binarized or dense weight: `[N, C_in, *S]` → `[N, C_out, *S']`, as ``Convolution``.
 ///
@@ -173,32 +224,49 @@ func plainConvolution<Layer: RegularConvolutionLayer>(_ o: ConvolutionOptions, w
 /// float32 weight (mask multiplied in) run through the plain ``Convolution`` layer of the same
 /// options. It holds its tensors, ignores the `parameters` it is called with and stops on a traced
 /// input.
-public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
-    /// A real float32 tensor `[N, C_in, *S]`.
-    public typealias Input = Tensor
-    /// A real float32 tensor `[N, C_out, *S']`.
-    public typealias Output = Tensor
-    /// How the weight is stored: `.csr(ConvolutionCSR)` over the used kernel taps, or
-    /// `.dense(Tensor)`, the float32 weight `[C_out, C_in, *k]` (mask multiplied in).
-    public typealias Storage = CompiledWeight<ConvolutionCSR, Tensor>
+public typealias SparseConvolution<Rank: SpatialRank> = CompiledSparseConvolution<Convolution<Rank>>
+
+/// An inference-only complex convolution (`CplxConv1d/2d/3d` without groups) compiled from a
+/// masked, binarized or dense weight: complex `[N, C_in, *S]` → `[N, C_out, *S']`, as
+/// ``ComplexConvolution``. Storage and rules as ``SparseConvolution`` (CSR storage keeps split real
+/// and imaginary values; dense storage runs the plain ``ComplexConvolution``).
+public typealias SparseComplexConvolution<Rank: SpatialRank> = CompiledSparseConvolution<ComplexConvolution<Rank>>
+
+/// An inference-only convolution compiled from the masked, binarized or dense weight of the plain
+/// layer `Plain` (``SparseConvolution`` for ``Convolution``, ``SparseComplexConvolution`` for
+/// ``ComplexConvolution``): `[N, C_in, *S]` → `[N, C_out, *S']` in float32.
+///
+/// The weight is a ``ConvolutionCSR`` when its density is at most `maxDensity`, else the dense
+/// float32 weight (mask multiplied in) run through `Plain` with the same options.
+public struct CompiledSparseConvolution<Plain: RegularConvolutionLayer>: SequentialLayer
+where Plain.Weight: SparseConvolutionValue {
+    /// A float32 tensor `[N, C_in, *S]` (real or complex as `Plain`).
+    public typealias Input = Plain.Weight
+    /// A float32 tensor `[N, C_out, *S']`.
+    public typealias Output = Plain.Weight
+    /// How the weight is stored: `.csr(ConvolutionCSR)` over the used kernel taps, or `.dense`,
+    /// the float32 weight `[C_out, C_in, *k]` (mask multiplied in).
+    public typealias Storage = CompiledWeight<ConvolutionCSR, Plain.Weight>
 
     /// The layer's hyper-parameters.
     public let options: ConvolutionOptions
     /// The compiled weight.
     public let storage: Storage
     /// float32 `[C_out]`, or nil.
-    public let bias: Tensor?
+    public let bias: Plain.Weight?
     /// The plain layer and its parameters for dense storage.
-    private let dense: (layer: Convolution<Rank>, parameters: ParameterTree)?
+    private let dense: (layer: Plain, parameters: ParameterTree)?
 
-    /// Compiles `weight ⊙ mask` of a convolution with `options` (one group, not transposed).
-    public init(options: ConvolutionOptions, weight: Tensor, bias: Tensor?, mask: Tensor? = nil,
+    /// Compiles `weight ⊙ mask` (a real mask multiplies both parts of a complex weight) of a
+    /// convolution with `options` (one group, not transposed).
+    public init(options: ConvolutionOptions, weight: Plain.Weight, bias: Plain.Weight?, mask: Tensor? = nil,
                 maxDensity: Double = SparseLinear.defaultMaxDensity) {
-        require(options.kernelSize.count == Rank.count, "SparseConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
-        let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
+        require(options.kernelSize.count == Plain.Rank.count,
+                "\(Plain.Weight.sparseLayerName): \(options.kernelSize.count)-d options for a \(Plain.Rank.count)-d layer")
+        let csr = weight.convolutionCSR(mask: mask, options: options)
         self.options = options
         self.bias = bias?.detached().converted(to: .float32)
-        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { weight.maskedFloat32(mask) }
         if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
     }
 
@@ -206,63 +274,14 @@ public struct SparseConvolution<Rank: SpatialRank>: SequentialLayer {
     public var isCSR: Bool { storage.isCSR }
 
     /// The convolution of float32 `x [N, C_in, *S]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        require(!x.isTraced, "SparseConvolution: inference only; it cannot be differentiated (compile after training)")
-        require(x.dtype == .float32, "SparseConvolution: sparse inference is float32, got a \(x.dtype) input")
-        if case .csr(let c) = storage { return c.convolve(x, bias: bias) }
+    public func callAsFunction(_ x: Plain.Weight) -> Plain.Weight {
+        let name = Plain.Weight.sparseLayerName
+        require(!x.isRecorded, "\(name): inference only; it cannot be differentiated (compile after training)")
+        require(x.dtype == .float32, "\(name): sparse inference is float32, got a \(x.dtype) input")
+        if case .csr(let c) = storage { return x.convolved(by: c, bias: bias) }
         return dense!.layer(x, parameters: dense!.parameters, context: Context(training: false))
     }
 
     /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
-    public func callAsFunction(_ x: Tensor, parameters: ParameterTree, context: Context) -> Tensor { self(x) }
-}
-
-/// An inference-only complex convolution (`CplxConv1d/2d/3d` without groups) compiled from a
-/// masked, binarized or dense weight: complex `[N, C_in, *S]` → `[N, C_out, *S']`, as
-/// ``ComplexConvolution``. Storage and rules as ``SparseConvolution`` (dense storage runs the
-/// plain ``ComplexConvolution``).
-public struct SparseComplexConvolution<Rank: SpatialRank>: SequentialLayer {
-    /// A complex float32 tensor `[N, C_in, *S]`.
-    public typealias Input = ComplexTensor
-    /// A complex float32 tensor `[N, C_out, *S']`.
-    public typealias Output = ComplexTensor
-    /// How the weight is stored: `.csr(ConvolutionCSR)` (split real and imaginary values) or
-    /// `.dense(ComplexTensor)`, the complex float32 weight `[C_out, C_in, *k]` (mask multiplied in).
-    public typealias Storage = CompiledWeight<ConvolutionCSR, ComplexTensor>
-
-    /// The layer's hyper-parameters.
-    public let options: ConvolutionOptions
-    /// The compiled weight.
-    public let storage: Storage
-    /// Complex float32 `[C_out]`, or nil.
-    public let bias: ComplexTensor?
-    /// The plain layer and its parameters for dense storage.
-    private let dense: (layer: ComplexConvolution<Rank>, parameters: ParameterTree)?
-
-    /// Compiles `weight ⊙ mask` (the real mask multiplies both parts) of a complex convolution
-    /// with `options` (one group, not transposed).
-    public init(options: ConvolutionOptions, weight: ComplexTensor, bias: ComplexTensor?, mask: Tensor? = nil,
-                maxDensity: Double = SparseLinear.defaultMaxDensity) {
-        require(options.kernelSize.count == Rank.count, "SparseComplexConvolution: \(options.kernelSize.count)-d options for a \(Rank.count)-d layer")
-        let csr = ConvolutionCSR(weight: weight, mask: mask, options: options)
-        self.options = options
-        self.bias = bias?.detached().converted(to: .float32)
-        storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        if case .dense(let w) = storage { dense = plainConvolution(options, weight: w, bias: self.bias) } else { dense = nil }
-    }
-
-    /// Whether the weight is stored in CSR form.
-    public var isCSR: Bool { storage.isCSR }
-
-    /// The complex convolution of float32 `z [N, C_in, *S]`.
-    public func callAsFunction(_ z: ComplexTensor) -> ComplexTensor {
-        require(!z.real.isTraced && !z.imag.isTraced,
-                "SparseComplexConvolution: inference only; it cannot be differentiated (compile after training)")
-        require(z.dtype == .float32, "SparseComplexConvolution: sparse inference is float32, got a \(z.dtype) input")
-        if case .csr(let c) = storage { return c.convolve(z, bias: bias) }
-        return dense!.layer(z, parameters: dense!.parameters, context: Context(training: false))
-    }
-
-    /// Applies the layer; `parameters` and `context` are not used (the weight is compiled in).
-    public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor { self(z) }
+    public func callAsFunction(_ x: Plain.Weight, parameters: ParameterTree, context: Context) -> Plain.Weight { self(x) }
 }
