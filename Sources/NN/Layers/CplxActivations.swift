@@ -42,24 +42,17 @@ public struct CplxModReLU: SequentialLayer {
 ///
 /// Shapes: complex `[..., *dim]` → same. Entries: `threshold` of shape `dim` (`[1]` when
 /// empty), initialised N(0, 1)·0.02.
-public struct CplxAdaptiveModReLU: SequentialLayer {
+/// Made as cplxmodule's `CplxAdaptiveModReLU(*dim)` (see ``BroadcastParameterLayer``).
+public struct CplxAdaptiveModReLU: BroadcastParameterLayer {
+    /// `threshold`.
+    public static let parameterKey = "threshold"
     /// The shape of the threshold.
     public let dim: [Int]
-
-    /// cplxmodule's `CplxAdaptiveModReLU(*dim)`.
-    public init(_ dim: Int...) { self.init(dim) }
-    /// An adaptive modReLU whose threshold has shape `dim` (`[1]` when empty).
-    public init(_ dim: [Int]) { self.dim = dim.isEmpty ? [1] : dim }
-
-    /// `threshold` of shape `dim`, drawn as 0.02·N(0, 1).
-    public func ownParameters(key: RandomKey, dtype: DType) -> ParameterTree {
-        ["threshold": normal(dim, key: key, dtype: dtype) * 0.02]
-    }
+    /// An adaptive modReLU whose threshold has shape `parameterShape`.
+    public init(parameterShape: [Int]) { dim = parameterShape }
 
     /// `max(0, |z| − τ)·z/|z|` with τ `[*dim]` broadcast against `z`: complex `[…, *dim]` → the same shape.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        modReLU(z, threshold: p.required("threshold", by: context))
-    }
+    public static func apply(_ z: ComplexTensor, _ threshold: Tensor) -> ComplexTensor { modReLU(z, threshold: threshold) }
 }
 
 /// The modulus |z| = √(re² + im²) (cplxmodule's `CplxModulus`). Shapes: any complex → same, real.

@@ -97,7 +97,5 @@ public struct CplxPhaseShift: BroadcastParameterLayer {
     public init(parameterShape: [Int]) { dim = parameterShape }
 
     /// `z·e^{iφ}` with `phi` broadcast against `z`: complex input → the broadcast shape.
-    public func callAsFunction(_ z: ComplexTensor, parameters p: ParameterTree, context: Context) -> ComplexTensor {
-        phaseShift(z, phi: p.required(Self.parameterKey, by: context))
-    }
+    public static func apply(_ z: ComplexTensor, _ phi: Tensor) -> ComplexTensor { phaseShift(z, phi: phi) }
 }
