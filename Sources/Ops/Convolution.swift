@@ -30,11 +30,13 @@ extension Optional: SpatialOption where Wrapped: SpatialOption {
 }
 
 /// Expands an option to `n` values (`default` for nil); stops naming `op` and `name` if it has
-/// neither 1 nor `n` values.
-func expandSpatial(_ option: some SpatialOption, _ n: Int, default value: Int, name: String, op: String) -> [Int] {
-    guard let v = option.spatialValues else { return [Int](repeating: value, count: n) }
-    if v.count == 1 { return [Int](repeating: v[0], count: n) }
-    require(v.count == n, "\(op): \(name) \(v) must have 1 or \(n) values")
+/// neither 1 nor `n` values, or, when `minimum` is given, if a value is below it.
+func expandSpatial(_ option: some SpatialOption, _ n: Int, default value: Int, minimum: Int? = nil, name: String,
+                   op: String) -> [Int] {
+    guard let given = option.spatialValues else { return [Int](repeating: value, count: n) }
+    require(given.count == 1 || given.count == n, "\(op): \(name) \(given) must have 1 or \(n) values")
+    let v = given.count == 1 ? [Int](repeating: given[0], count: n) : given
+    if let minimum { require(v.allSatisfy { $0 >= minimum }, "\(op): \(name) must be ≥ \(minimum), got \(v)") }
     return v
 }
 

@@ -52,15 +52,11 @@ struct ConvGeometry: Sendable, Equatable {
     /// Expands Int-or-per-axis options to `spatialRank` values each and validates them.
     init(spatialRank n: Int, stride: some SpatialOption = 1, padding: some SpatialOption = 0,
          dilation: some SpatialOption = 1, outputPadding: some SpatialOption = 0, groups: Int = 1, op: String = "conv") {
-        self.stride = expandSpatial(stride, n, default: 1, name: "stride", op: op)
-        self.padding = expandSpatial(padding, n, default: 0, name: "padding", op: op)
-        self.dilation = expandSpatial(dilation, n, default: 1, name: "dilation", op: op)
-        self.outputPadding = expandSpatial(outputPadding, n, default: 0, name: "outputPadding", op: op)
+        self.stride = expandSpatial(stride, n, default: 1, minimum: 1, name: "stride", op: op)
+        self.padding = expandSpatial(padding, n, default: 0, minimum: 0, name: "padding", op: op)
+        self.dilation = expandSpatial(dilation, n, default: 1, minimum: 1, name: "dilation", op: op)
+        self.outputPadding = expandSpatial(outputPadding, n, default: 0, minimum: 0, name: "outputPadding", op: op)
         self.groups = groups
-        require(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
-        require(self.padding.allSatisfy { $0 >= 0 }, "\(op): padding must be ≥ 0, got \(self.padding)")
-        require(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
-        require(self.outputPadding.allSatisfy { $0 >= 0 }, "\(op): outputPadding must be ≥ 0, got \(self.outputPadding)")
         require(groups >= 1, "\(op): groups must be ≥ 1, got \(groups)")
     }
 

@@ -27,14 +27,12 @@ struct PoolGeometry: Sendable, Equatable {
     init(spatialRank n: Int, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
          padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false, op: String) {
         require(kernelSize.spatialValues != nil, "\(op): kernelSize is required")
-        kernel = expandSpatial(kernelSize, n, default: 1, name: "kernelSize", op: op)
-        self.stride = stride.spatialValues == nil ? kernel : expandSpatial(stride, n, default: 1, name: "stride", op: op)
+        kernel = expandSpatial(kernelSize, n, default: 1, minimum: 1, name: "kernelSize", op: op)
+        self.stride = stride.spatialValues == nil
+            ? kernel : expandSpatial(stride, n, default: 1, minimum: 1, name: "stride", op: op)
         self.padding = expandSpatial(padding, n, default: 0, name: "padding", op: op)
-        self.dilation = expandSpatial(dilation, n, default: 1, name: "dilation", op: op)
+        self.dilation = expandSpatial(dilation, n, default: 1, minimum: 1, name: "dilation", op: op)
         self.ceilMode = ceilMode
-        require(kernel.allSatisfy { $0 >= 1 }, "\(op): kernelSize must be ≥ 1, got \(kernel)")
-        require(self.stride.allSatisfy { $0 >= 1 }, "\(op): stride must be ≥ 1, got \(self.stride)")
-        require(self.dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be ≥ 1, got \(self.dilation)")
         require(zip(self.padding, kernel).allSatisfy { $0 >= 0 && $0 <= $1 / 2 },
                      "\(op): padding \(self.padding) must be between 0 and half the kernel size \(kernel)")
     }
