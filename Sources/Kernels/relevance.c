@@ -313,14 +313,7 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
         for (ptrdiff_t i = 0; i < n; i++) out[i] = g[i] * d[i];                                \
     }
 
-REPARAM_FNS(d_portable, double, RL_SQRT_D, )
-REPARAM_FNS(f_portable, float, RL_SQRT_F, )
-#if WT_X86
-REPARAM_FNS(d_avx2, double, RL_SQRT_D, WT_TARGET_AVX2)
-REPARAM_FNS(f_avx2, float, RL_SQRT_F, WT_TARGET_AVX2)
-REPARAM_FNS(d_avx512, double, RL_SQRT_D, WT_TARGET_AVX512)
-REPARAM_FNS(f_avx512, float, RL_SQRT_F, WT_TARGET_AVX512)
-#endif
+WT_DEFINE_TIERS_DF(REPARAM_FNS, d, f, RL_SQRT_D, RL_SQRT_F)
 
 // The reparameterisation kernels are elementwise: long arrays are split over the kernel threads
 // (any split gives the same values). Operands a..e and the output y, offset per range.
