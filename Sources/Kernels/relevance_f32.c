@@ -100,27 +100,9 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 // ---------------------------------------------------------------- vector paths
 // relevance_f32_vec.h written once, instantiated for AVX2/FMA (8 lanes) and AVX-512 (16 lanes).
 
-#if WT_X86
-#define KV_W 8
-#define RV(x) rf8_##x
-#define KV_ATTR WT_TARGET_AVX2
-#define KV_NAME kl_real_f32_avx2
-#include "relevance_f32_vec.h"
-#undef KV_W
-#undef RV
-#undef KV_ATTR
-#undef KV_NAME
-
-#define KV_W 16
-#define RV(x) rf16_##x
-#define KV_ATTR WT_TARGET_AVX512
-#define KV_NAME kl_real_f32_avx512
-#include "relevance_f32_vec.h"
-#undef KV_W
-#undef RV
-#undef KV_ATTR
-#undef KV_NAME
-#endif
+#define KV_HEADER "relevance_f32_vec.h"
+#define KV_BASE kl_real_f32
+#include "relevance_vec_tiers.h"
 
 typedef void (*kl_real_f32_fn)(wt_kl_prior, const float *, const float *, float *, float *, float *, ptrdiff_t,
                                float, double *);
