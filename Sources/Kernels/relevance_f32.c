@@ -28,6 +28,7 @@
 #include "kernels_relevance.h"
 #include "kernels_constants.h"
 #include "blocked_sum.h"
+#include "kl_sum_job.h"
 #include "kernels_dispatch.h"
 #include <math.h>
 #include <stdint.h>
@@ -123,21 +124,11 @@ void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, 
     kl_real_f32(prior, log_sigma2, w, value, d_ls, d_w, n, 1.0f, NULL);
 }
 
-typedef struct {
-    wt_kl_prior prior;
-    const float *ls, *w;
-    float *d_ls, *d_w;
-    float scale;
-} kl_real_sum_job;
-
-static void kl_real_sum_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
-    const kl_real_sum_job *j = context;
-    kl_real_f32(j->prior, j->ls + s, j->w + s, NULL, j->d_ls ? j->d_ls + s : NULL, j->d_w ? j->d_w + s : NULL, count,
-                j->scale, acc);
-}
+KL_SUM_JOB(kl_real_sum_job, float);
+KL_REAL_SUM_BLOCK(kl_real_sum_block, kl_real_sum_job, kl_real_f32)
 
 double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, double scale,
                           float *d_ls, float *d_w, ptrdiff_t n) {
-    kl_real_sum_job j = {prior, log_sigma2, w, d_ls, d_w, (float)scale};
+    kl_real_sum_job j = {prior, log_sigma2, w, NULL, d_ls, d_w, NULL, (float)scale};
     return scale * wt_blocked_sum(n, 8, kl_real_sum_block, &j);
 }
