@@ -433,6 +433,15 @@ static void sk_cplx_product(int is_double, int trans_b, ptrdiff_t n, const sk_cj
     sk_columns(&s, n, 4 * job->m * job->k);
 }
 
+/// The complex product of the entry points (operands of the element type `is_double` says).
+static void sk_cplx_run(int is_double, int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                        const void *ar, const void *ai, ptrdiff_t lda, const void *br, const void *bi, ptrdiff_t ldb,
+                        int accumulate, void *cr, void *ci, ptrdiff_t ldc) {
+    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
+                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
+    sk_cplx_product(is_double, trans_b, n, &j);
+}
+
 // MARK: - Entry points
 
 void wt_sgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
@@ -450,15 +459,11 @@ void wt_dgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double 
 void wt_cgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const float *ar, const float *ai, ptrdiff_t lda, const float *br, const float *bi,
                      ptrdiff_t ldb, int accumulate, float *cr, float *ci, ptrdiff_t ldc) {
-    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
-                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
-    sk_cplx_product(0, trans_b, n, &j);
+    sk_cplx_run(0, trans_b, conj_a, conj_b, m, n, k, ar, ai, lda, br, bi, ldb, accumulate, cr, ci, ldc);
 }
 
 void wt_zgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const double *ar, const double *ai, ptrdiff_t lda, const double *br, const double *bi,
                      ptrdiff_t ldb, int accumulate, double *cr, double *ci, ptrdiff_t ldc) {
-    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
-                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
-    sk_cplx_product(1, trans_b, n, &j);
+    sk_cplx_run(1, trans_b, conj_a, conj_b, m, n, k, ar, ai, lda, br, bi, ldb, accumulate, cr, ci, ldc);
 }
