@@ -6,9 +6,10 @@
 //   #define GP_NAME(x) the name of the instantiation of x  GP_ATTR function attributes of the tier
 //   #include "gemm_pack.h"
 //
-// defines GP_NAME(pack_a) and GP_NAME(pack_b). Contiguous cases copy MR / NR values per step with
-// fixed-size copies; strided cases (op(A) = A row-major, op(B) = Bᵀ) go through G×G register
-// transposes (G = 8 floats or 4 doubles in 256-bit vectors, which every x86 tier above portable has).
+// defines GP_NAME(pack_a) and GP_NAME(pack_b), and undefines the parameters but GP_ATTR.
+// Contiguous cases copy MR / NR values per step with fixed-size copies; strided cases (op(A) = A
+// row-major, op(B) = Bᵀ) go through G×G register transposes (G = 8 floats or 4 doubles in 256-bit
+// vectors, which every x86 tier above portable has).
 // Packing only moves values, so every instantiation produces the same bits.
 #include "transpose_avx2.h"
 #include <immintrin.h>
@@ -132,3 +133,8 @@ GP_ATTR static void GP_NAME(pack_b)(int trans, ptrdiff_t kc, ptrdiff_t nc, const
 #undef GP_LOAD
 #undef GP_ZERO
 #undef GP_STORE
+// The instantiation's parameters (GP_ATTR stays for the tier's next one).
+#undef GP_T
+#undef GP_MR
+#undef GP_NR
+#undef GP_NAME
