@@ -92,46 +92,32 @@ CV_INLINE void CV(group_grad_f)(const float *re, const float *im, const float *g
         for (int k = 0; k < CV_W; k++) if (!ok[k]) cx_grad_f(re[k], im[k], g[k], gre + k, gim + k);
 }
 
-CV_ATTR static void CV(cabs_d)(const double *re, const double *im, double *y, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + CV_W <= n; i += CV_W) CV(group_d)(re + i, im + i, y + i);
-    if (i == n) return;
-    double r[CV_W] = {0}, m[CV_W] = {0}, o[CV_W];
-    for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; }
-    CV(group_d)(r, m, o);
-    for (ptrdiff_t k = i; k < n; k++) y[k] = o[k - i];
-}
-
-CV_ATTR static void CV(cabs_f)(const float *re, const float *im, float *y, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + CV_W <= n; i += CV_W) CV(group_f)(re + i, im + i, y + i);
-    if (i == n) return;
-    float r[CV_W] = {0}, m[CV_W] = {0}, o[CV_W];
-    for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; }
-    CV(group_f)(r, m, o);
-    for (ptrdiff_t k = i; k < n; k++) y[k] = o[k - i];
-}
-
-CV_ATTR static void CV(cabs_grad_d)(const double *re, const double *im, const double *g, double *gre,
-                                    double *gim, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + CV_W <= n; i += CV_W) CV(group_grad_d)(re + i, im + i, g + i, gre + i, gim + i);
-    if (i == n) return;
-    double r[CV_W] = {0}, m[CV_W] = {0}, h[CV_W] = {0}, oa[CV_W], ob[CV_W];
-    for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; h[k - i] = g[k]; }
-    CV(group_grad_d)(r, m, h, oa, ob);
-    for (ptrdiff_t k = i; k < n; k++) { gre[k] = oa[k - i]; gim[k] = ob[k - i]; }
-}
-
-CV_ATTR static void CV(cabs_grad_f)(const float *re, const float *im, const float *g, float *gre,
-                                    float *gim, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + CV_W <= n; i += CV_W) CV(group_grad_f)(re + i, im + i, g + i, gre + i, gim + i);
-    if (i == n) return;
-    float r[CV_W] = {0}, m[CV_W] = {0}, h[CV_W] = {0}, oa[CV_W], ob[CV_W];
-    for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; h[k - i] = g[k]; }
-    CV(group_grad_f)(r, m, h, oa, ob);
-    for (ptrdiff_t k = i; k < n; k++) { gre[k] = oa[k - i]; gim[k] = ob[k - i]; }
-}
-
+// The array kernels, written once over the element type T: whole groups of W elements, then the
+// last n mod W through a zero-padded copy.
+#define CV_CABS(NAME, GROUP, T)                                                                      \
+    CV_ATTR static void CV(NAME)(const T *re, const T *im, T *y, ptrdiff_t n) {                      \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + CV_W <= n; i += CV_W) CV(GROUP)(re + i, im + i, y + i);                           \
+        if (i == n) return;                                                                          \
+        T r[CV_W] = {0}, m[CV_W] = {0}, o[CV_W];                                                     \
+        for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; }                    \
+        CV(GROUP)(r, m, o);                                                                          \
+        for (ptrdiff_t k = i; k < n; k++) y[k] = o[k - i];                                           \
+    }
+#define CV_CABS_GRAD(NAME, GROUP, T)                                                                 \
+    CV_ATTR static void CV(NAME)(const T *re, const T *im, const T *g, T *gre, T *gim, ptrdiff_t n) { \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + CV_W <= n; i += CV_W) CV(GROUP)(re + i, im + i, g + i, gre + i, gim + i);         \
+        if (i == n) return;                                                                          \
+        T r[CV_W] = {0}, m[CV_W] = {0}, h[CV_W] = {0}, oa[CV_W], ob[CV_W];                           \
+        for (ptrdiff_t k = i; k < n; k++) { r[k - i] = re[k]; m[k - i] = im[k]; h[k - i] = g[k]; }   \
+        CV(GROUP)(r, m, h, oa, ob);                                                                  \
+        for (ptrdiff_t k = i; k < n; k++) { gre[k] = oa[k - i]; gim[k] = ob[k - i]; }                \
+    }
+CV_CABS(cabs_d, group_d, double)
+CV_CABS(cabs_f, group_f, float)
+CV_CABS_GRAD(cabs_grad_d, group_grad_d, double)
+CV_CABS_GRAD(cabs_grad_f, group_grad_f, float)
+#undef CV_CABS
+#undef CV_CABS_GRAD
 #undef CV_INLINE

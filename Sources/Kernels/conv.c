@@ -11,6 +11,16 @@
 #include "tiers.h"
 
 static inline ptrdiff_t ceil_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+/// The outputs o ∈ [*lo, *hi) of `out` along an axis whose input o·s + off lies in [0, size)
+/// (0 ≤ *lo ≤ *hi ≤ out; the rest of the row reads padding).
+static inline void inside_span(ptrdiff_t off, ptrdiff_t s, ptrdiff_t size, ptrdiff_t out, ptrdiff_t *lo, ptrdiff_t *hi) {
+    ptrdiff_t l = ceil_div(-off, s);
+    l = l < 0 ? 0 : (l > out ? out : l);
+    ptrdiff_t h = ceil_div(size - off, s);
+    h = h > out ? out : h;
+    *lo = l;
+    *hi = h < l ? l : h;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Row helpers: plain C, and AVX2 with masked tails.
@@ -36,93 +46,47 @@ static inline CV_AVX2 __m256i first_lanes32(ptrdiff_t n) {
 static inline CV_AVX2 __m256i first_lanes64(ptrdiff_t n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
 }
-static inline CV_AVX2 void zero_f32_avx2(float *dst, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_setzero_ps());
-    if (i < n) _mm256_maskstore_ps(dst + i, first_lanes32(n - i), _mm256_setzero_ps());
-}
-static inline CV_AVX2 void copy_f32_avx2(float *dst, const float *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-    if (i < n) {
-        __m256i m = first_lanes32(n - i);
-        _mm256_maskstore_ps(dst + i, m, _mm256_maskload_ps(src + i, m));
+// The row helpers of a vector tier for one element type T, written once over the tier's
+// operations: W lanes a step with LOAD / STORE / ADD / ZERO, the remainder (fewer than W) under
+// the lane mask MASK(count) of type MT with MLOAD(p, mask) / MSTORE(p, mask, v).
+#define CV_ROWS_VEC(SUF, ATTR, T, W, MT, MASK, LOAD, STORE, ADD, ZERO, MLOAD, MSTORE)                \
+    static inline ATTR void zero_##SUF(T *dst, ptrdiff_t n) {                                        \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, ZERO());                                           \
+        if (i < n) MSTORE(dst + i, MASK(n - i), ZERO());                                             \
+    }                                                                                                \
+    static inline ATTR void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                          \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, LOAD(src + i));                                    \
+        if (i < n) {                                                                                 \
+            MT m = MASK(n - i);                                                                      \
+            MSTORE(dst + i, m, MLOAD(src + i, m));                                                   \
+        }                                                                                            \
+    }                                                                                                \
+    static inline ATTR void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                           \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, ADD(LOAD(dst + i), LOAD(src + i)));                \
+        if (i < n) {                                                                                 \
+            MT m = MASK(n - i);                                                                      \
+            MSTORE(dst + i, m, ADD(MLOAD(dst + i, m), MLOAD(src + i, m)));                           \
+        }                                                                                            \
     }
-}
-static inline CV_AVX2 void add_f32_avx2(float *dst, const float *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
-    if (i < n) {
-        __m256i m = first_lanes32(n - i);
-        _mm256_maskstore_ps(dst + i, m, _mm256_add_ps(_mm256_maskload_ps(dst + i, m), _mm256_maskload_ps(src + i, m)));
-    }
-}
-static inline CV_AVX2 void zero_f64_avx2(double *dst, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_setzero_pd());
-    if (i < n) _mm256_maskstore_pd(dst + i, first_lanes64(n - i), _mm256_setzero_pd());
-}
-static inline CV_AVX2 void copy_f64_avx2(double *dst, const double *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_loadu_pd(src + i));
-    if (i < n) {
-        __m256i m = first_lanes64(n - i);
-        _mm256_maskstore_pd(dst + i, m, _mm256_maskload_pd(src + i, m));
-    }
-}
-static inline CV_AVX2 void add_f64_avx2(double *dst, const double *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(dst + i, _mm256_add_pd(_mm256_loadu_pd(dst + i), _mm256_loadu_pd(src + i)));
-    if (i < n) {
-        __m256i m = first_lanes64(n - i);
-        _mm256_maskstore_pd(dst + i, m, _mm256_add_pd(_mm256_maskload_pd(dst + i, m), _mm256_maskload_pd(src + i, m)));
-    }
-}
+// AVX2: 8 floats (4 doubles) per step, the remainder under a lane mask.
+CV_ROWS_VEC(f32_avx2, CV_AVX2, float, 8, __m256i, first_lanes32, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
+            _mm256_setzero_ps, _mm256_maskload_ps, _mm256_maskstore_ps)
+CV_ROWS_VEC(f64_avx2, CV_AVX2, double, 4, __m256i, first_lanes64, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
+            _mm256_setzero_pd, _mm256_maskload_pd, _mm256_maskstore_pd)
 
 #define CV_AVX512 WT_TARGET_AVX512
 // AVX-512: 16 floats (8 doubles) per step, the remainder under an opmask.
-static inline CV_AVX512 void zero_f32_avx512(float *dst, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_setzero_ps());
-    if (i < n) _mm512_mask_storeu_ps(dst + i, (__mmask16)((1u << (n - i)) - 1), _mm512_setzero_ps());
-}
-static inline CV_AVX512 void copy_f32_avx512(float *dst, const float *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
-    if (i < n) {
-        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
-    }
-}
-static inline CV_AVX512 void add_f32_avx512(float *dst, const float *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
-    if (i < n) {
-        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(dst + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + i), _mm512_maskz_loadu_ps(m, src + i)));
-    }
-}
-static inline CV_AVX512 void zero_f64_avx512(double *dst, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_setzero_pd());
-    if (i < n) _mm512_mask_storeu_pd(dst + i, (__mmask8)((1u << (n - i)) - 1), _mm512_setzero_pd());
-}
-static inline CV_AVX512 void copy_f64_avx512(double *dst, const double *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_loadu_pd(src + i));
-    if (i < n) {
-        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_pd(dst + i, m, _mm512_maskz_loadu_pd(m, src + i));
-    }
-}
-static inline CV_AVX512 void add_f64_avx512(double *dst, const double *src, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(dst + i, _mm512_add_pd(_mm512_loadu_pd(dst + i), _mm512_loadu_pd(src + i)));
-    if (i < n) {
-        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_pd(dst + i, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, dst + i), _mm512_maskz_loadu_pd(m, src + i)));
-    }
-}
+#define CV_MASK16(n) ((__mmask16)((1u << (n)) - 1))
+#define CV_MASK8(n) ((__mmask8)((1u << (n)) - 1))
+#define CV_MLOAD512_PS(p, m) _mm512_maskz_loadu_ps(m, p)
+#define CV_MLOAD512_PD(p, m) _mm512_maskz_loadu_pd(m, p)
+CV_ROWS_VEC(f32_avx512, CV_AVX512, float, 16, __mmask16, CV_MASK16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps,
+            _mm512_setzero_ps, CV_MLOAD512_PS, _mm512_mask_storeu_ps)
+CV_ROWS_VEC(f64_avx512, CV_AVX512, double, 8, __mmask8, CV_MASK8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd,
+            _mm512_setzero_pd, CV_MLOAD512_PD, _mm512_mask_storeu_pd)
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -142,11 +106,8 @@ static inline CV_AVX512 void add_f64_avx512(double *dst, const double *src, ptrd
                     for (ptrdiff_t k2 = 0; k2 < g->k[2]; k2++, row++) {                              \
                         T *dst = col + row * ld;                                                     \
                         const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
-                        ptrdiff_t lo = ceil_div(-off2, s2);                                          \
-                        lo = lo < 0 ? 0 : (lo > O2 ? O2 : lo);                                       \
-                        ptrdiff_t hi = ceil_div(S2 - off2, s2);                                      \
-                        hi = hi > O2 ? O2 : hi;                                                      \
-                        hi = hi < lo ? lo : hi;                                                      \
+                        ptrdiff_t lo, hi;                                                            \
+                        inside_span(off2, s2, S2, O2, &lo, &hi);                                     \
                         for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
                             T *d0 = dst + o0 * O1 * O2;                                              \
                             const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
@@ -177,11 +138,8 @@ static inline CV_AVX512 void add_f64_avx512(double *dst, const double *src, ptrd
                     for (ptrdiff_t k2 = 0; k2 < g->k[2]; k2++, row++) {                              \
                         const T *src_row = col + row * ld;                                           \
                         const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
-                        ptrdiff_t lo = ceil_div(-off2, s2);                                          \
-                        lo = lo < 0 ? 0 : (lo > O2 ? O2 : lo);                                       \
-                        ptrdiff_t hi = ceil_div(S2 - off2, s2);                                      \
-                        hi = hi > O2 ? O2 : hi;                                                      \
-                        hi = hi < lo ? lo : hi;                                                      \
+                        ptrdiff_t lo, hi;                                                            \
+                        inside_span(off2, s2, S2, O2, &lo, &hi);                                     \
                         for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
                             const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
                             if (i0 < 0 || i0 >= S0) continue;                                        \

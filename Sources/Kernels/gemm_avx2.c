@@ -37,10 +37,6 @@
 #define GP_NR 16
 #define GP_NAME(x) s##x##_avx2
 #include "gemm_pack.h"
-#undef GP_T
-#undef GP_MR
-#undef GP_NR
-#undef GP_NAME
 
 #define GP_T double
 #define GP_MR 6
@@ -55,11 +51,6 @@
 #define GT_NV 2
 #define GT_NAME(x) s##x##_avx2
 #include "gemm_tile.h"
-#undef GT_T
-#undef GT_W
-#undef GT_MR
-#undef GT_NV
-#undef GT_NAME
 
 #define GT_T double
 #define GT_W 4

@@ -38,20 +38,12 @@
 #define GP_NAME(x) s##x##_avx512
 #define GP_ATTR WT_TARGET_AVX512
 #include "gemm_pack.h"
-#undef GP_T
-#undef GP_MR
-#undef GP_NR
-#undef GP_NAME
 
 #define GP_T double
 #define GP_MR WT_AVX512_DMR
 #define GP_NR 16
 #define GP_NAME(x) d##x##_avx512
 #include "gemm_pack.h"
-#undef GP_T
-#undef GP_MR
-#undef GP_NR
-#undef GP_NAME
 #undef GP_ATTR
 
 #define GT_ATTR WT_TARGET_AVX512
@@ -61,11 +53,6 @@
 #define GT_NV 2
 #define GT_NAME(x) s##x##_avx512
 #include "gemm_tile.h"
-#undef GT_T
-#undef GT_W
-#undef GT_MR
-#undef GT_NV
-#undef GT_NAME
 
 #define GT_T double
 #define GT_W 8

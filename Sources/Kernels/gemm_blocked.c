@@ -5,30 +5,33 @@
 // (SSE2 on x86-64, NEON on arm64).
 #include "gemm_internal.h"
 
-#define DEFINE_BLOCKED(P, T, MR, NR, MC, KC, NC)                                                    \
-static void P##pack_a_blocked(int trans, ptrdiff_t mc, ptrdiff_t kc, const T *a, ptrdiff_t lda,     \
-                              T *dst) {                                                             \
-    for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {                                                     \
-        ptrdiff_t rows = mc - i0 < MR ? mc - i0 : MR;                                               \
-        for (ptrdiff_t p = 0; p < kc; p++, dst += MR) {                                             \
+// Packs `count` rows of op(X) (kc values each) into panels of W rows, p-major, zero-padded: row i
+// of op(X) is x[i·ld + p] (`contiguous` = 0) or x[p·ld + i] (`contiguous` = 1). Both operands pack
+// this way: op(A)'s rows (W = MR; contiguous when A is transposed) and op(B)'s columns (W = NR;
+// contiguous when B is not).
+#define BLOCKED_PACK(NAME, T, W)                                                                    \
+static void NAME(int contiguous, ptrdiff_t count, ptrdiff_t kc, const T *x, ptrdiff_t ld, T *dst) { \
+    for (ptrdiff_t i0 = 0; i0 < count; i0 += W) {                                                   \
+        ptrdiff_t rows = count - i0 < W ? count - i0 : W;                                           \
+        for (ptrdiff_t p = 0; p < kc; p++, dst += W) {                                              \
             ptrdiff_t r = 0;                                                                        \
-            if (trans) { const T *src = a + p * lda + i0; for (; r < rows; r++) dst[r] = src[r]; }  \
-            else { const T *src = a + i0 * lda + p; for (; r < rows; r++) dst[r] = src[r * lda]; }  \
-            for (; r < MR; r++) dst[r] = 0;                                                         \
+            if (contiguous) { const T *src = x + p * ld + i0; for (; r < rows; r++) dst[r] = src[r]; } \
+            else { const T *src = x + i0 * ld + p; for (; r < rows; r++) dst[r] = src[r * ld]; }    \
+            for (; r < W; r++) dst[r] = 0;                                                          \
         }                                                                                           \
     }                                                                                               \
+}
+
+#define DEFINE_BLOCKED(P, T, MR, NR, MC, KC, NC)                                                    \
+BLOCKED_PACK(P##pack_rows_blocked, T, MR)                                                           \
+BLOCKED_PACK(P##pack_cols_blocked, T, NR)                                                           \
+static void P##pack_a_blocked(int trans, ptrdiff_t mc, ptrdiff_t kc, const T *a, ptrdiff_t lda,     \
+                              T *dst) {                                                             \
+    P##pack_rows_blocked(trans, mc, kc, a, lda, dst);                                               \
 }                                                                                                   \
 static void P##pack_b_blocked(int trans, ptrdiff_t kc, ptrdiff_t nc, const T *b, ptrdiff_t ldb,     \
                               T *dst) {                                                             \
-    for (ptrdiff_t j0 = 0; j0 < nc; j0 += NR) {                                                     \
-        ptrdiff_t cols = nc - j0 < NR ? nc - j0 : NR;                                               \
-        for (ptrdiff_t p = 0; p < kc; p++, dst += NR) {                                             \
-            ptrdiff_t j = 0;                                                                        \
-            if (!trans) { const T *src = b + p * ldb + j0; for (; j < cols; j++) dst[j] = src[j]; } \
-            else { const T *src = b + j0 * ldb + p; for (; j < cols; j++) dst[j] = src[j * ldb]; }  \
-            for (; j < NR; j++) dst[j] = 0;                                                         \
-        }                                                                                           \
-    }                                                                                               \
+    P##pack_cols_blocked(!trans, nc, kc, b, ldb, dst);                                              \
 }                                                                                                   \
 /* acc += Ã·B̃ for one MR×NR tile; only constant indices, so acc can live in registers. */             \
 static inline void P##tile_blocked(ptrdiff_t kc, const T *a, const T *b, T *out) {                  \

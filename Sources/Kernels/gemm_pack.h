@@ -6,10 +6,12 @@
 //   #define GP_NAME(x) the name of the instantiation of x  GP_ATTR function attributes of the tier
 //   #include "gemm_pack.h"
 //
-// defines GP_NAME(pack_a) and GP_NAME(pack_b). Contiguous cases copy MR / NR values per step with
-// fixed-size copies; strided cases (op(A) = A row-major, op(B) = Bᵀ) go through G×G register
-// transposes (G = 8 floats or 4 doubles in 256-bit vectors, which every x86 tier above portable has).
+// defines GP_NAME(pack_a) and GP_NAME(pack_b), and undefines the parameters but GP_ATTR.
+// Contiguous cases copy MR / NR values per step with fixed-size copies; strided cases (op(A) = A
+// row-major, op(B) = Bᵀ) go through G×G register transposes (G = 8 floats or 4 doubles in 256-bit
+// vectors, which every x86 tier above portable has).
 // Packing only moves values, so every instantiation produces the same bits.
+#include "transpose_avx2.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -17,28 +19,6 @@
 #define WT_GEMM_PACK_TRANSPOSES
 #define WT_PACK_INLINE WT_TARGET_AVX2 __attribute__((always_inline)) static inline
 
-/// 8×8 transpose of rows r[0..7] of floats (in place).
-WT_PACK_INLINE void wt_transpose_g_float(__m256 r[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20); r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-/// 4×4 transpose of rows r[0..3] of doubles (in place).
-WT_PACK_INLINE void wt_transpose_g_double(__m256d r[4]) {
-    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
-    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
-    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20); r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31); r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
-}
 WT_PACK_INLINE __m256 wt_loadg_float(const float *p) { return _mm256_loadu_ps(p); }
 WT_PACK_INLINE __m256d wt_loadg_double(const double *p) { return _mm256_loadu_pd(p); }
 WT_PACK_INLINE __m256 wt_zerog_float(void) { return _mm256_setzero_ps(); }
@@ -58,20 +38,28 @@ WT_PACK_INLINE void wt_storeg_double(double *p, __m256d v) { _mm256_storeu_pd(p,
 #define GP_ZERO GP_CAT(wt_zerog_, GP_T)
 #define GP_STORE GP_CAT(wt_storeg_, GP_T)
 
+// One panel whose `count` (≤ W) values for each p < kc are contiguous at src + p·ld: W values per
+// p, zero-padded (a whole panel with one fixed-size copy per p). Returns dst past the panel.
+GP_ATTR __attribute__((always_inline)) static inline GP_T *GP_NAME(pack_contiguous)(const GP_T *src, ptrdiff_t ld,
+                                                                                   ptrdiff_t kc, ptrdiff_t count,
+                                                                                   const ptrdiff_t W, GP_T *dst) {
+    if (count == W) {
+        for (ptrdiff_t p = 0; p < kc; p++, src += ld, dst += W) memcpy(dst, src, W * sizeof(GP_T));
+    } else {
+        for (ptrdiff_t p = 0; p < kc; p++, src += ld, dst += W) {
+            ptrdiff_t r = 0;
+            for (; r < count; r++) dst[r] = src[r];
+            for (; r < W; r++) dst[r] = 0;
+        }
+    }
+    return dst;
+}
+
 GP_ATTR static void GP_NAME(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const GP_T *a, ptrdiff_t lda, GP_T *dst) {
     for (ptrdiff_t i0 = 0; i0 < mc; i0 += GP_MR) {
         ptrdiff_t rows = mc - i0 < GP_MR ? mc - i0 : GP_MR;
         if (trans) {  // op(A)[i][p] = a[p·lda + i]: the MR values for one p are contiguous
-            const GP_T *src = a + i0;
-            if (rows == GP_MR) {
-                for (ptrdiff_t p = 0; p < kc; p++, src += lda, dst += GP_MR) memcpy(dst, src, GP_MR * sizeof(GP_T));
-            } else {
-                for (ptrdiff_t p = 0; p < kc; p++, src += lda, dst += GP_MR) {
-                    ptrdiff_t r = 0;
-                    for (; r < rows; r++) dst[r] = src[r];
-                    for (; r < GP_MR; r++) dst[r] = 0;
-                }
-            }
+            dst = GP_NAME(pack_contiguous)(a + i0, lda, kc, rows, GP_MR, dst);
             continue;
         }
         // op(A)[i][p] = a[i·lda + p]: one value from each of MR rows per p
@@ -111,16 +99,7 @@ GP_ATTR static void GP_NAME(pack_b)(int trans, ptrdiff_t kc, ptrdiff_t nc, const
     for (ptrdiff_t j0 = 0; j0 < nc; j0 += GP_NR) {
         ptrdiff_t cols = nc - j0 < GP_NR ? nc - j0 : GP_NR;
         if (!trans) {  // op(B)[p][j] = b[p·ldb + j]: NR contiguous values per p
-            const GP_T *src = b + j0;
-            if (cols == GP_NR) {
-                for (ptrdiff_t p = 0; p < kc; p++, src += ldb, dst += GP_NR) memcpy(dst, src, GP_NR * sizeof(GP_T));
-            } else {
-                for (ptrdiff_t p = 0; p < kc; p++, src += ldb, dst += GP_NR) {
-                    ptrdiff_t j = 0;
-                    for (; j < cols; j++) dst[j] = src[j];
-                    for (; j < GP_NR; j++) dst[j] = 0;
-                }
-            }
+            dst = GP_NAME(pack_contiguous)(b + j0, ldb, kc, cols, GP_NR, dst);
             continue;
         }
         // op(B)[p][j] = b[j·ldb + p]: transpose G×G blocks of B's rows
@@ -154,3 +133,8 @@ GP_ATTR static void GP_NAME(pack_b)(int trans, ptrdiff_t kc, ptrdiff_t nc, const
 #undef GP_LOAD
 #undef GP_ZERO
 #undef GP_STORE
+// The instantiation's parameters (GP_ATTR stays for the tier's next one).
+#undef GP_T
+#undef GP_MR
+#undef GP_NR
+#undef GP_NAME

@@ -24,12 +24,21 @@
 #include "kernels_dispatch.h"
 #include "tiers.h"
 #include "kernels_parallel.h"
+#include "lane_tree.h"
 #include <string.h>
 
 
 /// Rows of A per register block, and rows of B (nt) or vectors of columns (nn) per block.
 #define SK_MB 4
 #define SK_NB 4
+
+// The vector type NAME##_vec (W lanes of T) and the head of a real kernel over rows j_begin ..< j_end
+// of B (columns of C) and all m rows of A.
+#define SK_KERNEL_HEAD(NAME, ATTR, T, W)                                                             \
+    typedef T NAME##_vec __attribute__((vector_size(sizeof(T) * W)));                                \
+    ATTR static void NAME(ptrdiff_t m, ptrdiff_t j_begin, ptrdiff_t j_end, ptrdiff_t k, T alpha,     \
+                          const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,        \
+                          ptrdiff_t ldc)
 
 // MARK: - nt: dot products of rows
 
@@ -52,12 +61,8 @@
         }                                                                                            \
         for (int r = 0; r < MB_; r++)                                                                \
             for (int s = 0; s < SK_NB; s++) {                                                        \
-                /* lanes reduced as a tree: (0+W/2, 1+W/2, …), then halves again */                  \
-                T lane[W];                                                                           \
-                memcpy(lane, &acc[r][s], sizeof(VEC));                                               \
-                for (int h = W / 2; h >= 1; h /= 2)                                                  \
-                    for (int l = 0; l < h; l++) lane[l] = lane[l] + lane[l + h];                     \
-                T sum = lane[0];                                                                     \
+                T sum;                                                                               \
+                WT_LANE_TREE(T, W, acc[r][s], sum)                                                   \
                 const T *ar = a + (i0 + r) * lda, *br = b + (j0 + s) * ldb;                          \
                 for (ptrdiff_t q = p; q < k; q++) sum = sum + ar[q] * br[q];                         \
                 T *cp = c + (i0 + r) * ldc + (j0 + s);                                               \
@@ -69,10 +74,7 @@
 // SK_NB except at the very end, where the last rows of B are handled one by one with the same
 // arithmetic (a block whose missing rows are never stored).
 #define SK_DEFINE_NT(NAME, ATTR, T, W)                                                               \
-    typedef T NAME##_vec __attribute__((vector_size(sizeof(T) * W)));                                \
-    ATTR static void NAME(ptrdiff_t m, ptrdiff_t j_begin, ptrdiff_t j_end, ptrdiff_t k, T alpha,     \
-                          const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,        \
-                          ptrdiff_t ldc) {                                                           \
+    SK_KERNEL_HEAD(NAME, ATTR, T, W) {                                                               \
         ptrdiff_t j0 = j_begin;                                                                      \
         for (; j0 + SK_NB <= j_end; j0 += SK_NB) {                                                   \
             ptrdiff_t i0 = 0;                                                                        \
@@ -90,11 +92,8 @@
                     memcpy(&bv, b + j0 * ldb + p, sizeof bv);                                        \
                     acc = acc + av * bv;                                                             \
                 }                                                                                    \
-                T lane[W];                                                                           \
-                memcpy(lane, &acc, sizeof acc);                                                      \
-                for (int h = W / 2; h >= 1; h /= 2)                                                  \
-                    for (int l = 0; l < h; l++) lane[l] = lane[l] + lane[l + h];                     \
-                T sum = lane[0];                                                                     \
+                T sum;                                                                               \
+                WT_LANE_TREE(T, W, acc, sum)                                                         \
                 for (ptrdiff_t q = p; q < k; q++) sum = sum + a[i0 * lda + q] * b[j0 * ldb + q];     \
                 T *cp = c + i0 * ldc + j0;                                                           \
                 *cp = beta == 0 ? alpha * sum : alpha * sum + beta * *cp;                            \
@@ -129,10 +128,7 @@
     }
 
 #define SK_DEFINE_NN(NAME, ATTR, T, W)                                                               \
-    typedef T NAME##_vec __attribute__((vector_size(sizeof(T) * W)));                                \
-    ATTR static void NAME(ptrdiff_t m, ptrdiff_t j_begin, ptrdiff_t j_end, ptrdiff_t k, T alpha,     \
-                          const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,        \
-                          ptrdiff_t ldc) {                                                           \
+    SK_KERNEL_HEAD(NAME, ATTR, T, W) {                                                               \
         ptrdiff_t j0 = j_begin;                                                                      \
         for (; j0 + SK_NB * W <= j_end; j0 += SK_NB * W) {                                           \
             ptrdiff_t i0 = 0;                                                                        \
@@ -169,15 +165,6 @@ typedef struct {
 #define SK_CMB 2
 #define SK_CNB 2
 
-#define SK_TREE(T, W, VEC_VALUE, OUT)                                                                \
-    {                                                                                                \
-        T lane_[W];                                                                                  \
-        memcpy(lane_, &(VEC_VALUE), sizeof lane_);                                                   \
-        for (int h_ = W / 2; h_ >= 1; h_ /= 2)                                                       \
-            for (int l_ = 0; l_ < h_; l_++) lane_[l_] = lane_[l_] + lane_[l_ + h_];                  \
-        OUT = lane_[0];                                                                              \
-    }
-
 #define SK_CNT_BLOCK(T, VEC, W, MB_, NB_)                                                            \
     {                                                                                                \
         VEC rr[MB_][NB_], ii[MB_][NB_], ri[MB_][NB_], ir[MB_][NB_];                                  \
@@ -205,8 +192,8 @@ typedef struct {
         for (int r = 0; r < MB_; r++)                                                                \
             for (int s = 0; s < NB_; s++) {                                                          \
                 T srr, sii, sri, sir;                                                                \
-                SK_TREE(T, W, rr[r][s], srr) SK_TREE(T, W, ii[r][s], sii)                            \
-                SK_TREE(T, W, ri[r][s], sri) SK_TREE(T, W, ir[r][s], sir)                            \
+                WT_LANE_TREE(T, W, rr[r][s], srr) WT_LANE_TREE(T, W, ii[r][s], sii)                            \
+                WT_LANE_TREE(T, W, ri[r][s], sri) WT_LANE_TREE(T, W, ir[r][s], sir)                            \
                 const T *xr = ar + (i0 + r) * lda, *xi = ai + (i0 + r) * lda;                        \
                 const T *yr = br + (j0 + s) * ldb, *yi = bi + (j0 + s) * ldb;                        \
                 for (ptrdiff_t q = p; q < k; q++) {                                                  \
@@ -446,6 +433,15 @@ static void sk_cplx_product(int is_double, int trans_b, ptrdiff_t n, const sk_cj
     sk_columns(&s, n, 4 * job->m * job->k);
 }
 
+/// The complex product of the entry points (operands of the element type `is_double` says).
+static void sk_cplx_run(int is_double, int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                        const void *ar, const void *ai, ptrdiff_t lda, const void *br, const void *bi, ptrdiff_t ldb,
+                        int accumulate, void *cr, void *ci, ptrdiff_t ldc) {
+    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
+                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
+    sk_cplx_product(is_double, trans_b, n, &j);
+}
+
 // MARK: - Entry points
 
 void wt_sgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
@@ -463,15 +459,11 @@ void wt_dgemm_skinny(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double 
 void wt_cgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const float *ar, const float *ai, ptrdiff_t lda, const float *br, const float *bi,
                      ptrdiff_t ldb, int accumulate, float *cr, float *ci, ptrdiff_t ldc) {
-    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
-                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
-    sk_cplx_product(0, trans_b, n, &j);
+    sk_cplx_run(0, trans_b, conj_a, conj_b, m, n, k, ar, ai, lda, br, bi, ldb, accumulate, cr, ci, ldc);
 }
 
 void wt_zgemm_skinny(int trans_b, int conj_a, int conj_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const double *ar, const double *ai, ptrdiff_t lda, const double *br, const double *bi,
                      ptrdiff_t ldb, int accumulate, double *cr, double *ci, ptrdiff_t ldc) {
-    sk_cjob j = {.m = m, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .sa = conj_a ? -1 : 1, .sb = conj_b ? -1 : 1,
-                 .accumulate = accumulate != 0, .ar = ar, .ai = ai, .br = br, .bi = bi, .cr = cr, .ci = ci};
-    sk_cplx_product(1, trans_b, n, &j);
+    sk_cplx_run(1, trans_b, conj_a, conj_b, m, n, k, ar, ai, lda, br, bi, ldb, accumulate, cr, ci, ldc);
 }

@@ -7,9 +7,10 @@
 //   #define GT_NAME(x) the name of the instantiation of x  GT_ATTR function attributes of the tier
 //   #include "gemm_tile.h"
 //
-// defines GT_NAME(macro) with the wt_?macro_fn contract. The micro-kernel keeps MR·NV accumulator
-// vectors; each step p loads NV vectors of B̃ and, per row i, multiplies the broadcast Ã[i][p] into
-// them with one fused multiply-add per vector: acc[i][v] = fma(Ã[i][p], B̃[p][v], acc[i][v]).
+// defines GT_NAME(macro) with the wt_?macro_fn contract, and undefines the parameters but GT_ATTR.
+// The micro-kernel keeps MR·NV accumulator vectors; each step p loads NV vectors of B̃ and, per
+// row i, multiplies the broadcast Ã[i][p] into them with one fused multiply-add per vector:
+// acc[i][v] = fma(Ã[i][p], B̃[p][v], acc[i][v]).
 // Every element of C is therefore Σₚ in order p = 0, 1, …, kc−1 with one rounding per step, the same
 // sum in every tier that instantiates this file (the tiers differ only in how many lanes run at once).
 #include <stddef.h>
@@ -102,3 +103,9 @@ GT_ATTR static void GT_NAME(macro)(ptrdiff_t mc, ptrdiff_t nc, ptrdiff_t kc, GT_
 }
 
 #undef GT_NR
+// The instantiation's parameters (GT_ATTR stays for the tier's next one).
+#undef GT_T
+#undef GT_W
+#undef GT_MR
+#undef GT_NV
+#undef GT_NAME

@@ -56,13 +56,8 @@
         }                                                                                      \
     }
 
-ADAM_FN(adam_d_portable, double, OPT_SQRT_D, )
-ADAM_FN(adam_f_portable, float, OPT_SQRT_F, )
+WT_DEFINE_TIERS_DF(ADAM_FN, adam_d, adam_f, OPT_SQRT_D, OPT_SQRT_F)
 #if WT_X86
-ADAM_FN(adam_d_avx2, double, OPT_SQRT_D, WT_TARGET_AVX2)
-ADAM_FN(adam_f_avx2, float, OPT_SQRT_F, WT_TARGET_AVX2)
-ADAM_FN(adam_d_avx512, double, OPT_SQRT_D, WT_TARGET_AVX512)
-ADAM_FN(adam_f_avx512, float, OPT_SQRT_F, WT_TARGET_AVX512)
 #define OPT_TIERS(PRE) {PRE##_portable, PRE##_avx2, PRE##_avx512}
 #else
 #define OPT_TIERS(PRE) {PRE##_portable, PRE##_portable, PRE##_portable}

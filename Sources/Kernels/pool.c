@@ -21,25 +21,18 @@ typedef struct {
 
 /// The window rule: replace the running maximum by v when v is larger or NaN (PyTorch's rule).
 /// Bit masks instead of a conditional move the compiler might turn into a branch.
-static inline void take_f32(float v, ptrdiff_t i, float *best, ptrdiff_t *at) {
-    uint32_t vb, bb;
-    memcpy(&vb, &v, 4);
-    memcpy(&bb, best, 4);
-    uint32_t m = 0u - (uint32_t)((v > *best) | (v != v));
-    bb = (vb & m) | (bb & ~m);
-    memcpy(best, &bb, 4);
-    *at = (ptrdiff_t)(((uint64_t)i & (uint64_t)(int64_t)(int32_t)m) | ((uint64_t)*at & ~(uint64_t)(int64_t)(int32_t)m));
-}
-
-static inline void take_f64(double v, ptrdiff_t i, double *best, ptrdiff_t *at) {
-    uint64_t vb, bb;
-    memcpy(&vb, &v, 8);
-    memcpy(&bb, best, 8);
-    uint64_t m = 0u - (uint64_t)((v > *best) | (v != v));
-    bb = (vb & m) | (bb & ~m);
-    memcpy(best, &bb, 8);
-    *at = (ptrdiff_t)(((uint64_t)i & m) | ((uint64_t)*at & ~m));
-}
+#define MP_TAKE(NAME, T, U)                                                                          \
+    static inline void NAME(T v, ptrdiff_t i, T *best, ptrdiff_t *at) {                              \
+        const uint64_t m = 0u - (uint64_t)((v > *best) | (v != v)); /* all ones: take v */           \
+        U vb, bb;                                                                                    \
+        memcpy(&vb, &v, sizeof vb);                                                                  \
+        memcpy(&bb, best, sizeof bb);                                                                \
+        bb = (vb & (U)m) | (bb & ~(U)m);                                                             \
+        memcpy(best, &bb, sizeof bb);                                                                \
+        *at = (ptrdiff_t)(((uint64_t)i & m) | ((uint64_t)*at & ~m));                                 \
+    }
+MP_TAKE(take_f32, float, uint32_t)
+MP_TAKE(take_f64, double, uint64_t)
 
 // Plain C: any window, one output at a time, from output index `o` of plane `begin` on.
 #define MP_PLANES(NAME, T, TAKE)                                                                     \

@@ -8,6 +8,7 @@
 #include "kernels_relevance.h"
 #include "kernels_constants.h"
 #include "blocked_sum.h"
+#include "kl_sum_job.h"
 #include "kernels_parallel.h"
 #include "kernels_dispatch.h"
 #include "kernels_special.h"
@@ -164,6 +165,16 @@ RL_INLINE void store_values(const double *val, int cnt, double *value, double *s
         for (int i = 0; i < cnt; i++) *sum += val[i];
 }
 
+/// The prior of a block at a = ls − 2·log t (t in L[0..<cnt], replaced by its log): the values
+/// to value / *sum as store_values, the derivatives d/da to da (if da ≠ NULL).
+RL_INLINE void prior_at_log(wt_kl_prior prior, const double *ls, double *L, double *a, double *val, double *da,
+                            int cnt, double *value, double *sum) {
+    wt_log_array(L, L, cnt);
+    for (int i = 0; i < cnt; i++) a[i] = ls[i] - 2.0 * L[i];
+    prior_block(prior, a, val, da, cnt);
+    store_values(val, cnt, value, sum);
+}
+
 // Real weight: t = |w| + 1e-12, L = log t, a = ls - 2L, dL/dw = sign(w) / t. value may be NULL;
 // *sum (if sum != NULL) gets the values added in order; the derivatives are multiplied by scale
 // (1 leaves them as they are).
@@ -178,10 +189,7 @@ RL_INLINE void kl_real_f64_body(wt_kl_prior prior, const double *ls, const doubl
             L[i] = t;
             q[i] = wi > 0 ? 1.0 / t : (wi < 0 ? -1.0 / t : wi * 0.0);
         }
-        wt_log_array(L, L, cnt);
-        for (int i = 0; i < cnt; i++) a[i] = ls[s + i] - 2.0 * L[i];
-        prior_block(prior, a, val, grad ? da : NULL, cnt);
-        store_values(val, cnt, value ? value + s : NULL, sum);
+        prior_at_log(prior, ls + s, L, a, val, grad ? da : NULL, cnt, value ? value + s : NULL, sum);
         if (grad)
             for (int i = 0; i < cnt; i++) {
                 d_ls[s + i] = da[i] * scale;
@@ -195,18 +203,8 @@ void wt_kl_real_f64(wt_kl_prior prior, const double *ls, const double *w, double
                     ptrdiff_t n) {
     kl_real_f64(prior, ls, w, value, d_ls, d_w, n, 1.0, NULL);
 }
-typedef struct {
-    wt_kl_prior prior;
-    const double *ls, *re, *im;
-    double *d_ls, *d_re, *d_im;
-    double scale;
-} kl_sum_f64_job;
-
-static void kl_real_sum_f64_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
-    const kl_sum_f64_job *j = context;
-    kl_real_f64(j->prior, j->ls + s, j->re + s, NULL, j->d_ls ? j->d_ls + s : NULL, j->d_re ? j->d_re + s : NULL,
-                count, j->scale, acc);
-}
+KL_SUM_JOB(kl_sum_f64_job, double);
+KL_REAL_SUM_BLOCK(kl_real_sum_f64_block, kl_sum_f64_job, kl_real_f64)
 
 double wt_kl_real_sum_f64(wt_kl_prior prior, const double *ls, const double *w, double scale, double *d_ls,
                           double *d_w, ptrdiff_t n) {
@@ -227,10 +225,7 @@ RL_INLINE void kl_cplx_f64_body(wt_kl_prior prior, const double *ls, const doubl
             L[i] = t;
             q[i] = m > 0 ? 1.0 / (m * t) : (m == 0 ? 0.0 : m);
         }
-        wt_log_array(L, L, cnt);
-        for (int i = 0; i < cnt; i++) a[i] = ls[s + i] - 2.0 * L[i];
-        prior_block(prior, a, val, grad ? da : NULL, cnt);
-        store_values(val, cnt, value ? value + s : NULL, sum);
+        prior_at_log(prior, ls + s, L, a, val, grad ? da : NULL, cnt, value ? value + s : NULL, sum);
         if (grad)
             for (int i = 0; i < cnt; i++) {
                 double f = -2.0 * da[i] * q[i] * scale;
@@ -246,11 +241,7 @@ void wt_kl_cplx_f64(wt_kl_prior prior, const double *ls, const double *re, const
                     double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
     kl_cplx_f64(prior, ls, re, im, value, d_ls, d_re, d_im, n, 1.0, NULL);
 }
-static void kl_cplx_sum_f64_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
-    const kl_sum_f64_job *j = context;
-    kl_cplx_f64(j->prior, j->ls + s, j->re + s, j->im + s, NULL, j->d_ls ? j->d_ls + s : NULL,
-                j->d_re ? j->d_re + s : NULL, j->d_im ? j->d_im + s : NULL, count, j->scale, acc);
-}
+KL_CPLX_SUM_BLOCK(kl_cplx_sum_f64_block, kl_sum_f64_job, kl_cplx_f64)
 
 double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *ls, const double *re, const double *im, double scale,
                           double *d_ls, double *d_re, double *d_im, ptrdiff_t n) {
@@ -313,14 +304,7 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
         for (ptrdiff_t i = 0; i < n; i++) out[i] = g[i] * d[i];                                \
     }
 
-REPARAM_FNS(d_portable, double, RL_SQRT_D, )
-REPARAM_FNS(f_portable, float, RL_SQRT_F, )
-#if WT_X86
-REPARAM_FNS(d_avx2, double, RL_SQRT_D, WT_TARGET_AVX2)
-REPARAM_FNS(f_avx2, float, RL_SQRT_F, WT_TARGET_AVX2)
-REPARAM_FNS(d_avx512, double, RL_SQRT_D, WT_TARGET_AVX512)
-REPARAM_FNS(f_avx512, float, RL_SQRT_F, WT_TARGET_AVX512)
-#endif
+WT_DEFINE_TIERS_DF(REPARAM_FNS, d, f, RL_SQRT_D, RL_SQRT_F)
 
 // The reparameterisation kernels are elementwise: long arrays are split over the kernel threads
 // (any split gives the same values). Operands a..e and the output y, offset per range.
@@ -330,7 +314,10 @@ typedef struct {
     void *y;
 } rl_elementwise_job;
 
-#define RL_PARALLEL(PUBLIC, PICK, T, CALL_ARGS, ...)                                               \
+/// The job {a, b, c, d, e, y} from a parenthesised list of its operands.
+#define RL_JOB(...) {__VA_ARGS__}
+// PUBLIC(params…) runs PICK over its elements split over the kernel threads, with the job JOB.
+#define RL_PARALLEL(PUBLIC, PICK, T, CALL_ARGS, JOB, ...)                                          \
     static void PUBLIC##_part(void *context, ptrdiff_t i, ptrdiff_t end) {                         \
         const rl_elementwise_job *j = context;                                                     \
         const T *a = (const T *)j->a + i, *b = (const T *)j->b + i;                                \
@@ -340,45 +327,28 @@ typedef struct {
         (void)c; (void)d; (void)e;                                                                 \
         RL_PICK(PICK) CALL_ARGS;                                                                   \
     }                                                                                              \
-    void PUBLIC(__VA_ARGS__)
+    void PUBLIC(__VA_ARGS__) {                                                                     \
+        rl_elementwise_job j = RL_JOB JOB;                                                         \
+        wt_parallel_for(n, RL_GRAIN, PUBLIC##_part, &j);                                           \
+    }
 
-RL_PARALLEL(wt_reparam_f64, reparam_d, double, (a, b, c, y, end - i),
-            const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n) {
-    rl_elementwise_job j = {mu, s2, eps, NULL, NULL, y};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_f64_part, &j);
-}
-RL_PARALLEL(wt_reparam_f32, reparam_f, float, (a, b, c, y, end - i),
-            const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n) {
-    rl_elementwise_job j = {mu, s2, eps, NULL, NULL, y};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_f32_part, &j);
-}
-RL_PARALLEL(wt_reparam_grad_f64, reparam_grad_d, double, (a, b, c, y, end - i),
-            const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n) {
-    rl_elementwise_job j = {g, s2, eps, NULL, NULL, g_s2};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_f64_part, &j);
-}
-RL_PARALLEL(wt_reparam_grad_f32, reparam_grad_f, float, (a, b, c, y, end - i),
-            const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n) {
-    rl_elementwise_job j = {g, s2, eps, NULL, NULL, g_s2};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_f32_part, &j);
-}
+RL_PARALLEL(wt_reparam_f64, reparam_d, double, (a, b, c, y, end - i), (mu, s2, eps, NULL, NULL, y),
+            const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n)
+RL_PARALLEL(wt_reparam_f32, reparam_f, float, (a, b, c, y, end - i), (mu, s2, eps, NULL, NULL, y),
+            const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n)
+RL_PARALLEL(wt_reparam_grad_f64, reparam_grad_d, double, (a, b, c, y, end - i), (g, s2, eps, NULL, NULL, g_s2),
+            const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n)
+RL_PARALLEL(wt_reparam_grad_f32, reparam_grad_f, float, (a, b, c, y, end - i), (g, s2, eps, NULL, NULL, g_s2),
+            const float *g, const float *s2, const float *eps, float *g_s2, ptrdiff_t n)
 RL_PARALLEL(wt_reparam_grad_cplx_f64, reparam_grad_cplx_d, double, (a, b, c, d, e, y, end - i),
+            (g_re, g_im, s2, eps_re, eps_im, g_s2),
             const double *g_re, const double *g_im, const double *s2, const double *eps_re, const double *eps_im,
-            double *g_s2, ptrdiff_t n) {
-    rl_elementwise_job j = {g_re, g_im, s2, eps_re, eps_im, g_s2};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_cplx_f64_part, &j);
-}
+            double *g_s2, ptrdiff_t n)
 RL_PARALLEL(wt_reparam_grad_cplx_f32, reparam_grad_cplx_f, float, (a, b, c, d, e, y, end - i),
+            (g_re, g_im, s2, eps_re, eps_im, g_s2),
             const float *g_re, const float *g_im, const float *s2, const float *eps_re, const float *eps_im,
-            float *g_s2, ptrdiff_t n) {
-    rl_elementwise_job j = {g_re, g_im, s2, eps_re, eps_im, g_s2};
-    wt_parallel_for(n, RL_GRAIN, wt_reparam_grad_cplx_f32_part, &j);
-}
-RL_PARALLEL(wt_mul_f64, mul_d, double, (a, b, y, end - i), const double *g, const double *d, double *out, ptrdiff_t n) {
-    rl_elementwise_job j = {g, d, NULL, NULL, NULL, out};
-    wt_parallel_for(n, RL_GRAIN, wt_mul_f64_part, &j);
-}
-RL_PARALLEL(wt_mul_f32, mul_f, float, (a, b, y, end - i), const float *g, const float *d, float *out, ptrdiff_t n) {
-    rl_elementwise_job j = {g, d, NULL, NULL, NULL, out};
-    wt_parallel_for(n, RL_GRAIN, wt_mul_f32_part, &j);
-}
+            float *g_s2, ptrdiff_t n)
+RL_PARALLEL(wt_mul_f64, mul_d, double, (a, b, y, end - i), (g, d, NULL, NULL, NULL, out),
+            const double *g, const double *d, double *out, ptrdiff_t n)
+RL_PARALLEL(wt_mul_f32, mul_f, float, (a, b, y, end - i), (g, d, NULL, NULL, NULL, out),
+            const float *g, const float *d, float *out, ptrdiff_t n)

@@ -3,7 +3,7 @@
 //
 //   #define KV_W     lanes (8 or 16; a multiple of 8)   #define RV(x)  the helpers of that width
 //   #define KV_ATTR  the tier's target attribute         #define KV_NAME the function to define
-//   #include "relevance_cplx_f32_vec.h"
+//   #include "relevance_cplx_f32_vec.h"      (relevance_vec_tiers.h does this for each tier)
 //
 // Same operations in the same order as the scalar chain (|w| in double, rounded once); the value
 // sums go to 8 double lanes in element order, as in the scalar run.

@@ -28,6 +28,7 @@
 #include "kernels_relevance.h"
 #include "kernels_constants.h"
 #include "blocked_sum.h"
+#include "kl_sum_job.h"
 #include "kernels_dispatch.h"
 #include <math.h>
 #include <stdint.h>
@@ -100,27 +101,9 @@ static void kl_real_f32_scalar(wt_kl_prior prior, const float *ls, const float *
 // ---------------------------------------------------------------- vector paths
 // relevance_f32_vec.h written once, instantiated for AVX2/FMA (8 lanes) and AVX-512 (16 lanes).
 
-#if WT_X86
-#define KV_W 8
-#define RV(x) rf8_##x
-#define KV_ATTR WT_TARGET_AVX2
-#define KV_NAME kl_real_f32_avx2
-#include "relevance_f32_vec.h"
-#undef KV_W
-#undef RV
-#undef KV_ATTR
-#undef KV_NAME
-
-#define KV_W 16
-#define RV(x) rf16_##x
-#define KV_ATTR WT_TARGET_AVX512
-#define KV_NAME kl_real_f32_avx512
-#include "relevance_f32_vec.h"
-#undef KV_W
-#undef RV
-#undef KV_ATTR
-#undef KV_NAME
-#endif
+#define KV_HEADER "relevance_f32_vec.h"
+#define KV_BASE kl_real_f32
+#include "relevance_vec_tiers.h"
 
 typedef void (*kl_real_f32_fn)(wt_kl_prior, const float *, const float *, float *, float *, float *, ptrdiff_t,
                                float, double *);
@@ -141,21 +124,11 @@ void wt_kl_real_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, 
     kl_real_f32(prior, log_sigma2, w, value, d_ls, d_w, n, 1.0f, NULL);
 }
 
-typedef struct {
-    wt_kl_prior prior;
-    const float *ls, *w;
-    float *d_ls, *d_w;
-    float scale;
-} kl_real_sum_job;
-
-static void kl_real_sum_block(void *context, ptrdiff_t s, ptrdiff_t count, double *acc) {
-    const kl_real_sum_job *j = context;
-    kl_real_f32(j->prior, j->ls + s, j->w + s, NULL, j->d_ls ? j->d_ls + s : NULL, j->d_w ? j->d_w + s : NULL, count,
-                j->scale, acc);
-}
+KL_SUM_JOB(kl_real_sum_job, float);
+KL_REAL_SUM_BLOCK(kl_real_sum_block, kl_real_sum_job, kl_real_f32)
 
 double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *w, double scale,
                           float *d_ls, float *d_w, ptrdiff_t n) {
-    kl_real_sum_job j = {prior, log_sigma2, w, d_ls, d_w, (float)scale};
+    kl_real_sum_job j = {prior, log_sigma2, w, NULL, d_ls, d_w, NULL, (float)scale};
     return scale * wt_blocked_sum(n, 8, kl_real_sum_block, &j);
 }

@@ -3,7 +3,7 @@
 //
 //   #define KV_W     lanes (8 or 16; a multiple of 8)   #define RV(x)  the helpers of that width
 //   #define KV_ATTR  the tier's target attribute         #define KV_NAME the function to define
-//   #include "relevance_f32_vec.h"
+//   #include "relevance_f32_vec.h"           (relevance_vec_tiers.h does this for each tier)
 //
 // Same operations in the same order as the scalar chain. The value sums go to 8 double lanes, an
 // element i to lane i mod 8 and in increasing i, as in the scalar run, so the sums have its bits too.

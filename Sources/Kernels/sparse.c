@@ -15,6 +15,9 @@
 #include "gemm_internal.h"
 #include "tiers.h"
 #include "sparse_scratch.h"
+#if WT_X86
+#include "transpose_avx2.h"
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,23 +137,6 @@ static void sp_gather_avx512(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     }
 }
 
-/// In-register transpose of the 8×8 block held in r[0..8) (row i in r[i]).
-WT_TARGET_AVX2
-static inline void sp_transpose8(__m256 r[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20); r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 WT_TARGET_AVX2
 static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
     ptrdiff_t c8 = cols & ~(ptrdiff_t)7;
@@ -159,7 +145,7 @@ static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, 
         for (ptrdiff_t c = 0; c < c8; c += 8) {
             __m256 r[8];
             for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(x + (i + q) * ldx + c);
-            sp_transpose8(r);
+            wt_transpose_g_float(r);
             for (int q = 0; q < 8; q++) _mm256_storeu_ps(xt + (c + q) * WT_SP_TILE + i, r[q]);
         }
         for (ptrdiff_t c = c8; c < cols; c++)
@@ -203,30 +189,30 @@ static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t 
     out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3; out[4] = a4; out[5] = a5; out[6] = a6; out[7] = a7;
 }
 
-WT_TARGET_AVX2
-static void sp_tile_rows_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1) {
-    float *y = j->y;
-    const ptrdiff_t ldy = j->ldy;
-    ptrdiff_t r = r0;
-    if (nb == WT_SP_TILE) {
-        // Eight rows at a time: acc[row][vec] then 8×8 transposes straight into y.
-        __m256 acc[8][8];
-        for (; r + 8 <= r1; r += 8) {
-            for (int q = 0; q < 8; q++) sp_row64_avx2(j, xt, r + q, acc[q]);
-            for (int v = 0; v < 8; v++) {
-                __m256 blk[8];
-                for (int q = 0; q < 8; q++) blk[q] = acc[q][v];
-                sp_transpose8(blk);  // blk[e] = rows r..r+7 of example b0 + 8v + e
-                for (int e = 0; e < 8; e++) _mm256_storeu_ps(y + (b0 + 8 * v + e) * ldy + r, blk[e]);
-            }
-        }
-    }
-    float tmp[WT_SP_TILE] __attribute__((aligned(32)));
-    for (; r < r1; r++) {
-        __m256 a[8];
-        sp_row64_avx2(j, xt, r, a);
-        for (int v = 0; v < 8; v++) _mm256_store_ps(tmp + 8 * v, a[v]);
-        for (ptrdiff_t i = 0; i < nb; i++) y[(b0 + i) * ldy + r] = tmp[i];
+/// Rows r ..< r + 8 of the examples e0 ..< e0 + 8 into y, from blk[q] = those examples' values of
+/// row r + q (an 8×8 transpose).
+WT_TARGET_AVX2 __attribute__((always_inline))
+static inline void sp_store_block8(float *y, ptrdiff_t ldy, ptrdiff_t e0, ptrdiff_t r, __m256 blk[8]) {
+    wt_transpose_g_float(blk);  // blk[e] = rows r..r+7 of example e0 + e
+    for (int e = 0; e < 8; e++) _mm256_storeu_ps(y + (e0 + e) * ldy + r, blk[e]);
+}
+
+/// Row r of the examples b0 ..< b0 + nb (tmp[i] for example b0 + i) into y.
+__attribute__((always_inline))
+static inline void sp_store_column(float *y, ptrdiff_t ldy, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r, const float *tmp) {
+    for (ptrdiff_t i = 0; i < nb; i++) y[(b0 + i) * ldy + r] = tmp[i];
+}
+
+/// Rows r ..< r + 8 of a full tile (the 64 examples from b0) into y: acc[row][vec], then 8×8
+/// transposes.
+WT_TARGET_AVX2 __attribute__((always_inline))
+static inline void sp_rows8_avx2(const wt_sp_job *j, const float *xt, float *y, ptrdiff_t ldy, ptrdiff_t b0, ptrdiff_t r) {
+    __m256 acc[8][8];
+    for (int q = 0; q < 8; q++) sp_row64_avx2(j, xt, r + q, acc[q]);
+    for (int v = 0; v < 8; v++) {
+        __m256 blk[8];
+        for (int q = 0; q < 8; q++) blk[q] = acc[q][v];
+        sp_store_block8(y, ldy, b0 + 8 * v, r, blk);
     }
 }
 
@@ -284,34 +270,41 @@ static inline void sp_row64x2_avx512(const wt_sp_job *j, const float *xt, ptrdif
     sp_relu64_avx512(j, o1);
 }
 
-WT_TARGET_AVX512
-static void sp_tile_rows_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1) {
-    float *y = j->y;
-    const ptrdiff_t ldy = j->ldy;
-    ptrdiff_t r = r0;
-    if (nb == WT_SP_TILE) {
-        // Eight rows at a time; each 16-float accumulator split into two 8-float halves for the
-        // 8×8 transposes straight into y.
-        __m512 acc[8][4];
-        for (; r + 8 <= r1; r += 8) {
-            for (int q = 0; q < 8; q += 2) sp_row64x2_avx512(j, xt, r + q, acc[q], acc[q + 1]);
-            for (int v = 0; v < 8; v++) {
-                __m256 blk[8];
-                for (int q = 0; q < 8; q++)
-                    blk[q] = (v & 1) ? _mm512_extractf32x8_ps(acc[q][v >> 1], 1) : _mm512_castps512_ps256(acc[q][v >> 1]);
-                sp_transpose8(blk);  // blk[e] = rows r..r+7 of example b0 + 8v + e
-                for (int e = 0; e < 8; e++) _mm256_storeu_ps(y + (b0 + 8 * v + e) * ldy + r, blk[e]);
-            }
-        }
-    }
-    float tmp[WT_SP_TILE] __attribute__((aligned(64)));
-    for (; r < r1; r++) {
-        __m512 a[4];
-        sp_row64_avx512(j, xt, r, a);
-        for (int v = 0; v < 4; v++) _mm512_store_ps(tmp + 16 * v, a[v]);
-        for (ptrdiff_t i = 0; i < nb; i++) y[(b0 + i) * ldy + r] = tmp[i];
+/// Rows r ..< r + 8 of a full tile into y; each 16-float accumulator split into two 8-float halves
+/// for the 8×8 transposes.
+WT_TARGET_AVX512 __attribute__((always_inline))
+static inline void sp_rows8_avx512(const wt_sp_job *j, const float *xt, float *y, ptrdiff_t ldy, ptrdiff_t b0, ptrdiff_t r) {
+    __m512 acc[8][4];
+    for (int q = 0; q < 8; q += 2) sp_row64x2_avx512(j, xt, r + q, acc[q], acc[q + 1]);
+    for (int v = 0; v < 8; v++) {
+        __m256 blk[8];
+        for (int q = 0; q < 8; q++)
+            blk[q] = (v & 1) ? _mm512_extractf32x8_ps(acc[q][v >> 1], 1) : _mm512_castps512_ps256(acc[q][v >> 1]);
+        sp_store_block8(y, ldy, b0 + 8 * v, r, blk);
     }
 }
+
+// A tier's tile driver: rows r0 ..< r1 of the examples b0 ..< b0 + nb, eight rows at a time through
+// ROWS8 when the tile is full, the others one at a time through ROW64 (NV vectors VEC of 64 / NV
+// lanes, stored with STORE).
+#define SP_TILE_ROWS(NAME, ATTR, ROWS8, ROW64, VEC, NV, STORE)                                       \
+    ATTR static void NAME(const wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, \
+                          ptrdiff_t r1) {                                                            \
+        float *y = j->y;                                                                             \
+        const ptrdiff_t ldy = j->ldy;                                                                \
+        ptrdiff_t r = r0;                                                                            \
+        if (nb == WT_SP_TILE)                                                                        \
+            for (; r + 8 <= r1; r += 8) ROWS8(j, xt, y, ldy, b0, r);                                 \
+        float tmp[WT_SP_TILE] __attribute__((aligned(64)));                                          \
+        for (; r < r1; r++) {                                                                        \
+            VEC a[NV];                                                                               \
+            ROW64(j, xt, r, a);                                                                      \
+            for (int v = 0; v < NV; v++) STORE(tmp + (WT_SP_TILE / NV) * v, a[v]);                   \
+            sp_store_column(y, ldy, b0, nb, r, tmp);                                                 \
+        }                                                                                            \
+    }
+SP_TILE_ROWS(sp_tile_rows_avx2, WT_TARGET_AVX2, sp_rows8_avx2, sp_row64_avx2, __m256, 8, _mm256_store_ps)
+SP_TILE_ROWS(sp_tile_rows_avx512, WT_TARGET_AVX512, sp_rows8_avx512, sp_row64_avx512, __m512, 4, _mm512_store_ps)
 #endif
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
 #include "sparse_scratch.h"
+#include "lane_tree.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,15 +98,8 @@ typedef struct {
     for (int q_ = 0; q_ < (n); q_++) {                                                              \
         u[q_] = (xr)[(idx)[q_]]; v[q_] = (xi)[(idx)[q_]]; wr[q_] = (pr)[q_]; wi[q_] = (pi)[q_];       \
     }
-/// Sum of the W lanes of a, as a tree: (0 + W/2, 1 + W/2, …), then halves again.
-#define SPX_REDUCE_TREE(V, W, a, out)                                                               \
-    {                                                                                               \
-        float l_[W];                                                                                \
-        memcpy(l_, &(a), sizeof l_);                                                                \
-        for (int h_ = W / 2; h_ >= 1; h_ /= 2)                                                      \
-            for (int q_ = 0; q_ < h_; q_++) l_[q_] = l_[q_] + l_[q_ + h_];                          \
-        out = l_[0];                                                                                \
-    }
+/// Sum of the W lanes of a (lane_tree.h).
+#define SPX_REDUCE_TREE(V, W, a, out) WT_LANE_TREE(float, W, a, out)
 #if SPX_X86
 #define SPX_PARTIAL_AVX2(V, W, n, u, v, wr, wi, xr, xi, idx, pr, pi)                                \
     {                                                                                               \

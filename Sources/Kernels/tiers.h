@@ -23,9 +23,22 @@
 /// The function of the active tier among the three (same type).
 #define WT_PICK(PORTABLE, AVX2, AVX512) \
     (((__typeof__(&(PORTABLE))[3]){&(PORTABLE), &(AVX2), &(AVX512)})[wt_active_isa()])
+/// Instantiates a kernel written once over its element type T (with that type's square root
+/// SQRT) for both types on every tier: DEFINE(NAME, T, SQRT, ATTR) as D##_portable, D##_avx2,
+/// D##_avx512 (double, SQRT_D) and F##_portable, … (float, SQRT_F).
+#define WT_DEFINE_TIERS_DF(DEFINE, D, F, SQRT_D, SQRT_F)                                             \
+    DEFINE(D##_portable, double, SQRT_D, )                                                           \
+    DEFINE(F##_portable, float, SQRT_F, )                                                            \
+    DEFINE(D##_avx2, double, SQRT_D, WT_TARGET_AVX2)                                                 \
+    DEFINE(F##_avx2, float, SQRT_F, WT_TARGET_AVX2)                                                  \
+    DEFINE(D##_avx512, double, SQRT_D, WT_TARGET_AVX512)                                             \
+    DEFINE(F##_avx512, float, SQRT_F, WT_TARGET_AVX512)
 #else
 #define WT_X86 0
 #define WT_PICK(PORTABLE, AVX2, AVX512) (&(PORTABLE))
+#define WT_DEFINE_TIERS_DF(DEFINE, D, F, SQRT_D, SQRT_F)                                             \
+    DEFINE(D##_portable, double, SQRT_D, )                                                           \
+    DEFINE(F##_portable, float, SQRT_F, )
 #endif
 
 #endif

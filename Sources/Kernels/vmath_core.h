@@ -191,6 +191,18 @@ typedef struct {
         for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)SCALAR_F((double)x[i]);                \
     }
 
+/// The array entry point NAME: the active tier's kernel (WT_PICK of NAME##_portable, AVX2, AVX512;
+/// the vector names are not used off x86) applied to each range of the thread split.
+#define WT_DISPATCH(NAME, T, AVX2, AVX512)                                                     \
+    static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
+        const wt_array_job *j = context;                                                       \
+        WT_PICK(NAME##_portable, AVX2, AVX512)((const T *)j->x + begin, (T *)j->y + begin, end - begin); \
+    }                                                                                          \
+    void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
+        wt_array_job j = {x, y};                                                               \
+        wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
+    }
+
 #if WT_X86
 /// NAME_D##_##TIER / NAME_F##_##TIER over the vector functions PFX##_##VEC_D / PFX##_##VEC_F of
 /// one tier (PFX vm4: 4 lanes, vm8: 8 lanes); floats are widened to double lane by lane and rounded once.
@@ -229,18 +241,6 @@ typedef struct {
             memcpy(y + i, buf, (size_t)m * sizeof(float));                                    \
         }                                                                                      \
     }
-/// The array entry point NAME: a table of the tier kernels indexed by wt_active_isa(), applied to
-/// each range of the thread split.
-#define WT_DISPATCH(NAME, T, AVX2, AVX512)                                                     \
-    static void (*const NAME##_tiers[])(const T *, T *, ptrdiff_t) = {NAME##_portable, AVX2, AVX512}; \
-    static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
-        const wt_array_job *j = context;                                                       \
-        NAME##_tiers[wt_active_isa()]((const T *)j->x + begin, (T *)j->y + begin, end - begin); \
-    }                                                                                          \
-    void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
-        wt_array_job j = {x, y};                                                               \
-        wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
-    }
 /// Array kernels at every tier; VEC_D / VEC_F are base names (exp → vm4_exp, vm8_exp).
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
@@ -256,19 +256,10 @@ typedef struct {
     WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
     WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
 #else
-#define WT_DISPATCH(NAME, T)                                                                   \
-    static void NAME##_part(void *context, ptrdiff_t begin, ptrdiff_t end) {                   \
-        const wt_array_job *j = context;                                                       \
-        NAME##_portable((const T *)j->x + begin, (T *)j->y + begin, end - begin);              \
-    }                                                                                          \
-    void NAME(const T *x, T *y, ptrdiff_t n) {                                                 \
-        wt_array_job j = {x, y};                                                               \
-        wt_parallel_for(n, WT_ARRAY_GRAIN, NAME##_part, &j);                                   \
-    }
 #define WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC_D, VEC_F)                     \
     WT_PORTABLE_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F)                                    \
-    WT_DISPATCH(NAME_D, double)                                                                \
-    WT_DISPATCH(NAME_F, float)
+    WT_DISPATCH(NAME_D, double, NAME_D##_avx2, NAME_D##_avx512)                                \
+    WT_DISPATCH(NAME_F, float, NAME_F##_avx2, NAME_F##_avx512)
 #define WT_ARRAY_KERNELS_NAMED(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F, VEC8_D, VEC8_F) \
     WT_ARRAY_KERNELS(NAME_D, NAME_F, SCALAR_D, SCALAR_F, VEC4_D, VEC4_F)
 #endif

@@ -54,6 +54,18 @@ def ei_points(rng, n=3000):
                            rng.uniform(700, 720, 100), rng.uniform(-760, -700, 100)])
 
 
+def ei_table(lib, title, fn, xs, ref, dtype, scipy_expi, with_mean, scipy_digits):
+    """Prints the worst ulp error vs mpmath of the kernel `fn` on each tier, then of scipy's expi."""
+    def row(label, e, digits):
+        mean = f", mean {e.mean():.3f}" if with_mean else ""
+        print(f"  {label:9s} {e.max():.{digits}f} at x={xs[e.argmax()]!r}{mean}")
+    print(title)
+    for isa, label in ((1, "avx2"), (0, "portable")):
+        lib.wt_set_isa(isa)
+        row(label, ulps(call(lib, fn, xs), ref, dtype), 3)
+    row("scipy", ulps(scipy_expi(xs), ref, dtype), scipy_digits)
+
+
 def accuracy():
     lib = build()
     mp.mp.prec = 120
@@ -61,23 +73,13 @@ def accuracy():
     x = ei_points(rng)
     ref = [mp.ei(mp.mpf(float(v))) for v in x]
     import scipy.special as sc
-    print("Ei float64: max ulp vs mpmath (worst x)")
-    for isa, label in ((1, "avx2"), (0, "portable")):
-        lib.wt_set_isa(isa)
-        e = ulps(call(lib, "wt_expi_array", x), ref, np.float64)
-        print(f"  {label:9s} {e.max():.3f} at x={x[e.argmax()]!r}, mean {e.mean():.3f}")
-    e = ulps(sc.expi(x), ref, np.float64)
-    print(f"  scipy     {e.max():.1f} at x={x[e.argmax()]!r}, mean {e.mean():.3f}")
+    ei_table(lib, "Ei float64: max ulp vs mpmath (worst x)", "wt_expi_array", x, ref, np.float64, sc.expi,
+             with_mean=True, scipy_digits=1)
     xf = np.concatenate([rng.uniform(-110, 100, 4000).astype(np.float32), x.astype(np.float32)])
     xf = xf[np.abs(xf) < 200]
     reff = [mp.ei(mp.mpf(float(v))) for v in xf]
-    print("Ei float32: max ulp vs mpmath")
-    for isa, label in ((1, "avx2"), (0, "portable")):
-        lib.wt_set_isa(isa)
-        e = ulps(call(lib, "wt_expif_array", xf), reff, np.float32)
-        print(f"  {label:9s} {e.max():.3f} at x={xf[e.argmax()]!r}")
-    e = ulps(sc.expi(xf), reff, np.float32)
-    print(f"  scipy     {e.max():.3f} at x={xf[e.argmax()]!r}")
+    ei_table(lib, "Ei float32: max ulp vs mpmath", "wt_expif_array", xf, reff, np.float32, sc.expi,
+             with_mean=False, scipy_digits=3)
     fns = {"exp": (mp.exp, (-750, 720)), "log": (mp.log, (1e-310, 1e300)), "log1p": (mp.log1p, (-1, 1e3)),
            "sigmoid": (lambda v: 1 / (1 + mp.exp(-v)), (-750, 60)), "softplus": (lambda v: mp.log1p(mp.exp(v)), (-750, 750)),
            "log_sigmoid": (lambda v: -mp.log1p(mp.exp(-v)), (-750, 750)), "tanh": (mp.tanh, (-25, 25))}
