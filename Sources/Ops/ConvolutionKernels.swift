@@ -232,6 +232,19 @@ func checkConvShapes(_ x: [Int], _ w: [Int], _ geo: ConvGeometry, op: String, tr
     }
 }
 
+/// One GEMM per channel group, `C_g = op(A_g)·op(B_g)` (or `+=` with `accumulate`) for
+/// g = 0 ..< groups, where block g of A, B and C starts `g·aStep`, `g·bStep`, `g·cStep` elements
+/// after `a`, `b`, `c`: the product every convolution pass (forward, input and weight gradient)
+/// runs over its groups.
+private func groupedGEMM<T: TensorScalar>(_ groups: Int, _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                                          _ a: UnsafePointer<T>, _ lda: Int, aStep: Int,
+                                          _ b: UnsafePointer<T>, _ ldb: Int, bStep: Int,
+                                          _ c: UnsafeMutablePointer<T>, _ ldc: Int, cStep: Int, accumulate: Bool = false) {
+    for g in 0..<groups {
+        gemm(transA, transB, m, n, k, a + g * aStep, lda, b + g * bStep, ldb, c + g * cStep, ldc, accumulate: accumulate)
+    }
+}
+
 /// Regular convolution, untraced: `y[n, o_c, p] = Σ_{c ∈ group(o_c), kk} w[o_c, c, kk] · x[n, c, p·s − pad + kk·d]`.
 /// `x` `[N, C_in, *S]`, `w` `[C_out, C_in/groups, *k]` → `[N, C_out, *O]` with
 /// `O = convOutputSpatial` (or `outputSpatial` when given; it must not exceed that).
@@ -253,10 +266,8 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                 withMutableBase(&y, T.self) { py in
                     let K = pl.cinG * pl.kCount, P = pl.outCount
                     func product(_ col: UnsafePointer<T>, _ n: Int) {
-                        for g in 0..<pl.groups {
-                            gemm(false, false, pl.coutG, P, K, pw + g * pl.coutG * K, K, col + g * K * P, P,
-                                 py + (n * pl.cout + g * pl.coutG) * P, P)
-                        }
+                        groupedGEMM(pl.groups, false, false, pl.coutG, P, K, pw, K, aStep: pl.coutG * K, col, P, bStep: K * P,
+                                    py + n * pl.cout * P, P, cStep: pl.coutG * P)
                     }
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
@@ -265,10 +276,8 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                         forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                             let ld = nb * P
                             im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                            for g in 0..<pl.groups {
-                                gemm(false, false, pl.coutG, ld, K, pw + g * pl.coutG * K, K, col + g * K * ld, ld,
-                                     tmp + g * pl.coutG * ld, ld)
-                            }
+                            groupedGEMM(pl.groups, false, false, pl.coutG, ld, K, pw, K, aStep: pl.coutG * K, col, ld, bStep: K * ld,
+                                        tmp, ld, cStep: pl.coutG * ld)
                             unpackChunk(tmp, into: py, pl, n0: n0, nb: nb)
                         }
                     }
@@ -303,10 +312,8 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                 withMutableBase(&gx, T.self) { px in
                     let K = pl.cinG * pl.kCount, P = pl.outCount
                     func product(_ col: UnsafeMutablePointer<T>, _ n: Int) {
-                        for g in 0..<pl.groups {
-                            gemm(true, false, K, P, pl.coutG, pw + g * pl.coutG * K, K,
-                                 pg + (n * pl.cout + g * pl.coutG) * P, P, col + g * K * P, P)
-                        }
+                        groupedGEMM(pl.groups, true, false, K, P, pl.coutG, pw, K, aStep: pl.coutG * K, pg + n * pl.cout * P, P,
+                                    bStep: pl.coutG * P, col, P, cStep: K * P)
                     }
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
@@ -314,10 +321,8 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                         forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
                             let ld = nb * P
                             packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
-                            for g in 0..<pl.groups {
-                                gemm(true, false, K, ld, pl.coutG, pw + g * pl.coutG * K, K, tmp + g * pl.coutG * ld, ld,
-                                     col + g * K * ld, ld)
-                            }
+                            groupedGEMM(pl.groups, true, false, K, ld, pl.coutG, pw, K, aStep: pl.coutG * K, tmp, ld,
+                                        bStep: pl.coutG * ld, col, ld, cStep: K * ld)
                             col2im(col, samples: nb, pl, px + n0 * pl.cin * pl.inCount, ld: ld)
                         }
                     }
@@ -352,10 +357,8 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                 withMutableBase(&gw, T.self) { pw in
                     let K = pl.cinG * pl.kCount, P = pl.outCount
                     func product(_ col: UnsafePointer<T>, _ n: Int) {
-                        for g in 0..<pl.groups {
-                            gemm(false, true, pl.coutG, K, P, pg + (n * pl.cout + g * pl.coutG) * P, P, col + g * K * P, P,
-                                 pw + g * pl.coutG * K, K, accumulate: true)
-                        }
+                        groupedGEMM(pl.groups, false, true, pl.coutG, K, P, pg + n * pl.cout * P, P, aStep: pl.coutG * P,
+                                    col, P, bStep: K * P, pw, K, cStep: pl.coutG * K, accumulate: true)
                     }
                     if pl.isPointwise {
                         for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
@@ -367,10 +370,8 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                                 let ld = nb * P
                                 im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
                                 packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
-                                for g in 0..<pl.groups {
-                                    gemm(false, true, pl.coutG, K, ld, tmp + g * pl.coutG * ld, ld, col + g * K * ld, ld,
-                                         partials + c * count + g * pl.coutG * K, K)
-                                }
+                                groupedGEMM(pl.groups, false, true, pl.coutG, K, ld, tmp, ld, aStep: pl.coutG * ld,
+                                            col, ld, bStep: K * ld, partials + c * count, K, cStep: pl.coutG * K)
                             }
                             addPartials(partials, chunks: chunks, count: count, into: pw)
                         }
