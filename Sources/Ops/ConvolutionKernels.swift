@@ -259,34 +259,31 @@ func convolutionForwardRaw(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, output
                  "\(op): output size \(out) is invalid for input \(x.shape), weight \(w.shape), stride \(geo.stride), "
                  + "padding \(geo.padding), dilation \(geo.dilation)")
     let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: w.shape[0], input: spatial, kernel: kernel, output: out, geo)
-    var y = Tensor(uninitializedShape: [pl.batch, pl.cout] + out, dtype: x.dtype)
+    var outputs = [Tensor(uninitializedShape: [pl.batch, pl.cout] + out, dtype: x.dtype)]
     func run<T: TensorScalar>(_: T.Type) {
-        withBase(x, T.self) { px in
-            withBase(w, T.self) { pw in
-                withMutableBase(&y, T.self) { py in
-                    let K = pl.cinG * pl.kCount, P = pl.outCount
-                    func product(_ col: UnsafePointer<T>, _ n: Int) {
-                        groupedGEMM(pl.groups, false, false, pl.coutG, P, K, pw, K, aStep: pl.coutG * K, col, P, bStep: K * P,
-                                    py + n * pl.cout * P, P, cStep: pl.coutG * P)
-                    }
-                    if pl.isPointwise {
-                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
-                    } else {
-                        // Chunks of samples side by side: one GEMM per group and chunk.
-                        forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
-                            let ld = nb * P
-                            im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                            groupedGEMM(pl.groups, false, false, pl.coutG, ld, K, pw, K, aStep: pl.coutG * K, col, ld, bStep: K * ld,
-                                        tmp, ld, cStep: pl.coutG * ld)
-                            unpackChunk(tmp, into: py, pl, n0: n0, nb: nb)
-                        }
-                    }
+        Tensor.withBaseAddresses(reading: [x, w], writing: &outputs, as: T.self) { inputs, written in
+            let (px, pw, py) = (inputs[0], inputs[1], written[0])
+            let K = pl.cinG * pl.kCount, P = pl.outCount
+            func product(_ col: UnsafePointer<T>, _ n: Int) {
+                groupedGEMM(pl.groups, false, false, pl.coutG, P, K, pw, K, aStep: pl.coutG * K, col, P, bStep: K * P,
+                            py + n * pl.cout * P, P, cStep: pl.coutG * P)
+            }
+            if pl.isPointwise {
+                for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+            } else {
+                // Chunks of samples side by side: one GEMM per group and chunk.
+                forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
+                    let ld = nb * P
+                    im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                    groupedGEMM(pl.groups, false, false, pl.coutG, ld, K, pw, K, aStep: pl.coutG * K, col, ld, bStep: K * ld,
+                                tmp, ld, cStep: pl.coutG * ld)
+                    unpackChunk(tmp, into: py, pl, n0: n0, nb: nb)
                 }
             }
         }
     }
     x.dtype.dispatch { run($0) }
-    return y
+    return outputs[0]
 }
 
 /// Gradient of a regular convolution with respect to its input, untraced: the adjoint
@@ -305,33 +302,30 @@ func convolutionInputGradRaw(_ gy: Tensor, _ w: Tensor, inputSpatial: [Int], _ g
                  "\(op): output size \(out) is too large for input size \(inputSpatial) and weight \(w.shape)")
     let pl = ConvPlan(batch: gy.shape[0], cin: w.shape[1] * geo.groups, cout: w.shape[0], input: inputSpatial,
                       kernel: kernel, output: out, geo)
-    var gx = Tensor.zeros([pl.batch, pl.cin] + inputSpatial, dtype: gy.dtype)
+    var outputs = [Tensor.zeros([pl.batch, pl.cin] + inputSpatial, dtype: gy.dtype)]
     func run<T: TensorScalar>(_: T.Type) {
-        withBase(gy, T.self) { pg in
-            withBase(w, T.self) { pw in
-                withMutableBase(&gx, T.self) { px in
-                    let K = pl.cinG * pl.kCount, P = pl.outCount
-                    func product(_ col: UnsafeMutablePointer<T>, _ n: Int) {
-                        groupedGEMM(pl.groups, true, false, K, P, pl.coutG, pw, K, aStep: pl.coutG * K, pg + n * pl.cout * P, P,
-                                    bStep: pl.coutG * P, col, P, cStep: K * P)
-                    }
-                    if pl.isPointwise {
-                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
-                    } else {
-                        forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
-                            let ld = nb * P
-                            packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
-                            groupedGEMM(pl.groups, true, false, K, ld, pl.coutG, pw, K, aStep: pl.coutG * K, tmp, ld,
-                                        bStep: pl.coutG * ld, col, ld, cStep: K * ld)
-                            col2im(col, samples: nb, pl, px + n0 * pl.cin * pl.inCount, ld: ld)
-                        }
-                    }
+        Tensor.withBaseAddresses(reading: [gy, w], writing: &outputs, as: T.self) { inputs, written in
+            let (pg, pw, px) = (inputs[0], inputs[1], written[0])
+            let K = pl.cinG * pl.kCount, P = pl.outCount
+            func product(_ col: UnsafeMutablePointer<T>, _ n: Int) {
+                groupedGEMM(pl.groups, true, false, K, P, pl.coutG, pw, K, aStep: pl.coutG * K, pg + n * pl.cout * P, P,
+                            bStep: pl.coutG * P, col, P, cStep: K * P)
+            }
+            if pl.isPointwise {
+                for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+            } else {
+                forEachChunk(pl, T.self) { _, n0, nb, col, tmp in
+                    let ld = nb * P
+                    packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
+                    groupedGEMM(pl.groups, true, false, K, ld, pl.coutG, pw, K, aStep: pl.coutG * K, tmp, ld,
+                                bStep: pl.coutG * ld, col, ld, cStep: K * ld)
+                    col2im(col, samples: nb, pl, px + n0 * pl.cin * pl.inCount, ld: ld)
                 }
             }
         }
     }
     gy.dtype.dispatch { run($0) }
-    return gx
+    return outputs[0]
 }
 
 /// Gradient of a regular convolution with respect to its weight, untraced:
@@ -350,38 +344,35 @@ func convolutionWeightGradRaw(_ x: Tensor, _ gy: Tensor, kernelSpatial: [Int], _
                  "\(op): output size \(out) is too large for input \(x.shape) and kernel \(kernelSpatial)")
     let pl = ConvPlan(batch: x.shape[0], cin: x.shape[1], cout: gy.shape[1], input: spatial, kernel: kernelSpatial,
                       output: out, geo)
-    var gw = Tensor.zeros([pl.cout, pl.cinG] + kernelSpatial, dtype: x.dtype)
+    var outputs = [Tensor.zeros([pl.cout, pl.cinG] + kernelSpatial, dtype: x.dtype)]
     func run<T: TensorScalar>(_: T.Type) {
-        withBase(x, T.self) { px in
-            withBase(gy, T.self) { pg in
-                withMutableBase(&gw, T.self) { pw in
-                    let K = pl.cinG * pl.kCount, P = pl.outCount
-                    func product(_ col: UnsafePointer<T>, _ n: Int) {
-                        groupedGEMM(pl.groups, false, true, pl.coutG, K, P, pg + n * pl.cout * P, P, aStep: pl.coutG * P,
-                                    col, P, bStep: K * P, pw, K, cStep: pl.coutG * K, accumulate: true)
+        Tensor.withBaseAddresses(reading: [x, gy], writing: &outputs, as: T.self) { inputs, written in
+            let (px, pg, pw) = (inputs[0], inputs[1], written[0])
+            let K = pl.cinG * pl.kCount, P = pl.outCount
+            func product(_ col: UnsafePointer<T>, _ n: Int) {
+                groupedGEMM(pl.groups, false, true, pl.coutG, K, P, pg + n * pl.cout * P, P, aStep: pl.coutG * P,
+                            col, P, bStep: K * P, pw, K, cStep: pl.coutG * K, accumulate: true)
+            }
+            if pl.isPointwise {
+                for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
+            } else {
+                // One partial gradient per chunk, added in chunk order afterwards.
+                let count = pl.cout * K, chunks = convChunkCount(pl)
+                withScratch(chunks * count, T.self) { partials in
+                    forEachChunk(pl, T.self) { c, n0, nb, col, tmp in
+                        let ld = nb * P
+                        im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
+                        packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
+                        groupedGEMM(pl.groups, false, true, pl.coutG, K, ld, tmp, ld, aStep: pl.coutG * ld,
+                                    col, ld, bStep: K * ld, partials + c * count, K, cStep: pl.coutG * K)
                     }
-                    if pl.isPointwise {
-                        for n in 0..<pl.batch { product(px + n * pl.cin * pl.inCount, n) }
-                    } else {
-                        // One partial gradient per chunk, added in chunk order afterwards.
-                        let count = pl.cout * K, chunks = convChunkCount(pl)
-                        withScratch(chunks * count, T.self) { partials in
-                            forEachChunk(pl, T.self) { c, n0, nb, col, tmp in
-                                let ld = nb * P
-                                im2col(px + n0 * pl.cin * pl.inCount, samples: nb, pl, col, ld: ld)
-                                packChunk(pg, into: tmp, pl, n0: n0, nb: nb)
-                                groupedGEMM(pl.groups, false, true, pl.coutG, K, ld, tmp, ld, aStep: pl.coutG * ld,
-                                            col, ld, bStep: K * ld, partials + c * count, K, cStep: pl.coutG * K)
-                            }
-                            addPartials(partials, chunks: chunks, count: count, into: pw)
-                        }
-                    }
+                    addPartials(partials, chunks: chunks, count: count, into: pw)
                 }
             }
         }
     }
     x.dtype.dispatch { run($0) }
-    return gw
+    return outputs[0]
 }
 
 /// Transposed convolution, untraced: `x` `[N, C_in, *S]`, `w` `[C_in, C_out/groups, *k]` →
