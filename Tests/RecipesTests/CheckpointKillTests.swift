@@ -3,8 +3,8 @@ import Foundation
 import Autodiff
 import NN
 
-/// Crash safety of `wirtinger train` checkpoints: the process is killed with SIGKILL at random
-/// moments; whatever is on disk afterwards must be a complete, valid checkpoint (or nothing, if
+/// Crash safety of `wirtinger train` checkpoints: the process is killed with SIGKILL after seeded
+/// random steps; whatever is on disk afterwards must be a complete, valid checkpoint (or nothing, if
 /// the first epoch had not finished), and `--resume` from it must end with exactly the bytes an
 /// uninterrupted run with the same seed produces.
 final class CheckpointKillTests: XCTestCase {
@@ -59,49 +59,49 @@ final class CheckpointKillTests: XCTestCase {
     func testKilledTrainingLeavesLoadableCheckpointAndResumesBitIdentically() throws {
         // the reference: one uninterrupted run
         let reference = tmp.appendingPathComponent("reference.safetensors")
-        let started = Date()
         XCTAssertEqual(try runToEnd(trainArguments + ["--checkpoint", reference.path]), 0)
-        let duration = Date().timeIntervalSince(started)
         let expected = try Safetensors.read(contentsOf: reference)
         XCTAssertEqual(expected.metadata["completed_epochs"], String(epochs))
         XCTAssertEqual(expected.metadata["optimizer_step"], String(epochs * stepsPerEpoch))
         XCTAssertTrue(expected.tensors.keys.contains("classifier.0.log_sigma2"))
         XCTAssertTrue(expected.tensors.keys.contains { $0.hasPrefix("optimizer.") })
 
-        // kill at seeded random moments spread over the run; some trials are killed twice
+        // SIGKILL at seeded random steps spread over the run, raised by the process itself after
+        // that step (WIRTINGER_INTERRUPT_AFTER_STEPS with WIRTINGER_INTERRUPT_SIGNAL=KILL), so where
+        // each kill lands does not depend on timing; some trials are killed twice
         var rng = SplitMix64(seed: 2024)
         var outcomes: [String] = []
         let trials = 5
         for trial in 0..<trials {
             let ckpt = tmp.appendingPathComponent("trial\(trial).safetensors")
-            var kills = 0
             let killsWanted = trial % 3 == 2 ? 2 : 1
-            while kills < killsWanted {
-                let canResume = FileManager.default.fileExists(atPath: ckpt.path)
-                let p = try launch(trainArguments + ["--checkpoint", ckpt.path] + (canResume ? ["--resume"] : []))
-                let delay = Double(rng.next() % 1000) / 1000 * duration
-                Thread.sleep(forTimeInterval: delay)
-                let wasRunning = p.isRunning
-                kill(p.processIdentifier, SIGKILL)
+            for _ in 0..<killsWanted {
+                let done = FileManager.default.fileExists(atPath: ckpt.path)
+                    ? Int(try Safetensors.read(contentsOf: ckpt).metadata["completed_epochs"] ?? "") ?? 0 : 0
+                let remaining = (epochs - done) * stepsPerEpoch
+                guard remaining > 1 else { break }
+                let step = 1 + Int(rng.next() % UInt64(remaining - 1))   // a step before the run's last
+                let p = try launch(trainArguments + ["--checkpoint", ckpt.path] + (done > 0 ? ["--resume"] : []),
+                                   environment: ["WIRTINGER_INTERRUPT_AFTER_STEPS": String(step), "WIRTINGER_INTERRUPT_SIGNAL": "KILL"])
                 p.waitUntilExit()
-                kills += 1
-                if !wasRunning {   // finished before the kill: nothing to test in this round
-                    outcomes.append("trial \(trial): finished before the kill at \(String(format: "%.2f", delay)) s")
-                    break
-                }
-                // what is on disk now must be absent or a complete checkpoint
+                XCTAssertEqual(p.terminationReason, .uncaughtSignal, "trial \(trial): killed after step \(step)")
+                XCTAssertEqual(p.terminationStatus, SIGKILL, "trial \(trial)")
+                // what is on disk now must be absent or the complete checkpoint of the epochs
+                // finished (an epoch's checkpoint is written after its last step's hook has run)
+                let finished = done + (step - 1) / stepsPerEpoch
                 if FileManager.default.fileExists(atPath: ckpt.path) {
                     let f: SafetensorsFile
                     do { f = try Safetensors.read(contentsOf: ckpt) } catch {
                         XCTFail("trial \(trial): checkpoint unreadable after SIGKILL: \(error)"); return
                     }
                     let e = Int(f.metadata["completed_epochs"] ?? "") ?? -1
-                    XCTAssertTrue((1...epochs).contains(e), "trial \(trial): completed_epochs \(e)")
+                    XCTAssertEqual(e, finished, "trial \(trial): killed after step \(step) of a run resumed at epoch \(done)")
                     XCTAssertEqual(f.metadata["optimizer_step"], String(e * stepsPerEpoch), "trial \(trial)")
                     XCTAssertEqual(f.tensors.keys, expected.tensors.keys, "trial \(trial): incomplete set of tensors")
-                    outcomes.append("trial \(trial): killed at \(String(format: "%.2f", delay)) s, checkpoint after epoch \(e)")
+                    outcomes.append("trial \(trial): killed after step \(step), checkpoint after epoch \(e)")
                 } else {
-                    outcomes.append("trial \(trial): killed at \(String(format: "%.2f", delay)) s, before the first checkpoint")
+                    XCTAssertEqual(finished, 0, "trial \(trial): no checkpoint although \(finished) epochs finished")
+                    outcomes.append("trial \(trial): killed after step \(step), before the first checkpoint")
                 }
             }
             // finish: resume when there is a checkpoint, else start over
@@ -109,10 +109,7 @@ final class CheckpointKillTests: XCTestCase {
             XCTAssertEqual(try runToEnd(trainArguments + ["--checkpoint", ckpt.path] + (canResume ? ["--resume"] : [])), 0, "trial \(trial)")
             assertSameCheckpoint(try Safetensors.read(contentsOf: ckpt), expected, "trial \(trial)")
         }
-        // where the kills land depends on timing, so nothing here requires one to land after a
-        // checkpoint: testKillAtAChosenStepLeavesThePreviousEpochsCheckpoint covers that case
-        // deterministically
-        print("CheckpointKillTests (run \(String(format: "%.2f", duration)) s):\n  " + outcomes.joined(separator: "\n  "))
+        print("CheckpointKillTests:\n  " + outcomes.joined(separator: "\n  "))
     }
 
     /// Resuming from every epoch's checkpoint (not only where kills happened to land) ends

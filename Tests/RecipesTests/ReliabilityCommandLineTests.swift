@@ -16,9 +16,14 @@ final class ReliabilityCommandLineTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
-    /// Runs `wirtinger` with extra environment variables; a run still going after `limit`
-    /// seconds is killed and reported (only a regression, a blocking open, gets there).
-    func run(_ args: [String], environment: [String: String] = [:], limit: TimeInterval = 300) throws -> CLI.Result {
+    /// Runs `wirtinger` with extra environment variables and waits for it to exit.
+    ///
+    /// `unblocking`: a FIFO the run must refuse without opening. A regressed run that opens it
+    /// would block forever; so while the run lasts, the FIFO is opened and closed again at both
+    /// ends (`O_RDWR | O_NONBLOCK`), which releases such an open and makes the run read end-of-file
+    /// or write into a closed pipe — an outcome the caller's assertions reject. A run that refuses
+    /// the FIFO never sees it, however slow the machine: nothing here depends on timing.
+    func run(_ args: [String], environment: [String: String] = [:], unblocking fifo: URL? = nil) throws -> CLI.Result {
         let p = Process()
         p.executableURL = CLI.executable
         p.arguments = args
@@ -29,9 +34,13 @@ final class ReliabilityCommandLineTests: XCTestCase {
         p.standardOutput = try FileHandle(forWritingTo: outFile)
         p.standardError = try FileHandle(forWritingTo: errFile)
         try p.run()
-        let deadline = Date().addingTimeInterval(limit)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); XCTFail("\(args) still running after \(limit) s") }
+        if let fifo {
+            while p.isRunning {
+                let fd = open(fifo.path, O_RDWR | O_NONBLOCK)
+                if fd >= 0 { close(fd) }
+                usleep(20_000)
+            }
+        }
         p.waitUntilExit()
         defer { try? FileManager.default.removeItem(at: outFile); try? FileManager.default.removeItem(at: errFile) }
         return CLI.Result(status: p.terminationStatus, stdout: try String(contentsOf: outFile, encoding: .utf8),
@@ -159,7 +168,7 @@ final class ReliabilityCommandLineTests: XCTestCase {
         // a FIFO as the checkpoint is refused before training
         let fifo = tmp.appendingPathComponent("fifo.safetensors")
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
-        let r = try run(["train", "--epochs", "1", "--force", "--checkpoint", fifo.path] + tiny, limit: 120)
+        let r = try run(["train", "--epochs", "1", "--force", "--checkpoint", fifo.path] + tiny, unblocking: fifo)
         assertError(r, status: 1, [fifo.path, "FIFO"])
     }
 
@@ -168,16 +177,16 @@ final class ReliabilityCommandLineTests: XCTestCase {
     func testClass5FIFOInputsAreRefused() throws {
         let fifo = tmp.appendingPathComponent("in.safetensors")
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
-        assertError(try run(["inspect", fifo.path], limit: 120), status: 1, [fifo.path, "FIFO"])
+        assertError(try run(["inspect", fifo.path], unblocking: fifo), status: 1, [fifo.path, "FIFO"])
         assertError(try run(["train", "--init", fifo.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("c").path] + tiny,
-                            limit: 120), status: 1, ["FIFO"])
-        assertError(try run(["sparsify", "--bayes", fifo.path, "--out", tmp.appendingPathComponent("o").path] + tiny, limit: 120),
+                            unblocking: fifo), status: 1, ["FIFO"])
+        assertError(try run(["sparsify", "--bayes", fifo.path, "--out", tmp.appendingPathComponent("o").path] + tiny, unblocking: fifo),
                     status: 1, ["FIFO"])
         let d = try mnistDirectory(count: 10)
         let images = d.appendingPathComponent("train-images.idx3-ubyte")
         try FileManager.default.removeItem(at: images)
         XCTAssertEqual(mkfifo(images.path, 0o600), 0)
-        assertError(try run(["train", "--mnist", d.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("m").path], limit: 120),
+        assertError(try run(["train", "--mnist", d.path, "--epochs", "1", "--checkpoint", tmp.appendingPathComponent("m").path], unblocking: images),
                     status: 1, [images.path, "FIFO"])
     }
 
