@@ -7,8 +7,7 @@ import NN
 /// random steps; whatever is on disk afterwards must be a complete, valid checkpoint (or nothing, if
 /// the first epoch had not finished), and `--resume` from it must end with exactly the bytes an
 /// uninterrupted run with the same seed produces.
-final class CheckpointKillTests: XCTestCase {
-    var tmp: URL!
+final class CheckpointKillTests: CommandLineTestCase {
 
     /// A tiny run: 200 glyphs, batch 20 (10 steps per epoch), hidden width 16, 4 epochs.
     let epochs = 4, stepsPerEpoch = 10
@@ -16,14 +15,6 @@ final class CheckpointKillTests: XCTestCase {
         ["train", "--model", "mlp", "--flavor", "vd", "--train-size", "200", "--test-size", "40", "--hidden", "16",
          "--batch-size", "20", "--epochs", String(epochs), "--lr", "0.01", "--seed", "7"]
     }
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-kill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
     /// Starts `wirtinger` with output discarded and `environment` added to this process's.
     func launch(_ args: [String], environment: [String: String] = [:]) throws -> Process {

@@ -28,26 +28,40 @@ struct CLI {
     }
 }
 
-final class CommandLineTests: XCTestCase {
+/// A test case that runs the `wirtinger` executable: a fresh temporary directory `tmp` for each
+/// test (removed afterwards), a check that the executable was built next to the tests (the test
+/// target depends on it), and the one-line error assertion every command test uses.
+class CommandLineTestCase: XCTestCase {
     var tmp: URL!
 
     override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-cli-\(UUID().uuidString)")
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-\(type(of: self))-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        // The test target depends on the executable, so it is always built next to the tests.
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
-    /// The error output is exactly one line starting with "error:".
-    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needle: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
-        let lines = r.stderr.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("error:") && r.stderr.contains(needle), "stderr: \(r.stderr)", file: file, line: line)
+    /// Status `status` and exactly one line on stderr, starting with `error:` and holding every needle.
+    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needles: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stderr: \(r.stderr) stdout: \(r.stdout)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
+        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
     }
 
+    /// The `report.json` a `sparsify` run wrote into `dir`, as a JSON object.
+    func report(_ dir: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as! [String: Any]
+    }
+
+    /// ``assertOneLineError(_:status:contains:file:line:)`` with one needle.
+    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        assertOneLineError(r, status: status, contains: [needle], file: file, line: line)
+    }
+}
+
+final class CommandLineTests: CommandLineTestCase {
     func testHelpForEverySubcommand() throws {
         for c in ["sparsify", "train", "inspect", "evaluate", "export", "predict", "bench"] {
             let r = try CLI.run([c, "--help"])

@@ -8,21 +8,7 @@ import NN
 
 /// `--data FILE.safetensors` through the command line: real and complex data sets written with the
 /// project's own writer, the same information real or complex, and one-line errors.
-final class DataFileCommandTests: XCTestCase {
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
-
-    func report(_ dir: URL) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as! [String: Any]
-    }
-
+final class DataFileCommandTests: CommandLineTestCase {
     func denseAccuracy(_ dir: URL) throws -> Double {
         let stages = try report(dir)["stages"] as! [[String: Any]]
         return stages.first!["testAccuracy"] as! Double

@@ -5,17 +5,7 @@ import Recipes
 /// `wirtinger evaluate` and `inspect --threshold` on the files of tiny `sparsify` and `train`
 /// runs: the model is rebuilt from the file's metadata alone and reproduces exactly the test
 /// accuracies (and losses) the run reported; wrong input is a one-line error with status 1.
-final class EvaluateCommandTests: XCTestCase {
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-evaluate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
-
+final class EvaluateCommandTests: CommandLineTestCase {
     /// The `  NAME: test accuracy A (K / N), test loss L` lines of an evaluate output, by name.
     func accuracyLines(_ out: String) -> [String: (accuracy: String, correct: Int, count: Int, loss: String)] {
         var lines: [String: (String, Int, Int, String)] = [:]
@@ -27,17 +17,6 @@ final class EvaluateCommandTests: XCTestCase {
             lines[name] = (String(rest[0]), Int(rest[1].dropFirst()) ?? -1, Int(rest[3].dropLast(2)) ?? -1, String(rest[6]))
         }
         return lines
-    }
-
-    func report(_ dir: URL) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as! [String: Any]
-    }
-
-    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needles: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
-        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
     }
 
     func testEvaluateReproducesSparsifyExactly() throws {

@@ -6,24 +6,7 @@ import Recipes
 /// `sparsify` run: the exported model reproduces exactly the masked accuracies the run reported
 /// (fine-tuned masked model, and the sweep points of the Bayesian file), `predict` writes its
 /// logits, and wrong input is a one-line error.
-final class ExportCommandTests: XCTestCase {
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
-
-    func assertOneLineError(_ r: CLI.Result, status: Int32, contains needles: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
-        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
-    }
-
+final class ExportCommandTests: CommandLineTestCase {
     /// `A (K / N)` of the evaluate line named `name`.
     func accuracy(_ out: String, _ name: String) -> (accuracy: String, correct: Int)? {
         for line in out.split(separator: "\n") {

@@ -4,17 +4,8 @@ import Recipes
 
 /// The reliability classes through the `wirtinger` executable: each test is named after the
 /// class of Docs/Reliability.md it guards. Runs are tiny (100–200 glyphs, hidden width 8).
-final class ReliabilityCommandLineTests: XCTestCase {
-    var tmp: URL!
+final class ReliabilityCommandLineTests: CommandLineTestCase {
     let tiny = ["--train-size", "100", "--test-size", "20", "--hidden", "8", "--batch-size", "50"]
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-rel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.executable.path), "wirtinger not built at \(CLI.executable.path)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
     /// Runs `wirtinger` with extra environment variables and waits for it to exit.
     ///
@@ -47,12 +38,9 @@ final class ReliabilityCommandLineTests: XCTestCase {
                           stderr: try String(contentsOf: errFile, encoding: .utf8))
     }
 
-    /// Status `status` and one line on stderr that starts with `error:` and holds every needle.
+    /// ``CommandLineTestCase/assertOneLineError(_:status:contains:file:line:)``, needles unlabelled.
     func assertError(_ r: CLI.Result, status: Int32, _ needles: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, "stderr: \(r.stderr) stdout: \(r.stdout)", file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "expected one line: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("error:"), r.stderr, file: file, line: line)
-        for n in needles { XCTAssertTrue(r.stderr.contains(n), "'\(n)' not in: \(r.stderr)", file: file, line: line) }
+        assertOneLineError(r, status: status, contains: needles, file: file, line: line)
     }
 
     /// A checkpoint after one epoch of the tiny run.
