@@ -94,20 +94,24 @@ public struct ConvolutionOptions: Sendable, Equatable {
     /// ``transposed``, ``convolution(_:_:bias:stride:padding:dilation:groups:paddingMode:)`` otherwise,
     /// with these options. Shapes as given for ``Convolution`` and ``ConvolutionTranspose``.
     public func convolve(_ x: Tensor, _ weight: Tensor, bias: Tensor?) -> Tensor {
-        transposed
-            ? convolutionTranspose(x, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
-                                   dilation: dilation, groups: groups)
-            : convolution(x, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                          paddingMode: paddingMode)
+        convolve(x, weight, bias, regular: convolution, transposed: convolutionTranspose)
     }
 
     /// The complex form of the real `convolve(_:_:bias:)` (the complex convolution ops).
     public func convolve(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?) -> ComplexTensor {
+        convolve(z, weight, bias, regular: convolution, transposed: convolutionTranspose)
+    }
+
+    /// `transposedOp` or `regularOp` (the real or complex rank-generic entry points) applied to
+    /// `x`, `weight`, `bias` with these options: where each option goes, written once.
+    private func convolve<Value>(
+        _ x: Value, _ weight: Value, _ bias: Value?,
+        regular regularOp: (Value, Value, Value?, [Int], [Int], [Int], Int, PaddingMode) -> Value,
+        transposed transposedOp: (Value, Value, Value?, [Int], [Int], [Int], [Int], Int) -> Value
+    ) -> Value {
         transposed
-            ? convolutionTranspose(z, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
-                                   dilation: dilation, groups: groups)
-            : convolution(z, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                          paddingMode: paddingMode)
+            ? transposedOp(x, weight, bias, stride, padding, outputPadding, dilation, groups)
+            : regularOp(x, weight, bias, stride, padding, dilation, groups, paddingMode)
     }
 
     /// cplxmodule's complex initialisation (``ComplexInit/layerDefault(weightShape:biasCount:convention:key:dtype:)``):
