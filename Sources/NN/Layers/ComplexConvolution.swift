@@ -17,16 +17,6 @@ public struct ComplexConvolution<Rank: SpatialRank>: RegularConvolutionLayer {
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
 }
 
-extension ComplexConvolution {
-    /// The layer without `initConvention`, which never had an effect on convolutions.
-    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention) {
-        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
-    }
-}
-
 /// A complex transposed convolution (cplxmodule's `CplxConvTranspose1d/2d/3d`, working; use
 /// ``CplxConvTranspose1d``, ``CplxConvTranspose2d``, ``CplxConvTranspose3d``): the complex
 /// version of ``ConvolutionTranspose``.
@@ -51,7 +41,25 @@ public struct ComplexConvolutionTranspose<Rank: SpatialRank>: TransposedConvolut
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: true) }
 }
 
-extension ComplexConvolutionTranspose {
+// MARK: - Deprecated: `initConvention`, which never had an effect on complex convolutions
+
+extension ConvolutionLayer where Weight == ComplexTensor {
+    /// Always `.standard`: both conventions give the same fans for convolution weights.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions")
+    public var initConvention: ComplexInitConvention { .standard }
+}
+
+extension RegularConvolutionLayer where Weight == ComplexTensor {
+    /// The layer without `initConvention`, which never had an effect on convolutions.
+    @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
+                groups: Int = 1, bias: Bool = true, initConvention: ComplexInitConvention) {
+        self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
+    }
+}
+
+extension TransposedConvolutionLayer where Weight == ComplexTensor {
     /// The layer without `initConvention`, which never had an effect on convolutions.
     @available(*, deprecated, message: "initConvention has no effect on convolutions (both conventions agree for weights of 3 or more dimensions): drop the argument")
     public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
@@ -60,10 +68,4 @@ extension ComplexConvolutionTranspose {
         self.init(inChannels, outChannels, kernelSize, stride: stride, padding: padding, outputPadding: outputPadding,
                   groups: groups, bias: bias, dilation: dilation)
     }
-}
-
-extension ConvolutionLayer where Weight == ComplexTensor {
-    /// Always `.standard`: both conventions give the same fans for convolution weights.
-    @available(*, deprecated, message: "initConvention has no effect on convolutions")
-    public var initConvention: ComplexInitConvention { .standard }
 }

@@ -200,22 +200,6 @@ extension RegularConvolutionLayer {
     }
 }
 
-/// A transposed convolution layer, real or complex: ``ConvolutionTranspose``, ``ComplexConvolutionTranspose``.
-public protocol TransposedConvolutionLayer: ConvolutionLayer {}
-
-extension TransposedConvolutionLayer {
-    /// The layer with PyTorch's `ConvTransposeNd` arguments, order and defaults (`stride`,
-    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`); zero padding only.
-    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
-                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
-                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
-        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: true), inChannels: inChannels,
-                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                                              dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
-                                              transposed: true))
-    }
-}
-
 /// A convolution over `Rank.count` spatial axes (PyTorch's `nn.Conv1d/2d/3d`; use the
 /// aliases ``Conv1d``, ``Conv2d``, ``Conv3d``).
 ///
@@ -233,6 +217,22 @@ public struct Convolution<Rank: SpatialRank>: RegularConvolutionLayer {
     public let options: ConvolutionOptions
     /// The layer with `options` (``RegularConvolutionLayer`` has the constructor with PyTorch's arguments).
     public init(options: ConvolutionOptions) { self.options = Self.validated(options, transposed: false) }
+}
+
+/// A transposed convolution layer, real or complex: ``ConvolutionTranspose``, ``ComplexConvolutionTranspose``.
+public protocol TransposedConvolutionLayer: ConvolutionLayer {}
+
+extension TransposedConvolutionLayer {
+    /// The layer with PyTorch's `ConvTransposeNd` arguments, order and defaults (`stride`,
+    /// `padding`, `outputPadding`, `groups`, `bias`, `dilation`); zero padding only.
+    public init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: some SpatialOption,
+                stride: some SpatialOption = 1, padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                groups: Int = 1, bias: Bool = true, dilation: some SpatialOption = 1) {
+        self.init(options: ConvolutionOptions(rank: Rank.count, layer: Self.layerName(transposed: true), inChannels: inChannels,
+                                              outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                              dilation: dilation, outputPadding: outputPadding, groups: groups, bias: bias,
+                                              transposed: true))
+    }
 }
 
 /// A transposed convolution over `Rank.count` spatial axes (PyTorch's
