@@ -19,11 +19,8 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
         let y = complexConvolution(reshape(z, [1] + z.shape), weight, bias: bias, geo, transposed: transposed, op: op)
         return reshape(y, Array(y.shape.dropFirst()))
     }
-    let layout = transposed ? "[C_in, C_out/groups, \(n) kernel sizes]" : "[C_out, C_in/groups, \(n) kernel sizes]"
-    require(z.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(z.shape)")
-    require(weight.rank == n + 2, "\(op): weight must be \(layout), got \(weight.shape)")
+    let (spatial, kernel) = convolutionShapes(z.shape, weight.shape, geo, transposed: transposed, op: op)
     require(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
-    let spatial = Array(z.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
     let x = ComplexSupport.Operand(z.detached()), w = ComplexSupport.Operand(weight.detached())
     let forward: (Tensor, Tensor) -> Tensor = transposed
         ? { convTransposeForwardRaw($0, $1, geo, op: op) }
@@ -55,6 +52,20 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     }
 }
 
+/// ``complexConvolution(_:_:bias:_:transposed:op:)`` named `complex conv{n}d` (`complex
+/// convTranspose{n}d`), with the geometry made from the options and, for `.circular`, both parts
+/// padded first: the body of every complex entry point.
+private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?, rank n: Int,
+                                transposed: Bool, stride: some SpatialOption, padding: some SpatialOption,
+                                outputPadding: some SpatialOption = 0, dilation: some SpatialOption, groups: Int,
+                                paddingMode: PaddingMode = .zeros) -> ComplexTensor {
+    let op = "complex " + (transposed ? "convTranspose" : "conv") + "\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: op)
+    let (input, resolved) = geo.resolving(z, paddingMode, circularPad)
+    return complexConvolution(input, weight, bias: bias, resolved, transposed: transposed, op: op)
+}
+
 /// The complex convolution over `weight.rank − 2` spatial axes (1, 2 or 3): the rank-generic entry
 /// point behind the complex ``conv1d(_:_:bias:stride:padding:dilation:groups:)``, `conv2d` and
 /// `conv3d`, with PyTorch's `padding_mode`:
@@ -71,10 +82,8 @@ public func convolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: Compl
                         stride: some SpatialOption = 1, padding: some SpatialOption = 0, dilation: some SpatialOption = 1,
                         groups: Int = 1, paddingMode: PaddingMode = .zeros) -> ComplexTensor {
     let n = convolutionSpatialRank(weight.shape, op: "complex convolution", layout: "[C_out, C_in/groups, *k]")
-    let op = "complex conv\(n)d"
-    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
-    let (input, resolved) = geo.resolving(z, paddingMode, circularPad)
-    return complexConvolution(input, weight, bias: bias, resolved, transposed: false, op: op)
+    return complexConvolution(z, weight, bias: bias, rank: n, transposed: false, stride: stride, padding: padding,
+                              dilation: dilation, groups: groups, paddingMode: paddingMode)
 }
 
 /// The complex transposed convolution over `weight.rank − 2` spatial axes: the rank-generic entry
@@ -86,10 +95,8 @@ public func convolutionTranspose(_ z: ComplexTensor, _ weight: ComplexTensor, bi
                                  outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
                                  groups: Int = 1) -> ComplexTensor {
     let n = convolutionSpatialRank(weight.shape, op: "complex convolutionTranspose", layout: "[C_in, C_out/groups, *k]")
-    let op = "complex convTranspose\(n)d"
-    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: op)
-    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: op)
+    return complexConvolution(z, weight, bias: bias, rank: n, transposed: true, stride: stride, padding: padding,
+                              outputPadding: outputPadding, dilation: dilation, groups: groups)
 }
 
 /// Complex 1-d convolution (cplxmodule's `cplx.conv1d`): cross-correlation of `z` with the
@@ -104,8 +111,8 @@ public func convolutionTranspose(_ z: ComplexTensor, _ weight: ComplexTensor, bi
 /// Pullback: `z̄ = convᵀ(ȳ, conj W)`, `W̄ = corr(conj z, ȳ)`, `b̄ = Σ ȳ` (see the file header).
 public func conv1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv1d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv1d")
+    complexConvolution(z, weight, bias: bias, rank: 1, transposed: false, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups)
 }
 
 /// Complex 2-d convolution: `z` `[N, C_in, H, W]` (or `[C_in, H, W]`), weight
@@ -113,16 +120,16 @@ public func conv1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// ``conv1d(_:_:bias:stride:padding:dilation:groups:)`` for complex tensors.
 public func conv2d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv2d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv2d")
+    complexConvolution(z, weight, bias: bias, rank: 2, transposed: false, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups)
 }
 
 /// Complex 3-d convolution: `z` `[N, C_in, D, H, W]` (or `[C_in, D, H, W]`), weight
 /// `[C_out, C_in/groups, kD, kH, kW]`, bias `[C_out]`; options `Int` or `[d, h, w]`.
 public func conv3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "complex conv3d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: false, op: "complex conv3d")
+    complexConvolution(z, weight, bias: bias, rank: 3, transposed: false, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups)
 }
 
 /// Complex 1-d transposed convolution (the input-adjoint of the real-style convolution, no
@@ -136,34 +143,28 @@ public func conv3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 /// - Returns: `[N, C_out, (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1]`.
 ///
 /// Pullback: `z̄ = conv(ȳ, conj W)`, `W̄ = Tᵂ(conj z, ȳ)`, `b̄ = Σ ȳ`.
-public func convTranspose1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
-                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                            groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose1d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose1d")
+public func convTranspose1d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    complexConvolution(z, weight, bias: bias, rank: 1, transposed: true, stride: stride, padding: padding,
+                       outputPadding: outputPadding, dilation: dilation, groups: groups)
 }
 
 /// Complex 2-d transposed convolution: `z` `[N, C_in, H, W]`, weight `[C_in, C_out/groups, kH, kW]`,
 /// bias `[C_out]`. See ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
-public func convTranspose2d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
-                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                            groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose2d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose2d")
+public func convTranspose2d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    complexConvolution(z, weight, bias: bias, rank: 2, transposed: true, stride: stride, padding: padding,
+                       outputPadding: outputPadding, dilation: dilation, groups: groups)
 }
 
 /// Complex 3-d transposed convolution: `z` `[N, C_in, D, H, W]`, weight
 /// `[C_in, C_out/groups, kD, kH, kW]`, bias `[C_out]`.
 /// See ``convTranspose1d(_:_:bias:stride:padding:outputPadding:dilation:groups:)``.
-public func convTranspose3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil,
-                            stride: some SpatialOption = 1, padding: some SpatialOption = 0,
-                            outputPadding: some SpatialOption = 0, dilation: some SpatialOption = 1,
-                            groups: Int = 1) -> ComplexTensor {
-    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "complex convTranspose3d")
-    return complexConvolution(z, weight, bias: bias, geo, transposed: true, op: "complex convTranspose3d")
+public func convTranspose3d(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor? = nil, stride: some SpatialOption = 1,
+                            padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
+                            dilation: some SpatialOption = 1, groups: Int = 1) -> ComplexTensor {
+    complexConvolution(z, weight, bias: bias, rank: 3, transposed: true, stride: stride, padding: padding,
+                       outputPadding: outputPadding, dilation: dilation, groups: groups)
 }

@@ -2,7 +2,8 @@
 // for every spatial rank (im2col/col2im + GEMM in ConvolutionKernels.swift, whose header
 // lists the untraced raw functions that complex convolutions build on).
 //
-// Each op: forward with the raw kernels, then `Tape.record` with the pullback:
+// Each op (one shared body, `convolutionOp`): forward with the raw kernels, then `Tape.record`
+// with the pullback:
 //   regular:    x̄ = convolutionInputGradRaw(ȳ, w),  w̄ = convolutionWeightGradRaw(x, ȳ),  b̄ = Σ ȳ
 //   transposed: x̄ = convolutionForwardRaw(ȳ, w),    w̄ = convolutionWeightGradRaw(ȳ, x),  b̄ = Σ ȳ
 
@@ -40,53 +41,64 @@ func expandSpatial(_ option: some SpatialOption, _ n: Int, default value: Int, m
     return v
 }
 
-/// Shared body of the regular convolutions (`n` spatial axes). Accepts an unbatched input
-/// `[C, *S]` like PyTorch (the result is then unbatched too).
-func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeometry, op: String) -> Tensor {
+/// The spatial sizes `S` of an input `[N, C_in, *S]` and the kernel sizes `k` of a weight
+/// `[C_out, C_in/groups, *k]` (`[C_in, C_out/groups, *k]` when `transposed`) with `geo`'s number of
+/// spatial axes; stops naming `op` and the shape at fault otherwise. Real and complex convolutions.
+func convolutionShapes(_ input: [Int], _ weight: [Int], _ geo: ConvGeometry, transposed: Bool,
+                       op: String) -> (spatial: [Int], kernel: [Int]) {
+    let n = geo.spatialRank
+    let layout = transposed ? "[C_in, C_out/groups, \(n) kernel sizes]" : "[C_out, C_in/groups, \(n) kernel sizes]"
+    require(input.count == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(input)")
+    require(weight.count == n + 2, "\(op): weight must be \(layout), got \(weight)")
+    return (Array(input.dropFirst(2)), Array(weight.dropFirst(2)))
+}
+
+/// Shared body of the real convolutions, regular or `transposed` (`n` spatial axes). Accepts an
+/// unbatched input `[C, *S]` like PyTorch (the result is then unbatched too).
+func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeometry, transposed: Bool, op: String) -> Tensor {
     let n = geo.spatialRank
     if x.rank == n + 1 {
-        let y = convolutionOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
+        let y = convolutionOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, transposed: transposed, op: op)
         return reshape(y, Array(y.shape.dropFirst()))
     }
-    require(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
-    require(weight.rank == n + 2, "\(op): weight must be [C_out, C_in/groups, \(n) kernel sizes], got \(weight.shape)")
-    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
-    var y = convolutionForwardRaw(x.detached(), weight.detached(), geo, op: op)
+    let (spatial, kernel) = convolutionShapes(x.shape, weight.shape, geo, transposed: transposed, op: op)
+    var y = transposed ? convTransposeForwardRaw(x.detached(), weight.detached(), geo, op: op)
+                       : convolutionForwardRaw(x.detached(), weight.detached(), geo, op: op)
     if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     let needsX = x.isTraced, needsW = weight.isTraced   // skip the gradient of a constant operand
     return Tape.record(op, y, inputs: inputs) { g in
         var grads: [Tensor?] = [
-            needsX ? convolutionInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op) : nil,
-            needsW ? convolutionWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op) : nil,
+            !needsX ? nil : transposed ? convTransposeInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op)
+                                       : convolutionInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op),
+            !needsW ? nil : transposed ? convTransposeWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op)
+                                       : convolutionWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op),
         ]
         if bias != nil { grads.append(channelBiasGradRaw(g)) }
         return grads
     }
 }
 
-/// Shared body of the transposed convolutions (`n` spatial axes); unbatched input allowed.
-func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ geo: ConvGeometry, op: String) -> Tensor {
-    let n = geo.spatialRank
-    if x.rank == n + 1 {
-        let y = convTransposeOp(reshape(x, [1] + x.shape), weight, bias: bias, geo, op: op)
-        return reshape(y, Array(y.shape.dropFirst()))
-    }
-    require(x.rank == n + 2, "\(op): input must be [N, C_in, \(n) spatial] or [C_in, \(n) spatial], got \(x.shape)")
-    require(weight.rank == n + 2, "\(op): weight must be [C_in, C_out/groups, \(n) kernel sizes], got \(weight.shape)")
-    let spatial = Array(x.shape.dropFirst(2)), kernel = Array(weight.shape.dropFirst(2))
-    var y = convTransposeForwardRaw(x.detached(), weight.detached(), geo, op: op)
-    if let bias { addChannelBiasRaw(&y, bias.detached(), op: op) }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    let needsX = x.isTraced, needsW = weight.isTraced   // skip the gradient of a constant operand
-    return Tape.record(op, y, inputs: inputs) { g in
-        var grads: [Tensor?] = [
-            needsX ? convTransposeInputGradRaw(g, weight.detached(), inputSpatial: spatial, geo, op: op) : nil,
-            needsW ? convTransposeWeightGradRaw(x.detached(), g, kernelSpatial: kernel, geo, op: op) : nil,
-        ]
-        if bias != nil { grads.append(channelBiasGradRaw(g)) }
-        return grads
-    }
+/// ``convolutionOp(_:_:bias:_:transposed:op:)`` named `conv{n}d`, with the geometry made from the
+/// options and, for `.circular`, the input padded first: the body of every real regular entry point.
+func convolutionOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, rank n: Int, stride: some SpatialOption,
+                   padding: some SpatialOption, dilation: some SpatialOption, groups: Int,
+                   paddingMode: PaddingMode = .zeros) -> Tensor {
+    let op = "conv\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
+    let (input, resolved) = geo.resolving(x, paddingMode, circularPad)
+    return convolutionOp(input, weight, bias: bias, resolved, transposed: false, op: op)
+}
+
+/// ``convolutionOp(_:_:bias:_:transposed:op:)`` named `convTranspose{n}d`, with the geometry made
+/// from the options: the body of every real transposed entry point.
+func convTransposeOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, rank n: Int, stride: some SpatialOption,
+                     padding: some SpatialOption, outputPadding: some SpatialOption, dilation: some SpatialOption,
+                     groups: Int) -> Tensor {
+    let op = "convTranspose\(n)d"
+    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
+                           outputPadding: outputPadding, groups: groups, op: op)
+    return convolutionOp(x, weight, bias: bias, geo, transposed: true, op: op)
 }
 
 /// How a convolution pads its input (PyTorch's `padding_mode`).
@@ -137,10 +149,8 @@ public func convolution(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stri
                         padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1,
                         paddingMode: PaddingMode = .zeros) -> Tensor {
     let n = convolutionSpatialRank(weight.shape, op: "convolution", layout: "[C_out, C_in/groups, *k]")
-    let op = "conv\(n)d"
-    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
-    let (input, resolved) = geo.resolving(x, paddingMode, circularPad)
-    return convolutionOp(input, weight, bias: bias, resolved, op: op)
+    return convolutionOp(x, weight, bias: bias, rank: n, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                         paddingMode: paddingMode)
 }
 
 /// The transposed convolution over `weight.rank − 2` spatial axes: the rank-generic entry point
@@ -156,10 +166,8 @@ public func convolutionTranspose(_ x: Tensor, _ weight: Tensor, bias: Tensor? = 
                                  padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
                                  dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
     let n = convolutionSpatialRank(weight.shape, op: "convolutionTranspose", layout: "[C_in, C_out/groups, *k]")
-    let op = "convTranspose\(n)d"
-    let geo = ConvGeometry(spatialRank: n, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: op)
-    return convTransposeOp(x, weight, bias: bias, geo, op: op)
+    return convTransposeOp(x, weight, bias: bias, rank: n, stride: stride, padding: padding, outputPadding: outputPadding,
+                           dilation: dilation, groups: groups)
 }
 
 /// 1-d convolution (cross-correlation, like PyTorch's `F.conv1d`).
@@ -175,8 +183,7 @@ public func convolutionTranspose(_ x: Tensor, _ weight: Tensor, bias: Tensor? = 
 /// - Returns: `[N, C_out, ⌊(L + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1]`.
 public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv1d")
-    return convolutionOp(x, weight, bias: bias, geo, op: "conv1d")
+    convolutionOp(x, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
 }
 
 /// 2-d convolution (PyTorch's `F.conv2d`): x `[N, C_in, H, W]` (or `[C_in, H, W]`), weight
@@ -185,8 +192,7 @@ public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: s
 /// for the formula.
 public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv2d")
-    return convolutionOp(x, weight, bias: bias, geo, op: "conv2d")
+    convolutionOp(x, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
 }
 
 /// 3-d convolution (PyTorch's `F.conv3d`): x `[N, C_in, D, H, W]` (or `[C_in, D, H, W]`),
@@ -194,8 +200,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: s
 /// `[d, h, w]`. Output sizes as for ``conv2d(_:_:bias:stride:padding:dilation:groups:)``.
 public func conv3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                    padding: some SpatialOption = 0, dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation, groups: groups, op: "conv3d")
-    return convolutionOp(x, weight, bias: bias, geo, op: "conv3d")
+    convolutionOp(x, weight, bias: bias, rank: 3, stride: stride, padding: padding, dilation: dilation, groups: groups)
 }
 
 /// 1-d transposed convolution (PyTorch's `F.conv_transpose1d`), the adjoint of
@@ -211,9 +216,8 @@ public func conv3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: s
 public func convTranspose1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                             padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
                             dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 1, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "convTranspose1d")
-    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose1d")
+    convTransposeOp(x, weight, bias: bias, rank: 1, stride: stride, padding: padding, outputPadding: outputPadding,
+                    dilation: dilation, groups: groups)
 }
 
 /// 2-d transposed convolution (PyTorch's `F.conv_transpose2d`): x `[N, C_in, H, W]`, weight
@@ -223,9 +227,8 @@ public func convTranspose1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
 public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                             padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
                             dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 2, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "convTranspose2d")
-    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose2d")
+    convTransposeOp(x, weight, bias: bias, rank: 2, stride: stride, padding: padding, outputPadding: outputPadding,
+                    dilation: dilation, groups: groups)
 }
 
 /// 3-d transposed convolution (PyTorch's `F.conv_transpose3d`): x `[N, C_in, D, H, W]`,
@@ -234,7 +237,6 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
 public func convTranspose3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: some SpatialOption = 1,
                             padding: some SpatialOption = 0, outputPadding: some SpatialOption = 0,
                             dilation: some SpatialOption = 1, groups: Int = 1) -> Tensor {
-    let geo = ConvGeometry(spatialRank: 3, stride: stride, padding: padding, dilation: dilation,
-                           outputPadding: outputPadding, groups: groups, op: "convTranspose3d")
-    return convTransposeOp(x, weight, bias: bias, geo, op: "convTranspose3d")
+    convTransposeOp(x, weight, bias: bias, rank: 3, stride: stride, padding: padding, outputPadding: outputPadding,
+                    dilation: dilation, groups: groups)
 }
