@@ -14,6 +14,15 @@ private func complexMaxPool(_ z: ComplexTensor, _ geo: PoolGeometry, op: String)
     }
 }
 
+/// ``complexMaxPool(_:_:op:)`` named `complex maxPool{n}d`, with the geometry made from the
+/// options: the body of every entry point.
+private func complexMaxPool(_ z: ComplexTensor, rank n: Int, kernelSize: some SpatialOption, stride: some SpatialOption,
+                            padding: some SpatialOption, dilation: some SpatialOption, ceilMode: Bool) -> ComplexTensor {
+    let op = "complex maxPool\(n)d"
+    return complexMaxPool(z, PoolGeometry(spatialRank: n, kernelSize: kernelSize, stride: stride, padding: padding,
+                                          dilation: dilation, ceilMode: ceilMode, op: op), op: op)
+}
+
 /// 1-d max pooling by modulus: `y[n, c, t] = z[n, c, j*]` with `j*` the tap of largest `|z|` in
 /// window `t` (the first one on ties; padding never wins).
 /// - Parameters:
@@ -26,24 +35,21 @@ private func complexMaxPool(_ z: ComplexTensor, _ geo: PoolGeometry, op: String)
 /// Pullback: each output's complex cotangent goes to the selected element.
 public func maxPool1d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
                       padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
-    complexMaxPool(z, PoolGeometry(spatialRank: 1, kernelSize: kernelSize, stride: stride, padding: padding,
-                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool1d"), op: "complex maxPool1d")
+    complexMaxPool(z, rank: 1, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
 }
 
 /// 2-d max pooling by modulus over `[N, C, H, W]` or `[C, H, W]`; options `Int` or `[h, w]`.
 /// See ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
 public func maxPool2d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
                       padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
-    complexMaxPool(z, PoolGeometry(spatialRank: 2, kernelSize: kernelSize, stride: stride, padding: padding,
-                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool2d"), op: "complex maxPool2d")
+    complexMaxPool(z, rank: 2, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
 }
 
 /// 3-d max pooling by modulus over `[N, C, D, H, W]` or `[C, D, H, W]`.
 /// See ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
 public func maxPool3d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride: some SpatialOption = Int?.none,
                       padding: some SpatialOption = 0, dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
-    complexMaxPool(z, PoolGeometry(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding,
-                                   dilation: dilation, ceilMode: ceilMode, op: "complex maxPool3d"), op: "complex maxPool3d")
+    complexMaxPool(z, rank: 3, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
 }
 
 /// Max pooling by modulus over `kernelSize.count` spatial axes (1, 2 or 3): the rank-generic
@@ -52,7 +58,7 @@ public func maxPool3d(_ z: ComplexTensor, kernelSize: some SpatialOption, stride
 /// pullback: each output's complex cotangent to the selected element.
 public func maxPool(_ z: ComplexTensor, kernelSize: [Int], stride: [Int]? = nil, padding: some SpatialOption = 0,
                     dilation: some SpatialOption = 1, ceilMode: Bool = false) -> ComplexTensor {
-    let n = poolingSpatialRank(kernelSize, op: "complex maxPool"), op = "complex maxPool\(n)d"
-    return complexMaxPool(z, PoolGeometry(spatialRank: n, kernelSize: kernelSize, stride: stride, padding: padding,
-                                          dilation: dilation, ceilMode: ceilMode, op: op), op: op)
+    let n = poolingSpatialRank(kernelSize, op: "complex maxPool")
+    return complexMaxPool(z, rank: n, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                          ceilMode: ceilMode)
 }
