@@ -36,16 +36,11 @@ public struct Adam: Optimizer {
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8,
                 weightDecay: Double = 0,
                 trainable: @escaping @Sendable (String) -> Bool = { Optimizers.isTrainableByDefault($0) }) {
-        require(learningRate >= 0, "Adam: invalid learning rate \(learningRate)")
-        require(eps >= 0, "Adam: invalid epsilon \(eps)")
-        require((0..<1).contains(beta1), "Adam: invalid beta1 \(beta1)")
-        require((0..<1).contains(beta2), "Adam: invalid beta2 \(beta2)")
-        require(weightDecay >= 0, "Adam: invalid weight decay \(weightDecay)")
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
-        self.weightDecay = weightDecay
+        self.learningRate = Optimizers.hyperparameter(learningRate, "learning rate", of: "Adam", valid: learningRate >= 0)
+        self.eps = Optimizers.hyperparameter(eps, "epsilon", of: "Adam", valid: eps >= 0)
+        self.beta1 = Optimizers.hyperparameter(beta1, "beta1", of: "Adam", valid: (0..<1).contains(beta1))
+        self.beta2 = Optimizers.hyperparameter(beta2, "beta2", of: "Adam", valid: (0..<1).contains(beta2))
+        self.weightDecay = Optimizers.hyperparameter(weightDecay, "weight decay", of: "Adam", valid: weightDecay >= 0)
         self.trainable = trainable
     }
 

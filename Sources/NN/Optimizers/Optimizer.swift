@@ -62,6 +62,14 @@ public enum Optimizers {
         return !bufferNames.contains(last)
     }
 
+    /// `value`, stopping with PyTorch's message `"<optimizer>: invalid <name> <value>"` unless
+    /// `valid`: how every optimizer checks its hyper-parameters (the stop names the caller's line).
+    static func hyperparameter(_ value: Double, _ name: String, of optimizer: String, valid: Bool,
+                               file: StaticString = #fileID, line: UInt = #line) -> Double {
+        require(valid, "\(optimizer): invalid \(name) \(value)", file: file, line: line)
+        return value
+    }
+
     /// The gradient for `key`, checked against the parameter.
     static func gradient(_ gradients: ParameterTree, _ key: String, for p: Tensor, optimizer: String) -> Tensor? {
         guard let g = gradients[key] else { return nil }

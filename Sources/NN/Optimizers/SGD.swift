@@ -33,15 +33,12 @@ public struct SGD: Optimizer {
     public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
                 weightDecay: Double = 0,
                 trainable: @escaping @Sendable (String) -> Bool = { Optimizers.isTrainableByDefault($0) }) {
-        require(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
-        require(momentum >= 0, "SGD: invalid momentum \(momentum)")
-        require(weightDecay >= 0, "SGD: invalid weight decay \(weightDecay)")
+        self.learningRate = Optimizers.hyperparameter(learningRate, "learning rate", of: "SGD", valid: learningRate >= 0)
+        self.momentum = Optimizers.hyperparameter(momentum, "momentum", of: "SGD", valid: momentum >= 0)
+        self.weightDecay = Optimizers.hyperparameter(weightDecay, "weight decay", of: "SGD", valid: weightDecay >= 0)
         require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum and zero dampening")
-        self.learningRate = learningRate
-        self.momentum = momentum
         self.dampening = dampening
         self.nesterov = nesterov
-        self.weightDecay = weightDecay
         self.trainable = trainable
     }
 
