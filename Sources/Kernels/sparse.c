@@ -12,6 +12,7 @@
 #include "kernels_sparse.h"
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
+#include "kernels_skinny.h"
 #include "gemm_internal.h"
 #include "tiers.h"
 #include "sparse_scratch.h"
@@ -33,6 +34,9 @@ typedef struct {
     void (*gather)(const struct wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1);
     void (*tile_rows)(const struct wt_sp_job *j, const float *xt, ptrdiff_t b0, ptrdiff_t nb, ptrdiff_t r0, ptrdiff_t r1);
     void (*transpose_tile)(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt);
+    /// Rows r0 ..< r1 of a tile left transposed: out[r·64 + i] for the tile's example i (the
+    /// layout transpose_tile makes, so the next layer of a chain reads it as its xt).
+    void (*tile_rows_t)(const struct wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out);
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -102,6 +106,22 @@ static void sp_tile_rows_portable(const wt_sp_job *j, const float *xt, ptrdiff_t
         if (j->relu)
             for (int i = 0; i < WT_SP_TILE; i++) acc[i] = (acc[i] > 0.0f || acc[i] != acc[i]) ? acc[i] : 0.0f;
         for (ptrdiff_t i = 0; i < nb; i++) j->y[(b0 + i) * j->ldy + r] = acc[i];
+    }
+}
+
+/// sp_tile_rows_portable's sums, left in the transposed layout out[r·64 + i] (all 64 lanes).
+static void sp_tile_rows_t_portable(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+    for (ptrdiff_t r = r0; r < r1; r++) {
+        float *acc = out + r * WT_SP_TILE;
+        float init = j->bias ? j->bias[r] : 0.0f;
+        for (int i = 0; i < WT_SP_TILE; i++) acc[i] = init;
+        for (int32_t k = j->row_ptr[r]; k < j->row_ptr[r + 1]; k++) {
+            const float w = j->values[k];
+            const float *xc = xt + (ptrdiff_t)j->col_idx[k] * WT_SP_TILE;
+            for (int i = 0; i < WT_SP_TILE; i++) acc[i] += w * xc[i];
+        }
+        if (j->relu)
+            for (int i = 0; i < WT_SP_TILE; i++) acc[i] = (acc[i] > 0.0f || acc[i] != acc[i]) ? acc[i] : 0.0f;
     }
 }
 
@@ -305,6 +325,36 @@ static inline void sp_rows8_avx512(const wt_sp_job *j, const float *xt, float *y
     }
 SP_TILE_ROWS(sp_tile_rows_avx2, WT_TARGET_AVX2, sp_rows8_avx2, sp_row64_avx2, __m256, 8, _mm256_store_ps)
 SP_TILE_ROWS(sp_tile_rows_avx512, WT_TARGET_AVX512, sp_rows8_avx512, sp_row64_avx512, __m512, 4, _mm512_store_ps)
+
+/// The AVX2 tile sums of rows r0 ..< r1 stored as they are: out[r·64 ..< r·64 + 64].
+WT_TARGET_AVX2
+static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+    for (ptrdiff_t r = r0; r < r1; r++) {
+        __m256 a[8];
+        sp_row64_avx2(j, xt, r, a);
+        for (int v = 0; v < 8; v++) _mm256_storeu_ps(out + r * WT_SP_TILE + 8 * v, a[v]);
+    }
+}
+
+/// The AVX-512 tile sums of rows r0 ..< r1 (two rows interleaved, as sp_rows8_avx512) stored as
+/// they are: out[r·64 ..< r·64 + 64].
+WT_TARGET_AVX512
+static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+    ptrdiff_t r = r0;
+    for (; r + 2 <= r1; r += 2) {
+        __m512 a[4], b[4];
+        sp_row64x2_avx512(j, xt, r, a, b);
+        for (int v = 0; v < 4; v++) {
+            _mm512_storeu_ps(out + r * WT_SP_TILE + 16 * v, a[v]);
+            _mm512_storeu_ps(out + (r + 1) * WT_SP_TILE + 16 * v, b[v]);
+        }
+    }
+    if (r < r1) {
+        __m512 a[4];
+        sp_row64_avx512(j, xt, r, a);
+        for (int v = 0; v < 4; v++) _mm512_storeu_ps(out + r * WT_SP_TILE + 16 * v, a[v]);
+    }
+}
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -380,19 +430,20 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
 // ---------------------------------------------------------------------------------------------
 // Per-thread scratch (sparse_scratch.h).
 
-typedef struct { void *p; size_t cap; } sp_scratch_slot;
+typedef struct { void *p[2]; size_t cap[2]; } sp_scratch_slot;
 static pthread_key_t sp_scratch_key;
 static pthread_once_t sp_scratch_once = PTHREAD_ONCE_INIT;
 
 static void sp_scratch_release(void *v) {
     sp_scratch_slot *s = (sp_scratch_slot *)v;
-    free(s->p);
+    free(s->p[0]);
+    free(s->p[1]);
     free(s);
 }
 
 static void sp_scratch_init(void) { (void)pthread_key_create(&sp_scratch_key, sp_scratch_release); }
 
-void *wt_sparse_scratch(size_t bytes) {
+void *wt_sparse_scratch_slot(int slot, size_t bytes) {
     (void)pthread_once(&sp_scratch_once, sp_scratch_init);
     sp_scratch_slot *s = (sp_scratch_slot *)pthread_getspecific(sp_scratch_key);
     if (!s) {
@@ -400,21 +451,24 @@ void *wt_sparse_scratch(size_t bytes) {
         if (!s) return NULL;
         if (pthread_setspecific(sp_scratch_key, s) != 0) { free(s); return NULL; }
     }
-    if (s->cap < bytes) {
+    if (s->cap[slot] < bytes) {
         size_t cap = (bytes + 63) & ~(size_t)63;
         void *p = aligned_alloc(64, cap);
         if (!p) return NULL;
-        free(s->p);
-        s->p = p;
-        s->cap = cap;
+        free(s->p[slot]);
+        s->p[slot] = p;
+        s->cap[slot] = cap;
     }
-    return s->p;
+    return s->p[slot];
 }
 
-static const wt_sp_tier sp_portable = {sp_gather_portable, sp_tile_rows_portable, sp_transpose_tile_portable};
+void *wt_sparse_scratch(size_t bytes) { return wt_sparse_scratch_slot(0, bytes); }
+
+static const wt_sp_tier sp_portable = {sp_gather_portable, sp_tile_rows_portable, sp_transpose_tile_portable,
+                                       sp_tile_rows_t_portable};
 #if WT_X86
-static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_tile_rows_avx2, sp_transpose_tile_avx2};
-static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_tile_rows_avx512, sp_transpose_tile_avx2};
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_tile_rows_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2};
+static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_tile_rows_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable
@@ -431,4 +485,144 @@ int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags) {
     return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, &sp_portable, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chains of layers (wt_scsr_chain).
+
+/// Whether layer l takes its dense form at this batch.
+static int sp_chain_is_dense(const wt_sparse_chain_layer *l, ptrdiff_t batch) {
+    return l->row_ptr == NULL || (l->weight != NULL && batch < l->dense_below);
+}
+
+/// A dense layer as the library's eval-mode linear computes it: the bias copied into every row,
+/// the product accumulated onto it (skinny kernel up to 16 rows, else the prepacked or ordinary
+/// GEMM), then ReLU as a select.
+static void sp_chain_dense_layer(const wt_sparse_chain_layer *l, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
+                                 float *y, ptrdiff_t ldy) {
+    const ptrdiff_t n = l->rows, k = l->cols;
+    if (n <= 0 || batch <= 0) return;
+    for (ptrdiff_t b = 0; b < batch; b++) {
+        if (l->bias) memcpy(y + b * ldy, l->bias, (size_t)n * sizeof(float));
+        else if (k == 0) memset(y + b * ldy, 0, (size_t)n * sizeof(float));
+    }
+    const float beta = l->bias ? 1.0f : 0.0f;
+    if (k > 0) {
+        if (batch <= 16)
+            wt_sgemm_skinny(1, batch, n, k, 1.0f, x, ldx, l->weight, k, beta, y, ldy);
+        else if (l->packed && l->packed_tier == (int)wt_active_isa())
+            wt_sgemm_prepacked((wt_isa)l->packed_tier, 0, batch, n, k, 1.0f, x, ldx, l->packed, beta, y, ldy);
+        else
+            wt_sgemm(0, 1, batch, n, k, 1.0f, x, ldx, l->weight, k, beta, y, ldy);
+    }
+    if (l->flags & WT_SPARSE_RELU)
+        for (ptrdiff_t b = 0; b < batch; b++) {
+            float *yb = y + b * ldy;
+            for (ptrdiff_t i = 0; i < n; i++) { float v = yb[i]; yb[i] = (v > 0.0f || v != v) ? v : 0.0f; }
+        }
+}
+
+/// Rows of the widest hidden layer (every layer but the last).
+static ptrdiff_t sp_chain_widest(const wt_sparse_chain_layer *layers, int count) {
+    ptrdiff_t w = 0;
+    for (int i = 0; i + 1 < count; i++) if (layers[i].rows > w) w = layers[i].rows;
+    return w;
+}
+
+/// The chain one layer after another on row-major activations (two halves of scratch slot 1),
+/// each layer exactly as its own call.
+static int sp_chain_by_layer(const wt_sparse_chain_layer *layers, int count, ptrdiff_t batch, const float *x,
+                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, const wt_sp_tier *tier, int threads) {
+    const ptrdiff_t widest = sp_chain_widest(layers, count);
+    float *h = NULL;
+    if (count > 1) {
+        size_t bytes = 2 * (size_t)batch * (size_t)widest * sizeof(float);
+        h = (float *)wt_sparse_scratch_slot(1, bytes < 64 ? 64 : bytes);
+        if (!h) return -1;
+    }
+    const float *in = x;
+    ptrdiff_t ldin = ldx;
+    for (int i = 0; i < count; i++) {
+        const wt_sparse_chain_layer *l = &layers[i];
+        float *out = y;
+        ptrdiff_t ldout = ldy;
+        if (i + 1 < count) { out = h + (i & 1) * batch * widest; ldout = l->rows; }
+        if (sp_chain_is_dense(l, batch))
+            sp_chain_dense_layer(l, batch, in, ldin, out, ldout);
+        else if (sp_linear(l->rows, l->cols, l->row_ptr, l->col_idx, l->values, l->bias, batch, in, ldin, out, ldout,
+                           l->flags, tier, threads) != 0)
+            return -1;
+        in = out;
+        ldin = ldout;
+    }
+    return 0;
+}
+
+typedef struct {
+    const wt_sparse_chain_layer *layers;
+    int count;
+    ptrdiff_t batch, tiles;
+    const float *x;
+    ptrdiff_t ldx;
+    float *y;
+    ptrdiff_t ldy;
+    const wt_sp_tier *tier;
+    int status[64];  // per part: 0, or -1 when its scratch could not be allocated
+} sp_chain_job;
+
+/// Tiles t0 ..< t1 through every layer (all CSR): the input tile transposed once into xt, each
+/// hidden layer's sums left transposed for the next, the last layer transposed back into y.
+static int sp_chain_tiles(const sp_chain_job *c, ptrdiff_t t0, ptrdiff_t t1) {
+    const ptrdiff_t cols = c->layers[0].cols, widest = sp_chain_widest(c->layers, c->count);
+    float *xt = (float *)wt_sparse_scratch((size_t)(cols + 2 * widest) * WT_SP_TILE * sizeof(float));
+    if (!xt) return -1;
+    float *h[2] = {xt + cols * WT_SP_TILE, xt + (cols + widest) * WT_SP_TILE};
+    for (ptrdiff_t t = t0; t < t1; t++) {
+        const ptrdiff_t b0 = t * WT_SP_TILE, nb = c->batch - b0 < WT_SP_TILE ? c->batch - b0 : WT_SP_TILE;
+        c->tier->transpose_tile(c->x + b0 * c->ldx, c->ldx, nb, cols, xt);
+        const float *in = xt;
+        for (int i = 0; i < c->count; i++) {
+            const wt_sparse_chain_layer *l = &c->layers[i];
+            wt_sp_job j = {0};
+            j.rows = l->rows; j.cols = l->cols; j.row_ptr = l->row_ptr; j.col_idx = l->col_idx; j.values = l->values;
+            j.bias = l->bias; j.batch = c->batch; j.y = c->y; j.ldy = c->ldy; j.tier = c->tier;
+            j.relu = (l->flags & WT_SPARSE_RELU) != 0;
+            if (i + 1 < c->count) {
+                c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
+                in = h[i & 1];
+            } else {
+                c->tier->tile_rows(&j, in, b0, nb, 0, l->rows);
+            }
+        }
+    }
+    return 0;
+}
+
+static void sp_chain_task(void *context, int part, int parts) {
+    sp_chain_job *c = (sp_chain_job *)context;
+    c->status[part] = sp_chain_tiles(c, c->tiles * part / parts, c->tiles * (part + 1) / parts);
+}
+
+int wt_scsr_chain(const wt_sparse_chain_layer *layers, int count, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
+                  float *y, ptrdiff_t ldy) {
+    if (count <= 0 || batch <= 0) return 0;
+    const wt_sp_tier *tier = WT_PICK(sp_portable, sp_avx2, sp_avx512);
+    int threads = wt_get_num_threads();
+    if (threads > 64) threads = 64;
+    int tiled = batch >= WT_SP_GATHER_MAX;
+    long long nonzeros = 0;
+    for (int i = 0; i < count && tiled; i++) {
+        tiled = !sp_chain_is_dense(&layers[i], batch) && layers[i].cols > 0 && layers[i].rows > 0;
+        if (tiled) nonzeros += layers[i].row_ptr[layers[i].rows];
+    }
+    const ptrdiff_t tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
+    const int parallel = (long long)batch * nonzeros >= WT_SP_PARALLEL_MIN && threads > 1;
+    if (!tiled || (parallel && tiles < threads)) return sp_chain_by_layer(layers, count, batch, x, ldx, y, ldy, tier, threads);
+    sp_chain_job c;
+    memset(&c, 0, sizeof c);
+    c.layers = layers; c.count = count; c.batch = batch; c.tiles = tiles; c.x = x; c.ldx = ldx; c.y = y; c.ldy = ldy; c.tier = tier;
+    const int parts = parallel ? threads : 1;
+    if (parts == 1 || !wt_pool_try_run(parts, sp_chain_task, &c)) return sp_chain_tiles(&c, 0, tiles);
+    for (int p = 0; p < parts; p++) if (c.status[p] != 0) return -1;
+    return 0;
 }
