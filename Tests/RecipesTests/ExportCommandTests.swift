@@ -42,6 +42,31 @@ final class ExportCommandTests: CommandLineTestCase {
         let size = { (u: URL) in try FileManager.default.attributesOfItem(atPath: u.path)[.size] as! Int }
         XCTAssertLessThan(try size(deploy), try size(dense) / 2, "a 4.7× compressed model in CSR form is well under half the dense file")
 
+        // inspect on the exported file: one summary line per deployed weight, no raw CSR arrays
+        let ins = try CLI.run(["inspect", deploy.path])
+        XCTAssertEqual(ins.status, 0, ins.stderr)
+        XCTAssertTrue(ins.stdout.contains("deployable file"), ins.stdout)
+        XCTAssertFalse(ins.stdout.contains(DeployFormat.rowPointers + " ") || ins.stdout.contains(DeployFormat.columnIndices + " "),
+                       "raw CSR arrays listed:\n\(ins.stdout)")
+        let exported = try Safetensors.read(contentsOf: deploy)
+        var csrLines = 0
+        for (metaKey, shapeText) in exported.metadata where metaKey.hasPrefix(DeployFormat.csrPrefix) {
+            let key = String(metaKey.dropFirst(DeployFormat.csrPrefix.count))
+            let nnz = exported.tensors[key + DeployFormat.values]!.count
+            let rows = exported.tensors[key + DeployFormat.rowPointers]!.count
+            let total = shapeText.split(separator: ",").reduce(1) { $0 * Int($1)! }
+            let bytes = 4 * rows + (exported.storedDTypes[key + DeployFormat.columnIndices] == .u16 ? 2 : 4) * nnz + 4 * nnz
+            guard let line = ins.stdout.split(separator: "\n").first(where: { $0.hasPrefix("  " + key + " ") }) else {
+                XCTFail("no line for \(key):\n\(ins.stdout)"); continue
+            }
+            XCTAssertTrue(line.contains("csr"), String(line))
+            XCTAssertTrue(line.contains(String(format: "kept %9d / %9d", nnz, total)), String(line))
+            XCTAssertTrue(line.contains(String(format: "(%6.2f%% dense)", 100 * Double(nnz) / Double(total))), String(line))
+            XCTAssertTrue(line.contains(String(format: "%9d bytes", bytes)), "\(line): expected \(bytes) bytes")
+            csrLines += 1
+        }
+        XCTAssertGreaterThan(csrLines, 0, "the export has a CSR weight")
+
         // evaluate on the exported file: the masked accuracy of the run, exactly
         func check(_ file: URL, _ expected: Double, _ what: String) throws {
             let r = try CLI.run(["evaluate", file.path])
