@@ -147,6 +147,43 @@ final class ExportCommandTests: CommandLineTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: x.path))
     }
 
+    /// `inspect` of an exported complex model: each complex CSR weight on one line with its kept
+    /// weights, density and the bytes of its four tensors (row pointers, indices, real and
+    /// imaginary values).
+    func testInspectSummarisesComplexCSRWeights() throws {
+        let model = try makeClassifier(.cplxMLP, flavor: .masked, sampleShape: [1, 4, 8], classes: 3)
+        var p = model.initialParameters(key: RandomKey(seed: 5))
+        for (i, k) in p.keys.filter({ $0.hasSuffix(".mask") }).enumerated() {
+            let u = uniform(p[k]!.shape, key: RandomKey(seed: UInt64(50 + i))).scalars(as: Float.self)
+            p[k] = Tensor(shape: p[k]!.shape, scalars: u.map { $0 < 0.1 ? 1 : 0 })
+        }
+        let d = ModelDescription(architecture: .cplxMLP, flavor: .masked, classes: 3, sampleShape: [1, 4, 8], seed: 5,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let masked = tmp.appendingPathComponent("cmasked.safetensors"), deploy = tmp.appendingPathComponent("cdeploy.safetensors")
+        try Safetensors.write(p, metadata: d.metadata, to: masked)
+        XCTAssertEqual(try CLI.run(["export", masked.path, "--out", deploy.path]).status, 0)
+        let r = try CLI.run(["inspect", deploy.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let file = try Safetensors.read(contentsOf: deploy)
+        var lines = 0
+        for (metaKey, shapeText) in file.metadata where metaKey.hasPrefix(DeployFormat.csrPrefix) {
+            let key = String(metaKey.dropFirst(DeployFormat.csrPrefix.count))
+            let nnz = try XCTUnwrap(file.tensors[key + DeployFormat.values + ".real"], "\(key) is complex").count
+            let rows = file.tensors[key + DeployFormat.rowPointers]!.count
+            let indexBytes = file.storedDTypes[key + DeployFormat.columnIndices] == .u16 ? 2 : 4
+            let total = shapeText.split(separator: ",").reduce(1) { $0 * Int($1)! }
+            guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("  " + key + " ") }) else {
+                XCTFail("no line for \(key):\n\(r.stdout)"); continue
+            }
+            XCTAssertTrue(line.contains(String(format: "kept %9d / %9d", nnz, total)), String(line))
+            XCTAssertTrue(line.contains(String(format: "%9d bytes", 4 * rows + indexBytes * nnz + 8 * nnz)), String(line))
+            XCTAssertTrue(line.hasSuffix("I32/\(indexBytes == 2 ? "U16" : "I32")/F32/F32"), String(line))
+            lines += 1
+        }
+        XCTAssertGreaterThan(lines, 0, "the complex export has a CSR weight:\n\(r.stdout)")
+        XCTAssertFalse(r.stdout.contains(".values.real "), r.stdout)
+    }
+
     /// A complex model takes `inputs.real` / `inputs.imag` as well as interleaved `inputs`.
     func testPredictTakesComplexInputParts() throws {
         let model = try makeClassifier(.cplxMLP, flavor: .masked, sampleShape: [1, 4, 8], classes: 3)
