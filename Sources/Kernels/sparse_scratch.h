@@ -12,4 +12,10 @@
 /// and does not call another kernel that takes it meanwhile. NULL if memory is short.
 void *wt_sparse_scratch(size_t bytes);
 
+/// Another buffer of the calling thread with the same rules, kept apart from wt_sparse_scratch's
+/// (slot 0): slot 1 holds the hidden activations of wt_scsr_chain while its layers take slot 0,
+/// slot 2 the transposed output tile of wt_scsr_linear (the calling
+/// thread's, written by all its parts). slot is 0, 1 or 2.
+void *wt_sparse_scratch_slot(int slot, size_t bytes);
+
 #endif

@@ -198,7 +198,8 @@ public struct DeployedModel {
     public var denseModel: any Layer<Tensor, Tensor>
     /// Its parameters: the file's, CSR weights expanded to dense float32 tensors.
     public var denseParameters: ParameterTree
-    /// ``denseModel`` compiled for sparse inference (CSR kernels for weights at most the file's cut-off dense).
+    /// ``denseModel`` compiled for sparse inference (CSR kernels for weights at most the file's
+    /// cut-off dense; one ``SparseLinearChain`` for the linear-only architectures).
     public var model: any Layer<Tensor, Tensor>
     /// What ``model`` still needs (parameters of layers that were not compiled).
     public var parameters: ParameterTree
@@ -254,7 +255,7 @@ public struct DeployedModel {
         let finite = try TrainingCheckpoint.modelParameters(of: SafetensorsFile(tensors: tree, metadata: [:]), source: path)
         let template = denseModel.initialParameters(key: RandomKey(seed: description.seed), dtype: .float32)
         let (parameters, _) = try strictLoad(finite, into: template, source: path)
-        let (model, rest) = compileSparseClassifier(denseModel, parameters: parameters, maxDensity: maxDensity)
+        let (model, rest) = compileSparseClassifier(denseModel, parameters: parameters, maxDensity: maxDensity, chained: true)
         return DeployedModel(file: path, description: description, weights: weights, denseModel: denseModel,
                              denseParameters: parameters, model: model, parameters: rest)
     }
@@ -328,8 +329,13 @@ public struct DeployedModel {
 /// ``makeClassifier(_:flavor:sampleShape:classes:hidden:)`` (``FeatureClassifier`` or
 /// ``ComplexInputClassifier``), or to a `Sequential`; any other model is returned as it is.
 /// `maxDensity: -.infinity` keeps every weight dense (``compileDense(_:parameters:path:)``).
+///
+/// With `chained`, a model that compiles to a flatten and linear layers only (the `mlp` and
+/// `lenet300` architectures) becomes one ``SparseLinearChain``, which runs the whole forward in one
+/// kernel call and gives the same outputs bit for bit; other models are returned as without it.
 public func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
-                                    maxDensity: Double = SparseLinear.defaultMaxDensity) -> (model: any Layer<Tensor, Tensor>, parameters: ParameterTree) {
+                                    maxDensity: Double = SparseLinear.defaultMaxDensity,
+                                    chained: Bool = false) -> (model: any Layer<Tensor, Tensor>, parameters: ParameterTree) {
     func halves<F, C>(_ features: Sequential<F, C>, _ classifier: Sequential<C, Tensor>)
         -> (Sequential<F, C>, Sequential<C, Tensor>, ParameterTree) {
         let (f, pf) = compileSparse(features, parameters: parameters.scoped("features"), maxDensity: maxDensity, path: "features")
@@ -338,6 +344,7 @@ public func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, paramete
     }
     if let m = model as? FeatureClassifier<Tensor> {
         let (f, c, p) = halves(m.features, m.classifier)
+        if chained, p.isEmpty, let chain = SparseLinearChain(layers: f.layers + c.layers) { return (chain, p) }
         return (FeatureClassifier(features: f, classifier: c), p)
     }
     if let m = model as? FeatureClassifier<ComplexTensor> {
@@ -352,7 +359,11 @@ public func compileSparseClassifier(_ model: any Layer<Tensor, Tensor>, paramete
         let (f, c, p) = halves(m.features, m.classifier)
         return (ComplexInputClassifier(features: f, classifier: c, flattensInput: m.flattensInput), p)
     }
-    if let s = model as? Sequential<Tensor, Tensor> { return compileSparse(s, parameters: parameters, maxDensity: maxDensity) }
+    if let s = model as? Sequential<Tensor, Tensor> {
+        let (c, p) = compileSparse(s, parameters: parameters, maxDensity: maxDensity)
+        if chained, p.isEmpty, let chain = SparseLinearChain(layers: c.layers) { return (chain, p) }
+        return (c, p)
+    }
     return (model, parameters)
 }
 

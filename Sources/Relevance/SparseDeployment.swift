@@ -269,6 +269,11 @@ public struct SparseLinear: SequentialLayer {
     /// Whether the weight is stored in CSR form.
     public var isCSR: Bool { storage.isCSR }
 
+    /// The dense copy a CSR weight keeps for batches below ``smallBatch`` (float32 `[out, in]`,
+    /// mask multiplied in), or nil (dense storage, or a CSR weight at most
+    /// `smallBatchMaxDensity` dense).
+    var smallBatchWeight: Tensor? { storage.isCSR ? packed?.weight : nil }
+
     /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         require(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")

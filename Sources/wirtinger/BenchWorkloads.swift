@@ -194,14 +194,17 @@ func expiWorkloads() -> [BenchWorkload] {
 // MARK: - Sparse inference
 
 /// A 784-400-10 masked MLP whose two masks keep a random (1 − sparsity) of the weights, at
-/// batch 1 and 128, three ways: the masked model as trained (`masked`: W ⊙ mask on every call),
-/// a dense model with the mask multiplied in once (`dense`), and the model compiled by
-/// `compileSparse` (`csr`; weights denser than `SparseLinear.defaultMaxDensity` stay dense).
+/// batch 1 and 128, six ways: the masked model as trained (`masked`: W ⊙ mask on every call),
+/// a dense model with the mask multiplied in once (`dense`), that model compiled by `compileDense`
+/// (`prepared`: weights packed once) and run as one `SparseLinearChain` (`densechain`: the same
+/// dense products in one kernel call), the masked model compiled by `compileSparse` (`csr`; weights
+/// denser than `SparseLinear.defaultMaxDensity` stay dense) and that compiled model as one
+/// `SparseLinearChain` (`chain`).
 func sparseWorkloads() -> [BenchWorkload] {
     var out: [BenchWorkload] = []
     for sparsity in [0, 90, 95, 99] {
         for batch in [1, 128] {
-            for form in ["masked", "dense", "csr"] {
+            for form in ["masked", "dense", "prepared", "densechain", "csr", "chain"] {
                 out.append(BenchWorkload(name: "sparse.mlp.s\(sparsity).b\(batch).\(form)", group: "sparse",
                                          note: "784-400-10 inference, \(sparsity)% of weights masked, batch \(batch), \(form)", make: {
                     let (model, params) = try benchMaskedMLP(sparsity: Double(sparsity) / 100)
@@ -209,17 +212,54 @@ func sparseWorkloads() -> [BenchWorkload] {
                     switch form {
                     case "masked":
                         return { benchKeep(model(x, parameters: params)) }
-                    case "dense":
+                    case "dense", "prepared", "densechain":
                         let dense = try makeClassifier(.mlp, flavor: .dense, sampleShape: [1, 28, 28], classes: 10)
                         var baked = ParameterTree()
                         for k in ["classifier.0", "classifier.2"] {
                             baked[k + ".weight"] = params[k + ".weight"]! * params[k + ".mask"]!
                             baked[k + ".bias"] = params[k + ".bias"]!
                         }
-                        return { benchKeep(dense(x, parameters: baked)) }
-                    default:
-                        let (compiled, rest) = compileSparseClassifier(model, parameters: params)
+                        if form == "dense" { return { benchKeep(dense(x, parameters: baked)) } }
+                        let (compiled, rest) = compileSparseClassifier(dense, parameters: baked, maxDensity: -.infinity,
+                                                                       chained: form == "densechain")
                         return { benchKeep(compiled(x, parameters: rest)) }
+                    default:
+                        let (compiled, rest) = compileSparseClassifier(model, parameters: params, chained: form == "chain")
+                        return { benchKeep(compiled(x, parameters: rest)) }
+                    }
+                }))
+            }
+        }
+    }
+    return out
+}
+
+/// A real linear layer 784 → 400 whose mask keeps a random (1 − sparsity) of the weights, at
+/// batch 1 and 128, like the complex rows below: the dense product with the mask multiplied in once
+/// (`dense`, `Ops.linear`), that weight compiled dense (`prepared`: `SparseLinear` with dense
+/// storage, packed once) and `SparseLinear` in CSR form (`csr`, `wt_scsr_linear`).
+func sparseRealLinearWorkloads() -> [BenchWorkload] {
+    var out: [BenchWorkload] = []
+    for sparsity in [90, 95, 99] {
+        for batch in [1, 128] {
+            for form in ["dense", "prepared", "csr"] {
+                out.append(BenchWorkload(name: "sparse.linear784x400.s\(sparsity).b\(batch).\(form)", group: "sparse",
+                                         note: "Linear(784, 400) inference, \(sparsity)% of weights masked, batch \(batch), \(form)", make: {
+                    var rng = SplitMix64(seed: 78)
+                    let mask = Tensor(shape: [400, 784], scalars: (0..<(400 * 784)).map { _ -> Float in
+                        Double(rng.next() >> 11) / Double(1 << 53) < Double(sparsity) / 100 ? 0 : 1
+                    })
+                    let w = benchTensor([400, 784], seed: 21, -0.05, 0.05) * mask
+                    let b = benchTensor([400], seed: 23)
+                    let x = benchTensor([batch, 784], seed: 25)
+                    switch form {
+                    case "dense": return { benchKeep(linear(x, w, bias: b)) }
+                    case "prepared":
+                        let layer = SparseLinear(weight: w, bias: b, maxDensity: -.infinity)
+                        return { benchKeep(layer(x)) }
+                    default:
+                        let layer = SparseLinear(weight: w, bias: b)
+                        return { benchKeep(layer(x)) }
                     }
                 }))
             }
@@ -354,6 +394,7 @@ func inferenceWorkloads() -> [BenchWorkload] {
 
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
-    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseComplexLinearWorkloads()
+    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseRealLinearWorkloads()
+        + sparseComplexLinearWorkloads()
         + sparseLeNet5Workloads() + sparseCrossoverWorkloads() + inferenceWorkloads()
 }

@@ -81,6 +81,28 @@ final class DeploymentTests: XCTestCase {
         }
     }
 
+    /// The linear-only architectures load as one `SparseLinearChain` whose logits equal the
+    /// compiled container's bit for bit; the others keep their compiled containers.
+    func testLinearArchitecturesLoadAsOneChain() throws {
+        for (i, (arch, shape)) in Self.cases.enumerated() {
+            let (url, _, _) = try maskedFile(arch, sampleShape: shape, name: "chain\(i).safetensors")
+            let out = tmp.appendingPathComponent("chain-deploy\(i).safetensors")
+            try deployableFile(try SavedModel.load(contentsOf: url)).write(to: out)
+            let deployed = try DeployedModel.load(contentsOf: out)
+            let linearOnly = arch == .mlp || arch == .lenet300
+            XCTAssertEqual(deployed.model is SparseLinearChain, linearOnly, arch.rawValue)
+            guard linearOnly else { continue }
+            let (unchained, rest) = compileSparseClassifier(deployed.denseModel, parameters: deployed.denseParameters,
+                                                            maxDensity: DeployFormat.defaultMaxDensity)
+            XCTAssertFalse(unchained is SparseLinearChain)
+            for n in [1, 5, 70] {
+                let x = uniform([n] + shape, key: RandomKey(seed: UInt64(n)), low: -1, high: 1)
+                XCTAssertEqual(deployed.model(x, parameters: deployed.parameters, context: Context(training: false)).scalars,
+                               unchained(x, parameters: rest, context: Context(training: false)).scalars, "\(arch.rawValue), batch \(n)")
+            }
+        }
+    }
+
     func testExportRefusesDenseFilesAndThresholdsForMaskedFiles() throws {
         let (url, _, _) = try maskedFile(.mlp, sampleShape: [1, 4, 4], name: "m.safetensors")
         let saved = try SavedModel.load(contentsOf: url)

@@ -42,6 +42,31 @@ final class ExportCommandTests: CommandLineTestCase {
         let size = { (u: URL) in try FileManager.default.attributesOfItem(atPath: u.path)[.size] as! Int }
         XCTAssertLessThan(try size(deploy), try size(dense) / 2, "a 4.7× compressed model in CSR form is well under half the dense file")
 
+        // inspect on the exported file: one summary line per deployed weight, no raw CSR arrays
+        let ins = try CLI.run(["inspect", deploy.path])
+        XCTAssertEqual(ins.status, 0, ins.stderr)
+        XCTAssertTrue(ins.stdout.contains("deployable file"), ins.stdout)
+        XCTAssertFalse(ins.stdout.contains(DeployFormat.rowPointers + " ") || ins.stdout.contains(DeployFormat.columnIndices + " "),
+                       "raw CSR arrays listed:\n\(ins.stdout)")
+        let exported = try Safetensors.read(contentsOf: deploy)
+        var csrLines = 0
+        for (metaKey, shapeText) in exported.metadata where metaKey.hasPrefix(DeployFormat.csrPrefix) {
+            let key = String(metaKey.dropFirst(DeployFormat.csrPrefix.count))
+            let nnz = exported.tensors[key + DeployFormat.values]!.count
+            let rows = exported.tensors[key + DeployFormat.rowPointers]!.count
+            let total = shapeText.split(separator: ",").reduce(1) { $0 * Int($1)! }
+            let bytes = 4 * rows + (exported.storedDTypes[key + DeployFormat.columnIndices] == .u16 ? 2 : 4) * nnz + 4 * nnz
+            guard let line = ins.stdout.split(separator: "\n").first(where: { $0.hasPrefix("  " + key + " ") }) else {
+                XCTFail("no line for \(key):\n\(ins.stdout)"); continue
+            }
+            XCTAssertTrue(line.contains("csr"), String(line))
+            XCTAssertTrue(line.contains(String(format: "kept %9d / %9d", nnz, total)), String(line))
+            XCTAssertTrue(line.contains(String(format: "(%6.2f%% dense)", 100 * Double(nnz) / Double(total))), String(line))
+            XCTAssertTrue(line.contains(String(format: "%9d bytes", bytes)), "\(line): expected \(bytes) bytes")
+            csrLines += 1
+        }
+        XCTAssertGreaterThan(csrLines, 0, "the export has a CSR weight")
+
         // evaluate on the exported file: the masked accuracy of the run, exactly
         func check(_ file: URL, _ expected: Double, _ what: String) throws {
             let r = try CLI.run(["evaluate", file.path])
@@ -120,6 +145,43 @@ final class ExportCommandTests: CommandLineTestCase {
         assertOneLineError(try CLI.run(["predict", deploy.path, "--out", x.path]), status: 2, contains: ["--input"])
         assertOneLineError(try CLI.run(["predict", bare.path, "--input", input.path, "--out", x.path]), status: 1, contains: ["bare.safetensors"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: x.path))
+    }
+
+    /// `inspect` of an exported complex model: each complex CSR weight on one line with its kept
+    /// weights, density and the bytes of its four tensors (row pointers, indices, real and
+    /// imaginary values).
+    func testInspectSummarisesComplexCSRWeights() throws {
+        let model = try makeClassifier(.cplxMLP, flavor: .masked, sampleShape: [1, 4, 8], classes: 3)
+        var p = model.initialParameters(key: RandomKey(seed: 5))
+        for (i, k) in p.keys.filter({ $0.hasSuffix(".mask") }).enumerated() {
+            let u = uniform(p[k]!.shape, key: RandomKey(seed: UInt64(50 + i))).scalars(as: Float.self)
+            p[k] = Tensor(shape: p[k]!.shape, scalars: u.map { $0 < 0.1 ? 1 : 0 })
+        }
+        let d = ModelDescription(architecture: .cplxMLP, flavor: .masked, classes: 3, sampleShape: [1, 4, 8], seed: 5,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let masked = tmp.appendingPathComponent("cmasked.safetensors"), deploy = tmp.appendingPathComponent("cdeploy.safetensors")
+        try Safetensors.write(p, metadata: d.metadata, to: masked)
+        XCTAssertEqual(try CLI.run(["export", masked.path, "--out", deploy.path]).status, 0)
+        let r = try CLI.run(["inspect", deploy.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let file = try Safetensors.read(contentsOf: deploy)
+        var lines = 0
+        for (metaKey, shapeText) in file.metadata where metaKey.hasPrefix(DeployFormat.csrPrefix) {
+            let key = String(metaKey.dropFirst(DeployFormat.csrPrefix.count))
+            let nnz = try XCTUnwrap(file.tensors[key + DeployFormat.values + ".real"], "\(key) is complex").count
+            let rows = file.tensors[key + DeployFormat.rowPointers]!.count
+            let indexBytes = file.storedDTypes[key + DeployFormat.columnIndices] == .u16 ? 2 : 4
+            let total = shapeText.split(separator: ",").reduce(1) { $0 * Int($1)! }
+            guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("  " + key + " ") }) else {
+                XCTFail("no line for \(key):\n\(r.stdout)"); continue
+            }
+            XCTAssertTrue(line.contains(String(format: "kept %9d / %9d", nnz, total)), String(line))
+            XCTAssertTrue(line.contains(String(format: "%9d bytes", 4 * rows + indexBytes * nnz + 8 * nnz)), String(line))
+            XCTAssertTrue(line.hasSuffix("I32/\(indexBytes == 2 ? "U16" : "I32")/F32/F32"), String(line))
+            lines += 1
+        }
+        XCTAssertGreaterThan(lines, 0, "the complex export has a CSR weight:\n\(r.stdout)")
+        XCTAssertFalse(r.stdout.contains(".values.real "), r.stdout)
     }
 
     /// A complex model takes `inputs.real` / `inputs.imag` as well as interleaved `inputs`.

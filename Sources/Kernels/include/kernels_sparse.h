@@ -35,6 +35,40 @@ int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags);
 
+/// One layer of wt_scsr_chain: y = x · Wᵀ + bias (then ReLU with WT_SPARSE_RELU in flags), W rows × cols.
+/// W is in CSR form (row_ptr, col_idx, values as for wt_scsr_linear) and/or dense: `weight`
+/// (rows × cols, row-major) with, optionally, `packed` = wt_sgemm_pack_b(packed_tier, 1, rows, cols,
+/// weight, cols, ·). A layer with both forms uses the dense one for batches below dense_below.
+typedef struct wt_sparse_chain_layer {
+    ptrdiff_t rows, cols;
+    const int32_t *row_ptr, *col_idx;  /// CSR form, or row_ptr = NULL for none
+    const float *values;
+    const float *weight;               /// dense form, or NULL for none
+    const float *packed;               /// weight packed for packed_tier, or NULL
+    int packed_tier;                   /// the wt_isa of `packed`
+    ptrdiff_t dense_below;             /// CSR and dense: batches below this take the dense form
+    const float *bias;                 /// rows values, or NULL for 0
+    int flags;                         /// 0 or WT_SPARSE_RELU
+} wt_sparse_chain_layer;
+
+/// A chain of linear layers for inference in one call: x (batch × layers[0].cols, row stride ldx)
+/// through layers[0], …, layers[count − 1] (layers[i].cols = layers[i − 1].rows) into y
+/// (batch × layers[count − 1].rows, row stride ldy; not overlapping x). The hidden activations live
+/// in per-thread scratch memory kept between calls, so the call allocates nothing once warm.
+///
+/// Each layer gives the same bits as its own call: a CSR layer as wt_scsr_linear, a dense one as
+/// the library's eval-mode linear (bias rows, then wt_sgemm_skinny for ≤ 16 rows, else
+/// wt_sgemm_prepacked with `packed` when packed_tier is the active tier or wt_sgemm, accumulated
+/// onto the bias; ReLU as a select). When every layer takes its CSR form and batch ≥ 4, the
+/// layers run tile by tile (64 examples): the input tile is transposed once, each hidden layer
+/// writes its 64 sums per row straight into the transposed layout the next layer reads, and only
+/// the last layer's output is transposed back into y. Tiles are split over the GEMM worker pool
+/// (wt_get_num_threads()) when there are at least as many as threads; otherwise, and for dense
+/// layers, the chain runs layer by layer, each split as its own call would be. Returns 0, or -1
+/// when scratch memory could not be allocated (y is then undefined).
+int wt_scsr_chain(const wt_sparse_chain_layer *layers, int count, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
+                  float *y, ptrdiff_t ldy);
+
 #ifdef __cplusplus
 }
 #endif
