@@ -43,6 +43,18 @@ final class ThreadCountInvarianceTests: XCTestCase {
             let xd = x.map(Double.init)
             var y = [Double](repeating: 0, count: n); wt_exp_array(xd, &y, n); return y.map(\.bitPattern)
         }
+        // The other array kernels split the same way (WT_ARRAY_KERNELS): Ei, and log1p and tanh as two
+        // of the vector-math bodies, in both types.
+        for (name, f64, f32) in [("Ei", wt_expi_array, wt_expif_array), ("log1p", wt_log1p_array, wt_log1pf_array),
+                                 ("tanh", wt_tanh_array, wt_tanhf_array)] as [(String, VectorMathTests.Kernel64, VectorMathTests.Kernel32)] {
+            let xs = name == "log1p" ? s2 : x
+            invariant(name) { () -> [UInt64] in
+                let xd = xs.map(Double.init)
+                var y = [Double](repeating: 0, count: n), yf = [Float](repeating: 0, count: n)
+                f64(xd, &y, n); f32(xs, &yf, n)
+                return y.map(\.bitPattern) + yf.map { UInt64($0.bitPattern) }
+            }
+        }
         invariant("reparam") { () -> [UInt32] in
             var y = [Float](repeating: 0, count: n); wt_reparam_f32(x, s2, eps, &y, n); return y.map(\.bitPattern)
         }
