@@ -102,27 +102,27 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
 /// The streams: the log piece (row 0); the negative polynomial pieces (x in (−4, −0.25], one
 /// 16-piece window); the positive polynomial pieces (x in [0.125, 4), the zero's piece included, a
 /// 32-piece window); the exp pieces (|x| >= 4, and |x| >= 1024 and NaN, which clamp to the last
-/// piece) of each sign, as one 32-piece window or — in blocks without positive elements, the
-/// −1/α case — as two 16-piece ones (|x| < 64 and above).
-enum { EI_LOG, EI_NP, EI_PP, EI_NE, EI_PE, EI_NE1, EI_NE2, EI_NSTREAM };
+/// piece) of each sign, split at |x| = 64 into two 16-piece windows.
+enum { EI_LOG, EI_NP, EI_PP, EI_NE1, EI_NE2, EI_PE1, EI_PE2, EI_NSTREAM };
 enum { EI_FORM_LOG, EI_FORM_POLY, EI_FORM_EXP };
 #define EI_Q4 ((1023 + 2) * 4)   // q of 4.0: the exp forms start here
-#define EI_Q64 ((1023 + 6) * 4)  // q of 64.0: where EI_NE2 starts
-#define EI_NCOL_PAD 112          // pieces per column, padded so a 32-piece window never runs off
+#define EI_Q64 ((1023 + 6) * 4)  // q of 64.0: where EI_NE2 and EI_PE2 start
+#define EI_NCOL_PAD 112          // pieces per column (105, padded)
 /// Per stream: its form, sign (1: x > 0), first piece, and whether its window spans 32 pieces.
 static const struct { int form, positive, base, wide; } ei_streams[EI_NSTREAM] = {
     [EI_LOG] = {EI_FORM_LOG, 0, 0, 0},
     [EI_NP] = {EI_FORM_POLY, 0, 1 + ((1023 - 2) * 4 - EI_QLO), 0},
     [EI_PP] = {EI_FORM_POLY, 1, 1 + EI_NSIDE, 1},
-    [EI_NE] = {EI_FORM_EXP, 0, 1 + (EI_Q4 - EI_QLO), 1},
-    [EI_PE] = {EI_FORM_EXP, 1, 1 + EI_NSIDE + (EI_Q4 - EI_QLO), 1},
     [EI_NE1] = {EI_FORM_EXP, 0, 1 + (EI_Q4 - EI_QLO), 0},
     [EI_NE2] = {EI_FORM_EXP, 0, 1 + (EI_Q64 - EI_QLO), 0},
+    [EI_PE1] = {EI_FORM_EXP, 1, 1 + EI_NSIDE + (EI_Q4 - EI_QLO), 0},
+    [EI_PE2] = {EI_FORM_EXP, 1, 1 + EI_NSIDE + (EI_Q64 - EI_QLO), 0},
 };
 _Static_assert(EI_Q4 - ((1023 - 2) * 4) == 16 && EI_Q64 - EI_Q4 == 16 && EI_QHI + 1 - EI_Q64 == 16,
                "the narrow streams fill one 16-piece window each");
-_Static_assert(EI_Q4 - EI_QLO <= 32 && EI_QHI + 1 - EI_Q4 <= 32, "a wide stream's pieces fit a 32-piece window");
-_Static_assert(1 + EI_NSIDE + (EI_Q4 - EI_QLO) + 32 <= EI_NCOL_PAD, "the last 32-piece window stays inside a column");
+_Static_assert(EI_Q4 - EI_QLO <= 32, "the positive polynomial pieces fit a 32-piece window");
+_Static_assert(1 + EI_NSIDE + 32 <= EI_NCOL_PAD && 1 + EI_NSIDE + (EI_Q64 - EI_QLO) + 16 <= EI_NCOL_PAD,
+               "every window stays inside a column");
 
 /// The tables by column: ei_cols_d[j][i] = ei_table_d[i][j] (filled once at load time).
 static double ei_cols_d[sizeof ei_table_d[0] / sizeof(double)][EI_NCOL_PAD];
@@ -222,11 +222,11 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
 
 /// Ei of n <= EI_BLOCK doubles from x to y (may alias): each lane compressed into the buffer of
 /// its stream, the streams evaluated, the results expanded back into place. `negative_only`: no
-/// element of the block is > 0 (then four streams, all with 16-piece windows).
+/// element of the block is > 0 (the −1/α case): four streams instead of seven.
 EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, const int ncoef, const int split0,
                         const int negative_only) {
-    enum { NS = 5 };
-    const int ns = negative_only ? 4 : 5;
+    enum { NS = 7 };
+    const int ns = negative_only ? 4 : 7;
     double buf[NS][EI_BLOCK + 8 * EI_U];
     __mmask8 masks[NS][EI_BLOCK / 8];
     int count[NS] = {0};
@@ -251,8 +251,12 @@ EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, c
             __mmask8 pos = _mm512_mask_cmp_pd_mask(rest, xv, _mm512_setzero_pd(), _CMP_GT_OQ);
             m[1] = _kandn_mask8(pos, polym);
             m[2] = _kand_mask8(pos, polym);
-            m[3] = _kandn_mask8(pos, expm);
-            m[4] = _kand_mask8(pos, expm);
+            __mmask8 far = _mm512_mask_cmp_epi64_mask(expm, q, q64, _MM_CMPINT_NLT);
+            __mmask8 near = _kandn_mask8(far, expm);
+            m[3] = _kandn_mask8(pos, near);
+            m[4] = _kandn_mask8(pos, far);
+            m[5] = _kand_mask8(pos, near);
+            m[6] = _kand_mask8(pos, far);
         }
         for (int s = 0; s < ns; s++) {
             masks[s][v] = m[s];
@@ -271,8 +275,10 @@ EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, c
         ei512_stream(buf[3], count[3], EI_NE2, cols, ncoef, split0);
     } else {
         ei512_stream(buf[2], count[2], EI_PP, cols, ncoef, split0);
-        ei512_stream(buf[3], count[3], EI_NE, cols, ncoef, split0);
-        ei512_stream(buf[4], count[4], EI_PE, cols, ncoef, split0);
+        ei512_stream(buf[3], count[3], EI_NE1, cols, ncoef, split0);
+        ei512_stream(buf[4], count[4], EI_NE2, cols, ncoef, split0);
+        ei512_stream(buf[5], count[5], EI_PE1, cols, ncoef, split0);
+        ei512_stream(buf[6], count[6], EI_PE2, cols, ncoef, split0);
     }
     int at[NS] = {0};
     for (int i = 0, v = 0; i < n; i += 8, v++) {
