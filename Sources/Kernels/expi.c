@@ -97,6 +97,7 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
 // the AVX2 tier's; it does not depend on which other elements share a block, so neither on the
 // thread split.
 
+#pragma STDC FP_CONTRACT OFF  // every operation as written, like the AVX2 tier's (expi_vec.h)
 #define EI_BLOCK 1024
 #define EI_U 1  // vectors per step of a stream (2 and 4, interleaving the Horner chains, measured no faster)
 /// The streams: the log piece (row 0); the negative polynomial pieces (x in (−4, −0.25], one
@@ -136,11 +137,10 @@ __attribute__((constructor)) static void ei_fill_columns(void) {
 
 #define EI512 static inline __attribute__((always_inline)) WT_TARGET_AVX512
 
-/// q = biased exponent · 4 + two mantissa bits of |x|, clamped to the table's range (as in ei4_eval).
-EI512 __m512i ei512_q(__m512d x) {
-    __m512i q = _mm512_srli_epi64(_mm512_castpd_si512(_mm512_abs_pd(x)), 50);
-    return _mm512_min_epi64(_mm512_max_epi64(q, _mm512_set1_epi64(EI_QLO)), _mm512_set1_epi64(EI_QHI));
-}
+/// q = biased exponent · 4 + two mantissa bits of |x| (as in ei4_eval, without its clamp to the
+/// table: the lanes outside it, |x| >= 1024 and NaN, get their value from a blend at the end, and
+/// x < −750 is moved to −700 before q is taken).
+EI512 __m512i ei512_q(__m512d x) { return _mm512_srli_epi64(_mm512_castpd_si512(_mm512_abs_pd(x)), 50); }
 
 /// Column j of the table at the lanes' pieces: one permute over a 16-piece window, or two and a
 /// blend over a 32-piece one (`hi` = lanes in the upper 16).
@@ -161,6 +161,7 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
     const int base = ei_streams[stream].base, wide = ei_streams[stream].wide;
     const double *c = cols + base;
     const __m512i shift = _mm512_set1_epi64(EI_QLO - 1 + base - positive * EI_NSIDE);
+    const int ftz = (_mm_getcsr() & 0x8000) != 0;  // flush-to-zero on (wt_set_flush_denormals)
     for (int i = 0; i < n; i += U * 8) {
         vm8_d x[U], t[U], p[U];
         __m512i local[U];
@@ -169,7 +170,7 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
             x[u] = (vm8_d)_mm512_loadu_pd(buf + i + 8 * u);
             // Below −750 Ei rounds to −0 (set at the end); those lanes are computed at −700
             // instead, so that no lane underflows into the subnormals (a microcode assist).
-            deep[u] = form == EI_FORM_EXP && !positive ? _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(-750.0), _CMP_LT_OQ) : 0;
+            deep[u] = stream == EI_NE2 ? _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(-750.0), _CMP_LT_OQ) : 0;
             x[u] = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)x[u], _mm512_set1_pd(-700.0));
             local[u] = form == EI_FORM_LOG ? _mm512_setzero_si512() : _mm512_sub_epi64(ei512_q((__m512d)x[u]), shift);
             hi[u] = _mm512_test_epi64_mask(local[u], _mm512_set1_epi64(16));
@@ -207,13 +208,37 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
             } else {
                 // exp: e^x P, applied as e^r P 2^k; |x| >= 1024 and NaN as in ei4_eval
                 vm8_i k;
-                vm8_d em1 = vm8_expm1_reduced(x[u], &k);
-                y = vm8_scale(vm8_fma(em1, p[u], p[u]), k);
-                __mmask8 big = _mm512_cmp_pd_mask(_mm512_abs_pd((__m512d)x[u]), _mm512_set1_pd(1024.0), _CMP_GE_OQ);
-                y = (vm8_d)_mm512_mask_blend_pd(big | deep[u], (__m512d)y,
-                                                _mm512_set1_pd(positive ? INFINITY : -0.0));
-                __mmask8 nan = _mm512_cmp_pd_mask((__m512d)x[u], (__m512d)x[u], _CMP_UNORD_Q);
-                y = (vm8_d)_mm512_mask_blend_pd(nan, (__m512d)y, (__m512d)(x[u] + x[u]));
+                // (|x| <= 1024 here but in the lanes replaced below, so ei4_eval's clamp of x to
+                // ±1400 is the identity and skipped)
+                vm8_d em1 = vm8_expm1_reduced_inrange(x[u], &k);
+                vm8_d v = vm8_fma(em1, p[u], p[u]);
+                if (stream == EI_NE2 && !ftz) {
+                    // −745 < x < −708: Ei is subnormal, and the last multiply of vm8_scale would
+                    // take a microcode assist (~150 cycles; one vector in six of this stream on
+                    // −1/α). The same value without it: v·2^k rounded to the subnormal grid is
+                    // N·2^−1074 with N = v·2^(k+1074) rounded to an integer (nearest-even, as
+                    // the multiply rounds), and a subnormal's bits are N (N = 2^52 gives the
+                    // least normal, also right). Those lanes then scale by 2^0.
+                    __mmask8 low = _mm512_cmp_epi64_mask((__m512i)k, _mm512_set1_epi64(-1000), _MM_CMPINT_LT);
+                    vm8_i ks = (vm8_i)_mm512_maskz_add_epi64(low, (__m512i)k, _mm512_set1_epi64(1074));
+                    __m512d s = _mm512_abs_pd((__m512d)(v * vm8_pow2i(ks)));
+                    __mmask8 sub = _mm512_mask_cmp_pd_mask(low, s, _mm512_set1_pd(0x1p52), _CMP_LE_OQ);
+                    __m512i bits = _mm512_or_si512(_mm512_cvtpd_epi64(s),
+                                                   _mm512_and_si512((__m512i)v, _mm512_set1_epi64((long long)0x8000000000000000ULL)));
+                    y = vm8_scale(v, (vm8_i)_mm512_mask_blend_epi64(sub, (__m512i)k, _mm512_setzero_si512()));
+                    y = (vm8_d)_mm512_mask_blend_pd(sub, (__m512d)y, _mm512_castsi512_pd(bits));
+                } else {
+                    y = vm8_scale(v, k);
+                }
+                if (stream == EI_PE2) {  // x >= 1024 and +inf
+                    __mmask8 big = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(1024.0), _CMP_GE_OQ);
+                    y = (vm8_d)_mm512_mask_blend_pd(big, (__m512d)y, _mm512_set1_pd(INFINITY));
+                }
+                if (stream == EI_NE2) {  // x < −750 (−0) and NaN, which is never > 0 and clamps high
+                    y = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)y, _mm512_set1_pd(-0.0));
+                    __mmask8 nan = _mm512_cmp_pd_mask((__m512d)x[u], (__m512d)x[u], _CMP_UNORD_Q);
+                    y = (vm8_d)_mm512_mask_blend_pd(nan, (__m512d)y, (__m512d)(x[u] + x[u]));
+                }
             }
             _mm512_storeu_pd(buf + i + 8 * u, (__m512d)y);
         }
@@ -234,10 +259,13 @@ EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, c
     for (int i = 0, v = 0; i < n; i += 8, v++) {
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
         __m512d xv = _mm512_maskz_loadu_pd(live, x + i);
-        __mmask8 logm = _mm512_mask_cmp_pd_mask(_mm512_mask_cmp_pd_mask(live, xv, _mm512_set1_pd(-0.25), _CMP_GT_OQ), xv,
-                                                _mm512_set1_pd(0.125), _CMP_LT_OQ);
-        __mmask8 rest = _kandn_mask8(logm, live);
         __m512i q = ei512_q(xv);
+        // the log piece, −0.25 < x < 0.125; without positive elements that is |x| < 0.25, one
+        // integer comparison of q (±0 included, NaN not)
+        __mmask8 logm = negative_only ? _mm512_mask_cmp_epi64_mask(live, q, _mm512_set1_epi64((1023 - 2) * 4), _MM_CMPINT_LT)
+                                      : _mm512_mask_cmp_pd_mask(_mm512_mask_cmp_pd_mask(live, xv, _mm512_set1_pd(-0.25), _CMP_GT_OQ),
+                                                                xv, _mm512_set1_pd(0.125), _CMP_LT_OQ);
+        __mmask8 rest = _kandn_mask8(logm, live);
         __mmask8 expm = _mm512_mask_cmp_epi64_mask(rest, q, q4, _MM_CMPINT_NLT);
         __mmask8 polym = _kandn_mask8(expm, rest);
         __mmask8 m[NS];
@@ -324,6 +352,8 @@ static WT_TARGET_AVX512 void wt_expif_array_avx512(const float *x, float *y, ptr
         }
     }
 }
+
+#pragma STDC FP_CONTRACT DEFAULT
 
 WT_PORTABLE_KERNELS(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f)
 WT_VEC_KERNELS(wt_expi_array, wt_expif_array, ei4_d, ei4_f, avx2, vm4, 4, WT_TARGET_AVX2)

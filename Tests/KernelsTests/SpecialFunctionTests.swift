@@ -196,7 +196,8 @@ final class SpecialFunctionTests: XCTestCase {
     /// evaluates the forms separately, the AVX2 tier evaluates every form in every lane and blends:
     /// same operations per element, so the same bits — on blocks with and without positive
     /// elements, special values (±0, ±inf, NaN, |x| ≥ 1024, the underflow below −745, the zero
-    /// x0), ragged tails and block boundaries, out of place and in place, at 1 and 2 threads.
+    /// x0), ragged tails and block boundaries, out of place and in place, at 1 and 2 threads, and
+    /// with flush-to-zero on.
     func testSortedAVX512TierGivesTheAVX2Bits() throws {
         guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
             throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
@@ -236,6 +237,20 @@ final class SpecialFunctionTests: XCTestCase {
                 }
             }
         }
+        // with flush-to-zero on (wt_set_flush_denormals), the subnormal results of −745 < x < −708
+        // are flushed on both tiers alike (the AVX-512 tier forms them without a multiply otherwise)
+        let savedFlush = wt_get_flush_denormals()
+        defer { wt_set_flush_denormals(savedFlush) }
+        _ = wt_set_num_threads(1)
+        wt_set_flush_denormals(1)
+        var flushed: [[UInt64]] = []
+        for isa in [WT_ISA_AVX2_FMA, WT_ISA_AVX512] {
+            XCTAssertEqual(wt_set_isa(isa), isa)
+            flushed.append(apply(wt_expi_array, all).map(\.bitPattern))
+        }
+        XCTAssertEqual(flushed[0], flushed[1], "flush-to-zero: AVX2 and AVX-512 differ")
+        XCTAssertTrue(zip(all, flushed[1]).contains { $0.0 > -740 && $0.0 < -720 && $0.1 == (-0.0).bitPattern },
+                      "flush-to-zero flushed a subnormal Ei")
     }
 
     /// The complex variational-dropout KL (cplxmodule CplxVDMixin.penalty):
