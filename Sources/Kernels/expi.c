@@ -245,11 +245,17 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
     }
 }
 
-/// Ei of n <= EI_BLOCK doubles from x to y (may alias): each lane compressed into the buffer of
+/// The `live` lanes of the 8 elements at x + i as doubles (`single`: x holds floats).
+EI512 __m512d ei512_load(const void *x, int i, __mmask8 live, const int single) {
+    return single ? _mm512_cvtps_pd(_mm256_maskz_loadu_ps(live, (const float *)x + i))
+                  : _mm512_maskz_loadu_pd(live, (const double *)x + i);
+}
+
+/// Ei of n <= EI_BLOCK elements from x to y (may alias; doubles, or floats when `single`): each lane compressed into the buffer of
 /// its stream, the streams evaluated, the results expanded back into place. `negative_only`: no
 /// element of the block is > 0 (the −1/α case): four streams instead of seven.
-EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, const int ncoef, const int split0,
-                        const int negative_only) {
+EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                        const int split0, const int negative_only) {
     enum { NS = 7 };
     const int ns = negative_only ? 4 : 7;
     double buf[NS][EI_BLOCK + 8 * EI_U];
@@ -258,7 +264,7 @@ EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, c
     const __m512i q4 = _mm512_set1_epi64(EI_Q4), q64 = _mm512_set1_epi64(EI_Q64);
     for (int i = 0, v = 0; i < n; i += 8, v++) {
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
-        __m512d xv = _mm512_maskz_loadu_pd(live, x + i);
+        __m512d xv = ei512_load(x, i, live, single);
         __m512i q = ei512_q(xv);
         // the log piece, −0.25 < x < 0.125; without positive elements that is |x| < 0.25, one
         // integer comparison of q (±0 included, NaN not)
@@ -316,40 +322,34 @@ EI512 void ei512_sorted(const double *x, double *y, int n, const double *cols, c
             at[s] += __builtin_popcount(masks[s][v]);
         }
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_pd(y + i, live, yv);
+        if (single) _mm256_mask_storeu_ps((float *)y + i, live, _mm512_cvtpd_ps(yv));
+        else _mm512_mask_storeu_pd((double *)y + i, live, yv);
     }
 }
 
-EI512 void ei512_block(const double *x, double *y, int n, const double *cols, const int ncoef, const int split0) {
+EI512 void ei512_block(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                       const int split0) {
     __mmask8 pos = 0;
     for (int i = 0; i < n; i += 8) {
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
-        pos |= _mm512_mask_cmp_pd_mask(live, _mm512_maskz_loadu_pd(live, x + i), _mm512_setzero_pd(), _CMP_GT_OQ);
+        pos |= _mm512_mask_cmp_pd_mask(live, ei512_load(x, i, live, single), _mm512_setzero_pd(), _CMP_GT_OQ);
     }
-    if (pos) ei512_sorted(x, y, n, cols, ncoef, split0, 0);
-    else ei512_sorted(x, y, n, cols, ncoef, split0, 1);
+    if (pos) ei512_sorted(x, y, n, single, cols, ncoef, split0, 0);
+    else ei512_sorted(x, y, n, single, cols, ncoef, split0, 1);
 }
 
 static WT_TARGET_AVX512 void wt_expi_array_avx512(const double *x, double *y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
         int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
-        ei512_block(x + i, y + i, m, &ei_cols_d[0][0], EI_NCOEF_D, 1);
+        ei512_block(x + i, y + i, m, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1);
     }
 }
 
+/// Float: widened to double lane by lane as the block is sorted, rounded once as it is put back.
 static WT_TARGET_AVX512 void wt_expif_array_avx512(const float *x, float *y, ptrdiff_t n) {
-    double wide[EI_BLOCK];
     for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
         int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
-        for (int j = 0; j < m; j += 8) {
-            __mmask8 live = m - j >= 8 ? 0xff : (__mmask8)((1u << (m - j)) - 1);
-            _mm512_storeu_pd(wide + j, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(live, x + i + j)));
-        }
-        ei512_block(wide, wide, m, &ei_cols_f[0][0], EI_NCOEF_F, 0);
-        for (int j = 0; j < m; j += 8) {
-            __mmask8 live = m - j >= 8 ? 0xff : (__mmask8)((1u << (m - j)) - 1);
-            _mm256_mask_storeu_ps(y + i + j, live, _mm512_cvtpd_ps(_mm512_loadu_pd(wide + j)));
-        }
+        ei512_block(x + i, y + i, m, 1, &ei_cols_f[0][0], EI_NCOEF_F, 0);
     }
 }
 
