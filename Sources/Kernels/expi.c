@@ -72,17 +72,6 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
     }
 }
 
-/// The 8-lane columns: the rows of lanes 0–3 and 4–7 gathered as in ei4_columns, then joined.
-static inline __attribute__((always_inline)) WT_TARGET_AVX512 void ei8_columns(const double *tab, vm8_i off,
-                                                                               const int width, vm8_d *cols) {
-    long long o[8];
-    memcpy(o, &off, sizeof o);
-    __m256d lo[20], hi[20];
-    ei4_columns(tab, _mm256_loadu_si256((const __m256i *)o), width, lo);
-    ei4_columns(tab, _mm256_loadu_si256((const __m256i *)(o + 4)), width, hi);
-    for (int k = 0; k < width; k++) cols[k] = (vm8_d)_mm512_insertf64x4(_mm512_castpd256_pd512(lo[k]), hi[k], 1);
-}
-
 #define VV(x) vm4_##x
 #define EV(x) ei4_##x
 #define VV_ATTR VM_AVX2
@@ -91,13 +80,286 @@ static inline __attribute__((always_inline)) WT_TARGET_AVX512 void ei8_columns(c
 #undef EV
 #undef VV_ATTR
 
-#define VV(x) vm8_##x
-#define EV(x) ei8_##x
-#define VV_ATTR static inline __attribute__((always_inline)) WT_TARGET_AVX512
-#include "expi_vec.h"
-#undef VV
-#undef EV
-#undef VV_ATTR
 #endif
 
-WT_ARRAY_KERNELS_NAMED(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, ei4_d, ei4_f, ei8_d, ei8_f)
+#if WT_X86
+// ---------------------------------------------------------------- AVX-512: lanes sorted by form
+//
+// The branch-free vector form above (the AVX2 tier) evaluates, for every lane, the gathered polynomial, a log and
+// an exp, then selects. On x = −1/α nearly every vector mixes the log, polynomial and exp forms,
+// so most of that work is thrown away, and the row gather (4 row loads + a transpose per 4 lanes)
+// is most of the rest. With AVX-512 the lanes can be sorted instead: each block of EI_BLOCK
+// elements is split by vcompresspd into five dense streams, one per form and sign, each stream is
+// evaluated with only its own form, its coefficients taken from a column of the table by an
+// in-register permute (vpermt2pd over a window of 16 or 32 pieces), and vexpandpd puts the
+// results back in place. Every element goes through the same operations in the same order as in
+// ei4_eval (same table, same Horner order, same log/exp/scale), so the result is bit-identical to
+// the AVX2 tier's; it does not depend on which other elements share a block, so neither on the
+// thread split.
+
+#pragma STDC FP_CONTRACT OFF  // every operation as written, like the AVX2 tier's (expi_vec.h)
+#define EI_BLOCK 1024
+#define EI_U 1  // vectors per step of a stream (2 and 4, interleaving the Horner chains, measured no faster)
+/// The streams: the log piece (row 0); the negative polynomial pieces (x in (−4, −0.25], one
+/// 16-piece window); the positive polynomial pieces (x in [0.125, 4), the zero's piece included, a
+/// 32-piece window); the exp pieces (|x| >= 4, and |x| >= 1024 and NaN, which clamp to the last
+/// piece) of each sign, split at |x| = 64 into two 16-piece windows.
+enum { EI_LOG, EI_NP, EI_PP, EI_NE1, EI_NE2, EI_PE1, EI_PE2, EI_NSTREAM };
+enum { EI_FORM_LOG, EI_FORM_POLY, EI_FORM_EXP };
+#define EI_Q4 ((1023 + 2) * 4)   // q of 4.0: the exp forms start here
+#define EI_Q64 ((1023 + 6) * 4)  // q of 64.0: where EI_NE2 and EI_PE2 start
+#define EI_NCOL_PAD 112          // pieces per column (105, padded)
+/// Per stream: its form, sign (1: x > 0), first piece, and whether its window spans 32 pieces.
+static const struct { int form, positive, base, wide; } ei_streams[EI_NSTREAM] = {
+    [EI_LOG] = {EI_FORM_LOG, 0, 0, 0},
+    [EI_NP] = {EI_FORM_POLY, 0, 1 + ((1023 - 2) * 4 - EI_QLO), 0},
+    [EI_PP] = {EI_FORM_POLY, 1, 1 + EI_NSIDE, 1},
+    [EI_NE1] = {EI_FORM_EXP, 0, 1 + (EI_Q4 - EI_QLO), 0},
+    [EI_NE2] = {EI_FORM_EXP, 0, 1 + (EI_Q64 - EI_QLO), 0},
+    [EI_PE1] = {EI_FORM_EXP, 1, 1 + EI_NSIDE + (EI_Q4 - EI_QLO), 0},
+    [EI_PE2] = {EI_FORM_EXP, 1, 1 + EI_NSIDE + (EI_Q64 - EI_QLO), 0},
+};
+_Static_assert(EI_Q4 - ((1023 - 2) * 4) == 16 && EI_Q64 - EI_Q4 == 16 && EI_QHI + 1 - EI_Q64 == 16,
+               "the narrow streams fill one 16-piece window each");
+_Static_assert(EI_Q4 - EI_QLO <= 32, "the positive polynomial pieces fit a 32-piece window");
+_Static_assert(1 + EI_NSIDE + 32 <= EI_NCOL_PAD && 1 + EI_NSIDE + (EI_Q64 - EI_QLO) + 16 <= EI_NCOL_PAD,
+               "every window stays inside a column");
+
+/// The tables by column: ei_cols_d[j][i] = ei_table_d[i][j] (filled once at load time).
+static double ei_cols_d[sizeof ei_table_d[0] / sizeof(double)][EI_NCOL_PAD];
+static double ei_cols_f[sizeof ei_table_f[0] / sizeof(double)][EI_NCOL_PAD];
+__attribute__((constructor)) static void ei_fill_columns(void) {
+    for (int i = 0; i < EI_NENTRY; i++) {
+        for (int j = 0; j < EI_STRIDE_D; j++) ei_cols_d[j][i] = ei_table_d[i][j];
+        for (int j = 0; j < EI_STRIDE_F; j++) ei_cols_f[j][i] = ei_table_f[i][j];
+    }
+}
+
+#define EI512 static inline __attribute__((always_inline)) WT_TARGET_AVX512
+
+/// q = biased exponent · 4 + two mantissa bits of |x| (as in ei4_eval, without its clamp to the
+/// table: the lanes outside it, |x| >= 1024 and NaN, get their value from a blend at the end, and
+/// x < −750 is moved to −700 before q is taken).
+EI512 __m512i ei512_q(__m512d x) { return _mm512_srli_epi64(_mm512_castpd_si512(_mm512_abs_pd(x)), 50); }
+
+/// Column j of the table at the lanes' pieces: one permute over a 16-piece window, or two and a
+/// blend over a 32-piece one (`hi` = lanes in the upper 16).
+EI512 __m512d ei512_fetch(const double *col, __m512i local, __mmask8 hi, int wide) {
+    __m512d lo = _mm512_permutex2var_pd(_mm512_loadu_pd(col), local, _mm512_loadu_pd(col + 8));
+    if (!wide) return lo;
+    __m512d up = _mm512_permutex2var_pd(_mm512_loadu_pd(col + 16), local, _mm512_loadu_pd(col + 24));
+    return _mm512_mask_blend_pd(hi, lo, up);
+}
+
+/// Ei of the n elements of one stream, in place (the vector tail past n is computed on stale lanes
+/// and not used). Same operations as ei4_eval restricted to the stream's form.
+EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, const int ncoef, const int split0) {
+    // EI_U vectors at a time, each step of the Horner chains interleaved: one chain alone is
+    // latency-bound (15 dependent FMAs).
+    enum { U = EI_U };
+    const int form = ei_streams[stream].form, positive = ei_streams[stream].positive;
+    const int base = ei_streams[stream].base, wide = ei_streams[stream].wide;
+    const double *c = cols + base;
+    const __m512i shift = _mm512_set1_epi64(EI_QLO - 1 + base - positive * EI_NSIDE);
+    const int ftz = (_mm_getcsr() & 0x8000) != 0;  // flush-to-zero on (wt_set_flush_denormals)
+    for (int i = 0; i < n; i += U * 8) {
+        vm8_d x[U], t[U], p[U];
+        __m512i local[U];
+        __mmask8 hi[U], deep[U];
+        for (int u = 0; u < U; u++) {
+            x[u] = (vm8_d)_mm512_loadu_pd(buf + i + 8 * u);
+            // Below −750 Ei rounds to −0 (set at the end); those lanes are computed at −700
+            // instead, so that no lane underflows into the subnormals (a microcode assist).
+            deep[u] = stream == EI_NE2 ? _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(-750.0), _CMP_LT_OQ) : 0;
+            x[u] = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)x[u], _mm512_set1_pd(-700.0));
+            local[u] = form == EI_FORM_LOG ? _mm512_setzero_si512() : _mm512_sub_epi64(ei512_q((__m512d)x[u]), shift);
+            hi[u] = _mm512_test_epi64_mask(local[u], _mm512_set1_epi64(16));
+        }
+// column J at the lanes of vector u: a constant for the log piece, else a permute of the window
+#define EI_COL(J, u) (form == EI_FORM_LOG ? vm8_c(cols[(J) * EI_NCOL_PAD]) \
+                                       : (vm8_d)ei512_fetch(c + (J) * EI_NCOL_PAD, local[u], hi[u], wide))
+        for (int u = 0; u < U; u++) t[u] = x[u] - EI_COL(0, u);
+        if (split0) {
+            for (int u = 0; u < U; u++) p[u] = EI_COL(ncoef + 1, u);
+            for (int j = ncoef; j >= 3; j--)
+                for (int u = 0; u < U; u++) p[u] = vm8_fma(p[u], t[u], EI_COL(j, u));
+            for (int u = 0; u < U; u++) p[u] = EI_COL(1, u) + vm8_fma(p[u], t[u], EI_COL(2, u));
+        } else {
+            for (int u = 0; u < U; u++) p[u] = EI_COL(ncoef, u);
+            for (int j = ncoef - 1; j >= 1; j--)
+                for (int u = 0; u < U; u++) p[u] = vm8_fma(p[u], t[u], EI_COL(j, u));
+        }
+#undef EI_COL
+        for (int u = 0; u < U; u++) {
+            vm8_d y;
+            if (form == EI_FORM_LOG) {
+                // log: ln|x| + P, −inf at 0
+                y = vm8_log_pos(vm8_abs(x[u])) + p[u];
+                __mmask8 zero = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_setzero_pd(), _CMP_EQ_OQ);
+                y = (vm8_d)_mm512_mask_blend_pd(zero, (__m512d)y, _mm512_set1_pd(-INFINITY));
+            } else if (form == EI_FORM_POLY && !positive) {
+                y = p[u];
+            } else if (form == EI_FORM_POLY) {
+                // root: (x − x0) P on [0.25, 0.5)
+                __mmask8 rootm = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(0.25), _CMP_GE_OQ) &
+                                 _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(0.5), _CMP_LT_OQ);
+                vm8_d d = (x[u] - vm8_c(ei_x0_hi)) - vm8_c(ei_x0_lo);
+                y = (vm8_d)_mm512_mask_blend_pd(rootm, (__m512d)p[u], (__m512d)(p[u] * d));
+            } else {
+                // exp: e^x P, applied as e^r P 2^k; |x| >= 1024 and NaN as in ei4_eval
+                vm8_i k;
+                // (|x| <= 1024 here but in the lanes replaced below, so ei4_eval's clamp of x to
+                // ±1400 is the identity and skipped)
+                vm8_d em1 = vm8_expm1_reduced_inrange(x[u], &k);
+                vm8_d v = vm8_fma(em1, p[u], p[u]);
+                if (stream == EI_NE2 && !ftz) {
+                    // −745 < x < −708: Ei is subnormal, and the last multiply of vm8_scale would
+                    // take a microcode assist (~150 cycles; one vector in six of this stream on
+                    // −1/α). The same value without it: v·2^k rounded to the subnormal grid is
+                    // N·2^−1074 with N = v·2^(k+1074) rounded to an integer (nearest-even, as
+                    // the multiply rounds), and a subnormal's bits are N (N = 2^52 gives the
+                    // least normal, also right). Those lanes then scale by 2^0.
+                    __mmask8 low = _mm512_cmp_epi64_mask((__m512i)k, _mm512_set1_epi64(-1000), _MM_CMPINT_LT);
+                    vm8_i ks = (vm8_i)_mm512_maskz_add_epi64(low, (__m512i)k, _mm512_set1_epi64(1074));
+                    __m512d s = _mm512_abs_pd((__m512d)(v * vm8_pow2i(ks)));
+                    __mmask8 sub = _mm512_mask_cmp_pd_mask(low, s, _mm512_set1_pd(0x1p52), _CMP_LE_OQ);
+                    __m512i bits = _mm512_or_si512(_mm512_cvtpd_epi64(s),
+                                                   _mm512_and_si512((__m512i)v, _mm512_set1_epi64((long long)0x8000000000000000ULL)));
+                    y = vm8_scale(v, (vm8_i)_mm512_mask_blend_epi64(sub, (__m512i)k, _mm512_setzero_si512()));
+                    y = (vm8_d)_mm512_mask_blend_pd(sub, (__m512d)y, _mm512_castsi512_pd(bits));
+                } else {
+                    y = vm8_scale(v, k);
+                }
+                if (stream == EI_PE2) {  // x >= 1024 and +inf
+                    __mmask8 big = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(1024.0), _CMP_GE_OQ);
+                    y = (vm8_d)_mm512_mask_blend_pd(big, (__m512d)y, _mm512_set1_pd(INFINITY));
+                }
+                if (stream == EI_NE2) {  // x < −750 (−0) and NaN, which is never > 0 and clamps high
+                    y = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)y, _mm512_set1_pd(-0.0));
+                    __mmask8 nan = _mm512_cmp_pd_mask((__m512d)x[u], (__m512d)x[u], _CMP_UNORD_Q);
+                    y = (vm8_d)_mm512_mask_blend_pd(nan, (__m512d)y, (__m512d)(x[u] + x[u]));
+                }
+            }
+            _mm512_storeu_pd(buf + i + 8 * u, (__m512d)y);
+        }
+    }
+}
+
+/// The `live` lanes of the 8 elements at x + i as doubles (`single`: x holds floats).
+EI512 __m512d ei512_load(const void *x, int i, __mmask8 live, const int single) {
+    return single ? _mm512_cvtps_pd(_mm256_maskz_loadu_ps(live, (const float *)x + i))
+                  : _mm512_maskz_loadu_pd(live, (const double *)x + i);
+}
+
+/// Ei of n <= EI_BLOCK elements from x to y (may alias; doubles, or floats when `single`): each lane compressed into the buffer of
+/// its stream, the streams evaluated, the results expanded back into place. `negative_only`: no
+/// element of the block is > 0 (the −1/α case): four streams instead of seven.
+EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                        const int split0, const int negative_only) {
+    enum { NS = 7 };
+    const int ns = negative_only ? 4 : 7;
+    double buf[NS][EI_BLOCK + 8 * EI_U];
+    __mmask8 masks[NS][EI_BLOCK / 8];
+    int count[NS] = {0};
+    const __m512i q4 = _mm512_set1_epi64(EI_Q4), q64 = _mm512_set1_epi64(EI_Q64);
+    for (int i = 0, v = 0; i < n; i += 8, v++) {
+        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        __m512d xv = ei512_load(x, i, live, single);
+        __m512i q = ei512_q(xv);
+        // the log piece, −0.25 < x < 0.125; without positive elements that is |x| < 0.25, one
+        // integer comparison of q (±0 included, NaN not)
+        __mmask8 logm = negative_only ? _mm512_mask_cmp_epi64_mask(live, q, _mm512_set1_epi64((1023 - 2) * 4), _MM_CMPINT_LT)
+                                      : _mm512_mask_cmp_pd_mask(_mm512_mask_cmp_pd_mask(live, xv, _mm512_set1_pd(-0.25), _CMP_GT_OQ),
+                                                                xv, _mm512_set1_pd(0.125), _CMP_LT_OQ);
+        __mmask8 rest = _kandn_mask8(logm, live);
+        __mmask8 expm = _mm512_mask_cmp_epi64_mask(rest, q, q4, _MM_CMPINT_NLT);
+        __mmask8 polym = _kandn_mask8(expm, rest);
+        __mmask8 m[NS];
+        m[0] = logm;
+        if (negative_only) {
+            __mmask8 far = _mm512_mask_cmp_epi64_mask(expm, q, q64, _MM_CMPINT_NLT);
+            m[1] = polym;
+            m[2] = _kandn_mask8(far, expm);
+            m[3] = far;
+        } else {
+            __mmask8 pos = _mm512_mask_cmp_pd_mask(rest, xv, _mm512_setzero_pd(), _CMP_GT_OQ);
+            m[1] = _kandn_mask8(pos, polym);
+            m[2] = _kand_mask8(pos, polym);
+            __mmask8 far = _mm512_mask_cmp_epi64_mask(expm, q, q64, _MM_CMPINT_NLT);
+            __mmask8 near = _kandn_mask8(far, expm);
+            m[3] = _kandn_mask8(pos, near);
+            m[4] = _kandn_mask8(pos, far);
+            m[5] = _kand_mask8(pos, near);
+            m[6] = _kand_mask8(pos, far);
+        }
+        for (int s = 0; s < ns; s++) {
+            masks[s][v] = m[s];
+            _mm512_storeu_pd(buf[s] + count[s], _mm512_maskz_compress_pd(m[s], xv));
+            count[s] += __builtin_popcount(m[s]);
+        }
+    }
+    // a stream's last step reads up to EI_U vectors past its end: zeros there, not stale bits
+    for (int s = 0; s < ns; s++)
+        for (int u = 0; u < EI_U; u++) _mm512_storeu_pd(buf[s] + count[s] + 8 * u, _mm512_setzero_pd());
+    // one call per stream, so that each is compiled for its constant form
+    ei512_stream(buf[0], count[0], EI_LOG, cols, ncoef, split0);
+    ei512_stream(buf[1], count[1], EI_NP, cols, ncoef, split0);
+    if (negative_only) {
+        ei512_stream(buf[2], count[2], EI_NE1, cols, ncoef, split0);
+        ei512_stream(buf[3], count[3], EI_NE2, cols, ncoef, split0);
+    } else {
+        ei512_stream(buf[2], count[2], EI_PP, cols, ncoef, split0);
+        ei512_stream(buf[3], count[3], EI_NE1, cols, ncoef, split0);
+        ei512_stream(buf[4], count[4], EI_NE2, cols, ncoef, split0);
+        ei512_stream(buf[5], count[5], EI_PE1, cols, ncoef, split0);
+        ei512_stream(buf[6], count[6], EI_PE2, cols, ncoef, split0);
+    }
+    int at[NS] = {0};
+    for (int i = 0, v = 0; i < n; i += 8, v++) {
+        __m512d yv = _mm512_setzero_pd();
+        for (int s = 0; s < ns; s++) {
+            yv = _mm512_mask_expand_pd(yv, masks[s][v], _mm512_loadu_pd(buf[s] + at[s]));
+            at[s] += __builtin_popcount(masks[s][v]);
+        }
+        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        if (single) _mm256_mask_storeu_ps((float *)y + i, live, _mm512_cvtpd_ps(yv));
+        else _mm512_mask_storeu_pd((double *)y + i, live, yv);
+    }
+}
+
+EI512 void ei512_block(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                       const int split0) {
+    __mmask8 pos = 0;
+    for (int i = 0; i < n; i += 8) {
+        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        pos |= _mm512_mask_cmp_pd_mask(live, ei512_load(x, i, live, single), _mm512_setzero_pd(), _CMP_GT_OQ);
+    }
+    if (pos) ei512_sorted(x, y, n, single, cols, ncoef, split0, 0);
+    else ei512_sorted(x, y, n, single, cols, ncoef, split0, 1);
+}
+
+static WT_TARGET_AVX512 void wt_expi_array_avx512(const double *x, double *y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
+        int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
+        ei512_block(x + i, y + i, m, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1);
+    }
+}
+
+/// Float: widened to double lane by lane as the block is sorted, rounded once as it is put back.
+static WT_TARGET_AVX512 void wt_expif_array_avx512(const float *x, float *y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
+        int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
+        ei512_block(x + i, y + i, m, 1, &ei_cols_f[0][0], EI_NCOEF_F, 0);
+    }
+}
+
+#pragma STDC FP_CONTRACT DEFAULT
+
+WT_PORTABLE_KERNELS(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f)
+WT_VEC_KERNELS(wt_expi_array, wt_expif_array, ei4_d, ei4_f, avx2, vm4, 4, WT_TARGET_AVX2)
+WT_DISPATCH(wt_expi_array, double, wt_expi_array_avx2, wt_expi_array_avx512)
+WT_DISPATCH(wt_expif_array, float, wt_expif_array_avx2, wt_expif_array_avx512)
+#else
+WT_ARRAY_KERNELS(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f, ei4_d, ei4_f)
+#endif
+

@@ -47,14 +47,18 @@ VV_ATTR VV(d) VV(scale)(VV(d) v, VV(i) k) {
     return v * VV(pow2i)(k1) * VV(pow2i)(k - k1);
 }
 
-/// q = e^r − 1 and k with e^x = 2^k (1 + q), x clamped to [−1400, 1400] (see vm_expm1_reduced).
-VV_ATTR VV(d) VV(expm1_reduced)(VV(d) x, VV(i) *k) {
-    x = VV(min)(VV(max)(x, VV(c)(-1400.0)), VV(c)(1400.0));
+/// VV(expm1_reduced) for x already in [−1400, 1400] (other lanes give unspecified values).
+VV_ATTR VV(d) VV(expm1_reduced_inrange)(VV(d) x, VV(i) *k) {
     VV(d) kd = __builtin_elementwise_roundeven(x * VV(c)(VM_LOG2E));
     VV(d) r = VV(fma)(-kd, VV(c)(VM_LN2HI), x);
     r = VV(fma)(-kd, VV(c)(VM_LN2LO), r);
     *k = VV(to_int)(kd);
     return VV(fma)(r * r, VV(horner)(vm_exp_c, 11, r), r);
+}
+
+/// q = e^r − 1 and k with e^x = 2^k (1 + q), x clamped to [−1400, 1400] (see vm_expm1_reduced).
+VV_ATTR VV(d) VV(expm1_reduced)(VV(d) x, VV(i) *k) {
+    return VV(expm1_reduced_inrange)(VV(min)(VV(max)(x, VV(c)(-1400.0)), VV(c)(1400.0)), k);
 }
 
 VV_ATTR VV(d) VV(exp)(VV(d) x) {

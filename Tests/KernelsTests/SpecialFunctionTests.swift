@@ -192,6 +192,67 @@ final class SpecialFunctionTests: XCTestCase {
         }
     }
 
+    /// The AVX-512 tier sorts each block of 1024 elements by form (log, polynomial, exp; by sign) and
+    /// evaluates the forms separately, the AVX2 tier evaluates every form in every lane and blends:
+    /// same operations per element, so the same bits — on blocks with and without positive
+    /// elements, special values (±0, ±inf, NaN, |x| ≥ 1024, the underflow below −745, the zero
+    /// x0), ragged tails and block boundaries, out of place and in place, at 1 and 2 threads, and
+    /// with flush-to-zero on.
+    func testSortedAVX512TierGivesTheAVX2Bits() throws {
+        guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
+            throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
+        }
+        let savedISA = wt_active_isa(), savedThreads = wt_get_num_threads()
+        defer { _ = wt_set_isa(savedISA); _ = wt_set_num_threads(savedThreads) }
+        var rng = SplitMix64(state: 7)
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1024, -1024, 2000, -2000, -745, -750, -751,
+                                  -700, 716.5, 709.9, 0.125, -0.25, 0.25, 0.5, 4, -4, 64, -64, 0.37250741078136663,
+                                  .leastNonzeroMagnitude, -.leastNormalMagnitude, 1e-300, -1e-300]
+        // negative-only blocks (−1/α), mixed blocks, and a block of specials among both
+        let negative = (0..<3000).map { _ in -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng)) }
+        let mixed = (0..<3000).map { i in
+            i % 2 == 0 ? Double.random(in: -800...800, using: &rng) : Double.random(in: -5...5, using: &rng)
+        }
+        let block = negative + specials + mixed + specials + negative.prefix(1500)
+        let all = block + block.reversed() + block  // > 16384 elements: 2 threads split it
+        for n in [1, 7, 8, 9, 1023, 1024, 1025, 2047, 2049, all.count] {
+            for offset in [0, 3] where offset + n <= all.count {
+                let xs = Array(all[offset..<(offset + n)])
+                let xf = xs.map { Float($0) }
+                var bits64: [[UInt64]] = [], bits32: [[UInt32]] = []
+                for (isa, threads) in [(WT_ISA_AVX2_FMA, Int32(1)), (WT_ISA_AVX512, 1), (WT_ISA_AVX512, 2)] {
+                    XCTAssertEqual(wt_set_isa(isa), isa)
+                    _ = wt_set_num_threads(threads)
+                    let y = apply(wt_expi_array, xs), yf = apply(wt_expif_array, xf)
+                    XCTAssertEqual(applyInPlace(wt_expi_array, xs).map(\.bitPattern), y.map(\.bitPattern), "in place, n = \(n)")
+                    XCTAssertEqual(applyInPlace(wt_expif_array, xf).map(\.bitPattern), yf.map(\.bitPattern), "in place (float), n = \(n)")
+                    bits64.append(y.map(\.bitPattern))
+                    bits32.append(yf.map(\.bitPattern))
+                }
+                for k in 1..<bits64.count {
+                    for i in 0..<n where bits64[k][i] != bits64[0][i] || bits32[k][i] != bits32[0][i] {
+                        XCTFail("n = \(n), offset \(offset), run \(k): Ei(\(xs[i])) = \(Double(bitPattern: bits64[k][i])) vs AVX2 \(Double(bitPattern: bits64[0][i])); float \(Float(bitPattern: bits32[k][i])) vs \(Float(bitPattern: bits32[0][i]))")
+                        break
+                    }
+                }
+            }
+        }
+        // with flush-to-zero on (wt_set_flush_denormals), the subnormal results of −745 < x < −708
+        // are flushed on both tiers alike (the AVX-512 tier forms them without a multiply otherwise)
+        let savedFlush = wt_get_flush_denormals()
+        defer { wt_set_flush_denormals(savedFlush) }
+        _ = wt_set_num_threads(1)
+        wt_set_flush_denormals(1)
+        var flushed: [[UInt64]] = []
+        for isa in [WT_ISA_AVX2_FMA, WT_ISA_AVX512] {
+            XCTAssertEqual(wt_set_isa(isa), isa)
+            flushed.append(apply(wt_expi_array, all).map(\.bitPattern))
+        }
+        XCTAssertEqual(flushed[0], flushed[1], "flush-to-zero: AVX2 and AVX-512 differ")
+        XCTAssertTrue(zip(all, flushed[1]).contains { $0.0 > -740 && $0.0 < -720 && $0.1 == (-0.0).bitPattern },
+                      "flush-to-zero flushed a subnormal Ei")
+    }
+
     /// The complex variational-dropout KL (cplxmodule CplxVDMixin.penalty):
     /// γ_E − log α − Ei(−exp(−log α)), reference values from the cplxmodule inventory §8.8.
     func testComplexVariationalDropoutPenalty() {
