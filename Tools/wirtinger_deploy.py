@@ -149,6 +149,23 @@ def phase_powers(z, orders):
     return np.concatenate([(u ** k) * r for k in orders], axis=1)
 
 
+def envelope_histogram(e, bins=24, max_level=2.4, width=0.1, phases=4, sharpness=20.0, scale=10.0):
+    """EnvelopeHistogram (Sources/NN/Layers/EnvelopeHistogram.swift): soft bin counts of the
+    power-normalised envelope e [N, C, L] per timing phase, weighted by a softmax over the phases'
+    energies: [N, C * bins]."""
+    n, c, length = e.shape
+    k = length // phases
+    x = e[:, :, :k * phases].astype(np.float64)
+    u = x / np.sqrt((x * x).mean(axis=2, keepdims=True) + 1e-12)
+    centres = np.arange(bins) * max_level / (bins - 1)
+    d = (u[:, :, None, :] - centres[None, None, :, None]) / width
+    per_phase = np.exp(-d * d).reshape(n, c, bins, k, phases).mean(axis=3)
+    energy = (u * u).reshape(n, c, k, phases).mean(axis=2) * sharpness
+    choice = np.exp(energy - energy.max(axis=2, keepdims=True))
+    choice /= choice.sum(axis=2, keepdims=True)
+    return (scale * (per_phase * choice[:, :, None, :]).sum(axis=3)).reshape(n, c * bins).astype(np.float32)
+
+
 # ---- models ----
 
 class DeployedModel:
@@ -224,16 +241,18 @@ class DeployedModel:
 
     def cplx_conv(self, z):
         n = z.shape[0]
-        if z.ndim == 3:   # signals [N, C, L]
+        if z.ndim == 3:   # signals [N, C, L]: a phase branch and a ring branch, concatenated
             orders = [0, 1, 2, 4, 8]
             g = len(orders)
-            h = conv(z, self.cplx("features.0.weight"), None, padding=4)
+            h = conv(z, self.cplx("features.0.phase.0.weight"), None, padding=4)
             h = phase_powers(h, orders)
-            h = conv(h, self.cplx("features.2.weight"), None, padding=2, groups=g, stride=2)
-            h = mod_relu(h, self.real("features.3.threshold").reshape(1, -1, 1))
-            h = conv(h, self.cplx("features.4.weight"), None, padding=2, groups=g, stride=2)
-            h = mod_relu(h, self.real("features.5.threshold").reshape(1, -1, 1))
+            h = conv(h, self.cplx("features.0.phase.2.weight"), None, padding=2, groups=g, stride=2)
+            h = mod_relu(h, self.real("features.0.phase.3.threshold").reshape(1, -1, 1))
+            h = conv(h, self.cplx("features.0.phase.4.weight"), None, padding=2, groups=g, stride=2)
+            h = mod_relu(h, self.real("features.0.phase.5.threshold").reshape(1, -1, 1))
             h = np.abs(h).mean(axis=2).astype(np.float32)
+            e = np.abs(conv(z, self.cplx("features.0.ring.0.weight"), None, padding=8)).astype(np.float32)
+            h = np.concatenate([h, envelope_histogram(e)], axis=1)
             h = relu(self.lin(h, "classifier.0"))
             return self.lin(h, "classifier.2")
         h = mod_relu(conv(z, self.cplx("features.0.weight"), self.cplx("features.0.bias")), np.float32(0.5))

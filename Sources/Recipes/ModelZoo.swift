@@ -30,16 +30,22 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// (re, im) pairs of the flattened example (cplxmodule's `RealToCplx`).
     case cplxMLP = "cplx-mlp"
     /// Complex CNN. On signals (`[C, L]` complex, 1-D) it is invariant to the carrier phase and
-    /// pools over time: CplxConv1d(C→`w`, 9) → CplxPhasePowers(0, 1, 2, 4, 8) →
-    /// CplxConv1d(5`w`→10`w`, 5, stride 2, 5 groups) → modReLU → CplxConv1d(10`w`→10`w`, 5,
-    /// stride 2, 5 groups) → modReLU → |z| → mean over time → Linear(10`w`, 64) → ReLU →
-    /// Linear(64, classes), with `w = hidden ?? 8`, padding 4 and 2, bias-free convolutions (a
-    /// complex bias would break the invariance to the carrier phase) and a learnable modReLU
-    /// threshold per channel. The first convolution spans 9 samples (2¼ symbols of the built-in
-    /// signals): a bank of matched filters. Order 0 of the phase powers is the envelope |y| of
-    /// each filter output (the amplitude levels that tell QAM from PSK), orders 1–8 its phase
-    /// multiplied; the groups keep the orders apart, so every feature turns by a multiple of the
-    /// carrier phase and its modulus does not. On images (`[C, H, W]` complex, 2-D):
+    /// pools over time, in two branches whose features are concatenated (``ConcatenatedBranches``):
+    /// - `phase`: CplxConv1d(C→`w`, 9) → CplxPhasePowers(0, 1, 2, 4, 8) →
+    ///   CplxConv1d(5`w`→10`w`, 5, stride 2, 5 groups) → modReLU → CplxConv1d(10`w`→10`w`, 5,
+    ///   stride 2, 5 groups) → modReLU → |z| → mean over time (10`w` features);
+    /// - `ring`: CplxConv1d(C→1, 17) → |z| → ``EnvelopeHistogram`` (24 features: a soft histogram
+    ///   of the power-normalised envelope at the timing phase of most energy, 4 phases);
+    ///
+    /// then Linear(10`w` + 24, 64) → ReLU → Linear(64, classes), with `w = hidden ?? 8`, bias-free
+    /// convolutions (a complex bias would break the invariance to the carrier phase) and a
+    /// learnable modReLU threshold per channel. The first convolution spans 9 samples (2¼ symbols
+    /// of the built-in signals): a bank of matched filters. Order 0 of the phase powers is the
+    /// envelope |y| of each filter output, orders 1–8 its phase multiplied; the groups keep the
+    /// orders apart, so every feature turns by a multiple of the carrier phase and its modulus
+    /// does not. The ring branch's 17-tap filter (4¼ symbols) learns a matched filter whose
+    /// output, sampled at the symbol instants, shows the constellation's amplitude levels (the
+    /// rings that tell QAM16 from QAM64). On images (`[C, H, W]` complex, 2-D):
     /// CplxConv(C→16, 5) → modReLU → CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 →
     /// flatten → CplxLinear(·, 64) → modReLU → CplxLinear(64, classes) → CplxModulus. Real input is
     /// read as interleaved (re, im) pairs along the last axis.
@@ -256,13 +262,17 @@ public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFla
         // every convolution bias-free and every nonlinearity phase-equivariant, so that the
         // moduli at the end do not depend on the carrier phase
         let w = hidden ?? 8, orders = [0, 1, 2, 4, 8], g = orders.count
+        let ring = EnvelopeHistogram()
+        let phase = Sequential<ComplexTensor, Tensor>(
+            f.cplxConv(1, shape[0], w, 9, padding: 4, bias: false), CplxPhasePowers(orders: orders),
+            f.cplxConv(1, g * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
+            f.cplxConv(1, g * 2 * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
+            CplxModulus(), GlobalAvgPool())
+        let levels = Sequential<ComplexTensor, Tensor>(
+            f.cplxConv(1, shape[0], 1, 17, padding: 8, bias: false), CplxModulus(), ring)
         return ComplexInputClassifier(
-            features: Sequential<ComplexTensor, Tensor>(
-                f.cplxConv(1, shape[0], w, 9, padding: 4, bias: false), CplxPhasePowers(orders: orders),
-                f.cplxConv(1, g * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
-                f.cplxConv(1, g * 2 * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
-                CplxModulus(), GlobalAvgPool()),
-            classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w, 64), ReLU(), f.linear(64, classes)),
+            features: Sequential<ComplexTensor, Tensor>(ConcatenatedBranches("phase", phase, "ring", levels)),
+            classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w + ring.bins, 64), ReLU(), f.linear(64, classes)),
             flattensInput: flattensInput ?? false)
     case .cplxConv where shape.count == 3:
         var spatial = Array(shape.dropFirst())

@@ -30,7 +30,7 @@ final class CheckedModelTests: XCTestCase {
         }
         let cplx = try makeClassifier(.cplxConv, flavor: .ard, sampleShape: [2, 64], classes: 6)
         XCTAssertThrowsError(try cplx.apply(uniform([2, 1, 64], key: RandomKey(seed: 6)), parameters: cplx.initialParameters(key: RandomKey(seed: 7)))) { error in
-            XCTAssertEqual("\(error)", "features.0 (ComplexConvolution<Spatial1D>): input of shape [2, 1, 32] does not fit: axis 1 (channels) must be 2 (in_channels)")
+            XCTAssertEqual("\(error)", "features.0.phase.0 (ComplexConvolution<Spatial1D>): input of shape [2, 1, 32] does not fit: axis 1 (channels) must be 2 (in_channels)")
         }
     }
 }
