@@ -2,7 +2,7 @@
 // runs: along the last axis a kernel tap reads out[2] positions, the first `lo` and the last
 // out[2] − hi of which fall in the padding. With stride 1 a run is contiguous; the AVX2 versions
 // move it 8 floats (4 doubles) at a time with masked loads and stores for the remainder, the
-// AVX-512 ones 16 floats (8 doubles) with an opmask, since
+// AVX-512 ones 16 floats (8 doubles) and the rest as a 256-bit half vector and an opmask, since
 // the runs are short (8–24 elements in LeNet-5) and a library memcpy per run costs more than the copy.
 #include "kernels_conv.h"
 #include "kernels_dispatch.h"
@@ -78,15 +78,46 @@ CV_ROWS_VEC(f64_avx2, CV_AVX2, double, 4, __m256i, first_lanes64, _mm256_loadu_p
             _mm256_setzero_pd, _mm256_maskload_pd, _mm256_maskstore_pd)
 
 #define CV_AVX512 WT_TARGET_AVX512
-// AVX-512: 16 floats (8 doubles) per step, the remainder under an opmask.
+// AVX-512: 16 floats (8 doubles) per step; of the remainder, a whole half vector (8 floats, 4
+// doubles: a 256-bit move) unmasked, then the rest under an opmask on a 256-bit move. LeNet-5's
+// rows of 8 and 24 floats thus need no masked store at all, which profiles showed costly when
+// the stores were 512-bit with half the lanes masked off.
 #define CV_MASK16(n) ((__mmask16)((1u << (n)) - 1))
 #define CV_MASK8(n) ((__mmask8)((1u << (n)) - 1))
 #define CV_MLOAD512_PS(p, m) _mm512_maskz_loadu_ps(m, p)
 #define CV_MLOAD512_PD(p, m) _mm512_maskz_loadu_pd(m, p)
-CV_ROWS_VEC(f32_avx512, CV_AVX512, float, 16, __mmask16, CV_MASK16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps,
-            _mm512_setzero_ps, CV_MLOAD512_PS, _mm512_mask_storeu_ps)
-CV_ROWS_VEC(f64_avx512, CV_AVX512, double, 8, __mmask8, CV_MASK8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd,
-            _mm512_setzero_pd, CV_MLOAD512_PD, _mm512_mask_storeu_pd)
+#define CV_MLOAD256_PS(p, m) _mm256_maskz_loadu_ps(m, p)
+#define CV_MLOAD256_PD(p, m) _mm256_maskz_loadu_pd(m, p)
+// W lanes a step (LOAD / STORE / ADD / ZERO), then at most one half vector of H = W/2 lanes
+// (HLOAD / HSTORE / HADD / HZERO), then fewer than H lanes under HMASK(count) (HMLOAD / HMSTORE).
+#define CV_ROWS_512(SUF, T, W, LOAD, STORE, ADD, ZERO, HLOAD, HSTORE, HADD, HZERO, HMASK, HMLOAD, HMSTORE) \
+    static inline CV_AVX512 void zero_##SUF(T *dst, ptrdiff_t n) {                                   \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, ZERO());                                           \
+        if (i + W / 2 <= n) { HSTORE(dst + i, HZERO()); i += W / 2; }                                \
+        if (i < n) HMSTORE(dst + i, HMASK(n - i), HZERO());                                          \
+    }                                                                                                \
+    static inline CV_AVX512 void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                     \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, LOAD(src + i));                                    \
+        if (i + W / 2 <= n) { HSTORE(dst + i, HLOAD(src + i)); i += W / 2; }                         \
+        if (i < n) HMSTORE(dst + i, HMASK(n - i), HMLOAD(src + i, HMASK(n - i)));                    \
+    }                                                                                                \
+    static inline CV_AVX512 void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                      \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(dst + i, ADD(LOAD(dst + i), LOAD(src + i)));                \
+        if (i + W / 2 <= n) { HSTORE(dst + i, HADD(HLOAD(dst + i), HLOAD(src + i))); i += W / 2; }   \
+        if (i < n) {                                                                                 \
+            __mmask8 m = HMASK(n - i);                                                               \
+            HMSTORE(dst + i, m, HADD(HMLOAD(dst + i, m), HMLOAD(src + i, m)));                       \
+        }                                                                                            \
+    }
+CV_ROWS_512(f32_avx512, float, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps, _mm512_setzero_ps,
+            _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps, _mm256_setzero_ps, CV_MASK8, CV_MLOAD256_PS,
+            _mm256_mask_storeu_ps)
+CV_ROWS_512(f64_avx512, double, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd, _mm512_setzero_pd,
+            _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd, _mm256_setzero_pd, CV_MASK8, CV_MLOAD256_PD,
+            _mm256_mask_storeu_pd)
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -179,6 +210,68 @@ static const im2col_f32_fn im2col_f32_tiers[] = CV_TIERS(im2col_sample, f32);
 static const im2col_f64_fn im2col_f64_tiers[] = CV_TIERS(im2col_sample, f64);
 static const col2im_f32_fn col2im_f32_tiers[] = CV_TIERS(col2im_sample, f32);
 static const col2im_f64_fn col2im_f64_tiers[] = CV_TIERS(col2im_sample, f64);
+
+// ---------------------------------------------------------------------------------------------
+// The elementwise steps of the variational convolution (ConvolutionMoments.swift): the column
+// matrix squared in place (col(x²) = col(x)²) and the column-space input gradient scaled by
+// 2·col(x). Each element depends on itself only (x·x, and g·(2c) with 2c exact), so every tier
+// gives the portable bits.
+
+#define CV_ELEMWISE_PLAIN(T, SUF)                                                                    \
+    static void square_##SUF(T *x, ptrdiff_t n) { for (ptrdiff_t i = 0; i < n; i++) x[i] = x[i] * x[i]; } \
+    static void mul_twice_##SUF(T *g, const T *c, ptrdiff_t n) {                                     \
+        for (ptrdiff_t i = 0; i < n; i++) g[i] = g[i] * (2 * c[i]);                                  \
+    }
+CV_ELEMWISE_PLAIN(float, f32)
+CV_ELEMWISE_PLAIN(double, f64)
+
+#if WT_X86
+// W lanes a step with LOAD / STORE / MUL, the remainder under the lane mask MASK(count).
+#define CV_ELEMWISE_VEC(SUF, ATTR, T, W, MT, MASK, LOAD, STORE, MUL, SET1, MLOAD, MSTORE)               \
+    static ATTR void square_##SUF(T *x, ptrdiff_t n) {                                               \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) { __typeof__(LOAD(x)) v = LOAD(x + i); STORE(x + i, MUL(v, v)); }  \
+        if (i < n) {                                                                                 \
+            MT m = MASK(n - i);                                                                      \
+            __typeof__(LOAD(x)) v = MLOAD(x + i, m);                                                 \
+            MSTORE(x + i, m, MUL(v, v));                                                             \
+        }                                                                                            \
+    }                                                                                                \
+    static ATTR void mul_twice_##SUF(T *g, const T *c, ptrdiff_t n) {                                \
+        const __typeof__(LOAD(c)) two = SET1((T)2);                                                  \
+        ptrdiff_t i = 0;                                                                             \
+        for (; i + W <= n; i += W) STORE(g + i, MUL(LOAD(g + i), MUL(two, LOAD(c + i))));            \
+        if (i < n) {                                                                                 \
+            MT m = MASK(n - i);                                                                      \
+            MSTORE(g + i, m, MUL(MLOAD(g + i, m), MUL(two, MLOAD(c + i, m))));                       \
+        }                                                                                            \
+    }
+CV_ELEMWISE_VEC(f32_avx2, CV_AVX2, float, 8, __m256i, first_lanes32, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps,
+                _mm256_set1_ps, _mm256_maskload_ps, _mm256_maskstore_ps)
+CV_ELEMWISE_VEC(f64_avx2, CV_AVX2, double, 4, __m256i, first_lanes64, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd,
+                _mm256_set1_pd, _mm256_maskload_pd, _mm256_maskstore_pd)
+CV_ELEMWISE_VEC(f32_avx512, CV_AVX512, float, 16, __mmask16, CV_MASK16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_mul_ps,
+                _mm512_set1_ps, CV_MLOAD512_PS, _mm512_mask_storeu_ps)
+CV_ELEMWISE_VEC(f64_avx512, CV_AVX512, double, 8, __mmask8, CV_MASK8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_mul_pd,
+                _mm512_set1_pd, CV_MLOAD512_PD, _mm512_mask_storeu_pd)
+#define CV_ELEM_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF##_avx2, PRE##_##SUF##_avx512}
+#else
+#define CV_ELEM_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF, PRE##_##SUF}
+#endif
+
+typedef void (*square_f32_fn)(float *, ptrdiff_t);
+typedef void (*square_f64_fn)(double *, ptrdiff_t);
+typedef void (*mul_twice_f32_fn)(float *, const float *, ptrdiff_t);
+typedef void (*mul_twice_f64_fn)(double *, const double *, ptrdiff_t);
+static const square_f32_fn square_f32_tiers[] = CV_ELEM_TIERS(square, f32);
+static const square_f64_fn square_f64_tiers[] = CV_ELEM_TIERS(square, f64);
+static const mul_twice_f32_fn mul_twice_f32_tiers[] = CV_ELEM_TIERS(mul_twice, f32);
+static const mul_twice_f64_fn mul_twice_f64_tiers[] = CV_ELEM_TIERS(mul_twice, f64);
+
+void wt_square_inplace_f32(float *x, ptrdiff_t n) { square_f32_tiers[wt_active_isa()](x, n); }
+void wt_square_inplace_f64(double *x, ptrdiff_t n) { square_f64_tiers[wt_active_isa()](x, n); }
+void wt_mul_twice_f32(float *g, const float *c, ptrdiff_t n) { mul_twice_f32_tiers[wt_active_isa()](g, c, n); }
+void wt_mul_twice_f64(double *g, const double *c, ptrdiff_t n) { mul_twice_f64_tiers[wt_active_isa()](g, c, n); }
 
 // ---------------------------------------------------------------------------------------------
 // Samples in parallel.

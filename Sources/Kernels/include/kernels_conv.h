@@ -32,6 +32,17 @@ void wt_col2im_f32(const wt_conv_shape *shape, ptrdiff_t samples, const float *c
 void wt_col2im_f64(const wt_conv_shape *shape, ptrdiff_t samples, const double *col, ptrdiff_t ld,
                    double *x, ptrdiff_t x_stride);
 
+/// x[i] = x[i]·x[i] in place over n elements, on the calling thread (the column matrix of x² from
+/// that of x). Every tier gives the same bits.
+void wt_square_inplace_f32(float *x, ptrdiff_t n);
+/// Double-precision version of wt_square_inplace_f32.
+void wt_square_inplace_f64(double *x, ptrdiff_t n);
+/// g[i] = g[i]·(2·c[i]) in place over n elements, on the calling thread (c is not g). Every tier
+/// gives the same bits.
+void wt_mul_twice_f32(float *g, const float *c, ptrdiff_t n);
+/// Double-precision version of wt_mul_twice_f32.
+void wt_mul_twice_f64(double *g, const double *c, ptrdiff_t n);
+
 #ifdef __cplusplus
 }
 #endif
