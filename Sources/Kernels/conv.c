@@ -139,20 +139,31 @@ CV_ROWS_512(f64_avx512, double, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add
                         const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
                         ptrdiff_t lo, hi;                                                            \
                         inside_span(off2, s2, S2, O2, &lo, &hi);                                     \
+                        const ptrdiff_t off1 = k1 * g->d[1] - g->p[1], s1 = g->s[1];                 \
+                        ptrdiff_t lo1, hi1;                                                          \
+                        inside_span(off1, s1, S1, O1, &lo1, &hi1);                                   \
+                        const int whole = s2 == 1 && lo == 0 && hi == O2;                            \
                         for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
                             T *d0 = dst + o0 * O1 * O2;                                              \
                             const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
                             if (i0 < 0 || i0 >= S0) { ZERO(d0, O1 * O2); continue; }                 \
-                            for (ptrdiff_t o1 = 0; o1 < O1; o1++) {                                  \
-                                T *out = d0 + o1 * O2;                                               \
-                                const ptrdiff_t i1 = o1 * g->s[1] - g->p[1] + k1 * g->d[1];          \
-                                if (i1 < 0 || i1 >= S1) { ZERO(out, O2); continue; }                 \
-                                const T *src = xc + (i0 * S1 + i1) * S2 + off2;                      \
-                                ZERO(out, lo);                                                       \
-                                if (s2 == 1) COPY(out + lo, src + lo, hi - lo);                      \
-                                else for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2 * s2];  \
-                                ZERO(out + hi, O2 - hi);                                             \
+                            /* rows o1 < lo1 and o1 ≥ hi1 read the padding along axis 1 */           \
+                            ZERO(d0, lo1 * O2);                                                      \
+                            const T *x0 = xc + i0 * S1 * S2 + off2;                                  \
+                            if (whole) {                                                             \
+                                for (ptrdiff_t o1 = lo1; o1 < hi1; o1++)                             \
+                                    COPY(d0 + o1 * O2, x0 + (o1 * s1 + off1) * S2, O2);              \
+                            } else {                                                                 \
+                                for (ptrdiff_t o1 = lo1; o1 < hi1; o1++) {                           \
+                                    T *out = d0 + o1 * O2;                                           \
+                                    const T *src = x0 + (o1 * s1 + off1) * S2;                       \
+                                    ZERO(out, lo);                                                   \
+                                    if (s2 == 1) COPY(out + lo, src + lo, hi - lo);                  \
+                                    else for (ptrdiff_t o2 = lo; o2 < hi; o2++) out[o2] = src[o2 * s2]; \
+                                    ZERO(out + hi, O2 - hi);                                         \
+                                }                                                                    \
                             }                                                                        \
+                            ZERO(d0 + hi1 * O2, (O1 - hi1) * O2);                                    \
                         }                                                                            \
                     }                                                                                \
         }                                                                                            \
@@ -171,16 +182,23 @@ CV_ROWS_512(f64_avx512, double, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add
                         const ptrdiff_t off2 = k2 * g->d[2] - g->p[2], s2 = g->s[2];                 \
                         ptrdiff_t lo, hi;                                                            \
                         inside_span(off2, s2, S2, O2, &lo, &hi);                                     \
+                        const ptrdiff_t off1 = k1 * g->d[1] - g->p[1], s1 = g->s[1];                 \
+                        ptrdiff_t lo1, hi1;                                                          \
+                        inside_span(off1, s1, S1, O1, &lo1, &hi1);                                   \
                         for (ptrdiff_t o0 = 0; o0 < O0; o0++) {                                      \
                             const ptrdiff_t i0 = o0 * g->s[0] - g->p[0] + k0 * g->d[0];              \
                             if (i0 < 0 || i0 >= S0) continue;                                        \
-                            for (ptrdiff_t o1 = 0; o1 < O1; o1++) {                                  \
-                                const ptrdiff_t i1 = o1 * g->s[1] - g->p[1] + k1 * g->d[1];          \
-                                if (i1 < 0 || i1 >= S1) continue;                                    \
-                                T *dst = xc + (i0 * S1 + i1) * S2 + off2;                            \
-                                const T *src = src_row + (o0 * O1 + o1) * O2;                        \
-                                if (s2 == 1) ADD(dst + lo, src + lo, hi - lo);                       \
-                                else for (ptrdiff_t o2 = lo; o2 < hi; o2++) dst[o2 * s2] += src[o2]; \
+                            T *x0 = xc + i0 * S1 * S2 + off2;                                        \
+                            const T *s0 = src_row + o0 * O1 * O2;                                    \
+                            if (s2 == 1) {                                                           \
+                                for (ptrdiff_t o1 = lo1; o1 < hi1; o1++)                             \
+                                    ADD(x0 + (o1 * s1 + off1) * S2 + lo, s0 + o1 * O2 + lo, hi - lo); \
+                            } else {                                                                 \
+                                for (ptrdiff_t o1 = lo1; o1 < hi1; o1++) {                           \
+                                    T *dst = x0 + (o1 * s1 + off1) * S2;                             \
+                                    const T *src = s0 + o1 * O2;                                     \
+                                    for (ptrdiff_t o2 = lo; o2 < hi; o2++) dst[o2 * s2] += src[o2];  \
+                                }                                                                    \
                             }                                                                        \
                         }                                                                            \
                     }                                                                                \
