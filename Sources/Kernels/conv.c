@@ -292,6 +292,70 @@ void wt_mul_twice_f32(float *g, const float *c, ptrdiff_t n) { mul_twice_f32_tie
 void wt_mul_twice_f64(double *g, const double *c, ptrdiff_t n) { mul_twice_f64_tiers[wt_active_isa()](g, c, n); }
 
 // ---------------------------------------------------------------------------------------------
+// The per-channel bias of a convolution and its gradient, plain C (the compiler's vectors): the
+// same operations in the same order on every tier and at any thread count.
+
+typedef struct {
+    const void *src;
+    void *dst;
+    ptrdiff_t channels, inner, batch;
+    int is_float;
+} cv_bias_job;
+
+#define CV_BIAS_FNS(T, SUF)                                                                          \
+    static void bias_add_##SUF(const cv_bias_job *j, ptrdiff_t n0, ptrdiff_t n1) {                   \
+        const T *b = j->src;                                                                         \
+        for (ptrdiff_t n = n0; n < n1; n++)                                                          \
+            for (ptrdiff_t c = 0; c < j->channels; c++) {                                            \
+                T *row = (T *)j->dst + (n * j->channels + c) * j->inner;                             \
+                const T v = b[c];                                                                    \
+                for (ptrdiff_t i = 0; i < j->inner; i++) row[i] += v;                                \
+            }                                                                                        \
+    }                                                                                                \
+    static void bias_grad_##SUF(const cv_bias_job *j, ptrdiff_t c0, ptrdiff_t c1) {                  \
+        T *gb = j->dst;                                                                              \
+        for (ptrdiff_t c = c0; c < c1; c++)                                                          \
+            for (ptrdiff_t n = 0; n < j->batch; n++) {                                               \
+                const T *row = (const T *)j->src + (n * j->channels + c) * j->inner;                 \
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                    \
+                ptrdiff_t i = 0;                                                                     \
+                for (; i + 4 <= j->inner; i += 4) {                                                  \
+                    s0 += row[i]; s1 += row[i + 1]; s2 += row[i + 2]; s3 += row[i + 3];              \
+                }                                                                                    \
+                for (; i < j->inner; i++) s0 += row[i];                                              \
+                gb[c] += (s0 + s1) + (s2 + s3);                                                      \
+            }                                                                                        \
+    }
+CV_BIAS_FNS(float, f32)
+CV_BIAS_FNS(double, f64)
+
+static void bias_add_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const cv_bias_job *j = context;
+    if (j->is_float) bias_add_f32(j, begin, end); else bias_add_f64(j, begin, end);
+}
+static void bias_grad_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
+    const cv_bias_job *j = context;
+    if (j->is_float) bias_grad_f32(j, begin, end); else bias_grad_f64(j, begin, end);
+}
+
+void wt_channel_bias_add_f32(float *y, const float *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner) {
+    cv_bias_job j = {b, y, channels, inner, batch, 1};
+    wt_parallel_for(batch, 4, bias_add_part, &j);
+}
+void wt_channel_bias_add_f64(double *y, const double *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner) {
+    cv_bias_job j = {b, y, channels, inner, batch, 0};
+    wt_parallel_for(batch, 4, bias_add_part, &j);
+}
+void wt_channel_sum_f32(const float *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, float *gb) {
+    cv_bias_job j = {gy, gb, channels, inner, batch, 1};
+    wt_parallel_for(channels, 1, bias_grad_part, &j);
+}
+void wt_channel_sum_f64(const double *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, double *gb) {
+    cv_bias_job j = {gy, gb, channels, inner, batch, 0};
+    wt_parallel_for(channels, 1, bias_grad_part, &j);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Samples in parallel.
 
 typedef struct {

@@ -217,6 +217,43 @@ final class ThreadCountInvarianceTests: XCTestCase {
         }
     }
 
+    /// The per-channel bias and its gradient: the definition's bits (four running sums per row over
+    /// i mod 4, the rest into the first, (s0 + s1) + (s2 + s3), samples in order) at 1, 2 and 3 threads.
+    func testChannelBiasAddAndSumMatchTheDefinition() {
+        for (batch, channels, inner) in [(5, 7, 37), (3, 20, 576), (2, 3, 1), (4, 50, 64)] {
+            let gy = Array(floats(UInt64(inner), -1, 1).prefix(batch * channels * inner))
+            let b = Array(floats(7, -1, 1).prefix(channels))
+            var expectedSum = [Float](repeating: 0, count: channels)
+            for c in 0..<channels { for n in 0..<batch {
+                let row = Array(gy[((n * channels + c) * inner)...].prefix(inner))
+                var s: [Float] = [0, 0, 0, 0]
+                var i = 0
+                while i + 4 <= inner { for l in 0..<4 { s[l] += row[i + l] }; i += 4 }
+                while i < inner { s[0] += row[i]; i += 1 }
+                expectedSum[c] += (s[0] + s[1]) + (s[2] + s[3])
+            } }
+            var expectedAdd = gy
+            for n in 0..<batch { for c in 0..<channels { for i in 0..<inner { expectedAdd[(n * channels + c) * inner + i] += b[c] } } }
+            for threads: Int32 in [1, 2, 3] {
+                _ = wt_set_num_threads(threads)
+                var sum = [Float](repeating: 0, count: channels)
+                wt_channel_sum_f32(gy, batch, channels, inner, &sum)
+                XCTAssertEqual(sum.map(\.bitPattern), expectedSum.map(\.bitPattern), "channel sum \(batch)x\(channels)x\(inner), \(threads) threads")
+                var sumd = [Double](repeating: 0.5, count: channels)
+                wt_channel_sum_f64(gy.map(Double.init), batch, channels, inner, &sumd)
+                let exactish = zip(sumd, expectedSum).allSatisfy { abs($0 - 0.5 - Double($1)) < 1e-3 }
+                XCTAssertTrue(exactish, "double channel sum \(batch)x\(channels)x\(inner), \(threads) threads")
+                var y = gy
+                wt_channel_bias_add_f32(&y, b, batch, channels, inner)
+                XCTAssertEqual(y.map(\.bitPattern), expectedAdd.map(\.bitPattern), "bias add, \(threads) threads")
+                var yd = gy.map(Double.init)
+                wt_channel_bias_add_f64(&yd, b.map(Double.init), batch, channels, inner)
+                XCTAssertEqual(yd, zip(gy, (0..<gy.count).map { b[($0 / inner) % channels] }).map { Double($0) + Double($1) },
+                               "double bias add, \(threads) threads")
+            }
+        }
+    }
+
     func testIm2colAndCol2im() {
         // LeNet-5's second layer on 6 samples with padding 1 and stride 2 along the row.
         var shape = wt_conv_shape(channels: 3, in: (1, 12, 13), out: (1, 12, 7), k: (1, 3, 3), s: (1, 1, 2), p: (0, 1, 1), d: (1, 1, 1))

@@ -43,6 +43,17 @@ void wt_mul_twice_f32(float *g, const float *c, ptrdiff_t n);
 /// Double-precision version of wt_mul_twice_f32.
 void wt_mul_twice_f64(double *g, const double *c, ptrdiff_t n);
 
+/// y[n, c, i] += b[c] for y [batch, channels, inner] (row-major), samples split over the threads.
+void wt_channel_bias_add_f32(float *y, const float *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner);
+/// Double-precision version of wt_channel_bias_add_f32.
+void wt_channel_bias_add_f64(double *y, const double *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner);
+/// gb[c] += Σ_n Σ_i gy[n, c, i] for gy [batch, channels, inner]: per channel and sample, four
+/// running sums over i mod 4 (the rest into the first), added as (s0 + s1) + (s2 + s3), samples in
+/// order; channels split over the threads, so the bits do not depend on the thread count.
+void wt_channel_sum_f32(const float *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, float *gb);
+/// Double-precision version of wt_channel_sum_f32.
+void wt_channel_sum_f64(const double *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, double *gb);
+
 #ifdef __cplusplus
 }
 #endif
