@@ -136,36 +136,50 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
     philox_tiers[wt_active_isa()](k0, k1, first_block, words, blocks);
 }
 
-/// Box–Muller pairs of m blocks on the active tier.
-static void bm_pairs(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {
-    bm_pairs_tiers[wt_active_isa()](a, b, z0, z1, m);
-}
-
-// Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time.
-#define RN_FILL_RANGE(NAME, T)                                                                  \
-    static void NAME(uint32_t k0, uint32_t k1, uint64_t first_block, T *y, ptrdiff_t n,         \
-                     ptrdiff_t p0, ptrdiff_t p1) {                                              \
+// Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time, written
+// once and instantiated per tier with that tier's generator PHILOX, transform BM and target
+// attribute ATTR, so that the conversions around them (words to uniforms, doubles to T, the
+// interleaving) are compiled for the tier too. Those are exact or correctly rounded, so every tier
+// still gives the portable bits. Only the stream's last pair can lack its second element (odd n).
+#define RN_FILL_RANGE(NAME, T, ATTR, PHILOX, BM)                                                \
+    static ATTR void NAME(uint32_t k0, uint32_t k1, uint64_t first_block, T *y, ptrdiff_t n,    \
+                          ptrdiff_t p0, ptrdiff_t p1) {                                         \
         uint32_t words[4 * RN_BATCH];                                                           \
         double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                          \
         for (ptrdiff_t done = p0; done < p1;) {                                                 \
             ptrdiff_t m = p1 - done < RN_BATCH ? p1 - done : RN_BATCH;                          \
-            wt_philox_blocks(k0, k1, first_block + (uint64_t)done, words, m);                   \
+            PHILOX(k0, k1, first_block + (uint64_t)done, words, m);                             \
             for (ptrdiff_t j = 0; j < m; j++) {                                                 \
                 const uint32_t *w = words + 4 * j;                                              \
                 ua[j] = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;              \
                 ub[j] = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;              \
             }                                                                                   \
-            bm_pairs(ua, ub, z0, z1, m);                                                        \
-            for (ptrdiff_t j = 0; j < m; j++) {                                                 \
-                ptrdiff_t i = 2 * (done + j);                                                   \
-                y[i] = (T)z0[j];                                                                \
-                if (i + 1 < n) y[i + 1] = (T)z1[j];                                             \
+            BM(ua, ub, z0, z1, m);                                                              \
+            ptrdiff_t whole = 2 * (done + m) > n ? m - 1 : m;                                   \
+            T *out = y + 2 * done;                                                              \
+            for (ptrdiff_t j = 0; j < whole; j++) {                                             \
+                out[2 * j] = (T)z0[j];                                                          \
+                out[2 * j + 1] = (T)z1[j];                                                      \
             }                                                                                   \
+            if (whole < m) out[2 * whole] = (T)z0[whole];                                       \
             done += m;                                                                          \
         }                                                                                       \
     }
-RN_FILL_RANGE(fill_range_d, double)
-RN_FILL_RANGE(fill_range_f, float)
+RN_FILL_RANGE(fill_range_d, double, , philox_portable, bm_pairs_portable)
+RN_FILL_RANGE(fill_range_f, float, , philox_portable, bm_pairs_portable)
+#if WT_X86
+RN_FILL_RANGE(fill_range_d_avx2, double, WT_TARGET_AVX2, philox_avx2, bm_pairs_avx2)
+RN_FILL_RANGE(fill_range_f_avx2, float, WT_TARGET_AVX2, philox_avx2, bm_pairs_avx2)
+RN_FILL_RANGE(fill_range_d_avx512, double, WT_TARGET_AVX512, philox_avx512, bm_pairs_avx512)
+RN_FILL_RANGE(fill_range_f_avx512, float, WT_TARGET_AVX512, philox_avx512, bm_pairs_avx512)
+#define RN_FILL_TIERS(PRE) {PRE, PRE##_avx2, PRE##_avx512}
+#else
+#define RN_FILL_TIERS(PRE) {PRE, PRE, PRE}
+#endif
+typedef void (*fill_d_fn)(uint32_t, uint32_t, uint64_t, double *, ptrdiff_t, ptrdiff_t, ptrdiff_t);
+typedef void (*fill_f_fn)(uint32_t, uint32_t, uint64_t, float *, ptrdiff_t, ptrdiff_t, ptrdiff_t);
+static const fill_d_fn fill_range_d_tiers[] = RN_FILL_TIERS(fill_range_d);
+static const fill_f_fn fill_range_f_tiers[] = RN_FILL_TIERS(fill_range_f);
 
 // Every pair depends on its block number only, so the pairs split over threads give the same
 // values as one pass. Arrays of fewer than 2·RN_PARALLEL_GRAIN pairs stay on the calling thread.
@@ -176,17 +190,17 @@ typedef struct {
     uint64_t first_block;
     void *y;
     ptrdiff_t n;
-    int is_float;
+    int is_float, tier;
 } rn_job;
 
 static void rn_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const rn_job *job = context;
-    if (job->is_float) fill_range_f(job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
-    else fill_range_d(job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
+    if (job->is_float) fill_range_f_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
+    else fill_range_d_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
 }
 
 static void rn_fill(uint32_t k0, uint32_t k1, uint64_t first_block, void *y, ptrdiff_t n, int is_float) {
-    rn_job job = {k0, k1, first_block, y, n, is_float};
+    rn_job job = {k0, k1, first_block, y, n, is_float, (int)wt_active_isa()};
     wt_parallel_for((n + 1) / 2, RN_PARALLEL_GRAIN, rn_part, &job);
 }
 

@@ -416,11 +416,12 @@ func addChannelBiasRaw(_ y: inout Tensor, _ b: Tensor, op: String = "conv") {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(b, T.self) { pb in
             withMutableBase(&y, T.self) { py in
-                parallelFor(batch, grain: 4) { samples in
-                    for n in samples { for c in 0..<channels {
-                        let row = py + (n * channels + c) * inner, v = pb[c]
-                        for i in 0..<inner { row[i] += v }
-                    } }
+                if T.self == Float.self {
+                    wt_channel_bias_add_f32(UnsafeMutableRawPointer(py).assumingMemoryBound(to: Float.self),
+                                            UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), batch, channels, inner)
+                } else {
+                    wt_channel_bias_add_f64(UnsafeMutableRawPointer(py).assumingMemoryBound(to: Double.self),
+                                            UnsafeRawPointer(pb).assumingMemoryBound(to: Double.self), batch, channels, inner)
                 }
             }
         }
@@ -436,20 +437,14 @@ func channelBiasGradRaw(_ gy: Tensor) -> Tensor {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(gy, T.self) { pg in
             withMutableBase(&gb, T.self) { pb in
-                // Over channels in parallel; each channel sums its samples in order.
-                parallelFor(channels, grain: 1) { cs in
-                    for c in cs { for n in 0..<batch {
-                        // Four running sums (one would wait on the adder's latency every element).
-                        let row = pg + (n * channels + c) * inner
-                        var (s0, s1, s2, s3): (T, T, T, T) = (0, 0, 0, 0)
-                        var i = 0
-                        while i + 4 <= inner {
-                            s0 += row[i]; s1 += row[i + 1]; s2 += row[i + 2]; s3 += row[i + 3]
-                            i += 4
-                        }
-                        while i < inner { s0 += row[i]; i += 1 }
-                        pb[c] += (s0 + s1) + (s2 + s3)
-                    } }
+                // Over channels in parallel; each channel sums its samples in order, four running
+                // sums per row (one would wait on the adder's latency every element).
+                if T.self == Float.self {
+                    wt_channel_sum_f32(UnsafeRawPointer(pg).assumingMemoryBound(to: Float.self), batch, channels, inner,
+                                       UnsafeMutableRawPointer(pb).assumingMemoryBound(to: Float.self))
+                } else {
+                    wt_channel_sum_f64(UnsafeRawPointer(pg).assumingMemoryBound(to: Double.self), batch, channels, inner,
+                                       UnsafeMutableRawPointer(pb).assumingMemoryBound(to: Double.self))
                 }
             }
         }

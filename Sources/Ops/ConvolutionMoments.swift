@@ -14,6 +14,8 @@
 // against two im2cols, two col2ims and an x² op for the two separate convolutions. The forward
 // values equal those of the separate ops bit for bit; the gradients agree to rounding.
 
+import Kernels
+
 /// The mean and the variance of a convolution whose weights are independent with means `weight`
 /// and variances `weightVariance`, in one pass:
 /// `mean = convNd(x, weight) + bias`, `variance = convNd(x², weightVariance)`.
@@ -64,9 +66,25 @@ func convolutionMomentsOp(_ x: Tensor, _ weight: Tensor, bias: Tensor?, _ varian
     return (outs[0], outs[1])
 }
 
-/// `c[i] = c[i]²` over `count` elements, split over the kernel threads.
+/// `c[i] = c[i]²` over `count` elements (`wt_square_inplace_f32`/`_f64`, vector code on the calling
+/// thread: it runs inside a chunk, and the chunks are already spread over the threads).
 private func squareInPlace<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, _ count: Int) {
-    parallelFor(count, grain: 1 << 14) { r in for i in r { c[i] *= c[i] } }
+    if T.self == Float.self {
+        wt_square_inplace_f32(UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), count)
+    } else {
+        wt_square_inplace_f64(UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), count)
+    }
+}
+
+/// `g[i] = g[i]·(2·c[i])` over `count` elements (`wt_mul_twice_f32`/`_f64`, on the calling thread).
+private func multiplyByTwice<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ c: UnsafePointer<T>, _ count: Int) {
+    if T.self == Float.self {
+        wt_mul_twice_f32(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self),
+                         UnsafeRawPointer(c).assumingMemoryBound(to: Float.self), count)
+    } else {
+        wt_mul_twice_f64(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self),
+                         UnsafeRawPointer(c).assumingMemoryBound(to: Double.self), count)
+    }
 }
 
 /// Untraced forward of ``convolutionMoments``: `(convNd(x, w), convNd(x², v))` without bias.
@@ -158,7 +176,7 @@ private struct MomentsBackward<T: TensorScalar> {
             if gx != nil {
                 // vᵀ·s̄, times 2·col(x), plus wᵀ·m̄.
                 gemm(true, false, K, ld, pl.coutG, vg, K, tvg, ld, gcolg, ld)
-                for i in 0..<(K * ld) { gcolg[i] *= 2 * colg[i] }
+                multiplyByTwice(gcolg, colg, K * ld)
                 gemm(true, false, K, ld, pl.coutG, wg, K, tmg, ld, gcolg, ld, accumulate: true)
             }
         }

@@ -149,7 +149,9 @@ func gatherFlat(_ t: Tensor, indices: [Int], shape: [Int]) -> Tensor {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(t, T.self) { pt in
             withMutableBase(&y, T.self) { py in
-                for i in 0..<indices.count { py[i] = indices[i] >= 0 ? pt[indices[i]] : 0 }
+                indices.withUnsafeBufferPointer { idx in
+                    for i in 0..<idx.count { py[i] = idx[i] >= 0 ? pt[idx[i]] : 0 }
+                }
             }
         }
     }
@@ -165,7 +167,9 @@ func scatterAddFlat(_ g: Tensor, indices: [Int], into shape: [Int]) -> Tensor {
     func run<T: TensorScalar>(_: T.Type) {
         withBase(g, T.self) { pg in
             withMutableBase(&out, T.self) { po in
-                for i in 0..<indices.count where indices[i] >= 0 { po[indices[i]] += pg[i] }
+                indices.withUnsafeBufferPointer { idx in
+                    for i in 0..<idx.count where idx[i] >= 0 { po[idx[i]] += pg[i] }
+                }
             }
         }
     }

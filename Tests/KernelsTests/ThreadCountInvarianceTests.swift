@@ -146,6 +146,114 @@ final class ThreadCountInvarianceTests: XCTestCase {
         }
     }
 
+    /// Rows whose runs end in a whole half vector and more (AVX-512: 8 floats or 4 doubles moved
+    /// unmasked, then a masked rest): LeNet-5's rows of 24 and 8 outputs, and rows of 26–28 and
+    /// 12–15 with padding 2. im2col matches the definition on the portable tier, and every tier gives
+    /// the portable bits for im2col and col2im, float and double.
+    func testIm2colAndCol2imHalfVectorRowsSameBitsOnEveryTier() {
+        // (input rows, input width, kernel, padding) with stride 1 and dilation 1.
+        for (h, w, k, pad) in [(28, 28, 5, 0), (12, 12, 5, 0), (6, 28, 5, 2), (5, 15, 5, 2), (4, 7, 3, 1)] {
+            let oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1
+            var shape = wt_conv_shape(channels: 2, in: (1, h, w), out: (1, oh, ow), k: (1, k, k), s: (1, 1, 1),
+                                      p: (0, pad, pad), d: (1, 1, 1))
+            let samples = 3, inCount = 2 * h * w, outCount = oh * ow, rows = 2 * k * k
+            let x = Array(floats(UInt64(11 + w), -1, 1).prefix(samples * inCount))
+            let xd = x.map { Double($0) }
+            func run() -> (f: [UInt32], d: [UInt64], col: [Float]) {
+                var col = [Float](repeating: .nan, count: rows * samples * outCount)
+                wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
+                var back = [Float](repeating: 0.25, count: samples * inCount)
+                wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
+                var cold = [Double](repeating: .nan, count: rows * samples * outCount)
+                wt_im2col_f64(&shape, samples, xd, inCount, &cold, samples * outCount)
+                var backd = [Double](repeating: 0.25, count: samples * inCount)
+                wt_col2im_f64(&shape, samples, cold, samples * outCount, &backd, inCount)
+                return ((col + back).map(\.bitPattern), (cold + backd).map(\.bitPattern), col)
+            }
+            var expected = [Float](repeating: 0, count: rows * samples * outCount)
+            for j in 0..<samples { for c in 0..<2 { for k1 in 0..<k { for k2 in 0..<k { for o1 in 0..<oh { for o2 in 0..<ow {
+                let i1 = o1 - pad + k1, i2 = o2 - pad + k2
+                let inside = (0..<h).contains(i1) && (0..<w).contains(i2)
+                expected[(c * k * k + k1 * k + k2) * samples * outCount + j * outCount + o1 * ow + o2] =
+                    inside ? x[j * inCount + (c * h + i1) * w + i2] : 0
+            } } } } } }
+            let saved = wt_active_isa()
+            defer { _ = wt_set_isa(saved) }
+            _ = wt_set_isa(WT_ISA_PORTABLE)
+            let reference = run()
+            XCTAssertEqual(reference.col, expected, "im2col \(h)x\(w) k\(k) p\(pad), portable")
+            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                let r = run()
+                XCTAssertEqual(r.f, reference.f, "float im2col/col2im \(h)x\(w) k\(k) p\(pad), tier \(isa.rawValue)")
+                XCTAssertEqual(r.d, reference.d, "double im2col/col2im \(h)x\(w) k\(k) p\(pad), tier \(isa.rawValue)")
+            }
+        }
+    }
+
+    /// The elementwise steps of the variational convolution: x² in place and g·(2c), on lengths
+    /// that end in every remainder of a vector; every tier gives the scalar definition's bits.
+    func testSquareAndMulTwiceSameBitsOnEveryTier() {
+        let saved = wt_active_isa()
+        defer { _ = wt_set_isa(saved) }
+        let a = floats(21, -3, 3), b = floats(22, -2, 2)
+        for count in [0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 33, 1000] {
+            let x = Array(a.prefix(count)), c = Array(b.prefix(count))
+            let xd = x.map { Double($0) * 1.0000001 }, cd = c.map { Double($0) * 0.9999999 }
+            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                var sq = x, sqd = xd, g = c, gd = cd
+                wt_square_inplace_f32(&sq, count)
+                wt_square_inplace_f64(&sqd, count)
+                wt_mul_twice_f32(&g, x, count)
+                wt_mul_twice_f64(&gd, xd, count)
+                XCTAssertEqual(sq.map(\.bitPattern), x.map { ($0 * $0).bitPattern }, "float square, n \(count), tier \(isa.rawValue)")
+                XCTAssertEqual(sqd.map(\.bitPattern), xd.map { ($0 * $0).bitPattern }, "double square, n \(count), tier \(isa.rawValue)")
+                XCTAssertEqual(g.map(\.bitPattern), zip(c, x).map { ($0 * (2 * $1)).bitPattern },
+                               "float g·2c, n \(count), tier \(isa.rawValue)")
+                XCTAssertEqual(gd.map(\.bitPattern), zip(cd, xd).map { ($0 * (2 * $1)).bitPattern },
+                               "double g·2c, n \(count), tier \(isa.rawValue)")
+            }
+        }
+    }
+
+    /// The per-channel bias and its gradient: the definition's bits (four running sums per row over
+    /// i mod 4, the rest into the first, (s0 + s1) + (s2 + s3), samples in order) at 1, 2 and 3 threads.
+    func testChannelBiasAddAndSumMatchTheDefinition() {
+        for (batch, channels, inner) in [(5, 7, 37), (3, 20, 576), (2, 3, 1), (4, 50, 64)] {
+            let gy = Array(floats(UInt64(inner), -1, 1).prefix(batch * channels * inner))
+            let b = Array(floats(7, -1, 1).prefix(channels))
+            var expectedSum = [Float](repeating: 0, count: channels)
+            for c in 0..<channels { for n in 0..<batch {
+                let row = Array(gy[((n * channels + c) * inner)...].prefix(inner))
+                var s: [Float] = [0, 0, 0, 0]
+                var i = 0
+                while i + 4 <= inner { for l in 0..<4 { s[l] += row[i + l] }; i += 4 }
+                while i < inner { s[0] += row[i]; i += 1 }
+                expectedSum[c] += (s[0] + s[1]) + (s[2] + s[3])
+            } }
+            var expectedAdd = gy
+            for n in 0..<batch { for c in 0..<channels { for i in 0..<inner { expectedAdd[(n * channels + c) * inner + i] += b[c] } } }
+            for threads: Int32 in [1, 2, 3] {
+                _ = wt_set_num_threads(threads)
+                var sum = [Float](repeating: 0, count: channels)
+                wt_channel_sum_f32(gy, batch, channels, inner, &sum)
+                XCTAssertEqual(sum.map(\.bitPattern), expectedSum.map(\.bitPattern), "channel sum \(batch)x\(channels)x\(inner), \(threads) threads")
+                var sumd = [Double](repeating: 0.5, count: channels)
+                wt_channel_sum_f64(gy.map(Double.init), batch, channels, inner, &sumd)
+                let exactish = zip(sumd, expectedSum).allSatisfy { abs($0 - 0.5 - Double($1)) < 1e-3 }
+                XCTAssertTrue(exactish, "double channel sum \(batch)x\(channels)x\(inner), \(threads) threads")
+                var y = gy
+                wt_channel_bias_add_f32(&y, b, batch, channels, inner)
+                XCTAssertEqual(y.map(\.bitPattern), expectedAdd.map(\.bitPattern), "bias add, \(threads) threads")
+                var yd = gy.map(Double.init)
+                wt_channel_bias_add_f64(&yd, b.map(Double.init), batch, channels, inner)
+                XCTAssertEqual(yd, zip(gy, (0..<gy.count).map { b[($0 / inner) % channels] }).map { Double($0) + Double($1) },
+                               "double bias add, \(threads) threads")
+            }
+        }
+    }
+
     func testIm2colAndCol2im() {
         // LeNet-5's second layer on 6 samples with padding 1 and stride 2 along the row.
         var shape = wt_conv_shape(channels: 3, in: (1, 12, 13), out: (1, 12, 7), k: (1, 3, 3), s: (1, 1, 2), p: (0, 1, 1), d: (1, 1, 1))

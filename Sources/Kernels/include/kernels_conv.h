@@ -32,6 +32,28 @@ void wt_col2im_f32(const wt_conv_shape *shape, ptrdiff_t samples, const float *c
 void wt_col2im_f64(const wt_conv_shape *shape, ptrdiff_t samples, const double *col, ptrdiff_t ld,
                    double *x, ptrdiff_t x_stride);
 
+/// x[i] = x[i]·x[i] in place over n elements, on the calling thread (the column matrix of x² from
+/// that of x). Every tier gives the same bits.
+void wt_square_inplace_f32(float *x, ptrdiff_t n);
+/// Double-precision version of wt_square_inplace_f32.
+void wt_square_inplace_f64(double *x, ptrdiff_t n);
+/// g[i] = g[i]·(2·c[i]) in place over n elements, on the calling thread (c is not g). Every tier
+/// gives the same bits.
+void wt_mul_twice_f32(float *g, const float *c, ptrdiff_t n);
+/// Double-precision version of wt_mul_twice_f32.
+void wt_mul_twice_f64(double *g, const double *c, ptrdiff_t n);
+
+/// y[n, c, i] += b[c] for y [batch, channels, inner] (row-major), samples split over the threads.
+void wt_channel_bias_add_f32(float *y, const float *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner);
+/// Double-precision version of wt_channel_bias_add_f32.
+void wt_channel_bias_add_f64(double *y, const double *b, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner);
+/// gb[c] += Σ_n Σ_i gy[n, c, i] for gy [batch, channels, inner]: per channel and sample, four
+/// running sums over i mod 4 (the rest into the first), added as (s0 + s1) + (s2 + s3), samples in
+/// order; channels split over the threads, so the bits do not depend on the thread count.
+void wt_channel_sum_f32(const float *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, float *gb);
+/// Double-precision version of wt_channel_sum_f32.
+void wt_channel_sum_f64(const double *gy, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t inner, double *gb);
+
 #ifdef __cplusplus
 }
 #endif
