@@ -111,39 +111,7 @@ final class ThreadCountInvarianceTests: XCTestCase {
     /// vectors and a remainder); every tier gives the portable bits, in float and double, and the
     /// float result matches the definition.
     func testIm2colAndCol2imStrideOneSameBitsOnEveryTier() {
-        var shape = wt_conv_shape(channels: 2, in: (1, 9, 37), out: (1, 9, 37), k: (1, 3, 5), s: (1, 1, 1), p: (0, 1, 2), d: (1, 1, 1))
-        let samples = 3, inCount = 2 * 9 * 37, outCount = 9 * 37, rows = 2 * 15
-        let x = Array(floats(9, -1, 1).prefix(samples * inCount))
-        let xd = x.map { Double($0) }
-        func run() -> (f: [UInt32], d: [UInt64], col: [Float]) {
-            var col = [Float](repeating: .nan, count: rows * samples * outCount)
-            wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
-            var back = [Float](repeating: 0.5, count: samples * inCount)
-            wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
-            var cold = [Double](repeating: .nan, count: rows * samples * outCount)
-            wt_im2col_f64(&shape, samples, xd, inCount, &cold, samples * outCount)
-            var backd = [Double](repeating: 0.5, count: samples * inCount)
-            wt_col2im_f64(&shape, samples, cold, samples * outCount, &backd, inCount)
-            return ((col + back).map(\.bitPattern), (cold + backd).map(\.bitPattern), col)
-        }
-        var expected = [Float](repeating: 0, count: rows * samples * outCount)
-        for j in 0..<samples { for c in 0..<2 { for k1 in 0..<3 { for k2 in 0..<5 { for o1 in 0..<9 { for o2 in 0..<37 {
-            let i1 = o1 - 1 + k1, i2 = o2 - 2 + k2
-            let inside = (0..<9).contains(i1) && (0..<37).contains(i2)
-            expected[(c * 15 + k1 * 5 + k2) * samples * outCount + j * outCount + o1 * 37 + o2] =
-                inside ? x[j * inCount + (c * 9 + i1) * 37 + i2] : 0
-        } } } } } }
-        let saved = wt_active_isa()
-        defer { _ = wt_set_isa(saved) }
-        _ = wt_set_isa(WT_ISA_PORTABLE)
-        let reference = run()
-        XCTAssertEqual(reference.col, expected, "im2col, portable")
-        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
-            XCTAssertEqual(wt_set_isa(isa), isa)
-            let r = run()
-            XCTAssertEqual(r.f, reference.f, "float im2col/col2im, tier \(isa.rawValue)")
-            XCTAssertEqual(r.d, reference.d, "double im2col/col2im, tier \(isa.rawValue)")
-        }
+        checkIm2colAndCol2imOnEveryTier(h: 9, w: 37, kh: 3, kw: 5, ph: 1, pw: 2, seed: 9, backFill: 0.5, label: "")
     }
 
     /// Rows whose runs end in a whole half vector and more (AVX-512: 8 floats or 4 doubles moved
@@ -153,41 +121,51 @@ final class ThreadCountInvarianceTests: XCTestCase {
     func testIm2colAndCol2imHalfVectorRowsSameBitsOnEveryTier() {
         // (input rows, input width, kernel, padding) with stride 1 and dilation 1.
         for (h, w, k, pad) in [(28, 28, 5, 0), (12, 12, 5, 0), (6, 28, 5, 2), (5, 15, 5, 2), (4, 7, 3, 1)] {
-            let oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1
-            var shape = wt_conv_shape(channels: 2, in: (1, h, w), out: (1, oh, ow), k: (1, k, k), s: (1, 1, 1),
-                                      p: (0, pad, pad), d: (1, 1, 1))
-            let samples = 3, inCount = 2 * h * w, outCount = oh * ow, rows = 2 * k * k
-            let x = Array(floats(UInt64(11 + w), -1, 1).prefix(samples * inCount))
-            let xd = x.map { Double($0) }
-            func run() -> (f: [UInt32], d: [UInt64], col: [Float]) {
-                var col = [Float](repeating: .nan, count: rows * samples * outCount)
-                wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
-                var back = [Float](repeating: 0.25, count: samples * inCount)
-                wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
-                var cold = [Double](repeating: .nan, count: rows * samples * outCount)
-                wt_im2col_f64(&shape, samples, xd, inCount, &cold, samples * outCount)
-                var backd = [Double](repeating: 0.25, count: samples * inCount)
-                wt_col2im_f64(&shape, samples, cold, samples * outCount, &backd, inCount)
-                return ((col + back).map(\.bitPattern), (cold + backd).map(\.bitPattern), col)
-            }
-            var expected = [Float](repeating: 0, count: rows * samples * outCount)
-            for j in 0..<samples { for c in 0..<2 { for k1 in 0..<k { for k2 in 0..<k { for o1 in 0..<oh { for o2 in 0..<ow {
-                let i1 = o1 - pad + k1, i2 = o2 - pad + k2
-                let inside = (0..<h).contains(i1) && (0..<w).contains(i2)
-                expected[(c * k * k + k1 * k + k2) * samples * outCount + j * outCount + o1 * ow + o2] =
-                    inside ? x[j * inCount + (c * h + i1) * w + i2] : 0
-            } } } } } }
-            let saved = wt_active_isa()
-            defer { _ = wt_set_isa(saved) }
-            _ = wt_set_isa(WT_ISA_PORTABLE)
-            let reference = run()
-            XCTAssertEqual(reference.col, expected, "im2col \(h)x\(w) k\(k) p\(pad), portable")
-            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
-                XCTAssertEqual(wt_set_isa(isa), isa)
-                let r = run()
-                XCTAssertEqual(r.f, reference.f, "float im2col/col2im \(h)x\(w) k\(k) p\(pad), tier \(isa.rawValue)")
-                XCTAssertEqual(r.d, reference.d, "double im2col/col2im \(h)x\(w) k\(k) p\(pad), tier \(isa.rawValue)")
-            }
+            checkIm2colAndCol2imOnEveryTier(h: h, w: w, kh: k, kw: k, ph: pad, pw: pad, seed: UInt64(11 + w),
+                                            backFill: 0.25, label: " \(h)x\(w) k\(k) p\(pad)")
+        }
+    }
+
+    /// im2col of 3 samples × 2 channels of `h × w` (stride 1, dilation 1, kernel `kh × kw`, padding
+    /// `ph, pw`, so the output is `oh × ow`) matches the definition on the portable tier, and every
+    /// tier up to the detected one gives the portable bits for im2col and for col2im (added onto
+    /// `backFill`), in float and in double.
+    private func checkIm2colAndCol2imOnEveryTier(h: Int, w: Int, kh: Int, kw: Int, ph: Int, pw: Int,
+                                                 seed: UInt64, backFill: Float, label: String) {
+        let oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1
+        var shape = wt_conv_shape(channels: 2, in: (1, h, w), out: (1, oh, ow), k: (1, kh, kw), s: (1, 1, 1),
+                                  p: (0, ph, pw), d: (1, 1, 1))
+        let samples = 3, inCount = 2 * h * w, outCount = oh * ow, rows = 2 * kh * kw
+        let x = Array(floats(seed, -1, 1).prefix(samples * inCount))
+        let xd = x.map { Double($0) }
+        func run() -> (f: [UInt32], d: [UInt64], col: [Float]) {
+            var col = [Float](repeating: .nan, count: rows * samples * outCount)
+            wt_im2col_f32(&shape, samples, x, inCount, &col, samples * outCount)
+            var back = [Float](repeating: backFill, count: samples * inCount)
+            wt_col2im_f32(&shape, samples, col, samples * outCount, &back, inCount)
+            var cold = [Double](repeating: .nan, count: rows * samples * outCount)
+            wt_im2col_f64(&shape, samples, xd, inCount, &cold, samples * outCount)
+            var backd = [Double](repeating: Double(backFill), count: samples * inCount)
+            wt_col2im_f64(&shape, samples, cold, samples * outCount, &backd, inCount)
+            return ((col + back).map(\.bitPattern), (cold + backd).map(\.bitPattern), col)
+        }
+        var expected = [Float](repeating: 0, count: rows * samples * outCount)
+        for j in 0..<samples { for c in 0..<2 { for k1 in 0..<kh { for k2 in 0..<kw { for o1 in 0..<oh { for o2 in 0..<ow {
+            let i1 = o1 - ph + k1, i2 = o2 - pw + k2
+            let inside = (0..<h).contains(i1) && (0..<w).contains(i2)
+            expected[(c * kh * kw + k1 * kw + k2) * samples * outCount + j * outCount + o1 * ow + o2] =
+                inside ? x[j * inCount + (c * h + i1) * w + i2] : 0
+        } } } } } }
+        let saved = wt_active_isa()
+        defer { _ = wt_set_isa(saved) }
+        _ = wt_set_isa(WT_ISA_PORTABLE)
+        let reference = run()
+        XCTAssertEqual(reference.col, expected, "im2col\(label), portable")
+        for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+            XCTAssertEqual(wt_set_isa(isa), isa)
+            let r = run()
+            XCTAssertEqual(r.f, reference.f, "float im2col/col2im\(label), tier \(isa.rawValue)")
+            XCTAssertEqual(r.d, reference.d, "double im2col/col2im\(label), tier \(isa.rawValue)")
         }
     }
 
