@@ -230,10 +230,11 @@ public struct SparseLinear: SequentialLayer {
     public static let smallBatch = 4
 
     /// The density above which a CSR weight also keeps a packed dense copy for batches below
-    /// ``smallBatch``: measured CSR/dense crossover of a real 784 → 400 weight at batch 1, about
-    /// 12 % (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
-    /// streams the weight at memory speed.
-    public static let defaultSmallBatchMaxDensity = 0.12
+    /// ``smallBatch``: the measured CSR/dense crossover of a real 784 → 400 weight at batch 1
+    /// (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
+    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12), and
+    /// between 20 and 30 % with the row-window product of a CPU with the AVX-512 tier (0.2 there).
+    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.2 : 0.12
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
