@@ -29,12 +29,17 @@ final class PoolAndParallelTests: XCTestCase {
                         wt_parallel_for(count, grain, { raw, begin, end in
                             let c = Unmanaged<Counts>.fromOpaque(raw!).takeUnretainedValue()
                             if c.nested {
-                                // A loop inside a loop runs on the calling thread; it must not deadlock.
-                                var inner = 0
-                                withUnsafeMutablePointer(to: &inner) { p in
-                                    wt_parallel_for(10, 1, { r, b, e in r!.assumingMemoryBound(to: Int.self).pointee += e - b }, p)
+                                // A loop inside a loop must not deadlock and must visit every item once.
+                                // (When the outer loop ran serially the inner one may take the pool, so
+                                // its ranges mark their own items: no two ranges write one word.)
+                                var inner = [Int](repeating: 0, count: 10)
+                                inner.withUnsafeMutableBufferPointer { buffer in
+                                    wt_parallel_for(10, 1, { r, b, e in
+                                        let marks = r!.assumingMemoryBound(to: Int.self)
+                                        for i in b..<e { marks[i] += 1 }
+                                    }, buffer.baseAddress)
                                 }
-                                precondition(inner == 10)
+                                precondition(inner == [Int](repeating: 1, count: 10))
                             }
                             c.hits.withUnsafeMutableBufferPointer { h in for i in begin..<end { h[i] += 1 } }
                         }, context.toOpaque())
