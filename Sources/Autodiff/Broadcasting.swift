@@ -200,15 +200,52 @@ extension Tensor {
         let lb: OperandLayout = same ? .full : .of(b.shape, in: shape)
         switch a.dtype {
         case .float32:
-            zipLoop(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Float.self)), la, a.shape,
-                    UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Float.self)), lb, b.shape,
-                    out.buffer.raw.assumingMemoryBound(to: Float.self), shape, n, f32)
+            zipSplit(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Float.self)), la, a.shape,
+                     UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Float.self)), lb, b.shape,
+                     out.buffer.raw.assumingMemoryBound(to: Float.self), shape, n, f32)
         case .float64:
-            zipLoop(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Double.self)), la, a.shape,
-                    UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Double.self)), lb, b.shape,
-                    out.buffer.raw.assumingMemoryBound(to: Double.self), shape, n, f64)
+            zipSplit(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Double.self)), la, a.shape,
+                     UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Double.self)), lb, b.shape,
+                     out.buffer.raw.assumingMemoryBound(to: Double.self), shape, n, f64)
         }
         return withExtendedLifetime((a, b)) { out }
+    }
+
+    /// Output elements per thread below which ``zipSplit(_:_:_:_:_:_:_:_:_:_:)`` stays on one thread.
+    @usableFromInline static let zipGrain = 32_768
+
+    /// ``zipLoop(_:_:_:_:_:_:_:_:_:_:)`` over ranges of the output split over the kernel threads
+    /// (``parallelFor(_:grain:_:)``) when the output is long and at most one operand repeats along it
+    /// (a `.row` or `.column` operand: ranges then hold whole repeats). Each element is computed as
+    /// in the serial loop, so the bits do not depend on the thread count.
+    @inlinable
+    static func zipSplit<T: TensorScalar>(_ x: UnsafePointer<T>, _ la: OperandLayout, _ aShape: [Int],
+                                          _ y: UnsafePointer<T>, _ lb: OperandLayout, _ bShape: [Int],
+                                          _ z: UnsafeMutablePointer<T>, _ shape: [Int], _ n: Int,
+                                          _ f: (T, T) -> T) {
+        func unit(_ l: OperandLayout) -> Int? {
+            switch l {
+            case .full, .scalar: return 1
+            case .row(let inner), .column(let inner): return inner
+            case .general: return nil
+            }
+        }
+        guard n >= 2 * zipGrain, let ua = unit(la), let ub = unit(lb), ua == 1 || ub == 1 else {
+            zipLoop(x, la, aShape, y, lb, bShape, z, shape, n, f)
+            return
+        }
+        let block = Swift.max(ua, ub)
+        func start(_ p: UnsafePointer<T>, _ l: OperandLayout, _ o: Int) -> UnsafePointer<T> {
+            switch l {
+            case .full: return p + o
+            case .column(let inner): return p + o / inner
+            default: return p   // .scalar, .row: the same values from every whole repeat
+            }
+        }
+        parallelFor(n / block, grain: Swift.max(1, zipGrain / block)) { blocks in
+            let o = blocks.lowerBound * block
+            zipLoop(start(x, la, o), la, aShape, start(y, lb, o), lb, bShape, z + o, shape, blocks.count * block, f)
+        }
     }
 
     /// One of the four arithmetic operators, for the operator form of `zipElements`.
