@@ -163,6 +163,37 @@ def conv_workloads(torch):
     return out
 
 
+def signal_workloads(torch):
+    """The complex conv1d shapes of the signal network (`wirtinger bench --filter signal.`), by
+    cplxmodule's cplx.conv1d (four real convolutions), no bias, forward + backward of sum(re + im)."""
+    from cplxmodule import cplx
+    out = []
+    convs = [("128x1x128_k8x1x9", (128, 1, 128), (8, 1, 9), 1, 4, 1, False),
+             ("128x40x128_k80x8x5_s2_g5", (128, 40, 128), (80, 8, 5), 2, 2, 5, True),
+             ("128x80x64_k80x16x5_s2_g5", (128, 80, 64), (80, 16, 5), 2, 2, 5, True),
+             ("128x1x128_k1x1x17", (128, 1, 128), (1, 1, 17), 1, 8, 1, False)]
+    for label, xs, ws, stride, padding, groups, input_grad in convs:
+        length = (xs[2] + 2 * padding - ws[2]) // stride + 1
+        flops = 8.0 * xs[0] * ws[0] * length * ws[1] * ws[2]
+
+        def make(xs=xs, ws=ws, stride=stride, padding=padding, groups=groups, input_grad=input_grad):
+            g = torch.Generator().manual_seed(11)
+            xr, xi = (torch.rand(xs, generator=g) * 2 - 1 for _ in range(2))
+            wr, wi = ((torch.rand(ws, generator=g) * 2 - 1) * 0.2 for _ in range(2))
+            wrt = [wr, wi] + ([xr, xi] if input_grad else [])
+            for t in wrt:
+                t.requires_grad_(True)
+
+            def body():
+                y = cplx.conv1d(cplx.Cplx(xr, xi), cplx.Cplx(wr, wi), None, stride, padding, 1, groups)
+                torch.autograd.grad(y.real.sum() + y.imag.sum(), wrt)
+            return body
+
+        out.append(Workload(f"signal.cconv1d.{label}.fwdbwd", "signal", make, 3 * flops, "GFLOP/s",
+                            "cplx.conv1d, no bias, forward + backward of sum(re + im)"))
+    return out
+
+
 def build_model(torch, arch, flavor):
     import cplxmodule.nn as cnn
     from cplxmodule.nn import relevance as rel
@@ -415,7 +446,8 @@ def main():
     import torch
     import cplxmodule
     workloads = (torch_gemm_workloads(torch, np) + conv_workloads(torch) + train_workloads(torch) + expi_workloads(np)
-                 + sparse_workloads(torch) + sparse_linear_workloads(torch) + inference_workloads(torch))
+                 + sparse_workloads(torch) + sparse_linear_workloads(torch) + inference_workloads(torch)
+                 + signal_workloads(torch))
     # GEMM torch rows set their own thread count inside make(); the rest use --threads.
     for w in workloads:
         if filters and not any(f in w.name for f in filters):

@@ -229,12 +229,72 @@ extension Tensor {
     /// - Precondition: equal dtypes and broadcastable shapes (the message names `op`).
     @inlinable
     public static func zipElements(_ a: Tensor, _ b: Tensor, op: String, _ operator: ArithmeticOperator) -> Tensor {
+        if let out = zipArithmeticSplit(a, b, op: op, `operator`) { return out }
         switch `operator` {
         case .add: return zipElements(a, b, op: op, +, +)
         case .subtract: return zipElements(a, b, op: op, -, -)
         case .multiply: return zipElements(a, b, op: op, *, *)
         case .divide: return zipElements(a, b, op: op, /, /)
         }
+    }
+
+    /// Output elements per thread below which ``zipArithmeticSplit(_:_:op:_:)`` declines.
+    @usableFromInline static let zipGrain = 32_768
+
+    /// The operator form of ``zipElements(_:_:op:_:_:)`` over ranges of the output split over the
+    /// kernel threads (``parallelFor(_:grain:_:)``), or nil (the caller then runs the serial loop)
+    /// when the output is short or both operands repeat along it. A `.row` or `.column` operand
+    /// gets ranges of whole repeats. Each range runs ``zipLoop(_:_:_:_:_:_:_:_:_:_:)`` with the
+    /// operator itself (a literal, so the loop is specialised for it), and each element is
+    /// computed as in the serial loop: the bits do not depend on the thread count.
+    @inlinable
+    static func zipArithmeticSplit(_ a: Tensor, _ b: Tensor, op: String, _ operator: ArithmeticOperator) -> Tensor? {
+        guard a.dtype == b.dtype else { return nil }   // the serial path reports it
+        let same = a.shape == b.shape
+        guard same || Broadcast.shape(a.shape, b.shape) != nil else { return nil }
+        let shape = same ? a.shape : Broadcast.shape(a.shape, b.shape, op: op)
+        let n = shape.reduce(1, *)
+        guard n >= 2 * zipGrain else { return nil }
+        let la: OperandLayout = same ? .full : .of(a.shape, in: shape)
+        let lb: OperandLayout = same ? .full : .of(b.shape, in: shape)
+        func unit(_ l: OperandLayout) -> Int? {
+            switch l {
+            case .full, .scalar: return 1
+            case .row(let inner), .column(let inner): return inner
+            case .general: return nil
+            }
+        }
+        guard let ua = unit(la), let ub = unit(lb), ua == 1 || ub == 1 else { return nil }
+        let block = Swift.max(ua, ub)
+        let out = Tensor(uninitializedShape: shape, dtype: a.dtype)
+        func run<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ z: UnsafeMutablePointer<T>) {
+            func start(_ p: UnsafePointer<T>, _ l: OperandLayout, _ o: Int) -> UnsafePointer<T> {
+                switch l {
+                case .full: return p + o
+                case .column(let inner): return p + o / inner
+                default: return p   // .scalar, .row: the same values in every whole repeat
+                }
+            }
+            parallelFor(n / block, grain: Swift.max(1, zipGrain / block)) { blocks in
+                let o = blocks.lowerBound * block, m = blocks.count * block
+                let (xs, ys, zs) = (start(x, la, o), start(y, lb, o), z + o)
+                switch `operator` {
+                case .add: zipLoop(xs, la, a.shape, ys, lb, b.shape, zs, shape, m, +)
+                case .subtract: zipLoop(xs, la, a.shape, ys, lb, b.shape, zs, shape, m, -)
+                case .multiply: zipLoop(xs, la, a.shape, ys, lb, b.shape, zs, shape, m, *)
+                case .divide: zipLoop(xs, la, a.shape, ys, lb, b.shape, zs, shape, m, /)
+                }
+            }
+        }
+        switch a.dtype {
+        case .float32:
+            run(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Float.self)), UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Float.self)),
+                out.buffer.raw.assumingMemoryBound(to: Float.self))
+        case .float64:
+            run(UnsafePointer(a.buffer.raw.assumingMemoryBound(to: Double.self)), UnsafePointer(b.buffer.raw.assumingMemoryBound(to: Double.self)),
+                out.buffer.raw.assumingMemoryBound(to: Double.self))
+        }
+        return withExtendedLifetime((a, b)) { out }
     }
 
     /// Adds `other` (same shape and dtype) into this tensor's memory when that memory is not

@@ -12,6 +12,7 @@ import Kernels
 /// must not mutate captured variables. The split depends on the thread count, so a body whose
 /// result depends on it (a sum across the range) would break the thread-count determinism that
 /// Docs/Reliability.md promises; use it for elementwise and per-sample work only.
+@usableFromInline
 package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
     if count < 2 * Swift.max(grain, 1) || wt_get_num_threads() <= 1 {

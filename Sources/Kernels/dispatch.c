@@ -164,6 +164,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"sparse_spmm", WT_ISA_AVX512},
     {"complex", WT_ISA_AVX512},
     {"scan", WT_ISA_AVX512},
+    {"signal", WT_ISA_AVX512},
 };
 
 int wt_kernel_family_count(void) { return (int)(sizeof families / sizeof families[0]); }

@@ -1,6 +1,7 @@
 // Complex convolutions: conv1d/2d/3d and convTranspose1d/2d/3d on complex inputs with complex
 // weights, each ONE tape entry over the parts, built from the untraced real kernels of
-// ConvolutionKernels.swift (four real convolutions per complex one).
+// ConvolutionKernels.swift: a regular convolution as one real convolution of the stacked parts
+// (ComplexConvolutionStacking.swift), a transposed one as three real ones (Gauss's form).
 //
 // PyTorch's cross-correlation with no conjugation of the kernel (cplxmodule's convention):
 //   re = conv(xr, Wr) − conv(xi, Wi),   im = conv(xr, Wi) + conv(xi, Wr)   (+ bias per channel).
@@ -21,6 +22,7 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     }
     let (spatial, kernel) = convolutionShapes(z.shape, weight.shape, geo, transposed: transposed, op: op)
     require(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
+    if !transposed { return stackedConvolution(z, weight, bias: bias, geo, spatial: spatial, kernel: kernel, op: op) }
     let x = ComplexSupport.Operand(z.detached()), w = ComplexSupport.Operand(weight.detached())
     let forward: (Tensor, Tensor) -> Tensor = transposed
         ? { convTransposeForwardRaw($0, $1, geo, op: op) }
@@ -47,6 +49,36 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
                        : convolutionWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
         }
         var grads: [Tensor?] = [gx?.re, gx?.im!, gw?.re, gw?.im!]
+        if bias != nil { grads += [channelBiasGradRaw(gr), channelBiasGradRaw(gi)] }
+        return grads
+    }
+}
+
+/// The regular complex convolution as one real convolution of the stacked parts
+/// (ComplexConvolutionStacking.swift): `[N, C_in, *S]` → `[N, C_out, *O]`, one tape entry over the
+/// parts. Pullback: the real input and weight gradients of the stacked form, unstacked.
+private func stackedConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?, _ geo: ConvGeometry,
+                                spatial: [Int], kernel: [Int], op: String) -> ComplexTensor {
+    let groups = geo.groups
+    let x2 = StackedComplex.stack(z.real.detached(), z.imag.detached(), groups: groups)
+    let w2 = StackedComplex.weight(weight.real.detached(), weight.imag.detached(), groups: groups)
+    var (yr, yi) = StackedComplex.unstack(convolutionForwardRaw(x2, w2, geo, op: op), groups: groups)
+    if let bias {
+        require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
+        addChannelBiasRaw(&yr, bias.real.detached(), op: op)
+        addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
+    }
+    var inputs = [z.real, z.imag, weight.real, weight.imag]
+    if let bias { inputs += [bias.real, bias.imag] }
+    // A constant operand (data) needs no gradient: skip its real convolution.
+    let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
+    return ComplexSupport.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
+        let g2 = StackedComplex.stack(gr, gi, groups: groups)
+        let gx = !needsZ ? nil
+            : StackedComplex.unstack(convolutionInputGradRaw(g2, w2, inputSpatial: spatial, geo, op: op), groups: groups)
+        let gw = !needsW ? nil
+            : StackedComplex.weightGradient(convolutionWeightGradRaw(x2, g2, kernelSpatial: kernel, geo, op: op), groups: groups)
+        var grads: [Tensor?] = [gx?.re, gx?.im, gw?.re, gw?.im]
         if bias != nil { grads += [channelBiasGradRaw(gr), channelBiasGradRaw(gi)] }
         return grads
     }

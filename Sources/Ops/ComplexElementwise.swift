@@ -36,7 +36,9 @@ private func complexModulus(_ re: Tensor, _ im: Tensor) -> Tensor {
     var out = [Tensor(uninitializedShape: re.shape, dtype: re.dtype)]
     let n = re.count
     func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
-        Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { i, o in kernel(i[0], i[1], o[0], n) }
+        Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { i, o in
+            parallelFor(n, grain: ComplexSupport.elementGrain) { r in kernel(i[0] + r.lowerBound, i[1] + r.lowerBound, o[0] + r.lowerBound, r.count) }
+        }
     }
     switch re.dtype {   // one C kernel per dtype
     case .float32: run(Float.self, wt_cabsf_array)
@@ -54,7 +56,10 @@ private func complexModulusPullback(_ re: Tensor, _ im: Tensor, _ g: Tensor) -> 
     func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
                                                       UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void) {
         Tensor.withBaseAddresses(reading: [re, im, g], writing: &out, as: T.self) { i, o in
-            kernel(i[0], i[1], i[2], o[0], o[1], n)
+            parallelFor(n, grain: ComplexSupport.elementGrain) { r in
+                let k = r.lowerBound
+                kernel(i[0] + k, i[1] + k, i[2] + k, o[0] + k, o[1] + k, r.count)
+            }
         }
     }
     switch re.dtype {   // one C kernel per dtype
@@ -182,6 +187,7 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
     require(z.dtype == tau.dtype, "modReLU: input is \(z.dtype) but the threshold is \(tau.dtype)")
     if tau.count == 1 && tau.rank == 0 { return modReLUScalarThreshold(z, tau) }
     let shape = z.shape == tau.shape ? z.shape : ComplexSupport.broadcastShape([z.shape, tau.shape], op: "modReLU")
+    if shape == z.shape, let rows = ModReLURows(tau.shape, in: shape) { return modReLURows(z, tau, rows) }
     let w = ComplexSupport.zip(.init(z), .init(tau), op: "modReLU") { x, y, t, _ in
         let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
         let s = 1 - t / m
@@ -195,7 +201,7 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [zd.real, zd.imag, td, gr, gi], writing: &out, as: T.self) { i, o in
                 let (xr, xi, tp, pr, pi, ar, ai, at) = (i[0], i[1], i[2], i[3], i[4], o[0], o[1], o[2])
-                Broadcast.forEach(shape, sz, st) { i, iz, it in
+                ComplexSupport.parallelForEach(shape, sz, st) { i, iz, it in
                     let x = Double(xr[iz]), y = Double(xi[iz]), t = Double(tp[it])
                     let p = Double(pr[i]), q = Double(pi[i])
                     let r = (x * x + y * y).squareRoot()
@@ -215,6 +221,65 @@ public func modReLU(_ z: ComplexTensor, threshold tau: Tensor) -> ComplexTensor 
     }
 }
 
+/// A threshold that is constant along rows of the input: `z` read as `rows` rows of `inner`
+/// contiguous elements, row `r` with threshold element `r % period` (a per-channel threshold
+/// `[C, 1, …]` against `[N, C, *S]`: period C, inner ΠS). The layout of `wt_modrelu_rows_*`.
+private struct ModReLURows {
+    let rows: Int, inner: Int, period: Int
+
+    /// The rows layout of a threshold of `tauShape` broadcast to `shape`, or nil: the threshold's
+    /// non-broadcast axes must be one contiguous block whose trailing axes (after it) are broadcast.
+    init?(_ tauShape: [Int], in shape: [Int]) {
+        let strides = Broadcast.strides(of: tauShape, broadcastTo: shape)
+        guard let last = strides.lastIndex(where: { $0 != 0 }) else { return nil }
+        var first = last, expected = 1
+        while first >= 0 && strides[first] != 0 {
+            guard strides[first] == expected else { return nil }
+            expected *= shape[first]; first -= 1
+        }
+        guard strides[...Swift.max(first, 0)].allSatisfy({ $0 == 0 }) || first < 0,
+              expected == tauShape.reduce(1, *) else { return nil }
+        period = expected
+        inner = shape[(last + 1)...].reduce(1, *)
+        rows = shape[...last].reduce(1, *)
+    }
+}
+
+/// ``modReLU(_:threshold:)`` for a threshold constant along rows (``ModReLURows``), by the
+/// `wt_modrelu_rows_*` kernels: the same formulas and bits as the general loop, over the threads;
+/// the threshold's gradient is summed per element in the order the tape's un-broadcast would.
+private func modReLURows(_ z: ComplexTensor, _ tau: Tensor, _ layout: ModReLURows) -> ComplexTensor {
+    let (rows, inner, period) = (layout.rows, layout.inner, layout.period)
+    var w = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+    switch z.dtype {   // one C kernel per dtype
+    case .float32:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag, tau], writing: &w, as: Float.self) { i, o in
+            wt_modrelu_rows_f32(i[0], i[1], i[2], period, rows, inner, o[0], o[1])
+        }
+    case .float64:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag, tau], writing: &w, as: Double.self) { i, o in
+            wt_modrelu_rows_f64(i[0], i[1], i[2], period, rows, inner, o[0], o[1])
+        }
+    }
+    let tauTraced = tau.isTraced
+    return ComplexSupport.record("modReLU", ComplexTensor(real: w[0], imag: w[1]), inputs: [z.real, z.imag, tau]) { gr, gi in
+        let zd = z.detached(), td = tau.detached()
+        var out = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype),
+                   Tensor(uninitializedShape: tau.shape, dtype: z.dtype)]
+        switch z.dtype {
+        case .float32:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi, td], writing: &out, as: Float.self) { i, o in
+                wt_modrelu_rows_grad_f32(i[0], i[1], i[2], i[3], i[4], period, rows, inner, o[0], o[1], tauTraced ? o[2] : nil)
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi, td], writing: &out, as: Double.self) { i, o in
+                wt_modrelu_rows_grad_f64(i[0], i[1], i[2], i[3], i[4], period, rows, inner, o[0], o[1], tauTraced ? o[2] : nil)
+            }
+        }
+        return [out[0], out[1], tauTraced ? out[2] : nil]
+    }
+}
+
 /// ``modReLU(_:threshold:)`` for a rank-0 threshold (the layer's usual case): the same formulas,
 /// element by element in the same order, as plain loops over the contiguous parts, and no τ
 /// gradient unless τ is on a tape.
@@ -224,11 +289,13 @@ private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> Comple
         var w = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
         Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &w, as: T.self) { i, o in
             let (xr, xi, or, oi) = (i[0], i[1], o[0], o[1])
-            for k in 0..<n {
-                let x = Double(xr[k]), y = Double(xi[k])
-                let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
-                let s = 1 - t / m
-                (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
+            parallelFor(n, grain: ComplexSupport.elementGrain) { range in
+                for k in range {
+                    let x = Double(xr[k]), y = Double(xi[k])
+                    let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
+                    let s = 1 - t / m
+                    (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
+                }
             }
         }
         return ComplexTensor(real: w[0], imag: w[1])

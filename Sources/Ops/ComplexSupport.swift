@@ -26,9 +26,11 @@ enum ComplexSupport {
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { x, y in
                 let (xr, xi, yr, yi) = (x[0], x[1], y[0], y[1])
-                for i in 0..<n {
-                    let (a, b) = f(Double(xr[i]), Double(xi[i]))
-                    yr[i] = T(a); yi[i] = T(b)
+                parallelFor(n, grain: elementGrain) { r in
+                    for i in r {
+                        let (a, b) = f(Double(xr[i]), Double(xi[i]))
+                        yr[i] = T(a); yi[i] = T(b)
+                    }
                 }
             }
         }
@@ -43,7 +45,7 @@ enum ComplexSupport {
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { x, y in
                 let (xr, xi, o) = (x[0], x[1], y[0])
-                for i in 0..<n { o[i] = T(f(Double(xr[i]), Double(xi[i]))) }
+                parallelFor(n, grain: elementGrain) { r in for i in r { o[i] = T(f(Double(xr[i]), Double(xi[i]))) } }
             }
         }
         re.dtype.dispatch { run($0) }
@@ -103,7 +105,7 @@ enum ComplexSupport {
             Tensor.withBaseAddresses(reading: [a.re, aIm, b.re, bIm], writing: &out, as: T.self) { x, y in
                 let (ar, ai, br, bi) = (x[0], x[1], x[2], x[3])
                 let (yr, yi) = (y[0], y[count - 1])
-                Broadcast.forEach(shape, sa, sb) { i, ia, ib in
+                parallelForEach(shape, sa, sb) { i, ia, ib in
                     let (u, v) = f(Double(ar[ia]), aHasIm ? Double(ai[ia]) : 0,
                                    Double(br[ib]), bHasIm ? Double(bi[ib]) : 0)
                     yr[i] = T(u)
@@ -113,6 +115,28 @@ enum ComplexSupport {
         }
         a.re.dtype.dispatch { run($0) }
         return out
+    }
+
+    /// Elements per thread below which the elementwise loops of the complex ops stay on one thread.
+    static let elementGrain = 16_384
+
+    /// ``Broadcast/forEach(_:_:_:_:)`` with the outermost axis split over the kernel threads
+    /// (``parallelFor(_:grain:_:)``, ranges of at least ``elementGrain`` elements): `body(i, a, b)`
+    /// for every element, each computed exactly as in the serial walk, so the result has the same
+    /// bits at any thread count. `body` must write element `i` only.
+    static func parallelForEach(_ shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (_ i: Int, _ a: Int, _ b: Int) -> Void) {
+        let total = shape.reduce(1, *)
+        guard shape.count >= 2, shape[0] >= 2, total >= 2 * elementGrain else {
+            Broadcast.forEach(shape, stridesA, stridesB, body)
+            return
+        }
+        let outer = shape[0], inner = total / outer, (a0, b0) = (stridesA[0], stridesB[0])
+        let rest = Array(shape.dropFirst()), restA = Array(stridesA.dropFirst()), restB = Array(stridesB.dropFirst())
+        parallelFor(outer, grain: Swift.max(1, elementGrain / Swift.max(1, inner))) { rows in
+            for n in rows {
+                Broadcast.forEach(rest, restA, restB) { i, a, b in body(n * inner + i, n * a0 + a, n * b0 + b) }
+            }
+        }
     }
 
     /// A real tensor broadcast (copied) to `shape`.

@@ -394,7 +394,8 @@ func inferenceWorkloads() -> [BenchWorkload] {
 
 /// Every workload in suite order.
 func allBenchWorkloads() -> [BenchWorkload] {
-    gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseRealLinearWorkloads()
+    let workloads: [BenchWorkload] = gemmWorkloads() + convWorkloads() + trainWorkloads() + expiWorkloads() + sparseWorkloads() + sparseRealLinearWorkloads()
         + sparseComplexLinearWorkloads()
         + sparseLeNet5Workloads() + sparseCrossoverWorkloads() + inferenceWorkloads()
+    return workloads + signalWorkloads()
 }

@@ -45,8 +45,10 @@ final class TierCoverageTests: XCTestCase {
                          "SparseComplexAndConvolutionTests.testSparseConvolutionIsThreadCountInvariant"]),
         "complex": (["ComplexModulusKernelTests.testModulusWithinOneUlpOfHypotOnBothPaths", "ComplexModulusKernelTests.testPullbackMatchesTheFormula",
                      "ComplexModulusTierTests.testAVX512GivesTheBitsOfAVX2"],
-                    []),  // one element per lane, never split over threads
+                    ["SignalOpsTests.testSignalOpsSameBitsAtAnyThreadCount"]),  // |z| split over threads by the op
         "scan": (["FiniteScanTests.testDouble", "FiniteScanTests.testFloat"], ["FiniteScanTests.testLongArraysOnTheThreads"]),
+        "signal": (["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"],
+                   ["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"]),
     ]
 
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

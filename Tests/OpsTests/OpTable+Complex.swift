@@ -118,6 +118,10 @@ extension OpTable {
             mixed("phaseShift", kinds: "cr", samples: [[z, phi], [zb, phiRow], [z, Tensor(scalar: 0.7, dtype: .float64)]]) {
                 phaseShift($0[0].z, phi: $0[1].x)
             },
+            // moduli from 0.03 to 2.2; orders unsorted, with 0 and a repeat
+            .complex("phasePowers", samples: [[zb], [reshape(ring, [2, 2, 2])]]) {
+                phasePowers($0[0], orders: [2, 1, 0, 4, 2])
+            },
         ]
     }
 

@@ -20,6 +20,7 @@
 #include "kernels_random.h"
 #include "kernels_relevance.h"
 #include "kernels_scan.h"
+#include "kernels_signal.h"
 #include "kernels_skinny.h"
 #include "kernels_sparse.h"
 #include "kernels_sparse_spmm.h"

@@ -82,8 +82,8 @@ public struct CplxAngle: SequentialLayer {
 /// orders apart, so each output still turns by a fixed multiple of a common phase and its modulus
 /// is independent of the carrier phase.
 ///
-/// Computed as `|z| · u^k` with `u = z / (|z| + 10⁻⁶)` by ordinary complex products, so the
-/// gradient is that of its parts. Shapes: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
+/// Computed as `|z| · u^k` with `u = z / (|z| + 10⁻⁶)`, in one tape entry (``phasePowers(_:orders:epsilon:)``).
+/// Shapes: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
 /// No parameters.
 public struct CplxPhasePowers: SequentialLayer {
     /// The orders k, each ≥ 0 (0 gives the modulus |z| as a complex tensor with zero imaginary part,
@@ -99,18 +99,6 @@ public struct CplxPhasePowers: SequentialLayer {
     /// `concat_k(|z|·(z/|z|)^k, axis 1)`: complex `[N, C, *S]` → `[N, C·orders.count, *S]`.
     public func callAsFunction(_ z: ComplexTensor, parameters: ParameterTree, context: Context) -> ComplexTensor {
         require(z.rank >= 2, "\(context.path): CplxPhasePowers needs [N, C, *S], got \(z.shape)")
-        let r = abs(z)
-        let u = z / (r + 1e-6)
-        var parts: [ComplexTensor] = []
-        var power = u, k = 1
-        for order in orders.sorted() {
-            if order == 0 { parts.append(ComplexTensor(real: r)); continue }   // |z|, the phase dropped
-            while k < order { power = power * u; k += 1 }
-            parts.append(power * r)
-        }
-        // back to the requested order
-        let sorted = orders.sorted()
-        let byRequest = orders.map { o in parts[sorted.firstIndex(of: o)!] }
-        return byRequest.count == 1 ? byRequest[0] : concat(byRequest, axis: 1)
+        return phasePowers(z, orders: orders, epsilon: 1e-6)
     }
 }
