@@ -268,8 +268,14 @@ public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFla
             f.cplxConv(1, g * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
             f.cplxConv(1, g * 2 * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
             CplxModulus(), GlobalAvgPool())
-        let levels = Sequential<ComplexTensor, Tensor>(
-            f.cplxConv(1, shape[0], 1, 17, padding: 8, bias: false), CplxModulus(), ring)
+        // the ring filter starts at the matched filter of the built-in signals' pulse (on every
+        // input channel, imaginary part 0) and is trained from there: drawn at random, whether
+        // training finds it depended on the seed (Docs/Results.md, session 7)
+        let taps = 17, matched = RadioSignals().matchedFilter(taps: taps)
+        let levels = InitializedSequential(
+            Sequential<ComplexTensor, Tensor>(f.cplxConv(1, shape[0], 1, taps, padding: taps / 2, bias: false), CplxModulus(), ring),
+            presets: [.init(key: "0.weight.real", shape: [1, shape[0], taps], values: Array((0..<shape[0]).map { _ in matched }.joined())),
+                      .init(key: "0.weight.imag", shape: [1, shape[0], taps], values: [Double](repeating: 0, count: shape[0] * taps))])
         return ComplexInputClassifier(
             features: Sequential<ComplexTensor, Tensor>(ConcatenatedBranches("phase", phase, "ring", levels)),
             classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w + ring.bins, 64), ReLU(), f.linear(64, classes)),
