@@ -2,6 +2,11 @@
 only, to try architectures in minutes instead of Swift builds (Docs/Results.md, session 6).
 
     python3 radio_numpy.py DIR && python3 ring_network.py DIR [--no-ring] [--seed S] [--epochs E]
+        [--swift-init] [--ring-init random|rrc|fixed] [--ring-lr F]
+
+--swift-init draws the complex convolutions' weights as Wirtinger does (uniform, a standard deviation
+sqrt(3) smaller than the normal draw); --ring-init rrc starts the ring filter at the RRC matched
+filter as the Swift network does since session 7 (fixed: kept there). Docs/Results.md, session 7.
 
 Adam at 0.003 decaying linearly to 0, batch 128, as `wirtinger sparsify --complex`'s dense stage.
 Prints per epoch: accuracy over all test examples, at SNR >= 10 dB, on the digital classes at
