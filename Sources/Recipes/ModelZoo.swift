@@ -35,7 +35,9 @@ public enum Architecture: String, Sendable, CaseIterable {
     ///   CplxConv1d(5`w`→10`w`, 5, stride 2, 5 groups) → modReLU → CplxConv1d(10`w`→10`w`, 5,
     ///   stride 2, 5 groups) → modReLU → |z| → mean over time (10`w` features);
     /// - `ring`: CplxConv1d(C→1, 17) → |z| → ``EnvelopeHistogram`` (24 features: a soft histogram
-    ///   of the power-normalised envelope at the timing phase of most energy, 4 phases);
+    ///   of the power-normalised envelope at the timing phase of most energy, 4 phases), an
+    ///   ``InitializedSequential`` whose filter starts at ``RadioSignals/matchedFilter(taps:)`` (the
+    ///   default pulse's RRC matched filter, unit energy, on every input channel) in every flavour;
     ///
     /// then Linear(10`w` + 24, 64) → ReLU → Linear(64, classes), with `w = hidden ?? 8`, bias-free
     /// convolutions (a complex bias would break the invariance to the carrier phase) and a
@@ -43,9 +45,10 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// of the built-in signals): a bank of matched filters. Order 0 of the phase powers is the
     /// envelope |y| of each filter output, orders 1–8 its phase multiplied; the groups keep the
     /// orders apart, so every feature turns by a multiple of the carrier phase and its modulus
-    /// does not. The ring branch's 17-tap filter (4¼ symbols) learns a matched filter whose
-    /// output, sampled at the symbol instants, shows the constellation's amplitude levels (the
-    /// rings that tell QAM16 from QAM64). On images (`[C, H, W]` complex, 2-D):
+    /// does not. The ring branch's 17-tap filter (4¼ symbols) is a matched filter, trained from
+    /// the pulse's, whose output, sampled at the symbol instants, shows the constellation's
+    /// amplitude levels (the rings that tell QAM16 from QAM64); drawn at random instead, whether
+    /// training found it depended on the seed. On images (`[C, H, W]` complex, 2-D):
     /// CplxConv(C→16, 5) → modReLU → CplxMaxPool 2 → CplxConv(16→32, 5) → modReLU → CplxMaxPool 2 →
     /// flatten → CplxLinear(·, 64) → modReLU → CplxLinear(64, classes) → CplxModulus. Real input is
     /// read as interleaved (re, im) pairs along the last axis.
@@ -268,8 +271,14 @@ public func makeComplexClassifier(_ architecture: Architecture, flavor: LayerFla
             f.cplxConv(1, g * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
             f.cplxConv(1, g * 2 * w, g * 2 * w, 5, stride: 2, padding: 2, groups: g, bias: false), CplxAdaptiveModReLU(g * 2 * w, 1),
             CplxModulus(), GlobalAvgPool())
-        let levels = Sequential<ComplexTensor, Tensor>(
-            f.cplxConv(1, shape[0], 1, 17, padding: 8, bias: false), CplxModulus(), ring)
+        // the ring filter starts at the matched filter of the built-in signals' pulse (on every
+        // input channel, imaginary part 0) and is trained from there: drawn at random, whether
+        // training finds it depended on the seed (Docs/Results.md, session 7)
+        let taps = 17, matched = RadioSignals().matchedFilter(taps: taps)
+        let levels = InitializedSequential(
+            Sequential<ComplexTensor, Tensor>(f.cplxConv(1, shape[0], 1, taps, padding: taps / 2, bias: false), CplxModulus(), ring),
+            presets: [.init(key: "0.weight.real", shape: [1, shape[0], taps], values: Array((0..<shape[0]).map { _ in matched }.joined())),
+                      .init(key: "0.weight.imag", shape: [1, shape[0], taps], values: [Double](repeating: 0, count: shape[0] * taps))])
         return ComplexInputClassifier(
             features: Sequential<ComplexTensor, Tensor>(ConcatenatedBranches("phase", phase, "ring", levels)),
             classifier: Sequential<Tensor, Tensor>(f.linear(g * 2 * w + ring.bins, 64), ReLU(), f.linear(64, classes)),

@@ -113,4 +113,22 @@ final class RadioSignalsTests: XCTestCase {
         for m in [1.0, 2.0, 3.0] { XCTAssertLessThan(Swift.abs(rc(m) / peak), 0.02, "lag \(m)") }
         XCTAssertGreaterThan(rc(0.5) / peak, 0.3)
     }
+
+    func testMatchedFilterIsTheSampledPulseAtUnitEnergy() {
+        var gen = RadioSignals()
+        let h = gen.matchedFilter(taps: 17)
+        XCTAssertEqual(h.count, 17)
+        XCTAssertEqual(h.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-12)
+        // h[j] ∝ g((j − 8) / 4): the ratio to the pulse is one constant, peak in the middle
+        let scale = h[8] / gen.rootRaisedCosine(0)
+        for j in 0..<17 { XCTAssertEqual(h[j], scale * gen.rootRaisedCosine(Double(j - 8) / 4), accuracy: 1e-12, "tap \(j)") }
+        XCTAssertEqual(h.firstIndex(of: h.max()!), 8)
+        for j in 0..<8 { XCTAssertEqual(h[j], h[16 - j], accuracy: 1e-12) }
+        // an even length is centred between two samples; the samples per symbol set the spacing
+        gen.samplesPerSymbol = 2
+        let e = gen.matchedFilter(taps: 4)
+        let g = [-1.5, -0.5, 0.5, 1.5].map { gen.rootRaisedCosine($0 / 2) }
+        let n = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for (a, b) in zip(e, g) { XCTAssertEqual(a, b / n, accuracy: 1e-12) }
+    }
 }

@@ -43,6 +43,26 @@ final class ComplexSignalModelTests: XCTestCase {
         XCTAssertEqual(c(complex: longer, parameters: params, context: Context(training: false)).shape, [2, 4])
     }
 
+    /// The ring filter starts at the RRC matched filter (real, unit energy) in every flavour, the
+    /// wrapper adds no level to the keys, and every other entry is drawn as without the preset.
+    func testRingFilterStartsAtTheMatchedFilter() throws {
+        let matched = RadioSignals().matchedFilter(taps: 17)
+        for flavor in [LayerFlavor.dense, .vd, .masked] {
+            let model = try makeComplexClassifier(.cplxConv, flavor: flavor, complexSampleShape: [1, 128], classes: 11)
+            let params = model.initialParameters(key: RandomKey(seed: 9))
+            let real = try XCTUnwrap(params["features.0.ring.0.weight.real"], "\(flavor)")
+            XCTAssertEqual(real.shape, [1, 1, 17])
+            for (a, b) in zip(real.scalars, matched) { XCTAssertEqual(a, b, accuracy: 1e-7, "\(flavor)") }
+            XCTAssertEqual(params["features.0.ring.0.weight.imag"]?.scalars, [Double](repeating: 0, count: 17), "\(flavor)")
+            XCTAssertFalse(params.keys.contains { $0.hasPrefix("features.0.ring.0.0.") }, "\(flavor): the wrapper added a key level")
+        }
+        // a two-channel input gets the pulse on each channel
+        let two = try makeComplexClassifier(.cplxConv, flavor: .dense, complexSampleShape: [2, 64], classes: 3)
+        let w = try XCTUnwrap(two.initialParameters(key: RandomKey(seed: 1))["features.0.ring.0.weight.real"])
+        XCTAssertEqual(w.shape, [1, 2, 17])
+        XCTAssertEqual(Array(w.scalars[0..<17]), Array(w.scalars[17..<34]))
+    }
+
     func testPhasePowersValuesAndGradient() throws {
         let z = ComplexTensor(real: Tensor(shape: [1, 2, 2], scalars: [0.3, -1.2, 0.8, 2.0], dtype: .float64),
                               imag: Tensor(shape: [1, 2, 2], scalars: [0.4, 0.5, -0.9, 0.1], dtype: .float64))

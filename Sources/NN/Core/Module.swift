@@ -27,10 +27,20 @@ extension Module {
     /// The parameters of this module and all its descendants, keyed like `state_dict()`.
     /// Each module's entries are drawn from `key` folded with the module's path, so adding a
     /// layer does not change the initialisation of the others.
+    /// A module that is an ``InitialValueProviding`` then replaces entries of its subtree with its
+    /// ``InitialValueProviding/initialValues(dtype:)`` (outer modules first, so the deepest wins).
     public func initialParameters(key: RandomKey, dtype: DType = .float32) -> ParameterTree {
         var tree = ParameterTree()
-        for (path, module) in namedModules() {
+        let modules = namedModules()
+        for (path, module) in modules {
             tree.merge(module.ownParameters(key: key.fold(path), dtype: dtype).prefixed(path))
+        }
+        for (path, module) in modules {
+            guard let m = module as? any InitialValueProviding else { continue }
+            for (k, v) in m.initialValues(dtype: dtype).prefixed(path) {
+                require(tree[k]?.shape == v.shape, "\(path): initial value \(k) \(v.shape) replaces no entry of that shape")
+                tree[k] = v
+            }
         }
         return tree
     }
@@ -119,4 +129,13 @@ extension ParameterTree {
     public func requiredComplex(_ key: String, by context: Context) -> ComplexTensor {
         ComplexTensor(real: required(key + ".real", by: context), imag: required(key + ".imag", by: context))
     }
+}
+
+/// A module that starts some entries of its subtree at given values instead of drawn ones (a
+/// filter started at a known pulse, for example); ``Module/initialParameters(key:dtype:)`` applies
+/// them after drawing every module's own entries.
+public protocol InitialValueProviding: Module {
+    /// The entries to replace, keyed relative to this module (`0.weight.real`); every key must be
+    /// an entry of the subtree, with the same shape.
+    func initialValues(dtype: DType) -> ParameterTree
 }

@@ -153,6 +153,19 @@ public struct RadioSignals: Sendable {
         return num / (Double.pi * t * (1 - (4 * b * t) * (4 * b * t)))
     }
 
+    /// The matched filter of the linear modulations' pulse: the root-raised-cosine response
+    /// sampled at `samplesPerSymbol` samples per symbol over `taps` samples centred on its peak,
+    /// `h[j] = g((j − (taps − 1)/2) / sps) / ‖g‖` (unit energy; symmetric, so the same as a
+    /// correlation or a convolution filter).
+    /// - Precondition: `taps ≥ 1`.
+    public func matchedFilter(taps: Int) -> [Double] {
+        require(taps >= 1, "RadioSignals.matchedFilter: taps must be ≥ 1, got \(taps)")
+        let centre = Double(taps - 1) / 2
+        let g = (0..<taps).map { rootRaisedCosine((Double($0) - centre) / Double(samplesPerSymbol)) }
+        let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return g.map { $0 / norm }
+    }
+
     /// The clean baseband signal of one class before the carrier (any power).
     func baseband(_ m: Modulation, rng: inout SplitMix64) -> ([Double], [Double]) {
         let L = sampleCount, sps = Double(samplesPerSymbol)

@@ -6,14 +6,21 @@ import Ops
 ///
 /// Shapes: input as each branch takes it; branch outputs `[N, F₁]` and `[N, F₂]` → `[N, F₁ + F₂]`.
 /// Parameters are those of the branches, under their names (`phase.0.weight`, `ring.0.weight`, …).
-public struct ConcatenatedBranches<Input: ActivationValue>: SequentialLayer {
+/// A branch is any layer to a real tensor: a ``Sequential``, or an ``InitializedSequential``
+/// (a Sequential with starting values).
+public struct ConcatenatedBranches<First: SequentialLayer, Second: SequentialLayer>: SequentialLayer
+where First.Output == Tensor, Second.Output == Tensor, First.Input == Second.Input {
+    /// The input of both branches.
+    public typealias Input = First.Input
+    /// The joined features.
+    public typealias Output = Tensor
     /// The first branch (its features come first in the output).
-    @Child public var first: Sequential<Input, Tensor>
+    @Child public var first: First
     /// The second branch.
-    @Child public var second: Sequential<Input, Tensor>
+    @Child public var second: Second
 
     /// The branches `first` and `second`, named `firstName` and `secondName` in parameter paths.
-    public init(_ firstName: String, _ first: Sequential<Input, Tensor>, _ secondName: String, _ second: Sequential<Input, Tensor>) {
+    public init(_ firstName: String, _ first: First, _ secondName: String, _ second: Second) {
         _first = Child(firstName, first); _second = Child(secondName, second)
     }
 
