@@ -304,6 +304,38 @@ def sparse_workloads(torch):
     return out
 
 
+def sparse_linear_workloads(torch):
+    """Linear(784, 400) inference with a random mask keeping (1 - sparsity) of the weight, the
+    counterparts of our sparse.linear784x400.* rows: F.linear on the masked weight (`dense`) and
+    torch.sparse.mm with the weight in CSR form, feature-major (`csr`)."""
+    import torch.nn.functional as F
+    out = []
+    for sparsity in (90, 95, 99):
+        for batch in (1, 128):
+            for form in ("dense", "csr"):
+                def make(sparsity=sparsity, batch=batch, form=form):
+                    g = torch.Generator().manual_seed(78)
+                    mask = (torch.rand(400, 784, generator=g) >= sparsity / 100).float()
+                    w = (torch.rand(400, 784, generator=g) * 0.1 - 0.05) * mask
+                    b = torch.rand(400, generator=g)
+                    x = torch.rand(batch, 784, generator=g)
+                    if form == "dense":
+                        def body():
+                            with torch.inference_mode():
+                                F.linear(x, w, b)
+                    else:
+                        s, bc = w.to_sparse_csr(), b[:, None]
+
+                        def body():  # W_csr @ xᵀ, transposed back
+                            with torch.inference_mode():
+                                (torch.sparse.mm(s, x.T) + bc).T
+                    return body
+                note = {"dense": "F.linear with W*mask", "csr": "torch.sparse.mm with a CSR weight"}[form]
+                out.append(Workload(f"sparse.linear784x400.s{sparsity}.b{batch}.{form}", "sparse", make,
+                                    note=f"Linear(784, 400) inference, {sparsity}% masked, batch {batch}, {note}"))
+    return out
+
+
 def inference_workloads(torch):
     """Eval-mode dense forward passes of the MLP, the complex MLP and LeNet-5 at batch 1, 16, 128."""
     import cplxmodule.nn as cnn
@@ -414,7 +446,8 @@ def main():
     import torch
     import cplxmodule
     workloads = (torch_gemm_workloads(torch, np) + conv_workloads(torch) + train_workloads(torch) + expi_workloads(np)
-                 + sparse_workloads(torch) + inference_workloads(torch) + signal_workloads(torch))
+                 + sparse_workloads(torch) + sparse_linear_workloads(torch) + inference_workloads(torch)
+                 + signal_workloads(torch))
     # GEMM torch rows set their own thread count inside make(); the rest use --threads.
     for w in workloads:
         if filters and not any(f in w.name for f in filters):

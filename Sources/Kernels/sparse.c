@@ -1,9 +1,11 @@
 // Sparse-weight linear map (CSR) for inference: y = x · Wᵀ + bias. See kernels_sparse.h.
 //
-// Two schemes:
-//  * batch < WT_SP_GATHER_MAX: per example and output row, a dot product of the row's nonzeros
-//    with the gathered inputs (8-lane hardware gathers on the x86 tiers, four partial sums in
-//    portable C).
+// Three schemes:
+//  * batch < WT_SP_GATHER_MAX with the weight's row-window layout at the AVX-512 tier: 16 rows per
+//    vector, inputs by table lookup (sparse_window.c).
+//  * batch < WT_SP_GATHER_MAX otherwise: per example and output row, a dot product of the row's
+//    nonzeros with the gathered inputs (8-lane hardware gathers on the x86 tiers, four partial sums
+//    in portable C).
 //  * otherwise: the batch is cut into tiles of WT_SP_TILE examples; x is transposed tile by tile
 //    into a scratch buffer xt[tile][col][WT_SP_TILE] (padding examples are zero). A nonzero w at
 //    (r, c) then adds w · xt[tile][c][0..<64] to the 64 accumulators of row r: a broadcast and
@@ -20,6 +22,7 @@
 #include "gemm_internal.h"
 #include "tiers.h"
 #include "sparse_scratch.h"
+#include "sparse_window.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,10 @@ typedef struct {
     void (*tile_rows_t)(const struct wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out);
     /// y[i·ldy + r] = ot[r·64 + i] for i < nb, r0 ≤ r < r1 (y at the tile's first example).
     void (*transpose_back)(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy);
+    /// The row-window product of slices s0 ..< s1 for one example (sparse_window.h), or NULL where
+    /// the gathered dot products are faster (portable, AVX2).
+    void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, ptrdiff_t s0,
+                   ptrdiff_t s1);
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -55,7 +62,8 @@ typedef struct wt_sp_job {
     ptrdiff_t tiles;
     const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
-    ptrdiff_t split[65];  // row boundaries of the parts
+    const wt_sparse_window *window;  // the row-window layout (small batches, when the tier has a piece for it)
+    ptrdiff_t split[65];  // row (or, with window, slice) boundaries of the parts
 } wt_sp_job;
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +336,11 @@ static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t
 
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
+    if (j->window) {  // r0 ..< r1 are slices
+        for (ptrdiff_t b = 0; b < j->batch; b++)
+            j->tier->window(j->window, j->bias, j->x + b * j->ldx, j->y + b * j->ldy, j->relu, r0, r1);
+        return;
+    }
     if (j->xt == NULL) {
         j->tier->gather(j, r0, r1);
         return;
@@ -347,15 +360,44 @@ static void sp_task(void *context, int part, int parts) {
     sp_run_rows(j, j->split[part], j->split[part + 1]);
 }
 
+/// The small-batch product through the row-window layout: slices split over the pool, balanced by
+/// stored vectors (plus one per slice), when the product is big enough.
+static void sp_linear_window(wt_sp_job *j, int threads) {
+    const wt_sparse_window *w = j->window;
+    const ptrdiff_t slices = w->slices;
+    int parts = threads > 64 ? 64 : threads;
+    // The gathered path's threshold, with a stored lane costing half a gathered nonzero.
+    if ((long long)j->batch * (long long)w->vectors * 16 < WT_SP_PARALLEL_MIN_GATHER * 2 || slices < 2) parts = 1;
+    if (parts > slices) parts = (int)slices;
+    j->split[0] = 0;
+    for (int p = 1; p < parts; p++) {
+        long long target = ((long long)w->vectors + slices) * p / parts;
+        ptrdiff_t lo = j->split[p - 1], hi = slices;
+        while (lo < hi) {  // first slice whose prefix cost reaches the target
+            ptrdiff_t mid = lo + (hi - lo) / 2;
+            if ((long long)w->slice_start[mid] + mid < target) lo = mid + 1; else hi = mid;
+        }
+        j->split[p] = lo;
+    }
+    j->split[parts] = slices;
+    if (parts == 1 || !wt_pool_try_run(parts, sp_task, j)) sp_run_rows(j, 0, slices);
+}
+
 static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                     const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
-                     float *y, ptrdiff_t ldy, int flags, const wt_sp_tier *tier, int threads) {
+                     const float *values, const wt_sparse_window *window, const float *bias, ptrdiff_t batch,
+                     const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags, const wt_sp_tier *tier,
+                     int threads) {
     if (batch <= 0 || rows <= 0) return 0;
     wt_sp_job j;
     memset(&j, 0, sizeof j);
     j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
     j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.tier = tier;
     j.relu = (flags & WT_SPARSE_RELU) != 0;
+    if (batch < WT_SP_GATHER_MAX && window && tier->window && window->rows == rows && window->cols == cols) {
+        j.window = window;
+        sp_linear_window(&j, threads);
+        return 0;
+    }
     float *scratch = NULL;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
         j.tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
@@ -435,10 +477,11 @@ void *wt_sparse_scratch_slot(int slot, size_t bytes) {
 void *wt_sparse_scratch(size_t bytes) { return wt_sparse_scratch_slot(0, bytes); }
 
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_portable, sp_tile_rows_t_portable,
-                                       sp_transpose_back_portable};
+                                       sp_transpose_back_portable, NULL};
 #if WT_X86
-static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2};
-static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2};
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL};
+static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
+                                     sp_window_slices_avx512};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable
@@ -447,14 +490,21 @@ static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, s
 int wt_scsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *values, const float *bias, ptrdiff_t batch, const float *x, ptrdiff_t ldx,
                    float *y, ptrdiff_t ldy, int flags) {
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags,
+    return sp_linear(rows, cols, row_ptr, col_idx, values, NULL, bias, batch, x, ldx, y, ldy, flags,
+                     WT_PICK(sp_portable, sp_avx2, sp_avx512), wt_get_num_threads());
+}
+
+int wt_scsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                            const float *values, const wt_sparse_window *window, const float *bias, ptrdiff_t batch,
+                            const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags) {
+    return sp_linear(rows, cols, row_ptr, col_idx, values, window, bias, batch, x, ldx, y, ldy, flags,
                      WT_PICK(sp_portable, sp_avx2, sp_avx512), wt_get_num_threads());
 }
 
 int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags) {
-    return sp_linear(rows, cols, row_ptr, col_idx, values, bias, batch, x, ldx, y, ldy, flags, &sp_portable, 1);
+    return sp_linear(rows, cols, row_ptr, col_idx, values, NULL, bias, batch, x, ldx, y, ldy, flags, &sp_portable, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,8 +569,8 @@ static int sp_chain_by_layer(const wt_sparse_chain_layer *layers, int count, ptr
         if (i + 1 < count) { out = h + (i & 1) * batch * widest; ldout = l->rows; }
         if (sp_chain_is_dense(l, batch))
             sp_chain_dense_layer(l, batch, in, ldin, out, ldout);
-        else if (sp_linear(l->rows, l->cols, l->row_ptr, l->col_idx, l->values, l->bias, batch, in, ldin, out, ldout,
-                           l->flags, tier, threads) != 0)
+        else if (sp_linear(l->rows, l->cols, l->row_ptr, l->col_idx, l->values, l->window, l->bias, batch, in, ldin,
+                           out, ldout, l->flags, tier, threads) != 0)
             return -1;
         in = out;
         ldin = ldout;

@@ -76,32 +76,28 @@ enum ElementwiseSupport {
         return out
     }
 
-    /// Combines three same-dtype tensors elementwise after broadcasting them to a common
-    /// shape (untraced). The message of a shape mismatch names `op`.
-    static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor, op: String,
-                     _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) -> Tensor {
-        require(a.dtype == b.dtype && b.dtype == c.dtype,
-                     "\(op): dtypes \(a.dtype), \(b.dtype) and \(c.dtype) differ (convert first)")
-        guard let ab = Broadcast.shape(a.shape, b.shape), let shape = Broadcast.shape(ab, c.shape) else {
-            fatalError("\(op): shapes \(a.shape), \(b.shape) and \(c.shape) cannot be broadcast together")
+    /// Picks `a` where `mask` is non-zero and `b` elsewhere, after broadcasting all three to a
+    /// common shape (untraced). The three share one dtype; a shape mismatch names `op`.
+    static func pick(_ mask: Tensor, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+        require(mask.dtype == a.dtype && a.dtype == b.dtype,
+                     "\(op): dtypes \(mask.dtype), \(a.dtype) and \(b.dtype) differ (convert first)")
+        guard let ab = Broadcast.shape(mask.shape, a.shape), let shape = Broadcast.shape(ab, b.shape) else {
+            fatalError("\(op): shapes \(mask.shape), \(a.shape) and \(b.shape) cannot be broadcast together")
         }
-        let x = broadcastCopy(a, to: shape), y = broadcastCopy(b, to: shape), z = broadcastCopy(c, to: shape)
+        let m = broadcastCopy(mask, to: shape), x = broadcastCopy(a, to: shape), y = broadcastCopy(b, to: shape)
         var out = Tensor(uninitializedShape: shape, dtype: a.dtype)
-        func run<T: TensorScalar>(_ f: (T, T, T) -> T) {
-            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
-                y.withUnsafeBufferPointer { (q: UnsafeBufferPointer<T>) in
-                    z.withUnsafeBufferPointer { (r: UnsafeBufferPointer<T>) in
+        func run<T: TensorScalar>(_: T.Type) {
+            m.withUnsafeBufferPointer { (k: UnsafeBufferPointer<T>) in
+                x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+                    y.withUnsafeBufferPointer { (q: UnsafeBufferPointer<T>) in
                         out.withUnsafeMutableBufferPointer { (o: UnsafeMutableBufferPointer<T>) in
-                            for i in 0..<o.count { o[i] = f(p[i], q[i], r[i]) }
+                            for i in 0..<o.count { o[i] = k[i] != 0 ? p[i] : q[i] }
                         }
                     }
                 }
             }
         }
-        switch a.dtype {
-        case .float32: run(f32)
-        case .float64: run(f64)
-        }
+        a.dtype.dispatch { run($0) }
         return out
     }
 }
@@ -333,12 +329,10 @@ public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> T
 public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     require(a.dtype == b.dtype, "select: dtypes \(a.dtype) and \(b.dtype) of the two branches differ")
     let m = mask.converted(to: a.dtype)
-    let y = ElementwiseSupport.zip3(m, a, b, op: "select", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
+    let y = ElementwiseSupport.pick(m, a, b, op: "select")
     return Tape.record("select", y, inputs: [mask, a, b]) { g in
         let z = Tensor(scalar: 0, dtype: g.dtype)
-        return [nil,
-                ElementwiseSupport.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? g : z }, { m, g, z in m != 0 ? g : z }),
-                ElementwiseSupport.zip3(m, g, z, op: "select pullback", { m, g, z in m != 0 ? z : g }, { m, g, z in m != 0 ? z : g })]
+        return [nil, ElementwiseSupport.pick(m, g, z, op: "select pullback"), ElementwiseSupport.pick(m, z, g, op: "select pullback")]
     }
 }
 

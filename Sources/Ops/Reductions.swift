@@ -41,15 +41,17 @@ public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) -> Ten
 // MARK: - Extrema and log-sum-exp
 
 extension ElementwiseSupport {
-    /// Reduces `x` over `axes` (normalised, sorted) with `combine`, starting from `initial`; the
-    /// result has the kept shape (reduced dimensions are 1). Untraced.
-    static func reduceKept(_ x: Tensor, axes: [Int], initial: Double,
-                           _ c32: (Float, Float) -> Float, _ c64: (Double, Double) -> Double) -> Tensor {
+    /// The largest (`largest`) or smallest element of `x` over `axes` (normalised, sorted), NaN
+    /// propagating, with the kept shape (reduced dimensions are 1); −inf / +inf for an empty
+    /// reduction. Untraced.
+    static func extremumKept(_ x: Tensor, axes: [Int], largest: Bool) -> Tensor {
+        let initial: Double = largest ? -.infinity : .infinity
         let kept = reducedShape(x.shape, axes: axes, keepDims: true)
         var out = Tensor.full(kept, initial, dtype: x.dtype)
         let strides = Broadcast.strides(of: kept, broadcastTo: x.shape)
         let all = kept.reduce(1, *) == 1
-        func run<T: TensorScalar>(_ f: (T, T) -> T) {
+        func run<T: TensorScalar>(_: T.Type) {
+            let f: (T, T) -> T = largest ? { ElementwiseSupport.maximum($0, $1) } : { ElementwiseSupport.minimum($0, $1) }
             x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
                 out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in
                     if all {
@@ -64,16 +66,13 @@ extension ElementwiseSupport {
                 }
             }
         }
-        switch x.dtype {
-        case .float32: run(c32)
-        case .float64: run(c64)
-        }
+        x.dtype.dispatch { run($0) }
         return out
     }
 
     /// The maximum over `axes` with the kept shape (−inf for an empty reduction; NaN propagates).
     static func maxKept(_ x: Tensor, axes: [Int]) -> Tensor {
-        reduceKept(x, axes: axes, initial: -.infinity, maximum, maximum)
+        extremumKept(x, axes: axes, largest: true)
     }
 
     /// log Σ exp over `axes`, kept shape, shifted by the (finite) maximum so nothing overflows.
@@ -107,7 +106,7 @@ private func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, name: String) -
     let isMax = name == "max"
     let yKept = isMax
         ? ElementwiseSupport.maxKept(x, axes: ax)
-        : ElementwiseSupport.reduceKept(x, axes: ax, initial: .infinity, ElementwiseSupport.minimum, ElementwiseSupport.minimum)
+        : ElementwiseSupport.extremumKept(x, axes: ax, largest: false)
     let out = keepDims ? yKept : yKept.withShape(reducedShape(x.shape, axes: ax, keepDims: false))
     let x0 = x.detached()
     return Tape.record(name, out, inputs: [x]) { g in

@@ -109,6 +109,12 @@ public struct CSRMatrix: Sendable, Equatable {
     /// pass (elements > 0 or NaN kept, others +0, like `Ops.relu`). Computed by `wt_scsr_linear`.
     /// - Precondition: shapes as above, float32 tensors.
     public func linear(_ x: Tensor, bias: Tensor? = nil, relu: Bool = false) -> Tensor {
+        linear(x, bias: bias, relu: relu, window: nil)
+    }
+
+    /// ``linear(_:bias:relu:)`` with this matrix's row-window layout for batches below 4 (computed by
+    /// `wt_scsr_linear_windowed`; nil: `wt_scsr_linear`).
+    func linear(_ x: Tensor, bias: Tensor?, relu: Bool, window: CSRRowWindow?) -> Tensor {
         require(x.rank >= 1 && x.shape.last == columns,
                      "CSRMatrix.linear: input \(x.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
         require(x.dtype == .float32, "CSRMatrix.linear: sparse inference is float32, got a \(x.dtype) input")
@@ -122,8 +128,8 @@ public struct CSRMatrix: Sendable, Equatable {
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
                 withArrays { rp, ci, vp in
                     let run = { (bp: UnsafePointer<Float>?) -> Int32 in
-                        wt_scsr_linear(rows, columns, rp, ci, vp, bp, n, xp.baseAddress, columns, yp.baseAddress, rows,
-                                       relu ? WT_SPARSE_RELU : 0)
+                        wt_scsr_linear_windowed(rows, columns, rp, ci, vp, window?.descriptor, bp, n, xp.baseAddress, columns,
+                                                yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
                     }
                     if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
                     return run(nil)
@@ -214,16 +220,21 @@ public struct SparseLinear: SequentialLayer {
     /// The dense weight packed once for the GEMM: always for dense storage, and for CSR storage
     /// denser than `smallBatchMaxDensity` (used for batches below ``smallBatch``); else nil.
     private let packed: PackedLinearWeight?
+    /// The CSR weight's row-window layout for batches below ``smallBatch`` (``CSRRowWindow``, read
+    /// at the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
+    /// features and no dense small-batch copy; else nil.
+    let window: CSRRowWindow?
 
     /// Batches (rows of the input) below this take the CSR kernel's gathered dot products, where
     /// CSR stops paying off much earlier than for larger batches (see ``smallBatchMaxDensity``).
     public static let smallBatch = 4
 
     /// The density above which a CSR weight also keeps a packed dense copy for batches below
-    /// ``smallBatch``: measured CSR/dense crossover of a real 784 → 400 weight at batch 1, about
-    /// 12 % (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
-    /// streams the weight at memory speed.
-    public static let defaultSmallBatchMaxDensity = 0.12
+    /// ``smallBatch``: the measured CSR/dense crossover of a real 784 → 400 weight at batch 1
+    /// (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
+    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12), and
+    /// between 20 and 30 % with the row-window product of a CPU with the AVX-512 tier (0.2 there).
+    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.2 : 0.12
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
@@ -236,8 +247,10 @@ public struct SparseLinear: SequentialLayer {
         let csr = CSRMatrix(dense: weight, mask: mask)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         switch storage {
-        case .dense(let w): packed = PackedLinearWeight(w)
-        case .csr: packed = csr.density > smallBatchMaxDensity ? PackedLinearWeight(maskedFloat32(weight, mask)) : nil
+        case .dense(let w): packed = PackedLinearWeight(w); window = nil
+        case .csr:
+            packed = csr.density > smallBatchMaxDensity ? PackedLinearWeight(maskedFloat32(weight, mask)) : nil
+            window = packed == nil && wt_detected_isa() == WT_ISA_AVX512 ? CSRRowWindow(csr) : nil
         }
         self.bias = bias?.detached().converted(to: .float32)
         fusedReLU = false
@@ -245,7 +258,7 @@ public struct SparseLinear: SequentialLayer {
 
     private init(_ other: SparseLinear, fusedReLU: Bool) {
         inFeatures = other.inFeatures; outFeatures = other.outFeatures
-        storage = other.storage; bias = other.bias; packed = other.packed; self.fusedReLU = fusedReLU
+        storage = other.storage; bias = other.bias; packed = other.packed; window = other.window; self.fusedReLU = fusedReLU
     }
 
     /// This layer followed by ReLU, computed in one pass: `relu(x · Wᵀ + b)` (as `Ops.relu`:
@@ -284,7 +297,7 @@ public struct SparseLinear: SequentialLayer {
                 require(x.shape.last == inFeatures, "SparseLinear: input \(x.shape) does not end in \(inFeatures) features")
                 return Ops.linear(x, packed, bias: bias, relu: fusedReLU)
             }
-            return c.linear(x, bias: bias, relu: fusedReLU)
+            return c.linear(x, bias: bias, relu: fusedReLU, window: window)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
             if let packed { return Ops.linear(x, packed, bias: bias, relu: fusedReLU) }

@@ -137,6 +137,7 @@ private final class ChainPlan: @unchecked Sendable {
     let layers: UnsafeMutablePointer<wt_sparse_chain_layer>
     let count: Int
     private var owned: [UnsafeMutableRawPointer] = []
+    private var retained: [CSRRowWindow] = []
 
     init(_ source: [SparseLinear]) {
         count = source.count
@@ -156,6 +157,10 @@ private final class ChainPlan: @unchecked Sendable {
                 if let w = l.smallBatchWeight {   // small batches read the dense copy (skinny kernel)
                     d.weight = copy(w)
                     d.dense_below = SparseLinear.smallBatch
+                }
+                if let window = l.window {        // or the row-window layout (shared, kept alive here)
+                    retained.append(window)
+                    d.window = UnsafePointer(window.descriptor)
                 }
             case .dense(let w):
                 let weight = copy(w)

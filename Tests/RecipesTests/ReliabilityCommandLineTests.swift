@@ -7,14 +7,19 @@ import Recipes
 final class ReliabilityCommandLineTests: CommandLineTestCase {
     let tiny = ["--train-size", "100", "--test-size", "20", "--hidden", "8", "--batch-size", "50"]
 
+    /// The end of a FIFO a run would open if it regressed and stopped refusing FIFOs.
+    enum FIFOEnd { case reading, writing }
+
     /// Runs `wirtinger` with extra environment variables and waits for it to exit.
     ///
-    /// `unblocking`: a FIFO the run must refuse without opening. A regressed run that opens it
-    /// would block forever; so while the run lasts, the FIFO is opened and closed again at both
-    /// ends (`O_RDWR | O_NONBLOCK`), which releases such an open and makes the run read end-of-file
-    /// or write into a closed pipe — an outcome the caller's assertions reject. A run that refuses
-    /// the FIFO never sees it, however slow the machine: nothing here depends on timing.
-    func run(_ args: [String], environment: [String: String] = [:], unblocking fifo: URL? = nil) throws -> CLI.Result {
+    /// `unblocking`: a FIFO the run must refuse without opening; `end`: the end a regressed run
+    /// would open. A regressed run would block forever in that open, so a helper thread waits in a
+    /// blocking open of the opposite end for as long as the run lasts: such an open pairs the two,
+    /// the helper closes its end at once, and the run reads end-of-file or writes into a closed pipe
+    /// — an outcome the caller's assertions reject. After the run exits, the helper is released by
+    /// an `O_RDWR` open (which counts as both ends) and joined. Nothing polls or sleeps, so nothing
+    /// here depends on timing.
+    func run(_ args: [String], environment: [String: String] = [:], unblocking fifo: URL? = nil, end: FIFOEnd = .reading) throws -> CLI.Result {
         let p = Process()
         p.executableURL = CLI.executable
         p.arguments = args
@@ -25,14 +30,21 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         p.standardOutput = try FileHandle(forWritingTo: outFile)
         p.standardError = try FileHandle(forWritingTo: errFile)
         try p.run()
+        let helperDone = DispatchSemaphore(value: 0)
         if let fifo {
-            while p.isRunning {
-                let fd = open(fifo.path, O_RDWR | O_NONBLOCK)
+            let path = fifo.path, opposite = end == .reading ? O_WRONLY : O_RDONLY
+            Thread.detachNewThread {
+                let fd = open(path, opposite)
                 if fd >= 0 { close(fd) }
-                usleep(20_000)
+                helperDone.signal()
             }
         }
         p.waitUntilExit()
+        if let fifo {
+            let release = open(fifo.path, O_RDWR | O_NONBLOCK)
+            helperDone.wait()
+            if release >= 0 { close(release) }
+        }
         defer { try? FileManager.default.removeItem(at: outFile); try? FileManager.default.removeItem(at: errFile) }
         return CLI.Result(status: p.terminationStatus, stdout: try String(contentsOf: outFile, encoding: .utf8),
                           stderr: try String(contentsOf: errFile, encoding: .utf8))
@@ -156,7 +168,7 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         // a FIFO as the checkpoint is refused before training
         let fifo = tmp.appendingPathComponent("fifo.safetensors")
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
-        let r = try run(["train", "--epochs", "1", "--force", "--checkpoint", fifo.path] + tiny, unblocking: fifo)
+        let r = try run(["train", "--epochs", "1", "--force", "--checkpoint", fifo.path] + tiny, unblocking: fifo, end: .writing)
         assertError(r, status: 1, [fifo.path, "FIFO"])
     }
 

@@ -35,6 +35,43 @@ int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags);
 
+/// The row-window layout of a CSR weight (rows × cols, cols ≥ 32) for the small-batch product:
+/// the rows in slices of 16 (slice s = rows 16s ..< 16s + 16), each slice a run of stored vectors
+/// slice_start[s] ..< slice_start[s + 1]. Vector v holds, in lane i, at most one nonzero of row
+/// 16s + i: present when bit i of mask[v] is set, at column base[v] + index[16v + i]
+/// (index < 32, base[v] ≤ cols − 32) with value values[16v + i] (0 in absent lanes). Every nonzero
+/// of the CSR form is stored exactly once, a row's in ascending column order. Built by
+/// wt_scsr_window_count / wt_scsr_window_fill; the arrays belong to the caller.
+typedef struct wt_sparse_window {
+    ptrdiff_t rows, cols;        /// the weight's shape
+    ptrdiff_t slices, vectors;   /// (rows + 15) / 16, and the number of stored vectors
+    const int32_t *slice_start;  /// slices + 1 entries
+    const uint32_t *base;        /// vectors entries
+    const uint16_t *mask;        /// vectors entries
+    const uint8_t *index;        /// 16 · vectors entries
+    const float *values;         /// 16 · vectors entries
+} wt_sparse_window;
+
+/// The number of vectors of the row-window layout of a CSR matrix (as for wt_scsr_linear), or -1
+/// when it has none (cols < 32, or rows < 0).
+ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
+
+/// Writes the row-window layout of a CSR matrix into the caller's arrays (sizes as in
+/// wt_sparse_window, with vectors = wt_scsr_window_count(…) ≥ 0). Does nothing when cols < 32.
+void wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                         const float *values, int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
+                         float *wvalues);
+
+/// wt_scsr_linear with the weight's row-window layout too (or window = NULL): batches below 4 take
+/// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one masked
+/// multiply-add per 16 rows instead of gathers), summing row r as bias[r] + ((a0 + a1) + (a2 + a3))
+/// with a_q the running sum (fused multiply-adds) of the slice's vectors v ≡ q (mod 4); the other
+/// tiers, larger batches, or a window of another shape take wt_scsr_linear's paths. Same bits at
+/// any thread count.
+int wt_scsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                            const float *values, const wt_sparse_window *window, const float *bias, ptrdiff_t batch,
+                            const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags);
+
 /// One layer of wt_scsr_chain: y = x · Wᵀ + bias (then ReLU with WT_SPARSE_RELU in flags), W rows × cols.
 /// W is in CSR form (row_ptr, col_idx, values as for wt_scsr_linear) and/or dense: `weight`
 /// (rows × cols, row-major) with, optionally, `packed` = wt_sgemm_pack_b(packed_tier, 1, rows, cols,
@@ -49,6 +86,7 @@ typedef struct wt_sparse_chain_layer {
     ptrdiff_t dense_below;             /// CSR and dense: batches below this take the dense form
     const float *bias;                 /// rows values, or NULL for 0
     int flags;                         /// 0 or WT_SPARSE_RELU
+    const wt_sparse_window *window;    /// the CSR form's row-window layout (small batches), or NULL
 } wt_sparse_chain_layer;
 
 /// A chain of linear layers for inference in one call: x (batch × layers[0].cols, row stride ldx)
@@ -56,7 +94,7 @@ typedef struct wt_sparse_chain_layer {
 /// (batch × layers[count − 1].rows, row stride ldy; not overlapping x). The hidden activations live
 /// in per-thread scratch memory kept between calls, so the call allocates nothing once warm.
 ///
-/// Each layer gives the same bits as its own call: a CSR layer as wt_scsr_linear, a dense one as
+/// Each layer gives the same bits as its own call: a CSR layer as wt_scsr_linear_windowed with its window, a dense one as
 /// the library's eval-mode linear (bias rows, then wt_sgemm_skinny for ≤ 16 rows, else
 /// wt_sgemm_prepacked with `packed` when packed_tier is the active tier or wt_sgemm, accumulated
 /// onto the bias; ReLU as a select). When every layer takes its CSR form and batch ≥ 4, the

@@ -1,0 +1,201 @@
+import XCTest
+import Autodiff
+import Kernels
+import NN
+import Ops
+@testable import Relevance
+import TestSupport
+
+/// The row-window layout of a CSR weight (`CSRRowWindow`, `wt_scsr_window_fill`) and the
+/// small-batch product that reads it (`wt_scsr_linear_windowed`, through `SparseLinear`): the
+/// layout holds every nonzero exactly once, and the product matches a float64 reference at every
+/// tier, batch 1–3, 1 and 2 threads, on edge shapes.
+final class SparseRowWindowTests: XCTestCase {
+    /// Whether compiled layers build the window (only a CPU with the AVX-512 tier reads it).
+    static let hasAVX512 = wt_detected_isa() == WT_ISA_AVX512
+
+    override func tearDown() {
+        _ = wt_set_isa(wt_detected_isa())
+        _ = wt_set_num_threads(2)
+        super.tearDown()
+    }
+
+    /// A float32 weight `[out, in]` with a 0/1 mask keeping about `keep` of it (rows in `emptyRows`
+    /// fully masked) and a bias.
+    func problem(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int> = [], seed: UInt64) -> (w: Tensor, m: Tensor, b: Tensor) {
+        let w = Sample.normal([out, inF], seed: seed, dtype: .float32)
+        let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
+        var m = [Float](repeating: 0, count: out * inF)
+        for r in 0..<out where !emptyRows.contains(r) {
+            for c in 0..<inF where u[r * inF + c] < keep { m[r * inF + c] = 1 }
+        }
+        return (w, Tensor(shape: [out, inF], scalars: m), Sample.normal([out], seed: seed + 2, dtype: .float32))
+    }
+
+    /// The shapes of the tests: slices full and partial (1, 15, 16, 17, 40 rows), the narrowest
+    /// windowed weight (32 columns), a window clamped at the last column (33, 100), the bench's
+    /// 784 inputs; sparse, moderately dense and full masks, empty rows, a single nonzero.
+    func cases() -> [(w: Tensor, m: Tensor, b: Tensor, what: String)] {
+        var out: [(Tensor, Tensor, Tensor, String)] = []
+        var seed: UInt64 = 300
+        for (rows, cols) in [(1, 32), (15, 33), (16, 100), (17, 32), (40, 784)] {
+            for keep in [0.0, 0.03, 0.3, 1.0] {
+                seed += 3
+                let (w, m, b) = problem(out: rows, in: cols, keep: keep, emptyRows: rows > 2 ? [0, rows - 2] : [], seed: seed)
+                out.append((w, m, b, "\(rows)×\(cols) keep \(keep)"))
+            }
+        }
+        // One nonzero, in the last column of the last row.
+        let (w, _, b) = problem(out: 17, in: 40, keep: 0, seed: 399)
+        var one = [Float](repeating: 0, count: 17 * 40)
+        one[17 * 40 - 1] = 1
+        out.append((w, Tensor(shape: [17, 40], scalars: one), b, "one nonzero"))
+        return out
+    }
+
+    /// Decoding the layout (built on any CPU) gives back the CSR nonzeros, each once, in ascending columns per row;
+    /// every window lies inside the weight and absent lanes hold 0.
+    func testLayoutHoldsEveryNonzeroOnceInRowOrder() {
+        for (w, m, _, what) in cases() {
+            let csr = CSRMatrix(dense: w, mask: m)
+            guard let window = CSRRowWindow(csr) else { XCTFail("\(what): no window for \(csr.columns) columns"); continue }
+            let d = window.descriptor.pointee
+            XCTAssertEqual(d.rows, csr.rows)
+            XCTAssertEqual(d.slices, (csr.rows + 15) / 16)
+            XCTAssertEqual(Int(d.slice_start[0]), 0)
+            XCTAssertEqual(Int(d.slice_start[d.slices]), d.vectors)
+            var decoded = [[(Int32, Float)]](repeating: [], count: csr.rows)
+            for s in 0..<d.slices {
+                XCTAssertLessThanOrEqual(d.slice_start[s], d.slice_start[s + 1], "\(what): slice starts decrease")
+                for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
+                    XCTAssertLessThanOrEqual(Int(d.base[v]) + 32, csr.columns, "\(what): window past the last column")
+                    XCTAssertNotEqual(d.mask[v], 0, "\(what): an empty vector is stored")
+                    for lane in 0..<16 {
+                        let index = d.index[16 * v + lane], value = d.values[16 * v + lane]
+                        XCTAssertLessThan(index, 32)
+                        if d.mask[v] >> lane & 1 == 0 { XCTAssertEqual(value, 0, "\(what): absent lane holds \(value)"); continue }
+                        XCTAssertLessThan(16 * s + lane, csr.rows, "\(what): a lane past the last row is set")
+                        decoded[16 * s + lane].append((Int32(d.base[v]) + Int32(index), value))
+                    }
+                }
+            }
+            for r in 0..<csr.rows {
+                let range = Int(csr.rowPointers[r])..<Int(csr.rowPointers[r + 1])
+                XCTAssertEqual(decoded[r].map(\.0), Array(csr.columnIndices[range]), "\(what): columns of row \(r)")
+                XCTAssertEqual(decoded[r].map(\.1), Array(csr.values[range]), "\(what): values of row \(r)")
+            }
+        }
+    }
+
+    /// `y = x·(w⊙m)ᵀ + b` in float64 and the float32 summation bound (k + 2)·ε·(Σ|w m x| + |b|).
+    func reference(_ x: Tensor, _ w: Tensor, _ m: Tensor, _ b: Tensor?) -> (y: [Double], bound: [Double]) {
+        let (n, k, o) = (x.shape[0], x.shape[1], w.shape[0])
+        let xs = x.scalars, ws = w.scalars, ms = m.scalars, bs = b?.scalars
+        var y = [Double](repeating: 0, count: n * o), bound = y
+        for i in 0..<n {
+            for r in 0..<o {
+                var s = bs?[r] ?? 0, a = abs(bs?[r] ?? 0)
+                for c in 0..<k where ms[r * k + c] != 0 {
+                    let t = ws[r * k + c] * xs[i * k + c]
+                    s += t; a += abs(t)
+                }
+                y[i * o + r] = s
+                bound[i * o + r] = Double(k + 2) * Double(Float.ulpOfOne) * a
+            }
+        }
+        return (y, bound)
+    }
+
+    func assertWithin(_ y: [Double], _ ref: (y: [Double], bound: [Double]), _ what: String) {
+        XCTAssertEqual(y.count, ref.y.count, what)
+        var worst = 0.0
+        for i in 0..<min(y.count, ref.y.count) { worst = max(worst, abs(y[i] - ref.y[i]) - ref.bound[i]) }
+        XCTAssertLessThanOrEqual(worst, 0, "\(what): an element is outside the float32 summation bound by \(worst)")
+    }
+
+    /// Batches 1–3 take the window product (AVX-512 tier; the others the gathered CSR product),
+    /// batch 4 the tiles: every tier within the float64 bound, with and without bias,
+    /// fused ReLU equal to Ops.relu of the plain output, and 1 and 2 threads giving the same bits.
+    func testSmallBatchesMatchTheReferenceAtEveryTierAndThreadCount() {
+        for (w, m, b, what) in cases() {
+            for bias in [true, false] {
+                let plain = SparseLinear(weight: w, bias: bias ? b : nil, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+                XCTAssertTrue(plain.isCSR, what)
+                XCTAssertEqual(plain.window != nil, Self.hasAVX512, what)
+                let fused = plain.fusingReLU()
+                for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+                    _ = wt_set_isa(isa)
+                    for n in [1, 2, 3, 4] {
+                        let x = Sample.normal([n, w.shape[1]], seed: UInt64(500 + n), dtype: .float32)
+                        _ = wt_set_num_threads(1)
+                        let one = plain(x).scalars
+                        _ = wt_set_num_threads(2)
+                        let two = plain(x).scalars
+                        let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n)"
+                        XCTAssertEqual(one, two, "\(label): thread counts differ")
+                        assertWithin(two, reference(x, w, m, bias ? b : nil), label)
+                        let expected = relu(plain(x)).scalars, got = fused(x).scalars
+                        XCTAssertEqual(got, expected, "\(label): fused ReLU")
+                        XCTAssertEqual(got.map { $0.sign }, expected.map { $0.sign }, "\(label): ReLU gives +0")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 400 × 784 weight at 95 % sparsity, big enough to be split over two threads at batch 1.
+    func testBenchSizedWeightSplitsOverThreadsWithTheSameBits() {
+        let (w, m, b) = problem(out: 400, in: 784, keep: 0.05, seed: 610)
+        let layer = SparseLinear(weight: w, bias: b, mask: m)
+        XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            _ = wt_set_isa(isa)
+            let x = Sample.normal([1, 784], seed: 611, dtype: .float32)
+            _ = wt_set_num_threads(1)
+            let one = layer(x).scalars
+            _ = wt_set_num_threads(2)
+            XCTAssertEqual(layer(x).scalars, one, "isa \(isa.rawValue)")
+            assertWithin(one, reference(x, w, m, b), "isa \(isa.rawValue)")
+        }
+    }
+
+    /// A NaN input reaches only the rows with a nonzero in its column (absent lanes are masked,
+    /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere.
+    func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
+        let (w, m, b) = problem(out: 33, in: 64, keep: 0.1, seed: 620)
+        let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+        let ms = m.scalars
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            _ = wt_set_isa(isa)
+            for (column, value) in [(5, Float.nan), (40, Float.infinity)] {
+                var xs = Sample.normal([1, 64], seed: 621, dtype: .float32).scalars(as: Float.self)
+                xs[column] = value
+                let y = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
+                for r in 0..<33 {
+                    XCTAssertEqual(y[r].isFinite, ms[r * 64 + column] == 0, "isa \(isa.rawValue), row \(r), input \(value) at \(column)")
+                }
+            }
+        }
+    }
+
+    /// Fewer than 32 inputs have no window (the kernels take the CSR paths); more than 65 535
+    /// inputs do (32-bit window starts), and give the reference.
+    func testNarrowAndVeryWideWeights() {
+        let (w1, m1, b1) = problem(out: 20, in: 31, keep: 0.3, seed: 630)
+        XCTAssertNil(SparseLinear(weight: w1, bias: b1, mask: m1, smallBatchMaxDensity: 1).window)
+        let cols = 70_000
+        let (w, _, b) = problem(out: 5, in: cols, keep: 0, seed: 631)
+        var mask = [Float](repeating: 0, count: 5 * cols)
+        for (r, c) in [(0, 3), (0, 65_535), (0, 65_536), (1, 69_999), (2, 40_000), (2, 66_000), (4, 0), (4, 69_968)] { mask[r * cols + c] = 1 }
+        let m = Tensor(shape: [5, cols], scalars: mask)
+        let layer = SparseLinear(weight: w, bias: b, mask: m)
+        XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            _ = wt_set_isa(isa)
+            for n in [1, 3] {
+                let x = Sample.normal([n, cols], seed: 632, dtype: .float32)
+                assertWithin(layer(x).scalars, reference(x, w, m, b), "isa \(isa.rawValue), batch \(n)")
+            }
+        }
+    }
+}
