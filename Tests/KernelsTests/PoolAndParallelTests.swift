@@ -1,4 +1,3 @@
-import Foundation
 import Kernels
 import XCTest
 
@@ -47,40 +46,6 @@ final class PoolAndParallelTests: XCTestCase {
                         XCTAssertEqual(counts.hits, [Int](repeating: 1, count: count),
                                        "threads \(threads), count \(count), grain \(grain), nested \(nested)")
                     }
-                }
-            }
-        }
-    }
-
-    /// Context of the thread-recording loop: the thread that ran each range, at its first index.
-    final class Runners: @unchecked Sendable {
-        var thread: [UInt]
-        init(_ n: Int) { thread = [UInt](repeating: 0, count: n) }
-    }
-
-    /// The ranges of a loop are claimed by whichever pool thread is free, but never by more threads
-    /// than `wt_set_num_threads` allows, even when the pool holds more workers from an earlier,
-    /// higher setting (they sit the job out).
-    func testLoopsUseNoMoreThreadsThanSet() {
-        let count = 4096
-        for (before, after): (Int32, Int32) in [(4, 2), (3, 1), (4, 3)] {
-            _ = wt_set_num_threads(before)
-            for setting in [before, after] {
-                _ = wt_set_num_threads(setting)
-                for _ in 0..<50 {
-                    let runners = Runners(count)
-                    let context = Unmanaged.passRetained(runners)
-                    wt_parallel_for(count, 64, { raw, begin, end in
-                        let r = Unmanaged<Runners>.fromOpaque(raw!).takeUnretainedValue()
-                        // some work per range, so that every idle worker gets the chance to claim one
-                        var acc = 0.0
-                        for i in 0..<200_000 { acc += Double(i & 7) }
-                        r.thread.withUnsafeMutableBufferPointer { $0[begin] = UInt(pthread_self()) + (acc < 0 ? 1 : 0) }
-                    }, context.toOpaque())
-                    context.release()
-                    let threads = Set(runners.thread.filter { $0 != 0 })
-                    XCTAssertGreaterThanOrEqual(threads.count, 1)
-                    XCTAssertLessThanOrEqual(threads.count, Int(setting), "\(setting) threads set (\(before) before)")
                 }
             }
         }
