@@ -23,35 +23,37 @@ private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     let (spatial, kernel) = convolutionShapes(z.shape, weight.shape, geo, transposed: transposed, op: op)
     require(z.dtype == weight.dtype, "\(op): input is \(z.dtype) but weight is \(weight.dtype)")
     if !transposed { return stackedConvolution(z, weight, bias: bias, geo, spatial: spatial, kernel: kernel, op: op) }
+    // Transposed: Gauss's form over the real transposed kernels.
     let x = ComplexSupport.Operand(z.detached()), w = ComplexSupport.Operand(weight.detached())
-    let forward: (Tensor, Tensor) -> Tensor = transposed
-        ? { convTransposeForwardRaw($0, $1, geo, op: op) }
-        : { convolutionForwardRaw($0, $1, geo, op: op) }
-    let y = ComplexSupport.combine(x, w, op: op, forward)
+    let y = ComplexSupport.combine(x, w, op: op) { convTransposeForwardRaw($0, $1, geo, op: op) }
     var yr = y.re, yi = y.im!
-    if let bias {
-        require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
-        addChannelBiasRaw(&yr, bias.real.detached(), op: op)
-        addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
-    }
-    var inputs = [z.real, z.imag, weight.real, weight.imag]
-    if let bias { inputs += [bias.real, bias.imag] }
+    let inputs = addBiasAndListInputs(&yr, &yi, z, weight, bias: bias, op: op)
     // A constant operand (data) needs no gradient: skip its four real convolutions.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
     return ComplexSupport.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
         let g = ComplexSupport.Operand(re: gr, im: gi)
         let gx = !needsZ ? nil : ComplexSupport.combine(g, w, conjB: true, op: "\(op) pullback") { gy, wt in
-            transposed ? convTransposeInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
-                       : convolutionInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
+            convTransposeInputGradRaw(gy, wt, inputSpatial: spatial, geo, op: op)
         }
         let gw = !needsW ? nil : ComplexSupport.combine(x, g, conjA: true, op: "\(op) pullback") { xt, gy in
-            transposed ? convTransposeWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
-                       : convolutionWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
+            convTransposeWeightGradRaw(xt, gy, kernelSpatial: kernel, geo, op: op)
         }
         var grads: [Tensor?] = [gx?.re, gx?.im!, gw?.re, gw?.im!]
         if bias != nil { grads += [channelBiasGradRaw(gr), channelBiasGradRaw(gi)] }
         return grads
     }
+}
+
+/// Adds `bias` (`[C_out]`, complex) per output channel to the parts `yr`, `yi` (`[N, C_out, *O]`)
+/// and returns the tape inputs of a complex convolution: the parts of `z`, of `weight` and, when
+/// given, of `bias`.
+private func addBiasAndListInputs(_ yr: inout Tensor, _ yi: inout Tensor, _ z: ComplexTensor, _ weight: ComplexTensor,
+                                  bias: ComplexTensor?, op: String) -> [Tensor] {
+    guard let bias else { return [z.real, z.imag, weight.real, weight.imag] }
+    require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
+    addChannelBiasRaw(&yr, bias.real.detached(), op: op)
+    addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
+    return [z.real, z.imag, weight.real, weight.imag, bias.real, bias.imag]
 }
 
 /// The regular complex convolution as one real convolution of the stacked parts
@@ -63,13 +65,7 @@ private func stackedConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bia
     let x2 = StackedComplex.stack(z.real.detached(), z.imag.detached(), groups: groups)
     let w2 = StackedComplex.weight(weight.real.detached(), weight.imag.detached(), groups: groups)
     var (yr, yi) = StackedComplex.unstack(convolutionForwardRaw(x2, w2, geo, op: op), groups: groups)
-    if let bias {
-        require(bias.dtype == z.dtype, "\(op): bias is \(bias.dtype) but input is \(z.dtype)")
-        addChannelBiasRaw(&yr, bias.real.detached(), op: op)
-        addChannelBiasRaw(&yi, bias.imag.detached(), op: op)
-    }
-    var inputs = [z.real, z.imag, weight.real, weight.imag]
-    if let bias { inputs += [bias.real, bias.imag] }
+    let inputs = addBiasAndListInputs(&yr, &yi, z, weight, bias: bias, op: op)
     // A constant operand (data) needs no gradient: skip its real convolution.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
     return ComplexSupport.record(op, ComplexTensor(real: yr, imag: yi), inputs: inputs) { gr, gi in
