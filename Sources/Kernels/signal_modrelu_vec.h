@@ -25,14 +25,23 @@ SG_INLINE void SG(st_d)(double *p, SG(d) v) { memcpy(p, &v, sizeof v); }
 /// mask ? a : 0, lane by lane.
 SG_INLINE SG(d) SG(keep)(SG(m) mask, SG(d) a) { return (SG(d))((SG(m))a & mask); }
 
+/// The lanes' scale s = 1 − t/m with r = |z| and m = max(r, MIN) (MIN where r ≤ MIN), and
+/// `*pos` = (s > 0): the part the forward and the pullback share.
+SG_INLINE SG(d) SG(scale)(SG(d) x, SG(d) y, SG(d) t, SG(d) *r, SG(d) *m, SG(m) *pos) {
+    SG(d) lo = SG(splat)(SG_MIN_MODULUS);
+    *r = __builtin_elementwise_sqrt(x * x + y * y);
+    SG(m) small = lo >= *r;
+    *m = (SG(d))(((SG(m))lo & small) | ((SG(m))*r & ~small));
+    SG(d) s = SG(splat)(1.0) - t / *m;
+    *pos = s > SG(splat)(0.0);
+    return s;
+}
+
 /// Forward lanes: (x·s, y·s) where s = 1 − t/max(|z|, MIN) > 0, else (0, 0).
 SG_INLINE void SG(fwd)(SG(d) x, SG(d) y, SG(d) t, SG(d) *ox, SG(d) *oy) {
-    SG(d) lo = SG(splat)(SG_MIN_MODULUS);
-    SG(d) r = __builtin_elementwise_sqrt(x * x + y * y);
-    SG(m) small = lo >= r;
-    SG(d) m = (SG(d))(((SG(m))lo & small) | ((SG(m))r & ~small));
-    SG(d) s = SG(splat)(1.0) - t / m;
-    SG(m) pos = s > SG(splat)(0.0);
+    SG(d) r, m;
+    SG(m) pos;
+    SG(d) s = SG(scale)(x, y, t, &r, &m, &pos);
     *ox = SG(keep)(pos, x * s);
     *oy = SG(keep)(pos, y * s);
 }
@@ -40,14 +49,11 @@ SG_INLINE void SG(fwd)(SG(d) x, SG(d) y, SG(d) t, SG(d) *ox, SG(d) *oy) {
 /// Pullback lanes: (s·p + k·x, s·q + k·y, −c/m) with c = x·p + y·q, k = t·c/r³ (0 below MIN),
 /// all 0 where s ≤ 0.
 SG_INLINE void SG(bwd)(SG(d) x, SG(d) y, SG(d) p, SG(d) q, SG(d) t, SG(d) *ax, SG(d) *ay, SG(d) *at) {
-    SG(d) lo = SG(splat)(SG_MIN_MODULUS);
-    SG(d) r = __builtin_elementwise_sqrt(x * x + y * y);
-    SG(m) small = lo >= r;
-    SG(d) m = (SG(d))(((SG(m))lo & small) | ((SG(m))r & ~small));
-    SG(d) s = SG(splat)(1.0) - t / m;
-    SG(m) pos = s > SG(splat)(0.0);
+    SG(d) r, m;
+    SG(m) pos;
+    SG(d) s = SG(scale)(x, y, t, &r, &m, &pos);
     SG(d) c = x * p + y * q;
-    SG(d) k = SG(keep)(r >= lo, t * c / (r * r * r));
+    SG(d) k = SG(keep)(r >= SG(splat)(SG_MIN_MODULUS), t * c / (r * r * r));
     *ax = SG(keep)(pos, s * p + k * x);
     *ay = SG(keep)(pos, s * q + k * y);
     *at = SG(keep)(pos, (-c) / m);

@@ -23,19 +23,13 @@ enum StackedComplex {
     /// (real parts, imaginary parts). `re` and `im` have one shape and dtype; `C` divisible by `groups`.
     static func stack(_ re: Tensor, _ im: Tensor, groups: Int) -> Tensor {
         let (n, c) = (re.shape[0], re.shape[1])
-        let inner = re.shape.dropFirst(2).reduce(1, *), block = c / groups * inner
         var out = [Tensor(uninitializedShape: [n, 2 * c] + re.shape.dropFirst(2), dtype: re.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [re, im], writing: &out, as: T.self) { i, o in
                 let (pr, pi, po) = (i[0], i[1], o[0])
-                parallelFor(n, grain: Swift.max(1, 16_384 / Swift.max(1, 2 * c * inner))) { samples in
-                    for s in samples {
-                        for g in 0..<groups {
-                            let from = s * c * inner + g * block, to = s * 2 * c * inner + 2 * g * block
-                            (po + to).update(from: pr + from, count: block)
-                            (po + to + block).update(from: pi + from, count: block)
-                        }
-                    }
+                forEachBlock(samples: n, channels: c, inner: re.count / Swift.max(1, n * c), groups: groups) { compact, stacked, count in
+                    (po + stacked).update(from: pr + compact, count: count)
+                    (po + stacked + count).update(from: pi + compact, count: count)
                 }
             }
         }
@@ -46,25 +40,33 @@ enum StackedComplex {
     /// The inverse of ``stack(_:_:groups:)``: `[N, 2C, *S]` → the parts `[N, C, *S]`.
     static func unstack(_ x: Tensor, groups: Int) -> (re: Tensor, im: Tensor) {
         let (n, c) = (x.shape[0], x.shape[1] / 2)
-        let inner = x.shape.dropFirst(2).reduce(1, *), block = c / groups * inner
         let shape = [n, c] + x.shape.dropFirst(2)
         var out = [Tensor(uninitializedShape: shape, dtype: x.dtype), Tensor(uninitializedShape: shape, dtype: x.dtype)]
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [x], writing: &out, as: T.self) { i, o in
                 let (px, pr, pi) = (i[0], o[0], o[1])
-                parallelFor(n, grain: Swift.max(1, 16_384 / Swift.max(1, 2 * c * inner))) { samples in
-                    for s in samples {
-                        for g in 0..<groups {
-                            let to = s * c * inner + g * block, from = s * 2 * c * inner + 2 * g * block
-                            (pr + to).update(from: px + from, count: block)
-                            (pi + to).update(from: px + from + block, count: block)
-                        }
-                    }
+                forEachBlock(samples: n, channels: c, inner: x.count / Swift.max(1, 2 * n * c), groups: groups) { compact, stacked, count in
+                    (pr + compact).update(from: px + stacked, count: count)
+                    (pi + compact).update(from: px + stacked + count, count: count)
                 }
             }
         }
         x.dtype.dispatch { run($0) }
         return (out[0], out[1])
+    }
+
+    /// Calls `body(compact, stacked, count)` for each (sample, group) block of `count = C/G·inner`
+    /// elements, split over the threads by sample: `compact` is the block's offset in a part
+    /// `[N, C, *S]`, `stacked` the offset of its real half in `[N, 2C, *S]` (the imaginary half
+    /// follows at `stacked + count`). `inner` is the element count of `*S`.
+    private static func forEachBlock(samples n: Int, channels c: Int, inner: Int, groups: Int,
+                                     _ body: (_ compact: Int, _ stacked: Int, _ count: Int) -> Void) {
+        let block = c / groups * inner
+        parallelFor(n, grain: Swift.max(1, 16_384 / Swift.max(1, 2 * c * inner))) { samples in
+            for s in samples {
+                for g in 0..<groups { body(s * c * inner + g * block, s * 2 * c * inner + 2 * g * block, block) }
+            }
+        }
     }
 
     /// The stacked real weight `[2·C_out, 2·C_in/G, *k]` of a complex weight `[C_out, C_in/G, *k]`

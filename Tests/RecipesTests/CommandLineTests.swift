@@ -55,6 +55,32 @@ class CommandLineTestCase: XCTestCase {
         try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as! [String: Any]
     }
 
+    /// One `NAME: test accuracy A (K / N), test loss L (t s)` line of `evaluate`/`sparsify` output.
+    typealias AccuracyLine = (accuracy: String, correct: Int, count: Int, loss: String)
+
+    /// The accuracy lines of a command's output, by NAME.
+    func accuracyLines(_ out: String) -> [String: AccuracyLine] {
+        var lines: [String: AccuracyLine] = [:]
+        for line in out.split(separator: "\n") {
+            guard let r = line.range(of: ": test accuracy ") else { continue }
+            let name = line[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+            let rest = line[r.upperBound...].split(separator: " ")   // A (K / N), test loss L (t s)
+            guard rest.count >= 7 else { continue }
+            lines[name] = (String(rest[0]), Int(rest[1].dropFirst()) ?? -1, Int(rest[3].dropLast(2)) ?? -1, String(rest[6]))
+        }
+        return lines
+    }
+
+    /// A small `sparsify` run (600 training / 200 test MNIST-like images, epochs 3,2,2, hidden 32,
+    /// seed 3) into `tmp/run`, asserted to succeed; returns the run's folder.
+    func smallSparsifyRun() throws -> URL {
+        let out = tmp.appendingPathComponent("run")
+        let run = try CLI.run(["sparsify", "--train-size", "600", "--test-size", "200", "--epochs", "3,2,2", "--lr", "0.003",
+                               "--hidden", "32", "--seed", "3", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        return out
+    }
+
     /// ``assertOneLineError(_:status:contains:file:line:)`` with one needle.
     func assertOneLineError(_ r: CLI.Result, status: Int32, contains needle: String, file: StaticString = #filePath, line: UInt = #line) {
         assertOneLineError(r, status: status, contains: [needle], file: file, line: line)

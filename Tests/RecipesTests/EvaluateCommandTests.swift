@@ -6,29 +6,13 @@ import Recipes
 /// runs: the model is rebuilt from the file's metadata alone and reproduces exactly the test
 /// accuracies (and losses) the run reported; wrong input is a one-line error with status 1.
 final class EvaluateCommandTests: CommandLineTestCase {
-    /// The `  NAME: test accuracy A (K / N), test loss L` lines of an evaluate output, by name.
-    func accuracyLines(_ out: String) -> [String: (accuracy: String, correct: Int, count: Int, loss: String)] {
-        var lines: [String: (String, Int, Int, String)] = [:]
-        for line in out.split(separator: "\n") {
-            guard let r = line.range(of: ": test accuracy ") else { continue }
-            let name = line[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
-            let rest = line[r.upperBound...].split(separator: " ")   // A (K / N), test loss L (t s)
-            guard rest.count >= 7 else { continue }
-            lines[name] = (String(rest[0]), Int(rest[1].dropFirst()) ?? -1, Int(rest[3].dropLast(2)) ?? -1, String(rest[6]))
-        }
-        return lines
-    }
-
     func testEvaluateReproducesSparsifyExactly() throws {
-        let out = tmp.appendingPathComponent("run")
-        let run = try CLI.run(["sparsify", "--train-size", "600", "--test-size", "200", "--epochs", "3,2,2", "--lr", "0.003",
-                               "--hidden", "32", "--seed", "3", "--out", out.path])
-        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let out = try smallSparsifyRun()
         let rep = try report(out)
         let stages = Dictionary(uniqueKeysWithValues: (rep["stages"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
         let sweep = (rep["sweep"] as! [[String: Any]]).first { $0["threshold"] as! Double == -0.5 }!
 
-        func check(_ line: (accuracy: String, correct: Int, count: Int, loss: String)?, accuracy: Double, loss: Double?, _ what: String) {
+        func check(_ line: AccuracyLine?, accuracy: Double, loss: Double?, _ what: String) {
             guard let line else { return XCTFail("no accuracy line for \(what)") }
             XCTAssertEqual(line.count, 200, what)
             XCTAssertEqual(Double(line.correct) / Double(line.count), accuracy, what)   // exactly: k / 200 both ways

@@ -7,22 +7,9 @@ import Recipes
 /// (fine-tuned masked model, and the sweep points of the Bayesian file), `predict` writes its
 /// logits, and wrong input is a one-line error.
 final class ExportCommandTests: CommandLineTestCase {
-    /// `A (K / N)` of the evaluate line named `name`.
-    func accuracy(_ out: String, _ name: String) -> (accuracy: String, correct: Int)? {
-        for line in out.split(separator: "\n") {
-            guard let r = line.range(of: ": test accuracy "), line[..<r.lowerBound].trimmingCharacters(in: .whitespaces) == name else { continue }
-            let rest = line[r.upperBound...].split(separator: " ")
-            return (String(rest[0]), Int(rest[1].dropFirst()) ?? -1)
-        }
-        return nil
-    }
-
     func testExportEvaluatePredictOnASparsifyRun() throws {
-        let out = tmp.appendingPathComponent("run")
-        let run = try CLI.run(["sparsify", "--train-size", "600", "--test-size", "200", "--epochs", "3,2,2", "--lr", "0.003",
-                               "--hidden", "32", "--seed", "3", "--out", out.path])
-        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
-        let rep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        let out = try smallSparsifyRun()
+        let rep = try report(out)
         let stages = Dictionary(uniqueKeysWithValues: (rep["stages"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
         func sweep(_ t: Double) -> Double {
             (rep["sweep"] as! [[String: Any]]).first { $0["threshold"] as! Double == t }!["testAccuracy"] as! Double
@@ -71,7 +58,7 @@ final class ExportCommandTests: CommandLineTestCase {
         func check(_ file: URL, _ expected: Double, _ what: String) throws {
             let r = try CLI.run(["evaluate", file.path])
             XCTAssertEqual(r.status, 0, r.stderr)
-            guard let a = accuracy(r.stdout, "exported") else { return XCTFail("no exported line for \(what):\n\(r.stdout)") }
+            guard let a = accuracyLines(r.stdout)["exported"] else { return XCTFail("no exported line for \(what):\n\(r.stdout)") }
             XCTAssertEqual(Double(a.correct) / 200, expected, what)
             XCTAssertEqual(a.accuracy, String(format: "%.4f", expected), what)
         }
