@@ -129,6 +129,22 @@ private func check<T: BinaryFloatingPoint & Sendable>(
 /// alpha/beta pairs the grid cycles through (beta = 0 with NaN-filled C among them).
 private let scalars: [(alpha: Double, beta: Double)] = [(1, 0), (-0.5, 1), (2, 0.25), (0.75, -1.5)]
 
+/// Every case of `shapes` with the four transpose combinations, the alpha/beta pairs cycled and
+/// `pad` extra columns on odd cases: `body(case, index)` with index 0, 1, 2, … in that order.
+private func forEachTransposeCase(_ shapes: [(m: Int, n: Int, k: Int)], pad: Int, _ body: (GEMMCase, Int) -> Void) {
+    var index = 0
+    for (m, n, k) in shapes {
+        for transA in [false, true] {
+            for transB in [false, true] {
+                let s = scalars[index % scalars.count]
+                body(GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k, alpha: s.alpha, beta: s.beta,
+                              pad: index % 2 * pad), index)
+                index += 1
+            }
+        }
+    }
+}
+
 /// Restores the instruction set and thread count after a test changes them.
 private func withSettings(_ body: () -> Void) {
     let isa = wt_active_isa()
@@ -234,19 +250,9 @@ final class GEMMTests: XCTestCase {
     /// and along m, with two k-slices (KC = 400 float, 320 double) and, on one thread, several row
     /// blocks; all transpose combinations.
     func testLargeProductsSplitAcrossThreads() {
-        let shapes = [(m: 40, n: 203, k: 450), (m: 301, n: 25, k: 450)]
-        var index = 0
-        for (m, n, k) in shapes {
-            for transA in [false, true] {
-                for transB in [false, true] {
-                    let s = scalars[index % scalars.count]
-                    let cs = GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k,
-                                      alpha: s.alpha, beta: s.beta, pad: index % 2 * 5)
-                    checkAllPaths(cs, Float.self, gemm: wt_sgemm, oracle: wt_sgemm_portable, seed: 1000 + UInt64(index))
-                    checkAllPaths(cs, Double.self, gemm: wt_dgemm, oracle: wt_dgemm_portable, seed: 2000 + UInt64(index))
-                    index += 1
-                }
-            }
+        forEachTransposeCase([(m: 40, n: 203, k: 450), (m: 301, n: 25, k: 450)], pad: 5) { cs, index in
+            checkAllPaths(cs, Float.self, gemm: wt_sgemm, oracle: wt_sgemm_portable, seed: 1000 + UInt64(index))
+            checkAllPaths(cs, Double.self, gemm: wt_dgemm, oracle: wt_dgemm_portable, seed: 2000 + UInt64(index))
         }
     }
 
@@ -311,22 +317,12 @@ final class GEMMTests: XCTestCase {
     /// sum unchanged: 1, 2 and 3 threads give the same bits, for products split along n and along m
     /// with two k-slices, every transpose combination, both types, on every tier the host has.
     func testSameBitsAtAnyThreadCountWithinEachTier() {
-        let shapes = [(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700)]
         withSettings {
             for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 XCTAssertEqual(wt_set_isa(isa), isa)
-                var index = 0
-                for (m, n, k) in shapes {
-                    for transA in [false, true] {
-                        for transB in [false, true] {
-                            let s = scalars[index % scalars.count]
-                            let cs = GEMMCase(transA: transA, transB: transB, m: m, n: n, k: k,
-                                              alpha: s.alpha, beta: s.beta, pad: index % 2 * 3)
-                            sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
-                            sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
-                            index += 1
-                        }
-                    }
+                forEachTransposeCase([(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700)], pad: 3) { cs, index in
+                    sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
+                    sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
                 }
             }
         }
