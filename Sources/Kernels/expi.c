@@ -161,6 +161,18 @@ __attribute__((constructor)) static void ei_fill_columns(void) {
 /// x < −750 is moved to −700 before q is taken).
 EI512 __m512i ei512_q(__m512d x) { return _mm512_srli_epi64(_mm512_castpd_si512(_mm512_abs_pd(x)), 50); }
 
+/// vm8_expm1_reduced_inrange with k returned as a double (the same operations): e^x = 2^kd (1 + q),
+/// so that the scaling by 2^kd is one vscalefpd.
+EI512 vm8_d ei512_expm1_kd(vm8_d x, vm8_d *kd) {
+    *kd = __builtin_elementwise_roundeven(x * vm8_c(VM_LOG2E));
+    vm8_d r = vm8_fma(-*kd, vm8_c(VM_LN2HI), x);
+    r = vm8_fma(-*kd, vm8_c(VM_LN2LO), r);
+    return vm8_fma(r * r, vm8_horner(vm_exp_c, 11, r), r);
+}
+
+/// v · 2^kd with one rounding, like vm8_scale(v, k) (whose first multiply is exact): vscalefpd.
+EI512 vm8_d ei512_scale(vm8_d v, vm8_d kd) { return (vm8_d)_mm512_scalef_pd((__m512d)v, (__m512d)kd); }
+
 /// Column j of the table at the lanes' pieces: one permute over a 16-piece window, or two and a
 /// blend over a 32-piece one (`hi` = lanes in the upper 16).
 EI512 __m512d ei512_fetch(const double *col, __m512i local, __mmask8 hi, int wide) {
@@ -226,28 +238,31 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
                 y = (vm8_d)_mm512_mask_blend_pd(rootm, (__m512d)p[u], (__m512d)(p[u] * d));
             } else {
                 // exp: e^x P, applied as e^r P 2^k; |x| >= 1024 and NaN as in ei4_eval
-                vm8_i k;
+                vm8_d kd;
                 // (|x| <= 1024 here but in the lanes replaced below, so ei4_eval's clamp of x to
                 // ±1400 is the identity and skipped)
-                vm8_d em1 = vm8_expm1_reduced_inrange(x[u], &k);
+                vm8_d em1 = ei512_expm1_kd(x[u], &kd);
                 vm8_d v = vm8_fma(em1, p[u], p[u]);
                 if (stream == EI_NE2 && !ftz) {
-                    // −745 < x < −708: Ei is subnormal, and the last multiply of vm8_scale would
-                    // take a microcode assist (~150 cycles; one vector in six of this stream on
-                    // −1/α). The same value without it: v·2^k rounded to the subnormal grid is
+                    // −745 < x < −708: Ei is subnormal, and the scaling would take a microcode
+                    // assist (~150 cycles; one vector in six of this stream on −1/α; vscalefpd
+                    // too). The same value without it: v·2^k rounded to the subnormal grid is
                     // N·2^−1074 with N = v·2^(k+1074) rounded to an integer (nearest-even, as
-                    // the multiply rounds), and a subnormal's bits are N (N = 2^52 gives the
+                    // the scaling rounds), and a subnormal's bits are N (N = 2^52 gives the
                     // least normal, also right). Those lanes then scale by 2^0.
-                    __mmask8 low = _mm512_cmp_epi64_mask((__m512i)k, _mm512_set1_epi64(-1000), _MM_CMPINT_LT);
-                    vm8_i ks = (vm8_i)_mm512_maskz_add_epi64(low, (__m512i)k, _mm512_set1_epi64(1074));
-                    __m512d s = _mm512_abs_pd((__m512d)(v * vm8_pow2i(ks)));
+                    __mmask8 low = _mm512_cmp_pd_mask((__m512d)kd, _mm512_set1_pd(-1000.0), _CMP_LT_OQ);
+                    __m512d ks = _mm512_maskz_add_pd(low, (__m512d)kd, _mm512_set1_pd(1074.0));
+                    __m512d s = _mm512_abs_pd((__m512d)ei512_scale(v, (vm8_d)ks));
                     __mmask8 sub = _mm512_mask_cmp_pd_mask(low, s, _mm512_set1_pd(0x1p52), _CMP_LE_OQ);
                     __m512i bits = _mm512_or_si512(_mm512_cvtpd_epi64(s),
                                                    _mm512_and_si512((__m512i)v, _mm512_set1_epi64((long long)0x8000000000000000ULL)));
-                    y = vm8_scale(v, (vm8_i)_mm512_mask_blend_epi64(sub, (__m512i)k, _mm512_setzero_si512()));
+                    y = ei512_scale(v, (vm8_d)_mm512_maskz_mov_pd(_knot_mask8(sub), (__m512d)kd));
                     y = (vm8_d)_mm512_mask_blend_pd(sub, (__m512d)y, _mm512_castsi512_pd(bits));
+                } else if (stream == EI_NE2) {
+                    // flush-to-zero on: the two multiplies, as the other tiers round and flush
+                    y = vm8_scale(v, vm8_to_int(kd));
                 } else {
-                    y = vm8_scale(v, k);
+                    y = ei512_scale(v, kd);
                 }
                 if (stream == EI_PE2) {  // x >= 1024 and +inf
                     __mmask8 big = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(1024.0), _CMP_GE_OQ);
