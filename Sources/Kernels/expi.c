@@ -366,13 +366,26 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
 
 EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
                          const int split0) {
-    __mmask8 pos = 0;
-    for (int i = 0; i < n; i += 8) {
-        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
-        pos |= _mm512_mask_cmp_pd_mask(live, ei512_load(x, i, live, single), _mm512_setzero_pd(), _CMP_GT_OQ);
+    // Four streams when no element is > 0: tested as "every sign bit set" (an AND of the block's
+    // bits, one logic uop per 8 or 16 elements, three vectors per vpternlogq) — +0 and NaNs with a
+    // clear sign then take the seven streams, which give them the same bits.
+    const int per = single ? 16 : 8, bytes = single ? 4 : 8;
+    __m512i all = _mm512_set1_epi64(-1);
+    int i = 0;
+    for (; i + 2 * per <= n; i += 2 * per)
+        all = _mm512_ternarylogic_epi64(all, _mm512_loadu_si512((const char *)x + (ptrdiff_t)i * bytes),
+                                        _mm512_loadu_si512((const char *)x + (ptrdiff_t)(i + per) * bytes), 0x80);
+    for (; i < n; i += per) {
+        int left = n - i < per ? n - i : per;
+        __m512i v = single ? _mm512_mask_loadu_epi32(_mm512_set1_epi64(-1), (__mmask16)((1u << left) - 1),
+                                                     (const char *)x + (ptrdiff_t)i * bytes)
+                           : _mm512_mask_loadu_epi64(_mm512_set1_epi64(-1), (__mmask8)((1u << left) - 1),
+                                                     (const char *)x + (ptrdiff_t)i * bytes);
+        all = _mm512_and_si512(all, v);
     }
-    if (pos) ei512_sorted(x, y, n, single, cols, ncoef, split0, 0);
-    else ei512_sorted(x, y, n, single, cols, ncoef, split0, 1);
+    int negative_only = single ? _mm512_movepi32_mask(all) == 0xffff : _mm512_movepi64_mask(all) == 0xff;
+    if (negative_only) ei512_sorted(x, y, n, single, cols, ncoef, split0, 1);
+    else ei512_sorted(x, y, n, single, cols, ncoef, split0, 0);
 }
 
 /// A whole block is compiled with n a constant, so that the lane masks of its vectors fold away
