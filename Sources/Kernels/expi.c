@@ -173,6 +173,31 @@ EI512 vm8_d ei512_expm1_kd(vm8_d x, vm8_d *kd) {
 /// v · 2^kd with one rounding, like vm8_scale(v, k) (whose first multiply is exact): vscalefpd.
 EI512 vm8_d ei512_scale(vm8_d v, vm8_d kd) { return (vm8_d)_mm512_scalef_pd((__m512d)v, (__m512d)kd); }
 
+/// ln|x| for the lanes of the log stream (x in (−0.25, 0.125), not NaN): vm8_log_pos(|x|), its
+/// subnormal pre-scaling taken only when a lane needs it (|x| < 2^−1022, ±0 included, −inf at 0),
+/// k converted with vcvtqq2pd (exact, as the shift trick of vm8_log_pos).
+EI512 vm8_d ei512_log_abs(vm8_d x) {
+    vm8_d ax = vm8_abs(x);
+    vm8_i ix = vm8_bits(ax);
+    __mmask8 tiny = _mm512_cmp_epi64_mask((__m512i)ix, _mm512_set1_epi64(0x0010000000000000LL), _MM_CMPINT_LT);
+    if (__builtin_expect(tiny != 0, 0)) {
+        vm8_d l = vm8_log_pos(ax);
+        __mmask8 zero = _mm512_cmp_pd_mask((__m512d)x, _mm512_setzero_pd(), _CMP_EQ_OQ);
+        return (vm8_d)_mm512_mask_blend_pd(zero, (__m512d)l, _mm512_set1_pd(-INFINITY));
+    }
+    ix = ix + vm8_ci((long long)(0x3ff0000000000000ULL - VM_SQRTH_BITS));
+    vm8_i k = (vm8_i)((unsigned long long __attribute__((vector_size(64))))ix >> 52) + vm8_ci(-1023);
+    vm8_d kd = (vm8_d)_mm512_cvtepi64_pd((__m512i)k);
+    vm8_i mb = (ix & vm8_ci(0x000fffffffffffffLL)) + vm8_ci((long long)VM_SQRTH_BITS);
+    vm8_d f = vm8_from_bits(mb) - vm8_c(1.0);
+    vm8_d s = f / (vm8_c(2.0) + f);
+    vm8_d z = s * s;
+    vm8_d hfsq = vm8_c(0.5) * (f * f);
+    vm8_d r = z * vm8_horner(vm_log_c, 8, z);
+    vm8_d inner = vm8_fma(s, hfsq + r, kd * vm8_c(VM_LN2LO));
+    return vm8_fma(kd, vm8_c(VM_LN2HI), f - (hfsq - inner));
+}
+
 /// Column j of the table at the lanes' pieces: one permute over a 16-piece window, or two and a
 /// blend over a 32-piece one (`hi` = lanes in the upper 16).
 EI512 __m512d ei512_fetch(const double *col, __m512i local, __mmask8 hi, int wide) {
@@ -209,7 +234,8 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
 // column J at the lanes of vector u: a constant for the log piece, else a permute of the window
 #define EI_COL(J, u) (form == EI_FORM_LOG ? vm8_c(cols[(J) * EI_NCOL_PAD]) \
                                        : (vm8_d)ei512_fetch(c + (J) * EI_NCOL_PAD, local[u], hi[u], wide))
-        for (int u = 0; u < U; u++) t[u] = x[u] - EI_COL(0, u);
+        // (the log piece's centre is +0, and x − (+0) = x)
+        for (int u = 0; u < U; u++) t[u] = form == EI_FORM_LOG ? x[u] : x[u] - EI_COL(0, u);
         if (split0) {
             for (int u = 0; u < U; u++) p[u] = EI_COL(ncoef + 1, u);
             for (int j = ncoef; j >= 3; j--)
@@ -225,9 +251,7 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
             vm8_d y;
             if (form == EI_FORM_LOG) {
                 // log: ln|x| + P, −inf at 0
-                y = vm8_log_pos(vm8_abs(x[u])) + p[u];
-                __mmask8 zero = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_setzero_pd(), _CMP_EQ_OQ);
-                y = (vm8_d)_mm512_mask_blend_pd(zero, (__m512d)y, _mm512_set1_pd(-INFINITY));
+                y = ei512_log_abs(x[u]) + p[u];
             } else if (form == EI_FORM_POLY && !positive) {
                 y = p[u];
             } else if (form == EI_FORM_POLY) {
