@@ -234,8 +234,13 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
 // column J at the lanes of vector u: a constant for the log piece, else a permute of the window
 #define EI_COL(J, u) (form == EI_FORM_LOG ? vm8_c(cols[(J) * EI_NCOL_PAD]) \
                                        : (vm8_d)ei512_fetch(c + (J) * EI_NCOL_PAD, local[u], hi[u], wide))
-        // (the log piece's centre is +0, and x − (+0) = x)
-        for (int u = 0; u < U; u++) t[u] = form == EI_FORM_LOG ? x[u] : x[u] - EI_COL(0, u);
+        // The centre of x's piece is x with its mantissa bits below the top two replaced by
+        // 1/8 (c = ±2^e (1 + j/4 + 1/8), column 0 of the table; one vpternlogq instead of a
+        // permute); the log piece's centre is +0, and x − (+0) = x.
+        for (int u = 0; u < U; u++)
+            t[u] = form == EI_FORM_LOG ? x[u]
+                                       : x[u] - vm8_from_bits((vm8_bits(x[u]) & vm8_ci((long long)0xfffc000000000000ULL)) |
+                                                              vm8_ci(1LL << 49));
         if (split0) {
             for (int u = 0; u < U; u++) p[u] = EI_COL(ncoef + 1, u);
             for (int j = ncoef; j >= 3; j--)
@@ -358,9 +363,14 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
             count[s] += __builtin_popcount(m[s]);
         }
     }
-    // a stream's last step reads up to EI_U vectors past its end: zeros there, not stale bits
+    // A stream's last step reads up to EI_U vectors past its end: a value inside the stream's
+    // range there, not stale bits (nor 0, which would take the log stream's subnormal branch and
+    // make the centre of the other streams subnormal: microcode assists in every FMA).
+    static const double pad_neg[4] = {-0.1, -1.0, -8.0, -100.0};
+    static const double pad_all[7] = {-0.1, -1.0, 1.0, -8.0, -100.0, 8.0, 100.0};
     for (int s = 0; s < ns; s++)
-        for (int u = 0; u < EI_U; u++) _mm512_storeu_pd(buf[s] + count[s] + 8 * u, _mm512_setzero_pd());
+        for (int u = 0; u < EI_U; u++)
+            _mm512_storeu_pd(buf[s] + count[s] + 8 * u, _mm512_set1_pd(negative_only ? pad_neg[s] : pad_all[s]));
     // one call per stream, so that each is compiled for its constant form
     ei512_stream(buf[0], count[0], EI_LOG, cols, ncoef, split0);
     ei512_stream(buf[1], count[1], EI_NP, cols, ncoef, split0);
