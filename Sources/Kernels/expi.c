@@ -158,7 +158,7 @@ __attribute__((constructor)) static void ei_fill_columns(void) {
 
 /// q = biased exponent · 4 + two mantissa bits of |x| (as in ei4_eval, without its clamp to the
 /// table: the lanes outside it, |x| >= 1024 and NaN, get their value from a blend at the end, and
-/// x < −750 is moved to −700 before q is taken).
+/// x < −750 is raised to −750 before q is taken).
 EI512 __m512i ei512_q(__m512d x) { return _mm512_srli_epi64(_mm512_castpd_si512(_mm512_abs_pd(x)), 50); }
 
 /// vm8_expm1_reduced_inrange with k returned as a double (the same operations): e^x = 2^kd (1 + q),
@@ -219,15 +219,15 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
     const __m512i shift = _mm512_set1_epi64(EI_QLO - 1 + base - positive * EI_NSIDE);
     const int ftz = (_mm_getcsr() & 0x8000) != 0;  // flush-to-zero on (wt_set_flush_denormals)
     for (int i = 0; i < n; i += U * 8) {
-        vm8_d x[U], t[U], p[U];
+        vm8_d x[U], x_in[U], t[U], p[U];
         __m512i local[U];
-        __mmask8 hi[U], deep[U];
+        __mmask8 hi[U];
         for (int u = 0; u < U; u++) {
-            x[u] = (vm8_d)_mm512_loadu_pd(buf + i + 8 * u);
-            // Below −750 Ei rounds to −0 (set at the end); those lanes are computed at −700
-            // instead, so that no lane underflows into the subnormals (a microcode assist).
-            deep[u] = stream == EI_NE2 ? _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(-750.0), _CMP_LT_OQ) : 0;
-            x[u] = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)x[u], _mm512_set1_pd(-700.0));
+            x[u] = x_in[u] = (vm8_d)_mm512_loadu_pd(buf + i + 8 * u);
+            // Below −750 Ei rounds to −0, as it does at −750: x is raised to −750 (also −inf, and
+            // −1024 or less, which would leave the table; NaN too, restored at the end), and the
+            // subnormal step below gives −0 without an assist.
+            if (stream == EI_NE2) x[u] = (vm8_d)_mm512_max_pd((__m512d)x[u], _mm512_set1_pd(-750.0));
             local[u] = form == EI_FORM_LOG ? _mm512_setzero_si512() : _mm512_sub_epi64(ei512_q((__m512d)x[u]), shift);
             hi[u] = _mm512_test_epi64_mask(local[u], _mm512_set1_epi64(16));
         }
@@ -273,9 +273,9 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
                 vm8_d em1 = ei512_expm1_kd(x[u], &kd);
                 vm8_d v = vm8_fma(em1, p[u], p[u]);
                 if (stream == EI_NE2 && !ftz) {
-                    // −745 < x < −708: Ei is subnormal, and the scaling would take a microcode
-                    // assist (~150 cycles; one vector in six of this stream on −1/α; vscalefpd
-                    // too). The same value without it: v·2^k rounded to the subnormal grid is
+                    // −750 <= x < −708: Ei is subnormal or rounds to −0, and the scaling would
+                    // take a microcode assist (~150 cycles; one vector in six of this stream on
+                    // −1/α; vscalefpd too). The same value without it: v·2^k rounded to the subnormal grid is
                     // N·2^−1074 with N = v·2^(k+1074) rounded to an integer (nearest-even, as
                     // the scaling rounds), and a subnormal's bits are N (N = 2^52 gives the
                     // least normal, also right). Those lanes then scale by 2^0.
@@ -297,10 +297,10 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
                     __mmask8 big = _mm512_cmp_pd_mask((__m512d)x[u], _mm512_set1_pd(1024.0), _CMP_GE_OQ);
                     y = (vm8_d)_mm512_mask_blend_pd(big, (__m512d)y, _mm512_set1_pd(INFINITY));
                 }
-                if (stream == EI_NE2) {  // x < −750 (−0) and NaN, which is never > 0 and clamps high
-                    y = (vm8_d)_mm512_mask_blend_pd(deep[u], (__m512d)y, _mm512_set1_pd(-0.0));
-                    __mmask8 nan = _mm512_cmp_pd_mask((__m512d)x[u], (__m512d)x[u], _CMP_UNORD_Q);
-                    y = (vm8_d)_mm512_mask_blend_pd(nan, (__m512d)y, (__m512d)(x[u] + x[u]));
+                if (stream == EI_NE2) {  // NaN, which is never > 0 and clamps high (rare: a branch)
+                    __mmask8 nan = _mm512_cmp_pd_mask((__m512d)x_in[u], (__m512d)x_in[u], _CMP_UNORD_Q);
+                    if (__builtin_expect(nan != 0, 0))
+                        y = (vm8_d)_mm512_mask_blend_pd(nan, (__m512d)y, (__m512d)(x_in[u] + x_in[u]));
                 }
             }
             _mm512_storeu_pd(buf + i + 8 * u, (__m512d)y);
