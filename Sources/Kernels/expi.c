@@ -323,7 +323,9 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
     const int ns = negative_only ? 4 : 7;
     double buf[NS][EI_BLOCK + 8 * EI_U];
     __mmask8 masks[NS][EI_BLOCK / 8];
-    int count[NS] = {0};
+    int count[NS];
+    double *end[NS];  // where the next lanes of each stream go (a pointer: fewer instructions than an index)
+    for (int s = 0; s < NS; s++) end[s] = buf[s];
     const __m512i q4 = _mm512_set1_epi64(EI_Q4), q64 = _mm512_set1_epi64(EI_Q64);
     for (int i = 0, v = 0; i < n; i += 8, v++) {
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
@@ -359,10 +361,11 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
             masks[s][v] = m[s];
             // the lanes of stream s to the front (lanes past them: other lanes of xv, overwritten
             // by the next store or by the zeros after the loop)
-            _mm512_storeu_pd(buf[s] + count[s], _mm512_permutexvar_pd(_mm512_load_si512(ei_pack[m[s]]), xv));
-            count[s] += __builtin_popcount(m[s]);
+            _mm512_storeu_pd(end[s], _mm512_permutexvar_pd(_mm512_load_si512(ei_pack[m[s]]), xv));
+            end[s] += __builtin_popcount(m[s]);
         }
     }
+    for (int s = 0; s < ns; s++) count[s] = (int)(end[s] - buf[s]);
     // A stream's last step reads up to EI_U vectors past its end: a value inside the stream's
     // range there, not stale bits (nor 0, which would take the log stream's subnormal branch and
     // make the centre of the other streams subnormal: microcode assists in every FMA).
@@ -384,12 +387,13 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
         ei512_stream(buf[5], count[5], EI_PE1, cols, ncoef, split0);
         ei512_stream(buf[6], count[6], EI_PE2, cols, ncoef, split0);
     }
-    int at[NS] = {0};
+    const double *at[NS];
+    for (int s = 0; s < NS; s++) at[s] = buf[s];
     for (int i = 0, v = 0; i < n; i += 8, v++) {
         __m512d yv = _mm512_setzero_pd();
         for (int s = 0; s < ns; s++) {
             yv = _mm512_mask_permutexvar_pd(yv, masks[s][v], _mm512_load_si512(ei_unpack[masks[s][v]]),
-                                            _mm512_loadu_pd(buf[s] + at[s]));
+                                            _mm512_loadu_pd(at[s]));
             at[s] += __builtin_popcount(masks[s][v]);
         }
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
