@@ -136,15 +136,19 @@ static double ei_cols_f[sizeof ei_table_f[0] / sizeof(double)][EI_NCOL_PAD];
 /// the same port as the coefficient permutes (5 % of the whole kernel on −1/α).
 static long long ei_pack[256][8] __attribute__((aligned(64)));
 static long long ei_unpack[256][8] __attribute__((aligned(64)));
+/// ei_unpack[m] + 8 in the lanes set in m, 0 elsewhere: the second source of a two-source permute.
+static long long ei_unpack_hi[256][8] __attribute__((aligned(64)));
 __attribute__((constructor)) static void ei_fill_columns(void) {
     for (int m = 0; m < 256; m++) {
         for (int j = 0; j < 8; j++) {
             ei_pack[m][j] = 0;
             ei_unpack[m][j] = 0;
+            ei_unpack_hi[m][j] = 0;
         }
         for (int j = 0, k = 0; j < 8; j++)
             if (m >> j & 1) {
                 ei_pack[m][k] = j;
+                ei_unpack_hi[m][j] = k + 8;
                 ei_unpack[m][j] = k++;
             }
     }
@@ -387,14 +391,29 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
         ei512_stream(buf[5], count[5], EI_PE1, cols, ncoef, split0);
         ei512_stream(buf[6], count[6], EI_PE2, cols, ncoef, split0);
     }
+    // The put-back takes the streams two at a time: one two-source permute with the index
+    // ei_unpack[ma] | ei_unpack_hi[mb] puts back the lanes of both (a stream left alone takes a
+    // one-source one), and a blend by ma | mb joins each pair's lanes to the ones before.
     const double *at[NS];
     for (int s = 0; s < NS; s++) at[s] = buf[s];
     for (int i = 0, v = 0; i < n; i += 8, v++) {
         __m512d yv = _mm512_setzero_pd();
-        for (int s = 0; s < ns; s++) {
-            yv = _mm512_mask_permutexvar_pd(yv, masks[s][v], _mm512_load_si512(ei_unpack[masks[s][v]]),
-                                            _mm512_loadu_pd(at[s]));
-            at[s] += __builtin_popcount(masks[s][v]);
+        for (int s = 0; s < ns; s += 2) {
+            unsigned ma = masks[s][v];
+            __m512d r;
+            __mmask8 mab;
+            if (s + 1 < ns) {
+                unsigned mb = masks[s + 1][v];
+                __m512i idx = _mm512_or_si512(_mm512_load_si512(ei_unpack[ma]), _mm512_load_si512(ei_unpack_hi[mb]));
+                r = _mm512_permutex2var_pd(_mm512_loadu_pd(at[s]), idx, _mm512_loadu_pd(at[s + 1]));
+                at[s + 1] += __builtin_popcount(mb);
+                mab = (__mmask8)(ma | mb);
+            } else {
+                r = _mm512_permutexvar_pd(_mm512_load_si512(ei_unpack[ma]), _mm512_loadu_pd(at[s]));
+                mab = (__mmask8)ma;
+            }
+            at[s] += __builtin_popcount(ma);
+            yv = s == 0 ? r : _mm512_mask_blend_pd(mab, yv, r);
         }
         __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
         if (single) _mm256_mask_storeu_ps((float *)y + i, live, _mm512_cvtpd_ps(yv));
