@@ -427,6 +427,15 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
     }
 }
 
+/// Half a block of negative float64 elements (four streams): the streams' buffers, the input and
+/// the output then stay in the L1 cache with the table's columns (4 % less time per element on
+/// −1/α in the C loop). Seven streams keep whole blocks (their part-filled last vectors cost more
+/// per half block), and so does float32 (no gain measured). One out-of-line copy, compiled with
+/// the half's length a constant (so that its lane masks fold away).
+static __attribute__((noinline)) WT_TARGET_AVX512 void ei512_neg_half(const void *x, void *y, int nt) {
+    ei512_sorted(x, y, EI_BLOCK / 2, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, 1, nt);
+}
+
 EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
                          const int split0, int nt) {
     // Four streams when no element is > 0: tested as "every sign bit set" (an AND of the block's
@@ -447,8 +456,15 @@ EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const 
         all = _mm512_and_si512(all, v);
     }
     int negative_only = single ? _mm512_movepi32_mask(all) == 0xffff : _mm512_movepi64_mask(all) == 0xff;
-    if (negative_only) ei512_sorted(x, y, n, single, cols, ncoef, split0, 1, nt);
-    else ei512_sorted(x, y, n, single, cols, ncoef, split0, 0, nt);
+    if (negative_only && n == EI_BLOCK && !single) {
+        // a whole negative float64 block is sorted as two halves (see ei512_neg_half)
+        ei512_neg_half(x, y, nt);
+        ei512_neg_half((const double *)x + EI_BLOCK / 2, (double *)y + EI_BLOCK / 2, nt);
+    } else if (negative_only) {
+        ei512_sorted(x, y, n, single, cols, ncoef, split0, 1, nt);
+    } else {
+        ei512_sorted(x, y, n, single, cols, ncoef, split0, 0, nt);
+    }
 }
 
 /// A whole block is compiled with n a constant, so that the lane masks of its vectors fold away
