@@ -100,9 +100,7 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
 
 #pragma STDC FP_CONTRACT OFF  // every operation as written, like the AVX2 tier's (expi_vec.h)
 #define EI_BLOCK 1024
-#ifndef EI_NT_BYTES
-#define EI_NT_BYTES (4 << 20)
-#endif
+#define EI_NT_BYTES (4 << 20)  // outputs this large are written with streaming stores (ei512_streaming)
 #define EI_U 1  // vectors per step of a stream (2 and 4, interleaving the Horner chains, measured no faster)
 /// The streams: the log piece (row 0); the negative polynomial pieces (x in (−4, −0.25], one
 /// 16-piece window); the positive polynomial pieces (x in [0.125, 4), the zero's piece included, a
@@ -281,11 +279,12 @@ EI512 void ei512_stream(double *buf, int n, int stream, const double *cols, cons
                 vm8_d v = vm8_fma(em1, p[u], p[u]);
                 if (stream == EI_NE2 && !ftz) {
                     // −750 <= x < −708: Ei is subnormal or rounds to −0, and the scaling would
-                    // take a microcode assist (~150 cycles; one vector in six of this stream on
-                    // −1/α; vscalefpd too). The same value without it: v·2^k rounded to the subnormal grid is
-                    // N·2^−1074 with N = v·2^(k+1074) rounded to an integer (nearest-even, as
-                    // the scaling rounds), and a subnormal's bits are N (N = 2^52 gives the
-                    // least normal, also right). Those lanes then scale by 2^0.
+                    // take a microcode assist (~150 cycles, vscalefpd as well as a multiply; in
+                    // most vectors of this stream on −1/α). The same value without it: v·2^k
+                    // rounded to the subnormal grid is N·2^−1074 with N = v·2^(k+1074) rounded
+                    // to an integer (nearest-even, as the scaling rounds), and a subnormal's
+                    // bits are N (N = 2^52 gives the least normal, also right). Those lanes then
+                    // scale by 2^0.
                     __mmask8 low = _mm512_cmp_pd_mask((__m512d)kd, _mm512_set1_pd(-1000.0), _CMP_LT_OQ);
                     __m512d ks = _mm512_maskz_add_pd(low, (__m512d)kd, _mm512_set1_pd(1074.0));
                     __m512d s = _mm512_abs_pd((__m512d)ei512_scale(v, (vm8_d)ks));
@@ -322,8 +321,9 @@ EI512 __m512d ei512_load(const void *x, int i, __mmask8 live, const int single) 
 }
 
 /// Ei of n <= EI_BLOCK elements from x to y (may alias; doubles, or floats when `single`): each lane compressed into the buffer of
-/// its stream, the streams evaluated, the results expanded back into place. `negative_only`: no
-/// element of the block is > 0 (the −1/α case): four streams instead of seven.
+/// its stream, the streams evaluated, the results expanded back into place. `negative_only`: every
+/// element of the block has its sign bit set (the −1/α case): four streams instead of seven.
+/// `nt`: full vectors of the output are written with streaming stores (see ei512_streaming).
 EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
                         const int split0, const int negative_only, int nt) {
     enum { NS = 7 };
@@ -367,7 +367,7 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
         for (int s = 0; s < ns; s++) {
             masks[s][v] = m[s];
             // the lanes of stream s to the front (lanes past them: other lanes of xv, overwritten
-            // by the next store or by the zeros after the loop)
+            // by the next store or by the padding after the loop)
             _mm512_storeu_pd(end[s], _mm512_permutexvar_pd(_mm512_load_si512(ei_pack[m[s]]), xv));
             end[s] += __builtin_popcount(m[s]);
         }
@@ -431,7 +431,7 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
 }
 
 /// Half a block of negative float64 elements (four streams): the streams' buffers, the input and
-/// the output then stay in the L1 cache with the table's columns (4 % less time per element on
+/// the output then stay in the L1 cache with the table's columns (6 % less time per element on
 /// −1/α in the C loop). Seven streams keep whole blocks (their part-filled last vectors cost more
 /// per half block), and so does float32 (no gain measured). One out-of-line copy, compiled with
 /// the half's length a constant (so that its lane masks fold away).
@@ -442,7 +442,7 @@ static __attribute__((noinline)) WT_TARGET_AVX512 void ei512_neg_half(const void
 EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
                          const int split0, int nt) {
     // Four streams when no element is > 0: tested as "every sign bit set" (an AND of the block's
-    // bits, one logic uop per 8 or 16 elements, three vectors per vpternlogq) — +0 and NaNs with a
+    // bits, one vpternlogq per two vectors of 8 or 16 elements) — +0 and NaNs with a
     // clear sign then take the seven streams, which give them the same bits.
     const int per = single ? 16 : 8, bytes = single ? 4 : 8;
     __m512i all = _mm512_set1_epi64(-1);
