@@ -265,40 +265,44 @@ final class SpecialFunctionTests: XCTestCase {
 
     /// Outputs of 4 MiB or more, 64-byte aligned and not in place, are written by the AVX-512 tier
     /// with streaming stores (and the last partial vector with a masked store): the same bits as
-    /// the AVX2 tier, and as the same call into an output that is not 64-byte aligned (regular stores).
+    /// the AVX2 tier, and as the same call into an output that is not 64-byte aligned (regular
+    /// stores); at 1 thread, and at 2 on twice the length (each thread's half then streams).
     func testLargeOutputsGiveTheAVX2Bits() throws {
         guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
             throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
         }
         let savedISA = wt_active_isa(), savedThreads = wt_get_num_threads()
         defer { _ = wt_set_isa(savedISA); _ = wt_set_num_threads(savedThreads) }
-        _ = wt_set_num_threads(1)
         var rng = SplitMix64(state: 11)
-        let n = (1 << 19) + 13  // 4 MiB + 104 bytes of float64; the float32 run uses 2n elements
-        let x = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n + 16)
-        let xf = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n + 16)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 16 * n + 128, alignment: 64)
+        let most = (1 << 20) + 26
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: 2 * most + 16)
+        let xf = UnsafeMutablePointer<Float>.allocate(capacity: 2 * most + 16)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 16 * most + 128, alignment: 64)
         defer { x.deallocate(); xf.deallocate(); raw.deallocate() }
-        for i in 0..<(2 * n) {
+        for i in 0..<(2 * most) {
             let v: Double = i % 5 == 4 ? Double.random(in: -800...800, using: &rng)
                 : -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng))
             x[i] = v
             xf[i] = Float(v)
         }
-        func run(_ isa: wt_isa, offset: Int) -> ([UInt64], [UInt32]) {
-            XCTAssertEqual(wt_set_isa(isa), isa)
-            let y = (raw + offset).bindMemory(to: Double.self, capacity: n)
-            wt_expi_array(x, y, n)
-            let d = (0..<n).map { y[$0].bitPattern }
-            let yf = (raw + offset).bindMemory(to: Float.self, capacity: 2 * n)
-            wt_expif_array(xf, yf, 2 * n)
-            return (d, (0..<(2 * n)).map { yf[$0].bitPattern })
-        }
-        let avx2 = run(WT_ISA_AVX2_FMA, offset: 0)
-        for offset in [0, 8] {
-            let avx512 = run(WT_ISA_AVX512, offset: offset)
-            XCTAssertEqual(avx512.0, avx2.0, "float64, output offset \(offset)")
-            XCTAssertEqual(avx512.1, avx2.1, "float32, output offset \(offset)")
+        // 4 MiB + 104 bytes of float64 (the float32 run uses 2n elements) at 1 thread, twice that at 2
+        for (n, threads) in [((1 << 19) + 13, Int32(1)), (most, 2)] {
+            _ = wt_set_num_threads(threads)
+            func run(_ isa: wt_isa, offset: Int) -> ([UInt64], [UInt32]) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                let y = (raw + offset).bindMemory(to: Double.self, capacity: n)
+                wt_expi_array(x, y, n)
+                let d = (0..<n).map { y[$0].bitPattern }
+                let yf = (raw + offset).bindMemory(to: Float.self, capacity: 2 * n)
+                wt_expif_array(xf, yf, 2 * n)
+                return (d, (0..<(2 * n)).map { yf[$0].bitPattern })
+            }
+            let avx2 = run(WT_ISA_AVX2_FMA, offset: 0)
+            for offset in [0, 8] {
+                let avx512 = run(WT_ISA_AVX512, offset: offset)
+                XCTAssertEqual(avx512.0, avx2.0, "float64, output offset \(offset), \(threads) threads")
+                XCTAssertEqual(avx512.1, avx2.1, "float32, output offset \(offset), \(threads) threads")
+            }
         }
     }
 
