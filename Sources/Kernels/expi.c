@@ -130,28 +130,31 @@ _Static_assert(1 + EI_NSIDE + 32 <= EI_NCOL_PAD && 1 + EI_NSIDE + (EI_Q64 - EI_Q
 /// The tables by column: ei_cols_d[j][i] = ei_table_d[i][j] (filled once at load time).
 static double ei_cols_d[sizeof ei_table_d[0] / sizeof(double)][EI_NCOL_PAD];
 static double ei_cols_f[sizeof ei_table_f[0] / sizeof(double)][EI_NCOL_PAD];
-/// Lane permutations by mask, one 512-bit index vector each (filled once at load time):
-/// ei_pack[m] moves the lanes set in m, in order, to the front (the placement of vcompresspd),
-/// ei_unpack[m] moves the front lanes back to the lanes set in m (that of vexpandpd). A permute
-/// with an index from these tables is one shuffle uop; vcompresspd and vexpandpd are two each, on
-/// the same port as the coefficient permutes (5 % of the whole kernel on −1/α).
-static long long ei_pack[256][8] __attribute__((aligned(64)));
-static long long ei_unpack[256][8] __attribute__((aligned(64)));
-/// ei_unpack[m] + 8 in the lanes set in m, 0 elsewhere: the second source of a two-source permute.
-static long long ei_unpack_hi[256][8] __attribute__((aligned(64)));
+/// Lane permutations by mask, the 8 lane indices of each as the 8 bytes of one word (filled once
+/// at load time): ei_pack[m] moves the lanes set in m, in order, to the front (the placement of
+/// vcompresspd), ei_unpack[m] moves the front lanes back to the lanes set in m (that of
+/// vexpandpd), ei_unpack_hi[m] is ei_unpack[m] + 8 in those lanes (the second source of a
+/// two-source permute). A permute with such an index is one shuffle uop; vcompresspd and
+/// vexpandpd are two each, on the same port as the coefficient permutes (5 % of the whole kernel
+/// on −1/α). As bytes the three tables take 6 KiB; as 64-byte index vectors they took 48 KiB,
+/// the whole L1 data cache, and ran 2–4 % slower on −1/α float64.
+static unsigned long long ei_pack[256], ei_unpack[256], ei_unpack_hi[256];
+/// The index vector of a byte-packed permutation: the word broadcast (a load), lane j shifted
+/// right by 8 j (the permutes read only the low 3 or 4 bits of each lane).
+#define EI_INDEX(word) _mm512_srlv_epi64(_mm512_set1_epi64((long long)(word)), _mm512_set_epi64(56, 48, 40, 32, 24, 16, 8, 0))
 __attribute__((constructor)) static void ei_fill_columns(void) {
     for (int m = 0; m < 256; m++) {
-        for (int j = 0; j < 8; j++) {
-            ei_pack[m][j] = 0;
-            ei_unpack[m][j] = 0;
-            ei_unpack_hi[m][j] = 0;
-        }
+        unsigned long long pack = 0, unpack = 0, unpack_hi = 0;
         for (int j = 0, k = 0; j < 8; j++)
             if (m >> j & 1) {
-                ei_pack[m][k] = j;
-                ei_unpack_hi[m][j] = k + 8;
-                ei_unpack[m][j] = k++;
+                pack |= (unsigned long long)j << (8 * k);
+                unpack |= (unsigned long long)k << (8 * j);
+                unpack_hi |= (unsigned long long)(k + 8) << (8 * j);
+                k++;
             }
+        ei_pack[m] = pack;
+        ei_unpack[m] = unpack;
+        ei_unpack_hi[m] = unpack_hi;
     }
     for (int i = 0; i < EI_NENTRY; i++) {
         for (int j = 0; j < EI_STRIDE_D; j++) ei_cols_d[j][i] = ei_table_d[i][j];
@@ -368,7 +371,7 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
             masks[s][v] = m[s];
             // the lanes of stream s to the front (lanes past them: other lanes of xv, overwritten
             // by the next store or by the padding after the loop)
-            _mm512_storeu_pd(end[s], _mm512_permutexvar_pd(_mm512_load_si512(ei_pack[m[s]]), xv));
+            _mm512_storeu_pd(end[s], _mm512_permutexvar_pd(EI_INDEX(ei_pack[m[s]]), xv));
             end[s] += __builtin_popcount(m[s]);
         }
     }
@@ -410,12 +413,12 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
             __mmask8 mab;
             if (s + 1 < ns) {
                 unsigned mb = masks[s + 1][v];
-                __m512i idx = _mm512_or_si512(_mm512_load_si512(ei_unpack[ma]), _mm512_load_si512(ei_unpack_hi[mb]));
+                __m512i idx = EI_INDEX(ei_unpack[ma] | ei_unpack_hi[mb]);
                 r = _mm512_permutex2var_pd(_mm512_loadu_pd(at[s]), idx, _mm512_loadu_pd(at[s + 1]));
                 at[s + 1] += __builtin_popcount(mb);
                 mab = (__mmask8)(ma | mb);
             } else {
-                r = _mm512_permutexvar_pd(_mm512_load_si512(ei_unpack[ma]), _mm512_loadu_pd(at[s]));
+                r = _mm512_permutexvar_pd(EI_INDEX(ei_unpack[ma]), _mm512_loadu_pd(at[s]));
                 mab = (__mmask8)ma;
             }
             at[s] += __builtin_popcount(ma);
