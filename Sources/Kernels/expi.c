@@ -141,7 +141,8 @@ static double ei_cols_f[sizeof ei_table_f[0] / sizeof(double)][EI_NCOL_PAD];
 static unsigned long long ei_pack[256], ei_unpack[256], ei_unpack_hi[256];
 /// The index vector of a byte-packed permutation: the word broadcast (a load), lane j shifted
 /// right by 8 j (the permutes read only the low 3 or 4 bits of each lane).
-#define EI_INDEX(word) _mm512_srlv_epi64(_mm512_set1_epi64((long long)(word)), _mm512_set_epi64(56, 48, 40, 32, 24, 16, 8, 0))
+#define EI_INDEX(word) \
+    _mm512_srlv_epi64(_mm512_set1_epi64((long long)(word)), _mm512_set_epi64(56, 48, 40, 32, 24, 16, 8, 0))
 __attribute__((constructor)) static void ei_fill_columns(void) {
     for (int m = 0; m < 256; m++) {
         unsigned long long pack = 0, unpack = 0, unpack_hi = 0;
