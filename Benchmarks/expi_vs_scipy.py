@@ -6,7 +6,8 @@ ei`) compares two runs that saw different loads; here scipy and the Kernels targ
 one or more source trees, e.g. this tree and an older one unpacked with `git archive`) are timed
 round by round on the same arrays, one thread, 2^16 elements per call (so that a lost time slice
 spoils one call, not the minimum; scipy, ~35× slower, on 16 slices of 4096 elements, the best
-of each slice summed), best of `--rounds` rounds. Inputs as `wirtinger bench`:
+of each slice summed), best of `--rounds` rounds; each timed call of ours follows an untimed one
+on 4096 elements (steady-state throughput, as in `wirtinger bench`, whichever tree comes first). Inputs as `wirtinger bench`:
 "neglog" −10^U(−3,3) (the −1/α of the VD penalty) and "uniform50" U(−50, 50), golden-ratio
 sequence. Run from the package root:
     python3 Benchmarks/expi_vs_scipy.py [--rounds 40] [--tree LABEL=DIR ...]
@@ -55,12 +56,17 @@ def main():
             ct = ctypes.POINTER(ctypes.c_double if dtype == np.float64 else ctypes.c_float)
             px, py = x.ctypes.data_as(ct), y.ctypes.data_as(ct)
             fns = [(label, (lambda f: lambda: f(px, py, ctypes.c_ssize_t(n)))(getattr(lib, name))) for label, lib in libs]
+            # an untimed call on 4096 elements before each timed one: the core's switch to 512-bit
+            # work after scipy's scalar loop (slower vector issue for some microseconds) would
+            # otherwise fall on whichever tree is timed first in a round
+            warm = {label: (lambda f: lambda: f(px, py, ctypes.c_ssize_t(4096)))(getattr(lib, name)) for label, lib in libs}
             best = {label: float("inf") for label, _ in fns}
             # scipy takes ~35x longer: timed on 16 slices of 4096 elements, each slice's best kept
             slices = [x[i:i + 4096] for i in range(0, n, 4096)]
             scipy_best = [float("inf")] * len(slices)
             for _ in range(args.rounds):
                 for label, f in fns:
+                    warm[label]()
                     t = time.perf_counter(); f(); t = time.perf_counter() - t
                     best[label] = min(best[label], t)
                 for i, xs in enumerate(slices):

@@ -195,9 +195,9 @@ final class SpecialFunctionTests: XCTestCase {
     /// The AVX-512 tier sorts each block of 1024 elements by form (log, polynomial, exp; by sign) and
     /// evaluates the forms separately, the AVX2 tier evaluates every form in every lane and blends:
     /// same operations per element, so the same bits — on blocks with and without positive
-    /// elements, special values (±0, ±inf, NaN, |x| ≥ 1024, the underflow below −745, the zero
-    /// x0), ragged tails and block boundaries, out of place and in place, at 1 and 2 threads, and
-    /// with flush-to-zero on.
+    /// elements, blocks of one form only, special values (±0, ±inf, NaN of either sign, |x| ≥ 1024,
+    /// the underflow below −745 and the clamp at −750, the zero x0, subnormals), ragged tails and
+    /// block boundaries, out of place and in place, at 1 and 2 threads, and with flush-to-zero on.
     func testSortedAVX512TierGivesTheAVX2Bits() throws {
         guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
             throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
@@ -205,15 +205,25 @@ final class SpecialFunctionTests: XCTestCase {
         let savedISA = wt_active_isa(), savedThreads = wt_get_num_threads()
         defer { _ = wt_set_isa(savedISA); _ = wt_set_num_threads(savedThreads) }
         var rng = SplitMix64(state: 7)
-        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1024, -1024, 2000, -2000, -745, -750, -751,
-                                  -700, 716.5, 709.9, 0.125, -0.25, 0.25, 0.5, 4, -4, 64, -64, 0.37250741078136663,
-                                  .leastNonzeroMagnitude, -.leastNormalMagnitude, 1e-300, -1e-300]
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, -Double.nan, 1024, -1024, 2000, -2000, -745,
+                                  -750, -751, -768, -1000, -1023.99, -700, -708.5, 716.5, 709.9, 0.125, -0.25, 0.25,
+                                  0.5, 4, -4, 64, -64, 0.37250741078136663, .leastNonzeroMagnitude,
+                                  -.leastNonzeroMagnitude, -.leastNormalMagnitude, 1e-300, -1e-300, -1e300, 1e300, -1e20]
         // negative-only blocks (−1/α), mixed blocks, and a block of specials among both
         let negative = (0..<3000).map { _ in -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng)) }
         let mixed = (0..<3000).map { i in
             i % 2 == 0 ? Double.random(in: -800...800, using: &rng) : Double.random(in: -5...5, using: &rng)
         }
-        let block = negative + specials + mixed + specials + negative.prefix(1500)
+        // blocks of one form only (the other streams empty), and a negative block but for one +0
+        // (which, like a NaN with a clear sign, takes the seven-stream sort)
+        var oneForm: [Double] = []
+        for (start, width) in [(0.0, -0.25), (-0.25, -3.75), (-4.0, -60.0), (-64.0, -700.0)] {
+            oneForm += (1...1024).map { (i: Int) -> Double in start + width * Double(i) / 1025 }
+        }
+        var plusZero: [Double] = Array(negative.prefix(1000))
+        plusZero += [0.0] + Array(negative.prefix(23)) + [Double.nan] + Array(negative.prefix(1023))
+        var block: [Double] = negative + specials + mixed
+        block += specials + Array(negative.prefix(1500)) + oneForm + plusZero
         let all = block + block.reversed() + block  // > 16384 elements: 2 threads split it
         for n in [1, 7, 8, 9, 1023, 1024, 1025, 2047, 2049, all.count] {
             for offset in [0, 3] where offset + n <= all.count {
@@ -251,6 +261,49 @@ final class SpecialFunctionTests: XCTestCase {
         XCTAssertEqual(flushed[0], flushed[1], "flush-to-zero: AVX2 and AVX-512 differ")
         XCTAssertTrue(zip(all, flushed[1]).contains { $0.0 > -740 && $0.0 < -720 && $0.1 == (-0.0).bitPattern },
                       "flush-to-zero flushed a subnormal Ei")
+    }
+
+    /// Outputs of 4 MiB or more, 64-byte aligned and not in place, are written by the AVX-512 tier
+    /// with streaming stores (and the last partial vector with a masked store): the same bits as
+    /// the AVX2 tier, and as the same call into an output that is not 64-byte aligned (regular
+    /// stores); at 1 thread, and at 2 on twice the length (each thread's half then streams).
+    func testLargeOutputsGiveTheAVX2Bits() throws {
+        guard wt_detected_isa().rawValue >= WT_ISA_AVX512.rawValue else {
+            throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX-512 tier to compare with AVX2")
+        }
+        let savedISA = wt_active_isa(), savedThreads = wt_get_num_threads()
+        defer { _ = wt_set_isa(savedISA); _ = wt_set_num_threads(savedThreads) }
+        var rng = SplitMix64(state: 11)
+        let most = (1 << 20) + 26
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: 2 * most + 16)
+        let xf = UnsafeMutablePointer<Float>.allocate(capacity: 2 * most + 16)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 16 * most + 128, alignment: 64)
+        defer { x.deallocate(); xf.deallocate(); raw.deallocate() }
+        for i in 0..<(2 * most) {
+            let v: Double = i % 5 == 4 ? Double.random(in: -800...800, using: &rng)
+                : -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng))
+            x[i] = v
+            xf[i] = Float(v)
+        }
+        // 4 MiB + 104 bytes of float64 (the float32 run uses 2n elements) at 1 thread, twice that at 2
+        for (n, threads) in [((1 << 19) + 13, Int32(1)), (most, 2)] {
+            _ = wt_set_num_threads(threads)
+            func run(_ isa: wt_isa, offset: Int) -> ([UInt64], [UInt32]) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                let y = (raw + offset).bindMemory(to: Double.self, capacity: n)
+                wt_expi_array(x, y, n)
+                let d = (0..<n).map { y[$0].bitPattern }
+                let yf = (raw + offset).bindMemory(to: Float.self, capacity: 2 * n)
+                wt_expif_array(xf, yf, 2 * n)
+                return (d, (0..<(2 * n)).map { yf[$0].bitPattern })
+            }
+            let avx2 = run(WT_ISA_AVX2_FMA, offset: 0)
+            for offset in [0, 8] {
+                let avx512 = run(WT_ISA_AVX512, offset: offset)
+                XCTAssertEqual(avx512.0, avx2.0, "float64, output offset \(offset), \(threads) threads")
+                XCTAssertEqual(avx512.1, avx2.1, "float32, output offset \(offset), \(threads) threads")
+            }
+        }
     }
 
     /// The complex variational-dropout KL (cplxmodule CplxVDMixin.penalty):
