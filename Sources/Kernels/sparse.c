@@ -29,6 +29,9 @@
 
 #define WT_SP_TILE 64          // examples per tile (8 AVX2 vectors)
 #define WT_SP_GATHER_MAX 4     // batches below this use the gathered dot products
+#ifndef WT_SP_BACK_ROWS
+#define WT_SP_BACK_ROWS 32     // rows summed, then transposed into y, at a time (tile path; a multiple of 8)
+#endif
 #define WT_SP_PARALLEL_MIN (1L << 17)  // batch · nnz below this stays on the calling thread
 #define WT_SP_PARALLEL_MIN_GATHER (1L << 13)  // the same for the gathered small-batch path (cheap to split: no tiles)
 
@@ -44,8 +47,11 @@ typedef struct {
     void (*transpose_back)(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy);
     /// The row-window product of slices s0 ..< s1 for one example (sparse_window.h), or NULL where
     /// the gathered dot products are faster (portable, AVX2).
-    void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, ptrdiff_t s0,
-                   ptrdiff_t s1);
+    void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
+                   ptrdiff_t s0, ptrdiff_t s1);
+    /// The aligned, zero-padded copy of one example's input the window product reads; 1 when it
+    /// is finite (sparse_window.h). NULL with window.
+    int (*window_input)(const float *x, ptrdiff_t cols, float *xa);
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -63,6 +69,8 @@ typedef struct wt_sp_job {
     const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
     const wt_sparse_window *window;  // the row-window layout (small batches, when the tier has a piece for it)
+    const float *xa;      // window path: the inputs copied, sp_window_padded(cols) floats per example
+    int finite[WT_SP_GATHER_MAX];  // window path: whether example b's input is finite
     ptrdiff_t split[65];  // row (or, with window, slice) boundaries of the parts
 } wt_sp_job;
 
@@ -337,8 +345,9 @@ static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
     if (j->window) {  // r0 ..< r1 are slices
+        const ptrdiff_t padded = sp_window_padded(j->cols);
         for (ptrdiff_t b = 0; b < j->batch; b++)
-            j->tier->window(j->window, j->bias, j->x + b * j->ldx, j->y + b * j->ldy, j->relu, r0, r1);
+            j->tier->window(j->window, j->bias, j->xa + b * padded, j->y + b * j->ldy, j->relu, !j->finite[b], r0, r1);
         return;
     }
     if (j->xt == NULL) {
@@ -349,8 +358,13 @@ static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
         const float *xt = j->xt + t * j->cols * WT_SP_TILE;
         ptrdiff_t b0 = t * WT_SP_TILE;
         ptrdiff_t nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
-        j->tier->tile_rows_t(j, xt, r0, r1, j->ot);
-        j->tier->transpose_back(j->ot, r0, r1, nb, j->y + b0 * j->ldy, j->ldy);
+        // A block of rows is transposed into y while its sums are still in L1 (all rows first,
+        // then all back, read the 100 KB tile of 400 rows back from L2).
+        for (ptrdiff_t rb = r0; rb < r1; rb += WT_SP_BACK_ROWS) {
+            const ptrdiff_t re = r1 - rb < WT_SP_BACK_ROWS ? r1 : rb + WT_SP_BACK_ROWS;
+            j->tier->tile_rows_t(j, xt, rb, re, j->ot);
+            j->tier->transpose_back(j->ot, rb, re, nb, j->y + b0 * j->ldy, j->ldy);
+        }
     }
 }
 
@@ -360,10 +374,17 @@ static void sp_task(void *context, int part, int parts) {
     sp_run_rows(j, j->split[part], j->split[part + 1]);
 }
 
-/// The small-batch product through the row-window layout: slices split over the pool, balanced by
-/// stored vectors (plus one per slice), when the product is big enough.
-static void sp_linear_window(wt_sp_job *j, int threads) {
+/// The small-batch product through the row-window layout: the inputs copied into aligned scratch
+/// (and checked for non-finite values) once, then the slices split over the pool, balanced by
+/// stored vectors (plus one per slice), when the product is big enough. Returns -1 (nothing done)
+/// when the scratch copy could not be allocated.
+static int sp_linear_window(wt_sp_job *j, int threads) {
     const wt_sparse_window *w = j->window;
+    const ptrdiff_t padded = sp_window_padded(j->cols);
+    float *xa = (float *)wt_sparse_scratch((size_t)j->batch * (size_t)padded * sizeof(float));
+    if (!xa) return -1;
+    for (ptrdiff_t b = 0; b < j->batch; b++) j->finite[b] = j->tier->window_input(j->x + b * j->ldx, j->cols, xa + b * padded);
+    j->xa = xa;
     const ptrdiff_t slices = w->slices;
     int parts = threads > 64 ? 64 : threads;
     // The gathered path's threshold, with a stored lane costing half a gathered nonzero.
@@ -381,6 +402,7 @@ static void sp_linear_window(wt_sp_job *j, int threads) {
     }
     j->split[parts] = slices;
     if (parts == 1 || !wt_pool_try_run(parts, sp_task, j)) sp_run_rows(j, 0, slices);
+    return 0;
 }
 
 static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
@@ -395,8 +417,8 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     j.relu = (flags & WT_SPARSE_RELU) != 0;
     if (batch < WT_SP_GATHER_MAX && window && tier->window && window->rows == rows && window->cols == cols) {
         j.window = window;
-        sp_linear_window(&j, threads);
-        return 0;
+        if (sp_linear_window(&j, threads) == 0) return 0;
+        j.window = NULL;  // no scratch for the input copy: the gathered products need none
     }
     float *scratch = NULL;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
@@ -477,11 +499,12 @@ void *wt_sparse_scratch_slot(int slot, size_t bytes) {
 void *wt_sparse_scratch(size_t bytes) { return wt_sparse_scratch_slot(0, bytes); }
 
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_portable, sp_tile_rows_t_portable,
-                                       sp_transpose_back_portable, NULL};
+                                       sp_transpose_back_portable, NULL, NULL};
 #if WT_X86
-static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL};
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL,
+                                   NULL};
 static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
-                                     sp_window_slices_avx512};
+                                     sp_window_slices_avx512, sp_window_input_avx512};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable
@@ -612,8 +635,11 @@ static int sp_chain_tiles(const sp_chain_job *c, ptrdiff_t t0, ptrdiff_t t1) {
                 c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
                 in = h[i & 1];
             } else {
-                c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
-                c->tier->transpose_back(h[i & 1], 0, l->rows, nb, c->y + b0 * c->ldy, c->ldy);
+                for (ptrdiff_t rb = 0; rb < l->rows; rb += WT_SP_BACK_ROWS) {  // into y while in L1
+                    const ptrdiff_t re = l->rows - rb < WT_SP_BACK_ROWS ? l->rows : rb + WT_SP_BACK_ROWS;
+                    c->tier->tile_rows_t(&j, in, rb, re, h[i & 1]);
+                    c->tier->transpose_back(h[i & 1], rb, re, nb, c->y + b0 * c->ldy, c->ldy);
+                }
             }
         }
     }

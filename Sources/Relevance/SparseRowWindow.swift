@@ -4,9 +4,10 @@
 import Kernels
 
 /// A ``CSRMatrix`` rearranged for the small-batch (< 4 rows) product: 16 rows per vector, each
-/// stored vector holding at most one nonzero per row within 32 consecutive columns, so that the
-/// AVX-512 kernel reads its inputs with one table lookup instead of gathers (see
-/// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
+/// stored vector holding at most one nonzero per row within 32 consecutive columns starting at a
+/// multiple of 16, so that the AVX-512 kernel reads its inputs with one table lookup of two aligned
+/// vectors instead of gathers (see `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md,
+/// "Batch 1: row windows").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {
     /// The C descriptor, pointing into memory this object owns.
@@ -20,15 +21,16 @@ final class CSRRowWindow: @unchecked Sendable {
         let vectors = matrix.withArrays { rp, ci, _ in wt_scsr_window_count(matrix.rows, matrix.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
         let slices = (matrix.rows + 15) / 16
-        // One block: values (16 floats per vector), bases, masks, indices, slice starts.
-        let valuesBytes = 64 * vectors, basesBytes = 4 * vectors, masksBytes = 2 * vectors, indexBytes = 16 * vectors
-        let startsOffset = (valuesBytes + basesBytes + masksBytes + indexBytes + 3) & ~3
+        // One 64-byte aligned block: values (16 floats per vector, 64-byte aligned), indices
+        // (16 bytes per vector, 16-byte aligned: the kernel's aligned loads), bases, masks, slice starts.
+        let valuesBytes = 64 * vectors, indexBytes = 16 * vectors, basesBytes = 4 * vectors, masksBytes = 2 * vectors
+        let startsOffset = (valuesBytes + indexBytes + basesBytes + masksBytes + 3) & ~3
         let total = startsOffset + 4 * (slices + 1)
         memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 64), alignment: 64)
         let values = memory.bindMemory(to: Float.self, capacity: 16 * vectors)
-        let bases = (memory + valuesBytes).bindMemory(to: UInt32.self, capacity: vectors)
-        let masks = (memory + valuesBytes + basesBytes).bindMemory(to: UInt16.self, capacity: vectors)
-        let index = (memory + valuesBytes + basesBytes + masksBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
+        let index = (memory + valuesBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
+        let bases = (memory + valuesBytes + indexBytes).bindMemory(to: UInt32.self, capacity: vectors)
+        let masks = (memory + valuesBytes + indexBytes + basesBytes).bindMemory(to: UInt16.self, capacity: vectors)
         let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
         matrix.withArrays { rp, ci, vp in
             wt_scsr_window_fill(matrix.rows, matrix.columns, rp, ci, vp, starts, bases, masks, index, values)

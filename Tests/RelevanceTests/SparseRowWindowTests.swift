@@ -54,7 +54,7 @@ final class SparseRowWindowTests: XCTestCase {
     }
 
     /// Decoding the layout (built on any CPU) gives back the CSR nonzeros, each once, in ascending columns per row;
-    /// every window lies inside the weight and absent lanes hold 0.
+    /// every window starts on a multiple of 16 inside the padded input and absent lanes hold +0 at index 0.
     func testLayoutHoldsEveryNonzeroOnceInRowOrder() {
         for (w, m, _, what) in cases() {
             let csr = CSRMatrix(dense: w, mask: m)
@@ -68,12 +68,19 @@ final class SparseRowWindowTests: XCTestCase {
             for s in 0..<d.slices {
                 XCTAssertLessThanOrEqual(d.slice_start[s], d.slice_start[s + 1], "\(what): slice starts decrease")
                 for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
-                    XCTAssertLessThanOrEqual(Int(d.base[v]) + 32, csr.columns, "\(what): window past the last column")
+                    // Windows start on multiples of 16 and end within the input rounded up to 16
+                    // (the kernel reads a zero-padded copy of it).
+                    XCTAssertEqual(d.base[v] % 16, 0, "\(what): window at \(d.base[v]), not a multiple of 16")
+                    XCTAssertLessThanOrEqual(Int(d.base[v]) + 32, (csr.columns + 15) / 16 * 16, "\(what): window past the padded input")
                     XCTAssertNotEqual(d.mask[v], 0, "\(what): an empty vector is stored")
                     for lane in 0..<16 {
                         let index = d.index[16 * v + lane], value = d.values[16 * v + lane]
                         XCTAssertLessThan(index, 32)
-                        if d.mask[v] >> lane & 1 == 0 { XCTAssertEqual(value, 0, "\(what): absent lane holds \(value)"); continue }
+                        if d.mask[v] >> lane & 1 == 0 {
+                            XCTAssertEqual(value.bitPattern, 0, "\(what): absent lane holds \(value)")
+                            XCTAssertEqual(index, 0, "\(what): absent lane reads index \(index)")
+                            continue
+                        }
                         XCTAssertLessThan(16 * s + lane, csr.rows, "\(what): a lane past the last row is set")
                         decoded[16 * s + lane].append((Int32(d.base[v]) + Int32(index), value))
                     }
@@ -160,7 +167,8 @@ final class SparseRowWindowTests: XCTestCase {
     }
 
     /// A NaN input reaches only the rows with a nonzero in its column (absent lanes are masked,
-    /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere.
+    /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere;
+    /// the other rows have the bits of the unmasked product of a finite input.
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
         let (w, m, b) = problem(out: 33, in: 64, keep: 0.1, seed: 620)
         let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
@@ -171,8 +179,15 @@ final class SparseRowWindowTests: XCTestCase {
                 var xs = Sample.normal([1, 64], seed: 621, dtype: .float32).scalars(as: Float.self)
                 xs[column] = value
                 let y = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
+                // The same input with that entry finite takes the unmasked product (AVX-512 tier):
+                // the rows that do not read the column get the masked product's bits.
+                xs[column] = 0.5
+                let finite = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
                 for r in 0..<33 {
                     XCTAssertEqual(y[r].isFinite, ms[r * 64 + column] == 0, "isa \(isa.rawValue), row \(r), input \(value) at \(column)")
+                    if ms[r * 64 + column] == 0 {
+                        XCTAssertEqual(y[r].bitPattern, finite[r].bitPattern, "isa \(isa.rawValue), row \(r): masked and unmasked products differ")
+                    }
                 }
             }
         }

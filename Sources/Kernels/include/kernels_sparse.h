@@ -39,9 +39,11 @@ int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
 /// the rows in slices of 16 (slice s = rows 16s ..< 16s + 16), each slice a run of stored vectors
 /// slice_start[s] ..< slice_start[s + 1]. Vector v holds, in lane i, at most one nonzero of row
 /// 16s + i: present when bit i of mask[v] is set, at column base[v] + index[16v + i]
-/// (index < 32, base[v] ≤ cols − 32) with value values[16v + i] (0 in absent lanes). Every nonzero
-/// of the CSR form is stored exactly once, a row's in ascending column order. Built by
-/// wt_scsr_window_count / wt_scsr_window_fill; the arrays belong to the caller.
+/// (index < 32; base[v] a multiple of 16 with base[v] + 32 ≤ cols rounded up to a multiple of 16)
+/// with value values[16v + i] (value 0 and index 0 in absent lanes). Every nonzero of the CSR form
+/// is stored exactly once, a row's in ascending column order. Built by wt_scsr_window_count /
+/// wt_scsr_window_fill; the arrays belong to the caller. The product reads values with 64-byte
+/// and index with 16-byte aligned loads, so values must be 64-byte and index 16-byte aligned.
 typedef struct wt_sparse_window {
     ptrdiff_t rows, cols;        /// the weight's shape
     ptrdiff_t slices, vectors;   /// (rows + 15) / 16, and the number of stored vectors
@@ -63,8 +65,9 @@ void wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
                          float *wvalues);
 
 /// wt_scsr_linear with the weight's row-window layout too (or window = NULL): batches below 4 take
-/// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one masked
-/// multiply-add per 16 rows instead of gathers), summing row r as bias[r] + ((a0 + a1) + (a2 + a3))
+/// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one multiply-add
+/// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
+/// holds a NaN or an infinity, and add 0 otherwise), summing row r as bias[r] + ((a0 + a1) + (a2 + a3))
 /// with a_q the running sum (fused multiply-adds) of the slice's vectors v ≡ q (mod 4); the other
 /// tiers, larger batches, or a window of another shape take wt_scsr_linear's paths. Same bits at
 /// any thread count.
