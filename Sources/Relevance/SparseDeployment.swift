@@ -123,16 +123,16 @@ public struct CSRMatrix: Sendable, Equatable {
         }
         let batch = x.count / Swift.max(columns, 1)
         let n = columns == 0 ? x.shape.dropLast().reduce(1, *) : batch
-        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [rows], dtype: .float32)
+        var shape = x.shape
+        shape[shape.count - 1] = rows
+        var y = Tensor(uninitializedShape: shape, dtype: .float32)
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
-                withArrays { rp, ci, vp in
-                    let run = { (bp: UnsafePointer<Float>?) -> Int32 in
+                withOptionalElements(bias) { bp in
+                    withArrays { rp, ci, vp in
                         wt_scsr_linear_windowed(rows, columns, rp, ci, vp, window?.descriptor, bp, n, xp.baseAddress, columns,
                                                 yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
                     }
-                    if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
-                    return run(nil)
                 }
             }
         }
@@ -459,4 +459,12 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
 public func compileDense<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree, path: String = "")
     -> (model: Sequential<I, O>, parameters: ParameterTree) {
     compileSparse(model, parameters: parameters, maxDensity: -.infinity, path: path)
+}
+
+/// Calls `body` with the float32 elements of `t`, or with nil when `t` is nil (an optional bias
+/// handed to a kernel without building a closure per call).
+@inline(__always)
+func withOptionalElements<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in body(p.baseAddress) }
 }
