@@ -29,9 +29,6 @@
 
 #define WT_SP_TILE 64          // examples per tile (8 AVX2 vectors)
 #define WT_SP_GATHER_MAX 4     // batches below this use the gathered dot products
-#ifndef WT_SP_BACK_ROWS
-#define WT_SP_BACK_ROWS 32     // rows summed, then transposed into y, at a time (tile path; a multiple of 8)
-#endif
 #define WT_SP_PARALLEL_MIN (1L << 17)  // batch · nnz below this stays on the calling thread
 #define WT_SP_PARALLEL_MIN_GATHER (1L << 13)  // the same for the gathered small-batch path (cheap to split: no tiles)
 
@@ -358,13 +355,8 @@ static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
         const float *xt = j->xt + t * j->cols * WT_SP_TILE;
         ptrdiff_t b0 = t * WT_SP_TILE;
         ptrdiff_t nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
-        // A block of rows is transposed into y while its sums are still in L1 (all rows first,
-        // then all back, read the 100 KB tile of 400 rows back from L2).
-        for (ptrdiff_t rb = r0; rb < r1; rb += WT_SP_BACK_ROWS) {
-            const ptrdiff_t re = r1 - rb < WT_SP_BACK_ROWS ? r1 : rb + WT_SP_BACK_ROWS;
-            j->tier->tile_rows_t(j, xt, rb, re, j->ot);
-            j->tier->transpose_back(j->ot, rb, re, nb, j->y + b0 * j->ldy, j->ldy);
-        }
+        j->tier->tile_rows_t(j, xt, r0, r1, j->ot);
+        j->tier->transpose_back(j->ot, r0, r1, nb, j->y + b0 * j->ldy, j->ldy);
     }
 }
 
@@ -637,11 +629,8 @@ static int sp_chain_tiles(const sp_chain_job *c, ptrdiff_t t0, ptrdiff_t t1) {
                 c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
                 in = h[i & 1];
             } else {
-                for (ptrdiff_t rb = 0; rb < l->rows; rb += WT_SP_BACK_ROWS) {  // into y while in L1
-                    const ptrdiff_t re = l->rows - rb < WT_SP_BACK_ROWS ? l->rows : rb + WT_SP_BACK_ROWS;
-                    c->tier->tile_rows_t(&j, in, rb, re, h[i & 1]);
-                    c->tier->transpose_back(h[i & 1], rb, re, nb, c->y + b0 * c->ldy, c->ldy);
-                }
+                c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
+                c->tier->transpose_back(h[i & 1], 0, l->rows, nb, c->y + b0 * c->ldy, c->ldy);
             }
         }
     }

@@ -198,6 +198,28 @@ final class SparseRowWindowTests: XCTestCase {
         }
     }
 
+    /// The bench's Linear(784, 400) at 95 % and 99 % sparsity: position order and slice order of
+    /// the vectors (AVX-512 layouts), each within the float64 bound at every tier for batches 1–3,
+    /// with and without the fused ReLU.
+    func testBenchShapeInBothOrdersMatchesTheReference() {
+        for (keep, byPosition) in [(0.05, Int32(1)), (0.01, Int32(0))] {
+            let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 640)
+            let layer = SparseLinear(weight: w, bias: b, mask: m)
+            XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
+            let fused = layer.fusingReLU()
+            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+                _ = wt_set_isa(isa)
+                for n in [1, 2, 3] {
+                    let x = Sample.normal([n, 784], seed: UInt64(641 + n), dtype: .float32)
+                    let y = layer(x)
+                    assertWithin(y.scalars, reference(x, w, m, b), "keep \(keep), isa \(isa.rawValue), batch \(n)")
+                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
+                }
+            }
+        }
+    }
+
     /// A NaN input reaches only the rows with a nonzero in its column (absent lanes are masked,
     /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere;
     /// the other rows have the bits of the unmasked product of a finite input.
