@@ -232,9 +232,11 @@ public struct SparseLinear: SequentialLayer {
     /// The density above which a CSR weight also keeps a packed dense copy for batches below
     /// ``smallBatch``: the measured CSR/dense crossover of a real 784 → 400 weight at batch 1
     /// (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
-    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12), and
-    /// between 20 and 30 % with the row-window product of a CPU with the AVX-512 tier (0.2 there).
-    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.2 : 0.12
+    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12); with
+    /// the row-window product of a CPU with the AVX-512 tier above 50 % at batch 1 and between 40
+    /// and 50 % at batch 3 since session 8 (0.4 there, ``defaultMaxDensity``: a weight stored as
+    /// CSR at the default cut-off keeps no dense copy).
+    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.4 : 0.12
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
