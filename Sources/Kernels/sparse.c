@@ -42,10 +42,13 @@ typedef struct {
     void (*tile_rows_t)(const struct wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out);
     /// y[i·ldy + r] = ot[r·64 + i] for i < nb, r0 ≤ r < r1 (y at the tile's first example).
     void (*transpose_back)(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy);
-    /// The row-window product of slices s0 ..< s1 for one example (sparse_window.h), or NULL where
+    /// The row-window product of units u0 ..< u1 for one example (sparse_window.h), or NULL where
     /// the gathered dot products are faster (portable, AVX2).
-    void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, ptrdiff_t s0,
-                   ptrdiff_t s1);
+    void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
+                   ptrdiff_t u0, ptrdiff_t u1);
+    /// The aligned, zero-padded copy of one example's input the window product reads; 1 when it
+    /// is finite (sparse_window.h). NULL with window.
+    int (*window_input)(const float *x, ptrdiff_t cols, float *xa);
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -63,7 +66,9 @@ typedef struct wt_sp_job {
     const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
     const wt_sparse_window *window;  // the row-window layout (small batches, when the tier has a piece for it)
-    ptrdiff_t split[65];  // row (or, with window, slice) boundaries of the parts
+    const float *xa;      // window path: the inputs copied, sp_window_padded(cols) floats per example
+    int finite[WT_SP_GATHER_MAX];  // window path: whether example b's input is finite
+    ptrdiff_t split[65];  // row (or, with window, group or slice) boundaries of the parts
 } wt_sp_job;
 
 // ---------------------------------------------------------------------------------------------
@@ -336,9 +341,10 @@ static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t
 
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
-    if (j->window) {  // r0 ..< r1 are slices
+    if (j->window) {  // r0 ..< r1 are groups of slices or slices (the layout's order)
+        const ptrdiff_t padded = sp_window_padded(j->cols);
         for (ptrdiff_t b = 0; b < j->batch; b++)
-            j->tier->window(j->window, j->bias, j->x + b * j->ldx, j->y + b * j->ldy, j->relu, r0, r1);
+            j->tier->window(j->window, j->bias, j->xa + b * padded, j->y + b * j->ldy, j->relu, !j->finite[b], r0, r1);
         return;
     }
     if (j->xt == NULL) {
@@ -360,27 +366,37 @@ static void sp_task(void *context, int part, int parts) {
     sp_run_rows(j, j->split[part], j->split[part + 1]);
 }
 
-/// The small-batch product through the row-window layout: slices split over the pool, balanced by
-/// stored vectors (plus one per slice), when the product is big enough.
-static void sp_linear_window(wt_sp_job *j, int threads) {
+/// The small-batch product through the row-window layout: the inputs copied into aligned scratch
+/// (and checked for non-finite values) once, then the groups (400 rows each) or slices (16 rows;
+/// the layout's order) split over the pool, balanced by stored vectors (plus one per unit), when
+/// the product is big enough. Returns -1 (nothing done) when the scratch copy could not be allocated.
+static int sp_linear_window(wt_sp_job *j, int threads) {
     const wt_sparse_window *w = j->window;
-    const ptrdiff_t slices = w->slices;
+    const ptrdiff_t padded = sp_window_padded(j->cols);
+    float *xa = (float *)wt_sparse_scratch((size_t)j->batch * (size_t)padded * sizeof(float));
+    if (!xa) return -1;
+    for (ptrdiff_t b = 0; b < j->batch; b++) j->finite[b] = j->tier->window_input(j->x + b * j->ldx, j->cols, xa + b * padded);
+    j->xa = xa;
+    // The units split over the threads: groups of 25 slices (position order) or slices.
+    const ptrdiff_t units = w->by_position ? w->groups : w->slices;
+    const int32_t *start = w->by_position ? w->group_start : w->slice_start;
     int parts = threads > 64 ? 64 : threads;
     // The gathered path's threshold, with a stored lane costing half a gathered nonzero.
-    if ((long long)j->batch * (long long)w->vectors * 16 < WT_SP_PARALLEL_MIN_GATHER * 2 || slices < 2) parts = 1;
-    if (parts > slices) parts = (int)slices;
+    if ((long long)j->batch * (long long)w->vectors * 16 < WT_SP_PARALLEL_MIN_GATHER * 2 || units < 2) parts = 1;
+    if (parts > units) parts = (int)units;
     j->split[0] = 0;
     for (int p = 1; p < parts; p++) {
-        long long target = ((long long)w->vectors + slices) * p / parts;
-        ptrdiff_t lo = j->split[p - 1], hi = slices;
-        while (lo < hi) {  // first slice whose prefix cost reaches the target
+        long long target = ((long long)w->vectors + units) * p / parts;
+        ptrdiff_t lo = j->split[p - 1], hi = units;
+        while (lo < hi) {  // first unit whose prefix cost reaches the target
             ptrdiff_t mid = lo + (hi - lo) / 2;
-            if ((long long)w->slice_start[mid] + mid < target) lo = mid + 1; else hi = mid;
+            if ((long long)start[mid] + mid < target) lo = mid + 1; else hi = mid;
         }
         j->split[p] = lo;
     }
-    j->split[parts] = slices;
-    if (parts == 1 || !wt_pool_try_run(parts, sp_task, j)) sp_run_rows(j, 0, slices);
+    j->split[parts] = units;
+    if (parts == 1 || !wt_pool_try_run(parts, sp_task, j)) sp_run_rows(j, 0, units);
+    return 0;
 }
 
 static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
@@ -395,8 +411,8 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     j.relu = (flags & WT_SPARSE_RELU) != 0;
     if (batch < WT_SP_GATHER_MAX && window && tier->window && window->rows == rows && window->cols == cols) {
         j.window = window;
-        sp_linear_window(&j, threads);
-        return 0;
+        if (sp_linear_window(&j, threads) == 0) return 0;
+        j.window = NULL;  // no scratch for the input copy: the gathered products need none
     }
     float *scratch = NULL;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
@@ -477,11 +493,12 @@ void *wt_sparse_scratch_slot(int slot, size_t bytes) {
 void *wt_sparse_scratch(size_t bytes) { return wt_sparse_scratch_slot(0, bytes); }
 
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_portable, sp_tile_rows_t_portable,
-                                       sp_transpose_back_portable, NULL};
+                                       sp_transpose_back_portable, NULL, NULL};
 #if WT_X86
-static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL};
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL,
+                                   NULL};
 static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
-                                     sp_window_slices_avx512};
+                                     sp_window_avx512, sp_window_input_avx512};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable

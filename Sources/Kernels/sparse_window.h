@@ -3,10 +3,21 @@
 #define WIRTINGER_SPARSE_WINDOW_H
 #include "kernels_sparse.h"
 
+/// The number of floats of a window product's input copy: cols rounded up to a multiple of 16.
+static inline ptrdiff_t sp_window_padded(ptrdiff_t cols) { return (cols + 15) & ~(ptrdiff_t)15; }
+
+/// Copies one example's input x[0 ..< cols] into xa (64-byte aligned, sp_window_padded(cols)
+/// floats, zeros after cols); returns 1 when every input is finite, 0 when one is NaN or ±inf.
+/// AVX-512 only.
+int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa);
+
 /// y[r] = bias[r] + Σ over the stored nonzeros of row r of values · x[col] (then ReLU when relu is
-/// set) for the rows of slices s0 ..< s1 of w, one example (x has w->cols entries, y w->rows).
-/// AVX-512 only (sparse_window.c says why).
-void sp_window_slices_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu,
-                             ptrdiff_t s0, ptrdiff_t s1);
+/// set) for the rows of units u0 ..< u1 of w (groups of 25 slices when w->by_position, else
+/// slices), one example (x: the copy sp_window_input_avx512
+/// made; y has w->rows entries). masked = 0 (a finite input) multiplies the absent lanes by their 0
+/// values, masked = 1 skips them, with the same bits for a finite input. AVX-512 only
+/// (sparse_window.c says why).
+void sp_window_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
+                      ptrdiff_t u0, ptrdiff_t u1);
 
 #endif

@@ -123,16 +123,16 @@ public struct CSRMatrix: Sendable, Equatable {
         }
         let batch = x.count / Swift.max(columns, 1)
         let n = columns == 0 ? x.shape.dropLast().reduce(1, *) : batch
-        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [rows], dtype: .float32)
+        var shape = x.shape
+        shape[shape.count - 1] = rows
+        var y = Tensor(uninitializedShape: shape, dtype: .float32)
         let status: Int32 = x.withUnsafeBufferPointer { (xp: UnsafeBufferPointer<Float>) in
             y.withUnsafeMutableBufferPointer { (yp: UnsafeMutableBufferPointer<Float>) in
-                withArrays { rp, ci, vp in
-                    let run = { (bp: UnsafePointer<Float>?) -> Int32 in
+                withOptionalElements(bias) { bp in
+                    withArrays { rp, ci, vp in
                         wt_scsr_linear_windowed(rows, columns, rp, ci, vp, window?.descriptor, bp, n, xp.baseAddress, columns,
                                                 yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0)
                     }
-                    if let b = bias { return b.withUnsafeBufferPointer { (bp: UnsafeBufferPointer<Float>) in run(bp.baseAddress) } }
-                    return run(nil)
                 }
             }
         }
@@ -232,9 +232,11 @@ public struct SparseLinear: SequentialLayer {
     /// The density above which a CSR weight also keeps a packed dense copy for batches below
     /// ``smallBatch``: the measured CSR/dense crossover of a real 784 → 400 weight at batch 1
     /// (Docs/Inference.md, "Where CSR stops paying off"), where the dense product of one row
-    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12), and
-    /// between 20 and 30 % with the row-window product of a CPU with the AVX-512 tier (0.2 there).
-    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.2 : 0.12
+    /// streams the weight at memory speed — about 12 % with the gathered CSR product (0.12); with
+    /// the row-window product of a CPU with the AVX-512 tier above 50 % at batch 1 and between 40
+    /// and 50 % at batch 3 since session 8 (0.4 there, ``defaultMaxDensity``: a weight stored as
+    /// CSR at the default cut-off keeps no dense copy).
+    public static let defaultSmallBatchMaxDensity = wt_detected_isa() == WT_ISA_AVX512 ? 0.4 : 0.12
 
     /// Compiles `weight ⊙ mask` (`weight [out, in]`, optional `mask` of the same shape, optional
     /// `bias [out]`; float32 or float64, stored as float32). A weight at most `maxDensity` dense is
@@ -459,4 +461,12 @@ public func compileSparse<I, O>(_ model: Sequential<I, O>, parameters: Parameter
 public func compileDense<I, O>(_ model: Sequential<I, O>, parameters: ParameterTree, path: String = "")
     -> (model: Sequential<I, O>, parameters: ParameterTree) {
     compileSparse(model, parameters: parameters, maxDensity: -.infinity, path: path)
+}
+
+/// Calls `body` with the float32 elements of `t`, or with nil when `t` is nil (an optional bias
+/// handed to a kernel without building a closure per call).
+@inline(__always)
+func withOptionalElements<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in body(p.baseAddress) }
 }

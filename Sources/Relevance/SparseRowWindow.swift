@@ -4,8 +4,11 @@
 import Kernels
 
 /// A ``CSRMatrix`` rearranged for the small-batch (< 4 rows) product: 16 rows per vector, each
-/// stored vector holding at most one nonzero per row within 32 consecutive columns, so that the
-/// AVX-512 kernel reads its inputs with one table lookup instead of gathers (see
+/// stored vector holding at most one nonzero per row within 32 consecutive columns starting at a
+/// multiple of 16, so that the AVX-512 kernel reads its inputs with one table lookup of two aligned
+/// vectors instead of gathers. When the layout has at least one vector per (position, slice) on
+/// average, the vectors of each 400 rows are ordered by window position, so that the kernel loads
+/// each position's inputs once and keeps the 400 sums in registers; otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {
@@ -15,27 +18,45 @@ final class CSRRowWindow: @unchecked Sendable {
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
-    /// The layout of `matrix`, or nil when it has fewer than 32 columns (the kernels then use CSR).
+    /// The layout of `matrix`, or nil when it has fewer than 32 columns (the kernels then use CSR)
+    /// or its working memory could not be allocated.
     init?(_ matrix: CSRMatrix) {
         let vectors = matrix.withArrays { rp, ci, _ in wt_scsr_window_count(matrix.rows, matrix.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
         let slices = (matrix.rows + 15) / 16
-        // One block: values (16 floats per vector), bases, masks, indices, slice starts.
-        let valuesBytes = 64 * vectors, basesBytes = 4 * vectors, masksBytes = 2 * vectors, indexBytes = 16 * vectors
-        let startsOffset = (valuesBytes + basesBytes + masksBytes + indexBytes + 3) & ~3
-        let total = startsOffset + 4 * (slices + 1)
+        let groups = (slices + Int(WT_WINDOW_GROUP) - 1) / Int(WT_WINDOW_GROUP)
+        let positions = wt_window_positions(matrix.columns)
+        let cells = groups * positions * Int(WT_WINDOW_GROUP)
+        let byPosition = wt_window_by_position(matrix.rows, matrix.columns, vectors)
+        // One 64-byte aligned block: values (16 floats per vector, 64-byte aligned), indices
+        // (16 bytes per vector, 16-byte aligned: the kernel's aligned loads), masks, then the
+        // arrays of the order: slice starts and bases, or group starts and counts.
+        let valuesBytes = 64 * vectors, indexBytes = 16 * vectors, masksBytes = 2 * vectors
+        let startsOffset = (valuesBytes + indexBytes + masksBytes + 3) & ~3
+        let startsCount = byPosition != 0 ? groups + 1 : slices + 1
+        let tailOffset = startsOffset + 4 * startsCount
+        let total = tailOffset + (byPosition != 0 ? cells : 4 * vectors)
         memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 64), alignment: 64)
         let values = memory.bindMemory(to: Float.self, capacity: 16 * vectors)
-        let bases = (memory + valuesBytes).bindMemory(to: UInt32.self, capacity: vectors)
-        let masks = (memory + valuesBytes + basesBytes).bindMemory(to: UInt16.self, capacity: vectors)
-        let index = (memory + valuesBytes + basesBytes + masksBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
-        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
-        matrix.withArrays { rp, ci, vp in
-            wt_scsr_window_fill(matrix.rows, matrix.columns, rp, ci, vp, starts, bases, masks, index, values)
+        let index = (memory + valuesBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
+        let masks = (memory + valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
+        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: startsCount)
+        let counts: UnsafeMutablePointer<UInt8>? = byPosition != 0 ? (memory + tailOffset).bindMemory(to: UInt8.self, capacity: Swift.max(cells, 1)) : nil
+        let bases: UnsafeMutablePointer<UInt32>? = byPosition != 0 ? nil : (memory + tailOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
+        let status = matrix.withArrays { rp, ci, vp in
+            wt_scsr_window_fill(matrix.rows, matrix.columns, rp, ci, vp, byPosition, byPosition != 0 ? nil : starts, bases,
+                                counts, byPosition != 0 ? starts : nil, masks, index, values)
+        }
+        guard status == 0 else {
+            memory.deallocate()
+            return nil
         }
         descriptor = .allocate(capacity: 1)
         descriptor.initialize(to: wt_sparse_window(rows: matrix.rows, cols: matrix.columns, slices: slices, vectors: vectors,
-                                                   slice_start: starts, base: bases, mask: masks, index: index, values: values))
+                                                   groups: groups, positions: positions, by_position: byPosition,
+                                                   slice_start: byPosition != 0 ? nil : starts, base: bases,
+                                                   count: counts, group_start: byPosition != 0 ? starts : nil,
+                                                   mask: masks, index: index, values: values))
         vectorCount = vectors
     }
 

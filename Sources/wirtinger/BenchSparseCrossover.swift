@@ -2,7 +2,8 @@ import Foundation
 import Recipes
 
 /// Where CSR stops paying off: `SparseLinear` (784 → 400) and `SparseComplexLinear` (784 → 400
-/// complex) with a random mask keeping 10–60% of the weights, at batch 1 and 128, forced into CSR
+/// complex) with a random mask keeping 10–60% of the weights, at batch 1 and 128 (real ones also at
+/// batch 3, the largest small batch), forced into CSR
 /// storage (`csr`: `maxDensity: 1`, no dense copy for small batches) or dense storage (`dense`:
 /// `maxDensity: -∞`, the packed GEMM path for real weights); real weights also as CSR with the
 /// default dense copy for batches below `SparseLinear.smallBatch` (`hybrid`). The densities where
@@ -12,7 +13,7 @@ func sparseCrossoverWorkloads() -> [BenchWorkload] {
     var out: [BenchWorkload] = []
     for complex in [false, true] {
         for density in [10, 20, 30, 40, 50, 60] {
-            for batch in [1, 128] {
+            for batch in complex ? [1, 128] : [1, 3, 128] {
                 for form in complex ? ["dense", "csr"] : ["dense", "csr", "hybrid"] {
                     let kind = complex ? "cplxlinear784x400" : "linear784x400"
                     out.append(BenchWorkload(name: "sparse.crossover.\(kind).d\(density).b\(batch).\(form)", group: "sparse",

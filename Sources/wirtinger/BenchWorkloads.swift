@@ -237,10 +237,12 @@ func sparseWorkloads() -> [BenchWorkload] {
 /// A real linear layer 784 → 400 whose mask keeps a random (1 − sparsity) of the weights, at
 /// batch 1 and 128, like the complex rows below: the dense product with the mask multiplied in once
 /// (`dense`, `Ops.linear`), that weight compiled dense (`prepared`: `SparseLinear` with dense
-/// storage, packed once) and `SparseLinear` in CSR form (`csr`, `wt_scsr_linear`).
+/// storage, packed once) and `SparseLinear` in CSR form (`csr`, `wt_scsr_linear`). At 100 %
+/// sparsity the CSR weight has no nonzeros: its row is the call's fixed cost (input checks, output
+/// allocation, and at batch 128 the transposes of the tile path).
 func sparseRealLinearWorkloads() -> [BenchWorkload] {
     var out: [BenchWorkload] = []
-    for sparsity in [90, 95, 99] {
+    for sparsity in [90, 95, 99, 100] {
         for batch in [1, 128] {
             for form in ["dense", "prepared", "csr"] {
                 out.append(BenchWorkload(name: "sparse.linear784x400.s\(sparsity).b\(batch).\(form)", group: "sparse",

@@ -209,7 +209,8 @@ final class SparseDeploymentTests: XCTestCase {
     /// bits as CSR alone); a sparser one runs every batch through CSR.
     func testSmallBatchesOfAModeratelyDenseWeightTakeTheDenseProduct() {
         let (w, m, b) = problem(out: 50, in: 80, keep: 0.3, emptyRows: [], seed: 91)
-        let hybrid = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+        // The cut-off given explicitly: the default (0.4 with AVX-512 since session 8) is above 30 %.
+        let hybrid = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 0.2)
         let csrOnly = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
         let denseOnly = SparseLinear(weight: w, bias: b, mask: m, maxDensity: -.infinity)
         XCTAssertTrue(hybrid.isCSR && csrOnly.isCSR && !denseOnly.isCSR)

@@ -32,13 +32,14 @@ final class SparseRowWindowTests: XCTestCase {
         return (w, Tensor(shape: [out, inF], scalars: m), Sample.normal([out], seed: seed + 2, dtype: .float32))
     }
 
-    /// The shapes of the tests: slices full and partial (1, 15, 16, 17, 40 rows), the narrowest
-    /// windowed weight (32 columns), a window clamped at the last column (33, 100), the bench's
-    /// 784 inputs; sparse, moderately dense and full masks, empty rows, a single nonzero.
+    /// The shapes of the tests: slices full and partial (1, 15, 16, 17, 40 rows), two groups of
+    /// slices, the second partial (417 rows), the narrowest windowed weight (32 columns), a window
+    /// clamped at the last column (33, 100), the bench's 784 inputs; sparse, moderately dense and
+    /// full masks, empty rows, a single nonzero.
     func cases() -> [(w: Tensor, m: Tensor, b: Tensor, what: String)] {
         var out: [(Tensor, Tensor, Tensor, String)] = []
         var seed: UInt64 = 300
-        for (rows, cols) in [(1, 32), (15, 33), (16, 100), (17, 32), (40, 784)] {
+        for (rows, cols) in [(1, 32), (15, 33), (16, 100), (17, 32), (40, 784), (417, 64)] {
             for keep in [0.0, 0.03, 0.3, 1.0] {
                 seed += 3
                 let (w, m, b) = problem(out: rows, in: cols, keep: keep, emptyRows: rows > 2 ? [0, rows - 2] : [], seed: seed)
@@ -53,38 +54,75 @@ final class SparseRowWindowTests: XCTestCase {
         return out
     }
 
-    /// Decoding the layout (built on any CPU) gives back the CSR nonzeros, each once, in ascending columns per row;
-    /// every window lies inside the weight and absent lanes hold 0.
+    /// Decoding the layout (built on any CPU) gives back the CSR nonzeros, each once, in ascending columns per row,
+    /// in both orders of the vectors (by position as the counts say, or by slice), windows on
+    /// multiples of 16 inside the padded input, absent lanes +0 at index 0.
     func testLayoutHoldsEveryNonzeroOnceInRowOrder() {
+        var orders = Set<Int32>()
         for (w, m, _, what) in cases() {
             let csr = CSRMatrix(dense: w, mask: m)
             guard let window = CSRRowWindow(csr) else { XCTFail("\(what): no window for \(csr.columns) columns"); continue }
             let d = window.descriptor.pointee
+            let group = Int(WT_WINDOW_GROUP)
             XCTAssertEqual(d.rows, csr.rows)
             XCTAssertEqual(d.slices, (csr.rows + 15) / 16)
-            XCTAssertEqual(Int(d.slice_start[0]), 0)
-            XCTAssertEqual(Int(d.slice_start[d.slices]), d.vectors)
+            XCTAssertEqual(d.groups, (d.slices + group - 1) / group)
+            // Window p covers 16p ..< 16p + 32, the last one ending at the input rounded up to 16
+            // (the kernel reads a zero-padded copy of it).
+            XCTAssertEqual(16 * d.positions + 16, (csr.columns + 15) / 16 * 16)
             var decoded = [[(Int32, Float)]](repeating: [], count: csr.rows)
-            for s in 0..<d.slices {
-                XCTAssertLessThanOrEqual(d.slice_start[s], d.slice_start[s + 1], "\(what): slice starts decrease")
-                for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
-                    XCTAssertLessThanOrEqual(Int(d.base[v]) + 32, csr.columns, "\(what): window past the last column")
-                    XCTAssertNotEqual(d.mask[v], 0, "\(what): an empty vector is stored")
-                    for lane in 0..<16 {
-                        let index = d.index[16 * v + lane], value = d.values[16 * v + lane]
-                        XCTAssertLessThan(index, 32)
-                        if d.mask[v] >> lane & 1 == 0 { XCTAssertEqual(value, 0, "\(what): absent lane holds \(value)"); continue }
-                        XCTAssertLessThan(16 * s + lane, csr.rows, "\(what): a lane past the last row is set")
-                        decoded[16 * s + lane].append((Int32(d.base[v]) + Int32(index), value))
+            /// Vector v of slice s at position p: its lanes into `decoded`.
+            func decode(_ v: Int, slice s: Int, position p: Int) {
+                XCTAssertNotEqual(d.mask[v], 0, "\(what): an empty vector is stored")
+                for lane in 0..<16 {
+                    let index = d.index[16 * v + lane], value = d.values[16 * v + lane]
+                    XCTAssertLessThan(index, 32)
+                    if d.mask[v] >> lane & 1 == 0 {
+                        XCTAssertEqual(value.bitPattern, 0, "\(what): absent lane holds \(value)")
+                        XCTAssertEqual(index, 0, "\(what): absent lane reads index \(index)")
+                        continue
+                    }
+                    XCTAssertLessThan(16 * s + lane, csr.rows, "\(what): a lane past the last row is set")
+                    decoded[16 * s + lane].append((Int32(16 * p) + Int32(index), value))
+                }
+            }
+            XCTAssertEqual(d.by_position, wt_window_by_position(csr.rows, csr.columns, d.vectors), what)
+            orders.insert(d.by_position)
+            var v = 0
+            if d.by_position != 0 {
+                XCTAssertEqual(Int(d.group_start[0]), 0)
+                XCTAssertEqual(Int(d.group_start[d.groups]), d.vectors)
+                for g in 0..<d.groups {
+                    XCTAssertEqual(Int(d.group_start[g]), v, "\(what): group \(g) starts elsewhere")
+                    for p in 0..<d.positions {
+                        for j in 0..<group {
+                            let s = g * group + j
+                            let n = Int(d.count[(g * d.positions + p) * group + j])
+                            if s >= d.slices { XCTAssertEqual(n, 0, "\(what): vectors for slice \(s) past the last"); continue }
+                            for _ in 0..<n { decode(v, slice: s, position: p); v += 1 }
+                        }
+                    }
+                }
+            } else {
+                XCTAssertEqual(Int(d.slice_start[0]), 0)
+                for s in 0..<d.slices {
+                    XCTAssertEqual(Int(d.slice_start[s]), v, "\(what): slice \(s) starts elsewhere")
+                    for u in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
+                        XCTAssertEqual(d.base[u] % 16, 0, "\(what): window at \(d.base[u]), not a multiple of 16")
+                        XCTAssertLessThan(Int(d.base[u]) / 16, d.positions, "\(what): window past the padded input")
+                        decode(u, slice: s, position: Int(d.base[u]) / 16)
+                        v += 1
                     }
                 }
             }
+            XCTAssertEqual(v, d.vectors, "\(what): counts do not add up to the stored vectors")
             for r in 0..<csr.rows {
                 let range = Int(csr.rowPointers[r])..<Int(csr.rowPointers[r + 1])
                 XCTAssertEqual(decoded[r].map(\.0), Array(csr.columnIndices[range]), "\(what): columns of row \(r)")
                 XCTAssertEqual(decoded[r].map(\.1), Array(csr.values[range]), "\(what): values of row \(r)")
             }
         }
+        XCTAssertEqual(orders, [0, 1], "the cases do not cover both orders of the vectors")
     }
 
     /// `y = x·(w⊙m)ᵀ + b` in float64 and the float32 summation bound (k + 2)·ε·(Σ|w m x| + |b|).
@@ -143,9 +181,10 @@ final class SparseRowWindowTests: XCTestCase {
         }
     }
 
-    /// A 400 × 784 weight at 95 % sparsity, big enough to be split over two threads at batch 1.
+    /// An 816 × 784 weight at 95 % sparsity (three groups of slices: 400, 400 and 16 rows), big
+    /// enough to be split over two threads at batch 1.
     func testBenchSizedWeightSplitsOverThreadsWithTheSameBits() {
-        let (w, m, b) = problem(out: 400, in: 784, keep: 0.05, seed: 610)
+        let (w, m, b) = problem(out: 816, in: 784, keep: 0.05, seed: 610)
         let layer = SparseLinear(weight: w, bias: b, mask: m)
         XCTAssertEqual(layer.window != nil, Self.hasAVX512)
         for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
@@ -159,20 +198,55 @@ final class SparseRowWindowTests: XCTestCase {
         }
     }
 
+    /// The bench's Linear(784, 400) at 95 % and 99 % sparsity: position order and slice order of
+    /// the vectors (AVX-512 layouts), each within the float64 bound at every tier for batches 1–3,
+    /// with and without the fused ReLU.
+    func testBenchShapeInBothOrdersMatchesTheReference() {
+        for (keep, byPosition) in [(0.05, Int32(1)), (0.01, Int32(0))] {
+            let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 640)
+            let layer = SparseLinear(weight: w, bias: b, mask: m)
+            XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
+            let fused = layer.fusingReLU()
+            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+                _ = wt_set_isa(isa)
+                for n in [1, 2, 3] {
+                    let x = Sample.normal([n, 784], seed: UInt64(641 + n), dtype: .float32)
+                    let y = layer(x)
+                    assertWithin(y.scalars, reference(x, w, m, b), "keep \(keep), isa \(isa.rawValue), batch \(n)")
+                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
+                }
+            }
+        }
+    }
+
     /// A NaN input reaches only the rows with a nonzero in its column (absent lanes are masked,
-    /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere.
+    /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere;
+    /// the other rows have the bits of the unmasked product of a finite input.
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
-        let (w, m, b) = problem(out: 33, in: 64, keep: 0.1, seed: 620)
-        let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
-        let ms = m.scalars
-        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
-            _ = wt_set_isa(isa)
-            for (column, value) in [(5, Float.nan), (40, Float.infinity)] {
-                var xs = Sample.normal([1, 64], seed: 621, dtype: .float32).scalars(as: Float.self)
-                xs[column] = value
-                let y = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
-                for r in 0..<33 {
-                    XCTAssertEqual(y[r].isFinite, ms[r * 64 + column] == 0, "isa \(isa.rawValue), row \(r), input \(value) at \(column)")
+        // 10 % kept: vectors in slice order; 60 % kept: in position order (AVX-512 layouts).
+        for (keep, byPosition) in [(0.1, Int32(0)), (0.6, Int32(1))] {
+            let (w, m, b) = problem(out: 33, in: 64, keep: keep, seed: 620)
+            let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
+            let ms = m.scalars
+            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+                _ = wt_set_isa(isa)
+                for (column, value) in [(5, Float.nan), (40, Float.infinity)] {
+                    var xs = Sample.normal([1, 64], seed: 621, dtype: .float32).scalars(as: Float.self)
+                    xs[column] = value
+                    let y = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
+                    // The same input with that entry finite takes the unmasked product (AVX-512
+                    // tier): the rows that do not read the column get the masked product's bits.
+                    xs[column] = 0.5
+                    let finite = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
+                    for r in 0..<33 {
+                        let label = "keep \(keep), isa \(isa.rawValue), row \(r), input \(value) at \(column)"
+                        XCTAssertEqual(y[r].isFinite, ms[r * 64 + column] == 0, label)
+                        if ms[r * 64 + column] == 0 {
+                            XCTAssertEqual(y[r].bitPattern, finite[r].bitPattern, "\(label): masked and unmasked products differ")
+                        }
+                    }
                 }
             }
         }

@@ -35,18 +35,40 @@ int wt_scsr_linear_portable(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
                             const float *values, const float *bias, ptrdiff_t batch, const float *x,
                             ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags);
 
-/// The row-window layout of a CSR weight (rows × cols, cols ≥ 32) for the small-batch product:
-/// the rows in slices of 16 (slice s = rows 16s ..< 16s + 16), each slice a run of stored vectors
-/// slice_start[s] ..< slice_start[s + 1]. Vector v holds, in lane i, at most one nonzero of row
-/// 16s + i: present when bit i of mask[v] is set, at column base[v] + index[16v + i]
-/// (index < 32, base[v] ≤ cols − 32) with value values[16v + i] (0 in absent lanes). Every nonzero
-/// of the CSR form is stored exactly once, a row's in ascending column order. Built by
-/// wt_scsr_window_count / wt_scsr_window_fill; the arrays belong to the caller.
+/// Slices (16 rows) per group of the row-window layout: the product keeps one group's
+/// accumulators in registers.
+#define WT_WINDOW_GROUP 25
+
+/// The number of window positions of a row-window layout with cols ≥ 32 inputs: window p covers
+/// the columns 16p ..< 16p + 32, and the last one ends at cols rounded up to a multiple of 16.
+static inline ptrdiff_t wt_window_positions(ptrdiff_t cols) { return (cols + 15) / 16 - 1; }
+
+/// The row-window layout of a CSR weight (rows × cols, cols ≥ 32) for the small-batch product.
+/// The rows form slices of 16 (slice s = rows 16s ..< 16s + 16), the slices groups of
+/// WT_WINDOW_GROUP (group g = slices 25g ..< 25g + 25). Each stored vector belongs to one slice
+/// and one window position p and holds, in lane i, at most one nonzero of row 16s + i: present
+/// when bit i of mask[v] is set, at column 16p + index[16v + i] (index < 32) with value
+/// values[16v + i] (value 0 and index 0 in absent lanes). Every nonzero of the CSR form is stored
+/// exactly once, a row's in ascending column order (its vectors in ascending positions). Two
+/// orders of the vectors:
+///  * by_position = 0, slice order: slice s's vectors are slice_start[s] ..< slice_start[s + 1],
+///    vector v at position base[v] / 16 (count and group_start unused);
+///  * by_position = 1, position order: group by group, in a group position by position, at a
+///    position slice by slice: count[(g · positions + p) · 25 + j] vectors of slice 25g + j at
+///    position p (0 for slices past the last), the group's first vector being group_start[g]
+///    (slice_start and base unused).
+/// Built by wt_scsr_window_count / wt_scsr_window_fill; the arrays belong to the caller. The
+/// product reads values with 64-byte and index with 16-byte aligned loads, so values must be
+/// 64-byte and index 16-byte aligned.
 typedef struct wt_sparse_window {
     ptrdiff_t rows, cols;        /// the weight's shape
     ptrdiff_t slices, vectors;   /// (rows + 15) / 16, and the number of stored vectors
-    const int32_t *slice_start;  /// slices + 1 entries
-    const uint32_t *base;        /// vectors entries
+    ptrdiff_t groups, positions; /// (slices + 24) / 25, and wt_window_positions(cols)
+    int by_position;             /// the order of the vectors (above)
+    const int32_t *slice_start;  /// slice order: slices + 1 entries
+    const uint32_t *base;        /// slice order: vectors entries
+    const uint8_t *count;        /// position order: groups · positions · 25 entries
+    const int32_t *group_start;  /// position order: groups + 1 entries (the last: vectors)
     const uint16_t *mask;        /// vectors entries
     const uint8_t *index;        /// 16 · vectors entries
     const float *values;         /// 16 · vectors entries
@@ -56,16 +78,28 @@ typedef struct wt_sparse_window {
 /// when it has none (cols < 32, or rows < 0).
 ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
 
-/// Writes the row-window layout of a CSR matrix into the caller's arrays (sizes as in
-/// wt_sparse_window, with vectors = wt_scsr_window_count(…) ≥ 0). Does nothing when cols < 32.
-void wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                         const float *values, int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
-                         float *wvalues);
+/// The order wt_scsr_linear_windowed runs fastest for a layout of `vectors` vectors: position
+/// order (1) when there are at least as many vectors as (group, position, slice) cells, else slice
+/// order (0) — the position-order product visits every cell, an empty one too
+/// (Docs/Inference.md, "Session 8").
+static inline int wt_window_by_position(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t vectors) {
+    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_WINDOW_GROUP - 1) / WT_WINDOW_GROUP;
+    return vectors >= groups * wt_window_positions(cols) * WT_WINDOW_GROUP;
+}
+
+/// Writes the row-window layout of a CSR matrix in the given order into the caller's arrays (sizes
+/// as in wt_sparse_window, with vectors = wt_scsr_window_count(…) ≥ 0; the arrays of the other
+/// order are not touched and may be NULL). Returns 0, or -1 when cols < 32 or the working memory
+/// of the position order (4 bytes per count entry) could not be allocated.
+int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                        const float *values, int by_position, int32_t *slice_start, uint32_t *base, uint8_t *count,
+                        int32_t *group_start, uint16_t *mask, uint8_t *index, float *wvalues);
 
 /// wt_scsr_linear with the weight's row-window layout too (or window = NULL): batches below 4 take
-/// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one masked
-/// multiply-add per 16 rows instead of gathers), summing row r as bias[r] + ((a0 + a1) + (a2 + a3))
-/// with a_q the running sum (fused multiply-adds) of the slice's vectors v ≡ q (mod 4); the other
+/// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one multiply-add
+/// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
+/// holds a NaN or an infinity, and add 0 otherwise), summing row r as bias[r] + a with a the
+/// running sum (fused multiply-adds, from +0) of its slice's vectors in stored order; the other
 /// tiers, larger batches, or a window of another shape take wt_scsr_linear's paths. Same bits at
 /// any thread count.
 int wt_scsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
