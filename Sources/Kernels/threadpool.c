@@ -30,14 +30,7 @@
 //   task and context a part reads after its CAS stay the same until the part has counted itself.
 // - A nested call (a part that runs a GEMM or a parallel loop) finds the `owner` mutex taken,
 //   since the caller holds it until all parts have finished, and runs serially on its thread.
-// The session-7 failure blamed on this design (one range of PoolAndParallelTests' 4 099-item loop
-// never visited) was the test's: its ranges all wrote through `c.hits.withUnsafeMutableBufferPointer`
-// on one Swift array held by a class, which is a mutating access to one variable from several
-// threads at once. While one thread held a temporary reference to the array's buffer, another
-// found the buffer not uniquely referenced and copied it (copy-on-write), so writes made through
-// the old buffer were lost (or the buffer freed under a writer: a standalone two-thread program
-// doing the same crashes in _consumeAndCreateNew). More ranges per thread, started as threads
-// free up, made such overlaps more frequent than with one range per thread. Docs/Kernels-GEMM.md.
+// (A range lost in session 7 and blamed on this design was a data race in the test: Kernels-GEMM.md.)
 #include "gemm_internal.h"
 #include "kernels_gemm.h"
 #include "kernels_parallel.h"
