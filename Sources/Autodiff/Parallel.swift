@@ -1,9 +1,10 @@
 // Data parallelism for the hot loops of the ops: contiguous ranges over the kernels' worker pool.
 import Kernels
 
-/// Runs `body` over `0 ..< count` split into contiguous ranges, at most one per kernel thread
-/// (`wt_get_num_threads()`, set by `--threads`), each of at least `grain` items; the first range
-/// runs on the calling thread and the call returns when every range is done. Small loops, a
+/// Runs `body` over `0 ..< count` split into contiguous ranges, at most four per kernel thread
+/// (`wt_get_num_threads()`, set by `--threads`), each of at least `grain` items; the calling
+/// thread and the pool's workers each take the next unclaimed range when free, and the call
+/// returns when every range is done (never waiting for a worker that took none). Small loops, a
 /// single thread, and calls made while the pool is busy (from inside another parallel loop or
 /// GEMM) run `body(0 ..< count)` on the calling thread.
 ///

@@ -66,10 +66,12 @@ extern const wt_dgemm_impl wt_dgemm_impl_avx512;
 /// A unit of parallel work: called once for each part index in 0 ..< parts.
 typedef void (*wt_pool_task)(void *context, int part, int parts);
 
-/// Runs task(context, i, parts) for every i in 0 ..< parts, part 0 on the calling thread and the
-/// others on pool workers (created lazily on first use and kept for the life of the process).
-/// Returns 1 when it ran the parts; returns 0 without running anything when the pool is in use by
-/// another caller or workers cannot be created; the caller then does the work itself.
+/// Runs task(context, i, parts) for every i in 0 ..< parts (at most 4095) on the calling thread and
+/// parts − 1 pool workers (created lazily on first use and kept for the life of the process); each
+/// part runs once, on whichever of them claims it first (the caller runs every part no worker has
+/// claimed, and returns when all have finished). Returns 1 when it ran the parts; returns 0
+/// without running anything when the pool is in use by another caller or workers cannot be
+/// created; the caller then does the work itself.
 int wt_pool_try_run(int parts, wt_pool_task task, void *context);
 
 #endif

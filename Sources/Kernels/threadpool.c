@@ -1,24 +1,54 @@
 // Persistent worker pool for the GEMM (see gemm_internal.h) and for wt_parallel_for.
 //
 // Workers are created lazily, on the first parallel call that needs them, and are then kept; no
-// call creates or joins threads once the pool is large enough. Between jobs a worker first polls
-// for the next job for a short while (WT_POOL_SPIN_NS; back-to-back GEMMs then start without a
-// wake-up, which matters when other processes keep the cores busy) and then sleeps on a condition
-// variable. The owner likewise polls briefly for the workers to finish before sleeping.
+// call creates or joins threads once the pool is large enough. A job is `parts` part indices;
+// every thread, the caller included, claims unclaimed parts one at a time (one compare-and-swap on
+// a word holding the job's generation, its part count and the next part) and runs them. The caller
+// returns as soon as every part has *finished*, whoever ran it: a worker that has not woken up, or
+// that another process keeps off its core, holds nothing up (the caller runs its parts too), and
+// a worker that wakes after the job finds nothing left to claim. On this 2-vCPU host, shared with
+// other work, the former rule (the caller waits for every worker to check in) made a step wait for
+// a descheduled worker for up to a scheduler time slice.
+// Between jobs a worker first polls for the next job for a short while (WT_POOL_SPIN_NS;
+// back-to-back GEMMs then start without a wake-up), yielding its core to any other runnable thread
+// while it does, and then sleeps on a condition variable. The caller likewise polls briefly for
+// the last parts to finish before sleeping.
 // One caller at a time owns the pool (`owner` mutex, taken with trylock): a second thread that calls
 // in concurrently does not wait, it gets 0 back and runs its work single-threaded.
+// Which thread runs which part varies from run to run; every user computes a part the same way
+// whoever runs it (the GEMM's chunks, wt_parallel_for's ranges), so results do not depend on it.
+//
+// Why every part runs exactly once, and before the caller returns (the argument the stress tests
+// PoolStressTests and Benchmarks/pool_stress.c check):
+// - A part is claimed by the one compare-and-swap that moves `next` past it, and only on a word of
+//   the current generation: a worker holding a word of an older job fails its CAS (the generation
+//   differs) and reloads. The generation is 32 bits, so a stale CAS could only succeed if a thread
+//   stalled between one load and the next CAS while exactly 2^32 jobs were posted.
+// - `finished` counts the parts of the current job that returned. The caller posts the next job
+//   (and resets `finished`) only after it has read finished == parts, i.e. after every part of this
+//   job has returned and counted itself, so no count of one job can land in the next, and the
+//   task and context a part reads after its CAS stay the same until the part has counted itself.
+// - A nested call (a part that runs a GEMM or a parallel loop) finds the `owner` mutex taken,
+//   since the caller holds it until all parts have finished, and runs serially on its thread.
+// (A range lost in session 7 and blamed on this design was a data race in the test: Kernels-GEMM.md.)
 #include "gemm_internal.h"
 #include "kernels_gemm.h"
 #include "kernels_parallel.h"
 #include "blocked_sum.h"
 #include <stdlib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #define WT_POOL_MAX_WORKERS 63
 #ifndef WT_POOL_SPIN_NS
 #define WT_POOL_SPIN_NS 200000L
+#endif
+/// Polling without yielding for this long first (a job that follows within a few microseconds,
+/// as between the calls of one training step, starts without a system call).
+#ifndef WT_POOL_HOT_NS
+#define WT_POOL_HOT_NS 20000L
 #endif
 
 static long monotonic_ns(void) {
@@ -35,54 +65,84 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/// Polls until (*value == target) == equal (returns 1) or WT_POOL_SPIN_NS pass (returns 0).
-static int spin_until(_Atomic unsigned long *value, unsigned long target, int equal) {
-    long deadline = monotonic_ns() + WT_POOL_SPIN_NS;
-    for (;;) {
-        for (int i = 0; i < 64; i++) {
-            if ((atomic_load_explicit(value, memory_order_acquire) == target) == equal) return 1;
-            cpu_relax();
-        }
-        if (monotonic_ns() > deadline) return 0;
-    }
-}
+/// The job word: generation (high 32 bits), threads that may take part (8 bits: the owner and
+/// workers 1 ..< threads), part count (12 bits), next unclaimed part (12 bits).
+#define JOB_GEN(w) ((unsigned)((w) >> 32))
+#define JOB_THREADS(w) ((int)(((w) >> 24) & 0xff))
+#define JOB_PARTS(w) ((int)(((w) >> 12) & 0xfff))
+#define JOB_NEXT(w) ((int)((w) & 0xfff))
+#define JOB_MAX_PARTS 0xfff
 
 static struct {
     pthread_mutex_t owner;     // held by the caller that is using the pool
-    pthread_mutex_t lock;      // guards every field below
-    pthread_cond_t wake;       // workers wait here for a new generation
-    pthread_cond_t done;       // the owner waits here for `pending` to reach 0
-    int workers;               // workers started so far
-    _Atomic unsigned long generation;  // incremented for every job (under `lock`; polled without)
-    wt_pool_task task;
+    pthread_mutex_t lock;      // guards the sleeping below
+    pthread_cond_t wake;       // workers sleep here until a new generation is posted
+    pthread_cond_t done;       // the owner sleeps here until every part has finished
+    int workers;               // workers started so far (under `owner`)
+    unsigned generation;       // the current job's generation (under `owner`)
+    _Atomic unsigned long long job;  // JOB_GEN | JOB_THREADS | JOB_PARTS | JOB_NEXT
+    wt_pool_task task;         // the current job (stable while any of its parts is unfinished)
     void *context;
-    int parts;
-    _Atomic unsigned long pending;     // workers yet to finish the current job (under `lock`; polled without)
-    unsigned long start_generation[WT_POOL_MAX_WORKERS + 1];  // generation current at each worker's start
+    _Atomic int finished;      // parts of the current job finished
 } pool = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    0, 0, 0, 0, 0, 0, {0},
+    0, 0, 0, 0, 0, 0,
 };
 
-static void *worker_main(void *arg) {
-    int index = (int)(ptrdiff_t)arg;  // this worker runs part index (1-based; part 0 is the owner's)
-    pthread_mutex_lock(&pool.lock);
-    // Not pool.generation: this thread may first run after its first job was already posted.
-    unsigned long seen = pool.start_generation[index];
+/// Claims and runs parts of job generation `gen` until none is left (`index`: 0 for the owner,
+/// the worker's number otherwise; workers past the job's thread count take no part). A part is
+/// claimed only while its generation is current and it is unclaimed, so the job (task, context)
+/// cannot change before the part has finished. Returns after the last claim attempt.
+static void run_parts(unsigned gen, int index) {
+    unsigned long long w = atomic_load_explicit(&pool.job, memory_order_acquire);
     for (;;) {
-        while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-        seen = pool.generation;
-        wt_pool_task task = pool.task;
-        void *context = pool.context;
-        int parts = pool.parts;
-        pthread_mutex_unlock(&pool.lock);
-        if (index < parts) task(context, index, parts);
-        pthread_mutex_lock(&pool.lock);
-        if (atomic_fetch_sub(&pool.pending, 1) == 1) pthread_cond_signal(&pool.done);
-        pthread_mutex_unlock(&pool.lock);
-        spin_until(&pool.generation, seen, 0);  // the next job, if it comes soon
-        pthread_mutex_lock(&pool.lock);
+        if (JOB_GEN(w) != gen || JOB_NEXT(w) >= JOB_PARTS(w) || index >= JOB_THREADS(w)) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.job, &w, w + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;  // w now holds the current word
+        int parts = JOB_PARTS(w);
+        pool.task(pool.context, JOB_NEXT(w), parts);
+        if (atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel) + 1 == parts && index > 0) {
+            pthread_mutex_lock(&pool.lock);  // the owner may be asleep
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        w = atomic_load_explicit(&pool.job, memory_order_acquire);
+    }
+}
+
+/// Polls for WT_POOL_SPIN_NS until ready() (returns 1) or not (returns 0); after the first
+/// WT_POOL_HOT_NS it gives its core to any other runnable thread between polls (a spinning worker
+/// placed on the owner's core would otherwise take half of the owner's time).
+#define SPIN_UNTIL(ready, result)                                                                  \
+    do {                                                                                           \
+        long start_ = monotonic_ns(), now_ = start_;                                               \
+        (result) = 0;                                                                              \
+        for (;;) {                                                                                 \
+            for (int i_ = 0; i_ < 64; i_++) {                                                      \
+                if (ready) { (result) = 1; break; }                                                \
+                cpu_relax();                                                                       \
+            }                                                                                      \
+            if ((result) || (now_ = monotonic_ns()) - start_ > WT_POOL_SPIN_NS) break;            \
+            if (now_ - start_ > WT_POOL_HOT_NS) sched_yield();                                     \
+        }                                                                                          \
+    } while (0)
+
+static void *worker_main(void *arg) {
+    int index = (int)((size_t)arg & 0xff);         // this worker's number, 1 ..< 64
+    unsigned seen = (unsigned)((size_t)arg >> 8);  // the generation current when it was started
+    for (;;) {
+        int posted;
+        SPIN_UNTIL(JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) != seen, posted);
+        if (!posted) {
+            pthread_mutex_lock(&pool.lock);
+            while (JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) == seen)
+                pthread_cond_wait(&pool.wake, &pool.lock);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        seen = JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire));
+        run_parts(seen, index);
     }
     return 0;
 }
@@ -95,45 +155,61 @@ static int ensure_workers(int wanted) {
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_t thread;
-        pthread_mutex_lock(&pool.lock);
-        int index = pool.workers + 1;
-        pool.start_generation[index] = pool.generation;
-        int failed = pthread_create(&thread, &attr, worker_main, (void *)(ptrdiff_t)index);
-        if (!failed) pool.workers++;
-        pthread_mutex_unlock(&pool.lock);
+        size_t arg = (size_t)pool.generation << 8 | (size_t)(pool.workers + 1);
+        int failed = pthread_create(&thread, &attr, worker_main, (void *)arg);
         pthread_attr_destroy(&attr);
         if (failed) break;
+        pool.workers++;
     }
     return pool.workers;
 }
 
-int wt_pool_try_run(int parts, wt_pool_task task, void *context) {
+/// wt_pool_try_run with `parts` parts shared by at most `threads` threads (the caller included).
+static int pool_try_run(int threads, int parts, wt_pool_task task, void *context) {
     if (parts <= 1) { if (parts == 1) task(context, 0, 1); return 1; }
+    if (parts > JOB_MAX_PARTS) return 0;  // (no caller asks for as many)
+    if (threads > parts) threads = parts;
+    if (threads > WT_POOL_MAX_WORKERS + 1) threads = WT_POOL_MAX_WORKERS + 1;
+    if (threads <= 1) return 0;
     if (pthread_mutex_trylock(&pool.owner) != 0) return 0;
-    if (ensure_workers(parts - 1) < parts - 1) { pthread_mutex_unlock(&pool.owner); return 0; }
+    if (ensure_workers(threads - 1) < threads - 1) { pthread_mutex_unlock(&pool.owner); return 0; }
 
-    pthread_mutex_lock(&pool.lock);
+    // Post the job: its fields first, then the word that publishes them (release).
     pool.task = task;
     pool.context = context;
-    pool.parts = parts;
-    atomic_store(&pool.pending, (unsigned long)pool.workers);
-    atomic_fetch_add(&pool.generation, 1);
+    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
+    unsigned gen = ++pool.generation;
+    atomic_store_explicit(&pool.job, (unsigned long long)gen << 32 | (unsigned long long)threads << 24 |
+                                         (unsigned long long)parts << 12,
+                          memory_order_release);
+    pthread_mutex_lock(&pool.lock);  // (a worker between its check and its wait holds the lock)
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
 
-    task(context, 0, parts);
+    run_parts(gen, 0);
 
-    if (!spin_until(&pool.pending, 0, 1)) {
+    int all;
+    SPIN_UNTIL(atomic_load_explicit(&pool.finished, memory_order_acquire) == parts, all);
+    if (!all) {
         pthread_mutex_lock(&pool.lock);
-        while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+        while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts)
+            pthread_cond_wait(&pool.done, &pool.lock);
         pthread_mutex_unlock(&pool.lock);
     }
     pthread_mutex_unlock(&pool.owner);
     return 1;
 }
 
+int wt_pool_try_run(int parts, wt_pool_task task, void *context) {
+    return pool_try_run(parts, parts, task, context);
+}
+
 // ---------------------------------------------------------------------------------------------
 // wt_parallel_for (kernels_parallel.h): contiguous ranges over the same pool.
+
+#ifndef WT_PARALLEL_PARTS_PER_THREAD
+#define WT_PARALLEL_PARTS_PER_THREAD 4
+#endif
 
 typedef struct {
     ptrdiff_t count;
@@ -151,11 +227,14 @@ void wt_parallel_for(ptrdiff_t count, ptrdiff_t grain, wt_parallel_body body, vo
     if (count <= 0) return;
     if (grain < 1) grain = 1;
     ptrdiff_t most = count / grain;
-    int parts = wt_get_num_threads();
-    if (most < parts) parts = (int)most;
-    if (parts > 1) {
+    int threads = wt_get_num_threads();
+    // WT_PARALLEL_PARTS_PER_THREAD ranges per thread when the loop is long enough (each still of
+    // at least `grain` items), claimed one at a time: a worker that starts late, or loses its core
+    // for a while, still takes a share, and the threads finish within one range of each other.
+    int parts = most < (ptrdiff_t)threads * WT_PARALLEL_PARTS_PER_THREAD ? (int)most : threads * WT_PARALLEL_PARTS_PER_THREAD;
+    if (threads > 1 && parts > 1) {
         parallel_job job = {count, body, context};
-        if (wt_pool_try_run(parts, parallel_part, &job)) return;
+        if (pool_try_run(threads, parts, parallel_part, &job)) return;
     }
     body(context, 0, count);
 }

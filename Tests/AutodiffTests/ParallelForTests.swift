@@ -30,7 +30,8 @@ final class ParallelForTests: XCTestCase {
                 let runs = (0..<count).map { lengths[$0] }.filter { $0 > 0 }
                 XCTAssertEqual(runs.reduce(0, +), count)
                 XCTAssertTrue(runs.allSatisfy { $0 >= grain } || runs == [count], "threads \(threads), count \(count): \(runs)")
-                XCTAssertLessThanOrEqual(runs.count, Int(threads))
+                // at most four ranges per thread (claimed by whichever thread is free)
+                XCTAssertLessThanOrEqual(runs.count, 4 * Int(threads))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import XCTest
 
@@ -10,11 +11,23 @@ final class PoolAndParallelTests: XCTestCase {
         super.tearDown()
     }
 
-    /// Context of the counting loop: one counter per item (ranges are disjoint, so no races).
+    /// Context of the counting loop: one counter per item, in raw memory (ranges are disjoint, so
+    /// no two threads write one word). Not a Swift array held in the class: every range calling
+    /// `hits.withUnsafeMutableBufferPointer` would be a mutating access to one variable from several
+    /// threads, whose copy-on-write check can copy the buffer and lose the other ranges' writes
+    /// (that, not the pool, lost a range of this test in session 7; Docs/Kernels-GEMM.md).
     final class Counts: @unchecked Sendable {
-        var hits: [Int]
-        var nested: Bool
-        init(_ n: Int, nested: Bool) { hits = [Int](repeating: 0, count: n); self.nested = nested }
+        let hits: UnsafeMutablePointer<Int>
+        let count: Int
+        let nested: Bool
+        init(_ n: Int, nested: Bool) {
+            count = n
+            hits = .allocate(capacity: max(n, 1))
+            hits.initialize(repeating: 0, count: max(n, 1))
+            self.nested = nested
+        }
+        deinit { hits.deallocate() }
+        var array: [Int] { Array(UnsafeBufferPointer(start: hits, count: count)) }
     }
 
     func testParallelForVisitsEveryItemOnce() {
@@ -40,12 +53,39 @@ final class PoolAndParallelTests: XCTestCase {
                                 }
                                 precondition(inner == [Int](repeating: 1, count: 10))
                             }
-                            c.hits.withUnsafeMutableBufferPointer { h in for i in begin..<end { h[i] += 1 } }
+                            for i in begin..<end { c.hits[i] += 1 }
                         }, context.toOpaque())
                         context.release()
-                        XCTAssertEqual(counts.hits, [Int](repeating: 1, count: count),
+                        XCTAssertEqual(counts.array, [Int](repeating: 1, count: count),
                                        "threads \(threads), count \(count), grain \(grain), nested \(nested)")
                     }
+                }
+            }
+        }
+    }
+
+    /// The ranges of a loop are claimed by whichever pool thread is free, but never by more threads
+    /// than `wt_set_num_threads` allows, even when the pool holds more workers from an earlier,
+    /// higher setting (they sit the job out).
+    func testLoopsUseNoMoreThreadsThanSet() {
+        let count = 4096
+        let runner = UnsafeMutablePointer<UInt>.allocate(capacity: count)  // thread of each range, at its first index
+        defer { runner.deallocate() }
+        for (before, after): (Int32, Int32) in [(4, 2), (3, 1), (4, 3)] {
+            _ = wt_set_num_threads(before)
+            for setting in [before, after] {
+                _ = wt_set_num_threads(setting)
+                for _ in 0..<25 {
+                    runner.initialize(repeating: 0, count: count)
+                    wt_parallel_for(count, 64, { raw, begin, _ in
+                        // some work per range, so that every idle worker gets the chance to claim one
+                        var acc = 0.0
+                        for i in 0..<100_000 { acc += Double(i & 7) }
+                        raw!.assumingMemoryBound(to: UInt.self)[begin] = UInt(pthread_self()) + (acc < 0 ? 1 : 0)
+                    }, runner)
+                    let threads = Set(UnsafeBufferPointer(start: runner, count: count).filter { $0 != 0 })
+                    XCTAssertGreaterThanOrEqual(threads.count, 1)
+                    XCTAssertLessThanOrEqual(threads.count, Int(setting), "\(setting) threads set (\(before) before)")
                 }
             }
         }
