@@ -92,15 +92,9 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
     const RV(f) vscale = RV(c)(scale);
     RV(cacc8) sums = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;
-    // ARD: software-pipelined over blocks of W, as the real chain (relevance_f32_vec.h): the head of
-    // the next block and the rest of the current one in each step; blocks finish in order. The VD
-    // chain's rest is two long polynomials, which keep the vector units busy by themselves: carrying
-    // its head over (seven vectors) doubled its time at AVX2 (16 registers), so it runs block by block.
-    if (prior != WT_KL_CPLX_ARD) {
-        for (; i + KV_W <= n; i += KV_W)
-            RV(crest)(RV(cfirst)(prior, RV(load)(re + i), RV(load)(im + i), RV(load)(ls + i)), prior, value, d_ls, d_re,
-                      d_im, i, grad, vscale, acc != NULL, &sums);
-    } else if (n >= KV_W) {
+    // Software-pipelined over blocks of W, as the real chain (relevance_f32_vec.h): the head of the
+    // next block and the rest of the current one in each step; blocks finish in order.
+    if (n >= KV_W) {
         RV(chead) h = RV(cfirst)(prior, RV(load)(re), RV(load)(im), RV(load)(ls));
         for (; i + 2 * KV_W <= n; i += KV_W) {
             RV(chead) next = RV(cfirst)(prior, RV(load)(re + i + KV_W), RV(load)(im + i + KV_W), RV(load)(ls + i + KV_W));
