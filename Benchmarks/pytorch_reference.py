@@ -413,6 +413,11 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+# Environment variables that cap the instruction set of PyTorch, MKL, oneDNN and OpenBLAS (set them
+# all with Benchmarks/emulate_avx2.sh); the ones set are recorded in the JSON as `isa_caps`.
+ISA_CAP_VARIABLES = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "OPENBLAS_CORETYPE")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", help="write the results as JSON")
@@ -429,7 +434,8 @@ def main():
         return
 
     results = []
-    print(f"pytorch_reference: threads {args.threads}")
+    caps = " ".join(f"{k}={os.environ[k]}" for k in ISA_CAP_VARIABLES if k in os.environ)
+    print(f"pytorch_reference: threads {args.threads}" + (f"; ISA caps {caps}" if caps else ""))
     for t in (1, 2):
         names = [w.name for w in numpy_gemm_workloads(t)]
         if filters and not any(f in n for n in names for f in filters):
@@ -457,6 +463,7 @@ def main():
     torch.set_num_threads(args.threads)
     report = {"suite": "pytorch", "threads": args.threads, "build": f"torch {torch.__version__}, cplxmodule "
               f"{getattr(cplxmodule, '__version__', '2022.6')}, numpy {np.__version__}", "isa": torch.backends.cpu.get_cpu_capability(),
+              "isa_caps": {k: os.environ[k] for k in ISA_CAP_VARIABLES if k in os.environ},
               "cpu": cpu_model(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "results": results}
     if args.json:
         tmp = args.json + ".tmp"

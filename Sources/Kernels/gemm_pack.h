@@ -62,22 +62,15 @@ GP_ATTR static void GP_NAME(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const
             dst = GP_NAME(pack_contiguous)(a + i0, lda, kc, rows, GP_MR, dst);
             continue;
         }
-        // op(A)[i][p] = a[i·lda + p]: one value from each of MR rows per p
+        // op(A)[i][p] = a[i·lda + p]: one value from each of MR rows per p (rows past `rows`, in a
+        // short last panel, are zeros: they go through the transposes as zero vectors)
         const GP_T *s[GP_MR];
         for (ptrdiff_t r = 0; r < GP_MR; r++) s[r] = a + (i0 + (r < rows ? r : 0)) * lda;
-        if (rows < GP_MR) {
-            for (ptrdiff_t p = 0; p < kc; p++, dst += GP_MR) {
-                ptrdiff_t r = 0;
-                for (; r < rows; r++) dst[r] = s[r][p];
-                for (; r < GP_MR; r++) dst[r] = 0;
-            }
-            continue;
-        }
         ptrdiff_t p = 0;
         for (; p + GP_G <= kc; p += GP_G, dst += GP_G * GP_MR) {
             for (int r0 = 0; r0 < GP_MR; r0 += GP_G) {
                 GP_VEC v[GP_G];
-                for (int q = 0; q < GP_G; q++) v[q] = r0 + q < GP_MR ? GP_LOAD(s[r0 + q] + p) : GP_ZERO();
+                for (int q = 0; q < GP_G; q++) v[q] = r0 + q < rows ? GP_LOAD(s[r0 + q] + p) : GP_ZERO();
                 GP_TRANSPOSE(v);  // v[q] = the rows r0.. at column p + q
                 if (r0 + GP_G <= GP_MR) {
                     for (int q = 0; q < GP_G; q++) GP_STORE(dst + q * GP_MR + r0, v[q]);
@@ -91,7 +84,7 @@ GP_ATTR static void GP_NAME(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const
             }
         }
         for (; p < kc; p++, dst += GP_MR)
-            for (int r = 0; r < GP_MR; r++) dst[r] = s[r][p];
+            for (int r = 0; r < GP_MR; r++) dst[r] = r < rows ? s[r][p] : 0;
     }
 }
 
@@ -102,27 +95,25 @@ GP_ATTR static void GP_NAME(pack_b)(int trans, ptrdiff_t kc, ptrdiff_t nc, const
             dst = GP_NAME(pack_contiguous)(b + j0, ldb, kc, cols, GP_NR, dst);
             continue;
         }
-        // op(B)[p][j] = b[j·ldb + p]: transpose G×G blocks of B's rows
+        // op(B)[p][j] = b[j·ldb + p]: transpose G×G blocks of B's rows (columns past `cols`, in a
+        // short last panel, are zeros: zero vectors into the transposes, or whole zero groups)
         const GP_T *src = b + j0 * ldb;
-        if (cols == GP_NR) {
-            ptrdiff_t p = 0;
-            for (; p + GP_G <= kc; p += GP_G) {
-                for (int h = 0; h < GP_NR / GP_G; h++) {
-                    GP_VEC v[GP_G];
-                    for (int q = 0; q < GP_G; q++) v[q] = GP_LOAD(src + (h * GP_G + q) * ldb + p);
-                    GP_TRANSPOSE(v);
-                    for (int q = 0; q < GP_G; q++) GP_STORE(dst + (p + q) * GP_NR + h * GP_G, v[q]);
+        ptrdiff_t p = 0;
+        for (; p + GP_G <= kc; p += GP_G) {
+            for (int h = 0; h < GP_NR / GP_G; h++) {
+                GP_VEC v[GP_G];
+                if (h * GP_G >= cols) {
+                    for (int q = 0; q < GP_G; q++) GP_STORE(dst + (p + q) * GP_NR + h * GP_G, GP_ZERO());
+                    continue;
                 }
-            }
-            for (; p < kc; p++)
-                for (int j = 0; j < GP_NR; j++) dst[p * GP_NR + j] = src[j * ldb + p];
-        } else {
-            for (ptrdiff_t p = 0; p < kc; p++) {
-                ptrdiff_t j = 0;
-                for (; j < cols; j++) dst[p * GP_NR + j] = src[j * ldb + p];
-                for (; j < GP_NR; j++) dst[p * GP_NR + j] = 0;
+                for (int q = 0; q < GP_G; q++)
+                    v[q] = h * GP_G + q < cols ? GP_LOAD(src + (h * GP_G + q) * ldb + p) : GP_ZERO();
+                GP_TRANSPOSE(v);
+                for (int q = 0; q < GP_G; q++) GP_STORE(dst + (p + q) * GP_NR + h * GP_G, v[q]);
             }
         }
+        for (; p < kc; p++)
+            for (int j = 0; j < GP_NR; j++) dst[p * GP_NR + j] = j < cols ? src[j * ldb + p] : 0;
         dst += kc * GP_NR;
     }
 }

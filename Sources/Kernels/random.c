@@ -36,6 +36,23 @@ static void philox_portable(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *
     }
 }
 
+/// The two uniforms of block j, a and b in [0, 1) with 53 random bits each: a from words 0 and 1,
+/// b from words 2 and 3 (the top 53 of the 64 bits, times 2⁻⁵³). Written as
+/// w₀·2⁻³² + ⌊w₁/2¹¹⌋·2⁻⁵³: both terms and their sum are exact, so this equals the 64-bit form,
+/// and the vector paths (random_vec.h) convert 32-bit words, which AVX2 can, not 64-bit ones.
+static inline double uniform_from_words(uint32_t hi, uint32_t lo) {
+    return (double)hi * 0x1p-32 + (double)(lo >> 11) * 0x1p-53;
+}
+
+/// Blocks first ..< first + blocks as uniform pairs (ua[j], ub[j]).
+static void uniforms_portable(uint32_t k0, uint32_t k1, uint64_t first, double *ua, double *ub, ptrdiff_t blocks) {
+    uint32_t w[4];
+    for (ptrdiff_t j = 0; j < blocks; j++) {
+        philox_portable(k0, k1, first + (uint64_t)j, w, 1);
+        ua[j] = uniform_from_words(w[0], w[1]);
+        ub[j] = uniform_from_words(w[2], w[3]);
+    }
+}
 
 // ---------------------------------------------------------------- Box–Muller
 //
@@ -137,23 +154,17 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
 }
 
 // Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time, written
-// once and instantiated per tier with that tier's generator PHILOX, transform BM and target
+// once and instantiated per tier with that tier's generator of uniforms UNIFORMS, transform BM and target
 // attribute ATTR, so that the conversions around them (words to uniforms, doubles to T, the
 // interleaving) are compiled for the tier too. Those are exact or correctly rounded, so every tier
 // still gives the portable bits. Only the stream's last pair can lack its second element (odd n).
-#define RN_FILL_RANGE(NAME, T, ATTR, PHILOX, BM)                                                \
+#define RN_FILL_RANGE(NAME, T, ATTR, UNIFORMS, BM)                                              \
     static ATTR void NAME(uint32_t k0, uint32_t k1, uint64_t first_block, T *y, ptrdiff_t n,    \
                           ptrdiff_t p0, ptrdiff_t p1) {                                         \
-        uint32_t words[4 * RN_BATCH];                                                           \
         double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                          \
         for (ptrdiff_t done = p0; done < p1;) {                                                 \
             ptrdiff_t m = p1 - done < RN_BATCH ? p1 - done : RN_BATCH;                          \
-            PHILOX(k0, k1, first_block + (uint64_t)done, words, m);                             \
-            for (ptrdiff_t j = 0; j < m; j++) {                                                 \
-                const uint32_t *w = words + 4 * j;                                              \
-                ua[j] = (double)((((uint64_t)w[0] << 32) | w[1]) >> 11) * 0x1p-53;              \
-                ub[j] = (double)((((uint64_t)w[2] << 32) | w[3]) >> 11) * 0x1p-53;              \
-            }                                                                                   \
+            UNIFORMS(k0, k1, first_block + (uint64_t)done, ua, ub, m);                          \
             BM(ua, ub, z0, z1, m);                                                              \
             ptrdiff_t whole = 2 * (done + m) > n ? m - 1 : m;                                   \
             T *out = y + 2 * done;                                                              \
@@ -165,13 +176,13 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
             done += m;                                                                          \
         }                                                                                       \
     }
-RN_FILL_RANGE(fill_range_d, double, , philox_portable, bm_pairs_portable)
-RN_FILL_RANGE(fill_range_f, float, , philox_portable, bm_pairs_portable)
+RN_FILL_RANGE(fill_range_d, double, , uniforms_portable, bm_pairs_portable)
+RN_FILL_RANGE(fill_range_f, float, , uniforms_portable, bm_pairs_portable)
 #if WT_X86
-RN_FILL_RANGE(fill_range_d_avx2, double, WT_TARGET_AVX2, philox_avx2, bm_pairs_avx2)
-RN_FILL_RANGE(fill_range_f_avx2, float, WT_TARGET_AVX2, philox_avx2, bm_pairs_avx2)
-RN_FILL_RANGE(fill_range_d_avx512, double, WT_TARGET_AVX512, philox_avx512, bm_pairs_avx512)
-RN_FILL_RANGE(fill_range_f_avx512, float, WT_TARGET_AVX512, philox_avx512, bm_pairs_avx512)
+RN_FILL_RANGE(fill_range_d_avx2, double, WT_TARGET_AVX2, uniforms_avx2, bm_pairs_avx2)
+RN_FILL_RANGE(fill_range_f_avx2, float, WT_TARGET_AVX2, uniforms_avx2, bm_pairs_avx2)
+RN_FILL_RANGE(fill_range_d_avx512, double, WT_TARGET_AVX512, uniforms_avx512, bm_pairs_avx512)
+RN_FILL_RANGE(fill_range_f_avx512, float, WT_TARGET_AVX512, uniforms_avx512, bm_pairs_avx512)
 #define RN_FILL_TIERS(PRE) {PRE, PRE##_avx2, PRE##_avx512}
 #else
 #define RN_FILL_TIERS(PRE) {PRE, PRE, PRE}

@@ -15,37 +15,74 @@ typedef long long RNV(i64v) __attribute__((vector_size(RNV_W * 8), aligned(RNV_W
 typedef double RNV(dv) __attribute__((vector_size(RNV_W * 8), aligned(RNV_W * 8)));
 typedef double RNV(udv) __attribute__((vector_size(RNV_W * 8), aligned(8)));
 
-RNV_ATTR static void RNV(philox)(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *w, ptrdiff_t blocks) {
+/// The round keys of (k0, k1), one splat vector per round.
+RNV_ATTR static inline void RNV(round_keys)(uint32_t k0, uint32_t k1, RNV(u64v) *key0, RNV(u64v) *key1) {
+    typedef RNV(u64v) U;
+    for (int r = 0; r < 10; r++) {
+        key0[r] = (unsigned long long)k0 - (U){0};
+        key1[r] = (unsigned long long)k1 - (U){0};
+        k0 += RN_W0;
+        k1 += RN_W1;
+    }
+}
+
+/// Philox4x32-10 of the blocks ctr (one per lane): c[0..3] = its four words, each in the low 32
+/// bits of its lane (the rounds only mask, shift down or xor 32-bit values).
+RNV_ATTR __attribute__((always_inline)) static inline void RNV(rounds)(RNV(u64v) ctr, const RNV(u64v) *key0,
+                                                                       const RNV(u64v) *key1, RNV(u64v) *c) {
     typedef RNV(u64v) U;
     const U lo32 = 0xFFFFFFFFull - (U){0}, m0 = (unsigned long long)RN_M0 - (U){0}, m1 = (unsigned long long)RN_M1 - (U){0};
-    U key0[10], key1[10], iota;
-    uint32_t a0 = k0, a1 = k1;
+    U c0 = ctr & lo32, c1 = ctr >> 32, c2 = (U){0}, c3 = (U){0};
+#pragma clang loop unroll(full)
     for (int r = 0; r < 10; r++) {
-        key0[r] = (unsigned long long)a0 - (U){0};
-        key1[r] = (unsigned long long)a1 - (U){0};
-        a0 += RN_W0;
-        a1 += RN_W1;
+        U p0 = (c0 & lo32) * m0, p1 = (c2 & lo32) * m1;
+        U n0 = (p1 >> 32) ^ c1 ^ key0[r];
+        U n2 = (p0 >> 32) ^ c3 ^ key1[r];
+        c1 = p1 & lo32;
+        c3 = p0 & lo32;
+        c0 = n0;
+        c2 = n2;
     }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
+}
+
+RNV_ATTR static void RNV(philox)(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *w, ptrdiff_t blocks) {
+    typedef RNV(u64v) U;
+    U key0[10], key1[10], iota, c[4];
+    RNV(round_keys)(k0, k1, key0, key1);
     for (int l = 0; l < RNV_W; l++) iota[l] = (unsigned long long)l;
     ptrdiff_t j = 0;
     for (; j + RNV_W <= blocks; j += RNV_W) {
-        U ctr = (first + (uint64_t)j) + iota;
-        U c0 = ctr & lo32, c1 = ctr >> 32, c2 = (U){0}, c3 = (U){0};
-        for (int r = 0; r < 10; r++) {
-            U p0 = (c0 & lo32) * m0, p1 = (c2 & lo32) * m1;
-            U n0 = (p1 >> 32) ^ c1 ^ key0[r];
-            U n2 = (p0 >> 32) ^ c3 ^ key1[r];
-            c1 = p1 & lo32;
-            c3 = p0 & lo32;
-            c0 = n0;
-            c2 = n2;
-        }
+        RNV(rounds)((first + (uint64_t)j) + iota, key0, key1, c);
         for (int l = 0; l < RNV_W; l++) {
             uint32_t *o = w + 4 * (j + l);
-            o[0] = (uint32_t)c0[l]; o[1] = (uint32_t)c1[l]; o[2] = (uint32_t)c2[l]; o[3] = (uint32_t)c3[l];
+            o[0] = (uint32_t)c[0][l]; o[1] = (uint32_t)c[1][l]; o[2] = (uint32_t)c[2][l]; o[3] = (uint32_t)c[3][l];
         }
     }
     if (j < blocks) philox_portable(k0, k1, first + (uint64_t)j, w + 4 * j, blocks - j);
+}
+
+/// uniforms_portable over W blocks per step: the rounds, then each lane's words straight to its
+/// two uniforms, w₀·2⁻³² + ⌊w₁/2¹¹⌋·2⁻⁵³ (uniform_from_words), the 32-bit words converted
+/// exactly as (2⁵² + w, their bits under the exponent of 2⁵²) − 2⁵², since AVX2 has no conversion
+/// of unsigned (or 64-bit) integers.
+RNV_ATTR static void RNV(uniforms)(uint32_t k0, uint32_t k1, uint64_t first, double *ua, double *ub, ptrdiff_t blocks) {
+    typedef RNV(u64v) U;
+    typedef RNV(dv) D;
+    const U two52_bits = 0x4330000000000000ull - (U){0};
+    const D two52 = 0x1p52 - (D){0}, scale_hi = 0x1p-32 - (D){0}, scale_lo = 0x1p-53 - (D){0};
+    U key0[10], key1[10], iota, c[4];
+    RNV(round_keys)(k0, k1, key0, key1);
+    for (int l = 0; l < RNV_W; l++) iota[l] = (unsigned long long)l;
+    ptrdiff_t j = 0;
+    for (; j + RNV_W <= blocks; j += RNV_W) {
+        RNV(rounds)((first + (uint64_t)j) + iota, key0, key1, c);
+        D w0 = (D)(c[0] | two52_bits) - two52, w1 = (D)((c[1] >> 11) | two52_bits) - two52;
+        D w2 = (D)(c[2] | two52_bits) - two52, w3 = (D)((c[3] >> 11) | two52_bits) - two52;
+        *(RNV(udv) *)(ua + j) = w0 * scale_hi + w1 * scale_lo;
+        *(RNV(udv) *)(ub + j) = w2 * scale_hi + w3 * scale_lo;
+    }
+    if (j < blocks) uniforms_portable(k0, k1, first + (uint64_t)j, ua + j, ub + j, blocks - j);
 }
 
 RNV_ATTR static void RNV(bm_pairs)(const double *a, const double *b, double *z0, double *z1, ptrdiff_t m) {

@@ -24,69 +24,127 @@ KV_ATTR static inline __attribute__((always_inline)) void RV(accumulate)(RV(acc8
     for (int h = 0; h < KV_W; h += 8) *acc = *acc + __builtin_convertvector(*(const RV(f8) *)(v + h), RV(acc8));
 }
 
+/// The first half of the VD chain for W elements: everything up to the two exponentials.
+typedef struct {
+    RV(f) wi, t, nn, e, u, e2;
+} RV(vd_head);
+
+KV_ATTR static inline __attribute__((always_inline)) RV(vd_head) RV(vd_first)(RV(f) wi, RV(f) lsi) {
+    RV(vd_head) h;
+    h.wi = wi;
+    h.t = RV(abs)(wi) + RV(c)(RF_EPS);
+    h.nn = RV(c)(2.0f) * RV(log)(h.t) - lsi;
+    h.e = RV(exp)(RV(neg)(RV(abs)(h.nn)));
+    h.u = RV(c)(RF_K3) * h.nn - RV(c)(RF_K2);
+    h.e2 = RV(exp)(RV(neg)(RV(abs)(h.u)));
+    return h;
+}
+
+/// The rest of the VD chain for the W elements at i, from their head: values (stored, summed) and
+/// derivatives, in the scalar chain's order.
+KV_ATTR static inline __attribute__((always_inline)) void RV(vd_rest)(RV(vd_head) h, float *value, float *d_ls, float *d_w,
+                                                                      ptrdiff_t i, int grad, RV(f) vscale, int acc,
+                                                                      RV(acc8) *sums) {
+    const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f), half = RV(c)(0.5f), twenty = RV(c)(20.0f);
+    RV(f) nn = h.nn, e = h.e;
+    RV(f) ope = one + e, inv = one / ope;
+    RV(f) l1p = RV(log)(ope) + (e - (ope - one)) * inv;
+    RV(f) over = RV(gt)(nn, twenty);
+    RV(f) pos = RV(gt)(nn, zero);
+    RV(f) sp = RV(sel)(over, nn, RV(sel)(pos, nn, zero) + l1p);
+    RV(f) nonneg = RV(ge)(nn, zero);
+    RV(f) dsp = RV(sel)(over, one, RV(sel)(nonneg, one, e) * inv);
+    RV(f) val = half * sp;
+    RV(f) inv2 = one / (one + h.e2);
+    RV(f) s = RV(sel)(RV(ge)(h.u, zero), one, h.e2) * inv2;
+    val = val + RV(c)(RF_K1) * s;
+    if (value) RV(store)(value + i, val);
+    if (acc) RV(accumulate)(sums, val);
+    if (grad) {
+        RV(f) ds = (h.e2 * inv2) * inv2;
+        RV(f) da = RV(neg)(half * dsp + RV(c)(RF_K1) * (RV(c)(RF_K3) * ds));
+        RV(f) q = RV(signed_by)(h.wi, one / h.t);
+        RV(store)(d_ls + i, da * vscale);
+        RV(store)(d_w + i, ((RV(c)(-2.0f) * da) * q) * vscale);
+    }
+}
+
+/// The first half of the ARD short chain for W elements: the exponential and q = 1/α; `ok` is 0
+/// when some lane needs the general chain (q ≥ RF_ARD_QMAX, or not finite).
+typedef struct {
+    RV(f) wi, te, q;
+    int ok;
+} RV(ard_head);
+
+KV_ATTR static inline __attribute__((always_inline)) RV(ard_head) RV(ard_first)(RV(f) wi, RV(f) lsi) {
+    RV(ard_head) h;
+    h.wi = wi;
+    RV(f) t = RV(abs)(wi) + RV(c)(RF_EPS);
+    RV(f) el = RV(exp)(RV(neg)(lsi));
+    h.te = t * el;
+    h.q = h.te * t;
+    h.ok = RV(all)(RV(lt)(h.q, RV(c)(RF_ARD_QMAX)));
+    return h;
+}
+
+/// The rest of the ARD short chain for the W elements at i, in the scalar chain's order, or, when the
+/// head says some lane needs the general chain, the portable code for these W, 8 at a time (it
+/// picks per element); either way their values join the lane sums in the scalar run's order.
+KV_ATTR static inline __attribute__((always_inline)) void RV(ard_rest)(RV(ard_head) h, wt_kl_prior prior, const float *ls,
+                                                                       const float *w, float *value, float *d_ls, float *d_w,
+                                                                       ptrdiff_t i, int grad, float scale, double *acc,
+                                                                       RV(acc8) *sums) {
+    const RV(f) one = RV(c)(1.0f), half = RV(c)(0.5f), vscale = RV(c)(scale);
+    if (!h.ok) {
+        for (int k = 0; k < KV_W; k += 8) {
+            double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            kl_real_f32_scalar(prior, ls + i + k, w + i + k, value ? value + i + k : NULL,
+                               grad ? d_ls + i + k : NULL, grad ? d_w + i + k : NULL, 8, scale, acc ? part : NULL);
+            if (acc) *sums = *sums + *(const RV(acc8) *)part;
+        }
+        return;
+    }
+    RV(f) q = h.q;
+    RV(f) u = one + q, inv = one / u;
+    RV(f) l1p = RV(log)(u) + (q - (u - one)) * inv;
+    RV(f) val = half * l1p;
+    if (value) RV(store)(value + i, val);
+    if (acc) RV(accumulate)(sums, val);
+    if (grad) {
+        RV(f) dl = RV(neg)(half * (q * inv));
+        RV(store)(d_ls + i, dl * vscale);
+        RV(store)(d_w + i, RV(signed_by)(h.wi, h.te * inv) * vscale);
+    }
+}
+
 KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *w, float *value, float *d_ls,
                             float *d_w, ptrdiff_t n, float scale, double *acc) {
     const int vd = prior == WT_KL_REAL_VD, grad = d_ls != NULL && d_w != NULL;
-    const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f), half = RV(c)(0.5f), twenty = RV(c)(20.0f);
     const RV(f) vscale = RV(c)(scale);
     RV(acc8) sums = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;
-    for (; i + KV_W <= n; i += KV_W) {
-        RV(f) wi = RV(load)(w + i);
-        RV(f) t = RV(abs)(wi) + RV(c)(RF_EPS);
-        if (!vd) {
-            RV(f) el = RV(exp)(RV(neg)(RV(load)(ls + i)));
-            RV(f) te = t * el, q = te * t;
-            if (RV(all)(RV(lt)(q, RV(c)(RF_ARD_QMAX)))) {
-                RV(f) u = one + q, inv = one / u;
-                RV(f) l1p = RV(log)(u) + (q - (u - one)) * inv;
-                RV(f) val = half * l1p;
-                if (value) RV(store)(value + i, val);
-                if (acc) RV(accumulate)(&sums, val);
-                if (grad) {
-                    RV(f) dl = RV(neg)(half * (q * inv));
-                    RV(store)(d_ls + i, dl * vscale);
-                    RV(store)(d_w + i, RV(signed_by)(wi, te * inv) * vscale);
-                }
-                continue;
-            }
-            // Some lane needs the general chain: these W go through the portable code, 8 at a time,
-            // which picks per element; their values join the lane sums in the scalar run's order.
-            for (int h = 0; h < KV_W; h += 8) {
-                double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                kl_real_f32_scalar(prior, ls + i + h, w + i + h, value ? value + i + h : NULL,
-                                   grad ? d_ls + i + h : NULL, grad ? d_w + i + h : NULL, 8, scale, acc ? part : NULL);
-                if (acc) sums = sums + *(const RV(acc8) *)part;
-            }
-            continue;
+    // Software-pipelined over blocks of W: each step computes the head of the next block (its
+    // logarithm and exponentials) and the rest of the current one, so that two halves of the long
+    // dependency chain are in flight at once (AVX2: 7.5 → 5.1 ns per VD element; AVX-512 3.6 → 2.8).
+    // Every element still sees the chain's operations in their order; blocks finish in order.
+    if (n >= KV_W && vd) {
+        RV(vd_head) h = RV(vd_first)(RV(load)(w), RV(load)(ls));
+        for (; i + 2 * KV_W <= n; i += KV_W) {
+            RV(vd_head) next = RV(vd_first)(RV(load)(w + i + KV_W), RV(load)(ls + i + KV_W));
+            RV(vd_rest)(h, value, d_ls, d_w, i, grad, vscale, acc != NULL, &sums);
+            h = next;
         }
-        RV(f) nn = RV(c)(2.0f) * RV(log)(t) - RV(load)(ls + i);
-        RV(f) e = RV(exp)(RV(neg)(RV(abs)(nn)));
-        RV(f) ope = one + e, inv = one / ope;
-        RV(f) l1p = RV(log)(ope) + (e - (ope - one)) * inv;
-        RV(f) over = RV(gt)(nn, twenty);
-        RV(f) pos = RV(gt)(nn, zero);
-        RV(f) sp = RV(sel)(over, nn, RV(sel)(pos, nn, zero) + l1p);
-        RV(f) nonneg = RV(ge)(nn, zero);
-        RV(f) dsp = RV(sel)(over, one, RV(sel)(nonneg, one, e) * inv);
-        RV(f) val = half * sp;
-        RV(f) da = RV(neg)(half * dsp);
-        if (vd) {
-            RV(f) u = RV(c)(RF_K3) * nn - RV(c)(RF_K2);
-            RV(f) e2 = RV(exp)(RV(neg)(RV(abs)(u)));
-            RV(f) inv2 = one / (one + e2);
-            RV(f) s = RV(sel)(RV(ge)(u, zero), one, e2) * inv2;
-            val = val + RV(c)(RF_K1) * s;
-            RV(f) ds = (e2 * inv2) * inv2;
-            da = RV(neg)(half * dsp + RV(c)(RF_K1) * (RV(c)(RF_K3) * ds));
+        RV(vd_rest)(h, value, d_ls, d_w, i, grad, vscale, acc != NULL, &sums);
+        i += KV_W;
+    } else if (n >= KV_W) {
+        RV(ard_head) h = RV(ard_first)(RV(load)(w), RV(load)(ls));
+        for (; i + 2 * KV_W <= n; i += KV_W) {
+            RV(ard_head) next = RV(ard_first)(RV(load)(w + i + KV_W), RV(load)(ls + i + KV_W));
+            RV(ard_rest)(h, prior, ls, w, value, d_ls, d_w, i, grad, scale, acc, &sums);
+            h = next;
         }
-        if (value) RV(store)(value + i, val);
-        if (acc) RV(accumulate)(&sums, val);
-        if (grad) {
-            RV(f) q = RV(signed_by)(wi, one / t);
-            RV(store)(d_ls + i, da * vscale);
-            RV(store)(d_w + i, ((RV(c)(-2.0f) * da) * q) * vscale);
-        }
+        RV(ard_rest)(h, prior, ls, w, value, d_ls, d_w, i, grad, scale, acc, &sums);
+        i += KV_W;
     }
     if (acc)
         for (int l = 0; l < 8; l++) acc[l] += sums[l];
