@@ -122,7 +122,6 @@ static void bm_pairs_portable(const double *a, const double *b, double *z0, doub
 // AVX2/FMA (4 lanes) and AVX-512 (8 lanes); both give the portable path's bits.
 
 typedef void (*philox_fn)(uint32_t, uint32_t, uint64_t, uint32_t *, ptrdiff_t);
-typedef void (*bm_pairs_fn)(const double *, const double *, double *, double *, ptrdiff_t);
 
 #if WT_X86
 #define RNV_W 4
@@ -141,12 +140,10 @@ typedef void (*bm_pairs_fn)(const double *, const double *, double *, double *, 
 #undef RNV
 #undef RNV_ATTR
 
-/// Each tier's generator and transform, indexed by wt_active_isa().
+/// Each tier's generator, indexed by wt_active_isa() (the transforms are reached through fill_range_*_tiers).
 static const philox_fn philox_tiers[] = {philox_portable, philox_avx2, philox_avx512};
-static const bm_pairs_fn bm_pairs_tiers[] = {bm_pairs_portable, bm_pairs_avx2, bm_pairs_avx512};
 #else
 static const philox_fn philox_tiers[] = {philox_portable, philox_portable, philox_portable};
-static const bm_pairs_fn bm_pairs_tiers[] = {bm_pairs_portable, bm_pairs_portable, bm_pairs_portable};
 #endif
 
 void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *words, ptrdiff_t blocks) {
