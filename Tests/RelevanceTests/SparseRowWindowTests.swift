@@ -20,18 +20,6 @@ final class SparseRowWindowTests: XCTestCase {
         super.tearDown()
     }
 
-    /// A float32 weight `[out, in]` with a 0/1 mask keeping about `keep` of it (rows in `emptyRows`
-    /// fully masked) and a bias.
-    func problem(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int> = [], seed: UInt64) -> (w: Tensor, m: Tensor, b: Tensor) {
-        let w = Sample.normal([out, inF], seed: seed, dtype: .float32)
-        let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
-        var m = [Float](repeating: 0, count: out * inF)
-        for r in 0..<out where !emptyRows.contains(r) {
-            for c in 0..<inF where u[r * inF + c] < keep { m[r * inF + c] = 1 }
-        }
-        return (w, Tensor(shape: [out, inF], scalars: m), Sample.normal([out], seed: seed + 2, dtype: .float32))
-    }
-
     /// The shapes of the tests: slices full and partial (1, 15, 16, 17, 40 rows), two groups of
     /// slices, the second partial (417 rows), the narrowest windowed weight (32 columns), a window
     /// clamped at the last column (33, 100), the bench's 784 inputs; sparse, moderately dense and
@@ -42,12 +30,12 @@ final class SparseRowWindowTests: XCTestCase {
         for (rows, cols) in [(1, 32), (15, 33), (16, 100), (17, 32), (40, 784), (417, 64)] {
             for keep in [0.0, 0.03, 0.3, 1.0] {
                 seed += 3
-                let (w, m, b) = problem(out: rows, in: cols, keep: keep, emptyRows: rows > 2 ? [0, rows - 2] : [], seed: seed)
+                let (w, m, b) = maskedLinearProblem(out: rows, in: cols, keep: keep, emptyRows: rows > 2 ? [0, rows - 2] : [], seed: seed)
                 out.append((w, m, b, "\(rows)×\(cols) keep \(keep)"))
             }
         }
         // One nonzero, in the last column of the last row.
-        let (w, _, b) = problem(out: 17, in: 40, keep: 0, seed: 399)
+        let (w, _, b) = maskedLinearProblem(out: 17, in: 40, keep: 0, seed: 399)
         var one = [Float](repeating: 0, count: 17 * 40)
         one[17 * 40 - 1] = 1
         out.append((w, Tensor(shape: [17, 40], scalars: one), b, "one nonzero"))
@@ -125,32 +113,6 @@ final class SparseRowWindowTests: XCTestCase {
         XCTAssertEqual(orders, [0, 1], "the cases do not cover both orders of the vectors")
     }
 
-    /// `y = x·(w⊙m)ᵀ + b` in float64 and the float32 summation bound (k + 2)·ε·(Σ|w m x| + |b|).
-    func reference(_ x: Tensor, _ w: Tensor, _ m: Tensor, _ b: Tensor?) -> (y: [Double], bound: [Double]) {
-        let (n, k, o) = (x.shape[0], x.shape[1], w.shape[0])
-        let xs = x.scalars, ws = w.scalars, ms = m.scalars, bs = b?.scalars
-        var y = [Double](repeating: 0, count: n * o), bound = y
-        for i in 0..<n {
-            for r in 0..<o {
-                var s = bs?[r] ?? 0, a = abs(bs?[r] ?? 0)
-                for c in 0..<k where ms[r * k + c] != 0 {
-                    let t = ws[r * k + c] * xs[i * k + c]
-                    s += t; a += abs(t)
-                }
-                y[i * o + r] = s
-                bound[i * o + r] = Double(k + 2) * Double(Float.ulpOfOne) * a
-            }
-        }
-        return (y, bound)
-    }
-
-    func assertWithin(_ y: [Double], _ ref: (y: [Double], bound: [Double]), _ what: String) {
-        XCTAssertEqual(y.count, ref.y.count, what)
-        var worst = 0.0
-        for i in 0..<min(y.count, ref.y.count) { worst = max(worst, abs(y[i] - ref.y[i]) - ref.bound[i]) }
-        XCTAssertLessThanOrEqual(worst, 0, "\(what): an element is outside the float32 summation bound by \(worst)")
-    }
-
     /// Batches 1–3 take the window product (AVX-512 tier; the others the gathered CSR product),
     /// batch 4 the tiles: every tier within the float64 bound, with and without bias,
     /// fused ReLU equal to Ops.relu of the plain output, and 1 and 2 threads giving the same bits.
@@ -171,7 +133,7 @@ final class SparseRowWindowTests: XCTestCase {
                         let two = plain(x).scalars
                         let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n)"
                         XCTAssertEqual(one, two, "\(label): thread counts differ")
-                        assertWithin(two, reference(x, w, m, bias ? b : nil), label)
+                        assertWithinSummationBound(two, maskedLinearReference(x, w, m, bias ? b : nil), label)
                         let expected = relu(plain(x)).scalars, got = fused(x).scalars
                         XCTAssertEqual(got, expected, "\(label): fused ReLU")
                         XCTAssertEqual(got.map { $0.sign }, expected.map { $0.sign }, "\(label): ReLU gives +0")
@@ -184,7 +146,7 @@ final class SparseRowWindowTests: XCTestCase {
     /// An 816 × 784 weight at 95 % sparsity (three groups of slices: 400, 400 and 16 rows), big
     /// enough to be split over two threads at batch 1.
     func testBenchSizedWeightSplitsOverThreadsWithTheSameBits() {
-        let (w, m, b) = problem(out: 816, in: 784, keep: 0.05, seed: 610)
+        let (w, m, b) = maskedLinearProblem(out: 816, in: 784, keep: 0.05, seed: 610)
         let layer = SparseLinear(weight: w, bias: b, mask: m)
         XCTAssertEqual(layer.window != nil, Self.hasAVX512)
         for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
@@ -194,7 +156,7 @@ final class SparseRowWindowTests: XCTestCase {
             let one = layer(x).scalars
             _ = wt_set_num_threads(2)
             XCTAssertEqual(layer(x).scalars, one, "isa \(isa.rawValue)")
-            assertWithin(one, reference(x, w, m, b), "isa \(isa.rawValue)")
+            assertWithinSummationBound(one, maskedLinearReference(x, w, m, b), "isa \(isa.rawValue)")
         }
     }
 
@@ -203,7 +165,7 @@ final class SparseRowWindowTests: XCTestCase {
     /// with and without the fused ReLU.
     func testBenchShapeInBothOrdersMatchesTheReference() {
         for (keep, byPosition) in [(0.05, Int32(1)), (0.01, Int32(0))] {
-            let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 640)
+            let (w, m, b) = maskedLinearProblem(out: 400, in: 784, keep: keep, seed: 640)
             let layer = SparseLinear(weight: w, bias: b, mask: m)
             XCTAssertEqual(layer.window != nil, Self.hasAVX512)
             if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
@@ -213,7 +175,7 @@ final class SparseRowWindowTests: XCTestCase {
                 for n in [1, 2, 3] {
                     let x = Sample.normal([n, 784], seed: UInt64(641 + n), dtype: .float32)
                     let y = layer(x)
-                    assertWithin(y.scalars, reference(x, w, m, b), "keep \(keep), isa \(isa.rawValue), batch \(n)")
+                    assertWithinSummationBound(y.scalars, maskedLinearReference(x, w, m, b), "keep \(keep), isa \(isa.rawValue), batch \(n)")
                     XCTAssertEqual(fused(x).scalars, relu(y).scalars, "keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
                 }
             }
@@ -226,7 +188,7 @@ final class SparseRowWindowTests: XCTestCase {
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
         // 10 % kept: vectors in slice order; 60 % kept: in position order (AVX-512 layouts).
         for (keep, byPosition) in [(0.1, Int32(0)), (0.6, Int32(1))] {
-            let (w, m, b) = problem(out: 33, in: 64, keep: keep, seed: 620)
+            let (w, m, b) = maskedLinearProblem(out: 33, in: 64, keep: keep, seed: 620)
             let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
             if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
             let ms = m.scalars
@@ -255,10 +217,10 @@ final class SparseRowWindowTests: XCTestCase {
     /// Fewer than 32 inputs have no window (the kernels take the CSR paths); more than 65 535
     /// inputs do (32-bit window starts), and give the reference.
     func testNarrowAndVeryWideWeights() {
-        let (w1, m1, b1) = problem(out: 20, in: 31, keep: 0.3, seed: 630)
+        let (w1, m1, b1) = maskedLinearProblem(out: 20, in: 31, keep: 0.3, seed: 630)
         XCTAssertNil(SparseLinear(weight: w1, bias: b1, mask: m1, smallBatchMaxDensity: 1).window)
         let cols = 70_000
-        let (w, _, b) = problem(out: 5, in: cols, keep: 0, seed: 631)
+        let (w, _, b) = maskedLinearProblem(out: 5, in: cols, keep: 0, seed: 631)
         var mask = [Float](repeating: 0, count: 5 * cols)
         for (r, c) in [(0, 3), (0, 65_535), (0, 65_536), (1, 69_999), (2, 40_000), (2, 66_000), (4, 0), (4, 69_968)] { mask[r * cols + c] = 1 }
         let m = Tensor(shape: [5, cols], scalars: mask)
@@ -268,7 +230,7 @@ final class SparseRowWindowTests: XCTestCase {
             _ = wt_set_isa(isa)
             for n in [1, 3] {
                 let x = Sample.normal([n, cols], seed: 632, dtype: .float32)
-                assertWithin(layer(x).scalars, reference(x, w, m, b), "isa \(isa.rawValue), batch \(n)")
+                assertWithinSummationBound(layer(x).scalars, maskedLinearReference(x, w, m, b), "isa \(isa.rawValue), batch \(n)")
             }
         }
     }
