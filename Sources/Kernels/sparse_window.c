@@ -169,26 +169,20 @@ int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa) {
     return bad == 0;
 }
 
-/// Vector o of the group at hp/ip/vp: a ← a + values · x[base + index] in every lane (absent lanes
-/// add 0 · x[base]; the input is finite).
-#define WT_SPW_STEP(A, O)                                                                                  \
-    do {                                                                                                  \
-        const float *xb = x + bp[O];                                                                      \
-        __m512 xv = _mm512_permutex2var_ps(_mm512_load_ps(xb),                                            \
-                                           _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(ip + 16 * (O)))), \
-                                           _mm512_load_ps(xb + 16));                                      \
-        A = _mm512_fmadd_ps(_mm512_load_ps(vp + 16 * (O)), xv, A);                                        \
-    } while (0)
+/// The inputs of vector o of the group at bp/ip: x[base + index] in each lane, one two-register
+/// table lookup of the 32 aligned inputs from base.
+#define WT_SPW_LOOKUP(O)                                                                                   \
+    _mm512_permutex2var_ps(_mm512_load_ps(x + bp[O]),                                                     \
+                           _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(ip + 16 * (O)))),         \
+                           _mm512_load_ps(x + bp[O] + 16))
+
+/// Vector o of the group: a ← a + values · x[base + index] in every lane (absent lanes add
+/// 0 · x[base]; the input is finite).
+#define WT_SPW_STEP(A, O) (A = _mm512_fmadd_ps(_mm512_load_ps(vp + 16 * (O)), WT_SPW_LOOKUP(O), A))
 
 /// The same in the mask's lanes only (an input with a NaN or an infinity).
-#define WT_SPW_STEP_MASKED(A, O)                                                                           \
-    do {                                                                                                  \
-        const float *xb = x + bp[O];                                                                      \
-        __m512 xv = _mm512_permutex2var_ps(_mm512_load_ps(xb),                                            \
-                                           _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(ip + 16 * (O)))), \
-                                           _mm512_load_ps(xb + 16));                                      \
-        A = _mm512_mask3_fmadd_ps(_mm512_load_ps(vp + 16 * (O)), xv, A, (__mmask16)mp[O]);               \
-    } while (0)
+#define WT_SPW_STEP_MASKED(A, O) \
+    (A = _mm512_mask3_fmadd_ps(_mm512_load_ps(vp + 16 * (O)), WT_SPW_LOOKUP(O), A, (__mmask16)mp[O]))
 
 /// The slices s0 ..< s1 with four accumulators; STEP is WT_SPW_STEP or WT_SPW_STEP_MASKED.
 #define WT_SPW_SLICES(STEP)                                                                               \
@@ -232,6 +226,7 @@ __attribute__((noinline)) static void sp_window_slices_avx512(const wt_sparse_wi
 #undef WT_SPW_SLICES
 #undef WT_SPW_STEP
 #undef WT_SPW_STEP_MASKED
+#undef WT_SPW_LOOKUP
 
 /// The vectors of slice S of the group at the current position: a[S] ← a[S] + values · x[16p + index]
 /// (x[16p ..< 16p + 32] in X0, X1), in every lane (finite input: absent lanes add 0 · x) or, with
