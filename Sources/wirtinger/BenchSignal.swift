@@ -16,14 +16,7 @@ func signalWorkloads() -> [BenchWorkload] {
                                  note: "cplx-conv \(flavor.rawValue) on 128 radio signals [1, 2·128], one step, Adam, float32", make: {
             let data = benchRadioBatch(128)
             let model = try makeClassifier(.cplxConv, flavor: flavor, sampleShape: [1, 256], classes: data.classNames.count)
-            let box = TrainState(params: model.initialParameters(key: RandomKey(seed: 0)))
-            var options = TrainingOptions()
-            options.epochs = 1
-            options.batchSize = 128
-            return {
-                let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state.take())
-                box.params = r.parameters; box.state = r.optimizerState
-            }
+            return trainingStep(model, data: data)
         }))
     }
     out.append(BenchWorkload(name: "signal.predict.dense.b500", group: "signal",

@@ -133,22 +133,26 @@ func trainWorkloads() -> [BenchWorkload] {
         BenchWorkload(name: name, group: "train",
                       note: "\(arch.rawValue) \(flavor.rawValue)\(hidden.map { " hidden \($0)" } ?? ""), batch 128, Adam, float32", make: {
             let model = try makeClassifier(arch, flavor: flavor, sampleShape: [1, 28, 28], classes: 10, hidden: hidden)
-            let data = benchMNISTBatch()
-            let box = TrainState(params: model.initialParameters(key: RandomKey(seed: 0)))
-            var options = TrainingOptions()
-            options.epochs = 1
-            options.batchSize = 128
-            return {
-                // One epoch over 128 examples is exactly one step; the state carries over, handed
-                // over without a second reference so that Adam updates its buffers in place.
-                let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state.take())
-                box.params = r.parameters; box.state = r.optimizerState
-            }
+            return trainingStep(model, data: benchMNISTBatch())
         })
     }
 }
 
 /// Parameters and optimizer state carried from one timed step to the next.
+/// One Adam training step of `model` per call over `data` (128 examples: one epoch of batch 128),
+/// from the parameters of seed 0; the parameters and optimizer state carry over between calls,
+/// the state handed over without a second reference so that Adam updates its buffers in place.
+func trainingStep(_ model: any Layer<Tensor, Tensor>, data: LabeledDataset) -> () -> Void {
+    let box = TrainState(params: model.initialParameters(key: RandomKey(seed: 0)))
+    var options = TrainingOptions()
+    options.epochs = 1
+    options.batchSize = 128
+    return {
+        let r = try! train(model, parameters: box.params, data: data, options: options, optimizerState: box.state.take())
+        box.params = r.parameters; box.state = r.optimizerState
+    }
+}
+
 final class TrainState {
     var params: ParameterTree
     var state: OptimizerState?
