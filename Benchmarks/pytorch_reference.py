@@ -27,9 +27,9 @@ warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta"
 # ---------------------------------------------------------------------------------------------
 # Timing: the rule of Sources/wirtinger/BenchTiming.swift.
 
-def measure(body, warmup=0.2, budget=1.0, min_samples=7, max_samples=300, sample_target=0.002):
+def measure(body, warmup=0.5, budget=1.0, min_warmup_calls=5, min_samples=20, max_samples=300, sample_target=0.002):
     calls, w0, last = 0, time.perf_counter(), 0.0
-    while calls < 2 or time.perf_counter() - w0 < warmup:
+    while calls < min_warmup_calls or time.perf_counter() - w0 < warmup:
         t = time.perf_counter(); body(); last = time.perf_counter() - t
         calls += 1
     inner = max(1, int(-(-sample_target // max(last, 1e-9))))

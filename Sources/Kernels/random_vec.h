@@ -46,11 +46,16 @@ RNV_ATTR __attribute__((always_inline)) static inline void RNV(rounds)(RNV(u64v)
     c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
 }
 
+/// The set-up both block loops share: the ten round keys of (k0, k1) and the lane offsets 0…W−1.
+RNV_ATTR static inline void RNV(setup)(uint32_t k0, uint32_t k1, RNV(u64v) *key0, RNV(u64v) *key1, RNV(u64v) *iota) {
+    RNV(round_keys)(k0, k1, key0, key1);
+    for (int l = 0; l < RNV_W; l++) (*iota)[l] = (unsigned long long)l;
+}
+
 RNV_ATTR static void RNV(philox)(uint32_t k0, uint32_t k1, uint64_t first, uint32_t *w, ptrdiff_t blocks) {
     typedef RNV(u64v) U;
     U key0[10], key1[10], iota, c[4];
-    RNV(round_keys)(k0, k1, key0, key1);
-    for (int l = 0; l < RNV_W; l++) iota[l] = (unsigned long long)l;
+    RNV(setup)(k0, k1, key0, key1, &iota);
     ptrdiff_t j = 0;
     for (; j + RNV_W <= blocks; j += RNV_W) {
         RNV(rounds)((first + (uint64_t)j) + iota, key0, key1, c);
@@ -72,8 +77,7 @@ RNV_ATTR static void RNV(uniforms)(uint32_t k0, uint32_t k1, uint64_t first, dou
     const U two52_bits = 0x4330000000000000ull - (U){0};
     const D two52 = 0x1p52 - (D){0}, scale_hi = 0x1p-32 - (D){0}, scale_lo = 0x1p-53 - (D){0};
     U key0[10], key1[10], iota, c[4];
-    RNV(round_keys)(k0, k1, key0, key1);
-    for (int l = 0; l < RNV_W; l++) iota[l] = (unsigned long long)l;
+    RNV(setup)(k0, k1, key0, key1, &iota);
     ptrdiff_t j = 0;
     for (; j + RNV_W <= blocks; j += RNV_W) {
         RNV(rounds)((first + (uint64_t)j) + iota, key0, key1, c);

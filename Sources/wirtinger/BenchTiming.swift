@@ -36,14 +36,17 @@ struct BenchResult: Codable {
 }
 
 /// The timing rule shared with the Python reference:
-/// warm-up of at least 2 calls and `warmup` seconds; then the number of calls per sample is
-/// chosen so that a sample lasts ≥ 2 ms; then samples are taken until `budget` seconds have
-/// passed (at least `minSamples`, at most `maxSamples`). The median (and minimum) per-call time
-/// of the samples is reported.
+/// warm-up of at least `minWarmupCalls` calls and `warmup` seconds; then the number of calls per
+/// sample is chosen so that a sample lasts ≥ 2 ms; then samples are taken until `budget` seconds
+/// have passed (at least `minSamples`, at most `maxSamples`). The median (and minimum) per-call
+/// time of the samples is reported. The floors matter for slow steps (PyTorch's complex training
+/// step takes ~50 ms and its times keep falling for its first dozens of calls): every workload gets
+/// ≥ 5 warm-up calls and ≥ 20 samples whatever the budget.
 struct BenchTimer {
-    var warmup = 0.2
+    var warmup = 0.5
+    var minWarmupCalls = 5
     var budget = 1.0
-    var minSamples = 7
+    var minSamples = 20
     var maxSamples = 300
     var sampleTarget = 0.002
 
@@ -51,7 +54,7 @@ struct BenchTimer {
         var calls = 0
         let w0 = benchNow()
         var last = 0.0
-        while calls < 2 || benchNow() - w0 < warmup {
+        while calls < minWarmupCalls || benchNow() - w0 < warmup {
             let t = benchNow(); body(); last = benchNow() - t
             calls += 1
         }
