@@ -14,12 +14,13 @@ public struct TrainingOptions: Sendable {
     public var klWeight: Double = 1e-2
     /// Seed of the shuffling order and of the layers' noise.
     public var seed: UInt64 = 0
-    /// Check every step that the loss and the gradients are finite (and the parameters on the
-    /// first step); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause:
-    /// a non-finite parameter first (`classifier.0.weight`), else a gradient
-    /// (`gradient of classifier.0.weight`), else `loss`. After every update the parameters are
-    /// checked again, and a non-finite one stops the run with
-    /// ``TrainingError/diverged(path:epoch:step:)``: no call returns non-finite parameters.
+    /// Check the parameters on the first step, and the loss and the updated parameters on every
+    /// step; stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause: a
+    /// non-finite parameter going in (`classifier.0.weight`), else a gradient
+    /// (`gradient of classifier.0.weight`), else `loss`. A non-finite update from finite
+    /// gradients (overflow) stops the run with ``TrainingError/diverged(path:epoch:step:)``:
+    /// no call returns non-finite parameters. The gradients are scanned only when the loss or
+    /// the update is non-finite (a non-finite gradient always leaves a NaN in Adam's update).
     public var checkFinite: Bool = true
     /// How the learning rate moves over the `epochs` of the stage (constant by default).
     public var learningRateSchedule: LearningRateSchedule = .constant
@@ -200,21 +201,26 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
                 return stepCoef > 0 ? ce + kl : ce
             }
+            var next = optimizer.update(params, gradients: grads, state: &state)
+            next.merge(updates.tree)
+            // One scan per step, of what the update produced, so that no epoch ends (and no
+            // checkpoint is written) with a non-finite parameter. The parameters going in are
+            // finite (scanned on the first step and after every update), and a NaN or ±inf
+            // gradient leaves a NaN behind in Adam's update (through m, or as ∞/∞ in m̂/√v̂), so
+            // the gradients are scanned only to name the cause once something is non-finite:
+            // a gradient first, then the loss, else the update itself overflowed.
             if options.checkFinite {
-                let badGradient = grads.first(where: { !isAllFinite($0.value) })?.key
-                if badGradient != nil || !loss.item.isFinite {
-                    if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
-                    if let bad = badGradient { throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step) }
-                    throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step)
+                let lossIsFinite = loss.item.isFinite
+                let badUpdate = next.first(where: { !isAllFinite($0.value) })?.key
+                if badUpdate != nil || !lossIsFinite {
+                    if let bad = grads.first(where: { !isAllFinite($0.value) })?.key {
+                        throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step)
+                    }
+                    if !lossIsFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
+                    throw TrainingError.diverged(path: badUpdate!, epoch: epoch, step: step)
                 }
             }
-            params = optimizer.update(params, gradients: grads, state: &state)
-            params.merge(updates.tree)
-            // finite gradients times a huge step still overflow: check what the update produced,
-            // so that no epoch ends (and no checkpoint is written) with a non-finite parameter
-            if options.checkFinite, let bad = nonFiniteParameter() {
-                throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
-            }
+            params = next
             onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
                               batchAccuracy: Double(correct) / Double(idx.count)))
         }
