@@ -71,49 +71,74 @@ extension ComplexSupport {
     static func combine(_ a: Operand, _ b: Operand, conjA: Bool = false, conjB: Bool = false, op: String,
                         _ f: (Tensor, Tensor) -> Tensor) -> (re: Tensor, im: Tensor?) {
         let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
-        let rr = f(a.re, b.re)
+        // `re` is held by this variable alone, so the combine below updates it without a copy
+        var re = f(a.re, b.re)
         switch (a.im, b.im) {
         case (nil, nil):
-            return (rr, nil)
+            return (re, nil)
         case (let ai?, nil):
             let ir = f(ai, b.re)
-            return (rr, sa == 1 ? ir : ir.negatedElements())
+            return (re, sa == 1 ? ir : ir.negatedElements())
         case (nil, let bi?):
             let ri = f(a.re, bi)
-            return (rr, sb == 1 ? ri : ri.negatedElements())
+            return (re, sb == 1 ? ri : ri.negatedElements())
         case (let ai?, let bi?):
             // Gauss's three-product form (3M): with A'ᵢ = sa·ai and B'ᵢ = sb·bi,
             //   f(ar + A'ᵢ, br + B'ᵢ) = f(ar, br) + f(ar, B'ᵢ) + f(A'ᵢ, br) + sa·sb·f(ai, bi),
             // so Im = f(ar + A'ᵢ, br + B'ᵢ) − f(ar, br) − sa·sb·f(ai, bi) and one real call is saved
             // (25% of a complex GEMM) for two additions over the operands.
             let ii = f(ai, bi)
-            let sumA = Tensor.zipElements(a.re, ai, op: op, { $0 + Float(sa) * $1 }, { $0 + sa * $1 })
-            let sumB = Tensor.zipElements(b.re, bi, op: op, { $0 + Float(sb) * $1 }, { $0 + sb * $1 })
-            var re = rr, im = f(sumA, sumB)
+            var im = f(signedSum(a.re, ai, sa, op: op), signedSum(b.re, bi, sb, op: op))
             gaussCombine(re: &re, im: &im, ii, s: sa * sb)
             return (re, im)
         }
     }
 
+    /// `x + s·y` for `s = ±1` (untraced): one Kernels pass (`wt_cplx_signed_sum_*`) when the
+    /// operands have one shape and dtype (the parts of a complex operand always do), the
+    /// broadcasting elementwise loop otherwise. Each element is rounded once, as written.
+    static func signedSum(_ x: Tensor, _ y: Tensor, _ s: Double, op: String) -> Tensor {
+        guard x.shape == y.shape, x.dtype == y.dtype else {
+            return Tensor.zipElements(x, y, op: op, { $0 + Float(s) * $1 }, { $0 + s * $1 })
+        }
+        var out = [Tensor(uninitializedShape: x.shape, dtype: x.dtype)]
+        let n = x.count
+        switch x.dtype {   // one C kernel per dtype
+        case .float32:
+            Tensor.withBaseAddresses(reading: [x, y], writing: &out, as: Float.self) { i, o in
+                wt_cplx_signed_sum_f32(i[0], i[1], Float(s), o[0], n)
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [x, y], writing: &out, as: Double.self) { i, o in
+                wt_cplx_signed_sum_f64(i[0], i[1], s, o[0], n)
+            }
+        }
+        return out[0]
+    }
+
     /// The last step of the three-product form, in place: `re ← re − s·ii`,
-    /// `im ← (im − old re) − s·ii`, one pass over the three results (same shape and dtype).
+    /// `im ← (im − old re) − s·ii`, one Kernels pass (`wt_cplx_gauss_combine_*`) over the three
+    /// results (same shape and dtype).
     static func gaussCombine(re: inout Tensor, im: inout Tensor, _ ii: Tensor, s: Double) {
         let n = re.count
-        func run<T: TensorScalar & BinaryFloatingPoint>(_: T.Type) {
-            let st = T(s)
-            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<T>) in
-                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<T>) in
-                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<T>) in
-                        for k in 0..<n {
-                            let t = st * q[k]
-                            m[k] = (m[k] - r[k]) - t
-                            r[k] = r[k] - t
-                        }
+        switch re.dtype {   // one C kernel per dtype
+        case .float32:
+            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<Float>) in
+                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Float>) in
+                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<Float>) in
+                        wt_cplx_gauss_combine_f32(r.baseAddress, m.baseAddress, q.baseAddress, Float(s), n)
+                    }
+                }
+            }
+        case .float64:
+            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<Double>) in
+                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Double>) in
+                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<Double>) in
+                        wt_cplx_gauss_combine_f64(r.baseAddress, m.baseAddress, q.baseAddress, s, n)
                     }
                 }
             }
         }
-        re.dtype.dispatch { run($0) }
     }
 
     /// `x` with the shape `shape` (same element count), untraced.

@@ -49,6 +49,10 @@ final class TierCoverageTests: XCTestCase {
         "scan": (["FiniteScanTests.testDouble", "FiniteScanTests.testFloat"], ["FiniteScanTests.testLongArraysOnTheThreads"]),
         "signal": (["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"],
                    ["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"]),
+        "cplx_passes": (["ComplexPassesTests.testFloatPassesEqualTheirFormulasOnEveryTierAndThreadCount",
+                         "ComplexPassesTests.testDoublePassesEqualTheirFormulasOnEveryTierAndThreadCount"],
+                        ["ComplexPassesTests.testFloatPassesEqualTheirFormulasOnEveryTierAndThreadCount",
+                         "ComplexPassesTests.testDoublePassesEqualTheirFormulasOnEveryTierAndThreadCount"]),
     ]
 
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
