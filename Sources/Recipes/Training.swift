@@ -200,19 +200,30 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
                 return stepCoef > 0 ? ce + kl : ce
             }
-            if options.checkFinite {
-                let badGradient = grads.first(where: { !isAllFinite($0.value) })?.key
-                if badGradient != nil || !loss.item.isFinite {
-                    if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
-                    if let bad = badGradient { throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step) }
-                    throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step)
-                }
+            guard options.checkFinite else {
+                params = optimizer.update(params, gradients: grads, state: &state)
+                params.merge(updates.tree)
+                onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
+                                  batchAccuracy: Double(correct) / Double(idx.count)))
+                continue
             }
-            params = optimizer.update(params, gradients: grads, state: &state)
+            // Adam notes a non-finite gradient or updated parameter in its own pass; only then are
+            // the tensors scanned, to name the first one at fault as the checks before and after
+            // the update would (the update is dropped when a gradient or the loss is bad).
+            let (next, adamFinite) = optimizer.updateCheckingFinite(params, gradients: grads, state: &state)
+            let badGradient = adamFinite ? nil : grads.first(where: { !isAllFinite($0.value) })?.key
+            if badGradient != nil || !loss.item.isFinite {
+                if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
+                if let bad = badGradient { throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step) }
+                throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step)
+            }
+            params = next
             params.merge(updates.tree)
             // finite gradients times a huge step still overflow: check what the update produced,
             // so that no epoch ends (and no checkpoint is written) with a non-finite parameter
-            if options.checkFinite, let bad = nonFiniteParameter() {
+            // (Adam checked the entries it wrote; the others are scanned here)
+            let written = Set(grads.keys).subtracting(updates.tree.keys)
+            if let bad = params.first(where: { !(adamFinite && written.contains($0.key)) && !isAllFinite($0.value) })?.key {
                 throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
             }
             onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
