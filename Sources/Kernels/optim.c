@@ -31,11 +31,11 @@
 
 // One Adam pass; WD says whether the coupled L2 term is added (the reference skips it when the
 // decay is 0, and g + 0·p would turn an infinite p into NaN). p·decay with decay = 1 is exact.
-// It also notes whether a gradient read or a parameter written is NaN or infinite (x − x ≠ 0
-// exactly for those), which changes none of the values.
+// It also notes whether a parameter or gradient read or a parameter written is NaN or infinite
+// (x − x ≠ 0 exactly for those), which changes none of the values.
 #define ADAM_LOOP(T, SQRT, WD, LERP)                                                           \
     for (ptrdiff_t i = 0; i < n; i++) {                                                        \
-        T pi = p[i] * decay, gi = g[i];                                                        \
+        T p0 = p[i], pi = p0 * decay, gi = g[i];                                               \
         T g0 = gi;                                                                             \
         if (WD) gi = gi + weight_decay * pi;                                                   \
         T mi = LERP;                                                                           \
@@ -44,10 +44,10 @@
         v[i] = vi;                                                                             \
         T po = pi + neg_step * (mi / (SQRT(vi) / bc2_sqrt + eps));                             \
         p_out[i] = po;                                                                         \
-        bad |= (g0 - g0 != (T)0) | (po - po != (T)0);                                          \
+        bad |= (p0 - p0 != (T)0) | (g0 - g0 != (T)0) | (po - po != (T)0);                      \
     }
 
-/// Returns 1 if some g[i] or p_out[i] is NaN or infinite, else 0.
+/// Returns 1 if some p[i], g[i] or p_out[i] is NaN or infinite, else 0.
 #define ADAM_FN(NAME, T, SQRT, ATTR)                                                           \
     static ATTR int NAME(T *restrict p_out, const T *restrict p, const T *restrict g,          \
                          T *restrict m, T *restrict v, ptrdiff_t n, T decay, T weight_decay,   \

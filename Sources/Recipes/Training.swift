@@ -178,13 +178,15 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             }
             let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
             // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
-            // it produces. Parameters are scanned on the first step and after every update.
+            // it produces. Parameters are checked on the first step (the ones Adam updates by its
+            // own pass, which reads them) and after every update.
             func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
-            if options.checkFinite && epoch == startEpoch && step == startStep, let bad = nonFiniteParameter() {
-                throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
-            }
             let trainable = params.filter { k, _ in isTrainable(k) }
             let frozen = params.filter { k, _ in !isTrainable(k) }
+            if options.checkFinite && epoch == startEpoch && step == startStep,
+               frozen.contains(where: { !isAllFinite($0.value) }), let bad = nonFiniteParameter() {
+                throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
+            }
             let updates = StateUpdates()
             let context = Context(training: true, key: key.fold(UInt64(epoch)).fold(UInt64(step)), state: updates)
             var dataLoss = 0.0, penalty = 0.0, correct = 0
@@ -207,15 +209,18 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                                   batchAccuracy: Double(correct) / Double(idx.count)))
                 continue
             }
-            // Adam notes a non-finite gradient or updated parameter in its own pass; only then are
-            // the tensors scanned, to name the first one at fault as the checks before and after
-            // the update would (the update is dropped when a gradient or the loss is bad).
+            // Adam notes a non-finite parameter, gradient or updated parameter in its own pass; only
+            // then are the tensors scanned, to name the first one at fault as the checks before and
+            // after the update would (the update is dropped when a parameter, a gradient or the loss
+            // is bad). Parameters can only be bad here on the first step: later ones start from
+            // parameters checked after the previous update.
             let (next, adamFinite) = optimizer.updateCheckingFinite(params, gradients: grads, state: &state)
-            let badGradient = adamFinite ? nil : grads.first(where: { !isAllFinite($0.value) })?.key
-            if badGradient != nil || !loss.item.isFinite {
+            if !adamFinite || !loss.item.isFinite {
                 if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
-                if let bad = badGradient { throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step) }
-                throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step)
+                if let bad = grads.first(where: { !isAllFinite($0.value) })?.key {
+                    throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step)
+                }
+                if !loss.item.isFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
             }
             params = next
             params.merge(updates.tree)

@@ -1,8 +1,8 @@
 import Kernels
 import XCTest
 
-/// `wt_adam_*_checked`: the values of the unchecked update, and 0 exactly when some gradient read or
-/// some parameter written is NaN or infinite (anywhere: first, last, across the thread split), on
+/// `wt_adam_*_checked`: the values of the unchecked update, and 0 exactly when some parameter or
+/// gradient read or some parameter written is NaN or infinite (anywhere: first, last, across the thread split), on
 /// every tier the host has and at 1, 2 and 3 threads.
 final class AdamFiniteCheckTests: XCTestCase {
     override func tearDown() {
@@ -42,6 +42,9 @@ final class AdamFiniteCheckTests: XCTestCase {
                             var g = g0
                             g[pos] = bad
                             XCTAssertEqual(run(p0, g, T(-1e-3)).3, 0, "gradient \(bad) at \(pos), \(at)")
+                            var p = p0
+                            p[pos] = bad
+                            XCTAssertEqual(run(p, g0, T(-1e-3)).3, 0, "parameter \(bad) at \(pos), \(at)")
                         }
                         // a finite gradient whose step overflows the parameter
                         var p = p0

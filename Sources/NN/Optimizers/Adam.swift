@@ -58,10 +58,10 @@ public struct Adam: Optimizer {
         update(params, gradients: gradients, state: &state, allFinite: nil)
     }
 
-    /// ``update(_:gradients:state:)`` that also says whether every gradient it read and every
-    /// parameter it wrote (the trainable entries that have a gradient) is finite, found in the same
-    /// pass over each tensor: what a training loop's NaN/inf checks need, without passes of their
-    /// own. The entries it passes through unchanged are not checked.
+    /// ``update(_:gradients:state:)`` that also says whether every parameter and gradient it read
+    /// and every parameter it wrote (the trainable entries that have a gradient) is finite, found in
+    /// the same pass over each tensor: what a training loop's NaN/inf checks need, without passes of
+    /// their own. The entries it passes through unchanged are not checked.
     public func updateCheckingFinite(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState)
         -> (parameters: ParameterTree, allFinite: Bool) {
         var finite = true
@@ -69,7 +69,7 @@ public struct Adam: Optimizer {
         return (out, finite)
     }
 
-    /// The update; `allFinite`, when given, is cleared if a gradient read or a parameter written is NaN or infinite.
+    /// The update; `allFinite`, when given, is cleared if a parameter or gradient read or a parameter written is NaN or infinite.
     private func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState,
                         allFinite: UnsafeMutablePointer<Bool>?) -> ParameterTree {
         let name = decoupled ? "AdamW" : "Adam"
