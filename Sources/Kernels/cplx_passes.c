@@ -50,6 +50,21 @@
                           T *restrict out, ptrdiff_t n) {                                           \
         for (ptrdiff_t i = 0; i < n; i++) out[i] = sum[i] + a[i] * b[i];                            \
     }
+// out = re·re + im·im
+#define CP_SQUARED_MODULUS(NAME, T, SQRT, ATTR)                                                     \
+    static ATTR void NAME(const T *restrict re, const T *restrict im, T *restrict out, ptrdiff_t n) { \
+        for (ptrdiff_t i = 0; i < n; i++) out[i] = re[i] * re[i] + im[i] * im[i];                   \
+    }
+// gre = g·re + g·re, gim = g·im + g·im
+#define CP_SQUARED_MODULUS_GRAD(NAME, T, SQRT, ATTR)                                                \
+    static ATTR void NAME(const T *restrict re, const T *restrict im, const T *restrict g,          \
+                          T *restrict gre, T *restrict gim, ptrdiff_t n) {                          \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                         \
+            T a = g[i] * re[i], b = g[i] * im[i];                                                   \
+            gre[i] = a + a;                                                                         \
+            gim[i] = b + b;                                                                         \
+        }                                                                                           \
+    }
 // re = src[2i], im = src[2i + 1]
 #define CP_DEINTERLEAVE(NAME, T, SQRT, ATTR)                                                        \
     static ATTR void NAME(const T *restrict src, T *restrict re, T *restrict im, ptrdiff_t n) {     \
@@ -65,6 +80,8 @@ WT_DEFINE_TIERS_DF(CP_ACCUMULATE, cp_accumulate_d, cp_accumulate_f, , )
 WT_DEFINE_TIERS_DF(CP_DEINTERLEAVE, cp_deinterleave_d, cp_deinterleave_f, , )
 WT_DEFINE_TIERS_DF(CP_GAUSS_ADD, cp_gauss_add_d, cp_gauss_add_f, , )
 WT_DEFINE_TIERS_DF(CP_ADD_PRODUCT, cp_add_product_d, cp_add_product_f, , )
+WT_DEFINE_TIERS_DF(CP_SQUARED_MODULUS, cp_sqmod_d, cp_sqmod_f, , )
+WT_DEFINE_TIERS_DF(CP_SQUARED_MODULUS_GRAD, cp_sqmod_grad_d, cp_sqmod_grad_f, , )
 
 #if WT_X86
 #define CP_PICK(PRE) WT_PICK(PRE##_portable, PRE##_avx2, PRE##_avx512)
@@ -105,6 +122,15 @@ typedef struct {
         CP_PICK(cp_add_product_##SUF)((const T *)j->a + b, (const T *)j->b + b, (const T *)j->c + b, \
                                       (T *)j->x + b, e - b);                                        \
     }                                                                                               \
+    static void sqmod_part_##SUF(void *context, ptrdiff_t b, ptrdiff_t e) {                         \
+        const cp_job *j = context;                                                                  \
+        CP_PICK(cp_sqmod_##SUF)((const T *)j->a + b, (const T *)j->b + b, (T *)j->x + b, e - b);    \
+    }                                                                                               \
+    static void sqmod_grad_part_##SUF(void *context, ptrdiff_t b, ptrdiff_t e) {                    \
+        const cp_job *j = context;                                                                  \
+        CP_PICK(cp_sqmod_grad_##SUF)((const T *)j->a + b, (const T *)j->b + b, (const T *)j->c + b, \
+                                     (T *)j->x + b, (T *)j->y + b, e - b);                          \
+    }                                                                                               \
     static void deinterleave_part_##SUF(void *context, ptrdiff_t b, ptrdiff_t e) {                  \
         const cp_job *j = context;                                                                  \
         CP_PICK(cp_deinterleave_##SUF)((const T *)j->a + 2 * b, (T *)j->x + b, (T *)j->y + b, e - b); \
@@ -133,6 +159,15 @@ CP_PARTS(double, d)
     void wt_add_product_##PUB(const T *sum, const T *a, const T *b, T *out, ptrdiff_t n) {          \
         cp_job j = {.a = sum, .b = a, .c = b, .x = out};                                            \
         wt_parallel_for(n, CP_GRAIN, add_product_part_##SUF, &j);                                   \
+    }                                                                                               \
+    void wt_cplx_squared_modulus_##PUB(const T *re, const T *im, T *out, ptrdiff_t n) {             \
+        cp_job j = {.a = re, .b = im, .x = out};                                                    \
+        wt_parallel_for(n, CP_GRAIN, sqmod_part_##SUF, &j);                                         \
+    }                                                                                               \
+    void wt_cplx_squared_modulus_grad_##PUB(const T *re, const T *im, const T *g, T *gre, T *gim,   \
+                                            ptrdiff_t n) {                                          \
+        cp_job j = {.a = re, .b = im, .c = g, .x = gre, .y = gim};                                  \
+        wt_parallel_for(n, CP_GRAIN, sqmod_grad_part_##SUF, &j);                                    \
     }                                                                                               \
     void wt_cplx_deinterleave_##PUB(const T *src, T *re, T *im, ptrdiff_t n) {                      \
         cp_job j = {.a = src, .x = re, .y = im};                                                    \

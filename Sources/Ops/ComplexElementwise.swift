@@ -18,6 +18,39 @@ private func holomorphic(_ name: String, _ z: ComplexTensor, _ w: ComplexTensor,
     }
 }
 
+/// The squared modulus `|z|² = re·re + im·im` (a real tensor of `z`'s shape), one tape entry and
+/// one Kernels pass each way (`wt_cplx_squared_modulus_*`): the same bits as the composed
+/// `z.real * z.real + z.imag * z.imag` and its cotangents. Pullback: `(g·re + g·re, g·im + g·im)`.
+public func squaredModulus(_ z: ComplexTensor) -> Tensor {
+    let n = z.real.count
+    var out = [Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+    switch z.dtype {   // one C kernel per dtype
+    case .float32:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &out, as: Float.self) { i, o in
+            wt_cplx_squared_modulus_f32(i[0], i[1], o[0], n)
+        }
+    case .float64:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &out, as: Double.self) { i, o in
+            wt_cplx_squared_modulus_f64(i[0], i[1], o[0], n)
+        }
+    }
+    return Tape.record("squared modulus", out[0], inputs: [z.real, z.imag]) { g in
+        let zd = z.detached(), g = g.shape == z.shape && g.dtype == z.dtype ? g : g.summed(toShape: z.shape).converted(to: z.dtype)
+        var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+        switch z.dtype {
+        case .float32:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, g], writing: &gz, as: Float.self) { i, o in
+                wt_cplx_squared_modulus_grad_f32(i[0], i[1], i[2], o[0], o[1], n)
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, g], writing: &gz, as: Double.self) { i, o in
+                wt_cplx_squared_modulus_grad_f64(i[0], i[1], i[2], o[0], o[1], n)
+            }
+        }
+        return [gz[0], gz[1]]
+    }
+}
+
 /// The modulus `|z| = √(re² + im²)` (a real tensor of `z`'s shape), computed by the vectorised
 /// `wt_cabs_array` kernel (within 1 ulp of libm `hypot`, which it falls back to outside
 /// [2⁻⁵⁰⁰, 2⁵⁰⁰] and for inf/NaN).

@@ -2,7 +2,7 @@ import Kernels
 import XCTest
 
 /// The `cplx_passes` kernels (signed sum, Gauss combine alone and fused with the sums, accumulate,
-/// sum plus product, de-interleave): on every tier
+/// sum plus product, squared modulus and its pullback, de-interleave): on every tier
 /// the host has and at 1, 2 and 3 threads, each output element has exactly the bits of its formula
 /// evaluated in Swift (one rounding per operation; NaN for NaN), at lengths around the vector widths and
 /// across the thread split (2¹⁶ elements and more), with special values (±0, ±inf, NaN, subnormals).
@@ -43,7 +43,10 @@ final class ComplexPassesTests: XCTestCase {
         accumulate: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, Int) -> Void,
         gaussAdd: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafePointer<T>?, T, Int) -> Void,
         addProduct: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void,
-        deinterleave: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void
+        deinterleave: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void,
+        squaredModulus: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Void,
+        squaredModulusGrad: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?,
+                             UnsafeMutablePointer<T>?, Int) -> Void
     ) {
         let saved = wt_get_num_threads()
         defer { _ = wt_set_num_threads(saved) }
@@ -77,6 +80,12 @@ final class ComplexPassesTests: XCTestCase {
                     var sp = [T](repeating: 0, count: n)
                     addProduct(d, a, b, &sp, n)
                     assertSameBits(sp, (0..<n).map { d[$0] + a[$0] * b[$0] }, "add product, \(at)")
+                    var sq = [T](repeating: 0, count: n), gre = sq, gim = sq
+                    squaredModulus(a, b, &sq, n)
+                    assertSameBits(sq, (0..<n).map { a[$0] * a[$0] + b[$0] * b[$0] }, "squared modulus, \(at)")
+                    squaredModulusGrad(a, b, c, &gre, &gim, n)
+                    assertSameBits(gre, (0..<n).map { c[$0] * a[$0] + c[$0] * a[$0] }, "squared modulus re cotangent, \(at)")
+                    assertSameBits(gim, (0..<n).map { c[$0] * b[$0] + c[$0] * b[$0] }, "squared modulus im cotangent, \(at)")
                     var re = [T](repeating: 0, count: n), im = re
                     deinterleave(pairs, &re, &im, n)
                     assertSameBits(re, (0..<n).map { pairs[2 * $0] }, "de-interleave re, \(at)")
@@ -88,12 +97,14 @@ final class ComplexPassesTests: XCTestCase {
 
     func testFloatPassesEqualTheirFormulasOnEveryTierAndThreadCount() {
         check(Float.self, signedSum: wt_cplx_signed_sum_f32, gauss: wt_cplx_gauss_combine_f32,
-              accumulate: wt_accumulate_f32, gaussAdd: wt_cplx_gauss_add_f32, addProduct: wt_add_product_f32, deinterleave: wt_cplx_deinterleave_f32)
+              accumulate: wt_accumulate_f32, gaussAdd: wt_cplx_gauss_add_f32, addProduct: wt_add_product_f32, deinterleave: wt_cplx_deinterleave_f32,
+              squaredModulus: wt_cplx_squared_modulus_f32, squaredModulusGrad: wt_cplx_squared_modulus_grad_f32)
     }
 
     func testDoublePassesEqualTheirFormulasOnEveryTierAndThreadCount() {
         check(Double.self, signedSum: wt_cplx_signed_sum_f64, gauss: wt_cplx_gauss_combine_f64,
-              accumulate: wt_accumulate_f64, gaussAdd: wt_cplx_gauss_add_f64, addProduct: wt_add_product_f64, deinterleave: wt_cplx_deinterleave_f64)
+              accumulate: wt_accumulate_f64, gaussAdd: wt_cplx_gauss_add_f64, addProduct: wt_add_product_f64, deinterleave: wt_cplx_deinterleave_f64,
+              squaredModulus: wt_cplx_squared_modulus_f64, squaredModulusGrad: wt_cplx_squared_modulus_grad_f64)
     }
 }
 

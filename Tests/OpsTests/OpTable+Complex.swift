@@ -99,6 +99,7 @@ extension OpTable {
         let phi = Sample.normal([3, 1], seed: 205), phiRow = Sample.normal([4], seed: 206)
         return [
             mixedToReal("complex abs", kinds: "c", samples: [[z], [zb]]) { abs($0[0].z) },
+            mixedToReal("squaredModulus", kinds: "c", samples: [[z], [zb]]) { squaredModulus($0[0].z) },
             mixedToReal("angle", kinds: "c", samples: [[z], [zb]]) { angle($0[0].z) },
             .complex("complex exp", samples: [[z], [zb]]) { exp($0[0]) },
             .complex("complex log", samples: [[z], [zb]]) { log($0[0]) },

@@ -7,8 +7,8 @@ extern "C" {
 
 // Elementwise passes of the complex training step (cplx_passes.c): the operand sums and the final
 // combine of the three-product (Gauss) complex product (alone, or fused with the gradient sums it
-// is added to), the add that accumulates a gradient (alone, or of a product), and the split of
-// interleaved (re, im) pairs. Each is one element formula, rounded
+// is added to), the add that accumulates a gradient (alone, or of a product), the squared modulus
+// and its pullback, and the split of interleaved (re, im) pairs. Each is one element formula, rounded
 // exactly as written (no contraction), so every tier and every thread count gives the same bits.
 // Large arrays are split over the kernel threads.
 
@@ -42,6 +42,19 @@ void wt_add_product_f64(const double *sum, const double *a, const double *b, dou
 void wt_accumulate_f32(float *y, const float *x, ptrdiff_t n);
 /// Double version of wt_accumulate_f32.
 void wt_accumulate_f64(double *y, const double *x, ptrdiff_t n);
+
+/// out[i] = re[i]·re[i] + im[i]·im[i] (each product rounded, then the sum; out distinct from the inputs).
+void wt_cplx_squared_modulus_f32(const float *re, const float *im, float *out, ptrdiff_t n);
+/// Double version of wt_cplx_squared_modulus_f32.
+void wt_cplx_squared_modulus_f64(const double *re, const double *im, double *out, ptrdiff_t n);
+
+/// The pullback of wt_cplx_squared_modulus_*: gre[i] = g[i]·re[i] + g[i]·re[i], likewise gim with im
+/// (the sum of the two products' cotangents, as the tape adds them for re·re + im·im); no aliasing.
+void wt_cplx_squared_modulus_grad_f32(const float *re, const float *im, const float *g, float *gre, float *gim,
+                                      ptrdiff_t n);
+/// Double version of wt_cplx_squared_modulus_grad_f32.
+void wt_cplx_squared_modulus_grad_f64(const double *re, const double *im, const double *g, double *gre, double *gim,
+                                      ptrdiff_t n);
 
 /// re[i] = src[2i], im[i] = src[2i + 1] for i < n (n pairs; no aliasing).
 void wt_cplx_deinterleave_f32(const float *src, float *re, float *im, ptrdiff_t n);
