@@ -1,3 +1,5 @@
+import Kernels
+
 /// NumPy/PyTorch broadcasting rules and the strided index walk that elementwise kernels use.
 ///
 /// Two shapes broadcast when, aligned at their last dimension, each pair of sizes is equal or
@@ -305,11 +307,11 @@ extension Tensor {
         guard shape == other.shape, dtype == other.dtype, isKnownUniquelyReferenced(&buffer) else { return false }
         _trace = nil
         let n = count
-        func run<T: TensorScalar>(_: T.Type) {
-            let y = buffer.raw.assumingMemoryBound(to: T.self), x = other.buffer.raw.assumingMemoryBound(to: T.self)
-            for i in 0..<n { y[i] = y[i] + x[i] }
+        // one Kernels pass per dtype (wt_accumulate_*: y[i] + x[i], vectorised, over the threads)
+        switch dtype {
+        case .float32: wt_accumulate_f32(buffer.raw.assumingMemoryBound(to: Float.self), other.buffer.raw.assumingMemoryBound(to: Float.self), n)
+        case .float64: wt_accumulate_f64(buffer.raw.assumingMemoryBound(to: Double.self), other.buffer.raw.assumingMemoryBound(to: Double.self), n)
         }
-        dtype.dispatch { run($0) }
         withExtendedLifetime(other) {}
         return true
     }

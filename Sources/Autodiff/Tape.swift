@@ -12,11 +12,22 @@ public final class Tape: @unchecked Sendable {
     /// cotangent may have the broadcast shape of the op; the tape sums it down to the input's shape.
     public typealias Pullback = ([Tensor]) -> [Tensor?]
 
+    /// A pullback that adds into the sums: given one cotangent per output and, per input, the sum
+    /// of the cotangents that input has received so far (`nil` if none yet, and always `nil` for a
+    /// constant input), it replaces each sum by the sum plus its own cotangent for that input
+    /// (leaving it alone where it has none). A sum it sets must have the input's shape and dtype.
+    /// While it runs the tape holds no other reference to the sums, so one that no other value
+    /// shares can be updated in place; it exists to fuse the last pass of a pullback with the
+    /// addition, which ``Pullback``s leave to the tape as a separate pass.
+    public typealias AccumulatingPullback = ([Tensor], inout [Tensor?]) -> Void
+
     struct Entry {
         let name: String
         let inputs: [Int]    // slot per input, −1 for a constant
         let outputs: [Int]
         let pullback: Pullback
+        /// Used instead of `pullback` when the entry's traced inputs are distinct slots.
+        let accumulating: AccumulatingPullback?
     }
 
     private(set) var entries: [Entry] = []
@@ -87,13 +98,23 @@ public final class Tape: @unchecked Sendable {
     /// Returns `outputs`, traced when some input is traced.
     public static func record(_ name: String, outputs: [Tensor], inputs: [Tensor],
                               pullback: @escaping Pullback) -> [Tensor] {
+        record(name, outputs: outputs, inputs: inputs, pullback: pullback, accumulating: nil)
+    }
+
+    /// Records a primitive with several outputs and two equivalent pullbacks: `pullback`, and
+    /// `accumulating`, which adds its cotangents into the inputs' sums itself (see
+    /// ``AccumulatingPullback``) and is what backward calls when no slot appears twice among the
+    /// inputs. Returns `outputs`, traced when some input is traced.
+    public static func record(_ name: String, outputs: [Tensor], inputs: [Tensor],
+                              pullback: @escaping Pullback, accumulating: AccumulatingPullback?) -> [Tensor] {
         guard let tape = active(inputs) else { return outputs }
         let inSlots = inputs.map { t -> Int in
             if let tr = t.trace, tr.tape === tape { return tr.slot } else { return -1 }
         }
         var outs = outputs
         for i in outs.indices { outs[i].trace = Trace(tape: tape, slot: tape.newSlot(outs[i])) }
-        tape.entries.append(Entry(name: name, inputs: inSlots, outputs: outs.map { $0.trace!.slot }, pullback: pullback))
+        tape.entries.append(Entry(name: name, inputs: inSlots, outputs: outs.map { $0.trace!.slot }, pullback: pullback,
+                                  accumulating: accumulating))
         return outs
     }
 
@@ -110,11 +131,28 @@ public final class Tape: @unchecked Sendable {
         for entry in entries.reversed() {
             guard entry.outputs.contains(where: { grads[$0] != nil }) else { continue }
             var inGrads: [Tensor?]
-            do {
-                let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
-                for s in entry.outputs where !leafSlots.contains(s) { grads[s] = nil }
-                inGrads = entry.pullback(cots)
+            let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
+            for s in entry.outputs where !leafSlots.contains(s) { grads[s] = nil }
+            let traced = entry.inputs.filter { $0 >= 0 }
+            if let accumulating = entry.accumulating, Set(traced).count == traced.count {
+                // the sums leave `grads` while the pullback adds into them
+                var sums = entry.inputs.map { s -> Tensor? in
+                    guard s >= 0 else { return nil }
+                    defer { grads[s] = nil }
+                    return grads[s]
+                }
+                accumulating(cots, &sums)
+                for (k, s) in entry.inputs.enumerated() where s >= 0 {
+                    guard var g = sums[k] else { continue }
+                    sums[k] = nil
+                    require(g.shape == slotShapes[s] && g.dtype == slotTypes[s],
+                            "Tape: accumulating pullback of \(entry.name) left a \(g.shape) \(g.dtype) sum for a \(slotShapes[s]) \(slotTypes[s]) input")
+                    g.trace = nil
+                    grads[s] = g
+                }
+                continue
             }
+            inGrads = entry.pullback(cots)
             require(inGrads.count == entry.inputs.count,
                          "Tape: pullback of \(entry.name) returned \(inGrads.count) cotangents for \(entry.inputs.count) inputs")
             for (k, slot) in entry.inputs.enumerated() where slot >= 0 {
@@ -130,19 +168,29 @@ public final class Tape: @unchecked Sendable {
     /// Adds cotangent `incoming` to slot `slot`, first summing it down to the slot's shape and
     /// converting it to the slot's dtype.
     private func accumulate(_ grads: inout [Tensor?], _ slot: Int, _ incoming: consuming Tensor) {
+        var sum = grads[slot]
+        grads[slot] = nil
+        Tape.add(incoming, into: &sum, shape: slotShapes[slot], dtype: slotTypes[slot])
+        grads[slot] = sum
+    }
+
+    /// `sum + g` into `sum` (just `g` when `sum` is nil), `g` first summed down to `shape` and
+    /// converted to `dtype`: how the tape adds an ordinary pullback's cotangent, for
+    /// ``AccumulatingPullback``s to add the cotangents they do not fuse. Not recorded.
+    public static func add(_ incoming: consuming Tensor, into sum: inout Tensor?, shape: [Int], dtype: DType) {
         var g = consume incoming
         g.trace = nil
-        if g.shape != slotShapes[slot] { g = g.summed(toShape: slotShapes[slot]) }
-        if g.dtype != slotTypes[slot] { g = g.converted(to: slotTypes[slot]) }
-        guard var old = grads[slot] else { grads[slot] = g; return }
+        if g.shape != shape { g = g.summed(toShape: shape) }
+        if g.dtype != dtype { g = g.converted(to: dtype) }
+        guard var old = sum else { sum = g; return }
         // Add in place into whichever of the two buffers no other value shares (a pullback may
         // return one tensor for several inputs, or a value that is also stored elsewhere);
         // only when both are shared is a new buffer allocated. x + y == y + x exactly in IEEE
         // arithmetic, so the order of the operands does not change the sum.
-        grads[slot] = nil
-        if old.addInPlaceIfUnique(g) { grads[slot] = old; return }
-        if g.addInPlaceIfUnique(old) { grads[slot] = g; return }
-        grads[slot] = Tensor.zipElements(old, g, op: "accumulate", .add)
+        sum = nil
+        if old.addInPlaceIfUnique(g) { sum = old; return }
+        if g.addInPlaceIfUnique(old) { sum = g; return }
+        sum = Tensor.zipElements(old, g, op: "accumulate", .add)
     }
 }
 

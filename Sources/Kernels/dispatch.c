@@ -165,6 +165,7 @@ static const struct { const char *name; wt_isa top; } families[] = {
     {"complex", WT_ISA_AVX512},
     {"scan", WT_ISA_AVX512},
     {"signal", WT_ISA_AVX512},
+    {"cplx_passes", WT_ISA_AVX512},
 };
 
 int wt_kernel_family_count(void) { return (int)(sizeof families / sizeof families[0]); }

@@ -31,22 +31,28 @@
 
 // One Adam pass; WD says whether the coupled L2 term is added (the reference skips it when the
 // decay is 0, and g + 0·p would turn an infinite p into NaN). p·decay with decay = 1 is exact.
+// It also notes whether a parameter or gradient read or a parameter written is NaN or infinite
+// (x − x ≠ 0 exactly for those), which changes none of the values.
 #define ADAM_LOOP(T, SQRT, WD, LERP)                                                           \
     for (ptrdiff_t i = 0; i < n; i++) {                                                        \
-        T pi = p[i] * decay, gi = g[i];                                                        \
+        T p0 = p[i], pi = p0 * decay, gi = g[i];                                               \
+        T g0 = gi;                                                                             \
         if (WD) gi = gi + weight_decay * pi;                                                   \
         T mi = LERP;                                                                           \
         T vi = v[i] * beta2 + c2 * gi * gi;                                                    \
         m[i] = mi;                                                                             \
         v[i] = vi;                                                                             \
-        p_out[i] = pi + neg_step * (mi / (SQRT(vi) / bc2_sqrt + eps));                         \
+        T po = pi + neg_step * (mi / (SQRT(vi) / bc2_sqrt + eps));                             \
+        p_out[i] = po;                                                                         \
+        bad |= (p0 - p0 != (T)0) | (g0 - g0 != (T)0) | (po - po != (T)0);                      \
     }
 
+/// Returns 1 if some p[i], g[i] or p_out[i] is NaN or infinite, else 0.
 #define ADAM_FN(NAME, T, SQRT, ATTR)                                                           \
-    static ATTR void NAME(T *restrict p_out, const T *restrict p, const T *restrict g,         \
-                          T *restrict m, T *restrict v, ptrdiff_t n, T decay, T weight_decay,  \
-                          T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps, T neg_step) {  \
-        int low = w < (T)0.5;                                                                  \
+    static ATTR int NAME(T *restrict p_out, const T *restrict p, const T *restrict g,          \
+                         T *restrict m, T *restrict v, ptrdiff_t n, T decay, T weight_decay,   \
+                         T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps, T neg_step) {   \
+        int low = w < (T)0.5, bad = 0;                                                         \
         if (weight_decay != 0) {                                                               \
             if (low) ADAM_LOOP(T, SQRT, 1, m[i] + w * (gi - m[i]))                             \
             else ADAM_LOOP(T, SQRT, 1, gi - (gi - m[i]) * one_minus_w)                         \
@@ -54,6 +60,7 @@
             if (low) ADAM_LOOP(T, SQRT, 0, m[i] + w * (gi - m[i]))                             \
             else ADAM_LOOP(T, SQRT, 0, gi - (gi - m[i]) * one_minus_w)                         \
         }                                                                                      \
+        return bad;                                                                            \
     }
 
 WT_DEFINE_TIERS_DF(ADAM_FN, adam_d, adam_f, OPT_SQRT_D, OPT_SQRT_F)
@@ -64,11 +71,11 @@ WT_DEFINE_TIERS_DF(ADAM_FN, adam_d, adam_f, OPT_SQRT_D, OPT_SQRT_F)
 #endif
 
 /// Each tier's instantiation, indexed by wt_active_isa().
-typedef void (*adam_d_fn)(double *restrict, const double *restrict, const double *restrict, double *restrict,
-                          double *restrict, ptrdiff_t, double, double, double, double, double, double, double,
-                          double, double);
-typedef void (*adam_f_fn)(float *restrict, const float *restrict, const float *restrict, float *restrict,
-                          float *restrict, ptrdiff_t, float, float, float, float, float, float, float, float, float);
+typedef int (*adam_d_fn)(double *restrict, const double *restrict, const double *restrict, double *restrict,
+                         double *restrict, ptrdiff_t, double, double, double, double, double, double, double,
+                         double, double);
+typedef int (*adam_f_fn)(float *restrict, const float *restrict, const float *restrict, float *restrict,
+                         float *restrict, ptrdiff_t, float, float, float, float, float, float, float, float, float);
 static const adam_d_fn adam_d_tiers[] = OPT_TIERS(adam_d);
 static const adam_f_fn adam_f_tiers[] = OPT_TIERS(adam_f);
 
@@ -80,18 +87,27 @@ static const adam_f_fn adam_f_tiers[] = OPT_TIERS(adam_f);
     typedef struct {                                                                               \
         T *p_out; const T *p, *g; T *m, *v;                                                        \
         T decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step;                 \
+        int bad;                                                                                   \
     } PUBLIC##_job;                                                                                \
     static void PUBLIC##_part(void *context, ptrdiff_t b, ptrdiff_t e) {                           \
-        const PUBLIC##_job *j = context;                                                           \
-        PICK##_tiers[wt_active_isa()](j->p_out + b, j->p + b, j->g + b, j->m + b, j->v + b, e - b, j->decay,     \
-                       j->weight_decay, j->w, j->one_minus_w, j->beta2, j->c2, j->bc2_sqrt, j->eps, \
-                       j->neg_step);                                                               \
+        PUBLIC##_job *j = context;                                                                 \
+        int bad = PICK##_tiers[wt_active_isa()](j->p_out + b, j->p + b, j->g + b, j->m + b, j->v + b, e - b, \
+                       j->decay, j->weight_decay, j->w, j->one_minus_w, j->beta2, j->c2, j->bc2_sqrt, \
+                       j->eps, j->neg_step);                                                       \
+        if (bad) __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);                                   \
+    }                                                                                              \
+    int PUBLIC##_checked(T *p_out, const T *p, const T *g, T *m, T *v, ptrdiff_t n, T decay,       \
+                         T weight_decay, T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps,     \
+                         T neg_step) {                                                             \
+        PUBLIC##_job j = {p_out, p, g, m, v, decay, weight_decay, w, one_minus_w, beta2, c2,       \
+                          bc2_sqrt, eps, neg_step, 0};                                             \
+        wt_parallel_for(n, OPT_GRAIN, PUBLIC##_part, &j);                                          \
+        return !__atomic_load_n(&j.bad, __ATOMIC_RELAXED);                                         \
     }                                                                                              \
     void PUBLIC(T *p_out, const T *p, const T *g, T *m, T *v, ptrdiff_t n, T decay, T weight_decay, \
                 T w, T one_minus_w, T beta2, T c2, T bc2_sqrt, T eps, T neg_step) {                \
-        PUBLIC##_job j = {p_out, p, g, m, v, decay, weight_decay, w, one_minus_w, beta2, c2,       \
-                          bc2_sqrt, eps, neg_step};                                                \
-        wt_parallel_for(n, OPT_GRAIN, PUBLIC##_part, &j);                                          \
+        (void)PUBLIC##_checked(p_out, p, g, m, v, n, decay, weight_decay, w, one_minus_w, beta2, c2, \
+                               bc2_sqrt, eps, neg_step);                                           \
     }
 ADAM_PUBLIC(wt_adam_f64, adam_d, double)
 ADAM_PUBLIC(wt_adam_f32, adam_f, float)

@@ -5,6 +5,8 @@
 // parts, so its pullback moves the cotangents back the other way (zeros for a dropped slot).
 // The complex shape ops apply the real shape ops (Shape.swift) to both parts.
 
+import Kernels
+
 extension ComplexSupport {
     /// Reads the two parts out of `x` along `axis`: part p ∈ {0 = re, 1 = im}, element k of the
     /// result comes from position `position(p, k)` of the axis; the parts have `count` elements
@@ -12,6 +14,18 @@ extension ComplexSupport {
     static func splitParts(_ x: Tensor, axis: Int, count: Int, position: (Int, Int) -> Int) -> (Tensor, Tensor) {
         var shape = x.shape; shape[axis] = count
         var parts = [Tensor(uninitializedShape: shape, dtype: x.dtype), Tensor(uninitializedShape: shape, dtype: x.dtype)]
+        // (re, im) pairs side by side along the last axis (fromInterleaved's layout): one Kernels
+        // pass over the whole tensor (`wt_cplx_deinterleave_*`), the same copies
+        if axis == x.rank - 1, x.shape[axis] == 2 * count, (0..<count).allSatisfy({ position(0, $0) == 2 * $0 && position(1, $0) == 2 * $0 + 1 }) {
+            let pairs = x.count / 2
+            switch x.dtype {   // one C kernel per dtype
+            case .float32:
+                Tensor.withBaseAddresses(reading: [x], writing: &parts, as: Float.self) { i, o in wt_cplx_deinterleave_f32(i[0], o[0], o[1], pairs) }
+            case .float64:
+                Tensor.withBaseAddresses(reading: [x], writing: &parts, as: Double.self) { i, o in wt_cplx_deinterleave_f64(i[0], o[0], o[1], pairs) }
+            }
+            return (parts[0], parts[1])
+        }
         func run<T: TensorScalar>(_: T.Type) {
             Tensor.withBaseAddresses(reading: [x], writing: &parts, as: T.self) { i, o in
                 let (src, r, m) = (i[0], o[0], o[1])

@@ -18,6 +18,39 @@ private func holomorphic(_ name: String, _ z: ComplexTensor, _ w: ComplexTensor,
     }
 }
 
+/// The squared modulus `|z|² = re·re + im·im` (a real tensor of `z`'s shape), one tape entry and
+/// one Kernels pass each way (`wt_cplx_squared_modulus_*`): the same bits as the composed
+/// `z.real * z.real + z.imag * z.imag` and its cotangents. Pullback: `(g·re + g·re, g·im + g·im)`.
+public func squaredModulus(_ z: ComplexTensor) -> Tensor {
+    let n = z.real.count
+    var out = [Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+    switch z.dtype {   // one C kernel per dtype
+    case .float32:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &out, as: Float.self) { i, o in
+            wt_cplx_squared_modulus_f32(i[0], i[1], o[0], n)
+        }
+    case .float64:
+        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &out, as: Double.self) { i, o in
+            wt_cplx_squared_modulus_f64(i[0], i[1], o[0], n)
+        }
+    }
+    return Tape.record("squared modulus", out[0], inputs: [z.real, z.imag]) { g in
+        let zd = z.detached(), g = g.shape == z.shape && g.dtype == z.dtype ? g : g.summed(toShape: z.shape).converted(to: z.dtype)
+        var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+        switch z.dtype {
+        case .float32:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, g], writing: &gz, as: Float.self) { i, o in
+                wt_cplx_squared_modulus_grad_f32(i[0], i[1], i[2], o[0], o[1], n)
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [zd.real, zd.imag, g], writing: &gz, as: Double.self) { i, o in
+                wt_cplx_squared_modulus_grad_f64(i[0], i[1], i[2], o[0], o[1], n)
+            }
+        }
+        return [gz[0], gz[1]]
+    }
+}
+
 /// The modulus `|z| = √(re² + im²)` (a real tensor of `z`'s shape), computed by the vectorised
 /// `wt_cabs_array` kernel (within 1 ulp of libm `hypot`, which it falls back to outside
 /// [2⁻⁵⁰⁰, 2⁵⁰⁰] and for inf/NaN).
@@ -281,26 +314,47 @@ private func modReLURows(_ z: ComplexTensor, _ tau: Tensor, _ layout: ModReLURow
 }
 
 /// ``modReLU(_:threshold:)`` for a rank-0 threshold (the layer's usual case): the same formulas,
-/// element by element in the same order, as plain loops over the contiguous parts, and no τ
-/// gradient unless τ is on a tape.
+/// element by element, by the `wt_modrelu_rows_*` kernels (every row with the one threshold; the
+/// same bits as the general loop, split over the threads by rows of the last axis), and no τ
+/// gradient unless τ is on a tape (then the z and τ cotangents come from one loop that sums τ's
+/// in double, in element order).
 private func modReLUScalarThreshold(_ z: ComplexTensor, _ tau: Tensor) -> ComplexTensor {
     let n = z.real.count, t = tau.item, tauTraced = tau.isTraced
-    func forward<T: TensorScalar>(_: T.Type) -> ComplexTensor {
-        var w = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
-        Tensor.withBaseAddresses(reading: [z.real, z.imag], writing: &w, as: T.self) { i, o in
-            let (xr, xi, or, oi) = (i[0], i[1], o[0], o[1])
-            parallelFor(n, grain: ComplexSupport.elementGrain) { range in
-                for k in range {
-                    let x = Double(xr[k]), y = Double(xi[k])
-                    let m = Swift.max((x * x + y * y).squareRoot(), modReLUMinModulus)
-                    let s = 1 - t / m
-                    (or[k], oi[k]) = s > 0 ? (T(x * s), T(y * s)) : (0, 0)
-                }
+    // rows × inner = n, inner the last axis (a single row for rank 0 or an empty last axis)
+    let inner = z.rank == 0 || z.shape[z.rank - 1] == 0 ? Swift.max(n, 1) : z.shape[z.rank - 1], rows = n / inner
+    let td = tau.detached()
+    var parts = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+    if n > 0 {
+        switch z.dtype {   // one C kernel per dtype
+        case .float32:
+            Tensor.withBaseAddresses(reading: [z.real, z.imag, td], writing: &parts, as: Float.self) { i, o in
+                wt_modrelu_rows_f32(i[0], i[1], i[2], 1, rows, inner, o[0], o[1])
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [z.real, z.imag, td], writing: &parts, as: Double.self) { i, o in
+                wt_modrelu_rows_f64(i[0], i[1], i[2], 1, rows, inner, o[0], o[1])
             }
         }
-        return ComplexTensor(real: w[0], imag: w[1])
     }
-    let w = z.dtype.dispatch { forward($0) }
+    let w = ComplexTensor(real: parts[0], imag: parts[1])
+    if !tauTraced {
+        return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
+            let zd = z.detached()
+            var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]
+            guard n > 0 else { return [gz[0], gz[1], nil] }
+            switch z.dtype {
+            case .float32:
+                Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi, td], writing: &gz, as: Float.self) { i, o in
+                    wt_modrelu_rows_grad_f32(i[0], i[1], i[2], i[3], i[4], 1, rows, inner, o[0], o[1], nil)
+                }
+            case .float64:
+                Tensor.withBaseAddresses(reading: [zd.real, zd.imag, gr, gi, td], writing: &gz, as: Double.self) { i, o in
+                    wt_modrelu_rows_grad_f64(i[0], i[1], i[2], i[3], i[4], 1, rows, inner, o[0], o[1], nil)
+                }
+            }
+            return [gz[0], gz[1], nil]
+        }
+    }
     return ComplexSupport.record("modReLU", w, inputs: [z.real, z.imag, tau]) { gr, gi in
         let zd = z.detached()
         var gz = [Tensor(uninitializedShape: z.shape, dtype: z.dtype), Tensor(uninitializedShape: z.shape, dtype: z.dtype)]

@@ -38,6 +38,58 @@ extension ComplexSupport {
         }
     }
 
+    /// ``product(_:_:transA:transB:conjA:conjB:outBatch:op:)`` (no batch reduction) added into the
+    /// sums `sumRe`, `sumIm` of an ``Tape/AccumulatingPullback`` (the product's shape must be
+    /// `shape`). When both operands are complex and both sums exist, the three real products' last
+    /// pass (the combine) also adds the sums (`wt_cplx_gauss_add_*`), with the bits of the combine
+    /// followed by the tape's addition; otherwise the product is added as the tape would.
+    static func productAdding(_ a: Operand, _ b: Operand, transA: Bool = false, transB: Bool = false,
+                              conjA: Bool = false, conjB: Bool = false, into sumRe: inout Tensor?, _ sumIm: inout Tensor?,
+                              shape: [Int], op: String) {
+        let dtype = a.re.dtype
+        let skinny = !transA && a.re.rank == 2 && b.re.rank == 2 && a.shape[0] <= skinnyProductMaxRows
+        if let ai = a.im, let bi = b.im, let sr = sumRe, let si = sumIm, !skinny, sr.shape == shape, si.shape == shape,
+           sr.dtype == dtype, si.dtype == dtype, b.re.dtype == dtype {
+            let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
+            func f(_ x: Tensor, _ y: Tensor) -> Tensor { batchedMatmulRaw(x, y, transA: transA, transB: transB, op: op) }
+            var rr = f(a.re, b.re)
+            let ii = f(ai, bi)
+            var p = f(signedSum(a.re, ai, sa, op: op), signedSum(b.re, bi, sb, op: op))
+            if rr.shape == shape {
+                sumRe = nil; sumIm = nil
+                let n = rr.count, s = sa * sb
+                switch dtype {   // one C kernel per dtype
+                case .float32:
+                    Tensor.withBaseAddresses(reading: [sr, si, ii], as: Float.self) { i in
+                        rr.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Float>) in
+                            p.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Float>) in
+                                wt_cplx_gauss_add_f32(i[0], i[1], r.baseAddress, q.baseAddress, i[2], Float(s), n)
+                            }
+                        }
+                    }
+                case .float64:
+                    Tensor.withBaseAddresses(reading: [sr, si, ii], as: Double.self) { i in
+                        rr.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Double>) in
+                            p.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<Double>) in
+                                wt_cplx_gauss_add_f64(i[0], i[1], r.baseAddress, q.baseAddress, i[2], s, n)
+                            }
+                        }
+                    }
+                }
+                sumRe = rr; sumIm = p
+                return
+            }
+            // (a product of another shape: combined, then summed down by Tape.add)
+            gaussCombine(re: &rr, im: &p, ii, s: sa * sb)
+            Tape.add(rr, into: &sumRe, shape: shape, dtype: dtype)
+            Tape.add(p, into: &sumIm, shape: shape, dtype: dtype)
+            return
+        }
+        let c = product(a, b, transA: transA, transB: transB, conjA: conjA, conjB: conjB, op: op)
+        Tape.add(c.re.withShape(shape), into: &sumRe, shape: shape, dtype: dtype)
+        if let ci = c.im { Tape.add(ci.withShape(shape), into: &sumIm, shape: shape, dtype: dtype) }
+    }
+
     /// `op(A')·op(B')` for a complex `A` of at most ``skinnyProductMaxRows`` rows (no batch
     /// dimensions) and a complex matrix `B`: one pass over the parts of B (`wt_cgemm_skinny`),
     /// without the operand sums of the three-product form. Untraced.
@@ -71,49 +123,74 @@ extension ComplexSupport {
     static func combine(_ a: Operand, _ b: Operand, conjA: Bool = false, conjB: Bool = false, op: String,
                         _ f: (Tensor, Tensor) -> Tensor) -> (re: Tensor, im: Tensor?) {
         let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
-        let rr = f(a.re, b.re)
+        // `re` is held by this variable alone, so the combine below updates it without a copy
+        var re = f(a.re, b.re)
         switch (a.im, b.im) {
         case (nil, nil):
-            return (rr, nil)
+            return (re, nil)
         case (let ai?, nil):
             let ir = f(ai, b.re)
-            return (rr, sa == 1 ? ir : ir.negatedElements())
+            return (re, sa == 1 ? ir : ir.negatedElements())
         case (nil, let bi?):
             let ri = f(a.re, bi)
-            return (rr, sb == 1 ? ri : ri.negatedElements())
+            return (re, sb == 1 ? ri : ri.negatedElements())
         case (let ai?, let bi?):
             // Gauss's three-product form (3M): with A'ᵢ = sa·ai and B'ᵢ = sb·bi,
             //   f(ar + A'ᵢ, br + B'ᵢ) = f(ar, br) + f(ar, B'ᵢ) + f(A'ᵢ, br) + sa·sb·f(ai, bi),
             // so Im = f(ar + A'ᵢ, br + B'ᵢ) − f(ar, br) − sa·sb·f(ai, bi) and one real call is saved
             // (25% of a complex GEMM) for two additions over the operands.
             let ii = f(ai, bi)
-            let sumA = Tensor.zipElements(a.re, ai, op: op, { $0 + Float(sa) * $1 }, { $0 + sa * $1 })
-            let sumB = Tensor.zipElements(b.re, bi, op: op, { $0 + Float(sb) * $1 }, { $0 + sb * $1 })
-            var re = rr, im = f(sumA, sumB)
+            var im = f(signedSum(a.re, ai, sa, op: op), signedSum(b.re, bi, sb, op: op))
             gaussCombine(re: &re, im: &im, ii, s: sa * sb)
             return (re, im)
         }
     }
 
+    /// `x + s·y` for `s = ±1` (untraced): one Kernels pass (`wt_cplx_signed_sum_*`) when the
+    /// operands have one shape and dtype (the parts of a complex operand always do), the
+    /// broadcasting elementwise loop otherwise. Each element is rounded once, as written.
+    static func signedSum(_ x: Tensor, _ y: Tensor, _ s: Double, op: String) -> Tensor {
+        guard x.shape == y.shape, x.dtype == y.dtype else {
+            return Tensor.zipElements(x, y, op: op, { $0 + Float(s) * $1 }, { $0 + s * $1 })
+        }
+        var out = [Tensor(uninitializedShape: x.shape, dtype: x.dtype)]
+        let n = x.count
+        switch x.dtype {   // one C kernel per dtype
+        case .float32:
+            Tensor.withBaseAddresses(reading: [x, y], writing: &out, as: Float.self) { i, o in
+                wt_cplx_signed_sum_f32(i[0], i[1], Float(s), o[0], n)
+            }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [x, y], writing: &out, as: Double.self) { i, o in
+                wt_cplx_signed_sum_f64(i[0], i[1], s, o[0], n)
+            }
+        }
+        return out[0]
+    }
+
     /// The last step of the three-product form, in place: `re ← re − s·ii`,
-    /// `im ← (im − old re) − s·ii`, one pass over the three results (same shape and dtype).
+    /// `im ← (im − old re) − s·ii`, one Kernels pass (`wt_cplx_gauss_combine_*`) over the three
+    /// results (same shape and dtype).
     static func gaussCombine(re: inout Tensor, im: inout Tensor, _ ii: Tensor, s: Double) {
         let n = re.count
-        func run<T: TensorScalar & BinaryFloatingPoint>(_: T.Type) {
-            let st = T(s)
-            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<T>) in
-                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<T>) in
-                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<T>) in
-                        for k in 0..<n {
-                            let t = st * q[k]
-                            m[k] = (m[k] - r[k]) - t
-                            r[k] = r[k] - t
-                        }
+        switch re.dtype {   // one C kernel per dtype
+        case .float32:
+            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<Float>) in
+                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Float>) in
+                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<Float>) in
+                        wt_cplx_gauss_combine_f32(r.baseAddress, m.baseAddress, q.baseAddress, Float(s), n)
+                    }
+                }
+            }
+        case .float64:
+            ii.withUnsafeBufferPointer { (q: UnsafeBufferPointer<Double>) in
+                re.withUnsafeMutableBufferPointer { (r: UnsafeMutableBufferPointer<Double>) in
+                    im.withUnsafeMutableBufferPointer { (m: UnsafeMutableBufferPointer<Double>) in
+                        wt_cplx_gauss_combine_f64(r.baseAddress, m.baseAddress, q.baseAddress, s, n)
                     }
                 }
             }
         }
-        re.dtype.dispatch { run($0) }
     }
 
     /// `x` with the shape `shape` (same element count), untraced.
@@ -221,17 +298,37 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     if let bias { inputs += [bias.real, bias.imag] }
     // A constant operand (data, or a variance term's input) needs no gradient: skip its products.
     let needsZ = z.real.isTraced || z.imag.isTraced, needsW = weight.real.isTraced || weight.imag.isTraced
-    return ComplexSupport.record("complex linear", y, inputs: inputs) { gr, gi in
-        let g = ComplexSupport.Operand(re: gr.withShape([rows, outF]), im: gi.withShape([rows, outF]))
-        let gz = needsZ ? ComplexSupport.product(g, w, conjB: true, op: "complex linear pullback") : nil
-        let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: "complex linear pullback") : nil
+    let op = "complex linear pullback", hasBias = bias != nil
+    let outs = Tape.record("complex linear", outputs: [y.real, y.imag], inputs: inputs, pullback: { gs in
+        let g = ComplexSupport.Operand(re: gs[0].withShape([rows, outF]), im: gs[1].withShape([rows, outF]))
+        let gz = needsZ ? ComplexSupport.product(g, w, conjB: true, op: op) : nil
+        let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: op) : nil
         var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
-        if bias != nil {
+        if hasBias {
             grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
             grads.append(g.im!.summed(toShape: [1, outF]).withShape([outF]))
         }
         return grads
-    }
+    }, accumulating: { gs, sums in
+        // the same cotangents, the weight's added to its sums in the combine pass of its product
+        let g = ComplexSupport.Operand(re: gs[0].withShape([rows, outF]), im: gs[1].withShape([rows, outF]))
+        if needsZ {
+            let gz = ComplexSupport.product(g, w, conjB: true, op: op)
+            Tape.add(gz.re.withShape(z.shape), into: &sums[0], shape: z.shape, dtype: z.dtype)
+            Tape.add(gz.im!.withShape(z.shape), into: &sums[1], shape: z.shape, dtype: z.dtype)
+        }
+        if needsW {
+            var (sr, si) = (sums[2], sums[3])
+            (sums[2], sums[3]) = (nil, nil)
+            ComplexSupport.productAdding(g, z2, transA: true, conjB: true, into: &sr, &si, shape: weight.shape, op: op)
+            (sums[2], sums[3]) = (sr, si)
+        }
+        if hasBias {
+            Tape.add(g.re.summed(toShape: [1, outF]).withShape([outF]), into: &sums[4], shape: [outF], dtype: z.dtype)
+            Tape.add(g.im!.summed(toShape: [1, outF]).withShape([outF]), into: &sums[5], shape: [outF], dtype: z.dtype)
+        }
+    })
+    return ComplexTensor(real: outs[0], imag: outs[1])
 }
 
 /// Complex bilinear form `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with `c` = conjugation when

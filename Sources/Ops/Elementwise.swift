@@ -11,6 +11,20 @@ import Kernels
 /// kernel) of scalar formulas written once, generic over ``TensorScalar`` and specialised per
 /// dtype, and the untraced tensor loops built on them.
 enum ElementwiseSupport {
+    /// `sum + a·b` elementwise (one shape and dtype, untraced) in one Kernels pass
+    /// (`wt_add_product_*`): the product rounded, then the sum.
+    static func addingProduct(_ sum: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        var out = [Tensor(uninitializedShape: sum.shape, dtype: sum.dtype)]
+        let n = sum.count
+        switch sum.dtype {   // one C kernel per dtype
+        case .float32:
+            Tensor.withBaseAddresses(reading: [sum, a, b], writing: &out, as: Float.self) { i, o in wt_add_product_f32(i[0], i[1], i[2], o[0], n) }
+        case .float64:
+            Tensor.withBaseAddresses(reading: [sum, a, b], writing: &out, as: Double.self) { i, o in wt_add_product_f64(i[0], i[1], i[2], o[0], n) }
+        }
+        return out[0]
+    }
+
     /// σ(x) = 1 / (1 + e^{−x}), evaluated so that neither tail overflows:
     /// x ≥ 0 → 1 / (1 + e^{−x}); x < 0 → e^{x} / (1 + e^{x}).
     @inlinable static func sigmoid<T: TensorScalar>(_ x: T) -> T {
@@ -114,7 +128,16 @@ private func chain(_ g: Tensor, _ x: Tensor, op: String,
 /// eˣ elementwise. Shape and dtype of `x`. Pullback: g·eˣ (reusing the output).
 public func exp(_ x: Tensor) -> Tensor {
     let y = ElementwiseSupport.vectorMap(x, wt_expf_array, wt_exp_array)
-    return Tape.record("exp", y, inputs: [x]) { g in [Tensor.zipElements(g, y, op: "exp pullback", .multiply)] }
+    return Tape.record("exp", outputs: [y], inputs: [x], pullback: { g in
+        [Tensor.zipElements(g[0], y, op: "exp pullback", .multiply)]
+    }, accumulating: { g, sums in
+        // sum + g·y in one pass (wt_add_product_*, the bits of the product then the tape's addition)
+        if let sum = sums[0], sum.shape == y.shape, sum.dtype == y.dtype, g[0].shape == y.shape, g[0].dtype == y.dtype {
+            sums[0] = ElementwiseSupport.addingProduct(sum, g[0], y)
+        } else {
+            Tape.add(Tensor.zipElements(g[0], y, op: "exp pullback", .multiply), into: &sums[0], shape: x.shape, dtype: x.dtype)
+        }
+    })[0]
 }
 
 /// ln x elementwise (−inf at 0, NaN below 0). Pullback: g / x.

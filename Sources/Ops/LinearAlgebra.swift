@@ -84,9 +84,14 @@ func batchedMatmulRaw(_ a: Tensor, _ b: Tensor, transA: Bool = false, transB: Bo
     }
     let oBatch = outBatch ?? batch
     require(Broadcast.shape(oBatch, batch) == batch, "\(op): \(oBatch) is not a reduction of batch shape \(batch)")
-    var out = Tensor.zeros(oBatch + [m, n], dtype: a.dtype)
     let batchCount = batch.reduce(1, *), aCount = aBatch.reduce(1, *), bCount = bBatch.reduce(1, *)
     let oCount = oBatch.reduce(1, *)
+    // Every GEMM below overwrites its output (beta = 0 reads nothing) except the per-matrix loop
+    // that sums batch matrices into a reduced output; only that, or no product at all, needs zeros.
+    let oneProduct = batchCount == 1 || (!transA && bCount == 1 && aCount == batchCount && oCount == batchCount)
+        || (transA && !transB && oCount == 1 && aCount == batchCount && bCount == batchCount)
+    var out = batchCount == 0 || (!oneProduct && oCount != batchCount)
+        ? Tensor.zeros(oBatch + [m, n], dtype: a.dtype) : Tensor(uninitializedShape: oBatch + [m, n], dtype: a.dtype)
     let aMat = ar * ac, bMat = br * bc, oMat = m * n
     func run<T: TensorScalar>(_: T.Type) {
         withBase(a, T.self) { pa in

@@ -14,13 +14,12 @@ public struct TrainingOptions: Sendable {
     public var klWeight: Double = 1e-2
     /// Seed of the shuffling order and of the layers' noise.
     public var seed: UInt64 = 0
-    /// Check the parameters on the first step, and the loss and the updated parameters on every
-    /// step; stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause: a
-    /// non-finite parameter going in (`classifier.0.weight`), else a gradient
-    /// (`gradient of classifier.0.weight`), else `loss`. A non-finite update from finite
-    /// gradients (overflow) stops the run with ``TrainingError/diverged(path:epoch:step:)``:
-    /// no call returns non-finite parameters. The gradients are scanned only when the loss or
-    /// the update is non-finite (a non-finite gradient always leaves a NaN in Adam's update).
+    /// Check every step that the loss and the gradients are finite (and the parameters on the
+    /// first step); stop with ``TrainingError/nonFinite(path:epoch:step:)`` naming the cause:
+    /// a non-finite parameter first (`classifier.0.weight`), else a gradient
+    /// (`gradient of classifier.0.weight`), else `loss`. After every update the parameters are
+    /// checked again, and a non-finite one stops the run with
+    /// ``TrainingError/diverged(path:epoch:step:)``: no call returns non-finite parameters.
     public var checkFinite: Bool = true
     /// How the learning rate moves over the `epochs` of the stage (constant by default).
     public var learningRateSchedule: LearningRateSchedule = .constant
@@ -179,13 +178,15 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             }
             let stepCoef = coef * options.klFactor(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
             // A non-finite parameter (e.g. loaded from a file) is the cause to name, not the NaN loss
-            // it produces. Parameters are scanned on the first step and after every update.
+            // it produces. Parameters are checked on the first step (the ones Adam updates by its
+            // own pass, which reads them) and after every update.
             func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
-            if options.checkFinite && epoch == startEpoch && step == startStep, let bad = nonFiniteParameter() {
-                throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
-            }
             let trainable = params.filter { k, _ in isTrainable(k) }
             let frozen = params.filter { k, _ in !isTrainable(k) }
+            if options.checkFinite && epoch == startEpoch && step == startStep,
+               frozen.contains(where: { !isAllFinite($0.value) }), let bad = nonFiniteParameter() {
+                throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
+            }
             let updates = StateUpdates()
             let context = Context(training: true, key: key.fold(UInt64(epoch)).fold(UInt64(step)), state: updates)
             var dataLoss = 0.0, penalty = 0.0, correct = 0
@@ -201,26 +202,35 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
                 return stepCoef > 0 ? ce + kl : ce
             }
-            var next = optimizer.update(params, gradients: grads, state: &state)
-            next.merge(updates.tree)
-            // One scan per step, of what the update produced, so that no epoch ends (and no
-            // checkpoint is written) with a non-finite parameter. The parameters going in are
-            // finite (scanned on the first step and after every update), and a NaN or ±inf
-            // gradient leaves a NaN behind in Adam's update (through m, or as ∞/∞ in m̂/√v̂), so
-            // the gradients are scanned only to name the cause once something is non-finite:
-            // a gradient first, then the loss, else the update itself overflowed.
-            if options.checkFinite {
-                let lossIsFinite = loss.item.isFinite
-                let badUpdate = next.first(where: { !isAllFinite($0.value) })?.key
-                if badUpdate != nil || !lossIsFinite {
-                    if let bad = grads.first(where: { !isAllFinite($0.value) })?.key {
-                        throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step)
-                    }
-                    if !lossIsFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
-                    throw TrainingError.diverged(path: badUpdate!, epoch: epoch, step: step)
+            guard options.checkFinite else {
+                params = optimizer.update(params, gradients: grads, state: &state)
+                params.merge(updates.tree)
+                onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
+                                  batchAccuracy: Double(correct) / Double(idx.count)))
+                continue
+            }
+            // Adam notes a non-finite parameter, gradient or updated parameter in its own pass; only
+            // then are the tensors scanned, to name the first one at fault as the checks before and
+            // after the update would (the update is dropped when a parameter, a gradient or the loss
+            // is bad). Parameters can only be bad here on the first step: later ones start from
+            // parameters checked after the previous update.
+            let (next, adamFinite) = optimizer.updateCheckingFinite(params, gradients: grads, state: &state)
+            if !adamFinite || !loss.item.isFinite {
+                if let bad = nonFiniteParameter() { throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step) }
+                if let bad = grads.first(where: { !isAllFinite($0.value) })?.key {
+                    throw TrainingError.nonFinite(path: "gradient of " + bad, epoch: epoch, step: step)
                 }
+                if !loss.item.isFinite { throw TrainingError.nonFinite(path: "loss", epoch: epoch, step: step) }
             }
             params = next
+            params.merge(updates.tree)
+            // finite gradients times a huge step still overflow: check what the update produced,
+            // so that no epoch ends (and no checkpoint is written) with a non-finite parameter
+            // (Adam checked the entries it wrote; the others are scanned here)
+            let written = Set(grads.keys).subtracting(updates.tree.keys)
+            if let bad = params.first(where: { !(adamFinite && written.contains($0.key)) && !isAllFinite($0.value) })?.key {
+                throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
+            }
             onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
                               batchAccuracy: Double(correct) / Double(idx.count)))
         }

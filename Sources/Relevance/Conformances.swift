@@ -2,9 +2,6 @@
 // wrapper is generic over. Each layer's forward is its own (NN); here each says only how weight
 // variances map to output variances: the same map on squared input magnitudes, without bias.
 
-/// `|z|² = re² + im²` elementwise.
-private func squaredModulus(_ z: ComplexTensor) -> Tensor { z.real * z.real + z.imag * z.imag }
-
 extension Linear: GaussianLayer {
     /// `x²·σ²ᵀ` (the linear map of `x ⊙ x` with the weight variances, no bias): `[…, in]` → `[…, out]`.
     public func outputVariance(_ x: Tensor, weightVariance: Tensor) -> Tensor { linear(x * x, weightVariance, bias: nil) }

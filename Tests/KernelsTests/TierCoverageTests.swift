@@ -32,7 +32,11 @@ final class TierCoverageTests: XCTestCase {
                    ["ThreadCountInvarianceTests.testIm2colAndCol2im"]),
         "pool": (["PoolAndParallelTests.testMaxPoolFloat", "PoolAndParallelTests.testMaxPoolDouble"],
                  ["PoolAndParallelTests.testMaxPoolFloat", "PoolAndParallelTests.testMaxPoolDouble"]),
-        "optim": (["FusedKernelTests.testFastAndPortableOptimizerKernelsAreIdentical"], ["ThreadCountInvarianceTests.testElementwiseKernels"]),
+        "optim": (["FusedKernelTests.testFastAndPortableOptimizerKernelsAreIdentical",
+                   "AdamFiniteCheckTests.testFloatCheckFindsEveryNonFiniteGradientAndParameterWithTheSameValues",
+                   "AdamFiniteCheckTests.testDoubleCheckFindsEveryNonFiniteGradientAndParameterWithTheSameValues"],
+                  ["ThreadCountInvarianceTests.testElementwiseKernels",
+                   "AdamFiniteCheckTests.testFloatCheckFindsEveryNonFiniteGradientAndParameterWithTheSameValues"]),
         "sparse": (["SparseDeploymentTests.testSparseEqualsDenseMaskedPathAcrossBatchSizesAndKernels",
                     "SparseDeploymentTests.testAVX512TilePathEqualsAVX2BitForBit",
                     "SparseRowWindowTests.testSmallBatchesMatchTheReferenceAtEveryTierAndThreadCount"],
@@ -49,6 +53,10 @@ final class TierCoverageTests: XCTestCase {
         "scan": (["FiniteScanTests.testDouble", "FiniteScanTests.testFloat"], ["FiniteScanTests.testLongArraysOnTheThreads"]),
         "signal": (["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"],
                    ["SignalOpsTests.testModReLURowsEqualTheFormulaOnEveryTierAndThreadCount"]),
+        "cplx_passes": (["ComplexPassesTests.testFloatPassesEqualTheirFormulasOnEveryTierAndThreadCount",
+                         "ComplexPassesTests.testDoublePassesEqualTheirFormulasOnEveryTierAndThreadCount"],
+                        ["ComplexPassesTests.testFloatPassesEqualTheirFormulasOnEveryTierAndThreadCount",
+                         "ComplexPassesTests.testDoublePassesEqualTheirFormulasOnEveryTierAndThreadCount"]),
     ]
 
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

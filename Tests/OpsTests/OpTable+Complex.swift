@@ -99,6 +99,7 @@ extension OpTable {
         let phi = Sample.normal([3, 1], seed: 205), phiRow = Sample.normal([4], seed: 206)
         return [
             mixedToReal("complex abs", kinds: "c", samples: [[z], [zb]]) { abs($0[0].z) },
+            mixedToReal("squaredModulus", kinds: "c", samples: [[z], [zb]]) { squaredModulus($0[0].z) },
             mixedToReal("angle", kinds: "c", samples: [[z], [zb]]) { angle($0[0].z) },
             .complex("complex exp", samples: [[z], [zb]]) { exp($0[0]) },
             .complex("complex log", samples: [[z], [zb]]) { log($0[0]) },
@@ -142,6 +143,13 @@ extension OpTable {
             mixed("real×complex matmul", kinds: "rc", samples: [[xl, n], [xv, right], [xl, vec]]) { matmul($0[0].x, $0[1].z) },
             .complex("complex linear", samples: [[m, w, b], [batched, w, b], [vec, w, b]]) { linear($0[0], $0[1], bias: $0[2]) },
             .complex("complex linear no bias", samples: [[m, w], [batched, w]]) { linear($0[0], $0[1]) },
+            // the weight's cotangent also comes from an op recorded after the product, so the
+            // product's pullback adds into that sum (the combine fused with the addition)
+            .complex("complex linear, weight also used after it", samples: [[m, w, b], [batched, w, b]]) {
+                linear($0[0], $0[1], bias: $0[2]) + linear($0[0], $0[1] * $0[1])
+            },
+            // one tensor as input and weight: a slot read twice takes the ordinary pullback
+            .complex("complex linear of a matrix with itself", samples: [[Sample.complex([4, 4], seed: 318)]]) { linear($0[0], $0[0]) },
         ]
         for conjugate in [true, false] {
             ops.append(.complex("complex bilinear conjugate=\(conjugate)", samples: [[z1, z2, bw, bb], [z1b, z2b, bw, bb]]) {

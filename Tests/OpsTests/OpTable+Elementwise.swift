@@ -35,6 +35,8 @@ extension OpTable {
 
         return [
             OpInfo("exp", samples: [[a], [scalar], [empty]]) { exp($0[0]) },
+            // x's cotangent from the product comes first, so exp's pullback adds into it (fused)
+            OpInfo("exp, input also used after it", samples: [[a], [scalar]]) { exp($0[0]) * $0[0] },
             OpInfo("log", samples: [[positive], [empty]]) { log($0[0]) },
             OpInfo("log1p", samples: [[Sample.uniform([3, 4], -0.5, 2, seed: 24)]]) { log1p($0[0]) },
             OpInfo("sqrt", samples: [[positive], [empty]]) { sqrt($0[0]) },

@@ -12,6 +12,7 @@
 #include "kernels_complex.h"
 #include "kernels_constants.h"
 #include "kernels_conv.h"
+#include "kernels_cplx_passes.h"
 #include "kernels_dispatch.h"
 #include "kernels_gemm.h"
 #include "kernels_optim.h"

@@ -28,6 +28,16 @@ void wt_adam_f32(float *p_out, const float *p, const float *g, float *m, float *
                  float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
                  float bc2_sqrt, float eps, float neg_step);
 
+/// wt_adam_f64 that also returns whether every p[i] and g[i] it read and every p_out[i] it wrote is
+/// finite (1) or some is NaN or infinite (0), found in the same pass; the same values as wt_adam_f64.
+int wt_adam_f64_checked(double *p_out, const double *p, const double *g, double *m, double *v, ptrdiff_t n,
+                        double decay, double weight_decay, double w, double one_minus_w, double beta2, double c2,
+                        double bc2_sqrt, double eps, double neg_step);
+/// Float version of wt_adam_f64_checked.
+int wt_adam_f32_checked(float *p_out, const float *p, const float *g, float *m, float *v, ptrdiff_t n,
+                        float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
+                        float bc2_sqrt, float eps, float neg_step);
+
 /// SGD step for n elements (torch.optim.SGD):
 ///
 ///     g ← g + weight_decay · p                        (skipped when weight_decay = 0)

@@ -55,6 +55,23 @@ public struct Adam: Optimizer {
     }
 
     public func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState) -> ParameterTree {
+        update(params, gradients: gradients, state: &state, allFinite: nil)
+    }
+
+    /// ``update(_:gradients:state:)`` that also says whether every parameter and gradient it read
+    /// and every parameter it wrote (the trainable entries that have a gradient) is finite, found in
+    /// the same pass over each tensor: what a training loop's NaN/inf checks need, without passes of
+    /// their own. The entries it passes through unchanged are not checked.
+    public func updateCheckingFinite(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState)
+        -> (parameters: ParameterTree, allFinite: Bool) {
+        var finite = true
+        let out = update(params, gradients: gradients, state: &state, allFinite: &finite)
+        return (out, finite)
+    }
+
+    /// The update; `allFinite`, when given, is cleared if a parameter or gradient read or a parameter written is NaN or infinite.
+    private func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState,
+                        allFinite: UnsafeMutablePointer<Bool>?) -> ParameterTree {
         let name = decoupled ? "AdamW" : "Adam"
         Optimizers.checkKeys(params, gradients, trainable: trainable, optimizer: name)
         let b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
@@ -85,25 +102,27 @@ public struct Adam: Optimizer {
             var next = Tensor(uninitializedShape: p.shape, dtype: p.dtype)
             let n = p.count
             func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
-                                                            UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void) {
+                                                            UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Int32) {
                 p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<T>) in
                 g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<T>) in
                 m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<T>) in
                 v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<T>) in
                 next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<T>) in
-                    kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress)
+                    if kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress) == 0 {
+                        allFinite?.pointee = false
+                    }
                 }}}}}
             }
-            switch p.dtype {   // one C kernel per dtype
+            switch p.dtype {   // one C kernel per dtype (the same values with or without the check)
             case .float64:
                 run(Double.self) {
-                    wt_adam_f64($0, $1, $2, $3, $4, n, decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
+                    wt_adam_f64_checked($0, $1, $2, $3, $4, n, decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
                 }
             case .float32:
                 let w32 = Float(w)
                 run(Float.self) {
-                    wt_adam_f32($0, $1, $2, $3, $4, n, Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
-                                Float(bc2Sqrt), Float(eps), Float(negStep))
+                    wt_adam_f32_checked($0, $1, $2, $3, $4, n, Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
+                                        Float(bc2Sqrt), Float(eps), Float(negStep))
                 }
             }
             out[key] = next
