@@ -214,7 +214,7 @@ int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa) {
     }
 
 WT_TARGET_AVX512
-__attribute__((noinline)) static void sp_window_slices_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu,
+__attribute__((noinline, aligned(64))) static void sp_window_slices_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu,
                              int masked, ptrdiff_t s0, ptrdiff_t s1) {
     const __m512 z = _mm512_setzero_ps();
     if (masked) {
@@ -260,7 +260,7 @@ __attribute__((noinline)) static void sp_window_slices_avx512(const wt_sparse_wi
 #endif
 
 WT_TARGET_AVX512
-__attribute__((noinline)) static void sp_window_groups_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu,
+__attribute__((noinline, aligned(64))) static void sp_window_groups_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu,
                              int masked, ptrdiff_t g0, ptrdiff_t g1) {
     const __m512 z = _mm512_setzero_ps();
     for (ptrdiff_t g = g0; g < g1; g++) {
