@@ -377,7 +377,7 @@ static int sp_linear_window(wt_sp_job *j, int threads) {
     if (!xa) return -1;
     for (ptrdiff_t b = 0; b < j->batch; b++) j->finite[b] = j->tier->window_input(j->x + b * j->ldx, j->cols, xa + b * padded);
     j->xa = xa;
-    // The units split over the threads: groups of 25 slices (position order) or slices.
+    // The units split over the threads: groups of 25 slices (position orders) or slices.
     const ptrdiff_t units = w->by_position ? w->groups : w->slices;
     const int32_t *start = w->by_position ? w->group_start : w->slice_start;
     int parts = threads > 64 ? 64 : threads;
