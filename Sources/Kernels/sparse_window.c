@@ -16,7 +16,8 @@
 // vectors) and still cost 7 % less (Docs/Inference.md, "Session 8").
 //
 // The input is first copied into 64-byte aligned scratch, zero-padded to round_up(cols, 16), and
-// checked for NaN and ±inf in the same pass. A finite input runs the product without lane masks:
+// checked for NaN and ±inf in the same pass; an input that is already 64-byte aligned with cols a
+// multiple of 16 is only checked and read in place (since session 9). A finite input runs the product without lane masks:
 // absent lanes hold the value 0 and index 0, and fma(0, finite, a) = a exactly (a is never −0:
 // every accumulator starts at +0 and a round-to-nearest sum is −0 only when both terms are), so
 // the result has the masked product's bits. An input with a NaN or an infinity runs the masked
@@ -220,6 +221,13 @@ int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa) {
         bad |= _mm512_fpclass_ps_mask(v, 0x99);
         _mm512_store_ps(xa + c16, v);
     }
+    return bad == 0;
+}
+
+WT_TARGET_AVX512
+int sp_window_finite_avx512(const float *x, ptrdiff_t cols) {
+    __mmask16 bad = 0;
+    for (ptrdiff_t c = 0; c + 16 <= cols; c += 16) bad |= _mm512_fpclass_ps_mask(_mm512_load_ps(x + c), 0x99);
     return bad == 0;
 }
 
