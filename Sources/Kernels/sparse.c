@@ -197,7 +197,7 @@ static inline void sp_transpose_block8_avx2(const float *src, ptrdiff_t lds, flo
 /// over all examples, so the 2 KB of xt they fill are finished while in L1 (examples outermost
 /// wrote 32 bytes of every xt row per pass: eight passes over the whole tile).
 WT_TARGET_AVX2
-static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
+__attribute__((aligned(64))) static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
     const ptrdiff_t c8 = cols & ~(ptrdiff_t)7, n8 = nb & ~(ptrdiff_t)7;
     for (ptrdiff_t c = 0; c < c8; c += 8)
         for (ptrdiff_t i = 0; i < n8; i += 8) sp_transpose_block8_avx2(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE);
@@ -216,7 +216,7 @@ static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, 
 /// it straight from the accumulators, eight rows at a time, cost more than the product's own
 /// stores: the 784 → 400 layer at 95 %, batch 128, 120 µs in all).
 WT_TARGET_AVX2
-static void sp_transpose_back_avx2(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
+__attribute__((aligned(64))) static void sp_transpose_back_avx2(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
     const ptrdiff_t n8 = nb & ~(ptrdiff_t)7;
     ptrdiff_t r = r0;
     for (; r + 8 <= r1; r += 8)
@@ -313,7 +313,7 @@ static inline void sp_row64x2_avx512(const wt_sp_job *j, const float *xt, ptrdif
 
 /// The AVX2 tile sums of rows r0 ..< r1 stored as they are: out[r·64 ..< r·64 + 64].
 WT_TARGET_AVX2
-static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+__attribute__((aligned(64))) static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
     for (ptrdiff_t r = r0; r < r1; r++) {
         __m256 a[8];
         sp_row64_avx2(j, xt, r, a);
@@ -324,7 +324,7 @@ static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r
 /// The AVX-512 tile sums of rows r0 ..< r1 (two rows interleaved: eight independent multiply-add
 /// chains) stored as they are: out[r·64 ..< r·64 + 64].
 WT_TARGET_AVX512
-static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+__attribute__((aligned(64))) static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
     ptrdiff_t r = r0;
     for (; r + 2 <= r1; r += 2) {
         __m512 a[4], b[4];
