@@ -24,6 +24,8 @@
 #include "sparse_scratch.h"
 #include "sparse_window.h"
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,9 @@ typedef struct {
     /// The aligned, zero-padded copy of one example's input the window product reads; 1 when it
     /// is finite (sparse_window.h). NULL with window.
     int (*window_input)(const float *x, ptrdiff_t cols, float *xa);
+    /// Whether one example's input is finite, for an input the window product reads in place
+    /// (64-byte aligned, cols a multiple of 16). NULL with window.
+    int (*window_finite)(const float *x, ptrdiff_t cols);
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -66,7 +71,8 @@ typedef struct wt_sp_job {
     const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
     const wt_sparse_window *window;  // the row-window layout (small batches, when the tier has a piece for it)
-    const float *xa;      // window path: the inputs copied, sp_window_padded(cols) floats per example
+    // The fields from here on are set where they are used (sp_linear zeroes only those above).
+    const float *xa[WT_SP_GATHER_MAX];  // window path: example b's input as the product reads it (in place or copied)
     int finite[WT_SP_GATHER_MAX];  // window path: whether example b's input is finite
     ptrdiff_t split[65];  // row (or, with window, group or slice) boundaries of the parts
 } wt_sp_job;
@@ -191,7 +197,7 @@ static inline void sp_transpose_block8_avx2(const float *src, ptrdiff_t lds, flo
 /// over all examples, so the 2 KB of xt they fill are finished while in L1 (examples outermost
 /// wrote 32 bytes of every xt row per pass: eight passes over the whole tile).
 WT_TARGET_AVX2
-static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
+__attribute__((aligned(64))) static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
     const ptrdiff_t c8 = cols & ~(ptrdiff_t)7, n8 = nb & ~(ptrdiff_t)7;
     for (ptrdiff_t c = 0; c < c8; c += 8)
         for (ptrdiff_t i = 0; i < n8; i += 8) sp_transpose_block8_avx2(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE);
@@ -210,7 +216,7 @@ static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, 
 /// it straight from the accumulators, eight rows at a time, cost more than the product's own
 /// stores: the 784 → 400 layer at 95 %, batch 128, 120 µs in all).
 WT_TARGET_AVX2
-static void sp_transpose_back_avx2(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
+__attribute__((aligned(64))) static void sp_transpose_back_avx2(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
     const ptrdiff_t n8 = nb & ~(ptrdiff_t)7;
     ptrdiff_t r = r0;
     for (; r + 8 <= r1; r += 8)
@@ -307,7 +313,7 @@ static inline void sp_row64x2_avx512(const wt_sp_job *j, const float *xt, ptrdif
 
 /// The AVX2 tile sums of rows r0 ..< r1 stored as they are: out[r·64 ..< r·64 + 64].
 WT_TARGET_AVX2
-static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+__attribute__((aligned(64))) static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
     for (ptrdiff_t r = r0; r < r1; r++) {
         __m256 a[8];
         sp_row64_avx2(j, xt, r, a);
@@ -318,7 +324,7 @@ static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r
 /// The AVX-512 tile sums of rows r0 ..< r1 (two rows interleaved: eight independent multiply-add
 /// chains) stored as they are: out[r·64 ..< r·64 + 64].
 WT_TARGET_AVX512
-static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
+__attribute__((aligned(64))) static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
     ptrdiff_t r = r0;
     for (; r + 2 <= r1; r += 2) {
         __m512 a[4], b[4];
@@ -344,7 +350,7 @@ static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (j->window) {  // r0 ..< r1 are groups of slices or slices (the layout's order)
         const ptrdiff_t padded = sp_window_padded(j->cols);
         for (ptrdiff_t b = 0; b < j->batch; b++)
-            j->tier->window(j->window, j->bias, j->xa + b * padded, j->y + b * j->ldy, j->relu, !j->finite[b], r0, r1);
+            j->tier->window(j->window, j->bias, j->xa[b], j->y + b * j->ldy, j->relu, !j->finite[b], r0, r1);
         return;
     }
     if (j->xt == NULL) {
@@ -373,11 +379,23 @@ static void sp_task(void *context, int part, int parts) {
 static int sp_linear_window(wt_sp_job *j, int threads) {
     const wt_sparse_window *w = j->window;
     const ptrdiff_t padded = sp_window_padded(j->cols);
-    float *xa = (float *)wt_sparse_scratch((size_t)j->batch * (size_t)padded * sizeof(float));
-    if (!xa) return -1;
-    for (ptrdiff_t b = 0; b < j->batch; b++) j->finite[b] = j->tier->window_input(j->x + b * j->ldx, j->cols, xa + b * padded);
-    j->xa = xa;
-    // The units split over the threads: groups of 25 slices (position order) or slices.
+    // An input whose rows are 64-byte aligned and a multiple of 16 floats long (a 784-wide tensor,
+    // a 400-wide hidden activation of a chain) is read in place and only checked; others are
+    // copied into aligned, zero-padded scratch (sparse_window.h).
+    float *xa = NULL;
+    for (ptrdiff_t b = 0; b < j->batch; b++) {
+        const float *xb = j->x + b * j->ldx;
+        if ((j->cols & 15) == 0 && ((uintptr_t)xb & 63) == 0) {
+            j->finite[b] = j->tier->window_finite(xb, j->cols);
+            j->xa[b] = xb;
+            continue;
+        }
+        if (!xa) xa = (float *)wt_sparse_scratch((size_t)j->batch * (size_t)padded * sizeof(float));
+        if (!xa) return -1;
+        j->finite[b] = j->tier->window_input(xb, j->cols, xa + b * padded);
+        j->xa[b] = xa + b * padded;
+    }
+    // The units split over the threads: groups of 25 slices (position orders) or slices.
     const ptrdiff_t units = w->by_position ? w->groups : w->slices;
     const int32_t *start = w->by_position ? w->group_start : w->slice_start;
     int parts = threads > 64 ? 64 : threads;
@@ -405,7 +423,7 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
                      int threads) {
     if (batch <= 0 || rows <= 0) return 0;
     wt_sp_job j;
-    memset(&j, 0, sizeof j);
+    memset(&j, 0, offsetof(wt_sp_job, xa));  // the per-example and split arrays are set where used
     j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
     j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.tier = tier;
     j.relu = (flags & WT_SPARSE_RELU) != 0;
@@ -498,7 +516,7 @@ static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_por
 static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL,
                                    NULL};
 static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
-                                     sp_window_avx512, sp_window_input_avx512};
+                                     sp_window_avx512, sp_window_input_avx512, sp_window_finite_avx512};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable

@@ -11,6 +11,11 @@ static inline ptrdiff_t sp_window_padded(ptrdiff_t cols) { return (cols + 15) & 
 /// AVX-512 only.
 int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa);
 
+/// 1 when every input x[0 ..< cols] is finite, 0 when one is NaN or ±inf: the check of
+/// sp_window_input_avx512 for an input the product reads in place (x 64-byte aligned, cols a
+/// multiple of 16, so that it needs no copy). AVX-512 only.
+int sp_window_finite_avx512(const float *x, ptrdiff_t cols);
+
 /// y[r] = bias[r] + Σ over the stored nonzeros of row r of values · x[col] (then ReLU when relu is
 /// set) for the rows of units u0 ..< u1 of w (groups of 25 slices when w->by_position, else
 /// slices), one example (x: the copy sp_window_input_avx512

@@ -224,6 +224,9 @@ public struct SparseLinear: SequentialLayer {
     /// at the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
     /// features and no dense small-batch copy; else nil.
     let window: CSRRowWindow?
+    /// The call path of CSR storage (its arrays as the kernel takes them and a kept output
+    /// tensor, ``SparseLinearPlan``); nil for dense storage.
+    let plan: SparseLinearPlan?
 
     /// Batches (rows of the input) below this take the CSR kernel's gathered dot products, where
     /// CSR stops paying off much earlier than for larger batches (see ``smallBatchMaxDensity``).
@@ -255,12 +258,14 @@ public struct SparseLinear: SequentialLayer {
             window = packed == nil && wt_detected_isa() == WT_ISA_AVX512 ? CSRRowWindow(csr) : nil
         }
         self.bias = bias?.detached().converted(to: .float32)
+        plan = storage.isCSR ? SparseLinearPlan(csr, bias: self.bias, window: window) : nil
         fusedReLU = false
     }
 
     private init(_ other: SparseLinear, fusedReLU: Bool) {
         inFeatures = other.inFeatures; outFeatures = other.outFeatures
-        storage = other.storage; bias = other.bias; packed = other.packed; window = other.window; self.fusedReLU = fusedReLU
+        storage = other.storage; bias = other.bias; packed = other.packed; window = other.window; plan = other.plan
+        self.fusedReLU = fusedReLU
     }
 
     /// This layer followed by ReLU, computed in one pass: `relu(x · Wᵀ + b)` (as `Ops.relu`:
@@ -292,13 +297,16 @@ public struct SparseLinear: SequentialLayer {
     /// `x · Wᵀ + b` (then ReLU if ``fusedReLU``) for float32 `x [..., in]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         require(!x.isTraced, "SparseLinear: inference only; it cannot be differentiated (compile after training)")
-        switch storage {
-        case .csr(let c):
+        if let plan {  // CSR storage
             if let packed, x.rank >= 1, x.count / Swift.max(inFeatures, 1) < Self.smallBatch {
                 require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")
                 require(x.shape.last == inFeatures, "SparseLinear: input \(x.shape) does not end in \(inFeatures) features")
                 return Ops.linear(x, packed, bias: bias, relu: fusedReLU)
             }
+            return plan.linear(x, relu: fusedReLU)
+        }
+        switch storage {
+        case .csr(let c):
             return c.linear(x, bias: bias, relu: fusedReLU, window: window)
         case .dense(let w):
             require(x.dtype == .float32, "SparseLinear: sparse inference is float32, got a \(x.dtype) input")

@@ -18,9 +18,9 @@ import Ops
 /// the layers run 64 examples at a time and the hidden activations stay in the transposed layout
 /// the CSR product reads (Docs/Inference.md, "One call per forward").
 ///
-/// The chain owns copies of the weights (CSR arrays, and the dense weights packed once for the
-/// GEMM of the tier active when it was made), so it needs no parameters and ignores those it is
-/// called with. Inference only: a traced input stops with a message.
+/// The chain holds its weights itself (the CSR layers' kernel arrays, shared with the layers;
+/// copies of the dense weights, packed once for the GEMM of the tier active when it was made), so
+/// it needs no parameters and ignores those it is called with. Inference only: a traced input stops with a message.
 public struct SparseLinearChain: SequentialLayer {
     /// A real float32 tensor `[N, inFeatures]`, or `[N, …]` when ``flattensInput``.
     public typealias Input = Tensor
@@ -138,6 +138,7 @@ private final class ChainPlan: @unchecked Sendable {
     let count: Int
     private var owned: [UnsafeMutableRawPointer] = []
     private var retained: [CSRRowWindow] = []
+    private var retainedPlans: [SparseLinearPlan] = []
 
     init(_ source: [SparseLinear]) {
         count = source.count
@@ -151,9 +152,16 @@ private final class ChainPlan: @unchecked Sendable {
             d.bias = l.bias.map { copy($0) }
             switch l.storage {
             case .csr(let c):
-                d.row_ptr = copy(c.rowPointers)
-                d.col_idx = copy(c.columnIndices)
-                d.values = copy(c.values)
+                if let plan = l.plan {            // the layer's own kernel arrays (shared, kept alive here)
+                    retainedPlans.append(plan)
+                    d.row_ptr = UnsafePointer(plan.rowPointers)
+                    d.col_idx = UnsafePointer(plan.columnIndices)
+                    d.values = UnsafePointer(plan.values)
+                } else {
+                    d.row_ptr = copy(c.rowPointers)
+                    d.col_idx = copy(c.columnIndices)
+                    d.values = copy(c.values)
+                }
                 if let w = l.smallBatchWeight {   // small batches read the dense copy (skinny kernel)
                     d.weight = copy(w)
                     d.dense_below = SparseLinear.smallBatch

@@ -8,7 +8,9 @@ import Kernels
 /// multiple of 16, so that the AVX-512 kernel reads its inputs with one table lookup of two aligned
 /// vectors instead of gathers. When the layout has at least one vector per (position, slice) on
 /// average, the vectors of each 400 rows are ordered by window position, so that the kernel loads
-/// each position's inputs once and keeps the 400 sums in registers; otherwise slice by slice (see
+/// each position's inputs once and keeps the 400 sums in registers; with fewer vectors and at
+/// least 400 rows, by position in round-robin over the slices (the sums in memory, no per-cell
+/// count); otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {
@@ -27,25 +29,30 @@ final class CSRRowWindow: @unchecked Sendable {
         let groups = (slices + Int(WT_WINDOW_GROUP) - 1) / Int(WT_WINDOW_GROUP)
         let positions = wt_window_positions(matrix.columns)
         let cells = groups * positions * Int(WT_WINDOW_GROUP)
-        let byPosition = wt_window_by_position(matrix.rows, matrix.columns, vectors)
+        let order = wt_window_by_position(matrix.rows, matrix.columns, vectors)
         // One 64-byte aligned block: values (16 floats per vector, 64-byte aligned), indices
         // (16 bytes per vector, 16-byte aligned: the kernel's aligned loads), masks, then the
-        // arrays of the order: slice starts and bases, or group starts and counts.
+        // arrays of the order: slice starts and bases (0), group starts and counts per cell (1),
+        // or group starts, counts per position and the vectors' slices (2).
         let valuesBytes = 64 * vectors, indexBytes = 16 * vectors, masksBytes = 2 * vectors
         let startsOffset = (valuesBytes + indexBytes + masksBytes + 3) & ~3
-        let startsCount = byPosition != 0 ? groups + 1 : slices + 1
+        let startsCount = order != 0 ? groups + 1 : slices + 1
         let tailOffset = startsOffset + 4 * startsCount
-        let total = tailOffset + (byPosition != 0 ? cells : 4 * vectors)
-        memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 64), alignment: 64)
+        let tailBytes = order == 1 ? cells : order == 2 ? 2 * groups * positions + vectors : 4 * vectors
+        memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(tailOffset + tailBytes, 64), alignment: 64)
         let values = memory.bindMemory(to: Float.self, capacity: 16 * vectors)
         let index = (memory + valuesBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
         let masks = (memory + valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
         let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: startsCount)
-        let counts: UnsafeMutablePointer<UInt8>? = byPosition != 0 ? (memory + tailOffset).bindMemory(to: UInt8.self, capacity: Swift.max(cells, 1)) : nil
-        let bases: UnsafeMutablePointer<UInt32>? = byPosition != 0 ? nil : (memory + tailOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
+        let counts: UnsafeMutablePointer<UInt8>? = order == 1 ? (memory + tailOffset).bindMemory(to: UInt8.self, capacity: Swift.max(cells, 1)) : nil
+        let bases: UnsafeMutablePointer<UInt32>? = order == 0 ? (memory + tailOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1)) : nil
+        let positionCounts: UnsafeMutablePointer<UInt16>? = order == 2
+            ? (memory + tailOffset).bindMemory(to: UInt16.self, capacity: Swift.max(groups * positions, 1)) : nil
+        let sliceOf: UnsafeMutablePointer<UInt8>? = order == 2
+            ? (memory + tailOffset + 2 * groups * positions).bindMemory(to: UInt8.self, capacity: Swift.max(vectors, 1)) : nil
         let status = matrix.withArrays { rp, ci, vp in
-            wt_scsr_window_fill(matrix.rows, matrix.columns, rp, ci, vp, byPosition, byPosition != 0 ? nil : starts, bases,
-                                counts, byPosition != 0 ? starts : nil, masks, index, values)
+            wt_scsr_window_fill(matrix.rows, matrix.columns, rp, ci, vp, order, order == 0 ? starts : nil, bases,
+                                counts, order != 0 ? starts : nil, positionCounts, sliceOf, masks, index, values)
         }
         guard status == 0 else {
             memory.deallocate()
@@ -53,9 +60,10 @@ final class CSRRowWindow: @unchecked Sendable {
         }
         descriptor = .allocate(capacity: 1)
         descriptor.initialize(to: wt_sparse_window(rows: matrix.rows, cols: matrix.columns, slices: slices, vectors: vectors,
-                                                   groups: groups, positions: positions, by_position: byPosition,
-                                                   slice_start: byPosition != 0 ? nil : starts, base: bases,
-                                                   count: counts, group_start: byPosition != 0 ? starts : nil,
+                                                   groups: groups, positions: positions, by_position: order,
+                                                   slice_start: order == 0 ? starts : nil, base: bases,
+                                                   count: counts, group_start: order != 0 ? starts : nil,
+                                                   position_count: positionCounts, slice_of: sliceOf,
                                                    mask: masks, index: index, values: values))
         vectorCount = vectors
     }

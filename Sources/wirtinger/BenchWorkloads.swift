@@ -203,10 +203,11 @@ func expiWorkloads() -> [BenchWorkload] {
 /// (`prepared`: weights packed once) and run as one `SparseLinearChain` (`densechain`: the same
 /// dense products in one kernel call), the masked model compiled by `compileSparse` (`csr`; weights
 /// denser than `SparseLinear.defaultMaxDensity` stay dense) and that compiled model as one
-/// `SparseLinearChain` (`chain`).
+/// `SparseLinearChain` (`chain`). At 100 % sparsity no weight is kept: the `csr` and `chain` rows
+/// are what a call costs besides its products.
 func sparseWorkloads() -> [BenchWorkload] {
     var out: [BenchWorkload] = []
-    for sparsity in [0, 90, 95, 99] {
+    for sparsity in [0, 90, 95, 99, 100] {
         for batch in [1, 128] {
             for form in ["masked", "dense", "prepared", "densechain", "csr", "chain"] {
                 out.append(BenchWorkload(name: "sparse.mlp.s\(sparsity).b\(batch).\(form)", group: "sparse",

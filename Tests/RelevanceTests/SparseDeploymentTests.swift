@@ -1,4 +1,6 @@
 import XCTest
+import Dispatch
+import Synchronization
 import Autodiff
 import Kernels
 import NN
@@ -187,6 +189,44 @@ final class SparseDeploymentTests: XCTestCase {
         let sparse = SparseLinear(weight: w2, bias: b2, mask: m2)
         let x = Sample.normal([1, 80], seed: 94, dtype: .float32)
         XCTAssertEqual(sparse(x).scalars, SparseLinear(weight: w2, bias: b2, mask: m2, smallBatchMaxDensity: 1)(x).scalars)
+    }
+
+    /// A compiled CSR layer keeps its small output tensor between calls (`SparseReusableOutput`):
+    /// a result the caller still holds is never written by a later call, a dropped one's memory
+    /// takes the next result, another shape gets a tensor of its own, and calls on several
+    /// threads at once all get their own correct results.
+    func testKeptOutputIsReusedOnlyWhenTheCallerDroppedIt() {
+        let (w, m, b) = maskedLinearProblem(out: 40, in: 64, keep: 0.1, emptyRows: [3], seed: 71)
+        let sparse = SparseLinear(weight: w, bias: b, mask: m).fusingReLU()
+        XCTAssertTrue(sparse.isCSR)
+        let x1 = Sample.normal([2, 64], seed: 72, dtype: .float32), x2 = Sample.normal([2, 64], seed: 73, dtype: .float32)
+        // Each expected result from a layer of its own, on its first call (a fresh output tensor).
+        let fresh = { (x: Tensor) in SparseLinear(weight: w, bias: b, mask: m).fusingReLU()(x).scalars }
+        let e1 = fresh(x1), e2 = fresh(x2)
+        XCTAssertNotEqual(e1, e2)
+        func address(_ t: Tensor) -> UInt { t.withUnsafeRawBytes { UInt(bitPattern: $0.baseAddress) } }
+        let y1 = sparse(x1)
+        let y2 = sparse(x2)  // y1 is held: written elsewhere
+        XCTAssertNotEqual(address(y1), address(y2))
+        XCTAssertEqual(y1.scalars, e1, "a held result is not overwritten by the next call")
+        XCTAssertEqual(y2.scalars, e2)
+        var dropped: UInt = 0
+        do { dropped = address(sparse(x1)) }
+        let y3 = sparse(x2)
+        XCTAssertEqual(address(y3), dropped, "a dropped result's memory takes the next one")
+        XCTAssertEqual(y3.scalars, e2)
+        XCTAssertEqual(y1.scalars, e1)
+        let x5 = Sample.normal([5, 64], seed: 74, dtype: .float32)
+        let y5 = sparse(x5)
+        XCTAssertEqual(y5.shape, [5, 40])
+        XCTAssertEqual(y5.scalars, fresh(x5))
+        XCTAssertEqual(sparse(x1.withShape([1, 2, 64])).shape, [1, 2, 40])
+        let wrong = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            let y = sparse(i % 2 == 0 ? x1 : x2).scalars
+            if y != (i % 2 == 0 ? e1 : e2) { wrong.withLock { $0 += 1 } }
+        }
+        XCTAssertEqual(wrong.withLock { $0 }, 0, "concurrent calls")
     }
 
     func testLeadingAxesAreBatchAxes() {

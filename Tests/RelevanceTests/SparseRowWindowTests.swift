@@ -34,6 +34,10 @@ final class SparseRowWindowTests: XCTestCase {
                 out.append((w, m, b, "\(rows)×\(cols) keep \(keep)"))
             }
         }
+        // The bench's shape at 99 % sparsity: fewer vectors than cells and a full group of 25
+        // slices, so the round-robin position order.
+        let (w4, m4, b4) = maskedLinearProblem(out: 400, in: 784, keep: 0.01, emptyRows: [0, 398], seed: 398)
+        out.append((w4, m4, b4, "400×784 keep 0.01"))
         // One nonzero, in the last column of the last row.
         let (w, _, b) = maskedLinearProblem(out: 17, in: 40, keep: 0, seed: 399)
         var one = [Float](repeating: 0, count: 17 * 40)
@@ -43,7 +47,8 @@ final class SparseRowWindowTests: XCTestCase {
     }
 
     /// Decoding the layout (built on any CPU) gives back the CSR nonzeros, each once, in ascending columns per row,
-    /// in both orders of the vectors (by position as the counts say, or by slice), windows on
+    /// in the three orders of the vectors (by position as the counts say, by position in
+    /// round-robin over the slices, or by slice), windows on
     /// multiples of 16 inside the padded input, absent lanes +0 at index 0.
     func testLayoutHoldsEveryNonzeroOnceInRowOrder() {
         var orders = Set<Int32>()
@@ -77,7 +82,29 @@ final class SparseRowWindowTests: XCTestCase {
             XCTAssertEqual(d.by_position, wt_window_by_position(csr.rows, csr.columns, d.vectors), what)
             orders.insert(d.by_position)
             var v = 0
-            if d.by_position != 0 {
+            if d.by_position == 2 {
+                XCTAssertEqual(Int(d.group_start[0]), 0)
+                XCTAssertEqual(Int(d.group_start[d.groups]), d.vectors)
+                for g in 0..<d.groups {
+                    XCTAssertEqual(Int(d.group_start[g]), v, "\(what): group \(g) starts elsewhere")
+                    for p in 0..<d.positions {
+                        // Round-robin: the slices of a run ascend, and a slice at most once per run.
+                        var previous = -1, seen = Set<Int>()
+                        for _ in 0..<Int(d.position_count[g * d.positions + p]) {
+                            let j = Int(d.slice_of[v])
+                            XCTAssertLessThan(j, group)
+                            if j <= previous { seen = [] }
+                            XCTAssertFalse(seen.contains(j), "\(what): slice \(j) twice in one round at position \(p)")
+                            XCTAssertTrue(seen.isEmpty || j > previous)
+                            XCTAssertLessThan(g * group + j, d.slices, "\(what): a vector for a slice past the last")
+                            seen.insert(j)
+                            previous = j
+                            decode(v, slice: g * group + j, position: p)
+                            v += 1
+                        }
+                    }
+                }
+            } else if d.by_position != 0 {
                 XCTAssertEqual(Int(d.group_start[0]), 0)
                 XCTAssertEqual(Int(d.group_start[d.groups]), d.vectors)
                 for g in 0..<d.groups {
@@ -110,7 +137,7 @@ final class SparseRowWindowTests: XCTestCase {
                 XCTAssertEqual(decoded[r].map(\.1), Array(csr.values[range]), "\(what): values of row \(r)")
             }
         }
-        XCTAssertEqual(orders, [0, 1], "the cases do not cover both orders of the vectors")
+        XCTAssertEqual(orders, [0, 1, 2], "the cases do not cover the three orders of the vectors")
     }
 
     /// Batches 1–3 take the window product (AVX-512 tier; the others the gathered CSR product),
@@ -160,23 +187,24 @@ final class SparseRowWindowTests: XCTestCase {
         }
     }
 
-    /// The bench's Linear(784, 400) at 95 % and 99 % sparsity: position order and slice order of
-    /// the vectors (AVX-512 layouts), each within the float64 bound at every tier for batches 1–3,
-    /// with and without the fused ReLU.
-    func testBenchShapeInBothOrdersMatchesTheReference() {
-        for (keep, byPosition) in [(0.05, Int32(1)), (0.01, Int32(0))] {
-            let (w, m, b) = maskedLinearProblem(out: 400, in: 784, keep: keep, seed: 640)
+    /// The bench's Linear(784, 400) at 95 % and 99 % sparsity, and 300 rows (19 slices) at 99 %:
+    /// position order, round-robin position order and slice order of the vectors (AVX-512
+    /// layouts), each within the float64 bound at every tier for batches 1–3, with and without the
+    /// fused ReLU.
+    func testBenchShapeInEveryOrderMatchesTheReference() {
+        for (rows, keep, byPosition) in [(400, 0.05, Int32(1)), (400, 0.01, Int32(2)), (300, 0.01, Int32(0))] {
+            let (w, m, b) = maskedLinearProblem(out: rows, in: 784, keep: keep, seed: 640)
             let layer = SparseLinear(weight: w, bias: b, mask: m)
             XCTAssertEqual(layer.window != nil, Self.hasAVX512)
-            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "\(rows) rows, keep \(keep)") }
             let fused = layer.fusingReLU()
             for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
                 _ = wt_set_isa(isa)
                 for n in [1, 2, 3] {
                     let x = Sample.normal([n, 784], seed: UInt64(641 + n), dtype: .float32)
                     let y = layer(x)
-                    assertWithinSummationBound(y.scalars, maskedLinearReference(x, w, m, b), "keep \(keep), isa \(isa.rawValue), batch \(n)")
-                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
+                    assertWithinSummationBound(y.scalars, maskedLinearReference(x, w, m, b), "\(rows) rows, keep \(keep), isa \(isa.rawValue), batch \(n)")
+                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "\(rows) rows, keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
                 }
             }
         }
@@ -186,26 +214,28 @@ final class SparseRowWindowTests: XCTestCase {
     /// not multiplied by 0), and an infinite one gives ±inf there and finite values elsewhere;
     /// the other rows have the bits of the unmasked product of a finite input.
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
-        // 10 % kept: vectors in slice order; 60 % kept: in position order (AVX-512 layouts).
-        for (keep, byPosition) in [(0.1, Int32(0)), (0.6, Int32(1))] {
-            let (w, m, b) = maskedLinearProblem(out: 33, in: 64, keep: keep, seed: 620)
+        // 33 × 64, 10 % kept: vectors in slice order; 60 % kept: in position order; 400 × 784,
+        // 1 % kept: in round-robin position order (AVX-512 layouts).
+        for (rows, cols, keep, byPosition) in [(33, 64, 0.1, Int32(0)), (33, 64, 0.6, Int32(1)), (400, 784, 0.01, Int32(2))] {
+            let (w, m, b) = maskedLinearProblem(out: rows, in: cols, keep: keep, seed: 620)
             let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
             if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
             let ms = m.scalars
             for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
                 _ = wt_set_isa(isa)
                 for (column, value) in [(5, Float.nan), (40, Float.infinity)] {
-                    var xs = Sample.normal([1, 64], seed: 621, dtype: .float32).scalars(as: Float.self)
+                    var xs = Sample.normal([1, cols], seed: 621, dtype: .float32).scalars(as: Float.self)
                     xs[column] = value
-                    let y = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
+                    let y = layer(Tensor(shape: [1, cols], scalars: xs)).scalars
                     // The same input with that entry finite takes the unmasked product (AVX-512
                     // tier): the rows that do not read the column get the masked product's bits.
                     xs[column] = 0.5
-                    let finite = layer(Tensor(shape: [1, 64], scalars: xs)).scalars
-                    for r in 0..<33 {
+                    let finite = layer(Tensor(shape: [1, cols], scalars: xs)).scalars
+                    XCTAssertTrue((0..<rows).contains { ms[$0 * cols + column] != 0 }, "no row reads column \(column)")
+                    for r in 0..<rows {
                         let label = "keep \(keep), isa \(isa.rawValue), row \(r), input \(value) at \(column)"
-                        XCTAssertEqual(y[r].isFinite, ms[r * 64 + column] == 0, label)
-                        if ms[r * 64 + column] == 0 {
+                        XCTAssertEqual(y[r].isFinite, ms[r * cols + column] == 0, label)
+                        if ms[r * cols + column] == 0 {
                             XCTAssertEqual(y[r].bitPattern, finite[r].bitPattern, "\(label): masked and unmasked products differ")
                         }
                     }
