@@ -14,6 +14,7 @@
 // Double uses 15 coefficients with a_0 stored as a double pair; float evaluates a 9-coefficient
 // table in double and rounds once.
 #include "kernels_special.h"
+#include <stdatomic.h>
 #include "expi_table.h"
 #include "vmath_core.h"
 
@@ -324,16 +325,45 @@ EI512 __m512d ei512_load(const void *x, int i, __mmask8 live, const int single) 
                   : _mm512_maskz_loadu_pd(live, (const double *)x + i);
 }
 
+/// The sort's stream buffers and lane masks for the half blocks of negative float64 elements
+/// (ei512_neg_half_fixed): one set in static storage, used by one float64 array call at a time
+/// (the others, e.g. the second thread of a split call, use their own stack frame, as every other
+/// sort does). With the buffers only on the stack, the time per element depended on where the
+/// stack landed in the address space, which changes from process to process: 2^20 float64 −1/α
+/// elements took 2.57–2.89 ms (5 of 12 processes ≥ 2.70 ms), but 2.59–2.66 ms in every process
+/// with address-space randomisation off (`setarch -R`); input and output at fixed addresses did
+/// not remove the slow processes, static buffers did: 2.54–2.60 ms in 12 of 12 (Kernels-Special.md,
+/// session 9). Static storage is addressed like the stack frame (a constant offset), which a
+/// buffer pointer passed down is not (2–4 % slower on U(−50, 50)), hence a second copy of the
+/// half-block sort with `fixed` a constant. The other sorts keep the stack: with static buffers
+/// U(−50, 50) and float32 measured 1–2 % slower and showed no such spread.
+enum { EI_NS = 7 };
+static double ei512_fixed_buf[EI_NS][EI_BLOCK + 8 * EI_U] __attribute__((aligned(4096)));
+static __mmask8 ei512_fixed_masks[EI_NS][EI_BLOCK / 8] __attribute__((aligned(64)));
+static _Atomic int ei512_fixed_taken;
+
+/// 1 when this call now owns the fixed buffers, 0 when another call holds them.
+static int ei512_claim_fixed(void) {
+    return !atomic_load_explicit(&ei512_fixed_taken, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&ei512_fixed_taken, 1, memory_order_acquire);
+}
+
+static void ei512_release_fixed(int fixed) {
+    if (fixed) atomic_store_explicit(&ei512_fixed_taken, 0, memory_order_release);
+}
+
 /// Ei of n <= EI_BLOCK elements from x to y (may alias; doubles, or floats when `single`): each lane compressed into the buffer of
 /// its stream, the streams evaluated, the results expanded back into place. `negative_only`: every
 /// element of the block has its sign bit set (the −1/α case): four streams instead of seven.
 /// `nt`: full vectors of the output are written with streaming stores (see ei512_streaming).
 EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
-                        const int split0, const int negative_only, int nt) {
-    enum { NS = 7 };
+                        const int split0, const int negative_only, int nt, const int fixed) {
+    enum { NS = EI_NS };
     const int ns = negative_only ? 4 : 7;
-    double buf[NS][EI_BLOCK + 8 * EI_U];
-    __mmask8 masks[NS][EI_BLOCK / 8];
+    double stack_buf[NS][EI_BLOCK + 8 * EI_U];
+    __mmask8 stack_masks[NS][EI_BLOCK / 8];
+    double (*buf)[EI_BLOCK + 8 * EI_U] = fixed ? ei512_fixed_buf : stack_buf;
+    __mmask8 (*masks)[EI_BLOCK / 8] = fixed ? ei512_fixed_masks : stack_masks;
     int count[NS];
     double *end[NS];  // where the next lanes of each stream go (a pointer: fewer instructions than an index)
     for (int s = 0; s < NS; s++) end[s] = buf[s];
@@ -440,11 +470,16 @@ EI512 void ei512_sorted(const void *x, void *y, int n, const int single, const d
 /// per half block), and so does float32 (no gain measured). One out-of-line copy, compiled with
 /// the half's length a constant (so that its lane masks fold away).
 static __attribute__((noinline)) WT_TARGET_AVX512 void ei512_neg_half(const void *x, void *y, int nt) {
-    ei512_sorted(x, y, EI_BLOCK / 2, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, 1, nt);
+    ei512_sorted(x, y, EI_BLOCK / 2, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, 1, nt, 0);
+}
+
+/// ei512_neg_half with the fixed buffers (ei512_claim_fixed).
+static __attribute__((noinline)) WT_TARGET_AVX512 void ei512_neg_half_fixed(const void *x, void *y, int nt) {
+    ei512_sorted(x, y, EI_BLOCK / 2, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, 1, nt, 1);
 }
 
 EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
-                         const int split0, int nt) {
+                         const int split0, int nt, int fixed) {
     // Four streams when no element is > 0: tested as "every sign bit set" (an AND of the block's
     // bits, one vpternlogq per two vectors of 8 or 16 elements) — +0 and NaNs with a
     // clear sign then take the seven streams, which give them the same bits.
@@ -465,12 +500,17 @@ EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const 
     int negative_only = single ? _mm512_movepi32_mask(all) == 0xffff : _mm512_movepi64_mask(all) == 0xff;
     if (negative_only && n == EI_BLOCK && !single) {
         // a whole negative float64 block is sorted as two halves (see ei512_neg_half)
-        ei512_neg_half(x, y, nt);
-        ei512_neg_half((const double *)x + EI_BLOCK / 2, (double *)y + EI_BLOCK / 2, nt);
+        if (fixed) {
+            ei512_neg_half_fixed(x, y, nt);
+            ei512_neg_half_fixed((const double *)x + EI_BLOCK / 2, (double *)y + EI_BLOCK / 2, nt);
+        } else {
+            ei512_neg_half(x, y, nt);
+            ei512_neg_half((const double *)x + EI_BLOCK / 2, (double *)y + EI_BLOCK / 2, nt);
+        }
     } else if (negative_only) {
-        ei512_sorted(x, y, n, single, cols, ncoef, split0, 1, nt);
+        ei512_sorted(x, y, n, single, cols, ncoef, split0, 1, nt, 0);
     } else {
-        ei512_sorted(x, y, n, single, cols, ncoef, split0, 0, nt);
+        ei512_sorted(x, y, n, single, cols, ncoef, split0, 0, nt, 0);
     }
 }
 
@@ -478,9 +518,9 @@ EI512 void ei512_block_n(const void *x, void *y, int n, const int single, const 
 /// (plain loads and stores, no mask arithmetic per vector: 4 % of the time per element in float64,
 /// 10 % in float32, where the masked load also converts); a short last block keeps them.
 EI512 void ei512_block(const void *x, void *y, int n, const int single, const double *cols, const int ncoef,
-                       const int split0, int nt) {
-    if (n == EI_BLOCK) ei512_block_n(x, y, EI_BLOCK, single, cols, ncoef, split0, nt);
-    else ei512_block_n(x, y, n, single, cols, ncoef, split0, nt);
+                       const int split0, int nt, int fixed) {
+    if (n == EI_BLOCK) ei512_block_n(x, y, EI_BLOCK, single, cols, ncoef, split0, nt, fixed);
+    else ei512_block_n(x, y, n, single, cols, ncoef, split0, nt, fixed);
 }
 
 /// Streaming (non-temporal) stores for outputs of EI_NT_BYTES or more (twice the L2 cache of a
@@ -494,12 +534,13 @@ static int ei512_streaming(const void *x, void *y, ptrdiff_t bytes) {
 }
 
 static WT_TARGET_AVX512 void wt_expi_array_avx512(const double *x, double *y, ptrdiff_t n) {
-    int nt = ei512_streaming(x, y, n * 8);
+    int nt = ei512_streaming(x, y, n * 8), fixed = ei512_claim_fixed();
     for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
         int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
-        ei512_block(x + i, y + i, m, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, nt);
+        ei512_block(x + i, y + i, m, 0, &ei_cols_d[0][0], EI_NCOEF_D, 1, nt, fixed);
     }
     if (nt) _mm_sfence();
+    ei512_release_fixed(fixed);
 }
 
 /// Float: widened to double lane by lane as the block is sorted, rounded once as it is put back.
@@ -507,7 +548,7 @@ static WT_TARGET_AVX512 void wt_expif_array_avx512(const float *x, float *y, ptr
     int nt = ei512_streaming(x, y, n * 4);
     for (ptrdiff_t i = 0; i < n; i += EI_BLOCK) {
         int m = n - i < EI_BLOCK ? (int)(n - i) : EI_BLOCK;
-        ei512_block(x + i, y + i, m, 1, &ei_cols_f[0][0], EI_NCOEF_F, 0, nt);
+        ei512_block(x + i, y + i, m, 1, &ei_cols_f[0][0], EI_NCOEF_F, 0, nt, 0);
     }
     if (nt) _mm_sfence();
 }

@@ -7,8 +7,10 @@
 // come from the wt_?gemm_impl of the tier wt_active_isa() reports, read on every call.
 //
 // Threads: a large enough product is split into independent sub-products along n (or m, whichever
-// is larger), in multiples of NR (MR); each part packs its own operands and runs on the persistent
-// pool in threadpool.c. If the pool is busy (another thread's GEMM holds it), the call runs serially.
+// is larger), in multiples of NR (MR), run on the persistent pool in threadpool.c. A split along m
+// packs its own operands per part; a split along n of a plain B runs one k-slice at a time, its
+// block of op(A) packed once and shared by the threads, each column chunk packing its own op(B).
+// If the pool is busy (another thread's GEMM holds it), the call runs serially.
 #include "kernels_gemm.h"
 #include "kernels_dispatch.h"
 #include "gemm_internal.h"
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sched.h>
 
 /// Products with fewer multiply-adds than this run on the calling thread only (waking a worker
 /// costs a few tens of microseconds).
@@ -24,6 +27,12 @@
 /// Work items per thread in a parallel product (taken dynamically, see gemm_part).
 #ifndef WT_GEMM_CHUNKS_PER_THREAD
 #define WT_GEMM_CHUNKS_PER_THREAD 2
+#endif
+
+/// 1: a product split along n packs each k-slice of op(A) once for all threads (gemm_shared_a);
+/// 0: every column chunk packs all of op(A) itself (the form before session 9, kept for timing).
+#ifndef WT_GEMM_SHARED_A
+#define WT_GEMM_SHARED_A 1
 #endif
 
 static _Atomic int gemm_threads = 0;  // 0: not yet initialised
@@ -69,14 +78,16 @@ static void *aligned_scratch(size_t bytes, void **raw) {
 /* Rows r0 ..< r1 and columns lo ..< hi (lo a multiple of NR) of C = alpha·op(A)·op(B) + beta·C, over \
    the column blocks of the whole product (n columns). B̃ is read from `packed` (the layout of         \
    wt_?gemm_pack_b) or, when that is NULL, packed here from b block by block. Without scratch memory  \
-   it falls back to plain sums (the unpacked oracle, or sums over the packed panels). */             \
+   it falls back to plain sums (the unpacked oracle, or sums over the packed panels). A non-NULL      \
+   shared_a holds op(A)[r0 ..< r1] already packed (slice pc at pc·round_up(r1 − r0, MR), its row      \
+   block ic at (ic − r0)·kc within), read in place of packing A here. */                             \
 static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t r0, ptrdiff_t r1,  \
                            ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, \
                            ptrdiff_t lda, const T *b, ptrdiff_t ldb, const T *packed, T beta, T *c,  \
-                           ptrdiff_t ldc) {                                                          \
+                           ptrdiff_t ldc, const T *shared_a) {                                       \
     ptrdiff_t mb = balanced_block(r1 - r0, im->mc, im->mr), kb = balanced_block(k, im->kc, 1);       \
-    ptrdiff_t nb = balanced_block(n, im->nc, im->nr);                                                \
-    size_t a_len = (size_t)mb * (size_t)kb, b_len = packed ? 0 : (size_t)nb * (size_t)kb;            \
+    ptrdiff_t nb = balanced_block(n, im->nc, im->nr), m_pad = (r1 - r0 + im->mr - 1) / im->mr * im->mr;\
+    size_t a_len = shared_a ? 0 : (size_t)mb * (size_t)kb, b_len = packed ? 0 : (size_t)nb * (size_t)kb;\
     void *raw;                                                                                       \
     T *pa = aligned_scratch((a_len + b_len) * sizeof(T) + 64, &raw);                                 \
     if (!pa && !packed) {                                                                            \
@@ -116,8 +127,12 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
             T slice_beta = pc == 0 ? beta : (T)1;                                                    \
             for (ptrdiff_t ic = r0; ic < r1; ic += mb) {                                             \
                 ptrdiff_t mc = r1 - ic < mb ? r1 - ic : mb;                                          \
-                im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
-                im->macro(mc, j1 - j0, kc, alpha, pa, pb, slice_beta, c + ic * ldc + j0, ldc);       \
+                const T *blk = pa;                                                                   \
+                if (shared_a)                                                                        \
+                    blk = shared_a + pc * m_pad + (ic - r0) * kc;                                    \
+                else                                                                                 \
+                    im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);     \
+                im->macro(mc, j1 - j0, kc, alpha, blk, pb, slice_beta, c + ic * ldc + j0, ldc);      \
             }                                                                                        \
         }                                                                                            \
     }                                                                                                \
@@ -132,16 +147,36 @@ typedef struct {                                                                
     const T *a, *b, *packed;                                                                         \
     T *c;                                                                                            \
     _Atomic int next_chunk;                                                                          \
+    /* A shared op(A) (a column split of one k-slice, see gemm_run): its row_blocks blocks of mb     \
+       rows are packed into shared_a by whichever threads claim them, before any chunk runs. */      \
+    T *shared_a;                                                                                     \
+    ptrdiff_t mb;                                                                                    \
+    int row_blocks;                                                                                  \
+    _Atomic int next_pack, packs_done;                                                               \
 } P##gemm_job;                                                                                       \
                                                                                                      \
 /* Each participating thread takes chunks (contiguous ranges of NR columns, MR rows or, for a      \
    prepacked B, row_step rows of C) until none are left, so a worker that wakes late just does       \
-   fewer of them. */                                                                                \
+   fewer of them. With a shared A, the threads first pack its blocks the same way and wait until    \
+   every block is packed. */                                                                        \
 static void P##gemm_part(void *context, int part, int parts) {                                       \
     (void)part; (void)parts;                                                                         \
     P##gemm_job *j = context;                                                                        \
     ptrdiff_t unit = j->unit;                                                                        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
+    if (j->shared_a) {                                                                               \
+        for (;;) {                                                                                   \
+            int t = atomic_fetch_add_explicit(&j->next_pack, 1, memory_order_relaxed);               \
+            if (t >= j->row_blocks) break;                                                           \
+            ptrdiff_t ic = t * j->mb, mc = j->m - ic < j->mb ? j->m - ic : j->mb;                     \
+            j->im->pack_a(j->ta, mc, j->k, j->ta ? j->a + ic : j->a + ic * j->lda, j->lda,           \
+                          j->shared_a + ic * j->k);                                                  \
+            atomic_fetch_add_explicit(&j->packs_done, 1, memory_order_release);                      \
+        }                                                                                            \
+        /* every block is claimed; wait for those another thread is still packing */                 \
+        for (int spins = 0; atomic_load_explicit(&j->packs_done, memory_order_acquire) < j->row_blocks; spins++) \
+            if (spins > 2000) sched_yield();                                                         \
+    }                                                                                                \
     for (;;) {                                                                                       \
         int chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);              \
         if (chunk >= j->chunks) return;                                                              \
@@ -151,11 +186,52 @@ static void P##gemm_part(void *context, int part, int parts) {                  
         if (lo >= hi) continue;                                                                      \
         if (j->split_n)                                                                              \
             P##gemm_serial(j->im, j->ta, j->tb, 0, j->m, lo, hi, j->n, j->k, j->alpha, j->a, j->lda,  \
-                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);                          \
+                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc, j->shared_a);             \
         else                                                                                         \
             P##gemm_serial(j->im, j->ta, j->tb, lo, hi, 0, j->n, j->n, j->k, j->alpha, j->a, j->lda,  \
-                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);                          \
+                           j->b, j->ldb, j->packed, j->beta, j->c, j->ldc, 0);                       \
     }                                                                                                \
+}                                                                                                    \
+                                                                                                     \
+/* A column split (plain B) with a shared A: one pool job per k-slice, in order. Each job packs the  \
+   slice's m×kc block of op(A) once (its row blocks spread over the threads), then the threads take  \
+   column chunks of C, each packing its own kc×columns of op(B), and add the slice's product to C   \
+   (the first slice with the caller's beta, later ones with beta = 1), so every element sums the    \
+   same slices in the same order as gemm_serial. Without it each chunk packs the whole of A: with 2 \
+   chunks per thread, every thread packed A twice (4× in all). Returns 0, having done nothing, if   \
+   the pool is busy or the buffer cannot be had; a pool busy at a later slice is covered by running \
+   the remaining slices on the calling thread. */                                                   \
+static int P##gemm_shared_a(P##gemm_job *job, int threads) {                                         \
+    const wt_##P##gemm_impl *im = job->im;                                                           \
+    ptrdiff_t k = job->k, kb = balanced_block(k, im->kc, 1);                                         \
+    ptrdiff_t m_pad = (job->m + im->mr - 1) / im->mr * im->mr;                                       \
+    void *raw;                                                                                       \
+    T *buffer = aligned_scratch((size_t)m_pad * (size_t)kb * sizeof(T), &raw);                      \
+    if (!buffer) return 0;                                                                           \
+    const T *a = job->a, *b = job->b;                                                                \
+    T beta = job->beta;                                                                              \
+    job->shared_a = buffer;                                                                          \
+    job->mb = balanced_block(job->m, im->mc, im->mr);                                                \
+    job->row_blocks = (int)((job->m + job->mb - 1) / job->mb);                                       \
+    for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                       \
+        ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                    \
+        const T *as = job->ta ? a + pc * job->lda : a + pc, *bs = job->tb ? b + pc : b + pc * job->ldb; \
+        T slice_beta = pc == 0 ? beta : (T)1;                                                        \
+        job->k = kc;                                                                                 \
+        job->a = as;                                                                                 \
+        job->b = bs;                                                                                 \
+        job->beta = slice_beta;                                                                      \
+        atomic_store_explicit(&job->next_chunk, 0, memory_order_relaxed);                            \
+        atomic_store_explicit(&job->next_pack, 0, memory_order_relaxed);                             \
+        atomic_store_explicit(&job->packs_done, 0, memory_order_relaxed);                            \
+        if (!wt_pool_try_run(threads, P##gemm_part, job)) {                                          \
+            if (pc == 0) { free(raw); job->k = k; job->a = a; job->b = b; job->beta = beta; return 0; } \
+            P##gemm_serial(im, job->ta, job->tb, 0, job->m, 0, job->n, job->n, kc, job->alpha, as,   \
+                           job->lda, bs, job->ldb, 0, slice_beta, job->c, job->ldc, 0);              \
+        }                                                                                            \
+    }                                                                                                \
+    free(raw);                                                                                       \
+    return 1;                                                                                        \
 }                                                                                                    \
                                                                                                      \
 /* The whole product: trivial cases, then the threads for a large one, else the calling thread. */ \
@@ -186,9 +262,14 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
         if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
         atomic_init(&job.next_chunk, 0);                                                             \
+        atomic_init(&job.next_pack, 0);                                                              \
+        atomic_init(&job.packs_done, 0);                                                             \
+        if (threads > 1 && job.split_n && !packed && job.chunks > 1 && WT_GEMM_SHARED_A &&    \
+            P##gemm_shared_a(&job, threads))                                                         \
+            return;                                                                                  \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \
     }                                                                                                \
-    P##gemm_serial(im, ta, tb, 0, m, 0, n, n, k, alpha, a, lda, b, ldb, packed, beta, c, ldc);       \
+    P##gemm_serial(im, ta, tb, 0, m, 0, n, n, k, alpha, a, lda, b, ldb, packed, beta, c, ldc, 0);    \
 }                                                                                                    \
                                                                                                      \
 void wt_##P##gemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,                   \

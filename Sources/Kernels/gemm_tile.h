@@ -35,7 +35,12 @@ GT_NAME(tile)(ptrdiff_t kc, const GT_T *restrict a, const GT_T *restrict b, GT_T
     for (int i = 0; i < R; i++)
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; v++) acc[i][v] = (V){0};
-    for (ptrdiff_t i = 0; i < mr; i++) __builtin_prefetch(c + i * ldc, 1, 3);
+    // Every cache line of the tile's rows of C (a row of NR values spans two 64-byte lines at
+    // AVX-512), so that the final read-modify-write of C does not wait on memory.
+    for (ptrdiff_t i = 0; i < mr; i++) {
+        __builtin_prefetch(c + i * ldc, 1, 3);
+        __builtin_prefetch(c + i * ldc + nr - 1, 1, 3);
+    }
 #pragma clang loop unroll_count(4)
     for (ptrdiff_t p = 0; p < kc; p++) {
         V bv[GT_NV];

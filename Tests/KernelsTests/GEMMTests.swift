@@ -320,7 +320,10 @@ final class GEMMTests: XCTestCase {
         withSettings {
             for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 XCTAssertEqual(wt_set_isa(isa), isa)
-                forEachTransposeCase([(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700)], pad: 3) { cs, index in
+                // (300, 320, 700): a column split whose shared op(A) has several row blocks per
+                // k-slice, packed by whichever threads claim them (gemm.c, gemm_shared_a)
+                forEachTransposeCase([(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700), (m: 300, n: 320, k: 700)],
+                                     pad: 3) { cs, index in
                     sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
                     sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
                 }
@@ -360,6 +363,40 @@ final class GEMMTests: XCTestCase {
             XCTAssertEqual(wt_get_num_threads(), 1)
             XCTAssertEqual(wt_set_num_threads(2), 2)
             XCTAssertEqual(wt_get_num_threads(), 2)
+        }
+    }
+
+    /// Several threads calling GEMM at once, each product split along n over three k-slices: a caller
+    /// that holds the pool for one slice can find it taken by another caller at the next and run
+    /// the rest of its slices on its own thread (gemm.c, gemm_shared_a). Whichever way each slice
+    /// ran, every result must have the bits of the one-thread product.
+    func testConcurrentCallersKeepTheOneThreadBits() {
+        let callers = 4
+        let cs = GEMMCase(transA: false, transB: false, m: 150, n: 170, k: 1000, alpha: 1, beta: 0.5, pad: 2)
+        let prepared = (0..<callers).map { prepare(cs, Float.self, oracle: wt_sgemm_portable, seed: 90 + UInt64($0)) }
+        let results = ResultSlots(count: callers)
+        @Sendable func product(_ t: Int) -> [Float] {
+            var c = prepared[t].c0
+            prepared[t].a.withUnsafeBufferPointer { pa in
+                prepared[t].b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        wt_sgemm(0, 0, cs.m, cs.n, cs.k, 1, pa.baseAddress, cs.lda, pb.baseAddress,
+                                 cs.ldb, 0.5, pc.baseAddress, cs.ldc)
+                    }
+                }
+            }
+            return c
+        }
+        withSettings {
+            wt_set_num_threads(1)
+            let single = (0..<callers).map { product($0).map(\.bitPattern) }
+            wt_set_num_threads(2)
+            for _ in 0..<5 {
+                DispatchQueue.concurrentPerform(iterations: callers) { t in results.set(t, product(t)) }
+                for t in 0..<callers {
+                    XCTAssertEqual(results.get(t).map(\.bitPattern), single[t], "caller \(t)")
+                }
+            }
         }
     }
 

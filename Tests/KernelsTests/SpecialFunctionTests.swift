@@ -263,6 +263,41 @@ final class SpecialFunctionTests: XCTestCase {
                       "flush-to-zero flushed a subnormal Ei")
     }
 
+    /// Many callers at once: one of them at a time sorts in the AVX-512 tier's static buffers
+    /// (expi.c, ei512_claim_fixed), the others in their own stack frames. Whichever buffers a call
+    /// gets, its results have the bits of the same call made alone, in float64 and float32.
+    func testConcurrentCallersGetTheBitsOfOneCaller() {
+        let savedThreads = wt_get_num_threads()
+        defer { _ = wt_set_num_threads(savedThreads) }
+        _ = wt_set_num_threads(1)
+        let callers = 12
+        var rng = SplitMix64(state: 23)
+        let inputs: [[Double]] = (0..<callers).map { c in
+            (0..<(3000 + 517 * c)).map { i in
+                i % 3 == 0 ? Double.random(in: -60...60, using: &rng)
+                    : -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng))
+            }
+        }
+        let alone = inputs.map { apply(wt_expi_array, $0).map(\.bitPattern) }
+        let aloneF = inputs.map { apply(wt_expif_array, $0.map { Float($0) }).map(\.bitPattern) }
+        final class Mismatches: @unchecked Sendable {
+            private let lock = NSLock()
+            private var names: [String] = []
+            func add(_ s: String) { lock.lock(); names.append(s); lock.unlock() }
+            var all: [String] { lock.lock(); defer { lock.unlock() }; return names }
+        }
+        let mismatches = Mismatches()
+        for round in 0..<10 {
+            DispatchQueue.concurrentPerform(iterations: callers) { c in
+                if apply(wt_expi_array, inputs[c]).map(\.bitPattern) != alone[c] { mismatches.add("round \(round) caller \(c) float64") }
+                if apply(wt_expif_array, inputs[c].map { Float($0) }).map(\.bitPattern) != aloneF[c] {
+                    mismatches.add("round \(round) caller \(c) float32")
+                }
+            }
+        }
+        XCTAssertEqual(mismatches.all, [])
+    }
+
     /// Outputs of 4 MiB or more, 64-byte aligned and not in place, are written by the AVX-512 tier
     /// with streaming stores (and the last partial vector with a masked store): the same bits as
     /// the AVX2 tier, and as the same call into an output that is not 64-byte aligned (regular
