@@ -7,10 +7,10 @@ import Kernels
 /// stored vector holding at most one nonzero per row within 32 consecutive columns starting at a
 /// multiple of 16, so that the AVX-512 kernel reads its inputs with one table lookup of two aligned
 /// vectors instead of gathers. When the layout has at least one vector per (position, slice) on
-/// average, the vectors of each 400 rows are ordered by window position, so that the kernel loads
-/// each position's inputs once and keeps the 400 sums in registers; with fewer vectors and at
-/// least 400 rows, by position in round-robin over the slices (the sums in memory, no per-cell
-/// count); otherwise slice by slice (see
+/// average (0.6 with at least 400 rows), the vectors of each 400 rows are ordered by window
+/// position, so that the kernel loads each position's inputs once and keeps the 400 sums in
+/// registers; with fewer vectors and at least 400 rows, by position in round-robin over the slices
+/// (the sums in memory, no per-cell count); otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {

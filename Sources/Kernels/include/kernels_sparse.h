@@ -89,15 +89,18 @@ ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *ro
 
 /// The order wt_scsr_linear_windowed runs fastest for a layout of `vectors` vectors: position
 /// order (1) when there are at least as many vectors as (group, position, slice) cells — that
-/// product visits every cell, an empty one too (Docs/Inference.md, "Session 8"); else the
-/// round-robin position order (2) when there is at least one full group of 25 slices, whose
-/// product keeps the slices' sums in memory and skips empty cells (measured faster than slice
-/// order for 400 rows at 97–99 % sparsity; with few slices a slice's vectors would follow each
-/// other through memory: Docs/Inference.md, "Session 9"); else slice order (0).
+/// product visits every cell, an empty one too (Docs/Inference.md, "Session 8") — or, with at
+/// least one full group of 25 slices, at least 0.6 vectors per cell; else the round-robin position
+/// order (2) when there is at least one full group, whose product keeps the slices' sums in memory
+/// and skips empty cells (faster below about 0.6 vectors per cell for 400 rows: 99.5 % sparsity;
+/// with few slices a slice's vectors would follow each other through memory: Docs/Inference.md,
+/// "Session 9"); else slice order (0).
 static inline int wt_window_by_position(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t vectors) {
     const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_WINDOW_GROUP - 1) / WT_WINDOW_GROUP;
-    if (vectors >= groups * wt_window_positions(cols) * WT_WINDOW_GROUP) return 1;
-    return slices >= WT_WINDOW_GROUP ? 2 : 0;
+    const ptrdiff_t cells = groups * wt_window_positions(cols) * WT_WINDOW_GROUP;
+    if (vectors >= cells) return 1;
+    if (slices < WT_WINDOW_GROUP) return 0;
+    return 5 * vectors >= 3 * cells ? 1 : 2;
 }
 
 /// Writes the row-window layout of a CSR matrix in the given order into the caller's arrays (sizes
