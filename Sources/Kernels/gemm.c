@@ -9,8 +9,9 @@
 // Threads: a large enough product is split into independent sub-products along n (or m, whichever
 // is larger), in multiples of NR (MR), run on the persistent pool in threadpool.c. A split along m
 // packs its own operands per part; a split along n of a plain B runs one k-slice at a time, its
-// block of op(A) packed once and shared by the threads, each column chunk packing its own op(B).
-// If the pool is busy (another thread's GEMM holds it), the call runs serially.
+// block of op(A) packed once and shared by the threads, each column chunk packing its own op(B),
+// unless m and n are both large (WT_GEMM_WHOLE_PART_MIN): then each thread takes one part and
+// packs its own operands, with no wait between k-slices. If the pool is busy (another thread's GEMM holds it), the call runs serially.
 #include "kernels_gemm.h"
 #include "kernels_dispatch.h"
 #include "gemm_internal.h"
@@ -27,6 +28,12 @@
 /// Work items per thread in a parallel product (taken dynamically, see gemm_part).
 #ifndef WT_GEMM_CHUNKS_PER_THREAD
 #define WT_GEMM_CHUNKS_PER_THREAD 2
+#endif
+
+/// Products with m and n both at least this large (and a plain B) run as one independent sub-product
+/// per thread, each packing its own operands: no shared packing, one pool job, no wait per k-slice.
+#ifndef WT_GEMM_WHOLE_PART_MIN
+#define WT_GEMM_WHOLE_PART_MIN 512
 #endif
 
 /// 1: a product split along n packs each k-slice of op(A) once for all threads (gemm_shared_a);
@@ -259,12 +266,14 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         job.unit = job.split_n ? (packed ? im->nr : im->col_step) : packed ? im->row_step : im->mr;  \
         job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                               \
         if (job.units < threads) threads = (int)job.units;                                           \
-        job.chunks = threads * WT_GEMM_CHUNKS_PER_THREAD;                                            \
+        /* large in both directions: one part per thread (see Kernels-GEMM.md, "Threads") */        \
+        int whole = !packed && m >= WT_GEMM_WHOLE_PART_MIN && n >= WT_GEMM_WHOLE_PART_MIN;           \
+        job.chunks = threads * (whole ? 1 : WT_GEMM_CHUNKS_PER_THREAD);                              \
         if (job.chunks > job.units) job.chunks = (int)job.units;                                     \
         atomic_init(&job.next_chunk, 0);                                                             \
         atomic_init(&job.next_pack, 0);                                                              \
         atomic_init(&job.packs_done, 0);                                                             \
-        if (threads > 1 && job.split_n && !packed && job.chunks > 1 && WT_GEMM_SHARED_A &&    \
+        if (threads > 1 && job.split_n && !packed && !whole && job.chunks > 1 && WT_GEMM_SHARED_A && \
             P##gemm_shared_a(&job, threads))                                                         \
             return;                                                                                  \
         if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                     \

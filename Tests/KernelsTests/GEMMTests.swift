@@ -321,8 +321,11 @@ final class GEMMTests: XCTestCase {
             for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 XCTAssertEqual(wt_set_isa(isa), isa)
                 // (300, 320, 700): a column split whose shared op(A) has several row blocks per
-                // k-slice, packed by whichever threads claim them (gemm.c, gemm_shared_a)
-                forEachTransposeCase([(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700), (m: 300, n: 320, k: 700)],
+                // k-slice, packed by whichever threads claim them (gemm.c, gemm_shared_a);
+                // (520, 530, 450): m and n ≥ WT_GEMM_WHOLE_PART_MIN, one part per thread, each
+                // packing its own operands
+                forEachTransposeCase([(m: 64, n: 300, k: 700), (m: 300, n: 50, k: 700), (m: 300, n: 320, k: 700),
+                                      (m: 520, n: 530, k: 450)],
                                      pad: 3) { cs, index in
                     sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
                     sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
