@@ -44,6 +44,23 @@ private struct Prepared<T: BinaryFloatingPoint & Sendable>: Sendable {
     var bound: [Double]
 }
 
+extension Prepared where T == Float {
+    /// C = alpha·op(A)·op(B) + beta·C of the case by wt_sgemm (at the current thread count), from a
+    /// fresh copy of the starting C.
+    func sgemm(_ cs: GEMMCase) -> [Float] {
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    wt_sgemm(cs.transA ? 1 : 0, cs.transB ? 1 : 0, cs.m, cs.n, cs.k, Float(cs.alpha), pa.baseAddress, cs.lda,
+                             pb.baseAddress, cs.ldb, Float(cs.beta), pc.baseAddress, cs.ldc)
+                }
+            }
+        }
+        return c
+    }
+}
+
 private func prepare<T: BinaryFloatingPoint & Sendable>(
     _ cs: GEMMCase, _: T.Type, oracle: GEMMFunction<T>, seed: UInt64
 ) -> Prepared<T> {
@@ -378,18 +395,7 @@ final class GEMMTests: XCTestCase {
         let cs = GEMMCase(transA: false, transB: false, m: 150, n: 170, k: 1000, alpha: 1, beta: 0.5, pad: 2)
         let prepared = (0..<callers).map { prepare(cs, Float.self, oracle: wt_sgemm_portable, seed: 90 + UInt64($0)) }
         let results = ResultSlots(count: callers)
-        @Sendable func product(_ t: Int) -> [Float] {
-            var c = prepared[t].c0
-            prepared[t].a.withUnsafeBufferPointer { pa in
-                prepared[t].b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        wt_sgemm(0, 0, cs.m, cs.n, cs.k, 1, pa.baseAddress, cs.lda, pb.baseAddress,
-                                 cs.ldb, 0.5, pc.baseAddress, cs.ldc)
-                    }
-                }
-            }
-            return c
-        }
+        @Sendable func product(_ t: Int) -> [Float] { prepared[t].sgemm(cs) }
         withSettings {
             wt_set_num_threads(1)
             let single = (0..<callers).map { product($0).map(\.bitPattern) }
@@ -413,18 +419,7 @@ final class GEMMTests: XCTestCase {
         withSettings {
             wt_set_num_threads(2)
             for _ in 0..<5 {
-                DispatchQueue.concurrentPerform(iterations: callers) { t in
-                    var c = prepared[t].c0
-                    prepared[t].a.withUnsafeBufferPointer { pa in
-                        prepared[t].b.withUnsafeBufferPointer { pb in
-                            c.withUnsafeMutableBufferPointer { pc in
-                                wt_sgemm(0, 1, cs.m, cs.n, cs.k, 1, pa.baseAddress, cs.lda, pb.baseAddress,
-                                         cs.ldb, 0, pc.baseAddress, cs.ldc)
-                            }
-                        }
-                    }
-                    results.set(t, c)
-                }
+                DispatchQueue.concurrentPerform(iterations: callers) { t in results.set(t, prepared[t].sgemm(cs)) }
                 for t in 0..<callers {
                     let c = results.get(t)
                     for i in 0..<cs.m {
