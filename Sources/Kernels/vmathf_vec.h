@@ -35,6 +35,8 @@ RV_ATTR RV(f) RV(neg)(RV(f) x) { return RV(from_bits)(RV(bits)(x) ^ RV(bits)(RV(
 RV_ATTR RV(f) RV(abs)(RV(f) x) { return RV(from_bits)(RV(bits)(x) & ~RV(bits)(RV(c)(-0.0f))); }
 /// 1 when every lane of the mask is set.
 RV_ATTR int RV(all)(RV(f) mask) { return __builtin_reduce_and(RV(bits)(mask)) != 0; }
+/// 1 when some lane of the mask is set.
+RV_ATTR int RV(any)(RV(f) mask) { return __builtin_reduce_or(RV(bits)(mask)) != 0; }
 
 RV_ATTR RV(f) RV(log)(RV(f) x) {
     RV(i) b = RV(bits)(x);
