@@ -5,7 +5,8 @@
 //   #define KV_ATTR  the tier's target attribute         #define KV_NAME the function to define
 //   #include "relevance_cplx_f32_vec.h"      (relevance_vec_tiers.h does this for each tier)
 //
-// Same operations in the same order as the scalar chain (|w| in double, rounded once); the value
+// Same operations in the same order as the scalar chain (each lane takes |w| in float or in double
+// as the scalar element would); the value
 // sums go to 8 double lanes in element order, as in the scalar run. The branches of the VD chain
 // (series or tail, short expm1 or e^(−x) − 1) are evaluated only when some lane of the block takes
 // them: the selects pick the same lanes, so skipping one changes no bit.
@@ -72,13 +73,21 @@ KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h,
     }
     if (grad) {
         RV(f) m = h.m;
-        RV(f) pos = RV(gt)(m, zero), isZero = (RV(f))(m == zero);
-        RV(f) cr = RV(sel)(pos, h.r / m, RV(sel)(isZero, zero, m));
-        RV(f) ci = RV(sel)(pos, h.q / m, RV(sel)(isZero, zero, m));
-        RV(f) f = (RV(c)(-2.0f) * da) * (one / h.t);
         RV(store)(d_ls + i, da * vscale);
-        RV(store)(d_re + i, (f * cr) * vscale);
-        RV(store)(d_im + i, (f * ci) * vscale);
+        RV(f) s = RV(fma)(h.r, h.r, h.q * h.q);
+        RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
+        RV(f) k = (RV(c)(-2.0f) * da) / (m * h.t);
+        RV(f) gr = h.r * k, gi = h.q * k;
+        if (!RV(all)(fast)) {  // the lanes whose modulus came from the double evaluation
+            RV(f) pos = RV(gt)(m, zero), isZero = (RV(f))(m == zero);
+            RV(f) cr = RV(sel)(pos, h.r / m, RV(sel)(isZero, zero, m));
+            RV(f) ci = RV(sel)(pos, h.q / m, RV(sel)(isZero, zero, m));
+            RV(f) f = (RV(c)(-2.0f) * da) * (one / h.t);
+            gr = RV(sel)(fast, gr, f * cr);
+            gi = RV(sel)(fast, gi, f * ci);
+        }
+        RV(store)(d_re + i, gr * vscale);
+        RV(store)(d_im + i, gi * vscale);
     }
 }
 
@@ -105,8 +114,13 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
         const ptrdiff_t cn = nv - i < KV_CHUNK ? nv - i : KV_CHUNK;
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
             RV(f) r = RV(load)(re + i + k), q = RV(load)(im + i + k);
-            RV(cd) rd = __builtin_convertvector(r, RV(cd)), qd = __builtin_convertvector(q, RV(cd));
-            RV(f) m = __builtin_convertvector(__builtin_elementwise_sqrt(rd * rd + qd * qd), RV(f));
+            RV(f) s = RV(fma)(r, r, q * q);
+            RV(f) m = __builtin_elementwise_sqrt(s);
+            RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
+            if (!RV(all)(fast)) {  // some lane tiny, huge or NaN: those take |w| in double
+                RV(cd) rd = __builtin_convertvector(r, RV(cd)), qd = __builtin_convertvector(q, RV(cd));
+                m = RV(sel)(fast, m, __builtin_convertvector(__builtin_elementwise_sqrt(rd * rd + qd * qd), RV(f)));
+            }
             RV(f) t = m + RV(c)(RC_EPS);
             RV(store)(bm + k, m);
             RV(store)(bt + k, t);

@@ -35,6 +35,8 @@ RV_ATTR RV(f) RV(neg)(RV(f) x) { return RV(from_bits)(RV(bits)(x) ^ RV(bits)(RV(
 RV_ATTR RV(f) RV(abs)(RV(f) x) { return RV(from_bits)(RV(bits)(x) & ~RV(bits)(RV(c)(-0.0f))); }
 /// 1 when every lane of the mask is set.
 RV_ATTR int RV(all)(RV(f) mask) { return __builtin_reduce_and(RV(bits)(mask)) != 0; }
+/// The lanes set in both masks.
+RV_ATTR RV(f) RV(both)(RV(f) a, RV(f) b) { return RV(from_bits)(RV(bits)(a) & RV(bits)(b)); }
 /// 1 when some lane of the mask is set.
 RV_ATTR int RV(any)(RV(f) mask) { return __builtin_reduce_or(RV(bits)(mask)) != 0; }
 
