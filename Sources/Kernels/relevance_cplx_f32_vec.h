@@ -7,7 +7,8 @@
 //
 // Same operations in the same order as the scalar chain (each lane takes |w| in float or in double
 // as the scalar element would); the value
-// sums go to 8 double lanes in element order, as in the scalar run. The branches of the VD chain
+// sums go to 8 double lanes in element order, as in the scalar run. ARD runs its short chain in
+// RV(ard_chunks); VD and bogus in the three passes of KV_NAME. The branches of the VD chain
 // (series or tail, short expm1 or e^(−x) − 1) are evaluated only when some lane of the block takes
 // them: the selects pick the same lanes, so skipping one changes no bit.
 
@@ -21,30 +22,21 @@ KV_ATTR static inline __attribute__((always_inline)) RV(f) RV(chorner)(const flo
     return p;
 }
 
-/// The head of the chain for W elements (the weight parts, the modulus, t, a = log σ² − 2·log t and
-/// the exponentials: ARD x = ex = e^(−|a|); VD x = e^(−a) = 1/α and ex = e^(−x)), computed by the
+/// The head of the VD (and bogus) chain for W elements (the weight parts, the modulus, t,
+/// a = log σ² − 2·log t and the exponentials x = e^(−a) = 1/α and ex = e^(−x)), computed by the
 /// first two passes of KV_NAME.
 typedef struct {
     RV(f) r, q, m, t, a, x, ex;
 } RV(chead);
 
-/// The rest of the chain for the W elements at i, from their head: values (stored, summed) and
-/// derivatives, in the scalar chain's order.
+/// The rest of the VD (or bogus) chain for the W elements at i, from their head: values (stored,
+/// summed) and derivatives, in the scalar chain's order.
 KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h, wt_kl_prior prior, float *value, float *d_ls,
                                                                     float *d_re, float *d_im, ptrdiff_t i, int grad,
                                                                     RV(f) vscale, int acc, RV(cacc8) *sums) {
     const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f);
     RV(f) a = h.a, val, da;
-    if (prior == WT_KL_CPLX_ARD) {
-        RV(f) nn = RV(neg)(a);
-        RV(f) e = h.x;
-        RV(f) ope = one + e, inv = one / ope;
-        RV(f) l1p = RV(log)(ope) + (e - (ope - one)) * inv;
-        RV(f) over = RV(gt)(nn, RV(c)(20.0f));
-        val = RV(sel)(over, nn, RV(sel)(RV(gt)(nn, zero), nn, zero) + l1p);
-        RV(f) dsp = RV(sel)(over, one, RV(sel)(RV(ge)(nn, zero), one, e) * inv);
-        da = RV(neg)(dsp);
-    } else {
+    {
         RV(f) x = h.x, ex = h.ex;
         // Each branch is evaluated only when some lane takes it (the selects pick the same lanes).
         if (prior == WT_KL_CPLX_VD_BOGUS) {
@@ -94,6 +86,65 @@ KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h,
 #ifndef KV_CHUNK
 #define KV_CHUNK 256  // elements per chunk of the passes (a multiple of every KV_W)
 #endif
+
+/// The ARD prior in chunks: a first pass computes the modulus (float form), t, te = t·e^(−log σ²)
+/// and q = te·t per block and notes whether every lane can take the short chain (float modulus,
+/// q < 2¹⁰⁰); the second pass finishes those blocks with the short chain and hands any other block
+/// to the portable code, 8 elements at a time (it picks the chain per element), so every lane gets
+/// the portable bits and the sums their order.
+KV_ATTR static void RV(ard_chunks)(const float *ls, const float *re, const float *im, float *value, float *d_ls,
+                                   float *d_re, float *d_im, ptrdiff_t nv, float scale, double *acc,
+                                   RV(cacc8) *sums) {
+    const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
+    const RV(f) one = RV(c)(1.0f), vscale = RV(c)(scale);
+    float bm[KV_CHUNK] __attribute__((aligned(64))), bte[KV_CHUNK] __attribute__((aligned(64)));
+    float bq[KV_CHUNK] __attribute__((aligned(64)));
+    int ok[KV_CHUNK / KV_W];
+    for (ptrdiff_t i = 0; i < nv; i += KV_CHUNK) {
+        const ptrdiff_t cn = nv - i < KV_CHUNK ? nv - i : KV_CHUNK;
+        for (ptrdiff_t k = 0; k < cn; k += KV_W) {
+            RV(f) r = RV(load)(re + i + k), q = RV(load)(im + i + k);
+            RV(f) s = RV(fma)(r, r, q * q);
+            RV(f) m = __builtin_elementwise_sqrt(s);
+            RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
+            RV(f) te = (m + RV(c)(RC_EPS)) * RV(exp)(RV(neg)(RV(load)(ls + i + k)));
+            RV(f) p = te * (m + RV(c)(RC_EPS));
+            ok[k / KV_W] = RV(all)(RV(both)(fast, RV(lt)(p, RV(c)(RC_ARD_QMAX))));
+            RV(store)(bm + k, m);
+            RV(store)(bte + k, te);
+            RV(store)(bq + k, p);
+        }
+        for (ptrdiff_t k = 0; k < cn; k += KV_W) {
+            const ptrdiff_t j = i + k;
+            if (!ok[k / KV_W]) {
+                for (int h = 0; h < KV_W; h += 8) {
+                    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                    kl_cplx_f32_scalar(WT_KL_CPLX_ARD, ls + j + h, re + j + h, im + j + h, value ? value + j + h : NULL,
+                                       grad ? d_ls + j + h : NULL, grad ? d_re + j + h : NULL, grad ? d_im + j + h : NULL,
+                                       8, scale, acc ? part : NULL);
+                    if (acc) *sums = *sums + *(const RV(cacc8) *)part;
+                }
+                continue;
+            }
+            RV(f) p = RV(load)(bq + k);
+            RV(f) u = one + p, inv = one / u;
+            RV(f) val = RV(log)(u) + (p - (u - one)) * inv;
+            if (value) RV(store)(value + j, val);
+            if (acc) {
+                float v[KV_W] __attribute__((aligned(64)));
+                RV(store)(v, val);
+                for (int h = 0; h < KV_W; h += 8) *sums = *sums + __builtin_convertvector(*(const RV(cf8) *)(v + h), RV(cacc8));
+            }
+            if (grad) {
+                RV(f) kk = (RV(c)(2.0f) * (RV(load)(bte + k) * inv)) / RV(load)(bm + k);
+                RV(store)(d_ls + j, RV(neg)(p * inv) * vscale);
+                RV(store)(d_re + j, (RV(load)(re + j) * kk) * vscale);
+                RV(store)(d_im + j, (RV(load)(im + j) * kk) * vscale);
+            }
+        }
+    }
+}
+
 KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re, const float *im, float *value,
                             float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
     const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
@@ -104,12 +155,16 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
     float bex[KV_CHUNK] __attribute__((aligned(64)));
     const ptrdiff_t nv = n - n % KV_W;
     ptrdiff_t i = 0;
-    // In chunks of KV_CHUNK elements, in three passes over L1-resident buffers (modulus and log α;
+    // VD: in chunks of KV_CHUNK elements, in three passes over L1-resident buffers (modulus and log α;
     // the exponentials; the rest): the chain of one block is some 250 cycles of dependent latency,
     // and short loop bodies let the core overlap many blocks' chains, where the software pipelining
     // of one next block before (head of the next block with the rest of this one) had about two in
     // flight (AVX-512 on Zen 4: 3.5 → 2.7 ns per VD element; AVX2 7.0 → 4.2). Same operations per
     // element; blocks finish in order.
+    if (prior == WT_KL_CPLX_ARD) {  // ARD: its own two passes
+        RV(ard_chunks)(ls, re, im, value, d_ls, d_re, d_im, nv, scale, acc, &sums);
+        i = nv;
+    }
     for (; i < nv; i += KV_CHUNK) {
         const ptrdiff_t cn = nv - i < KV_CHUNK ? nv - i : KV_CHUNK;
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
@@ -127,16 +182,9 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
             RV(store)(ba + k, RV(load)(ls + i + k) - RV(c)(2.0f) * RV(log)(t));
         }
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
-            RV(f) a = RV(load)(ba + k);
-            if (prior == WT_KL_CPLX_ARD) {
-                RV(f) x = RV(exp)(RV(neg)(RV(abs)(RV(neg)(a))));
-                RV(store)(bx + k, x);
-                RV(store)(bex + k, x);
-            } else {
-                RV(f) x = RV(exp)(RV(neg)(a));
-                RV(store)(bx + k, x);
-                RV(store)(bex + k, RV(exp)(RV(neg)(x)));
-            }
+            RV(f) x = RV(exp)(RV(neg)(RV(load)(ba + k)));
+            RV(store)(bx + k, x);
+            RV(store)(bex + k, RV(exp)(RV(neg)(x)));
         }
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
             RV(chead) h;
