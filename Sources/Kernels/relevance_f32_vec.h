@@ -116,10 +116,9 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *w, 
     const RV(f) vscale = RV(c)(scale);
     RV(acc8) sums = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;
-    // The ARD short chain is software-pipelined over blocks of W: each step computes the head of
-    // the next block and the rest of the current one, so that two halves of the dependency chain
-    // are in flight at once. Every element sees the chain's operations in their order; blocks
-    // finish in order.
+    // Both chains run in chunks of KV_CHUNK elements, a pass per part of the chain over L1-resident
+    // buffers (until session 10 a software pipeline of one next block's head with this block's
+    // rest). Every element sees the chain's operations in their order; blocks finish in order.
     if (n >= KV_W && vd) {
         // VD: in chunks of KV_CHUNK elements, the head in two passes (the logarithm, then the two
         // exponentials) into L1-resident buffers and the rest in a third: short loop bodies let
@@ -152,14 +151,25 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *w, 
         }
         i = nv;
     } else if (n >= KV_W) {
-        RV(ard_head) h = RV(ard_first)(RV(load)(w), RV(load)(ls));
-        for (; i + 2 * KV_W <= n; i += KV_W) {
-            RV(ard_head) next = RV(ard_first)(RV(load)(w + i + KV_W), RV(load)(ls + i + KV_W));
-            RV(ard_rest)(h, prior, ls, w, value, d_ls, d_w, i, grad, scale, acc, &sums);
-            h = next;
+        // ARD: the heads (the exponential, q) in a first pass, the rest in a second (AVX-512 on Zen 4:
+        // 1.24 → 1.15 ns per element, AVX2 2.46 → 2.02).
+        float bte[KV_CHUNK] __attribute__((aligned(64))), bq[KV_CHUNK] __attribute__((aligned(64)));
+        int ok[KV_CHUNK / KV_W];
+        const ptrdiff_t nv = n - n % KV_W;
+        for (; i < nv; i += KV_CHUNK) {
+            const ptrdiff_t cn = nv - i < KV_CHUNK ? nv - i : KV_CHUNK;
+            for (ptrdiff_t k = 0; k < cn; k += KV_W) {
+                RV(ard_head) h = RV(ard_first)(RV(load)(w + i + k), RV(load)(ls + i + k));
+                RV(store)(bte + k, h.te);
+                RV(store)(bq + k, h.q);
+                ok[k / KV_W] = h.ok;
+            }
+            for (ptrdiff_t k = 0; k < cn; k += KV_W) {
+                RV(ard_head) h = {RV(load)(w + i + k), RV(load)(bte + k), RV(load)(bq + k), ok[k / KV_W]};
+                RV(ard_rest)(h, prior, ls, w, value, d_ls, d_w, i + k, grad, scale, acc, &sums);
+            }
         }
-        RV(ard_rest)(h, prior, ls, w, value, d_ls, d_w, i, grad, scale, acc, &sums);
-        i += KV_W;
+        i = nv;
     }
     if (acc)
         for (int l = 0; l < 8; l++) acc[l] += sums[l];
