@@ -30,10 +30,10 @@ typedef struct {
 } RV(chead);
 
 /// The rest of the VD (or bogus) chain for the W elements at i, from their head: values (stored,
-/// summed) and derivatives, in the scalar chain's order.
+/// summed) and derivatives, in the scalar chain's order (allfast: every lane's |w| has the float form).
 KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h, wt_kl_prior prior, float *value, float *d_ls,
                                                                     float *d_re, float *d_im, ptrdiff_t i, int grad,
-                                                                    RV(f) vscale, int acc, RV(cacc8) *sums) {
+                                                                    RV(f) vscale, int acc, RV(cacc8) *sums, int allfast) {
     const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f);
     RV(f) a = h.a, val, da;
     {
@@ -66,11 +66,11 @@ KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h,
     if (grad) {
         RV(f) m = h.m;
         RV(store)(d_ls + i, da * vscale);
-        RV(f) s = RV(fma)(h.r, h.r, h.q * h.q);
-        RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
         RV(f) k = (RV(c)(-2.0f) * da) / (m * h.t);
         RV(f) gr = h.r * k, gi = h.q * k;
-        if (!RV(all)(fast)) {  // the lanes whose modulus came from the double evaluation
+        if (!allfast) {  // some lanes' modulus came from the double evaluation: they take the old form
+            RV(f) s = RV(fma)(h.r, h.r, h.q * h.q);
+            RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
             RV(f) pos = RV(gt)(m, zero), isZero = (RV(f))(m == zero);
             RV(f) cr = RV(sel)(pos, h.r / m, RV(sel)(isZero, zero, m));
             RV(f) ci = RV(sel)(pos, h.q / m, RV(sel)(isZero, zero, m));
@@ -153,6 +153,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
     float bm[KV_CHUNK] __attribute__((aligned(64))), bt[KV_CHUNK] __attribute__((aligned(64)));
     float ba[KV_CHUNK] __attribute__((aligned(64))), bx[KV_CHUNK] __attribute__((aligned(64)));
     float bex[KV_CHUNK] __attribute__((aligned(64)));
+    int allfast[KV_CHUNK / KV_W];
     const ptrdiff_t nv = n - n % KV_W;
     ptrdiff_t i = 0;
     // VD: in chunks of KV_CHUNK elements, in three passes over L1-resident buffers (modulus and log α;
@@ -172,7 +173,8 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
             RV(f) s = RV(fma)(r, r, q * q);
             RV(f) m = __builtin_elementwise_sqrt(s);
             RV(f) fast = RV(both)(RV(ge)(s, RV(c)(RC_S_MIN)), RV(lt)(s, RV(c)(INFINITY)));
-            if (!RV(all)(fast)) {  // some lane tiny, huge or NaN: those take |w| in double
+            allfast[k / KV_W] = RV(all)(fast);
+            if (!allfast[k / KV_W]) {  // some lane tiny, huge or NaN: those take |w| in double
                 RV(cd) rd = __builtin_convertvector(r, RV(cd)), qd = __builtin_convertvector(q, RV(cd));
                 m = RV(sel)(fast, m, __builtin_convertvector(__builtin_elementwise_sqrt(rd * rd + qd * qd), RV(f)));
             }
@@ -184,7 +186,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
             RV(f) x = RV(exp)(RV(neg)(RV(load)(ba + k)));
             RV(store)(bx + k, x);
-            RV(store)(bex + k, RV(exp)(RV(neg)(x)));
+            RV(store)(bex + k, RV(exp_nonpos)(RV(neg)(x)));
         }
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
             RV(chead) h;
@@ -195,7 +197,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
             h.a = RV(load)(ba + k);
             h.x = RV(load)(bx + k);
             h.ex = RV(load)(bex + k);
-            RV(crest)(h, prior, value, d_ls, d_re, d_im, i + k, grad, vscale, acc != NULL, &sums);
+            RV(crest)(h, prior, value, d_ls, d_re, d_im, i + k, grad, vscale, acc != NULL, &sums, allfast[k / KV_W]);
         }
     }
     i = nv;

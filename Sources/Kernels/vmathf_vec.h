@@ -60,10 +60,8 @@ RV_ATTR RV(f) RV(log)(RV(f) x) {
     return RV(sel)(RV(lt)(x, RV(c)(INFINITY)), r, x);  // +inf and NaN pass through
 }
 
-RV_ATTR RV(f) RV(exp)(RV(f) x) {
-    // the clamp keeps NaN (each select takes x when the comparison with NaN is false)
-    RV(f) xc = RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x);
-    xc = RV(sel)(RV(gt)(xc, RV(c)(RF_EXP_HI)), RV(c)(RF_EXP_HI), xc);
+/// RV(exp) after its clamp (xc in [RF_EXP_LO, RF_EXP_HI] or NaN).
+RV_ATTR RV(f) RV(exp_clamped)(RV(f) xc) {
     RV(f) k = __builtin_elementwise_roundeven(xc * RV(c)(RF_LOG2E));
     RV(f) r = RV(fma)(k, RV(c)(-RF_LN2HI), xc);
     r = RV(fma)(k, RV(c)(-RF_LN2LO), r);
@@ -80,3 +78,15 @@ RV_ATTR RV(f) RV(exp)(RV(f) x) {
     RV(f) p2 = RV(from_bits)((k2 + RV(ci)(127)) << 23);
     return (y * p1) * p2;
 }
+
+RV_ATTR RV(f) RV(exp)(RV(f) x) {
+    // the clamp keeps NaN (each select takes x when the comparison with NaN is false)
+    RV(f) xc = RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x);
+    return RV(exp_clamped)(RV(sel)(RV(gt)(xc, RV(c)(RF_EXP_HI)), RV(c)(RF_EXP_HI), xc));
+}
+
+/// RV(exp) of an argument ≤ 0 or NaN (the upper clamp is then a no-op, so the bits are RV(exp)'s).
+RV_ATTR RV(f) RV(exp_nonpos)(RV(f) x) {
+    return RV(exp_clamped)(RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x));
+}
+
