@@ -8,7 +8,7 @@
 // Same operations in the same order as the scalar chain (each lane takes |w| in float or in double
 // as the scalar element would); the value
 // sums go to 8 double lanes in element order, as in the scalar run. ARD runs its short chain in
-// RV(ard_chunks); VD and bogus in the three passes of KV_NAME. The branches of the VD chain
+// RV(ard_chunks); VD and bogus in the six passes of KV_NAME. The branches of the VD chain
 // (series or tail, short expm1 or e^(−x) − 1) are evaluated only when some lane of the block takes
 // them: the selects pick the same lanes, so skipping one changes no bit.
 
@@ -24,39 +24,46 @@ KV_ATTR static inline __attribute__((always_inline)) RV(f) RV(chorner)(const flo
 
 /// The head of the VD (and bogus) chain for W elements (the weight parts, the modulus, t,
 /// a = log σ² − 2·log t and the exponentials x = e^(−a) = 1/α and ex = e^(−x)), computed by the
-/// first two passes of KV_NAME.
+/// first four passes of KV_NAME.
 typedef struct {
     RV(f) r, q, m, t, a, x, ex;
 } RV(chead);
 
-/// The rest of the VD (or bogus) chain for the W elements at i, from their head: values (stored,
-/// summed) and derivatives, in the scalar chain's order (allfast: every lane's |w| has the float form).
-KV_ATTR static inline __attribute__((always_inline)) void RV(crest)(RV(chead) h, wt_kl_prior prior, float *value, float *d_ls,
-                                                                    float *d_re, float *d_im, ptrdiff_t i, int grad,
-                                                                    RV(f) vscale, int acc, RV(cacc8) *sums, int allfast) {
+/// The value and ∂/∂log α of the VD (or bogus) chain for W elements, from their head (a, x, ex),
+/// in the scalar chain's order.
+KV_ATTR static inline __attribute__((always_inline)) void RV(cvalue)(RV(chead) h, wt_kl_prior prior, RV(f) *value,
+                                                                     RV(f) *deriv) {
     const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f);
-    RV(f) a = h.a, val, da;
-    {
-        RV(f) x = h.x, ex = h.ex;
-        // Each branch is evaluated only when some lane takes it (the selects pick the same lanes).
-        if (prior == WT_KL_CPLX_VD_BOGUS) {
-            val = RV(neg)(a);
-        } else {
-            RV(f) low = RV(lt)(x, RV(c)(2.0f));
-            RV(f) series = zero, tail = zero;
-            if (RV(any)(low)) series = x * RV(chorner)(rc_series, 15, x);
-            if (!RV(all)(low)) {
-                RV(f) ix = one / x;
-                RV(f) u = RV(c)(4.0f) * ix - one;
-                tail = (RV(c)(RC_GAMMA) - a) + (ex * ix) * RV(chorner)(rc_e1, 10, u);
-            }
-            val = RV(sel)(low, series, tail);
+    RV(f) a = h.a, x = h.x, ex = h.ex, val;
+    // Each branch is evaluated only when some lane takes it (the selects pick the same lanes).
+    if (prior == WT_KL_CPLX_VD_BOGUS) {
+        val = RV(neg)(a);
+    } else {
+        RV(f) low = RV(lt)(x, RV(c)(2.0f));
+        RV(f) series = zero, tail = zero;
+        if (RV(any)(low)) series = x * RV(chorner)(rc_series, 15, x);
+        if (!RV(all)(low)) {
+            RV(f) ix = one / x;
+            RV(f) u = RV(c)(4.0f) * ix - one;
+            tail = (RV(c)(RC_GAMMA) - a) + (ex * ix) * RV(chorner)(rc_e1, 10, u);
         }
-        RV(f) tiny = RV(lt)(x, RV(c)(0.5f));
-        RV(f) small = zero;
-        if (RV(any)(tiny)) small = RV(neg)(x) * RV(chorner)(rc_expm1, 10, x);
-        da = RV(sel)(tiny, small, ex - one);
+        val = RV(sel)(low, series, tail);
     }
+    RV(f) tiny = RV(lt)(x, RV(c)(0.5f));
+    RV(f) small = zero;
+    if (RV(any)(tiny)) small = RV(neg)(x) * RV(chorner)(rc_expm1, 10, x);
+    *value = val;
+    *deriv = RV(sel)(tiny, small, ex - one);
+}
+
+/// The outputs of the W elements at i from their head (r, q, m, t), value and ∂/∂log α: values
+/// (stored, summed) and derivatives, in the scalar chain's order (allfast: every lane's |w| has the
+/// float form).
+KV_ATTR static inline __attribute__((always_inline)) void RV(cout)(RV(chead) h, RV(f) val, RV(f) da, float *value,
+                                                                   float *d_ls, float *d_re, float *d_im, ptrdiff_t i,
+                                                                   int grad, RV(f) vscale, int acc, RV(cacc8) *sums,
+                                                                   int allfast) {
+    const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f);
     if (value) RV(store)(value + i, val);
     if (acc) {
         float v[KV_W] __attribute__((aligned(64)));
@@ -156,11 +163,12 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
     int allfast[KV_CHUNK / KV_W];
     const ptrdiff_t nv = n - n % KV_W;
     ptrdiff_t i = 0;
-    // VD: in chunks of KV_CHUNK elements, in three passes over L1-resident buffers (modulus and log α;
-    // the exponentials; the rest): the chain of one block is some 250 cycles of dependent latency,
-    // and short loop bodies let the core overlap many blocks' chains, where the software pipelining
-    // of one next block before (head of the next block with the rest of this one) had about two in
-    // flight (AVX-512 on Zen 4: 3.5 → 2.7 ns per VD element; AVX2 7.0 → 4.2). Same operations per
+    // VD: in chunks of KV_CHUNK elements, in six passes over L1-resident buffers (modulus and t;
+    // log α; x = e^(−a); e^(−x); value and ∂/∂log α; the outputs): the chain of one block is some
+    // 250 cycles of dependent latency, and short loop bodies let the core overlap many blocks'
+    // chains, where the software pipelining of one next block before (head of the next block with
+    // the rest of this one) had about two in flight (AVX-512 on Zen 4: 3.5 → 2.7 ns per VD element
+    // with three passes, 2.2 → 2.0 from three to six; AVX2 7.0 → 4.2 → 2.9). Same operations per
     // element; blocks finish in order.
     if (prior == WT_KL_CPLX_ARD) {  // ARD: its own two passes
         RV(ard_chunks)(ls, re, im, value, d_ls, d_re, d_im, nv, scale, acc, &sums);
@@ -178,15 +186,22 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
                 RV(cd) rd = __builtin_convertvector(r, RV(cd)), qd = __builtin_convertvector(q, RV(cd));
                 m = RV(sel)(fast, m, __builtin_convertvector(__builtin_elementwise_sqrt(rd * rd + qd * qd), RV(f)));
             }
-            RV(f) t = m + RV(c)(RC_EPS);
             RV(store)(bm + k, m);
-            RV(store)(bt + k, t);
-            RV(store)(ba + k, RV(load)(ls + i + k) - RV(c)(2.0f) * RV(log)(t));
+            RV(store)(bt + k, m + RV(c)(RC_EPS));
         }
-        for (ptrdiff_t k = 0; k < cn; k += KV_W) {
-            RV(f) x = RV(exp)(RV(neg)(RV(load)(ba + k)));
-            RV(store)(bx + k, x);
-            RV(store)(bex + k, RV(exp_nonpos)(RV(neg)(x)));
+        for (ptrdiff_t k = 0; k < cn; k += KV_W)
+            RV(store)(ba + k, RV(load)(ls + i + k) - RV(c)(2.0f) * RV(log)(RV(load)(bt + k)));
+        for (ptrdiff_t k = 0; k < cn; k += KV_W) RV(store)(bx + k, RV(exp)(RV(neg)(RV(load)(ba + k))));
+        for (ptrdiff_t k = 0; k < cn; k += KV_W) RV(store)(bex + k, RV(exp_nonpos)(RV(neg)(RV(load)(bx + k))));
+        for (ptrdiff_t k = 0; k < cn; k += KV_W) {  // value and ∂/∂log α over x and ex
+            RV(chead) h;
+            h.a = RV(load)(ba + k);
+            h.x = RV(load)(bx + k);
+            h.ex = RV(load)(bex + k);
+            RV(f) val, da;
+            RV(cvalue)(h, prior, &val, &da);
+            RV(store)(bx + k, val);
+            RV(store)(bex + k, da);
         }
         for (ptrdiff_t k = 0; k < cn; k += KV_W) {
             RV(chead) h;
@@ -194,10 +209,8 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
             h.q = RV(load)(im + i + k);
             h.m = RV(load)(bm + k);
             h.t = RV(load)(bt + k);
-            h.a = RV(load)(ba + k);
-            h.x = RV(load)(bx + k);
-            h.ex = RV(load)(bex + k);
-            RV(crest)(h, prior, value, d_ls, d_re, d_im, i + k, grad, vscale, acc != NULL, &sums, allfast[k / KV_W]);
+            RV(cout)(h, RV(load)(bx + k), RV(load)(bex + k), value, d_ls, d_re, d_im, i + k, grad, vscale, acc != NULL,
+                     &sums, allfast[k / KV_W]);
         }
     }
     i = nv;
