@@ -153,11 +153,12 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
 // Pairs p0 ..< p1 of the stream (elements 2·p0 ..< min(2·p1, n)), RN_BATCH blocks at a time, written
 // once and instantiated per tier with that tier's generator of uniforms UNIFORMS, transform BM and target
 // attribute ATTR, so that the conversions around them (words to uniforms, doubles to T, the
-// interleaving) are compiled for the tier too. Those are exact or correctly rounded, so every tier
-// still gives the portable bits. Only the stream's last pair can lack its second element (odd n).
+// interleaving, the multiplication by the scale in T) are compiled for the tier too. Those are exact
+// or correctly rounded, so every tier still gives the portable bits (and a scale of 1 changes no
+// bit). Only the stream's last pair can lack its second element (odd n).
 #define RN_FILL_RANGE(NAME, T, ATTR, UNIFORMS, BM)                                              \
     static ATTR void NAME(uint32_t k0, uint32_t k1, uint64_t first_block, T *y, ptrdiff_t n,    \
-                          ptrdiff_t p0, ptrdiff_t p1) {                                         \
+                          ptrdiff_t p0, ptrdiff_t p1, T scale) {                                \
         double ua[RN_BATCH], ub[RN_BATCH], z0[RN_BATCH], z1[RN_BATCH];                          \
         for (ptrdiff_t done = p0; done < p1;) {                                                 \
             ptrdiff_t m = p1 - done < RN_BATCH ? p1 - done : RN_BATCH;                          \
@@ -166,10 +167,10 @@ void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *
             ptrdiff_t whole = 2 * (done + m) > n ? m - 1 : m;                                   \
             T *out = y + 2 * done;                                                              \
             for (ptrdiff_t j = 0; j < whole; j++) {                                             \
-                out[2 * j] = (T)z0[j];                                                          \
-                out[2 * j + 1] = (T)z1[j];                                                      \
+                out[2 * j] = (T)z0[j] * scale;                                                  \
+                out[2 * j + 1] = (T)z1[j] * scale;                                              \
             }                                                                                   \
-            if (whole < m) out[2 * whole] = (T)z0[whole];                                       \
+            if (whole < m) out[2 * whole] = (T)z0[whole] * scale;                               \
             done += m;                                                                          \
         }                                                                                       \
     }
@@ -184,8 +185,8 @@ RN_FILL_RANGE(fill_range_f_avx512, float, WT_TARGET_AVX512, uniforms_avx512, bm_
 #else
 #define RN_FILL_TIERS(PRE) {PRE, PRE, PRE}
 #endif
-typedef void (*fill_d_fn)(uint32_t, uint32_t, uint64_t, double *, ptrdiff_t, ptrdiff_t, ptrdiff_t);
-typedef void (*fill_f_fn)(uint32_t, uint32_t, uint64_t, float *, ptrdiff_t, ptrdiff_t, ptrdiff_t);
+typedef void (*fill_d_fn)(uint32_t, uint32_t, uint64_t, double *, ptrdiff_t, ptrdiff_t, ptrdiff_t, double);
+typedef void (*fill_f_fn)(uint32_t, uint32_t, uint64_t, float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float);
 static const fill_d_fn fill_range_d_tiers[] = RN_FILL_TIERS(fill_range_d);
 static const fill_f_fn fill_range_f_tiers[] = RN_FILL_TIERS(fill_range_f);
 
@@ -198,23 +199,31 @@ typedef struct {
     uint64_t first_block;
     void *y;
     ptrdiff_t n;
+    double scale;
     int is_float, tier;
 } rn_job;
 
 static void rn_part(void *context, ptrdiff_t begin, ptrdiff_t end) {
     const rn_job *job = context;
-    if (job->is_float) fill_range_f_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
-    else fill_range_d_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end);
+    if (job->is_float)
+        fill_range_f_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end, (float)job->scale);
+    else fill_range_d_tiers[job->tier](job->k0, job->k1, job->first_block, job->y, job->n, begin, end, job->scale);
 }
 
-static void rn_fill(uint32_t k0, uint32_t k1, uint64_t first_block, void *y, ptrdiff_t n, int is_float) {
-    rn_job job = {k0, k1, first_block, y, n, is_float, (int)wt_active_isa()};
+static void rn_fill(uint32_t k0, uint32_t k1, uint64_t first_block, void *y, ptrdiff_t n, double scale, int is_float) {
+    rn_job job = {k0, k1, first_block, y, n, scale, is_float, (int)wt_active_isa()};
     wt_parallel_for((n + 1) / 2, RN_PARALLEL_GRAIN, rn_part, &job);
 }
 
 void wt_normal_array(uint32_t k0, uint32_t k1, uint64_t first_block, double *y, ptrdiff_t n) {
-    rn_fill(k0, k1, first_block, y, n, 0);
+    rn_fill(k0, k1, first_block, y, n, 1.0, 0);
 }
 void wt_normalf_array(uint32_t k0, uint32_t k1, uint64_t first_block, float *y, ptrdiff_t n) {
-    rn_fill(k0, k1, first_block, y, n, 1);
+    rn_fill(k0, k1, first_block, y, n, 1.0, 1);
+}
+void wt_normal_array_scaled(uint32_t k0, uint32_t k1, uint64_t first_block, double scale, double *y, ptrdiff_t n) {
+    rn_fill(k0, k1, first_block, y, n, scale, 0);
+}
+void wt_normalf_array_scaled(uint32_t k0, uint32_t k1, uint64_t first_block, float scale, float *y, ptrdiff_t n) {
+    rn_fill(k0, k1, first_block, y, n, (double)scale, 1);
 }

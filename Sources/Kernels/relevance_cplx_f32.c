@@ -1,16 +1,26 @@
 // The complex KL priors (WT_KL_CPLX_VD, WT_KL_CPLX_VD_BOGUS, WT_KL_CPLX_ARD) of float weights,
 // evaluated in float: wt_kl_cplx_f32 and wt_kl_cplx_sum_f32 (the double ones are in relevance.c).
 //
-// With m = |w| (rounded to float from a double evaluation, which cannot overflow), t = m + 1e-12,
-// a = log α = log σ² − 2·log t and x = 1/α = e^{−a}:
+// With m = |w|, t = m + 1e-12, a = log α = log σ² − 2·log t and x = 1/α = e^{−a}:
 //
 //   VD:   KL = γ − a − Ei(−x) = −Σ_{k≥1} (−x)^k / (k·k!)          for x < 2 (15 terms, Horner)
 //                             = γ − a + e^{−x}/x · g(4/x − 1)      for x ≥ 2, g(u) = x·eˣ·E1(x)
 //         (g: degree-9 fit, Sources/Kernels/tools/gen_e1_float_poly.py; its error is below 2⁻²⁴
 //         of the value), ∂KL/∂a = expm1(−x) = −x·Σ_{k≥0} (−x)^k/(k+1)! for x < ½, e^{−x} − 1 above
 //   bogus: value −a, derivative that of VD
-//   ARD:  KL = softplus(−a) (as the real ARD, without the ½)
+//   ARD:  KL = softplus(−a) (as the real ARD, without the ½); where |w| takes the float form below
+//         and q = 1/α = t·e^{−log σ²}·t < 2¹⁰⁰, the short chain of the real ARD (relevance_f32.c):
+//         KL = log(1 + q) (log of the rounded u = 1 + q plus (q − (u − 1))/u), ∂KL/∂log σ² =
+//         −q/(1 + q), ∂/∂re = re·k with k = 2·(t·e^{−log σ²}/(1 + q))/m: one exp and one log instead of
+//         two logs and an exp (every element took the general chain until session 10)
 //   ∂/∂log σ² = ∂KL/∂a,  ∂/∂re = −2·(∂KL/∂a)·(re/m)/t  (0 at m = 0), likewise im.
+//
+// m is √s in float with s = re² + im² rounded twice (im², then the fused re·re + im²; |Δs| < 2⁻²³·s,
+// so m is within 1 float ulp of |w|), and ∂/∂re = re·k, k = −2·(∂KL/∂a)/(m·t): one square root and
+// one division. Where s < 2⁻¹⁰⁰ (|w| < 2⁻⁵⁰: an underflowed im² or m·t could lose bits), s = +inf
+// (|w| ≥ 2⁶⁴) or NaN, m is the double evaluation rounded once (no overflow) and the derivatives are
+// −2·(∂KL/∂a)·(1/t)·(re/m). Until session 10 every element took that second form (two double square
+// roots and three divisions per 16 lanes more, AVX-512 ~15 % of the chain).
 //
 // The vector paths (one body, relevance_cplx_f32_vec.h, for AVX2 with 8 lanes and AVX-512 with 16)
 // and the portable path do the same float operations in the same order (fmaf in the portable one),
@@ -33,6 +43,10 @@
 
 #define RC_GAMMA ((float)WT_EULER_GAMMA)
 #define RC_EPS ((float)WT_LOG_MODULUS_EPS)
+// re² + im² from which the modulus is taken in float: below (m < 2⁻⁵⁰, where an underflowed
+// im² could matter and m·t would lose bits) or at +inf and NaN, the double evaluation.
+#define RC_S_MIN 0x1p-100f
+#define RC_ARD_QMAX 0x1p100f  // the ARD short chain runs below this q = 1/α
 // (−1)^{k+1} / (k·k!), k = 1…15: the series of the VD divergence
 static const float rc_series[15] = {
     1.000000000e+00f, -2.500000000e-01f, 5.555555556e-02f, -1.041666667e-02f, 1.666666667e-03f,
@@ -60,8 +74,26 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
     const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
     for (ptrdiff_t i = 0; i < n; i++) {
         float r = re[i], q = im[i];
-        float m = (float)sqrt((double)r * (double)r + (double)q * (double)q);
+        float s = fmaf(r, r, q * q);
+        int fast = s >= RC_S_MIN && s < INFINITY;
+        float m = fast ? sqrtf(s) : (float)sqrt((double)r * (double)r + (double)q * (double)q);
         float t = m + RC_EPS;
+        if (prior == WT_KL_CPLX_ARD && fast) {  // the short chain (see the top of the file)
+            float el = rf_exp(-ls[i]), te = t * el, p = te * t;
+            if (p < RC_ARD_QMAX) {
+                float u = 1.0f + p, inv = 1.0f / u;
+                float val = rf_log(u) + (p - (u - 1.0f)) * inv;
+                if (value) value[i] = val;
+                if (acc) acc[i & 7] += (double)val;
+                if (grad) {
+                    float k = (2.0f * (te * inv)) / m;
+                    d_ls[i] = -(p * inv) * scale;
+                    d_re[i] = (r * k) * scale;
+                    d_im[i] = (q * k) * scale;
+                }
+                continue;
+            }
+        }
         float a = ls[i] - 2.0f * rf_log(t);
         float val, da;
         if (prior == WT_KL_CPLX_ARD) {
@@ -83,12 +115,18 @@ static void kl_cplx_f32_scalar(wt_kl_prior prior, const float *ls, const float *
         if (value) value[i] = val;
         if (acc) acc[i & 7] += (double)val;
         if (grad) {
-            float cr = m > 0.0f ? r / m : (m == 0.0f ? 0.0f : m);
-            float ci = m > 0.0f ? q / m : (m == 0.0f ? 0.0f : m);
-            float f = (-2.0f * da) * (1.0f / t);
             d_ls[i] = da * scale;
-            d_re[i] = (f * cr) * scale;
-            d_im[i] = (f * ci) * scale;
+            if (fast) {
+                float k = (-2.0f * da) / (m * t);
+                d_re[i] = (r * k) * scale;
+                d_im[i] = (q * k) * scale;
+            } else {
+                float cr = m > 0.0f ? r / m : (m == 0.0f ? 0.0f : m);
+                float ci = m > 0.0f ? q / m : (m == 0.0f ? 0.0f : m);
+                float f = (-2.0f * da) * (1.0f / t);
+                d_re[i] = (f * cr) * scale;
+                d_im[i] = (f * ci) * scale;
+            }
         }
     }
 }

@@ -35,6 +35,10 @@ RV_ATTR RV(f) RV(neg)(RV(f) x) { return RV(from_bits)(RV(bits)(x) ^ RV(bits)(RV(
 RV_ATTR RV(f) RV(abs)(RV(f) x) { return RV(from_bits)(RV(bits)(x) & ~RV(bits)(RV(c)(-0.0f))); }
 /// 1 when every lane of the mask is set.
 RV_ATTR int RV(all)(RV(f) mask) { return __builtin_reduce_and(RV(bits)(mask)) != 0; }
+/// The lanes set in both masks.
+RV_ATTR RV(f) RV(both)(RV(f) a, RV(f) b) { return RV(from_bits)(RV(bits)(a) & RV(bits)(b)); }
+/// 1 when some lane of the mask is set.
+RV_ATTR int RV(any)(RV(f) mask) { return __builtin_reduce_or(RV(bits)(mask)) != 0; }
 
 RV_ATTR RV(f) RV(log)(RV(f) x) {
     RV(i) b = RV(bits)(x);
@@ -56,10 +60,8 @@ RV_ATTR RV(f) RV(log)(RV(f) x) {
     return RV(sel)(RV(lt)(x, RV(c)(INFINITY)), r, x);  // +inf and NaN pass through
 }
 
-RV_ATTR RV(f) RV(exp)(RV(f) x) {
-    // the clamp keeps NaN (each select takes x when the comparison with NaN is false)
-    RV(f) xc = RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x);
-    xc = RV(sel)(RV(gt)(xc, RV(c)(RF_EXP_HI)), RV(c)(RF_EXP_HI), xc);
+/// RV(exp) after its clamp (xc in [RF_EXP_LO, RF_EXP_HI] or NaN).
+RV_ATTR RV(f) RV(exp_clamped)(RV(f) xc) {
     RV(f) k = __builtin_elementwise_roundeven(xc * RV(c)(RF_LOG2E));
     RV(f) r = RV(fma)(k, RV(c)(-RF_LN2HI), xc);
     r = RV(fma)(k, RV(c)(-RF_LN2LO), r);
@@ -76,3 +78,15 @@ RV_ATTR RV(f) RV(exp)(RV(f) x) {
     RV(f) p2 = RV(from_bits)((k2 + RV(ci)(127)) << 23);
     return (y * p1) * p2;
 }
+
+RV_ATTR RV(f) RV(exp)(RV(f) x) {
+    // the clamp keeps NaN (each select takes x when the comparison with NaN is false)
+    RV(f) xc = RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x);
+    return RV(exp_clamped)(RV(sel)(RV(gt)(xc, RV(c)(RF_EXP_HI)), RV(c)(RF_EXP_HI), xc));
+}
+
+/// RV(exp) of an argument ≤ 0 or NaN (the upper clamp is then a no-op, so the bits are RV(exp)'s).
+RV_ATTR RV(f) RV(exp_nonpos)(RV(f) x) {
+    return RV(exp_clamped)(RV(sel)(RV(lt)(x, RV(c)(RF_EXP_LO)), RV(c)(RF_EXP_LO), x));
+}
+

@@ -6,8 +6,7 @@
 /// - Returns: a complex tensor of `shape` and `dtype` (no tape record).
 public func complexNormal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> ComplexTensor {
     let (kr, ki) = key.split()
-    let s = (0.5).squareRoot()
-    func scaled(_ t: Tensor) -> Tensor { t.mapElements({ $0 * Float(s) }, { $0 * s }) }
-    return ComplexTensor(real: scaled(normal(shape, key: kr, dtype: dtype)),
-                         imag: scaled(normal(shape, key: ki, dtype: dtype)))
+    let s = (0.5).squareRoot()  // each part: the normal times √½ (Float(√½) for float32), in one kernel pass
+    return ComplexTensor(real: scaledNormal(shape, key: kr, dtype: dtype, scale: s),
+                         imag: scaledNormal(shape, key: ki, dtype: dtype, scale: s))
 }

@@ -184,6 +184,26 @@ public func normal(_ shape: [Int], key: RandomKey, dtype: DType = .float32) -> T
     return out
 }
 
+/// ``normal(_:key:dtype:)`` times `scale` in one pass (Kernels `wt_normal*_array_scaled`): each
+/// element is the product rounded in the dtype, `Float(scale)` for float32 — the same bits as
+/// `normal(shape, key: key, dtype: dtype)` multiplied elementwise by that number.
+func scaledNormal(_ shape: [Int], key: RandomKey, dtype: DType, scale: Double) -> Tensor {
+    require(shape.allSatisfy { $0 >= 0 }, "normal: negative dimension in shape \(shape)")
+    var out = Tensor(uninitializedShape: shape, dtype: dtype)
+    let k = key.words
+    switch dtype {
+    case .float64:
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Double>) in
+            wt_normal_array_scaled(k.x, k.y, 0, scale, p.baseAddress, p.count)
+        }
+    case .float32:
+        out.withUnsafeMutableBufferPointer { (p: UnsafeMutableBufferPointer<Float>) in
+            wt_normalf_array_scaled(k.x, k.y, 0, Float(scale), p.baseAddress, p.count)
+        }
+    }
+    return out
+}
+
 /// Bernoulli draws: 1 with probability `probability`, else 0 (element i is 1 when uᵢ < p,
 /// with the same uniforms as ``uniform(_:key:dtype:low:high:)``).
 /// - Precondition: 0 ≤ probability ≤ 1.

@@ -41,6 +41,33 @@ final class RandomKernelTests: XCTestCase {
         }
     }
 
+    /// `complexNormal` (one scaled kernel pass per part) gives each part's normal stream times √½ as
+    /// the elementwise product in the dtype (`Float(√½)` for float32), bit for bit, on every tier,
+    /// for odd lengths and for arrays long enough to be split over threads.
+    func testComplexNormalIsTheScaledNormalStreamOnEveryTier() {
+        defer { wt_set_isa(wt_detected_isa()) }
+        let s = (0.5).squareRoot()
+        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            wt_set_isa(isa)
+            for seed: UInt64 in [3, 0xFEED] {
+                let key = RandomKey(seed: seed)
+                let (kr, ki) = key.split()
+                for shape in [[], [1], [7], [128, 131], [40_001]] {
+                    for dtype in DType.allCases {
+                        let z = complexNormal(shape, key: key, dtype: dtype)
+                        for (part, k) in [(z.real, kr), (z.imag, ki)] {
+                            let plain = normalReference(shape, key: k, dtype: dtype)
+                            let want = dtype == .float32
+                                ? Tensor(shape: shape, scalars: plain.scalars.map { Double(Float($0) * Float(s)) }, dtype: .float32)
+                                : Tensor(shape: shape, scalars: plain.scalars.map { $0 * s }, dtype: .float64)
+                            XCTAssertTrue(part.isIdentical(to: want), "isa \(isa) seed \(seed) shape \(shape) \(dtype)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testOffsetStartsMidStream() {
         let key = RandomKey(seed: 9)
         let all = normal([40], key: key, dtype: .float64).scalars

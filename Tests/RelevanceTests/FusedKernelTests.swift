@@ -447,7 +447,8 @@ final class FusedKernelTests: XCTestCase {
     // MARK: - the float-native complex prior kernel
 
     /// log σ² in [−30, 30], |re|, |im| from 1e-14 to 1e4 (zeros included), plus the points where
-    /// 1/α crosses ½ and 2 (the kernel's branch switches) on either side.
+    /// 1/α crosses ½ and 2 (the kernel's branch switches) on either side, and moduli from 9e-41 to
+    /// 2.9e38 around the switch between the float and the double modulus.
     func floatComplexOperands() -> (ls: [Float], re: [Float], im: [Float]) {
         var ls: [Float] = [], re: [Float] = [], im: [Float] = []
         var rng = SplitMix64(seed: 78)
@@ -460,6 +461,14 @@ final class FusedKernelTests: XCTestCase {
         }
         for x in [0.4999, 0.5, 0.5001, 1.9999, 2, 2.0001, 1e-30, 80, 90, 1e30] as [Double] {  // |w| = 1: 1/α = 1/σ²
             ls.append(Float(-Foundation.log(x))); re.append(0.6); im.append(0.8)
+        }
+        // Moduli around the kernel's switch from the float to the double evaluation of |w| (below
+        // 2⁻⁵⁰, subnormal parts, and re² + im² past the float range), mixed with ordinary ones in
+        // every vector block.
+        let parts: [Float] = [0x1p-133, 3e-30, 1e-20, 6e-16, 6.3e-16, 7e-16, 1e-15, 0.3, 1e19, 1.3e19, 1e25, 2e38]
+        for j in 0..<96 {
+            ls.append(Float(-12 + Double(j % 7) * 4)); re.append(parts[j % parts.count] * (j % 2 == 0 ? 1 : -1))
+            im.append(j % 3 == 0 ? 0 : parts[(j / 3) % parts.count] * (j % 5 == 0 ? -1 : 1))
         }
         return (ls, re, im)
     }

@@ -23,6 +23,12 @@ extern "C" {
 void wt_normal_array(uint32_t k0, uint32_t k1, uint64_t first_block, double *y, ptrdiff_t n);
 /// Float version of wt_normal_array: each double rounded once to float.
 void wt_normalf_array(uint32_t k0, uint32_t k1, uint64_t first_block, float *y, ptrdiff_t n);
+/// y[i] = wt_normal_array's y[i] · scale (one rounded double multiplication per element; the
+/// complex normal's parts, scale √½, in one pass).
+void wt_normal_array_scaled(uint32_t k0, uint32_t k1, uint64_t first_block, double scale, double *y, ptrdiff_t n);
+/// y[i] = wt_normalf_array's y[i] · scale, the product rounded in float (what multiplying the float
+/// normals by `scale` gives).
+void wt_normalf_array_scaled(uint32_t k0, uint32_t k1, uint64_t first_block, float scale, float *y, ptrdiff_t n);
 /// The 4 words of Philox4x32-10 blocks first_block ..< first_block + blocks (counter (j, j >> 32, 0, 0)),
 /// 4 words per block, into words[0 ..< 4 * blocks]. Exposed for tests.
 void wt_philox_blocks(uint32_t k0, uint32_t k1, uint64_t first_block, uint32_t *words, ptrdiff_t blocks);

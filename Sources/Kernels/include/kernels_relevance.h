@@ -53,7 +53,8 @@ double wt_kl_real_sum_f32(wt_kl_prior prior, const float *log_sigma2, const floa
 void wt_kl_cplx_f64(wt_kl_prior prior, const double *log_sigma2, const double *re, const double *im,
                     double *value, double *d_ls, double *d_re, double *d_im, ptrdiff_t n);
 /// Float version of wt_kl_cplx_f64, evaluated in float (8 lanes on AVX2/FMA; relevance_cplx_f32.c):
-/// |w| rounded to float from a double evaluation, float log/exp of about 1 ulp, the complex VD
+/// |w| = √(re² + im²) in float (within 1 ulp; in double and rounded once where re² + im² is below
+/// 2⁻¹⁰⁰, infinite or NaN), float log/exp of about 1 ulp, the complex VD
 /// divergence by its series below 1/α = 2 and by γ − log α + E1 (a fitted tail) above. Within a few
 /// float ulps of wt_kl_cplx_f64; the AVX2 and portable paths give identical bits.
 void wt_kl_cplx_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
