@@ -33,6 +33,10 @@ extension ComplexSupport {
            a.shape[1] == (transB ? b.shape[1] : b.shape[0]), a.re.dtype == b.re.dtype {
             return skinnyProduct(a.re, ai, b.re, bi, transB: transB, conjA: conjA, conjB: conjB)
         }
+        if let ai = a.im, let bi = b.im, outBatch?.isEmpty ?? true,
+           let c = gaussPackedProduct(a.re, ai, b.re, bi, transA: transA, transB: transB, conjA: conjA, conjB: conjB) {
+            return (c.re, c.im)
+        }
         return combine(a, b, conjA: conjA, conjB: conjB, op: op) { x, y in
             batchedMatmulRaw(x, y, transA: transA, transB: transB, outBatch: outBatch, op: op)
         }
@@ -52,6 +56,8 @@ extension ComplexSupport {
            sr.dtype == dtype, si.dtype == dtype, b.re.dtype == dtype {
             let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
             func f(_ x: Tensor, _ y: Tensor) -> Tensor { batchedMatmulRaw(x, y, transA: transA, transB: transB, op: op) }
+            // (not gaussPackedProduct with these sums: its tile-by-tile reads of the sums measured
+            // slower than the three products and one streaming wt_cplx_gauss_add pass, 2026-12-07)
             var rr = f(a.re, b.re)
             let ii = f(ai, bi)
             var p = f(signedSum(a.re, ai, sa, op: op), signedSum(b.re, bi, sb, op: op))
@@ -88,6 +94,42 @@ extension ComplexSupport {
         let c = product(a, b, transA: transA, transB: transB, conjA: conjA, conjB: conjB, op: op)
         Tape.add(c.re.withShape(shape), into: &sumRe, shape: shape, dtype: dtype)
         if let ci = c.im { Tape.add(ci.withShape(shape), into: &sumIm, shape: shape, dtype: dtype) }
+    }
+
+    /// The complex product `op(A')·op(B')` of complex matrices (no batch dimensions; `A' = conj(A)`
+    /// when `conjA`, likewise B) by Gauss's three real products in one Kernels driver
+    /// (`wt_?gemm_gauss`): the operand sums formed from the packed panels (no summed copy of either
+    /// operand, each packed once) and each tile combined while in cache. The same bits as
+    /// ``combine(_:_:conjA:conjB:op:_:)`` over `batchedMatmulRaw`, which ends with
+    /// ``gaussCombine(re:im:_:s:)``. `nil` (nothing done) when the products are not plain GEMMs: an
+    /// operand that is not a matrix, dtypes or inner dimensions that differ, an empty dimension, or
+    /// at most ``skinnyProductMaxRows`` rows of an untransposed A (the skinny kernels' case). Untraced.
+    static func gaussPackedProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor, transA: Bool, transB: Bool,
+                                   conjA: Bool, conjB: Bool) -> (re: Tensor, im: Tensor)? {
+        guard ar.rank == 2, br.rank == 2, ai.shape == ar.shape, bi.shape == br.shape,
+              ar.dtype == br.dtype, ai.dtype == ar.dtype, bi.dtype == br.dtype else { return nil }
+        let (m, k) = transA ? (ar.shape[1], ar.shape[0]) : (ar.shape[0], ar.shape[1])
+        let (k2, n) = transB ? (br.shape[1], br.shape[0]) : (br.shape[0], br.shape[1])
+        guard k == k2, m > 0, n > 0, k > 0, transA || m > skinnyProductMaxRows else { return nil }
+        let dtype = ar.dtype
+        let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
+        let (lda, ldb) = (ar.shape[1], br.shape[1]), ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+        var outs = [Tensor(uninitializedShape: [m, n], dtype: dtype), Tensor(uninitializedShape: [m, n], dtype: dtype)]
+        let inputs = [ar, ai, br, bi]
+        let done: Int32
+        switch dtype {   // one C kernel per dtype
+        case .float32:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Float.self) { i, o in
+                wt_sgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, Float(sa), i[2], i[3], ldb, Float(sb),
+                               nil, nil, o[0], o[1], n)
+            }
+        case .float64:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Double.self) { i, o in
+                wt_dgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, sa, i[2], i[3], ldb, sb,
+                               nil, nil, o[0], o[1], n)
+            }
+        }
+        return done != 0 ? (outs[0], outs[1]) : nil
     }
 
     /// `op(A')·op(B')` for a complex `A` of at most ``skinnyProductMaxRows`` rows (no batch

@@ -33,6 +33,15 @@ void wt_cplx_gauss_add_f32(const float *sum_re, const float *sum_im, float *rr, 
 void wt_cplx_gauss_add_f64(const double *sum_re, const double *sum_im, double *rr, double *p, const double *ii,
                            double s, ptrdiff_t n);
 
+/// wt_cplx_gauss_combine_f32 (sum_re NULL) or wt_cplx_gauss_add_f32 on each row of a rows × cols
+/// tile: row r of rr and p at r·ldc, of ii at r·ldi, of sum_re and sum_im at r·lds; on the calling
+/// thread (the combine of one tile of wt_sgemm_gauss). The same bits as those passes.
+void wt_cplx_gauss_tile_f32(ptrdiff_t rows, ptrdiff_t cols, const float *sum_re, const float *sum_im, ptrdiff_t lds,
+                            float *rr, float *p, ptrdiff_t ldc, const float *ii, ptrdiff_t ldi, float s);
+/// Double version of wt_cplx_gauss_tile_f32.
+void wt_cplx_gauss_tile_f64(ptrdiff_t rows, ptrdiff_t cols, const double *sum_re, const double *sum_im, ptrdiff_t lds,
+                            double *rr, double *p, ptrdiff_t ldc, const double *ii, ptrdiff_t ldi, double s);
+
 /// out[i] = sum[i] + a[i]·b[i] (the product rounded, then the sum; out distinct from the inputs).
 void wt_add_product_f32(const float *sum, const float *a, const float *b, float *out, ptrdiff_t n);
 /// Double version of wt_add_product_f32.
