@@ -352,7 +352,7 @@ DEFINE_GEMM_DRIVER(d, double)
 // padding, so the panels of a sum are the sum of the panels); then, per block of columns narrow
 // enough that the three B blocks stay in L2, the same for op(B1) and op(B2); then, per row block,
 // the three macro-kernels, and after the last k-slice the combine of that tile while it is in
-// cache. No summed copy of an operand is written, each operand is packed from its source once, and
+// cache (and a bias added to each row). No summed copy of an operand is written, each operand is packed from its source once, and
 // with one k-slice ii lives only in a tile-sized buffer. Every product element is computed by the
 // same micro-kernel over the same k-slices in the same order as gemm_serial computes it (column and
 // row blocking never change an element's arithmetic), each operand sum is rounded once as
@@ -364,7 +364,7 @@ typedef struct {                                                                
     const wt_##P##gemm_impl *im;                                                                     \
     int ta, tb;                                                                                      \
     ptrdiff_t m, n, k, lda, ldb, ldc;                                                                \
-    const T *a1, *a2, *b1, *b2, *sum_re, *sum_im;                                                    \
+    const T *a1, *a2, *b1, *b2, *sum_re, *sum_im, *bias_re, *bias_im;                                \
     T sa, sb;                                                                                        \
     T *out_re, *out_im;                                                                              \
     int failed;                                                                                      \
@@ -420,7 +420,8 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
                 if (last)                                                                            \
                     wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + ic * ldc + jc : 0,      \
                                              j->sum_im ? j->sum_im + ic * ldc + jc : 0, ldc, rr, pp, \
-                                             ldc, it, ldi, s);                                       \
+                                             ldc, it, ldi, s, j->bias_re ? j->bias_re + jc : 0,      \
+                                             j->bias_im ? j->bias_im + jc : 0);                      \
             }                                                                                        \
         }                                                                                            \
     }                                                                                                \
@@ -435,12 +436,14 @@ static void P##gauss_part(void *context, ptrdiff_t lo, ptrdiff_t hi) {          
                                                                                                      \
 int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T *a1,  \
                        const T *a2, ptrdiff_t lda, T sa, const T *b1, const T *b2, ptrdiff_t ldb, T sb, \
-                       const T *sum_re, const T *sum_im, T *re, T *im, ptrdiff_t ldc) {              \
+                       const T *sum_re, const T *sum_im, const T *bias_re, const T *bias_im, T *re,  \
+                       T *im, ptrdiff_t ldc) {                                                       \
     if (m <= 0 || n <= 0) return 1;                                                                  \
-    if (k <= 0 || (sum_re == 0) != (sum_im == 0)) return 0;                                          \
+    if (k <= 0 || (sum_re == 0) != (sum_im == 0) || (bias_re == 0) != (bias_im == 0)) return 0;      \
     P##gauss_job j = {.im = P##gemm_impls[wt_active_isa()], .ta = trans_a, .tb = trans_b, .m = m,    \
                       .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .a1 = a1, .a2 = a2,        \
-                      .b1 = b1, .b2 = b2, .sum_re = sum_re, .sum_im = sum_im, .sa = sa, .sb = sb,    \
+                      .b1 = b1, .b2 = b2, .sum_re = sum_re, .sum_im = sum_im, .bias_re = bias_re,    \
+                      .bias_im = bias_im, .sa = sa, .sb = sb,                                        \
                       .out_re = re, .out_im = im};                                                   \
     ptrdiff_t panels = (n + j.im->nr - 1) / j.im->nr;                                                \
     int threads = wt_get_num_threads();                                                              \

@@ -99,34 +99,38 @@ extension ComplexSupport {
     /// The complex product `op(A')·op(B')` of complex matrices (no batch dimensions; `A' = conj(A)`
     /// when `conjA`, likewise B) by Gauss's three real products in one Kernels driver
     /// (`wt_?gemm_gauss`): the operand sums formed from the packed panels (no summed copy of either
-    /// operand, each packed once) and each tile combined while in cache. The same bits as
-    /// ``combine(_:_:conjA:conjB:op:_:)`` over `batchedMatmulRaw`, which ends with
-    /// ``gaussCombine(re:im:_:s:)``. `nil` (nothing done) when the products are not plain GEMMs: an
-    /// operand that is not a matrix, dtypes or inner dimensions that differ, an empty dimension, or
-    /// at most ``skinnyProductMaxRows`` rows of an untransposed A (the skinny kernels' case). Untraced.
+    /// operand, each packed once) and each tile combined while in cache, with `bias` (`[n]`, if any)
+    /// added to every row in that pass. The same bits as ``combine(_:_:conjA:conjB:op:_:)`` over
+    /// `batchedMatmulRaw`, which ends with ``gaussCombine(re:im:_:s:)``, followed by the broadcast
+    /// addition of the bias. `nil` (nothing done) when the products are not plain GEMMs: an operand
+    /// that is not a matrix, dtypes or inner dimensions that differ, an empty dimension, at most
+    /// ``skinnyProductMaxRows`` rows of an untransposed A (the skinny kernels' case), or a bias of
+    /// another shape or dtype. Untraced.
     static func gaussPackedProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor, transA: Bool, transB: Bool,
-                                   conjA: Bool, conjB: Bool) -> (re: Tensor, im: Tensor)? {
+                                   conjA: Bool, conjB: Bool, bias: ComplexTensor? = nil) -> (re: Tensor, im: Tensor)? {
         guard ar.rank == 2, br.rank == 2, ai.shape == ar.shape, bi.shape == br.shape,
               ar.dtype == br.dtype, ai.dtype == ar.dtype, bi.dtype == br.dtype else { return nil }
         let (m, k) = transA ? (ar.shape[1], ar.shape[0]) : (ar.shape[0], ar.shape[1])
         let (k2, n) = transB ? (br.shape[1], br.shape[0]) : (br.shape[0], br.shape[1])
         guard k == k2, m > 0, n > 0, k > 0, transA || m > skinnyProductMaxRows else { return nil }
         let dtype = ar.dtype
+        if let bias, bias.shape != [n] || bias.dtype != dtype { return nil }
         let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
         let (lda, ldb) = (ar.shape[1], br.shape[1]), ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
         var outs = [Tensor(uninitializedShape: [m, n], dtype: dtype), Tensor(uninitializedShape: [m, n], dtype: dtype)]
-        let inputs = [ar, ai, br, bi]
+        let inputs = [ar, ai, br, bi] + (bias.map { [$0.real, $0.imag] } ?? [])
+        let biased = bias != nil
         let done: Int32
         switch dtype {   // one C kernel per dtype
         case .float32:
             done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Float.self) { i, o in
                 wt_sgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, Float(sa), i[2], i[3], ldb, Float(sb),
-                               nil, nil, o[0], o[1], n)
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
             }
         case .float64:
             done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Double.self) { i, o in
                 wt_dgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, sa, i[2], i[3], ldb, sb,
-                               nil, nil, o[0], o[1], n)
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
             }
         }
         return done != 0 ? (outs[0], outs[1]) : nil
@@ -330,11 +334,18 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     let rows = z.shape.dropLast().reduce(1, *)
     let outShape = Array(z.shape.dropLast()) + [outF]
     let z2 = ComplexSupport.view(ComplexSupport.Operand(z), [rows, inF]), w = ComplexSupport.Operand(weight.detached())
-    let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
-    var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
-    if let bias {
-        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
-                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
+    var y: ComplexTensor
+    if let p = ComplexSupport.gaussPackedProduct(z2.re, z2.im!, w.re, w.im!, transA: false, transB: true, conjA: false,
+                                                 conjB: false, bias: bias?.detached()) {
+        // the product and the bias in one driver, the same bits as the two steps below
+        y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im.withShape(outShape))
+    } else {
+        let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
+        y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
+        if let bias {
+            y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
+                              imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
+        }
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }

@@ -6,7 +6,7 @@ import XCTest
 /// every tier the host has and at 1, 2 and 3 threads, both parts have exactly the bits of what the
 /// complex ops computed before the driver: `wt_cplx_signed_sum_*` on the operands, three `wt_?gemm`
 /// calls, then `wt_cplx_gauss_combine_*` (or `wt_cplx_gauss_add_*` with the sums). For all four
-/// transpose combinations, the signs of conjugation, shapes around the micro-tile sizes, across two
+/// transpose combinations, the signs of conjugation, with a bias added to every row, shapes around the micro-tile sizes, across two
 /// k-slices (k > KC) and at the sizes of the complex MLP step (128 × 400 × 392, 400 × 392 × 128).
 final class GaussProductTests: XCTestCase {
     override func tearDown() {
@@ -29,11 +29,13 @@ final class GaussProductTests: XCTestCase {
     func check<T: BinaryFloatingPoint & BitPatterned>(
         _: T.Type,
         gauss: (Int32, Int32, Int, Int, Int, UnsafePointer<T>?, UnsafePointer<T>?, Int, T, UnsafePointer<T>?, UnsafePointer<T>?, Int,
-                T, UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, Int) -> Int32,
+                T, UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?,
+                UnsafeMutablePointer<T>?, Int) -> Int32,
         gemm: (Int32, Int32, Int, Int, Int, T, UnsafePointer<T>?, Int, UnsafePointer<T>?, Int, T, UnsafeMutablePointer<T>?, Int) -> Void,
         signedSum: (UnsafePointer<T>?, UnsafePointer<T>?, T, UnsafeMutablePointer<T>?, Int) -> Void,
         combine: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafePointer<T>?, T, Int) -> Void,
-        add: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafePointer<T>?, T, Int) -> Void
+        add: (UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafePointer<T>?, T, Int) -> Void,
+        accumulate: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, Int) -> Void
     ) {
         let saved = wt_get_num_threads()
         defer { _ = wt_set_num_threads(saved) }
@@ -58,19 +60,27 @@ final class GaussProductTests: XCTestCase {
                             gemm(ta, tb, m, n, k, 1, a2, lda, b2, ldb, 0, &prods[1], n)
                             gemm(ta, tb, m, n, k, 1, as_, lda, bs, ldb, 0, &prods[2], n)
                             let sumRe = Self.values(m * n, seed: UInt64(m + n), T.self), sumIm = Self.values(m * n, seed: UInt64(m + n + 9), T.self)
-                            for withSums in [false, true] {
+                            let biasRe = Self.values(n, seed: UInt64(n + 11), T.self), biasIm = Self.values(n, seed: UInt64(n + 12), T.self)
+                            for (withSums, withBias) in [(false, false), (true, false), (false, true)] {
                                 var wantRe = prods[0], wantIm = prods[2]
                                 if withSums { add(sumRe, sumIm, &wantRe, &wantIm, prods[1], sa * sb, m * n) }
                                 else { combine(&wantRe, &wantIm, prods[1], sa * sb, m * n) }
+                                if withBias {   // the broadcast addition, row by row
+                                    for r in 0..<m {
+                                        wantRe.withUnsafeMutableBufferPointer { accumulate($0.baseAddress! + r * n, biasRe, n) }
+                                        wantIm.withUnsafeMutableBufferPointer { accumulate($0.baseAddress! + r * n, biasIm, n) }
+                                    }
+                                }
                                 for threads: Int32 in (big ? [1, 2, 3] : [1, 2]) {
                                     _ = wt_set_num_threads(threads)
                                     var re = [T](repeating: .nan, count: m * n), im = re
-                                    let done = withSums ? gauss(ta, tb, m, n, k, a1, a2, lda, sa, b1, b2, ldb, sb, sumRe, sumIm, &re, &im, n)
-                                        : gauss(ta, tb, m, n, k, a1, a2, lda, sa, b1, b2, ldb, sb, nil, nil, &re, &im, n)
+                                    let done = withSums ? gauss(ta, tb, m, n, k, a1, a2, lda, sa, b1, b2, ldb, sb, sumRe, sumIm, nil, nil, &re, &im, n)
+                                        : withBias ? gauss(ta, tb, m, n, k, a1, a2, lda, sa, b1, b2, ldb, sb, nil, nil, biasRe, biasIm, &re, &im, n)
+                                        : gauss(ta, tb, m, n, k, a1, a2, lda, sa, b1, b2, ldb, sb, nil, nil, nil, nil, &re, &im, n)
                                     XCTAssertEqual(done, 1)
                                     for (part, got, want) in [("re", re, wantRe), ("im", im, wantIm)] {
                                         if let i = got.indices.first(where: { got[$0].bits != want[$0].bits }) {
-                                            XCTFail("tier \(isa.rawValue), \(m)×\(n)×\(k), trans \(ta)\(tb), signs \(sa) \(sb), sums \(withSums), \(threads) threads: \(part) element \(i) is \(got[i]), expected \(want[i])")
+                                            XCTFail("tier \(isa.rawValue), \(m)×\(n)×\(k), trans \(ta)\(tb), signs \(sa) \(sb), sums \(withSums), bias \(withBias), \(threads) threads: \(part) element \(i) is \(got[i]), expected \(want[i])")
                                             return
                                         }
                                     }
@@ -87,12 +97,12 @@ final class GaussProductTests: XCTestCase {
 
     func testFloatEqualsThreeGEMMsOnTheSummedOperandsAtEveryTierAndThreadCount() {
         check(Float.self, gauss: wt_sgemm_gauss, gemm: wt_sgemm, signedSum: wt_cplx_signed_sum_f32, combine: wt_cplx_gauss_combine_f32,
-              add: wt_cplx_gauss_add_f32)
+              add: wt_cplx_gauss_add_f32, accumulate: wt_accumulate_f32)
     }
 
     func testDoubleEqualsThreeGEMMsOnTheSummedOperandsAtEveryTierAndThreadCount() {
         check(Double.self, gauss: wt_dgemm_gauss, gemm: wt_dgemm, signedSum: wt_cplx_signed_sum_f64, combine: wt_cplx_gauss_combine_f64,
-              add: wt_cplx_gauss_add_f64)
+              add: wt_cplx_gauss_add_f64, accumulate: wt_accumulate_f64)
     }
 
     /// k = 0, or one sum without the other, leaves the work to the caller (returns 0, nothing
@@ -100,13 +110,18 @@ final class GaussProductTests: XCTestCase {
     func testDegenerateArguments() {
         var re = [Float](repeating: 7, count: 4), im = re
         let a: [Float] = [1, 2], b: [Float] = [3, 4], s: [Float] = [1, 1, 1, 1]
-        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 0, a, a, 1, 1, b, b, 2, 1, nil, nil, &re, &im, 2), 0)
-        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, a, a, 1, 1, b, b, 2, 1, s, nil, &re, &im, 2), 0)
-        XCTAssertEqual(wt_sgemm_gauss(0, 0, 0, 2, 1, a, a, 1, 1, b, b, 2, 1, nil, nil, &re, &im, 2), 1)
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 0, a, a, 1, 1, b, b, 2, 1, nil, nil, nil, nil, &re, &im, 2), 0)
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, a, a, 1, 1, b, b, 2, 1, s, nil, nil, nil, &re, &im, 2), 0)
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 0, 2, 1, a, a, 1, 1, b, b, 2, 1, nil, nil, nil, nil, &re, &im, 2), 1)
         XCTAssertEqual(re + im, [Float](repeating: 7, count: 8))
         // and a 2 × 2 × 1 product checked by hand: (1 + 2i)(3 + 4i) = −5 + 10i, etc.
-        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, [1, 2], [2, 1], 1, 1, [3, 4], [4, 3], 2, 1, nil, nil, &re, &im, 2), 1)
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, [1, 2], [2, 1], 1, 1, [3, 4], [4, 3], 2, 1, nil, nil, nil, nil, &re, &im, 2), 1)
         XCTAssertEqual(re, [-5, -2, 2, 5])
         XCTAssertEqual(im, [10, 11, 11, 10])
+        // with a bias of [1 + i, 10 − i] added to each row; one bias part alone is refused
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, [1, 2], [2, 1], 1, 1, [3, 4], [4, 3], 2, 1, nil, nil, [1, 10], [1, -1], &re, &im, 2), 1)
+        XCTAssertEqual(re, [-4, 8, 3, 15])
+        XCTAssertEqual(im, [11, 10, 12, 9])
+        XCTAssertEqual(wt_sgemm_gauss(0, 0, 2, 2, 1, [1, 2], [2, 1], 1, 1, [3, 4], [4, 3], 2, 1, nil, nil, [1, 10], nil, &re, &im, 2), 0)
     }
 }
