@@ -358,8 +358,8 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
         let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: op) : nil
         var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
         if hasBias {
-            grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
-            grads.append(g.im!.summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(columnSums(g.re, rows: rows, cols: outF))
+            grads.append(columnSums(g.im!, rows: rows, cols: outF))
         }
         return grads
     }, accumulating: { gs, sums in
@@ -377,11 +377,32 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
             (sums[2], sums[3]) = (sr, si)
         }
         if hasBias {
-            Tape.add(g.re.summed(toShape: [1, outF]).withShape([outF]), into: &sums[4], shape: [outF], dtype: z.dtype)
-            Tape.add(g.im!.summed(toShape: [1, outF]).withShape([outF]), into: &sums[5], shape: [outF], dtype: z.dtype)
+            Tape.add(columnSums(g.re, rows: rows, cols: outF), into: &sums[4], shape: [outF], dtype: z.dtype)
+            Tape.add(columnSums(g.im!, rows: rows, cols: outF), into: &sums[5], shape: [outF], dtype: z.dtype)
         }
     })
     return ComplexTensor(real: outs[0], imag: outs[1])
+}
+
+/// `Σ_rows x` of a `[rows, cols]` tensor, shape `[cols]` (a bias gradient, untraced): row 0 copied,
+/// then each later row added in order with the tier's `wt_accumulate_*` kernel. These are the
+/// additions of `x.summed(toShape: [1, cols])`, in its order, so the same bits, vectorised.
+func columnSums(_ x: Tensor, rows: Int, cols: Int) -> Tensor {
+    guard rows > 0, cols > 0, x.count == rows * cols else { return x.summed(toShape: [1, cols]).withShape([cols]) }
+    var out = [Tensor(uninitializedShape: [cols], dtype: x.dtype)]
+    switch x.dtype {   // one C kernel per dtype
+    case .float32:
+        Tensor.withBaseAddresses(reading: [x], writing: &out, as: Float.self) { i, o in
+            o[0].update(from: i[0], count: cols)
+            for r in 1..<rows { wt_accumulate_f32(o[0], i[0] + r * cols, cols) }
+        }
+    case .float64:
+        Tensor.withBaseAddresses(reading: [x], writing: &out, as: Double.self) { i, o in
+            o[0].update(from: i[0], count: cols)
+            for r in 1..<rows { wt_accumulate_f64(o[0], i[0] + r * cols, cols) }
+        }
+    }
+    return out[0]
 }
 
 /// Complex bilinear form `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with `c` = conjugation when
