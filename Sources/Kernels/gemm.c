@@ -352,11 +352,13 @@ DEFINE_GEMM_DRIVER(d, double)
 // padding, so the panels of a sum are the sum of the panels); then, per block of columns narrow
 // enough that the three B blocks stay in L2, the same for op(B1) and op(B2); then, per row block,
 // the three macro-kernels, and after the last k-slice the combine of that tile while it is in
-// cache (and a bias added to each row). No summed copy of an operand is written, each operand is packed from its source once, and
-// with one k-slice ii lives only in a tile-sized buffer. Every product element is computed by the
-// same micro-kernel over the same k-slices in the same order as gemm_serial computes it (column and
-// row blocking never change an element's arithmetic), each operand sum is rounded once as
-// wt_cplx_signed_sum_* rounds it and the combine is wt_cplx_gauss_combine_* / wt_cplx_gauss_add_*
+// cache (and a bias added to each row). No summed copy of an operand is written, each operand is
+// packed from its source once, and with one k-slice ii lives only in a tile-sized buffer. The sums
+// form is not used by the ops: tile-by-tile reads of the sums measured slower than one streaming
+// wt_cplx_gauss_add pass for a weight gradient (Benchmarks.md, session 10). Every product element
+// is computed by the same micro-kernel over the same k-slices in the same order as gemm_serial
+// computes it (column and row blocking never change an element's arithmetic), each operand sum is
+// rounded once as wt_cplx_signed_sum_* rounds it and the combine is wt_cplx_gauss_combine_* / wt_cplx_gauss_add_*
 // row by row, so the results have the bits of three wt_?gemm calls on the summed operands followed
 // by that combine, at any thread count (threads take disjoint column ranges, each packing its own A).
 #define DEFINE_GEMM_GAUSS(P, T, SUF)                                                                 \
