@@ -175,3 +175,28 @@ CP_PARTS(double, d)
     }
 CP_ENTRIES(float, f, f32)
 CP_ENTRIES(double, d, f64)
+
+// The combine of a tile of the three-product form (wt_?gemm_gauss, gemm.c): row by row, the kernels
+// of the active tier picked once, on the calling thread.
+#define CP_TILE(T, SUF, PUB)                                                                        \
+    void wt_cplx_gauss_tile_##PUB(ptrdiff_t rows, ptrdiff_t cols, const T *sum_re, const T *sum_im, \
+                                  ptrdiff_t lds, T *rr, T *p, ptrdiff_t ldc, const T *ii, ptrdiff_t ldi, T s, \
+                                  const T *bias_re, const T *bias_im) {                             \
+        if (sum_re) {                                                                               \
+            __typeof__(&cp_gauss_add_##SUF##_portable) f = CP_PICK(cp_gauss_add_##SUF);             \
+            for (ptrdiff_t r = 0; r < rows; r++)                                                    \
+                f(sum_re + r * lds, sum_im + r * lds, rr + r * ldc, p + r * ldc, ii + r * ldi, s, cols); \
+        } else {                                                                                    \
+            __typeof__(&cp_gauss_##SUF##_portable) f = CP_PICK(cp_gauss_##SUF);                     \
+            for (ptrdiff_t r = 0; r < rows; r++) f(rr + r * ldc, p + r * ldc, ii + r * ldi, s, cols); \
+        }                                                                                           \
+        if (bias_re) {                                                                              \
+            __typeof__(&cp_accumulate_##SUF##_portable) add = CP_PICK(cp_accumulate_##SUF);         \
+            for (ptrdiff_t r = 0; r < rows; r++) {                                                  \
+                add(rr + r * ldc, bias_re, cols);                                                   \
+                add(p + r * ldc, bias_im, cols);                                                    \
+            }                                                                                       \
+        }                                                                                           \
+    }
+CP_TILE(float, f, f32)
+CP_TILE(double, d, f64)

@@ -15,6 +15,8 @@
 #include "kernels_gemm.h"
 #include "kernels_dispatch.h"
 #include "gemm_internal.h"
+#include "kernels_cplx_passes.h"
+#include "kernels_parallel.h"
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -341,3 +343,118 @@ static const wt_dgemm_impl *const dgemm_impls[] = {&wt_dgemm_impl_blocked, &wt_d
 
 DEFINE_GEMM_DRIVER(s, float)
 DEFINE_GEMM_DRIVER(d, double)
+
+// A complex product by Gauss's three real products in one driver (wt_?gemm_gauss): with
+// rr = op(A1)·op(B1), ii = op(A2)·op(B2), p = op(A1 + sa·A2)·op(B1 + sb·B2) and t = sa·sb·ii,
+// re = rr − t and im = (p − rr) − t, or, given sums, re = sum_re + (rr − t) and
+// im = sum_im + ((p − rr) − t). Per k-slice it packs op(A1) and op(A2) and forms the packing of the
+// summed operand from those panels while they are in cache (packing is a permutation with zero
+// padding, so the panels of a sum are the sum of the panels); then, per block of columns narrow
+// enough that the three B blocks stay in L2, the same for op(B1) and op(B2); then, per row block,
+// the three macro-kernels, and after the last k-slice the combine of that tile while it is in
+// cache (and a bias added to each row). No summed copy of an operand is written, each operand is
+// packed from its source once, and with one k-slice ii lives only in a tile-sized buffer. The sums
+// form is not used by the ops: tile-by-tile reads of the sums measured slower than one streaming
+// wt_cplx_gauss_add pass for a weight gradient (Benchmarks.md, session 10). Every product element
+// is computed by the same micro-kernel over the same k-slices in the same order as gemm_serial
+// computes it (column and row blocking never change an element's arithmetic), each operand sum is
+// rounded once as wt_cplx_signed_sum_* rounds it and the combine is wt_cplx_gauss_combine_* / wt_cplx_gauss_add_*
+// row by row, so the results have the bits of three wt_?gemm calls on the summed operands followed
+// by that combine, at any thread count (threads take disjoint column ranges, each packing its own A).
+#define DEFINE_GEMM_GAUSS(P, T, SUF)                                                                 \
+typedef struct {                                                                                     \
+    const wt_##P##gemm_impl *im;                                                                     \
+    int ta, tb;                                                                                      \
+    ptrdiff_t m, n, k, lda, ldb, ldc;                                                                \
+    const T *a1, *a2, *b1, *b2, *sum_re, *sum_im, *bias_re, *bias_im;                                \
+    T sa, sb;                                                                                        \
+    T *out_re, *out_im;                                                                              \
+    int failed;                                                                                      \
+} P##gauss_job;                                                                                      \
+                                                                                                     \
+/* Columns [lo·NR, hi·NR) ∩ [0, n); 0 if no scratch memory could be had (nothing written). */       \
+static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {                     \
+    const wt_##P##gemm_impl *im = j->im;                                                             \
+    ptrdiff_t m = j->m, n = j->n, k = j->k, nr = im->nr, ldc = j->ldc;                               \
+    ptrdiff_t c0 = lo * nr, c1 = hi * nr < n ? hi * nr : n;                                          \
+    if (c0 >= c1) return 1;                                                                          \
+    ptrdiff_t kb = balanced_block(k, im->kc, 1), mb = balanced_block(m, im->mc, im->mr);             \
+    ptrdiff_t m_pad = (m + im->mr - 1) / im->mr * im->mr;                                            \
+    /* columns per B block: about 24 K elements per packed block, whole panels */                    \
+    ptrdiff_t nbw = 24576 / kb / nr * nr;                                                            \
+    if (nbw < nr) nbw = nr;                                                                          \
+    /* ii: a tile of mb × nbw when one k-slice makes it whole, else all rows of these columns */     \
+    int one_slice = kb >= k;                                                                         \
+    ptrdiff_t ldi = one_slice ? nbw : c1 - c0;                                                       \
+    size_t a_len = ((size_t)m_pad * (size_t)kb + 15) / 16 * 16, b_len = ((size_t)nbw * (size_t)kb + 15) / 16 * 16; \
+    size_t i_len = one_slice ? (size_t)mb * (size_t)nbw : (size_t)m * (size_t)(c1 - c0);            \
+    void *raw;                                                                                       \
+    T *base = aligned_scratch((3 * a_len + 3 * b_len + i_len) * sizeof(T) + 64, &raw);               \
+    if (!base) return 0;                                                                             \
+    T *pa[3] = {base, base + a_len, base + 2 * a_len};                                               \
+    T *pb[3] = {base + 3 * a_len, base + 3 * a_len + b_len, base + 3 * a_len + 2 * b_len};           \
+    T *ii = base + 3 * a_len + 3 * b_len;                                                            \
+    T s = j->sa * j->sb;                                                                             \
+    for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                       \
+        ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                    \
+        int last = pc + kc >= k;                                                                     \
+        for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                                   \
+            ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                                \
+            ptrdiff_t src = j->ta ? pc * j->lda + ic : ic * j->lda + pc;                             \
+            im->pack_a(j->ta, mc, kc, j->a1 + src, j->lda, pa[0] + ic * kc);                         \
+            im->pack_a(j->ta, mc, kc, j->a2 + src, j->lda, pa[1] + ic * kc);                         \
+        }                                                                                            \
+        wt_cplx_signed_sum_##SUF(pa[0], pa[1], j->sa, pa[2], m_pad * kc);                                     \
+        T beta = pc == 0 ? (T)0 : (T)1;                                                              \
+        for (ptrdiff_t jc = c0; jc < c1; jc += nbw) {                                                \
+            ptrdiff_t nc = c1 - jc < nbw ? c1 - jc : nbw, ncp = (nc + nr - 1) / nr * nr;             \
+            ptrdiff_t src = j->tb ? jc * j->ldb + pc : pc * j->ldb + jc;                             \
+            im->pack_b(j->tb, kc, nc, j->b1 + src, j->ldb, pb[0]);                                   \
+            im->pack_b(j->tb, kc, nc, j->b2 + src, j->ldb, pb[1]);                                   \
+            wt_cplx_signed_sum_##SUF(pb[0], pb[1], j->sb, pb[2], ncp * kc);                                   \
+            for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                               \
+                ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                            \
+                T *rr = j->out_re + ic * ldc + jc, *pp = j->out_im + ic * ldc + jc;                          \
+                T *it = one_slice ? ii : ii + ic * ldi + (jc - c0);                                  \
+                im->macro(mc, nc, kc, (T)1, pa[0] + ic * kc, pb[0], beta, rr, ldc);                  \
+                im->macro(mc, nc, kc, (T)1, pa[1] + ic * kc, pb[1], beta, it, ldi);                  \
+                im->macro(mc, nc, kc, (T)1, pa[2] + ic * kc, pb[2], beta, pp, ldc);                  \
+                if (last)                                                                            \
+                    wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + ic * ldc + jc : 0,      \
+                                             j->sum_im ? j->sum_im + ic * ldc + jc : 0, ldc, rr, pp, \
+                                             ldc, it, ldi, s, j->bias_re ? j->bias_re + jc : 0,      \
+                                             j->bias_im ? j->bias_im + jc : 0);                      \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+    free(raw);                                                                                       \
+    return 1;                                                                                        \
+}                                                                                                    \
+                                                                                                     \
+static void P##gauss_part(void *context, ptrdiff_t lo, ptrdiff_t hi) {                               \
+    P##gauss_job *j = context;                                                                       \
+    if (!P##gauss_columns(j, lo, hi)) __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);             \
+}                                                                                                    \
+                                                                                                     \
+int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T *a1,  \
+                       const T *a2, ptrdiff_t lda, T sa, const T *b1, const T *b2, ptrdiff_t ldb, T sb, \
+                       const T *sum_re, const T *sum_im, const T *bias_re, const T *bias_im, T *re,  \
+                       T *im, ptrdiff_t ldc) {                                                       \
+    if (m <= 0 || n <= 0) return 1;                                                                  \
+    if (k <= 0 || (sum_re == 0) != (sum_im == 0) || (bias_re == 0) != (bias_im == 0)) return 0;      \
+    P##gauss_job j = {.im = P##gemm_impls[wt_active_isa()], .ta = trans_a, .tb = trans_b, .m = m,    \
+                      .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .a1 = a1, .a2 = a2,        \
+                      .b1 = b1, .b2 = b2, .sum_re = sum_re, .sum_im = sum_im, .bias_re = bias_re,    \
+                      .bias_im = bias_im, .sa = sa, .sb = sb,                                        \
+                      .out_re = re, .out_im = im};                                                   \
+    ptrdiff_t panels = (n + j.im->nr - 1) / j.im->nr;                                                \
+    int threads = wt_get_num_threads();                                                              \
+    /* one column range per thread for a large product (each packs its own A), else one range */     \
+    ptrdiff_t grain = threads > 1 && 3.0 * (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS \
+        ? panels / threads : panels;                                                                 \
+    wt_parallel_for(panels, grain > 0 ? grain : 1, P##gauss_part, &j);                               \
+    return !j.failed;                                                                                \
+}
+
+DEFINE_GEMM_GAUSS(s, float, f32)
+DEFINE_GEMM_GAUSS(d, double, f64)

@@ -33,6 +33,10 @@ extension ComplexSupport {
            a.shape[1] == (transB ? b.shape[1] : b.shape[0]), a.re.dtype == b.re.dtype {
             return skinnyProduct(a.re, ai, b.re, bi, transB: transB, conjA: conjA, conjB: conjB)
         }
+        if let ai = a.im, let bi = b.im, outBatch?.isEmpty ?? true,
+           let c = gaussPackedProduct(a.re, ai, b.re, bi, transA: transA, transB: transB, conjA: conjA, conjB: conjB) {
+            return (c.re, c.im)
+        }
         return combine(a, b, conjA: conjA, conjB: conjB, op: op) { x, y in
             batchedMatmulRaw(x, y, transA: transA, transB: transB, outBatch: outBatch, op: op)
         }
@@ -52,6 +56,8 @@ extension ComplexSupport {
            sr.dtype == dtype, si.dtype == dtype, b.re.dtype == dtype {
             let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
             func f(_ x: Tensor, _ y: Tensor) -> Tensor { batchedMatmulRaw(x, y, transA: transA, transB: transB, op: op) }
+            // (not gaussPackedProduct with these sums: its tile-by-tile reads of the sums measured
+            // slower than the three products and one streaming wt_cplx_gauss_add pass, 2026-12-07)
             var rr = f(a.re, b.re)
             let ii = f(ai, bi)
             var p = f(signedSum(a.re, ai, sa, op: op), signedSum(b.re, bi, sb, op: op))
@@ -88,6 +94,46 @@ extension ComplexSupport {
         let c = product(a, b, transA: transA, transB: transB, conjA: conjA, conjB: conjB, op: op)
         Tape.add(c.re.withShape(shape), into: &sumRe, shape: shape, dtype: dtype)
         if let ci = c.im { Tape.add(ci.withShape(shape), into: &sumIm, shape: shape, dtype: dtype) }
+    }
+
+    /// The complex product `op(A')·op(B')` of complex matrices (no batch dimensions; `A' = conj(A)`
+    /// when `conjA`, likewise B) by Gauss's three real products in one Kernels driver
+    /// (`wt_?gemm_gauss`): the operand sums formed from the packed panels (no summed copy of either
+    /// operand, each packed once) and each tile combined while in cache, with `bias` (`[n]`, if any)
+    /// added to every row in that pass. The same bits as ``combine(_:_:conjA:conjB:op:_:)`` over
+    /// `batchedMatmulRaw`, which ends with ``gaussCombine(re:im:_:s:)``, followed by the broadcast
+    /// addition of the bias. `nil` (nothing done) when the products are not plain GEMMs: an operand
+    /// that is not a matrix, dtypes or inner dimensions that differ, an empty dimension, at most
+    /// ``skinnyProductMaxRows`` rows of an untransposed A (the skinny kernels' case), or a bias of
+    /// another shape or dtype. Untraced.
+    static func gaussPackedProduct(_ ar: Tensor, _ ai: Tensor, _ br: Tensor, _ bi: Tensor, transA: Bool, transB: Bool,
+                                   conjA: Bool, conjB: Bool, bias: ComplexTensor? = nil) -> (re: Tensor, im: Tensor)? {
+        guard ar.rank == 2, br.rank == 2, ai.shape == ar.shape, bi.shape == br.shape,
+              ar.dtype == br.dtype, ai.dtype == ar.dtype, bi.dtype == br.dtype else { return nil }
+        let (m, k) = transA ? (ar.shape[1], ar.shape[0]) : (ar.shape[0], ar.shape[1])
+        let (k2, n) = transB ? (br.shape[1], br.shape[0]) : (br.shape[0], br.shape[1])
+        guard k == k2, m > 0, n > 0, k > 0, transA || m > skinnyProductMaxRows else { return nil }
+        let dtype = ar.dtype
+        if let bias, bias.shape != [n] || bias.dtype != dtype { return nil }
+        let sa: Double = conjA ? -1 : 1, sb: Double = conjB ? -1 : 1
+        let (lda, ldb) = (ar.shape[1], br.shape[1]), ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+        var outs = [Tensor(uninitializedShape: [m, n], dtype: dtype), Tensor(uninitializedShape: [m, n], dtype: dtype)]
+        let inputs = [ar, ai, br, bi] + (bias.map { [$0.real, $0.imag] } ?? [])
+        let biased = bias != nil
+        let done: Int32
+        switch dtype {   // one C kernel per dtype
+        case .float32:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Float.self) { i, o in
+                wt_sgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, Float(sa), i[2], i[3], ldb, Float(sb),
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
+            }
+        case .float64:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Double.self) { i, o in
+                wt_dgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, sa, i[2], i[3], ldb, sb,
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
+            }
+        }
+        return done != 0 ? (outs[0], outs[1]) : nil
     }
 
     /// `op(A')·op(B')` for a complex `A` of at most ``skinnyProductMaxRows`` rows (no batch
@@ -288,11 +334,18 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
     let rows = z.shape.dropLast().reduce(1, *)
     let outShape = Array(z.shape.dropLast()) + [outF]
     let z2 = ComplexSupport.view(ComplexSupport.Operand(z), [rows, inF]), w = ComplexSupport.Operand(weight.detached())
-    let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
-    var y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
-    if let bias {
-        y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
-                          imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
+    var y: ComplexTensor
+    if let p = ComplexSupport.gaussPackedProduct(z2.re, z2.im!, w.re, w.im!, transA: false, transB: true, conjA: false,
+                                                 conjB: false, bias: bias?.detached()) {
+        // the product and the bias in one driver, the same bits as the two steps below
+        y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im.withShape(outShape))
+    } else {
+        let p = ComplexSupport.product(z2, w, transB: true, op: "complex linear")
+        y = ComplexTensor(real: p.re.withShape(outShape), imag: p.im!.withShape(outShape))
+        if let bias {
+            y = ComplexTensor(real: Tensor.zipElements(y.real, bias.real.detached(), op: "complex linear", .add),
+                              imag: Tensor.zipElements(y.imag, bias.imag.detached(), op: "complex linear", .add))
+        }
     }
     var inputs = [z.real, z.imag, weight.real, weight.imag]
     if let bias { inputs += [bias.real, bias.imag] }
@@ -305,8 +358,8 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
         let gw = needsW ? ComplexSupport.product(g, z2, transA: true, conjB: true, op: op) : nil
         var grads: [Tensor?] = [gz?.re.withShape(z.shape), gz?.im!.withShape(z.shape), gw?.re, gw?.im!]
         if hasBias {
-            grads.append(g.re.summed(toShape: [1, outF]).withShape([outF]))
-            grads.append(g.im!.summed(toShape: [1, outF]).withShape([outF]))
+            grads.append(columnSums(g.re, rows: rows, cols: outF))
+            grads.append(columnSums(g.im!, rows: rows, cols: outF))
         }
         return grads
     }, accumulating: { gs, sums in
@@ -324,11 +377,32 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
             (sums[2], sums[3]) = (sr, si)
         }
         if hasBias {
-            Tape.add(g.re.summed(toShape: [1, outF]).withShape([outF]), into: &sums[4], shape: [outF], dtype: z.dtype)
-            Tape.add(g.im!.summed(toShape: [1, outF]).withShape([outF]), into: &sums[5], shape: [outF], dtype: z.dtype)
+            Tape.add(columnSums(g.re, rows: rows, cols: outF), into: &sums[4], shape: [outF], dtype: z.dtype)
+            Tape.add(columnSums(g.im!, rows: rows, cols: outF), into: &sums[5], shape: [outF], dtype: z.dtype)
         }
     })
     return ComplexTensor(real: outs[0], imag: outs[1])
+}
+
+/// `Σ_rows x` of a `[rows, cols]` tensor, shape `[cols]` (a bias gradient, untraced): row 0 copied,
+/// then each later row added in order with the tier's `wt_accumulate_*` kernel. These are the
+/// additions of `x.summed(toShape: [1, cols])`, in its order, so the same bits, vectorised.
+func columnSums(_ x: Tensor, rows: Int, cols: Int) -> Tensor {
+    guard rows > 0, cols > 0, x.count == rows * cols else { return x.summed(toShape: [1, cols]).withShape([cols]) }
+    var out = [Tensor(uninitializedShape: [cols], dtype: x.dtype)]
+    switch x.dtype {   // one C kernel per dtype
+    case .float32:
+        Tensor.withBaseAddresses(reading: [x], writing: &out, as: Float.self) { i, o in
+            o[0].update(from: i[0], count: cols)
+            for r in 1..<rows { wt_accumulate_f32(o[0], i[0] + r * cols, cols) }
+        }
+    case .float64:
+        Tensor.withBaseAddresses(reading: [x], writing: &out, as: Double.self) { i, o in
+            o[0].update(from: i[0], count: cols)
+            for r in 1..<rows { wt_accumulate_f64(o[0], i[0] + r * cols, cols) }
+        }
+    }
+    return out[0]
 }
 
 /// Complex bilinear form `y_k = Σ_ij c(z1_i)·W_kij·z2_j + b_k` with `c` = conjugation when

@@ -11,8 +11,11 @@ final class TierCoverageTests: XCTestCase {
     /// Family → (the tests comparing its tiers, the tests checking thread counts within each tier).
     static let coverage: [String: (tiers: [String], threads: [String])] = [
         "gemm": (["GEMMTests.testSGEMMMatchesOracleOnGrid", "GEMMTests.testDGEMMMatchesOracleOnGrid",
-                  "PrepackedGEMMTests.testFloatEqualsGEMMBitForBit"],
-                 ["GEMMTests.testSameBitsAtAnyThreadCountWithinEachTier", "PrepackedGEMMTests.testRowSplitKeepsTheBitsAtAnyThreadCount"]),
+                  "PrepackedGEMMTests.testFloatEqualsGEMMBitForBit",
+                  "GaussProductTests.testFloatEqualsThreeGEMMsOnTheSummedOperandsAtEveryTierAndThreadCount",
+                  "GaussProductTests.testDoubleEqualsThreeGEMMsOnTheSummedOperandsAtEveryTierAndThreadCount"],
+                 ["GEMMTests.testSameBitsAtAnyThreadCountWithinEachTier", "PrepackedGEMMTests.testRowSplitKeepsTheBitsAtAnyThreadCount",
+                  "GaussProductTests.testFloatEqualsThreeGEMMsOnTheSummedOperandsAtEveryTierAndThreadCount"]),
         "gemm_skinny": (["SkinnyGEMMTests.testFloatMatchesPortableGEMMAtEveryTier", "SkinnyGEMMTests.testDoubleMatchesPortableGEMMAtEveryTier"],
                         ["SkinnyGEMMTests.testResultsDoNotDependOnThreadCount"]),
         "vmath": (["VectorMathTests.testEdgeValues", "VectorMathTests.testRandomValues", "VectorMathTests.testVectorTiersGiveSameBits"],

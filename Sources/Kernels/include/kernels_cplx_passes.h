@@ -33,6 +33,19 @@ void wt_cplx_gauss_add_f32(const float *sum_re, const float *sum_im, float *rr, 
 void wt_cplx_gauss_add_f64(const double *sum_re, const double *sum_im, double *rr, double *p, const double *ii,
                            double s, ptrdiff_t n);
 
+/// wt_cplx_gauss_combine_f32 (sum_re NULL) or wt_cplx_gauss_add_f32 on each row of a rows × cols
+/// tile: row r of rr and p at r·ldc, of ii at r·ldi, of sum_re and sum_im at r·lds; then, given
+/// bias_re and bias_im (cols values, both or neither), wt_accumulate_f32 of them into each row of
+/// rr and p. On the calling thread (the combine of one tile of wt_sgemm_gauss); the same bits as
+/// those passes.
+void wt_cplx_gauss_tile_f32(ptrdiff_t rows, ptrdiff_t cols, const float *sum_re, const float *sum_im, ptrdiff_t lds,
+                            float *rr, float *p, ptrdiff_t ldc, const float *ii, ptrdiff_t ldi, float s,
+                            const float *bias_re, const float *bias_im);
+/// Double version of wt_cplx_gauss_tile_f32.
+void wt_cplx_gauss_tile_f64(ptrdiff_t rows, ptrdiff_t cols, const double *sum_re, const double *sum_im, ptrdiff_t lds,
+                            double *rr, double *p, ptrdiff_t ldc, const double *ii, ptrdiff_t ldi, double s,
+                            const double *bias_re, const double *bias_im);
+
 /// out[i] = sum[i] + a[i]·b[i] (the product rounded, then the sum; out distinct from the inputs).
 void wt_add_product_f32(const float *sum, const float *a, const float *b, float *out, ptrdiff_t n);
 /// Double version of wt_add_product_f32.

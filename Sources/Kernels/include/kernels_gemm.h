@@ -50,6 +50,29 @@ void wt_dgemm_prepacked(wt_isa tier, int trans_a, ptrdiff_t m, ptrdiff_t n, ptrd
                         const double *a, ptrdiff_t lda, const double *packed, double beta, double *c,
                         ptrdiff_t ldc);
 
+/// A complex product by Gauss's three real products, in one driver: with rr = op(A1)·op(B1),
+/// ii = op(A2)·op(B2), p = op(A1 + sa·A2)·op(B1 + sb·B2) (sa, sb = ±1: conjugation) and
+/// t = sa·sb·ii, writes re = rr − t and im = (p − rr) − t (the real and imaginary part of
+/// op(A1 + i·sa·A2)·op(B1 + i·sb·B2)); given sum_re and sum_im (both or neither, M×N with row stride
+/// ldc), re = sum_re + (rr − t) and im = sum_im + ((p − rr) − t); then, given bias_re and bias_im
+/// (N values, both or neither), re[i][j] ← re[i][j] + bias_re[j], likewise im (as
+/// wt_accumulate_f32 adds). The operand sums are formed from
+/// the packed panels (no summed copy, each operand packed from its source once) and each tile is
+/// combined while in cache. Bits: those of wt_cplx_signed_sum_f32 on the operands, three wt_sgemm
+/// calls, then wt_cplx_gauss_combine_f32 (or wt_cplx_gauss_add_f32) and the bias, at any thread count. re, im
+/// (M×N, row stride ldc) must not overlap each other, the operands or the sums. Returns 1 when done,
+/// 0 when not (k = 0, only one sum or bias part given, or no scratch memory): then re and im hold no result and
+/// the caller computes the product another way.
+int wt_sgemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a1, const float *a2,
+                   ptrdiff_t lda, float sa, const float *b1, const float *b2, ptrdiff_t ldb, float sb,
+                   const float *sum_re, const float *sum_im, const float *bias_re, const float *bias_im, float *re,
+                   float *im, ptrdiff_t ldc);
+/// Double-precision version of wt_sgemm_gauss (with the _f64 passes).
+int wt_dgemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a1,
+                   const double *a2, ptrdiff_t lda, double sa, const double *b1, const double *b2, ptrdiff_t ldb,
+                   double sb, const double *sum_re, const double *sum_im, const double *bias_re, const double *bias_im,
+                   double *re, double *im, ptrdiff_t ldc);
+
 /// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
 /// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
 /// call that needs them and then kept; products under about 2²¹ multiply-adds stay on one thread.
