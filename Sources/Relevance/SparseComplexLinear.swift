@@ -59,6 +59,12 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
     /// `[rows]`) is optional. Computed by `wt_ccsr_linear`.
     /// - Precondition: shapes as above, float32 parts.
     public func linear(_ z: ComplexTensor, bias: ComplexTensor? = nil) -> ComplexTensor {
+        linear(z, bias: bias, window: nil)
+    }
+
+    /// ``linear(_:bias:)`` with this matrix's row-window layout for batches below 4 (computed by
+    /// `wt_ccsr_linear_windowed`, which takes `wt_ccsr_linear`'s paths without one).
+    func linear(_ z: ComplexTensor, bias: ComplexTensor?, window: ComplexCSRRowWindow?) -> ComplexTensor {
         require(z.rank >= 1 && z.shape.last == columns,
                 "ComplexCSRMatrix.linear: input \(z.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
         require(z.dtype == .float32, "ComplexCSRMatrix.linear: sparse inference is float32, got a \(z.dtype) input")
@@ -69,8 +75,9 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
         let n = z.shape.dropLast().reduce(1, *)
         let outShape = Array(z.shape.dropLast()) + [rows]
         let (y, status) = complexCSRProduct(pattern, imaginaryValues, z, bias: bias, outputs: rows, outShape: outShape) { b in
-            wt_ccsr_linear(rows, columns, b.rowPointers, b.columnIndices, b.realValues, b.imagValues, b.biasReal, b.biasImag, n,
-                           b.inputReal, b.inputImag, columns, b.outputReal, b.outputImag, rows)
+            wt_ccsr_linear_windowed(rows, columns, b.rowPointers, b.columnIndices, b.realValues, b.imagValues,
+                                    window?.descriptor, window?.imaginaryValues, b.biasReal, b.biasImag, n,
+                                    b.inputReal, b.inputImag, columns, b.outputReal, b.outputImag, rows)
         }
         require(status == 0, "ComplexCSRMatrix.linear: out of memory for the scratch tiles of a \(n)×\(columns) input")
         return y
@@ -102,6 +109,10 @@ public struct SparseComplexLinear: SequentialLayer {
     public let storage: Storage
     /// Complex float32 `[out]`, or nil.
     public let bias: ComplexTensor?
+    /// The CSR weight's row-window layout for batches below 4 (``ComplexCSRRowWindow``, read at
+    /// the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
+    /// features; else nil.
+    let window: ComplexCSRRowWindow?
 
     /// Compiles `weight ⊙ mask` (complex `weight [out, in]`, optional real `mask` of that shape,
     /// optional complex `bias [out]`; float32 or float64, stored as float32).
@@ -110,6 +121,7 @@ public struct SparseComplexLinear: SequentialLayer {
         (inFeatures, outFeatures) = sparseLinearFeatures(weight: weight.shape, bias: bias?.shape, type: "SparseComplexLinear")
         let csr = ComplexCSRMatrix(dense: weight, mask: mask)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
+        window = storage.isCSR && wt_detected_isa() == WT_ISA_AVX512 ? ComplexCSRRowWindow(csr) : nil
         self.bias = bias?.detached().converted(to: .float32)
     }
 
@@ -127,7 +139,7 @@ public struct SparseComplexLinear: SequentialLayer {
                 "SparseComplexLinear: inference only; it cannot be differentiated (compile after training)")
         require(z.dtype == .float32, "SparseComplexLinear: sparse inference is float32, got a \(z.dtype) input")
         switch storage {
-        case .csr(let c): return c.linear(z, bias: bias)
+        case .csr(let c): return c.linear(z, bias: bias, window: window)
         case .dense(let w): return Ops.linear(z, w, bias: bias)
         }
     }

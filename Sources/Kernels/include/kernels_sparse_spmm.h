@@ -1,6 +1,7 @@
 #ifndef WIRTINGER_KERNELS_SPARSE_SPMM_H
 #define WIRTINGER_KERNELS_SPARSE_SPMM_H
 #include "kernels_conv.h"
+#include "kernels_sparse.h"
 #include <stddef.h>
 #include <stdint.h>
 #ifdef __cplusplus
@@ -29,6 +30,22 @@ extern "C" {
 int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
                    const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
+
+/// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
+/// wt_sparse_window of (row_ptr, col_idx) in slice order (by_position = 0) built with the real
+/// parts vr as its values, `window_imag` the imaginary parts vi in the same lanes (16 floats per
+/// stored vector, 0 in absent lanes, 64-byte aligned). Batches below 4 at the AVX-512 tier take
+/// the row-window product (sparse_cwindow.c: two table lookups of 32 inputs and four multiply-adds
+/// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
+/// holds a NaN or an infinity in either part, and add 0 otherwise), summing each part of row r as
+/// b[r] + ((a0 + a1) + (a2 + a3)) with a_q the running sum (fused multiply-adds from +0, in the
+/// order of wt_ccsr_linear's statements) of the slice's vectors v ≡ q (mod 4) in stored order.
+/// Other tiers, larger batches, a window of another shape or order, or no scratch memory take
+/// wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
+int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                            const float *vr, const float *vi, const wt_sparse_window *window,
+                            const float *window_imag, const float *br, const float *bi, ptrdiff_t batch,
+                            const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
 
 /// Sparse real convolution (no groups): y[n, o, p] = bias[o] + Σ_k values[k] · col_n[taps[col_idx[k]], p],
 /// where col_n is the im2col matrix of sample n (see wt_im2col_f32: row t = c·Πk + kk of the
