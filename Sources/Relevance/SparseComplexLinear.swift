@@ -1,6 +1,7 @@
 // Sparse deployment of complex linear layers: a complex weight in CSR form (one index structure,
 // split real and imaginary values) and the inference layer built on it. The arithmetic is the C
-// kernel `wt_ccsr_linear` (Sources/Kernels/sparse_spmm.c).
+// kernel `wt_ccsr_linear` (Sources/Kernels/sparse_spmm.c), and for the layer's batches below 4 on a
+// CPU with the AVX-512 tier its row-window form `wt_ccsr_linear_windowed` (sparse_cwindow.c).
 
 import Autodiff
 import Kernels
@@ -59,12 +60,6 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
     /// `[rows]`) is optional. Computed by `wt_ccsr_linear`.
     /// - Precondition: shapes as above, float32 parts.
     public func linear(_ z: ComplexTensor, bias: ComplexTensor? = nil) -> ComplexTensor {
-        linear(z, bias: bias, window: nil)
-    }
-
-    /// ``linear(_:bias:)`` with this matrix's row-window layout for batches below 4 (computed by
-    /// `wt_ccsr_linear_windowed`, which takes `wt_ccsr_linear`'s paths without one).
-    func linear(_ z: ComplexTensor, bias: ComplexTensor?, window: ComplexCSRRowWindow?) -> ComplexTensor {
         require(z.rank >= 1 && z.shape.last == columns,
                 "ComplexCSRMatrix.linear: input \(z.shape) does not end in \(columns) features (weight \(rows)×\(columns))")
         require(z.dtype == .float32, "ComplexCSRMatrix.linear: sparse inference is float32, got a \(z.dtype) input")
@@ -75,9 +70,8 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
         let n = z.shape.dropLast().reduce(1, *)
         let outShape = Array(z.shape.dropLast()) + [rows]
         let (y, status) = complexCSRProduct(pattern, imaginaryValues, z, bias: bias, outputs: rows, outShape: outShape) { b in
-            wt_ccsr_linear_windowed(rows, columns, b.rowPointers, b.columnIndices, b.realValues, b.imagValues,
-                                    window?.descriptor, window?.imaginaryValues, b.biasReal, b.biasImag, n,
-                                    b.inputReal, b.inputImag, columns, b.outputReal, b.outputImag, rows)
+            wt_ccsr_linear(rows, columns, b.rowPointers, b.columnIndices, b.realValues, b.imagValues, b.biasReal, b.biasImag, n,
+                           b.inputReal, b.inputImag, columns, b.outputReal, b.outputImag, rows)
         }
         require(status == 0, "ComplexCSRMatrix.linear: out of memory for the scratch tiles of a \(n)×\(columns) input")
         return y
@@ -89,8 +83,10 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
 ///
 /// The weight is stored as a ``ComplexCSRMatrix`` when its density (stored complex values /
 /// elements) is at most `maxDensity`, else as a dense complex float32 matrix used through
-/// `Ops.linear`. Like ``SparseLinear`` it holds its tensors itself, ignores the `parameters` it is
-/// called with, and stops when called on a traced tensor (it records nothing on a tape).
+/// `Ops.linear`. A CSR weight also gets its row-window layout (``ComplexCSRRowWindow``) on a CPU
+/// with the AVX-512 tier, which batches below 4 read instead of gathering their inputs. Like
+/// ``SparseLinear`` it holds its tensors itself, ignores the `parameters` it is called with, and
+/// stops when called on a traced tensor (it records nothing on a tape).
 public struct SparseComplexLinear: SequentialLayer {
     /// A complex float32 tensor `[…, inFeatures]`.
     public typealias Input = ComplexTensor
@@ -109,10 +105,13 @@ public struct SparseComplexLinear: SequentialLayer {
     public let storage: Storage
     /// Complex float32 `[out]`, or nil.
     public let bias: ComplexTensor?
+    /// The call path of CSR storage (its arrays as the kernel takes them, the row-window layout
+    /// and kept output parts, ``SparseComplexLinearPlan``); nil for dense storage.
+    let plan: SparseComplexLinearPlan?
     /// The CSR weight's row-window layout for batches below 4 (``ComplexCSRRowWindow``, read at
     /// the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
     /// features; else nil.
-    let window: ComplexCSRRowWindow?
+    var window: ComplexCSRRowWindow? { plan?.window }
 
     /// Compiles `weight ⊙ mask` (complex `weight [out, in]`, optional real `mask` of that shape,
     /// optional complex `bias [out]`; float32 or float64, stored as float32).
@@ -121,8 +120,13 @@ public struct SparseComplexLinear: SequentialLayer {
         (inFeatures, outFeatures) = sparseLinearFeatures(weight: weight.shape, bias: bias?.shape, type: "SparseComplexLinear")
         let csr = ComplexCSRMatrix(dense: weight, mask: mask)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
-        window = storage.isCSR && wt_detected_isa() == WT_ISA_AVX512 ? ComplexCSRRowWindow(csr) : nil
         self.bias = bias?.detached().converted(to: .float32)
+        if storage.isCSR {
+            let window = wt_detected_isa() == WT_ISA_AVX512 ? ComplexCSRRowWindow(csr) : nil
+            plan = SparseComplexLinearPlan(csr, bias: self.bias, window: window)
+        } else {
+            plan = nil
+        }
     }
 
     /// Number of stored complex weights (nonzeros for CSR, all elements for dense storage).
@@ -139,7 +143,7 @@ public struct SparseComplexLinear: SequentialLayer {
                 "SparseComplexLinear: inference only; it cannot be differentiated (compile after training)")
         require(z.dtype == .float32, "SparseComplexLinear: sparse inference is float32, got a \(z.dtype) input")
         switch storage {
-        case .csr(let c): return c.linear(z, bias: bias, window: window)
+        case .csr(let c): return plan?.linear(z) ?? c.linear(z, bias: bias)
         case .dense(let w): return Ops.linear(z, w, bias: bias)
         }
     }
