@@ -85,6 +85,7 @@ ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *ro
 
 typedef struct {
     ptrdiff_t positions;
+    ptrdiff_t group;    // slices per group (position order)
     uint8_t *count;     // first pass: vectors per (group, position, slice of the group)
     int32_t *cursor;    // second pass: where the next vector of each cell goes (position order)
     int32_t *slice_start;  // slice order: the slices' first vectors, filled as they come
@@ -97,7 +98,7 @@ typedef struct {
 
 /// The cell of slice s at position p: (group, position, slice within the group), group-major.
 static ptrdiff_t sp_window_cell(const sp_window_fill_ctx *c, ptrdiff_t s, ptrdiff_t p) {
-    return ((s / WT_WINDOW_GROUP) * c->positions + p) * WT_WINDOW_GROUP + s % WT_WINDOW_GROUP;
+    return ((s / c->group) * c->positions + p) * c->group + s % c->group;
 }
 
 static void sp_window_count_cell(void *ctx, ptrdiff_t s, ptrdiff_t p, uint16_t m, const uint8_t *ix, const float *vs) {
@@ -178,10 +179,9 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
     if (by_position == 2)
         return sp_window_fill_round_robin(rows, cols, row_ptr, col_idx, values, group_start, position_count, slice_of,
                                           mask, index, wvalues);
-    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_WINDOW_GROUP - 1) / WT_WINDOW_GROUP;
-    sp_window_fill_ctx c = {wt_window_positions(cols), count, NULL, slice_start, base, 0, mask, index, wvalues};
-    const ptrdiff_t cells = groups * c.positions * WT_WINDOW_GROUP;
     if (!by_position) {
+        const ptrdiff_t slices = (rows + 15) / 16;
+        sp_window_fill_ctx c = {wt_window_positions(cols), WT_WINDOW_GROUP, count, NULL, slice_start, base, 0, mask, index, wvalues};
         for (ptrdiff_t s = 0; s <= slices; s++) slice_start[s] = -1;
         const ptrdiff_t v = sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_place, &c);
         slice_start[slices] = (int32_t)v;
@@ -189,13 +189,24 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
             if (slice_start[s] < 0) slice_start[s] = slice_start[s + 1];
         return 0;
     }
+    return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, values, WT_WINDOW_GROUP, count, group_start, mask,
+                                  index, wvalues);
+}
+
+int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                           const float *values, ptrdiff_t group, uint8_t *count, int32_t *group_start, uint16_t *mask,
+                           uint8_t *index, float *wvalues) {
+    if (rows < 0 || cols < 32 || group < 1) return -1;
+    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + group - 1) / group;
+    sp_window_fill_ctx c = {wt_window_positions(cols), group, count, NULL, NULL, NULL, 0, mask, index, wvalues};
+    const ptrdiff_t cells = groups * c.positions * group;
     memset(count, 0, (size_t)cells);
     (void)sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_count_cell, &c);
     c.cursor = (int32_t *)malloc((size_t)(cells > 0 ? cells : 1) * sizeof(int32_t));
     if (!c.cursor) return -1;
     int32_t v = 0;
     for (ptrdiff_t k = 0; k < cells; k++) {
-        if (k % (c.positions * WT_WINDOW_GROUP) == 0) group_start[k / (c.positions * WT_WINDOW_GROUP)] = v;
+        if (k % (c.positions * group) == 0) group_start[k / (c.positions * group)] = v;
         c.cursor[k] = v;
         v += count[k];
     }

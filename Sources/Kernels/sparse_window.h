@@ -25,4 +25,12 @@ int sp_window_finite_avx512(const float *x, ptrdiff_t cols);
 void sp_window_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
                       ptrdiff_t u0, ptrdiff_t u1);
 
+/// The position order (by_position = 1) of wt_scsr_window_fill with groups of `group` slices
+/// instead of WT_WINDOW_GROUP: count has groups · positions · group entries ((g · positions + p) ·
+/// group + j: vectors of slice group · g + j at position p), group_start groups + 1, with
+/// groups = (slices + group − 1) / group. Returns 0, or -1 (cols < 32, group < 1, no memory).
+int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                           const float *values, ptrdiff_t group, uint8_t *count, int32_t *group_start, uint16_t *mask,
+                           uint8_t *index, float *wvalues);
+
 #endif

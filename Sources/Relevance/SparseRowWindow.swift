@@ -76,11 +76,14 @@ final class CSRRowWindow: @unchecked Sendable {
 
 /// A ``ComplexCSRMatrix`` rearranged for the small-batch (< 4 rows) complex product
 /// (`wt_ccsr_linear_windowed`, Sources/Kernels/sparse_cwindow.c): the row-window layout of its
-/// pattern in slice order (`wt_sparse_window` with `by_position = 0`, the real parts as its
-/// values), and the imaginary parts in the same lanes. 16 rows per vector; the AVX-512 kernel reads
-/// each vector's real and imaginary inputs with two table lookups of 32 aligned inputs instead of
-/// gathers (Docs/Inference.md, "Batch 1: complex row windows"). Built from the CSR arrays when the
-/// layer is compiled or loaded; the saved (CSR) format is unchanged. Immutable.
+/// pattern (`wt_sparse_window`, the real parts as its values) and the imaginary parts in the same
+/// lanes. 16 rows per vector; the AVX-512 kernel reads each vector's real and imaginary inputs
+/// with two table lookups of 32 aligned inputs instead of gathers. With at least 0.5 vectors per
+/// (position, slice) cell the vectors of each 144 rows (9 slices) are ordered by window position,
+/// so that the kernel loads each position's inputs once and keeps the 2 × 144 sums in registers;
+/// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
+/// windows"). Built from the CSR arrays when the layer is compiled or loaded; the saved (CSR)
+/// format is unchanged. Immutable.
 final class ComplexCSRRowWindow: @unchecked Sendable {
     /// The C descriptor of the pattern's layout (values: the real parts), pointing into memory
     /// this object owns.
@@ -91,32 +94,40 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
-    /// The layout of `matrix`, or nil when it has fewer than 32 columns (the kernel then uses the
-    /// gathered CSR products) or its memory could not be allocated.
-    init?(_ matrix: ComplexCSRMatrix) {
+    /// The layout of `matrix` in `order` (0: slice order, 1: position order; nil: the one
+    /// `wt_ccsr_window_order` picks), or nil when it has fewer than 32 columns (the kernel then
+    /// uses the gathered CSR products) or its memory could not be allocated.
+    init?(_ matrix: ComplexCSRMatrix, order: Int32? = nil) {
         let p = matrix.pattern
         let vectors = p.withArrays { rp, ci, _ in wt_scsr_window_count(p.rows, p.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
+        let order = order ?? wt_ccsr_window_order(p.rows, p.columns, vectors)
         let slices = (p.rows + 15) / 16
+        let group = Int(WT_CWINDOW_GROUP)
+        let groups = (slices + group - 1) / group
+        let positions = wt_window_positions(p.columns)
         // One 64-byte aligned block: real and imaginary values (16 floats per vector each, 64-byte
-        // aligned), indices (16 bytes per vector, 16-byte aligned), masks, slice starts, bases.
+        // aligned), indices (16 bytes per vector, 16-byte aligned), masks, then the order's arrays:
+        // slice starts and bases (0), or group starts and counts per (group, position, slice) (1).
         let valuesBytes = 64 * vectors, indexBytes = 16 * vectors, masksBytes = 2 * vectors
         let startsOffset = (2 * valuesBytes + indexBytes + masksBytes + 3) & ~3
-        let basesOffset = startsOffset + 4 * (slices + 1)
-        memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(basesOffset + 4 * vectors, 64), alignment: 64)
+        let startsCount = order == 1 ? groups + 1 : slices + 1
+        let tailOffset = startsOffset + 4 * startsCount
+        let tailBytes = order == 1 ? groups * positions * group : 4 * vectors
+        memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(tailOffset + tailBytes, 64), alignment: 64)
         let real = memory.bindMemory(to: Float.self, capacity: 32 * vectors)
         let imag = real + 16 * vectors
         let index = (memory + 2 * valuesBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
         let masks = (memory + 2 * valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
-        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
-        let bases = (memory + basesOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
-        // The layout depends on the pattern only: the second fill writes the same indices, masks,
-        // starts and bases, and the imaginary parts in the lanes of the real ones.
+        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: startsCount)
+        let counts: UnsafeMutablePointer<UInt8>? = order == 1
+            ? (memory + tailOffset).bindMemory(to: UInt8.self, capacity: Swift.max(tailBytes, 1)) : nil
+        let bases: UnsafeMutablePointer<UInt32>? = order == 1
+            ? nil : (memory + tailOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
         let status = p.withArrays { rp, ci, vp in
             matrix.imaginaryValues.withUnsafeBufferPointer { vi in
-                wt_scsr_window_fill(p.rows, p.columns, rp, ci, vp, 0, starts, bases, nil, nil, nil, nil, masks, index, real) |
-                    wt_scsr_window_fill(p.rows, p.columns, rp, ci, vi.baseAddress, 0, starts, bases, nil, nil, nil, nil, masks,
-                                        index, imag)
+                wt_ccsr_window_fill(p.rows, p.columns, rp, ci, vp, vi.baseAddress, order, order == 1 ? nil : starts, bases,
+                                    counts, order == 1 ? starts : nil, masks, index, real, imag)
             }
         }
         guard status == 0 else {
@@ -126,11 +137,10 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
         imaginaryValues = UnsafePointer(imag)
         descriptor = .allocate(capacity: 1)
         descriptor.initialize(to: wt_sparse_window(rows: p.rows, cols: p.columns, slices: slices, vectors: vectors,
-                                                   groups: (slices + Int(WT_WINDOW_GROUP) - 1) / Int(WT_WINDOW_GROUP),
-                                                   positions: wt_window_positions(p.columns), by_position: 0,
-                                                   slice_start: starts, base: bases, count: nil, group_start: nil,
-                                                   position_count: nil, slice_of: nil, mask: masks, index: index,
-                                                   values: real))
+                                                   groups: groups, positions: positions, by_position: order,
+                                                   slice_start: order == 1 ? nil : starts, base: bases, count: counts,
+                                                   group_start: order == 1 ? starts : nil, position_count: nil,
+                                                   slice_of: nil, mask: masks, index: index, values: real))
         vectorCount = vectors
     }
 

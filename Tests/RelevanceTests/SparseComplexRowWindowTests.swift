@@ -95,71 +95,120 @@ final class SparseComplexRowWindowTests: XCTestCase {
         return out
     }
 
-    /// Decoding the layout gives back the complex CSR nonzeros, each once, in ascending columns
-    /// per row, with the imaginary part in the lane of the real one.
+    /// The (vector, slice, window start) of every stored vector of `d`, in stored order.
+    func vectors(_ d: wt_sparse_window) -> [(v: Int, slice: Int, base: Int)] {
+        var out: [(Int, Int, Int)] = []
+        if d.by_position == 0 {
+            for s in 0..<d.slices {
+                for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) { out.append((v, s, Int(d.base[v]))) }
+            }
+            return out
+        }
+        let group = Int(WT_CWINDOW_GROUP)
+        for g in 0..<d.groups {
+            var v = Int(d.group_start[g])
+            for p in 0..<d.positions {
+                for j in 0..<group {
+                    for _ in 0..<Int(d.count[(g * d.positions + p) * group + j]) {
+                        out.append((v, g * group + j, 16 * p))
+                        v += 1
+                    }
+                }
+            }
+            XCTAssertEqual(v, Int(d.group_start[g + 1]), "group \(g): counts and starts disagree")
+        }
+        return out
+    }
+
+    /// Decoding the layout, in both orders, gives back the complex CSR nonzeros, each once, in
+    /// ascending columns per row, with the imaginary part in the lane of the real one.
     func testLayoutHoldsEveryComplexNonzeroOnceInRowOrder() {
         for (w, m, _, what) in cases() {
             let csr = ComplexCSRMatrix(dense: w, mask: m)
-            guard let window = ComplexCSRRowWindow(csr) else { XCTFail("\(what): no window"); continue }
-            let d = window.descriptor.pointee
-            XCTAssertEqual(d.by_position, 0, what)
-            XCTAssertEqual(d.vectors, window.vectorCount, what)
-            var rows = [[(Int, Float, Float)]](repeating: [], count: csr.rows)
-            for s in 0..<d.slices {
-                for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
-                    XCTAssertEqual(d.base[v] % 16, 0, what)
+            for order: Int32 in [0, 1] {
+                guard let window = ComplexCSRRowWindow(csr, order: order) else { XCTFail("\(what): no window"); continue }
+                let d = window.descriptor.pointee
+                let label = "\(what), order \(order)"
+                XCTAssertEqual(d.by_position, order, label)
+                XCTAssertEqual(d.vectors, window.vectorCount, label)
+                var rows = [[(Int, Float, Float)]](repeating: [], count: csr.rows)
+                let all = vectors(d)
+                XCTAssertEqual(all.map { $0.v }, Array(0..<d.vectors), "\(label): vectors not stored once each in order")
+                for (v, s, base) in all {
+                    XCTAssertEqual(base % 16, 0, label)
+                    XCTAssertLessThan(base / 16, d.positions, label)
                     for lane in 0..<16 {
                         let on = d.mask[v] & UInt16(1 << lane) != 0
                         let re = d.values[16 * v + lane], im = window.imaginaryValues[16 * v + lane]
                         if on {
-                            rows[16 * s + lane].append((Int(d.base[v]) + Int(d.index[16 * v + lane]), re, im))
+                            XCTAssertLessThan(16 * s + lane, csr.rows, label)
+                            rows[16 * s + lane].append((base + Int(d.index[16 * v + lane]), re, im))
                         } else {
-                            XCTAssertEqual(re, 0, what); XCTAssertEqual(im, 0, what); XCTAssertEqual(d.index[16 * v + lane], 0, what)
+                            XCTAssertEqual(re, 0, label); XCTAssertEqual(im, 0, label); XCTAssertEqual(d.index[16 * v + lane], 0, label)
                         }
                     }
                 }
-            }
-            let rp = csr.pattern.rowPointers, ci = csr.pattern.columnIndices
-            for r in 0..<csr.rows {
-                let want = (Int(rp[r])..<Int(rp[r + 1])).map { (Int(ci[$0]), csr.pattern.values[$0], csr.imaginaryValues[$0]) }
-                XCTAssertEqual(rows[r].map { $0.0 }, want.map { $0.0 }, "\(what), row \(r): columns")
-                XCTAssertEqual(rows[r].map { $0.1 }, want.map { $0.1 }, "\(what), row \(r): real parts")
-                XCTAssertEqual(rows[r].map { $0.2 }, want.map { $0.2 }, "\(what), row \(r): imaginary parts")
+                let rp = csr.pattern.rowPointers, ci = csr.pattern.columnIndices
+                for r in 0..<csr.rows {
+                    let want = (Int(rp[r])..<Int(rp[r + 1])).map { (Int(ci[$0]), csr.pattern.values[$0], csr.imaginaryValues[$0]) }
+                    XCTAssertEqual(rows[r].map { $0.0 }, want.map { $0.0 }, "\(label), row \(r): columns")
+                    XCTAssertEqual(rows[r].map { $0.1 }, want.map { $0.1 }, "\(label), row \(r): real parts")
+                    XCTAssertEqual(rows[r].map { $0.2 }, want.map { $0.2 }, "\(label), row \(r): imaginary parts")
+                }
             }
         }
     }
 
+    /// The layer's window takes the order `wt_ccsr_window_order` picks: position order for the
+    /// bench's CplxLinear(784, 400) at 95 % and 99 % sparsity, slice order at 99.8 %.
+    func testLayerPicksTheOrder() {
+        guard Self.hasAVX512 else { return }
+        for (keep, order) in [(0.05, Int32(1)), (0.01, Int32(1)), (0.002, Int32(0))] {
+            let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 795)
+            let layer = SparseComplexLinear(weight: w, bias: b, mask: m)
+            XCTAssertEqual(layer.window?.descriptor.pointee.by_position, order, "keep \(keep)")
+        }
+    }
+
     /// Batches 1–3 take the window product (AVX-512 tier; the others the gathered products),
-    /// batch 4 the tiles: every tier within the float64 bound, with and without bias, 1 and 2
-    /// threads giving the same bits, a fully masked row giving exactly the bias (or +0).
+    /// batch 4 the tiles: in both orders of the layout and through the compiled layer, every tier
+    /// within the float64 bound, with and without bias, 1 and 2 threads giving the same bits, a
+    /// fully masked row giving exactly the bias (or +0).
     func testSmallBatchesMatchTheReferenceAtEveryTierAndThreadCount() {
         for (w, m, b, what) in cases() {
             for bias in [true, false] {
                 let layer = SparseComplexLinear(weight: w, bias: bias ? b : nil, mask: m, maxDensity: 1)
                 XCTAssertTrue(layer.isCSR, what)
                 XCTAssertEqual(layer.window != nil, Self.hasAVX512, what)
+                let csr = ComplexCSRMatrix(dense: w, mask: m)
+                let plans = [Int32(0), 1].map { SparseComplexLinearPlan(csr, bias: bias ? b : nil, window: ComplexCSRRowWindow(csr, order: $0)) }
                 let rows = w.shape[0], cols = w.shape[1]
                 let empty = rows > 2 ? [0, rows - 2] : []
                 for isa in tiers {
                     _ = wt_set_isa(isa)
                     for n in [1, 2, 3, 4] {
                         let z = Sample.complex([n, cols], seed: UInt64(800 + n), dtype: .float32)
-                        _ = wt_set_num_threads(1)
-                        let one = layer(z)
-                        _ = wt_set_num_threads(2)
-                        let two = layer(z)
-                        let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n)"
-                        XCTAssertEqual(one.real.scalars(as: Float.self).map(\.bitPattern), two.real.scalars(as: Float.self).map(\.bitPattern),
-                                       "\(label): thread counts differ (real part)")
-                        XCTAssertEqual(one.imag.scalars(as: Float.self).map(\.bitPattern), two.imag.scalars(as: Float.self).map(\.bitPattern),
-                                       "\(label): thread counts differ (imaginary part)")
-                        assertWithin(two, reference(z, w, m, bias ? b : nil), label)
-                        let yr = two.real.scalars(as: Float.self), yi = two.imag.scalars(as: Float.self)
-                        let br = b.real.scalars(as: Float.self), bi = b.imag.scalars(as: Float.self)
-                        for i in 0..<n {
-                            for r in empty {
-                                XCTAssertEqual(yr[i * rows + r].bitPattern, (bias ? br[r] : 0).bitPattern, "\(label): empty row \(r)")
-                                XCTAssertEqual(yi[i * rows + r].bitPattern, (bias ? bi[r] : 0).bitPattern, "\(label): empty row \(r)")
+                        let ref = reference(z, w, m, bias ? b : nil)
+                        let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }]
+                        for k in 0..<calls.count {
+                            let call = calls[k]
+                            _ = wt_set_num_threads(1)
+                            let one = call()
+                            _ = wt_set_num_threads(2)
+                            let two = call()
+                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(["layer", "slice order", "position order"][k])"
+                            XCTAssertEqual(one.real.scalars(as: Float.self).map { $0.bitPattern }, two.real.scalars(as: Float.self).map { $0.bitPattern },
+                                           "\(label): thread counts differ (real part)")
+                            XCTAssertEqual(one.imag.scalars(as: Float.self).map { $0.bitPattern }, two.imag.scalars(as: Float.self).map { $0.bitPattern },
+                                           "\(label): thread counts differ (imaginary part)")
+                            assertWithin(two, ref, label)
+                            let yr = two.real.scalars(as: Float.self), yi = two.imag.scalars(as: Float.self)
+                            let br = b.real.scalars(as: Float.self), bi = b.imag.scalars(as: Float.self)
+                            for i in 0..<n {
+                                for r in empty {
+                                    XCTAssertEqual(yr[i * rows + r].bitPattern, (bias ? br[r] : 0).bitPattern, "\(label): empty row \(r)")
+                                    XCTAssertEqual(yi[i * rows + r].bitPattern, (bias ? bi[r] : 0).bitPattern, "\(label): empty row \(r)")
+                                }
                             }
                         }
                     }
@@ -187,14 +236,15 @@ final class SparseComplexRowWindowTests: XCTestCase {
         }
     }
 
-    /// A NaN or an infinity in either part of an input reaches only the rows with a nonzero in its
-    /// column (absent lanes are masked, not multiplied by 0); the other rows have the bits of the
+    /// In both orders of the layout, a NaN or an infinity in either part of an input reaches only
+    /// the rows with a nonzero in its column (absent lanes are masked, not multiplied by 0); the other rows have the bits of the
     /// product of the same input with that entry finite (the unmasked product at the AVX-512 tier).
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
-        for (rows, cols, keep) in [(33, 64, 0.1), (400, 784, 0.05), (400, 784, 0.01)] {
+        for (rows, cols, keep, order) in [(33, 64, 0.1, Int32(0)), (33, 64, 0.6, Int32(1)), (400, 784, 0.05, Int32(1)),
+                                          (400, 784, 0.01, Int32(0)), (400, 784, 0.01, Int32(1))] {
             let (w, m, b) = problem(out: rows, in: cols, keep: keep, seed: 820)
-            let layer = SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 1)
-            XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+            let csr = ComplexCSRMatrix(dense: w, mask: m)
+            let layer = SparseComplexLinearPlan(csr, bias: b, window: ComplexCSRRowWindow(csr, order: order))
             let ms = m.scalars
             // Also entries near the end of a 784-wide input (columns 720 and 780): the finiteness
             // scan must reach its last vectors.
@@ -206,14 +256,14 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     let z = Sample.complex([1, cols], seed: 821, dtype: .float32)
                     var xr = z.real.scalars(as: Float.self), xi = z.imag.scalars(as: Float.self)
                     if imaginary { xi[column] = value } else { xr[column] = value }
-                    let y = layer(ComplexTensor(real: Tensor(shape: [1, cols], scalars: xr), imag: Tensor(shape: [1, cols], scalars: xi)))
+                    let y = layer.linear(ComplexTensor(real: Tensor(shape: [1, cols], scalars: xr), imag: Tensor(shape: [1, cols], scalars: xi)))
                     if imaginary { xi[column] = 0.5 } else { xr[column] = 0.5 }
-                    let f = layer(ComplexTensor(real: Tensor(shape: [1, cols], scalars: xr), imag: Tensor(shape: [1, cols], scalars: xi)))
+                    let f = layer.linear(ComplexTensor(real: Tensor(shape: [1, cols], scalars: xr), imag: Tensor(shape: [1, cols], scalars: xi)))
                     let yr = y.real.scalars(as: Float.self), yi = y.imag.scalars(as: Float.self)
                     let fr = f.real.scalars(as: Float.self), fi = f.imag.scalars(as: Float.self)
                     XCTAssertTrue((0..<rows).contains { ms[$0 * cols + column] != 0 }, "no row reads column \(column)")
                     for r in 0..<rows {
-                        let label = "keep \(keep), isa \(isa.rawValue), row \(r), \(value) in part \(imaginary ? "im" : "re") at \(column)"
+                        let label = "keep \(keep), order \(order), isa \(isa.rawValue), row \(r), \(value) in part \(imaginary ? "im" : "re") at \(column)"
                         let reads = ms[r * cols + column] != 0
                         XCTAssertEqual(yr[r].isFinite, !reads, label + " (real part)")
                         XCTAssertEqual(yi[r].isFinite, !reads, label + " (imaginary part)")

@@ -31,15 +31,42 @@ int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const
                    const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
                    const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
 
+/// Slices (16 rows) per group of the complex row-window layout in position order: the product
+/// keeps one group's 2 × 9 accumulators (real and imaginary parts) in registers.
+#define WT_CWINDOW_GROUP 9
+
+/// The order of the complex row-window layout of a weight whose layout has `vectors` vectors:
+/// position order (1, groups of WT_CWINDOW_GROUP slices) when there are at least 0.5 vectors per
+/// (group, position, slice) cell, else slice order (0) (Docs/Inference.md, "Batch 1: complex row
+/// windows").
+static inline int wt_ccsr_window_order(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t vectors) {
+    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_CWINDOW_GROUP - 1) / WT_CWINDOW_GROUP;
+    const ptrdiff_t cells = groups * wt_window_positions(cols) * WT_CWINDOW_GROUP;
+    return 2 * vectors >= cells ? 1 : 0;
+}
+
+/// Writes the complex row-window layout of a CSR pattern (rows × cols, cols ≥ 32; row_ptr,
+/// col_idx as for wt_ccsr_linear) with real parts vr and imaginary parts vi: the vectors of
+/// wt_scsr_window_fill (vectors = wt_scsr_window_count(…)), mask and index as there, the real parts
+/// in wvr and the imaginary parts in wvi (16 floats per vector each, 0 in absent lanes). Orders:
+/// by_position = 0, slice order (slice_start: slices + 1 entries, base: vectors entries; count and
+/// group_start unused); by_position = 1, position order with groups of WT_CWINDOW_GROUP slices
+/// (groups = (slices + 8) / 9; count: groups · positions · 9 entries, count[(g · positions + p) · 9
+/// + j] vectors of slice 9g + j at position p; group_start: groups + 1 entries; slice_start and base
+/// unused). Returns 0, or -1 when cols < 32 or working memory could not be allocated.
+int wt_ccsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                        const float *vr, const float *vi, int by_position, int32_t *slice_start, uint32_t *base,
+                        uint8_t *count, int32_t *group_start, uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
+
 /// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
-/// wt_sparse_window of (row_ptr, col_idx) in slice order (by_position = 0) built with the real
-/// parts vr as its values, `window_imag` the imaginary parts vi in the same lanes (16 floats per
-/// stored vector, 0 in absent lanes, 64-byte aligned). Batches below 4 at the AVX-512 tier take
+/// wt_sparse_window of (row_ptr, col_idx) built by wt_ccsr_window_fill (its values: the real parts
+/// wvr; groups = (slices + 8) / 9 in position order), `window_imag` its wvi (64-byte aligned). Batches below 4 at the AVX-512 tier take
 /// the row-window product (sparse_cwindow.c: two table lookups of 32 inputs and four multiply-adds
 /// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
 /// holds a NaN or an infinity in either part, and add 0 otherwise), summing each part of row r as
 /// b[r] + ((a0 + a1) + (a2 + a3)) with a_q the running sum (fused multiply-adds from +0, in the
-/// order of wt_ccsr_linear's statements) of the slice's vectors v ≡ q (mod 4) in stored order.
+/// order of wt_ccsr_linear's statements) of the slice's vectors v ≡ q (mod 4) in stored order
+/// (slice order), or as b[r] + a with a the running sum of all the slice's vectors (position order).
 /// Other tiers, larger batches, a window of another shape or order, or no scratch memory take
 /// wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
 int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
