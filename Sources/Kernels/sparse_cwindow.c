@@ -239,15 +239,26 @@ int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
         window->cols == cols && (window->by_position == 0 || window->by_position == 1) &&
         wt_active_isa() == WT_ISA_AVX512) {
         const ptrdiff_t padded = sp_window_padded(cols);
-        float *xa = (float *)wt_sparse_scratch((size_t)(2 * batch * padded) * sizeof(float));
-        if (xa) {
-            cw_job j = {window, window_imag, br, bi, batch, ldy, {0}, {0}, {0}, yr, yi};
-            for (ptrdiff_t b = 0; b < batch; b++) {
-                float *ar = xa + 2 * b * padded, *ai = ar + padded;
-                const int fr = sp_window_input_avx512(xr + b * ldx, cols, ar);
-                const int fi = sp_window_input_avx512(xi + b * ldx, cols, ai);
-                j.xr[b] = ar; j.xi[b] = ai; j.finite[b] = fr && fi;
+        cw_job j = {window, window_imag, br, bi, batch, ldy, {0}, {0}, {0}, yr, yi};
+        // Parts whose rows are 64-byte aligned and a multiple of 16 floats long (a 784-wide tensor)
+        // are read in place and only checked; others are copied into aligned, zero-padded scratch.
+        float *xa = NULL;
+        int ok = 1;
+        for (ptrdiff_t b = 0; b < batch && ok; b++) {
+            const float *pr = xr + b * ldx, *pi = xi + b * ldx;
+            if ((cols & 15) == 0 && ((uintptr_t)pr & 63) == 0 && ((uintptr_t)pi & 63) == 0) {
+                j.xr[b] = pr; j.xi[b] = pi;
+                j.finite[b] = sp_window_finite_avx512(pr, cols) && sp_window_finite_avx512(pi, cols);
+                continue;
             }
+            if (!xa) xa = (float *)wt_sparse_scratch((size_t)(2 * batch * padded) * sizeof(float));
+            if (!xa) { ok = 0; break; }
+            float *ar = xa + 2 * b * padded, *ai = ar + padded;
+            const int fr = sp_window_input_avx512(pr, cols, ar);
+            const int fi = sp_window_input_avx512(pi, cols, ai);
+            j.xr[b] = ar; j.xi[b] = ai; j.finite[b] = fr && fi;
+        }
+        if (ok) {
             // Slices or groups (the layout's order) split over the pool when each part has enough
             // work; any split gives the same bits.
             const ptrdiff_t units = window->by_position ? window->groups : window->slices;
