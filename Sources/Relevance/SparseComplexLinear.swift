@@ -122,7 +122,7 @@ public struct SparseComplexLinear: SequentialLayer {
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         self.bias = bias?.detached().converted(to: .float32)
         if storage.isCSR {
-            let window = wt_detected_isa() == WT_ISA_AVX512 ? ComplexCSRRowWindow(csr) : nil
+            let window = wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue ? ComplexCSRRowWindow(csr) : nil
             plan = SparseComplexLinearPlan(csr, bias: self.bias, window: window)
         } else {
             plan = nil

@@ -99,6 +99,11 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
     /// uses the gathered CSR products) or its memory could not be allocated.
     init?(_ matrix: ComplexCSRMatrix, order: Int32? = nil) {
         let p = matrix.pattern
+        if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_CWINDOW_LANES8 : 0)) == WT_CWINDOW_LANES8 {
+            guard let layout = Self.lanes8(matrix) else { return nil }
+            (memory, descriptor, imaginaryValues, vectorCount) = layout
+            return
+        }
         let vectors = p.withArrays { rp, ci, _ in wt_scsr_window_count(p.rows, p.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
         let order = order ?? wt_ccsr_window_order(p.rows, p.columns, vectors)
@@ -142,6 +147,44 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
                                                    group_start: order == 1 ? starts : nil, position_count: nil,
                                                    slice_of: nil, mask: masks, index: index, values: real))
         vectorCount = vectors
+    }
+
+    /// The 8-lane layout of the AVX2 tier (`WT_CWINDOW_LANES8`: slices of 8 rows, windows of 16
+    /// columns, slice order), or nil with fewer than 16 columns.
+    private static func lanes8(_ matrix: ComplexCSRMatrix)
+        -> (UnsafeMutableRawPointer, UnsafeMutablePointer<wt_sparse_window>, UnsafePointer<Float>, Int)? {
+        let p = matrix.pattern
+        let vectors = p.withArrays { rp, ci, _ in wt_ccsr_window8_count(p.rows, p.columns, rp, ci) }
+        guard vectors >= 0 else { return nil }
+        let slices = (p.rows + 7) / 8
+        // Real and imaginary values (8 floats per vector each, 32-byte aligned), indices (8 bytes
+        // per vector), masks, slice starts, bases.
+        let valuesBytes = 32 * vectors, indexBytes = 8 * vectors, masksBytes = 2 * vectors
+        let startsOffset = (2 * valuesBytes + indexBytes + masksBytes + 3) & ~3
+        let basesOffset = startsOffset + 4 * (slices + 1)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(basesOffset + 4 * vectors, 64), alignment: 64)
+        let real = memory.bindMemory(to: Float.self, capacity: 16 * vectors)
+        let imag = real + 8 * vectors
+        let index = (memory + 2 * valuesBytes).bindMemory(to: UInt8.self, capacity: 8 * vectors)
+        let masks = (memory + 2 * valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
+        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
+        let bases = (memory + basesOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
+        let status = p.withArrays { rp, ci, vp in
+            matrix.imaginaryValues.withUnsafeBufferPointer { vi in
+                wt_ccsr_window8_fill(p.rows, p.columns, rp, ci, vp, vi.baseAddress, starts, bases, masks, index, real, imag)
+            }
+        }
+        guard status == 0 else {
+            memory.deallocate()
+            return nil
+        }
+        let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
+        descriptor.initialize(to: wt_sparse_window(rows: p.rows, cols: p.columns, slices: slices, vectors: vectors,
+                                                   groups: 0, positions: 0, by_position: WT_CWINDOW_LANES8,
+                                                   slice_start: starts, base: bases, count: nil, group_start: nil,
+                                                   position_count: nil, slice_of: nil, mask: masks, index: index,
+                                                   values: real))
+        return (memory, descriptor, UnsafePointer(imag), vectors)
     }
 
     deinit {

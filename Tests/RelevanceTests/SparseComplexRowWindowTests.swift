@@ -12,8 +12,11 @@ import TestSupport
 /// float64 reference at every tier, batches 1–3, with and without bias, 1 and 2 threads giving the
 /// same bits, fully masked rows, NaN and infinite inputs.
 final class SparseComplexRowWindowTests: XCTestCase {
-    /// Whether compiled layers build the window (only a CPU with the AVX-512 tier reads it).
+    /// Whether compiled layers build the 16-lane layout (a CPU with the AVX-512 tier).
     static let hasAVX512 = wt_detected_isa() == WT_ISA_AVX512
+    /// Whether compiled layers build a window (a CPU with the AVX2 or AVX-512 tier: the 8-lane or
+    /// the 16-lane layout).
+    static let hasWindow = wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue
 
     override func tearDown() {
         _ = wt_set_isa(wt_detected_isa())
@@ -98,7 +101,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
     /// The (vector, slice, window start) of every stored vector of `d`, in stored order.
     func vectors(_ d: wt_sparse_window) -> [(v: Int, slice: Int, base: Int)] {
         var out: [(Int, Int, Int)] = []
-        if d.by_position == 0 {
+        if d.by_position == 0 || d.by_position == WT_CWINDOW_LANES8 {
             for s in 0..<d.slices {
                 for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) { out.append((v, s, Int(d.base[v]))) }
             }
@@ -125,26 +128,31 @@ final class SparseComplexRowWindowTests: XCTestCase {
     func testLayoutHoldsEveryComplexNonzeroOnceInRowOrder() {
         for (w, m, _, what) in cases() {
             let csr = ComplexCSRMatrix(dense: w, mask: m)
-            for order: Int32 in [0, 1] {
+            for order: Int32 in [0, 1, WT_CWINDOW_LANES8] {
                 guard let window = ComplexCSRRowWindow(csr, order: order) else { XCTFail("\(what): no window"); continue }
                 let d = window.descriptor.pointee
                 let label = "\(what), order \(order)"
+                // 16 lanes and 32-column windows at multiples of 16, or (AVX2 layout) 8 and 16 at multiples of 8.
+                let lanes = order == WT_CWINDOW_LANES8 ? 8 : 16
+                XCTAssertEqual(d.slices, (csr.rows + lanes - 1) / lanes, label)
                 XCTAssertEqual(d.by_position, order, label)
                 XCTAssertEqual(d.vectors, window.vectorCount, label)
                 var rows = [[(Int, Float, Float)]](repeating: [], count: csr.rows)
                 let all = vectors(d)
                 XCTAssertEqual(all.map { $0.v }, Array(0..<d.vectors), "\(label): vectors not stored once each in order")
                 for (v, s, base) in all {
-                    XCTAssertEqual(base % 16, 0, label)
-                    XCTAssertLessThan(base / 16, d.positions, label)
-                    for lane in 0..<16 {
+                    XCTAssertEqual(base % lanes, 0, label)
+                    XCTAssertLessThanOrEqual(base + 2 * lanes, (csr.columns + lanes - 1) / lanes * lanes, "\(label): window past the padded input")
+                    XCTAssertEqual(Int(d.mask[v]) >> lanes, 0, label)
+                    for lane in 0..<lanes {
                         let on = d.mask[v] & UInt16(1 << lane) != 0
-                        let re = d.values[16 * v + lane], im = window.imaginaryValues[16 * v + lane]
+                        let re = d.values[lanes * v + lane], im = window.imaginaryValues[lanes * v + lane]
                         if on {
-                            XCTAssertLessThan(16 * s + lane, csr.rows, label)
-                            rows[16 * s + lane].append((base + Int(d.index[16 * v + lane]), re, im))
+                            XCTAssertLessThan(lanes * s + lane, csr.rows, label)
+                            XCTAssertLessThan(Int(d.index[lanes * v + lane]), 2 * lanes, label)
+                            rows[lanes * s + lane].append((base + Int(d.index[lanes * v + lane]), re, im))
                         } else {
-                            XCTAssertEqual(re, 0, label); XCTAssertEqual(im, 0, label); XCTAssertEqual(d.index[16 * v + lane], 0, label)
+                            XCTAssertEqual(re, 0, label); XCTAssertEqual(im, 0, label); XCTAssertEqual(d.index[lanes * v + lane], 0, label)
                         }
                     }
                 }
@@ -159,14 +167,15 @@ final class SparseComplexRowWindowTests: XCTestCase {
         }
     }
 
-    /// The layer's window takes the order `wt_ccsr_window_order` picks: position order for the
-    /// bench's CplxLinear(784, 400) at 95 % and 99 % sparsity, slice order at 99.8 %.
+    /// The layer's window takes the order `wt_ccsr_window_order` picks on a CPU with the AVX-512
+    /// tier: position order for the bench's CplxLinear(784, 400) at 95 % and 99 % sparsity, slice
+    /// order at 99.8 %; on a CPU with the AVX2 tier only, the 8-lane layout.
     func testLayerPicksTheOrder() {
-        guard Self.hasAVX512 else { return }
+        guard Self.hasWindow else { return }
         for (keep, order) in [(0.05, Int32(1)), (0.01, Int32(1)), (0.002, Int32(0))] {
             let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 795)
             let layer = SparseComplexLinear(weight: w, bias: b, mask: m)
-            XCTAssertEqual(layer.window?.descriptor.pointee.by_position, order, "keep \(keep)")
+            XCTAssertEqual(layer.window?.descriptor.pointee.by_position, Self.hasAVX512 ? order : WT_CWINDOW_LANES8, "keep \(keep)")
         }
     }
 
@@ -179,9 +188,11 @@ final class SparseComplexRowWindowTests: XCTestCase {
             for bias in [true, false] {
                 let layer = SparseComplexLinear(weight: w, bias: bias ? b : nil, mask: m, maxDensity: 1)
                 XCTAssertTrue(layer.isCSR, what)
-                XCTAssertEqual(layer.window != nil, Self.hasAVX512, what)
+                XCTAssertEqual(layer.window != nil, Self.hasWindow, what)
                 let csr = ComplexCSRMatrix(dense: w, mask: m)
-                let plans = [Int32(0), 1].map { SparseComplexLinearPlan(csr, bias: bias ? b : nil, window: ComplexCSRRowWindow(csr, order: $0)) }
+                let plans = [Int32(0), 1, WT_CWINDOW_LANES8].map {
+                    SparseComplexLinearPlan(csr, bias: bias ? b : nil, window: ComplexCSRRowWindow(csr, order: $0))
+                }
                 let rows = w.shape[0], cols = w.shape[1]
                 let empty = rows > 2 ? [0, rows - 2] : []
                 for isa in tiers {
@@ -189,14 +200,14 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     for n in [1, 2, 3, 4] {
                         let z = Sample.complex([n, cols], seed: UInt64(800 + n), dtype: .float32)
                         let ref = reference(z, w, m, bias ? b : nil)
-                        let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }]
+                        let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }, { plans[2].linear(z) }]
                         for k in 0..<calls.count {
                             let call = calls[k]
                             _ = wt_set_num_threads(1)
                             let one = call()
                             _ = wt_set_num_threads(2)
                             let two = call()
-                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(["layer", "slice order", "position order"][k])"
+                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(["layer", "slice order", "position order", "8-lane layout"][k])"
                             XCTAssertEqual(one.real.scalars(as: Float.self).map { $0.bitPattern }, two.real.scalars(as: Float.self).map { $0.bitPattern },
                                            "\(label): thread counts differ (real part)")
                             XCTAssertEqual(one.imag.scalars(as: Float.self).map { $0.bitPattern }, two.imag.scalars(as: Float.self).map { $0.bitPattern },
@@ -222,7 +233,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
     func testLargeWeightSplitsOverThreadsWithTheSameBits() {
         let (w, m, b) = problem(out: 816, in: 784, keep: 0.05, seed: 810)
         let layer = SparseComplexLinear(weight: w, bias: b, mask: m)
-        XCTAssertEqual(layer.window != nil, Self.hasAVX512)
+        XCTAssertEqual(layer.window != nil, Self.hasWindow)
         for isa in tiers {
             _ = wt_set_isa(isa)
             let z = Sample.complex([1, 784], seed: 811, dtype: .float32)
@@ -241,7 +252,8 @@ final class SparseComplexRowWindowTests: XCTestCase {
     /// product of the same input with that entry finite (the unmasked product at the AVX-512 tier).
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
         for (rows, cols, keep, order) in [(33, 64, 0.1, Int32(0)), (33, 64, 0.6, Int32(1)), (400, 784, 0.05, Int32(1)),
-                                          (400, 784, 0.01, Int32(0)), (400, 784, 0.01, Int32(1))] {
+                                          (400, 784, 0.01, Int32(0)), (400, 784, 0.01, Int32(1)), (33, 64, 0.1, WT_CWINDOW_LANES8),
+                                          (400, 784, 0.05, WT_CWINDOW_LANES8)] {
             let (w, m, b) = problem(out: rows, in: cols, keep: keep, seed: 820)
             let csr = ComplexCSRMatrix(dense: w, mask: m)
             let layer = SparseComplexLinearPlan(csr, bias: b, window: ComplexCSRRowWindow(csr, order: order))
@@ -277,14 +289,22 @@ final class SparseComplexRowWindowTests: XCTestCase {
         }
     }
 
-    /// Fewer than 32 inputs have no window (the kernel takes the gathered products) and give the
-    /// reference; dense storage has none either.
+    /// Fewer than 32 inputs have no 16-lane window and fewer than 16 no 8-lane one (the kernel then
+    /// takes the gathered products); both give the reference. Dense storage has no window.
     func testNarrowAndDenseWeightsHaveNoWindow() {
-        let (w, m, b) = problem(out: 20, in: 31, keep: 0.3, seed: 830)
-        let narrow = SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 1)
-        XCTAssertNil(narrow.window)
-        let z = Sample.complex([2, 31], seed: 831, dtype: .float32)
-        assertWithin(narrow(z), reference(z, w, m, b), "31 columns")
-        XCTAssertNil(SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 0.1).window)
+        for cols in [15, 31] {
+            let (w, m, b) = problem(out: 20, in: cols, keep: 0.3, seed: 830)
+            let narrow = SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 1)
+            XCTAssertEqual(narrow.window == nil, cols < 16 || Self.hasAVX512 || !Self.hasWindow, "\(cols) columns")
+            XCTAssertNil(ComplexCSRRowWindow(ComplexCSRMatrix(dense: w, mask: m), order: 0), "\(cols) columns")
+            XCTAssertEqual(ComplexCSRRowWindow(ComplexCSRMatrix(dense: w, mask: m), order: WT_CWINDOW_LANES8) == nil, cols < 16,
+                           "\(cols) columns")
+            for isa in tiers {
+                _ = wt_set_isa(isa)
+                let z = Sample.complex([2, cols], seed: 831, dtype: .float32)
+                assertWithin(narrow(z), reference(z, w, m, b), "\(cols) columns, isa \(isa.rawValue)")
+            }
+            XCTAssertNil(SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 0.1).window)
+        }
     }
 }

@@ -58,6 +58,26 @@ int wt_ccsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
                         const float *vr, const float *vi, int by_position, int32_t *slice_start, uint32_t *base,
                         uint8_t *count, int32_t *group_start, uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
 
+/// The order value (by_position) of the complex row-window layout of the AVX2 tier: slices of 8
+/// rows (one per lane of a 256-bit vector), each stored vector holding at most one nonzero per row
+/// within the 16 columns base[v] ..< base[v] + 16 (base a multiple of 8, clamped to
+/// round_up(cols, 8) − 16; index[8v + i] < 16), in slice order: slice s's vectors are
+/// slice_start[s] ..< slice_start[s + 1]. slices = (rows + 7) / 8; mask[v] has bit i set for a
+/// present lane i; values and the imaginary array hold 8 floats per vector (32-byte aligned),
+/// index 8 bytes per vector. positions, groups, count and group_start are unused.
+#define WT_CWINDOW_LANES8 8
+
+/// The number of vectors of the 8-lane layout (WT_CWINDOW_LANES8) of a CSR pattern, or -1 when it
+/// has none (cols < 16, or rows < 0).
+ptrdiff_t wt_ccsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
+
+/// Writes the 8-lane layout (WT_CWINDOW_LANES8) of a complex CSR weight: slice_start (slices + 1),
+/// base, mask (vectors each), index (8 · vectors), wvr and wvi (8 · vectors: the real and imaginary
+/// parts, 0 in absent lanes). Returns 0, or -1 when cols < 16.
+int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                         const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
+                         uint8_t *index, float *wvr, float *wvi);
+
 /// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
 /// wt_sparse_window of (row_ptr, col_idx) built by wt_ccsr_window_fill (its values: the real parts
 /// wvr; groups = (slices + 8) / 9 in position order), `window_imag` its wvi (64-byte aligned). Batches below 4 at the AVX-512 tier take
@@ -67,8 +87,11 @@ int wt_ccsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
 /// b[r] + ((a0 + a1) + (a2 + a3)) with a_q the running sum (fused multiply-adds from +0, in the
 /// order of wt_ccsr_linear's statements) of the slice's vectors v ≡ q (mod 4) in stored order
 /// (slice order), or as b[r] + a with a the running sum of all the slice's vectors (position order).
-/// Other tiers, larger batches, a window of another shape or order, or no scratch memory take
-/// wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
+/// A window in the 8-lane layout (by_position = WT_CWINDOW_LANES8, from wt_ccsr_window8_fill) is
+/// read at the AVX2 and AVX-512 tiers by the AVX2 kernel: per vector of 8 rows two vpermps and a
+/// blend per part instead of two 8-lane gathers, slice order with four accumulator pairs, NaN/inf
+/// handled as above. The portable tier, larger batches, a window of another shape or order, or no
+/// scratch memory take wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
 int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *vr, const float *vi, const wt_sparse_window *window,
                             const float *window_imag, const float *br, const float *bi, ptrdiff_t batch,
