@@ -1,7 +1,7 @@
 // Sparse deployment of complex linear layers: a complex weight in CSR form (one index structure,
 // split real and imaginary values) and the inference layer built on it. The arithmetic is the C
 // kernel `wt_ccsr_linear` (Sources/Kernels/sparse_spmm.c), and for the layer's batches below 4 on a
-// CPU with the AVX-512 tier its row-window form `wt_ccsr_linear_windowed` (sparse_cwindow.c).
+// CPU with the AVX2 or AVX-512 tier its row-window form `wt_ccsr_linear_windowed` (sparse_cwindow.c).
 
 import Autodiff
 import Kernels
@@ -84,7 +84,7 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
 /// The weight is stored as a ``ComplexCSRMatrix`` when its density (stored complex values /
 /// elements) is at most `maxDensity`, else as a dense complex float32 matrix used through
 /// `Ops.linear`. A CSR weight also gets its row-window layout (``ComplexCSRRowWindow``) on a CPU
-/// with the AVX-512 tier, which batches below 4 read instead of gathering their inputs. Like
+/// with the AVX2 or AVX-512 tier, which batches below 4 read instead of gathering their inputs. Like
 /// ``SparseLinear`` it holds its tensors itself, ignores the `parameters` it is called with, and
 /// stops when called on a traced tensor (it records nothing on a tape).
 public struct SparseComplexLinear: SequentialLayer {
@@ -108,9 +108,9 @@ public struct SparseComplexLinear: SequentialLayer {
     /// The call path of CSR storage (its arrays as the kernel takes them, the row-window layout
     /// and kept output parts, ``SparseComplexLinearPlan``); nil for dense storage.
     let plan: SparseComplexLinearPlan?
-    /// The CSR weight's row-window layout for batches below 4 (``ComplexCSRRowWindow``, read at
-    /// the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
-    /// features; else nil.
+    /// The CSR weight's row-window layout for batches below 4 (``ComplexCSRRowWindow``: 16 lanes
+    /// on a CPU with the AVX-512 tier, at least 32 input features; 8 lanes on one with the AVX2
+    /// tier, at least 16), for CSR storage; else nil.
     var window: ComplexCSRRowWindow? { plan?.window }
 
     /// Compiles `weight ⊙ mask` (complex `weight [out, in]`, optional real `mask` of that shape,

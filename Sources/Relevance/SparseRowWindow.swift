@@ -78,7 +78,9 @@ final class CSRRowWindow: @unchecked Sendable {
 /// (`wt_ccsr_linear_windowed`, Sources/Kernels/sparse_cwindow.c): the row-window layout of its
 /// pattern (`wt_sparse_window`, the real parts as its values) and the imaginary parts in the same
 /// lanes. 16 rows per vector; the AVX-512 kernel reads each vector's real and imaginary inputs
-/// with two table lookups of 32 aligned inputs instead of gathers. With at least 0.5 vectors per
+/// with two table lookups of 32 aligned inputs instead of gathers. On a CPU whose best tier is
+/// AVX2, the 8-lane layout instead (`WT_CWINDOW_LANES8`: 8 rows per vector, windows of 16 columns,
+/// slice order; two `vpermps` and a blend per part). With at least 0.5 vectors per
 /// (position, slice) cell the vectors of each 144 rows (9 slices) are ordered by window position,
 /// so that the kernel loads each position's inputs once and keeps the 2 × 144 sums in registers;
 /// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
@@ -94,9 +96,10 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
-    /// The layout of `matrix` in `order` (0: slice order, 1: position order; nil: the one
-    /// `wt_ccsr_window_order` picks), or nil when it has fewer than 32 columns (the kernel then
-    /// uses the gathered CSR products) or its memory could not be allocated.
+    /// The layout of `matrix` in `order` (0: slice order, 1: position order, `WT_CWINDOW_LANES8`:
+    /// the 8-lane layout; nil: the 8-lane layout on a CPU whose best tier is AVX2, else the order
+    /// `wt_ccsr_window_order` picks), or nil when it has fewer than 32 columns (16 for the 8-lane
+    /// layout; the kernel then uses the gathered CSR products) or its memory could not be allocated.
     init?(_ matrix: ComplexCSRMatrix, order: Int32? = nil) {
         let p = matrix.pattern
         if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_CWINDOW_LANES8 : 0)) == WT_CWINDOW_LANES8 {
