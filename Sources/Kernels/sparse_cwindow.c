@@ -50,6 +50,10 @@
 #include "tiers.h"
 #include <stdint.h>
 
+#if WT_CWINDOW_LANES8 != WT_WINDOW_LANES8
+#error "the complex and the real 8-lane layouts are one walk (sp_window8_walk)"
+#endif
+
 #define CW_BATCH_MAX 4                   // batches below this take the window product
 #define CW_PARALLEL_MIN ((ptrdiff_t)1 << 15)  // stored lanes × 4 multiply-adds × batch per part, at least
 
@@ -222,86 +226,20 @@ static void cw_part(void *context, ptrdiff_t u0, ptrdiff_t u1) {
 
 // MARK: - The 8-lane layout of the AVX2 tier (by_position = WT_CWINDOW_LANES8)
 
-/// Walks the 8-lane windows of a CSR pattern slice by slice (8 rows), in each slice in ascending
-/// window order: the window starts at the multiple of 8 at or below the smallest column a row of
-/// the slice still has to store (clamped to round_up(cols, 8) − 16), and every row whose next
-/// nonzero lies in its 16 columns stores that one. With the arrays set, writes vector v's base,
-/// mask, 8 indices and 8 values of each part (0 in absent lanes) and the slices' first vectors;
-/// returns the number of vectors.
-static ptrdiff_t cw8_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
-                          uint8_t *index, float *wvr, float *wvi) {
-    const ptrdiff_t slices = (rows + 7) / 8, last = ((cols + 7) & ~(ptrdiff_t)7) - 16;
-    ptrdiff_t v = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) {
-        int32_t next[8], end[8];
-        const int lanes = rows - 8 * s < 8 ? (int)(rows - 8 * s) : 8;
-        for (int i = 0; i < 8; i++) {
-            next[i] = i < lanes ? row_ptr[8 * s + i] : 0;
-            end[i] = i < lanes ? row_ptr[8 * s + i + 1] : 0;
-        }
-        if (slice_start) slice_start[s] = (int32_t)v;
-        for (;;) {
-            int64_t b = INT64_MAX;
-            for (int i = 0; i < 8; i++)
-                if (next[i] < end[i] && col_idx[next[i]] < b) b = col_idx[next[i]];
-            if (b == INT64_MAX) break;
-            b &= ~(int64_t)7;
-            if (b > last) b = last;
-            uint16_t m = 0;
-            for (int i = 0; i < 8; i++) {
-                const int take = next[i] < end[i] && col_idx[next[i]] < b + 16;
-                if (mask) {
-                    index[8 * v + i] = take ? (uint8_t)(col_idx[next[i]] - b) : 0;
-                    wvr[8 * v + i] = take && vr ? vr[next[i]] : 0.0f;
-                    wvi[8 * v + i] = take && vi ? vi[next[i]] : 0.0f;
-                }
-                if (take) { m |= (uint16_t)(1u << i); next[i]++; }
-            }
-            if (mask) { mask[v] = m; base[v] = (uint32_t)b; }
-            v++;
-        }
-    }
-    if (slice_start) slice_start[slices] = (int32_t)v;
-    return v;
-}
-
 ptrdiff_t wt_ccsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx) {
     if (rows < 0 || cols < 16) return -1;
-    return cw8_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    return sp_window8_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
 int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
                          uint8_t *index, float *wvr, float *wvi) {
     if (rows < 0 || cols < 16) return -1;
-    (void)cw8_walk(rows, cols, row_ptr, col_idx, vr, vi, slice_start, base, mask, index, wvr, wvi);
+    (void)sp_window8_walk(rows, cols, row_ptr, col_idx, vr, vi, slice_start, base, mask, index, wvr, wvi);
     return 0;
 }
 
 #if WT_X86
-/// Copies one example's part x[0 ..< cols] into xa (32-byte aligned, round_up(cols, 8) floats,
-/// zeros after cols); returns 1 when every input is finite (x − x = 0), 0 when one is NaN or ±inf.
-WT_TARGET_AVX2
-static int cw8_input_avx2(const float *x, ptrdiff_t cols, float *xa) {
-    __m256 bad = _mm256_setzero_ps();
-    ptrdiff_t c = 0;
-    for (; c + 8 <= cols; c += 8) {
-        const __m256 v = _mm256_loadu_ps(x + c);
-        const __m256 d = _mm256_sub_ps(v, v);
-        bad = _mm256_or_ps(bad, _mm256_cmp_ps(d, d, _CMP_UNORD_Q));
-        _mm256_store_ps(xa + c, v);
-    }
-    if (c < cols) {
-        const __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(cols - c)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        const __m256 v = _mm256_maskload_ps(x + c, k);
-        const __m256 d = _mm256_sub_ps(v, v);
-        bad = _mm256_or_ps(bad, _mm256_cmp_ps(d, d, _CMP_UNORD_Q));
-        _mm256_store_ps(xa + c, v);
-    }
-    return _mm256_movemask_ps(bad) == 0;
-}
-
 /// The real and imaginary inputs of vector O's 8 lanes: x[base + index] by two vpermps of the 16
 /// aligned inputs from base and a blend on the index's bit 3, for each part.
 #define CW8_STEP(AR, AI, O, MASKED)                                                                        \
@@ -388,8 +326,8 @@ static int cw8_linear(const wt_sparse_window *w, const float *wi, const float *b
     cw_job j = {w, wi, br, bi, batch, ldy, {0}, {0}, {0}, yr, yi};
     for (ptrdiff_t b = 0; b < batch; b++) {
         float *ar = xa + 2 * b * padded, *ai = ar + padded;
-        const int fr = cw8_input_avx2(xr + b * ldx, w->cols, ar);
-        const int fi = cw8_input_avx2(xi + b * ldx, w->cols, ai);
+        const int fr = sp_window8_input_avx2(xr + b * ldx, w->cols, ar);
+        const int fi = sp_window8_input_avx2(xi + b * ldx, w->cols, ai);
         j.xr[b] = ar; j.xi[b] = ai; j.finite[b] = fr && fi;
     }
     const ptrdiff_t work = batch * w->vectors * 32 + 1;
