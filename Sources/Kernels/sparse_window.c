@@ -29,9 +29,14 @@
 // (registers, or an L1 array in the round-robin order), the row's result is bias + a; then ReLU.
 // The slices are independent, so any split over threads gives the same bits.
 //
-// Only the AVX-512 tier has a piece: in plain C the layout's padded lanes cost more than the CSR
-// loop saves (400 × 784 at 95 %: 97 µs against 8.6 µs for the portable CSR dot products, gcc -O2),
-// and AVX2 has no two-register table lookup of 16 lanes; both keep the CSR paths.
+// The portable tier has no piece: in plain C the layout's padded lanes cost more than the CSR
+// loop saves (400 × 784 at 95 %: 97 µs against 8.6 µs for the portable CSR dot products, gcc -O2).
+// AVX2 has no two-register table lookup of 16 lanes, so since session 10 its tier reads its own
+// 8-lane layout (WT_WINDOW_LANES8, shared with the complex layer: 8 rows per vector, 16-column
+// windows at multiples of 8, two vpermps and a blend per vector; sp_window8_avx2 below):
+// Linear(784, 400) at batch 1 with WIRTINGER_ISA=avx2 on the Zen 4 host 3.23 µs at 95 % and
+// 1.57 µs at 99 %, against 6.6 and 2.14 µs for the gathers (Docs/Inference.md, "Session 10: the
+// AVX2 tier's 8-lane row windows").
 #include "kernels_sparse.h"
 #include "sparse_window.h"
 #include "tiers.h"
