@@ -1,8 +1,9 @@
 // Sparse-weight linear map (CSR) for inference: y = x · Wᵀ + bias. See kernels_sparse.h.
 //
 // Three schemes:
-//  * batch < WT_SP_GATHER_MAX with the weight's row-window layout at the AVX-512 tier: 16 rows per
-//    vector, inputs by table lookup (sparse_window.c).
+//  * batch < WT_SP_GATHER_MAX with the weight's row-window layout: at the AVX-512 tier 16 rows per
+//    vector, inputs by table lookup; at the AVX2 tier (the 8-lane layout) 8 rows per vector,
+//    inputs by two vpermps and a blend (sparse_window.c).
 //  * batch < WT_SP_GATHER_MAX otherwise: per example and output row, a dot product of the row's
 //    nonzeros with the gathered inputs (8-lane hardware gathers on the x86 tiers, four partial sums
 //    in portable C).
@@ -45,7 +46,8 @@ typedef struct {
     /// y[i·ldy + r] = ot[r·64 + i] for i < nb, r0 ≤ r < r1 (y at the tile's first example).
     void (*transpose_back)(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy);
     /// The row-window product of units u0 ..< u1 for one example (sparse_window.h), or NULL where
-    /// the gathered dot products are faster (portable, AVX2).
+    /// the gathered dot products are faster (portable). The AVX2 tier's reads the 8-lane layout
+    /// (WT_WINDOW_LANES8) only, the AVX-512 tier's every layout.
     void (*window)(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
                    ptrdiff_t u0, ptrdiff_t u1);
     /// The aligned, zero-padded copy of one example's input the window product reads; 1 when it
@@ -54,6 +56,8 @@ typedef struct {
     /// Whether one example's input is finite, for an input the window product reads in place
     /// (64-byte aligned, cols a multiple of 16). NULL with window.
     int (*window_finite)(const float *x, ptrdiff_t cols);
+    /// 1 when window reads the 16-lane layouts (by_position 0, 1, 2) too.
+    int window16;
 } wt_sp_tier;
 
 typedef struct wt_sp_job {
@@ -395,12 +399,15 @@ static int sp_linear_window(wt_sp_job *j, int threads) {
         j->finite[b] = j->tier->window_input(xb, j->cols, xa + b * padded);
         j->xa[b] = xa + b * padded;
     }
-    // The units split over the threads: groups of 25 slices (position orders) or slices.
-    const ptrdiff_t units = w->by_position ? w->groups : w->slices;
-    const int32_t *start = w->by_position ? w->group_start : w->slice_start;
+    // The units split over the threads: groups of 25 slices (position orders) or slices (slice
+    // order, the 8-lane layout).
+    const int grouped = w->by_position == 1 || w->by_position == 2;
+    const ptrdiff_t units = grouped ? w->groups : w->slices;
+    const int32_t *start = grouped ? w->group_start : w->slice_start;
+    const long long lanes = w->by_position == WT_WINDOW_LANES8 ? 8 : 16;
     int parts = threads > 64 ? 64 : threads;
     // The gathered path's threshold, with a stored lane costing half a gathered nonzero.
-    if ((long long)j->batch * (long long)w->vectors * 16 < WT_SP_PARALLEL_MIN_GATHER * 2 || units < 2) parts = 1;
+    if ((long long)j->batch * (long long)w->vectors * lanes < WT_SP_PARALLEL_MIN_GATHER * 2 || units < 2) parts = 1;
     if (parts > units) parts = (int)units;
     j->split[0] = 0;
     for (int p = 1; p < parts; p++) {
@@ -427,7 +434,8 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
     j.rows = rows; j.cols = cols; j.row_ptr = row_ptr; j.col_idx = col_idx; j.values = values; j.bias = bias;
     j.batch = batch; j.x = x; j.ldx = ldx; j.y = y; j.ldy = ldy; j.tier = tier;
     j.relu = (flags & WT_SPARSE_RELU) != 0;
-    if (batch < WT_SP_GATHER_MAX && window && tier->window && window->rows == rows && window->cols == cols) {
+    if (batch < WT_SP_GATHER_MAX && window && tier->window && window->rows == rows && window->cols == cols &&
+        (window->by_position == WT_WINDOW_LANES8 || tier->window16)) {
         j.window = window;
         if (sp_linear_window(&j, threads) == 0) return 0;
         j.window = NULL;  // no scratch for the input copy: the gathered products need none
@@ -513,10 +521,10 @@ void *wt_sparse_scratch(size_t bytes) { return wt_sparse_scratch_slot(0, bytes);
 static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_portable, sp_tile_rows_t_portable,
                                        sp_transpose_back_portable, NULL, NULL};
 #if WT_X86
-static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2, NULL,
-                                   NULL};
+static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2,
+                                   sp_window8_avx2, sp_window8_input_avx2, sp_window8_finite_avx2, 0};
 static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
-                                     sp_window_avx512, sp_window_input_avx512, sp_window_finite_avx512};
+                                     sp_window_avx512, sp_window_input_avx512, sp_window_finite_avx512, 1};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable

@@ -29,9 +29,14 @@
 // (registers, or an L1 array in the round-robin order), the row's result is bias + a; then ReLU.
 // The slices are independent, so any split over threads gives the same bits.
 //
-// Only the AVX-512 tier has a piece: in plain C the layout's padded lanes cost more than the CSR
-// loop saves (400 × 784 at 95 %: 97 µs against 8.6 µs for the portable CSR dot products, gcc -O2),
-// and AVX2 has no two-register table lookup of 16 lanes; both keep the CSR paths.
+// The portable tier has no piece: in plain C the layout's padded lanes cost more than the CSR
+// loop saves (400 × 784 at 95 %: 97 µs against 8.6 µs for the portable CSR dot products, gcc -O2).
+// AVX2 has no two-register table lookup of 16 lanes, so since session 10 its tier reads its own
+// 8-lane layout (WT_WINDOW_LANES8, shared with the complex layer: 8 rows per vector, 16-column
+// windows at multiples of 8, two vpermps and a blend per vector; sp_window8_avx2 below):
+// Linear(784, 400) at batch 1 with WIRTINGER_ISA=avx2 on the Zen 4 host 3.23 µs at 95 % and
+// 1.57 µs at 99 %, against 6.6 and 2.14 µs for the gathers (Docs/Inference.md, "Session 10: the
+// AVX2 tier's 8-lane row windows").
 #include "kernels_sparse.h"
 #include "sparse_window.h"
 #include "tiers.h"
@@ -85,6 +90,7 @@ ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *ro
 
 typedef struct {
     ptrdiff_t positions;
+    ptrdiff_t group;    // slices per group (position order)
     uint8_t *count;     // first pass: vectors per (group, position, slice of the group)
     int32_t *cursor;    // second pass: where the next vector of each cell goes (position order)
     int32_t *slice_start;  // slice order: the slices' first vectors, filled as they come
@@ -97,7 +103,7 @@ typedef struct {
 
 /// The cell of slice s at position p: (group, position, slice within the group), group-major.
 static ptrdiff_t sp_window_cell(const sp_window_fill_ctx *c, ptrdiff_t s, ptrdiff_t p) {
-    return ((s / WT_WINDOW_GROUP) * c->positions + p) * WT_WINDOW_GROUP + s % WT_WINDOW_GROUP;
+    return ((s / c->group) * c->positions + p) * c->group + s % c->group;
 }
 
 static void sp_window_count_cell(void *ctx, ptrdiff_t s, ptrdiff_t p, uint16_t m, const uint8_t *ix, const float *vs) {
@@ -178,10 +184,9 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
     if (by_position == 2)
         return sp_window_fill_round_robin(rows, cols, row_ptr, col_idx, values, group_start, position_count, slice_of,
                                           mask, index, wvalues);
-    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_WINDOW_GROUP - 1) / WT_WINDOW_GROUP;
-    sp_window_fill_ctx c = {wt_window_positions(cols), count, NULL, slice_start, base, 0, mask, index, wvalues};
-    const ptrdiff_t cells = groups * c.positions * WT_WINDOW_GROUP;
     if (!by_position) {
+        const ptrdiff_t slices = (rows + 15) / 16;
+        sp_window_fill_ctx c = {wt_window_positions(cols), WT_WINDOW_GROUP, count, NULL, slice_start, base, 0, mask, index, wvalues};
         for (ptrdiff_t s = 0; s <= slices; s++) slice_start[s] = -1;
         const ptrdiff_t v = sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_place, &c);
         slice_start[slices] = (int32_t)v;
@@ -189,13 +194,24 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
             if (slice_start[s] < 0) slice_start[s] = slice_start[s + 1];
         return 0;
     }
+    return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, values, WT_WINDOW_GROUP, count, group_start, mask,
+                                  index, wvalues);
+}
+
+int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                           const float *values, ptrdiff_t group, uint8_t *count, int32_t *group_start, uint16_t *mask,
+                           uint8_t *index, float *wvalues) {
+    if (rows < 0 || cols < 32 || group < 1) return -1;
+    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + group - 1) / group;
+    sp_window_fill_ctx c = {wt_window_positions(cols), group, count, NULL, NULL, NULL, 0, mask, index, wvalues};
+    const ptrdiff_t cells = groups * c.positions * group;
     memset(count, 0, (size_t)cells);
     (void)sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_count_cell, &c);
     c.cursor = (int32_t *)malloc((size_t)(cells > 0 ? cells : 1) * sizeof(int32_t));
     if (!c.cursor) return -1;
     int32_t v = 0;
     for (ptrdiff_t k = 0; k < cells; k++) {
-        if (k % (c.positions * WT_WINDOW_GROUP) == 0) group_start[k / (c.positions * WT_WINDOW_GROUP)] = v;
+        if (k % (c.positions * group) == 0) group_start[k / (c.positions * group)] = v;
         c.cursor[k] = v;
         v += count[k];
     }
@@ -205,7 +221,157 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
     return 0;
 }
 
+// MARK: - The 8-lane layout of the AVX2 tier (WT_WINDOW_LANES8), real and complex
+
+ptrdiff_t sp_window8_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
+                          uint8_t *index, float *wvr, float *wvi) {
+    const ptrdiff_t slices = (rows + 7) / 8, last = ((cols + 7) & ~(ptrdiff_t)7) - 16;
+    ptrdiff_t v = 0;
+    for (ptrdiff_t s = 0; s < slices; s++) {
+        int32_t next[8], end[8];
+        const int lanes = rows - 8 * s < 8 ? (int)(rows - 8 * s) : 8;
+        for (int i = 0; i < 8; i++) {
+            next[i] = i < lanes ? row_ptr[8 * s + i] : 0;
+            end[i] = i < lanes ? row_ptr[8 * s + i + 1] : 0;
+        }
+        if (slice_start) slice_start[s] = (int32_t)v;
+        for (;;) {
+            int64_t b = INT64_MAX;
+            for (int i = 0; i < 8; i++)
+                if (next[i] < end[i] && col_idx[next[i]] < b) b = col_idx[next[i]];
+            if (b == INT64_MAX) break;
+            b &= ~(int64_t)7;
+            if (b > last) b = last;
+            uint16_t m = 0;
+            for (int i = 0; i < 8; i++) {
+                const int take = next[i] < end[i] && col_idx[next[i]] < b + 16;
+                if (mask) {
+                    index[8 * v + i] = take ? (uint8_t)(col_idx[next[i]] - b) : 0;
+                    wvr[8 * v + i] = take && vr ? vr[next[i]] : 0.0f;
+                    if (wvi) wvi[8 * v + i] = take && vi ? vi[next[i]] : 0.0f;
+                }
+                if (take) { m |= (uint16_t)(1u << i); next[i]++; }
+            }
+            if (mask) { mask[v] = m; base[v] = (uint32_t)b; }
+            v++;
+        }
+    }
+    if (slice_start) slice_start[slices] = (int32_t)v;
+    return v;
+}
+
+ptrdiff_t wt_scsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx) {
+    if (rows < 0 || cols < 16) return -1;
+    return sp_window8_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                         const float *values, int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
+                         float *wvalues) {
+    if (rows < 0 || cols < 16) return -1;
+    (void)sp_window8_walk(rows, cols, row_ptr, col_idx, values, NULL, slice_start, base, mask, index, wvalues, NULL);
+    return 0;
+}
+
 #if WT_X86
+/// Copies one example's part x[0 ..< cols] into xa (32-byte aligned, round_up(cols, 8) floats,
+/// zeros after cols); returns 1 when every input is finite (x − x = 0), 0 when one is NaN or ±inf.
+WT_TARGET_AVX2
+int sp_window8_input_avx2(const float *x, ptrdiff_t cols, float *xa) {
+    __m256 bad = _mm256_setzero_ps();
+    ptrdiff_t c = 0;
+    for (; c + 8 <= cols; c += 8) {
+        const __m256 v = _mm256_loadu_ps(x + c);
+        const __m256 d = _mm256_sub_ps(v, v);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(d, d, _CMP_UNORD_Q));
+        _mm256_store_ps(xa + c, v);
+    }
+    if (c < cols) {
+        const __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(cols - c)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256 v = _mm256_maskload_ps(x + c, k);
+        const __m256 d = _mm256_sub_ps(v, v);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(d, d, _CMP_UNORD_Q));
+        _mm256_store_ps(xa + c, v);
+    }
+    return _mm256_movemask_ps(bad) == 0;
+}
+
+
+WT_TARGET_AVX2
+int sp_window8_finite_avx2(const float *x, ptrdiff_t cols) {
+    __m256 bad = _mm256_setzero_ps();
+    for (ptrdiff_t c = 0; c + 8 <= cols; c += 8) {
+        const __m256 v = _mm256_load_ps(x + c);
+        const __m256 d = _mm256_sub_ps(v, v);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(d, d, _CMP_UNORD_Q));
+    }
+    return _mm256_movemask_ps(bad) == 0;
+}
+
+/// Vector O of the slice: a ← a + values · x[base + index] in every lane (MASKED = 0: a finite
+/// input, absent lanes add 0 · x[base]) or in the mask's lanes only (MASKED = 1: the sum blended
+/// back in the others). The inputs: two vpermps of the 16 aligned inputs from base (each picks
+/// by the index's low 3 bits) and a blend on its bit 3, moved to the sign by a shift.
+#define SP8_STEP(A, O, MASKED)                                                                            \
+    {                                                                                                     \
+        const __m256i ix_ = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(ip + 8 * (O))));       \
+        const float *p_ = x + bp[O];                                                                      \
+        const __m256 u_ = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_load_ps(p_), ix_),             \
+                                           _mm256_permutevar8x32_ps(_mm256_load_ps(p_ + 8), ix_),         \
+                                           _mm256_castsi256_ps(_mm256_slli_epi32(ix_, 28)));              \
+        const __m256 f_ = _mm256_fmadd_ps(_mm256_load_ps(vp + 8 * (O)), u_, A);                           \
+        if (MASKED) {                                                                                     \
+            const __m256i m_ = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(mp[O]), bits), bits); \
+            A = _mm256_blendv_ps(A, f_, _mm256_castsi256_ps(m_));                                         \
+        } else {                                                                                          \
+            A = f_;                                                                                       \
+        }                                                                                                 \
+    }
+
+#define SP8_SLICES(MASKED)                                                                                \
+    for (ptrdiff_t s = s0; s < s1; s++) {                                                                 \
+        __m256 a0 = z, a1 = z, a2 = z, a3 = z;                                                            \
+        ptrdiff_t v = w->slice_start[s];                                                                  \
+        const ptrdiff_t e = w->slice_start[s + 1];                                                        \
+        const uint32_t *bp = w->base + v;                                                                 \
+        const uint16_t *mp = w->mask + v;                                                                 \
+        const uint8_t *ip = w->index + 8 * v;                                                             \
+        const float *vp = w->values + 8 * v;                                                              \
+        (void)mp;                                                                                         \
+        for (; v + 4 <= e; v += 4, bp += 4, mp += 4, ip += 32, vp += 32) {                                \
+            SP8_STEP(a0, 0, MASKED)                                                                       \
+            SP8_STEP(a1, 1, MASKED)                                                                       \
+            SP8_STEP(a2, 2, MASKED)                                                                       \
+            SP8_STEP(a3, 3, MASKED)                                                                       \
+        }                                                                                                 \
+        if (v < e) SP8_STEP(a0, 0, MASKED)                                                                \
+        if (v + 1 < e) SP8_STEP(a1, 1, MASKED)                                                            \
+        if (v + 2 < e) SP8_STEP(a2, 2, MASKED)                                                            \
+        const int lanes = w->rows - 8 * s < 8 ? (int)(w->rows - 8 * s) : 8;                               \
+        const __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); \
+        __m256 out = _mm256_add_ps(bias ? _mm256_maskload_ps(bias + 8 * s, k) : z,                        \
+                                   _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));          \
+        if (relu) /* > 0 or NaN kept, others +0 */                                                        \
+            out = _mm256_and_ps(out, _mm256_or_ps(_mm256_cmp_ps(out, z, _CMP_GT_OQ), _mm256_cmp_ps(out, out, _CMP_UNORD_Q))); \
+        _mm256_maskstore_ps(y + 8 * s, k, out);                                                           \
+    }
+
+WT_TARGET_AVX2
+__attribute__((noinline, aligned(64))) void sp_window8_avx2(const wt_sparse_window *w, const float *bias, const float *x,
+                                                            float *y, int relu, int masked, ptrdiff_t s0, ptrdiff_t s1) {
+    const __m256 z = _mm256_setzero_ps();
+    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    (void)bits;
+    if (masked) {
+        SP8_SLICES(1)
+    } else {
+        SP8_SLICES(0)
+    }
+}
+#undef SP8_SLICES
+#undef SP8_STEP
+
 WT_TARGET_AVX512
 int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa) {
     const ptrdiff_t c16 = cols & ~(ptrdiff_t)15;
@@ -417,7 +583,8 @@ __attribute__((noinline, aligned(64))) static void sp_window_round_robin_avx512(
 WT_TARGET_AVX512
 void sp_window_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
                       ptrdiff_t u0, ptrdiff_t u1) {
-    if (w->by_position == 2) sp_window_round_robin_avx512(w, bias, x, y, relu, masked, u0, u1);
+    if (w->by_position == WT_WINDOW_LANES8) sp_window8_avx2(w, bias, x, y, relu, masked, u0, u1);
+    else if (w->by_position == 2) sp_window_round_robin_avx512(w, bias, x, y, relu, masked, u0, u1);
     else if (w->by_position) sp_window_groups_avx512(w, bias, x, y, relu, masked, u0, u1);
     else sp_window_slices_avx512(w, bias, x, y, relu, masked, u0, u1);
 }

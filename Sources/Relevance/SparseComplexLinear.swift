@@ -1,6 +1,7 @@
 // Sparse deployment of complex linear layers: a complex weight in CSR form (one index structure,
 // split real and imaginary values) and the inference layer built on it. The arithmetic is the C
-// kernel `wt_ccsr_linear` (Sources/Kernels/sparse_spmm.c).
+// kernel `wt_ccsr_linear` (Sources/Kernels/sparse_spmm.c), and for the layer's batches below 4 on a
+// CPU with the AVX2 or AVX-512 tier its row-window form `wt_ccsr_linear_windowed` (sparse_cwindow.c).
 
 import Autodiff
 import Kernels
@@ -82,8 +83,10 @@ public struct ComplexCSRMatrix: Sendable, Equatable {
 ///
 /// The weight is stored as a ``ComplexCSRMatrix`` when its density (stored complex values /
 /// elements) is at most `maxDensity`, else as a dense complex float32 matrix used through
-/// `Ops.linear`. Like ``SparseLinear`` it holds its tensors itself, ignores the `parameters` it is
-/// called with, and stops when called on a traced tensor (it records nothing on a tape).
+/// `Ops.linear`. A CSR weight also gets its row-window layout (``ComplexCSRRowWindow``) on a CPU
+/// with the AVX2 or AVX-512 tier, which batches below 4 read instead of gathering their inputs. Like
+/// ``SparseLinear`` it holds its tensors itself, ignores the `parameters` it is called with, and
+/// stops when called on a traced tensor (it records nothing on a tape).
 public struct SparseComplexLinear: SequentialLayer {
     /// A complex float32 tensor `[…, inFeatures]`.
     public typealias Input = ComplexTensor
@@ -102,6 +105,13 @@ public struct SparseComplexLinear: SequentialLayer {
     public let storage: Storage
     /// Complex float32 `[out]`, or nil.
     public let bias: ComplexTensor?
+    /// The call path of CSR storage (its arrays as the kernel takes them, the row-window layout
+    /// and kept output parts, ``SparseComplexLinearPlan``); nil for dense storage.
+    let plan: SparseComplexLinearPlan?
+    /// The CSR weight's row-window layout for batches below 4 (``ComplexCSRRowWindow``: 16 lanes
+    /// on a CPU with the AVX-512 tier, at least 32 input features; 8 lanes on one with the AVX2
+    /// tier, at least 16), for CSR storage; else nil.
+    var window: ComplexCSRRowWindow? { plan?.window }
 
     /// Compiles `weight ⊙ mask` (complex `weight [out, in]`, optional real `mask` of that shape,
     /// optional complex `bias [out]`; float32 or float64, stored as float32).
@@ -111,6 +121,12 @@ public struct SparseComplexLinear: SequentialLayer {
         let csr = ComplexCSRMatrix(dense: weight, mask: mask)
         storage = Storage(csr, density: csr.density, maxDensity: maxDensity) { maskedFloat32(weight, mask) }
         self.bias = bias?.detached().converted(to: .float32)
+        if storage.isCSR {
+            let window = wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue ? ComplexCSRRowWindow(csr) : nil
+            plan = SparseComplexLinearPlan(csr, bias: self.bias, window: window)
+        } else {
+            plan = nil
+        }
     }
 
     /// Number of stored complex weights (nonzeros for CSR, all elements for dense storage).
@@ -127,7 +143,7 @@ public struct SparseComplexLinear: SequentialLayer {
                 "SparseComplexLinear: inference only; it cannot be differentiated (compile after training)")
         require(z.dtype == .float32, "SparseComplexLinear: sparse inference is float32, got a \(z.dtype) input")
         switch storage {
-        case .csr(let c): return c.linear(z, bias: bias)
+        case .csr(let c): return plan?.linear(z) ?? c.linear(z, bias: bias)
         case .dense(let w): return Ops.linear(z, w, bias: bias)
         }
     }

@@ -220,9 +220,10 @@ public struct SparseLinear: SequentialLayer {
     /// The dense weight packed once for the GEMM: always for dense storage, and for CSR storage
     /// denser than `smallBatchMaxDensity` (used for batches below ``smallBatch``); else nil.
     private let packed: PackedLinearWeight?
-    /// The CSR weight's row-window layout for batches below ``smallBatch`` (``CSRRowWindow``, read
-    /// at the AVX-512 tier only): on a CPU with that tier, for CSR storage with at least 32 input
-    /// features and no dense small-batch copy; else nil.
+    /// The CSR weight's row-window layout for batches below ``smallBatch`` (``CSRRowWindow``: the
+    /// 16-lane layout on a CPU with the AVX-512 tier, the 8-lane one on a CPU whose best tier is
+    /// AVX2; not read at the portable tier): for CSR storage with at least 32 (AVX-512) or 16 (AVX2)
+    /// input features and no dense small-batch copy; else nil.
     let window: CSRRowWindow?
     /// The call path of CSR storage (its arrays as the kernel takes them and a kept output
     /// tensor, ``SparseLinearPlan``); nil for dense storage.
@@ -255,7 +256,7 @@ public struct SparseLinear: SequentialLayer {
         case .dense(let w): packed = PackedLinearWeight(w); window = nil
         case .csr:
             packed = csr.density > smallBatchMaxDensity ? PackedLinearWeight(maskedFloat32(weight, mask)) : nil
-            window = packed == nil && wt_detected_isa() == WT_ISA_AVX512 ? CSRRowWindow(csr) : nil
+            window = packed == nil && wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue ? CSRRowWindow(csr) : nil
         }
         self.bias = bias?.detached().converted(to: .float32)
         plan = storage.isCSR ? SparseLinearPlan(csr, bias: self.bias, window: window) : nil

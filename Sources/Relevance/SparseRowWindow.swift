@@ -6,7 +6,10 @@ import Kernels
 /// A ``CSRMatrix`` rearranged for the small-batch (< 4 rows) product: 16 rows per vector, each
 /// stored vector holding at most one nonzero per row within 32 consecutive columns starting at a
 /// multiple of 16, so that the AVX-512 kernel reads its inputs with one table lookup of two aligned
-/// vectors instead of gathers. When the layout has at least one vector per (position, slice) on
+/// vectors instead of gathers. On a CPU whose best tier is AVX2, the 8-lane layout instead
+/// (`WT_WINDOW_LANES8`: 8 rows per vector, windows of 16 columns at multiples of 8, slice order;
+/// the AVX2 kernel reads each vector's inputs with two `vpermps` and a blend; the same layout as
+/// the complex layer's, built by the same walk). When the layout has at least one vector per (position, slice) on
 /// average (0.6 with at least 400 rows), the vectors of each 400 rows are ordered by window
 /// position, so that the kernel loads each position's inputs once and keeps the 400 sums in
 /// registers; with fewer vectors and at least 400 rows, by position in round-robin over the slices
@@ -16,20 +19,27 @@ import Kernels
 final class CSRRowWindow: @unchecked Sendable {
     /// The C descriptor, pointing into memory this object owns.
     let descriptor: UnsafeMutablePointer<wt_sparse_window>
-    /// Stored vectors (16 lanes each).
+    /// Stored vectors (16 lanes each, 8 in the 8-lane layout).
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
-    /// The layout of `matrix`, or nil when it has fewer than 32 columns (the kernels then use CSR)
-    /// or its working memory could not be allocated.
-    init?(_ matrix: CSRMatrix) {
+    /// The layout of `matrix` in `order` (`WT_WINDOW_LANES8`: the 8-lane layout; nil: the 8-lane
+    /// layout on a CPU whose best tier is AVX2, else the 16-lane order `wt_window_by_position`
+    /// picks; any other value: that one), or nil when it has fewer than 32 columns (16 for the
+    /// 8-lane layout; the kernels then use CSR) or its working memory could not be allocated.
+    init?(_ matrix: CSRMatrix, order: Int32? = nil) {
+        if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_WINDOW_LANES8 : 0)) == WT_WINDOW_LANES8 {
+            guard let layout = window8Layout(matrix, imaginaryValues: nil) else { return nil }
+            (memory, descriptor, vectorCount) = (layout.memory, layout.descriptor, layout.vectors)
+            return
+        }
         let vectors = matrix.withArrays { rp, ci, _ in wt_scsr_window_count(matrix.rows, matrix.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
         let slices = (matrix.rows + 15) / 16
         let groups = (slices + Int(WT_WINDOW_GROUP) - 1) / Int(WT_WINDOW_GROUP)
         let positions = wt_window_positions(matrix.columns)
         let cells = groups * positions * Int(WT_WINDOW_GROUP)
-        let order = wt_window_by_position(matrix.rows, matrix.columns, vectors)
+        let order = order ?? wt_window_by_position(matrix.rows, matrix.columns, vectors)
         // One 64-byte aligned block: values (16 floats per vector, 64-byte aligned), indices
         // (16 bytes per vector, 16-byte aligned: the kernel's aligned loads), masks, then the
         // arrays of the order: slice starts and bases (0), group starts and counts per cell (1),
@@ -72,4 +82,134 @@ final class CSRRowWindow: @unchecked Sendable {
         descriptor.deallocate()
         memory.deallocate()
     }
+}
+
+/// A ``ComplexCSRMatrix`` rearranged for the small-batch (< 4 rows) complex product
+/// (`wt_ccsr_linear_windowed`, Sources/Kernels/sparse_cwindow.c): the row-window layout of its
+/// pattern (`wt_sparse_window`, the real parts as its values) and the imaginary parts in the same
+/// lanes. 16 rows per vector; the AVX-512 kernel reads each vector's real and imaginary inputs
+/// with two table lookups of 32 aligned inputs instead of gathers. On a CPU whose best tier is
+/// AVX2, the 8-lane layout instead (`WT_CWINDOW_LANES8`: 8 rows per vector, windows of 16 columns,
+/// slice order; two `vpermps` and a blend per part). With at least 0.5 vectors per
+/// (position, slice) cell the vectors of each 144 rows (9 slices) are ordered by window position,
+/// so that the kernel loads each position's inputs once and keeps the 2 × 144 sums in registers;
+/// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
+/// windows"). Built from the CSR arrays when the layer is compiled or loaded; the saved (CSR)
+/// format is unchanged. Immutable.
+final class ComplexCSRRowWindow: @unchecked Sendable {
+    /// The C descriptor of the pattern's layout (values: the real parts), pointing into memory
+    /// this object owns.
+    let descriptor: UnsafeMutablePointer<wt_sparse_window>
+    /// The imaginary parts, 16 per stored vector in the descriptor's lanes (64-byte aligned).
+    let imaginaryValues: UnsafePointer<Float>
+    /// Stored vectors (16 lanes each, 8 in the 8-lane layout).
+    let vectorCount: Int
+    private let memory: UnsafeMutableRawPointer
+
+    /// The layout of `matrix` in `order` (0: slice order, 1: position order, `WT_CWINDOW_LANES8`:
+    /// the 8-lane layout; nil: the 8-lane layout on a CPU whose best tier is AVX2, else the order
+    /// `wt_ccsr_window_order` picks), or nil when it has fewer than 32 columns (16 for the 8-lane
+    /// layout; the kernel then uses the gathered CSR products) or its memory could not be allocated.
+    init?(_ matrix: ComplexCSRMatrix, order: Int32? = nil) {
+        let p = matrix.pattern
+        if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_CWINDOW_LANES8 : 0)) == WT_CWINDOW_LANES8 {
+            guard let layout = window8Layout(matrix.pattern, imaginaryValues: matrix.imaginaryValues),
+                  let imag = layout.imaginary else { return nil }
+            (memory, descriptor, imaginaryValues, vectorCount) = (layout.memory, layout.descriptor, imag, layout.vectors)
+            return
+        }
+        let vectors = p.withArrays { rp, ci, _ in wt_scsr_window_count(p.rows, p.columns, rp, ci) }
+        guard vectors >= 0 else { return nil }
+        let order = order ?? wt_ccsr_window_order(p.rows, p.columns, vectors)
+        let slices = (p.rows + 15) / 16
+        let group = Int(WT_CWINDOW_GROUP)
+        let groups = (slices + group - 1) / group
+        let positions = wt_window_positions(p.columns)
+        // One 64-byte aligned block: real and imaginary values (16 floats per vector each, 64-byte
+        // aligned), indices (16 bytes per vector, 16-byte aligned), masks, then the order's arrays:
+        // slice starts and bases (0), or group starts and counts per (group, position, slice) (1).
+        let valuesBytes = 64 * vectors, indexBytes = 16 * vectors, masksBytes = 2 * vectors
+        let startsOffset = (2 * valuesBytes + indexBytes + masksBytes + 3) & ~3
+        let startsCount = order == 1 ? groups + 1 : slices + 1
+        let tailOffset = startsOffset + 4 * startsCount
+        let tailBytes = order == 1 ? groups * positions * group : 4 * vectors
+        memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(tailOffset + tailBytes, 64), alignment: 64)
+        let real = memory.bindMemory(to: Float.self, capacity: 32 * vectors)
+        let imag = real + 16 * vectors
+        let index = (memory + 2 * valuesBytes).bindMemory(to: UInt8.self, capacity: 16 * vectors)
+        let masks = (memory + 2 * valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
+        let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: startsCount)
+        let counts: UnsafeMutablePointer<UInt8>? = order == 1
+            ? (memory + tailOffset).bindMemory(to: UInt8.self, capacity: Swift.max(tailBytes, 1)) : nil
+        let bases: UnsafeMutablePointer<UInt32>? = order == 1
+            ? nil : (memory + tailOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
+        let status = p.withArrays { rp, ci, vp in
+            matrix.imaginaryValues.withUnsafeBufferPointer { vi in
+                wt_ccsr_window_fill(p.rows, p.columns, rp, ci, vp, vi.baseAddress, order, order == 1 ? nil : starts, bases,
+                                    counts, order == 1 ? starts : nil, masks, index, real, imag)
+            }
+        }
+        guard status == 0 else {
+            memory.deallocate()
+            return nil
+        }
+        imaginaryValues = UnsafePointer(imag)
+        descriptor = .allocate(capacity: 1)
+        descriptor.initialize(to: wt_sparse_window(rows: p.rows, cols: p.columns, slices: slices, vectors: vectors,
+                                                   groups: groups, positions: positions, by_position: order,
+                                                   slice_start: order == 1 ? nil : starts, base: bases, count: counts,
+                                                   group_start: order == 1 ? starts : nil, position_count: nil,
+                                                   slice_of: nil, mask: masks, index: index, values: real))
+        vectorCount = vectors
+    }
+
+    deinit {
+        descriptor.deallocate()
+        memory.deallocate()
+    }
+}
+
+/// The 8-lane layout (`WT_WINDOW_LANES8`, kernels_sparse.h) of the CSR pattern `pattern` with its
+/// values and, for a complex weight, `imaginaryValues` (one per nonzero) in the same lanes: one
+/// 64-byte aligned block holding the values (8 floats per vector, 32-byte aligned), the imaginary
+/// parts (the same, when given), indices (8 bytes per vector), masks, slice starts and window
+/// bases, and a descriptor pointing into it (both for the caller to deallocate). Shared by
+/// ``CSRRowWindow`` and ``ComplexCSRRowWindow``; nil with fewer than 16 columns.
+private func window8Layout(_ pattern: CSRMatrix, imaginaryValues: [Float]?)
+    -> (memory: UnsafeMutableRawPointer, descriptor: UnsafeMutablePointer<wt_sparse_window>,
+        imaginary: UnsafePointer<Float>?, vectors: Int)? {
+    let p = pattern
+    let vectors = p.withArrays { rp, ci, _ in wt_scsr_window8_count(p.rows, p.columns, rp, ci) }
+    guard vectors >= 0 else { return nil }
+    let slices = (p.rows + 7) / 8
+    let parts = imaginaryValues == nil ? 1 : 2
+    let valuesBytes = 32 * vectors, indexBytes = 8 * vectors, masksBytes = 2 * vectors
+    let startsOffset = (parts * valuesBytes + indexBytes + masksBytes + 3) & ~3
+    let basesOffset = startsOffset + 4 * (slices + 1)
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(basesOffset + 4 * vectors, 64), alignment: 64)
+    let real = memory.bindMemory(to: Float.self, capacity: 8 * parts * vectors)
+    let imag: UnsafeMutablePointer<Float>? = parts == 2 ? real + 8 * vectors : nil
+    let index = (memory + parts * valuesBytes).bindMemory(to: UInt8.self, capacity: 8 * vectors)
+    let masks = (memory + parts * valuesBytes + indexBytes).bindMemory(to: UInt16.self, capacity: vectors)
+    let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
+    let bases = (memory + basesOffset).bindMemory(to: UInt32.self, capacity: Swift.max(vectors, 1))
+    let status = p.withArrays { rp, ci, vp in
+        if let imaginaryValues {
+            return imaginaryValues.withUnsafeBufferPointer { vi in
+                wt_ccsr_window8_fill(p.rows, p.columns, rp, ci, vp, vi.baseAddress, starts, bases, masks, index, real, imag)
+            }
+        }
+        return wt_scsr_window8_fill(p.rows, p.columns, rp, ci, vp, starts, bases, masks, index, real)
+    }
+    guard status == 0 else {
+        memory.deallocate()
+        return nil
+    }
+    let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
+    descriptor.initialize(to: wt_sparse_window(rows: p.rows, cols: p.columns, slices: slices, vectors: vectors,
+                                               groups: 0, positions: 0, by_position: WT_WINDOW_LANES8,
+                                               slice_start: starts, base: bases, count: nil, group_start: nil,
+                                               position_count: nil, slice_of: nil, mask: masks, index: index,
+                                               values: real))
+    return (memory, descriptor, imag.map { UnsafePointer($0) }, vectors)
 }

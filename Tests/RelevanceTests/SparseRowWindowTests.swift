@@ -11,8 +11,22 @@ import TestSupport
 /// layout holds every nonzero exactly once, and the product matches a float64 reference at every
 /// tier, batch 1–3, 1 and 2 threads, on edge shapes.
 final class SparseRowWindowTests: XCTestCase {
-    /// Whether compiled layers build the window (only a CPU with the AVX-512 tier reads it).
+    /// Whether compiled layers build the 16-lane layout (a CPU with the AVX-512 tier).
     static let hasAVX512 = wt_detected_isa() == WT_ISA_AVX512
+    /// Whether compiled layers build a window (a CPU with the AVX2 or AVX-512 tier: the 8-lane or
+    /// the 16-lane layout).
+    static let hasWindow = wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue
+    /// The tiers a test runs at: every tier up to the detected one.
+    var tiers: [wt_isa] { (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) }
+
+    /// The layout the compiled layers of this CPU build.
+    func expectedOrder(_ sixteenLanes: Int32) -> Int32 { Self.hasAVX512 ? sixteenLanes : WT_WINDOW_LANES8 }
+
+    /// The product of `x` with `csr` through its 8-lane layout (`WT_WINDOW_LANES8`, the AVX2
+    /// tier's; read at the AVX2 and AVX-512 tiers, the CSR paths at the portable one).
+    func lanes8(_ csr: CSRMatrix, _ window: CSRRowWindow?, _ x: Tensor, bias: Tensor?, relu: Bool = false) -> Tensor {
+        csr.linear(x, bias: bias, relu: relu, window: window)
+    }
 
     override func tearDown() {
         _ = wt_set_isa(wt_detected_isa())
@@ -54,7 +68,10 @@ final class SparseRowWindowTests: XCTestCase {
         var orders = Set<Int32>()
         for (w, m, _, what) in cases() {
             let csr = CSRMatrix(dense: w, mask: m)
-            guard let window = CSRRowWindow(csr) else { XCTFail("\(what): no window for \(csr.columns) columns"); continue }
+            let count = csr.withArrays { rp, ci, _ in wt_scsr_window_count(csr.rows, csr.columns, rp, ci) }
+            let picked = wt_window_by_position(csr.rows, csr.columns, count)
+            guard let window = CSRRowWindow(csr, order: picked) else { XCTFail("\(what): no window for \(csr.columns) columns"); continue }
+            assertLanes8Layout(csr, what)
             let d = window.descriptor.pointee
             let group = Int(WT_WINDOW_GROUP)
             XCTAssertEqual(d.rows, csr.rows)
@@ -140,30 +157,94 @@ final class SparseRowWindowTests: XCTestCase {
         XCTAssertEqual(orders, [0, 1, 2], "the cases do not cover the three orders of the vectors")
     }
 
-    /// Batches 1–3 take the window product (AVX-512 tier; the others the gathered CSR product),
-    /// batch 4 the tiles: every tier within the float64 bound, with and without bias,
-    /// fused ReLU equal to Ops.relu of the plain output, and 1 and 2 threads giving the same bits.
+    /// The 8-lane layout of `csr` (`WT_WINDOW_LANES8`, the AVX2 tier's, built on any CPU) decoded:
+    /// slices of 8 rows, windows of 16 columns at multiples of 8 inside the input rounded up to 8,
+    /// indices below 16, absent lanes +0 at index 0, no empty vector, and every CSR nonzero once
+    /// in ascending columns per row.
+    func assertLanes8Layout(_ csr: CSRMatrix, _ what: String) {
+        guard let window = CSRRowWindow(csr, order: WT_WINDOW_LANES8) else {
+            XCTFail("\(what): no 8-lane layout for \(csr.columns) columns"); return
+        }
+        let d = window.descriptor.pointee
+        XCTAssertEqual(d.by_position, WT_WINDOW_LANES8, what)
+        XCTAssertEqual(d.slices, (csr.rows + 7) / 8, what)
+        XCTAssertEqual(d.vectors, window.vectorCount, what)
+        XCTAssertEqual(Int(d.slice_start[0]), 0, what)
+        XCTAssertEqual(Int(d.slice_start[d.slices]), d.vectors, what)
+        var decoded = [[(Int32, Float)]](repeating: [], count: csr.rows)
+        for s in 0..<d.slices {
+            for v in Int(d.slice_start[s])..<Int(d.slice_start[s + 1]) {
+                let base = Int(d.base[v])
+                XCTAssertEqual(base % 8, 0, "\(what): 8-lane window at \(base)")
+                XCTAssertLessThanOrEqual(base + 16, (csr.columns + 7) / 8 * 8, "\(what): 8-lane window past the padded input")
+                XCTAssertNotEqual(d.mask[v], 0, "\(what): an empty 8-lane vector is stored")
+                XCTAssertEqual(Int(d.mask[v]) >> 8, 0, what)
+                for lane in 0..<8 {
+                    let index = d.index[8 * v + lane], value = d.values[8 * v + lane]
+                    XCTAssertLessThan(index, 16, what)
+                    if d.mask[v] >> lane & 1 == 0 {
+                        XCTAssertEqual(value.bitPattern, 0, "\(what): absent 8-lane lane holds \(value)")
+                        XCTAssertEqual(index, 0, what)
+                        continue
+                    }
+                    XCTAssertLessThan(8 * s + lane, csr.rows, "\(what): a lane past the last row is set")
+                    decoded[8 * s + lane].append((Int32(base) + Int32(index), value))
+                }
+            }
+        }
+        for r in 0..<csr.rows {
+            let range = Int(csr.rowPointers[r])..<Int(csr.rowPointers[r + 1])
+            XCTAssertEqual(decoded[r].map(\.0), Array(csr.columnIndices[range]), "\(what): 8-lane columns of row \(r)")
+            XCTAssertEqual(decoded[r].map(\.1), Array(csr.values[range]), "\(what): 8-lane values of row \(r)")
+        }
+    }
+
+    /// Batches 1–3 take the window product (the layer's layout at the AVX-512 or AVX2 tier, and
+    /// the 8-lane layout at both; the portable tier the gathered CSR product), batch 4 the tiles:
+    /// every tier within the float64 bound, with and without bias, fully masked rows exactly the
+    /// bias (or +0), fused ReLU equal to Ops.relu of the plain output, and 1 and 2 threads giving
+    /// the same bits.
     func testSmallBatchesMatchTheReferenceAtEveryTierAndThreadCount() {
         for (w, m, b, what) in cases() {
+            let csr = CSRMatrix(dense: w, mask: m)
+            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            XCTAssertNotNil(window8, what)
+            let rows = w.shape[0], ms = m.scalars, cols = w.shape[1]
+            let empty = (0..<rows).filter { r in (0..<cols).allSatisfy { ms[r * cols + $0] == 0 } }
             for bias in [true, false] {
                 let plain = SparseLinear(weight: w, bias: bias ? b : nil, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
                 XCTAssertTrue(plain.isCSR, what)
-                XCTAssertEqual(plain.window != nil, Self.hasAVX512, what)
+                XCTAssertEqual(plain.window != nil, Self.hasWindow, what)
+                if let window = plain.window, !Self.hasAVX512 { XCTAssertEqual(window.descriptor.pointee.by_position, WT_WINDOW_LANES8, what) }
                 let fused = plain.fusingReLU()
-                for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+                let bt = bias ? b : nil
+                let calls: [(String, (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
+                    ("layer", { plain($0) }, { fused($0) }),
+                    ("8-lane layout", { self.lanes8(csr, window8, $0, bias: bt) }, { self.lanes8(csr, window8, $0, bias: bt, relu: true) }),
+                ]
+                for isa in tiers {
                     _ = wt_set_isa(isa)
                     for n in [1, 2, 3, 4] {
                         let x = Sample.normal([n, w.shape[1]], seed: UInt64(500 + n), dtype: .float32)
-                        _ = wt_set_num_threads(1)
-                        let one = plain(x).scalars
-                        _ = wt_set_num_threads(2)
-                        let two = plain(x).scalars
-                        let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n)"
-                        XCTAssertEqual(one, two, "\(label): thread counts differ")
-                        assertWithinSummationBound(two, maskedLinearReference(x, w, m, bias ? b : nil), label)
-                        let expected = relu(plain(x)).scalars, got = fused(x).scalars
-                        XCTAssertEqual(got, expected, "\(label): fused ReLU")
-                        XCTAssertEqual(got.map { $0.sign }, expected.map { $0.sign }, "\(label): ReLU gives +0")
+                        for (name, call, callFused) in calls {
+                            _ = wt_set_num_threads(1)
+                            let one = call(x).scalars
+                            _ = wt_set_num_threads(2)
+                            let two = call(x).scalars
+                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(name)"
+                            XCTAssertEqual(one.map { $0.bitPattern }, two.map { $0.bitPattern }, "\(label): thread counts differ")
+                            assertWithinSummationBound(two, maskedLinearReference(x, w, m, bt), label)
+                            let out = two.map { Float($0) }
+                            for e in 0..<n {
+                                for r in empty {
+                                    XCTAssertEqual(out[e * rows + r].bitPattern, (bias ? b.scalars(as: Float.self)[r] : 0).bitPattern,
+                                                   "\(label): fully masked row \(r) is not the bias")
+                                }
+                            }
+                            let expected = relu(call(x)).scalars, got = callFused(x).scalars
+                            XCTAssertEqual(got, expected, "\(label): fused ReLU")
+                            XCTAssertEqual(got.map { $0.sign }, expected.map { $0.sign }, "\(label): ReLU gives +0")
+                        }
                     }
                 }
             }
@@ -175,37 +256,48 @@ final class SparseRowWindowTests: XCTestCase {
     func testBenchSizedWeightSplitsOverThreadsWithTheSameBits() {
         let (w, m, b) = maskedLinearProblem(out: 816, in: 784, keep: 0.05, seed: 610)
         let layer = SparseLinear(weight: w, bias: b, mask: m)
-        XCTAssertEqual(layer.window != nil, Self.hasAVX512)
-        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+        XCTAssertEqual(layer.window != nil, Self.hasWindow)
+        let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+        for isa in tiers {
             _ = wt_set_isa(isa)
             let x = Sample.normal([1, 784], seed: 611, dtype: .float32)
-            _ = wt_set_num_threads(1)
-            let one = layer(x).scalars
-            _ = wt_set_num_threads(2)
-            XCTAssertEqual(layer(x).scalars, one, "isa \(isa.rawValue)")
-            assertWithinSummationBound(one, maskedLinearReference(x, w, m, b), "isa \(isa.rawValue)")
+            for (name, call) in [("layer", { layer(x) }), ("8-lane layout", { self.lanes8(csr, window8, x, bias: b) })] as [(String, () -> Tensor)] {
+                _ = wt_set_num_threads(1)
+                let one = call().scalars
+                _ = wt_set_num_threads(2)
+                XCTAssertEqual(call().scalars.map { $0.bitPattern }, one.map { $0.bitPattern }, "isa \(isa.rawValue), \(name)")
+                assertWithinSummationBound(one, maskedLinearReference(x, w, m, b), "isa \(isa.rawValue), \(name)")
+            }
         }
     }
 
     /// The bench's Linear(784, 400) at 95 %, 99 % and 99.6 % sparsity, and 300 rows (19 slices) at
     /// 99 %: position order (twice), round-robin position order and slice order of the vectors
-    /// (AVX-512 layouts), each within the float64 bound at every tier for batches 1–3, with and without the
-    /// fused ReLU.
+    /// (AVX-512 layouts; the 8-lane layout on a CPU whose best tier is AVX2), and the 8-lane layout
+    /// of each, within the float64 bound at every tier for batches 1–3, with and without the fused
+    /// ReLU.
     func testBenchShapeInEveryOrderMatchesTheReference() {
         for (rows, keep, byPosition) in [(400, 0.05, Int32(1)), (400, 0.01, Int32(1)), (400, 0.004, Int32(2)),
                                          (300, 0.01, Int32(0))] {
             let (w, m, b) = maskedLinearProblem(out: rows, in: 784, keep: keep, seed: 640)
             let layer = SparseLinear(weight: w, bias: b, mask: m)
-            XCTAssertEqual(layer.window != nil, Self.hasAVX512)
-            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "\(rows) rows, keep \(keep)") }
+            XCTAssertEqual(layer.window != nil, Self.hasWindow)
+            if let window = layer.window {
+                XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition), "\(rows) rows, keep \(keep)")
+            }
             let fused = layer.fusingReLU()
-            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            for isa in tiers {
                 _ = wt_set_isa(isa)
                 for n in [1, 2, 3] {
                     let x = Sample.normal([n, 784], seed: UInt64(641 + n), dtype: .float32)
+                    let label = "\(rows) rows, keep \(keep), isa \(isa.rawValue), batch \(n)"
                     let y = layer(x)
-                    assertWithinSummationBound(y.scalars, maskedLinearReference(x, w, m, b), "\(rows) rows, keep \(keep), isa \(isa.rawValue), batch \(n)")
-                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "\(rows) rows, keep \(keep), isa \(isa.rawValue), batch \(n): fused ReLU")
+                    assertWithinSummationBound(y.scalars, maskedLinearReference(x, w, m, b), label)
+                    XCTAssertEqual(fused(x).scalars, relu(y).scalars, "\(label): fused ReLU")
+                    let y8 = lanes8(csr, window8, x, bias: b)
+                    assertWithinSummationBound(y8.scalars, maskedLinearReference(x, w, m, b), "\(label), 8-lane layout")
+                    XCTAssertEqual(lanes8(csr, window8, x, bias: b, relu: true).scalars, relu(y8).scalars, "\(label), 8-lane layout: fused ReLU")
                 }
             }
         }
@@ -216,14 +308,17 @@ final class SparseRowWindowTests: XCTestCase {
     /// the other rows have the bits of the unmasked product of a finite input.
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
         // 33 × 64, 10 % kept: vectors in slice order; 60 % kept: in position order; 400 × 784,
-        // 1 % kept: in position order, 0.4 % kept: in round-robin position order (AVX-512 layouts).
+        // 1 % kept: in position order, 0.4 % kept: in round-robin position order (AVX-512 layouts);
+        // each also through its 8-lane layout (the AVX2 tier's), 400 × 784 at 5 % kept too.
         for (rows, cols, keep, byPosition) in [(33, 64, 0.1, Int32(0)), (33, 64, 0.6, Int32(1)), (400, 784, 0.01, Int32(1)),
-                                              (400, 784, 0.004, Int32(2))] {
+                                              (400, 784, 0.004, Int32(2)), (400, 784, 0.05, Int32(1))] {
             let (w, m, b) = maskedLinearProblem(out: rows, in: cols, keep: keep, seed: 620)
             let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
-            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, byPosition, "keep \(keep)") }
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition), "keep \(keep)") }
             let ms = m.scalars
-            for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+            let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            for (name, product) in [("layer", { layer($0) }), ("8-lane layout", { self.lanes8(csr, window8, $0, bias: b) })] as [(String, (Tensor) -> Tensor)] {
+            for isa in tiers {
                 _ = wt_set_isa(isa)
                 // 784 inputs: also a −inf and a NaN near the end, so the scan of an input read in place
                 // must reach its last vectors (columns 720 and 780).
@@ -231,14 +326,14 @@ final class SparseRowWindowTests: XCTestCase {
                 for (column, value) in [(5, Float.nan), (40, Float.infinity)] + late {
                     var xs = Sample.normal([1, cols], seed: 621, dtype: .float32).scalars(as: Float.self)
                     xs[column] = value
-                    let y = layer(Tensor(shape: [1, cols], scalars: xs)).scalars
+                    let y = product(Tensor(shape: [1, cols], scalars: xs)).scalars
                     // The same input with that entry finite takes the unmasked product (AVX-512
                     // tier): the rows that do not read the column get the masked product's bits.
                     xs[column] = 0.5
-                    let finite = layer(Tensor(shape: [1, cols], scalars: xs)).scalars
+                    let finite = product(Tensor(shape: [1, cols], scalars: xs)).scalars
                     XCTAssertTrue((0..<rows).contains { ms[$0 * cols + column] != 0 }, "no row reads column \(column)")
                     for r in 0..<rows {
-                        let label = "keep \(keep), isa \(isa.rawValue), row \(r), input \(value) at \(column)"
+                        let label = "keep \(keep), isa \(isa.rawValue), \(name), row \(r), input \(value) at \(column)"
                         XCTAssertEqual(y[r].isFinite, ms[r * cols + column] == 0, label)
                         if ms[r * cols + column] == 0 {
                             XCTAssertEqual(y[r].bitPattern, finite[r].bitPattern, "\(label): masked and unmasked products differ")
@@ -246,26 +341,46 @@ final class SparseRowWindowTests: XCTestCase {
                     }
                 }
             }
+            }
         }
     }
 
-    /// Fewer than 32 inputs have no window (the kernels take the CSR paths); more than 65 535
-    /// inputs do (32-bit window starts), and give the reference.
+    /// Fewer than 32 inputs have no 16-lane window and fewer than 16 no 8-lane one (the kernels
+    /// take the CSR paths); both give the reference at every tier. More than 65 535 inputs do have
+    /// windows (32-bit window starts), and give the reference.
     func testNarrowAndVeryWideWeights() {
-        let (w1, m1, b1) = maskedLinearProblem(out: 20, in: 31, keep: 0.3, seed: 630)
-        XCTAssertNil(SparseLinear(weight: w1, bias: b1, mask: m1, smallBatchMaxDensity: 1).window)
+        for narrow in [15, 31] {
+            let (w1, m1, b1) = maskedLinearProblem(out: 20, in: narrow, keep: 0.3, seed: 630)
+            let layer = SparseLinear(weight: w1, bias: b1, mask: m1, smallBatchMaxDensity: 1)
+            XCTAssertEqual(layer.window == nil, narrow < 16 || !Self.hasWindow || Self.hasAVX512, "\(narrow) columns")
+            let csr = CSRMatrix(dense: w1, mask: m1)
+            XCTAssertNil(CSRRowWindow(csr, order: 0), "\(narrow) columns")
+            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            XCTAssertEqual(window8 == nil, narrow < 16, "\(narrow) columns")
+            for isa in tiers {
+                _ = wt_set_isa(isa)
+                let x = Sample.normal([2, narrow], seed: 633, dtype: .float32)
+                let ref = maskedLinearReference(x, w1, m1, b1)
+                assertWithinSummationBound(layer(x).scalars, ref, "\(narrow) columns, isa \(isa.rawValue)")
+                assertWithinSummationBound(lanes8(csr, window8, x, bias: b1).scalars, ref, "\(narrow) columns, isa \(isa.rawValue), 8-lane layout")
+            }
+        }
         let cols = 70_000
         let (w, _, b) = maskedLinearProblem(out: 5, in: cols, keep: 0, seed: 631)
         var mask = [Float](repeating: 0, count: 5 * cols)
         for (r, c) in [(0, 3), (0, 65_535), (0, 65_536), (1, 69_999), (2, 40_000), (2, 66_000), (4, 0), (4, 69_968)] { mask[r * cols + c] = 1 }
         let m = Tensor(shape: [5, cols], scalars: mask)
         let layer = SparseLinear(weight: w, bias: b, mask: m)
-        XCTAssertEqual(layer.window != nil, Self.hasAVX512)
-        for isa in (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) {
+        XCTAssertEqual(layer.window != nil, Self.hasWindow)
+        let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+        XCTAssertNotNil(window8)
+        for isa in tiers {
             _ = wt_set_isa(isa)
             for n in [1, 3] {
                 let x = Sample.normal([n, cols], seed: 632, dtype: .float32)
-                assertWithinSummationBound(layer(x).scalars, maskedLinearReference(x, w, m, b), "isa \(isa.rawValue), batch \(n)")
+                let ref = maskedLinearReference(x, w, m, b)
+                assertWithinSummationBound(layer(x).scalars, ref, "isa \(isa.rawValue), batch \(n)")
+                assertWithinSummationBound(lanes8(csr, window8, x, bias: b).scalars, ref, "isa \(isa.rawValue), batch \(n), 8-lane layout")
             }
         }
     }

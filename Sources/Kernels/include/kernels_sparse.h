@@ -83,6 +83,28 @@ typedef struct wt_sparse_window {
     const float *values;         /// 16 · vectors entries
 } wt_sparse_window;
 
+/// The order value (by_position) of the row-window layout of the AVX2 tier ("8-lane layout"):
+/// slices of 8 rows (one per lane of a 256-bit vector), each stored vector holding at most one
+/// nonzero per row within the 16 columns base[v] ..< base[v] + 16 (base a multiple of 8, clamped to
+/// round_up(cols, 8) − 16; index[8v + i] < 16), in slice order: slice s's vectors are
+/// slice_start[s] ..< slice_start[s + 1]. slices = (rows + 7) / 8; mask[v] has bit i set for a
+/// present lane i; values hold 8 floats per vector (32-byte aligned, 0 in absent lanes), index 8
+/// bytes per vector. groups, positions, count, group_start, position_count and slice_of are unused.
+/// The complex layer's 8-lane layout (WT_CWINDOW_LANES8, kernels_sparse_spmm.h) is the same walk,
+/// with a second value array.
+#define WT_WINDOW_LANES8 8
+
+/// The number of vectors of the 8-lane layout (WT_WINDOW_LANES8) of a CSR matrix, or -1 when it
+/// has none (cols < 16, or rows < 0).
+ptrdiff_t wt_scsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
+
+/// Writes the 8-lane layout (WT_WINDOW_LANES8) of a CSR matrix: slice_start ((rows + 7) / 8 + 1
+/// entries), base and mask (vectors each), index and wvalues (8 · vectors), with vectors =
+/// wt_scsr_window8_count(…). Returns 0, or -1 when cols < 16 or rows < 0.
+int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                         const float *values, int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
+                         float *wvalues);
+
 /// The number of vectors of the row-window layout of a CSR matrix (as for wt_scsr_linear), or -1
 /// when it has none (cols < 32, or rows < 0).
 ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
@@ -117,9 +139,14 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
 /// the row-window product at the AVX-512 tier (one table lookup of 32 inputs and one multiply-add
 /// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
 /// holds a NaN or an infinity, and add 0 otherwise), summing row r as bias[r] + a with a the
-/// running sum (fused multiply-adds, from +0) of its slice's vectors in stored order; the other
-/// tiers, larger batches, or a window of another shape take wt_scsr_linear's paths. Same bits at
-/// any thread count.
+/// running sum (fused multiply-adds, from +0) of its slice's vectors in stored order (position
+/// orders) or as bias[r] + ((a0 + a1) + (a2 + a3)) with a_q the running sum of the slice's vectors
+/// v ≡ q (mod 4) (slice order). A window in the 8-lane layout (WT_WINDOW_LANES8) is read at the
+/// AVX2 and AVX-512 tiers by the AVX2 kernel: per vector of 8 rows two vpermps of the window's
+/// aligned 8-input halves and a blend on the index's bit 3 instead of an 8-lane gather, sums as
+/// in slice order, NaN/inf handled as above. The portable tier, larger batches, a 16-lane window
+/// at the AVX2 tier, or a window of another shape take wt_scsr_linear's paths. Same bits at any
+/// thread count.
 int wt_scsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *values, const wt_sparse_window *window, const float *bias, ptrdiff_t batch,
                             const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int flags);

@@ -1,6 +1,7 @@
 #ifndef WIRTINGER_KERNELS_SPARSE_SPMM_H
 #define WIRTINGER_KERNELS_SPARSE_SPMM_H
 #include "kernels_conv.h"
+#include "kernels_sparse.h"
 #include <stddef.h>
 #include <stdint.h>
 #ifdef __cplusplus
@@ -29,6 +30,72 @@ extern "C" {
 int wt_ccsr_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                    const float *vr, const float *vi, const float *br, const float *bi, ptrdiff_t batch,
                    const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
+
+/// Slices (16 rows) per group of the complex row-window layout in position order: the product
+/// keeps one group's 2 × 9 accumulators (real and imaginary parts) in registers.
+#define WT_CWINDOW_GROUP 9
+
+/// The order of the complex row-window layout of a weight whose layout has `vectors` vectors:
+/// position order (1, groups of WT_CWINDOW_GROUP slices) when there are at least 0.5 vectors per
+/// (group, position, slice) cell, else slice order (0) (Docs/Inference.md, "Batch 1: complex row
+/// windows").
+static inline int wt_ccsr_window_order(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t vectors) {
+    const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_CWINDOW_GROUP - 1) / WT_CWINDOW_GROUP;
+    const ptrdiff_t cells = groups * wt_window_positions(cols) * WT_CWINDOW_GROUP;
+    return 2 * vectors >= cells ? 1 : 0;
+}
+
+/// Writes the complex row-window layout of a CSR pattern (rows × cols, cols ≥ 32; row_ptr,
+/// col_idx as for wt_ccsr_linear) with real parts vr and imaginary parts vi: the vectors of
+/// wt_scsr_window_fill (vectors = wt_scsr_window_count(…)), mask and index as there, the real parts
+/// in wvr and the imaginary parts in wvi (16 floats per vector each, 0 in absent lanes). Orders:
+/// by_position = 0, slice order (slice_start: slices + 1 entries, base: vectors entries; count and
+/// group_start unused); by_position = 1, position order with groups of WT_CWINDOW_GROUP slices
+/// (groups = (slices + 8) / 9; count: groups · positions · 9 entries, count[(g · positions + p) · 9
+/// + j] vectors of slice 9g + j at position p; group_start: groups + 1 entries; slice_start and base
+/// unused). Returns 0, or -1 when cols < 32 or working memory could not be allocated.
+int wt_ccsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                        const float *vr, const float *vi, int by_position, int32_t *slice_start, uint32_t *base,
+                        uint8_t *count, int32_t *group_start, uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
+
+/// The order value (by_position) of the complex row-window layout of the AVX2 tier: slices of 8
+/// rows (one per lane of a 256-bit vector), each stored vector holding at most one nonzero per row
+/// within the 16 columns base[v] ..< base[v] + 16 (base a multiple of 8, clamped to
+/// round_up(cols, 8) − 16; index[8v + i] < 16), in slice order: slice s's vectors are
+/// slice_start[s] ..< slice_start[s + 1]. slices = (rows + 7) / 8; mask[v] has bit i set for a
+/// present lane i; values and the imaginary array hold 8 floats per vector (32-byte aligned),
+/// index 8 bytes per vector. positions, groups, count and group_start are unused.
+#define WT_CWINDOW_LANES8 8
+
+/// The number of vectors of the 8-lane layout (WT_CWINDOW_LANES8) of a CSR pattern, or -1 when it
+/// has none (cols < 16, or rows < 0).
+ptrdiff_t wt_ccsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
+
+/// Writes the 8-lane layout (WT_CWINDOW_LANES8) of a complex CSR weight: slice_start (slices + 1),
+/// base, mask (vectors each), index (8 · vectors), wvr and wvi (8 · vectors: the real and imaginary
+/// parts, 0 in absent lanes). Returns 0, or -1 when cols < 16.
+int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                         const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
+                         uint8_t *index, float *wvr, float *wvi);
+
+/// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
+/// wt_sparse_window of (row_ptr, col_idx) built by wt_ccsr_window_fill (its values: the real parts
+/// wvr; groups = (slices + 8) / 9 in position order), `window_imag` its wvi (64-byte aligned). Batches below 4 at the AVX-512 tier take
+/// the row-window product (sparse_cwindow.c: two table lookups of 32 inputs and four multiply-adds
+/// per 16 rows instead of gathers; lanes without a nonzero are masked out when the example's input
+/// holds a NaN or an infinity in either part, and add 0 otherwise), summing each part of row r as
+/// b[r] + ((a0 + a1) + (a2 + a3)) with a_q the running sum (fused multiply-adds from +0, in the
+/// order of wt_ccsr_linear's statements) of the slice's vectors v ≡ q (mod 4) in stored order
+/// (slice order), or as b[r] + a with a the running sum of all the slice's vectors (position order).
+/// A window in the 8-lane layout (by_position = WT_CWINDOW_LANES8, from wt_ccsr_window8_fill) is
+/// read at the AVX2 and AVX-512 tiers by the AVX2 kernel: per vector of 8 rows two vpermps and a
+/// blend per part instead of two 8-lane gathers, slice order with four accumulator pairs, NaN/inf
+/// handled as above. The portable tier, larger batches, a window of another shape or order, or no
+/// scratch memory take wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
+int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                            const float *vr, const float *vi, const wt_sparse_window *window,
+                            const float *window_imag, const float *br, const float *bi, ptrdiff_t batch,
+                            const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy);
 
 /// Sparse real convolution (no groups): y[n, o, p] = bias[o] + Σ_k values[k] · col_n[taps[col_idx[k]], p],
 /// where col_n is the im2col matrix of sample n (see wt_im2col_f32: row t = c·Πk + kk of the
