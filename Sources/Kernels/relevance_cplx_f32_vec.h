@@ -16,6 +16,14 @@ typedef double RV(cd) __attribute__((vector_size(KV_W * 8), aligned(KV_W * 8)));
 typedef double RV(cacc8) __attribute__((vector_size(64), aligned(64)));
 typedef float RV(cf8) __attribute__((vector_size(32), aligned(4)));
 
+/// Adds the W values to the 8 lane sums, 8 at a time in element order, each widened to double
+/// (relevance_f32_vec.h's RV(accumulate), for this translation unit).
+KV_ATTR static inline __attribute__((always_inline)) void RV(caccumulate)(RV(cacc8) *sums, RV(f) val) {
+    float v[KV_W] __attribute__((aligned(64)));
+    RV(store)(v, val);
+    for (int h = 0; h < KV_W; h += 8) *sums = *sums + __builtin_convertvector(*(const RV(cf8) *)(v + h), RV(cacc8));
+}
+
 KV_ATTR static inline __attribute__((always_inline)) RV(f) RV(chorner)(const float *c, int n, RV(f) x) {
     RV(f) p = RV(c)(c[n - 1]);
     for (int i = n - 2; i >= 0; i--) p = RV(fma)(p, x, RV(c)(c[i]));
@@ -65,11 +73,7 @@ KV_ATTR static inline __attribute__((always_inline)) void RV(cout)(RV(chead) h, 
                                                                    int allfast) {
     const RV(f) zero = RV(c)(0.0f), one = RV(c)(1.0f);
     if (value) RV(store)(value + i, val);
-    if (acc) {
-        float v[KV_W] __attribute__((aligned(64)));
-        RV(store)(v, val);
-        for (int k = 0; k < KV_W; k += 8) *sums = *sums + __builtin_convertvector(*(const RV(cf8) *)(v + k), RV(cacc8));
-    }
+    if (acc) RV(caccumulate)(sums, val);
     if (grad) {
         RV(f) m = h.m;
         RV(store)(d_ls + i, da * vscale);
@@ -137,11 +141,7 @@ KV_ATTR static void RV(ard_chunks)(const float *ls, const float *re, const float
             RV(f) u = one + p, inv = one / u;
             RV(f) val = RV(log)(u) + (p - (u - one)) * inv;
             if (value) RV(store)(value + j, val);
-            if (acc) {
-                float v[KV_W] __attribute__((aligned(64)));
-                RV(store)(v, val);
-                for (int h = 0; h < KV_W; h += 8) *sums = *sums + __builtin_convertvector(*(const RV(cf8) *)(v + h), RV(cacc8));
-            }
+            if (acc) RV(caccumulate)(sums, val);
             if (grad) {
                 RV(f) kk = (RV(c)(2.0f) * (RV(load)(bte + k) * inv)) / RV(load)(bm + k);
                 RV(store)(d_ls + j, RV(neg)(p * inv) * vscale);
