@@ -522,9 +522,9 @@ static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_por
                                        sp_transpose_back_portable, NULL, NULL};
 #if WT_X86
 static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2,
-                                   sp_window8_avx2, sp_window8_input_avx2, sp_window8_finite_avx2, 0};
+                                   spw8_window, spw8_input, spw8_finite, 0};
 static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
-                                     sp_window_avx512, sp_window_input_avx512, sp_window_finite_avx512, 1};
+                                     spw16_window, spw16_input, spw16_finite, 1};
 #else
 #define sp_avx2 sp_portable
 #define sp_avx512 sp_portable

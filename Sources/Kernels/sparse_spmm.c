@@ -28,6 +28,7 @@
 #include "kernels_parallel.h"
 #include "sparse_scratch.h"
 #include "lane_tree.h"
+#include "tiers.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,6 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SPX_X86 1
 #include <immintrin.h>
-#define SPX_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SPX_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #else
 #define SPX_X86 0
 #endif
@@ -424,8 +423,8 @@ typedef float spx_f4 __attribute__((vector_size(16)));
 
 SPX_DEFINE(base, , 4, SPX_GATHER_SCALAR, SPX_PARTIAL_SCALAR, SPX_REDUCE_TREE)
 #if SPX_X86
-SPX_DEFINE(avx2, SPX_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_AVX2)
-SPX_DEFINE(avx512, SPX_TARGET_AVX512, 16, SPX_GATHER_AVX512, SPX_PARTIAL_AVX512, SPX_REDUCE_AVX512)
+SPX_DEFINE(avx2, WT_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_AVX2)
+SPX_DEFINE(avx512, WT_TARGET_AVX512, 16, SPX_GATHER_AVX512, SPX_PARTIAL_AVX512, SPX_REDUCE_AVX512)
 #define SPX_TIERS(X) {X##_base, X##_avx2, X##_avx512}
 #else
 #define SPX_TIERS(X) {X##_base, X##_base, X##_base}

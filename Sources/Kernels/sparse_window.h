@@ -2,28 +2,36 @@
 #ifndef WIRTINGER_SPARSE_WINDOW_H
 #define WIRTINGER_SPARSE_WINDOW_H
 #include "kernels_sparse.h"
+#include "tiers.h"
 
 /// The number of floats of a window product's input copy: cols rounded up to a multiple of 16.
 static inline ptrdiff_t sp_window_padded(ptrdiff_t cols) { return (cols + 15) & ~(ptrdiff_t)15; }
 
-/// Copies one example's input x[0 ..< cols] into xa (64-byte aligned, sp_window_padded(cols)
-/// floats, zeros after cols); returns 1 when every input is finite, 0 when one is NaN or ±inf.
-/// AVX-512 only.
-int sp_window_input_avx512(const float *x, ptrdiff_t cols, float *xa);
-
-/// 1 when every input x[0 ..< cols] is finite, 0 when one is NaN or ±inf: the check of
-/// sp_window_input_avx512 for an input the product reads in place (x 64-byte aligned, cols a
-/// multiple of 16, so that it needs no copy). AVX-512 only.
-int sp_window_finite_avx512(const float *x, ptrdiff_t cols);
-
-/// y[r] = bias[r] + Σ over the stored nonzeros of row r of values · x[col] (then ReLU when relu is
-/// set) for the rows of units u0 ..< u1 of w (groups of 25 slices when w->by_position, else
-/// slices), one example (x: the copy sp_window_input_avx512
-/// made; y has w->rows entries). masked = 0 (a finite input) multiplies the absent lanes by their 0
-/// values, masked = 1 skips them, with the same bits for a finite input. AVX-512 only
-/// (sparse_window.c says why).
-void sp_window_avx512(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
-                      ptrdiff_t u0, ptrdiff_t u1);
+// The tiers' pieces (sparse_window_vec.h, one body over W lanes instantiated as spw8_* for the
+// AVX2 tier and spw16_* for the AVX-512 tier by sparse_window_tiers.h; x86 only):
+//
+// int spwW_input(const float *x, ptrdiff_t cols, float *xa): copies one example's input
+//   x[0 ..< cols] into xa (aligned to W floats, round_up(cols, W) floats, zeros after cols);
+//   returns 1 when every input is finite, 0 when one is NaN or ±inf.
+// int spwW_finite(const float *x, ptrdiff_t cols): the same check for an input the product reads
+//   in place (aligned to W floats, cols a multiple of W, so that it needs no copy).
+// void spwW_window(w, bias, x, y, relu, masked, u0, u1): y[r] = bias[r] + Σ over the stored
+//   nonzeros of row r of values · x[col] (then ReLU when relu is set) for the rows of units
+//   u0 ..< u1 of w (groups of 25 slices in the position orders, else slices), one example (x: an
+//   input as spwW_input leaves it; y has w->rows entries). masked = 0 (a finite input) multiplies
+//   the absent lanes by their 0 values, masked = 1 skips them, with the same bits for a finite
+//   input. spw8_window reads the 8-lane layout (WT_WINDOW_LANES8) only; spw16_window reads every
+//   layout (the 8-lane one through spw8_window).
+#if WT_X86
+#define SPW_DECLARE(W)                                                                                    \
+    int spw##W##_input(const float *x, ptrdiff_t cols, float *xa);                                        \
+    int spw##W##_finite(const float *x, ptrdiff_t cols);                                                  \
+    void spw##W##_window(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, \
+                         int masked, ptrdiff_t u0, ptrdiff_t u1);
+SPW_DECLARE(8)
+SPW_DECLARE(16)
+#undef SPW_DECLARE
+#endif
 
 /// The position order (by_position = 1) of wt_scsr_window_fill with groups of `group` slices
 /// instead of WT_WINDOW_GROUP: count has groups · positions · group entries ((g · positions + p) ·
@@ -44,22 +52,5 @@ int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_pt
 ptrdiff_t sp_window8_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                           const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
                           uint8_t *index, float *wvr, float *wvi);
-
-/// Copies one example's input x[0 ..< cols] into xa (32-byte aligned, round_up(cols, 8) floats,
-/// zeros after cols); returns 1 when every input is finite (x − x = 0), 0 when one is NaN or ±inf.
-/// AVX2 (also run at the AVX-512 tier).
-int sp_window8_input_avx2(const float *x, ptrdiff_t cols, float *xa);
-
-/// 1 when every input x[0 ..< cols] is finite, 0 when one is NaN or ±inf, for an input read in
-/// place (32-byte aligned, cols a multiple of 8). AVX2.
-int sp_window8_finite_avx2(const float *x, ptrdiff_t cols);
-
-/// sp_window_avx512's product for a window in the 8-lane layout (WT_WINDOW_LANES8): slices
-/// u0 ..< u1 of 8 rows, per vector two vpermps of x[base ..< base + 16] (x: 32-byte aligned,
-/// round_up(cols, 8) floats) and a blend on the index's bit 3, four accumulators per slice
-/// (vector v into a_(v mod 4)), y[r] = bias[r] + ((a0 + a1) + (a2 + a3)), then ReLU when relu is
-/// set; masked = 1 keeps absent lanes' sums by a blend. AVX2 (also run at the AVX-512 tier).
-void sp_window8_avx2(const wt_sparse_window *w, const float *bias, const float *x, float *y, int relu, int masked,
-                     ptrdiff_t u0, ptrdiff_t u1);
 
 #endif
