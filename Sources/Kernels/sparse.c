@@ -352,7 +352,6 @@ __attribute__((aligned(64))) static void sp_tile_rows_t_avx512(const wt_sp_job *
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
     if (j->window) {  // r0 ..< r1 are groups of slices or slices (the layout's order)
-        const ptrdiff_t padded = sp_window_padded(j->cols);
         for (ptrdiff_t b = 0; b < j->batch; b++)
             j->tier->window(j->window, j->bias, j->xa[b], j->y + b * j->ldy, j->relu, !j->finite[b], r0, r1);
         return;

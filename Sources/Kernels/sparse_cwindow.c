@@ -57,7 +57,7 @@
 #include <stdint.h>
 
 #if WT_CWINDOW_LANES8 != WT_WINDOW_LANES8
-#error "the complex and the real 8-lane layouts are one walk (sp_window8_walk)"
+#error "the complex and the real 8-lane layouts are one walk (sp_window_fill_slices)"
 #endif
 
 #define CW_BATCH_MAX 4                   // batches below this take the window product
@@ -107,31 +107,27 @@ static void cw_part(void *context, ptrdiff_t u0, ptrdiff_t u1) {
 
 ptrdiff_t wt_ccsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx) {
     if (rows < 0 || cols < 16) return -1;
-    return sp_window8_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    return sp_window_vectors(rows, cols, 8, row_ptr, col_idx);
 }
 
 int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
                          uint8_t *index, float *wvr, float *wvi) {
     if (rows < 0 || cols < 16) return -1;
-    (void)sp_window8_walk(rows, cols, row_ptr, col_idx, vr, vi, slice_start, base, mask, index, wvr, wvi);
+    (void)sp_window_fill_slices(rows, cols, 8, row_ptr, col_idx, vr, vi, slice_start, base, mask, index, wvr, wvi);
     return 0;
 }
 
 int wt_ccsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                         const float *vr, const float *vi, int by_position, int32_t *slice_start, uint32_t *base,
                         uint8_t *count, int32_t *group_start, uint16_t *mask, uint8_t *index, float *wvr, float *wvi) {
-    // The layout depends on the pattern only: the second fill writes the same indices, masks and
-    // order arrays, and the imaginary parts in the lanes of the real ones.
+    // One walk of the pattern places the real and the imaginary parts in the same lanes.
+    if (rows < 0 || cols < 32) return -1;
     if (by_position)
-        return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, vr, WT_CWINDOW_GROUP, count, group_start, mask,
-                                      index, wvr) |
-               sp_window_fill_grouped(rows, cols, row_ptr, col_idx, vi, WT_CWINDOW_GROUP, count, group_start, mask,
-                                      index, wvi);
-    return wt_scsr_window_fill(rows, cols, row_ptr, col_idx, vr, 0, slice_start, base, NULL, NULL, NULL, NULL, mask,
-                               index, wvr) |
-           wt_scsr_window_fill(rows, cols, row_ptr, col_idx, vi, 0, slice_start, base, NULL, NULL, NULL, NULL, mask,
-                               index, wvi);
+        return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, vr, vi, WT_CWINDOW_GROUP, count, group_start, mask,
+                                      index, wvr, wvi);
+    (void)sp_window_fill_slices(rows, cols, 16, row_ptr, col_idx, vr, vi, slice_start, base, mask, index, wvr, wvi);
+    return 0;
 }
 
 int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,

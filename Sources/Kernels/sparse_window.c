@@ -49,40 +49,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// Walks the windows of a CSR matrix slice by slice (16 rows), in each slice in ascending window
-/// order. Calls emit(ctx, slice, position, mask, index, values) for each vector when emit is set
-/// (index and values: 16 entries each, 0 in absent lanes); returns the number of vectors.
-typedef void (*sp_window_emit)(void *ctx, ptrdiff_t slice, ptrdiff_t position, uint16_t mask, const uint8_t *index,
-                               const float *values);
+/// Walks the windows of a CSR matrix for a layout of L rows per vector (L = 16, or 8 for the
+/// 8-lane layout WT_WINDOW_LANES8), slice by slice (L rows), in each slice in ascending window
+/// order: the window starts at the multiple of L at or below the smallest column a row of the
+/// slice still has to store (clamped to round_up(cols, L) − 2L), and every row whose next nonzero
+/// lies in its 2L columns stores that one. Calls emit(ctx, slice, base, mask, index, nz) for each
+/// vector when emit is set (index: L entries, 0 in absent lanes; nz: the lane's nonzero k, the
+/// position in col_idx, or -1 in absent lanes); returns the number of vectors. One walk for both
+/// widths and for the real and the complex layer, as the products are one body over W lanes.
+typedef void (*sp_window_emit)(void *ctx, ptrdiff_t slice, ptrdiff_t base, uint16_t mask, const uint8_t *index,
+                               const int32_t *nz);
 
-static ptrdiff_t sp_window_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                                const float *values, sp_window_emit emit, void *ctx) {
-    const ptrdiff_t slices = (rows + 15) / 16, last = sp_window_padded(cols) - 32;
+static ptrdiff_t sp_window_walk(ptrdiff_t rows, ptrdiff_t cols, int L, const int32_t *row_ptr, const int32_t *col_idx,
+                                sp_window_emit emit, void *ctx) {
+    const ptrdiff_t slices = (rows + L - 1) / L, last = ((cols + L - 1) & ~(ptrdiff_t)(L - 1)) - 2 * L;
     ptrdiff_t v = 0;
     for (ptrdiff_t s = 0; s < slices; s++) {
         int32_t next[16], end[16];
-        const int lanes = rows - 16 * s < 16 ? (int)(rows - 16 * s) : 16;
-        for (int i = 0; i < 16; i++) {
-            next[i] = i < lanes ? row_ptr[16 * s + i] : 0;
-            end[i] = i < lanes ? row_ptr[16 * s + i + 1] : 0;
+        const int lanes = rows - L * s < L ? (int)(rows - L * s) : L;
+        for (int i = 0; i < L; i++) {
+            next[i] = i < lanes ? row_ptr[L * s + i] : 0;
+            end[i] = i < lanes ? row_ptr[L * s + i + 1] : 0;
         }
         for (;;) {
             int64_t b = INT64_MAX;
-            for (int i = 0; i < 16; i++)
+            for (int i = 0; i < L; i++)
                 if (next[i] < end[i] && col_idx[next[i]] < b) b = col_idx[next[i]];
             if (b == INT64_MAX) break;
-            b &= ~(int64_t)15;
+            b &= ~(int64_t)(L - 1);
             if (b > last) b = last;
             uint16_t m = 0;
             uint8_t index[16];
-            float vals[16];
-            for (int i = 0; i < 16; i++) {
-                const int take = next[i] < end[i] && col_idx[next[i]] < b + 32;
+            int32_t nz[16];
+            for (int i = 0; i < L; i++) {
+                const int take = next[i] < end[i] && col_idx[next[i]] < b + 2 * L;
                 index[i] = take ? (uint8_t)(col_idx[next[i]] - b) : 0;
-                vals[i] = take && values ? values[next[i]] : 0.0f;
+                nz[i] = take ? next[i] : -1;
                 if (take) { m |= (uint16_t)(1u << i); next[i]++; }
             }
-            if (emit) emit(ctx, s, (ptrdiff_t)(b / 16), m, index, vals);
+            if (emit) emit(ctx, s, (ptrdiff_t)b, m, index, nz);
             v++;
         }
     }
@@ -91,10 +96,11 @@ static ptrdiff_t sp_window_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *r
 
 ptrdiff_t wt_scsr_window_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx) {
     if (rows < 0 || cols < 32) return -1;
-    return sp_window_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL);
+    return sp_window_vectors(rows, cols, 16, row_ptr, col_idx);
 }
 
 typedef struct {
+    int lanes;          // L: rows per vector
     ptrdiff_t positions;
     ptrdiff_t group;    // slices per group (position order)
     uint8_t *count;     // first pass: vectors per (group, position, slice of the group)
@@ -104,7 +110,8 @@ typedef struct {
     ptrdiff_t next;     // slice order: the next vector
     uint16_t *mask;
     uint8_t *index;
-    float *values;
+    const float *vr, *vi;  // the nonzeros' values (and imaginary parts), or NULL: zeros
+    float *wvr, *wvi;   // the layout's values (L per vector; wvi NULL: none)
 } sp_window_fill_ctx;
 
 /// The cell of slice s at position p: (group, position, slice within the group), group-major.
@@ -112,25 +119,48 @@ static ptrdiff_t sp_window_cell(const sp_window_fill_ctx *c, ptrdiff_t s, ptrdif
     return ((s / c->group) * c->positions + p) * c->group + s % c->group;
 }
 
-static void sp_window_count_cell(void *ctx, ptrdiff_t s, ptrdiff_t p, uint16_t m, const uint8_t *ix, const float *vs) {
-    (void)m; (void)ix; (void)vs;
+static void sp_window_count_cell(void *ctx, ptrdiff_t s, ptrdiff_t b, uint16_t m, const uint8_t *ix,
+                                 const int32_t *nz) {
+    (void)m; (void)ix; (void)nz;
     sp_window_fill_ctx *c = (sp_window_fill_ctx *)ctx;
-    c->count[sp_window_cell(c, s, p)]++;
+    c->count[sp_window_cell(c, s, b / c->lanes)]++;
 }
 
-static void sp_window_place(void *ctx, ptrdiff_t s, ptrdiff_t p, uint16_t m, const uint8_t *ix, const float *vs) {
+static void sp_window_place(void *ctx, ptrdiff_t s, ptrdiff_t b, uint16_t m, const uint8_t *ix, const int32_t *nz) {
     sp_window_fill_ctx *c = (sp_window_fill_ctx *)ctx;
+    const int L = c->lanes;
     ptrdiff_t v;
     if (c->cursor) {
-        v = c->cursor[sp_window_cell(c, s, p)]++;
+        v = c->cursor[sp_window_cell(c, s, b / L)]++;
     } else {  // slice order: vectors as they come; slices without vectors are filled in afterwards
         v = c->next++;
-        c->base[v] = (uint32_t)(16 * p);
+        c->base[v] = (uint32_t)b;
         if (c->slice_start[s] < 0) c->slice_start[s] = (int32_t)v;
     }
     c->mask[v] = m;
-    memcpy(c->index + 16 * v, ix, 16);
-    memcpy(c->values + 16 * v, vs, 16 * sizeof(float));
+    memcpy(c->index + L * v, ix, (size_t)L);
+    for (int i = 0; i < L; i++) {
+        c->wvr[L * v + i] = nz[i] >= 0 && c->vr ? c->vr[nz[i]] : 0.0f;
+        if (c->wvi) c->wvi[L * v + i] = nz[i] >= 0 && c->vi ? c->vi[nz[i]] : 0.0f;
+    }
+}
+
+ptrdiff_t sp_window_vectors(ptrdiff_t rows, ptrdiff_t cols, int L, const int32_t *row_ptr, const int32_t *col_idx) {
+    return sp_window_walk(rows, cols, L, row_ptr, col_idx, NULL, NULL);
+}
+
+ptrdiff_t sp_window_fill_slices(ptrdiff_t rows, ptrdiff_t cols, int L, const int32_t *row_ptr,
+                                       const int32_t *col_idx, const float *vr, const float *vi,
+                                       int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
+                                       float *wvr, float *wvi) {
+    const ptrdiff_t slices = (rows + L - 1) / L;
+    sp_window_fill_ctx c = {L, 0, 1, NULL, NULL, slice_start, base, 0, mask, index, vr, vi, wvr, wvi};
+    for (ptrdiff_t s = 0; s <= slices; s++) slice_start[s] = -1;
+    const ptrdiff_t v = sp_window_walk(rows, cols, L, row_ptr, col_idx, sp_window_place, &c);
+    slice_start[slices] = (int32_t)v;
+    for (ptrdiff_t s = slices - 1; s >= 0; s--)
+        if (slice_start[s] < 0) slice_start[s] = slice_start[s + 1];
+    return v;
 }
 
 /// The round-robin position order (by_position = 2) from the position order: at each position of
@@ -140,7 +170,7 @@ static int sp_window_fill_round_robin(ptrdiff_t rows, ptrdiff_t cols, const int3
                                       uint8_t *slice_of, uint16_t *mask, uint8_t *index, float *wvalues) {
     const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + WT_WINDOW_GROUP - 1) / WT_WINDOW_GROUP;
     const ptrdiff_t positions = wt_window_positions(cols), cells = groups * positions * WT_WINDOW_GROUP;
-    const ptrdiff_t vectors = sp_window_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL);
+    const ptrdiff_t vectors = sp_window_walk(rows, cols, 16, row_ptr, col_idx, NULL, NULL);
     const ptrdiff_t n = vectors > 0 ? vectors : 1;
     uint8_t *tc = (uint8_t *)malloc((size_t)(cells > 0 ? cells : 1));
     int32_t *tg = (int32_t *)malloc((size_t)(groups + 1) * sizeof(int32_t));
@@ -191,28 +221,24 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
         return sp_window_fill_round_robin(rows, cols, row_ptr, col_idx, values, group_start, position_count, slice_of,
                                           mask, index, wvalues);
     if (!by_position) {
-        const ptrdiff_t slices = (rows + 15) / 16;
-        sp_window_fill_ctx c = {wt_window_positions(cols), WT_WINDOW_GROUP, count, NULL, slice_start, base, 0, mask, index, wvalues};
-        for (ptrdiff_t s = 0; s <= slices; s++) slice_start[s] = -1;
-        const ptrdiff_t v = sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_place, &c);
-        slice_start[slices] = (int32_t)v;
-        for (ptrdiff_t s = slices - 1; s >= 0; s--)  // an empty slice starts where the next one does
-            if (slice_start[s] < 0) slice_start[s] = slice_start[s + 1];
+        (void)sp_window_fill_slices(rows, cols, 16, row_ptr, col_idx, values, NULL, slice_start, base, mask, index,
+                                    wvalues, NULL);
         return 0;
     }
-    return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, values, WT_WINDOW_GROUP, count, group_start, mask,
-                                  index, wvalues);
+    return sp_window_fill_grouped(rows, cols, row_ptr, col_idx, values, NULL, WT_WINDOW_GROUP, count, group_start,
+                                  mask, index, wvalues, NULL);
 }
 
 int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                           const float *values, ptrdiff_t group, uint8_t *count, int32_t *group_start, uint16_t *mask,
-                           uint8_t *index, float *wvalues) {
+                           const float *vr, const float *vi, ptrdiff_t group, uint8_t *count, int32_t *group_start,
+                           uint16_t *mask, uint8_t *index, float *wvr, float *wvi) {
     if (rows < 0 || cols < 32 || group < 1) return -1;
     const ptrdiff_t slices = (rows + 15) / 16, groups = (slices + group - 1) / group;
-    sp_window_fill_ctx c = {wt_window_positions(cols), group, count, NULL, NULL, NULL, 0, mask, index, wvalues};
+    sp_window_fill_ctx c = {16, wt_window_positions(cols), group, count, NULL, NULL, NULL, 0, mask, index, vr, vi,
+                            wvr, wvi};
     const ptrdiff_t cells = groups * c.positions * group;
     memset(count, 0, (size_t)cells);
-    (void)sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_count_cell, &c);
+    (void)sp_window_walk(rows, cols, 16, row_ptr, col_idx, sp_window_count_cell, &c);
     c.cursor = (int32_t *)malloc((size_t)(cells > 0 ? cells : 1) * sizeof(int32_t));
     if (!c.cursor) return -1;
     int32_t v = 0;
@@ -222,61 +248,24 @@ int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_pt
         v += count[k];
     }
     group_start[groups] = v;
-    (void)sp_window_walk(rows, cols, row_ptr, col_idx, values, sp_window_place, &c);
+    (void)sp_window_walk(rows, cols, 16, row_ptr, col_idx, sp_window_place, &c);
     free(c.cursor);
     return 0;
 }
 
 // MARK: - The 8-lane layout of the AVX2 tier (WT_WINDOW_LANES8), real and complex
 
-ptrdiff_t sp_window8_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
-                          uint8_t *index, float *wvr, float *wvi) {
-    const ptrdiff_t slices = (rows + 7) / 8, last = ((cols + 7) & ~(ptrdiff_t)7) - 16;
-    ptrdiff_t v = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) {
-        int32_t next[8], end[8];
-        const int lanes = rows - 8 * s < 8 ? (int)(rows - 8 * s) : 8;
-        for (int i = 0; i < 8; i++) {
-            next[i] = i < lanes ? row_ptr[8 * s + i] : 0;
-            end[i] = i < lanes ? row_ptr[8 * s + i + 1] : 0;
-        }
-        if (slice_start) slice_start[s] = (int32_t)v;
-        for (;;) {
-            int64_t b = INT64_MAX;
-            for (int i = 0; i < 8; i++)
-                if (next[i] < end[i] && col_idx[next[i]] < b) b = col_idx[next[i]];
-            if (b == INT64_MAX) break;
-            b &= ~(int64_t)7;
-            if (b > last) b = last;
-            uint16_t m = 0;
-            for (int i = 0; i < 8; i++) {
-                const int take = next[i] < end[i] && col_idx[next[i]] < b + 16;
-                if (mask) {
-                    index[8 * v + i] = take ? (uint8_t)(col_idx[next[i]] - b) : 0;
-                    wvr[8 * v + i] = take && vr ? vr[next[i]] : 0.0f;
-                    if (wvi) wvi[8 * v + i] = take && vi ? vi[next[i]] : 0.0f;
-                }
-                if (take) { m |= (uint16_t)(1u << i); next[i]++; }
-            }
-            if (mask) { mask[v] = m; base[v] = (uint32_t)b; }
-            v++;
-        }
-    }
-    if (slice_start) slice_start[slices] = (int32_t)v;
-    return v;
-}
-
 ptrdiff_t wt_scsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx) {
     if (rows < 0 || cols < 16) return -1;
-    return sp_window8_walk(rows, cols, row_ptr, col_idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    return sp_window_vectors(rows, cols, 8, row_ptr, col_idx);
 }
 
 int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                          const float *values, int32_t *slice_start, uint32_t *base, uint16_t *mask, uint8_t *index,
                          float *wvalues) {
     if (rows < 0 || cols < 16) return -1;
-    (void)sp_window8_walk(rows, cols, row_ptr, col_idx, values, NULL, slice_start, base, mask, index, wvalues, NULL);
+    (void)sp_window_fill_slices(rows, cols, 8, row_ptr, col_idx, values, NULL, slice_start, base, mask, index, wvalues,
+                                NULL);
     return 0;
 }
 

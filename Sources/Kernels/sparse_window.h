@@ -1,4 +1,5 @@
-// The per-tier pieces of the row-window product (sparse_window.c), called by sparse.c's driver.
+// The row-window layouts' builders (sparse_window.c) and the tiers' products (sparse_window_vec.h),
+// called by sparse.c's and sparse_cwindow.c's drivers.
 #ifndef WIRTINGER_SPARSE_WINDOW_H
 #define WIRTINGER_SPARSE_WINDOW_H
 #include "kernels_sparse.h"
@@ -33,24 +34,30 @@ SPW_DECLARE(16)
 #undef SPW_DECLARE
 #endif
 
+/// The number of vectors of the layout of L rows per vector (16: the 16-lane layouts; 8: the
+/// 8-lane layout WT_WINDOW_LANES8) of a CSR pattern: the walk of sparse_window.c, one for both
+/// widths and both layers. Slice by slice (L rows), in each slice in ascending window order, the
+/// window starts at the multiple of L at or below the smallest column a row of the slice still has
+/// to store (clamped to round_up(cols, L) − 2L), and every row whose next nonzero lies in its 2L
+/// columns stores that one. Expects cols ≥ 2L and rows ≥ 0.
+ptrdiff_t sp_window_vectors(ptrdiff_t rows, ptrdiff_t cols, int L, const int32_t *row_ptr, const int32_t *col_idx);
+
+/// The slice order of that layout (by_position = 0, or the 8-lane layout): slice_start (slices + 1
+/// entries, an empty slice starting where the next one does), base, mask (vectors entries each),
+/// index (L per vector), the values vr of the nonzeros in wvr and, when wvi is set, their
+/// imaginary parts vi in wvi (L per vector, 0 in absent lanes; vr or vi NULL: zeros). Returns the
+/// number of vectors.
+ptrdiff_t sp_window_fill_slices(ptrdiff_t rows, ptrdiff_t cols, int L, const int32_t *row_ptr, const int32_t *col_idx,
+                                const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
+                                uint8_t *index, float *wvr, float *wvi);
+
 /// The position order (by_position = 1) of wt_scsr_window_fill with groups of `group` slices
 /// instead of WT_WINDOW_GROUP: count has groups · positions · group entries ((g · positions + p) ·
 /// group + j: vectors of slice group · g + j at position p), group_start groups + 1, with
-/// groups = (slices + group − 1) / group. Returns 0, or -1 (cols < 32, group < 1, no memory).
+/// groups = (slices + group − 1) / group; values as sp_window_fill_slices. Returns 0, or -1
+/// (cols < 32, group < 1, no memory).
 int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                           const float *values, ptrdiff_t group, uint8_t *count, int32_t *group_start, uint16_t *mask,
-                           uint8_t *index, float *wvalues);
-
-/// The walk of the 8-lane layout (WT_WINDOW_LANES8, kernels_sparse.h), shared by the real and the
-/// complex layer: slice by slice (8 rows), in each slice in ascending window order, the window
-/// starts at the multiple of 8 at or below the smallest column a row of the slice still has to
-/// store (clamped to round_up(cols, 8) − 16), and every row whose next nonzero lies in its 16
-/// columns stores that one. With mask set, writes vector v's base, mask, 8 indices and 8 values of
-/// vr into wvr and (wvi set) of vi into wvi (0 in absent lanes, and where vr or vi is NULL); with
-/// slice_start set, the slices' first vectors (slices + 1 entries). Returns the number of vectors.
-/// Expects cols ≥ 16 and rows ≥ 0.
-ptrdiff_t sp_window8_walk(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
-                          uint8_t *index, float *wvr, float *wvi);
+                           const float *vr, const float *vi, ptrdiff_t group, uint8_t *count, int32_t *group_start,
+                           uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
 
 #endif

@@ -89,6 +89,24 @@ SW_INL void SW(out)(float *y, const float *bias, ptrdiff_t s, ptrdiff_t rows, SW
     SW(store_part)(y + SW_W * s, n, out);
 }
 
+/// The end of group g of G slices (slices gG ..< the end; the last group may be partial).
+SW_INL ptrdiff_t SW(group_end)(const wt_sparse_window *w, ptrdiff_t g, ptrdiff_t G) {
+    return w->slices - g * G < G ? w->slices : g * G + G;
+}
+
+/// Where group g's vectors start in a position order of G slices per group: its cell counts, and
+/// the first vector's indices, values (and imaginary parts in wi, when set) and mask.
+typedef struct {
+    const uint8_t *cn, *ip;
+    const float *vp, *qp;
+    const uint16_t *mp;
+} SW(at);
+SW_INL SW(at) SW(group_at)(const wt_sparse_window *w, const float *wi, ptrdiff_t g, ptrdiff_t G) {
+    const ptrdiff_t v = w->group_start[g];
+    return (SW(at)){w->count + g * w->positions * G, w->index + SW_W * v, w->values + SW_W * v,
+                    wi ? wi + SW_W * v : NULL, w->mask + v};
+}
+
 /// Lanes whose bits are nonzero where v is NaN or ±inf (v − v: +0 for a finite v, NaN otherwise).
 SW_INL SW(i) SW(nonfinite)(SW(f) v) { return (SW(i))(v - v); }
 
@@ -205,18 +223,12 @@ SW_ATTR __attribute__((noinline, aligned(64))) static void SW(groups)(const wt_s
     for (ptrdiff_t g = g0; g < g1; g++) {
         SW(f) a[WT_WINDOW_GROUP];
         for (int s = 0; s < WT_WINDOW_GROUP; s++) a[s] = z;  // unrolled: 25 registers
-        const uint8_t *cn = w->count + g * w->positions * WT_WINDOW_GROUP;
-        const ptrdiff_t v = w->group_start[g];
-        const uint8_t *ip = w->index + SW_W * v;
-        const float *vp = w->values + SW_W * v;
-        const uint16_t *mp = w->mask + v;
-        if (masked) {
-            SW_GROUP(1)
-        } else {
-            SW_GROUP(0)
-        }
-        const ptrdiff_t s0 = g * WT_WINDOW_GROUP;
-        const ptrdiff_t s1 = w->slices - s0 < WT_WINDOW_GROUP ? w->slices : s0 + WT_WINDOW_GROUP;
+        const SW(at) at = SW(group_at)(w, NULL, g, WT_WINDOW_GROUP);
+        const uint8_t *cn = at.cn, *ip = at.ip;
+        const float *vp = at.vp;
+        const uint16_t *mp = at.mp;
+        if (masked) SW_GROUP(1) else SW_GROUP(0)
+        const ptrdiff_t s0 = g * WT_WINDOW_GROUP, s1 = SW(group_end)(w, g, WT_WINDOW_GROUP);
         // Constant indices only, so that the accumulators stay in registers.
 #define SW_OUT(S) if (s0 + (S) < s1) SW(out)(y, bias, s0 + (S), w->rows, a[S], relu);
         SW_OUT(0) SW_OUT(1) SW_OUT(2) SW_OUT(3) SW_OUT(4) SW_OUT(5) SW_OUT(6) SW_OUT(7) SW_OUT(8) SW_OUT(9)
@@ -252,8 +264,7 @@ SW_INL void SW(round_robin_body)(const wt_sparse_window *w, const float *bias, c
                 *a = masked ? SW(fma_in)(SW(lanes)(*mp), SW(load)(vp), xv, *a) : SW(fma)(SW(load)(vp), xv, *a);
             }
         }
-        const ptrdiff_t s0 = g * WT_WINDOW_GROUP;
-        const ptrdiff_t s1 = w->slices - s0 < WT_WINDOW_GROUP ? w->slices : s0 + WT_WINDOW_GROUP;
+        const ptrdiff_t s0 = g * WT_WINDOW_GROUP, s1 = SW(group_end)(w, g, WT_WINDOW_GROUP);
         for (ptrdiff_t s = s0; s < s1; s++) SW(out)(y, bias, s, w->rows, SW(load)(acc + SW_W * (s - s0)), relu);
     }
 }
@@ -391,18 +402,12 @@ SW_ATTR __attribute__((noinline, aligned(64))) static void SW(cgroups)(const wt_
     for (ptrdiff_t g = g0; g < g1; g++) {
         SW(f) ar[WT_CWINDOW_GROUP], ai[WT_CWINDOW_GROUP];
         for (int s = 0; s < WT_CWINDOW_GROUP; s++) ar[s] = ai[s] = z;  // unrolled: 18 registers
-        const uint8_t *cn = w->count + g * w->positions * WT_CWINDOW_GROUP;
-        const ptrdiff_t v = w->group_start[g];
-        const uint8_t *ip = w->index + SW_W * v;
-        const float *rp = w->values + SW_W * v, *qp = wi + SW_W * v;
-        const uint16_t *mp = w->mask + v;
-        if (masked) {
-            SW_CGROUP(1)
-        } else {
-            SW_CGROUP(0)
-        }
-        const ptrdiff_t s0 = g * WT_CWINDOW_GROUP;
-        const ptrdiff_t s1 = w->slices - s0 < WT_CWINDOW_GROUP ? w->slices : s0 + WT_CWINDOW_GROUP;
+        const SW(at) at = SW(group_at)(w, wi, g, WT_CWINDOW_GROUP);
+        const uint8_t *cn = at.cn, *ip = at.ip;
+        const float *rp = at.vp, *qp = at.qp;
+        const uint16_t *mp = at.mp;
+        if (masked) SW_CGROUP(1) else SW_CGROUP(0)
+        const ptrdiff_t s0 = g * WT_CWINDOW_GROUP, s1 = SW(group_end)(w, g, WT_CWINDOW_GROUP);
         // Constant indices only, so that the accumulators stay in registers.
 #define SW_COUT(S)                                                                                        \
         if (s0 + (S) < s1) {                                                                              \
