@@ -63,7 +63,6 @@
 #define CW_BATCH_MAX 4                   // batches below this take the window product
 #define CW_PARALLEL_MIN ((ptrdiff_t)1 << 15)  // stored lanes × 4 multiply-adds × batch per part, at least
 
-
 // The products: one body over W lanes (sparse_window_vec.h) for both x86 tiers.
 #define SW_COMPLEX
 #include "sparse_window_tiers.h"
@@ -87,10 +86,10 @@ static const cw_tier cw_tiers[3] = {{NULL, NULL, NULL, 0},
 typedef struct {
     const wt_sparse_window *w;
     const cw_tier *tier;
-    const float *wi;           // imaginary parts in the layout's lanes (16 per vector)
+    const float *wi;           // imaginary parts in the layout's lanes (8 or 16 per vector)
     const float *br, *bi;      // NULL: no bias
     ptrdiff_t batch, ldy;
-    const float *xr[CW_BATCH_MAX], *xi[CW_BATCH_MAX];  // example b's aligned, zero-padded parts
+    const float *xr[CW_BATCH_MAX], *xi[CW_BATCH_MAX];  // example b's parts: in place, or aligned zero-padded copies
     int finite[CW_BATCH_MAX];  // whether example b's input is finite (both parts)
     float *yr, *yi;
 } cw_job;

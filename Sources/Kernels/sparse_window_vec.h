@@ -44,10 +44,13 @@ SW_INL SW(f) SW(fnma)(SW(f) a, SW(f) b, SW(f) c) { return _mm512_fnmadd_ps(a, b,
 /// fma(a, b, c) in the lanes of k, c in the others.
 SW_INL SW(f) SW(fma_in)(SW(k) k, SW(f) a, SW(f) b, SW(f) c) { return _mm512_mask3_fmadd_ps(a, b, c, k); }
 SW_INL SW(f) SW(fnma_in)(SW(k) k, SW(f) a, SW(f) b, SW(f) c) { return _mm512_mask3_fnmadd_ps(a, b, c, k); }
-/// p[0 ..< n] (0 < n ≤ W), zeros in the other lanes; p need not be aligned.
-SW_INL SW(f) SW(load_part)(const float *p, int n) { return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
-/// p[0 ..< n] = the first n lanes of v.
-SW_INL void SW(store_part)(float *p, int n, SW(f) v) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v); }
+/// The first n lanes (0 < n ≤ W), for SW(load_part) and SW(store_part).
+typedef __mmask16 SW(part);
+SW_INL SW(part) SW(first)(int n) { return (__mmask16)((1u << n) - 1); }
+/// p[0 ..< n] for the first n lanes k, zeros in the other lanes; p need not be aligned.
+SW_INL SW(f) SW(load_part)(const float *p, SW(part) k) { return _mm512_maskz_loadu_ps(k, p); }
+/// p[0 ..< n] = the first n lanes k of v.
+SW_INL void SW(store_part)(float *p, SW(part) k, SW(f) v) { _mm512_mask_storeu_ps(p, k, v); }
 #elif SW_W == 8
 typedef __m256 SW(f);
 typedef __m256i SW(ix);
@@ -67,9 +70,10 @@ SW_INL SW(f) SW(fma)(SW(f) a, SW(f) b, SW(f) c) { return _mm256_fmadd_ps(a, b, c
 SW_INL SW(f) SW(fnma)(SW(f) a, SW(f) b, SW(f) c) { return _mm256_fnmadd_ps(a, b, c); }
 SW_INL SW(f) SW(fma_in)(SW(k) k, SW(f) a, SW(f) b, SW(f) c) { return _mm256_blendv_ps(c, _mm256_fmadd_ps(a, b, c), k); }
 SW_INL SW(f) SW(fnma_in)(SW(k) k, SW(f) a, SW(f) b, SW(f) c) { return _mm256_blendv_ps(c, _mm256_fnmadd_ps(a, b, c), k); }
-SW_INL __m256i SW(first)(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
-SW_INL SW(f) SW(load_part)(const float *p, int n) { return _mm256_maskload_ps(p, SW(first)(n)); }
-SW_INL void SW(store_part)(float *p, int n, SW(f) v) { _mm256_maskstore_ps(p, SW(first)(n), v); }
+typedef __m256i SW(part);
+SW_INL SW(part) SW(first)(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+SW_INL SW(f) SW(load_part)(const float *p, SW(part) k) { return _mm256_maskload_ps(p, k); }
+SW_INL void SW(store_part)(float *p, SW(part) k, SW(f) v) { _mm256_maskstore_ps(p, k, v); }
 #else
 #error "sparse_window_vec.h: SW_W is 8 or 16"
 #endif
@@ -83,10 +87,10 @@ SW_INL SW(f) SW(load)(const float *p) { return *(const SW(f) *)p; }
 /// y[Ws ..< Ws + n] = bias + sum (bias NULL: +0 + sum), n the rows of slice s (W but in the last
 /// slice), then with relu the value where it is > 0 or NaN, else +0 (Ops.relu's rule).
 SW_INL void SW(out)(float *y, const float *bias, ptrdiff_t s, ptrdiff_t rows, SW(f) sum, int relu) {
-    const int n = rows - SW_W * s < SW_W ? (int)(rows - SW_W * s) : SW_W;
-    SW(f) out = (bias ? SW(load_part)(bias + SW_W * s, n) : SW(zero)()) + sum;
+    const SW(part) k = SW(first)(rows - SW_W * s < SW_W ? (int)(rows - SW_W * s) : SW_W);
+    SW(f) out = (bias ? SW(load_part)(bias + SW_W * s, k) : SW(zero)()) + sum;
     if (relu) out = (SW(f))((SW(i))out & ((out > 0.0f) | (out != out)));
-    SW(store_part)(y + SW_W * s, n, out);
+    SW(store_part)(y + SW_W * s, k, out);
 }
 
 /// The end of group g of G slices (slices gG ..< the end; the last group may be partial).
@@ -122,7 +126,7 @@ SW_ATTR int SW(input)(const float *x, ptrdiff_t cols, float *xa) {
         *(SW(f) *)(xa + c) = v;
     }
     if (c < cols) {
-        const SW(f) v = SW(load_part)(x + c, (int)(cols - c));
+        const SW(f) v = SW(load_part)(x + c, SW(first)((int)(cols - c)));
         bad |= SW(nonfinite)(v);
         *(SW(f) *)(xa + c) = v;
     }
