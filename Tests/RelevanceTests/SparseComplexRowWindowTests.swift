@@ -40,30 +40,6 @@ final class SparseComplexRowWindowTests: XCTestCase {
         return (w, Tensor(shape: [out, inF], scalars: m), Sample.complex([out], seed: seed + 2, dtype: .float32))
     }
 
-    /// y = z·(W⊙m)ᵀ + b in float64 over the kept weights, and per element the float32 bound
-    /// (2k + 2)·ε·(Σ (|wr| + |wi|)(|u| + |v|) + |br| + |bi|) for k kept weights of the row.
-    func reference(_ z: ComplexTensor, _ w: ComplexTensor, _ m: Tensor, _ b: ComplexTensor?)
-        -> (re: [Double], im: [Double], bound: [Double]) {
-        let (n, k, o) = (z.count / z.shape.last!, w.shape[1], w.shape[0])
-        let u = z.real.scalars, v = z.imag.scalars, wr = w.real.scalars, wi = w.imag.scalars, ms = m.scalars
-        let br = b?.real.scalars, bi = b?.imag.scalars
-        var re = [Double](repeating: 0, count: n * o), im = re, bound = re
-        for i in 0..<n {
-            for r in 0..<o {
-                var sr = br?[r] ?? 0, si = bi?[r] ?? 0, a = abs(br?[r] ?? 0) + abs(bi?[r] ?? 0), kept = 0
-                for c in 0..<k where ms[r * k + c] != 0 {
-                    let x = u[i * k + c], y = v[i * k + c], p = wr[r * k + c], q = wi[r * k + c]
-                    sr += p * x - q * y; si += p * y + q * x
-                    a += (abs(p) + abs(q)) * (abs(x) + abs(y))
-                    kept += 1
-                }
-                re[i * o + r] = sr; im[i * o + r] = si
-                bound[i * o + r] = Double(2 * kept + 2) * Double(Float.ulpOfOne) * a
-            }
-        }
-        return (re, im, bound)
-    }
-
     func assertWithin(_ y: ComplexTensor, _ ref: (re: [Double], im: [Double], bound: [Double]), _ what: String,
                       file: StaticString = #filePath, line: UInt = #line) {
         let gr = y.real.scalars, gi = y.imag.scalars
@@ -199,7 +175,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     _ = wt_set_isa(isa)
                     for n in [1, 2, 3, 4] {
                         let z = Sample.complex([n, cols], seed: UInt64(800 + n), dtype: .float32)
-                        let ref = reference(z, w, m, bias ? b : nil)
+                        let ref = maskedComplexLinearReference(z, w, m, bias ? b : nil)
                         let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }, { plans[2].linear(z) }]
                         for k in 0..<calls.count {
                             let call = calls[k]
@@ -243,7 +219,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
             let two = layer(z)
             XCTAssertEqual(two.real.scalars, one.real.scalars, "isa \(isa.rawValue)")
             XCTAssertEqual(two.imag.scalars, one.imag.scalars, "isa \(isa.rawValue)")
-            assertWithin(one, reference(z, w, m, b), "isa \(isa.rawValue)")
+            assertWithin(one, maskedComplexLinearReference(z, w, m, b), "isa \(isa.rawValue)")
         }
     }
 
@@ -302,7 +278,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
             for isa in tiers {
                 _ = wt_set_isa(isa)
                 let z = Sample.complex([2, cols], seed: 831, dtype: .float32)
-                assertWithin(narrow(z), reference(z, w, m, b), "\(cols) columns, isa \(isa.rawValue)")
+                assertWithin(narrow(z), maskedComplexLinearReference(z, w, m, b), "\(cols) columns, isa \(isa.rawValue)")
             }
             XCTAssertNil(SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 0.1).window)
         }
