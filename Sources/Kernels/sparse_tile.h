@@ -50,9 +50,9 @@ typedef int32_t sp_i16 __attribute__((vector_size(64)));
                             0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
 /// The tile pieces of one tier: sp_transpose_tile_SUF, sp_tile_rows_t_SUF and
-/// sp_transpose_back_SUF (the contracts of wt_sp_tier's fields), over V (W floats) and VI (W int32),
-/// with ROWS rows summed together (their nonzeros interleaved up to the shortest row's count).
-#define SP_TILE_DEFINE(SUF, W, V, VI, ROWS, ATTR)                                                   \
+/// sp_transpose_back_SUF (the contracts of wt_sp_tier's fields), over V (W floats) and VI (W int32);
+/// PAIR 1: two rows summed together, their nonzeros interleaved up to the shorter row's count.
+#define SP_TILE_DEFINE(SUF, W, V, VI, PAIR, ATTR)                                                   \
     /* dst[c·ldd + e] = src[e·lds + c] for e, c < W. */                                             \
     ATTR __attribute__((always_inline)) static inline void sp_block_##SUF(const float *src, ptrdiff_t lds, \
                                                                          float *dst, ptrdiff_t ldd) { \
@@ -140,24 +140,20 @@ typedef int32_t sp_i16 __attribute__((vector_size(64)));
         const int32_t *ci = j->col_idx;                                                             \
         const float *v = j->values;                                                                 \
         ptrdiff_t r = r0;                                                                           \
-        for (; ROWS > 1 && r + ROWS <= r1; r += ROWS) {                                             \
-            V a[ROWS][WT_SP_TILE / W];                                                              \
-            int32_t k[ROWS], e[ROWS], n = INT32_MAX;                                                \
-            for (int p = 0; p < ROWS; p++) {                                                        \
-                const V bp = sp_splat_##SUF(j->bias ? j->bias[r + p] : 0.0f);                       \
-                for (int q = 0; q < WT_SP_TILE / W; q++) a[p][q] = bp;                              \
-                k[p] = j->row_ptr[r + p];                                                           \
-                e[p] = j->row_ptr[r + p + 1];                                                       \
-                if (e[p] - k[p] < n) n = e[p] - k[p];                                               \
+        for (; PAIR && r + 2 <= r1; r += 2) {                                                       \
+            V a[WT_SP_TILE / W], b[WT_SP_TILE / W];                                                 \
+            const V ba = sp_splat_##SUF(j->bias ? j->bias[r] : 0.0f);                               \
+            const V bb = sp_splat_##SUF(j->bias ? j->bias[r + 1] : 0.0f);                           \
+            for (int q = 0; q < WT_SP_TILE / W; q++) { a[q] = ba; b[q] = bb; }                      \
+            int32_t k = j->row_ptr[r], ke = j->row_ptr[r + 1], m = ke, me = j->row_ptr[r + 2];      \
+            for (; k < ke && m < me; k++, m++) {                                                    \
+                sp_fma_##SUF(a, sp_splat_##SUF(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE);          \
+                sp_fma_##SUF(b, sp_splat_##SUF(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE);          \
             }                                                                                       \
-            for (int32_t i = 0; i < n; i++)                                                         \
-                for (int p = 0; p < ROWS; p++)                                                      \
-                    sp_fma_##SUF(a[p], sp_splat_##SUF(v[k[p] + i]), xt + (ptrdiff_t)ci[k[p] + i] * WT_SP_TILE); \
-            for (int p = 0; p < ROWS; p++) {                                                        \
-                for (int32_t kk = k[p] + n; kk < e[p]; kk++)                                        \
-                    sp_fma_##SUF(a[p], sp_splat_##SUF(v[kk]), xt + (ptrdiff_t)ci[kk] * WT_SP_TILE); \
-                sp_store_##SUF(j, a[p], out + (r + p - r0) * WT_SP_TILE);                           \
-            }                                                                                       \
+            for (; k < ke; k++) sp_fma_##SUF(a, sp_splat_##SUF(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE); \
+            for (; m < me; m++) sp_fma_##SUF(b, sp_splat_##SUF(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE); \
+            sp_store_##SUF(j, a, out + (r - r0) * WT_SP_TILE);                                      \
+            sp_store_##SUF(j, b, out + (r + 1 - r0) * WT_SP_TILE);                                  \
         }                                                                                           \
         for (; r < r1; r++) {                                                                       \
             V a[WT_SP_TILE / W];                                                                    \
@@ -169,8 +165,8 @@ typedef int32_t sp_i16 __attribute__((vector_size(64)));
         }                                                                                           \
     }
 
-SP_TILE_DEFINE(avx2, 8, sp_f8, sp_i8, 1, WT_TARGET_AVX2)
-SP_TILE_DEFINE(avx512, 16, sp_f16, sp_i16, 2, WT_TARGET_AVX512)
+SP_TILE_DEFINE(avx2, 8, sp_f8, sp_i8, 0, WT_TARGET_AVX2)
+SP_TILE_DEFINE(avx512, 16, sp_f16, sp_i16, 1, WT_TARGET_AVX512)
 
 #endif
 #endif
