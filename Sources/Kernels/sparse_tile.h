@@ -77,13 +77,16 @@ typedef int32_t sp_i16 __attribute__((vector_size(64)));
         }                                                                                           \
     }                                                                                               \
                                                                                                     \
-    /* xt[c·64 + i] = x[i·ldx + c] (zero for nb ≤ i < 64) in W×W blocks, W columns at a time over   \
-       all examples, so the W rows of xt they fill are finished while in L1. */                     \
+    /* xt[c·64 + i] = x[i·ldx + c] (zero for nb ≤ i < 64) in W×W blocks. */                         \
     ATTR __attribute__((aligned(64))) static void sp_transpose_tile_##SUF(const float *x, ptrdiff_t ldx, ptrdiff_t nb, \
                                                                          ptrdiff_t cols, float *xt) { \
         const ptrdiff_t cw = cols - cols % W, nw = nb - nb % W;                                     \
-        for (ptrdiff_t i = 0; i < nw; i += W)                                                       \
-            for (ptrdiff_t c = 0; c < cw; c += W) sp_block_##SUF(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE); \
+        if (W * sizeof(float) >= 64) /* a block's rows are whole cache lines of xt: examples outermost */ \
+            for (ptrdiff_t i = 0; i < nw; i += W)                                                   \
+                for (ptrdiff_t c = 0; c < cw; c += W) sp_block_##SUF(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE); \
+        else /* half lines: W columns over all examples, finishing W rows of xt while in L1 */      \
+            for (ptrdiff_t c = 0; c < cw; c += W)                                                   \
+                for (ptrdiff_t i = 0; i < nw; i += W) sp_block_##SUF(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE); \
         for (ptrdiff_t c = cw; c < cols; c++)                                                       \
             for (ptrdiff_t i = 0; i < nw; i++) xt[c * WT_SP_TILE + i] = x[i * ldx + c];             \
         for (ptrdiff_t c = 0; c < cols; c++) { /* the last nb % W examples and the zero padding */  \
