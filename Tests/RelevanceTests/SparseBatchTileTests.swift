@@ -198,11 +198,11 @@ final class SparseBatchTileTests: XCTestCase {
         }
     }
 
-    /// Big enough for two parts: whole tiles per thread (2 or 4 tiles) or rows split (3 tiles),
-    /// the same bits as one thread and as the chain.
+    /// Big enough for two parts: whole tiles per thread (2 or 4 tiles, or 9: four and five) or
+    /// rows split (3 tiles), the same bits as one thread and as the chain.
     func testOneAndTwoThreadsGiveTheSameBits() {
         let p = problem(rows: 400, cols: 784, keep: 0.05, seed: 51, emptyRows: [7, 399])
-        for batch in [128, 130, 192, 256] {
+        for batch in [128, 130, 192, 256, 520] {
             let x = input(batch: batch, cols: 784, ldx: 784, seed: UInt64(52 + batch))
             for tier in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
                 _ = wt_set_isa(tier)
