@@ -12,8 +12,9 @@
 //    into a scratch buffer xt[tile][col][WT_SP_TILE] (padding examples are zero). A nonzero w at
 //    (r, c) then adds w · xt[tile][c][0..<64] to the 64 accumulators of row r: a broadcast and
 //    four (AVX-512) or eight (AVX2) FMAs over contiguous memory, with the accumulators in
-//    registers. The rows' sums go to a transposed output tile ot[row][WT_SP_TILE], which is
-//    transposed back into y in 8×8 blocks.
+//    registers. Every WT_SP_GROUP rows' sums go to a 4 KB transposed buffer ot[row][WT_SP_TILE],
+//    transposed into y while in L1. The vector pieces (W×W register transposes, the row sums) are
+//    one body over the vector width W (sparse_tile.h: W = 16 at the AVX-512 tier, 8 at AVX2).
 // Rows are split over the GEMM worker pool when the product is big enough, balanced by nonzeros.
 // wt_scsr_chain (at the end) runs several layers per call, keeping the transposed layout between
 // CSR layers.
@@ -41,10 +42,10 @@ struct wt_sp_job;
 typedef struct {
     void (*gather)(const struct wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1);
     void (*transpose_tile)(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt);
-    /// Rows r0 ..< r1 of a tile left transposed: out[r·64 + i] for the tile's example i (the
-    /// layout transpose_tile makes, so the next layer of a chain reads it as its xt).
+    /// Rows r0 ..< r1 of a tile left transposed: out[(r − r0)·64 + i] for the tile's example i
+    /// (the layout transpose_tile makes, so the next layer of a chain reads it as its xt).
     void (*tile_rows_t)(const struct wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out);
-    /// y[i·ldy + r] = ot[r·64 + i] for i < nb, r0 ≤ r < r1 (y at the tile's first example).
+    /// y[i·ldy + r] = ot[(r − r0)·64 + i] for i < nb, r0 ≤ r < r1 (y at the tile's first example).
     void (*transpose_back)(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy);
     /// The row-window product of units u0 ..< u1 for one example (sparse_window.h), or NULL where
     /// the gathered dot products are faster (portable). The AVX2 tier's reads the 8-lane layout
@@ -71,7 +72,6 @@ typedef struct wt_sp_job {
     float *y;
     ptrdiff_t ldy;
     const float *xt;      // transposed tiles (tile path only)
-    float *ot;            // the transposed output tile, rows × WT_SP_TILE (tile path only)
     ptrdiff_t tiles;
     const wt_sp_tier *tier;
     int relu;             // WT_SPARSE_RELU: y = max(y, 0)
@@ -80,6 +80,7 @@ typedef struct wt_sp_job {
     const float *xa[WT_SP_GATHER_MAX];  // window path: example b's input as the product reads it (in place or copied)
     int finite[WT_SP_GATHER_MAX];  // window path: whether example b's input is finite
     ptrdiff_t split[65];  // row (or, with window, group or slice) boundaries of the parts
+    int status[64];       // tile split: per part 0, or -1 when its scratch could not be allocated
 } wt_sp_job;
 
 // ---------------------------------------------------------------------------------------------
@@ -116,11 +117,11 @@ static void sp_transpose_tile_portable(const float *x, ptrdiff_t ldx, ptrdiff_t 
     }
 }
 
-/// The tile sums of rows r0 ..< r1 in the transposed layout out[r·64 + i] (all 64 lanes): bias,
-/// then the row's nonzeros in storage order, then ReLU.
+/// The tile sums of rows r0 ..< r1 in the transposed layout out[(r − r0)·64 + i] (all 64 lanes):
+/// bias, then the row's nonzeros in storage order, then ReLU.
 static void sp_tile_rows_t_portable(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
     for (ptrdiff_t r = r0; r < r1; r++) {
-        float *acc = out + r * WT_SP_TILE;
+        float *acc = out + (r - r0) * WT_SP_TILE;
         float init = j->bias ? j->bias[r] : 0.0f;
         for (int i = 0; i < WT_SP_TILE; i++) acc[i] = init;
         for (int32_t k = j->row_ptr[r]; k < j->row_ptr[r + 1]; k++) {
@@ -133,10 +134,10 @@ static void sp_tile_rows_t_portable(const wt_sp_job *j, const float *xt, ptrdiff
     }
 }
 
-/// y[i·ldy + r] = ot[r·WT_SP_TILE + i] for i < nb, r0 ≤ r < r1.
+/// y[i·ldy + r] = ot[(r − r0)·WT_SP_TILE + i] for i < nb, r0 ≤ r < r1.
 static void sp_transpose_back_portable(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
     for (ptrdiff_t i = 0; i < nb; i++)
-        for (ptrdiff_t r = r0; r < r1; r++) y[i * ldy + r] = ot[r * WT_SP_TILE + i];
+        for (ptrdiff_t r = r0; r < r1; r++) y[i * ldy + r] = ot[(r - r0) * WT_SP_TILE + i];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,176 +180,26 @@ static void sp_transpose_back_portable(const float *ot, ptrdiff_t r0, ptrdiff_t 
 WT_SP_GATHER8(sp_gather_avx2, WT_TARGET_AVX2)
 WT_SP_GATHER8(sp_gather_avx512, WT_TARGET_AVX512)
 
-/// One 8×8 block: dst[j·ldd + e] = src[e·lds + j] for e, j < 8. The loads put rows e and e + 4
-/// into the two 128-bit halves of one register, so only the in-lane shuffle stages remain
-/// (16 unpack/shuffle instructions, none crossing lanes, instead of 24), as the complex kernel's
-/// transpose does.
-WT_TARGET_AVX2 __attribute__((always_inline))
-static inline void sp_transpose_block8_avx2(const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd) {
-    for (int h = 0; h < 2; h++) {
-        __m256 g[4];
-        for (int q = 0; q < 4; q++)
-            g[q] = _mm256_loadu2_m128(src + (q + 4) * lds + 4 * h, src + q * lds + 4 * h);
-        __m256 t0 = _mm256_unpacklo_ps(g[0], g[1]), t1 = _mm256_unpackhi_ps(g[0], g[1]);
-        __m256 t2 = _mm256_unpacklo_ps(g[2], g[3]), t3 = _mm256_unpackhi_ps(g[2], g[3]);
-        _mm256_storeu_ps(dst + (4 * h + 0) * ldd, _mm256_shuffle_ps(t0, t2, 0x44));
-        _mm256_storeu_ps(dst + (4 * h + 1) * ldd, _mm256_shuffle_ps(t0, t2, 0xEE));
-        _mm256_storeu_ps(dst + (4 * h + 2) * ldd, _mm256_shuffle_ps(t1, t3, 0x44));
-        _mm256_storeu_ps(dst + (4 * h + 3) * ldd, _mm256_shuffle_ps(t1, t3, 0xEE));
-    }
-}
-
-/// xt[c][i] = x[i·ldx + c] (zero for nb ≤ i < WT_SP_TILE) in 8×8 blocks, eight columns at a time
-/// over all examples, so the 2 KB of xt they fill are finished while in L1 (examples outermost
-/// wrote 32 bytes of every xt row per pass: eight passes over the whole tile).
-WT_TARGET_AVX2
-__attribute__((aligned(64))) static void sp_transpose_tile_avx2(const float *x, ptrdiff_t ldx, ptrdiff_t nb, ptrdiff_t cols, float *xt) {
-    const ptrdiff_t c8 = cols & ~(ptrdiff_t)7, n8 = nb & ~(ptrdiff_t)7;
-    for (ptrdiff_t c = 0; c < c8; c += 8)
-        for (ptrdiff_t i = 0; i < n8; i += 8) sp_transpose_block8_avx2(x + i * ldx + c, ldx, xt + c * WT_SP_TILE + i, WT_SP_TILE);
-    for (ptrdiff_t c = c8; c < cols; c++)
-        for (ptrdiff_t i = 0; i < n8; i++) xt[c * WT_SP_TILE + i] = x[i * ldx + c];
-    // Leftover examples (fewer than 8) and the zero padding.
-    for (ptrdiff_t c = 0; c < cols; c++) {
-        float *dst = xt + c * WT_SP_TILE;
-        for (ptrdiff_t q = n8; q < nb; q++) dst[q] = x[q * ldx + c];
-        for (ptrdiff_t q = nb; q < WT_SP_TILE; q++) dst[q] = 0.0f;
-    }
-}
-
-/// The transposed sums of rows r0 ..< r1 back into y: y[(b0 + i)·ldy + r] = ot[r·WT_SP_TILE + i]
-/// for i < nb, in 8×8 blocks (the form the tile driver writes a layer's output in since writing
-/// it straight from the accumulators, eight rows at a time, cost more than the product's own
-/// stores: the 784 → 400 layer at 95 %, batch 128, 120 µs in all).
-WT_TARGET_AVX2
-__attribute__((aligned(64))) static void sp_transpose_back_avx2(const float *ot, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y, ptrdiff_t ldy) {
-    const ptrdiff_t n8 = nb & ~(ptrdiff_t)7;
-    ptrdiff_t r = r0;
-    for (; r + 8 <= r1; r += 8)
-        for (ptrdiff_t i = 0; i < n8; i += 8) sp_transpose_block8_avx2(ot + r * WT_SP_TILE + i, WT_SP_TILE, y + i * ldy + r, ldy);
-    for (ptrdiff_t rr = r; rr < r1; rr++)
-        for (ptrdiff_t i = 0; i < n8; i++) y[i * ldy + rr] = ot[rr * WT_SP_TILE + i];
-    for (ptrdiff_t i = n8; i < nb; i++)
-        for (ptrdiff_t rr = r0; rr < r1; rr++) y[i * ldy + rr] = ot[rr * WT_SP_TILE + i];
-}
-
-/// Row r's 64 accumulators: bias + Σ_k w_k · xt[col_k][0..<64], into out[0..<8].
-WT_TARGET_AVX2
-static inline void sp_row64_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m256 out[8]) {
-    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_set1_ps(j->bias ? j->bias[r] : 0.0f);
-    const int32_t *ci = j->col_idx;
-    const float *v = j->values;
-    for (int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1]; k < end; k++) {
-        const float *xc = xt + (ptrdiff_t)ci[k] * WT_SP_TILE;
-        __m256 w = _mm256_broadcast_ss(v + k);
-        a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 0), a0);
-        a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 8), a1);
-        a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 16), a2);
-        a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 24), a3);
-        a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 32), a4);
-        a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 40), a5);
-        a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 48), a6);
-        a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xc + 56), a7);
-    }
-    if (j->relu) {
-        // Keep a where a > 0 or a is NaN, else +0: Ops.relu's rule exactly (-0 becomes +0, NaN stays).
-        const __m256 z = _mm256_setzero_ps();
-#define WT_SP_RELU(a) a = _mm256_and_ps(a, _mm256_or_ps(_mm256_cmp_ps(a, z, _CMP_GT_OQ), _mm256_cmp_ps(a, a, _CMP_UNORD_Q)))
-        WT_SP_RELU(a0); WT_SP_RELU(a1); WT_SP_RELU(a2); WT_SP_RELU(a3);
-        WT_SP_RELU(a4); WT_SP_RELU(a5); WT_SP_RELU(a6); WT_SP_RELU(a7);
-#undef WT_SP_RELU
-    }
-    out[0] = a0; out[1] = a1; out[2] = a2; out[3] = a3; out[4] = a4; out[5] = a5; out[6] = a6; out[7] = a7;
-}
-
-/// a[0..4) += w · xc[0..64): one nonzero's broadcast multiply-adds into a row's 64 accumulators.
-WT_TARGET_AVX512
-static inline void sp_fma64_avx512(__m512 a[4], __m512 w, const float *xc) {
-    a[0] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 0), a[0]);
-    a[1] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 16), a[1]);
-    a[2] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 32), a[2]);
-    a[3] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xc + 48), a[3]);
-}
-
-/// a[0..4) = bias[r] (0 without a bias).
-WT_TARGET_AVX512
-static inline void sp_bias64_avx512(const wt_sp_job *j, ptrdiff_t r, __m512 a[4]) {
-    a[0] = a[1] = a[2] = a[3] = _mm512_set1_ps(j->bias ? j->bias[r] : 0.0f);
-}
-
-/// With `relu`, keep each accumulator where it is > 0 or NaN, else +0 (Ops.relu's rule).
-WT_TARGET_AVX512
-static inline void sp_relu64_avx512(const wt_sp_job *j, __m512 a[4]) {
-    if (!j->relu) return;
-    const __m512 z = _mm512_setzero_ps();
-    for (int q = 0; q < 4; q++)
-        a[q] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a[q], z, _CMP_GT_OQ) | _mm512_cmp_ps_mask(a[q], a[q], _CMP_UNORD_Q), a[q]);
-}
-
-/// AVX-512: row r's 64 accumulators in four 16-float vectors (one broadcast and four multiply-adds
-/// per nonzero instead of eight), the same sums in the same order per example as the AVX2 piece.
-WT_TARGET_AVX512
-static inline void sp_row64_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m512 out[4]) {
-    sp_bias64_avx512(j, r, out);
-    for (int32_t k = j->row_ptr[r], end = j->row_ptr[r + 1]; k < end; k++)
-        sp_fma64_avx512(out, _mm512_set1_ps(j->values[k]), xt + (ptrdiff_t)j->col_idx[k] * WT_SP_TILE);
-    sp_relu64_avx512(j, out);
-}
-
-/// Rows r and r + 1 together (sp_row64_avx512 of each, same sums in the same order): eight
-/// independent accumulator chains instead of four, so consecutive nonzeros do not wait on the
-/// multiply-add latency.
-WT_TARGET_AVX512
-static inline void sp_row64x2_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r, __m512 o0[4], __m512 o1[4]) {
-    sp_bias64_avx512(j, r, o0);
-    sp_bias64_avx512(j, r + 1, o1);
-    const int32_t *ci = j->col_idx;
-    const float *v = j->values;
-    int32_t k = j->row_ptr[r], ke = j->row_ptr[r + 1], m = j->row_ptr[r + 1], me = j->row_ptr[r + 2];
-    for (; k < ke && m < me; k++, m++) {
-        sp_fma64_avx512(o0, _mm512_set1_ps(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE);
-        sp_fma64_avx512(o1, _mm512_set1_ps(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE);
-    }
-    for (; k < ke; k++) sp_fma64_avx512(o0, _mm512_set1_ps(v[k]), xt + (ptrdiff_t)ci[k] * WT_SP_TILE);
-    for (; m < me; m++) sp_fma64_avx512(o1, _mm512_set1_ps(v[m]), xt + (ptrdiff_t)ci[m] * WT_SP_TILE);
-    sp_relu64_avx512(j, o0);
-    sp_relu64_avx512(j, o1);
-}
-
-/// The AVX2 tile sums of rows r0 ..< r1 stored as they are: out[r·64 ..< r·64 + 64].
-WT_TARGET_AVX2
-__attribute__((aligned(64))) static void sp_tile_rows_t_avx2(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
-    for (ptrdiff_t r = r0; r < r1; r++) {
-        __m256 a[8];
-        sp_row64_avx2(j, xt, r, a);
-        for (int v = 0; v < 8; v++) _mm256_storeu_ps(out + r * WT_SP_TILE + 8 * v, a[v]);
-    }
-}
-
-/// The AVX-512 tile sums of rows r0 ..< r1 (two rows interleaved: eight independent multiply-add
-/// chains) stored as they are: out[r·64 ..< r·64 + 64].
-WT_TARGET_AVX512
-__attribute__((aligned(64))) static void sp_tile_rows_t_avx512(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, float *out) {
-    ptrdiff_t r = r0;
-    for (; r + 2 <= r1; r += 2) {
-        __m512 a[4], b[4];
-        sp_row64x2_avx512(j, xt, r, a, b);
-        for (int v = 0; v < 4; v++) {
-            _mm512_storeu_ps(out + r * WT_SP_TILE + 16 * v, a[v]);
-            _mm512_storeu_ps(out + (r + 1) * WT_SP_TILE + 16 * v, b[v]);
-        }
-    }
-    if (r < r1) {
-        __m512 a[4];
-        sp_row64_avx512(j, xt, r, a);
-        for (int v = 0; v < 4; v++) _mm512_storeu_ps(out + r * WT_SP_TILE + 16 * v, a[v]);
-    }
-}
 #endif
+
+#include "sparse_tile.h"
 
 // ---------------------------------------------------------------------------------------------
 // Driver.
+
+#define WT_SP_GROUP 16  // output rows summed into the L1 buffer, then transposed into y, at a time
+
+/// Rows r0 ..< r1 of one tile (xt: its transposed input) into y (at the tile's first example,
+/// row stride j->ldy; nb examples): WT_SP_GROUP rows at a time summed into a 4 KB buffer and
+/// transposed out of it while it is in L1.
+static void sp_tile_rows_y(const wt_sp_job *j, const float *xt, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t nb, float *y) {
+    _Alignas(64) float ot[WT_SP_GROUP * WT_SP_TILE];
+    for (ptrdiff_t g = r0; g < r1; g += WT_SP_GROUP) {
+        const ptrdiff_t ge = r1 - g < WT_SP_GROUP ? r1 : g + WT_SP_GROUP;
+        j->tier->tile_rows_t(j, xt, g, ge, ot);
+        j->tier->transpose_back(ot, g, ge, nb, y, j->ldy);
+    }
+}
 
 static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     if (r0 >= r1) return;
@@ -362,12 +213,29 @@ static void sp_run_rows(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
         return;
     }
     for (ptrdiff_t t = 0; t < j->tiles; t++) {
-        const float *xt = j->xt + t * j->cols * WT_SP_TILE;
         ptrdiff_t b0 = t * WT_SP_TILE;
         ptrdiff_t nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
-        j->tier->tile_rows_t(j, xt, r0, r1, j->ot);
-        j->tier->transpose_back(j->ot, r0, r1, nb, j->y + b0 * j->ldy, j->ldy);
+        sp_tile_rows_y(j, j->xt + t * j->cols * WT_SP_TILE, r0, r1, nb, j->y + b0 * j->ldy);
     }
+}
+
+/// Tiles t0 ..< t1, every row: each tile transposed into this thread's scratch, then summed and
+/// transposed into y. -1 when the scratch could not be allocated.
+static int sp_run_tiles(const wt_sp_job *j, ptrdiff_t t0, ptrdiff_t t1) {
+    if (t0 >= t1) return 0;
+    float *xt = (float *)wt_sparse_scratch((size_t)j->cols * WT_SP_TILE * sizeof(float));
+    if (!xt) return -1;
+    for (ptrdiff_t t = t0; t < t1; t++) {
+        const ptrdiff_t b0 = t * WT_SP_TILE, nb = j->batch - b0 < WT_SP_TILE ? j->batch - b0 : WT_SP_TILE;
+        j->tier->transpose_tile(j->x + b0 * j->ldx, j->ldx, nb, j->cols, xt);
+        sp_tile_rows_y(j, xt, 0, j->rows, nb, j->y + b0 * j->ldy);
+    }
+    return 0;
+}
+
+static void sp_tiles_task(void *context, int part, int parts) {
+    wt_sp_job *j = (wt_sp_job *)context;
+    j->status[part] = sp_run_tiles(j, j->tiles * part / parts, j->tiles * (part + 1) / parts);
 }
 
 static void sp_task(void *context, int part, int parts) {
@@ -440,16 +308,23 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
         if (sp_linear_window(&j, threads) == 0) return 0;
         j.window = NULL;  // no scratch for the input copy: the gathered products need none
     }
-    float *scratch = NULL;
+    long long work = (long long)batch * (long long)row_ptr[rows];
+    int parts = threads;
+    if (parts > 64) parts = 64;
+    if (work < (batch < WT_SP_GATHER_MAX ? WT_SP_PARALLEL_MIN_GATHER : WT_SP_PARALLEL_MIN) || rows < 16) parts = 1;
     if (batch >= WT_SP_GATHER_MAX && cols > 0) {
         j.tiles = (batch + WT_SP_TILE - 1) / WT_SP_TILE;
+        // Whole tiles per part where they split evenly (each part transposes its own tiles, one at
+        // a time, into its thread's 200 KB buffer for 784 inputs); else every tile transposed
+        // first and the rows split.
+        if (parts == 1 || j.tiles % parts == 0 || j.tiles >= 4 * (ptrdiff_t)parts) {
+            if (parts == 1 || !wt_pool_try_run(parts, sp_tiles_task, &j)) return sp_run_tiles(&j, 0, j.tiles);
+            for (int p = 0; p < parts; p++) if (j.status[p] != 0) return -1;
+            return 0;
+        }
         size_t bytes = (size_t)j.tiles * (size_t)cols * WT_SP_TILE * sizeof(float);
-        scratch = (float *)wt_sparse_scratch(bytes);
-        // The output tile: every part sums its rows into its own rows of it, then transposes them
-        // into y (writing y straight from the accumulators with eight-row register transposes
-        // cost more than the product: Linear(784, 400) at 95 %, batch 128, 120 against 86 µs).
-        j.ot = (float *)wt_sparse_scratch_slot(2, (size_t)rows * WT_SP_TILE * sizeof(float));
-        if (!scratch || !j.ot) return -1;
+        float *scratch = (float *)wt_sparse_scratch(bytes);
+        if (!scratch) return -1;
         for (ptrdiff_t t = 0; t < j.tiles; t++) {
             ptrdiff_t b0 = t * WT_SP_TILE;
             ptrdiff_t nb = batch - b0 < WT_SP_TILE ? batch - b0 : WT_SP_TILE;
@@ -459,10 +334,6 @@ static int sp_linear(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, con
         j.xt = scratch;
     }
 
-    long long work = (long long)batch * (long long)row_ptr[rows];
-    int parts = threads;
-    if (parts > 64) parts = 64;
-    if (work < (batch < WT_SP_GATHER_MAX ? WT_SP_PARALLEL_MIN_GATHER : WT_SP_PARALLEL_MIN) || rows < 16) parts = 1;
     // Balance the parts by nonzeros (plus one per row for the fixed cost), on multiples of 8 rows.
     j.split[0] = 0;
     for (int p = 1; p < parts; p++) {
@@ -523,7 +394,7 @@ static const wt_sp_tier sp_portable = {sp_gather_portable, sp_transpose_tile_por
 #if WT_X86
 static const wt_sp_tier sp_avx2 = {sp_gather_avx2, sp_transpose_tile_avx2, sp_tile_rows_t_avx2, sp_transpose_back_avx2,
                                    spw8_window, spw8_input, spw8_finite, 0};
-static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx2, sp_tile_rows_t_avx512, sp_transpose_back_avx2,
+static const wt_sp_tier sp_avx512 = {sp_gather_avx512, sp_transpose_tile_avx512, sp_tile_rows_t_avx512, sp_transpose_back_avx512,
                                      spw16_window, spw16_input, spw16_finite, 1};
 #else
 #define sp_avx2 sp_portable
@@ -636,8 +507,8 @@ typedef struct {
 /// Tiles t0 ..< t1 through every layer (all CSR): the input tile transposed once into xt, each
 /// hidden layer's sums left transposed for the next, the last layer transposed back into y.
 static int sp_chain_tiles(const sp_chain_job *c, ptrdiff_t t0, ptrdiff_t t1) {
-    // The sums of every layer, the last one's too (transposed back from there), fit one half.
-    const ptrdiff_t cols = c->layers[0].cols, widest = sp_chain_widest(c->layers, c->count + 1);
+    // The sums of every hidden layer fit one half (the last layer's go through sp_tile_rows_y).
+    const ptrdiff_t cols = c->layers[0].cols, widest = sp_chain_widest(c->layers, c->count);
     float *xt = (float *)wt_sparse_scratch((size_t)(cols + 2 * widest) * WT_SP_TILE * sizeof(float));
     if (!xt) return -1;
     float *h[2] = {xt + cols * WT_SP_TILE, xt + (cols + widest) * WT_SP_TILE};
@@ -655,8 +526,7 @@ static int sp_chain_tiles(const sp_chain_job *c, ptrdiff_t t0, ptrdiff_t t1) {
                 c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
                 in = h[i & 1];
             } else {
-                c->tier->tile_rows_t(&j, in, 0, l->rows, h[i & 1]);
-                c->tier->transpose_back(h[i & 1], 0, l->rows, nb, c->y + b0 * c->ldy, c->ldy);
+                sp_tile_rows_y(&j, in, 0, l->rows, nb, c->y + b0 * c->ldy);
             }
         }
     }
