@@ -47,7 +47,7 @@ SG_INLINE void SG(fwd)(SG(d) x, SG(d) y, SG(d) t, SG(d) *ox, SG(d) *oy) {
 }
 
 /// Pullback lanes: (s·p + k·x, s·q + k·y, −c/m) with c = x·p + y·q, k = t·c/r³ (0 below MIN),
-/// all 0 where s ≤ 0; without the third (and its division) when `at` is NULL.
+/// all 0 where s ≤ 0.
 SG_INLINE void SG(bwd)(SG(d) x, SG(d) y, SG(d) p, SG(d) q, SG(d) t, SG(d) *ax, SG(d) *ay, SG(d) *at) {
     SG(d) r, m;
     SG(m) pos;
@@ -56,7 +56,7 @@ SG_INLINE void SG(bwd)(SG(d) x, SG(d) y, SG(d) p, SG(d) q, SG(d) t, SG(d) *ax, S
     SG(d) k = SG(keep)(r >= SG(splat)(SG_MIN_MODULUS), t * c / (r * r * r));
     *ax = SG(keep)(pos, s * p + k * x);
     *ay = SG(keep)(pos, s * q + k * y);
-    if (at) *at = SG(keep)(pos, (-c) / m);
+    *at = SG(keep)(pos, (-c) / m);
 }
 
 #define SG_ROWS(T, SUF, LD, ST)                                                                     \
@@ -79,21 +79,16 @@ SG_INLINE void SG(bwd)(SG(d) x, SG(d) y, SG(d) p, SG(d) q, SG(d) t, SG(d) *ax, S
                                            ptrdiff_t n, T *ar, T *ai, T *acc) {                     \
         const SG(d) vt = SG(splat)(t);                                                              \
         ptrdiff_t i = 0;                                                                            \
-        if (!acc) /* no threshold cotangent: the same lanes without its division */                 \
-            for (; i + SG_W <= n; i += SG_W) {                                                      \
-                SG(d) gx, gy;                                                                       \
-                SG(bwd)(LD(xr + i), LD(xi + i), LD(gr + i), LD(gi + i), vt, &gx, &gy, NULL);         \
-                ST(ar + i, gx);                                                                     \
-                ST(ai + i, gy);                                                                     \
-            }                                                                                       \
         for (; i + SG_W <= n; i += SG_W) {                                                          \
             SG(d) gx, gy, gt;                                                                       \
             SG(bwd)(LD(xr + i), LD(xi + i), LD(gr + i), LD(gi + i), vt, &gx, &gy, &gt);              \
             ST(ar + i, gx);                                                                         \
             ST(ai + i, gy);                                                                         \
-            T lanes[SG_W];                                                                          \
-            ST(lanes, gt);                                                                          \
-            for (int l = 0; l < SG_W; l++) *acc += lanes[l];                                        \
+            if (acc) {                                                                              \
+                T lanes[SG_W];                                                                      \
+                ST(lanes, gt);                                                                      \
+                for (int l = 0; l < SG_W; l++) *acc += lanes[l];                                    \
+            }                                                                                       \
         }                                                                                           \
         for (; i < n; i++) {                                                                        \
             double a, b, c;                                                                         \
