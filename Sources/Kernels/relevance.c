@@ -325,7 +325,7 @@ typedef struct {
     void *y, *y2;
 } rl_elementwise_job;
 
-/// The job {a, b, c, d, e, y} from a parenthesised list of its operands.
+/// The job {a, b, c, d, e, y[, y2]} from a parenthesised list of its operands (y2: a second output).
 #define RL_JOB(...) {__VA_ARGS__}
 // PUBLIC(params…) runs PICK over its elements split over the kernel threads, with the job JOB.
 #define RL_PARALLEL(PUBLIC, PICK, T, CALL_ARGS, JOB, ...)                                          \

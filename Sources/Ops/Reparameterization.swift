@@ -26,8 +26,8 @@ public func fusedReparameterization(mean: Tensor, variance s2: Tensor, eps: Tens
 }
 
 /// The complex version: `μ + ε·√max(s², 1e-8)` for both parts (shared real s², one square root
-/// per element: Kernels `wt_reparam_cplx_*`) as one tape entry with inputs (Re μ, Im μ, s²); the cotangent of s² is `(g_re·ε_re + g_im·ε_im) / (2·√max(s², 1e-8))`
-/// where s² ≥ 1e-8, else 0.
+/// per element: Kernels `wt_reparam_cplx_*`) as one tape entry with inputs (Re μ, Im μ, s²); the
+/// cotangent of s² is `(g_re·ε_re + g_im·ε_im) / (2·√max(s², 1e-8))` where s² ≥ 1e-8, else 0.
 public func fusedReparameterization(mean: ComplexTensor, variance s2: Tensor, eps: ComplexTensor) -> ComplexTensor {
     let v = s2.detached(), n = v.count
     let ys = FusedKernel.run([mean.real.detached(), mean.imag.detached(), v, eps.real, eps.imag], outputs: 2,
