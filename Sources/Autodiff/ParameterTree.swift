@@ -73,8 +73,22 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     public func scoped(_ prefix: String) -> ParameterTree {
         if prefix.isEmpty { return self }
         let p = prefix + "."
+        let bytes = p.utf8.count
         var out = ParameterTree()
-        for k in keys where k.hasPrefix(p) { out[String(k.dropFirst(p.count))] = values[k] }
+        for k in keys {
+            // the same keys as `k.hasPrefix(p)` and `dropFirst(p.count)`, compared and cut by bytes
+            // when k's bytes start with p's and go on with an ASCII byte (then the characters of the
+            // prefix are p's, and the cut is at a character boundary); by characters otherwise
+            let u = k.utf8
+            if u.starts(with: p.utf8) {
+                let cut = u.index(u.startIndex, offsetBy: bytes)
+                if cut == u.endIndex || u[cut] < 0x80 {
+                    out[String(k[cut...])] = values[k]
+                    continue
+                }
+            }
+            if k.hasPrefix(p) { out[String(k.dropFirst(p.count))] = values[k] }
+        }
         return out
     }
 

@@ -133,8 +133,7 @@ public final class Tape: @unchecked Sendable {
             var inGrads: [Tensor?]
             let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
             for s in entry.outputs where !leafSlots.contains(s) { grads[s] = nil }
-            let traced = entry.inputs.filter { $0 >= 0 }
-            if let accumulating = entry.accumulating, Set(traced).count == traced.count {
+            if let accumulating = entry.accumulating, Tape.tracedSlotsAreDistinct(entry.inputs) {
                 // the sums leave `grads` while the pullback adds into them
                 var sums = entry.inputs.map { s -> Tensor? in
                     guard s >= 0 else { return nil }
@@ -163,6 +162,15 @@ public final class Tape: @unchecked Sendable {
             }
         }
         return grads
+    }
+
+    /// Whether no traced slot (≥ 0) appears twice among `inputs` (a handful per entry: compared
+    /// pairwise, without building a set for every entry of every backward pass).
+    static func tracedSlotsAreDistinct(_ inputs: [Int]) -> Bool {
+        for i in inputs.indices where inputs[i] >= 0 {
+            for j in inputs.indices.dropFirst(i + 1) where inputs[j] == inputs[i] { return false }
+        }
+        return true
     }
 
     /// Adds cotangent `incoming` to slot `slot`, first summing it down to the slot's shape and

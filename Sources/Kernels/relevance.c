@@ -281,6 +281,17 @@ RL_TWICE(wt_cplx_vd_kl_f32, RL_VD_PARAMS(float), (log_alpha, value, deriv, n, bo
             y[i] = mu[i] + SQRT(v) * eps[i];                                                   \
         }                                                                                      \
     }                                                                                          \
+    /* both parts of a complex mean with one standard deviation: the real pass's operations */ \
+    static ATTR void reparam_cplx_##SUF(const T *restrict mr, const T *restrict mi, const T *restrict s2, \
+                                        const T *restrict er, const T *restrict ei, T *restrict yr, \
+                                        T *restrict yi, ptrdiff_t n) {                         \
+        const T lo = (T)WT_REPARAM_VARIANCE_MIN;                                               \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T v = s2[i] < lo ? lo : s2[i], sd = SQRT(v);                                       \
+            yr[i] = mr[i] + sd * er[i];                                                        \
+            yi[i] = mi[i] + sd * ei[i];                                                        \
+        }                                                                                      \
+    }                                                                                          \
     static ATTR void reparam_grad_##SUF(const T *restrict g, const T *restrict s2,             \
                                         const T *restrict eps, T *restrict gs, ptrdiff_t n) {  \
         const T lo = (T)WT_REPARAM_VARIANCE_MIN;                                                                \
@@ -311,10 +322,10 @@ WT_DEFINE_TIERS_DF(REPARAM_FNS, d, f, RL_SQRT_D, RL_SQRT_F)
 #define RL_GRAIN 16384
 typedef struct {
     const void *a, *b, *c, *d, *e;
-    void *y;
+    void *y, *y2;
 } rl_elementwise_job;
 
-/// The job {a, b, c, d, e, y} from a parenthesised list of its operands.
+/// The job {a, b, c, d, e, y[, y2]} from a parenthesised list of its operands (y2: a second output).
 #define RL_JOB(...) {__VA_ARGS__}
 // PUBLIC(params…) runs PICK over its elements split over the kernel threads, with the job JOB.
 #define RL_PARALLEL(PUBLIC, PICK, T, CALL_ARGS, JOB, ...)                                          \
@@ -323,8 +334,8 @@ typedef struct {
         const T *a = (const T *)j->a + i, *b = (const T *)j->b + i;                                \
         const T *c = j->c ? (const T *)j->c + i : NULL, *d = j->d ? (const T *)j->d + i : NULL;     \
         const T *e = j->e ? (const T *)j->e + i : NULL;                                            \
-        T *y = (T *)j->y + i;                                                                      \
-        (void)c; (void)d; (void)e;                                                                 \
+        T *y = (T *)j->y + i, *y2 = j->y2 ? (T *)j->y2 + i : NULL;                                 \
+        (void)c; (void)d; (void)e; (void)y2;                                                       \
         RL_PICK(PICK) CALL_ARGS;                                                                   \
     }                                                                                              \
     void PUBLIC(__VA_ARGS__) {                                                                     \
@@ -336,6 +347,14 @@ RL_PARALLEL(wt_reparam_f64, reparam_d, double, (a, b, c, y, end - i), (mu, s2, e
             const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n)
 RL_PARALLEL(wt_reparam_f32, reparam_f, float, (a, b, c, y, end - i), (mu, s2, eps, NULL, NULL, y),
             const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n)
+RL_PARALLEL(wt_reparam_cplx_f64, reparam_cplx_d, double, (a, b, c, d, e, y, y2, end - i),
+            (mu_re, mu_im, s2, eps_re, eps_im, y_re, y_im),
+            const double *mu_re, const double *mu_im, const double *s2, const double *eps_re, const double *eps_im,
+            double *y_re, double *y_im, ptrdiff_t n)
+RL_PARALLEL(wt_reparam_cplx_f32, reparam_cplx_f, float, (a, b, c, d, e, y, y2, end - i),
+            (mu_re, mu_im, s2, eps_re, eps_im, y_re, y_im),
+            const float *mu_re, const float *mu_im, const float *s2, const float *eps_re, const float *eps_im,
+            float *y_re, float *y_im, ptrdiff_t n)
 RL_PARALLEL(wt_reparam_grad_f64, reparam_grad_d, double, (a, b, c, y, end - i), (g, s2, eps, NULL, NULL, g_s2),
             const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n)
 RL_PARALLEL(wt_reparam_grad_f32, reparam_grad_f, float, (a, b, c, y, end - i), (g, s2, eps, NULL, NULL, g_s2),

@@ -9,7 +9,11 @@ public func normalizedAxes(_ axes: [Int]?, rank: Int, op: String) -> [Int] {
         require(b >= 0 && b < Swift.max(rank, 1), "\(op): axis \(a) is out of range for rank \(rank)")
         return b
     }
-    return Array(Set(out)).sorted().filter { $0 < rank }
+    // sorted, each axis once (no Set: reductions run this on every call)
+    var sorted: [Int] = []
+    sorted.reserveCapacity(out.count)
+    for b in out.sorted() where b < rank && sorted.last != b { sorted.append(b) }
+    return sorted
 }
 
 /// The shape after reducing `axes`: those dimensions become 1 (`keepDims`) or disappear.

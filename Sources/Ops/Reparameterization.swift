@@ -25,14 +25,14 @@ public func fusedReparameterization(mean: Tensor, variance s2: Tensor, eps: Tens
     }
 }
 
-/// The complex version: `μ + ε·√max(s², 1e-8)` for both parts (shared real s²) as one tape entry
-/// with inputs (Re μ, Im μ, s²); the cotangent of s² is `(g_re·ε_re + g_im·ε_im) / (2·√max(s², 1e-8))`
-/// where s² ≥ 1e-8, else 0.
+/// The complex version: `μ + ε·√max(s², 1e-8)` for both parts (shared real s², one square root
+/// per element: Kernels `wt_reparam_cplx_*`) as one tape entry with inputs (Re μ, Im μ, s²); the
+/// cotangent of s² is `(g_re·ε_re + g_im·ε_im) / (2·√max(s², 1e-8))` where s² ≥ 1e-8, else 0.
 public func fusedReparameterization(mean: ComplexTensor, variance s2: Tensor, eps: ComplexTensor) -> ComplexTensor {
     let v = s2.detached(), n = v.count
     let ys = FusedKernel.run([mean.real.detached(), mean.imag.detached(), v, eps.real, eps.imag], outputs: 2,
-                             { i, o in wt_reparam_f32(i[0], i[2], i[3], o[0], n); wt_reparam_f32(i[1], i[2], i[4], o[1], n) },
-                             { i, o in wt_reparam_f64(i[0], i[2], i[3], o[0], n); wt_reparam_f64(i[1], i[2], i[4], o[1], n) })
+                             { i, o in wt_reparam_cplx_f32(i[0], i[1], i[2], i[3], i[4], o[0], o[1], n) },
+                             { i, o in wt_reparam_cplx_f64(i[0], i[1], i[2], i[3], i[4], o[0], o[1], n) })
     let tv = s2.isTraced
     let outs = Tape.record("complex reparameterization", outputs: ys, inputs: [mean.real, mean.imag, s2]) { gs in
         guard tv else { return [gs[0], gs[1], nil] }

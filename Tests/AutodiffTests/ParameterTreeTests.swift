@@ -12,6 +12,21 @@ final class ParameterTreeTests: XCTestCase {
         XCTAssertEqual(t.filter { k, _ in k.hasSuffix("bias") }.keys, ["classifier.1.bias"])
     }
 
+    /// Scoping cuts keys by bytes when it can; the keys are the ones a cut by characters gives,
+    /// also with non-ASCII paths and a combining mark right after the dot.
+    func testScopingNonASCIIKeysCutsAtCharacters() {
+        let keys = ["é.w", "é.\u{301}w", "é.", "é", "éé.w", "a.é", "a.\u{301}", "a.b.c", "ab.c", "a.b"]
+        let t = ParameterTree(keys.enumerated().map { ($1, Tensor.full([1], Double($0))) })
+        for prefix in ["é", "e\u{301}", "a", "a.b", "éé", "b", ""] {
+            let expected: [String] = prefix.isEmpty ? keys : keys.filter { $0.hasPrefix(prefix + ".") }.map { String($0.dropFirst(prefix.count + 1)) }
+            let scoped = t.scoped(prefix)
+            XCTAssertEqual(scoped.keys, expected, prefix)
+            for (k, full) in zip(scoped.keys, keys.filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }) {
+                XCTAssertEqual(scoped[k]?.scalars, t[full]?.scalars, "\(prefix): \(k)")
+            }
+        }
+    }
+
     func testChildNamesAndSubtreesFollowTheDottedPaths() {
         let t: ParameterTree = ["classifier.0.weight": .ones([2]), "classifier.0.bias": .ones([1]),
                                 "classifier.1.weight": .ones([2]), "features.x": .ones([1]), "scale": .ones([])]

@@ -58,6 +58,15 @@ final class ThreadCountInvarianceTests: XCTestCase {
         invariant("reparam") { () -> [UInt32] in
             var y = [Float](repeating: 0, count: n); wt_reparam_f32(x, s2, eps, &y, n); return y.map(\.bitPattern)
         }
+        invariant("complex reparam") { () -> [UInt32] in
+            var yr = [Float](repeating: 0, count: n), yi = [Float](repeating: 0, count: n)
+            wt_reparam_cplx_f32(x, g, s2, eps, x, &yr, &yi, n)
+            // each part the bits of the real pass
+            var r = [Float](repeating: 0, count: n), i = [Float](repeating: 0, count: n)
+            wt_reparam_f32(x, s2, eps, &r, n); wt_reparam_f32(g, s2, x, &i, n)
+            XCTAssertEqual(yr.map(\.bitPattern) + yi.map(\.bitPattern), r.map(\.bitPattern) + i.map(\.bitPattern))
+            return (yr + yi).map(\.bitPattern)
+        }
         invariant("reparam grad") { () -> [UInt32] in
             var y = [Float](repeating: 0, count: n); wt_reparam_grad_f32(g, s2, eps, &y, n); return y.map(\.bitPattern)
         }

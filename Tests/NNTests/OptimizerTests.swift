@@ -123,6 +123,19 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// The default filter reads the text after the last dot (the whole key when there is none).
+    func testTrainableByDefaultReadsTheLastComponent() {
+        for key in ["mask", "fc.mask", "a.b.running_mean", "bn.running_var", "bn.num_batches_tracked", "num_batches_tracked"] {
+            XCTAssertFalse(Optimizers.isTrainableByDefault(key), key)
+        }
+        for key in ["weight", "fc.weight", "", ".", "fc.", "mask.weight", "fc.masks", "fc.mas", "fc.Mask", "running_mean.bias",
+                    "fc.mask.", "0.log_sigma2", "é.mask2", "naïve.weight"] {
+            XCTAssertTrue(Optimizers.isTrainableByDefault(key), key)
+        }
+        XCTAssertFalse(Optimizers.isTrainableByDefault("é.mask"))
+        XCTAssertFalse(Optimizers.isTrainableByDefault("..mask"))
+    }
+
     /// Checkpointing: the state is a tree, so it survives a safetensors round trip mid-training
     /// and the resumed trajectory is the uninterrupted one, bit for bit.
     func testStateSurvivesSafetensorsCheckpoint() throws {

@@ -40,6 +40,24 @@ final class AccumulatingPullbackTests: XCTestCase {
         }
     }
 
+    /// One tensor as both weight parts: its slot is an input twice, so the tape runs the ordinary
+    /// pullback and adds the two cotangents itself.
+    func testARepeatedInputTakesTheOrdinaryPullback() {
+        for dtype in [DType.float32, .float64] {
+            let z = ComplexTensor(real: Sample.normal([40, 24], seed: 21).converted(to: dtype),
+                                  imag: Sample.normal([40, 24], seed: 22).converted(to: dtype))
+            let cr = Sample.normal([40, 17], seed: 23).converted(to: dtype), ci = Sample.normal([40, 17], seed: 24).converted(to: dtype)
+            let w = Sample.normal([17, 24], seed: 25).converted(to: dtype)
+            func data(_ re: Tensor, _ im: Tensor) -> Tensor {
+                let y = linear(z, ComplexTensor(real: re, imag: im))
+                return sum(y.real * cr) + sum(y.imag * ci)
+            }
+            let shared = gradients([w]) { data($0[0], $0[0]) }[0]
+            let parts = gradients([w, w.detached() + 0]) { data($0[0], $0[1]) }
+            assertSameBits(shared, parts[0] + parts[1], "\(dtype) shared weight")
+        }
+    }
+
     func testExpCotangentAddsIntoTheSumWithTheBitsOfTheTapesAddition() {
         for dtype in [DType.float32, .float64] {
             let x = Sample.normal([300, 70], seed: 11).converted(to: dtype)

@@ -109,3 +109,16 @@ final class ComplexScalarAndReductionTests: XCTestCase {
         XCTAssertEqual(accuracy(Tensor.zeros([0, 3]), targets: []), 0)
     }
 }
+
+extension ComplexScalarAndReductionTests {
+    /// Reduction axes: negative ones counted from the end, repeats ignored, any order, sorted out.
+    func testNormalizedAxesAreSortedAndUnique() {
+        XCTAssertEqual(normalizedAxes([-1, 2, 0, 0], rank: 3, op: "t"), [0, 2])
+        XCTAssertEqual(normalizedAxes([1, -2], rank: 3, op: "t"), [1])
+        XCTAssertEqual(normalizedAxes(nil, rank: 3, op: "t"), [0, 1, 2])
+        XCTAssertEqual(normalizedAxes([], rank: 2, op: "t"), [])
+        XCTAssertEqual(normalizedAxes([0, 0], rank: 0, op: "t"), [])   // a scalar: axis 0 allowed, nothing to reduce
+        let x = Sample.normal([2, 3, 4], seed: 9)
+        XCTAssertEqual(sum(x, axes: [-1, 2, 0, 0]).scalars, sum(x, axes: [0, 2]).scalars)
+    }
+}

@@ -126,6 +126,54 @@ final class SignalOpsTests: XCTestCase {
                     }.gradient
                     let got = [y.real.scalars, y.imag.scalars, grads[0].scalars, grads[1].scalars, grads[2].scalars].map { $0.map(\.bitPattern) }
                     XCTAssertTrue(got == expected, "\(dtype), \(isa), \(threads) threads: modReLU rows differ from the formula")
+                    // the threshold a constant: the kernels' pullback without its cotangent (and division)
+                    let zOnly = valueWithGradient(at: [z.real, z.imag]) { v in
+                        let w = modReLU(ComplexTensor(real: v[0], imag: v[1]), threshold: tau)
+                        return sum(w.real * g.real) + sum(w.imag * g.imag)
+                    }.gradient
+                    XCTAssertTrue(zOnly.map { $0.scalars.map(\.bitPattern) } == Array(expected[2...3]),
+                                  "\(dtype), \(isa), \(threads) threads: modReLU rows with a constant threshold differ from the formula")
+                }
+            }
+        }
+    }
+
+    /// modReLU with one constant threshold (CplxModReLU's, the complex MLP's): the row kernels'
+    /// value and input gradient equal the element formula bit for bit on every tier and at 1, 2 and
+    /// 3 threads.
+    func testModReLUScalarConstantThresholdEqualsTheFormula() {
+        for dtype in [DType.float32, .float64] {
+            var re = Sample.normal([6, 203], seed: 71, dtype: dtype).scalars.map { $0 * 0.3 }
+            var im = Sample.normal([6, 203], seed: 72, dtype: dtype).scalars.map { $0 * 0.3 }
+            for k in stride(from: 0, to: re.count, by: 97) { (re[k], im[k]) = (0, 0) }
+            for k in stride(from: 5, to: re.count, by: 89) { (re[k], im[k]) = (3e-6, -4e-6) }
+            let z = ComplexTensor(real: Tensor(shape: [6, 203], scalars: re, dtype: dtype), imag: Tensor(shape: [6, 203], scalars: im, dtype: dtype))
+            let g = ComplexTensor(real: Sample.normal([6, 203], seed: 73, dtype: dtype), imag: Sample.normal([6, 203], seed: 74, dtype: dtype))
+            for value in [0.1, -0.05] {
+                let tau = Tensor(scalar: value, dtype: dtype), tc = tau.item   // the threshold as stored
+                func round(_ v: Double) -> Double { dtype == .float32 ? Double(Float(v)) : v }
+                var (yr, yi, ar, ai) = ([Double](), [Double](), [Double](), [Double]())
+                for (i, (x, y)) in zip(z.real.scalars, z.imag.scalars).enumerated() {
+                    let (p, q) = (g.real.scalars[i], g.imag.scalars[i])
+                    let r = (x * x + y * y).squareRoot(), m = Swift.max(r, 1e-5), s = 1 - tc / m
+                    guard s > 0 else { yr.append(0); yi.append(0); ar.append(0); ai.append(0); continue }
+                    yr.append(round(x * s)); yi.append(round(y * s))
+                    let c = x * p + y * q, k = r >= 1e-5 ? tc * c / (r * r * r) : 0
+                    ar.append(round(s * p + k * x)); ai.append(round(s * q + k * y))
+                }
+                let expected = [yr, yi, ar, ai].map { $0.map(\.bitPattern) }
+                for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+                    _ = wt_set_isa(isa)
+                    for threads: Int32 in [1, 2, 3] {
+                        _ = wt_set_num_threads(threads)
+                        var y = z
+                        let grads = valueWithGradient(at: [z.real, z.imag]) { v in
+                            y = modReLU(ComplexTensor(real: v[0], imag: v[1]), threshold: tau)
+                            return sum(y.real * g.real) + sum(y.imag * g.imag)
+                        }.gradient
+                        let got = [y.real.scalars, y.imag.scalars, grads[0].scalars, grads[1].scalars].map { $0.map(\.bitPattern) }
+                        XCTAssertTrue(got == expected, "\(dtype), τ \(tc), \(isa), \(threads) threads: modReLU differs from the formula")
+                    }
                 }
             }
         }

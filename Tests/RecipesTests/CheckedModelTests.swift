@@ -19,6 +19,18 @@ final class CheckedModelTests: XCTestCase {
         }
     }
 
+    /// The classifiers list their children without reflection; the list is the one reflection finds.
+    func testClassifierChildrenAreTheDeclaredOnes() throws {
+        let shapes: [(Architecture, [Int])] = [(.mlp, [1, 28, 28]), (.lenet5, [1, 28, 28]), (.cplxMLP, [64]), (.cplxConv, [1, 64])]
+        for (arch, shape) in shapes {
+            let model = try makeClassifier(arch, flavor: .vd, sampleShape: shape, classes: 6, hidden: 16)
+            XCTAssertEqual(model.children.map(\.name), ["features", "classifier"], "\(arch)")
+            XCTAssertEqual(model.children.map(\.name), model.declaredChildren.map(\.name), "\(arch)")
+            XCTAssertEqual(model.children.map { "\(type(of: $0.module))" }, model.declaredChildren.map { "\(type(of: $0.module))" }, "\(arch)")
+            XCTAssertEqual(model.children.map { $0.module.namedModules().count }, model.declaredChildren.map { $0.module.namedModules().count })
+        }
+    }
+
     func testWrongInputIsNamedAtTheFirstLayerThatCannotTakeIt() throws {
         let lenet = try makeClassifier(.lenet5, flavor: .vd, sampleShape: [1, 28, 28], classes: 10)
         XCTAssertThrowsError(try lenet.apply(uniform([2, 3, 28, 28], key: RandomKey(seed: 4)), parameters: lenet.initialParameters(key: RandomKey(seed: 5)))) { error in

@@ -196,6 +196,9 @@ final class FusedKernelTests: XCTestCase {
             for k in 0..<5 {
                 assertClose(cf[k], cc[k], rtol: dtype == .float64 ? 1e-15 : 1e-6, atol: 0, "complex \(dtype) output \(k)")
             }
+            // each part of the complex pass has the bits of the real pass on that part
+            XCTAssertEqual(cf[0].scalars.map(\.bitPattern), fusedReparameterization(mean: mu, variance: s2, eps: eps).scalars.map(\.bitPattern))
+            XCTAssertEqual(cf[1].scalars.map(\.bitPattern), fusedReparameterization(mean: muIm, variance: s2, eps: epsIm).scalars.map(\.bitPattern))
         }
     }
 
@@ -245,6 +248,15 @@ final class FusedKernelTests: XCTestCase {
             let s2 = Sample.uniform([37], -1e-7, 1, seed: 53, dtype: dtype)
             let runs = onBothPaths(fast: tier) { valueAndGradients([mu, s2]) { fusedReparameterization(mean: $0[0], variance: $0[1], eps: eps) } }
             for k in 0..<3 { XCTAssertEqual(runs.portable[k].scalars, runs.fast[k].scalars, "tier \(tier.rawValue) \(dtype) output \(k)") }
+            // the complex pass (both parts, one square root per element) and its pullback
+            let muIm = Sample.normal([37], seed: 54, dtype: dtype), epsIm = Sample.normal([37], seed: 55, dtype: dtype)
+            let complexRuns = onBothPaths(fast: tier) {
+                valueAndGradientsComplex(mu, muIm, s2) { fusedReparameterization(mean: $0, variance: $1, eps: ComplexTensor(real: eps, imag: epsIm)) }
+            }
+            for k in 0..<5 {
+                XCTAssertEqual(complexRuns.portable[k].scalars.map(\.bitPattern), complexRuns.fast[k].scalars.map(\.bitPattern),
+                               "tier \(tier.rawValue) \(dtype) complex output \(k)")
+            }
         }
     }
 

@@ -80,6 +80,14 @@ void wt_cplx_vd_kl_f32(const float *log_alpha, float *value, float *deriv, ptrdi
 void wt_reparam_f64(const double *mu, const double *s2, const double *eps, double *y, ptrdiff_t n);
 /// Float version of wt_reparam_f64 (the bound is (float)1e-8).
 void wt_reparam_f32(const float *mu, const float *s2, const float *eps, float *y, ptrdiff_t n);
+/// The complex tail with one real variance: y_re = μ_re + √max(s², 1e-8)·ε_re and likewise the
+/// imaginary part, in one pass (each part the operations of wt_reparam_f64, so the same bits), n
+/// elements of each array.
+void wt_reparam_cplx_f64(const double *mu_re, const double *mu_im, const double *s2, const double *eps_re,
+                         const double *eps_im, double *y_re, double *y_im, ptrdiff_t n);
+/// Float version of wt_reparam_cplx_f64.
+void wt_reparam_cplx_f32(const float *mu_re, const float *mu_im, const float *s2, const float *eps_re,
+                         const float *eps_im, float *y_re, float *y_im, ptrdiff_t n);
 /// Its derivative to s²: g_s2 = (g·ε) / (2·√max(s², 1e-8)) where s² ≥ 1e-8 (PyTorch's clamp
 /// gradient passes at the bound), else 0. The derivative to μ is g itself.
 void wt_reparam_grad_f64(const double *g, const double *s2, const double *eps, double *g_s2, ptrdiff_t n);

@@ -58,8 +58,11 @@ public enum Optimizers {
     /// The default trainability filter: a key is trainable unless its last dotted component is
     /// one of ``bufferNames`` (`features.1.running_mean`, `classifier.0.mask` are skipped).
     public static func isTrainableByDefault(_ key: String) -> Bool {
-        let last = key.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? key
-        return !bufferNames.contains(last)
+        // the text after the last "." (the whole key without one), compared in place: a training
+        // step asks this of every key several times, and splitting the key allocated each time
+        let utf8 = key.utf8
+        let last = utf8.lastIndex(of: UInt8(ascii: ".")).map { key[utf8.index(after: $0)...] } ?? key[...]
+        return !bufferNames.contains { $0 == last }
     }
 
     /// `value`, stopping with PyTorch's message `"<optimizer>: invalid <name> <value>"` unless
