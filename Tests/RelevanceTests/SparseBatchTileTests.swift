@@ -1,4 +1,5 @@
 import XCTest
+import Autodiff
 import Kernels
 
 /// The tile path of the real sparse product (`wt_scsr_linear` at batch ≥ 4: the input transposed
@@ -20,26 +21,12 @@ final class SparseBatchTileTests: XCTestCase {
         var bias: [Float]?
     }
 
-    /// A deterministic generator (SplitMix64) for weights and inputs.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(uniform()) }
-    }
-
     /// Each weight kept with probability `keep`; rows in `emptyRows` have no nonzero.
     func problem(rows: Int, cols: Int, keep: Double, seed: UInt64, bias: Bool = true, emptyRows: Set<Int> = []) -> Problem {
-        var g = Generator(state: seed)
+        var g = SplitMix64(seed: seed)
         var p = Problem(rows: rows, cols: cols)
         for r in 0..<rows {
-            for c in 0..<cols where g.uniform() < keep && !emptyRows.contains(r) {
+            for c in 0..<cols where g.nextUniform() < keep && !emptyRows.contains(r) {
                 p.colIdx.append(Int32(c))
                 p.values.append(g.float(-1, 1))
             }
@@ -50,7 +37,7 @@ final class SparseBatchTileTests: XCTestCase {
     }
 
     func input(batch: Int, cols: Int, ldx: Int, seed: UInt64) -> [Float] {
-        var g = Generator(state: seed)
+        var g = SplitMix64(seed: seed)
         return (0..<(batch * ldx)).map { i in i % ldx < cols ? g.float(-2, 2) : .nan }  // NaN in the row padding: never read
     }
 
@@ -220,4 +207,9 @@ final class SparseBatchTileTests: XCTestCase {
             }
         }
     }
+}
+
+extension SplitMix64 {
+    /// A uniform float32 in [lo, hi) for the weights and inputs of these tests.
+    mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(nextUniform()) }
 }
