@@ -96,6 +96,7 @@ typedef struct {
     const void *a, *b, *c;
     void *x, *y;
     double s;
+    ptrdiff_t rows, cols;  // (wt_column_sums_*)
 } cp_job;
 
 // One part function per pass and type: elements begin ..< end.
@@ -134,6 +135,15 @@ typedef struct {
     static void deinterleave_part_##SUF(void *context, ptrdiff_t b, ptrdiff_t e) {                  \
         const cp_job *j = context;                                                                  \
         CP_PICK(cp_deinterleave_##SUF)((const T *)j->a + 2 * b, (T *)j->x + b, (T *)j->y + b, e - b); \
+    }                                                                                               \
+    /* columns b ..< e of the rows × cols matrix a into x */                                        \
+    static void column_sums_part_##SUF(void *context, ptrdiff_t b, ptrdiff_t e) {                   \
+        const cp_job *j = context;                                                                  \
+        ptrdiff_t rows = j->rows, cols = j->cols;                                                   \
+        const T *x = (const T *)j->a;                                                               \
+        T *out = (T *)j->x;                                                                         \
+        for (ptrdiff_t c = b; c < e; c++) out[c] = x[c];                                            \
+        for (ptrdiff_t r = 1; r < rows; r++) CP_PICK(cp_accumulate_##SUF)(out + b, x + r * cols + b, e - b); \
     }
 CP_PARTS(float, f)
 CP_PARTS(double, d)
@@ -172,6 +182,12 @@ CP_PARTS(double, d)
     void wt_cplx_deinterleave_##PUB(const T *src, T *re, T *im, ptrdiff_t n) {                      \
         cp_job j = {.a = src, .x = re, .y = im};                                                    \
         wt_parallel_for(n, CP_GRAIN, deinterleave_part_##SUF, &j);                                  \
+    }                                                                                               \
+    void wt_column_sums_##PUB(const T *x, ptrdiff_t rows, ptrdiff_t cols, T *out) {                 \
+        if (rows < 1 || cols < 1) return;                                                           \
+        cp_job j = {.a = x, .x = out, .rows = rows, .cols = cols};                                  \
+        ptrdiff_t grain = CP_GRAIN / rows;                                                          \
+        wt_parallel_for(cols, grain > 0 ? grain : 1, column_sums_part_##SUF, &j);                  \
     }
 CP_ENTRIES(float, f, f32)
 CP_ENTRIES(double, d, f64)

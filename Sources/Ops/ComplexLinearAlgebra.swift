@@ -385,21 +385,20 @@ public func linear(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTen
 }
 
 /// `Σ_rows x` of a `[rows, cols]` tensor, shape `[cols]` (a bias gradient, untraced): row 0 copied,
-/// then each later row added in order with the tier's `wt_accumulate_*` kernel. These are the
-/// additions of `x.summed(toShape: [1, cols])`, in its order, so the same bits, vectorised.
+/// then each later row added in order (`wt_column_sums_*`: one call, column ranges shared by the
+/// threads). These are the additions of `x.summed(toShape: [1, cols])`, in its order, so the same
+/// bits, vectorised, at any thread count.
 func columnSums(_ x: Tensor, rows: Int, cols: Int) -> Tensor {
     guard rows > 0, cols > 0, x.count == rows * cols else { return x.summed(toShape: [1, cols]).withShape([cols]) }
     var out = [Tensor(uninitializedShape: [cols], dtype: x.dtype)]
     switch x.dtype {   // one C kernel per dtype
     case .float32:
         Tensor.withBaseAddresses(reading: [x], writing: &out, as: Float.self) { i, o in
-            o[0].update(from: i[0], count: cols)
-            for r in 1..<rows { wt_accumulate_f32(o[0], i[0] + r * cols, cols) }
+            wt_column_sums_f32(i[0], rows, cols, o[0])
         }
     case .float64:
         Tensor.withBaseAddresses(reading: [x], writing: &out, as: Double.self) { i, o in
-            o[0].update(from: i[0], count: cols)
-            for r in 1..<rows { wt_accumulate_f64(o[0], i[0] + r * cols, cols) }
+            wt_column_sums_f64(i[0], rows, cols, o[0])
         }
     }
     return out[0]

@@ -3,7 +3,8 @@ import Kernels
 import XCTest
 
 /// `parallelFor` (the Swift face of `wt_parallel_for`): every index once, ranges contiguous and at
-/// least `grain` long when split, nested loops on the calling thread.
+/// least `grain` long when split, a multiple of the thread count when more than the threads, nested
+/// loops on the calling thread.
 final class ParallelForTests: XCTestCase {
     override func tearDown() {
         _ = wt_set_num_threads(2)
@@ -13,7 +14,7 @@ final class ParallelForTests: XCTestCase {
     func testEveryIndexOnceAtAnyThreadCount() {
         for threads: Int32 in [1, 2, 3] {
             _ = wt_set_num_threads(threads)
-            for (count, grain) in [(0, 1), (1, 1), (7, 1), (100, 60), (1000, 10), (100_003, 16_384)] {
+            for (count, grain) in [(0, 1), (1, 1), (7, 1), (100, 60), (1000, 10), (100_003, 16_384), (51_200, 16_384)] {
                 let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
                 hits.initialize(repeating: 0, count: max(count, 1))
                 defer { hits.deallocate() }
@@ -32,6 +33,10 @@ final class ParallelForTests: XCTestCase {
                 XCTAssertTrue(runs.allSatisfy { $0 >= grain } || runs == [count], "threads \(threads), count \(count): \(runs)")
                 // at most four ranges per thread (claimed by whichever thread is free)
                 XCTAssertLessThanOrEqual(runs.count, 4 * Int(threads))
+                // more ranges than threads: a multiple of the thread count (equal shares)
+                if runs.count > Int(threads) {
+                    XCTAssertEqual(runs.count % Int(threads), 0, "threads \(threads), count \(count): \(runs)")
+                }
             }
         }
     }

@@ -56,6 +56,14 @@ void wt_accumulate_f32(float *y, const float *x, ptrdiff_t n);
 /// Double version of wt_accumulate_f32.
 void wt_accumulate_f64(double *y, const double *x, ptrdiff_t n);
 
+/// Column sums of a row-major rows × cols matrix x: out[c] = x[0][c] + x[1][c] + … + x[rows−1][c],
+/// added in row order (each sum rounded after every addition), i.e. the bits of copying row 0 and
+/// then wt_accumulate_f32 of rows 1 ..< rows in turn, at any thread count (threads take disjoint
+/// column ranges). rows ≥ 1; out (cols values) distinct from x.
+void wt_column_sums_f32(const float *x, ptrdiff_t rows, ptrdiff_t cols, float *out);
+/// Double version of wt_column_sums_f32.
+void wt_column_sums_f64(const double *x, ptrdiff_t rows, ptrdiff_t cols, double *out);
+
 /// out[i] = re[i]·re[i] + im[i]·im[i] (each product rounded, then the sum; out distinct from the inputs).
 void wt_cplx_squared_modulus_f32(const float *re, const float *im, float *out, ptrdiff_t n);
 /// Double version of wt_cplx_squared_modulus_f32.

@@ -9,7 +9,8 @@ extern "C" {
 typedef void (*wt_parallel_body)(void *context, ptrdiff_t begin, ptrdiff_t end);
 
 /// Runs body over 0 ..< count split into contiguous ranges (at most four per thread of
-/// wt_get_num_threads(), each of at least `grain` items), shared by the calling thread and the
+/// wt_get_num_threads(), each of at least `grain` items, a multiple of the thread count when there
+/// are more ranges than threads), shared by the calling thread and the
 /// GEMM worker pool's threads as each becomes free; returns when all are done. Runs
 /// body(context, 0, count) on the calling thread alone when
 /// count < 2·grain, when one thread is set, or when the pool is busy (a call from inside another

@@ -30,16 +30,25 @@ public struct LabeledDataset: Sendable {
     /// Shape of one example.
     public var sampleShape: [Int] { Array(inputs.shape.dropFirst()) }
 
-    /// The examples at `indices`, in that order: inputs `[indices.count, *sampleShape]`.
+    /// The examples at `indices`, in that order: inputs `[indices.count, *sampleShape]`. The rows
+    /// are copied by the kernel threads (ranges of at least 16 384 values), after every index has
+    /// been checked on the calling thread.
     public func batch(_ indices: [Int]) -> (inputs: Tensor, labels: [Int]) {
         let row = sampleShape.reduce(1, *)
+        for i in indices {
+            require(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
+        }
         var out = Tensor(uninitializedShape: [indices.count] + sampleShape, dtype: inputs.dtype)
         func copy<T: TensorScalar>(_: T.Type) {
+            guard row > 0 else { return }
             inputs.withUnsafeBufferPointer { (src: UnsafeBufferPointer<T>) in
                 out.withUnsafeMutableBufferPointer { (dst: UnsafeMutableBufferPointer<T>) in
-                    for (k, i) in indices.enumerated() {
-                        require(i >= 0 && i < count, "LabeledDataset.batch: index \(i) out of range 0..<\(count)")
-                        if row > 0 { (dst.baseAddress! + k * row).update(from: src.baseAddress! + i * row, count: row) }
+                    // one row per example, disjoint destination rows: any split copies the same values
+                    let from = src.baseAddress!, to = dst.baseAddress!
+                    indices.withUnsafeBufferPointer { idx in
+                        parallelFor(indices.count, grain: Swift.max(1, 16_384 / row)) { range in
+                            for k in range { (to + k * row).update(from: from + idx[k] * row, count: row) }
+                        }
                     }
                 }
             }
