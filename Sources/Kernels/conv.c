@@ -1,9 +1,10 @@
 // im2col and col2im (kernels_conv.h). Rows of a convolution's input are copied (or added back) in
 // runs: along the last axis a kernel tap reads out[2] positions, the first `lo` and the last
-// out[2] − hi of which fall in the padding. With stride 1 a run is contiguous; the AVX2 versions
-// move it 8 floats (4 doubles) at a time with masked loads and stores for the remainder, the
-// AVX-512 ones 16 floats (8 doubles) and the rest as a 256-bit half vector and an opmask, since
-// the runs are short (8–24 elements in LeNet-5) and a library memcpy per run costs more than the copy.
+// out[2] − hi of which fall in the padding. With stride 1 a run is contiguous; the vector tiers
+// move it with the helpers of conv_vec.h (one body over W lanes: whole vectors, a half vector,
+// then a masked partial half vector), since the runs are short (8–24 elements in LeNet-5) and a
+// library memcpy per run costs more than the copy. The per-sample walk (CV_SAMPLE) is one body
+// instantiated per tier with that tier's helpers.
 #include "kernels_conv.h"
 #include "kernels_dispatch.h"
 #include "kernels_parallel.h"
@@ -23,102 +24,56 @@ static inline void inside_span(ptrdiff_t off, ptrdiff_t s, ptrdiff_t size, ptrdi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Row helpers: plain C, and AVX2 with masked tails.
+// Row helpers and elementwise steps: one body over a vector-extension type (conv_vec.h),
+// instantiated per tier and element type as cv_<type>_<tier>_<helper>. The portable tier has no
+// intrinsics (its vectors are split by the compiler into the baseline's 128-bit SSE2 or NEON
+// registers) and moves a row's partial vector lane by lane; the x86 tiers with masked moves.
 
-#define CV_ROWS_PLAIN(T, SUF)                                                                       \
-    static inline void zero_##SUF(T *dst, ptrdiff_t n) { for (ptrdiff_t i = 0; i < n; i++) dst[i] = 0; } \
-    static inline void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                             \
-        for (ptrdiff_t i = 0; i < n; i++) dst[i] = src[i];                                          \
-    }                                                                                               \
-    static inline void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                              \
-        for (ptrdiff_t i = 0; i < n; i++) dst[i] += src[i];                                         \
-    }
-CV_ROWS_PLAIN(float, f32)
-CV_ROWS_PLAIN(double, f64)
-
+#define CV_T float
+#define CV_F32
+#define CV_PORTABLE
+#define CV_W 8
+#define CV_HALF 0
+#define CV(x) cv_f32_portable_##x
+#define CV_ATTR
+#include "conv_vec.h"
 #if WT_X86
-#define CV_AVX2 WT_TARGET_AVX2
-/// Lane mask with the first n (0 ≤ n < 8) 32-bit lanes set.
-static inline CV_AVX2 __m256i first_lanes32(ptrdiff_t n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-/// Lane mask with the first n (0 ≤ n < 4) 64-bit lanes set.
-static inline CV_AVX2 __m256i first_lanes64(ptrdiff_t n) {
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
-}
-// The row helpers of a vector tier for one element type T, written once over the tier's
-// operations: W lanes a step with LOAD / STORE / ADD / ZERO, the remainder (fewer than W) under
-// the lane mask MASK(count) of type MT with MLOAD(p, mask) / MSTORE(p, mask, v).
-#define CV_ROWS_VEC(SUF, ATTR, T, W, MT, MASK, LOAD, STORE, ADD, ZERO, MLOAD, MSTORE)                \
-    static inline ATTR void zero_##SUF(T *dst, ptrdiff_t n) {                                        \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, ZERO());                                           \
-        if (i < n) MSTORE(dst + i, MASK(n - i), ZERO());                                             \
-    }                                                                                                \
-    static inline ATTR void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                          \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, LOAD(src + i));                                    \
-        if (i < n) {                                                                                 \
-            MT m = MASK(n - i);                                                                      \
-            MSTORE(dst + i, m, MLOAD(src + i, m));                                                   \
-        }                                                                                            \
-    }                                                                                                \
-    static inline ATTR void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                           \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, ADD(LOAD(dst + i), LOAD(src + i)));                \
-        if (i < n) {                                                                                 \
-            MT m = MASK(n - i);                                                                      \
-            MSTORE(dst + i, m, ADD(MLOAD(dst + i, m), MLOAD(src + i, m)));                           \
-        }                                                                                            \
-    }
-// AVX2: 8 floats (4 doubles) per step, the remainder under a lane mask.
-CV_ROWS_VEC(f32_avx2, CV_AVX2, float, 8, __m256i, first_lanes32, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
-            _mm256_setzero_ps, _mm256_maskload_ps, _mm256_maskstore_ps)
-CV_ROWS_VEC(f64_avx2, CV_AVX2, double, 4, __m256i, first_lanes64, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
-            _mm256_setzero_pd, _mm256_maskload_pd, _mm256_maskstore_pd)
-
-#define CV_AVX512 WT_TARGET_AVX512
-// AVX-512: 16 floats (8 doubles) per step; of the remainder, a whole half vector (8 floats, 4
-// doubles: a 256-bit move) unmasked, then the rest under an opmask on a 256-bit move. LeNet-5's
-// rows of 8 and 24 floats thus need no masked store at all, which profiles showed costly when
-// the stores were 512-bit with half the lanes masked off.
-#define CV_MASK16(n) ((__mmask16)((1u << (n)) - 1))
-#define CV_MASK8(n) ((__mmask8)((1u << (n)) - 1))
-#define CV_MLOAD512_PS(p, m) _mm512_maskz_loadu_ps(m, p)
-#define CV_MLOAD512_PD(p, m) _mm512_maskz_loadu_pd(m, p)
-#define CV_MLOAD256_PS(p, m) _mm256_maskz_loadu_ps(m, p)
-#define CV_MLOAD256_PD(p, m) _mm256_maskz_loadu_pd(m, p)
-// W lanes a step (LOAD / STORE / ADD / ZERO), then at most one half vector of H = W/2 lanes
-// (HLOAD / HSTORE / HADD / HZERO), then fewer than H lanes under HMASK(count) (HMLOAD / HMSTORE).
-#define CV_ROWS_512(SUF, T, W, LOAD, STORE, ADD, ZERO, HLOAD, HSTORE, HADD, HZERO, HMASK, HMLOAD, HMSTORE) \
-    static inline CV_AVX512 void zero_##SUF(T *dst, ptrdiff_t n) {                                   \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, ZERO());                                           \
-        if (i + W / 2 <= n) { HSTORE(dst + i, HZERO()); i += W / 2; }                                \
-        if (i < n) HMSTORE(dst + i, HMASK(n - i), HZERO());                                          \
-    }                                                                                                \
-    static inline CV_AVX512 void copy_##SUF(T *dst, const T *src, ptrdiff_t n) {                     \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, LOAD(src + i));                                    \
-        if (i + W / 2 <= n) { HSTORE(dst + i, HLOAD(src + i)); i += W / 2; }                         \
-        if (i < n) HMSTORE(dst + i, HMASK(n - i), HMLOAD(src + i, HMASK(n - i)));                    \
-    }                                                                                                \
-    static inline CV_AVX512 void add_##SUF(T *dst, const T *src, ptrdiff_t n) {                      \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(dst + i, ADD(LOAD(dst + i), LOAD(src + i)));                \
-        if (i + W / 2 <= n) { HSTORE(dst + i, HADD(HLOAD(dst + i), HLOAD(src + i))); i += W / 2; }   \
-        if (i < n) {                                                                                 \
-            __mmask8 m = HMASK(n - i);                                                               \
-            HMSTORE(dst + i, m, HADD(HMLOAD(dst + i, m), HMLOAD(src + i, m)));                       \
-        }                                                                                            \
-    }
-CV_ROWS_512(f32_avx512, float, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps, _mm512_setzero_ps,
-            _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps, _mm256_setzero_ps, CV_MASK8, CV_MLOAD256_PS,
-            _mm256_mask_storeu_ps)
-CV_ROWS_512(f64_avx512, double, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd, _mm512_setzero_pd,
-            _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd, _mm256_setzero_pd, CV_MASK8, CV_MLOAD256_PD,
-            _mm256_mask_storeu_pd)
+#define CV_W 8
+#define CV_HALF 0
+#define CV(x) cv_f32_avx2_##x
+#define CV_ATTR WT_TARGET_AVX2
+#include "conv_vec.h"
+#define CV_W 16
+#define CV_HALF 1
+#define CV(x) cv_f32_avx512_##x
+#define CV_ATTR WT_TARGET_AVX512
+#include "conv_vec.h"
 #endif
+#undef CV_T
+#undef CV_F32
+
+#define CV_T double
+#define CV_F64
+#define CV_PORTABLE
+#define CV_W 4
+#define CV_HALF 0
+#define CV(x) cv_f64_portable_##x
+#define CV_ATTR
+#include "conv_vec.h"
+#if WT_X86
+#define CV_W 4
+#define CV_HALF 0
+#define CV(x) cv_f64_avx2_##x
+#define CV_ATTR WT_TARGET_AVX2
+#include "conv_vec.h"
+#define CV_W 8
+#define CV_HALF 1
+#define CV(x) cv_f64_avx512_##x
+#define CV_ATTR WT_TARGET_AVX512
+#include "conv_vec.h"
+#endif
+#undef CV_T
+#undef CV_F64
 
 // ---------------------------------------------------------------------------------------------
 // One sample, written once. ATTR is empty or a tier's target attribute; ZERO / COPY / ADD the row
@@ -205,15 +160,19 @@ CV_ROWS_512(f64_avx512, double, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add
         }                                                                                            \
     }
 
-CV_SAMPLE(im2col_sample_f32, col2im_sample_f32, float, , zero_f32, copy_f32, add_f32)
-CV_SAMPLE(im2col_sample_f64, col2im_sample_f64, double, , zero_f64, copy_f64, add_f64)
+CV_SAMPLE(im2col_sample_f32, col2im_sample_f32, float, , cv_f32_portable_zero, cv_f32_portable_copy,
+          cv_f32_portable_add)
+CV_SAMPLE(im2col_sample_f64, col2im_sample_f64, double, , cv_f64_portable_zero, cv_f64_portable_copy,
+          cv_f64_portable_add)
 #if WT_X86
-CV_SAMPLE(im2col_sample_f32_avx2, col2im_sample_f32_avx2, float, CV_AVX2, zero_f32_avx2, copy_f32_avx2, add_f32_avx2)
-CV_SAMPLE(im2col_sample_f64_avx2, col2im_sample_f64_avx2, double, CV_AVX2, zero_f64_avx2, copy_f64_avx2, add_f64_avx2)
-CV_SAMPLE(im2col_sample_f32_avx512, col2im_sample_f32_avx512, float, CV_AVX512, zero_f32_avx512, copy_f32_avx512,
-          add_f32_avx512)
-CV_SAMPLE(im2col_sample_f64_avx512, col2im_sample_f64_avx512, double, CV_AVX512, zero_f64_avx512, copy_f64_avx512,
-          add_f64_avx512)
+CV_SAMPLE(im2col_sample_f32_avx2, col2im_sample_f32_avx2, float, WT_TARGET_AVX2, cv_f32_avx2_zero, cv_f32_avx2_copy,
+          cv_f32_avx2_add)
+CV_SAMPLE(im2col_sample_f64_avx2, col2im_sample_f64_avx2, double, WT_TARGET_AVX2, cv_f64_avx2_zero, cv_f64_avx2_copy,
+          cv_f64_avx2_add)
+CV_SAMPLE(im2col_sample_f32_avx512, col2im_sample_f32_avx512, float, WT_TARGET_AVX512, cv_f32_avx512_zero,
+          cv_f32_avx512_copy, cv_f32_avx512_add)
+CV_SAMPLE(im2col_sample_f64_avx512, col2im_sample_f64_avx512, double, WT_TARGET_AVX512, cv_f64_avx512_zero,
+          cv_f64_avx512_copy, cv_f64_avx512_add)
 #define CV_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF##_avx2, PRE##_##SUF##_avx512}
 #else
 #define CV_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF, PRE##_##SUF}
@@ -235,46 +194,11 @@ static const col2im_f64_fn col2im_f64_tiers[] = CV_TIERS(col2im_sample, f64);
 // 2·col(x). Each element depends on itself only (x·x, and g·(2c) with 2c exact), so every tier
 // gives the portable bits.
 
-#define CV_ELEMWISE_PLAIN(T, SUF)                                                                    \
-    static void square_##SUF(T *x, ptrdiff_t n) { for (ptrdiff_t i = 0; i < n; i++) x[i] = x[i] * x[i]; } \
-    static void mul_twice_##SUF(T *g, const T *c, ptrdiff_t n) {                                     \
-        for (ptrdiff_t i = 0; i < n; i++) g[i] = g[i] * (2 * c[i]);                                  \
-    }
-CV_ELEMWISE_PLAIN(float, f32)
-CV_ELEMWISE_PLAIN(double, f64)
-
+// The tiers' square / mul_twice are conv_vec.h's (cv_f32_portable_square, …).
 #if WT_X86
-// W lanes a step with LOAD / STORE / MUL, the remainder under the lane mask MASK(count).
-#define CV_ELEMWISE_VEC(SUF, ATTR, T, W, MT, MASK, LOAD, STORE, MUL, SET1, MLOAD, MSTORE)               \
-    static ATTR void square_##SUF(T *x, ptrdiff_t n) {                                               \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) { __typeof__(LOAD(x)) v = LOAD(x + i); STORE(x + i, MUL(v, v)); }  \
-        if (i < n) {                                                                                 \
-            MT m = MASK(n - i);                                                                      \
-            __typeof__(LOAD(x)) v = MLOAD(x + i, m);                                                 \
-            MSTORE(x + i, m, MUL(v, v));                                                             \
-        }                                                                                            \
-    }                                                                                                \
-    static ATTR void mul_twice_##SUF(T *g, const T *c, ptrdiff_t n) {                                \
-        const __typeof__(LOAD(c)) two = SET1((T)2);                                                  \
-        ptrdiff_t i = 0;                                                                             \
-        for (; i + W <= n; i += W) STORE(g + i, MUL(LOAD(g + i), MUL(two, LOAD(c + i))));            \
-        if (i < n) {                                                                                 \
-            MT m = MASK(n - i);                                                                      \
-            MSTORE(g + i, m, MUL(MLOAD(g + i, m), MUL(two, MLOAD(c + i, m))));                       \
-        }                                                                                            \
-    }
-CV_ELEMWISE_VEC(f32_avx2, CV_AVX2, float, 8, __m256i, first_lanes32, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps,
-                _mm256_set1_ps, _mm256_maskload_ps, _mm256_maskstore_ps)
-CV_ELEMWISE_VEC(f64_avx2, CV_AVX2, double, 4, __m256i, first_lanes64, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd,
-                _mm256_set1_pd, _mm256_maskload_pd, _mm256_maskstore_pd)
-CV_ELEMWISE_VEC(f32_avx512, CV_AVX512, float, 16, __mmask16, CV_MASK16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_mul_ps,
-                _mm512_set1_ps, CV_MLOAD512_PS, _mm512_mask_storeu_ps)
-CV_ELEMWISE_VEC(f64_avx512, CV_AVX512, double, 8, __mmask8, CV_MASK8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_mul_pd,
-                _mm512_set1_pd, CV_MLOAD512_PD, _mm512_mask_storeu_pd)
-#define CV_ELEM_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF##_avx2, PRE##_##SUF##_avx512}
+#define CV_ELEM_TIERS(PRE, SUF) {cv_##SUF##_portable_##PRE, cv_##SUF##_avx2_##PRE, cv_##SUF##_avx512_##PRE}
 #else
-#define CV_ELEM_TIERS(PRE, SUF) {PRE##_##SUF, PRE##_##SUF, PRE##_##SUF}
+#define CV_ELEM_TIERS(PRE, SUF) {cv_##SUF##_portable_##PRE, cv_##SUF##_portable_##PRE, cv_##SUF##_portable_##PRE}
 #endif
 
 typedef void (*square_f32_fn)(float *, ptrdiff_t);

@@ -9,7 +9,8 @@
 // defines GP_NAME(pack_a) and GP_NAME(pack_b), and undefines the parameters but GP_ATTR.
 // Contiguous cases copy MR / NR values per step with fixed-size copies; strided cases (op(A) = A
 // row-major, op(B) = Bᵀ) go through G×G register transposes (G = 8 floats or 4 doubles in 256-bit
-// vectors, which every x86 tier above portable has).
+// vectors, which every x86 tier above portable has: transpose_avx2.h, whose AVX2 helpers the
+// AVX-512 instantiation uses too, having no wider transposes of its own).
 // Packing only moves values, so every instantiation produces the same bits.
 #include "transpose_avx2.h"
 #include <immintrin.h>

@@ -1,6 +1,8 @@
 // In-register transposes of square blocks held in 256-bit vectors (AVX2, x86 only): the 8×8 block
-// of floats and the 4×4 block of doubles. Shared by GEMM packing (gemm_pack.h) and the sparse
-// kernels' tile transpose (sparse.c); they only move values.
+// of floats and the 4×4 block of doubles, for the GEMM packing of gemm_pack.h; they only move
+// values. Both vector tiers' packing uses them: the AVX-512 tier has no transposes of its own and,
+// as tiers.h allows for a tier without its own code, uses this lower tier's (its zmm micro-panels
+// are filled from G×G blocks of 256-bit rows).
 #ifndef WIRTINGER_KERNELS_TRANSPOSE_AVX2_H
 #define WIRTINGER_KERNELS_TRANSPOSE_AVX2_H
 #include "tiers.h"
