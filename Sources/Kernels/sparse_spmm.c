@@ -33,13 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SPX_X86 1
-#include <immintrin.h>
-#else
-#define SPX_X86 0
-#endif
-
 #define SPX_GATHER_MAX 4                 // complex linear batches below this use dot products
 #define SPX_TILE 64                      // examples per transposed tile (complex linear)
 #define SPX_PARALLEL_MIN ((ptrdiff_t)1 << 17)  // multiply-adds per part, at least
@@ -84,7 +77,7 @@ typedef struct {
 /// W floats x[idx[0]], …, x[idx[W − 1]] into the vector g: a hardware gather where the tier has one.
 #define SPX_GATHER_SCALAR(V, W, g, x, idx)                                                          \
     for (int q_ = 0; q_ < W; q_++) g[q_] = (x)[(idx)[q_]];
-#if SPX_X86
+#if WT_X86
 #define SPX_GATHER_AVX2(V, W, g, x, idx)                                                            \
     g = (V)_mm256_i32gather_ps((x), _mm256_loadu_si256((const __m256i *)(const void *)(idx)), 4);
 #define SPX_GATHER_AVX512(V, W, g, x, idx)                                                          \
@@ -99,7 +92,7 @@ typedef struct {
     }
 /// Sum of the W lanes of a (lane_tree.h).
 #define SPX_REDUCE_TREE(V, W, a, out) WT_LANE_TREE(float, W, a, out)
-#if SPX_X86
+#if WT_X86
 #define SPX_PARTIAL_AVX2(V, W, n, u, v, wr, wi, xr, xi, idx, pr, pi)                                \
     {                                                                                               \
         const __m256i m_ = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); \
@@ -422,7 +415,7 @@ typedef float spx_f4 __attribute__((vector_size(16)));
     }
 
 SPX_DEFINE(base, , 4, SPX_GATHER_SCALAR, SPX_PARTIAL_SCALAR, SPX_REDUCE_TREE)
-#if SPX_X86
+#if WT_X86
 SPX_DEFINE(avx2, WT_TARGET_AVX2, 8, SPX_GATHER_AVX2, SPX_PARTIAL_AVX2, SPX_REDUCE_AVX2)
 SPX_DEFINE(avx512, WT_TARGET_AVX512, 16, SPX_GATHER_AVX512, SPX_PARTIAL_AVX512, SPX_REDUCE_AVX512)
 #define SPX_TIERS(X) {X##_base, X##_avx2, X##_avx512}
@@ -436,7 +429,7 @@ typedef void (*spx_taps_fn)(const wt_conv_shape *, const float *, const int32_t 
 static const spx_rows_fn spx_rows[3] = SPX_TIERS(spx_rows);
 // The AVX-512 tier takes the 8-lane dot products: 16-lane gathers measured slower (11.4 µs against
 // 10.5 µs for CplxLinear(784, 400) at 95 % sparsity, batch 1, on a Xeon family 6 model 207).
-#if SPX_X86
+#if WT_X86
 static const spx_dot_fn spx_dots[3] = {spx_dot_base, spx_dot_avx2, spx_dot_avx2};
 #else
 static const spx_dot_fn spx_dots[3] = SPX_TIERS(spx_dot);
