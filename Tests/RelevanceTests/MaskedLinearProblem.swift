@@ -10,13 +10,20 @@ import TestSupport
 /// masked) and a float32 bias `[out]`, all from `seed`.
 func maskedLinearProblem(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int> = [], seed: UInt64)
     -> (w: Tensor, mask: Tensor, b: Tensor) {
-    let w = Sample.normal([out, inF], seed: seed, dtype: .float32)
-    let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
+    (Sample.normal([out, inF], seed: seed, dtype: .float32),
+     randomRowMask(out: out, in: inF, keep: keep, emptyRows: emptyRows, seed: seed + 1),
+     Sample.normal([out], seed: seed + 2, dtype: .float32))
+}
+
+/// A float32 0/1 mask `[out, in]` keeping each entry where a uniform draw from `seed` is below
+/// `keep`, with the rows in `emptyRows` all zero (the mask of the real and complex problems).
+func randomRowMask(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int>, seed: UInt64) -> Tensor {
+    let u = Sample.uniform([out, inF], 0, 1, seed: seed).scalars
     var m = [Float](repeating: 0, count: out * inF)
     for r in 0..<out where !emptyRows.contains(r) {
         for c in 0..<inF where u[r * inF + c] < keep { m[r * inF + c] = 1 }
     }
-    return (w, Tensor(shape: [out, inF], scalars: m), Sample.normal([out], seed: seed + 2, dtype: .float32))
+    return Tensor(shape: [out, inF], scalars: m)
 }
 
 /// `y = x·(w⊙m)ᵀ + b` in float64 over the kept weights only, and per element the float32

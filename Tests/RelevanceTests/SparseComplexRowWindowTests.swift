@@ -31,13 +31,9 @@ final class SparseComplexRowWindowTests: XCTestCase {
     /// `emptyRows` fully masked) and a complex float32 bias `[out]`.
     func problem(out: Int, in inF: Int, keep: Double, emptyRows: Set<Int> = [], seed: UInt64)
         -> (w: ComplexTensor, m: Tensor, b: ComplexTensor) {
-        let w = Sample.complex([out, inF], seed: seed, dtype: .float32)
-        let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
-        var m = [Float](repeating: 0, count: out * inF)
-        for r in 0..<out where !emptyRows.contains(r) {
-            for c in 0..<inF where u[r * inF + c] < keep { m[r * inF + c] = 1 }
-        }
-        return (w, Tensor(shape: [out, inF], scalars: m), Sample.complex([out], seed: seed + 2, dtype: .float32))
+        (Sample.complex([out, inF], seed: seed, dtype: .float32),
+         randomRowMask(out: out, in: inF, keep: keep, emptyRows: emptyRows, seed: seed + 1),
+         Sample.complex([out], seed: seed + 2, dtype: .float32))
     }
 
     func assertWithin(_ y: ComplexTensor, _ ref: (re: [Double], im: [Double], bound: [Double]), _ what: String,
