@@ -48,7 +48,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     let config = try sparsifyConfig(args, architecture: try chooseArchitecture(args, complexData: complexData), seed: seed)
     try applyThreads(args)
     let out = URL(fileURLWithPath: args.string("out")!)
-    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    try createOutputDirectory(out, option: "out")
 
     say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
     say("model: \(config.architecture.rawValue), method: \(config.method.rawValue), threshold: \(config.threshold)")

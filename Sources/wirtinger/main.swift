@@ -36,7 +36,7 @@ do {
     if parsed.helpRequested { say(command.spec.usage); exit(0) }
     try command.run(parsed)
 } catch let e as UsageError {
-    printError("error: \(e.message)")
+    printError("error: \(escapedForTerminal(e.message))")
     exit(2)
 } catch let e as ExitCode {
     exit(e.code)

@@ -128,9 +128,18 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         // --out below a regular file
         let plain = tmp.appendingPathComponent("plain")
         try Data([1]).write(to: plain)
-        let s = try run(["sparsify", "--epochs", "1,1,1", "--out", plain.appendingPathComponent("out").path] + tiny)
-        XCTAssertNotEqual(s.status, 0)
+        let below = plain.appendingPathComponent("out")
+        let s = try run(["sparsify", "--epochs", "1,1,1", "--out", below.path] + tiny)
+        assertError(s, status: 2, ["--out", below.path, "'\(plain.path)' is not a directory"])
         XCTAssertFalse(s.stdout.contains("stage"), "trained before checking the output: \(s.stdout)")
+        // --out naming a regular file
+        let onFile = try run(["sparsify", "--epochs", "1,1,1", "--out", plain.path] + tiny)
+        assertError(onFile, status: 2, ["--out", plain.path, "exists and is not a directory"])
+        // an export whose directory does not exist names the file asked for, not the temporary one
+        let deploy = tmp.appendingPathComponent("missing-dir/deploy.safetensors")
+        let e = try run(["export", try goodCheckpoint().path, "--out", deploy.path])
+        assertError(e, status: 1, [deploy.path])
+        XCTAssertFalse(e.stderr.contains(".tmp"), "the error names the temporary file: \(e.stderr)")
         // a legal 240-byte name (the old temporary name passed 255 bytes and failed after epoch 1)
         let long = tmp.appendingPathComponent(String(repeating: "n", count: 228) + ".safetensors")
         XCTAssertEqual(try run(["train", "--epochs", "1", "--checkpoint", long.path] + tiny).status, 0)

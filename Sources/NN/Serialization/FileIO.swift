@@ -185,7 +185,7 @@ enum AtomicFile {
             return .io(file: file, operation: op, errno: e, message: errnoMessage(e))
         }
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail("open (temporary file)", tmp) }
+        guard fd >= 0 else { throw fail("create a temporary file in its directory", url.path) }
         var ok = false
         defer { if !ok { unlink(tmp) } }
         do {
