@@ -71,8 +71,10 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
 func sparsifyConfig(_ args: CommandSpec.Parsed, architecture arch: Architecture, seed: UInt64) throws -> SparsifyConfig {
     var config = SparsifyConfig()
     config.architecture = arch
-    guard let method = try args.choice("method", LayerFlavor.self), method.isBayesian else {
-        throw UsageError(message: "--method: '\(args.string("method")!)' is not one of vd, ard, l0")
+    let given = args.string("method") ?? ""
+    guard let method = LayerFlavor(rawValue: given), method.isBayesian else {
+        let bayesian = LayerFlavor.allCases.filter(\.isBayesian).map(\.rawValue)
+        throw UsageError(message: "--method: '\(given)' is not one of \(bayesian.joined(separator: ", "))")
     }
     if method == .l0 && arch.isComplex { throw UsageError(message: "--method l0 exists for real models only (cplxmodule has no complex L0)") }
     config.method = method

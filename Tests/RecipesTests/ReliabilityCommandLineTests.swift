@@ -246,6 +246,11 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
             assertError(try run([cmd, "--kl-weight", "nan"]), status: 2, ["--kl-weight"])
         }
         assertError(try run(["sparsify", "--threshold", "inf"]), status: 2, ["--threshold"])
+        // sparsify lists only the methods it runs, whatever the wrong value
+        for v in ["l1", "dense", "masked"] {
+            let r = try run(["sparsify", "--method", v])
+            assertError(r, status: 2, ["--method: '\(v)' is not one of vd, ard, l0"])
+        }
     }
 
     func testClass8OptionValuesDoNotSwallowFlags() throws {
