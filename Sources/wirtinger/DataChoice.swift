@@ -82,3 +82,35 @@ func chooseArchitecture(_ args: CommandSpec.Parsed, complexData: Bool) throws ->
     case .cplxMLP, .cplxConv: return given
     }
 }
+
+/// Refuses, before anything is allocated, a model that would not fit in memory while it trains.
+///
+/// The dense model's parameters are counted from the shapes its layers declare
+/// (``ShapeChecking/parameterShapes``; nothing is allocated). Training holds each float32
+/// parameter's value, gradient and Adam's two moments, and a Bayesian stage doubles that:
+/// 32 bytes per parameter, which must stay within ``builtInDataBudget()`` (half the physical
+/// memory). The error names the size and the options or data that set it.
+func checkModelFitsInMemory(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws {
+    let model = try makeClassifier(arch, flavor: .dense, sampleShape: sampleShape, classes: classes, hidden: hidden)
+    var count = 0, overflow = false
+    for (_, module) in model.namedModules() {
+        guard let layer = module as? any ShapeChecking else { continue }
+        for (_, shape) in layer.parameterShapes {
+            var n = 1
+            for d in shape {
+                let (p, o) = n.multipliedReportingOverflow(by: d)
+                n = p; overflow = overflow || o
+            }
+            let (sum, o) = count.addingReportingOverflow(n)
+            count = sum; overflow = overflow || o
+        }
+    }
+    let (bytes, o) = count.multipliedReportingOverflow(by: 32)
+    let budget = builtInDataBudget()
+    guard overflow || o || bytes > budget else { return }
+    let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / Double(1 << 30)) }
+    throw UsageError(message: "the \(arch.rawValue) model for \(classes) classes, input \(sampleShape)"
+        + (hidden.map { ", hidden \($0)" } ?? "") + (overflow || o ? " has too many parameters to count"
+            : " has \(count) parameters, about \(gib(bytes)) to train")
+        + ", more than half this machine's memory (\(gib(budget))): lower --hidden or the number of classes")
+}

@@ -46,6 +46,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     let modelGiven = try args.choice("model", Architecture.self)
     let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
     let config = try sparsifyConfig(args, architecture: try chooseArchitecture(args, complexData: complexData), seed: seed)
+    try checkModelFitsInMemory(config.architecture, sampleShape: train.sampleShape, classes: train.classCount, hidden: config.hidden)
     try applyThreads(args)
     let out = URL(fileURLWithPath: args.string("out")!)
     try createOutputDirectory(out, option: "out")

@@ -62,6 +62,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     let (train, test, complexData) = try loadData(args, complex: args.flags.contains("complex") || (modelGiven?.isComplex ?? false), seed: seed)
     let arch = try chooseArchitecture(args, complexData: complexData)
     let hidden = try args.int("hidden", in: 1...100_000)
+    try checkModelFitsInMemory(arch, sampleShape: train.sampleShape, classes: train.classCount, hidden: hidden)
     let model = try makeClassifier(arch, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount, hidden: hidden)
     var description = ModelDescription(architecture: arch, flavor: flavor, hidden: hidden, classes: train.classCount,
                                        sampleShape: train.sampleShape, seed: seed,

@@ -103,5 +103,21 @@ final class DataFileCommandTests: CommandLineTestCase {
         check(try run(t), "train.labels[1]")
         t = good; t["test.inputs"] = Tensor(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5])
         check(try run(t), "has shape [2, 3]")
+        // one stray label must not size a classifier of 10¹² outputs (it aborted in an allocation)
+        t = good; t["test.labels"] = Tensor(shape: [2], scalars: [1, 1e12], dtype: .float64)
+        check(try run(t), "test.labels[1] = 1000000000000 would make 1000000000001 classes")
+        t = good; t["train.labels"] = Tensor(shape: [4], scalars: [0, 1, 0, Double(DatasetFile.maxClasses)], dtype: .float64)
+        check(try run(t), "more than \(DatasetFile.maxClasses)")
+        // the largest count allowed loads; a model too large for memory is refused before it is built
+        t = good; t["train.labels"] = Tensor(shape: [4], scalars: [0, 1, 0, Double(DatasetFile.maxClasses - 1)], dtype: .float64)
+        let big = tmp.appendingPathComponent("big.safetensors")
+        try Safetensors.write(t, int64: { $0.hasSuffix(".labels") }, to: big)
+        XCTAssertEqual(try DatasetFile.load(contentsOf: big).train.classCount, DatasetFile.maxClasses)
+        for cmd in [["sparsify", "--out", tmp.appendingPathComponent("o").path], ["train", "--checkpoint", tmp.appendingPathComponent("c2.safetensors").path]] {
+            let r = try CLI.run(cmd + ["--data", big.path, "--hidden", "100000"])
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("error:") && r.stderr.contains("\(DatasetFile.maxClasses) classes")
+                          && r.stderr.contains("hidden 100000") && r.stderr.contains("lower --hidden"), r.stderr)
+        }
     }
 }

@@ -14,6 +14,9 @@ public enum DatasetFileError: Error, Equatable, CustomStringConvertible {
     case countMismatch(file: String, key: String, count: Int, otherKey: String, otherCount: Int)
     /// Both a real and a complex version of the inputs are present.
     case ambiguousInputs(file: String, key: String)
+    /// The labels (the largest + 1) or the metadata entry `classes` give more classes than
+    /// ``DatasetFile/maxClasses``: `key` and `index` name the label (or `classes` and its count).
+    case tooManyClasses(file: String, key: String, index: Int, classes: Int, limit: Int)
 
     /// One line naming the file, the key and what is wrong.
     public var description: String {
@@ -28,6 +31,9 @@ public enum DatasetFileError: Error, Equatable, CustomStringConvertible {
         case .countMismatch(let f, let k, let n, let o, let m):
             return "\(f): '\(k)' has \(n) examples but '\(o)' has \(m)"
         case .ambiguousInputs(let f, let k): return "\(f): both '\(k)' and '\(k).real'/'\(k).imag' are present; keep one"
+        case .tooManyClasses(let f, let k, let i, let c, let limit):
+            let source = k == "classes" ? "the metadata entry 'classes' names \(c) classes" : "\(k)[\(i)] = \(c - 1) would make \(c) classes (the largest label + 1)"
+            return "\(f): \(source), more than \(limit); labels must be class indices 0 ..< classes"
         }
     }
 }
@@ -50,6 +56,10 @@ public enum DatasetFileError: Error, Equatable, CustomStringConvertible {
 /// (`[N, …, 2L]`, I₀ Q₀ I₁ Q₁ …), the layout complex models read; a complex `[N, L]` gets a channel
 /// axis, `[N, 1, 2L]`. Both splits must have the same example shape.
 public enum DatasetFile {
+    /// The most classes a data file may give (by its largest label or its `classes` entry): a
+    /// larger count is taken for a stray label, since the classifier's last layer grows with it.
+    public static let maxClasses = 100_000
+
     /// The two splits of a data file, and whether its inputs are complex.
     public struct Contents: Sendable {
         /// The training split.
@@ -135,7 +145,15 @@ public enum DatasetFile {
             throw DatasetFileError.badShape(file: path, key: trainComplex ? "test.inputs.real" : "test.inputs", shape: testX.shape,
                                             expected: "[N] + \(Array(trainX.shape.dropFirst())) (the example shape of train)")
         }
+        if let names, names.count > maxClasses {
+            throw DatasetFileError.tooManyClasses(file: path, key: "classes", index: 0, classes: names.count, limit: maxClasses)
+        }
         let trainY = try labels("train", count: trainX.shape[0]), testY = try labels("test", count: testX.shape[0])
+        for (key, ys) in [("train.labels", trainY), ("test.labels", testY)] {
+            if let i = ys.indices.first(where: { ys[$0] >= maxClasses }) {
+                throw DatasetFileError.tooManyClasses(file: path, key: key, index: i, classes: ys[i] + 1, limit: maxClasses)
+            }
+        }
         let classes = names?.count ?? ((trainY + testY).max() ?? 0) + 1
         let classNames = names ?? (0..<classes).map(String.init)
         let name = url.deletingPathExtension().lastPathComponent
