@@ -6,8 +6,12 @@
 // applies the caller's beta, later slices accumulate (beta = 1). Block sizes and building blocks
 // come from the wt_?gemm_impl of the tier wt_active_isa() reports, read on every call.
 //
-// Threads: a large enough product is split into independent sub-products along n (or m, whichever
-// is larger), in multiples of NR (MR), run on the persistent pool in threadpool.c. A split along m
+// Threads: a large enough product is split into independent sub-products, run on the persistent
+// pool in threadpool.c. With a plain B (WT_GEMM_BALANCED), one part per thread, of equal cost: the
+// output is cut into cells of row_step rows × col_step columns, numbered along n first (along m
+// when m > n), and each part takes an equal run of cells, at most three rectangles, each packing its
+// own operands (gemm_balanced_pieces). Otherwise (a prepacked B, or WT_GEMM_BALANCED = 0), chunks
+// along n (or m) in multiples of col_step (row_step / MR), claimed from a counter. A split along m
 // packs its own operands per part; a split along n of a plain B runs one k-slice at a time, its
 // block of op(A) packed once and shared by the threads, each column chunk packing its own op(B),
 // unless m and n are both large (WT_GEMM_WHOLE_PART_MIN): then each thread takes one part and
@@ -44,6 +48,13 @@
 #define WT_GEMM_SHARED_A 1
 #endif
 
+/// 1: a parallel product with a plain B runs as one part per thread, the parts of equal cost down to
+/// a cell of row_step rows × col_step columns, each packing its own operands (gemm_part, balanced);
+/// 0: the chunked forms below (shared op(A), or one part per thread for large m and n), kept for timing.
+#ifndef WT_GEMM_BALANCED
+#define WT_GEMM_BALANCED 1
+#endif
+
 static _Atomic int gemm_threads = 0;  // 0: not yet initialised
 
 static int default_threads(void) {
@@ -74,6 +85,32 @@ static ptrdiff_t balanced_block(ptrdiff_t total, ptrdiff_t max_block, ptrdiff_t 
     ptrdiff_t blocks = (total + max_block - 1) / max_block;
     ptrdiff_t size = (total + blocks - 1) / blocks;
     return (size + unit - 1) / unit * unit;
+}
+
+/// One rectangle of a thread's share of a balanced split (gemm_balanced_pieces), in units: major
+/// units [maj0, maj1) × minor units [min0, min1).
+typedef struct { ptrdiff_t maj0, maj1, min0, min1; } wt_gemm_piece;
+
+/// The share of part `part` of `parts` in a product whose output is a grid of major_units ×
+/// minor_units equal cells, numbered major unit first: cells [total·part/parts,
+/// total·(part + 1)/parts). Such a range is at most three rectangles (the rest of a major unit the
+/// previous part began, whole major units, the start of the next one), written to `out`; returns
+/// how many.
+static int gemm_balanced_pieces(ptrdiff_t major_units, ptrdiff_t minor_units, int part, int parts,
+                                wt_gemm_piece out[3]) {
+    ptrdiff_t total = major_units * minor_units;
+    ptrdiff_t s = total * part / parts, e = total * (part + 1) / parts;
+    if (s >= e) return 0;
+    ptrdiff_t j0 = s / minor_units, i0 = s % minor_units, j1 = e / minor_units, i1 = e % minor_units;
+    if (j0 == j1) {
+        out[0] = (wt_gemm_piece){j0, j0 + 1, i0, i1};
+        return 1;
+    }
+    int count = 0;
+    if (i0 > 0) out[count++] = (wt_gemm_piece){j0, j0 + 1, i0, minor_units}, j0++;
+    if (j1 > j0) out[count++] = (wt_gemm_piece){j0, j1, 0, minor_units};
+    if (i1 > 0) out[count++] = (wt_gemm_piece){j1, j1 + 1, 0, i1};
+    return count;
 }
 
 /// 64-byte aligned scratch memory; freed with free(*raw).
@@ -150,8 +187,8 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
                                                                                                      \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
-    int ta, tb, split_n, chunks;                                                                     \
-    ptrdiff_t m, n, k, lda, ldb, ldc, unit, units;                                                   \
+    int ta, tb, split_n, chunks, balanced;                                                           \
+    ptrdiff_t m, n, k, lda, ldb, ldc, unit, units, minor_unit, minor_units;                          \
     T alpha, beta;                                                                                   \
     const T *a, *b, *packed;                                                                         \
     T *c;                                                                                            \
@@ -169,10 +206,29 @@ typedef struct {                                                                
    fewer of them. With a shared A, the threads first pack its blocks the same way and wait until    \
    every block is packed. */                                                                        \
 static void P##gemm_part(void *context, int part, int parts) {                                       \
-    (void)part; (void)parts;                                                                         \
     P##gemm_job *j = context;                                                                        \
     ptrdiff_t unit = j->unit;                                                                        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
+    if (j->balanced) {  /* this part's cells: up to three rectangles, each packing its own */        \
+        wt_gemm_piece pieces[3];                                                                     \
+        int count = gemm_balanced_pieces(j->units, j->minor_units, part, parts, pieces);             \
+        for (int q = 0; q < count; q++) {                                                            \
+            ptrdiff_t a0 = pieces[q].maj0 * unit, a1 = pieces[q].maj1 * unit;                        \
+            ptrdiff_t b0 = pieces[q].min0 * j->minor_unit, b1 = pieces[q].min1 * j->minor_unit;      \
+            ptrdiff_t minor_extent = j->split_n ? j->m : j->n;                                       \
+            if (a1 > extent) a1 = extent;                                                            \
+            if (b1 > minor_extent) b1 = minor_extent;                                                \
+            if (a0 >= a1 || b0 >= b1) continue;                                                      \
+            if (j->split_n)                                                                          \
+                P##gemm_serial(j->im, j->ta, j->tb, b0, b1, a0, a1, j->n, j->k, j->alpha, j->a, j->lda, \
+                               j->b, j->ldb, 0, j->beta, j->c, j->ldc, 0);                           \
+            else                                                                                     \
+                P##gemm_serial(j->im, j->ta, j->tb, a0, a1, b0, b1, j->n, j->k, j->alpha, j->a, j->lda, \
+                               j->b, j->ldb, 0, j->beta, j->c, j->ldc, 0);                           \
+        }                                                                                            \
+        return;                                                                                      \
+    }                                                                                                \
+    (void)part; (void)parts;                                                                         \
     if (j->shared_a) {                                                                               \
         for (;;) {                                                                                   \
             int t = atomic_fetch_add_explicit(&j->next_pack, 1, memory_order_relaxed);               \
@@ -275,6 +331,20 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         atomic_init(&job.next_chunk, 0);                                                             \
         atomic_init(&job.next_pack, 0);                                                              \
         atomic_init(&job.packs_done, 0);                                                             \
+        if (WT_GEMM_BALANCED && !packed) {                                                           \
+            /* one part per thread of equal cost: cells of row_step rows × col_step columns (a short \
+               last micro-panel costs only its rows or vector of columns, gemm_tile.h), numbered    \
+               along the split direction first (gemm_balanced_pieces) */                             \
+            threads = wt_get_num_threads();                                                          \
+            job.balanced = 1;                                                                        \
+            job.unit = job.split_n ? im->col_step : im->row_step;                                    \
+            job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                           \
+            job.minor_unit = job.split_n ? im->row_step : im->col_step;                              \
+            job.minor_units = ((job.split_n ? m : n) + job.minor_unit - 1) / job.minor_unit;         \
+            if (job.units * job.minor_units < threads) threads = (int)(job.units * job.minor_units); \
+            if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                 \
+            threads = 1;                                                                             \
+        }                                                                                            \
         if (threads > 1 && job.split_n && !packed && !whole && job.chunks > 1 && WT_GEMM_SHARED_A && \
             P##gemm_shared_a(&job, threads))                                                         \
             return;                                                                                  \
@@ -360,7 +430,7 @@ DEFINE_GEMM_DRIVER(d, double)
 // computes it (column and row blocking never change an element's arithmetic), each operand sum is
 // rounded once as wt_cplx_signed_sum_* rounds it and the combine is wt_cplx_gauss_combine_* / wt_cplx_gauss_add_*
 // row by row, so the results have the bits of three wt_?gemm calls on the summed operands followed
-// by that combine, at any thread count (threads take disjoint column ranges, each packing its own A).
+// by that combine, at any thread count (threads take disjoint rectangles, each packing its own operands).
 #define DEFINE_GEMM_GAUSS(P, T, SUF)                                                                 \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
@@ -372,12 +442,12 @@ typedef struct {                                                                
     int failed;                                                                                      \
 } P##gauss_job;                                                                                      \
                                                                                                      \
-/* Columns [lo·NR, hi·NR) ∩ [0, n); 0 if no scratch memory could be had (nothing written). */       \
-static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {                     \
+/* Rows [r0, r1) and columns [c0, c1) of the product; 0 if no scratch memory could be had (nothing  \
+   written). */                                                                                      \
+static int P##gauss_region(const P##gauss_job *j, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t c1) { \
     const wt_##P##gemm_impl *im = j->im;                                                             \
-    ptrdiff_t m = j->m, n = j->n, k = j->k, nr = im->nr, ldc = j->ldc;                               \
-    ptrdiff_t c0 = lo * nr, c1 = hi * nr < n ? hi * nr : n;                                          \
-    if (c0 >= c1) return 1;                                                                          \
+    ptrdiff_t m = r1 - r0, k = j->k, nr = im->nr, ldc = j->ldc;                                      \
+    if (c0 >= c1 || m <= 0) return 1;                                                                \
     ptrdiff_t kb = balanced_block(k, im->kc, 1), mb = balanced_block(m, im->mc, im->mr);             \
     ptrdiff_t m_pad = (m + im->mr - 1) / im->mr * im->mr;                                            \
     /* columns per B block: about 24 K elements per packed block, whole panels */                    \
@@ -400,7 +470,7 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
         int last = pc + kc >= k;                                                                     \
         for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                                   \
             ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                                \
-            ptrdiff_t src = j->ta ? pc * j->lda + ic : ic * j->lda + pc;                             \
+            ptrdiff_t src = j->ta ? pc * j->lda + r0 + ic : (r0 + ic) * j->lda + pc;                 \
             im->pack_a(j->ta, mc, kc, j->a1 + src, j->lda, pa[0] + ic * kc);                         \
             im->pack_a(j->ta, mc, kc, j->a2 + src, j->lda, pa[1] + ic * kc);                         \
         }                                                                                            \
@@ -413,15 +483,15 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
             im->pack_b(j->tb, kc, nc, j->b2 + src, j->ldb, pb[1]);                                   \
             wt_cplx_signed_sum_##SUF(pb[0], pb[1], j->sb, pb[2], ncp * kc);                                   \
             for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                               \
-                ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                            \
-                T *rr = j->out_re + ic * ldc + jc, *pp = j->out_im + ic * ldc + jc;                          \
+                ptrdiff_t mc = m - ic < mb ? m - ic : mb, at = (r0 + ic) * ldc + jc;                 \
+                T *rr = j->out_re + at, *pp = j->out_im + at;                                        \
                 T *it = one_slice ? ii : ii + ic * ldi + (jc - c0);                                  \
                 im->macro(mc, nc, kc, (T)1, pa[0] + ic * kc, pb[0], beta, rr, ldc);                  \
                 im->macro(mc, nc, kc, (T)1, pa[1] + ic * kc, pb[1], beta, it, ldi);                  \
                 im->macro(mc, nc, kc, (T)1, pa[2] + ic * kc, pb[2], beta, pp, ldc);                  \
                 if (last)                                                                            \
-                    wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + ic * ldc + jc : 0,      \
-                                             j->sum_im ? j->sum_im + ic * ldc + jc : 0, ldc, rr, pp, \
+                    wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + at : 0,                 \
+                                             j->sum_im ? j->sum_im + at : 0, ldc, rr, pp,            \
                                              ldc, it, ldi, s, j->bias_re ? j->bias_re + jc : 0,      \
                                              j->bias_im ? j->bias_im + jc : 0);                      \
             }                                                                                        \
@@ -431,9 +501,19 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
     return 1;                                                                                        \
 }                                                                                                    \
                                                                                                      \
-static void P##gauss_part(void *context, ptrdiff_t lo, ptrdiff_t hi) {                               \
+/* One thread's share (gemm_balanced_pieces over cells of row_step rows × col_step columns, columns \
+   first): up to three rectangles, each packing its own operands. */                                 \
+static void P##gauss_part(void *context, int part, int parts) {                                      \
     P##gauss_job *j = context;                                                                       \
-    if (!P##gauss_columns(j, lo, hi)) __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);             \
+    ptrdiff_t cu = j->im->col_step, ru = j->im->row_step;                                            \
+    wt_gemm_piece pieces[3];                                                                         \
+    int count = gemm_balanced_pieces((j->n + cu - 1) / cu, (j->m + ru - 1) / ru, part, parts, pieces); \
+    for (int q = 0; q < count; q++) {                                                                \
+        ptrdiff_t c0 = pieces[q].maj0 * cu, c1 = pieces[q].maj1 * cu;                                \
+        ptrdiff_t r0 = pieces[q].min0 * ru, r1 = pieces[q].min1 * ru;                                \
+        if (!P##gauss_region(j, r0, r1 < j->m ? r1 : j->m, c0, c1 < j->n ? c1 : j->n))               \
+            __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);                                       \
+    }                                                                                                \
 }                                                                                                    \
                                                                                                      \
 int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T *a1,  \
@@ -447,13 +527,12 @@ int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
                       .b1 = b1, .b2 = b2, .sum_re = sum_re, .sum_im = sum_im, .bias_re = bias_re,    \
                       .bias_im = bias_im, .sa = sa, .sb = sb,                                        \
                       .out_re = re, .out_im = im};                                                   \
-    ptrdiff_t panels = (n + j.im->nr - 1) / j.im->nr;                                                \
     int threads = wt_get_num_threads();                                                              \
-    /* one column range per thread for a large product (each packs its own A), else one range */     \
-    ptrdiff_t grain = threads > 1 && 3.0 * (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS \
-        ? panels / threads : panels;                                                                 \
-    wt_parallel_for(panels, grain > 0 ? grain : 1, P##gauss_part, &j);                               \
-    return !j.failed;                                                                                \
+    /* one part of equal cost per thread for a large product, else the calling thread alone */       \
+    if (threads > 1 && 3.0 * (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS &&       \
+        wt_pool_try_run(threads, P##gauss_part, &j))                                                 \
+        return !j.failed;                                                                            \
+    return P##gauss_region(&j, 0, m, 0, n);                                                          \
 }
 
 DEFINE_GEMM_GAUSS(s, float, f32)
