@@ -27,9 +27,18 @@
 #include <unistd.h>
 #include <sched.h>
 
-/// Products with fewer multiply-adds than this run on the calling thread only (waking a worker
-/// costs a few tens of microseconds).
-#define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 21))
+/// Products with fewer multiply-adds than this (counted as WT_GEMM_PADDED_MACS) run on the calling
+/// thread only. 2¹⁹ is about 9 µs of one core's work: a worker that is polling for work (the pool
+/// polls 20 µs after a job, then yields up to 200 µs) takes its part within a microsecond or two;
+/// one that sleeps costs a wake-up, but the caller claims every part no worker has taken, so a late
+/// worker costs a second packing of the shared operand, not the wake-up (Kernels-GEMM.md, "Threads").
+#ifndef WT_GEMM_PARALLEL_MIN_MACS
+#define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 19))
+#endif
+/// Multiply-adds of an m×n×k product as the micro-kernels compute them: rows rounded up to a row
+/// step, columns to a column vector (a short last panel costs that much).
+#define WT_GEMM_PADDED_MACS(im, m, n, k) ((double)(((m) + (im)->row_step - 1) / (im)->row_step * (im)->row_step) * \
+    (double)(((n) + (im)->col_step - 1) / (im)->col_step * (im)->col_step) * (double)(k))
 
 /// Work items per thread in a parallel product (taken dynamically, see gemm_part).
 #ifndef WT_GEMM_CHUNKS_PER_THREAD
@@ -311,7 +320,7 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         return;                                                                                      \
     }                                                                                                \
     int threads = wt_get_num_threads();                                                              \
-    if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
+    if (threads > 1 && WT_GEMM_PADDED_MACS(im, m, n, k) >= WT_GEMM_PARALLEL_MIN_MACS) {             \
         P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = packed ? m < 2 * im->mr * threads : n >= m, \
                            .m = m, .n = n, .k = k,                                                   \
                            .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
@@ -529,7 +538,7 @@ int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
                       .out_re = re, .out_im = im};                                                   \
     int threads = wt_get_num_threads();                                                              \
     /* one part of equal cost per thread for a large product, else the calling thread alone */       \
-    if (threads > 1 && 3.0 * (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS &&       \
+    if (threads > 1 && 3.0 * WT_GEMM_PADDED_MACS(j.im, m, n, k) >= WT_GEMM_PARALLEL_MIN_MACS &&       \
         wt_pool_try_run(threads, P##gauss_part, &j))                                                 \
         return !j.failed;                                                                            \
     return P##gauss_region(&j, 0, m, 0, n);                                                          \
