@@ -194,6 +194,75 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
     free(raw);                                                                                       \
 }                                                                                                    \
                                                                                                      \
+/* `count` pieces with disjoint column ranges [cols0[q], cols1[q]) and row ranges [rows0[q],        \
+   rows1[q]) whose starts lie a multiple of MR above the lowest one (a plain B): one pass like        \
+   gemm_serial, op(A) packed once per block for all of them and each piece's columns of op(B) packed \
+   on their own, so a part of a balanced split (up to three such pieces) packs nothing twice. */     \
+static void P##gemm_column_pieces(const wt_##P##gemm_impl *im, int ta, int tb, int count,            \
+                                  const ptrdiff_t *rows0, const ptrdiff_t *rows1,                    \
+                                  const ptrdiff_t *cols0, const ptrdiff_t *cols1, ptrdiff_t n,       \
+                                  ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,       \
+                                  ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {                      \
+    if (count == 1) {                                                                                \
+        P##gemm_serial(im, ta, tb, rows0[0], rows1[0], cols0[0], cols1[0], n, k, alpha, a, lda, b, ldb, \
+                       0, beta, c, ldc, 0);                                                          \
+        return;                                                                                      \
+    }                                                                                                \
+    ptrdiff_t lo = rows0[0], hi = rows1[0];                                                          \
+    for (int q = 1; q < count; q++) {                                                                \
+        if (rows0[q] < lo) lo = rows0[q];                                                            \
+        if (rows1[q] > hi) hi = rows1[q];                                                            \
+    }                                                                                                \
+    ptrdiff_t mb = balanced_block(hi - lo, im->mc, im->mr), kb = balanced_block(k, im->kc, 1);       \
+    ptrdiff_t nb = balanced_block(n, im->nc, im->nr), b_len[3], b_total = 0;                         \
+    for (int q = 0; q < count; q++) {                                                                \
+        ptrdiff_t w = cols1[q] - cols0[q] < nb ? cols1[q] - cols0[q] : nb;                           \
+        b_len[q] = ((w + im->nr - 1) / im->nr * im->nr * kb + 15) / 16 * 16;                         \
+        b_total += b_len[q];                                                                         \
+    }                                                                                                \
+    void *raw;                                                                                       \
+    T *pa = aligned_scratch(((size_t)mb * (size_t)kb + (size_t)b_total) * sizeof(T) + 64, &raw);     \
+    if (!pa) {                                                                                       \
+        for (int q = 0; q < count; q++)                                                              \
+            P##gemm_serial(im, ta, tb, rows0[q], rows1[q], cols0[q], cols1[q], n, k, alpha, a, lda, b, \
+                           ldb, 0, beta, c, ldc, 0);                                                 \
+        return;                                                                                      \
+    }                                                                                                \
+    T *pb[3];                                                                                        \
+    pb[0] = (T *)(((uintptr_t)(pa + (size_t)mb * (size_t)kb) + 63) & ~(uintptr_t)63);                \
+    for (int q = 1; q < count; q++) pb[q] = pb[q - 1] + b_len[q - 1];                                \
+    for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
+        ptrdiff_t nc = n - jc < nb ? n - jc : nb, j0[3], j1[3];                                      \
+        int any = 0;                                                                                 \
+        for (int q = 0; q < count; q++) {                                                            \
+            j0[q] = cols0[q] > jc ? cols0[q] : jc;                                                   \
+            j1[q] = cols1[q] < jc + nc ? cols1[q] : jc + nc;                                         \
+            any |= j0[q] < j1[q];                                                                    \
+        }                                                                                            \
+        if (!any) continue;                                                                          \
+        for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                   \
+            ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                \
+            for (int q = 0; q < count; q++)                                                          \
+                if (j0[q] < j1[q])                                                                   \
+                    im->pack_b(tb, kc, j1[q] - j0[q], tb ? b + j0[q] * ldb + pc : b + pc * ldb + j0[q], \
+                               ldb, pb[q]);                                                          \
+            T slice_beta = pc == 0 ? beta : (T)1;                                                    \
+            for (ptrdiff_t ic = lo; ic < hi; ic += mb) {                                             \
+                ptrdiff_t mc = hi - ic < mb ? hi - ic : mb;                                          \
+                im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
+                for (int q = 0; q < count; q++) {                                                    \
+                    ptrdiff_t x0 = rows0[q] > ic ? rows0[q] : ic;                                    \
+                    ptrdiff_t x1 = rows1[q] < ic + mc ? rows1[q] : ic + mc;                          \
+                    if (j0[q] < j1[q] && x0 < x1)                                                    \
+                        im->macro(x1 - x0, j1[q] - j0[q], kc, alpha, pa + (x0 - ic) * kc, pb[q],     \
+                                  slice_beta, c + x0 * ldc + j0[q], ldc);                            \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+    free(raw);                                                                                       \
+}                                                                                                    \
+                                                                                                     \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
     int ta, tb, split_n, chunks, balanced;                                                           \
@@ -218,9 +287,10 @@ static void P##gemm_part(void *context, int part, int parts) {                  
     P##gemm_job *j = context;                                                                        \
     ptrdiff_t unit = j->unit;                                                                        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
-    if (j->balanced) {  /* this part's cells: up to three rectangles, each packing its own */        \
+    if (j->balanced) {  /* this part's cells: up to three rectangles */                              \
         wt_gemm_piece pieces[3];                                                                     \
-        int count = gemm_balanced_pieces(j->units, j->minor_units, part, parts, pieces);             \
+        ptrdiff_t r0[3], r1[3], c0[3], c1[3];                                                        \
+        int count = gemm_balanced_pieces(j->units, j->minor_units, part, parts, pieces), used = 0;   \
         for (int q = 0; q < count; q++) {                                                            \
             ptrdiff_t a0 = pieces[q].maj0 * unit, a1 = pieces[q].maj1 * unit;                        \
             ptrdiff_t b0 = pieces[q].min0 * j->minor_unit, b1 = pieces[q].min1 * j->minor_unit;      \
@@ -228,13 +298,13 @@ static void P##gemm_part(void *context, int part, int parts) {                  
             if (a1 > extent) a1 = extent;                                                            \
             if (b1 > minor_extent) b1 = minor_extent;                                                \
             if (a0 >= a1 || b0 >= b1) continue;                                                      \
-            if (j->split_n)                                                                          \
-                P##gemm_serial(j->im, j->ta, j->tb, b0, b1, a0, a1, j->n, j->k, j->alpha, j->a, j->lda, \
-                               j->b, j->ldb, 0, j->beta, j->c, j->ldc, 0);                           \
-            else                                                                                     \
-                P##gemm_serial(j->im, j->ta, j->tb, a0, a1, b0, b1, j->n, j->k, j->alpha, j->a, j->lda, \
-                               j->b, j->ldb, 0, j->beta, j->c, j->ldc, 0);                           \
+            r0[used] = j->split_n ? b0 : a0, r1[used] = j->split_n ? b1 : a1;                        \
+            c0[used] = j->split_n ? a0 : b0, c1[used] = j->split_n ? a1 : b1;                        \
+            used++;                                                                                  \
         }                                                                                            \
+        if (used)                                                                                    \
+            P##gemm_column_pieces(j->im, j->ta, j->tb, used, r0, r1, c0, c1, j->n, j->k, j->alpha,   \
+                                  j->a, j->lda, j->b, j->ldb, j->beta, j->c, j->ldc);                \
         return;                                                                                      \
     }                                                                                                \
     (void)part; (void)parts;                                                                         \
@@ -341,15 +411,17 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         atomic_init(&job.next_pack, 0);                                                              \
         atomic_init(&job.packs_done, 0);                                                             \
         if (WT_GEMM_BALANCED && !packed) {                                                           \
-            /* one part per thread of equal cost: cells of row_step rows × col_step columns (a short \
-               last micro-panel costs only its rows or vector of columns, gemm_tile.h), numbered    \
-               along the split direction first (gemm_balanced_pieces) */                             \
+            /* one part per thread of equal cost (a short last micro-panel costs only its rows or   \
+               vector of columns, gemm_tile.h): along n, cells of col_step columns × MR rows, numbered \
+               columns first (gemm_balanced_pieces), so that a part is at most three pieces with    \
+               disjoint columns sharing one packing of op(A) (gemm_column_pieces); along m, whole    \
+               row steps (a part ends at most a row step off the balance) */                         \
             threads = wt_get_num_threads();                                                          \
             job.balanced = 1;                                                                        \
             job.unit = job.split_n ? im->col_step : im->row_step;                                    \
             job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                           \
-            job.minor_unit = job.split_n ? im->row_step : im->col_step;                              \
-            job.minor_units = ((job.split_n ? m : n) + job.minor_unit - 1) / job.minor_unit;         \
+            job.minor_unit = job.split_n ? im->mr : n;                                               \
+            job.minor_units = job.split_n ? (m + im->mr - 1) / im->mr : 1;                           \
             if (job.units * job.minor_units < threads) threads = (int)(job.units * job.minor_units); \
             if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                 \
             threads = 1;                                                                             \
