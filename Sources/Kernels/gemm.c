@@ -6,8 +6,12 @@
 // applies the caller's beta, later slices accumulate (beta = 1). Block sizes and building blocks
 // come from the wt_?gemm_impl of the tier wt_active_isa() reports, read on every call.
 //
-// Threads: a large enough product is split into independent sub-products along n (or m, whichever
-// is larger), in multiples of NR (MR), run on the persistent pool in threadpool.c. A split along m
+// Threads: a large enough product is split into independent sub-products, run on the persistent
+// pool in threadpool.c. With a plain B (WT_GEMM_BALANCED), one part per thread, of equal cost: the
+// output is cut into cells of row_step rows × col_step columns, numbered along n first (along m
+// when m > n), and each part takes an equal run of cells, at most three rectangles, each packing its
+// own operands (gemm_balanced_pieces). Otherwise (a prepacked B, or WT_GEMM_BALANCED = 0), chunks
+// along n (or m) in multiples of col_step (row_step / MR), claimed from a counter. A split along m
 // packs its own operands per part; a split along n of a plain B runs one k-slice at a time, its
 // block of op(A) packed once and shared by the threads, each column chunk packing its own op(B),
 // unless m and n are both large (WT_GEMM_WHOLE_PART_MIN): then each thread takes one part and
@@ -23,9 +27,18 @@
 #include <unistd.h>
 #include <sched.h>
 
-/// Products with fewer multiply-adds than this run on the calling thread only (waking a worker
-/// costs a few tens of microseconds).
-#define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 21))
+/// Products with fewer multiply-adds than this (counted as WT_GEMM_PADDED_MACS) run on the calling
+/// thread only. 2¹⁹ is about 9 µs of one core's work: a worker that is polling for work (the pool
+/// polls 20 µs after a job, then yields up to 200 µs) takes its part within a microsecond or two;
+/// one that sleeps costs a wake-up, but the caller claims every part no worker has taken, so a late
+/// worker costs a second packing of the shared operand, not the wake-up (Kernels-GEMM.md, "Threads").
+#ifndef WT_GEMM_PARALLEL_MIN_MACS
+#define WT_GEMM_PARALLEL_MIN_MACS ((double)(1 << 19))
+#endif
+/// Multiply-adds of an m×n×k product as the micro-kernels compute them: rows rounded up to a row
+/// step, columns to a column vector (a short last panel costs that much).
+#define WT_GEMM_PADDED_MACS(im, m, n, k) ((double)(((m) + (im)->row_step - 1) / (im)->row_step * (im)->row_step) * \
+    (double)(((n) + (im)->col_step - 1) / (im)->col_step * (im)->col_step) * (double)(k))
 
 /// Work items per thread in a parallel product (taken dynamically, see gemm_part).
 #ifndef WT_GEMM_CHUNKS_PER_THREAD
@@ -42,6 +55,13 @@
 /// 0: every column chunk packs all of op(A) itself (the form before session 9, kept for timing).
 #ifndef WT_GEMM_SHARED_A
 #define WT_GEMM_SHARED_A 1
+#endif
+
+/// 1: a parallel product with a plain B runs as one part per thread, the parts of equal cost down to
+/// a cell of row_step rows × col_step columns, each packing its own operands (gemm_part, balanced);
+/// 0: the chunked forms below (shared op(A), or one part per thread for large m and n), kept for timing.
+#ifndef WT_GEMM_BALANCED
+#define WT_GEMM_BALANCED 1
 #endif
 
 static _Atomic int gemm_threads = 0;  // 0: not yet initialised
@@ -74,6 +94,32 @@ static ptrdiff_t balanced_block(ptrdiff_t total, ptrdiff_t max_block, ptrdiff_t 
     ptrdiff_t blocks = (total + max_block - 1) / max_block;
     ptrdiff_t size = (total + blocks - 1) / blocks;
     return (size + unit - 1) / unit * unit;
+}
+
+/// One rectangle of a thread's share of a balanced split (gemm_balanced_pieces), in units: major
+/// units [maj0, maj1) × minor units [min0, min1).
+typedef struct { ptrdiff_t maj0, maj1, min0, min1; } wt_gemm_piece;
+
+/// The share of part `part` of `parts` in a product whose output is a grid of major_units ×
+/// minor_units equal cells, numbered major unit first: cells [total·part/parts,
+/// total·(part + 1)/parts). Such a range is at most three rectangles (the rest of a major unit the
+/// previous part began, whole major units, the start of the next one), written to `out`; returns
+/// how many.
+static int gemm_balanced_pieces(ptrdiff_t major_units, ptrdiff_t minor_units, int part, int parts,
+                                wt_gemm_piece out[3]) {
+    ptrdiff_t total = major_units * minor_units;
+    ptrdiff_t s = total * part / parts, e = total * (part + 1) / parts;
+    if (s >= e) return 0;
+    ptrdiff_t j0 = s / minor_units, i0 = s % minor_units, j1 = e / minor_units, i1 = e % minor_units;
+    if (j0 == j1) {
+        out[0] = (wt_gemm_piece){j0, j0 + 1, i0, i1};
+        return 1;
+    }
+    int count = 0;
+    if (i0 > 0) out[count++] = (wt_gemm_piece){j0, j0 + 1, i0, minor_units}, j0++;
+    if (j1 > j0) out[count++] = (wt_gemm_piece){j0, j1, 0, minor_units};
+    if (i1 > 0) out[count++] = (wt_gemm_piece){j1, j1 + 1, 0, i1};
+    return count;
 }
 
 /// 64-byte aligned scratch memory; freed with free(*raw).
@@ -148,10 +194,79 @@ static void P##gemm_serial(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_
     free(raw);                                                                                       \
 }                                                                                                    \
                                                                                                      \
+/* `count` pieces with disjoint column ranges [cols0[q], cols1[q]) and row ranges [rows0[q],        \
+   rows1[q]) whose starts lie a multiple of MR above the lowest one (a plain B): one pass like        \
+   gemm_serial, op(A) packed once per block for all of them and each piece's columns of op(B) packed \
+   on their own, so a part of a balanced split (up to three such pieces) packs nothing twice. */     \
+static void P##gemm_column_pieces(const wt_##P##gemm_impl *im, int ta, int tb, int count,            \
+                                  const ptrdiff_t *rows0, const ptrdiff_t *rows1,                    \
+                                  const ptrdiff_t *cols0, const ptrdiff_t *cols1, ptrdiff_t n,       \
+                                  ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,       \
+                                  ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {                      \
+    if (count == 1) {                                                                                \
+        P##gemm_serial(im, ta, tb, rows0[0], rows1[0], cols0[0], cols1[0], n, k, alpha, a, lda, b, ldb, \
+                       0, beta, c, ldc, 0);                                                          \
+        return;                                                                                      \
+    }                                                                                                \
+    ptrdiff_t lo = rows0[0], hi = rows1[0];                                                          \
+    for (int q = 1; q < count; q++) {                                                                \
+        if (rows0[q] < lo) lo = rows0[q];                                                            \
+        if (rows1[q] > hi) hi = rows1[q];                                                            \
+    }                                                                                                \
+    ptrdiff_t mb = balanced_block(hi - lo, im->mc, im->mr), kb = balanced_block(k, im->kc, 1);       \
+    ptrdiff_t nb = balanced_block(n, im->nc, im->nr), b_len[3], b_total = 0;                         \
+    for (int q = 0; q < count; q++) {                                                                \
+        ptrdiff_t w = cols1[q] - cols0[q] < nb ? cols1[q] - cols0[q] : nb;                           \
+        b_len[q] = ((w + im->nr - 1) / im->nr * im->nr * kb + 15) / 16 * 16;                         \
+        b_total += b_len[q];                                                                         \
+    }                                                                                                \
+    void *raw;                                                                                       \
+    T *pa = aligned_scratch(((size_t)mb * (size_t)kb + (size_t)b_total) * sizeof(T) + 64, &raw);     \
+    if (!pa) {                                                                                       \
+        for (int q = 0; q < count; q++)                                                              \
+            P##gemm_serial(im, ta, tb, rows0[q], rows1[q], cols0[q], cols1[q], n, k, alpha, a, lda, b, \
+                           ldb, 0, beta, c, ldc, 0);                                                 \
+        return;                                                                                      \
+    }                                                                                                \
+    T *pb[3];                                                                                        \
+    pb[0] = (T *)(((uintptr_t)(pa + (size_t)mb * (size_t)kb) + 63) & ~(uintptr_t)63);                \
+    for (int q = 1; q < count; q++) pb[q] = pb[q - 1] + b_len[q - 1];                                \
+    for (ptrdiff_t jc = 0; jc < n; jc += nb) {                                                       \
+        ptrdiff_t nc = n - jc < nb ? n - jc : nb, j0[3], j1[3];                                      \
+        int any = 0;                                                                                 \
+        for (int q = 0; q < count; q++) {                                                            \
+            j0[q] = cols0[q] > jc ? cols0[q] : jc;                                                   \
+            j1[q] = cols1[q] < jc + nc ? cols1[q] : jc + nc;                                         \
+            any |= j0[q] < j1[q];                                                                    \
+        }                                                                                            \
+        if (!any) continue;                                                                          \
+        for (ptrdiff_t pc = 0; pc < k; pc += kb) {                                                   \
+            ptrdiff_t kc = k - pc < kb ? k - pc : kb;                                                \
+            for (int q = 0; q < count; q++)                                                          \
+                if (j0[q] < j1[q])                                                                   \
+                    im->pack_b(tb, kc, j1[q] - j0[q], tb ? b + j0[q] * ldb + pc : b + pc * ldb + j0[q], \
+                               ldb, pb[q]);                                                          \
+            T slice_beta = pc == 0 ? beta : (T)1;                                                    \
+            for (ptrdiff_t ic = lo; ic < hi; ic += mb) {                                             \
+                ptrdiff_t mc = hi - ic < mb ? hi - ic : mb;                                          \
+                im->pack_a(ta, mc, kc, ta ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);         \
+                for (int q = 0; q < count; q++) {                                                    \
+                    ptrdiff_t x0 = rows0[q] > ic ? rows0[q] : ic;                                    \
+                    ptrdiff_t x1 = rows1[q] < ic + mc ? rows1[q] : ic + mc;                          \
+                    if (j0[q] < j1[q] && x0 < x1)                                                    \
+                        im->macro(x1 - x0, j1[q] - j0[q], kc, alpha, pa + (x0 - ic) * kc, pb[q],     \
+                                  slice_beta, c + x0 * ldc + j0[q], ldc);                            \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+    free(raw);                                                                                       \
+}                                                                                                    \
+                                                                                                     \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
-    int ta, tb, split_n, chunks;                                                                     \
-    ptrdiff_t m, n, k, lda, ldb, ldc, unit, units;                                                   \
+    int ta, tb, split_n, chunks, balanced;                                                           \
+    ptrdiff_t m, n, k, lda, ldb, ldc, unit, units, minor_unit, minor_units;                          \
     T alpha, beta;                                                                                   \
     const T *a, *b, *packed;                                                                         \
     T *c;                                                                                            \
@@ -169,10 +284,30 @@ typedef struct {                                                                
    fewer of them. With a shared A, the threads first pack its blocks the same way and wait until    \
    every block is packed. */                                                                        \
 static void P##gemm_part(void *context, int part, int parts) {                                       \
-    (void)part; (void)parts;                                                                         \
     P##gemm_job *j = context;                                                                        \
     ptrdiff_t unit = j->unit;                                                                        \
     ptrdiff_t extent = j->split_n ? j->n : j->m;                                                     \
+    if (j->balanced) {  /* this part's cells: up to three rectangles */                              \
+        wt_gemm_piece pieces[3];                                                                     \
+        ptrdiff_t r0[3], r1[3], c0[3], c1[3];                                                        \
+        int count = gemm_balanced_pieces(j->units, j->minor_units, part, parts, pieces), used = 0;   \
+        for (int q = 0; q < count; q++) {                                                            \
+            ptrdiff_t a0 = pieces[q].maj0 * unit, a1 = pieces[q].maj1 * unit;                        \
+            ptrdiff_t b0 = pieces[q].min0 * j->minor_unit, b1 = pieces[q].min1 * j->minor_unit;      \
+            ptrdiff_t minor_extent = j->split_n ? j->m : j->n;                                       \
+            if (a1 > extent) a1 = extent;                                                            \
+            if (b1 > minor_extent) b1 = minor_extent;                                                \
+            if (a0 >= a1 || b0 >= b1) continue;                                                      \
+            r0[used] = j->split_n ? b0 : a0, r1[used] = j->split_n ? b1 : a1;                        \
+            c0[used] = j->split_n ? a0 : b0, c1[used] = j->split_n ? a1 : b1;                        \
+            used++;                                                                                  \
+        }                                                                                            \
+        if (used)                                                                                    \
+            P##gemm_column_pieces(j->im, j->ta, j->tb, used, r0, r1, c0, c1, j->n, j->k, j->alpha,   \
+                                  j->a, j->lda, j->b, j->ldb, j->beta, j->c, j->ldc);                \
+        return;                                                                                      \
+    }                                                                                                \
+    (void)part; (void)parts;                                                                         \
     if (j->shared_a) {                                                                               \
         for (;;) {                                                                                   \
             int t = atomic_fetch_add_explicit(&j->next_pack, 1, memory_order_relaxed);               \
@@ -255,7 +390,7 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         return;                                                                                      \
     }                                                                                                \
     int threads = wt_get_num_threads();                                                              \
-    if (threads > 1 && (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS) {             \
+    if (threads > 1 && WT_GEMM_PADDED_MACS(im, m, n, k) >= WT_GEMM_PARALLEL_MIN_MACS) {             \
         P##gemm_job job = {.im = im, .ta = ta, .tb = tb, .split_n = packed ? m < 2 * im->mr * threads : n >= m, \
                            .m = m, .n = n, .k = k,                                                   \
                            .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,         \
@@ -275,6 +410,22 @@ static void P##gemm_run(const wt_##P##gemm_impl *im, int ta, int tb, ptrdiff_t m
         atomic_init(&job.next_chunk, 0);                                                             \
         atomic_init(&job.next_pack, 0);                                                              \
         atomic_init(&job.packs_done, 0);                                                             \
+        if (WT_GEMM_BALANCED && !packed) {                                                           \
+            /* one part per thread of equal cost (a short last micro-panel costs only its rows or   \
+               vector of columns, gemm_tile.h): along n, cells of col_step columns × MR rows, numbered \
+               columns first (gemm_balanced_pieces), so that a part is at most three pieces with    \
+               disjoint columns sharing one packing of op(A) (gemm_column_pieces); along m, whole    \
+               row steps (a part ends at most a row step off the balance) */                         \
+            threads = wt_get_num_threads();                                                          \
+            job.balanced = 1;                                                                        \
+            job.unit = job.split_n ? im->col_step : im->row_step;                                    \
+            job.units = ((job.split_n ? n : m) + job.unit - 1) / job.unit;                           \
+            job.minor_unit = job.split_n ? im->mr : n;                                               \
+            job.minor_units = job.split_n ? (m + im->mr - 1) / im->mr : 1;                           \
+            if (job.units * job.minor_units < threads) threads = (int)(job.units * job.minor_units); \
+            if (threads > 1 && wt_pool_try_run(threads, P##gemm_part, &job)) return;                 \
+            threads = 1;                                                                             \
+        }                                                                                            \
         if (threads > 1 && job.split_n && !packed && !whole && job.chunks > 1 && WT_GEMM_SHARED_A && \
             P##gemm_shared_a(&job, threads))                                                         \
             return;                                                                                  \
@@ -360,7 +511,7 @@ DEFINE_GEMM_DRIVER(d, double)
 // computes it (column and row blocking never change an element's arithmetic), each operand sum is
 // rounded once as wt_cplx_signed_sum_* rounds it and the combine is wt_cplx_gauss_combine_* / wt_cplx_gauss_add_*
 // row by row, so the results have the bits of three wt_?gemm calls on the summed operands followed
-// by that combine, at any thread count (threads take disjoint column ranges, each packing its own A).
+// by that combine, at any thread count (threads take disjoint rectangles, each packing its own operands).
 #define DEFINE_GEMM_GAUSS(P, T, SUF)                                                                 \
 typedef struct {                                                                                     \
     const wt_##P##gemm_impl *im;                                                                     \
@@ -372,12 +523,12 @@ typedef struct {                                                                
     int failed;                                                                                      \
 } P##gauss_job;                                                                                      \
                                                                                                      \
-/* Columns [lo·NR, hi·NR) ∩ [0, n); 0 if no scratch memory could be had (nothing written). */       \
-static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {                     \
+/* Rows [r0, r1) and columns [c0, c1) of the product; 0 if no scratch memory could be had (nothing  \
+   written). */                                                                                      \
+static int P##gauss_region(const P##gauss_job *j, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t c1) { \
     const wt_##P##gemm_impl *im = j->im;                                                             \
-    ptrdiff_t m = j->m, n = j->n, k = j->k, nr = im->nr, ldc = j->ldc;                               \
-    ptrdiff_t c0 = lo * nr, c1 = hi * nr < n ? hi * nr : n;                                          \
-    if (c0 >= c1) return 1;                                                                          \
+    ptrdiff_t m = r1 - r0, k = j->k, nr = im->nr, ldc = j->ldc;                                      \
+    if (c0 >= c1 || m <= 0) return 1;                                                                \
     ptrdiff_t kb = balanced_block(k, im->kc, 1), mb = balanced_block(m, im->mc, im->mr);             \
     ptrdiff_t m_pad = (m + im->mr - 1) / im->mr * im->mr;                                            \
     /* columns per B block: about 24 K elements per packed block, whole panels */                    \
@@ -400,7 +551,7 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
         int last = pc + kc >= k;                                                                     \
         for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                                   \
             ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                                \
-            ptrdiff_t src = j->ta ? pc * j->lda + ic : ic * j->lda + pc;                             \
+            ptrdiff_t src = j->ta ? pc * j->lda + r0 + ic : (r0 + ic) * j->lda + pc;                 \
             im->pack_a(j->ta, mc, kc, j->a1 + src, j->lda, pa[0] + ic * kc);                         \
             im->pack_a(j->ta, mc, kc, j->a2 + src, j->lda, pa[1] + ic * kc);                         \
         }                                                                                            \
@@ -413,15 +564,15 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
             im->pack_b(j->tb, kc, nc, j->b2 + src, j->ldb, pb[1]);                                   \
             wt_cplx_signed_sum_##SUF(pb[0], pb[1], j->sb, pb[2], ncp * kc);                                   \
             for (ptrdiff_t ic = 0; ic < m; ic += mb) {                                               \
-                ptrdiff_t mc = m - ic < mb ? m - ic : mb;                                            \
-                T *rr = j->out_re + ic * ldc + jc, *pp = j->out_im + ic * ldc + jc;                          \
+                ptrdiff_t mc = m - ic < mb ? m - ic : mb, at = (r0 + ic) * ldc + jc;                 \
+                T *rr = j->out_re + at, *pp = j->out_im + at;                                        \
                 T *it = one_slice ? ii : ii + ic * ldi + (jc - c0);                                  \
                 im->macro(mc, nc, kc, (T)1, pa[0] + ic * kc, pb[0], beta, rr, ldc);                  \
                 im->macro(mc, nc, kc, (T)1, pa[1] + ic * kc, pb[1], beta, it, ldi);                  \
                 im->macro(mc, nc, kc, (T)1, pa[2] + ic * kc, pb[2], beta, pp, ldc);                  \
                 if (last)                                                                            \
-                    wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + ic * ldc + jc : 0,      \
-                                             j->sum_im ? j->sum_im + ic * ldc + jc : 0, ldc, rr, pp, \
+                    wt_cplx_gauss_tile_##SUF(mc, nc, j->sum_re ? j->sum_re + at : 0,                 \
+                                             j->sum_im ? j->sum_im + at : 0, ldc, rr, pp,            \
                                              ldc, it, ldi, s, j->bias_re ? j->bias_re + jc : 0,      \
                                              j->bias_im ? j->bias_im + jc : 0);                      \
             }                                                                                        \
@@ -431,9 +582,19 @@ static int P##gauss_columns(const P##gauss_job *j, ptrdiff_t lo, ptrdiff_t hi) {
     return 1;                                                                                        \
 }                                                                                                    \
                                                                                                      \
-static void P##gauss_part(void *context, ptrdiff_t lo, ptrdiff_t hi) {                               \
+/* One thread's share (gemm_balanced_pieces over cells of row_step rows × col_step columns, columns \
+   first): up to three rectangles, each packing its own operands. */                                 \
+static void P##gauss_part(void *context, int part, int parts) {                                      \
     P##gauss_job *j = context;                                                                       \
-    if (!P##gauss_columns(j, lo, hi)) __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);             \
+    ptrdiff_t cu = j->im->col_step, ru = j->im->row_step;                                            \
+    wt_gemm_piece pieces[3];                                                                         \
+    int count = gemm_balanced_pieces((j->n + cu - 1) / cu, (j->m + ru - 1) / ru, part, parts, pieces); \
+    for (int q = 0; q < count; q++) {                                                                \
+        ptrdiff_t c0 = pieces[q].maj0 * cu, c1 = pieces[q].maj1 * cu;                                \
+        ptrdiff_t r0 = pieces[q].min0 * ru, r1 = pieces[q].min1 * ru;                                \
+        if (!P##gauss_region(j, r0, r1 < j->m ? r1 : j->m, c0, c1 < j->n ? c1 : j->n))               \
+            __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);                                       \
+    }                                                                                                \
 }                                                                                                    \
                                                                                                      \
 int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T *a1,  \
@@ -447,13 +608,12 @@ int wt_##P##gemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
                       .b1 = b1, .b2 = b2, .sum_re = sum_re, .sum_im = sum_im, .bias_re = bias_re,    \
                       .bias_im = bias_im, .sa = sa, .sb = sb,                                        \
                       .out_re = re, .out_im = im};                                                   \
-    ptrdiff_t panels = (n + j.im->nr - 1) / j.im->nr;                                                \
     int threads = wt_get_num_threads();                                                              \
-    /* one column range per thread for a large product (each packs its own A), else one range */     \
-    ptrdiff_t grain = threads > 1 && 3.0 * (double)m * (double)n * (double)k >= WT_GEMM_PARALLEL_MIN_MACS \
-        ? panels / threads : panels;                                                                 \
-    wt_parallel_for(panels, grain > 0 ? grain : 1, P##gauss_part, &j);                               \
-    return !j.failed;                                                                                \
+    /* one part of equal cost per thread for a large product, else the calling thread alone */       \
+    if (threads > 1 && 3.0 * WT_GEMM_PADDED_MACS(j.im, m, n, k) >= WT_GEMM_PARALLEL_MIN_MACS &&       \
+        wt_pool_try_run(threads, P##gauss_part, &j))                                                 \
+        return !j.failed;                                                                            \
+    return P##gauss_region(&j, 0, m, 0, n);                                                          \
 }
 
 DEFINE_GEMM_GAUSS(s, float, f32)

@@ -263,7 +263,7 @@ final class GEMMTests: XCTestCase {
         runGrid(Double.self, gemm: wt_dgemm, oracle: wt_dgemm_portable)
     }
 
-    /// Products large enough to be split across two threads (m·n·k ≥ 2²¹), split along n (n ≥ m)
+    /// Products large enough to be split across two threads (m·n·k ≥ 2¹⁹), split along n (n ≥ m)
     /// and along m, with two k-slices (KC = 400 float, 320 double) and, on one thread, several row
     /// blocks; all transpose combinations.
     func testLargeProductsSplitAcrossThreads() {
@@ -346,6 +346,34 @@ final class GEMMTests: XCTestCase {
                                      pad: 3) { cs, index in
                     sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 500 + UInt64(index), isa: isa)
                     sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 600 + UInt64(index), isa: isa)
+                }
+            }
+        }
+    }
+
+    /// The products of the training steps (`train.cplxmlp.*`, `train.mlp.*`, `train.lenet5.vd`, batch
+    /// 128, with their transposes, layer 2's included), split over 1, 2 and 3 threads into parts of equal cost whose cuts
+    /// fall inside a column vector or row step (gemm.c, gemm_balanced_pieces: e.g. 128 × 400 at 2
+    /// threads is 12½ column vectors each): the same bits at every thread count, on every tier, plus
+    /// a row split with a cut inside a row step (402 × 390 × 40).
+    func testTrainingStepShapesSameBitsAtAnyThreadCount() {
+        withSettings {
+            let shapes: [(ta: Bool, tb: Bool, m: Int, n: Int, k: Int)] = [
+                (false, true, 128, 400, 392), (true, false, 400, 392, 128),   // complex MLP, layer 1
+                (false, true, 128, 400, 784), (true, false, 400, 784, 128), (false, false, 128, 784, 400),   // MLP, layer 1
+                (false, true, 50, 500, 256), (false, false, 50, 256, 500), (true, false, 500, 256, 50),   // LeNet-5 conv 2
+                (false, false, 20, 5184, 25), (false, true, 20, 25, 5184),   // LeNet-5 conv 1
+                (false, false, 402, 390, 40),
+                // layer 2 of the MLPs (10 outputs): 2¹⁹ to 2²¹ multiply-adds, parallel since session 12
+                (false, true, 128, 10, 400), (true, false, 10, 400, 128), (false, true, 128, 10, 500),
+            ]
+            for isa in (0...wt_detected_isa().rawValue).map(wt_isa.init(rawValue:)) {
+                XCTAssertEqual(wt_set_isa(isa), isa)
+                for (index, s) in shapes.enumerated() {
+                    let sc = scalars[index % scalars.count]
+                    let cs = GEMMCase(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, alpha: sc.alpha, beta: sc.beta, pad: index % 2 * 3)
+                    sameBitsAtAnyThreadCount(cs, Float.self, gemm: wt_sgemm, seed: 700 + UInt64(index), isa: isa)
+                    if index < 2 { sameBitsAtAnyThreadCount(cs, Double.self, gemm: wt_dgemm, seed: 800 + UInt64(index), isa: isa) }
                 }
             }
         }

@@ -7,7 +7,8 @@ import XCTest
 /// complex ops computed before the driver: `wt_cplx_signed_sum_*` on the operands, three `wt_?gemm`
 /// calls, then `wt_cplx_gauss_combine_*` (or `wt_cplx_gauss_add_*` with the sums). For all four
 /// transpose combinations, the signs of conjugation, with a bias added to every row, shapes around the micro-tile sizes, across two
-/// k-slices (k > KC) and at the sizes of the complex MLP step (128 × 400 × 392, 400 × 392 × 128).
+/// k-slices (k > KC) and at the sizes of the complex MLP step (128 × 400 × 392, 400 × 392 × 128, and
+/// layer 2's 128 × 10 × 400 and 128 × 400 × 10, split over the threads since session 12).
 final class GaussProductTests: XCTestCase {
     override func tearDown() {
         _ = wt_set_isa(wt_detected_isa())
@@ -15,7 +16,8 @@ final class GaussProductTests: XCTestCase {
     }
 
     /// (m, n, k)
-    static let shapes = [(1, 1, 1), (17, 33, 5), (20, 1, 3), (13, 70, 9), (37, 45, 500), (128, 400, 392), (400, 392, 128)]
+    static let shapes = [(1, 1, 1), (17, 33, 5), (20, 1, 3), (13, 70, 9), (37, 45, 500), (128, 400, 392), (400, 392, 128),
+                         (128, 10, 400), (128, 400, 10)]
 
     static func values<T: BinaryFloatingPoint>(_ n: Int, seed: UInt64, _: T.Type) -> [T] {
         var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1

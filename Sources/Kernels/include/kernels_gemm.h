@@ -75,7 +75,8 @@ int wt_dgemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t
 
 /// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
 /// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
-/// call that needs them and then kept; products under about 2²¹ multiply-adds stay on one thread.
+/// call that needs them and then kept; products under about 2¹⁹ multiply-adds (rows rounded up to
+/// a third of a micro-tile, columns to a vector) stay on one thread.
 int wt_set_num_threads(int n);
 /// The number of threads one GEMM call may use.
 int wt_get_num_threads(void);
