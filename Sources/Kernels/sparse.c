@@ -188,11 +188,13 @@ WT_SP_GATHER8(sp_gather_avx512, WT_TARGET_AVX512)
 /// AVX-512 tiers: a row's nonzeros in storage order into two running sums (even and odd k from
 /// the row's start; fused multiply-adds from +0), y = bias + (s0 + s1), then ReLU. At 99 %
 /// sparsity the 8-lane windows hold 1.7 of 8 lanes, and the scalar loop (three loads and one
-/// multiply-add per nonzero) is faster; two sums beat four there (1.18 against 1.27 µs for
-/// 400 × 784 at batch 1, Docs/Inference.md "Session 12"). x is read in place.
+/// multiply-add per nonzero) is faster. x is read in place. Two passes: the sums go to y, then
+/// bias and ReLU are applied 8 rows at a time (1.04 against 1.11 µs for 400 × 784 at 99 % with
+/// both in the row loop; Docs/Inference.md, "Session 12").
 WT_TARGET_AVX2 static void sp_rows_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdiff_t r1) {
     const int32_t *rp = j->row_ptr, *ci = j->col_idx;
-    const float *v = j->values;
+    const float *v = j->values, *bias = j->bias;
+    const int relu = j->relu;
     for (ptrdiff_t b = 0; b < j->batch; b++) {
         const float *xb = j->x + b * j->ldx;
         float *yb = j->y + b * j->ldy;
@@ -201,7 +203,7 @@ WT_TARGET_AVX2 static void sp_rows_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdif
             const int32_t end = rp[r + 1];
             float s0 = 0.0f, s1 = 0.0f;
             // Four nonzeros per iteration, alternating between the two sums (the same sums as a
-            // loop of two per iteration; 1.07 against 1.19 µs at 99 %: less loop overhead).
+            // loop of two per iteration; 1.05 against 1.17 µs at 99 %: less loop overhead).
             for (; k + 4 <= end; k += 4) {
                 s0 = __builtin_fmaf(v[k], xb[ci[k]], s0);
                 s1 = __builtin_fmaf(v[k + 1], xb[ci[k + 1]], s1);
@@ -214,8 +216,20 @@ WT_TARGET_AVX2 static void sp_rows_avx2(const wt_sp_job *j, ptrdiff_t r0, ptrdif
                 k += 2;
             }
             if (k < end) s0 = __builtin_fmaf(v[k], xb[ci[k]], s0);
-            const float y = (j->bias ? j->bias[r] : 0.0f) + (s0 + s1);
-            yb[r] = (j->relu && !(y > 0.0f) && y == y) ? 0.0f : y;  // ReLU: NaN stays NaN
+            yb[r] = s0 + s1;
+        }
+        // y = bias + sum (bias NULL: +0 + sum), then ReLU: kept where > 0 or NaN, else +0.
+        const __m256 zero = _mm256_setzero_ps();
+        ptrdiff_t r = r0;
+        for (; r + 8 <= r1; r += 8) {
+            __m256 y = _mm256_add_ps(bias ? _mm256_loadu_ps(bias + r) : zero, _mm256_loadu_ps(yb + r));
+            if (relu)
+                y = _mm256_and_ps(y, _mm256_or_ps(_mm256_cmp_ps(y, zero, _CMP_GT_OQ), _mm256_cmp_ps(y, y, _CMP_UNORD_Q)));
+            _mm256_storeu_ps(yb + r, y);
+        }
+        for (; r < r1; r++) {
+            const float y = (bias ? bias[r] : 0.0f) + yb[r];
+            yb[r] = (relu && !(y > 0.0f) && y == y) ? 0.0f : y;
         }
     }
 }

@@ -104,23 +104,39 @@ typedef struct {
 WT_TARGET_AVX2 static void cw_rows_avx2(const int32_t *row_ptr, const int32_t *col_idx, const float *w4,
                                         const float *br, const float *bi, const float *xp, float *yr, float *yi,
                                         ptrdiff_t r0, ptrdiff_t r1) {
-    for (ptrdiff_t r = r0; r < r1; r++) {
-        int32_t k = row_ptr[r];
-        const int32_t end = row_ptr[r + 1];
-        __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
+    // Blocks of up to 64 rows: their sums a into t (4 floats per row), then the parts 4 rows at a
+    // time (a 4 × 4 transpose), so that the row loop has no horizontal step or bias test.
+    _Alignas(16) float t[64 * 4];
+    for (ptrdiff_t rb = r0; rb < r1; rb += 64) {
+        const ptrdiff_t re = r1 - rb < 64 ? r1 : rb + 64;
+        for (ptrdiff_t r = rb; r < re; r++) {
+            int32_t k = row_ptr[r];
+            const int32_t end = row_ptr[r + 1];
+            __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
 #define CW_PAIR(A, K) \
     A = _mm_fmadd_ps(_mm_castpd_ps(_mm_loaddup_pd((const double *)(xp + 2 * (ptrdiff_t)col_idx[K]))), _mm_load_ps(w4 + 4 * (ptrdiff_t)(K)), A)
-        for (; k + 2 <= end; k += 2) {
-            CW_PAIR(a0, k);
-            CW_PAIR(a1, k + 1);
-        }
-        if (k < end) CW_PAIR(a0, k);
+            for (; k + 2 <= end; k += 2) {
+                CW_PAIR(a0, k);
+                CW_PAIR(a1, k + 1);
+            }
+            if (k < end) CW_PAIR(a0, k);
 #undef CW_PAIR
-        const __m128 a = _mm_add_ps(a0, a1);
-        float t[4];
-        _mm_storeu_ps(t, a);
-        yr[r] = (br ? br[r] : 0.0f) + (t[0] - t[3]);
-        yi[r] = (bi ? bi[r] : 0.0f) + (t[2] + t[1]);
+            _mm_store_ps(t + 4 * (r - rb), _mm_add_ps(a0, a1));
+        }
+        const __m128 zero = _mm_setzero_ps();
+        ptrdiff_t r = rb;
+        for (; r + 4 <= re; r += 4) {
+            __m128 l0 = _mm_load_ps(t + 4 * (r - rb)), l1 = _mm_load_ps(t + 4 * (r - rb) + 4);
+            __m128 l2 = _mm_load_ps(t + 4 * (r - rb) + 8), l3 = _mm_load_ps(t + 4 * (r - rb) + 12);
+            _MM_TRANSPOSE4_PS(l0, l1, l2, l3);  // l_q: lane q of the 4 rows' sums
+            _mm_storeu_ps(yr + r, _mm_add_ps(br ? _mm_loadu_ps(br + r) : zero, _mm_sub_ps(l0, l3)));
+            _mm_storeu_ps(yi + r, _mm_add_ps(bi ? _mm_loadu_ps(bi + r) : zero, _mm_add_ps(l2, l1)));
+        }
+        for (; r < re; r++) {
+            const float *a = t + 4 * (r - rb);
+            yr[r] = (br ? br[r] : 0.0f) + (a[0] - a[3]);
+            yi[r] = (bi ? bi[r] : 0.0f) + (a[2] + a[1]);
+        }
     }
 }
 
