@@ -1,10 +1,13 @@
 // Sparse-weight linear map (CSR) for inference: y = x · Wᵀ + bias. See kernels_sparse.h.
 //
-// Three schemes:
+// Four schemes:
 //  * batch < WT_SP_GATHER_MAX with the weight's row-window layout: at the AVX-512 tier 16 rows per
 //    vector, inputs by table lookup; at the AVX2 tier (the 8-lane layout) 8 rows per vector,
 //    inputs by two vpermps and a blend (one body over W lanes, sparse_window_vec.h, instantiated
 //    as spw16_* and spw8_*; the tier table's window pieces).
+//  * batch < WT_SP_GATHER_MAX with a window in the row order (WT_WINDOW_ROWS, the AVX2 tier's pick
+//    for very sparse weights): per example and output row, a scalar dot product of the row's
+//    nonzeros with the input read in place (sp_rows_avx2; AVX2 and AVX-512 tiers).
 //  * batch < WT_SP_GATHER_MAX otherwise: per example and output row, a dot product of the row's
 //    nonzeros with the gathered inputs (8-lane hardware gathers on the x86 tiers, four partial sums
 //    in portable C).

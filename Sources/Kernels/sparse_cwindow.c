@@ -42,6 +42,12 @@
 // keeps wt_ccsr_linear: in plain C the padded lanes cost more than the CSR loop saves
 // (sparse_window.c).
 //
+// Since session 12 the AVX2 tier's very sparse weights (below 3.75 nonzeros per 8-lane vector,
+// wt_window8_prefers_rows) take the row order instead (WT_WINDOW_ROWS): per row, one 128-bit
+// multiply-add per nonzero of the interleaved input pair with (vr, vr, vi, vi) (cw_rows_avx2);
+// CplxLinear(784, 400) at 99 % 3.1 → 1.85 µs with WIRTINGER_ISA=avx2 (Docs/Inference.md,
+// "Session 12").
+//
 // Since session 11 the products are one source with the real layer's (sparse_window_vec.h, over W
 // lanes: the slice order at W = 8 and 16, the position order at 16), instantiated below per tier
 // by sparse_window_tiers.h and picked from a table indexed by wt_active_isa(); one driver copies or
