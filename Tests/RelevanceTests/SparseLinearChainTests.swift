@@ -3,7 +3,7 @@ import Autodiff
 import Kernels
 import NN
 import Ops
-import Relevance
+@testable import Relevance
 import TestSupport
 
 /// `SparseLinearChain` (one `wt_scsr_chain` call per forward) against the layers it chains, called
@@ -93,6 +93,11 @@ final class SparseLinearChainTests: XCTestCase {
             }
             let layers = compiled(problems)
             XCTAssertEqual(layers.map(\.isCSR), layout.map { $0.0 != .dense }, "case \(ci): storage forms")
+            if wt_detected_isa() == WT_ISA_AVX2_FMA {  // the very sparse layers take the AVX2 tier's row order
+                for (i, f) in layout.enumerated() where f.0 == .csrVerySparse {
+                    XCTAssertEqual(layers[i].window?.descriptor.pointee.by_position, WT_WINDOW_ROWS, "case \(ci), layer \(i)")
+                }
+            }
             let chain = SparseLinearChain(layers)
             XCTAssertEqual(chain.csrLayers, layers.map(\.isCSR))
             XCTAssertEqual(chain.inFeatures, 53)
