@@ -42,6 +42,12 @@
 // keeps wt_ccsr_linear: in plain C the padded lanes cost more than the CSR loop saves
 // (sparse_window.c).
 //
+// Since session 12 the AVX2 tier's very sparse weights (below 3.75 nonzeros per 8-lane vector,
+// wt_window8_prefers_rows) take the row order instead (WT_WINDOW_ROWS): per row, one 128-bit
+// multiply-add per nonzero of the interleaved input pair with (vr, vr, vi, vi) (cw_rows_avx2);
+// CplxLinear(784, 400) at 99 % 3.1 → 1.85 µs with WIRTINGER_ISA=avx2 (Docs/Inference.md,
+// "Session 12").
+//
 // Since session 11 the products are one source with the real layer's (sparse_window_vec.h, over W
 // lanes: the slice order at W = 8 and 16, the position order at 16), instantiated below per tier
 // by sparse_window_tiers.h and picked from a table indexed by wt_active_isa(); one driver copies or
@@ -94,6 +100,82 @@ typedef struct {
     float *yr, *yi;
 } cw_job;
 
+/// The complex row order (WT_WINDOW_ROWS; kernels_sparse_spmm.h, wt_ccsr_rows_fill): xp holds
+/// the example's input interleaved, (xr[c], xi[c]) at xp[2c]; per nonzero one 64-bit load of that
+/// pair duplicated into a 128-bit vector and one multiply-add with (vr, vr, vi, vi), into one of
+/// two running sums (even and odd k from the row's start); a = a0 + a1, yr = br + (a[0] − a[3]),
+/// yi = bi + (a[2] + a[1]). At 99 % sparsity the 8-lane windows hold 1.7 of 8 lanes and cost four
+/// vpermps, two blends and four multiply-adds per vector; this costs one multiply-add per
+/// nonzero (Docs/Inference.md, "Session 12").
+WT_TARGET_AVX2 static void cw_rows_avx2(const int32_t *row_ptr, const int32_t *col_idx, const float *w4,
+                                        const float *br, const float *bi, const float *xp, float *yr, float *yi,
+                                        ptrdiff_t r0, ptrdiff_t r1) {
+    // Blocks of up to 64 rows: their sums a into t (4 floats per row), then the parts 4 rows at a
+    // time (a 4 × 4 transpose), so that the row loop has no horizontal step or bias test.
+    _Alignas(16) float t[64 * 4];
+    for (ptrdiff_t rb = r0; rb < r1; rb += 64) {
+        const ptrdiff_t re = r1 - rb < 64 ? r1 : rb + 64;
+        for (ptrdiff_t r = rb; r < re; r++) {
+            int32_t k = row_ptr[r];
+            const int32_t end = row_ptr[r + 1];
+            __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
+#define CW_PAIR(A, K) \
+    A = _mm_fmadd_ps(_mm_castpd_ps(_mm_loaddup_pd((const double *)(xp + 2 * (ptrdiff_t)col_idx[K]))), _mm_load_ps(w4 + 4 * (ptrdiff_t)(K)), A)
+            for (; k + 2 <= end; k += 2) {
+                CW_PAIR(a0, k);
+                CW_PAIR(a1, k + 1);
+            }
+            if (k < end) CW_PAIR(a0, k);
+#undef CW_PAIR
+            _mm_store_ps(t + 4 * (r - rb), _mm_add_ps(a0, a1));
+        }
+        const __m128 zero = _mm_setzero_ps();
+        ptrdiff_t r = rb;
+        for (; r + 4 <= re; r += 4) {
+            __m128 l0 = _mm_load_ps(t + 4 * (r - rb)), l1 = _mm_load_ps(t + 4 * (r - rb) + 4);
+            __m128 l2 = _mm_load_ps(t + 4 * (r - rb) + 8), l3 = _mm_load_ps(t + 4 * (r - rb) + 12);
+            _MM_TRANSPOSE4_PS(l0, l1, l2, l3);  // l_q: lane q of the 4 rows' sums
+            _mm_storeu_ps(yr + r, _mm_add_ps(br ? _mm_loadu_ps(br + r) : zero, _mm_sub_ps(l0, l3)));
+            _mm_storeu_ps(yi + r, _mm_add_ps(bi ? _mm_loadu_ps(bi + r) : zero, _mm_add_ps(l2, l1)));
+        }
+        for (; r < re; r++) {
+            const float *a = t + 4 * (r - rb);
+            yr[r] = (br ? br[r] : 0.0f) + (a[0] - a[3]);
+            yi[r] = (bi ? bi[r] : 0.0f) + (a[2] + a[1]);
+        }
+    }
+}
+
+/// xp[2c] = xr[c], xp[2c + 1] = xi[c] for c < cols (xp 32-byte aligned).
+WT_TARGET_AVX2 static void cw_interleave_avx2(const float *xr, const float *xi, ptrdiff_t cols, float *xp) {
+    ptrdiff_t c = 0;
+    for (; c + 8 <= cols; c += 8) {
+        const __m256 a = _mm256_loadu_ps(xr + c), b = _mm256_loadu_ps(xi + c);
+        const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
+        _mm256_store_ps(xp + 2 * c, _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_store_ps(xp + 2 * c + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+    for (; c < cols; c++) {
+        xp[2 * c] = xr[c];
+        xp[2 * c + 1] = xi[c];
+    }
+}
+
+typedef struct {
+    const int32_t *row_ptr, *col_idx;
+    const float *w4, *br, *bi;
+    ptrdiff_t batch, ldy, padded;
+    const float *xp;  // batch interleaved inputs, 2 · padded floats apart
+    float *yr, *yi;
+} cw_rows_job;
+
+static void cw_rows_part(void *context, ptrdiff_t r0, ptrdiff_t r1) {
+    const cw_rows_job *j = (const cw_rows_job *)context;
+    for (ptrdiff_t b = 0; b < j->batch; b++)
+        cw_rows_avx2(j->row_ptr, j->col_idx, j->w4, j->br, j->bi, j->xp + 2 * b * j->padded, j->yr + b * j->ldy,
+                     j->yi + b * j->ldy, r0, r1);
+}
+
 static void cw_part(void *context, ptrdiff_t u0, ptrdiff_t u1) {
     const cw_job *j = (const cw_job *)context;
     for (ptrdiff_t b = 0; b < j->batch; b++)
@@ -101,6 +183,15 @@ static void cw_part(void *context, ptrdiff_t u0, ptrdiff_t u1) {
                          !j->finite[b], u0, u1);
 }
 #endif
+
+void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, float *w4) {
+    for (ptrdiff_t k = 0; k < nonzeros; k++) {
+        w4[4 * k] = vr[k];
+        w4[4 * k + 1] = vr[k];
+        w4[4 * k + 2] = vi[k];
+        w4[4 * k + 3] = vi[k];
+    }
+}
 
 // MARK: - The 8-lane layout of the AVX2 tier (by_position = WT_CWINDOW_LANES8)
 
@@ -135,6 +226,22 @@ int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
                             const float *xr, const float *xi, ptrdiff_t ldx, float *yr, float *yi, ptrdiff_t ldy) {
 #if WT_X86
     const cw_tier *tier = &cw_tiers[wt_active_isa()];
+    if (batch > 0 && batch < CW_BATCH_MAX && rows > 0 && window && window->by_position == WT_WINDOW_ROWS &&
+        window->values && window->rows == rows && window->cols == cols && tier->product) {
+        // The row order: each example's input interleaved into scratch, then the rows (split over
+        // the pool when each part has enough work; any split gives the same bits).
+        const ptrdiff_t padded = sp_window_padded(cols);
+        float *xp = (float *)wt_sparse_scratch((size_t)(2 * batch * padded) * sizeof(float));
+        if (xp) {
+            for (ptrdiff_t b = 0; b < batch; b++) cw_interleave_avx2(xr + b * ldx, xi + b * ldx, cols, xp + 2 * b * padded);
+            cw_rows_job j = {row_ptr, col_idx, window->values, br, bi, batch, ldy, padded, xp, yr, yi};
+            const ptrdiff_t work = batch * (ptrdiff_t)row_ptr[rows] * 4 + 1;
+            ptrdiff_t grain = (ptrdiff_t)(((long long)CW_PARALLEL_MIN * rows + work - 1) / work);
+            if (grain < 1) grain = 1;
+            wt_parallel_for(rows, grain, cw_rows_part, &j);
+            return 0;
+        }
+    }
     if (batch > 0 && batch < CW_BATCH_MAX && rows > 0 && window && window_imag && window->rows == rows &&
         window->cols == cols && tier->product &&
         (window->by_position == WT_CWINDOW_LANES8 || (tier->lanes16 && (window->by_position == 0 || window->by_position == 1)))) {

@@ -13,9 +13,8 @@
 void *wt_sparse_scratch(size_t bytes);
 
 /// Another buffer of the calling thread with the same rules, kept apart from wt_sparse_scratch's
-/// (slot 0): slot 1 holds the hidden activations of wt_scsr_chain while its layers take slot 0;
-/// slot 2 is free (it held wt_scsr_linear's transposed output tile until session 11). slot is 0,
-/// 1 or 2.
+/// (slot 0): slot 1 holds the hidden activations of wt_scsr_chain while its layers take slot 0.
+/// slot is 0 or 1 (a third slot held wt_scsr_linear's transposed output tile until session 11).
 void *wt_sparse_scratch_slot(int slot, size_t bytes);
 
 #endif

@@ -85,8 +85,17 @@ SW_INL SW(f) SW(zero)(void) { return (SW(f)){0}; }
 SW_INL SW(f) SW(load)(const float *p) { return *(const SW(f) *)p; }
 
 /// y[Ws ..< Ws + n] = bias + sum (bias NULL: +0 + sum), n the rows of slice s (W but in the last
-/// slice), then with relu the value where it is > 0 or NaN, else +0 (Ops.relu's rule).
+/// slice), then with relu the value where it is > 0 or NaN, else +0 (Ops.relu's rule). At W = 8 a
+/// full slice is loaded and stored whole: AVX2's masked store (vmaskmovps) is slow on AMD Zen 4,
+/// and a 784 → 400 layer has 50 slices of 8 (the call with no nonzero took 0.38 against 0.24 µs;
+/// Docs/Inference.md, "Session 12"). AVX-512's opmask stores are cheap: W = 16 keeps one path.
 SW_INL void SW(out)(float *y, const float *bias, ptrdiff_t s, ptrdiff_t rows, SW(f) sum, int relu) {
+    if (SW_W == 8 && rows - SW_W * s >= SW_W) {
+        SW(f) out = (bias ? (SW(f))*(const SW(uf) *)(bias + SW_W * s) : SW(zero)()) + sum;
+        if (relu) out = (SW(f))((SW(i))out & ((out > 0.0f) | (out != out)));
+        *(SW(uf) *)(y + SW_W * s) = (SW(uf))out;
+        return;
+    }
     const SW(part) k = SW(first)(rows - SW_W * s < SW_W ? (int)(rows - SW_W * s) : SW_W);
     SW(f) out = (bias ? SW(load_part)(bias + SW_W * s, k) : SW(zero)()) + sum;
     if (relu) out = (SW(f))((SW(i))out & ((out > 0.0f) | (out != out)));

@@ -15,20 +15,29 @@ import Kernels
 /// registers; with fewer vectors and at least 400 rows, by position in round-robin over the slices
 /// (the sums in memory, no per-cell count); otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
+/// On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 2.5 nonzeros per
+/// vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`: no layout,
+/// the kernel's per-row CSR product over the plan's arrays; Docs/Inference.md, "Session 12").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {
     /// The C descriptor, pointing into memory this object owns.
     let descriptor: UnsafeMutablePointer<wt_sparse_window>
-    /// Stored vectors (16 lanes each, 8 in the 8-lane layout).
+    /// Stored vectors (16 lanes each, 8 in the 8-lane layout; the stored nonzeros in the row order).
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
-    /// The layout of `matrix` in `order` (`WT_WINDOW_LANES8`: the 8-lane layout; nil: the 8-lane
-    /// layout on a CPU whose best tier is AVX2, else the 16-lane order `wt_window_by_position`
-    /// picks; any other value: that one), or nil when it has fewer than 32 columns (16 for the
-    /// 8-lane layout; the kernels then use CSR) or its working memory could not be allocated.
+    /// The layout of `matrix` in `order` (`WT_WINDOW_LANES8`: the 8-lane layout; `WT_WINDOW_ROWS`:
+    /// the row order; nil: on a CPU whose best tier is AVX2 the one of these two
+    /// ``avx2Order(_:complex:)`` picks, else the 16-lane order `wt_window_by_position` picks; any
+    /// other value: that one), or nil when it has fewer than 32 columns (16 for the 8-lane layout
+    /// and the AVX2 pick; the kernels then use CSR) or its working memory could not be allocated.
     init?(_ matrix: CSRMatrix, order: Int32? = nil) {
-        if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_WINDOW_LANES8 : 0)) == WT_WINDOW_LANES8 {
+        let pick = order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? CSRRowWindow.avx2Order(matrix, complex: false) : nil)
+        if pick == WT_WINDOW_ROWS {
+            (memory, descriptor, vectorCount) = rowOrderDescriptor(matrix, values: nil)
+            return
+        }
+        if pick == WT_WINDOW_LANES8 {
             guard let layout = window8Layout(matrix, imaginaryValues: nil) else { return nil }
             (memory, descriptor, vectorCount) = (layout.memory, layout.descriptor, layout.vectors)
             return
@@ -39,7 +48,7 @@ final class CSRRowWindow: @unchecked Sendable {
         let groups = (slices + Int(WT_WINDOW_GROUP) - 1) / Int(WT_WINDOW_GROUP)
         let positions = wt_window_positions(matrix.columns)
         let cells = groups * positions * Int(WT_WINDOW_GROUP)
-        let order = order ?? wt_window_by_position(matrix.rows, matrix.columns, vectors)
+        let order = pick ?? wt_window_by_position(matrix.rows, matrix.columns, vectors)
         // One 64-byte aligned block: values (16 floats per vector, 64-byte aligned), indices
         // (16 bytes per vector, 16-byte aligned: the kernel's aligned loads), masks, then the
         // arrays of the order: slice starts and bases (0), group starts and counts per cell (1),
@@ -78,6 +87,16 @@ final class CSRRowWindow: @unchecked Sendable {
         vectorCount = vectors
     }
 
+    /// The layout a CPU whose best tier is AVX2 builds for `matrix` (a complex weight's pattern with
+    /// `complex`): the row order (`WT_WINDOW_ROWS`) when `wt_window8_prefers_rows` says the per-row
+    /// CSR product is faster than the 8-lane layout's vectors, else the 8-lane layout
+    /// (`WT_WINDOW_LANES8`; also when it has fewer than 16 columns, which get no layout).
+    static func avx2Order(_ matrix: CSRMatrix, complex: Bool) -> Int32 {
+        let vectors = matrix.withArrays { rp, ci, _ in wt_scsr_window8_count(matrix.rows, matrix.columns, rp, ci) }
+        guard vectors >= 0 else { return WT_WINDOW_LANES8 }
+        return wt_window8_prefers_rows(matrix.values.count, vectors, complex ? 1 : 0) != 0 ? WT_WINDOW_ROWS : WT_WINDOW_LANES8
+    }
+
     deinit {
         descriptor.deallocate()
         memory.deallocate()
@@ -94,25 +113,38 @@ final class CSRRowWindow: @unchecked Sendable {
 /// (position, slice) cell the vectors of each 144 rows (9 slices) are ordered by window position,
 /// so that the kernel loads each position's inputs once and keeps the 2 × 144 sums in registers;
 /// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
-/// windows"). Built from the CSR arrays when the layer is compiled or loaded; the saved (CSR)
-/// format is unchanged. Immutable.
+/// windows"). On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 3.75
+/// nonzeros per vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`:
+/// the pair values of `wt_ccsr_rows_fill`, read with the plan's CSR arrays by the per-row
+/// product; Docs/Inference.md, "Session 12"). Built from the CSR arrays when the layer is compiled
+/// or loaded; the saved (CSR) format is unchanged. Immutable.
 final class ComplexCSRRowWindow: @unchecked Sendable {
     /// The C descriptor of the pattern's layout (values: the real parts), pointing into memory
     /// this object owns.
     let descriptor: UnsafeMutablePointer<wt_sparse_window>
-    /// The imaginary parts, 16 per stored vector in the descriptor's lanes (64-byte aligned).
+    /// The imaginary parts, 16 per stored vector in the descriptor's lanes (64-byte aligned; 8 in the
+    /// 8-lane layout; in the row order the pair values, as the descriptor's values).
     let imaginaryValues: UnsafePointer<Float>
-    /// Stored vectors (16 lanes each, 8 in the 8-lane layout).
+    /// Stored vectors (16 lanes each, 8 in the 8-lane layout; the stored nonzeros in the row order).
     let vectorCount: Int
     private let memory: UnsafeMutableRawPointer
 
     /// The layout of `matrix` in `order` (0: slice order, 1: position order, `WT_CWINDOW_LANES8`:
-    /// the 8-lane layout; nil: the 8-lane layout on a CPU whose best tier is AVX2, else the order
+    /// the 8-lane layout, `WT_WINDOW_ROWS`: the row order; nil: on a CPU whose best tier is AVX2
+    /// the one of the last two ``CSRRowWindow/avx2Order(_:complex:)`` picks, else the order
     /// `wt_ccsr_window_order` picks), or nil when it has fewer than 32 columns (16 for the 8-lane
-    /// layout; the kernel then uses the gathered CSR products) or its memory could not be allocated.
+    /// layout and the AVX2 pick; the kernel then uses the gathered CSR products) or its memory
+    /// could not be allocated.
     init?(_ matrix: ComplexCSRMatrix, order: Int32? = nil) {
         let p = matrix.pattern
-        if (order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? WT_CWINDOW_LANES8 : 0)) == WT_CWINDOW_LANES8 {
+        let pick = order ?? (wt_detected_isa() == WT_ISA_AVX2_FMA ? CSRRowWindow.avx2Order(p, complex: true) : nil)
+        if pick == WT_WINDOW_ROWS {
+            let values = matrix.imaginaryValues
+            (memory, descriptor, vectorCount) = rowOrderDescriptor(p, values: values)
+            imaginaryValues = UnsafePointer(descriptor.pointee.values)
+            return
+        }
+        if pick == WT_CWINDOW_LANES8 {
             guard let layout = window8Layout(matrix.pattern, imaginaryValues: matrix.imaginaryValues),
                   let imag = layout.imaginary else { return nil }
             (memory, descriptor, imaginaryValues, vectorCount) = (layout.memory, layout.descriptor, imag, layout.vectors)
@@ -120,7 +152,7 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
         }
         let vectors = p.withArrays { rp, ci, _ in wt_scsr_window_count(p.rows, p.columns, rp, ci) }
         guard vectors >= 0 else { return nil }
-        let order = order ?? wt_ccsr_window_order(p.rows, p.columns, vectors)
+        let order = pick ?? wt_ccsr_window_order(p.rows, p.columns, vectors)
         let slices = (p.rows + 15) / 16
         let group = Int(WT_CWINDOW_GROUP)
         let groups = (slices + group - 1) / group
@@ -167,6 +199,31 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
         descriptor.deallocate()
         memory.deallocate()
     }
+}
+
+/// The row order (`WT_WINDOW_ROWS`, kernels_sparse.h) of `pattern`: a descriptor with its shape and
+/// the number of stored nonzeros, and for a complex weight (`imaginaryValues` given, one per
+/// nonzero) the pair values of `wt_ccsr_rows_fill` in a 64-byte aligned block (for the caller to
+/// deallocate with the descriptor; a 64-byte block for a real weight).
+private func rowOrderDescriptor(_ pattern: CSRMatrix, values imaginaryValues: [Float]?)
+    -> (memory: UnsafeMutableRawPointer, descriptor: UnsafeMutablePointer<wt_sparse_window>, vectors: Int) {
+    let nonzeros = pattern.values.count
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(imaginaryValues == nil ? 0 : 16 * nonzeros, 64), alignment: 64)
+    var pairs: UnsafeMutablePointer<Float>? = nil
+    if let imaginaryValues {
+        let w4 = memory.bindMemory(to: Float.self, capacity: Swift.max(4 * nonzeros, 16))
+        pattern.values.withUnsafeBufferPointer { vr in
+            imaginaryValues.withUnsafeBufferPointer { vi in wt_ccsr_rows_fill(nonzeros, vr.baseAddress, vi.baseAddress, w4) }
+        }
+        pairs = w4
+    }
+    let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
+    descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: 0, vectors: nonzeros,
+                                               groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
+                                               slice_start: nil, base: nil, count: nil, group_start: nil,
+                                               position_count: nil, slice_of: nil, mask: nil, index: nil,
+                                               values: pairs.map { UnsafePointer($0) }))
+    return (memory, descriptor, nonzeros)
 }
 
 /// The 8-lane layout (`WT_WINDOW_LANES8`, kernels_sparse.h) of the CSR pattern `pattern` with its

@@ -136,18 +136,39 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     XCTAssertEqual(rows[r].map { $0.2 }, want.map { $0.2 }, "\(label), row \(r): imaginary parts")
                 }
             }
+            // The row order: the shape, the nonzero count and the pair values (vr, vr, vi, vi) per nonzero.
+            guard let byRows = ComplexCSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail("\(what): no row order"); continue }
+            let d = byRows.descriptor.pointee, nonzeros = csr.pattern.values.count
+            XCTAssertEqual(d.by_position, WT_WINDOW_ROWS, what)
+            XCTAssertEqual(d.rows, csr.rows, what)
+            XCTAssertEqual(d.cols, csr.columns, what)
+            XCTAssertEqual(d.vectors, nonzeros, what)
+            XCTAssertEqual(byRows.vectorCount, nonzeros, what)
+            XCTAssertEqual(d.values, byRows.imaginaryValues, what)
+            if nonzeros > 0, let pairs = d.values {
+                XCTAssertEqual(UInt(bitPattern: pairs) % 16, 0, "\(what): pair values not 16-byte aligned")
+                for k in 0..<nonzeros {
+                    let vr = csr.pattern.values[k], vi = csr.imaginaryValues[k]
+                    XCTAssertEqual([pairs[4 * k], pairs[4 * k + 1], pairs[4 * k + 2], pairs[4 * k + 3]], [vr, vr, vi, vi], "\(what): pair \(k)")
+                }
+            }
         }
     }
 
     /// The layer's window takes the order `wt_ccsr_window_order` picks on a CPU with the AVX-512
     /// tier: position order for the bench's CplxLinear(784, 400) at 95 % and 99 % sparsity, slice
-    /// order at 99.8 %; on a CPU with the AVX2 tier only, the 8-lane layout.
+    /// order at 99.8 %; on a CPU with the AVX2 tier only, the row order below 3.75 nonzeros per
+    /// 8-lane vector (`CSRRowWindow.avx2Order`: 95 %, 99 % and 99.8 %; checked on any CPU) and the
+    /// 8-lane layout above (70 %).
     func testLayerPicksTheOrder() {
-        guard Self.hasWindow else { return }
-        for (keep, order) in [(0.05, Int32(1)), (0.01, Int32(1)), (0.002, Int32(0))] {
+        for (keep, order, avx2) in [(0.05, Int32(1), WT_WINDOW_ROWS), (0.01, Int32(1), WT_WINDOW_ROWS),
+                                    (0.002, Int32(0), WT_WINDOW_ROWS), (0.3, Int32(1), WT_CWINDOW_LANES8)] {
             let (w, m, b) = problem(out: 400, in: 784, keep: keep, seed: 795)
+            let csr = ComplexCSRMatrix(dense: w, mask: m)
+            XCTAssertEqual(CSRRowWindow.avx2Order(csr.pattern, complex: true), avx2, "keep \(keep)")
+            guard Self.hasWindow else { continue }
             let layer = SparseComplexLinear(weight: w, bias: b, mask: m)
-            XCTAssertEqual(layer.window?.descriptor.pointee.by_position, Self.hasAVX512 ? order : WT_CWINDOW_LANES8, "keep \(keep)")
+            XCTAssertEqual(layer.window?.descriptor.pointee.by_position, Self.hasAVX512 ? order : avx2, "keep \(keep)")
         }
     }
 
@@ -162,7 +183,7 @@ final class SparseComplexRowWindowTests: XCTestCase {
                 XCTAssertTrue(layer.isCSR, what)
                 XCTAssertEqual(layer.window != nil, Self.hasWindow, what)
                 let csr = ComplexCSRMatrix(dense: w, mask: m)
-                let plans = [Int32(0), 1, WT_CWINDOW_LANES8].map {
+                let plans = [Int32(0), 1, WT_CWINDOW_LANES8, WT_WINDOW_ROWS].map {
                     SparseComplexLinearPlan(csr, bias: bias ? b : nil, window: ComplexCSRRowWindow(csr, order: $0))
                 }
                 let rows = w.shape[0], cols = w.shape[1]
@@ -172,14 +193,15 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     for n in [1, 2, 3, 4] {
                         let z = Sample.complex([n, cols], seed: UInt64(800 + n), dtype: .float32)
                         let ref = maskedComplexLinearReference(z, w, m, bias ? b : nil)
-                        let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }, { plans[2].linear(z) }]
+                        let calls: [() -> ComplexTensor] = [{ layer(z) }, { plans[0].linear(z) }, { plans[1].linear(z) }, { plans[2].linear(z) },
+                                                            { plans[3].linear(z) }]
                         for k in 0..<calls.count {
                             let call = calls[k]
                             _ = wt_set_num_threads(1)
                             let one = call()
                             _ = wt_set_num_threads(2)
                             let two = call()
-                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(["layer", "slice order", "position order", "8-lane layout"][k])"
+                            let label = "\(what), bias \(bias), isa \(isa.rawValue), batch \(n), \(["layer", "slice order", "position order", "8-lane layout", "row order"][k])"
                             XCTAssertEqual(one.real.scalars(as: Float.self).map { $0.bitPattern }, two.real.scalars(as: Float.self).map { $0.bitPattern },
                                            "\(label): thread counts differ (real part)")
                             XCTAssertEqual(one.imag.scalars(as: Float.self).map { $0.bitPattern }, two.imag.scalars(as: Float.self).map { $0.bitPattern },
@@ -225,7 +247,8 @@ final class SparseComplexRowWindowTests: XCTestCase {
     func testNonFiniteInputsReachOnlyTheRowsThatReadThem() {
         for (rows, cols, keep, order) in [(33, 64, 0.1, Int32(0)), (33, 64, 0.6, Int32(1)), (400, 784, 0.05, Int32(1)),
                                           (400, 784, 0.01, Int32(0)), (400, 784, 0.01, Int32(1)), (33, 64, 0.1, WT_CWINDOW_LANES8),
-                                          (400, 784, 0.05, WT_CWINDOW_LANES8)] {
+                                          (400, 784, 0.05, WT_CWINDOW_LANES8), (33, 64, 0.1, WT_WINDOW_ROWS), (400, 784, 0.01, WT_WINDOW_ROWS),
+                                          (400, 784, 0.05, WT_WINDOW_ROWS)] {
             let (w, m, b) = problem(out: rows, in: cols, keep: keep, seed: 820)
             let csr = ComplexCSRMatrix(dense: w, mask: m)
             let layer = SparseComplexLinearPlan(csr, bias: b, window: ComplexCSRRowWindow(csr, order: order))
@@ -271,10 +294,15 @@ final class SparseComplexRowWindowTests: XCTestCase {
             XCTAssertNil(ComplexCSRRowWindow(ComplexCSRMatrix(dense: w, mask: m), order: 0), "\(cols) columns")
             XCTAssertEqual(ComplexCSRRowWindow(ComplexCSRMatrix(dense: w, mask: m), order: WT_CWINDOW_LANES8) == nil, cols < 16,
                            "\(cols) columns")
+            // The row order needs no window: any width.
+            let csr = ComplexCSRMatrix(dense: w, mask: m)
+            let byRows = SparseComplexLinearPlan(csr, bias: b, window: ComplexCSRRowWindow(csr, order: WT_WINDOW_ROWS))
+            XCTAssertNotNil(byRows.window, "\(cols) columns")
             for isa in tiers {
                 _ = wt_set_isa(isa)
                 let z = Sample.complex([2, cols], seed: 831, dtype: .float32)
                 assertWithin(narrow(z), maskedComplexLinearReference(z, w, m, b), "\(cols) columns, isa \(isa.rawValue)")
+                assertWithin(byRows.linear(z), maskedComplexLinearReference(z, w, m, b), "\(cols) columns, isa \(isa.rawValue), row order")
             }
             XCTAssertNil(SparseComplexLinear(weight: w, bias: b, mask: m, maxDensity: 0.1).window)
         }

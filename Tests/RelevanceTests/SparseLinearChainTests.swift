@@ -3,7 +3,7 @@ import Autodiff
 import Kernels
 import NN
 import Ops
-import Relevance
+@testable import Relevance
 import TestSupport
 
 /// `SparseLinearChain` (one `wt_scsr_chain` call per forward) against the layers it chains, called
@@ -16,14 +16,15 @@ final class SparseLinearChainTests: XCTestCase {
     }
 
     /// How a test layer is stored.
-    enum Form { case csr, csrWithDenseCopy, dense }
+    enum Form { case csr, csrVerySparse, csrWithDenseCopy, dense }
 
     /// One masked layer `[out, in]`: weight, 0/1 mask, bias (nil when `bias` is false).
     struct Problem { let w: Tensor; let m: Tensor; let b: Tensor? }
 
     func problem(out: Int, in inF: Int, form: Form, bias: Bool, seed: UInt64) -> Problem {
-        // Kept fractions: 0.08 (CSR only), 0.25 (CSR plus the dense copy for batches < 4), 0.9 (dense).
-        let keep: Double = form == .csr ? 0.08 : form == .csrWithDenseCopy ? 0.25 : 0.9
+        // Kept fractions: 0.08 (CSR only), 0.02 (CSR, the row order at the AVX2 tier), 0.25 (CSR plus
+        // the dense copy for batches < 4), 0.9 (dense).
+        let keep: Double = form == .csr ? 0.08 : form == .csrVerySparse ? 0.02 : form == .csrWithDenseCopy ? 0.25 : 0.9
         let w = Sample.normal([out, inF], seed: seed, dtype: .float32)
         let u = Sample.uniform([out, inF], 0, 1, seed: seed + 1).scalars
         var m = u.map { $0 < keep ? Float(1) : 0 }
@@ -83,6 +84,7 @@ final class SparseLinearChainTests: XCTestCase {
             [(.csrWithDenseCopy, true), (.csr, false), (.csr, true)],
             [(.dense, true), (.csr, true), (.dense, true)],
             [(.csr, true)],
+            [(.csrVerySparse, true), (.csrVerySparse, true), (.csr, false)],
         ]
         let widths = [53, 37, 29, 11]
         for (ci, layout) in cases.enumerated() {
@@ -91,6 +93,11 @@ final class SparseLinearChainTests: XCTestCase {
             }
             let layers = compiled(problems)
             XCTAssertEqual(layers.map(\.isCSR), layout.map { $0.0 != .dense }, "case \(ci): storage forms")
+            if wt_detected_isa() == WT_ISA_AVX2_FMA {  // the very sparse layers take the AVX2 tier's row order
+                for (i, f) in layout.enumerated() where f.0 == .csrVerySparse {
+                    XCTAssertEqual(layers[i].window?.descriptor.pointee.by_position, WT_WINDOW_ROWS, "case \(ci), layer \(i)")
+                }
+            }
             let chain = SparseLinearChain(layers)
             XCTAssertEqual(chain.csrLayers, layers.map(\.isCSR))
             XCTAssertEqual(chain.inFeatures, 53)

@@ -19,8 +19,11 @@ final class SparseRowWindowTests: XCTestCase {
     /// The tiers a test runs at: every tier up to the detected one.
     var tiers: [wt_isa] { (0...wt_detected_isa().rawValue).reversed().map(wt_isa.init(rawValue:)) }
 
-    /// The layout the compiled layers of this CPU build.
-    func expectedOrder(_ sixteenLanes: Int32) -> Int32 { Self.hasAVX512 ? sixteenLanes : WT_WINDOW_LANES8 }
+    /// The layout the compiled layers of this CPU build for `csr`: `sixteenLanes` at the AVX-512
+    /// tier, else the 8-lane layout or the row order, as `CSRRowWindow.avx2Order` picks.
+    func expectedOrder(_ sixteenLanes: Int32, _ csr: CSRMatrix) -> Int32 {
+        Self.hasAVX512 ? sixteenLanes : CSRRowWindow.avx2Order(csr, complex: false)
+    }
 
     /// The product of `x` with `csr` through its 8-lane layout (`WT_WINDOW_LANES8`, the AVX2
     /// tier's; read at the AVX2 and AVX-512 tiers, the CSR paths at the portable one).
@@ -72,6 +75,7 @@ final class SparseRowWindowTests: XCTestCase {
             let picked = wt_window_by_position(csr.rows, csr.columns, count)
             guard let window = CSRRowWindow(csr, order: picked) else { XCTFail("\(what): no window for \(csr.columns) columns"); continue }
             assertLanes8Layout(csr, what)
+            assertRowOrder(csr, what)
             let d = window.descriptor.pointee
             let group = Int(WT_WINDOW_GROUP)
             XCTAssertEqual(d.rows, csr.rows)
@@ -157,6 +161,37 @@ final class SparseRowWindowTests: XCTestCase {
         XCTAssertEqual(orders, [0, 1, 2], "the cases do not cover the three orders of the vectors")
     }
 
+    /// The row order of `csr` (`WT_WINDOW_ROWS`, built on any CPU): the weight's shape and nonzero
+    /// count and no arrays (the product reads the CSR arrays it is given).
+    func assertRowOrder(_ csr: CSRMatrix, _ what: String) {
+        guard let window = CSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail("\(what): no row order"); return }
+        let d = window.descriptor.pointee
+        XCTAssertEqual(d.by_position, WT_WINDOW_ROWS, what)
+        XCTAssertEqual(d.rows, csr.rows, what)
+        XCTAssertEqual(d.cols, csr.columns, what)
+        XCTAssertEqual(d.vectors, csr.values.count, what)
+        XCTAssertEqual(window.vectorCount, csr.values.count, what)
+        XCTAssertNil(d.values, what)
+        XCTAssertNil(d.slice_start, what)
+        XCTAssertNil(d.index, what)
+    }
+
+    /// The AVX2 pick (`CSRRowWindow.avx2Order`, on any CPU): the row order below 2.5 nonzeros per
+    /// 8-lane vector — the bench's 400 × 784 at 99 % and 99.6 % sparsity — and the 8-lane layout at
+    /// 95 % and 70 % and without nonzeros.
+    func testAVX2PicksTheRowOrderForVerySparseWeights() {
+        for (keep, order) in [(0.01, WT_WINDOW_ROWS), (0.004, WT_WINDOW_ROWS), (0.05, WT_WINDOW_LANES8), (0.3, WT_WINDOW_LANES8),
+                              (0.0, WT_WINDOW_LANES8)] {
+            let (w, m, _) = maskedLinearProblem(out: 400, in: 784, keep: keep, seed: 650)
+            let csr = CSRMatrix(dense: w, mask: m)
+            XCTAssertEqual(CSRRowWindow.avx2Order(csr, complex: false), order, "keep \(keep)")
+            let vectors = csr.withArrays { rp, ci, _ in wt_scsr_window8_count(csr.rows, csr.columns, rp, ci) }
+            XCTAssertEqual(order == WT_WINDOW_ROWS, 2 * csr.values.count < 5 * vectors, "keep \(keep)")
+            let layer = SparseLinear(weight: w, bias: nil, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
+            if Self.hasWindow, !Self.hasAVX512 { XCTAssertEqual(layer.window?.descriptor.pointee.by_position, order, "keep \(keep)") }
+        }
+    }
+
     /// The 8-lane layout of `csr` (`WT_WINDOW_LANES8`, the AVX2 tier's, built on any CPU) decoded:
     /// slices of 8 rows, windows of 16 columns at multiples of 8 inside the input rounded up to 8,
     /// indices below 16, absent lanes +0 at index 0, no empty vector, and every CSR nonzero once
@@ -200,14 +235,14 @@ final class SparseRowWindowTests: XCTestCase {
     }
 
     /// Batches 1–3 take the window product (the layer's layout at the AVX-512 or AVX2 tier, and
-    /// the 8-lane layout at both; the portable tier the gathered CSR product), batch 4 the tiles:
+    /// the 8-lane layout and the row order at both; the portable tier the gathered CSR product), batch 4 the tiles:
     /// every tier within the float64 bound, with and without bias, fully masked rows exactly the
     /// bias (or +0), fused ReLU equal to Ops.relu of the plain output, and 1 and 2 threads giving
     /// the same bits.
     func testSmallBatchesMatchTheReferenceAtEveryTierAndThreadCount() {
         for (w, m, b, what) in cases() {
             let csr = CSRMatrix(dense: w, mask: m)
-            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8), byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
             XCTAssertNotNil(window8, what)
             let rows = w.shape[0], ms = m.scalars, cols = w.shape[1]
             let empty = (0..<rows).filter { r in (0..<cols).allSatisfy { ms[r * cols + $0] == 0 } }
@@ -215,12 +250,15 @@ final class SparseRowWindowTests: XCTestCase {
                 let plain = SparseLinear(weight: w, bias: bias ? b : nil, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
                 XCTAssertTrue(plain.isCSR, what)
                 XCTAssertEqual(plain.window != nil, Self.hasWindow, what)
-                if let window = plain.window, !Self.hasAVX512 { XCTAssertEqual(window.descriptor.pointee.by_position, WT_WINDOW_LANES8, what) }
+                if let window = plain.window, !Self.hasAVX512 {
+                    XCTAssertEqual(window.descriptor.pointee.by_position, CSRRowWindow.avx2Order(csr, complex: false), what)
+                }
                 let fused = plain.fusingReLU()
                 let bt = bias ? b : nil
                 let calls: [(String, (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
                     ("layer", { plain($0) }, { fused($0) }),
                     ("8-lane layout", { self.lanes8(csr, window8, $0, bias: bt) }, { self.lanes8(csr, window8, $0, bias: bt, relu: true) }),
+                    ("row order", { self.lanes8(csr, byRows, $0, bias: bt) }, { self.lanes8(csr, byRows, $0, bias: bt, relu: true) }),
                 ]
                 for isa in tiers {
                     _ = wt_set_isa(isa)
@@ -258,10 +296,12 @@ final class SparseRowWindowTests: XCTestCase {
         let layer = SparseLinear(weight: w, bias: b, mask: m)
         XCTAssertEqual(layer.window != nil, Self.hasWindow)
         let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+        let byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
         for isa in tiers {
             _ = wt_set_isa(isa)
             let x = Sample.normal([1, 784], seed: 611, dtype: .float32)
-            for (name, call) in [("layer", { layer(x) }), ("8-lane layout", { self.lanes8(csr, window8, x, bias: b) })] as [(String, () -> Tensor)] {
+            for (name, call) in [("layer", { layer(x) }), ("8-lane layout", { self.lanes8(csr, window8, x, bias: b) }),
+                                 ("row order", { self.lanes8(csr, byRows, x, bias: b) })] as [(String, () -> Tensor)] {
                 _ = wt_set_num_threads(1)
                 let one = call().scalars
                 _ = wt_set_num_threads(2)
@@ -282,11 +322,12 @@ final class SparseRowWindowTests: XCTestCase {
             let (w, m, b) = maskedLinearProblem(out: rows, in: 784, keep: keep, seed: 640)
             let layer = SparseLinear(weight: w, bias: b, mask: m)
             XCTAssertEqual(layer.window != nil, Self.hasWindow)
-            if let window = layer.window {
-                XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition), "\(rows) rows, keep \(keep)")
-            }
             let fused = layer.fusingReLU()
             let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            let byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
+            if let window = layer.window {
+                XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition, csr), "\(rows) rows, keep \(keep)")
+            }
             for isa in tiers {
                 _ = wt_set_isa(isa)
                 for n in [1, 2, 3] {
@@ -298,6 +339,9 @@ final class SparseRowWindowTests: XCTestCase {
                     let y8 = lanes8(csr, window8, x, bias: b)
                     assertWithinSummationBound(y8.scalars, maskedLinearReference(x, w, m, b), "\(label), 8-lane layout")
                     XCTAssertEqual(lanes8(csr, window8, x, bias: b, relu: true).scalars, relu(y8).scalars, "\(label), 8-lane layout: fused ReLU")
+                    let yr = lanes8(csr, byRows, x, bias: b)
+                    assertWithinSummationBound(yr.scalars, maskedLinearReference(x, w, m, b), "\(label), row order")
+                    XCTAssertEqual(lanes8(csr, byRows, x, bias: b, relu: true).scalars, relu(yr).scalars, "\(label), row order: fused ReLU")
                 }
             }
         }
@@ -314,10 +358,12 @@ final class SparseRowWindowTests: XCTestCase {
                                               (400, 784, 0.004, Int32(2)), (400, 784, 0.05, Int32(1))] {
             let (w, m, b) = maskedLinearProblem(out: rows, in: cols, keep: keep, seed: 620)
             let layer = SparseLinear(weight: w, bias: b, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
-            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition), "keep \(keep)") }
             let ms = m.scalars
             let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
-            for (name, product) in [("layer", { layer($0) }), ("8-lane layout", { self.lanes8(csr, window8, $0, bias: b) })] as [(String, (Tensor) -> Tensor)] {
+            let byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
+            if let window = layer.window { XCTAssertEqual(window.descriptor.pointee.by_position, expectedOrder(byPosition, csr), "keep \(keep)") }
+            for (name, product) in [("layer", { layer($0) }), ("8-lane layout", { self.lanes8(csr, window8, $0, bias: b) }),
+                                    ("row order", { self.lanes8(csr, byRows, $0, bias: b) })] as [(String, (Tensor) -> Tensor)] {
             for isa in tiers {
                 _ = wt_set_isa(isa)
                 // 784 inputs: also a −inf and a NaN near the end, so the scan of an input read in place
@@ -355,14 +401,16 @@ final class SparseRowWindowTests: XCTestCase {
             XCTAssertEqual(layer.window == nil, narrow < 16 || !Self.hasWindow || Self.hasAVX512, "\(narrow) columns")
             let csr = CSRMatrix(dense: w1, mask: m1)
             XCTAssertNil(CSRRowWindow(csr, order: 0), "\(narrow) columns")
-            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+            let window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8), byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
             XCTAssertEqual(window8 == nil, narrow < 16, "\(narrow) columns")
+            XCTAssertNotNil(byRows, "\(narrow) columns: the row order needs no window")
             for isa in tiers {
                 _ = wt_set_isa(isa)
                 let x = Sample.normal([2, narrow], seed: 633, dtype: .float32)
                 let ref = maskedLinearReference(x, w1, m1, b1)
                 assertWithinSummationBound(layer(x).scalars, ref, "\(narrow) columns, isa \(isa.rawValue)")
                 assertWithinSummationBound(lanes8(csr, window8, x, bias: b1).scalars, ref, "\(narrow) columns, isa \(isa.rawValue), 8-lane layout")
+                assertWithinSummationBound(lanes8(csr, byRows, x, bias: b1).scalars, ref, "\(narrow) columns, isa \(isa.rawValue), row order")
             }
         }
         let cols = 70_000
@@ -373,6 +421,7 @@ final class SparseRowWindowTests: XCTestCase {
         let layer = SparseLinear(weight: w, bias: b, mask: m)
         XCTAssertEqual(layer.window != nil, Self.hasWindow)
         let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
+        let byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
         XCTAssertNotNil(window8)
         for isa in tiers {
             _ = wt_set_isa(isa)
@@ -381,6 +430,7 @@ final class SparseRowWindowTests: XCTestCase {
                 let ref = maskedLinearReference(x, w, m, b)
                 assertWithinSummationBound(layer(x).scalars, ref, "isa \(isa.rawValue), batch \(n)")
                 assertWithinSummationBound(lanes8(csr, window8, x, bias: b).scalars, ref, "isa \(isa.rawValue), batch \(n), 8-lane layout")
+                assertWithinSummationBound(lanes8(csr, byRows, x, bias: b).scalars, ref, "isa \(isa.rawValue), batch \(n), row order")
             }
         }
     }

@@ -94,6 +94,31 @@ typedef struct wt_sparse_window {
 /// with a second value array.
 #define WT_WINDOW_LANES8 8
 
+/// The order value (by_position) of the per-row CSR product of the AVX2 tier ("row order"), for
+/// weights too sparse for the 8-lane layout to fill its vectors: no vectors at all. The product
+/// reads the CSR arrays passed with the window (row_ptr, col_idx, values) row by row, each row's
+/// nonzeros in storage order into two running sums (even and odd positions k − row_ptr[r]),
+/// y[r] = bias[r] + (s0 + s1), then ReLU; it reads the input in place (no copy, no NaN/inf scan:
+/// a row reads only its own columns, so a NaN or an infinity reaches only the rows that read it).
+/// The descriptor holds rows and cols only (slices, groups, positions 0; vectors = the number of
+/// stored nonzeros; every array NULL but, for the complex layer (kernels_sparse_spmm.h),
+/// values = the pair values of wt_ccsr_rows_fill). Run at the AVX2 and AVX-512 tiers; the
+/// portable tier takes wt_scsr_linear's paths.
+#define WT_WINDOW_ROWS 16
+
+/// Whether a weight whose 8-lane layout (WT_WINDOW_LANES8) would hold `vectors8` vectors for
+/// `nonzeros` stored nonzeros runs faster in the row order (WT_WINDOW_ROWS) at the AVX2 tier: the
+/// real layer below 2.5 nonzeros per 8-lane vector (99 % sparsity of a 400 × 784 weight: 1.73), the
+/// complex layer (complex = 1) below 3.75; a weight without nonzeros keeps the (empty) 8-lane
+/// layout, whose product is cheaper than 400 empty rows of the row loop. Measured in a throwaway
+/// harness on the Zen 4 host, AVX2 code, 400 × 784, batch 1, random masks (Docs/Inference.md,
+/// "Session 12"), row order against 8-lane layout: real 1.07 against 1.48 µs at 1.73 nonzeros per
+/// vector, 1.90 against 2.06 µs at 2.34, 2.68 against 2.49 µs at 2.79; complex 1.50 against
+/// 2.88 µs at 1.73, 5.92 against 6.41 µs at 3.49, 8.27 against 7.63 µs at 3.99.
+static inline int wt_window8_prefers_rows(ptrdiff_t nonzeros, ptrdiff_t vectors8, int complex) {
+    return complex ? 4 * nonzeros < 15 * vectors8 : 2 * nonzeros < 5 * vectors8;
+}
+
 /// The number of vectors of the 8-lane layout (WT_WINDOW_LANES8) of a CSR matrix, or -1 when it
 /// has none (cols < 16, or rows < 0).
 ptrdiff_t wt_scsr_window8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx);
@@ -144,7 +169,8 @@ int wt_scsr_window_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, 
 /// v ≡ q (mod 4) (slice order). A window in the 8-lane layout (WT_WINDOW_LANES8) is read at the
 /// AVX2 and AVX-512 tiers by the AVX2 kernel: per vector of 8 rows two vpermps of the window's
 /// aligned 8-input halves and a blend on the index's bit 3 instead of an 8-lane gather, sums as
-/// in slice order, NaN/inf handled as above. The portable tier, larger batches, a 16-lane window
+/// in slice order, NaN/inf handled as above. A window in the row order (WT_WINDOW_ROWS) runs the per-row CSR
+/// product described there at the AVX2 and AVX-512 tiers. The portable tier, larger batches, a 16-lane window
 /// at the AVX2 tier, or a window of another shape take wt_scsr_linear's paths. Same bits at any
 /// thread count.
 int wt_scsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,

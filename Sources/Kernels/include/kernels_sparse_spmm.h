@@ -78,6 +78,15 @@ int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
                          const float *vr, const float *vi, int32_t *slice_start, uint32_t *base, uint16_t *mask,
                          uint8_t *index, float *wvr, float *wvi);
 
+/// The pair values of the complex row order (WT_WINDOW_ROWS, kernels_sparse.h): w4[4k ..< 4k + 4] =
+/// (vr[k], vr[k], vi[k], vi[k]) for the `nonzeros` stored nonzeros (w4 16-byte aligned). The row
+/// product (wt_ccsr_linear_windowed) reads the example's input interleaved, (xr[c], xi[c]) per
+/// column, with one 64-bit load duplicated into both halves of a 128-bit vector, and adds
+/// (xr·vr, xi·vr, xr·vi, xi·vi) per nonzero with one fused multiply-add into one of two running
+/// sums (even and odd positions in the row); yr[r] = br[r] + (a[0] − a[3]), yi[r] = bi[r] +
+/// (a[2] + a[1]) with a the sum of the two.
+void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, float *w4);
+
 /// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
 /// wt_sparse_window of (row_ptr, col_idx) built by wt_ccsr_window_fill (its values: the real parts
 /// wvr; groups = (slices + 8) / 9 in position order), `window_imag` its wvi (64-byte aligned). Batches below 4 at the AVX-512 tier take
@@ -90,7 +99,10 @@ int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
 /// A window in the 8-lane layout (by_position = WT_CWINDOW_LANES8, from wt_ccsr_window8_fill) is
 /// read at the AVX2 and AVX-512 tiers by the AVX2 kernel: per vector of 8 rows two vpermps and a
 /// blend per part instead of two 8-lane gathers, slice order with four accumulator pairs, NaN/inf
-/// handled as above. The portable tier, larger batches, a window of another shape or order, or no
+/// handled as above. A window in the row order (by_position = WT_WINDOW_ROWS, its values the pair
+/// values of wt_ccsr_rows_fill; window_imag may be anything non-NULL) runs the per-row product of
+/// wt_ccsr_rows_fill's description at the AVX2 and AVX-512 tiers, the input interleaved into
+/// scratch. The portable tier, larger batches, a window of another shape or order, or no
 /// scratch memory take wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
 int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *vr, const float *vi, const wt_sparse_window *window,
