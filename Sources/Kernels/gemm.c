@@ -7,10 +7,11 @@
 // come from the wt_?gemm_impl of the tier wt_active_isa() reports, read on every call.
 //
 // Threads: a large enough product is split into independent sub-products, run on the persistent
-// pool in threadpool.c. With a plain B (WT_GEMM_BALANCED), one part per thread, of equal cost: the
-// output is cut into cells of row_step rows × col_step columns, numbered along n first (along m
-// when m > n), and each part takes an equal run of cells, at most three rectangles, each packing its
-// own operands (gemm_balanced_pieces). Otherwise (a prepacked B, or WT_GEMM_BALANCED = 0), chunks
+// pool in threadpool.c. With a plain B (WT_GEMM_BALANCED), one part per thread, of equal cost: split
+// along n, the output is cut into cells of col_step columns × MR rows, numbered column first, and
+// each part takes an equal run of cells (gemm_balanced_pieces), at most three pieces with disjoint
+// columns that share one packing of op(A) (gemm_column_pieces); split along m (m > n), whole row
+// steps. Otherwise (a prepacked B, or WT_GEMM_BALANCED = 0), chunks
 // along n (or m) in multiples of col_step (row_step / MR), claimed from a counter. A split along m
 // packs its own operands per part; a split along n of a plain B runs one k-slice at a time, its
 // block of op(A) packed once and shared by the threads, each column chunk packing its own op(B),
