@@ -65,7 +65,11 @@ public enum BufferCache {
     public static let maximumBuffersPerSize = 16
 
     struct State {
-        var free: [Int: [UInt]] = [:]   // byte size → addresses of free buffers
+        /// byte size → addresses of free buffers; a size's list stays (empty) when its last buffer
+        /// is taken, and lists are changed in place, so that a training step, which takes and gives
+        /// the same sizes every step, allocates no arrays here (copying a list out of the
+        /// dictionary and storing it back allocated a new array on every take and give)
+        var free: [Int: [UInt]] = [:]
         var bytes = 0
         var limit = 256 << 20
         var hits = 0
@@ -77,8 +81,7 @@ public enum BufferCache {
     static func take(byteCount: Int) -> UnsafeMutableRawPointer? {
         guard byteCount >= minimumByteCount else { return nil }
         let address: UInt? = state.withLock { s in
-            guard var list = s.free[byteCount], let a = list.popLast() else { return nil }
-            s.free[byteCount] = list.isEmpty ? nil : list
+            guard let i = s.free.index(forKey: byteCount), let a = s.free.values[i].popLast() else { return nil }
             s.bytes -= byteCount
             s.hits += 1
             return a
@@ -92,10 +95,12 @@ public enum BufferCache {
         let address = UInt(bitPattern: raw)
         return state.withLock { s in
             guard s.bytes + byteCount <= s.limit else { return false }
-            var list = s.free[byteCount] ?? []
-            guard list.count < maximumBuffersPerSize else { return false }
-            list.append(address)
-            s.free[byteCount] = list
+            if let i = s.free.index(forKey: byteCount) {
+                guard s.free.values[i].count < maximumBuffersPerSize else { return false }
+                s.free.values[i].append(address)
+            } else {
+                s.free[byteCount] = [address]
+            }
             s.bytes += byteCount
             return true
         }
@@ -116,10 +121,11 @@ public enum BufferCache {
         let freed: [UInt] = state.withLock { s in
             s.limit = bytes
             var out: [UInt] = []
-            while s.bytes > s.limit, let size = s.free.keys.max(), var list = s.free[size], let a = list.popLast() {
+            // the largest sizes first (among those with a free buffer)
+            while s.bytes > s.limit, let i = s.free.indices.filter({ !s.free.values[$0].isEmpty }).max(by: { s.free.keys[$0] < s.free.keys[$1] }),
+                  let a = s.free.values[i].popLast() {
                 out.append(a)
-                s.bytes -= size
-                s.free[size] = list.isEmpty ? nil : list
+                s.bytes -= s.free.keys[i]
             }
             return out
         }

@@ -143,6 +143,27 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(Tensor.full([16384], 5, dtype: .float64).scalars.reduce(0, +), 5 * 16384)
     }
 
+    /// A size whose last free buffer was taken keeps an (empty) list in the cache; lowering the
+    /// limit still frees the buffers of the other sizes, largest first, down to the new limit.
+    func testBufferCacheLimitSkipsEmptiedSizes() {
+        let oldLimit = BufferCache.limit
+        defer { BufferCache.setLimit(oldLimit) }
+        BufferCache.clear()
+        do { _ = Tensor.zeros([8192], dtype: .float32); _ = Tensor.zeros([4096], dtype: .float64) }  // 32 KiB each
+        do { _ = Tensor.zeros([20000], dtype: .float32) }                                           // 80 000 B
+        XCTAssertEqual(BufferCache.cachedByteCount, 32768 + 80000, "the 32 KiB buffer once (same size), the 80 000 B one")
+        let reused = BufferCache.reuseCount
+        let held = Tensor.zeros([20000], dtype: .float32)   // empties the largest size's list
+        XCTAssertEqual(BufferCache.reuseCount, reused + 1)
+        XCTAssertEqual(BufferCache.cachedByteCount, 32768)
+        BufferCache.setLimit(1000)
+        XCTAssertEqual(BufferCache.cachedByteCount, 0, "the 32 KiB buffer is freed past the emptied larger size")
+        BufferCache.setLimit(oldLimit)
+        withExtendedLifetime(held) {}
+        do { _ = Tensor.zeros([20000], dtype: .float32) }
+        XCTAssertEqual(BufferCache.cachedByteCount, 80000, "an emptied size takes buffers again")
+    }
+
     func testConcurrentGradientCallsAgreeWithSerialOnes() {
         let shapes = [[40, 200], [200], [96, 64]]
         let inputs = shapes.enumerated().map { ramp($0.element, .float32, offset: Double($0.offset)) }
