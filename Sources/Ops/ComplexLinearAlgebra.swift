@@ -120,34 +120,20 @@ extension ComplexSupport {
         var outs = [Tensor(uninitializedShape: [m, n], dtype: dtype), Tensor(uninitializedShape: [m, n], dtype: dtype)]
         let inputs = [ar, ai, br, bi] + (bias.map { [$0.real, $0.imag] } ?? [])
         let biased = bias != nil
-        // A product the driver keeps on one thread (3·M·N·K under 2²¹) is cut into one row or
-        // column block per thread (``SmallProductSplit``: whole micro-panels, the same bits).
-        let blocks = SmallProductSplit(m: m, n: n, macs: 3 * m * n * k)
-        func run<T: TensorScalar>(_: T.Type, _ gauss: (Int32, Int32, Int, Int, Int, UnsafePointer<T>?, UnsafePointer<T>?, Int, T,
-                                                       UnsafePointer<T>?, UnsafePointer<T>?, Int, T, UnsafePointer<T>?, UnsafePointer<T>?,
-                                                       UnsafePointer<T>?, UnsafePointer<T>?, UnsafeMutablePointer<T>?,
-                                                       UnsafeMutablePointer<T>?, Int) -> Int32) -> Bool {
-            Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: T.self) { i, o in
-                func block(_ r0: Int, _ r1: Int, _ c0: Int, _ c1: Int) -> Int32 {
-                    let a = transA ? r0 : r0 * lda, b = transB ? c0 * ldb : c0, out = r0 * n + c0
-                    return gauss(ta, tb, r1 - r0, c1 - c0, k, i[0] + a, i[1] + a, lda, T(sa), i[2] + b, i[3] + b, ldb, T(sb),
-                                 nil, nil, biased ? i[4] + c0 : nil, biased ? i[5] + c0 : nil, o[0] + out, o[1] + out, n)
-                }
-                guard let blocks else { return block(0, m, 0, n) != 0 }
-                // one flag per block (each written by the thread that ran it)
-                var done = [Int32](repeating: 0, count: blocks.parts)
-                done.withUnsafeMutableBufferPointer { flags in
-                    blocks.run { part, r0, r1, c0, c1 in flags[part] = block(r0, r1, c0, c1) }
-                }
-                return !done.contains(0)
+        let done: Int32
+        switch dtype {   // one C kernel per dtype
+        case .float32:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Float.self) { i, o in
+                wt_sgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, Float(sa), i[2], i[3], ldb, Float(sb),
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
+            }
+        case .float64:
+            done = Tensor.withBaseAddresses(reading: inputs, writing: &outs, as: Double.self) { i, o in
+                wt_dgemm_gauss(ta, tb, m, n, k, i[0], i[1], lda, sa, i[2], i[3], ldb, sb,
+                               nil, nil, biased ? i[4] : nil, biased ? i[5] : nil, o[0], o[1], n)
             }
         }
-        let done: Bool
-        switch dtype {   // one C kernel per dtype
-        case .float32: done = run(Float.self, wt_sgemm_gauss)
-        case .float64: done = run(Double.self, wt_dgemm_gauss)
-        }
-        return done ? (outs[0], outs[1]) : nil
+        return done != 0 ? (outs[0], outs[1]) : nil
     }
 
     /// `op(A')·op(B')` for a complex `A` of at most ``skinnyProductMaxRows`` rows (no batch

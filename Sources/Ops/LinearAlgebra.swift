@@ -12,8 +12,7 @@ let skinnyProductMaxRows = 16
 
 /// `C = alpha·op(A)·op(B)` (or `C += …` when `accumulate`), row-major, for either dtype.
 /// op(A) is `M×K` (A stored `K×M` when `transA`), op(B) is `K×N` (B stored `N×K` when `transB`).
-/// Handles empty products itself: `K = 0` gives `C = 0` (or leaves C when accumulating). A
-/// product the GEMM would keep on one thread is cut by ``SmallProductSplit`` (the same bits).
+/// Handles empty products itself: `K = 0` gives `C = 0` (or leaves C when accumulating).
 @inline(__always)
 func gemm<T: TensorScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                            _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
@@ -23,27 +22,8 @@ func gemm<T: TensorScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _
         if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
         return
     }
-    if transA || m > skinnyProductMaxRows, let blocks = SmallProductSplit(m: m, n: n, macs: m * n * k) {
-        // one row or column block per thread (the GEMM keeps a product this small on one thread)
-        blocks.run { _, r0, r1, c0, c1 in
-            let a0 = transA ? a + r0 : a + r0 * lda, b0 = transB ? b + c0 * ldb : b + c0
-            gemmCall(transA, transB, r1 - r0, c1 - c0, k, a0, lda, b0, ldb, c + r0 * ldc + c0, ldc,
-                     accumulate: accumulate, alpha: alpha, skinny: false)
-        }
-        return
-    }
-    gemmCall(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate, alpha: alpha)
-}
-
-/// ``gemm(_:_:_:_:_:_:_:_:_:_:_:accumulate:alpha:)`` for `M, N, K > 0` as one Kernels call: the
-/// skinny kernels for at most ``skinnyProductMaxRows`` rows of an untransposed A (when `skinny`;
-/// a block of a larger product keeps the packed kernels of the whole), else `wt_?gemm`.
-@inline(__always)
-func gemmCall<T: TensorScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                               _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
-                               _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool, alpha: T, skinny: Bool = true) {
     let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
-    if skinny && !transA && m <= skinnyProductMaxRows {
+    if !transA && m <= skinnyProductMaxRows {
         // A few rows (a small batch): read B in place instead of packing it (Kernels/gemm_skinny.c).
         if T.self == Float.self {
             wt_sgemm_skinny(tb, m, n, k, Float(alpha),
@@ -68,58 +48,6 @@ func gemmCall<T: TensorScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: In
                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
                  accumulate ? 1 : 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc)
-    }
-}
-
-/// How a product too small for the GEMM's own threads (under 2²¹ multiply-adds: `wt_?gemm` and
-/// `wt_?gemm_gauss` then run on the calling thread) but large enough to be worth a parallel region
-/// (at least 2¹⁸) is cut into one block per kernel thread: along its rows at multiples of 12, or
-/// along its columns at multiples of 32, whichever has more such units. 12 is a multiple of every
-/// tier's micro-panel height (MR = 12, 6, 4) and 32 of every micro-panel width (NR = 32, 16, 8, 4),
-/// so the blocks keep the micro-panels of the whole product; every element is computed by the same
-/// micro-kernel over the same k-slices (the k blocking depends on K alone) in the same order, so the
-/// blocks give the bits of one call, at any thread count (`GEMMSplitTests` checks this per tier).
-/// The layer-2 products of the complex MLP (128 × 400 × 10 and 10 × 400 × 128: 20–90 µs each, a
-/// third of the 2-thread step's serial time, Benchmarks.md session 12) are the case this serves.
-struct SmallProductSplit {
-    /// Products of fewer multiply-adds stay one call (a parallel region costs a few µs).
-    static let minimumMACs = 1 << 18
-    /// `WT_GEMM_PARALLEL_MIN_MACS` of gemm.c: from there the GEMM splits a product itself.
-    static let gemmParallelMACs = 1 << 21
-    /// Block sizes along the rows and the columns (multiples of every tier's MR and NR).
-    static let rowUnit = 12, columnUnit = 32
-    /// The product's rows and columns.
-    let m: Int, n: Int
-    /// Whether the blocks are row ranges (else column ranges).
-    let byRows: Bool
-    /// Row or column units of the product, and the blocks they are shared out to.
-    let units: Int, parts: Int
-
-    /// `nil` when the product is left whole: one kernel thread, fewer than ``minimumMACs`` or at
-    /// least ``gemmParallelMACs`` multiply-adds, or a single unit along both axes.
-    init?(m: Int, n: Int, macs: Int) {
-        guard macs >= Self.minimumMACs, macs < Self.gemmParallelMACs else { return nil }
-        let threads = Int(wt_get_num_threads())
-        guard threads > 1 else { return nil }
-        let rowUnits = (m + Self.rowUnit - 1) / Self.rowUnit, columnUnits = (n + Self.columnUnit - 1) / Self.columnUnit
-        byRows = rowUnits >= columnUnits
-        units = byRows ? rowUnits : columnUnits
-        parts = Swift.min(threads, units)
-        guard parts > 1 else { return nil }
-        self.m = m; self.n = n
-    }
-
-    /// Calls `block(part, r0, r1, c0, c1)` for each block `part` (`0 ..< parts`), `[r0, r1) × [c0, c1)`
-    /// (never empty), the blocks on the kernel threads (on the calling thread one after the other
-    /// when the pool is busy).
-    func run(_ block: (Int, Int, Int, Int, Int) -> Void) {
-        let unit = byRows ? Self.rowUnit : Self.columnUnit, extent = byRows ? m : n
-        parallelFor(parts, grain: 1) { range in
-            for p in range {
-                let lo = Swift.min(extent, units * p / parts * unit), hi = Swift.min(extent, units * (p + 1) / parts * unit)
-                if byRows { block(p, lo, hi, 0, n) } else { block(p, 0, m, lo, hi) }
-            }
-        }
     }
 }
 
