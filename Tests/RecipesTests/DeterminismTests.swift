@@ -133,7 +133,7 @@ final class DeterminismTests: XCTestCase {
     func testGEMMBitIdenticalAcrossThreadCounts() {
         let saved = wt_get_num_threads()
         defer { wt_set_num_threads(saved) }
-        // each at least 2²¹ multiply-adds (the pool's threshold), split along n, m, n and m, with ragged edges
+        // each above the threads threshold (2¹⁹ multiply-adds, counted on the padded shape), split along n, m, n and m, with ragged edges
         for (m, n, k) in [(67, 301, 129), (300, 37, 200), (1, 4099, 520), (2049, 3, 350)] {
             for (ta, tb) in [(0, 0), (1, 0), (0, 1), (1, 1)] as [(Int32, Int32)] {
                 let a = normal([m * k], key: RandomKey(seed: UInt64(m))).scalars(as: Float.self)
