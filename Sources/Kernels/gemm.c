@@ -535,6 +535,9 @@ static int P##gauss_region(const P##gauss_job *j, ptrdiff_t r0, ptrdiff_t r1, pt
     /* columns per B block: about 24 K elements per packed block, whole panels */                    \
     ptrdiff_t nbw = 24576 / kb / nr * nr;                                                            \
     if (nbw < nr) nbw = nr;                                                                          \
+    /* no wider than this region's columns (whole panels): the same column blocks, smaller scratch   \
+       (at K = 10 a 24 K-column ii tile was 1.2 MB, trimmed and faulted in again on every call) */   \
+    if (nbw > (c1 - c0 + nr - 1) / nr * nr) nbw = (c1 - c0 + nr - 1) / nr * nr;                     \
     /* ii: a tile of mb × nbw when one k-slice makes it whole, else all rows of these columns */     \
     int one_slice = kb >= k;                                                                         \
     ptrdiff_t ldi = one_slice ? nbw : c1 - c0;                                                       \
