@@ -10,7 +10,6 @@
 // where adjointₓ / adjoint_W are the real input- and weight-gradient kernels applied to complex
 // operands (four real calls each). Derivation: Docs/Gradients.md.
 
-
 /// The shared body of the complex convolutions (`transposed` selects the transposed kind);
 /// accepts an unbatched input `[C, *S]` like the real ops.
 private func complexConvolution(_ z: ComplexTensor, _ weight: ComplexTensor, bias: ComplexTensor?, _ geo: ConvGeometry,

@@ -385,13 +385,24 @@ public enum PredictInput {
     /// The examples of the input file `file` (decoded), as the real `[N, *sampleShape]` tensor a
     /// model of `description` takes: `inputs`, or for a complex model `inputs.real` and
     /// `inputs.imag` of the complex sample shape (last axis halved), interleaved.
-    /// - Throws: ``PredictInputError`` naming the file and tensor when neither is present or the
-    ///   shape is not `[N] + sample shape`, or a value is not finite.
+    /// - Throws: ``PredictInputError`` naming the file and tensor when neither is present, both
+    ///   are (for a complex model), the input is complex for a real model, the shape is not
+    ///   `[N] + sample shape`, or a value is not finite.
     public static func examples(_ file: SafetensorsFile, path: String, for description: ModelDescription) throws -> Tensor {
         let sample = description.sampleShape
         var complexSample = sample
         complexSample[complexSample.count - 1] /= 2
         let x: Tensor, key: String, expected: [Int]
+        let hasParts = file.tensors[complexParts.0] != nil || file.tensors[complexParts.1] != nil
+        if description.architecture.isComplex, file.tensors[real] != nil, hasParts {
+            throw PredictInputError(description: "\(path): holds both '\(real)' and '\(complexParts.0)' / '\(complexParts.1)'; "
+                                    + "keep one form of the examples")
+        }
+        if !description.architecture.isComplex, file.tensors[real] == nil, hasParts {
+            throw PredictInputError(description: "\(path): '\(real)' is complex ('\(complexParts.0)' / '\(complexParts.1)'; a C64 tensor "
+                                    + "is read as its two parts), but the \(description.architecture.rawValue) model takes real [N, "
+                                    + sample.map(String.init).joined(separator: ", ") + "]")
+        }
         if let t = file.tensors[real] {
             x = t; key = real; expected = sample
         } else if description.architecture.isComplex, let re = file.tensors[complexParts.0], let im = file.tensors[complexParts.1] {

@@ -246,7 +246,8 @@ public func evaluate(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTr
 }
 
 /// The predicted class of every example of `data` (evaluation mode), with the accuracy and the
-/// mean cross entropy.
+/// mean cross entropy. An example whose logits hold a NaN has no prediction (−1, counted as
+/// wrong; see ``argmaxRows(_:)``) and makes the loss NaN.
 public func predict(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree, data: LabeledDataset,
                     batchSize: Int = 500) -> (predictions: [Int], accuracy: Double, loss: Double) {
     var predictions: [Int] = [], lossSum = 0.0
@@ -291,21 +292,30 @@ public func accuracyBySNR(predictions: [Int], labels: [Int], snr: [Double]) -> [
     return hits.keys.sorted().map { s in SNRAccuracy(snr: s, accuracy: Double(hits[s]!.correct) / Double(hits[s]!.count), count: hits[s]!.count) }
 }
 
-/// The confusion matrix `m[true][predicted]` (counts) over the examples `include` accepts.
+/// The confusion matrix `m[true][predicted]` (counts) over the examples `include` accepts; an
+/// example without a prediction (−1, see ``argmaxRows(_:)``) or with a label or prediction
+/// outside `0..<classes` is in no cell.
 public func confusionMatrix(predictions: [Int], labels: [Int], classes: Int, include: (Int) -> Bool = { _ in true }) -> [[Int]] {
     var m = Array(repeating: Array(repeating: 0, count: classes), count: classes)
-    for i in predictions.indices where include(i) && labels[i] < classes && predictions[i] < classes { m[labels[i]][predictions[i]] += 1 }
+    for i in predictions.indices where include(i) && (0..<classes).contains(labels[i]) && (0..<classes).contains(predictions[i]) {
+        m[labels[i]][predictions[i]] += 1
+    }
     return m
 }
 
-/// The index of the largest element of each row of a `[N, C]` tensor.
+/// The index of the largest element of each row of a `[N, C]` tensor (the first one on ties;
+/// `+∞` is larger than every finite value), or −1 for a row holding a NaN or having no columns:
+/// such a row has no largest element, so it never counts as a correct prediction. (PyTorch's and
+/// NumPy's `argmax` return the NaN's position instead, which would pass for a class.)
 public func argmaxRows(_ t: Tensor) -> [Int] {
     require(t.rank == 2, "argmaxRows: need [N, C], got \(t.shape)")
     let v = t.scalars, c = t.shape[1]
     return (0..<t.shape[0]).map { r in
-        var best = 0
-        for j in 1..<Swift.max(c, 1) where v[r * c + j] > v[r * c + best] { best = j }
-        return best
+        let row = v[(r * c)..<(r * c + c)]
+        guard !row.isEmpty, !row.contains(where: \.isNaN) else { return -1 }
+        var best = row.startIndex
+        for j in row.indices where row[j] > row[best] { best = j }
+        return best - r * c
     }
 }
 

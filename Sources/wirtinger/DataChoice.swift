@@ -83,34 +83,47 @@ func chooseArchitecture(_ args: CommandSpec.Parsed, complexData: Bool) throws ->
     }
 }
 
-/// Refuses, before anything is allocated, a model that would not fit in memory while it trains.
-///
-/// The dense model's parameters are counted from the shapes its layers declare
-/// (``ShapeChecking/parameterShapes``; nothing is allocated). Training holds each float32
-/// parameter's value, gradient and Adam's two moments, and a Bayesian stage doubles that:
-/// 32 bytes per parameter, which must stay within ``builtInDataBudget()`` (half the physical
-/// memory). The error names the size and the options or data that set it.
-func checkModelFitsInMemory(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws {
+/// The number of parameters of the dense `arch` classifier, counted from the shapes its layers
+/// declare (``ShapeChecking/parameterShapes``; nothing is allocated), or nil when the count
+/// overflows `Int`.
+func denseParameterCount(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws -> Int? {
     let model = try makeClassifier(arch, flavor: .dense, sampleShape: sampleShape, classes: classes, hidden: hidden)
-    var count = 0, overflow = false
+    var count = 0
     for (_, module) in model.namedModules() {
         guard let layer = module as? any ShapeChecking else { continue }
         for (_, shape) in layer.parameterShapes {
             var n = 1
             for d in shape {
                 let (p, o) = n.multipliedReportingOverflow(by: d)
-                n = p; overflow = overflow || o
+                guard !o else { return nil }
+                n = p
             }
             let (sum, o) = count.addingReportingOverflow(n)
-            count = sum; overflow = overflow || o
+            guard !o else { return nil }
+            count = sum
         }
     }
-    let (bytes, o) = count.multipliedReportingOverflow(by: 32)
+    return count
+}
+
+/// Refuses, before anything is allocated, a model that would not fit in memory while it trains.
+///
+/// The dense model's parameters are counted by ``denseParameterCount(_:sampleShape:classes:hidden:)``.
+/// Training holds each float32 parameter's value, gradient and Adam's two moments, and a
+/// Bayesian stage doubles that: 32 bytes per parameter, which must stay within
+/// ``builtInDataBudget()`` (half the physical memory). The error names the size and the options
+/// or data that set it.
+func checkModelFitsInMemory(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws {
+    let count = try denseParameterCount(arch, sampleShape: sampleShape, classes: classes, hidden: hidden)
+    let bytes = count.flatMap { c -> Int? in
+        let (b, o) = c.multipliedReportingOverflow(by: 32)
+        return o ? nil : b
+    }
     let budget = builtInDataBudget()
-    guard overflow || o || bytes > budget else { return }
+    guard bytes == nil || bytes! > budget else { return }
     let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / Double(1 << 30)) }
     throw UsageError(message: "the \(arch.rawValue) model for \(classes) classes, input \(sampleShape)"
-        + (hidden.map { ", hidden \($0)" } ?? "") + (overflow || o ? " has too many parameters to count"
-            : " has \(count) parameters, about \(gib(bytes)) to train")
+        + (hidden.map { ", hidden \($0)" } ?? "")
+        + (bytes.map { " has \(count!) parameters, about \(gib($0)) to train" } ?? " has too many parameters to count")
         + ", more than half this machine's memory (\(gib(budget))): lower --hidden or the number of classes")
 }

@@ -84,6 +84,10 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
         if d.flavor == .masked { say(keptLine(maskedLayerSparsity(saved.model, parameters: saved.parameters), what: "the masks")) }
     }
     say(line(measured.summary))
+    let unpredicted = measured.predictions.filter { $0 < 0 }.count
+    if unpredicted > 0 {
+        say("  \(unpredicted) of \(test.count) examples gave NaN logits and count as wrong (inputs too large for the model?)")
+    }
     if let high = highSNRSummary(measured.summary, classNames: test.classNames) { say("  " + high) }
 
     let matrix = confusionMatrix(predictions: measured.predictions, labels: test.labels, classes: test.classCount)

@@ -12,7 +12,6 @@ func checkOutputsWritable(_ files: [URL], expectedBytes: Int) throws {
     }
 }
 
-
 /// Creates the directory `url` given by `--option` (and its missing parents, like `mkdir -p`), or
 /// throws a ``UsageError`` that names the option, the path and the system's reason (a file in the
 /// way, a parent that is not a directory, no permission). An existing directory is accepted.

@@ -9,6 +9,8 @@ let predictSpec = CommandSpec(
     (for a complex model interleaved (re, im) pairs along the last axis), or for a complex model "inputs.real" and
     "inputs.imag" (or one C64 "inputs") of the complex shape. Takes deployable files of wirtinger export (run with the
     sparse kernels), and dense, masked and Bayesian model files (a Bayesian one as the masked model at its threshold).
+    An example whose logits hold a NaN (inputs too large for the model, for instance) gets prediction -1; the file is
+    still written, and the command names those examples and exits with status 1.
     """,
     positionals: [("FILE", "a model file: deployable (wirtinger export), dense, masked or Bayesian")],
     options: [
@@ -53,9 +55,16 @@ func runPredict(_ args: CommandSpec.Parsed) throws {
     try Safetensors.write(tree, metadata: ["wirtinger.model": path, "wirtinger.input": inputPath],
                           storedAs: { $0 == "predictions" ? .i64 : nil }, to: URL(fileURLWithPath: outPath))
     var counts = [Int](repeating: 0, count: d.classes)
-    for p in predictions where p < counts.count { counts[p] += 1 }
+    for p in predictions where counts.indices.contains(p) { counts[p] += 1 }
     say("\(escapedForTerminal(path)): \(d.architecture.rawValue), \(d.classes) classes; \(x.shape[0]) examples from \(escapedForTerminal(inputPath))")
     say("predicted classes: " + counts.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
     say(String(format: "wrote %@ (logits [%d, %d], predictions [%d]) in %.2f s", escapedForTerminal(outPath), x.shape[0], d.classes,
                x.shape[0], Date().timeIntervalSince(start)))
+    let unpredicted = predictions.indices.filter { predictions[$0] < 0 }
+    if let first = unpredicted.first {
+        printError("error: \(unpredicted.count) of \(predictions.count) examples of \(escapedForTerminal(inputPath)) gave NaN logits "
+                   + "(the first: example \(first)), so their prediction in \(escapedForTerminal(outPath)) is -1; "
+                   + "values this large may overflow the model: check the inputs' scale")
+        throw ExitCode(1)
+    }
 }

@@ -116,16 +116,17 @@ func sparsifyConfig(_ args: CommandSpec.Parsed, architecture arch: Architecture,
 
 /// Every output of `sparsify` must be writable in `out`, with room for the three models, before
 /// the first stage starts (``checkOutputsWritable(_:expectedBytes:)``).
+///
+/// The room asked for is an upper bound counted from the dense model's `P` parameters
+/// (``denseParameterCount(_:sampleShape:classes:hidden:)``, nothing allocated): float32 dense
+/// weights `4P`, the Bayesian file at most twice that (a log σ² or log α per weight), the masked
+/// file the same (a mask per weight): `20P` bytes, plus 4 MiB for headers, report and charts.
 func checkSparsifyOutputs(in out: URL, config: SparsifyConfig, train: LabeledDataset) throws {
     let names = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json", "curves.svg", "threshold.svg",
                  "tradeoff.svg", "layers.svg", "snr.svg", "inputs.svg"]
-    var modelBytes = 1 << 22
-    for flavor in [LayerFlavor.dense, config.method, .masked] {
-        let m = try makeClassifier(config.architecture, flavor: flavor, sampleShape: train.sampleShape, classes: train.classCount,
-                                   hidden: config.hidden)
-        modelBytes += 4 * m.initialParameters(key: RandomKey(seed: 0)).parameterCount
-    }
-    try checkOutputsWritable(names.map { out.appendingPathComponent($0) }, expectedBytes: modelBytes)
+    let count = try denseParameterCount(config.architecture, sampleShape: train.sampleShape, classes: train.classCount,
+                                        hidden: config.hidden) ?? Int.max / 32
+    try checkOutputsWritable(names.map { out.appendingPathComponent($0) }, expectedBytes: (1 << 22) + 20 * count)
 }
 
 /// What the terminal shows while the stages run (progress per step, a summary per stage), and

@@ -96,6 +96,17 @@ final class ComplexSignalModelTests: XCTestCase {
                               SNRAccuracy(snr: 10, accuracy: 2.0 / 3, count: 3)])
         let m = confusionMatrix(predictions: [0, 1, 1, 2], labels: [0, 1, 0, 2], classes: 3, include: { $0 != 3 })
         XCTAssertEqual(m, [[1, 1, 0], [0, 1, 0], [0, 0, 0]])
+        // an example without a prediction (-1) is in no cell, and counts as wrong per SNR
+        XCTAssertEqual(confusionMatrix(predictions: [-1, 1], labels: [0, 1], classes: 2), [[0, 0], [0, 1]])
+        XCTAssertEqual(accuracyBySNR(predictions: [-1, 0], labels: [0, 0], snr: [0, 0]), [SNRAccuracy(snr: 0, accuracy: 0.5, count: 2)])
+    }
+
+    /// A row's largest element (first on ties, +inf above finite values); a row holding a NaN has none (-1).
+    func testArgmaxRowsGivesNoClassForNaNRows() {
+        let nan = Double.nan, inf = Double.infinity
+        let t = Tensor(shape: [5, 3], scalars: [1, 3, 3, nan, 5, 1, 2, nan, 9, -inf, inf, 0, -inf, -inf, -inf])
+        XCTAssertEqual(argmaxRows(t), [1, -1, -1, 1, 0])
+        XCTAssertEqual(argmaxRows(Tensor.zeros([2, 0])), [-1, -1])
     }
 
     /// A tiny run of the pipeline on radio signals: each stage reports accuracy per SNR, the rows

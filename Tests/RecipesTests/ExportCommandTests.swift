@@ -191,5 +191,44 @@ final class ExportCommandTests: CommandLineTestCase {
         try Safetensors.write(["inputs.real": z.real, "inputs.imag": Tensor.zeros([5, 1, 4, 3])], to: bad)
         let r = try CLI.run(["predict", file.path, "--input", bad.path, "--out", y1.path])
         assertOneLineError(r, status: 1, contains: ["bad.safetensors", "inputs.imag"])
+        // both forms in one file are ambiguous
+        let both = tmp.appendingPathComponent("both.safetensors")
+        try Safetensors.write(["inputs": toInterleaved(z, axis: -1), "inputs.real": z.real, "inputs.imag": z.imag], to: both)
+        assertOneLineError(try CLI.run(["predict", file.path, "--input", both.path, "--out", y1.path]), status: 1,
+                           contains: ["both.safetensors", "'inputs'", "inputs.real", "one form"])
+    }
+
+    /// A complex input for a real model names the complex tensor; finite inputs whose logits come
+    /// out NaN are written with prediction -1, named, and exit with status 1.
+    func testPredictNamesComplexInputsAndNaNLogits() throws {
+        let model = try makeClassifier(.mlp, flavor: .dense, sampleShape: [1, 2, 3], classes: 4, hidden: 5)
+        var p = model.initialParameters(key: RandomKey(seed: 1))
+        // weights that make a huge input's logits inf - inf: the hidden layer sums its 6 inputs,
+        // the output layer adds the first hidden unit and subtracts the second
+        XCTAssertEqual(p["classifier.0.weight"]?.shape, [5, 6])
+        XCTAssertEqual(p["classifier.2.weight"]?.shape, [4, 5])
+        p["classifier.0.weight"] = Tensor.ones([5, 6])
+        p["classifier.2.weight"] = Tensor(shape: [4, 5], scalars: (0..<20).map { [1.0, -1, 0, 0, 0][$0 % 5] })
+        let d = ModelDescription(architecture: .mlp, flavor: .dense, hidden: 5, classes: 4, sampleShape: [1, 2, 3], seed: 1,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let file = tmp.appendingPathComponent("m.safetensors"), y = tmp.appendingPathComponent("y.safetensors")
+        try Safetensors.write(p, metadata: d.metadata, to: file)
+        let c = tmp.appendingPathComponent("c.safetensors")
+        try Safetensors.write(["inputs.real": Tensor.zeros([2, 1, 2, 3]), "inputs.imag": Tensor.zeros([2, 1, 2, 3])], to: c)
+        assertOneLineError(try CLI.run(["predict", file.path, "--input", c.path, "--out", y.path]), status: 1,
+                           contains: ["c.safetensors", "complex", "mlp", "[N, 1, 2, 3]"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: y.path))
+
+        // example 1 overflows float32 in the first layer (6 · 3e38), example 0 is fine
+        let x = Tensor(shape: [2, 1, 2, 3], scalars: [0.5, -0.25, 1, 0, 2, -1] + Array(repeating: 3e38, count: 6))
+        let big = tmp.appendingPathComponent("big.safetensors")
+        try Safetensors.write(["inputs": x], to: big)
+        let r = try CLI.run(["predict", file.path, "--input", big.path, "--out", y.path])
+        assertOneLineError(r, status: 1, contains: ["1 of 2 examples", "big.safetensors", "NaN", "example 1", "-1"])
+        let out = try Safetensors.read(contentsOf: y)
+        let predictions = out.tensors["predictions"]!.scalars
+        XCTAssertEqual(predictions[1], -1)
+        XCTAssertTrue((0..<4).contains(Int(predictions[0])))
+        XCTAssertEqual(Int(predictions[0]), argmaxRows(Tensor(shape: [1, 4], scalars: Array(out.tensors["logits"]!.scalars[0..<4])))[0])
     }
 }
