@@ -233,6 +233,23 @@ public struct DeployedModel {
             throw ModelDescriptionError.invalidValue(file: path, key: ModelDescription.Key.architecture,
                                                      value: description.architecture.rawValue, reason: "\(e)")
         }
+        // the described model's weights against the file's dense tensors and the CSR weights'
+        // recorded shapes, and against the memory, before any weight is expanded or allocated
+        let declared = try description.declaredDenseShapes(file: path)
+        var shapes = file.tensors.shapes
+        for metaKey in file.metadata.keys where metaKey.hasPrefix(DeployFormat.csrPrefix) {
+            let key = String(metaKey.dropFirst(DeployFormat.csrPrefix.count))
+            guard let shape = csrShape(file.metadata[metaKey]!) else {
+                throw DeployError.invalidMetadata(file: path, key: metaKey, value: file.metadata[metaKey]!, reason: csrShapeRule)
+            }
+            if file.tensors[key + DeployFormat.values] == nil && file.tensors[key + DeployFormat.values + ".real"] != nil {
+                shapes[key + ".real"] = shape; shapes[key + ".imag"] = shape
+            } else {
+                shapes[key] = shape
+            }
+        }
+        try description.checkDeclaredShapes(declared, against: shapes, file: path)
+        try description.checkFitsInMemory(declared, file: path)
         var tree = file.tensors
         var weights: [DeployedWeight] = []
         for metaKey in file.metadata.keys.sorted() where metaKey.hasPrefix(DeployFormat.csrPrefix) {
@@ -260,15 +277,31 @@ public struct DeployedModel {
                              denseParameters: parameters, model: model, parameters: rest)
     }
 
+    /// What a `wirtinger.csr.KEY` metadata value must be.
+    private static let csrShapeRule = "expected positive sizes separated by commas, at most 2^31 − 1 elements"
+
+    /// The shape a `wirtinger.csr.KEY` metadata value records (`"400,784"`): positive sizes,
+    /// at most 2³¹ − 1 elements; nil otherwise.
+    private static func csrShape(_ text: String) -> [Int]? {
+        let dims = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !dims.isEmpty, dims.allSatisfy({ $0 != nil && $0! >= 1 }) else { return nil }
+        let shape = dims.map { $0! }
+        var n = 1
+        for d in shape {
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, p <= Int(Int32.max) else { return nil }
+            n = p
+        }
+        return shape
+    }
+
     /// Replaces the CSR tensors of `key` in `tree` by the dense weight (`key`, or `key.real` and
     /// `key.imag`), after checking them.
     private static func expandCSR(key: String, shapeText: String, metaKey: String, file: SafetensorsFile,
                                   tree: inout ParameterTree, path: String) throws -> DeployedWeight {
-        let dims = shapeText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-        guard !dims.isEmpty, dims.allSatisfy({ $0 != nil && $0! >= 1 }), dims.reduce(1, { $0.multipliedReportingOverflow(by: $1!).partialValue }) <= Int(Int32.max) else {
-            throw DeployError.invalidMetadata(file: path, key: metaKey, value: shapeText, reason: "expected positive sizes separated by commas, at most 2^31 − 1 elements")
+        guard let shape = csrShape(shapeText) else {
+            throw DeployError.invalidMetadata(file: path, key: metaKey, value: shapeText, reason: csrShapeRule)
         }
-        let shape = dims.map { $0! }
         let rows = shape[0], columns = shape.dropFirst().reduce(1, *)
         func tensor(_ suffix: String, _ dtypes: [SafetensorsDType]) throws -> [Double] {
             let k = key + suffix

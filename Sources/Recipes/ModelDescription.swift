@@ -75,12 +75,20 @@ public struct DataSource: Sendable, Equatable {
     /// The test set this source describes: regenerated for built-in data, read from `path` and
     /// cut to the first `testSize` examples otherwise.
     /// - Throws: the reader's errors for a missing or malformed MNIST directory or data file,
-    ///   ``ModelDescriptionError`` when the file's test split is smaller than `testSize`; `file`
-    ///   names the model file in that error.
+    ///   ``ModelDescriptionError`` when the file's test split is smaller than `testSize` or
+    ///   built-in examples of that number would not fit in half the memory; `file` names the
+    ///   model file in that error.
     public func testSet(describedIn file: String) throws -> LabeledDataset {
         let test: LabeledDataset
         switch kind {
         case .glyphs, .radio:
+            // regenerated: bounded by the memory before anything is generated
+            let perExample = Self.builtInBytesPerExample(kind)!, budget = halfPhysicalMemory()
+            guard testSize <= budget / perExample else {
+                throw ModelDescriptionError.invalidValue(
+                    file: file, key: ModelDescription.Key.testSize, value: String(testSize),
+                    reason: "\(testSize) built-in examples would take more than half this machine's memory (at most \(budget / perExample))")
+            }
             return Self.builtInSplit(kind, seed: seed ?? 0, count: testSize, test: true)
         case .mnist: test = try MNIST.load(directory: URL(fileURLWithPath: path ?? "")).test
         case .file: test = try DatasetFile.load(contentsOf: URL(fileURLWithPath: path ?? "")).test

@@ -16,8 +16,10 @@ public struct SavedModel {
     /// Reads the file at `url` and rebuilds its model.
     /// - Throws: ``SafetensorsError`` for a missing or malformed file, ``ModelDescriptionError``
     ///   for absent or unreadable `wirtinger.*` metadata or a description no model has (naming
-    ///   `wirtinger.architecture`), ``CheckpointError/parametersDoNotMatch(file:detail:)`` when the tensors are
-    ///   those of another model, ``CheckpointError/nonFiniteParameter(file:key:)`` for NaN/∞.
+    ///   `wirtinger.architecture`, or metadata describing a model too large for half the memory),
+    ///   ``CheckpointError/parametersDoNotMatch(file:detail:)`` when the tensors are those of
+    ///   another model (checked against the described model's declared shapes before it is
+    ///   allocated), ``CheckpointError/nonFiniteParameter(file:key:)`` for NaN/∞.
     public static func load(contentsOf url: URL) throws -> SavedModel {
         let path = url.path
         let file = try Safetensors.read(contentsOf: url)
@@ -31,6 +33,10 @@ public struct SavedModel {
                                                      value: description.architecture.rawValue, reason: "\(e)")
         }
         let tree = try TrainingCheckpoint.modelParameters(of: file, source: path)
+        // the metadata's sizes against the file's tensors and the memory, before allocating the model
+        let declared = try description.declaredDenseShapes(file: path)
+        try description.checkDeclaredShapes(declared, against: tree.shapes, file: path)
+        try description.checkFitsInMemory(declared, file: path)
         let template = model.initialParameters(key: RandomKey(seed: description.seed), dtype: description.dtype)
         // keys and shapes must match; values of another dtype are converted to the described one
         let (parameters, _) = try strictLoad(tree, into: template, source: path)

@@ -45,7 +45,7 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
         data = (train, test, false)
     } else {
         // built-in data are generated: bound them by memory (float32 inputs) before allocating
-        let perExample = complex ? 4 * 2 * 128 : 4 * 28 * 28   // float32 I/Q of 128 samples, or a 28×28 glyph
+        let perExample = DataSource.builtInBytesPerExample(complex ? .radio : .glyphs)!   // float32 I/Q of 128 samples, or a 28×28 glyph
         let budget = builtInDataBudget()
         for (option, n) in [("train-size", trainSize), ("test-size", testSize)] {
             if let n, n > budget / perExample {
@@ -63,12 +63,8 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
     return data
 }
 
-/// Bytes the built-in data may take: half the physical memory (1 GiB if it cannot be read).
-func builtInDataBudget() -> Int {
-    let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
-    guard pages > 0, size > 0 else { return 1 << 30 }
-    return pages.multipliedReportingOverflow(by: size).overflow ? Int.max / 2 : pages * size / 2
-}
+/// Bytes the built-in data may take: half the physical memory (``halfPhysicalMemory()``).
+func builtInDataBudget() -> Int { halfPhysicalMemory() }
 
 /// The architecture of `--model` and `--complex`: `--model` as given (its complex counterpart with
 /// `--complex`); without `--model`, `cplx-conv` for `--complex` or complex data, else `mlp`.
@@ -84,26 +80,10 @@ func chooseArchitecture(_ args: CommandSpec.Parsed, complexData: Bool) throws ->
 }
 
 /// The number of parameters of the dense `arch` classifier, counted from the shapes its layers
-/// declare (``ShapeChecking/parameterShapes``; nothing is allocated), or nil when the count
+/// declare (``declaredParameterShapes(_:)``; nothing is allocated), or nil when the count
 /// overflows `Int`.
 func denseParameterCount(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws -> Int? {
-    let model = try makeClassifier(arch, flavor: .dense, sampleShape: sampleShape, classes: classes, hidden: hidden)
-    var count = 0
-    for (_, module) in model.namedModules() {
-        guard let layer = module as? any ShapeChecking else { continue }
-        for (_, shape) in layer.parameterShapes {
-            var n = 1
-            for d in shape {
-                let (p, o) = n.multipliedReportingOverflow(by: d)
-                guard !o else { return nil }
-                n = p
-            }
-            let (sum, o) = count.addingReportingOverflow(n)
-            guard !o else { return nil }
-            count = sum
-        }
-    }
-    return count
+    elementCount(declaredParameterShapes(try makeClassifier(arch, flavor: .dense, sampleShape: sampleShape, classes: classes, hidden: hidden)))
 }
 
 /// Refuses, before anything is allocated, a model that would not fit in memory while it trains.

@@ -166,6 +166,52 @@ final class DeploymentTests: XCTestCase {
         })) { e in XCTAssertTrue("\(e)".contains("bias.safetensors") && "\(e)".contains("classifier.0.bias"), "\(e)") }
     }
 
+    /// Metadata that describe a larger model than the file holds (a hand-edited hidden width,
+    /// class count or input shape) are refused against the file's tensors before the model is
+    /// allocated, for model files and deployable files; so are a model or a regenerated test set
+    /// too large for the memory.
+    func testMetadataSizesAreCheckedBeforeAllocating() throws {
+        let (url, _, _) = try maskedFile(.mlp, sampleShape: [1, 8, 8], keeps: [0.2, 0.2], name: "m.safetensors")
+        let deploy = tmp.appendingPathComponent("d.safetensors")
+        try deployableFile(try SavedModel.load(contentsOf: url)).write(to: deploy)
+        let edits: [(key: String, value: String, weight: String)] = [
+            (ModelDescription.Key.hidden, "1000000000", "classifier.0.weight"),
+            (ModelDescription.Key.classes, "99999999999", "classifier.2.weight"),
+            (ModelDescription.Key.inputShape, "1,100000,100000", "classifier.0.weight"),
+        ]
+        for (source, load) in [(url, { (u: URL) in _ = try SavedModel.load(contentsOf: u) }),
+                               (deploy, { (u: URL) in _ = try DeployedModel.load(contentsOf: u) })] {
+            let file = try Safetensors.read(contentsOf: source)
+            for (i, edit) in edits.enumerated() {
+                var m = file.metadata
+                m[edit.key] = edit.value
+                let u = tmp.appendingPathComponent("edit\(i)-\(source.lastPathComponent)")
+                try Safetensors.write(file.tensors, metadata: m, storedAs: { file.storedDTypes[$0] == .f32 ? nil : file.storedDTypes[$0] }, to: u)
+                XCTAssertThrowsError(try load(u)) { e in
+                    guard case CheckpointError.parametersDoNotMatch(let f, let detail) = e else { return XCTFail("\(e)") }
+                    XCTAssertEqual(f, u.path)
+                    XCTAssertTrue(detail.contains("'\(edit.weight)'") && detail.contains("metadata"), detail)
+                }
+            }
+        }
+        // a model that matches its file but not the memory, and a built-in test set too large to regenerate
+        let huge = ModelDescription(architecture: .mlp, flavor: .dense, hidden: 1 << 40, classes: 10, sampleShape: [1, 28, 28], seed: 0,
+                                    data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        XCTAssertThrowsError(try huge.checkFitsInMemory(try huge.declaredDenseShapes(file: "f"), file: "f")) { e in
+            guard case ModelDescriptionError.invalidValue(_, let k, _, let reason) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(k, ModelDescription.Key.hidden)
+            XCTAssertTrue(reason.contains("memory"), reason)
+        }
+        let small = ModelDescription(architecture: .mlp, flavor: .dense, hidden: 8, classes: 10, sampleShape: [1, 28, 28], seed: 0,
+                                     data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        XCTAssertEqual(elementCount(try small.declaredDenseShapes(file: "f")), 784 * 8 + 8 + 8 * 10 + 10)
+        XCTAssertNoThrow(try small.checkFitsInMemory(try small.declaredDenseShapes(file: "f"), file: "f"))
+        XCTAssertThrowsError(try DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: Int.max / 2).testSet(describedIn: "f")) { e in
+            guard case ModelDescriptionError.invalidValue(let f, let k, _, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(f, "f"); XCTAssertEqual(k, ModelDescription.Key.testSize)
+        }
+    }
+
     func testIntegerDTypesRoundTripAndRangesAreChecked() throws {
         let t: ParameterTree = ["a": Tensor([0, 65_535], dtype: .float64), "b": Tensor([-2_147_483_648, 7], dtype: .float64),
                                 "c": Tensor([255, 1], dtype: .float64), "d": Tensor([1.5] as [Float])]

@@ -281,6 +281,36 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         assertError(d, status: 1, [dense.path])
     }
 
+    // MARK: class 11
+
+    /// Every command that rebuilds a model from a file's metadata checks the sizes they give
+    /// against the file's tensors before allocating (a class count of 10^11 aborted in a 6.4 TB
+    /// allocation), and bounds a regenerated test set by the memory.
+    func testClass11EditedMetadataAreCheckedBeforeTheModelIsAllocated() throws {
+        let model = try makeClassifier(.mlp, flavor: .vd, sampleShape: [1, 8, 8], classes: 3, hidden: 4)
+        let p = model.initialParameters(key: RandomKey(seed: 5))
+        let d = ModelDescription(architecture: .mlp, flavor: .vd, hidden: 4, classes: 3, sampleShape: [1, 8, 8], seed: 5,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 10))
+        let inputs = tmp.appendingPathComponent("x.safetensors")
+        try Safetensors.write(["inputs": Tensor.zeros([2, 1, 8, 8])], to: inputs)
+        for (key, value, weight) in [(ModelDescription.Key.classes, "99999999999", "classifier.2.weight"),
+                                     (ModelDescription.Key.hidden, "1000000000", "classifier.0.weight")] {
+            var m = d.metadata
+            m[key] = value
+            let f = tmp.appendingPathComponent("edited.safetensors")
+            try Safetensors.write(p, metadata: m, to: f)
+            for args in [["evaluate", f.path], ["predict", f.path, "--input", inputs.path, "--out", tmp.appendingPathComponent("y").path],
+                         ["export", f.path, "--out", tmp.appendingPathComponent("e").path], ["inspect", f.path, "--threshold", "-1"]] {
+                assertError(try run(args), status: 1, [f.path, "'\(weight)'", value])
+            }
+        }
+        var m = d.metadata
+        m[ModelDescription.Key.testSize] = "99999999999"
+        let f = tmp.appendingPathComponent("testsize.safetensors")
+        try Safetensors.write(p, metadata: m, to: f)
+        assertError(try run(["evaluate", f.path]), status: 1, [ModelDescription.Key.testSize, "99999999999", "memory"])
+    }
+
     func testClass8CtrlCDuringSparsifyExits130AndMarksPartialOutputs() throws {
         let out = tmp.appendingPathComponent("sp")
         // 2 steps per epoch: step 3 is the first step of the vd stage's first epoch
