@@ -279,13 +279,14 @@ public struct SNRAccuracy: Sendable, Codable, Equatable {
 }
 
 /// Accuracy per distinct SNR, in increasing SNR order: `predictions[i]` against `labels[i]` for
-/// the examples with `snr[i]` equal to each value.
+/// the examples with `snr[i]` equal to each value. Examples whose SNR is NaN are in no row (NaN
+/// equals no value; data files refuse such SNRs).
 /// - Precondition: the three arrays have the same length.
 public func accuracyBySNR(predictions: [Int], labels: [Int], snr: [Double]) -> [SNRAccuracy] {
     require(predictions.count == labels.count && labels.count == snr.count,
             "accuracyBySNR: \(predictions.count) predictions, \(labels.count) labels, \(snr.count) SNRs")
     var hits: [Double: (correct: Int, count: Int)] = [:]
-    for i in predictions.indices {
+    for i in predictions.indices where !snr[i].isNaN {
         let h = hits[snr[i], default: (0, 0)]
         hits[snr[i]] = (h.correct + (predictions[i] == labels[i] ? 1 : 0), h.count + 1)
     }

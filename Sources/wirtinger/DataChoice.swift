@@ -60,6 +60,11 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
         data = (train, test, complex)
     }
     guard data.train.count > 0 else { throw TrainingError.noTrainingExamples(dataset: data.train.name) }
+    guard data.test.count > 0 else {
+        // every stage is measured on the test split: an empty one would report 0 / 0 as accuracy 0
+        let source = args.string("data") ?? args.string("mnist") ?? "the built-in data"
+        throw DataMismatchError(description: "\(source): the test split holds no examples; every stage is measured on it")
+    }
     return data
 }
 

@@ -5,10 +5,11 @@ let evaluateSpec = CommandSpec(
     name: "evaluate",
     summary: """
     Measure a saved model on a test set, rebuilding it from the file's metadata. Takes dense, Bayesian and masked files
-    of sparsify, train checkpoints and deployable files of export (run with the sparse kernels, line "exported"); prints the test accuracy in the format of sparsify's stage lines, the confusion
-    matrix, the accuracy per SNR when the data have SNRs, and the time. A Bayesian file is measured as the masked model at --threshold,
-    as sparsify does. Without --data or --mnist the test set is the one the file was trained with (built-in data are
-    regenerated from the seed recorded in the file).
+    of sparsify, train checkpoints and deployable files of export (run with the sparse kernels, line "exported");
+    prints the test accuracy in the format of sparsify's stage lines, the confusion matrix, the accuracy per SNR when
+    the data have SNRs, and the time. A Bayesian file is measured as the masked model at --threshold, as sparsify does.
+    Without --data or --mnist the test set is the one the file was trained with (built-in data are regenerated from the
+    seed recorded in the file). Examples whose logits hold a NaN count as wrong, and their number is printed.
     """,
     positionals: [("FILE", "a .safetensors file written by wirtinger sparsify, train or export")],
     options: [
@@ -50,6 +51,7 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
         test = try d.data.testSet(describedIn: path)
         source = d.data.path ?? "built-in \(d.data.kind.rawValue) (seed \(d.data.seed ?? 0))"
     }
+    guard test.count > 0 else { throw DataMismatchError(description: "\(source): the test split holds no examples") }
     guard test.sampleShape == d.sampleShape, test.classCount == d.classes else {
         throw DataMismatchError(description: "\(source): test examples of shape \(test.sampleShape) in \(test.classCount) classes, "
                                 + "but the model of \(path) takes \(d.sampleShape) in \(d.classes) classes")

@@ -111,5 +111,18 @@ final class DatasetFileTests: XCTestCase {
         // SNRs of the wrong count
         t = realTree(); t["test.snr"] = Tensor(shape: [3], scalars: [1, 2, 3])
         try expect(t) { $0 == .countMismatch(file: self.file().path, key: "test.snr", count: 3, otherKey: "test.inputs", otherCount: 4) }
+        // NaN SNRs (they trapped the per-SNR table), NaN and ±inf inputs, an F64 input beyond float32
+        t = realTree(); t["test.snr"] = Tensor(shape: [4], scalars: [1, 2, .nan, 3])
+        try expect(t) { $0 == .nonFiniteValue(file: self.file().path, key: "test.snr", example: 2) }
+        t = realTree(); t["train.inputs"] = Tensor(shape: [6, 3], scalars: (0..<18).map { $0 == 13 ? Float.nan : Float($0) })
+        try expect(t) { $0 == .nonFiniteValue(file: self.file().path, key: "train.inputs", example: 4) }
+        t = realTree(); t["test.inputs"] = Tensor(shape: [4, 3], scalars: (0..<12).map { $0 == 2 ? 1e300 : Double($0) }, dtype: .float64)
+        try expect(t) { $0 == .nonFiniteValue(file: self.file().path, key: "test.inputs", example: 0) }
+        t = realTree(); t["train.inputs"] = nil
+        t["train.inputs.real"] = Tensor(shape: [6, 3], scalars: Array(repeating: 0, count: 18))
+        t["train.inputs.imag"] = Tensor(shape: [6, 3], scalars: (0..<18).map { $0 == 7 ? -Float.infinity : 0 })
+        t["test.inputs"] = nil
+        t["test.inputs.real"] = Tensor.zeros([4, 3]); t["test.inputs.imag"] = Tensor.zeros([4, 3])
+        try expect(t) { $0 == .nonFiniteValue(file: self.file().path, key: "train.inputs.imag", example: 2) }
     }
 }

@@ -99,6 +99,8 @@ final class ComplexSignalModelTests: XCTestCase {
         // an example without a prediction (-1) is in no cell, and counts as wrong per SNR
         XCTAssertEqual(confusionMatrix(predictions: [-1, 1], labels: [0, 1], classes: 2), [[0, 0], [0, 1]])
         XCTAssertEqual(accuracyBySNR(predictions: [-1, 0], labels: [0, 0], snr: [0, 0]), [SNRAccuracy(snr: 0, accuracy: 0.5, count: 2)])
+        // an SNR of NaN is in no row (the lookup trapped on it before)
+        XCTAssertEqual(accuracyBySNR(predictions: [0, 1, 1], labels: [0, 1, 0], snr: [.nan, 5, 5]), [SNRAccuracy(snr: 5, accuracy: 0.5, count: 2)])
     }
 
     /// A row's largest element (first on ties, +inf above finite values); a row holding a NaN has none (-1).

@@ -119,5 +119,12 @@ final class DataFileCommandTests: CommandLineTestCase {
             XCTAssertTrue(r.stderr.hasPrefix("error:") && r.stderr.contains("\(DatasetFile.maxClasses) classes")
                           && r.stderr.contains("hidden 100000") && r.stderr.contains("lower --hidden"), r.stderr)
         }
+        // a NaN SNR trapped in the per-SNR table; a test split without examples reported accuracy 0
+        t = good; t["test.snr"] = Tensor(shape: [2], scalars: [.nan, 3])
+        check(try run(t), "'test.snr' holds NaN or ±∞ (as float32) at example 0")
+        t = good; t["test.inputs"] = Tensor.zeros([0, 2]); t["test.labels"] = Tensor(shape: [0], scalars: [Double](), dtype: .float64)
+        check(try run(t), "the test split holds no examples")
+        let model = tmp.appendingPathComponent("c.safetensors")
+        check(try CLI.run(["evaluate", model.path, "--data", tmp.appendingPathComponent("bad.safetensors").path]), "the test split holds no examples")
     }
 }

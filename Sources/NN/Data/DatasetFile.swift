@@ -17,6 +17,8 @@ public enum DatasetFileError: Error, Equatable, CustomStringConvertible {
     /// The labels (the largest + 1) or the metadata entry `classes` give more classes than
     /// ``DatasetFile/maxClasses``: `key` and `index` name the label (or `classes` and its count).
     case tooManyClasses(file: String, key: String, index: Int, classes: Int, limit: Int)
+    /// An input (after conversion to float32) or an SNR is NaN or ±∞; `example` is its row.
+    case nonFiniteValue(file: String, key: String, example: Int)
 
     /// One line naming the file, the key and what is wrong.
     public var description: String {
@@ -34,6 +36,8 @@ public enum DatasetFileError: Error, Equatable, CustomStringConvertible {
         case .tooManyClasses(let f, let k, let i, let c, let limit):
             let source = k == "classes" ? "the metadata entry 'classes' names \(c) classes" : "\(k)[\(i)] = \(c - 1) would make \(c) classes (the largest label + 1)"
             return "\(f): \(source), more than \(limit); labels must be class indices 0 ..< classes"
+        case .nonFiniteValue(let f, let k, let e):
+            return "\(f): '\(k)' holds NaN or ±∞ (as float32) at example \(e)"
         }
     }
 }
@@ -132,7 +136,19 @@ public enum DatasetFile {
             guard d == .f32 || d == .f64 else { throw DatasetFileError.badDType(file: path, key: key, dtype: d.rawValue, expected: "F32 or F64") }
             guard t.rank == 1 else { throw DatasetFileError.badShape(file: path, key: key, shape: t.shape, expected: "[N]") }
             guard t.count == count else { throw DatasetFileError.countMismatch(file: path, key: key, count: t.count, otherKey: split + ".inputs", otherCount: count) }
-            return t.scalars
+            let values = t.scalars
+            if let i = values.firstIndex(where: { !$0.isFinite }) { throw DatasetFileError.nonFiniteValue(file: path, key: key, example: i) }
+            return values
+        }
+
+        // inputs are float32 from here: NaN, ±∞ or an F64 value beyond float32's range is refused
+        func checkFinite(_ x: Tensor, split: String, complex: Bool) throws {
+            let perExample = x.count / Swift.max(x.shape[0], 1)
+            let bad = x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Float>) in p.firstIndex { !$0.isFinite } }
+            if let bad {
+                let key = split + ".inputs" + (complex ? (bad % 2 == 0 ? ".real" : ".imag") : "")
+                throw DatasetFileError.nonFiniteValue(file: path, key: key, example: bad / perExample)
+            }
         }
 
         let (trainX, trainComplex) = try inputs("train")
@@ -145,6 +161,8 @@ public enum DatasetFile {
             throw DatasetFileError.badShape(file: path, key: trainComplex ? "test.inputs.real" : "test.inputs", shape: testX.shape,
                                             expected: "[N] + \(Array(trainX.shape.dropFirst())) (the example shape of train)")
         }
+        try checkFinite(trainX, split: "train", complex: trainComplex)
+        try checkFinite(testX, split: "test", complex: testComplex)
         if let names, names.count > maxClasses {
             throw DatasetFileError.tooManyClasses(file: path, key: "classes", index: 0, classes: names.count, limit: maxClasses)
         }
