@@ -14,7 +14,7 @@ let trainSpec = CommandSpec(
         OptionSpec(name: "model", valueName: "NAME", help: "mlp | lenet300 | lenet5 | cplx-mlp | cplx-conv (default: mlp, or cplx-conv with --complex or complex --data)", defaultValue: nil),
         OptionSpec(name: "complex", valueName: nil, help: "use a complex model: cplx-conv, or the complex counterpart of --model", defaultValue: nil),
         OptionSpec(name: "flavor", valueName: "NAME", help: "dense | vd | ard | l0 | masked", defaultValue: "dense"),
-        OptionSpec(name: "init", valueName: "FILE", help: "start from these weights (non-strict load)", defaultValue: nil),
+        OptionSpec(name: "init", valueName: "FILE", help: "start from these weights (non-strict load; at least one parameter must load; a deployable file gives its dense weights)", defaultValue: nil),
         OptionSpec(name: "epochs", valueName: "N", help: "epochs", defaultValue: "3"),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per step", defaultValue: "128"),
         OptionSpec(name: "lr", valueName: "RATE", help: "Adam learning rate", defaultValue: "0.001"),
@@ -83,7 +83,12 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         startStep = ckpt.completedSteps
         say("resuming \(checkpoint.path) after epoch \(startEpoch)" + (startStep > 0 ? " and \(startStep) step(s) of epoch \(startEpoch + 1)" : ""))
     } else if let initFile = args.string("init") {
-        let (loaded, report) = try params.loading(TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: initFile)), strict: false)
+        let (loaded, report) = try params.loading(readModelParameters(initFile), strict: false)
+        // a non-strict load may leave parameters at their initial values, but not all of them
+        guard params.keys.count > report.missing.count + report.shapeMismatches.count else {
+            throw CheckpointError.parametersDoNotMatch(file: initFile, detail: "--init loads none of the model's \(params.keys.count) "
+                                                       + "parameters (a file of another architecture, width or kind?): \(report)")
+        }
         params = loaded
         say("loaded \(initFile): \(report)")
         // masks loaded from a masked or Bayesian file keep the threshold they were made at

@@ -34,7 +34,14 @@ func applyThreads(_ args: CommandSpec.Parsed) throws {
 
 /// The model parameters in a safetensors file (``TrainingCheckpoint/modelParameters(contentsOf:)``):
 /// all its tensors, except the `optimizer.` entries of a `wirtinger train` checkpoint, so that
-/// `--dense` and `--bayes` take a checkpoint as well as a `dense.safetensors` / `bayes.safetensors`.
+/// `--dense` and `--bayes` take a checkpoint as well as a `dense.safetensors` / `bayes.safetensors`;
+/// for a deployable file (`wirtinger export`), the dense weights it stores (CSR weights expanded,
+/// dropped weights zero).
 func readModelParameters(_ path: String) throws -> ParameterTree {
-    try TrainingCheckpoint.modelParameters(contentsOf: URL(fileURLWithPath: path))
+    let url = URL(fileURLWithPath: path)
+    if DeployedModel.isDeployable(try Safetensors.readHeader(contentsOf: url).metadata) {
+        // a deployable file: its CSR weights expanded, the weights it dropped zero
+        return try DeployedModel.load(contentsOf: url).denseParameters
+    }
+    return try TrainingCheckpoint.modelParameters(contentsOf: url)
 }

@@ -311,6 +311,33 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         assertError(try run(["evaluate", f.path]), status: 1, [ModelDescription.Key.testSize, "99999999999", "memory"])
     }
 
+    // MARK: class 12
+
+    /// `train --init` with a file none of whose tensors fit the model trained from scratch and
+    /// exited 0; a deployable file's CSR weights were ignored the same way. Now the first is an
+    /// error naming the file, and a deployable file gives its dense weights.
+    func testClass12InitLoadsAtLeastOneParameterAndReadsDeployableFiles() throws {
+        let other = tmp.appendingPathComponent("complex.safetensors")
+        try Safetensors.write(["classifier.0.weight.real": Tensor.zeros([8, 784]), "classifier.0.weight.imag": Tensor.zeros([8, 784])], to: other)
+        assertError(try run(["train", "--init", other.path, "--checkpoint", tmp.appendingPathComponent("c1").path] + tiny), status: 1,
+                    [other.path, "--init loads none of the model's 4 parameters"])
+
+        let model = try makeClassifier(.mlp, flavor: .masked, sampleShape: [1, 28, 28], classes: 10, hidden: 8)
+        var p = model.initialParameters(key: RandomKey(seed: 3))
+        p["classifier.0.mask"] = Tensor(shape: [8, 784], scalars: (0..<(8 * 784)).map { $0 % 10 == 0 ? 1 : 0 })
+        let d = ModelDescription(architecture: .mlp, flavor: .masked, hidden: 8, classes: 10, sampleShape: [1, 28, 28], seed: 3,
+                                 data: DataSource(kind: .glyphs, seed: 0, trainSize: 100, testSize: 20), threshold: -0.5)
+        let masked = tmp.appendingPathComponent("masked.safetensors"), deploy = tmp.appendingPathComponent("deploy.safetensors")
+        try Safetensors.write(p, metadata: d.metadata, to: masked)
+        XCTAssertEqual(try run(["export", masked.path, "--out", deploy.path]).status, 0)
+        XCTAssertNotNil(try Safetensors.read(contentsOf: deploy).tensors["classifier.0.weight" + DeployFormat.rowPointers], "a CSR weight")
+        let r = try run(["train", "--init", deploy.path, "--epochs", "0", "--checkpoint", tmp.appendingPathComponent("c2").path] + tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("loaded \(deploy.path): all keys matched"), r.stdout)
+        let s = try run(["sparsify", "--dense", deploy.path, "--epochs", "1,1,1", "--out", tmp.appendingPathComponent("o").path] + tiny)
+        XCTAssertEqual(s.status, 0, s.stderr)
+    }
+
     func testClass8CtrlCDuringSparsifyExits130AndMarksPartialOutputs() throws {
         let out = tmp.appendingPathComponent("sp")
         // 2 steps per epoch: step 3 is the first step of the vd stage's first epoch
