@@ -23,6 +23,7 @@ let sparsifySpec = CommandSpec(
         OptionSpec(name: "hidden", valueName: "N", help: "hidden width of mlp / cplx-mlp, first width of the cplx-conv signal network", defaultValue: nil),
         OptionSpec(name: "seed", valueName: "N", help: "random seed", defaultValue: "0"),
         OptionSpec(name: "out", valueName: "DIR", help: "output directory", defaultValue: "sparsify-out"),
+        OptionSpec(name: "force", valueName: nil, help: "replace the models and report an earlier run left in --out", defaultValue: nil),
         OptionSpec(name: "dense", valueName: "FILE", help: "skip the dense stage: start the Bayesian stage from FILE (a dense.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         OptionSpec(name: "bayes", valueName: "FILE", help: "skip the dense and Bayesian stages: take the trained Bayesian model from FILE (a bayes.safetensors or a `wirtinger train` checkpoint)", defaultValue: nil),
         OptionSpec(name: "gate-lr-scale", valueName: "F", help: "learning-rate factor of the L0 gates (log_alpha) in the Bayesian stage", defaultValue: "30"),
@@ -50,6 +51,14 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
     try applyThreads(args)
     let out = URL(fileURLWithPath: args.string("out")!)
     try createOutputDirectory(out, option: "out")
+    if !args.flags.contains("force") {
+        // a run's results are not replaced silently (as `train` does not replace a checkpoint)
+        let earlier = SparsifyOutputs.resultNames.filter { FileManager.default.fileExists(atPath: out.appendingPathComponent($0).path) }
+        if !earlier.isEmpty {
+            throw UsageError(message: "--out: \(out.path) holds \(earlier.joined(separator: ", ")) of an earlier run; "
+                             + "pass --force to replace them or choose another --out")
+        }
+    }
 
     say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
     say("model: \(config.architecture.rawValue), method: \(config.method.rawValue), threshold: \(config.threshold)")
@@ -170,6 +179,9 @@ final class SparsifyRunState {
 /// The files `sparsify` writes into its output directory, each atomically; a write that fails
 /// is rescued (``OutputRescue``) and reported at the end as exit status 1.
 final class SparsifyOutputs {
+    /// The results of a run, which a later run replaces only with `--force`.
+    static let resultNames = ["dense.safetensors", "bayes.safetensors", "masked.safetensors", "report.json"]
+
     let directory: URL, config: SparsifyConfig, train: LabeledDataset, source: DataSource
     private let rescue = OutputRescue()
     private var lost: [OutputLostError] = []

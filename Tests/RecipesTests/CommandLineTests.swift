@@ -221,7 +221,7 @@ final class CommandLineTests: CommandLineTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: fromCheckpoint.appendingPathComponent("masked.safetensors").path))
         // a Bayesian file of another model is refused with the load report
         let wrong = try CLI.run(["sparsify", "--model", "lenet300", "--train-size", "50", "--test-size", "20",
-                                 "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", again.path])
+                                 "--bayes", out.appendingPathComponent("bayes.safetensors").path, "--out", tmp.appendingPathComponent("wrong").path])
         assertOneLineError(wrong, status: 1, contains: "do not match the model")
         XCTAssertTrue(wrong.stderr.contains(out.appendingPathComponent("bayes.safetensors").path), "the error must name the file: \(wrong.stderr)")
     }

@@ -272,6 +272,20 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         XCTAssertNotEqual(try Data(contentsOf: c), before)
     }
 
+    /// `sparsify` into a directory holding an earlier run's results replaced them silently; now it
+    /// asks for `--force` (before training) and leaves them as they were.
+    func testClass8SparsifyRefusesToReplaceAnEarlierRunWithoutForce() throws {
+        let out = tmp.appendingPathComponent("sp")
+        XCTAssertEqual(try run(["sparsify", "--epochs", "1,1,1", "--out", out.path] + tiny).status, 0)
+        let dense = out.appendingPathComponent("dense.safetensors")
+        let before = try Data(contentsOf: dense)
+        assertError(try run(["sparsify", "--epochs", "1,1,1", "--seed", "4", "--out", out.path] + tiny), status: 2,
+                    [out.path, "dense.safetensors", "report.json", "--force"])
+        XCTAssertEqual(try Data(contentsOf: dense), before)
+        XCTAssertEqual(try run(["sparsify", "--epochs", "1,1,1", "--seed", "4", "--force", "--out", out.path] + tiny).status, 0)
+        XCTAssertNotEqual(try Data(contentsOf: dense), before)
+    }
+
     func testClass8StrictLoadErrorsNameTheFile() throws {
         let dense = tmp.appendingPathComponent("dense-only.safetensors")
         try Safetensors.write(["classifier.0.weight": Tensor.zeros([8, 784])], to: dense)
