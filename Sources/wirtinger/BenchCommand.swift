@@ -54,6 +54,13 @@ func runBench(_ args: CommandSpec.Parsed) throws {
         return
     }
     guard !workloads.isEmpty else { throw UsageError(message: "--filter: no workload name contains \(filters.joined(separator: " or "))") }
+    // the JSON file must be writable before minutes of measuring, not after them
+    let jsonURL = args.string("json").map { URL(fileURLWithPath: $0) }
+    if let jsonURL {
+        do { try checkOutputsWritable([jsonURL], expectedBytes: 0) } catch {
+            throw UsageError(message: "--json: \(error)")
+        }
+    }
 
     let isa = String(cString: wt_isa_name(wt_active_isa()))
     let cpu = String(cString: wt_cpu_model())
@@ -77,18 +84,16 @@ func runBench(_ args: CommandSpec.Parsed) throws {
         print(benchRow(r))
     }
     _ = wt_set_num_threads(Int32(threads))
-    if let path = args.string("json") {
+    if let jsonURL {
         let report = BenchReport(suite: "wirtinger", threads: threads, build: build, isa: isa, cpu: cpu,
                                  kernel_tiers: Dictionary(uniqueKeysWithValues: tiers),
                                  date: ISO8601DateFormatter().string(from: Date()), results: results)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            try enc.encode(report).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw UsageError(message: "--json: cannot write \(path): \(error.localizedDescription)")
-        }
-        print("wrote \(path)")
+        let data = try enc.encode(report)
+        // a write that still fails (the disk filled up meanwhile) keeps the results in a rescue directory
+        if let lost = try OutputRescue().write(jsonURL, { try data.write(to: $0, options: .atomic) }) { throw lost }
+        print("wrote \(jsonURL.path)")
     }
 }
 
