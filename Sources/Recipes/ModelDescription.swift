@@ -90,7 +90,7 @@ public struct DataSource: Sendable, Equatable {
                     reason: "\(testSize) built-in examples would take more than half this machine's memory (at most \(budget / perExample))")
             }
             return Self.builtInSplit(kind, seed: seed ?? 0, count: testSize, test: true)
-        case .mnist: test = try MNIST.load(directory: URL(fileURLWithPath: path ?? "")).test
+        case .mnist: test = try MNIST.loadTest(directory: URL(fileURLWithPath: path ?? ""))
         case .file: test = try DatasetFile.load(contentsOf: URL(fileURLWithPath: path ?? "")).test
         }
         guard test.count >= testSize else {

@@ -45,7 +45,7 @@ func runEvaluate(_ args: CommandSpec.Parsed) throws {
         test = try DatasetFile.load(contentsOf: URL(fileURLWithPath: file)).test
         source = file
     } else if let dir = args.string("mnist") {
-        test = try MNIST.load(directory: URL(fileURLWithPath: dir)).test
+        test = try MNIST.loadTest(directory: URL(fileURLWithPath: dir))
         source = dir
     } else {
         test = try d.data.testSet(describedIn: path)

@@ -71,6 +71,17 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(m.test.inputs.shape, [2, 1, 28, 28])
     }
 
+    /// The test split alone loads without the training files (what `evaluate --mnist` reads).
+    func testLoadsTheTestSplitWithoutTrainingFiles() throws {
+        let n = MNIST.fileNames
+        try put(n.testImages, imageFile(2))
+        try put(n.testLabels.replacingOccurrences(of: ".", with: "-"), labelFile([9, 0]))
+        let t = try MNIST.loadTest(directory: dir)
+        XCTAssertEqual(t.labels, [9, 0])
+        XCTAssertEqual(t.inputs.shape, [2, 1, 28, 28])
+        XCTAssertThrowsError(try MNIST.load(directory: dir)) { e in XCTAssertTrue("\(e)".contains(n.trainImages), "\(e)") }
+    }
+
     func testBatchGathersRowsInOrder() throws {
         try writeStandardSet()
         let split = try MNIST.split(dir, MNIST.fileNames.trainImages, MNIST.fileNames.trainLabels)

@@ -156,15 +156,25 @@ public struct MNIST: Sendable {
     /// - Throws: ``IDXError`` naming the file at fault.
     public static func load(directory: URL) throws -> MNIST {
         let n = fileNames
-        func find(_ name: String) -> String {
-            let dashed = name.replacingOccurrences(of: ".", with: "-")
-            let fm = FileManager.default
-            if !fm.fileExists(atPath: directory.appendingPathComponent(name).path),
-               fm.fileExists(atPath: directory.appendingPathComponent(dashed).path) { return dashed }
-            return name
-        }
-        return MNIST(train: try split(directory, find(n.trainImages), find(n.trainLabels)),
-                     test: try split(directory, find(n.testImages), find(n.testLabels)))
+        return MNIST(train: try split(directory, find(n.trainImages, in: directory), find(n.trainLabels, in: directory)),
+                     test: try loadTest(directory: directory))
+    }
+
+    /// Reads only the test split (`t10k-images.idx3-ubyte`, `t10k-labels.idx1-ubyte`, or their
+    /// dashed names) from `directory`, with the checks of ``load(directory:)``: what measuring a
+    /// trained model needs, without the training files.
+    /// - Throws: ``IDXError`` naming the file at fault.
+    public static func loadTest(directory: URL) throws -> LabeledDataset {
+        try split(directory, find(fileNames.testImages, in: directory), find(fileNames.testLabels, in: directory))
+    }
+
+    /// `name` in `directory`, or its dashed spelling when only that exists.
+    private static func find(_ name: String, in directory: URL) -> String {
+        let dashed = name.replacingOccurrences(of: ".", with: "-")
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: directory.appendingPathComponent(name).path),
+           fm.fileExists(atPath: directory.appendingPathComponent(dashed).path) { return dashed }
+        return name
     }
 
     /// One split from an image file and a label file.
