@@ -83,7 +83,14 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         startStep = ckpt.completedSteps
         say("resuming \(checkpoint.path) after epoch \(startEpoch)" + (startStep > 0 ? " and \(startStep) step(s) of epoch \(startEpoch + 1)" : ""))
     } else if let initFile = args.string("init") {
-        let (loaded, report) = try params.loading(readModelParameters(initFile), strict: false)
+        let source = try readModelParameters(initFile)
+        let (loaded, report): (ParameterTree, LoadReport)
+        do {
+            (loaded, report) = try params.loading(source, strict: false)
+        } catch let e as ParameterTreeError {
+            // a size mismatch (refused even by a non-strict load, as in PyTorch): name the file
+            throw CheckpointError.parametersDoNotMatch(file: initFile, detail: "\(e)")
+        }
         // a non-strict load may leave parameters at their initial values, but not all of them
         guard params.keys.count > report.missing.count + report.shapeMismatches.count else {
             throw CheckpointError.parametersDoNotMatch(file: initFile, detail: "--init loads none of the model's \(params.keys.count) "

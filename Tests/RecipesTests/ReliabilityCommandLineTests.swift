@@ -341,6 +341,11 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         try Safetensors.write(["classifier.0.weight.real": Tensor.zeros([8, 784]), "classifier.0.weight.imag": Tensor.zeros([8, 784])], to: other)
         assertError(try run(["train", "--init", other.path, "--checkpoint", tmp.appendingPathComponent("c1").path] + tiny), status: 1,
                     [other.path, "--init loads none of the model's 4 parameters"])
+        // a size mismatch (a file of another width) names the file too
+        let wide = tmp.appendingPathComponent("wide.safetensors")
+        try Safetensors.write(["classifier.0.weight": Tensor.zeros([9, 784])], to: wide)
+        assertError(try run(["train", "--init", wide.path, "--checkpoint", tmp.appendingPathComponent("c1").path] + tiny), status: 1,
+                    [wide.path, "size mismatch for classifier.0.weight"])
 
         let model = try makeClassifier(.mlp, flavor: .masked, sampleShape: [1, 28, 28], classes: 10, hidden: 8)
         var p = model.initialParameters(key: RandomKey(seed: 3))
