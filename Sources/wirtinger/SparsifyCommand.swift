@@ -41,7 +41,7 @@ let complexConvDefaults = (epochs: "8,8,2", lr: 0.003, klWeight: 5.0, linearSche
 
 /// `wirtinger sparsify`: the data and the configuration from the options, a check that every
 /// output can be written, the three stages, then the models, the report and the figures (or, after
-/// Ctrl-C, the finished stages under names that say they are partial, and exit 130).
+/// Ctrl-C or SIGTERM, the finished stages under names that say they are partial, and exit 130 or 143).
 func runSparsify(_ args: CommandSpec.Parsed) throws {
     let seed = UInt64(try args.int("seed", in: 0...Int.max)!)
     let modelGiven = try args.choice("model", Architecture.self)
@@ -70,7 +70,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
                                   source: dataSource(args, complexData: complexData, seed: seed, train: train, test: test))
     if let stage = run.interruptedIn {
         try outputs.writeInterrupted(result, stage: stage)
-        throw ExitCode(130)
+        throw ExitCode(interruptExitStatus)
     }
     try outputs.writeResults(result)
 }

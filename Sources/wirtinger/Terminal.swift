@@ -37,22 +37,30 @@ final class Progress {
     }
 }
 
-/// Set by SIGINT; the training loops poll it between steps and stop cleanly.
+/// The signal that asked for a stop (SIGINT from Ctrl-C, or SIGTERM, which `kill`, batch
+/// schedulers and container runtimes send before SIGKILL), 0 while none did; the training loops
+/// poll it between steps and stop cleanly.
 nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
 
-/// Installs the Ctrl-C handler: the first Ctrl-C asks for a clean stop, a second one exits.
+/// The exit status after a clean stop: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+var interruptExitStatus: Int32 { 128 + Int32(interruptRequested) }
+
+/// Installs the handler of SIGINT and SIGTERM: the first one asks for a clean stop (the finished
+/// work is written, as after Ctrl-C), a second one exits at once.
 func installInterruptHandler() {
-    signal(SIGINT) { _ in
-        if interruptRequested != 0 { _exit(130) }
-        interruptRequested = 1
+    for s in [SIGINT, SIGTERM] {
+        signal(s) { sig in
+            if interruptRequested != 0 { _exit(128 + sig) }
+            interruptRequested = sig
+        }
     }
 }
 
 /// A test hook that makes interruption tests deterministic: with
 /// `WIRTINGER_INTERRUPT_AFTER_STEPS=N` in the environment, the process raises SIGINT on itself
 /// (exactly as Ctrl-C would) right after its N-th training step, counted over all stages;
-/// `WIRTINGER_INTERRUPT_SIGNAL=KILL` raises SIGKILL instead (a crash at a known step). Without
-/// the variables it does nothing.
+/// `WIRTINGER_INTERRUPT_SIGNAL=TERM` raises SIGTERM instead, `KILL` SIGKILL (a crash at a known
+/// step). Without the variables it does nothing.
 final class InterruptHook {
     private let after: Int?
     private let signal: Int32
@@ -60,7 +68,7 @@ final class InterruptHook {
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         after = environment["WIRTINGER_INTERRUPT_AFTER_STEPS"].flatMap { Int($0) }
-        signal = environment["WIRTINGER_INTERRUPT_SIGNAL"] == "KILL" ? SIGKILL : SIGINT
+        signal = ["KILL": SIGKILL, "TERM": SIGTERM][environment["WIRTINGER_INTERRUPT_SIGNAL"] ?? ""] ?? SIGINT
     }
 
     /// Call after every training step.

@@ -6,7 +6,7 @@ let trainSpec = CommandSpec(
     summary: """
     Train one stage alone (dense, vd, ard, l0 or masked layers), optionally starting from the weights of another
     stage's file (non-strict load, as the seed does). A checkpoint with the parameters and the optimizer state is
-    written atomically after every epoch and on Ctrl-C; --resume continues from it with the same results as an
+    written atomically after every epoch and on Ctrl-C or SIGTERM; --resume continues from it with the same results as an
     uninterrupted run.
     """,
     positionals: [],
@@ -130,7 +130,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
             } else {
                 say("interrupted before the first step: no checkpoint written")
             }
-            throw ExitCode(130)
+            throw ExitCode(interruptExitStatus)
         }
         startStep = 0
         params = r.parameters; epoch = r.completedEpochs
@@ -139,7 +139,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
         state = c.optimizerState
         let acc = evaluate(model, parameters: params, data: test).accuracy
         say(String(format: "epoch %d: test accuracy %.4f, checkpoint written", epoch, acc))
-        if interruptRequested != 0 { throw ExitCode(130) }
+        if interruptRequested != 0 { throw ExitCode(interruptExitStatus) }
     }
 }
 

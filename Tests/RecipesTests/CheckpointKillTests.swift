@@ -132,12 +132,15 @@ final class CheckpointKillTests: CommandLineTestCase {
         let reference = tmp.appendingPathComponent("reference.safetensors")
         XCTAssertEqual(try runToEnd(trainArguments + ["--checkpoint", reference.path]), 0)
         let expected = try Safetensors.read(contentsOf: reference)
-        // (global step N → epochs finished, steps into the next epoch), 10 steps per epoch
-        for (n, epochs, steps) in [(3, 0, 3), (10, 1, 0), (17, 1, 7), (34, 3, 4)] {
+        // (global step N → epochs finished, steps into the next epoch), 10 steps per epoch; SIGTERM
+        // (what `kill` and batch schedulers send) stops the same way, with status 128 + 15
+        for (n, epochs, steps, term) in [(3, 0, 3, false), (10, 1, 0, true), (17, 1, 7, false), (34, 3, 4, true)] {
             let ckpt = tmp.appendingPathComponent("int\(n).safetensors")
-            let p = try launch(trainArguments + ["--checkpoint", ckpt.path], environment: ["WIRTINGER_INTERRUPT_AFTER_STEPS": String(n)])
+            let p = try launch(trainArguments + ["--checkpoint", ckpt.path],
+                               environment: ["WIRTINGER_INTERRUPT_AFTER_STEPS": String(n)].merging(term ? ["WIRTINGER_INTERRUPT_SIGNAL": "TERM"] : [:]) { $1 })
             p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 130, "Ctrl-C after step \(n)")
+            XCTAssertEqual(p.terminationReason, .exit, "a clean stop after step \(n)")
+            XCTAssertEqual(p.terminationStatus, term ? 143 : 130, (term ? "SIGTERM" : "Ctrl-C") + " after step \(n)")
             let file = try Safetensors.read(contentsOf: ckpt)
             XCTAssertEqual(file.metadata["completed_epochs"], String(epochs), "after step \(n)")
             XCTAssertEqual(file.metadata["completed_steps"], String(steps), "after step \(n)")

@@ -383,5 +383,13 @@ final class ReliabilityCommandLineTests: CommandLineTestCase {
         let e = try run(["evaluate", out.appendingPathComponent("bayes.interrupted.safetensors").path])
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertTrue(e.stdout.contains("masked at threshold -0.5: test accuracy"), e.stdout)
+        // SIGTERM (a batch scheduler's stop) keeps the finished work the same way, exit 143
+        let termOut = tmp.appendingPathComponent("term")
+        let t = try run(["sparsify", "--epochs", "1,2,1", "--out", termOut.path] + tiny,
+                        environment: ["WIRTINGER_INTERRUPT_AFTER_STEPS": "3", "WIRTINGER_INTERRUPT_SIGNAL": "TERM"])
+        XCTAssertEqual(t.status, 143, t.stderr + t.stdout)
+        XCTAssertTrue(t.stdout.contains("interrupted during stage vd"), t.stdout)
+        XCTAssertEqual(try Safetensors.read(contentsOf: termOut.appendingPathComponent("bayes.interrupted.safetensors")).metadata["interrupted"],
+                       "during stage vd")
     }
 }
