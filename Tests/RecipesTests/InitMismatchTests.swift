@@ -3,7 +3,8 @@ import Foundation
 import Wirtinger
 
 /// `wirtinger train --init` with weights of another width fails like PyTorch's `load_state_dict`
-/// ("size mismatch"), even though the load is not strict, instead of training from scratch.
+/// ("size mismatch"), even though the load is not strict, instead of training from scratch; the
+/// error names the file.
 final class InitMismatchTests: XCTestCase {
     func testInitWithAnotherWidthExitsNonZeroNamingTensorAndShapes() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("wirtinger-init-\(UUID().uuidString)")
@@ -19,7 +20,8 @@ final class InitMismatchTests: XCTestCase {
                              "--test-size", "10", "--checkpoint", checkpoint.path])
         XCTAssertEqual(r.status, 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-        XCTAssertTrue(r.stderr.hasPrefix("error: size mismatch for classifier.0.weight: copying a param with shape [400, 784] "
+        XCTAssertTrue(r.stderr.hasPrefix("error: \(file.path): the file's parameters do not match the model: "
+                                         + "size mismatch for classifier.0.weight: copying a param with shape [400, 784] "
                                          + "from the source, the shape in the current model is [100, 784]"), r.stderr)
         XCTAssertTrue(r.stderr.contains("size mismatch for classifier.2.weight: copying a param with shape [10, 400]"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint.path), "nothing is trained or written")
