@@ -72,7 +72,7 @@ public struct Adam: Optimizer {
     /// One trainable tensor of a step: its buffers and its constants, in Double (converted to the
     /// tensor's dtype at the kernel call, as the one-tensor kernel's arguments were).
     private struct Item {
-        var key: String
+        var key: String, mKey: String, vKey: String, stepKey: String
         var p: Tensor, g: Tensor, m: Tensor, v: Tensor, next: Tensor
         var t: Int
         var decay: Double, coupled: Double, w: Double, c: Double, bc2Sqrt: Double, negStep: Double
@@ -101,9 +101,10 @@ public struct Adam: Optimizer {
                 continue
             }
             let lr = learningRate * learningRateScale(key)
-            let t = Optimizers.stepCount(state, key) + 1
-            let m = Optimizers.takeBuffer(&state, key + ".exp_avg", like: p, optimizer: name)
-            let v = Optimizers.takeBuffer(&state, key + ".exp_avg_sq", like: p, optimizer: name)
+            let mKey = key + ".exp_avg", vKey = key + ".exp_avg_sq", stepKey = key + ".step"
+            let t = (state.buffers[stepKey].map { Int($0.item) } ?? 0) + 1
+            let m = Optimizers.takeBuffer(&state, mKey, like: p, optimizer: name)
+            let v = Optimizers.takeBuffer(&state, vKey, like: p, optimizer: name)
             // Element by element the same operations as torch.optim.Adam's foreach update
             // (Kernels wt_adam_*):
             //   p ← p·(1 − lr·wd) (AdamW);  g ← g + wd·p (Adam's L2 term)
@@ -113,7 +114,7 @@ public struct Adam: Optimizer {
             let bc1 = 1 - Foundation.pow(b1, Double(t))
             let bc2Sqrt = (1 - Foundation.pow(b2, Double(t))).squareRoot()
             slots.append((key, p0, items.count))
-            items.append(Item(key: key, p: p, g: g, m: m, v: v, next: Tensor(uninitializedShape: p.shape, dtype: p.dtype), t: t,
+            items.append(Item(key: key, mKey: mKey, vKey: vKey, stepKey: stepKey, p: p, g: g, m: m, v: v, next: Tensor(uninitializedShape: p.shape, dtype: p.dtype), t: t,
                               decay: decoupled && wd != 0 ? 1 - lr * wd : 1, coupled: decoupled ? 0 : wd,
                               w: 1 - b1, c: 1 - b2, bc2Sqrt: bc2Sqrt, negStep: -(lr / bc1)))
         }
@@ -158,9 +159,9 @@ public struct Adam: Optimizer {
         out.reserveCapacity(slots.count)
         for s in slots { out[s.key] = s.item < 0 ? s.value : items[s.item].next }
         for it in items {
-            state.buffers[it.key + ".exp_avg"] = it.m
-            state.buffers[it.key + ".exp_avg_sq"] = it.v
-            state.buffers[it.key + ".step"] = Tensor(scalar: Double(it.t), dtype: .float64)
+            state.buffers[it.mKey] = it.m
+            state.buffers[it.vKey] = it.v
+            state.buffers[it.stepKey] = Tensor(scalar: Double(it.t), dtype: .float64)
         }
         state.step += 1
         return out
