@@ -220,6 +220,7 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
         }
     }
 
+    /// The entries as `(key, value)` pairs in insertion order.
     public func makeIterator() -> Iterator { Iterator(keys: keys, tensors: tensors) }
 }
 
