@@ -42,7 +42,7 @@ public func gradient(at z: ComplexTensor, of f: (ComplexTensor) throws -> Tensor
 public func valueWithGradient(at tree: ParameterTree, of f: (ParameterTree) throws -> Tensor) rethrows
     -> (value: Tensor, gradient: ParameterTree) {
     let keys = tree.keys
-    let (v, g) = try valueWithGradient(at: keys.map { tree[$0]! }) { xs in
+    let (v, g) = try valueWithGradient(at: tree.map(\.value)) { xs in
         try f(ParameterTree(Array(Swift.zip(keys, xs))))
     }
     return (v, ParameterTree(Array(Swift.zip(keys, g))))

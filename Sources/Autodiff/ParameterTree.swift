@@ -12,7 +12,11 @@
 public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The paths, in insertion order.
     public private(set) var keys: [String] = []
-    private var values: [String: Tensor] = [:]
+    /// The tensors, in the order of `keys` (iterating, filtering and scoping a tree read these
+    /// without hashing a key per entry).
+    private var tensors: [Tensor] = []
+    /// key → its position in `keys` and `tensors`.
+    private var index: [String: Int] = [:]
 
     /// An empty tree.
     public init() {}
@@ -20,9 +24,11 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     /// A tree with the given entries, in order.
     /// - Precondition: no key appears twice.
     public init(_ entries: [(String, Tensor)]) {
+        reserveCapacity(entries.count)
         for (k, v) in entries {
-            require(values[k] == nil, "ParameterTree: duplicate key \(k)")
-            self[k] = v
+            require(index.updateValue(keys.count, forKey: k) == nil, "ParameterTree: duplicate key \(k)")
+            keys.append(k)
+            tensors.append(v)
         }
     }
 
@@ -32,7 +38,8 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     /// briefly double) its storage.
     public mutating func reserveCapacity(_ n: Int) {
         keys.reserveCapacity(n)
-        values.reserveCapacity(n)
+        tensors.reserveCapacity(n)
+        index.reserveCapacity(n)
     }
 
     /// Number of entries.
@@ -40,24 +47,48 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     /// Whether the tree has no entries.
     public var isEmpty: Bool { keys.isEmpty }
 
+    /// `x` (reads a dictionary slot through its modify accessor, which inserts the default value of
+    /// a missing key with the same lookup).
+    private static func read(_ x: inout Int) -> Int { x }
+
     /// The tensor at `key`; assigning `nil` removes the entry, assigning a new key appends it.
     public subscript(key: String) -> Tensor? {
-        get { values[key] }
+        get { index[key].map { tensors[$0] } }
         set {
             if let v = newValue {
-                if values.updateValue(v, forKey: key) == nil { keys.append(key) }
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                let n = keys.count
+                let i = Self.read(&index[key, default: n])   // one lookup whether the key is new or not
+                if i == n {
+                    keys.append(key)
+                    tensors.append(v)
+                } else {
+                    tensors[i] = v
+                }
+            } else if let i = index.removeValue(forKey: key) {
+                keys.remove(at: i)
+                tensors.remove(at: i)
+                for j in i..<keys.count { index[keys[j]] = j }
             }
         }
     }
 
+    /// Appends an entry whose key is known to be absent (one lookup, to record its position).
+    private mutating func appendNew(_ key: String, _ value: Tensor) {
+        let n = keys.count
+        if Self.read(&index[key, default: n]) == n {
+            keys.append(key)
+            tensors.append(value)
+        } else {
+            self[key] = value
+        }
+    }
+
     /// Whether `key` is present.
-    public func contains(_ key: String) -> Bool { values[key] != nil }
+    public func contains(_ key: String) -> Bool { index[key] != nil }
 
     /// The complex parameter stored as `key.real` and `key.imag`, if both are present.
     public func complex(_ key: String) -> ComplexTensor? {
-        guard let re = values[key + ".real"], let im = values[key + ".imag"] else { return nil }
+        guard let re = self[key + ".real"], let im = self[key + ".imag"] else { return nil }
         return ComplexTensor(real: re, imag: im)
     }
 
@@ -75,7 +106,7 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
         let p = prefix + "."
         let bytes = p.utf8.count
         var out = ParameterTree()
-        for k in keys {
+        for (i, k) in keys.enumerated() {
             // the same keys as `k.hasPrefix(p)` and `dropFirst(p.count)`, compared and cut by bytes
             // when k's bytes start with p's and go on with an ASCII byte (then the characters of the
             // prefix are p's, and the cut is at a character boundary); by characters otherwise
@@ -83,11 +114,11 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
             if u.starts(with: p.utf8) {
                 let cut = u.index(u.startIndex, offsetBy: bytes)
                 if cut == u.endIndex || u[cut] < 0x80 {
-                    out[String(k[cut...])] = values[k]
+                    out.appendNew(String(k[cut...]), tensors[i])
                     continue
                 }
             }
-            if k.hasPrefix(p) { out[String(k.dropFirst(p.count))] = values[k] }
+            if k.hasPrefix(p) { out.appendNew(String(k.dropFirst(p.count)), tensors[i]) }
         }
         return out
     }
@@ -111,41 +142,43 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     public func prefixed(_ prefix: String) -> ParameterTree {
         if prefix.isEmpty { return self }
         var out = ParameterTree()
-        for k in keys { out[prefix + "." + k] = values[k] }
+        out.reserveCapacity(count)
+        for (k, v) in Swift.zip(keys, tensors) { out.appendNew(prefix + "." + k, v) }
         return out
     }
 
     /// Adds or replaces the entries of `other` (keys already present keep their position).
     public mutating func merge(_ other: ParameterTree) {
-        for (k, v) in other { self[k] = v }
+        for (k, v) in Swift.zip(other.keys, other.tensors) { self[k] = v }
     }
 
     /// A tree with `other`'s entries added or replacing these.
     public func merging(_ other: ParameterTree) -> ParameterTree {
+        if other.isEmpty { return self }
         var t = self; t.merge(other); return t
     }
 
     /// Applies `transform` to every tensor, keeping keys and order.
     public func mapValues(_ transform: (Tensor) throws -> Tensor) rethrows -> ParameterTree {
-        var out = ParameterTree()
-        for k in keys { out[k] = try transform(values[k]!) }
+        var out = self
+        for i in out.tensors.indices { out.tensors[i] = try transform(tensors[i]) }
         return out
     }
 
     /// Applies `transform` to every (key, tensor) pair, keeping keys and order.
     public func map(_ transform: (String, Tensor) throws -> Tensor) rethrows -> ParameterTree {
-        var out = ParameterTree()
-        for k in keys { out[k] = try transform(k, values[k]!) }
+        var out = self
+        for i in out.tensors.indices { out.tensors[i] = try transform(keys[i], tensors[i]) }
         return out
     }
 
     /// Combines two trees with the same keys entry by entry (e.g. an optimizer update).
     /// - Precondition: `other` has every key of `self`.
     public func zip(_ other: ParameterTree, _ combine: (String, Tensor, Tensor) throws -> Tensor) rethrows -> ParameterTree {
-        var out = ParameterTree()
-        for k in keys {
-            guard let o = other.values[k] else { fatalError("ParameterTree.zip: key \(k) missing from the second tree") }
-            out[k] = try combine(k, values[k]!, o)
+        var out = self
+        for i in out.tensors.indices {
+            guard let o = other[keys[i]] else { fatalError("ParameterTree.zip: key \(keys[i]) missing from the second tree") }
+            out.tensors[i] = try combine(keys[i], tensors[i], o)
         }
         return out
     }
@@ -153,8 +186,17 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     /// The entries for which `isIncluded` is true.
     public func filter(_ isIncluded: (String, Tensor) throws -> Bool) rethrows -> ParameterTree {
         var out = ParameterTree()
-        for k in keys where try isIncluded(k, values[k]!) { out[k] = values[k] }
+        for i in keys.indices where try isIncluded(keys[i], tensors[i]) { out.appendNew(keys[i], tensors[i]) }
         return out
+    }
+
+    /// The entries for which `isIncluded` is true and the others, as two trees (one pass).
+    public func partitioned(_ isIncluded: (String, Tensor) throws -> Bool) rethrows -> (included: ParameterTree, excluded: ParameterTree) {
+        var yes = ParameterTree(), no = ParameterTree()
+        for i in keys.indices {
+            if try isIncluded(keys[i], tensors[i]) { yes.appendNew(keys[i], tensors[i]) } else { no.appendNew(keys[i], tensors[i]) }
+        }
+        return (yes, no)
     }
 
     /// Every tensor without tape records.
@@ -164,17 +206,22 @@ public struct ParameterTree: Sendable, Sequence, ExpressibleByDictionaryLiteral 
     public func converted(to dtype: DType) -> ParameterTree { mapValues { $0.converted(to: dtype) } }
 
     /// Total number of elements over all entries.
-    public var parameterCount: Int { keys.reduce(0) { $0 + values[$1]!.count } }
+    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.count } }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: Tensor)> {
+    /// Iterates the entries in order.
+    public struct Iterator: IteratorProtocol {
+        let keys: [String], tensors: [Tensor]
         var i = 0
-        let ks = keys, vs = values
-        return AnyIterator {
-            guard i < ks.count else { return nil }
+        /// The next (key, tensor) pair, or nil after the last.
+        public mutating func next() -> (key: String, value: Tensor)? {
+            guard i < keys.count else { return nil }
             defer { i += 1 }
-            return (ks[i], vs[ks[i]]!)
+            return (keys[i], tensors[i])
         }
     }
+
+    /// The entries as `(key, value)` pairs in insertion order.
+    public func makeIterator() -> Iterator { Iterator(keys: keys, tensors: tensors) }
 }
 
 // MARK: - Loading (PyTorch's load_state_dict)
@@ -263,7 +310,7 @@ extension ParameterTree {
         var report = LoadReport()
         var used = Set<String>()
         for k in keys {
-            let target = values[k]!
+            let target = self[k]!
             if let s = source[k] {
                 used.insert(k)
                 if s.shape == target.shape {

@@ -112,6 +112,40 @@ static const adam_f_fn adam_f_tiers[] = OPT_TIERS(adam_f);
 ADAM_PUBLIC(wt_adam_f64, adam_d, double)
 ADAM_PUBLIC(wt_adam_f32, adam_f, float)
 
+// Adam over several tensors in one parallel loop: the elements of all tensors are numbered one
+// after another (tensor 0's first), the loop's ranges over that numbering are cut at the tensors'
+// ends, and each piece is the one-tensor pass above with its tensor's constants. Every element
+// gets the operations of the one-tensor call, whatever the cut: the same bits.
+#define ADAM_MULTI(PUBLIC, PICK, T, DESC)                                                           \
+    typedef struct {                                                                               \
+        const DESC *tensors;                                                                       \
+        ptrdiff_t count;                                                                           \
+        int bad;                                                                                   \
+    } PUBLIC##_job;                                                                                \
+    static void PUBLIC##_part(void *context, ptrdiff_t b, ptrdiff_t e) {                           \
+        PUBLIC##_job *j = context;                                                                 \
+        int bad = 0;                                                                               \
+        ptrdiff_t start = 0; /* the number of the first element of tensor k */                     \
+        for (ptrdiff_t k = 0; k < j->count && start < e; start += j->tensors[k].n, k++) {          \
+            const DESC *t = &j->tensors[k];                                                        \
+            ptrdiff_t lo = b > start ? b - start : 0, hi = e - start < t->n ? e - start : t->n;    \
+            if (lo >= hi) continue;                                                                \
+            bad |= PICK##_tiers[wt_active_isa()](t->p_out + lo, t->p + lo, t->g + lo, t->m + lo,   \
+                       t->v + lo, hi - lo, t->decay, t->weight_decay, t->w, t->one_minus_w,        \
+                       t->beta2, t->c2, t->bc2_sqrt, t->eps, t->neg_step);                         \
+        }                                                                                          \
+        if (bad) __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);                                   \
+    }                                                                                              \
+    int PUBLIC(const DESC *tensors, ptrdiff_t count) {                                             \
+        ptrdiff_t total = 0;                                                                       \
+        for (ptrdiff_t k = 0; k < count; k++) total += tensors[k].n;                               \
+        PUBLIC##_job j = {tensors, count, 0};                                                      \
+        if (total > 0) wt_parallel_for(total, OPT_GRAIN, PUBLIC##_part, &j);                       \
+        return !__atomic_load_n(&j.bad, __ATOMIC_RELAXED);                                         \
+    }
+ADAM_MULTI(wt_adam_multi_f64_checked, adam_d, double, wt_adam_tensor_f64)
+ADAM_MULTI(wt_adam_multi_f32_checked, adam_f, float, wt_adam_tensor_f32)
+
 // ---------------------------------------------------------------- SGD
 
 #define SGD_FN(NAME, T, ATTR)                                                                  \

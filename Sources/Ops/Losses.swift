@@ -90,16 +90,22 @@ private func nll(_ x: Tensor, targets: [Int], reduction: Reduction, op: String) 
         let i = k / inner, s = k % inner
         return (i * c + targets[k]) * inner + s
     }
-    let values = x.scalars
-    var losses = Tensor(shape: outShape, scalars: offsets.map { -values[$0] }, dtype: x.dtype)
+    // the selected values only (−x is exact in x's dtype, so these are the losses' values)
+    func pick<T: TensorScalar>(_: T.Type) -> [Double] {
+        x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in offsets.map { -Double(p[$0]) } }
+    }
+    let picked = x.dtype == .float32 ? pick(Float.self) : pick(Double.self)
+    let losses: Tensor
     let scale: Double
     switch reduction {
-    case .none: scale = 1
+    case .none:
+        losses = Tensor(shape: outShape, scalars: picked, dtype: x.dtype)
+        scale = 1
     case .sum:
-        losses = Tensor(scalar: losses.scalars.reduce(0, +), dtype: x.dtype)
+        losses = Tensor(scalar: picked.reduce(0, +), dtype: x.dtype)
         scale = 1
     case .mean:
-        losses = Tensor(scalar: losses.scalars.reduce(0, +) / Double(m), dtype: x.dtype)
+        losses = Tensor(scalar: picked.reduce(0, +) / Double(m), dtype: x.dtype)
         scale = 1 / Double(m)
     }
     let shape = x.shape, dtype = x.dtype

@@ -81,10 +81,42 @@ extension ElementwiseSupport {
 
     /// log Σ exp over `axes`, kept shape, shifted by the (finite) maximum so nothing overflows.
     static func logSumExpKept(_ x: Tensor, axes: [Int]) -> Tensor {
+        if axes == [x.rank - 1], let c = x.shape.last, c > 0 { return logSumExpLastAxis(x, c) }
+        return logSumExpGeneral(x, axes: axes)
+    }
+
+    /// ``logSumExpKept(_:axes:)`` over any axes, by whole-tensor passes: the maximum m, then
+    /// log(Σ exp(x − m)) + m with m = 0 where it is not finite.
+    static func logSumExpGeneral(_ x: Tensor, axes: [Int]) -> Tensor {
         let m = maxKept(x, axes: axes).mapElements({ $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
         let e = Tensor.zipElements(x, m, op: "logSumExp", { Float.exp($0 - $1) }, { Double.exp($0 - $1) })
         let s = e.summed(toShape: m.shape)
         return Tensor.zipElements(s, m, op: "logSumExp", { Float.log($0) + $1 }, { Double.log($0) + $1 })
+    }
+
+    /// ``logSumExpKept(_:axes:)`` over the last axis (`c` > 0 elements per row) in one pass per row,
+    /// with the general path's operations in its order: the running maximum from −∞ (NaN kept),
+    /// m = 0 when it is not finite, Σ exp(x − m) added from 0 in row order, then log(Σ) + m. The
+    /// general path makes five tensors for it (the loss of every training step takes this one).
+    static func logSumExpLastAxis(_ x: Tensor, _ c: Int) -> Tensor {
+        var out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [1], dtype: x.dtype)
+        func run<T: TensorScalar>(_: T.Type) {
+            x.withUnsafeBufferPointer { (p: UnsafeBufferPointer<T>) in
+                out.withUnsafeMutableBufferPointer { (q: UnsafeMutableBufferPointer<T>) in
+                    for r in 0..<q.count {
+                        let row = p.baseAddress! + r * c
+                        var mx = -T.infinity
+                        for j in 0..<c { mx = ElementwiseSupport.maximum(mx, row[j]) }
+                        let m = mx.isFinite ? mx : 0
+                        var sum: T = 0
+                        for j in 0..<c { sum += T.exp(row[j] - m) }
+                        q[r] = T.log(sum) + m
+                    }
+                }
+            }
+        }
+        x.dtype.dispatch { run($0) }
+        return out
     }
 }
 

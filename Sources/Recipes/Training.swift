@@ -181,8 +181,7 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             // it produces. Parameters are checked on the first step (the ones Adam updates by its
             // own pass, which reads them) and after every update.
             func nonFiniteParameter() -> String? { params.first(where: { !isAllFinite($0.value) })?.key }
-            let trainable = params.filter { k, _ in isTrainable(k) }
-            let frozen = params.filter { k, _ in !isTrainable(k) }
+            let (trainable, frozen) = params.partitioned { k, _ in isTrainable(k) }
             if options.checkFinite && epoch == startEpoch && step == startStep,
                frozen.contains(where: { !isAllFinite($0.value) }), let bad = nonFiniteParameter() {
                 throw TrainingError.nonFinite(path: bad, epoch: epoch, step: step)
@@ -227,9 +226,15 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             // finite gradients times a huge step still overflow: check what the update produced,
             // so that no epoch ends (and no checkpoint is written) with a non-finite parameter
             // (Adam checked the entries it wrote; the others are scanned here)
-            let written = Set(grads.keys).subtracting(updates.tree.keys)
-            if let bad = params.first(where: { !(adamFinite && written.contains($0.key)) && !isAllFinite($0.value) })?.key {
-                throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
+            // (Adam wrote every trainable entry, all of which have a gradient; when its check passed,
+            // only the frozen entries and the state updates can still be non-finite: scan those, and
+            // only when one is bad find the first one in the tree's order)
+            let merged = updates.tree
+            if !adamFinite || frozen.contains(where: { !isAllFinite($0.value) }) || merged.contains(where: { !isAllFinite($0.value) }) {
+                let written = Set(grads.keys).subtracting(merged.keys)
+                if let bad = params.first(where: { !(adamFinite && written.contains($0.key)) && !isAllFinite($0.value) })?.key {
+                    throw TrainingError.diverged(path: bad, epoch: epoch, step: step)
+                }
             }
             onStep(StepReport(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, dataLoss: dataLoss, penalty: penalty,
                               batchAccuracy: Double(correct) / Double(idx.count)))

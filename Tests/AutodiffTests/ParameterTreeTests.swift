@@ -4,6 +4,39 @@ import Autodiff
 final class ParameterTreeTests: XCTestCase {
     let dense: ParameterTree = ["0.weight": .ones([4, 3]), "0.bias": .ones([4])]
 
+    /// Setting, replacing and removing entries keeps the order and every lookup (the positions
+    /// after a removed entry move up), and `partitioned` splits in one pass as two `filter`s would.
+    func testSetReplaceRemoveKeepOrderAndLookups() {
+        var t: ParameterTree = ["a": Tensor([1.0]), "b.x": Tensor([2.0]), "c": Tensor([3.0]), "d": Tensor([4.0])]
+        t["b.x"] = Tensor([20.0])              // replace: same position
+        t["e"] = Tensor([5.0])                 // new: appended
+        XCTAssertEqual(t.keys, ["a", "b.x", "c", "d", "e"])
+        t["c"] = nil                           // remove from the middle
+        t["zz"] = nil                          // removing an absent key changes nothing
+        XCTAssertEqual(t.keys, ["a", "b.x", "d", "e"])
+        XCTAssertEqual(t.count, 4)
+        XCTAssertNil(t["c"])
+        XCTAssertFalse(t.contains("c"))
+        for (k, v) in [("a", 1.0), ("b.x", 20), ("d", 4), ("e", 5)] { XCTAssertEqual(t[k]?.scalars, [v], k) }
+        XCTAssertEqual(t.map(\.key), t.keys)
+        XCTAssertEqual(t.map(\.value).map(\.scalars), [[1], [20], [4], [5]])
+        t["d"] = Tensor([40.0])
+        t["c"] = Tensor([30.0])
+        XCTAssertEqual(t.keys, ["a", "b.x", "d", "e", "c"])
+        XCTAssertEqual(t["d"]?.scalars, [40])
+        XCTAssertEqual(t["c"]?.scalars, [30])
+        XCTAssertEqual(t.scoped("b").keys, ["x"])
+        XCTAssertEqual(t.scoped("b")["x"]?.scalars, [20])
+        let (small, large) = t.partitioned { _, v in v.scalars[0] < 10 }
+        XCTAssertEqual(small.keys, t.filter { _, v in v.scalars[0] < 10 }.keys)
+        XCTAssertEqual(large.keys, t.filter { _, v in !(v.scalars[0] < 10) }.keys)
+        XCTAssertEqual(small.keys, ["a", "e"])
+        XCTAssertEqual(large["c"]?.scalars, [30])
+        XCTAssertEqual(t.merging(ParameterTree()).keys, t.keys)
+        XCTAssertEqual(t.mapValues { _ in Tensor([7.0]) }["e"]?.scalars, [7])
+        XCTAssertEqual(t.parameterCount, 5)
+    }
+
     func testScopingAndPrefixing() {
         let t: ParameterTree = ["classifier.0.weight": .ones([2]), "classifier.1.bias": .zeros([1]), "features.x": .ones([1])]
         XCTAssertEqual(t.scoped("classifier").keys, ["0.weight", "1.bias"])

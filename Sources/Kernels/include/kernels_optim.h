@@ -38,6 +38,35 @@ int wt_adam_f32_checked(float *p_out, const float *p, const float *g, float *m, 
                         float decay, float weight_decay, float w, float one_minus_w, float beta2, float c2,
                         float bc2_sqrt, float eps, float neg_step);
 
+/// One tensor of a multi-tensor Adam step (wt_adam_multi_f64_checked): its n elements at p_out,
+/// p, g, m, v (each n long; the overlap rules of wt_adam_f64) and its constants, as the arguments
+/// of wt_adam_f64 of the same names.
+typedef struct {
+    double *p_out;
+    const double *p, *g;
+    double *m, *v;
+    ptrdiff_t n;
+    double decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step;
+} wt_adam_tensor_f64;
+/// Float version of wt_adam_tensor_f64.
+typedef struct {
+    float *p_out;
+    const float *p, *g;
+    float *m, *v;
+    ptrdiff_t n;
+    float decay, weight_decay, w, one_minus_w, beta2, c2, bc2_sqrt, eps, neg_step;
+} wt_adam_tensor_f32;
+
+/// The Adam steps of `count` tensors in one parallel loop (PyTorch's multi-tensor "foreach"
+/// update): for every k, the same values as wt_adam_f64_checked on tensors[k] (every element
+/// gets the same operations, whatever the thread count), but the elements of all tensors are
+/// split into one set of ranges, so that small tensors do not run one serial call each and the
+/// threads are dispatched once. Returns 1 when every p, g read and p_out written is finite, else
+/// 0. No tensor's buffers may overlap another's (p_out, m and v are written).
+int wt_adam_multi_f64_checked(const wt_adam_tensor_f64 *tensors, ptrdiff_t count);
+/// Float version of wt_adam_multi_f64_checked.
+int wt_adam_multi_f32_checked(const wt_adam_tensor_f32 *tensors, ptrdiff_t count);
+
 /// SGD step for n elements (torch.optim.SGD):
 ///
 ///     g ← g + weight_decay · p                        (skipped when weight_decay = 0)

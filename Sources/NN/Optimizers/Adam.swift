@@ -69,70 +69,106 @@ public struct Adam: Optimizer {
         return (out, finite)
     }
 
+    /// One trainable tensor of a step: its buffers and its constants, in Double (converted to the
+    /// tensor's dtype at the kernel call, as the one-tensor kernel's arguments were).
+    private struct Item {
+        var key: String, mKey: String, vKey: String, stepKey: String
+        var p: Tensor, g: Tensor, m: Tensor, v: Tensor, next: Tensor
+        var t: Int
+        var decay: Double, coupled: Double, w: Double, c: Double, bc2Sqrt: Double, negStep: Double
+    }
+
     /// The update; `allFinite`, when given, is cleared if a parameter or gradient read or a parameter written is NaN or infinite.
+    ///
+    /// Every trainable tensor's step runs in one multi-tensor kernel call per dtype
+    /// (`wt_adam_multi_*_checked`: one parallel loop over the elements of all tensors, each element
+    /// with the operations of the one-tensor pass), so that the small tensors (biases, a small
+    /// layer's weights) share the threads and the threads are dispatched once per step.
     private func update(_ params: ParameterTree, gradients: ParameterTree, state: inout OptimizerState,
                         allFinite: UnsafeMutablePointer<Bool>?) -> ParameterTree {
         let name = decoupled ? "AdamW" : "Adam"
         Optimizers.checkKeys(params, gradients, trainable: trainable, optimizer: name)
         let b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
-        var out = ParameterTree()
+        // the entries in order: the index of the item that updates it, or −1 (passed through)
+        var slots: [(key: String, value: Tensor, item: Int)] = []
+        slots.reserveCapacity(params.count)
+        var items: [Item] = []
+        items.reserveCapacity(params.count)
         for (key, p0) in params {
             let p = p0.detached()
             guard trainable(key), let g = Optimizers.gradient(gradients, key, for: p, optimizer: name) else {
-                out[key] = p0
+                slots.append((key, p0, -1))
                 continue
             }
             let lr = learningRate * learningRateScale(key)
-            let t = Optimizers.stepCount(state, key) + 1
-            let mKey = key + ".exp_avg", vKey = key + ".exp_avg_sq"
-            var m = Optimizers.takeBuffer(&state, mKey, like: p, optimizer: name)
-            var v = Optimizers.takeBuffer(&state, vKey, like: p, optimizer: name)
-            // One fused pass (Kernels wt_adam_*), element by element the same operations as
-            // torch.optim.Adam's foreach update:
+            let mKey = key + ".exp_avg", vKey = key + ".exp_avg_sq", stepKey = key + ".step"
+            let t = (state.buffers[stepKey].map { Int($0.item) } ?? 0) + 1
+            let m = Optimizers.takeBuffer(&state, mKey, like: p, optimizer: name)
+            let v = Optimizers.takeBuffer(&state, vKey, like: p, optimizer: name)
+            // Element by element the same operations as torch.optim.Adam's foreach update
+            // (Kernels wt_adam_*):
             //   p ← p·(1 − lr·wd) (AdamW);  g ← g + wd·p (Adam's L2 term)
             //   m.lerp_(g, 1 − β₁) with torch's two-sided lerp formula
             //   v ← v·β₂ + (1 − β₂)·g·g
             //   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
-            let w = 1 - b1, c = 1 - b2
             let bc1 = 1 - Foundation.pow(b1, Double(t))
             let bc2Sqrt = (1 - Foundation.pow(b2, Double(t))).squareRoot()
-            let negStep = -(lr / bc1)
-            let decay = decoupled && wd != 0 ? 1 - lr * wd : 1
-            let coupled = decoupled ? 0 : wd
-            var next = Tensor(uninitializedShape: p.shape, dtype: p.dtype)
-            let n = p.count
-            func run<T: TensorScalar>(_: T.Type, _ kernel: (UnsafeMutablePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?,
-                                                            UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Int32) {
-                p.withUnsafeBufferPointer { (pp: UnsafeBufferPointer<T>) in
-                g.withUnsafeBufferPointer { (gp: UnsafeBufferPointer<T>) in
-                m.withUnsafeMutableBufferPointer { (mp: UnsafeMutableBufferPointer<T>) in
-                v.withUnsafeMutableBufferPointer { (vp: UnsafeMutableBufferPointer<T>) in
-                next.withUnsafeMutableBufferPointer { (op: UnsafeMutableBufferPointer<T>) in
-                    if kernel(op.baseAddress, pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress) == 0 {
-                        allFinite?.pointee = false
-                    }
-                }}}}}
-            }
-            switch p.dtype {   // one C kernel per dtype (the same values with or without the check)
-            case .float64:
-                run(Double.self) {
-                    wt_adam_f64_checked($0, $1, $2, $3, $4, n, decay, coupled, w, 1 - w, b2, c, bc2Sqrt, eps, negStep)
-                }
+            slots.append((key, p0, items.count))
+            items.append(Item(key: key, mKey: mKey, vKey: vKey, stepKey: stepKey, p: p, g: g, m: m, v: v, next: Tensor(uninitializedShape: p.shape, dtype: p.dtype), t: t,
+                              decay: decoupled && wd != 0 ? 1 - lr * wd : 1, coupled: decoupled ? 0 : wd,
+                              w: 1 - b1, c: 1 - b2, bc2Sqrt: bc2Sqrt, negStep: -(lr / bc1)))
+        }
+        // one kernel call per dtype (a tree normally has one)
+        for dtype in [DType.float32, .float64] {
+            let group = items.indices.filter { items[$0].p.dtype == dtype }
+            if group.isEmpty { continue }
+            let reading = group.flatMap { [items[$0].p, items[$0].g] }
+            var writing = group.flatMap { [items[$0].m, items[$0].v, items[$0].next] }
+            for k in group { items[k].m = Adam.placeholder; items[k].v = Adam.placeholder; items[k].next = Adam.placeholder }
+            let finite: Bool
+            switch dtype {
             case .float32:
-                let w32 = Float(w)
-                run(Float.self) {
-                    wt_adam_f32_checked($0, $1, $2, $3, $4, n, Float(decay), Float(coupled), w32, 1 - w32, Float(b2), Float(c),
-                                        Float(bc2Sqrt), Float(eps), Float(negStep))
+                finite = Tensor.withBaseAddresses(reading: reading, writing: &writing, as: Float.self) { r, o in
+                    var descs = group.indices.map { j -> wt_adam_tensor_f32 in
+                        let it = items[group[j]], w32 = Float(it.w)
+                        return wt_adam_tensor_f32(p_out: o[3 * j + 2], p: r[2 * j], g: r[2 * j + 1], m: o[3 * j], v: o[3 * j + 1],
+                                                  n: it.p.count, decay: Float(it.decay), weight_decay: Float(it.coupled),
+                                                  w: w32, one_minus_w: 1 - w32, beta2: Float(b2), c2: Float(it.c),
+                                                  bc2_sqrt: Float(it.bc2Sqrt), eps: Float(eps), neg_step: Float(it.negStep))
+                    }
+                    return descs.withUnsafeMutableBufferPointer { wt_adam_multi_f32_checked($0.baseAddress, $0.count) } != 0
+                }
+            case .float64:
+                finite = Tensor.withBaseAddresses(reading: reading, writing: &writing, as: Double.self) { r, o in
+                    var descs = group.indices.map { j -> wt_adam_tensor_f64 in
+                        let it = items[group[j]]
+                        return wt_adam_tensor_f64(p_out: o[3 * j + 2], p: r[2 * j], g: r[2 * j + 1], m: o[3 * j], v: o[3 * j + 1],
+                                                  n: it.p.count, decay: it.decay, weight_decay: it.coupled, w: it.w,
+                                                  one_minus_w: 1 - it.w, beta2: b2, c2: it.c, bc2_sqrt: it.bc2Sqrt, eps: eps,
+                                                  neg_step: it.negStep)
+                    }
+                    return descs.withUnsafeMutableBufferPointer { wt_adam_multi_f64_checked($0.baseAddress, $0.count) } != 0
                 }
             }
-            out[key] = next
-            state.buffers[mKey] = m
-            state.buffers[vKey] = v
-            state.buffers[key + ".step"] = Tensor(scalar: Double(t), dtype: .float64)
+            if !finite { allFinite?.pointee = false }
+            for (j, k) in group.enumerated() {
+                items[k].m = writing[3 * j]; items[k].v = writing[3 * j + 1]; items[k].next = writing[3 * j + 2]
+            }
+        }
+        var out = ParameterTree()
+        out.reserveCapacity(slots.count)
+        for s in slots { out[s.key] = s.item < 0 ? s.value : items[s.item].next }
+        for it in items {
+            state.buffers[it.mKey] = it.m
+            state.buffers[it.vKey] = it.v
+            state.buffers[it.stepKey] = Tensor(scalar: Double(it.t), dtype: .float64)
         }
         state.step += 1
         return out
     }
+
+    /// An empty tensor that holds an item's place while its buffers are in the kernel call.
+    private static let placeholder = Tensor.zeros([0], dtype: .float32)
 }
 
 /// AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, `torch.optim.AdamW`.
