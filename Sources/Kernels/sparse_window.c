@@ -277,9 +277,7 @@ int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
 // ---------------------------------------------------------------------------------------------
 // The real row order's sorted slices (WT_WINDOW_ROWS, kernels_sparse.h; since session 13).
 
-/// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order
-/// (a counting sort: stable), into order[0 ..< rows]. Returns 0, or -1 without memory.
-static int sp_rows8_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order) {
+int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order) {
     int32_t longest = 0;
     for (ptrdiff_t r = 0; r < rows; r++) {
         const int32_t n = row_ptr[r + 1] - row_ptr[r];
@@ -300,7 +298,7 @@ ptrdiff_t wt_scsr_rows8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row
     int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
     if (!order) return -1;
     ptrdiff_t vectors = -1;
-    if (sp_rows8_order(rows, row_ptr, order) == 0) {
+    if (sp_rows_sorted_order(rows, row_ptr, order) == 0) {
         vectors = 0;
         for (ptrdiff_t r = 0; r < rows; r += 8) vectors += row_ptr[order[r] + 1] - row_ptr[order[r]];
     }
@@ -314,7 +312,7 @@ int wt_scsr_rows8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, c
     if (rows < 0 || cols < 1 || cols > 65536) return -1;
     int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
     if (!order) return -1;
-    if (sp_rows8_order(rows, row_ptr, order) != 0) {
+    if (sp_rows_sorted_order(rows, row_ptr, order) != 0) {
         free(order);
         return -1;
     }
