@@ -109,6 +109,8 @@ typedef struct wt_sparse_window {
 ///    (16-bit indices) and adds even vectors into one sum, odd ones into the other. A finite input
 ///    is read in place; an example with a NaN or an infinity takes the per-row loop below (a padded
 ///    lane would multiply x[0] by 0), so a NaN or an infinity reaches only the rows that read it.
+///    The scan for those costs cols floats, so a weight with fewer nonzeros than cols / 2 runs the
+///    per-row loop even with slices (same bits).
 ///  * otherwise (complex weights, wider real ones, slice_start NULL): the product reads the CSR
 ///    arrays passed with the window (row_ptr, col_idx, values) row by row, x in place.
 /// The descriptor holds rows, cols and vectors = the number of stored nonzeros; for the complex
