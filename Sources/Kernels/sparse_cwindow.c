@@ -61,6 +61,8 @@
 #include "sparse_window.h"
 #include "tiers.h"
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if WT_CWINDOW_LANES8 != WT_WINDOW_LANES8
 #error "the complex and the real 8-lane layouts are one walk (sp_window_fill_slices)"
@@ -161,6 +163,67 @@ WT_TARGET_AVX2 static void cw_interleave_avx2(const float *xr, const float *xi, 
     }
 }
 
+/// The complex row order's sorted slices s0 ..< s1 (wt_ccsr_rows4_fill; since session 13): per
+/// step of a slice, the 4 rows' input pairs (xr, xi) broadcast from xp (interleaved, a zero pair at
+/// column cols for the padded lanes) and blended two rows per 256-bit vector, and two multiply-adds
+/// with the stored (vr, vr, vi, vi) of two rows each; steps alternate between two running sums per
+/// row pair, so each row's four lanes hold cw_rows_avx2's sums a0, a1 (same bits; padded lanes add
+/// 0 · 0). yr = br + (a[0] − a[3]), yi = bi + (a[2] + a[1]) row by row (the rows are permuted).
+/// Sorting the rows keeps the lanes filled (every row of a slice has about the same count).
+WT_TARGET_AVX2 static void cw_rows4_avx2(const wt_sparse_window *w, const float *br, const float *bi, const float *xp,
+                                         float *yr, float *yi, ptrdiff_t s0, ptrdiff_t s1) {
+    const int32_t *start = w->slice_start;
+    const uint32_t *row_of = w->base;
+    const uint16_t *index = w->index16;
+    const float *w16 = w->values;
+    const ptrdiff_t rows = w->rows;
+#define CW_BCAST(C) _mm256_castpd_ps(_mm256_broadcast_sd((const double *)(xp + 2 * (ptrdiff_t)(C))))
+#define CW_STEP(A01, A23, T)                                                                                 \
+    do {                                                                                                    \
+        uint64_t u;                                                                                         \
+        memcpy(&u, index + 4 * (T), 8);                                                                     \
+        const __m256 x01 = _mm256_blend_ps(CW_BCAST(u & 0xffff), CW_BCAST((u >> 16) & 0xffff), 0xf0);      \
+        const __m256 x23 = _mm256_blend_ps(CW_BCAST((u >> 32) & 0xffff), CW_BCAST(u >> 48), 0xf0);         \
+        A01 = _mm256_fmadd_ps(x01, _mm256_load_ps(w16 + 16 * (T)), A01);                                    \
+        A23 = _mm256_fmadd_ps(x23, _mm256_load_ps(w16 + 16 * (T) + 8), A23);                                \
+    } while (0)
+    for (ptrdiff_t s = s0; s < s1; s++) {
+        __m256 e01 = _mm256_setzero_ps(), e23 = e01, o01 = e01, o23 = e01;
+        ptrdiff_t t = start[s];
+        const ptrdiff_t end = start[s + 1];
+        for (; t + 2 <= end; t += 2) {
+            CW_STEP(e01, e23, t);
+            CW_STEP(o01, o23, t + 1);
+        }
+        if (t < end) CW_STEP(e01, e23, t);
+        _Alignas(32) float a[16];
+        _mm256_store_ps(a, _mm256_add_ps(e01, o01));
+        _mm256_store_ps(a + 8, _mm256_add_ps(e23, o23));
+        for (int i = 0; i < 4; i++) {
+            const ptrdiff_t r = row_of[4 * s + i];
+            if (r >= rows) continue;
+            yr[r] = (br ? br[r] : 0.0f) + (a[4 * i] - a[4 * i + 3]);
+            yi[r] = (bi ? bi[r] : 0.0f) + (a[4 * i + 2] + a[4 * i + 1]);
+        }
+    }
+#undef CW_STEP
+#undef CW_BCAST
+}
+
+typedef struct {
+    const wt_sparse_window *w;
+    const float *br, *bi;
+    ptrdiff_t batch, ldy, stride;
+    const float *xp;  // batch interleaved inputs, stride floats apart
+    float *yr, *yi;
+} cw_sorted_job;
+
+static void cw_sorted_part(void *context, ptrdiff_t s0, ptrdiff_t s1) {
+    const cw_sorted_job *j = (const cw_sorted_job *)context;
+    for (ptrdiff_t b = 0; b < j->batch; b++)
+        cw_rows4_avx2(j->w, j->br, j->bi, j->xp + b * j->stride, j->yr + b * j->ldy, j->yi + b * j->ldy, s0, s1);
+}
+
 typedef struct {
     const int32_t *row_ptr, *col_idx;
     const float *w4, *br, *bi;
@@ -191,6 +254,53 @@ void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, flo
         w4[4 * k + 2] = vi[k];
         w4[4 * k + 3] = vi[k];
     }
+}
+
+ptrdiff_t wt_ccsr_rows4_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr) {
+    if (rows < 0 || cols < 1 || cols > 65535) return -1;
+    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
+    if (!order) return -1;
+    ptrdiff_t steps = -1;
+    if (sp_rows_sorted_order(rows, row_ptr, order) == 0) {
+        steps = 0;
+        for (ptrdiff_t r = 0; r < rows; r += 4) steps += row_ptr[order[r] + 1] - row_ptr[order[r]];
+    }
+    free(order);
+    return steps;
+}
+
+int wt_ccsr_rows4_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                       const float *vr, const float *vi, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
+                       float *w16) {
+    if (rows < 0 || cols < 1 || cols > 65535) return -1;
+    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
+    if (!order) return -1;
+    if (sp_rows_sorted_order(rows, row_ptr, order) != 0) {
+        free(order);
+        return -1;
+    }
+    const ptrdiff_t slices = (rows + 3) / 4;
+    ptrdiff_t t = 0;
+    for (ptrdiff_t s = 0; s < slices; s++) {
+        slice_start[s] = (int32_t)t;
+        const ptrdiff_t length = row_ptr[order[4 * s] + 1] - row_ptr[order[4 * s]];  // the slice's longest row
+        for (int i = 0; i < 4; i++) {
+            const ptrdiff_t lane = 4 * s + i;
+            const int32_t r = lane < rows ? order[lane] : -1;
+            row_of[lane] = r < 0 ? (uint32_t)rows : (uint32_t)r;
+            const ptrdiff_t k0 = r < 0 ? 0 : row_ptr[r], n = r < 0 ? 0 : row_ptr[r + 1] - row_ptr[r];
+            for (ptrdiff_t o = 0; o < length; o++) {
+                float *p = w16 + 16 * (t + o) + 4 * i;
+                index16[4 * (t + o) + i] = o < n ? (uint16_t)col_idx[k0 + o] : (uint16_t)cols;
+                p[0] = p[1] = o < n ? vr[k0 + o] : 0.0f;
+                p[2] = p[3] = o < n ? vi[k0 + o] : 0.0f;
+            }
+        }
+        t += length;
+    }
+    slice_start[slices] = (int32_t)t;
+    free(order);
+    return 0;
 }
 
 // MARK: - The 8-lane layout of the AVX2 tier (by_position = WT_CWINDOW_LANES8)
@@ -227,7 +337,31 @@ int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_p
 #if WT_X86
     const cw_tier *tier = &cw_tiers[wt_active_isa()];
     if (batch > 0 && batch < CW_BATCH_MAX && rows > 0 && window && window->by_position == WT_WINDOW_ROWS &&
-        window->values && window->rows == rows && window->cols == cols && tier->product) {
+        window->index16 && window->slice_start && window->base && window->values && window->rows == rows &&
+        window->cols == cols && tier->product) {
+        // The sorted slices: each example's input interleaved into scratch with a zero pair at
+        // column cols (the padded lanes' column), then the slices (split over the pool when each
+        // part has enough work; any split gives the same bits).
+        const ptrdiff_t stride = (2 * cols + 2 + 7) & ~(ptrdiff_t)7;
+        float *xp = (float *)wt_sparse_scratch((size_t)(batch * stride) * sizeof(float));
+        if (xp) {
+            for (ptrdiff_t b = 0; b < batch; b++) {
+                float *p = xp + b * stride;
+                cw_interleave_avx2(xr + b * ldx, xi + b * ldx, cols, p);
+                p[2 * cols] = 0.0f;
+                p[2 * cols + 1] = 0.0f;
+            }
+            cw_sorted_job j = {window, br, bi, batch, ldy, stride, xp, yr, yi};
+            const ptrdiff_t slices = (rows + 3) / 4;
+            const ptrdiff_t work = batch * (ptrdiff_t)row_ptr[rows] * 4 + 1;
+            ptrdiff_t grain = (ptrdiff_t)(((long long)CW_PARALLEL_MIN * slices + work - 1) / work);
+            if (grain < 1) grain = 1;
+            wt_parallel_for(slices, grain, cw_sorted_part, &j);
+            return 0;
+        }
+    }
+    if (batch > 0 && batch < CW_BATCH_MAX && rows > 0 && window && window->by_position == WT_WINDOW_ROWS &&
+        !window->index16 && window->values && window->rows == rows && window->cols == cols && tier->product) {
         // The row order: each example's input interleaved into scratch, then the rows (split over
         // the pool when each part has enough work; any split gives the same bits).
         const ptrdiff_t padded = sp_window_padded(cols);

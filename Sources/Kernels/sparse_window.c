@@ -273,3 +273,67 @@ int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
 #define SW_REAL
 #include "sparse_window_tiers.h"
 #undef SW_REAL
+
+// ---------------------------------------------------------------------------------------------
+// The real row order's sorted slices (WT_WINDOW_ROWS, kernels_sparse.h; since session 13).
+
+int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order) {
+    int32_t longest = 0;
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const int32_t n = row_ptr[r + 1] - row_ptr[r];
+        if (n > longest) longest = n;
+    }
+    ptrdiff_t *first = (ptrdiff_t *)calloc((size_t)longest + 2, sizeof(ptrdiff_t));
+    if (!first) return -1;
+    // first[longest − n + 1] counts the rows of length n; prefix sums give each length's start.
+    for (ptrdiff_t r = 0; r < rows; r++) first[longest - (row_ptr[r + 1] - row_ptr[r]) + 1]++;
+    for (int32_t i = 1; i <= longest + 1; i++) first[i] += first[i - 1];
+    for (ptrdiff_t r = 0; r < rows; r++) order[first[longest - (row_ptr[r + 1] - row_ptr[r])]++] = (int32_t)r;
+    free(first);
+    return 0;
+}
+
+ptrdiff_t wt_scsr_rows8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr) {
+    if (rows < 0 || cols < 1 || cols > 65536) return -1;
+    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
+    if (!order) return -1;
+    ptrdiff_t vectors = -1;
+    if (sp_rows_sorted_order(rows, row_ptr, order) == 0) {
+        vectors = 0;
+        for (ptrdiff_t r = 0; r < rows; r += 8) vectors += row_ptr[order[r] + 1] - row_ptr[order[r]];
+    }
+    free(order);
+    return vectors;
+}
+
+int wt_scsr_rows8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                       const float *values, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
+                       float *wvalues) {
+    if (rows < 0 || cols < 1 || cols > 65536) return -1;
+    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
+    if (!order) return -1;
+    if (sp_rows_sorted_order(rows, row_ptr, order) != 0) {
+        free(order);
+        return -1;
+    }
+    const ptrdiff_t slices = (rows + 7) / 8;
+    ptrdiff_t v = 0;
+    for (ptrdiff_t s = 0; s < slices; s++) {
+        slice_start[s] = (int32_t)v;
+        const ptrdiff_t length = row_ptr[order[8 * s] + 1] - row_ptr[order[8 * s]];  // the slice's longest row
+        for (int i = 0; i < 8; i++) {
+            const ptrdiff_t lane = 8 * s + i;
+            const int32_t r = lane < rows ? order[lane] : -1;
+            row_of[lane] = r < 0 ? (uint32_t)rows : (uint32_t)r;
+            const ptrdiff_t k0 = r < 0 ? 0 : row_ptr[r], n = r < 0 ? 0 : row_ptr[r + 1] - row_ptr[r];
+            for (ptrdiff_t o = 0; o < length; o++) {
+                index16[8 * (v + o) + i] = o < n ? (uint16_t)col_idx[k0 + o] : 0;
+                wvalues[8 * (v + o) + i] = o < n ? values[k0 + o] : 0.0f;
+            }
+        }
+        v += length;
+    }
+    slice_start[slices] = (int32_t)v;
+    free(order);
+    return 0;
+}

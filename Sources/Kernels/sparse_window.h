@@ -32,6 +32,11 @@ static inline ptrdiff_t sp_window_padded(ptrdiff_t cols) { return (cols + 15) & 
 SPW_DECLARE(8)
 SPW_DECLARE(16)
 #undef SPW_DECLARE
+/// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order
+/// (a counting sort: stable), into order[0 ..< rows]: the row order's sorted slices (real: 8 rows
+/// per slice, wt_scsr_rows8_fill; complex: 4, wt_ccsr_rows4_fill). Returns 0, or -1 without memory.
+int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order);
+
 #endif
 
 /// The number of vectors of the layout of L rows per vector (16: the 16-lane layouts; 8: the
@@ -59,5 +64,10 @@ ptrdiff_t sp_window_fill_slices(ptrdiff_t rows, ptrdiff_t cols, int L, const int
 int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                            const float *vr, const float *vi, ptrdiff_t group, uint8_t *count, int32_t *group_start,
                            uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
+
+/// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order
+/// (a counting sort: stable), into order[0 ..< rows]: the row order's sorted slices (real: 8 rows
+/// per slice, wt_scsr_rows8_fill; complex: 4, wt_ccsr_rows4_fill). Returns 0, or -1 without memory.
+int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order);
 
 #endif

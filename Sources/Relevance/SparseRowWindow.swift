@@ -15,9 +15,11 @@ import Kernels
 /// registers; with fewer vectors and at least 400 rows, by position in round-robin over the slices
 /// (the sums in memory, no per-cell count); otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
-/// On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 2.5 nonzeros per
-/// vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`: no layout,
-/// the kernel's per-row CSR product over the plan's arrays; Docs/Inference.md, "Session 12").
+/// On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 3 nonzeros per
+/// vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`: the per-row
+/// CSR sums, since session 13 read through sorted slices — the rows sorted by nonzero count, 8 per
+/// vector, 16-bit column indices — with the per-row loop's bits; Docs/Inference.md, "Session 12"
+/// and "Session 13").
 /// Built from the CSR arrays at compile time; the saved (CSR) format is unchanged. Immutable.
 final class CSRRowWindow: @unchecked Sendable {
     /// The C descriptor, pointing into memory this object owns.
@@ -83,7 +85,7 @@ final class CSRRowWindow: @unchecked Sendable {
                                                    slice_start: order == 0 ? starts : nil, base: bases,
                                                    count: counts, group_start: order != 0 ? starts : nil,
                                                    position_count: positionCounts, slice_of: sliceOf,
-                                                   mask: masks, index: index, values: values))
+                                                   mask: masks, index: index, values: values, index16: nil))
         vectorCount = vectors
     }
 
@@ -115,15 +117,18 @@ final class CSRRowWindow: @unchecked Sendable {
 /// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
 /// windows"). On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 3.75
 /// nonzeros per vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`:
-/// the pair values of `wt_ccsr_rows_fill`, read with the plan's CSR arrays by the per-row
-/// product; Docs/Inference.md, "Session 12"). Built from the CSR arrays when the layer is compiled
+/// since session 13 its sorted slices of 4 rows, `wt_ccsr_rows4_fill`, with the per-row
+/// product's bits; weights wider than 65,535 columns the pair values of `wt_ccsr_rows_fill`, read
+/// with the plan's CSR arrays by the per-row product; Docs/Inference.md, "Session 12" and
+/// "Session 13"). Built from the CSR arrays when the layer is compiled
 /// or loaded; the saved (CSR) format is unchanged. Immutable.
 final class ComplexCSRRowWindow: @unchecked Sendable {
     /// The C descriptor of the pattern's layout (values: the real parts), pointing into memory
     /// this object owns.
     let descriptor: UnsafeMutablePointer<wt_sparse_window>
     /// The imaginary parts, 16 per stored vector in the descriptor's lanes (64-byte aligned; 8 in the
-    /// 8-lane layout; in the row order the pair values, as the descriptor's values).
+    /// 8-lane layout; in the row order the pair values of its slices or its nonzeros, as the
+    /// descriptor's values).
     let imaginaryValues: UnsafePointer<Float>
     /// Stored vectors (16 lanes each, 8 in the 8-lane layout; the stored nonzeros in the row order).
     let vectorCount: Int
@@ -191,7 +196,7 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
                                                    groups: groups, positions: positions, by_position: order,
                                                    slice_start: order == 1 ? nil : starts, base: bases, count: counts,
                                                    group_start: order == 1 ? starts : nil, position_count: nil,
-                                                   slice_of: nil, mask: masks, index: index, values: real))
+                                                   slice_of: nil, mask: masks, index: index, values: real, index16: nil))
         vectorCount = vectors
     }
 
@@ -202,12 +207,70 @@ final class ComplexCSRRowWindow: @unchecked Sendable {
 }
 
 /// The row order (`WT_WINDOW_ROWS`, kernels_sparse.h) of `pattern`: a descriptor with its shape and
-/// the number of stored nonzeros, and for a complex weight (`imaginaryValues` given, one per
-/// nonzero) the pair values of `wt_ccsr_rows_fill` in a 64-byte aligned block (for the caller to
-/// deallocate with the descriptor; a 64-byte block for a real weight).
+/// the number of stored nonzeros; for a real weight (`imaginaryValues` nil) with at most 65,536
+/// columns also its sorted slices (`wt_scsr_rows8_fill`: the rows sorted by nonzero count in slices
+/// of 8, per vector 8 values, 32-byte aligned, and 8 column indices of 16 bits; the slices' first
+/// vectors and the row of each lane); for a complex weight (`imaginaryValues` given, one per
+/// nonzero) with at most 65,535 columns its sorted slices of 4 rows (`wt_ccsr_rows4_fill`: per
+/// step 4 pair values (vr, vr, vi, vi) and 4 indices of 16 bits), else the pair values of
+/// `wt_ccsr_rows_fill` in CSR order; in a 64-byte aligned block for the caller to deallocate with
+/// the descriptor.
 private func rowOrderDescriptor(_ pattern: CSRMatrix, values imaginaryValues: [Float]?)
     -> (memory: UnsafeMutableRawPointer, descriptor: UnsafeMutablePointer<wt_sparse_window>, vectors: Int) {
     let nonzeros = pattern.values.count
+    let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
+    if imaginaryValues == nil {
+        let vectors = pattern.withArrays { rp, _, _ in wt_scsr_rows8_count(pattern.rows, pattern.columns, rp) }
+        if vectors >= 0 {
+            // Values (32 bytes per vector), indices (16), slice starts, the lanes' rows.
+            let slices = (pattern.rows + 7) / 8
+            let indexOffset = 32 * vectors, startsOffset = 48 * vectors, rowsOffset = startsOffset + 4 * (slices + 1)
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(rowsOffset + 32 * slices, 64), alignment: 64)
+            let values = memory.bindMemory(to: Float.self, capacity: 8 * vectors)
+            let index = (memory + indexOffset).bindMemory(to: UInt16.self, capacity: 8 * vectors)
+            let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
+            let rowOf = (memory + rowsOffset).bindMemory(to: UInt32.self, capacity: Swift.max(8 * slices, 1))
+            let status = pattern.withArrays { rp, ci, vp in
+                wt_scsr_rows8_fill(pattern.rows, pattern.columns, rp, ci, vp, starts, rowOf, index, values)
+            }
+            if status == 0 {
+                descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: slices,
+                                                           vectors: nonzeros, groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
+                                                           slice_start: starts, base: rowOf, count: nil, group_start: nil,
+                                                           position_count: nil, slice_of: nil, mask: nil, index: nil,
+                                                           values: values, index16: index))
+                return (memory, descriptor, nonzeros)
+            }
+            memory.deallocate()  // no working memory for the sort: the per-row form
+        }
+    }
+    if let imaginaryValues {
+        let steps = pattern.withArrays { rp, _, _ in wt_ccsr_rows4_count(pattern.rows, pattern.columns, rp) }
+        if steps >= 0 {
+            // Pair values (64 bytes per step), indices (8), slice starts, the lane pairs' rows.
+            let slices = (pattern.rows + 3) / 4
+            let startsOffset = 72 * steps, rowsOffset = startsOffset + 4 * (slices + 1)
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(rowsOffset + 16 * slices, 64), alignment: 64)
+            let w16 = memory.bindMemory(to: Float.self, capacity: 16 * steps)
+            let index = (memory + 64 * steps).bindMemory(to: UInt16.self, capacity: 4 * steps)
+            let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
+            let rowOf = (memory + rowsOffset).bindMemory(to: UInt32.self, capacity: Swift.max(4 * slices, 1))
+            let status = pattern.withArrays { rp, ci, vp in
+                imaginaryValues.withUnsafeBufferPointer { vi in
+                    wt_ccsr_rows4_fill(pattern.rows, pattern.columns, rp, ci, vp, vi.baseAddress, starts, rowOf, index, w16)
+                }
+            }
+            if status == 0 {
+                descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: slices,
+                                                           vectors: nonzeros, groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
+                                                           slice_start: starts, base: rowOf, count: nil, group_start: nil,
+                                                           position_count: nil, slice_of: nil, mask: nil, index: nil,
+                                                           values: w16, index16: index))
+                return (memory, descriptor, nonzeros)
+            }
+            memory.deallocate()  // no working memory for the sort: the per-row form
+        }
+    }
     let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(imaginaryValues == nil ? 0 : 16 * nonzeros, 64), alignment: 64)
     var pairs: UnsafeMutablePointer<Float>? = nil
     if let imaginaryValues {
@@ -217,12 +280,11 @@ private func rowOrderDescriptor(_ pattern: CSRMatrix, values imaginaryValues: [F
         }
         pairs = w4
     }
-    let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
     descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: 0, vectors: nonzeros,
                                                groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
                                                slice_start: nil, base: nil, count: nil, group_start: nil,
                                                position_count: nil, slice_of: nil, mask: nil, index: nil,
-                                               values: pairs.map { UnsafePointer($0) }))
+                                               values: pairs.map { UnsafePointer($0) }, index16: nil))
     return (memory, descriptor, nonzeros)
 }
 
@@ -267,6 +329,6 @@ private func window8Layout(_ pattern: CSRMatrix, imaginaryValues: [Float]?)
                                                groups: 0, positions: 0, by_position: WT_WINDOW_LANES8,
                                                slice_start: starts, base: bases, count: nil, group_start: nil,
                                                position_count: nil, slice_of: nil, mask: masks, index: index,
-                                               values: real))
+                                               values: real, index16: nil))
     return (memory, descriptor, imag.map { UnsafePointer($0) }, vectors)
 }

@@ -136,7 +136,11 @@ final class SparseComplexRowWindowTests: XCTestCase {
                     XCTAssertEqual(rows[r].map { $0.2 }, want.map { $0.2 }, "\(label), row \(r): imaginary parts")
                 }
             }
-            // The row order: the shape, the nonzero count and the pair values (vr, vr, vi, vi) per nonzero.
+            // The row order: the shape, the nonzero count and (since session 13) its sorted slices
+            // decoded: the rows sorted by nonzero count (longest first, ties in row order) in slices
+            // of 4, as many steps per slice as its first row has nonzeros, each row's columns and
+            // pair values (vr, vr, vi, vi) in CSR order in its lanes, column `cols` and zeros past its
+            // end and in lanes past the last row (marked by the row count).
             guard let byRows = ComplexCSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail("\(what): no row order"); continue }
             let d = byRows.descriptor.pointee, nonzeros = csr.pattern.values.count
             XCTAssertEqual(d.by_position, WT_WINDOW_ROWS, what)
@@ -145,11 +149,101 @@ final class SparseComplexRowWindowTests: XCTestCase {
             XCTAssertEqual(d.vectors, nonzeros, what)
             XCTAssertEqual(byRows.vectorCount, nonzeros, what)
             XCTAssertEqual(d.values, byRows.imaginaryValues, what)
-            if nonzeros > 0, let pairs = d.values {
-                XCTAssertEqual(UInt(bitPattern: pairs) % 16, 0, "\(what): pair values not 16-byte aligned")
-                for k in 0..<nonzeros {
-                    let vr = csr.pattern.values[k], vi = csr.imaginaryValues[k]
-                    XCTAssertEqual([pairs[4 * k], pairs[4 * k + 1], pairs[4 * k + 2], pairs[4 * k + 3]], [vr, vr, vi, vi], "\(what): pair \(k)")
+            guard let starts = d.slice_start, let rowOf = d.base, let index = d.index16, let w16 = d.values else {
+                XCTFail("\(what): no sorted slices"); continue
+            }
+            XCTAssertEqual(UInt(bitPattern: w16) % 32, 0, "\(what): pair values not 32-byte aligned")
+            let rp = csr.pattern.rowPointers, ci = csr.pattern.columnIndices
+            let length = { (r: Int) in Int(rp[r + 1] - rp[r]) }
+            let slices = (csr.rows + 3) / 4
+            XCTAssertEqual(d.slices, slices, what)
+            XCTAssertEqual(starts[0], 0, what)
+            let lanes = (0..<(4 * slices)).map { Int(rowOf[$0]) }
+            XCTAssertEqual(Array(lanes.prefix(csr.rows)), (0..<csr.rows).sorted { (length($0), -$0) > (length($1), -$1) },
+                           "\(what): rows not sorted by nonzero count")
+            XCTAssertTrue(lanes.dropFirst(csr.rows).allSatisfy { $0 == csr.rows }, "\(what): padded lanes")
+            for sl in 0..<slices {
+                let first = Int(starts[sl]), steps = Int(starts[sl + 1]) - first
+                XCTAssertEqual(steps, length(lanes[4 * sl]), "\(what): steps of slice \(sl)")
+                for lane in 0..<4 {
+                    let r = lanes[4 * sl + lane], n = r < csr.rows ? length(r) : 0
+                    for o in 0..<steps {
+                        let t = first + o
+                        let got = (0..<4).map { w16[16 * t + 4 * lane + $0].bitPattern }
+                        if o < n {
+                            let k = Int(rp[r]) + o
+                            let vr = csr.pattern.values[k].bitPattern, vi = csr.imaginaryValues[k].bitPattern
+                            XCTAssertEqual(Int32(index[4 * t + lane]), ci[k], "\(what): column of row \(r), nonzero \(o)")
+                            XCTAssertEqual(got, [vr, vr, vi, vi], "\(what): pair values of row \(r), nonzero \(o)")
+                        } else {
+                            XCTAssertEqual(Int(index[4 * t + lane]), csr.columns, "\(what): padded lane \(lane) of slice \(sl)")
+                            XCTAssertEqual(got, [0, 0, 0, 0], "\(what): padded lane \(lane) of slice \(sl)")
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(Int(starts[slices]), (0..<slices).reduce(0) { $0 + length(lanes[4 * $1]) }, what)
+        }
+    }
+
+    /// The complex row order's sorted slices (session 13) give the per-row product's bits: against
+    /// a descriptor of the same pattern without slices (its values the CSR-order pair values of
+    /// `wt_ccsr_rows_fill`), at the AVX2 and AVX-512 tiers, batches 1–3, with and without bias, 1
+    /// and 2 threads, finite inputs and inputs with a NaN and infinities in either part.
+    func testRowOrderSortedSlicesGiveThePerRowBits() {
+        let isas = tiers.filter { $0.rawValue >= WT_ISA_AVX2_FMA.rawValue }
+        for (w, m, b, what) in cases() {
+            let csr = ComplexCSRMatrix(dense: w, mask: m), p = csr.pattern
+            guard let sorted = ComplexCSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail(what); continue }
+            XCTAssertNotNil(sorted.descriptor.pointee.index16, what)
+            let nonzeros = p.values.count
+            var pairs = [Float](repeating: 0, count: Swift.max(4 * nonzeros, 4))
+            let rows = csr.rows, cols = csr.columns
+            let br = b.real.scalars(as: Float.self), bi = b.imag.scalars(as: Float.self)
+            func product(_ d: wt_sparse_window, _ xr: [Float], _ xi: [Float], _ n: Int, bias: Bool) -> [UInt32] {
+                var d = d
+                var yr = [Float](repeating: -7, count: n * rows), yi = yr
+                p.withArrays { rp, ci, vp in
+                    csr.imaginaryValues.withUnsafeBufferPointer { vi in
+                        yr.withUnsafeMutableBufferPointer { yrp in
+                            yi.withUnsafeMutableBufferPointer { yip in
+                                XCTAssertEqual(wt_ccsr_linear_windowed(rows, cols, rp, ci, vp, vi.baseAddress, &d, vp,
+                                                                       bias ? br : nil, bias ? bi : nil, n, xr, xi, cols,
+                                                                       yrp.baseAddress, yip.baseAddress, rows), 0)
+                            }
+                        }
+                    }
+                }
+                return (yr + yi).map(\.bitPattern)
+            }
+            pairs.withUnsafeMutableBufferPointer { w4 in
+                p.values.withUnsafeBufferPointer { vr in
+                    csr.imaginaryValues.withUnsafeBufferPointer { vi in wt_ccsr_rows_fill(nonzeros, vr.baseAddress, vi.baseAddress, w4.baseAddress) }
+                }
+            }
+            pairs.withUnsafeBufferPointer { w4 in
+                var perRow = sorted.descriptor.pointee
+                perRow.index16 = nil
+                perRow.slice_start = nil
+                perRow.base = nil
+                perRow.slices = 0
+                perRow.values = w4.baseAddress
+                for isa in isas {
+                    _ = wt_set_isa(isa)
+                    for n in [1, 2, 3] {
+                        var xr = Sample.normal([n, cols], seed: UInt64(860 + n), dtype: .float32).scalars(as: Float.self)
+                        var xi = Sample.normal([n, cols], seed: UInt64(870 + n), dtype: .float32).scalars(as: Float.self)
+                        for nonFinite in [false, true] {
+                            if nonFinite { xr[0] = .nan; xi[n * cols - 1] = .infinity; xr[cols / 2] = -.infinity }
+                            for bias in [true, false] {
+                                for threads in [1, 2] {
+                                    _ = wt_set_num_threads(Int32(threads))
+                                    XCTAssertEqual(product(sorted.descriptor.pointee, xr, xi, n, bias: bias), product(perRow, xr, xi, n, bias: bias),
+                                                   "\(what), isa \(isa.rawValue), batch \(n), non-finite \(nonFinite), bias \(bias), \(threads) threads")
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -162,7 +162,11 @@ final class SparseRowWindowTests: XCTestCase {
     }
 
     /// The row order of `csr` (`WT_WINDOW_ROWS`, built on any CPU): the weight's shape and nonzero
-    /// count and no arrays (the product reads the CSR arrays it is given).
+    /// count, and its sorted slices decoded (since session 13; weights of at most 65,536 columns):
+    /// slices of 8 rows, the lanes' rows a permutation of the rows sorted by nonzero count (longest
+    /// first, ties in row order), as many vectors per slice as its first row has nonzeros, each row's
+    /// CSR columns and values in order in its lane, index 0 and value +0 past its end and in lanes
+    /// past the last row (marked by the row count).
     func assertRowOrder(_ csr: CSRMatrix, _ what: String) {
         guard let window = CSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail("\(what): no row order"); return }
         let d = window.descriptor.pointee
@@ -171,22 +175,108 @@ final class SparseRowWindowTests: XCTestCase {
         XCTAssertEqual(d.cols, csr.columns, what)
         XCTAssertEqual(d.vectors, csr.values.count, what)
         XCTAssertEqual(window.vectorCount, csr.values.count, what)
-        XCTAssertNil(d.values, what)
-        XCTAssertNil(d.slice_start, what)
         XCTAssertNil(d.index, what)
+        guard csr.columns <= 65_536 else {
+            XCTAssertNil(d.index16, what)
+            XCTAssertNil(d.slice_start, what)
+            XCTAssertNil(d.values, what)
+            return
+        }
+        guard let starts = d.slice_start, let rowOf = d.base, let index = d.index16, let values = d.values else {
+            XCTFail("\(what): no sorted slices"); return
+        }
+        let slices = (csr.rows + 7) / 8
+        XCTAssertEqual(d.slices, slices, what)
+        XCTAssertEqual(starts[0], 0, what)
+        XCTAssertEqual(Int(bitPattern: values) % 32, 0, "\(what): values not 32-byte aligned")
+        let length = { (r: Int) in Int(csr.rowPointers[r + 1] - csr.rowPointers[r]) }
+        let expectedRows = (0..<csr.rows).sorted { (length($0), -$0) > (length($1), -$1) }
+        let lanes = (0..<(8 * slices)).map { Int(rowOf[$0]) }
+        XCTAssertEqual(Array(lanes.prefix(csr.rows)), expectedRows, "\(what): rows not sorted by nonzero count")
+        XCTAssertTrue(lanes.dropFirst(csr.rows).allSatisfy { $0 == csr.rows }, "\(what): padded lanes")
+        for s in 0..<slices {
+            let first = Int(starts[s]), count = Int(starts[s + 1]) - first
+            XCTAssertEqual(count, length(lanes[8 * s]), "\(what): vectors of slice \(s)")
+            for lane in 0..<8 {
+                let r = lanes[8 * s + lane], n = r < csr.rows ? length(r) : 0
+                for o in 0..<count {
+                    let i = index[8 * (first + o) + lane], v = values[8 * (first + o) + lane]
+                    if o < n {
+                        let k = Int(csr.rowPointers[r]) + o
+                        XCTAssertEqual(Int32(i), csr.columnIndices[k], "\(what): column of row \(r), nonzero \(o)")
+                        XCTAssertEqual(v.bitPattern, csr.values[k].bitPattern, "\(what): value of row \(r), nonzero \(o)")
+                    } else {
+                        XCTAssertEqual(i, 0, "\(what): padded lane \(lane) of slice \(s)")
+                        XCTAssertEqual(v.bitPattern, 0, "\(what): padded lane \(lane) of slice \(s)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(Int(starts[slices]), (0..<slices).reduce(0) { $0 + length(lanes[8 * $1]) }, what)
     }
 
-    /// The AVX2 pick (`CSRRowWindow.avx2Order`, on any CPU): the row order below 2.5 nonzeros per
-    /// 8-lane vector — the bench's 400 × 784 at 99 % and 99.6 % sparsity — and the 8-lane layout at
-    /// 95 % and 70 % and without nonzeros.
+    /// The row order's two forms give the same bits (session 13): the sorted slices (8 rows per
+    /// vector) against the per-row loop over the CSR arrays (the same descriptor without its
+    /// slices), at the AVX2 and AVX-512 tiers, batches 1–3, with and without bias and fused ReLU,
+    /// for every case, including an input with a NaN and an infinity (which takes the per-row loop).
+    func testRowOrderSortedSlicesGiveThePerRowBits() {
+        let isas = tiers.filter { $0.rawValue >= WT_ISA_AVX2_FMA.rawValue }
+        for (w, m, b, what) in cases() {
+            let csr = CSRMatrix(dense: w, mask: m)
+            guard let window = CSRRowWindow(csr, order: WT_WINDOW_ROWS) else { XCTFail(what); continue }
+            XCTAssertNotNil(window.descriptor.pointee.index16, what)
+            var perRow = window.descriptor.pointee
+            perRow.index16 = nil
+            perRow.slice_start = nil
+            perRow.base = nil
+            perRow.values = nil
+            let rows = csr.rows, cols = csr.columns
+            let bias = b.scalars(as: Float.self)
+            func product(_ d: wt_sparse_window, _ x: [Float], _ n: Int, bias useBias: Bool, relu: Bool) -> [Float] {
+                var d = d
+                var y = [Float](repeating: -7, count: n * rows)
+                csr.withArrays { rp, ci, vp in
+                    bias.withUnsafeBufferPointer { bp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            XCTAssertEqual(wt_scsr_linear_windowed(rows, cols, rp, ci, vp, &d, useBias ? bp.baseAddress : nil, n, x, cols,
+                                                                   yp.baseAddress, rows, relu ? WT_SPARSE_RELU : 0), 0)
+                        }
+                    }
+                }
+                return y
+            }
+            for isa in isas {
+                _ = wt_set_isa(isa)
+                for n in [1, 2, 3] {
+                    var x = Sample.normal([n, cols], seed: UInt64(660 + n), dtype: .float32).scalars(as: Float.self)
+                    for nonFinite in [false, true] {
+                        if nonFinite { x[0] = .nan; x[n * cols - 1] = -.infinity }
+                        for (useBias, relu) in [(true, false), (false, false), (true, true), (false, true)] {
+                            for threads in [1, 2] {
+                                _ = wt_set_num_threads(Int32(threads))
+                                let sorted = product(window.descriptor.pointee, x, n, bias: useBias, relu: relu)
+                                let plain = product(perRow, x, n, bias: useBias, relu: relu)
+                                XCTAssertEqual(sorted.map(\.bitPattern), plain.map(\.bitPattern),
+                                               "\(what), isa \(isa.rawValue), batch \(n), non-finite \(nonFinite), bias \(useBias), relu \(relu), \(threads) threads")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The AVX2 pick (`CSRRowWindow.avx2Order`, on any CPU): the row order below 3 nonzeros per
+    /// 8-lane vector (since session 13; 2.5 before) — the bench's 400 × 784 at 99 % and 99.6 %
+    /// sparsity, and 97 % (2.8) — and the 8-lane layout at 95 % and 70 % and without nonzeros.
     func testAVX2PicksTheRowOrderForVerySparseWeights() {
-        for (keep, order) in [(0.01, WT_WINDOW_ROWS), (0.004, WT_WINDOW_ROWS), (0.05, WT_WINDOW_LANES8), (0.3, WT_WINDOW_LANES8),
-                              (0.0, WT_WINDOW_LANES8)] {
+        for (keep, order) in [(0.01, WT_WINDOW_ROWS), (0.004, WT_WINDOW_ROWS), (0.03, WT_WINDOW_ROWS), (0.05, WT_WINDOW_LANES8),
+                              (0.3, WT_WINDOW_LANES8), (0.0, WT_WINDOW_LANES8)] {
             let (w, m, _) = maskedLinearProblem(out: 400, in: 784, keep: keep, seed: 650)
             let csr = CSRMatrix(dense: w, mask: m)
             XCTAssertEqual(CSRRowWindow.avx2Order(csr, complex: false), order, "keep \(keep)")
             let vectors = csr.withArrays { rp, ci, _ in wt_scsr_window8_count(csr.rows, csr.columns, rp, ci) }
-            XCTAssertEqual(order == WT_WINDOW_ROWS, 2 * csr.values.count < 5 * vectors, "keep \(keep)")
+            XCTAssertEqual(order == WT_WINDOW_ROWS, csr.values.count < 3 * vectors, "keep \(keep)")
             let layer = SparseLinear(weight: w, bias: nil, mask: m, maxDensity: 1, smallBatchMaxDensity: 1)
             if Self.hasWindow, !Self.hasAVX512 { XCTAssertEqual(layer.window?.descriptor.pointee.by_position, order, "keep \(keep)") }
         }
@@ -423,6 +513,7 @@ final class SparseRowWindowTests: XCTestCase {
         let csr = CSRMatrix(dense: w, mask: m), window8 = CSRRowWindow(csr, order: WT_WINDOW_LANES8)
         let byRows = CSRRowWindow(csr, order: WT_WINDOW_ROWS)
         XCTAssertNotNil(window8)
+        assertRowOrder(csr, "70,000 columns: the per-row form")
         for isa in tiers {
             _ = wt_set_isa(isa)
             for n in [1, 3] {

@@ -81,6 +81,7 @@ typedef struct wt_sparse_window {
     const uint16_t *mask;        /// vectors entries
     const uint8_t *index;        /// 16 · vectors entries
     const float *values;         /// 16 · vectors entries
+    const uint16_t *index16;     /// the real row order's sorted slices (WT_WINDOW_ROWS), or NULL
 } wt_sparse_window;
 
 /// The order value (by_position) of the row-window layout of the AVX2 tier ("8-lane layout"):
@@ -95,29 +96,55 @@ typedef struct wt_sparse_window {
 #define WT_WINDOW_LANES8 8
 
 /// The order value (by_position) of the per-row CSR product of the AVX2 tier ("row order"), for
-/// weights too sparse for the 8-lane layout to fill its vectors: no vectors at all. The product
-/// reads the CSR arrays passed with the window (row_ptr, col_idx, values) row by row, each row's
-/// nonzeros in storage order into two running sums (even and odd positions k − row_ptr[r]),
-/// y[r] = bias[r] + (s0 + s1), then ReLU; it reads the input in place (no copy, no NaN/inf scan:
-/// a row reads only its own columns, so a NaN or an infinity reaches only the rows that read it).
-/// The descriptor holds rows and cols only (slices, groups, positions 0; vectors = the number of
-/// stored nonzeros; every array NULL but, for the complex layer (kernels_sparse_spmm.h),
-/// values = the pair values of wt_ccsr_rows_fill). Run at the AVX2 and AVX-512 tiers; the
-/// portable tier takes wt_scsr_linear's paths.
+/// weights too sparse for the 8-lane layout to fill its vectors. Each row's nonzeros in storage
+/// order go into two running sums (even and odd positions k − row_ptr[r]; fused multiply-adds from
+/// +0), y[r] = bias[r] + (s0 + s1), then ReLU. Two forms with the same bits:
+///  * a real weight with at most 65,536 columns (since session 13, wt_scsr_rows8_fill): the rows
+///    sorted by nonzero count, longest first (ties in row order), in slices of 8, one row per lane
+///    of a 256-bit vector; vector v of a slice holds the (v − slice_start[s])-th nonzero of each of
+///    its rows: column index16[8v + i] and value values[8v + i] in lane i (index 0 and value 0
+///    past a row's end and in the lanes past the last row); base[8s + i] is lane i's row (rows in
+///    lanes past the last row). slices = (rows + 7) / 8, slice_start has slices + 1 entries,
+///    values are 32-byte aligned. The product builds each vector's inputs from 8 scalar loads
+///    (16-bit indices) and adds even vectors into one sum, odd ones into the other. A finite input
+///    is read in place; an example with a NaN or an infinity takes the per-row loop below (a padded
+///    lane would multiply x[0] by 0), so a NaN or an infinity reaches only the rows that read it.
+///    The scan for those costs cols floats, so a weight with fewer nonzeros than cols / 2 runs the
+///    per-row loop even with slices (same bits).
+///  * otherwise (complex weights, wider real ones, slice_start NULL): the product reads the CSR
+///    arrays passed with the window (row_ptr, col_idx, values) row by row, x in place.
+/// The descriptor holds rows, cols and vectors = the number of stored nonzeros; for the complex
+/// layer (kernels_sparse_spmm.h) values = the pair values of wt_ccsr_rows_fill and every other
+/// array NULL. Run at the AVX2 and AVX-512 tiers; the portable tier takes wt_scsr_linear's paths.
 #define WT_WINDOW_ROWS 16
 
 /// Whether a weight whose 8-lane layout (WT_WINDOW_LANES8) would hold `vectors8` vectors for
 /// `nonzeros` stored nonzeros runs faster in the row order (WT_WINDOW_ROWS) at the AVX2 tier: the
-/// real layer below 2.5 nonzeros per 8-lane vector (99 % sparsity of a 400 × 784 weight: 1.73), the
-/// complex layer (complex = 1) below 3.75; a weight without nonzeros keeps the (empty) 8-lane
-/// layout, whose product is cheaper than 400 empty rows of the row loop. Measured in a throwaway
-/// harness on the Zen 4 host, AVX2 code, 400 × 784, batch 1, random masks (Docs/Inference.md,
-/// "Session 12"), row order against 8-lane layout: real 1.07 against 1.48 µs at 1.73 nonzeros per
-/// vector, 1.90 against 2.06 µs at 2.34, 2.68 against 2.49 µs at 2.79; complex 1.50 against
+/// real layer below 3 nonzeros per 8-lane vector (since session 13, whose sorted slices took the
+/// real row order from about 1 to 0.7 cycles per nonzero; 99 % sparsity of a 400 × 784 weight:
+/// 1.73, 97 %: 2.8, 95 %: 3.5), the complex layer (complex = 1) below 3.75; a weight without
+/// nonzeros keeps the (empty) 8-lane layout, whose product is cheaper than 400 empty rows of the
+/// row loop. Measured in throwaway harnesses on the Zen 4 host, AVX2 code, 400 × 784, batch 1,
+/// random masks (Docs/Inference.md, "Session 12" and "Session 13"), row order against 8-lane
+/// layout: real 0.82 against 1.35 µs at 1.78 nonzeros per vector, 1.40 against 1.89 µs at 2.34,
+/// 1.97 against 2.26 µs at 2.80, 2.85–3.15 against 2.93–2.96 µs at 3.36–3.51; complex 1.50 against
 /// 2.88 µs at 1.73, 5.92 against 6.41 µs at 3.49, 8.27 against 7.63 µs at 3.99.
 static inline int wt_window8_prefers_rows(ptrdiff_t nonzeros, ptrdiff_t vectors8, int complex) {
-    return complex ? 4 * nonzeros < 15 * vectors8 : 2 * nonzeros < 5 * vectors8;
+    return complex ? 4 * nonzeros < 15 * vectors8 : nonzeros < 3 * vectors8;
 }
+
+/// The number of vectors of the real row order's sorted slices (WT_WINDOW_ROWS) of a CSR matrix:
+/// the sum over slices of 8 rows (sorted by nonzero count, longest first) of their longest row;
+/// -1 when it has none (cols > 65,536, cols < 1 or rows < 0).
+ptrdiff_t wt_scsr_rows8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr);
+
+/// Writes the real row order's sorted slices (WT_WINDOW_ROWS) of a CSR matrix: slice_start
+/// ((rows + 7) / 8 + 1 entries), row_of (8 per slice: the row of each lane, rows past the last
+/// row), index16 and wvalues (8 per vector), with vectors = wt_scsr_rows8_count(…). Returns 0, or
+/// -1 when it has none or its working memory could not be allocated.
+int wt_scsr_rows8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                       const float *values, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
+                       float *wvalues);
 
 /// The number of vectors of the 8-lane layout (WT_WINDOW_LANES8) of a CSR matrix, or -1 when it
 /// has none (cols < 16, or rows < 0).

@@ -87,6 +87,24 @@ int wt_ccsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
 /// (a[2] + a[1]) with a the sum of the two.
 void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, float *w4);
 
+/// The number of steps of the complex row order's sorted slices (WT_WINDOW_ROWS, since session 13)
+/// of a CSR pattern: the sum over slices of 4 rows (sorted by nonzero count, longest first, ties in
+/// row order) of their longest row; -1 when it has none (cols > 65,535, cols < 1 or rows < 0).
+ptrdiff_t wt_ccsr_rows4_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr);
+
+/// Writes the complex row order's sorted slices: the rows sorted as in wt_ccsr_rows4_count in
+/// slices of 4 (slices = (rows + 3) / 4; slice_start: slices + 1 entries; row_of: 4 per slice, the
+/// row of each lane pair, rows past the last row); step t of a slice holds the
+/// (t − slice_start[s])-th nonzero of each of its 4 rows: column index16[4t + i] and the pair
+/// values w16[16t + 4i ..< 16t + 4i + 4] = (vr, vr, vi, vi) for row i (column `cols` and zeros past
+/// a row's end and in slices' lanes past the last row; w16 32-byte aligned). The product reads the
+/// input interleaved with a zero pair at column cols, two rows per 256-bit multiply-add, and gives
+/// the per-row product's bits (wt_ccsr_rows_fill). Returns 0, or -1 when it has none or without
+/// working memory.
+int wt_ccsr_rows4_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                       const float *vr, const float *vi, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
+                       float *w16);
+
 /// wt_ccsr_linear with the pattern's row-window layout too (or window = NULL): `window` is the
 /// wt_sparse_window of (row_ptr, col_idx) built by wt_ccsr_window_fill (its values: the real parts
 /// wvr; groups = (slices + 8) / 9 in position order), `window_imag` its wvi (64-byte aligned). Batches below 4 at the AVX-512 tier take
@@ -102,7 +120,8 @@ void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, flo
 /// handled as above. A window in the row order (by_position = WT_WINDOW_ROWS, its values the pair
 /// values of wt_ccsr_rows_fill; window_imag may be anything non-NULL) runs the per-row product of
 /// wt_ccsr_rows_fill's description at the AVX2 and AVX-512 tiers, the input interleaved into
-/// scratch. The portable tier, larger batches, a window of another shape or order, or no
+/// scratch; with sorted slices (index16, slice_start, base = row_of and values = w16 of
+/// wt_ccsr_rows4_fill) the same sums two rows per 256-bit multiply-add, same bits. The portable tier, larger batches, a window of another shape or order, or no
 /// scratch memory take wt_ccsr_linear. Same bits at any thread count. Returns as wt_ccsr_linear.
 int wt_ccsr_linear_windowed(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                             const float *vr, const float *vi, const wt_sparse_window *window,
