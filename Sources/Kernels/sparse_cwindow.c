@@ -43,7 +43,7 @@
 // (sparse_window.c).
 //
 // Since session 12 the AVX2 tier's very sparse weights (below 3.75 nonzeros per 8-lane vector,
-// wt_window8_prefers_rows) take the row order instead (WT_WINDOW_ROWS): per row, one 128-bit
+// 4.75 since session 13's second round; wt_window8_prefers_rows) take the row order instead (WT_WINDOW_ROWS): per row, one 128-bit
 // multiply-add per nonzero of the interleaved input pair with (vr, vr, vi, vi) (cw_rows_avx2);
 // CplxLinear(784, 400) at 99 % 3.1 → 1.85 µs with WIRTINGER_ISA=avx2 (Docs/Inference.md,
 // "Session 12").

@@ -78,24 +78,43 @@ public struct SparseLinearChain: SequentialLayer {
     /// Number of layers.
     public var layerCount: Int { csrLayers.count }
 
-    /// The output shape for input `x`, after checking it (float32, untraced, features).
-    private func outputShape(_ x: Tensor) -> [Int] {
+    /// Whether `s` is the output shape for input `x` (checked by ``outputShape(_:)``), without
+    /// building that shape.
+    private func isOutputShape(_ s: [Int], for x: Tensor) -> Bool {
+        let xs = x.shape
+        if flattensInput { return s.count == 2 && s[0] == xs[0] && s[1] == outFeatures }
+        guard s.count == xs.count, s[s.count - 1] == outFeatures else { return false }
+        for i in 0..<(s.count - 1) where s[i] != xs[i] { return false }
+        return true
+    }
+
+    /// Checks input `x` (float32, untraced, features) as ``outputShape(_:)`` does.
+    private func checkInput(_ x: Tensor) {
         require(!x.isTraced, "SparseLinearChain: inference only; it cannot be differentiated (compile after training)")
         require(x.dtype == .float32, "SparseLinearChain: sparse inference is float32, got a \(x.dtype) input")
         if flattensInput {
             require(x.rank >= 2 && x.shape.dropFirst().reduce(1, *) == inFeatures,
                     "SparseLinearChain: input \(x.shape) does not flatten to [N, \(inFeatures)]")
-            return [x.shape[0], outFeatures]
+            return
         }
         require(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
                 "SparseLinearChain: input \(x.shape) does not end in \(inFeatures) features")
-        return Array(x.shape.dropLast()) + [outFeatures]
     }
 
-    /// The chain's output for `x` (see the type's shapes).
+    /// The output shape for input `x`, after checking it (float32, untraced, features).
+    private func outputShape(_ x: Tensor) -> [Int] {
+        checkInput(x)
+        return flattensInput ? [x.shape[0], outFeatures] : Array(x.shape.dropLast()) + [outFeatures]
+    }
+
+    /// The chain's output for `x` (see the type's shapes), written into the output tensor the
+    /// chain kept from its previous call when that has the shape (``SparseReusableOutput``: a
+    /// caller that dropped the previous result gets no allocation; one that holds it, a fresh copy).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        var y = Tensor(uninitializedShape: outputShape(x), dtype: .float32)
+        checkInput(x)
+        var y = plan.output.take { isOutputShape($0, for: x) } ?? Tensor(uninitializedShape: outputShape(x), dtype: .float32)
         run(x, into: &y)
+        plan.output.keep(y)
         return y
     }
 
@@ -136,6 +155,8 @@ public struct SparseLinearChain: SequentialLayer {
 private final class ChainPlan: @unchecked Sendable {
     let layers: UnsafeMutablePointer<wt_sparse_chain_layer>
     let count: Int
+    /// The output tensor kept between calls of ``SparseLinearChain/callAsFunction(_:)``.
+    let output = SparseReusableOutput()
     private var owned: [UnsafeMutableRawPointer] = []
     private var retained: [CSRRowWindow] = []
     private var retainedPlans: [SparseLinearPlan] = []

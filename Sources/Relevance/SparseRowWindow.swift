@@ -115,8 +115,8 @@ final class CSRRowWindow: @unchecked Sendable {
 /// (position, slice) cell the vectors of each 144 rows (9 slices) are ordered by window position,
 /// so that the kernel loads each position's inputs once and keeps the 2 × 144 sums in registers;
 /// otherwise slice by slice (`wt_ccsr_window_order`; Docs/Inference.md, "Batch 1: complex row
-/// windows"). On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 3.75
-/// nonzeros per vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`:
+/// windows"). On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 4.75
+/// nonzeros per vector since session 13's second round, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`:
 /// since session 13 its sorted slices of 4 rows, `wt_ccsr_rows4_fill`, with the per-row
 /// product's bits; weights wider than 65,535 columns the pair values of `wt_ccsr_rows_fill`, read
 /// with the plan's CSR arrays by the per-row product; Docs/Inference.md, "Session 12" and

@@ -218,7 +218,8 @@ final class SparseRowWindowTests: XCTestCase {
     /// The row order's two forms give the same bits (session 13): the sorted slices (8 rows per
     /// vector) against the per-row loop over the CSR arrays (the same descriptor without its
     /// slices), at the AVX2 and AVX-512 tiers, batches 1–3, with and without bias and fused ReLU,
-    /// for every case, including an input with a NaN and an infinity (which takes the per-row loop).
+    /// for every case, including inputs with a NaN and an infinity (which take the per-row loop): in
+    /// x[0] (the padded lanes' input) and elsewhere.
     func testRowOrderSortedSlicesGiveThePerRowBits() {
         let isas = tiers.filter { $0.rawValue >= WT_ISA_AVX2_FMA.rawValue }
         for (w, m, b, what) in cases() {
@@ -249,8 +250,11 @@ final class SparseRowWindowTests: XCTestCase {
                 _ = wt_set_isa(isa)
                 for n in [1, 2, 3] {
                     var x = Sample.normal([n, cols], seed: UInt64(660 + n), dtype: .float32).scalars(as: Float.self)
-                    for nonFinite in [false, true] {
-                        if nonFinite { x[0] = .nan; x[n * cols - 1] = -.infinity }
+                    for nonFinite in [0, 1, 2] {
+                        // 1: a NaN in x[0] and an infinity in the last example's last input;
+                        // 2: x[0] finite, a NaN and an infinity in other inputs of example 0.
+                        if nonFinite == 1 { x[0] = .nan; x[n * cols - 1] = -.infinity }
+                        if nonFinite == 2 { x[0] = 0.5; x[cols / 2] = .nan; x[1] = .infinity }
                         for (useBias, relu) in [(true, false), (false, false), (true, true), (false, true)] {
                             for threads in [1, 2] {
                                 _ = wt_set_num_threads(Int32(threads))
