@@ -258,37 +258,19 @@ void wt_ccsr_rows_fill(ptrdiff_t nonzeros, const float *vr, const float *vi, flo
 
 ptrdiff_t wt_ccsr_rows4_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr) {
     if (rows < 0 || cols < 1 || cols > 65535) return -1;
-    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
-    if (!order) return -1;
-    ptrdiff_t steps = -1;
-    if (sp_rows_sorted_order(rows, row_ptr, order) == 0) {
-        steps = 0;
-        for (ptrdiff_t r = 0; r < rows; r += 4) steps += row_ptr[order[r] + 1] - row_ptr[order[r]];
-    }
-    free(order);
-    return steps;
+    return sp_sorted_slices(rows, row_ptr, 4, NULL, NULL);
 }
 
 int wt_ccsr_rows4_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
                        const float *vr, const float *vi, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
                        float *w16) {
     if (rows < 0 || cols < 1 || cols > 65535) return -1;
-    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
-    if (!order) return -1;
-    if (sp_rows_sorted_order(rows, row_ptr, order) != 0) {
-        free(order);
-        return -1;
-    }
-    const ptrdiff_t slices = (rows + 3) / 4;
-    ptrdiff_t t = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) {
-        slice_start[s] = (int32_t)t;
-        const ptrdiff_t length = row_ptr[order[4 * s] + 1] - row_ptr[order[4 * s]];  // the slice's longest row
+    if (sp_sorted_slices(rows, row_ptr, 4, slice_start, row_of) < 0) return -1;
+    for (ptrdiff_t s = 0; s < (rows + 3) / 4; s++) {
+        const ptrdiff_t t = slice_start[s], length = slice_start[s + 1] - t;
         for (int i = 0; i < 4; i++) {
-            const ptrdiff_t lane = 4 * s + i;
-            const int32_t r = lane < rows ? order[lane] : -1;
-            row_of[lane] = r < 0 ? (uint32_t)rows : (uint32_t)r;
-            const ptrdiff_t k0 = r < 0 ? 0 : row_ptr[r], n = r < 0 ? 0 : row_ptr[r + 1] - row_ptr[r];
+            const uint32_t r = row_of[4 * s + i];  // rows: a padding lane, no nonzeros
+            const ptrdiff_t k0 = r < rows ? row_ptr[r] : 0, n = r < rows ? row_ptr[r + 1] - row_ptr[r] : 0;
             for (ptrdiff_t o = 0; o < length; o++) {
                 float *p = w16 + 16 * (t + o) + 4 * i;
                 index16[4 * (t + o) + i] = o < n ? (uint16_t)col_idx[k0 + o] : (uint16_t)cols;
@@ -296,10 +278,7 @@ int wt_ccsr_rows4_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, c
                 p[2] = p[3] = o < n ? vi[k0 + o] : 0.0f;
             }
         }
-        t += length;
     }
-    slice_start[slices] = (int32_t)t;
-    free(order);
     return 0;
 }
 

@@ -275,9 +275,12 @@ int wt_scsr_window8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr,
 #undef SW_REAL
 
 // ---------------------------------------------------------------------------------------------
-// The real row order's sorted slices (WT_WINDOW_ROWS, kernels_sparse.h; since session 13).
+// The row order's sorted slices (WT_WINDOW_ROWS, kernels_sparse.h; since session 13): one builder for
+// the real layout (8 lanes) and the complex one (4 lanes, sparse_cwindow.c).
 
-int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order) {
+// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order (a
+// counting sort: stable), into order[0 ..< rows]. Returns 0, or -1 without memory.
+static int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order) {
     int32_t longest = 0;
     for (ptrdiff_t r = 0; r < rows; r++) {
         const int32_t n = row_ptr[r + 1] - row_ptr[r];
@@ -293,47 +296,47 @@ int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order)
     return 0;
 }
 
-ptrdiff_t wt_scsr_rows8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr) {
-    if (rows < 0 || cols < 1 || cols > 65536) return -1;
-    int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
-    if (!order) return -1;
-    ptrdiff_t vectors = -1;
-    if (sp_rows_sorted_order(rows, row_ptr, order) == 0) {
-        vectors = 0;
-        for (ptrdiff_t r = 0; r < rows; r += 8) vectors += row_ptr[order[r] + 1] - row_ptr[order[r]];
-    }
-    free(order);
-    return vectors;
-}
-
-int wt_scsr_rows8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
-                       const float *values, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
-                       float *wvalues) {
-    if (rows < 0 || cols < 1 || cols > 65536) return -1;
+ptrdiff_t sp_sorted_slices(ptrdiff_t rows, const int32_t *row_ptr, int lanes, int32_t *slice_start, uint32_t *row_of) {
     int32_t *order = (int32_t *)malloc(((size_t)rows + 1) * sizeof(int32_t));
     if (!order) return -1;
     if (sp_rows_sorted_order(rows, row_ptr, order) != 0) {
         free(order);
         return -1;
     }
-    const ptrdiff_t slices = (rows + 7) / 8;
-    ptrdiff_t v = 0;
+    const ptrdiff_t slices = (rows + lanes - 1) / lanes;
+    ptrdiff_t steps = 0;
     for (ptrdiff_t s = 0; s < slices; s++) {
-        slice_start[s] = (int32_t)v;
-        const ptrdiff_t length = row_ptr[order[8 * s] + 1] - row_ptr[order[8 * s]];  // the slice's longest row
+        if (slice_start) slice_start[s] = (int32_t)steps;
+        if (row_of)
+            for (ptrdiff_t lane = lanes * s; lane < lanes * (s + 1); lane++)
+                row_of[lane] = lane < rows ? (uint32_t)order[lane] : (uint32_t)rows;
+        steps += row_ptr[order[lanes * s] + 1] - row_ptr[order[lanes * s]];  // the slice's longest row
+    }
+    if (slice_start) slice_start[slices] = (int32_t)steps;
+    free(order);
+    return steps;
+}
+
+ptrdiff_t wt_scsr_rows8_count(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr) {
+    if (rows < 0 || cols < 1 || cols > 65536) return -1;
+    return sp_sorted_slices(rows, row_ptr, 8, NULL, NULL);
+}
+
+int wt_scsr_rows8_fill(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_ptr, const int32_t *col_idx,
+                       const float *values, int32_t *slice_start, uint32_t *row_of, uint16_t *index16,
+                       float *wvalues) {
+    if (rows < 0 || cols < 1 || cols > 65536) return -1;
+    if (sp_sorted_slices(rows, row_ptr, 8, slice_start, row_of) < 0) return -1;
+    for (ptrdiff_t s = 0; s < (rows + 7) / 8; s++) {
+        const ptrdiff_t v = slice_start[s], length = slice_start[s + 1] - v;
         for (int i = 0; i < 8; i++) {
-            const ptrdiff_t lane = 8 * s + i;
-            const int32_t r = lane < rows ? order[lane] : -1;
-            row_of[lane] = r < 0 ? (uint32_t)rows : (uint32_t)r;
-            const ptrdiff_t k0 = r < 0 ? 0 : row_ptr[r], n = r < 0 ? 0 : row_ptr[r + 1] - row_ptr[r];
+            const uint32_t r = row_of[8 * s + i];  // rows: a padding lane, no nonzeros
+            const ptrdiff_t k0 = r < rows ? row_ptr[r] : 0, n = r < rows ? row_ptr[r + 1] - row_ptr[r] : 0;
             for (ptrdiff_t o = 0; o < length; o++) {
                 index16[8 * (v + o) + i] = o < n ? (uint16_t)col_idx[k0 + o] : 0;
                 wvalues[8 * (v + o) + i] = o < n ? values[k0 + o] : 0.0f;
             }
         }
-        v += length;
     }
-    slice_start[slices] = (int32_t)v;
-    free(order);
     return 0;
 }

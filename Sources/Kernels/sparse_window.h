@@ -32,10 +32,6 @@ static inline ptrdiff_t sp_window_padded(ptrdiff_t cols) { return (cols + 15) & 
 SPW_DECLARE(8)
 SPW_DECLARE(16)
 #undef SPW_DECLARE
-/// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order
-/// (a counting sort: stable), into order[0 ..< rows]: the row order's sorted slices (real: 8 rows
-/// per slice, wt_scsr_rows8_fill; complex: 4, wt_ccsr_rows4_fill). Returns 0, or -1 without memory.
-int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order);
 
 #endif
 
@@ -65,9 +61,12 @@ int sp_window_fill_grouped(ptrdiff_t rows, ptrdiff_t cols, const int32_t *row_pt
                            const float *vr, const float *vi, ptrdiff_t group, uint8_t *count, int32_t *group_start,
                            uint16_t *mask, uint8_t *index, float *wvr, float *wvi);
 
-/// The rows of a CSR matrix sorted by nonzero count, longest first, ties in ascending row order
-/// (a counting sort: stable), into order[0 ..< rows]: the row order's sorted slices (real: 8 rows
-/// per slice, wt_scsr_rows8_fill; complex: 4, wt_ccsr_rows4_fill). Returns 0, or -1 without memory.
-int sp_rows_sorted_order(ptrdiff_t rows, const int32_t *row_ptr, int32_t *order);
+/// The row order's sorted slices (WT_WINDOW_ROWS; real: 8 lanes, wt_scsr_rows8_fill; complex: 4,
+/// wt_ccsr_rows4_fill): the rows sorted by nonzero count, longest first, ties in ascending row order,
+/// cut into slices of `lanes` rows; slice s is as many steps long as its longest row. Writes, when
+/// not NULL, slice_start (slices + 1 entries: the step each slice starts at, then the total) and
+/// row_of (lanes · slices entries: the row in each lane, `rows` in the last slice's padding lanes).
+/// Returns the number of steps, or -1 without memory.
+ptrdiff_t sp_sorted_slices(ptrdiff_t rows, const int32_t *row_ptr, int lanes, int32_t *slice_start, uint32_t *row_of);
 
 #endif
