@@ -46,7 +46,7 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
     } else {
         // built-in data are generated: bound them by memory (float32 inputs) before allocating
         let perExample = DataSource.builtInBytesPerExample(complex ? .radio : .glyphs)!   // float32 I/Q of 128 samples, or a 28×28 glyph
-        let budget = builtInDataBudget()
+        let budget = halfPhysicalMemory()
         for (option, n) in [("train-size", trainSize), ("test-size", testSize)] {
             if let n, n > budget / perExample {
                 throw UsageError(message: "--\(option): \(n) built-in examples would take \(Int(Double(n) * Double(perExample) / 1_048_576)) MiB; "
@@ -67,9 +67,6 @@ func loadData(_ args: CommandSpec.Parsed, complex: Bool, seed: UInt64) throws ->
     }
     return data
 }
-
-/// Bytes the built-in data may take: half the physical memory (``halfPhysicalMemory()``).
-func builtInDataBudget() -> Int { halfPhysicalMemory() }
 
 /// The architecture of `--model` and `--complex`: `--model` as given (its complex counterpart with
 /// `--complex`); without `--model`, `cplx-conv` for `--complex` or complex data, else `mlp`.
@@ -96,7 +93,7 @@ func denseParameterCount(_ arch: Architecture, sampleShape: [Int], classes: Int,
 /// The dense model's parameters are counted by ``denseParameterCount(_:sampleShape:classes:hidden:)``.
 /// Training holds each float32 parameter's value, gradient and Adam's two moments, and a
 /// Bayesian stage doubles that: 32 bytes per parameter, which must stay within
-/// ``builtInDataBudget()`` (half the physical memory). The error names the size and the options
+/// ``halfPhysicalMemory()``. The error names the size and the options
 /// or data that set it.
 func checkModelFitsInMemory(_ arch: Architecture, sampleShape: [Int], classes: Int, hidden: Int?) throws {
     let count = try denseParameterCount(arch, sampleShape: sampleShape, classes: classes, hidden: hidden)
@@ -104,7 +101,7 @@ func checkModelFitsInMemory(_ arch: Architecture, sampleShape: [Int], classes: I
         let (b, o) = c.multipliedReportingOverflow(by: 32)
         return o ? nil : b
     }
-    let budget = builtInDataBudget()
+    let budget = halfPhysicalMemory()
     guard bytes == nil || bytes! > budget else { return }
     let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / Double(1 << 30)) }
     throw UsageError(message: "the \(arch.rawValue) model for \(classes) classes, input \(sampleShape)"
