@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -67,7 +68,7 @@ wt_isa wt_detected_isa(void) {
         if (cap && *cap) {
             int wanted = -1;
             for (int t = WT_ISA_PORTABLE; t <= WT_ISA_AVX512; t++)
-                if (strcmp(cap, wt_isa_name((wt_isa)t)) == 0) wanted = t;
+                if (strcasecmp(cap, wt_isa_name((wt_isa)t)) == 0) wanted = t;  // AVX2 as well as avx2
             if (wanted < 0)
                 fprintf(stderr, "wirtinger: WIRTINGER_ISA=%s is not one of portable, avx2, avx512; ignored\n", cap);
             else if (wanted < isa)

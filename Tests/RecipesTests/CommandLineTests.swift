@@ -136,6 +136,9 @@ final class CommandLineTests: CommandLineTestCase {
                 XCTAssertLessThanOrEqual(order.firstIndex(of: tier)!, order.firstIndex(of: expected)!, "\(family) above the cap")
             }
         }
+        let (upper, upperDoc) = try bench(["WIRTINGER_ISA": "PORTABLE"])  // the case of the name does not matter
+        XCTAssertEqual(upperDoc["isa"] as? String, "portable")
+        XCTAssertFalse(upper.stderr.contains("is not one of"), upper.stderr)
         let (bad, badDoc) = try bench(["WIRTINGER_ISA": "sse9"])
         XCTAssertTrue(bad.stderr.contains("WIRTINGER_ISA=sse9 is not one of portable, avx2, avx512"), bad.stderr)
         XCTAssertEqual(badDoc["isa"] as? String, detected)
