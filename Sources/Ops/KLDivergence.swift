@@ -228,8 +228,9 @@ public struct StartedPenalty {
 /// gives where it is called (value, derivatives, tape entry), bit for bit, at any thread count;
 /// the untaped form gives the same value and, as the cotangents, the derivatives its tape entry
 /// hands out for a cotangent of 1. The operands are values: later changes of the caller's copies
-/// do not reach it. Returns nil where there is nothing to start early (float64 or untraced
-/// operands, operands that differ in shape or dtype): call `klDivergenceSum` then. An unfinished
+/// do not reach it. Returns nil where there is nothing to start early (one kernel thread, float64
+/// or untraced operands, operands that differ in shape or dtype): call `klDivergenceSum` then, so
+/// that a 1-thread step computes the sum where it did before. An unfinished
 /// sum is finished when the last form is released.
 public func startKLDivergenceSum(_ kind: ComplexKLDivergence, logSigma2: Tensor, weight: ComplexTensor,
                                  scale: Double) -> StartedPenalty? {

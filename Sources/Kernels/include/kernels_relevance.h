@@ -74,8 +74,9 @@ typedef struct wt_kl_sum_task wt_kl_sum_task;
 /// elements, between the parallel jobs of the caller) while the caller goes on, and
 /// wt_kl_sum_end(task) finishes it and returns its value; the derivatives and the value are those
 /// of wt_kl_cplx_sum_f32, bit for bit, at any thread count. The inputs must not change, and the
-/// outputs must not be read, until wt_kl_sum_end returns. With one kernel thread, or when another
-/// started sum is pending, nothing runs before wt_kl_sum_end. NULL only when out of memory.
+/// outputs must not be read, until wt_kl_sum_end returns. When another started sum is pending,
+/// nothing runs before wt_kl_sum_end. NULL (nothing started: call wt_kl_cplx_sum_f32 where the
+/// sum is needed) with one kernel thread, or when out of memory.
 wt_kl_sum_task *wt_kl_cplx_sum_f32_begin(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
                                          double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
 /// Finishes a started KL sum (the caller runs the units left, with any idle kernel thread), frees
