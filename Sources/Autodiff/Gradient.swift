@@ -56,7 +56,9 @@ public func valueWithGradient(at tree: ParameterTree, of f: (ParameterTree) thro
 /// leaf's gradient (or at its end): a cotangent still being computed on other threads (a penalty
 /// sum started before the forward pass) is waited for as late as possible. The returned value is
 /// `y` alone; the caller adds the terms' values (which it knows) itself.
-/// - Precondition: every `xᵢ` is a value of the tree as passed to `f`, each at most once.
+/// Several terms of one leaf are added to it in reverse order (as the pullbacks of terms recorded
+/// in their order would add them).
+/// - Precondition: every `xᵢ` is a value of the tree as passed to `f`.
 public func valueWithGradient(at tree: ParameterTree, deferring f: (ParameterTree) throws -> (Tensor, [(Tensor, () -> Tensor)]))
     rethrows -> (value: Tensor, gradient: ParameterTree) {
     let keys = tree.keys
@@ -70,12 +72,24 @@ public func valueWithGradient(at tree: ParameterTree, deferring f: (ParameterTre
         scope.report(error)
         return (y.detached(), ParameterTree(Array(Swift.zip(keys, leaves.map { Tensor.zeros($0.shape, dtype: $0.dtype) }))))
     }
-    var deferred: [Int: () -> Tensor] = [:]
+    var bySlot: [Int: [() -> Tensor]] = [:]
     for (x, c) in terms {
-        guard let tr = x.trace, tr.tape === tape, tape.isLeaf(tr.slot), deferred[tr.slot] == nil else {
-            preconditionFailure("valueWithGradient(deferring:): a term's tensor is not a distinct value of the tree")
+        guard let tr = x.trace, tr.tape === tape, tape.isLeaf(tr.slot) else {
+            preconditionFailure("valueWithGradient(deferring:): a term's tensor is not a value of the tree")
         }
-        deferred[tr.slot] = c
+        bySlot[tr.slot, default: []].append(c)
+    }
+    var deferred: [Int: () -> Tensor] = [:]
+    for (slot, cs) in bySlot {
+        guard cs.count > 1 else { deferred[slot] = cs[0]; continue }
+        // a leaf with several terms (a parameter shared by two layers): the last term first, then
+        // the others added one by one, as the pullbacks of terms recorded in this order would
+        let leaf = leaves.first { $0.trace!.slot == slot }!
+        deferred[slot] = {
+            var sum: Tensor?
+            for c in cs.reversed() { Tape.add(c(), into: &sum, shape: leaf.shape, dtype: leaf.dtype) }
+            return sum!
+        }
     }
     var seeds: [(slot: Int, cotangent: Tensor)] = []
     if let tr = y.trace, tr.tape === tape { seeds.append((tr.slot, Tensor.ones(y.shape, dtype: y.dtype))) }

@@ -332,6 +332,9 @@ struct wt_background_sum {
 
 static _Atomic(wt_background_sum *) bg_current;
 static _Atomic int bg_users;
+/// 1 from a background sum's start until its end has retired it (no second one starts before, so
+/// the end's wait for the workers that may still hold the retired pointer is short).
+static _Atomic int bg_busy;
 
 static int bg_units(const wt_background_sum *h, int b) {
     ptrdiff_t start = (ptrdiff_t)b * WT_SUM_BLOCK, count = h->n - start < WT_SUM_BLOCK ? h->n - start : WT_SUM_BLOCK;
@@ -384,20 +387,17 @@ wt_background_sum *wt_blocked_sum_begin(ptrdiff_t n, int lanes, wt_block_sum_fn 
     h->context = h->storage;
     int threads = wt_get_num_threads();
     if (threads <= 1 || h->blocks < 1 || h->blocks > BG_MAX_BLOCKS || pthread_mutex_trylock(&pool.owner) != 0) return h;
-    wt_background_sum *none = NULL;
-    if (ensure_workers(threads - 1) >= threads - 1) {
+    int idle = 0;
+    if (ensure_workers(threads - 1) >= threads - 1 && atomic_compare_exchange_strong(&bg_busy, &idle, 1)) {
         h->background = 1;
-        if (atomic_compare_exchange_strong(&bg_current, &none, h)) {
-            int units = 0;
-            for (int b = 0; b < h->blocks; b++) units += bg_units(h, b);
-            atomic_store(&bg_left, units);
-            pthread_mutex_lock(&pool.lock);  // wake a sleeping worker
-            pthread_cond_broadcast(&pool.wake);
-            pthread_mutex_unlock(&pool.lock);
-        } else {
-            h->background = 0;  // another background sum is pending
-        }
-    }
+        int units = 0;
+        for (int b = 0; b < h->blocks; b++) units += bg_units(h, b);
+        atomic_store(&bg_current, h);
+        atomic_store(&bg_left, units);
+        pthread_mutex_lock(&pool.lock);  // wake a sleeping worker
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }  // else another background sum is pending: this one runs where it ends
     pthread_mutex_unlock(&pool.owner);
     return h;
 }
@@ -416,6 +416,7 @@ double wt_blocked_sum_end(wt_background_sum *h) {
         }
         atomic_store(&bg_current, NULL);
         while (atomic_load(&bg_users) > 0) cpu_relax();
+        atomic_store(&bg_busy, 0);
         double total[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int b = 0; b < h->blocks; b++)
             for (int l = 0; l < h->lanes; l++) total[l] += h->partial[b * h->lanes + l];

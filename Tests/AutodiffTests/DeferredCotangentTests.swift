@@ -56,3 +56,20 @@ final class DeferredCotangentTests: XCTestCase {
         XCTAssertEqual(r.gradient["a"]!.scalars, [1, 1])
     }
 }
+
+/// Several deferred terms of one leaf (a parameter shared by layers) add up as the taped terms do:
+/// the last term's pullback first.
+final class DeferredCotangentSharedLeafTests: XCTestCase {
+    func testSeveralTermsOfOneLeafAddAsTaped() {
+        let tree: ParameterTree = ["a": Tensor(shape: [2], scalars: [1, -2], dtype: .float32)]
+        // float32 values whose sum depends on the order: (c3 + c2) + c1 ≠ c3 + (c2 + c1)
+        let c1 = Tensor(shape: [2], scalars: [1e8, 3], dtype: .float32)
+        let c2 = Tensor(shape: [2], scalars: [-1e8, 1e8], dtype: .float32)
+        let c3 = Tensor(shape: [2], scalars: [3, -1e8], dtype: .float32)
+        func term(_ x: Tensor, _ c: Tensor) -> Tensor { Tape.record("term", Tensor(scalar: 0, dtype: .float32), inputs: [x]) { _ in [c] } }
+        let taped = valueWithGradient(at: tree) { p in ((sum(p["a"]! * 0.5) + term(p["a"]!, c1)) + term(p["a"]!, c2)) + term(p["a"]!, c3) }
+        let deferred = valueWithGradient(at: tree, deferring: { p in (sum(p["a"]! * 0.5), [(p["a"]!, { c1 }), (p["a"]!, { c2 }), (p["a"]!, { c3 })]) })
+        XCTAssertEqual(deferred.gradient["a"]!.scalars, taped.gradient["a"]!.scalars)
+        XCTAssertEqual(taped.gradient["a"]!.scalars, [0.5, 3.5], "the taped order: (c3 + c2) + c1, then the rest")
+    }
+}
