@@ -408,11 +408,20 @@ double wt_blocked_sum_end(wt_background_sum *h) {
         sum = wt_blocked_sum(h->n, h->lanes, h->block, h->context);
     } else {
         // the units left, from the last block down (the workers take the lowest free ones)
+        // (waiting only for units a worker runs: after WT_POOL_HOT_NS it gives its core away
+        // between polls, in case that worker shares it)
+        long waiting = 0;
         while (atomic_load(&h->blocks_done) < h->blocks) {
             int ran = 0;
             for (int b = h->blocks - 1; b >= 0; b--)
                 while (bg_try_unit(h, b)) ran = 1;
-            if (!ran) cpu_relax();
+            if (ran) {
+                waiting = 0;
+            } else {
+                long now = monotonic_ns();
+                if (!waiting) waiting = now;
+                if (now - waiting > WT_POOL_HOT_NS) sched_yield(); else cpu_relax();
+            }
         }
         atomic_store(&bg_current, NULL);
         while (atomic_load(&bg_users) > 0) cpu_relax();
