@@ -48,6 +48,55 @@ public func valueWithGradient(at tree: ParameterTree, of f: (ParameterTree) thro
     return (v, ParameterTree(Array(Swift.zip(keys, g))))
 }
 
+/// ``valueWithGradient(at:of:)-(ParameterTree,_)`` of `y + Σᵢ ⟨cᵢ, xᵢ⟩`, where `f` returns `y` and
+/// the terms `(xᵢ, cᵢ)`: each `xᵢ` one of the tree's values as `f` received it (a leaf of the
+/// tape) and `cᵢ()` a tensor of its shape. The gradient of each `xᵢ` is `∂y/∂xᵢ + cᵢ()`, `cᵢ()`
+/// added first, before any other contribution (as the pullback of a term recorded after `y`'s
+/// computation would add it), but each `cᵢ` is called only when the backward pass first needs that
+/// leaf's gradient (or at its end): a cotangent still being computed on other threads (a penalty
+/// sum started before the forward pass) is waited for as late as possible. The returned value is
+/// `y` alone; the caller adds the terms' values (which it knows) itself.
+/// Several terms of one leaf are added to it in reverse order (as the pullbacks of terms recorded
+/// in their order would add them).
+/// - Precondition: every `xᵢ` is a value of the tree as passed to `f`.
+public func valueWithGradient(at tree: ParameterTree, deferring f: (ParameterTree) throws -> (Tensor, [(Tensor, () -> Tensor)]))
+    rethrows -> (value: Tensor, gradient: ParameterTree) {
+    let keys = tree.keys
+    let tape = Tape()
+    defer { tape.finish() }
+    let leaves = tree.map(\.value).map { tape.leaf($0) }
+    let (y, terms) = try f(ParameterTree(Array(Swift.zip(keys, leaves))))
+    if y.count != 1 {
+        let error = GradientError.nonScalarOutput(shape: y.shape)
+        guard let scope = ErrorScope.current else { fatalError(error.description) }
+        scope.report(error)
+        return (y.detached(), ParameterTree(Array(Swift.zip(keys, leaves.map { Tensor.zeros($0.shape, dtype: $0.dtype) }))))
+    }
+    var bySlot: [Int: [() -> Tensor]] = [:]
+    for (x, c) in terms {
+        guard let tr = x.trace, tr.tape === tape, tape.isLeaf(tr.slot) else {
+            preconditionFailure("valueWithGradient(deferring:): a term's tensor is not a value of the tree")
+        }
+        bySlot[tr.slot, default: []].append(c)
+    }
+    var deferred: [Int: () -> Tensor] = [:]
+    for (slot, cs) in bySlot {
+        guard cs.count > 1 else { deferred[slot] = cs[0]; continue }
+        // a leaf with several terms (a parameter shared by two layers): the last term first, then
+        // the others added one by one, as the pullbacks of terms recorded in this order would
+        let leaf = leaves.first { $0.trace!.slot == slot }!
+        deferred[slot] = {
+            var sum: Tensor?
+            for c in cs.reversed() { Tape.add(c(), into: &sum, shape: leaf.shape, dtype: leaf.dtype) }
+            return sum!
+        }
+    }
+    var seeds: [(slot: Int, cotangent: Tensor)] = []
+    if let tr = y.trace, tr.tape === tape { seeds.append((tr.slot, Tensor.ones(y.shape, dtype: y.dtype))) }
+    let grads = tape.backward(seeds: seeds, deferred: deferred)
+    return (y.detached(), ParameterTree(Array(Swift.zip(keys, leaves.map { grads[$0.trace!.slot] ?? Tensor.zeros($0.shape, dtype: $0.dtype) }))))
+}
+
 /// The gradient of a scalar function of a parameter tree.
 public func gradient(at tree: ParameterTree, of f: (ParameterTree) throws -> Tensor) rethrows -> ParameterTree {
     try valueWithGradient(at: tree, of: f).gradient

@@ -124,12 +124,23 @@ public final class Tape: @unchecked Sendable {
     /// slot (``leaf(_:)``) that received one; the cotangents of intermediate values are released
     /// as soon as the entry that produced them has been pulled back (nothing can add to them
     /// afterwards), which keeps their memory free for reuse. Recording stays off afterwards.
-    func backward(seeds: [(slot: Int, cotangent: Tensor)]) -> [Tensor?] {
+    ///
+    /// `deferred` (leaf slot → cotangent) adds cotangents to leaves as if they were seeds (before
+    /// any pullback's), but calls each function only when backward first needs the leaf's sum (the
+    /// first entry to pull back into the leaf) or at the end: a cotangent that is still being
+    /// computed elsewhere is waited for as late as possible.
+    func backward(seeds: [(slot: Int, cotangent: Tensor)], deferred: [Int: () -> Tensor] = [:]) -> [Tensor?] {
         isRecording = false
         var grads = [Tensor?](repeating: nil, count: slotShapes.count)
         for (slot, g) in seeds { accumulate(&grads, slot, g) }
+        var deferred = deferred
         for entry in entries.reversed() {
             guard entry.outputs.contains(where: { grads[$0] != nil }) else { continue }
+            if !deferred.isEmpty {
+                for s in entry.inputs where s >= 0 {
+                    if let cotangent = deferred.removeValue(forKey: s) { accumulate(&grads, s, cotangent()) }
+                }
+            }
             var inGrads: [Tensor?]
             let cots = entry.outputs.map { s in grads[s] ?? Tensor.zeros(slotShapes[s], dtype: slotTypes[s]) }
             for s in entry.outputs where !leafSlots.contains(s) { grads[s] = nil }
@@ -161,8 +172,12 @@ public final class Tape: @unchecked Sendable {
                 }
             }
         }
+        for (slot, cotangent) in deferred.sorted(by: { $0.key < $1.key }) { accumulate(&grads, slot, cotangent()) }
         return grads
     }
+
+    /// Whether `slot` is a leaf (``leaf(_:)``) of this tape.
+    func isLeaf(_ slot: Int) -> Bool { leafSlots.contains(slot) }
 
     /// Whether no traced slot (≥ 0) appears twice among `inputs` (a handful per entry: compared
     /// pairwise, without building a set for every entry of every backward pass).

@@ -26,9 +26,17 @@
 // and the portable path do the same float operations in the same order (fmaf in the portable one),
 // so they give identical bits.
 #include "kernels_relevance.h"
+#include "kernels_gemm.h"  // wt_get_num_threads
+#include <stdlib.h>
 #include "kernels_constants.h"
 #include "blocked_sum.h"
 #include "kl_sum_job.h"
+
+/// A KL sum started by a _begin function (kernels_relevance.h).
+struct wt_kl_sum_task {
+    wt_background_sum *sum;
+    double scale;
+};
 #include "kernels_dispatch.h"
 #include <math.h>
 #include <stdint.h>
@@ -164,4 +172,26 @@ double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const floa
                           float *d_ls, float *d_re, float *d_im, ptrdiff_t n) {
     kl_cplx_sum_job j = {prior, log_sigma2, re, im, d_ls, d_re, d_im, (float)scale};
     return scale * wt_blocked_sum(n, 8, kl_cplx_sum_block, &j);
+}
+
+wt_kl_sum_task *wt_kl_cplx_sum_f32_begin(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
+                                         double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n) {
+    if (wt_get_num_threads() <= 1) return NULL;  // no idle thread to run it
+    kl_cplx_sum_job j = {prior, log_sigma2, re, im, d_ls, d_re, d_im, (float)scale};
+    wt_background_sum *sum = wt_blocked_sum_begin(n, 8, kl_cplx_sum_block, &j, sizeof j);
+    if (!sum) return NULL;
+    wt_kl_sum_task *task = malloc(sizeof *task);
+    if (!task) {  // (out of memory: finish it now)
+        wt_blocked_sum_end(sum);
+        return NULL;
+    }
+    task->sum = sum;
+    task->scale = scale;
+    return task;
+}
+
+double wt_kl_sum_end(wt_kl_sum_task *task) {
+    double total = task->scale * wt_blocked_sum_end(task->sum);
+    free(task);
+    return total;
 }

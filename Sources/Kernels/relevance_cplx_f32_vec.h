@@ -156,7 +156,10 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
                             float *d_ls, float *d_re, float *d_im, ptrdiff_t n, float scale, double *acc) {
     const int grad = d_ls != NULL && d_re != NULL && d_im != NULL;
     const RV(f) vscale = RV(c)(scale);
+    // the lanes continue acc (a block run in pieces adds every element in the order of one run:
+    // wt_blocked_sum_begin's units)
     RV(cacc8) sums = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (acc) sums = (RV(cacc8)){acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]};
     float bm[KV_CHUNK] __attribute__((aligned(64))), bt[KV_CHUNK] __attribute__((aligned(64)));
     float ba[KV_CHUNK] __attribute__((aligned(64))), bx[KV_CHUNK] __attribute__((aligned(64)));
     float bex[KV_CHUNK] __attribute__((aligned(64)));
@@ -215,7 +218,7 @@ KV_ATTR static void KV_NAME(wt_kl_prior prior, const float *ls, const float *re,
     }
     i = nv;
     if (acc)
-        for (int l = 0; l < 8; l++) acc[l] += sums[l];
+        for (int l = 0; l < 8; l++) acc[l] = sums[l];
     if (i < n)  // i is a multiple of 8, so the tail's accumulator lanes line up with the scalar run
         kl_cplx_f32_scalar(prior, ls + i, re + i, im + i, value ? value + i : NULL, grad ? d_ls + i : NULL,
                            grad ? d_re + i : NULL, grad ? d_im + i : NULL, n - i, scale, acc);

@@ -36,6 +36,7 @@
 #include "kernels_parallel.h"
 #include "blocked_sum.h"
 #include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -129,20 +130,31 @@ static void run_parts(unsigned gen, int index) {
         }                                                                                          \
     } while (0)
 
+/// Units of the pending background sum (wt_blocked_sum_begin) that no thread has claimed yet.
+static _Atomic int bg_left;
+static int bg_run_unit(void);
+
 static void *worker_main(void *arg) {
     int index = (int)((size_t)arg & 0xff);         // this worker's number, 1 ..< 64
     unsigned seen = (unsigned)((size_t)arg >> 8);  // the generation current when it was started
     for (;;) {
         int posted;
-        SPIN_UNTIL(JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) != seen, posted);
+        SPIN_UNTIL(JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) != seen ||
+                       atomic_load(&bg_left) > 0,
+                   posted);
         if (!posted) {
             pthread_mutex_lock(&pool.lock);
-            while (JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) == seen)
+            while (JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire)) == seen && atomic_load(&bg_left) <= 0)
                 pthread_cond_wait(&pool.wake, &pool.lock);
             pthread_mutex_unlock(&pool.lock);
         }
-        seen = JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire));
-        run_parts(seen, index);
+        unsigned gen = JOB_GEN(atomic_load_explicit(&pool.job, memory_order_acquire));
+        if (gen != seen) {  // a parallel job first
+            seen = gen;
+            run_parts(seen, index);
+            continue;
+        }
+        bg_run_unit();  // else one unit of the background sum, then look for a job again
     }
     return 0;
 }
@@ -289,5 +301,137 @@ double wt_blocked_sum(ptrdiff_t n, int lanes, wt_block_sum_fn block, void *conte
     }
     double sum = 0;
     for (int l = 0; l < lanes; l++) sum += total[l];
+    return sum;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background blocked sums (blocked_sum.h): one at a time, run in units by idle workers.
+//
+// Block b of the sum runs as units 0 ..< units(b) in order, each continuing the block's
+// accumulators (the block function is resumable), so the result is wt_blocked_sum's whoever runs
+// which unit. state[b] = 2·(units done) + 1 while a thread runs the next one: a unit is claimed by
+// the compare-and-swap that sets the busy bit on a state whose previous units are all done, and
+// released by the store of the next count, which also publishes the accumulators to the next
+// claimer. A worker takes one unit at a time and looks for a parallel job in between; the owner
+// of the sum runs the units left in wt_blocked_sum_end while the workers go on taking them, then
+// retires the sum: it clears bg_current and waits until no worker still holds a pointer to it
+// (bg_users counts the workers between their load of bg_current and their last access).
+
+#define BG_MAX_BLOCKS 64
+
+struct wt_background_sum {
+    ptrdiff_t n;
+    int lanes, blocks, background;
+    wt_block_sum_fn block;
+    _Atomic int state[BG_MAX_BLOCKS];
+    _Atomic int blocks_done;
+    double partial[BG_MAX_BLOCKS * 8];
+    void *context;  // the copy (points into `storage`)
+    _Alignas(16) unsigned char storage[];
+};
+
+static _Atomic(wt_background_sum *) bg_current;
+static _Atomic int bg_users;
+/// 1 from a background sum's start until its end has retired it (no second one starts before, so
+/// the end's wait for the workers that may still hold the retired pointer is short).
+static _Atomic int bg_busy;
+
+static int bg_units(const wt_background_sum *h, int b) {
+    ptrdiff_t start = (ptrdiff_t)b * WT_SUM_BLOCK, count = h->n - start < WT_SUM_BLOCK ? h->n - start : WT_SUM_BLOCK;
+    return (int)((count + WT_SUM_UNIT - 1) / WT_SUM_UNIT);
+}
+
+/// Runs the next unit of block b if it is free (returns 1), else returns 0.
+static int bg_try_unit(wt_background_sum *h, int b) {
+    int s = atomic_load(&h->state[b]);
+    int k = s >> 1, units = bg_units(h, b);
+    if ((s & 1) || k >= units || !atomic_compare_exchange_strong(&h->state[b], &s, s | 1)) return 0;
+    if (h->background) atomic_fetch_sub(&bg_left, 1);
+    double *acc = h->partial + (ptrdiff_t)b * h->lanes;
+    if (k == 0)
+        for (int l = 0; l < h->lanes; l++) acc[l] = 0;
+    ptrdiff_t block_start = (ptrdiff_t)b * WT_SUM_BLOCK, start = block_start + (ptrdiff_t)k * WT_SUM_UNIT;
+    ptrdiff_t block_end = h->n - block_start < WT_SUM_BLOCK ? h->n : block_start + WT_SUM_BLOCK;
+    ptrdiff_t count = block_end - start < WT_SUM_UNIT ? block_end - start : WT_SUM_UNIT;
+    h->block(h->context, start, count, acc);
+    atomic_store(&h->state[b], 2 * (k + 1));
+    if (k + 1 == units) atomic_fetch_add(&h->blocks_done, 1);
+    return 1;
+}
+
+/// A worker's turn at the background sum: one unit, the lowest free one.
+static int bg_run_unit(void) {
+    int ran = 0;
+    atomic_fetch_add(&bg_users, 1);
+    wt_background_sum *h = atomic_load(&bg_current);
+    if (h)
+        for (int b = 0; b < h->blocks && !ran; b++) ran = bg_try_unit(h, b);
+    atomic_fetch_sub(&bg_users, 1);
+    if (!ran) cpu_relax();
+    return ran;
+}
+
+wt_background_sum *wt_blocked_sum_begin(ptrdiff_t n, int lanes, wt_block_sum_fn block, const void *context,
+                                        size_t context_size) {
+    wt_background_sum *h = malloc(sizeof(wt_background_sum) + context_size);
+    if (!h) return NULL;
+    h->n = n;
+    h->lanes = lanes;
+    h->block = block;
+    ptrdiff_t blocks = n > 0 ? (n + WT_SUM_BLOCK - 1) / WT_SUM_BLOCK : 0;
+    h->blocks = blocks > BG_MAX_BLOCKS ? BG_MAX_BLOCKS + 1 : (int)blocks;  // more: no background
+    h->background = 0;
+    for (int b = 0; b < BG_MAX_BLOCKS; b++) atomic_init(&h->state[b], 0);
+    atomic_init(&h->blocks_done, 0);
+    memcpy(h->storage, context, context_size);
+    h->context = h->storage;
+    int threads = wt_get_num_threads();
+    if (threads <= 1 || h->blocks < 1 || h->blocks > BG_MAX_BLOCKS || pthread_mutex_trylock(&pool.owner) != 0) return h;
+    int idle = 0;
+    if (ensure_workers(threads - 1) >= threads - 1 && atomic_compare_exchange_strong(&bg_busy, &idle, 1)) {
+        h->background = 1;
+        int units = 0;
+        for (int b = 0; b < h->blocks; b++) units += bg_units(h, b);
+        atomic_store(&bg_current, h);
+        atomic_store(&bg_left, units);
+        pthread_mutex_lock(&pool.lock);  // wake a sleeping worker
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }  // else another background sum is pending: this one runs where it ends
+    pthread_mutex_unlock(&pool.owner);
+    return h;
+}
+
+double wt_blocked_sum_end(wt_background_sum *h) {
+    double sum;
+    if (!h->background) {
+        sum = wt_blocked_sum(h->n, h->lanes, h->block, h->context);
+    } else {
+        // the units left, from the last block down (the workers take the lowest free ones)
+        // (waiting only for units a worker runs: after WT_POOL_HOT_NS it gives its core away
+        // between polls, in case that worker shares it)
+        long waiting = 0;
+        while (atomic_load(&h->blocks_done) < h->blocks) {
+            int ran = 0;
+            for (int b = h->blocks - 1; b >= 0; b--)
+                while (bg_try_unit(h, b)) ran = 1;
+            if (ran) {
+                waiting = 0;
+            } else {
+                long now = monotonic_ns();
+                if (!waiting) waiting = now;
+                if (now - waiting > WT_POOL_HOT_NS) sched_yield(); else cpu_relax();
+            }
+        }
+        atomic_store(&bg_current, NULL);
+        while (atomic_load(&bg_users) > 0) cpu_relax();
+        atomic_store(&bg_busy, 0);
+        double total[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int b = 0; b < h->blocks; b++)
+            for (int l = 0; l < h->lanes; l++) total[l] += h->partial[b * h->lanes + l];
+        sum = 0;
+        for (int l = 0; l < h->lanes; l++) sum += total[l];
+    }
+    free(h);
     return sum;
 }

@@ -66,6 +66,14 @@ public protocol FusedKLDivergence: Sendable {
     /// `klDivergenceSum(self, logSigma2:weight:scale:)`: `scale · Σᵢ KLᵢ` (shape `[]`), or nil when
     /// the operands differ in shape or dtype.
     func divergenceSum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor?
+    /// `divergenceSum` started ahead of its use (``startKLDivergenceSum(_:logSigma2:weight:scale:)``),
+    /// or nil where nothing starts early (the default).
+    func startDivergenceSum(logSigma2: Tensor, weight: Weight, scale: Double) -> StartedPenalty?
+}
+
+extension FusedKLDivergence {
+    /// nil: the sum is computed where it is used.
+    public func startDivergenceSum(logSigma2: Tensor, weight: Weight, scale: Double) -> StartedPenalty? { nil }
 }
 
 extension RealKLDivergence: FusedKLDivergence {
@@ -83,6 +91,10 @@ extension ComplexKLDivergence: FusedKLDivergence {
     /// `klDivergenceSum(self, logSigma2:weight:scale:)`.
     public func divergenceSum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> Tensor? {
         klDivergenceSum(self, logSigma2: logSigma2, weight: weight, scale: scale)
+    }
+    /// `startKLDivergenceSum(self, logSigma2:weight:scale:)`.
+    public func startDivergenceSum(logSigma2: Tensor, weight: ComplexTensor, scale: Double) -> StartedPenalty? {
+        startKLDivergenceSum(self, logSigma2: logSigma2, weight: weight, scale: scale)
     }
 }
 
@@ -174,12 +186,97 @@ public func klDivergenceSum(_ kind: ComplexKLDivergence, logSigma2: Tensor, weig
                                                                     traced ? o[1] : nil, traced ? o[2] : nil, n) })
     let value = Tensor(scalar: total, dtype: ls.dtype)
     guard traced else { return value }
-    let dls = outs[0], dre = outs[1], dim = outs[2]
+    return recordComplexKLSum(kind, value, logSigma2: logSigma2, weight: weight, derivatives: (outs[0], outs[1], outs[2]))
+}
+
+/// The tape entry of a complex KL sum: `value` with the pre-scaled derivatives.
+private func recordComplexKLSum(_ kind: ComplexKLDivergence, _ value: Tensor, logSigma2: Tensor, weight: ComplexTensor,
+                                derivatives d: (Tensor, Tensor, Tensor)) -> Tensor {
+    let (dls, dre, dim) = d
     let tls = logSigma2.isTraced, tre = weight.real.isTraced, tim = weight.imag.isTraced
     return Tape.record("\(kind.name) penalty sum", value, inputs: [logSigma2, weight.real, weight.imag]) { g in
         [tls ? FusedKernel.scaled(dls, by: g) : nil, tre ? FusedKernel.scaled(dre, by: g) : nil,
          tim ? FusedKernel.scaled(dim, by: g) : nil]
     }
+}
+
+/// A penalty sum (a scalar loss term) started ahead of its use, and the two ways to finish it.
+public struct StartedPenalty {
+    /// Finishes the sum and records it on the tape where it is called: the tensor the call that
+    /// was started returns there, tape entry included.
+    public let record: () -> Tensor
+    /// For a sum that enters the loss with cotangent 1 (`loss = … + sum`), without a tape entry:
+    /// `value` finishes it and returns its value (an untraced scalar), and `cotangents` are its
+    /// traced inputs with their cotangents (`∂sum/∂input`, finishing it when called), to hand to
+    /// `valueWithGradient(at:deferring:)`. nil when the sum has no such form.
+    public let untaped: (value: () -> Tensor, cotangents: [(Tensor, () -> Tensor)])?
+
+    /// A sum that is computed when `record` is called (no untaped form).
+    public init(record: @escaping () -> Tensor) { self.record = record; untaped = nil }
+
+    /// A sum with both forms.
+    public init(record: @escaping () -> Tensor, value: @escaping () -> Tensor, cotangents: [(Tensor, () -> Tensor)]) {
+        self.record = record
+        untaped = (value, cotangents)
+    }
+}
+
+/// The complex `klDivergenceSum(_:logSigma2:weight:scale:)` started ahead of its use: the kernel
+/// threads that are idle while the caller goes on (its serial work between parallel kernels) run
+/// it in the background (`wt_kl_cplx_sum_f32_begin`), and either form of the result finishes it
+/// (the caller runs what is left, with the idle threads). `record` gives what `klDivergenceSum`
+/// gives where it is called (value, derivatives, tape entry), bit for bit, at any thread count;
+/// the untaped form gives the same value and, as the cotangents, the derivatives its tape entry
+/// hands out for a cotangent of 1. The operands are values: later changes of the caller's copies
+/// do not reach it. Returns nil where there is nothing to start early (one kernel thread, float64
+/// or untraced operands, operands that differ in shape or dtype): call `klDivergenceSum` then, so
+/// that a 1-thread step computes the sum where it did before. An unfinished
+/// sum is finished when the last form is released.
+public func startKLDivergenceSum(_ kind: ComplexKLDivergence, logSigma2: Tensor, weight: ComplexTensor,
+                                 scale: Double) -> StartedPenalty? {
+    guard logSigma2.dtype == .float32, logSigma2.isTraced || weight.real.isTraced || weight.imag.isTraced,
+          logSigma2.shape == weight.real.shape, logSigma2.dtype == weight.real.dtype,
+          weight.imag.shape == weight.real.shape, weight.imag.dtype == weight.real.dtype else { return nil }
+    let ls = logSigma2.detached(), re = weight.real.detached(), im = weight.imag.detached(), n = ls.count
+    var outs = (0..<3).map { _ in Tensor(uninitializedShape: ls.shape, dtype: .float32) }
+    var o: [UnsafeMutablePointer<Float>] = []
+    for k in outs.indices { o.append(outs[k].withUnsafeMutableBufferPointer { (b: UnsafeMutableBufferPointer<Float>) in b.baseAddress! }) }
+    let i = [ls, re, im].map { t in t.withUnsafeBufferPointer { (b: UnsafeBufferPointer<Float>) in b.baseAddress! } }
+    // The buffers do not move while referenced (TensorBuffer), and `started` keeps them until the end.
+    guard let task = wt_kl_cplx_sum_f32_begin(kind.kernel, i[0], i[1], i[2], scale, o[0], o[1], o[2], n) else { return nil }
+    let started = StartedKLSum(task, keeping: [ls, re, im] + outs)
+    let d = (outs[0], outs[1], outs[2])
+    let inputs = [logSigma2, weight.real, weight.imag], derivatives = [d.0, d.1, d.2]
+    return StartedPenalty(
+        record: {
+            recordComplexKLSum(kind, Tensor(scalar: started.total, dtype: .float32), logSigma2: logSigma2, weight: weight, derivatives: d)
+        },
+        value: { Tensor(scalar: started.total, dtype: .float32) },
+        cotangents: (0..<3).filter { inputs[$0].isTraced }.map { k in
+            (inputs[k], { _ = started.total; return derivatives[k] })
+        })
+}
+
+/// A started KL sum (`wt_kl_sum_task`) and the tensors whose memory it reads and writes, kept
+/// until it is finished; finished on release when nobody did.
+private final class StartedKLSum {
+    private var task: OpaquePointer?
+    private var kept: [Tensor]
+    private var value = 0.0
+
+    init(_ task: OpaquePointer, keeping tensors: [Tensor]) { self.task = task; kept = tensors }
+
+    /// The sum's value (`scale · Σ KL`), finishing it on the first call.
+    var total: Double {
+        if let t = task {
+            task = nil
+            value = wt_kl_sum_end(t)
+            kept = []
+        }
+        return value
+    }
+
+    deinit { if let t = task { _ = wt_kl_sum_end(t) } }
 }
 
 /// The complex VD divergence `KL(a) = γ − a − Ei(−e^{−a})` of log α = a, as one tape entry.

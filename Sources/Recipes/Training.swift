@@ -189,17 +189,37 @@ public func train(_ model: any Layer<Tensor, Tensor>, parameters: ParameterTree,
             let updates = StateUpdates()
             let context = Context(training: true, key: key.fold(UInt64(epoch)).fold(UInt64(step)), state: updates)
             var dataLoss = 0.0, penalty = 0.0, correct = 0
-            let (loss, grads) = valueWithGradient(at: trainable) { p in
+            // the coefficient goes into the fused penalty kernels (no pass over the derivatives
+            // for it); with a zero coefficient the penalty is only reported
+            let scale = stepCoef > 0 ? stepCoef : 1
+            var untapedPenalty: (() -> Tensor)?
+            let (taped, grads) = valueWithGradient(at: trainable, deferring: { p in
                 let all = p.merging(frozen)
+                // The penalties depend on the parameters alone: started before the forward pass,
+                // the idle kernel threads compute them while this thread runs the serial parts of
+                // the step. Where every penalty has the untaped form (complex VD/ARD in float32),
+                // its derivatives join the gradients as deferred cotangents, waited for only when
+                // the backward pass reaches those parameters, and its value is added to the loss
+                // afterwards: the same sums in the same order as the taped `ce + kl`. Otherwise it
+                // is finished and recorded after the cross entropy.
+                let penalties = startTotalPenalty(model, parameters: all, scale: scale)
                 let logits = model(x.converted(to: all.keys.first.flatMap { all[$0]?.dtype } ?? .float32), parameters: all, context: context)
                 let ce = crossEntropy(logits, targets: y)
-                // the coefficient goes into the fused penalty kernels (no pass over the derivatives
-                // for it); with a zero coefficient the penalty is only reported
-                let scale = stepCoef > 0 ? stepCoef : 1
-                let kl = totalPenalty(model, parameters: all, scale: scale)
-                dataLoss = ce.item; penalty = kl.item / scale
+                dataLoss = ce.item
                 correct = zip(argmaxRows(logits), y).filter { $0 == $1 }.count
-                return stepCoef > 0 ? ce + kl : ce
+                if stepCoef > 0, let untaped = penalties.untaped {
+                    untapedPenalty = untaped.value
+                    return (ce, untaped.cotangents)
+                }
+                let kl = penalties.record()
+                penalty = kl.item / scale
+                return (stepCoef > 0 ? ce + kl : ce, [])
+            })
+            var loss = taped
+            if let value = untapedPenalty {
+                let kl = value()
+                penalty = kl.item / scale
+                loss = taped + kl
             }
             guard options.checkFinite else {
                 params = optimizer.update(params, gradients: grads, state: &state)

@@ -58,6 +58,13 @@ public protocol BayesianLayer: Module {
     /// the already scaled derivatives; the default sums ``penalty(parameters:)``.
     func penaltySum(parameters: ParameterTree, scale: Double) -> Tensor
 
+    /// ``penaltySum(parameters:scale:)`` started ahead of its use (the penalty depends on the
+    /// parameters alone, so a training step can start it before the forward pass): its `record`
+    /// gives, and records on the tape, what `penaltySum` would where it is called. Variational
+    /// layers with a built-in complex prior run the float32 kernel on the idle kernel threads
+    /// meanwhile (and have the untaped form); the default computes the sum when `record` is called.
+    func startPenaltySum(parameters: ParameterTree, scale: Double) -> StartedPenalty
+
     /// The relevance mask, shape of the weight: 1 (or the soft gate) where the weight is kept,
     /// 0 where it is dropped. Not recorded on a tape.
     func relevance(parameters: ParameterTree, options: RelevanceOptions) -> Tensor
@@ -85,6 +92,11 @@ extension BayesianLayer {
     /// The summed elementwise penalty times `scale`.
     public func penaltySum(parameters: ParameterTree, scale: Double) -> Tensor {
         scaledSum(penalty(parameters: parameters), scale)
+    }
+
+    /// ``penaltySum(parameters:scale:)`` when `record` is called.
+    public func startPenaltySum(parameters: ParameterTree, scale: Double) -> StartedPenalty {
+        StartedPenalty { self.penaltySum(parameters: parameters, scale: scale) }
     }
 }
 

@@ -28,6 +28,11 @@ public protocol KLPrior: Sendable {
     /// the sum, none for the cotangent and none for the coefficient. The default sums
     /// ``penalty(logSigma2:weight:)``.
     static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor
+    /// ``penaltySum(logSigma2:weight:scale:)`` started ahead of its use: its `record` gives (and
+    /// records) what `penaltySum` would give where it is called. The built-in complex priors start
+    /// their float32 kernel on the idle kernel threads (Ops' `startKLDivergenceSum`, which also
+    /// has the untaped form); the default computes the sum when `record` is called.
+    static func startPenaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> StartedPenalty
 }
 
 extension KLPrior {
@@ -44,6 +49,11 @@ extension KLPrior {
     /// `scale · Σ penalty(logSigma2:weight:)`.
     public static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor {
         scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+
+    /// `penaltySum(logSigma2:weight:scale:)` when `record` is called.
+    public static func startPenaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> StartedPenalty {
+        StartedPenalty { penaltySum(logSigma2: logSigma2, weight: weight, scale: scale) }
     }
 
     /// The exact KL composed from ops: `exactPenalty(logSigma2:logModulus: weight.logModulus)`.
@@ -77,6 +87,12 @@ extension FusedKLPrior {
     public static func penaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> Tensor {
         divergence.divergenceSum(logSigma2: logSigma2, weight: weight, scale: scale)
             ?? scaledSum(penalty(logSigma2: logSigma2, weight: weight), scale)
+    }
+    /// The fused divergence's sum started early where it can be (`startDivergenceSum`), else
+    /// ``penaltySum(logSigma2:weight:scale:)`` when `record` is called.
+    public static func startPenaltySum(logSigma2: Tensor, weight: Weight, scale: Double) -> StartedPenalty {
+        divergence.startDivergenceSum(logSigma2: logSigma2, weight: weight, scale: scale)
+            ?? StartedPenalty { penaltySum(logSigma2: logSigma2, weight: weight, scale: scale) }
     }
 }
 

@@ -43,6 +43,32 @@ public func totalPenalty(_ model: some Module, parameters: ParameterTree, scale:
     return total
 }
 
+/// ``totalPenalty(_:parameters:scale:)`` started ahead of its use: the model is walked and every
+/// Bayesian layer's ``BayesianLayer/startPenaltySum(parameters:scale:)`` is called now (built-in
+/// complex VD/ARD layers in float32 start their kernel on the idle kernel threads). Its `record`
+/// finishes the sums, records them on the tape and adds them in `named_modules` order: the same
+/// value, derivatives and tape entries as `totalPenalty` called there. When every layer's sum has
+/// the untaped form, so has the total: the sum of the values in the same order, and every layer's
+/// cotangents (for a loss `… + total`, to hand to `valueWithGradient(at:deferring:)`). A training
+/// step starts it before the forward pass, so that the second kernel thread computes the penalty
+/// while the first runs the step's serial code.
+public func startTotalPenalty(_ model: some Module, parameters: ParameterTree, scale: Double = 1) -> StartedPenalty {
+    let started: [(path: String, sum: StartedPenalty)] = model.namedModules().compactMap { path, module in
+        guard let layer = module as? any BayesianLayer else { return nil }
+        return (path, TraversalPath.at(path) { layer.startPenaltySum(parameters: parameters.scoped(path), scale: scale) })
+    }
+    let dtype = parameters.keys.first.flatMap { parameters[$0]?.dtype } ?? .float32
+    func total(_ term: ((path: String, sum: StartedPenalty)) -> Tensor) -> Tensor {
+        guard var t = started.first.map(term) else { return Tensor(scalar: 0, dtype: dtype) }
+        for s in started.dropFirst() { t = t + term(s) }
+        return t
+    }
+    let record = { total { s in TraversalPath.at(s.path, s.sum.record) } }
+    guard !started.isEmpty, started.allSatisfy({ $0.sum.untaped != nil }) else { return StartedPenalty(record: record) }
+    return StartedPenalty(record: record, value: { total { s in s.sum.untaped!.value() } },
+                          cotangents: started.flatMap { $0.sum.untaped!.cotangents })
+}
+
 // The relevance traversals take cplxmodule's keywords: `threshold:` (read by VD, ARD and LASSO
 // layers) and `hard:` (read by L0 layers and masks), or `hard:` alone for a model whose Bayesian
 // layers are all L0 layers. The `options: RelevanceOptions` spelling of each is deprecated

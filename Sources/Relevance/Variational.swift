@@ -65,6 +65,14 @@ where Prior.Weight == Base.Weight {
                                 weight: Base.Weight.required("weight", in: p, by: ctx), scale: scale)
     }
 
+    /// ``penaltySum(parameters:scale:)`` by the prior's ``KLPrior/startPenaltySum(logSigma2:weight:scale:)``
+    /// (the parameters are read now).
+    public func startPenaltySum(parameters p: ParameterTree, scale: Double) -> StartedPenalty {
+        let ctx = TraversalPath.context
+        return Prior.startPenaltySum(logSigma2: p.required("log_sigma2", by: ctx),
+                                     weight: Base.Weight.required("weight", in: p, by: ctx), scale: scale)
+    }
+
     /// The true KL (differs from ``penalty(parameters:)`` only for ``ComplexVDBogus``, whose
     /// training value is `−log α`): what logs and early stopping should read.
     public func exactPenalty(parameters p: ParameterTree) -> Tensor {

@@ -68,6 +68,21 @@ double wt_kl_cplx_sum_f64(wt_kl_prior prior, const double *log_sigma2, const dou
 double wt_kl_cplx_sum_f32(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
                           double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
 
+/// A KL sum started ahead of its use (wt_kl_cplx_sum_f32_begin), finished by wt_kl_sum_end.
+typedef struct wt_kl_sum_task wt_kl_sum_task;
+/// Starts wt_kl_cplx_sum_f32 with these arguments: idle kernel threads work on it (in units of 512
+/// elements, between the parallel jobs of the caller) while the caller goes on, and
+/// wt_kl_sum_end(task) finishes it and returns its value; the derivatives and the value are those
+/// of wt_kl_cplx_sum_f32, bit for bit, at any thread count. The inputs must not change, and the
+/// outputs must not be read, until wt_kl_sum_end returns. When another started sum is pending,
+/// nothing runs before wt_kl_sum_end. NULL (nothing started: call wt_kl_cplx_sum_f32 where the
+/// sum is needed) with one kernel thread, or when out of memory.
+wt_kl_sum_task *wt_kl_cplx_sum_f32_begin(wt_kl_prior prior, const float *log_sigma2, const float *re, const float *im,
+                                         double scale, float *d_ls, float *d_re, float *d_im, ptrdiff_t n);
+/// Finishes a started KL sum (the caller runs the units left, with any idle kernel thread), frees
+/// it and returns its value.
+double wt_kl_sum_end(wt_kl_sum_task *task);
+
 /// The complex VD divergence of a = log α: value[i] = γ − a − Ei(−e^{−a}) (for e^{−a} < ½ the
 /// series −Σ_{k=1..15} (−x)^k/(k·k!), x = e^{−a}, which does not cancel) and, if deriv ≠ NULL,
 /// deriv[i] = expm1(−e^{−a}) ∈ [−1, 0], finite for every a but NaN. If bogus ≠ 0 the value is −a.
