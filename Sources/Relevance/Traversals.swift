@@ -34,13 +34,8 @@ public func penalties(_ model: some Module, parameters: ParameterTree, reduction
 /// coefficient costs nothing (`coef · totalPenalty(model, parameters:)` is the same value, with
 /// one more pass over every derivative).
 public func totalPenalty(_ model: some Module, parameters: ParameterTree, scale: Double = 1) -> Tensor {
-    let ps: [Tensor] = model.namedModules().compactMap { path, module in
-        guard let layer = module as? any BayesianLayer else { return nil }
-        return TraversalPath.at(path) { layer.penaltySum(parameters: parameters.scoped(path), scale: scale) }
-    }
-    guard var total = ps.first else { return Tensor(scalar: 0, dtype: parameters.keys.first.flatMap { parameters[$0]?.dtype } ?? .float32) }
-    for p in ps.dropFirst() { total = total + p }
-    return total
+    // A sum started and finished at once is the plain sum: the same value, derivatives and bits.
+    startTotalPenalty(model, parameters: parameters, scale: scale).record()
 }
 
 /// ``totalPenalty(_:parameters:scale:)`` started ahead of its use: the model is walked and every
