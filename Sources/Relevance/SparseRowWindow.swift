@@ -219,57 +219,34 @@ private func rowOrderDescriptor(_ pattern: CSRMatrix, values imaginaryValues: [F
     -> (memory: UnsafeMutableRawPointer, descriptor: UnsafeMutablePointer<wt_sparse_window>, vectors: Int) {
     let nonzeros = pattern.values.count
     let descriptor = UnsafeMutablePointer<wt_sparse_window>.allocate(capacity: 1)
-    if imaginaryValues == nil {
-        let vectors = pattern.withArrays { rp, _, _ in wt_scsr_rows8_count(pattern.rows, pattern.columns, rp) }
-        if vectors >= 0 {
-            // Values (32 bytes per vector), indices (16), slice starts, the lanes' rows.
-            let slices = (pattern.rows + 7) / 8
-            let indexOffset = 32 * vectors, startsOffset = 48 * vectors, rowsOffset = startsOffset + 4 * (slices + 1)
-            let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(rowsOffset + 32 * slices, 64), alignment: 64)
-            let values = memory.bindMemory(to: Float.self, capacity: 8 * vectors)
-            let index = (memory + indexOffset).bindMemory(to: UInt16.self, capacity: 8 * vectors)
-            let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
-            let rowOf = (memory + rowsOffset).bindMemory(to: UInt32.self, capacity: Swift.max(8 * slices, 1))
-            let status = pattern.withArrays { rp, ci, vp in
-                wt_scsr_rows8_fill(pattern.rows, pattern.columns, rp, ci, vp, starts, rowOf, index, values)
-            }
-            if status == 0 {
-                descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: slices,
-                                                           vectors: nonzeros, groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
-                                                           slice_start: starts, base: rowOf, count: nil, group_start: nil,
-                                                           position_count: nil, slice_of: nil, mask: nil, index: nil,
-                                                           values: values, index16: index))
-                return (memory, descriptor, nonzeros)
-            }
-            memory.deallocate()  // no working memory for the sort: the per-row form
-        }
+    func sorted(_ layout: (memory: UnsafeMutableRawPointer, window: wt_sparse_window)?)
+        -> (memory: UnsafeMutableRawPointer, descriptor: UnsafeMutablePointer<wt_sparse_window>, vectors: Int)? {
+        guard let layout else { return nil }
+        descriptor.initialize(to: layout.window)
+        return (layout.memory, descriptor, nonzeros)
     }
-    if let imaginaryValues {
-        let steps = pattern.withArrays { rp, _, _ in wt_ccsr_rows4_count(pattern.rows, pattern.columns, rp) }
-        if steps >= 0 {
-            // Pair values (64 bytes per step), indices (8), slice starts, the lane pairs' rows.
-            let slices = (pattern.rows + 3) / 4
-            let startsOffset = 72 * steps, rowsOffset = startsOffset + 4 * (slices + 1)
-            let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(rowsOffset + 16 * slices, 64), alignment: 64)
-            let w16 = memory.bindMemory(to: Float.self, capacity: 16 * steps)
-            let index = (memory + 64 * steps).bindMemory(to: UInt16.self, capacity: 4 * steps)
-            let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
-            let rowOf = (memory + rowsOffset).bindMemory(to: UInt32.self, capacity: Swift.max(4 * slices, 1))
-            let status = pattern.withArrays { rp, ci, vp in
-                imaginaryValues.withUnsafeBufferPointer { vi in
-                    wt_ccsr_rows4_fill(pattern.rows, pattern.columns, rp, ci, vp, vi.baseAddress, starts, rowOf, index, w16)
-                }
-            }
-            if status == 0 {
-                descriptor.initialize(to: wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: slices,
-                                                           vectors: nonzeros, groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
-                                                           slice_start: starts, base: rowOf, count: nil, group_start: nil,
-                                                           position_count: nil, slice_of: nil, mask: nil, index: nil,
-                                                           values: w16, index16: index))
-                return (memory, descriptor, nonzeros)
-            }
-            memory.deallocate()  // no working memory for the sort: the per-row form
-        }
+    if imaginaryValues == nil,
+       let done = sorted(sortedSlices(pattern, lanes: 8, valueBytes: 32,
+                                      steps: pattern.withArrays { rp, _, _ in wt_scsr_rows8_count(pattern.rows, pattern.columns, rp) },
+                                      fill: { starts, rowOf, index, values in
+                                          pattern.withArrays { rp, ci, vp in
+                                              wt_scsr_rows8_fill(pattern.rows, pattern.columns, rp, ci, vp, starts, rowOf, index, values)
+                                          }
+                                      })) {
+        return done
+    }
+    if let imaginaryValues,
+       let done = sorted(sortedSlices(pattern, lanes: 4, valueBytes: 64,
+                                      steps: pattern.withArrays { rp, _, _ in wt_ccsr_rows4_count(pattern.rows, pattern.columns, rp) },
+                                      fill: { starts, rowOf, index, values in
+                                          pattern.withArrays { rp, ci, vp in
+                                              imaginaryValues.withUnsafeBufferPointer { vi in
+                                                  wt_ccsr_rows4_fill(pattern.rows, pattern.columns, rp, ci, vp, vi.baseAddress,
+                                                                     starts, rowOf, index, values)
+                                              }
+                                          }
+                                      })) {
+        return done
     }
     let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(imaginaryValues == nil ? 0 : 16 * nonzeros, 64), alignment: 64)
     var pairs: UnsafeMutablePointer<Float>? = nil
@@ -286,6 +263,36 @@ private func rowOrderDescriptor(_ pattern: CSRMatrix, values imaginaryValues: [F
                                                position_count: nil, slice_of: nil, mask: nil, index: nil,
                                                values: pairs.map { UnsafePointer($0) }, index16: nil))
     return (memory, descriptor, nonzeros)
+}
+
+/// The sorted-slice layout of `pattern` (its rows sorted by nonzero count in slices of `lanes`
+/// rows) in one 64-byte aligned block: per step `valueBytes` of values, then per step `lanes`
+/// column indices of 16 bits, the slice starts (one more than the slices) and the row of each
+/// lane, written by `fill(starts, rowOf, index, values)`. `steps` is the count function's result;
+/// nil when it is negative (too many columns) or `fill` fails (no working memory for the sort),
+/// and the caller falls back to the per-row form.
+private func sortedSlices(_ pattern: CSRMatrix, lanes: Int, valueBytes: Int, steps: Int,
+                          fill: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt16>,
+                                 UnsafeMutablePointer<Float>) -> Int32)
+    -> (memory: UnsafeMutableRawPointer, window: wt_sparse_window)? {
+    guard steps >= 0 else { return nil }
+    let slices = (pattern.rows + lanes - 1) / lanes
+    let indexOffset = valueBytes * steps, startsOffset = indexOffset + 2 * lanes * steps
+    let rowsOffset = startsOffset + 4 * (slices + 1)
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(rowsOffset + 4 * lanes * slices, 64), alignment: 64)
+    let values = memory.bindMemory(to: Float.self, capacity: valueBytes / 4 * steps)
+    let index = (memory + indexOffset).bindMemory(to: UInt16.self, capacity: lanes * steps)
+    let starts = (memory + startsOffset).bindMemory(to: Int32.self, capacity: slices + 1)
+    let rowOf = (memory + rowsOffset).bindMemory(to: UInt32.self, capacity: Swift.max(lanes * slices, 1))
+    guard fill(starts, rowOf, index, values) == 0 else {
+        memory.deallocate()
+        return nil
+    }
+    return (memory, wt_sparse_window(rows: pattern.rows, cols: pattern.columns, slices: slices,
+                                      vectors: pattern.values.count, groups: 0, positions: 0, by_position: WT_WINDOW_ROWS,
+                                      slice_start: starts, base: rowOf, count: nil, group_start: nil,
+                                      position_count: nil, slice_of: nil, mask: nil, index: nil,
+                                      values: values, index16: index))
 }
 
 /// The 8-lane layout (`WT_WINDOW_LANES8`, kernels_sparse.h) of the CSR pattern `pattern` with its
