@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sched.h>
+#include <stdio.h>
 
 /// Products with fewer multiply-adds than this (counted as WT_GEMM_PADDED_MACS) run on the calling
 /// thread only. 2¹⁹ is about 9 µs of one core's work: a worker that is polling for work (the pool
@@ -67,9 +68,21 @@
 
 static _Atomic int gemm_threads = 0;  // 0: not yet initialised
 
-static int default_threads(void) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return cpus >= 2 ? 2 : 1;
+int wt_default_num_threads(void) {
+    const char *env = getenv("WIRTINGER_NUM_THREADS");
+    if (env && *env) {
+        char *end = NULL;
+        long n = strtol(env, &end, 10);
+        if (env[0] >= '0' && env[0] <= '9' && *end == 0 && n >= 1 && n <= 64) return (int)n;  // digits only
+        fprintf(stderr, "wirtinger: WIRTINGER_NUM_THREADS=%s is not a whole number in 1...64; ignored\n", env);
+    }
+    long cpus = 0;
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+#endif
+    if (cpus < 1) cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus;
 }
 
 int wt_set_num_threads(int n) {
@@ -83,7 +96,7 @@ int wt_get_num_threads(void) {
     int n = atomic_load_explicit(&gemm_threads, memory_order_relaxed);
     if (n == 0) {
         int expected = 0;
-        n = default_threads();
+        n = wt_default_num_threads();
         if (!atomic_compare_exchange_strong(&gemm_threads, &expected, n)) n = expected;
     }
     return n;

@@ -62,6 +62,7 @@ func runSparsify(_ args: CommandSpec.Parsed) throws {
 
     say("data: \(train.name), \(train.count) training / \(test.count) test examples of shape \(train.sampleShape), \(train.classCount) classes")
     say("model: \(config.architecture.rawValue), method: \(config.method.rawValue), threshold: \(config.threshold)")
+    say(kernelsLine())
     try checkSparsifyOutputs(in: out, config: config, train: train)
 
     let run = SparsifyRunState(classNames: test.classNames)

@@ -70,6 +70,7 @@ func runTrain(_ args: CommandSpec.Parsed) throws {
     var params = model.initialParameters(key: RandomKey(seed: seed))
     var state: OptimizerState?
     var startEpoch = 0, startStep = 0
+    say(kernelsLine())
     if resume {
         let ckpt = try TrainingCheckpoint.read(contentsOf: checkpoint, template: params)
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize

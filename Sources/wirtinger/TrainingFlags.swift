@@ -12,7 +12,7 @@ let scheduleOption = OptionSpec(name: "lr-schedule", valueName: "NAME",
 let warmupOption = OptionSpec(name: "kl-warmup", valueName: "E",
                               help: "epochs over which the KL weight ramps up from 0 (fractions allowed)", defaultValue: "0")
 /// `--threads N`: threads of the GEMM and sparse kernels.
-let threadsOption = OptionSpec(name: "threads", valueName: "N", help: "threads of the compute kernels, 1–64 (default: min(2, CPUs))", defaultValue: nil)
+let threadsOption = OptionSpec(name: "threads", valueName: "N", help: "threads of the compute kernels, 1–64 (default: $WIRTINGER_NUM_THREADS, else the CPUs available)", defaultValue: nil)
 
 /// Sets `options.learningRateSchedule` and `options.klWarmupEpochs` from `--lr-schedule` and
 /// `--kl-warmup`, or throws a ``UsageError`` naming the bad value.
@@ -29,7 +29,13 @@ func applySchedules(_ args: CommandSpec.Parsed, to options: inout TrainingOption
 
 /// Sets the kernels' thread count from `--threads`.
 func applyThreads(_ args: CommandSpec.Parsed) throws {
-    if let n = try args.int("threads", in: 1...64) { _ = wt_set_num_threads(Int32(n)) }
+    if let n = try args.int("threads", in: 1...64) { KernelThreads.count = n }
+}
+
+/// "kernels: avx512 tier, 2 threads": what `sparsify` and `train` run on (after `--threads`).
+func kernelsLine() -> String {
+    let n = KernelThreads.count
+    return "kernels: \(String(cString: wt_isa_name(wt_active_isa()))) tier, \(n) thread\(n == 1 ? "" : "s")"
 }
 
 /// The model parameters in a safetensors file (``TrainingCheckpoint/modelParameters(contentsOf:)``):

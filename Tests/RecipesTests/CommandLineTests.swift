@@ -144,6 +144,40 @@ final class CommandLineTests: CommandLineTestCase {
         XCTAssertEqual(badDoc["isa"] as? String, detected)
     }
 
+    /// `train` and `sparsify` say which tier and how many threads they run on; the count comes
+    /// from `--threads`, else WIRTINGER_NUM_THREADS, else the CPUs the process may use (`taskset`).
+    func testKernelThreadCountFromEnvironmentAndAffinity() throws {
+        let trainArgs = ["train", "--train-size", "20", "--test-size", "10", "--epochs", "0", "--hidden", "4", "--checkpoint"]
+        func train(_ extra: [String] = [], threadsVariable: String) throws -> CLI.Result {
+            let ckpt = tmp.appendingPathComponent("threads-\(UUID().uuidString).safetensors")
+            let r = try CLI.run(trainArgs + [ckpt.path] + extra, environment: ["WIRTINGER_NUM_THREADS": threadsVariable])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r
+        }
+        XCTAssertTrue(try train(threadsVariable: "3").stdout.contains("tier, 3 threads\n"))
+        XCTAssertTrue(try train(threadsVariable: "1").stdout.contains("tier, 1 thread\n"))
+        XCTAssertTrue(try train(["--threads", "2"], threadsVariable: "5").stdout.contains("tier, 2 threads\n"))  // --threads wins
+        let bad = try train(threadsVariable: "lots")
+        XCTAssertTrue(bad.stderr.contains("WIRTINGER_NUM_THREADS=lots is not a whole number in 1...64; ignored"), bad.stderr)
+        #if os(Linux)
+        // Pinned to one CPU, as in a container given one CPU: one thread, not the machine's count.
+        let taskset = try XCTUnwrap(["/usr/bin/taskset", "/bin/taskset"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "taskset (util-linux) not found")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: taskset)
+        p.arguments = ["-c", "0", CLI.executable.path] + trainArgs + [tmp.appendingPathComponent("pinned.safetensors").path]
+        p.environment = ProcessInfo.processInfo.environment.merging(["WIRTINGER_NUM_THREADS": ""]) { _, new in new }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertTrue(text.contains("tier, 1 thread\n"), text)
+        #endif
+    }
+
     func testMissingDataDirectory() throws {
         let r = try CLI.run(["sparsify", "--mnist", tmp.appendingPathComponent("nope").path, "--out", tmp.path])
         assertOneLineError(r, status: 1, contains: "nope")

@@ -73,13 +73,19 @@ int wt_dgemm_gauss(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t
                    double sb, const double *sum_re, const double *sum_im, const double *bias_re, const double *bias_im,
                    double *re, double *im, ptrdiff_t ldc);
 
-/// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64;
-/// default min(2, online CPUs)). Returns the value now set. Workers are started lazily by the first
-/// call that needs them and then kept; products under about 2¹⁹ multiply-adds (rows rounded up to
-/// a third of a micro-tile, columns to a vector) stay on one thread.
+/// Sets the number of threads one GEMM call may use, the caller included (clamped to 1...64; the
+/// default is WIRTINGER_NUM_THREADS when it is a whole number in 1...64, else the CPUs the process
+/// may run on, at most 64). Returns the value now set. Workers are started lazily by the first call
+/// that needs them and then kept; products under about 2¹⁹ multiply-adds (rows rounded up to a
+/// third of a micro-tile, columns to a vector) stay on one thread.
 int wt_set_num_threads(int n);
 /// The number of threads one GEMM call may use.
 int wt_get_num_threads(void);
+/// The thread count that applies before any wt_set_num_threads, worked out now:
+/// WIRTINGER_NUM_THREADS when it is a whole number in 1...64 (anything else is reported on standard
+/// error and ignored), else the CPUs the calling thread may run on (its affinity mask on Linux, so
+/// `taskset` and container CPU sets count; the online CPUs elsewhere), at most 64.
+int wt_default_num_threads(void);
 
 #ifdef __cplusplus
 }
