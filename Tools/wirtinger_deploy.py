@@ -9,7 +9,8 @@ little-endian data), rebuilds every masked weight from its CSR tensors (or takes
 runs the forward pass of the architecture named in the metadata (`wirtinger.architecture`:
 mlp, lenet300, lenet5, cplx-mlp, cplx-conv) in float32, in evaluation mode. The input file holds
 `inputs` [N, *input shape] (complex models: interleaved (re, im) pairs along the last axis) or,
-for complex models, `inputs.real` and `inputs.imag` of the complex shape — as `wirtinger predict`.
+for complex models, `inputs.real` and `inputs.imag` of the complex shape — as `wirtinger predict`,
+whose `--key NAME` and single-tensor rule it shares.
 
 As a module: `model = DeployedModel.load(path)`, `model.logits(x)`.
 """
@@ -263,16 +264,35 @@ class DeployedModel:
         return np.abs(self.clin(h, "classifier.2")).astype(np.float32)
 
 
-def read_inputs(path, model):
+def read_inputs(path, model, key=None):
+    """The examples of `path` as float32 [N, *input shape]: the tensor `key` (default `inputs`, or
+    the file's only tensor or only `.real`/`.imag` pair), complex ones interleaved. Like
+    `wirtinger predict`, only floating-point examples are taken (F32, F64, C64)."""
     tensors, _ = read_safetensors(path)
-    if "inputs" in tensors and not np.iscomplexobj(tensors["inputs"]):
-        return tensors["inputs"].astype(np.float32)
-    if "inputs" in tensors:
-        z = tensors["inputs"]
-    elif "inputs.real" in tensors and "inputs.imag" in tensors:
-        z = tensors["inputs.real"] + 1j * tensors["inputs.imag"]
+    if key is None:
+        names = sorted(tensors)
+        if any(k in tensors for k in ("inputs", "inputs.real", "inputs.imag")):
+            key = "inputs"
+        elif len(names) == 1:
+            key = names[0]
+        elif len(names) == 2 and names[1].endswith(".real") and names[0] == names[1][:-5] + ".imag":
+            key = names[1][:-5]
+        else:
+            raise ValueError(f"{path}: no tensor 'inputs'; found {', '.join(repr(k) for k in names[:5])} (name it with --key)")
+    if key in tensors:
+        z = tensors[key]
+    elif key + ".real" in tensors and key + ".imag" in tensors:
+        re, im = tensors[key + ".real"], tensors[key + ".imag"]
+        for part in (re, im):
+            if part.dtype.kind != "f":
+                raise ValueError(f"{path}: '{key}' parts are {part.dtype}; the examples must be floating point")
+        z = re + 1j * im
     else:
-        raise ValueError(f"{path}: no tensor 'inputs' (or 'inputs.real' and 'inputs.imag')")
+        raise ValueError(f"{path}: no tensor '{key}' (or '{key}.real' and '{key}.imag')")
+    if z.dtype.kind not in "fc":
+        raise ValueError(f"{path}: '{key}' is {z.dtype}; the examples must be floating point at the scale of the training data")
+    if not np.iscomplexobj(z):
+        return z.astype(np.float32)
     x = np.empty(z.shape[:-1] + (2 * z.shape[-1],), dtype=np.float32)
     x[..., 0::2], x[..., 1::2] = z.real, z.imag
     return x
@@ -282,10 +302,14 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("deploy", help="deployable .safetensors file of wirtinger export")
     ap.add_argument("--input", required=True, help="safetensors file with 'inputs' (or 'inputs.real'/'inputs.imag')")
+    ap.add_argument("--key", help="the tensor of --input holding the examples (default: inputs, or the file's only tensor)")
     ap.add_argument("--out", help="write logits and predictions to this file (.safetensors, else .npz)")
     args = ap.parse_args(argv)
     model = DeployedModel.load(args.deploy)
-    x = read_inputs(args.input, model)
+    try:
+        x = read_inputs(args.input, model, args.key)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
     if list(x.shape[1:]) != model.sample:
         sys.exit(f"error: {args.input}: inputs of shape {list(x.shape)}; the model takes [N, {', '.join(map(str, model.sample))}]")
     logits = model.logits(x)

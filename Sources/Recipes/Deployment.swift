@@ -415,46 +415,95 @@ public enum PredictInput {
     /// A complex input: `inputs.real` and `inputs.imag` `[N, *complex sample shape]` (or one `C64` tensor `inputs`).
     public static let complexParts = ("inputs.real", "inputs.imag")
 
+    /// The stored dtypes an example tensor may have: floating point, as the training data
+    /// (`C64` for the two parts of a complex one). Integer pixels, for instance, would be read at
+    /// another scale than the model was trained on, so they are refused rather than converted.
+    public static let acceptedDTypes: Set<SafetensorsDType> = [.f32, .f64, .c64]
+
     /// The examples of the input file `file` (decoded), as the real `[N, *sampleShape]` tensor a
-    /// model of `description` takes: `inputs`, or for a complex model `inputs.real` and
-    /// `inputs.imag` of the complex sample shape (last axis halved), interleaved.
-    /// - Throws: ``PredictInputError`` naming the file and tensor when neither is present, both
-    ///   are (for a complex model), the input is complex for a real model, the shape is not
-    ///   `[N] + sample shape`, or a value is not finite.
-    public static func examples(_ file: SafetensorsFile, path: String, for description: ModelDescription) throws -> Tensor {
+    /// model of `description` takes. They are the tensor `name` (default ``real``, `inputs`), or
+    /// for a complex model its parts `name.real` and `name.imag` (a `C64` tensor `name` is read as
+    /// them) of the complex sample shape (last axis halved), interleaved. Without a `name`, a file
+    /// that holds no `inputs` but exactly one tensor (or one pair `X.real` / `X.imag`) gives that one,
+    /// whatever it is called.
+    /// - Throws: ``PredictInputError`` naming the file and tensor when the examples are not found
+    ///   (listing the names the file has), are found in both forms, are complex for a real model,
+    ///   are not floating point (``acceptedDTypes``), hold no example, do not have the shape
+    ///   `[N] + sample shape`, or hold a value that is not finite.
+    public static func examples(_ file: SafetensorsFile, path: String, for description: ModelDescription,
+                                name: String? = nil) throws -> Tensor {
         let sample = description.sampleShape
         var complexSample = sample
         complexSample[complexSample.count - 1] /= 2
-        let x: Tensor, key: String, expected: [Int]
-        let hasParts = file.tensors[complexParts.0] != nil || file.tensors[complexParts.1] != nil
-        if description.architecture.isComplex, file.tensors[real] != nil, hasParts {
-            throw PredictInputError(description: "\(path): holds both '\(real)' and '\(complexParts.0)' / '\(complexParts.1)'; "
-                                    + "keep one form of the examples")
+        let isComplexModel = description.architecture.isComplex
+        func shapeText(_ shape: [Int]) -> String { "[N, " + shape.map(String.init).joined(separator: ", ") + "]" }
+        func checkDType(_ key: String) throws {
+            let d = file.storedDTypes[key] ?? .f32
+            guard acceptedDTypes.contains(d) else {
+                throw PredictInputError(description: "\(path): '\(key)' is \(d.rawValue); the examples must be floating point (F32 or F64, "
+                                        + "C64 for complex ones) at the scale of the training data, e.g. pixels / 255 as float32")
+            }
         }
-        if !description.architecture.isComplex, file.tensors[real] == nil, hasParts {
-            throw PredictInputError(description: "\(path): '\(real)' is complex ('\(complexParts.0)' / '\(complexParts.1)'; a C64 tensor "
-                                    + "is read as its two parts), but the \(description.architecture.rawValue) model takes real [N, "
-                                    + sample.map(String.init).joined(separator: ", ") + "]")
+        // Which name holds the examples.
+        let base: String
+        if let name {
+            base = name
+        } else if file.tensors[real] != nil || file.tensors[complexParts.0] != nil || file.tensors[complexParts.1] != nil {
+            base = real
+        } else {
+            let keys = Array(file.tensors.keys)
+            let pair = keys.count == 2 ? keys.first { $0.hasSuffix(".real") }.map { String($0.dropLast(".real".count)) } : nil
+            if keys.count == 1 {
+                base = keys[0]
+            } else if let pair, file.tensors[pair + ".imag"] != nil {
+                base = pair
+            } else {
+                let names = isComplexModel ? "'\(real)' (interleaved) or '\(complexParts.0)' and '\(complexParts.1)'" : "'\(real)'"
+                throw PredictInputError(description: "\(path): no tensor \(names); found "
+                                        + keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (keys.count > 5 ? ", …" : "")
+                                        + (keys.isEmpty ? "no tensors" : " (name the examples' tensor with --key)"))
+            }
         }
-        if let t = file.tensors[real] {
-            x = t; key = real; expected = sample
-        } else if description.architecture.isComplex, let re = file.tensors[complexParts.0], let im = file.tensors[complexParts.1] {
+        let partKeys = (base + ".real", base + ".imag")
+        let whole = file.tensors[base]
+        let hasParts = file.tensors[partKeys.0] != nil || file.tensors[partKeys.1] != nil
+        if whole != nil, hasParts {
+            throw PredictInputError(description: "\(path): holds both '\(base)' and '\(partKeys.0)' / '\(partKeys.1)'; keep one form of the examples")
+        }
+        let x: Tensor, key: String
+        if let whole {
+            try checkDType(base)
+            x = whole; key = base
+        } else if hasParts {
+            guard isComplexModel else {
+                throw PredictInputError(description: "\(path): '\(base)' is complex ('\(partKeys.0)' / '\(partKeys.1)'; a C64 tensor "
+                                        + "is read as its two parts), but the \(description.architecture.rawValue) model takes real "
+                                        + shapeText(sample))
+            }
+            guard let re = file.tensors[partKeys.0], let im = file.tensors[partKeys.1] else {
+                throw PredictInputError(description: "\(path): '\(file.tensors[partKeys.0] == nil ? partKeys.1 : partKeys.0)' has no "
+                                        + "'\(file.tensors[partKeys.0] == nil ? partKeys.0 : partKeys.1)' to go with it")
+            }
+            try checkDType(partKeys.0)
+            try checkDType(partKeys.1)
             guard re.shape == im.shape else {
-                throw PredictInputError(description: "\(path): '\(complexParts.0)' has shape \(re.shape) but '\(complexParts.1)' \(im.shape)")
+                throw PredictInputError(description: "\(path): '\(partKeys.0)' has shape \(re.shape) but '\(partKeys.1)' \(im.shape)")
             }
             guard re.rank == complexSample.count + 1, Array(re.shape.dropFirst()) == complexSample else {
-                throw PredictInputError(description: "\(path): '\(complexParts.0)' has shape \(re.shape); the model takes complex [N, "
-                                        + complexSample.map(String.init).joined(separator: ", ") + "]")
+                throw PredictInputError(description: "\(path): '\(partKeys.0)' has shape \(re.shape); the model takes complex "
+                                        + shapeText(complexSample))
             }
             x = toInterleaved(ComplexTensor(real: re.converted(to: .float32), imag: im.converted(to: .float32)), axis: -1)
-            key = complexParts.0; expected = sample
+            key = partKeys.0
         } else {
-            let names = description.architecture.isComplex ? "'\(real)' (interleaved) or '\(complexParts.0)' and '\(complexParts.1)'" : "'\(real)'"
-            throw PredictInputError(description: "\(path): no tensor \(names); found " + (file.tensors.keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ")) + (file.tensors.count > 5 ? ", …" : ""))
+            let keys = Array(file.tensors.keys)
+            throw PredictInputError(description: "\(path): no tensor '\(base)'" + (isComplexModel ? " or '\(partKeys.0)' and '\(partKeys.1)'" : "")
+                                    + "; found " + keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (keys.count > 5 ? ", …" : ""))
         }
-        guard x.rank == expected.count + 1, Array(x.shape.dropFirst()) == expected else {
-            throw PredictInputError(description: "\(path): '\(key)' has shape \(x.shape); the model takes [N, " + expected.map(String.init).joined(separator: ", ") + "]")
+        guard x.rank == sample.count + 1, Array(x.shape.dropFirst()) == sample else {
+            throw PredictInputError(description: "\(path): '\(key)' has shape \(x.shape); the model takes " + shapeText(sample))
         }
+        guard x.shape[0] > 0 else { throw PredictInputError(description: "\(path): '\(key)' holds 0 examples") }
         if let bad = x.scalars.firstIndex(where: { !$0.isFinite }) {
             throw PredictInputError(description: "\(path): '\(key)' holds a non-finite value at flat index \(bad)")
         }

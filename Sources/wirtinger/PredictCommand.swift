@@ -5,9 +5,10 @@ let predictSpec = CommandSpec(
     name: "predict",
     summary: """
     Run a model on the examples of a safetensors file and write the logits (float32 [N, classes], tensor "logits") and
-    the predicted classes (int64 [N], tensor "predictions"). The input holds "inputs" [N, …] of the model's input shape
-    (for a complex model interleaved (re, im) pairs along the last axis), or for a complex model "inputs.real" and
-    "inputs.imag" (or one C64 "inputs") of the complex shape. Takes deployable files of wirtinger export (run with the
+    the predicted classes (int64 [N], tensor "predictions"). The input holds "inputs" [N, …] (F32 or F64) of the model's
+    input shape (for a complex model interleaved (re, im) pairs along the last axis), or for a complex model "inputs.real"
+    and "inputs.imag" (or one C64 "inputs") of the complex shape; --key names another tensor, and a file of one tensor
+    (or one .real/.imag pair) needs no name. Takes deployable files of wirtinger export (run with the
     sparse kernels), and dense, masked and Bayesian model files (a Bayesian one as the masked model at its threshold).
     An example whose logits hold a NaN (inputs too large for the model, for instance) gets prediction -1; the file is
     still written, and the command names those examples and exits with status 1.
@@ -16,6 +17,8 @@ let predictSpec = CommandSpec(
     options: [
         OptionSpec(name: "input", valueName: "FILE", help: "safetensors file with the examples (required)", defaultValue: nil),
         OptionSpec(name: "out", valueName: "FILE", help: "safetensors file to write logits and predictions to (required)", defaultValue: nil),
+        OptionSpec(name: "key", valueName: "NAME", help: "the tensor of --input holding the examples (default: inputs, or the file's only tensor)",
+                   defaultValue: nil),
         OptionSpec(name: "batch-size", valueName: "N", help: "examples per forward pass", defaultValue: "500"),
         threadsOption,
     ])
@@ -45,8 +48,7 @@ func runPredict(_ args: CommandSpec.Parsed) throws {
     try applyThreads(args)
     let (d, model, parameters) = try inferenceModel(path)
     let inputFile = try Safetensors.read(contentsOf: URL(fileURLWithPath: inputPath))
-    let x = try PredictInput.examples(inputFile, path: inputPath, for: d)
-    guard x.shape[0] > 0 else { throw PredictInputError(description: "\(inputPath): '\(PredictInput.real)' holds 0 examples") }
+    let x = try PredictInput.examples(inputFile, path: inputPath, for: d, name: args.string("key"))
     let logits = batchedLogits(model, parameters: parameters, inputs: x, batchSize: batchSize)
     let predictions = argmaxRows(logits)
     var tree = ParameterTree()

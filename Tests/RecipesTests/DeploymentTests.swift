@@ -252,7 +252,10 @@ final class DeploymentTests: XCTestCase {
             try deployableFile(try SavedModel.load(contentsOf: url)).write(to: deploy)
             let input = tmp.appendingPathComponent("x\(i).safetensors")
             let x = uniform([4] + shape, key: RandomKey(seed: 9), low: -1, high: 1)
-            try Safetensors.write(["inputs": x], to: input)
+            // `predict` and the reader take the examples by name or, alone in the file, by any name
+            var examples = ParameterTree()
+            examples[i % 2 == 0 ? "inputs" : "signals"] = x
+            try Safetensors.write(examples, to: input)
             let swiftOut = tmp.appendingPathComponent("swift\(i).safetensors"), pyOut = tmp.appendingPathComponent("py\(i).safetensors")
             let r = try CLI.run(["predict", deploy.path, "--input", input.path, "--out", swiftOut.path])
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -267,6 +270,48 @@ final class DeploymentTests: XCTestCase {
             XCTAssertLessThanOrEqual(diff, 1e-5, what)
             XCTAssertEqual(a.tensors["predictions"]!.scalars, b.tensors["predictions"]!.scalars, what)
         }
+    }
+
+    /// Where `predict` finds the examples: `inputs`, the tensor named by `--key`, or a file's only
+    /// tensor (or only `.real`/`.imag` pair); integer examples are refused, not rescaled silently.
+    func testPredictInputNamesAndDTypes() throws {
+        let real = ModelDescription(architecture: .mlp, flavor: .dense, classes: 3, sampleShape: [1, 2, 2], seed: 0,
+                                    data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let complex = ModelDescription(architecture: .cplxMLP, flavor: .dense, classes: 3, sampleShape: [1, 2, 4], seed: 0,
+                                       data: DataSource(kind: .glyphs, seed: 0, trainSize: 1, testSize: 1))
+        let x = uniform([2, 1, 2, 2], key: RandomKey(seed: 1))
+        func file(_ tensors: ParameterTree, storedAs: [String: SafetensorsDType] = [:]) throws -> SafetensorsFile {
+            let url = tmp.appendingPathComponent("in-\(UUID().uuidString).safetensors")
+            try Safetensors.write(tensors, storedAs: { storedAs[$0] }, to: url)
+            return try Safetensors.read(contentsOf: url)
+        }
+        func message(_ f: SafetensorsFile, _ d: ModelDescription, name: String? = nil) -> String {
+            do {
+                _ = try PredictInput.examples(f, path: "in.safetensors", for: d, name: name)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(try PredictInput.examples(try file(["inputs": x, "other": x * 2]), path: "p", for: real).scalars, x.scalars)
+        XCTAssertEqual(try PredictInput.examples(try file(["x": x]), path: "p", for: real).scalars, x.scalars, "the only tensor")
+        let two = try file(["a": x, "b": x * 2])
+        XCTAssertTrue(message(two, real).contains("no tensor 'inputs'; found 'a', 'b' (name the examples' tensor with --key)"),
+                      message(two, real))
+        XCTAssertEqual(try PredictInput.examples(two, path: "p", for: real, name: "b").scalars, (x * 2).scalars)
+        XCTAssertTrue(message(two, real, name: "zz").contains("no tensor 'zz'; found 'a', 'b'"), message(two, real, name: "zz"))
+        // pixels as bytes would reach the model at 255 times the training scale
+        let bytes = Tensor(shape: [2, 1, 2, 2], scalars: [0, 17, 255, 3, 9, 0, 1, 200])
+        for dtype in [SafetensorsDType.u8, .i32, .i64] {
+            let f = try file(["inputs": bytes], storedAs: ["inputs": dtype])
+            XCTAssertTrue(message(f, real).contains("'inputs' is \(dtype.rawValue); the examples must be floating point"), message(f, real))
+        }
+        XCTAssertEqual(message(try file(["inputs": x.converted(to: .float64)]), real), "no error")
+        // a complex model: the only .real/.imag pair, under any name
+        let re = uniform([2, 1, 2, 2], key: RandomKey(seed: 2)), im = uniform([2, 1, 2, 2], key: RandomKey(seed: 3))
+        let pair = try PredictInput.examples(try file(["iq.real": re, "iq.imag": im]), path: "p", for: complex)
+        XCTAssertEqual(pair.scalars, toInterleaved(ComplexTensor(real: re, imag: im), axis: -1).scalars)
+        let halfPair = try file(["inputs.real": re])
+        XCTAssertTrue(message(halfPair, complex).contains("'inputs.real' has no 'inputs.imag'"), message(halfPair, complex))
+        XCTAssertTrue(message(try file(["iq.real": re, "iq.imag": im]), real).contains("'iq' is complex"))
     }
 
     /// Runs a program; throws when it cannot be started.

@@ -124,11 +124,15 @@ final class ExportCommandTests: CommandLineTestCase {
 
         let wrongShape = tmp.appendingPathComponent("wrong.safetensors"), wrongName = tmp.appendingPathComponent("name.safetensors")
         try Safetensors.write(["inputs": Tensor.zeros([3, 1, 28, 27])], to: wrongShape)
-        try Safetensors.write(["images": Tensor.zeros([3, 1, 28, 28])], to: wrongName)
+        try Safetensors.write(["images": Tensor.zeros([3, 1, 28, 28]), "labels": Tensor.zeros([3])], to: wrongName)
         assertOneLineError(try CLI.run(["predict", deploy.path, "--input", wrongShape.path, "--out", x.path]), status: 1,
                            contains: ["wrong.safetensors", "[3, 1, 28, 27]", "[N, 1, 28, 28]"])
         assertOneLineError(try CLI.run(["predict", deploy.path, "--input", wrongName.path, "--out", x.path]), status: 1,
-                           contains: ["name.safetensors", "'inputs'"])
+                           contains: ["name.safetensors", "'inputs'", "'images', 'labels'", "--key"])
+        let named = try CLI.run(["predict", deploy.path, "--input", wrongName.path, "--key", "images", "--out", x.path])
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertEqual(try Safetensors.read(contentsOf: x).tensors["logits"]?.shape, [3, 10])
+        try FileManager.default.removeItem(at: x)
         assertOneLineError(try CLI.run(["predict", deploy.path, "--out", x.path]), status: 2, contains: ["--input"])
         assertOneLineError(try CLI.run(["predict", bare.path, "--input", input.path, "--out", x.path]), status: 1, contains: ["bare.safetensors"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: x.path))
