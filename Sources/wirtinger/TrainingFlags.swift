@@ -35,7 +35,7 @@ func applyThreads(_ args: CommandSpec.Parsed) throws {
 /// "kernels: avx512 tier, 2 threads": what `sparsify` and `train` run on (after `--threads`).
 func kernelsLine() -> String {
     let n = KernelThreads.count
-    return "kernels: \(String(cString: wt_isa_name(wt_active_isa()))) tier, \(n) thread\(n == 1 ? "" : "s")"
+    return "kernels: \(KernelTier.active) tier, \(n) thread\(n == 1 ? "" : "s")"
 }
 
 /// The model parameters in a safetensors file (``TrainingCheckpoint/modelParameters(contentsOf:)``):
