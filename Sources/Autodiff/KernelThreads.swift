@@ -8,7 +8,8 @@ import Kernels
 /// give the same bits. The default is the environment variable `WIRTINGER_NUM_THREADS` when it
 /// is a whole number in 1...64 (other values are reported on standard error and ignored), else the
 /// CPUs the process may run on (on Linux its affinity mask, so `taskset` and container CPU sets
-/// count), at most 64. The CLI's `--threads N` sets it.
+/// count), at most 64. A CPU-time quota (`docker run --cpus 2`, a cgroup's `cpu.max`) is not read:
+/// under one, set `WIRTINGER_NUM_THREADS` to it. The CLI's `--threads N` sets the count too.
 public enum KernelThreads {
     /// The largest thread count, 64.
     public static let maximum = 64
