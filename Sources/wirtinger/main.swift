@@ -13,7 +13,15 @@ let commands: [(spec: CommandSpec, run: (CommandSpec.Parsed) throws -> Void)] = 
 @MainActor func mainUsage() -> String {
     var s = "usage: wirtinger <command> [options]\n\ncommands:\n"
     for c in commands { s += "  \(c.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(c.spec.summary.split(separator: ".").first ?? "")\n" }
-    s += "\nRun `wirtinger <command> --help` for the options of a command, `wirtinger --version` for the version.\n"
+    s += """
+
+    environment:
+      WIRTINGER_NUM_THREADS=N   threads of the compute kernels, 1–64 (default: the CPUs available; --threads overrides it)
+      WIRTINGER_ISA=TIER        cap the kernels' vector tier: portable, avx2 or avx512 (default: the CPU's best)
+
+    Run `wirtinger <command> --help` for the options of a command, `wirtinger --version` for the version.
+
+    """
     return s
 }
 

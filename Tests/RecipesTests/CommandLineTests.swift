@@ -94,6 +94,10 @@ final class CommandLineTests: CommandLineTestCase {
             XCTAssertEqual(r.status, 0, c)
             XCTAssertTrue(r.stdout.contains("usage: wirtinger \(c)"), r.stdout)
         }
+        // the overview names the environment variables the kernels read
+        let overview = try CLI.run(["--help"])
+        XCTAssertEqual(overview.status, 0)
+        for variable in ["WIRTINGER_NUM_THREADS=N", "WIRTINGER_ISA=TIER"] { XCTAssertTrue(overview.stdout.contains(variable), overview.stdout) }
     }
 
     func testBadArgumentsGiveOneLineAndStatus2() throws {
