@@ -1,5 +1,6 @@
 import Foundation
 import Recipes
+import Wirtinger
 
 let sparsifySpec = CommandSpec(
     name: "sparsify",
@@ -251,18 +252,24 @@ final class SparsifyOutputs {
     }
 }
 
-/// report.json: the configuration, the stages, the sweep and the per-layer sparsity.
+/// report.json: the configuration, the stages, the sweep, the per-layer sparsity and the machine
+/// (CPU, kernel tier, threads, version) the stages' times come from.
 func reportJSON(_ r: SparsifyResult, config: SparsifyConfig, train: LabeledDataset) throws -> Data {
     struct Report: Codable {
         var model: String, method: String, threshold: Double, dataset: String, trainExamples: Int
         var stages: [StageSummary], sweep: [SweepPoint], layers: [LayerSparsity]
         var compressionRatio: Double, bayesLoad: [String: [String]], maskedLoad: [String: [String]]
+        /// Where the stages' `seconds` were measured: CPU, kernel tier, threads, library version.
+        var machine: Machine
     }
+    struct Machine: Codable { var cpu: String, kernelTier: String, threads: Int, version: String }
     func loadDict(_ l: LoadReport) -> [String: [String]] { ["missing": l.missing, "unexpected": l.unexpected] }
     let report = Report(model: config.architecture.rawValue, method: config.method.rawValue, threshold: config.threshold,
                         dataset: train.name, trainExamples: train.count, stages: r.stages, sweep: r.sweep, layers: r.layers,
                         compressionRatio: r.compressionRatio.isFinite ? r.compressionRatio : -1,
-                        bayesLoad: loadDict(r.bayesLoad), maskedLoad: loadDict(r.maskedLoad))
+                        bayesLoad: loadDict(r.bayesLoad), maskedLoad: loadDict(r.maskedLoad),
+                        machine: Machine(cpu: KernelTier.cpuModel, kernelTier: KernelTier.active.description,
+                                         threads: KernelThreads.count, version: Wirtinger.version))
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

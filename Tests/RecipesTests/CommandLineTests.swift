@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Wirtinger
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -220,6 +221,12 @@ final class CommandLineTests: CommandLineTestCase {
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
         XCTAssertEqual((report["stages"] as! [Any]).count, 3)
         XCTAssertEqual((report["bayesLoad"] as! [String: [String]])["missing"], ["classifier.0.log_sigma2", "classifier.2.log_sigma2"])
+        // the stages' times say where they were measured
+        let machine = try XCTUnwrap(report["machine"] as? [String: Any])
+        XCTAssertFalse((machine["cpu"] as? String ?? "").isEmpty)
+        XCTAssertTrue(["portable", "avx2", "avx512"].contains(machine["kernelTier"] as? String ?? ""), "\(machine)")
+        XCTAssertGreaterThanOrEqual(machine["threads"] as? Int ?? 0, 1)
+        XCTAssertEqual(machine["version"] as? String, Wirtinger.version)
         let svg = try String(contentsOf: out.appendingPathComponent("threshold.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("threshold (log α)") && svg.contains("test accuracy"))
         // every figure is well-formed XML with a title and two labelled axes
