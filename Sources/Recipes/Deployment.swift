@@ -437,6 +437,8 @@ public enum PredictInput {
         complexSample[complexSample.count - 1] /= 2
         let isComplexModel = description.architecture.isComplex
         func shapeText(_ shape: [Int]) -> String { "[N, " + shape.map(String.init).joined(separator: ", ") + "]" }
+        let keys = Array(file.tensors.keys)
+        let found = keys.isEmpty ? "no tensors" : keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (keys.count > 5 ? ", …" : "")
         func checkDType(_ key: String) throws {
             let d = file.storedDTypes[key] ?? .f32
             guard acceptedDTypes.contains(d) else {
@@ -451,7 +453,6 @@ public enum PredictInput {
         } else if file.tensors[real] != nil || file.tensors[complexParts.0] != nil || file.tensors[complexParts.1] != nil {
             base = real
         } else {
-            let keys = Array(file.tensors.keys)
             let pair = keys.count == 2 ? keys.first { $0.hasSuffix(".real") }.map { String($0.dropLast(".real".count)) } : nil
             if keys.count == 1 {
                 base = keys[0]
@@ -459,9 +460,8 @@ public enum PredictInput {
                 base = pair
             } else {
                 let names = isComplexModel ? "'\(real)' (interleaved) or '\(complexParts.0)' and '\(complexParts.1)'" : "'\(real)'"
-                throw PredictInputError(description: "\(path): no tensor \(names); found "
-                                        + keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (keys.count > 5 ? ", …" : "")
-                                        + (keys.isEmpty ? "no tensors" : " (name the examples' tensor with --key)"))
+                throw PredictInputError(description: "\(path): no tensor \(names); found \(found)"
+                                        + (keys.isEmpty ? "" : " (name the examples' tensor with --key)"))
             }
         }
         let partKeys = (base + ".real", base + ".imag")
@@ -496,9 +496,8 @@ public enum PredictInput {
             x = toInterleaved(ComplexTensor(real: re.converted(to: .float32), imag: im.converted(to: .float32)), axis: -1)
             key = partKeys.0
         } else {
-            let keys = Array(file.tensors.keys)
             throw PredictInputError(description: "\(path): no tensor '\(base)'" + (isComplexModel ? " or '\(partKeys.0)' and '\(partKeys.1)'" : "")
-                                    + "; found " + keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (keys.count > 5 ? ", …" : ""))
+                                    + "; found \(found)")
         }
         guard x.rank == sample.count + 1, Array(x.shape.dropFirst()) == sample else {
             throw PredictInputError(description: "\(path): '\(key)' has shape \(x.shape); the model takes " + shapeText(sample))
