@@ -15,8 +15,8 @@ import Kernels
 /// registers; with fewer vectors and at least 400 rows, by position in round-robin over the slices
 /// (the sums in memory, no per-cell count); otherwise slice by slice (see
 /// `wt_sparse_window` in kernels_sparse.h and Docs/Inference.md, "Batch 1: row windows").
-/// On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 3 nonzeros per
-/// vector, `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`: the per-row
+/// On an AVX2 CPU a weight too sparse to fill the 8-lane vectors (fewer than 4.5 nonzeros per
+/// vector since session 16, 3 before; `wt_window8_prefers_rows`) gets the row order instead (`WT_WINDOW_ROWS`: the per-row
 /// CSR sums, since session 13 read through sorted slices — the rows sorted by nonzero count, 8 per
 /// vector, 16-bit column indices — with the per-row loop's bits; Docs/Inference.md, "Session 12"
 /// and "Session 13").

@@ -120,21 +120,28 @@ typedef struct wt_sparse_window {
 
 /// Whether a weight whose 8-lane layout (WT_WINDOW_LANES8) would hold `vectors8` vectors for
 /// `nonzeros` stored nonzeros runs faster in the row order (WT_WINDOW_ROWS) at the AVX2 tier: the
-/// real layer below 3 nonzeros per 8-lane vector (since session 13, whose sorted slices took the
-/// real row order from about 1 to 0.7 cycles per nonzero; 99 % sparsity of a 400 × 784 weight:
-/// 1.73, 97 %: 2.8, 95 %: 3.5), the complex layer (complex = 1) below 4.75 (since session 13's
-/// second round, whose harness put the complex crossover at 4.7–4.8; was 3.75: 90 % sparsity, 4.5
-/// per vector, moved to the row order); a weight without
-/// nonzeros keeps the (empty) 8-lane layout, whose product is cheaper than 400 empty rows of the
-/// row loop. Measured in throwaway harnesses on the Zen 4 host, AVX2 code, 400 × 784, batch 1,
-/// random masks (Docs/Inference.md, "Session 12" and "Session 13"), row order against 8-lane
-/// layout: real 0.82 against 1.35 µs at 1.78 nonzeros per vector, 1.40 against 1.89 µs at 2.34,
-/// 1.97 against 2.26 µs at 2.80, 2.85–3.15 against 2.93–2.96 µs at 3.36–3.51; complex (sorted
-/// slices of 4 rows against the 8-lane layout, session 13 second round) 4.56 against 5.88 µs at
-/// 3.52, 6.90–7.06 against 7.90–7.98 at 4.17, 8.52–8.79 against 9.23–9.29 at 4.53, 9.59–9.64
-/// against 9.80–9.82 at 4.68, 10.13 against 10.08–10.12 at 4.77, 11.28–11.51 against 10.81–11.04 at 4.96.
+/// real layer below 4.5 nonzeros per 8-lane vector (since session 16; 3 since session 13), the
+/// complex layer below 4.75 (since session 13's second round, whose harness put the complex
+/// crossover at 4.7–4.8; was 3.75: 90 % sparsity, 4.5 per vector, moved to the row order); a weight
+/// without nonzeros keeps the (empty) 8-lane layout, whose product is cheaper than 400 empty rows
+/// of the row loop. 400 × 784 weights with random masks: 99 % sparsity 1.73 nonzeros per vector,
+/// 97 %: 2.8, 95 %: 3.44–3.5, 90 %: 4.5, 88 %: 4.8.
+///
+/// The real threshold was measured on the first CPU whose best tier is AVX2 that ran the kernels
+/// (AMD EPYC Zen 3, family 25 model 1; session 16, throwaway harness, AVX2 code, 400 × 784, batch 1,
+/// 1 thread, random masks, sorted slices against the 8-lane layout): 3.9–5.7 against 6.1–7.3 µs at
+/// 3.44 nonzeros per vector (95 %), 4.8 against 6.8 µs at 3.68, 5.5 against 7.5 µs at 3.92, 6.2
+/// against 8.1 µs at 4.13, 7.9–10.5 against 9.3–11.2 µs at 4.49, ties (8.3–11.9 against 9.6–11.5)
+/// at 4.57–4.66, 12.3 against 11.8 µs at 4.80, 15.7 against 14.0 at 5.16. The 8-lane layout fares
+/// worse on Zen 3 than on the Zen 4 host where session 13 set 3 (presumably its two 256-bit vpermps
+/// per vector; AVX2 code emulated there: real 0.82 against 1.35 µs at 1.78 nonzeros per vector, 2.85–3.15 against
+/// 2.93–2.96 µs at 3.36–3.51; Docs/Inference.md, "Session 12" and "Session 13"); the Zen 4 runs
+/// the AVX-512 tier, which never reads this pick. Complex (sorted slices of 4 rows against the
+/// 8-lane layout, session 13 second round, Zen 4): 4.56 against 5.88 µs at 3.52, 6.90–7.06 against
+/// 7.90–7.98 at 4.17, 8.52–8.79 against 9.23–9.29 at 4.53, 9.59–9.64 against 9.80–9.82 at 4.68,
+/// 10.13 against 10.08–10.12 at 4.77, 11.28–11.51 against 10.81–11.04 at 4.96.
 static inline int wt_window8_prefers_rows(ptrdiff_t nonzeros, ptrdiff_t vectors8, int complex) {
-    return complex ? 4 * nonzeros < 19 * vectors8 : nonzeros < 3 * vectors8;
+    return complex ? 4 * nonzeros < 19 * vectors8 : 2 * nonzeros < 9 * vectors8;
 }
 
 /// The number of vectors of the real row order's sorted slices (WT_WINDOW_ROWS) of a CSR matrix:
