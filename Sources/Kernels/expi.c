@@ -164,6 +164,52 @@ typedef union {
     __m256d h[EI2_U];
 } ei2_split;
 
+/// Whether any lane of the mask m is set.
+EI2 int ei2_any(ei2v_i m) {
+    union {
+        ei2v_i v;
+        __m256i h[EI2_U];
+    } u = {m};
+    __m256i o = u.h[0];
+    for (int g = 1; g < EI2_U; g++) o = _mm256_or_si256(o, u.h[g]);
+    return !_mm256_testz_si256(o, o);
+}
+
+/// ei2v_log_pos for normal x > 0: the same operations without its subnormal scaling (which
+/// leaves normal lanes as they are).
+EI2 ei2v_d ei2_log_normal(ei2v_d x) {
+    typedef ei2v_d D;
+    typedef ei2v_i I;
+    I ix = ei2v_bits(x) + ei2v_ci((long long)(0x3ff0000000000000ULL - VM_SQRTH_BITS));
+    I k = (I)((unsigned long long __attribute__((vector_size(8 * EI2_W))))ix >> 52) + ei2v_ci(-1023);
+    D kd = ei2v_from_bits(k + ei2v_bits(ei2v_c(VM_SHIFT))) - ei2v_c(VM_SHIFT);
+    I mb = (ix & ei2v_ci(0x000fffffffffffffLL)) + ei2v_ci((long long)VM_SQRTH_BITS);
+    D f = ei2v_from_bits(mb) - ei2v_c(1.0);
+    D s = f / (ei2v_c(2.0) + f);
+    D z = s * s;
+    D hfsq = ei2v_c(0.5) * (f * f);
+    D r = z * ei2v_horner(vm_log_c, 8, z);
+    D inner = ei2v_fma(s, hfsq + r, kd * ei2v_c(VM_LN2LO));
+    return ei2v_fma(kd, ei2v_c(VM_LN2HI), f - (hfsq - inner));
+}
+
+/// ei2v_scale(v, k) without a subnormal intermediate or result where 2^k is tiny (k < −1000):
+/// multiplies that produce subnormals take a microcode assist (Zen 3: ~50 cycles per step of the
+/// exp stream where one lane of −745 < x < −708 has one, measured; Ei(−1/α) has ~2 % such
+/// elements below −708, so ~40 % of the exp stream's steps). Such a lane's v·2^k rounded to the
+/// subnormal grid is N·2^−1074 with N = |v|·2^(k+1074) rounded to an integer (nearest-even, as the
+/// multiply rounds: formed by adding 2^52, exact below 2^52), and a subnormal's bits are N
+/// (N = 2^52: the least normal, also right); those lanes then scale by 2^0. Only with
+/// flush-to-zero off (the multiplies flush otherwise, and so must this tier).
+EI2 ei2v_d ei2_scale_tiny(ei2v_d v, ei2v_i k) {
+    typedef ei2v_i I;
+    I low = (I)(k < ei2v_ci(-1000));
+    ei2v_d s = ei2v_abs(v) * ei2v_pow2i(low & (k + ei2v_ci(1074)));
+    I sub = low & (I)(s <= ei2v_c(0x1p52));
+    I n = (ei2v_bits(s + ei2v_c(0x1p52)) - ei2v_bits(ei2v_c(0x1p52))) | (ei2v_bits(v) & ei2v_bits(ei2v_c(-0.0)));
+    return ei2v_blend(ei2v_scale(v, ~sub & k), ei2v_from_bits(n), sub);
+}
+
 /// Coefficient columns 2k and 2k + 1 of the EI2_W lanes' rows (r[l]: lane l's row): per 4 lanes,
 /// two pairs of 16-byte loads (each pair into the halves of one register) and two unpacks.
 EI2 void ei2_pair(const double *const *r, const int k, ei2v_d *c0, ei2v_d *c1) {
@@ -181,7 +227,8 @@ EI2 void ei2_pair(const double *const *r, const int k, ei2v_d *c0, ei2v_d *c1) {
 
 /// Ei of EI2_W lanes that all have the form `form` (EI2_LOG, EI2_POLY or EI2_EXP): the operations
 /// of ei4_eval for that form, in its order.
-EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows, const int ncoef, const int split0) {
+EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows, const int ncoef, const int split0,
+                    const int ftz) {
     typedef ei2v_d D;
     typedef ei2v_i I;
     const int ncols = split0 ? ncoef + 1 : ncoef;
@@ -201,8 +248,16 @@ EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows,
     // as long, and the out-of-order window reaches only so far ahead
     D lg, em1;
     I k;
-    if (form == EI2_LOG) lg = ei2v_log_pos(ei2v_abs(x));
-    if (form == EI2_EXP) em1 = ei2v_expm1_reduced(x, &k);
+    int tiny = 0;
+    if (form == EI2_LOG) {
+        // lanes with |x| < 2^−1022 (subnormal, ±0: rare, hence a branch) take the subnormal scaling
+        // and the −inf of 0; ei2_log_normal gives the others the bits of ei2v_log_pos
+        D ax = ei2v_abs(x);
+        tiny = ei2_any((I)(ei2v_bits(ax) < ei2v_ci(0x0010000000000000LL)));
+        lg = tiny ? ei2v_log_pos(ax) : ei2_log_normal(ax);
+    }
+    // (x is not clamped to ±1400 as in ei4_eval: that changes only lanes replaced at the end)
+    if (form == EI2_EXP) em1 = ei2v_expm1_reduced_inrange(x, &k);
     // Horner from the top coefficient (column ncols − 1), each pair of columns fetched just before
     // its use; split0: the last step adds the pair a0hi + a0lo as in ei4_eval
     D c0, c1, p;
@@ -232,7 +287,7 @@ EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows,
 #undef EI2_PAIR
     if (form == EI2_LOG) {
         D l = lg + p;
-        return ei2v_blend(l, ei2v_c(-INFINITY), (I)(x == ei2v_c(0.0)));
+        return tiny ? ei2v_blend(l, ei2v_c(-INFINITY), (I)(x == ei2v_c(0.0))) : l;
     }
     if (form == EI2_POLY) {
         I rootm = (I)(x >= ei2v_c(0.25)) & (I)(x < ei2v_c(0.5));
@@ -240,7 +295,9 @@ EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows,
         return ei2v_blend(p, p * d, rootm);
     }
     D v = ei2v_fma(em1, p, p);
-    D y = ei2v_scale(v, k);
+    D y = !ftz && ei2_any((I)(k < ei2v_ci(-1000))) ? ei2_scale_tiny(v, k) : ei2v_scale(v, k);
+    // |x| >= 1024, ±inf and NaN (rare: a branch)
+    if (!ei2_any(~(I)(ei2v_abs(x) < ei2v_c(1024.0)))) return y;
     I big = (I)(ei2v_abs(x) >= ei2v_c(1024.0));
     D lim = ei2v_blend(ei2v_c(-0.0), ei2v_c(INFINITY), (I)(x > ei2v_c(0.0)));
     y = ei2v_blend(y, lim, big);
@@ -252,6 +309,7 @@ EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows,
 /// `single`), Ei stored at out[is[j]].
 EI2 void ei2_stream(const void *x, const int single, const int *is, const int *os, int n, double *out, const int form,
                     const double *rows, const int ncoef, const int split0) {
+    const int ftz = form == EI2_EXP && (_mm_getcsr() & 0x8000) != 0;  // flush-to-zero (wt_set_flush_denormals)
     for (int j = 0; j < n; j += EI2_W) {
         ei2_split v, r;
         for (int g = 0; g < EI2_U; g++) {
@@ -266,7 +324,7 @@ EI2 void ei2_stream(const void *x, const int single, const int *is, const int *o
                 v.h[g] = _mm256_insertf128_pd(_mm256_castpd128_pd256(a), b, 1);
             }
         }
-        r.v = ei2_eval(v.v, os + j, form, rows, ncoef, split0);
+        r.v = ei2_eval(v.v, os + j, form, rows, ncoef, split0, ftz);
         for (int g = 0; g < EI2_U; g++) {
             const int *k = is + j + 4 * g;
             __m128d lo = _mm256_castpd256_pd128(r.h[g]), hi = _mm256_extractf128_pd(r.h[g], 1);
