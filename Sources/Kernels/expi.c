@@ -15,6 +15,7 @@
 // table in double and rounds once.
 #include "kernels_special.h"
 #include <stdatomic.h>
+#include <string.h>
 #include "expi_table.h"
 #include "vmath_core.h"
 
@@ -84,10 +85,396 @@ VM_AVX2 void ei4_columns(const double *tab, __m256i off, const int width, __m256
 #endif
 
 #if WT_X86
+// ---------------------------------------------------------------- AVX2: lanes sorted by form
+//
+// ei4_eval (above) is the branch-free form: every vector pays for the row gather, the polynomial,
+// a log and an exp, and its one long body leaves the out-of-order core no room to overlap
+// vectors, so it runs at the latency of its chains (Zen 3: ~9.4 ns per element on −1/α). The
+// AVX2 tier now sorts instead, like the AVX-512 tier (below), with what AVX2 has (no compress, no
+// two-source permutes, gathers slower than loads on Zen 3):
+//
+// 1. Each block of EI2_BLOCK elements is classified 8 at a time into three streams: the log piece;
+//    the polynomial pieces of both signs (the zero's piece included); the exp pieces of both
+//    signs with |x| >= 1024, ±inf and NaN. Only the elements' block indices move, and the offsets
+//    of their table rows (computed for all 8 in 32-bit lanes from the high word of each element):
+//    one vpermd per stream with an index looked up by the 8-bit lane mask (the placement of
+//    vpcompressd), stored to the stream's lists.
+// 2. Each stream is a short loop that evaluates only its form, 8 lanes a step (two vectors whose
+//    chains interleave: helpers of vmath_vec.h instantiated for 8 doubles, ei2v_*): x loaded by
+//    index, the rows' coefficients two columns at a time by two pairs of 16-byte loads and two
+//    unpacks per 4 lanes, fetched in Horner order, from a copy of the table without its centre
+//    column (the centre comes from the bits of x, as in the AVX-512 tier); the log stream's
+//    coefficients are constants; the log and the exp go first in each step (their chains are as
+//    long as the polynomial's and independent of it).
+// 3. Each result is stored by index: into y (float64 not overlapping x), or into a block buffer
+//    copied out at the end (float32: rounded once there; in place). A stream's last step is
+//    padded with its last element, computed twice.
+//
+// Every element goes through the operations of ei4_eval for its form, in the same order, so the
+// bits are those of the branch-free form and of the AVX-512 tier; an element's value does not
+// depend on the other elements of its block, so neither on the thread split. Arrays shorter than
+// EI2_MIN_SORT keep the branch-free form.
+
+#pragma STDC FP_CONTRACT OFF  // every operation as written, as in ei4_eval
+// The 8-double helpers (ei2v_*) take and return 64-byte vectors, which under AVX2 would pass in
+// memory; they are always inlined, so no call ever has that ABI.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpsabi"
+#define EI2 static inline __attribute__((always_inline)) WT_TARGET_AVX2
+#define EI2_BLOCK 512
+/// Row stride of the AVX2 tier's copies of the tables (ei2_rows_d: a0hi, a0lo, a1 … a14, 128
+/// bytes; ei2_rows_f: a0 … a8 and a zero).
+#define EI2_STRIDE_D 16
+#define EI2_STRIDE_F 10
+enum { EI2_LOG, EI2_POLY, EI2_EXP, EI2_NS };
+/// Per 8-bit lane mask m: the vpermd index that moves the 32-bit lanes set in m, in order, to the
+/// front (the placement of vpcompressd).
+static int ei2_pack[256][8] __attribute__((aligned(32)));
+/// The tables without their centre column (a centre is a function of the bits of x, see ei2_eval),
+/// rows 16-byte aligned so that every pair of coefficients is one aligned 16-byte load.
+static double ei2_rows_d[EI_NENTRY][EI2_STRIDE_D] __attribute__((aligned(64)));
+static double ei2_rows_f[EI_NENTRY][EI2_STRIDE_F] __attribute__((aligned(64)));
+_Static_assert(EI_NCOEF_D + 1 == EI2_STRIDE_D && EI_NCOEF_F + 1 == EI2_STRIDE_F, "the rows hold the coefficients");
+
+__attribute__((constructor)) static void ei2_fill_tables(void) {
+    for (int m = 0; m < 256; m++)
+        for (int j = 0, k = 0; j < 8; j++)
+            if (m >> j & 1) ei2_pack[m][k++] = j;
+    for (int i = 0; i < EI_NENTRY; i++) {
+        for (int j = 0; j < EI2_STRIDE_D; j++) ei2_rows_d[i][j] = ei_table_d[i][j + 1];
+        for (int j = 0; j < EI2_STRIDE_F; j++) ei2_rows_f[i][j] = j < EI_NCOEF_F ? ei_table_f[i][j + 1] : 0.0;
+    }
+}
+
+/// Vectors of 4 lanes per step of a stream: the helpers of vmath_vec.h instantiated for
+/// 4·EI2_U doubles (ei2v_*; each operation compiles to EI2_U instructions, one per vector), so
+/// that EI2_U independent dependency chains are interleaved in the instruction stream.
+#define EI2_U 2
+#define EI2_W (4 * EI2_U)
+#define VV_W EI2_W
+#define VV(x) ei2v_##x
+#define VV_ATTR EI2
+#include "vmath_vec.h"
+#undef VV_W
+#undef VV
+#undef VV_ATTR
+#pragma STDC FP_CONTRACT OFF
+typedef union {
+    ei2v_d v;
+    __m256d h[EI2_U];
+} ei2_split;
+
+/// Whether any lane of the mask m is set.
+EI2 int ei2_any(ei2v_i m) {
+    union {
+        ei2v_i v;
+        __m256i h[EI2_U];
+    } u = {m};
+    __m256i o = u.h[0];
+    for (int g = 1; g < EI2_U; g++) o = _mm256_or_si256(o, u.h[g]);
+    return !_mm256_testz_si256(o, o);
+}
+
+/// ei2v_log_pos for normal x > 0: the same operations without its subnormal scaling (which
+/// leaves normal lanes as they are).
+EI2 ei2v_d ei2_log_normal(ei2v_d x) {
+    typedef ei2v_d D;
+    typedef ei2v_i I;
+    I ix = ei2v_bits(x) + ei2v_ci((long long)(0x3ff0000000000000ULL - VM_SQRTH_BITS));
+    I k = (I)((unsigned long long __attribute__((vector_size(8 * EI2_W))))ix >> 52) + ei2v_ci(-1023);
+    D kd = ei2v_from_bits(k + ei2v_bits(ei2v_c(VM_SHIFT))) - ei2v_c(VM_SHIFT);
+    I mb = (ix & ei2v_ci(0x000fffffffffffffLL)) + ei2v_ci((long long)VM_SQRTH_BITS);
+    D f = ei2v_from_bits(mb) - ei2v_c(1.0);
+    D s = f / (ei2v_c(2.0) + f);
+    D z = s * s;
+    D hfsq = ei2v_c(0.5) * (f * f);
+    D r = z * ei2v_horner(vm_log_c, 8, z);
+    D inner = ei2v_fma(s, hfsq + r, kd * ei2v_c(VM_LN2LO));
+    return ei2v_fma(kd, ei2v_c(VM_LN2HI), f - (hfsq - inner));
+}
+
+/// ei2v_scale(v, k) without a subnormal intermediate or result where 2^k is tiny (k < −1000):
+/// multiplies that produce subnormals take a microcode assist (Zen 3: ~50 cycles per step of the
+/// exp stream where one lane of −745 < x < −708 has one, measured; Ei(−1/α) has ~2 % such
+/// elements below −708, so ~40 % of the exp stream's steps). Such a lane's v·2^k rounded to the
+/// subnormal grid is N·2^−1074 with N = |v|·2^(k+1074) rounded to an integer (nearest-even, as the
+/// multiply rounds: formed by adding 2^52, exact below 2^52), and a subnormal's bits are N
+/// (N = 2^52: the least normal, also right); those lanes then scale by 2^0. Only with
+/// flush-to-zero off (the multiplies flush otherwise, and so must this tier).
+EI2 ei2v_d ei2_scale_tiny(ei2v_d v, ei2v_i k) {
+    typedef ei2v_i I;
+    I low = (I)(k < ei2v_ci(-1000));
+    ei2v_d s = ei2v_abs(v) * ei2v_pow2i(low & (k + ei2v_ci(1074)));
+    I sub = low & (I)(s <= ei2v_c(0x1p52));
+    I n = (ei2v_bits(s + ei2v_c(0x1p52)) - ei2v_bits(ei2v_c(0x1p52))) | (ei2v_bits(v) & ei2v_bits(ei2v_c(-0.0)));
+    return ei2v_blend(ei2v_scale(v, ~sub & k), ei2v_from_bits(n), sub);
+}
+
+/// Coefficient columns 2k and 2k + 1 of the EI2_W lanes' rows (r[l]: lane l's row): per 4 lanes,
+/// two pairs of 16-byte loads (each pair into the halves of one register) and two unpacks.
+EI2 void ei2_pair(const double *const *r, const int k, ei2v_d *c0, ei2v_d *c1) {
+    ei2_split lo, hi;
+    for (int g = 0; g < EI2_U; g++) {
+        const double *const *q = r + 4 * g;
+        __m256d a = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(q[0] + 2 * k)), _mm_load_pd(q[2] + 2 * k), 1);
+        __m256d b = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(q[1] + 2 * k)), _mm_load_pd(q[3] + 2 * k), 1);
+        lo.h[g] = _mm256_unpacklo_pd(a, b);
+        hi.h[g] = _mm256_unpackhi_pd(a, b);
+    }
+    *c0 = lo.v;
+    *c1 = hi.v;
+}
+
+/// Ei of EI2_W lanes that all have the form `form` (EI2_LOG, EI2_POLY or EI2_EXP): the operations
+/// of ei4_eval for that form, in its order.
+EI2 ei2v_d ei2_eval(ei2v_d x, const int *os, const int form, const double *rows, const int ncoef, const int split0,
+                    const int ftz) {
+    typedef ei2v_d D;
+    typedef ei2v_i I;
+    const int ncols = split0 ? ncoef + 1 : ncoef;
+    D t;
+    const double *r[EI2_W];
+    if (form == EI2_LOG) {
+        // the log piece: centre +0 (x − (+0) = x), constant coefficients
+        t = x;
+    } else {
+        // the lanes' rows (offsets from the sort, ei2_block)
+        for (int l = 0; l < EI2_W; l++) r[l] = rows + os[l];
+        // the centre of x's piece, ±2^e (1 + j/4 + 1/8): x with the mantissa bits below the top
+        // two replaced by 1/8 (the table's column 0)
+        t = x - ei2v_from_bits((ei2v_bits(x) & ei2v_ci((long long)0xfffc000000000000ULL)) | ei2v_ci(1LL << 49));
+    }
+    // the log and the exponential first: their chains are independent of the polynomial's and
+    // as long, and the out-of-order window reaches only so far ahead
+    D lg, em1;
+    I k;
+    int tiny = 0;
+    if (form == EI2_LOG) {
+        // lanes with |x| < 2^−1022 (subnormal, ±0: rare, hence a branch) take the subnormal scaling
+        // and the −inf of 0; ei2_log_normal gives the others the bits of ei2v_log_pos
+        D ax = ei2v_abs(x);
+        tiny = ei2_any((I)(ei2v_bits(ax) < ei2v_ci(0x0010000000000000LL)));
+        lg = tiny ? ei2v_log_pos(ax) : ei2_log_normal(ax);
+    }
+    // (x is not clamped to ±1400 as in ei4_eval: that changes only lanes replaced at the end)
+    if (form == EI2_EXP) em1 = ei2v_expm1_reduced_inrange(x, &k);
+    // Horner from the top coefficient (column ncols − 1), each pair of columns fetched just before
+    // its use; split0: the last step adds the pair a0hi + a0lo as in ei4_eval
+    D c0, c1, p;
+#define EI2_PAIR(k)                                             \
+    do {                                                        \
+        if (form == EI2_LOG) {                                  \
+            c0 = ei2v_c(rows[2 * (k)]);                         \
+            c1 = ei2v_c(2 * (k) + 1 < ncols ? rows[2 * (k) + 1] : 0.0); \
+        } else {                                                \
+            ei2_pair(r, (k), &c0, &c1);                         \
+        }                                                       \
+    } while (0)
+    const int top = ncols - 1;
+    EI2_PAIR(top >> 1);
+    if (top & 1) p = ei2v_fma(c1, t, c0);
+    else p = c0;
+    const int low = split0 ? 1 : 0;
+#pragma clang loop unroll(full)
+    for (int k = (top >> 1) - 1; k >= low; k--) {
+        EI2_PAIR(k);
+        p = ei2v_fma(ei2v_fma(p, t, c1), t, c0);
+    }
+    if (split0) {
+        EI2_PAIR(0);
+        p = c0 + ei2v_fma(p, t, c1);
+    }
+#undef EI2_PAIR
+    if (form == EI2_LOG) {
+        D l = lg + p;
+        return tiny ? ei2v_blend(l, ei2v_c(-INFINITY), (I)(x == ei2v_c(0.0))) : l;
+    }
+    if (form == EI2_POLY) {
+        I rootm = (I)(x >= ei2v_c(0.25)) & (I)(x < ei2v_c(0.5));
+        D d = (x - ei2v_c(ei_x0_hi)) - ei2v_c(ei_x0_lo);
+        return ei2v_blend(p, p * d, rootm);
+    }
+    D v = ei2v_fma(em1, p, p);
+    D y = !ftz && ei2_any((I)(k < ei2v_ci(-1000))) ? ei2_scale_tiny(v, k) : ei2v_scale(v, k);
+    // |x| >= 1024, ±inf and NaN (rare: a branch)
+    if (!ei2_any(~(I)(ei2v_abs(x) < ei2v_c(1024.0)))) return y;
+    I big = (I)(ei2v_abs(x) >= ei2v_c(1024.0));
+    D lim = ei2v_blend(ei2v_c(-0.0), ei2v_c(INFINITY), (I)(x > ei2v_c(0.0)));
+    y = ei2v_blend(y, lim, big);
+    return ei2v_blend(y, x + x, ei2v_isnan(x));
+}
+
+/// Evaluates the n elements of one stream (their block indices in is and their table rows'
+/// offsets in os, padded to a whole step): x read at x[is[j]] (doubles, or floats when
+/// `single`), Ei stored at out[is[j]].
+EI2 void ei2_stream(const void *x, const int single, const int *is, const int *os, int n, double *out, const int form,
+                    const double *rows, const int ncoef, const int split0) {
+    const int ftz = form == EI2_EXP && (_mm_getcsr() & 0x8000) != 0;  // flush-to-zero (wt_set_flush_denormals)
+    for (int j = 0; j < n; j += EI2_W) {
+        ei2_split v, r;
+        for (int g = 0; g < EI2_U; g++) {
+            const int *k = is + j + 4 * g;
+            if (single) {
+                const float *xf = x;
+                v.h[g] = _mm256_cvtps_pd(_mm_setr_ps(xf[k[0]], xf[k[1]], xf[k[2]], xf[k[3]]));
+            } else {
+                const double *xd = x;
+                __m128d a = _mm_loadh_pd(_mm_load_sd(xd + k[0]), xd + k[1]);
+                __m128d b = _mm_loadh_pd(_mm_load_sd(xd + k[2]), xd + k[3]);
+                v.h[g] = _mm256_insertf128_pd(_mm256_castpd128_pd256(a), b, 1);
+            }
+        }
+        r.v = ei2_eval(v.v, os + j, form, rows, ncoef, split0, ftz);
+        for (int g = 0; g < EI2_U; g++) {
+            const int *k = is + j + 4 * g;
+            __m128d lo = _mm256_castpd256_pd128(r.h[g]), hi = _mm256_extractf128_pd(r.h[g], 1);
+            _mm_storel_pd(out + k[0], lo);
+            _mm_storeh_pd(out + k[1], lo);
+            _mm_storel_pd(out + k[2], hi);
+            _mm_storeh_pd(out + k[3], hi);
+        }
+    }
+}
+
+/// Ei of n <= EI2_BLOCK elements from x to y (doubles, or floats when `single`). The block's
+/// element indices are sorted into the three streams, 8 at a time (one vpermd per stream), the
+/// streams evaluated, and the results stored by index: straight into y when `direct` (float64, y
+/// not overlapping x), else into a buffer copied to y at the end (rounded once for float; in place
+/// the streams still read x).
+EI2 void ei2_block(const void *x, void *y, int n, const int single, const int direct, const double *rows,
+                   const int rstride, const int ncoef, const int split0) {
+    int is[EI2_NS][EI2_BLOCK + EI2_W] __attribute__((aligned(32)));
+    int os[EI2_NS][EI2_BLOCK + EI2_W] __attribute__((aligned(32)));  // (not for the log stream)
+    double buf[direct ? 1 : EI2_BLOCK] __attribute__((aligned(32)));
+    double *out = direct ? (double *)y : buf;
+    int cnt[EI2_NS] = {0, 0, 0};
+    for (int i = 0; i < n; i += 8) {
+        int live = 0xff, ml, me;
+        const void *xi = single ? (const void *)((const float *)x + i) : (const void *)((const double *)x + i);
+        union {
+            double d[8];
+            float f[8];
+        } tail;
+        if (__builtin_expect(n - i < 8, 0)) {
+            // the last step of a ragged block: its elements and copies of its first
+            for (int k = 0; k < 8; k++) {
+                int e = k < n - i ? i + k : i;
+                if (single) tail.f[k] = ((const float *)x)[e];
+                else tail.d[k] = ((const double *)x)[e];
+            }
+            xi = &tail;
+            live = (1 << (n - i)) - 1;
+        }
+        // log: −0.25 < x < 0.125 (not NaN); exp: |x| >= 4, ±inf and NaN (from the bits); else poly.
+        // hi: the high 32 bits of each element as a double (sign, exponent, 20 mantissa bits).
+        __m256i hi;
+        if (single) {
+            __m256 v = _mm256_loadu_ps(xi);
+            ml = _mm256_movemask_ps(_mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(-0.25f), _CMP_GT_OQ),
+                                                  _mm256_cmp_ps(v, _mm256_set1_ps(0.125f), _CMP_LT_OQ)));
+            __m256i ab = _mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32(0x7fffffff));
+            me = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(ab, _mm256_set1_epi32(0x40800000 - 1))));
+            // a float's exponent rebased to double's (its q below; ±inf and NaN land past EI_QHI as in double)
+            hi = _mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32((int)0x80000000u)),
+                                 _mm256_add_epi32(_mm256_srli_epi32(ab, 3), _mm256_set1_epi32((1023 - 127) << 20)));
+        } else {
+            __m256d v0 = _mm256_loadu_pd((const double *)xi), v1 = _mm256_loadu_pd((const double *)xi + 4);
+            ml = me = 0;
+            for (int h = 0; h < 2; h++) {
+                __m256d v = h ? v1 : v0;
+                int l = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(v, _mm256_set1_pd(-0.25), _CMP_GT_OQ),
+                                                         _mm256_cmp_pd(v, _mm256_set1_pd(0.125), _CMP_LT_OQ)));
+                __m256i ab = _mm256_castpd_si256(_mm256_andnot_pd(_mm256_set1_pd(-0.0), v));
+                int e = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(ab, _mm256_set1_epi64x(0x4010000000000000LL - 1))));
+                ml |= l << (4 * h);
+                me |= e << (4 * h);
+            }
+            hi = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(_mm256_castpd_ps(v0), _mm256_castpd_ps(v1), 0xdd)), 0xd8);
+        }
+        // the table row of each element of the polynomial and exp streams (as in ei4_eval; the
+        // rows of the log stream's elements are not used): q = biased exponent · 4 + two mantissa
+        // bits of |x|, clamped to the last piece (|x| >= 1024, ±inf, NaN: their value is replaced),
+        // the positive side for a clear sign bit (NaN: either row, its value is replaced too)
+        __m256i q = _mm256_min_epi32(_mm256_srli_epi32(_mm256_and_si256(hi, _mm256_set1_epi32(0x7fffffff)), 18),
+                                     _mm256_set1_epi32(EI_QHI));
+        __m256i idx = _mm256_add_epi32(_mm256_sub_epi32(q, _mm256_set1_epi32(EI_QLO - 1)),
+                                       _mm256_andnot_si256(_mm256_srai_epi32(hi, 31), _mm256_set1_epi32(EI_NSIDE)));
+        __m256i off = _mm256_mullo_epi32(idx, _mm256_set1_epi32(rstride));
+        int m[EI2_NS] = {ml & live, ~(ml | me) & live, me & live};
+        __m256i iv = _mm256_add_epi32(_mm256_set1_epi32(i), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (int s = 0; s < EI2_NS; s++) {
+            __m256i perm = _mm256_load_si256((const __m256i *)ei2_pack[m[s]]);
+            _mm256_storeu_si256((__m256i *)(is[s] + cnt[s]), _mm256_permutevar8x32_epi32(iv, perm));
+            if (s != EI2_LOG) _mm256_storeu_si256((__m256i *)(os[s] + cnt[s]), _mm256_permutevar8x32_epi32(off, perm));
+            cnt[s] += __builtin_popcount((unsigned)m[s]);
+        }
+    }
+    // pad each stream to a whole step with its last element (evaluated again, the same bits stored
+    // again; x is not written before the streams are done unless the results go to the buffer)
+    for (int s = 0; s < EI2_NS; s++)
+        if (cnt[s] > 0)
+            for (int k = 0; k < EI2_W; k++) {
+                is[s][cnt[s] + k] = is[s][cnt[s] - 1];
+                os[s][cnt[s] + k] = os[s][cnt[s] - 1];
+            }
+    ei2_stream(x, single, is[EI2_LOG], os[EI2_LOG], cnt[EI2_LOG], out, EI2_LOG, rows, ncoef, split0);
+    ei2_stream(x, single, is[EI2_POLY], os[EI2_POLY], cnt[EI2_POLY], out, EI2_POLY, rows, ncoef, split0);
+    ei2_stream(x, single, is[EI2_EXP], os[EI2_EXP], cnt[EI2_EXP], out, EI2_EXP, rows, ncoef, split0);
+    if (direct) return;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d r = _mm256_load_pd(out + i);
+        if (single) _mm_storeu_ps((float *)y + i, _mm256_cvtpd_ps(r));
+        else _mm256_storeu_pd((double *)y + i, r);
+    }
+    for (; i < n; i++) {
+        if (single) ((float *)y)[i] = (float)out[i];
+        else ((double *)y)[i] = out[i];
+    }
+}
+
+/// Arrays shorter than this take the branch-free form (wt_expi_array_avx2bf): a block sort costs
+/// more than it saves on a few vectors.
+#define EI2_MIN_SORT 16
+
+static WT_TARGET_AVX2 void wt_expi_array_avx2bf(const double *x, double *y, ptrdiff_t n);
+static WT_TARGET_AVX2 void wt_expif_array_avx2bf(const float *x, float *y, ptrdiff_t n);
+
+static WT_TARGET_AVX2 void wt_expi_array_avx2(const double *x, double *y, ptrdiff_t n) {
+    if (n < EI2_MIN_SORT) {
+        wt_expi_array_avx2bf(x, y, n);
+        return;
+    }
+    // results stored straight into y unless it overlaps x (in place)
+    const uintptr_t xa = (uintptr_t)x, ya = (uintptr_t)y, bytes = (uintptr_t)n * sizeof(double);
+    const int direct = ya + bytes <= xa || xa + bytes <= ya;
+    for (ptrdiff_t i = 0; i < n; i += EI2_BLOCK) {
+        int m = n - i < EI2_BLOCK ? (int)(n - i) : EI2_BLOCK;
+        if (direct) ei2_block(x + i, y + i, m, 0, 1, &ei2_rows_d[0][0], EI2_STRIDE_D, EI_NCOEF_D, 1);
+        else ei2_block(x + i, y + i, m, 0, 0, &ei2_rows_d[0][0], EI2_STRIDE_D, EI_NCOEF_D, 1);
+    }
+}
+
+static WT_TARGET_AVX2 void wt_expif_array_avx2(const float *x, float *y, ptrdiff_t n) {
+    if (n < EI2_MIN_SORT) {
+        wt_expif_array_avx2bf(x, y, n);
+        return;
+    }
+    for (ptrdiff_t i = 0; i < n; i += EI2_BLOCK) {
+        int m = n - i < EI2_BLOCK ? (int)(n - i) : EI2_BLOCK;
+        ei2_block(x + i, y + i, m, 1, 0, &ei2_rows_f[0][0], EI2_STRIDE_F, EI_NCOEF_F, 0);
+    }
+}
+#pragma clang diagnostic pop
+#pragma STDC FP_CONTRACT DEFAULT
+#endif
+
+#if WT_X86
 // ---------------------------------------------------------------- AVX-512: lanes sorted by form
 //
-// The branch-free vector form above (the AVX2 tier) evaluates, for every lane, the gathered polynomial, a log and
-// an exp, then selects. On x = −1/α nearly every vector mixes the log, polynomial and exp forms,
+// The branch-free vector form above (ei4_eval: the AVX2 tier's form until session 16, now its
+// form for short arrays) evaluates, for every lane, the gathered polynomial, a log and an exp,
+// then selects. On x = −1/α nearly every vector mixes the log, polynomial and exp forms,
 // so most of that work is thrown away, and the row gather (4 row loads + a transpose per 4 lanes)
 // is most of the rest. With AVX-512 the lanes can be sorted instead: each block of EI_BLOCK
 // elements is split into dense streams, one per form and sign (seven; four when no element is
@@ -556,7 +943,7 @@ static WT_TARGET_AVX512 void wt_expif_array_avx512(const float *x, float *y, ptr
 #pragma STDC FP_CONTRACT DEFAULT
 
 WT_PORTABLE_KERNELS(wt_expi_array, wt_expif_array, ei_scalar_d, ei_scalar_f)
-WT_VEC_KERNELS(wt_expi_array, wt_expif_array, ei4_d, ei4_f, avx2, vm4, 4, WT_TARGET_AVX2)
+WT_VEC_KERNELS(wt_expi_array, wt_expif_array, ei4_d, ei4_f, avx2bf, vm4, 4, WT_TARGET_AVX2)
 WT_DISPATCH(wt_expi_array, double, wt_expi_array_avx2, wt_expi_array_avx512)
 WT_DISPATCH(wt_expif_array, float, wt_expif_array_avx2, wt_expif_array_avx512)
 #else

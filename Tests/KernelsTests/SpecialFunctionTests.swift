@@ -263,6 +263,72 @@ final class SpecialFunctionTests: XCTestCase {
                       "flush-to-zero flushed a subnormal Ei")
     }
 
+    /// The AVX2 tier sorts arrays of 16 elements or more by form (three streams of indices, expi.c
+    /// `ei2_*`) and evaluates shorter ones with the branch-free form (every form in every lane,
+    /// blended): the same operations per element, so the same bits. Every element of long arrays —
+    /// negative only (−1/α), mixed signs, one form only, special values (±0, ±inf, NaN of either
+    /// sign, |x| ≥ 1024, the underflow below −708, the zero x0, subnormals) — against the same element
+    /// alone, float64 and float32, with ragged lengths and block boundaries (512), out of place and
+    /// in place, at 1 and 2 threads, and with flush-to-zero on.
+    func testSortedAVX2TierGivesTheBranchFreeBits() throws {
+        guard wt_detected_isa().rawValue >= WT_ISA_AVX2_FMA.rawValue else {
+            throw XCTSkip("the host (or WIRTINGER_ISA) has no AVX2 tier")
+        }
+        let savedISA = wt_active_isa(), savedThreads = wt_get_num_threads()
+        defer { _ = wt_set_isa(savedISA); _ = wt_set_num_threads(savedThreads) }
+        XCTAssertEqual(wt_set_isa(WT_ISA_AVX2_FMA), WT_ISA_AVX2_FMA)
+        var rng = SplitMix64(state: 11)
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, -Double.nan, 1024, -1024, 2000, -2000, -745,
+                                  -750, -1000, -1023.99, -700, -708.5, -720, 716.5, 709.9, 0.125, -0.25, 0.25, 0.5,
+                                  0.1249999, -0.2499999, 4, -4, 3.99999, -3.99999, 64, -64, 0.37250741078136663,
+                                  .leastNonzeroMagnitude, -.leastNonzeroMagnitude, -.leastNormalMagnitude, 1e-300,
+                                  -1e-300, -1e300, 1e300, -1e20]
+        let negative = (0..<3000).map { _ in -Foundation.pow(10, Double.random(in: -3...3.1, using: &rng)) }
+        let mixed = (0..<3000).map { i in
+            i % 2 == 0 ? Double.random(in: -800...800, using: &rng) : Double.random(in: -5...5, using: &rng)
+        }
+        var oneForm: [Double] = []
+        for (start, width) in [(0.0, -0.25), (-0.25, -3.75), (-4.0, -60.0), (0.125, 3.875), (4.0, 700.0)] {
+            oneForm += (1...600).map { (i: Int) -> Double in start + width * Double(i) / 601 }
+        }
+        var block: [Double] = negative + specials + mixed
+        block += oneForm + specials + Array(negative.prefix(1500))
+        let all = block + block.reversed() + block  // > 32768 elements: 2 threads split it
+        let allF = all.map { Float($0) }
+        func alone(_ xs: [Double], _ xf: [Float]) -> ([UInt64], [UInt32]) {
+            (xs.map { apply(wt_expi_array, [$0])[0].bitPattern }, xf.map { apply(wt_expif_array, [$0])[0].bitPattern })
+        }
+        let (ref64, ref32) = alone(all, allF)
+        for threads in [Int32(1), 2] {
+            _ = wt_set_num_threads(threads)
+            for n in [16, 17, 23, 511, 512, 513, 1030, 4097, all.count] {
+                for offset in [0, 3] where offset + n <= all.count {
+                    let xs = Array(all[offset..<(offset + n)]), xf = Array(allF[offset..<(offset + n)])
+                    let runs: [(String, [UInt64], [UInt32])] = [
+                        ("out of place", apply(wt_expi_array, xs).map(\.bitPattern), apply(wt_expif_array, xf).map(\.bitPattern)),
+                        ("in place", applyInPlace(wt_expi_array, xs).map(\.bitPattern), applyInPlace(wt_expif_array, xf).map(\.bitPattern)),
+                    ]
+                    for (how, y64, y32) in runs {
+                        for i in 0..<n where y64[i] != ref64[offset + i] || y32[i] != ref32[offset + i] {
+                            XCTFail("\(how), n = \(n), offset \(offset), \(threads) threads: Ei(\(xs[i])) = \(Double(bitPattern: y64[i])) vs \(Double(bitPattern: ref64[offset + i])) alone; float \(Float(bitPattern: y32[i])) vs \(Float(bitPattern: ref32[offset + i]))")
+                            break
+                        }
+                    }
+                }
+            }
+        }
+        // flush-to-zero on: the subnormal results of −745 < x < −708 flushed alike in both forms
+        let savedFlush = wt_get_flush_denormals()
+        defer { wt_set_flush_denormals(savedFlush) }
+        _ = wt_set_num_threads(1)
+        wt_set_flush_denormals(1)
+        let (flushed64, flushed32) = alone(all, allF)
+        XCTAssertEqual(apply(wt_expi_array, all).map(\.bitPattern), flushed64, "flush-to-zero: sorted and branch-free forms differ")
+        XCTAssertEqual(apply(wt_expif_array, allF).map(\.bitPattern), flushed32, "flush-to-zero (float)")
+        XCTAssertTrue(zip(all, flushed64).contains { $0.0 > -740 && $0.0 < -720 && $0.1 == (-0.0).bitPattern },
+                      "flush-to-zero flushed a subnormal Ei")
+    }
+
     /// Many callers at once: one of them at a time sorts in the AVX-512 tier's static buffers
     /// (expi.c, ei512_claim_fixed), the others in their own stack frames. Whichever buffers a call
     /// gets, its results have the bits of the same call made alone, in float64 and float32.
