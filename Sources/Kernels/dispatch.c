@@ -73,6 +73,9 @@ wt_isa wt_detected_isa(void) {
                 fprintf(stderr, "wirtinger: WIRTINGER_ISA=%s is not one of portable, avx2, avx512; ignored\n", cap);
             else if (wanted < isa)
                 isa = wanted;
+            else if (wanted > isa)  // a cap, not a request: say that the hardware's tier is used
+                fprintf(stderr, "wirtinger: WIRTINGER_ISA=%s is above this CPU's best tier; the kernels use %s\n",
+                        cap, wt_isa_name((wt_isa)isa));
         }
         atomic_store_explicit(&allowed_isa, isa, memory_order_relaxed);
     }

@@ -135,6 +135,15 @@ final class CommandLineTests: CommandLineTestCase {
             let expected = order[min(order.firstIndex(of: cap)!, order.firstIndex(of: detected)!)]
             XCTAssertEqual(doc["isa"] as? String, expected, "WIRTINGER_ISA=\(cap)")
             XCTAssertTrue(r.stdout.contains("kernel tier \(expected)"), r.stdout)
+            let above = order.firstIndex(of: cap)! > order.firstIndex(of: detected)!
+            let below = order.firstIndex(of: cap)! < order.firstIndex(of: detected)!
+            // A cap above the CPU's tier is said on standard error (the CPU's tier is used); a cap
+            // below it is named on the tier line; no cap in effect says the tier is the CPU's best.
+            XCTAssertEqual(r.stderr.contains("WIRTINGER_ISA=\(cap) is above this CPU's best tier; the kernels use \(detected)"),
+                           above, r.stderr)
+            XCTAssertEqual(r.stdout.contains("kernel tier \(expected) (capped by WIRTINGER_ISA; the CPU's best is \(detected))"),
+                           below, r.stdout)
+            XCTAssertEqual(r.stdout.contains("kernel tier \(expected) (the CPU's best)"), !below, r.stdout)
             let tiers = try XCTUnwrap(doc["kernel_tiers"] as? [String: String])
             XCTAssertEqual(tiers["gemm"], expected, "GEMM has code for every tier")
             for (family, tier) in tiers {
